@@ -1,0 +1,154 @@
+package model
+
+import "strings"
+
+// Result says what a line turned out to be.
+type Result uint8
+
+const (
+	ResultRecord Result = iota
+	ResultHeader        // an S3 header line: the origin's format changed
+	ResultBlank         // an empty line, ignored
+	ResultMalformed
+)
+
+// Decoder picks the format for each line and parses it. The format comes
+// from, in order: the override (--format), the header line most recently
+// seen in the same origin, the batch's format, the default v2 format.
+// Not safe for concurrent use; one per ingesting goroutine.
+type Decoder struct {
+	names    *Interner
+	override *Format
+	byOrigin map[string]*Parser
+	byFormat map[*Format]*Parser
+	lastHdr  string
+	lastFmt  *Format
+}
+
+// NewDecoder returns a decoder interning into names; override may be nil.
+func NewDecoder(names *Interner, override *Format) *Decoder {
+	return &Decoder{names: names, override: override, byOrigin: map[string]*Parser{}, byFormat: map[*Format]*Parser{}}
+}
+
+func (d *Decoder) parserFor(f *Format) *Parser {
+	p, ok := d.byFormat[f]
+	if !ok {
+		p = NewParser(f, d.names)
+		d.byFormat[f] = p
+	}
+	return p
+}
+
+// FormatFor is the format the next data line of this origin is read with.
+func (d *Decoder) FormatFor(origin string, batch *Format) *Format {
+	if d.override != nil {
+		return d.override
+	}
+	if p, ok := d.byOrigin[origin]; ok {
+		return p.format
+	}
+	if batch != nil {
+		return batch
+	}
+	return DefaultFormat
+}
+
+// Decode reads one event into f and x.
+func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, error) {
+	line := ev.Line
+	if isBlank(line) {
+		return ResultBlank, nil
+	}
+	if c := line[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$' {
+		if hf := d.header(line); hf != nil {
+			if d.override == nil {
+				d.byOrigin[ev.Origin] = d.parserFor(hf)
+			}
+			return ResultHeader, nil
+		}
+	}
+	var p *Parser
+	switch {
+	case d.override != nil:
+		p = d.parserFor(d.override)
+	default:
+		var ok bool
+		if p, ok = d.byOrigin[ev.Origin]; !ok {
+			if batch != nil {
+				p = d.parserFor(batch)
+			} else {
+				p = d.parserFor(DefaultFormat)
+			}
+		}
+	}
+	if err := p.Parse(line, f, x); err != nil {
+		return ResultMalformed, err
+	}
+	if !f.Has(FieldInterfaceID) && strings.HasPrefix(ev.Stream, "eni-") {
+		f.SetInterface(d.names.IDString(ev.Stream))
+	}
+	return ResultRecord, nil
+}
+
+// header returns the format a header line declares, remembering the last
+// one so the same header at the top of every file is parsed once.
+func (d *Decoder) header(line []byte) *Format {
+	if d.lastFmt != nil && string(line) == d.lastHdr {
+		return d.lastFmt
+	}
+	hf := HeaderFormat(line)
+	if hf != nil {
+		d.lastHdr, d.lastFmt = string(line), hf
+	}
+	return hf
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
+}
+
+// Ingester decodes batches into a store.
+type Ingester struct {
+	store *Store
+	dec   *Decoder
+	f     Flow
+	x     Ext
+}
+
+// NewIngester feeds store, reading lines with override (nil: per-line rules).
+func NewIngester(store *Store, override *Format) *Ingester {
+	return &Ingester{store: store, dec: NewDecoder(store.Names(), override)}
+}
+
+// Ingest appends a batch: records to the ring, malformed lines to the
+// side ring with their reason, all under one lock.
+func (in *Ingester) Ingest(b Batch) {
+	in.store.Append(func(a Appender) {
+		for i := range b.Events {
+			ev := &b.Events[i]
+			res, err := in.dec.Decode(ev, b.Format, &in.f, &in.x)
+			switch res {
+			case ResultRecord:
+				a.Add(&in.f, &in.x)
+			case ResultHeader:
+				a.Header()
+			case ResultMalformed:
+				a.Bad(Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Line: KeepLine(ev.Line), Err: err.Error()})
+			}
+		}
+	})
+}
+
+// KeepLine copies a malformed line for display, cut to a bounded length.
+func KeepLine(b []byte) string {
+	const keep = 1024
+	if len(b) > keep {
+		return string(b[:keep]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,163 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// DefaultFormatText is the version 2 default format, exactly as
+// DescribeFlowLogs reports it in LogFormat.
+const DefaultFormatText = "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"
+
+// Format is the ordered list of fields of a flow log. It is built once and
+// shared by every parser that reads records of that shape.
+type Format struct {
+	Fields []FieldID
+	has    [fieldIDEnd]bool
+}
+
+// DefaultFormat is the format used when nothing else names one.
+var DefaultFormat = MustParseFormat(DefaultFormatText)
+
+// FormatError says which token of a format string is wrong.
+type FormatError struct {
+	Column int // 1-based byte column of the token
+	Token  string
+	Reason string
+}
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("format: %s %q at column %d", e.Reason, e.Token, e.Column)
+}
+
+// ParseFormat reads a format in either spelling: the ${field} tokens of
+// CreateFlowLogs, or the plain space-separated names of an S3 header line.
+// Unknown names are accepted as opaque text fields.
+func ParseFormat(s string) (*Format, error) {
+	f := &Format{}
+	col := 0
+	for col < len(s) {
+		for col < len(s) && isSpace(s[col]) {
+			col++
+		}
+		if col >= len(s) {
+			break
+		}
+		end := col
+		for end < len(s) && !isSpace(s[end]) {
+			end++
+		}
+		tok := s[col:end]
+		name := tok
+		if strings.HasPrefix(tok, "${") {
+			if !strings.HasSuffix(tok, "}") || len(tok) < 4 {
+				return nil, &FormatError{col + 1, tok, "unterminated field"}
+			}
+			name = tok[2 : len(tok)-1]
+		}
+		if !validFieldName(name) {
+			return nil, &FormatError{col + 1, tok, "not a field name"}
+		}
+		id, ok := fieldFor(name)
+		if !ok {
+			return nil, &FormatError{col + 1, tok, fmt.Sprintf("more than %d unknown fields", MaxOpaque)}
+		}
+		if f.has[id] {
+			return nil, &FormatError{col + 1, tok, "repeated field"}
+		}
+		f.has[id] = true
+		f.Fields = append(f.Fields, id)
+		col = end
+	}
+	if len(f.Fields) == 0 {
+		return nil, &FormatError{1, s, "no fields in"}
+	}
+	return f, nil
+}
+
+// MustParseFormat is ParseFormat for formats written in the program.
+func MustParseFormat(s string) *Format {
+	f, err := ParseFormat(s)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+// Has reports whether records of this format carry the field.
+func (f *Format) Has(id FieldID) bool { return id < fieldIDEnd && f.has[id] }
+
+// String renders the format in the ${field} spelling.
+func (f *Format) String() string {
+	var b strings.Builder
+	for i, id := range f.Fields {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("${")
+		b.WriteString(id.Name())
+		b.WriteByte('}')
+	}
+	return b.String()
+}
+
+// HeaderFormat recognises the header line S3 delivery puts at the top of a
+// file (the field names in format order). It returns nil for a data line.
+// A header must name at least one known field and contain no digits-only
+// token, so that no record is mistaken for one.
+func HeaderFormat(line []byte) *Format {
+	known := false
+	i := 0
+	for i < len(line) {
+		for i < len(line) && (isSpace(line[i]) || line[i] == '\r' || line[i] == '\n') {
+			i++
+		}
+		start := i
+		for i < len(line) && !isSpace(line[i]) && line[i] != '\r' && line[i] != '\n' {
+			i++
+		}
+		tok := line[start:i]
+		if len(tok) > 3 && tok[0] == '$' && tok[1] == '{' && tok[len(tok)-1] == '}' {
+			tok = tok[2 : len(tok)-1]
+		}
+		if len(tok) == 0 {
+			continue
+		}
+		if !validFieldNameBytes(tok) {
+			return nil
+		}
+		if _, ok := fieldByFolded[foldName(string(tok))]; ok {
+			known = true
+		}
+	}
+	if !known {
+		return nil
+	}
+	f, err := ParseFormat(strings.TrimRight(string(line), "\r\n"))
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// validFieldName accepts names like "pkt-srcaddr", "tcp_flags", "dstPort":
+// a letter first, then letters, digits, '-' or '_'.
+func validFieldName(s string) bool { return validFieldNameBytes([]byte(s)) }
+
+func validFieldNameBytes(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '_'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' }

@@ -1,0 +1,76 @@
+package model
+
+import "sync"
+
+// Interner maps repeated strings (ENI ids, accounts, VPCs, services) to small
+// ids so records stay fixed-size. Id 0 is the empty string. It is safe for
+// one writer and many readers at once.
+type Interner struct {
+	mu    sync.RWMutex
+	ids   map[string]uint32
+	names []string
+}
+
+// NewInterner returns an interner holding only the empty string.
+func NewInterner() *Interner {
+	return &Interner{ids: map[string]uint32{"": 0}, names: []string{""}}
+}
+
+// ID interns b and returns its id. Looking up a known value does not allocate.
+func (in *Interner) ID(b []byte) uint32 {
+	in.mu.RLock()
+	id, ok := in.ids[string(b)]
+	in.mu.RUnlock()
+	if ok {
+		return id
+	}
+	return in.add(string(b))
+}
+
+// IDString is ID for a string.
+func (in *Interner) IDString(s string) uint32 {
+	in.mu.RLock()
+	id, ok := in.ids[s]
+	in.mu.RUnlock()
+	if ok {
+		return id
+	}
+	return in.add(s)
+}
+
+// Lookup returns the id of s without adding it.
+func (in *Interner) Lookup(s string) (uint32, bool) {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	id, ok := in.ids[s]
+	return id, ok
+}
+
+func (in *Interner) add(s string) uint32 {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if id, ok := in.ids[s]; ok {
+		return id
+	}
+	id := uint32(len(in.names))
+	in.names = append(in.names, s)
+	in.ids[s] = id
+	return id
+}
+
+// Name returns the string for an id ("" for an unknown id).
+func (in *Interner) Name(id uint32) string {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	if int(id) < len(in.names) {
+		return in.names[id]
+	}
+	return ""
+}
+
+// Len is the number of distinct strings held.
+func (in *Interner) Len() int {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	return len(in.names)
+}

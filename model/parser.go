@@ -1,0 +1,329 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"unsafe"
+)
+
+// MaxLineBytes bounds one record line; sources cut longer lines and the
+// parser rejects them, so a corrupt file never costs unbounded memory.
+const MaxLineBytes = 64 << 10
+
+// ParseError says why a line is not a record and where.
+type ParseError struct {
+	Column int     // 1-based byte column of the offending token, 0 for the line
+	Field  FieldID // the field being read, FieldNone for the line
+	Reason string
+}
+
+func (e *ParseError) Error() string {
+	if e.Field != FieldNone {
+		return fmt.Sprintf("%s at column %d (%s)", e.Reason, e.Column, e.Field.Name())
+	}
+	if e.Column > 0 {
+		return fmt.Sprintf("%s at column %d", e.Reason, e.Column)
+	}
+	return e.Reason
+}
+
+// Parser turns lines of one Format into records. It is built once per
+// format and does no allocation per line once the interner knows the
+// repeated strings. Not safe for concurrent use.
+type Parser struct {
+	format  *Format
+	names   *Interner
+	needExt bool
+	cache   [2]internCache // account-id, interface-id
+}
+
+// internCache remembers the last value of a hot interned field, so a run of
+// records from one interface skips the map lookup.
+type internCache struct {
+	n   int
+	buf [40]byte
+	id  uint32
+}
+
+// NewParser builds a parser for a format, interning strings into names.
+func NewParser(format *Format, names *Interner) *Parser {
+	p := &Parser{format: format, names: names}
+	for _, id := range format.Fields {
+		if !id.IsCore() {
+			p.needExt = true
+		}
+	}
+	return p
+}
+
+// Format is the format this parser reads.
+func (p *Parser) Format() *Format { return p.format }
+
+// Parse decodes one line into f, and into x when the record needs fields
+// stored outside Flow (then f.HasExt() reports true). Fields separated by
+// runs of spaces or tabs; a trailing CR is ignored. On error f and x hold
+// garbage and the line should be kept as malformed.
+func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
+	*f = Flow{}
+	extReady := false
+	if p.needExt {
+		*x = Ext{}
+		extReady = true
+		f.ext = 1
+	}
+	if len(line) > MaxLineBytes {
+		return &ParseError{Reason: fmt.Sprintf("line longer than %d bytes", MaxLineBytes)}
+	}
+	for len(line) > 0 && (line[len(line)-1] == '\r' || line[len(line)-1] == '\n') {
+		line = line[:len(line)-1]
+	}
+	fields := p.format.Fields
+	i, k := 0, 0
+	for {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			i++
+		}
+		if i >= len(line) {
+			break
+		}
+		start := i
+		for i < len(line) && line[i] != ' ' && line[i] != '\t' {
+			i++
+		}
+		if k >= len(fields) {
+			return &ParseError{Column: start + 1, Reason: fmt.Sprintf("more than the %d fields of the format", len(fields))}
+		}
+		tok := line[start:i]
+		id := fields[k]
+		k++
+		if len(tok) == 1 && tok[0] == '-' {
+			continue // absent
+		}
+		if err := p.field(id, tok, f, x, &extReady); err != "" {
+			return &ParseError{Column: start + 1, Field: id, Reason: err}
+		}
+	}
+	if k == 0 {
+		return &ParseError{Reason: "empty line"}
+	}
+	if k < len(fields) {
+		return &ParseError{Column: len(line) + 1, Reason: fmt.Sprintf("%d fields, the format has %d (next: %s)", k, len(fields), fields[k].Name())}
+	}
+	return nil
+}
+
+// field stores one token; it returns a reason on error (a string, so the
+// success path allocates nothing).
+func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) string {
+	switch id {
+	case FieldVersion:
+		v, ok := parseUint(tok, math.MaxUint8)
+		if !ok {
+			return "version is not a number up to 255"
+		}
+		f.Version = uint8(v)
+	case FieldAccountID:
+		f.Account = p.cached(0, tok)
+	case FieldInterfaceID:
+		f.Iface = p.cached(1, tok)
+	case FieldSrcAddr, FieldDstAddr:
+		a, ok := parseAddr(tok)
+		if !ok {
+			return "not an IP address"
+		}
+		if a.Is4() {
+			u := v4u(a)
+			if id == FieldSrcAddr {
+				f.Src = u
+			} else {
+				f.Dst = u
+			}
+		} else {
+			if !*extReady {
+				*x = Ext{}
+				*extReady = true
+				f.ext = 1
+			}
+			if id == FieldSrcAddr {
+				x.SrcV6 = a.As16()
+				f.bits |= bitSrcV6
+			} else {
+				x.DstV6 = a.As16()
+				f.bits |= bitDstV6
+			}
+		}
+	case FieldSrcPort, FieldDstPort:
+		v, ok := parseUint(tok, math.MaxUint16)
+		if !ok {
+			return "port is not a number from 0 to 65535"
+		}
+		if id == FieldSrcPort {
+			f.SrcPort = uint16(v)
+		} else {
+			f.DstPort = uint16(v)
+		}
+	case FieldProtocol:
+		v, ok := parseUint(tok, math.MaxUint8)
+		if !ok {
+			return "protocol is not a number from 0 to 255"
+		}
+		f.Proto = uint8(v)
+	case FieldPackets:
+		v, ok := parseUint(tok, math.MaxUint64)
+		if !ok {
+			return "packets is not a number"
+		}
+		f.Packets = uint32(min(v, math.MaxUint32))
+	case FieldBytes:
+		v, ok := parseUint(tok, math.MaxUint64)
+		if !ok {
+			return "bytes is not a number"
+		}
+		f.Bytes = v
+	case FieldStart, FieldEnd:
+		v, ok := parseUint(tok, math.MaxUint64)
+		if !ok {
+			return "time is not unix seconds"
+		}
+		if v >= 100_000_000_000 { // milliseconds, as some exports write
+			v /= 1000
+		}
+		if v > math.MaxUint32 {
+			return "time is out of range"
+		}
+		if id == FieldStart {
+			f.Start = uint32(v)
+		} else {
+			f.End = uint32(v)
+		}
+	case FieldAction:
+		switch string(tok) {
+		case "ACCEPT", "accept":
+			f.Action = ActionAccept
+		case "REJECT", "reject":
+			f.Action = ActionReject
+		default:
+			return "action is not ACCEPT, REJECT or -"
+		}
+	case FieldLogStatus:
+		switch string(tok) {
+		case "OK", "ok":
+			f.Status = StatusOK
+		case "NODATA", "nodata":
+			f.Status = StatusNoData
+		case "SKIPDATA", "skipdata":
+			f.Status = StatusSkipData
+		default:
+			return "log-status is not OK, NODATA or SKIPDATA"
+		}
+	case FieldTCPFlags:
+		v, ok := parseUint(tok, math.MaxUint8)
+		if !ok {
+			return "tcp-flags is not a number from 0 to 255"
+		}
+		f.Flags = uint8(v)
+	case FieldPktSrcAddr, FieldPktDstAddr:
+		a, ok := parseAddr(tok)
+		if !ok {
+			return "not an IP address"
+		}
+		if id == FieldPktSrcAddr {
+			x.PktSrc = a.As16()
+		} else {
+			x.PktDst = a.As16()
+		}
+		x.set(id)
+		return ""
+	case FieldTrafficPath, FieldEncryptionStatus:
+		v, ok := parseUint(tok, math.MaxUint8)
+		if !ok {
+			return "not a number from 0 to 255"
+		}
+		x.Num[numSlot(id)] = uint8(v)
+		x.set(id)
+		return ""
+	default:
+		x.Str[strSlot(id)] = p.names.ID(tok)
+		x.set(id)
+		return ""
+	}
+	f.present |= corePresence[id]
+	return ""
+}
+
+func (p *Parser) cached(slot int, tok []byte) uint32 {
+	c := &p.cache[slot]
+	if c.n == len(tok) && string(c.buf[:c.n]) == string(tok) {
+		return c.id
+	}
+	id := p.names.ID(tok)
+	if len(tok) <= len(c.buf) {
+		c.n = copy(c.buf[:], tok)
+		c.id = id
+	}
+	return id
+}
+
+// parseUint reads a decimal number no larger than max.
+func parseUint(b []byte, max uint64) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, v <= max
+}
+
+// parseAddr reads IPv4 by hand (the common case) and IPv6 through netip
+// without copying the bytes into a new string.
+func parseAddr(b []byte) (netip.Addr, bool) {
+	var ip [4]byte
+	n, octet, digits := 0, 0, 0
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			octet = octet*10 + int(c-'0')
+			digits++
+			if octet > 255 || digits > 3 {
+				return slowAddr(b)
+			}
+		case c == '.' && digits > 0 && n < 3:
+			ip[n] = byte(octet)
+			n++
+			octet, digits = 0, 0
+		default:
+			return slowAddr(b)
+		}
+	}
+	if n != 3 || digits == 0 {
+		return slowAddr(b)
+	}
+	ip[3] = byte(octet)
+	return netip.AddrFrom4(ip), true
+}
+
+func slowAddr(b []byte) (netip.Addr, bool) {
+	if len(b) == 0 || len(b) > 64 {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}
+
+func v4u(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
