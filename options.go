@@ -1,0 +1,216 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// options holds every flag that chooses sources and how they are read; the
+// TUI and the headless commands share it so a source works the same way
+// everywhere.
+type options struct {
+	paths  []string // FILE, DIR or - arguments
+	demo   bool
+	follow bool
+	replay string
+	format string
+	buffer int
+
+	logGroups     stringList
+	streams       stringList
+	streamPrefix  string
+	since         string
+	until         string
+	filterPattern string
+	poll          bool
+	lookback      time.Duration
+	profile       string
+	region        string
+
+	rules   string
+	logFile string
+	record  string
+	output  string
+	version bool
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// sourceFlags registers the flags every command that reads flow logs takes.
+func (o *options) sourceFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&o.demo, "demo", false, "read the embedded demo capture, replayed live (no AWS, no files)")
+	fs.BoolVar(&o.follow, "follow", false, "keep reading files as they grow, across truncation and rotation (like tail -F)")
+	fs.BoolVar(&o.follow, "f", false, "short for --follow")
+	fs.StringVar(&o.replay, "replay", "", "replay captures paced by their start times: `SPEED` like 1x, 10x or max")
+	fs.StringVar(&o.format, "format", "", "record `FORMAT`: '${version} ${srcaddr} …' or plain field names (default: file header, else the v2 default)")
+	fs.IntVar(&o.buffer, "buffer", model.DefaultCapacity, "ring buffer size in `RECORDS`")
+	fs.Var(&o.logGroups, "log-group", "CloudWatch Logs log group `NAME|ARN` to tail (repeatable)")
+	fs.Var(&o.logGroups, "g", "short for --log-group")
+	fs.Var(&o.streams, "stream", "only this log stream (`ENI` id; repeatable)")
+	fs.StringVar(&o.streamPrefix, "stream-prefix", "", "only log streams starting with `PREFIX`")
+	fs.StringVar(&o.since, "since", "10m", "backfill from `T`: a duration (15m, 2h30m), RFC3339 or unix seconds")
+	fs.StringVar(&o.until, "until", "", "read history up to `T`, then stop")
+	fs.StringVar(&o.filterPattern, "filter-pattern", "", "CloudWatch Logs filter `PATTERN` applied by AWS")
+	fs.BoolVar(&o.poll, "poll", false, "poll FilterLogEvents instead of Live Tail")
+	fs.DurationVar(&o.lookback, "lookback", 15*time.Minute, "trailing `WINDOW` re-read in poll mode for late events")
+	fs.StringVar(&o.profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE or the default chain)")
+	fs.StringVar(&o.region, "region", "", "AWS `REGION` (default: AWS_REGION or the profile's)")
+	fs.StringVar(&o.rules, "rules", "", "read `DIR` of SG, NACL and ENI JSON saved from aws ec2 describe-* (offline rule inspection)")
+}
+
+// tuiFlags registers the flags only the terminal UI takes.
+func (o *options) tuiFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.logFile, "log", "", "write diagnostics to `FILE` (the UI owns the terminal)")
+	fs.StringVar(&o.record, "record", "", "write every line ingested to `FILE` (.gz compresses) for --replay later")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+}
+
+// outputFlag registers -o for headless commands.
+func (o *options) outputFlag(fs *flag.FlagSet, def, choices string) {
+	fs.StringVar(&o.output, "output", def, "output `FORMAT`: "+choices)
+	fs.StringVar(&o.output, "o", def, "short for --output")
+}
+
+// newFlagSet returns a flag set that reports errors to the caller instead
+// of printing and exiting.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseArgs parses flags that may come before, between or after the
+// positional arguments (`flowtail cat file.gz -o json`); "--" ends flags.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var tail []string
+	for i, a := range args {
+		if a == "--" {
+			args, tail = args[:i], args[i+1:]
+			break
+		}
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return append(pos, tail...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// usageError prints a usage problem the way every command does and returns
+// the usage exit code.
+func usageError(std stdio, cmd string, err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return -1
+	}
+	name := "flowtail"
+	if cmd != "" {
+		name += " " + cmd
+	}
+	fmt.Fprintf(std.err, "%s: %v\nRun '%s --help' for usage.\n", name, err, name)
+	return exitUsage
+}
+
+// validate checks flag values whose errors should name the flag.
+func (o *options) validate() error {
+	if o.buffer < 1 {
+		return fmt.Errorf("invalid value %d for flag --buffer: must be at least 1", o.buffer)
+	}
+	if o.format != "" {
+		if _, err := model.ParseFormat(o.format); err != nil {
+			return fmt.Errorf("invalid value for flag --format: %v", err)
+		}
+	}
+	if o.replay != "" {
+		if _, err := parseSpeed(o.replay); err != nil {
+			return fmt.Errorf("invalid value %q for flag --replay: %v", o.replay, err)
+		}
+	}
+	if len(o.logGroups) == 0 && !o.demo && len(o.paths) == 0 {
+		return errors.New("no source: give FILE, DIR or - (stdin), -g LOG_GROUP, or --demo")
+	}
+	return nil
+}
+
+// overrideFormat is the --format format, or nil.
+func (o *options) overrideFormat() *model.Format {
+	if o.format == "" {
+		return nil
+	}
+	f, _ := model.ParseFormat(o.format)
+	return f
+}
+
+// parseSpeed reads --replay: "max" (0) or a positive factor like "10x".
+func parseSpeed(s string) (float64, error) {
+	if s == "max" {
+		return 0, nil
+	}
+	var f float64
+	if _, err := fmt.Sscanf(strings.TrimSuffix(s, "x"), "%g", &f); err != nil || f <= 0 {
+		return 0, errors.New("want a speed like 1x, 10x, 0.5x or max")
+	}
+	return f, nil
+}
+
+// flagsHelp renders a flag set's flags, folding short aliases into their
+// long forms ("-f, --follow").
+func flagsHelp(fs *flag.FlagSet) string {
+	short := map[string]string{}
+	fs.VisitAll(func(f *flag.Flag) {
+		if len(f.Name) == 1 {
+			long := strings.TrimPrefix(f.Usage, "short for --")
+			short[long] = f.Name
+		}
+	})
+	var b strings.Builder
+	fs.VisitAll(func(f *flag.Flag) {
+		if len(f.Name) == 1 {
+			return
+		}
+		arg, usage := flag.UnquoteUsage(f)
+		name := "    --" + f.Name
+		if s, ok := short[f.Name]; ok {
+			name = "-" + s + ", --" + f.Name
+		}
+		if arg != "" && arg != "value" {
+			name += " " + arg
+		} else if arg == "value" {
+			name += " VALUE"
+		}
+		fmt.Fprintf(&b, "  %-30s %s", name, usage)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+			if !strings.Contains(usage, "default") {
+				fmt.Fprintf(&b, " (default %s)", f.DefValue)
+			}
+		}
+		b.WriteByte('\n')
+	})
+	return b.String()
+}
+
+var sourceFlagsHelp, tuiFlagsHelp = func() (string, string) {
+	var o options
+	s := newFlagSet("")
+	o.sourceFlags(s)
+	t := newFlagSet("")
+	o.tuiFlags(t)
+	return flagsHelp(s), flagsHelp(t)
+}()

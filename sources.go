@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/source"
+)
+
+// awsSources builds the CloudWatch Logs sources for -g; aws.go sets it so
+// the AWS SDK is touched only when a log group is asked for.
+var awsSources func(ctx context.Context, o *options) ([]source.Source, error)
+
+// sources builds every source the options name.
+func (o *options) sources(ctx context.Context, std stdio) ([]source.Source, error) {
+	var out []source.Source
+	if o.demo {
+		s, err := o.demoSource()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	if len(o.paths) > 0 {
+		s, err := o.localSources(std)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	if len(o.logGroups) > 0 {
+		if awsSources == nil {
+			return nil, errors.New("this build has no CloudWatch Logs support")
+		}
+		s, err := awsSources(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	return out, nil
+}
+
+// demoSource is the embedded demo capture, replayed live.
+func (o *options) demoSource() (source.Source, error) {
+	return nil, errors.New("--demo: not wired yet") // wired by the file-source change
+}
+
+// localSources reads FILE, DIR and - arguments.
+func (o *options) localSources(std stdio) ([]source.Source, error) {
+	return nil, errors.New("files: not wired yet") // wired by the file-source change
+}
+
+// runAll runs every source at once, each into emit from its own goroutine,
+// until all end or ctx is done. onErr hears each source's final error.
+func runAll(ctx context.Context, srcs []source.Source, emit func(i int, b model.Batch), onErr func(i int, err error)) {
+	var wg sync.WaitGroup
+	for i, s := range srcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Run(ctx, func(b model.Batch) { emit(i, b) })
+			if err != nil && !errors.Is(err, context.Canceled) {
+				onErr(i, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// ingestAll feeds every source into the store, each through its own
+// ingester (decoders are per goroutine).
+func ingestAll(ctx context.Context, srcs []source.Source, store *model.Store, override *model.Format, onErr func(i int, err error)) {
+	ins := make([]*model.Ingester, len(srcs))
+	for i := range srcs {
+		ins[i] = model.NewIngester(store, override)
+	}
+	runAll(ctx, srcs, func(i int, b model.Batch) { ins[i].Ingest(b) }, onErr)
+}
