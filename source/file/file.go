@@ -1,0 +1,181 @@
+// Package file reads flow-log captures from local files, directories in the
+// S3 delivery layout, and stdin, plain or gzip, once or following growth
+// like `tail -F`.
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/flowtail/flowtail/source"
+)
+
+// Options say how the paths are read.
+type Options struct {
+	// Follow keeps reading plain files as they grow, across truncation
+	// and rotation, and picks up new files in named directories.
+	Follow bool
+	// Poll is how often a followed file is checked (default 250ms).
+	Poll time.Duration
+	// Stdin is what "-" reads (default os.Stdin).
+	Stdin io.Reader
+}
+
+// Source reads paths in order: each FILE as given, each DIR expanded to its
+// captures in time order, "-" for stdin.
+type Source struct {
+	paths []string
+	opt   Options
+
+	mu     sync.Mutex
+	status source.Status
+}
+
+// New returns a source for FILE, DIR and "-" arguments. Paths are opened
+// when it runs, so a missing file is reported without stopping the others.
+func New(paths []string, opt Options) *Source {
+	if opt.Poll <= 0 {
+		opt.Poll = 250 * time.Millisecond
+	}
+	if opt.Stdin == nil {
+		opt.Stdin = os.Stdin
+	}
+	mode := "file"
+	if opt.Follow {
+		mode = "follow"
+	}
+	return &Source{paths: paths, opt: opt, status: source.Status{Mode: mode}}
+}
+
+// Name is what the status bar shows.
+func (s *Source) Name() string {
+	if len(s.paths) == 1 {
+		if s.paths[0] == "-" {
+			return "stdin"
+		}
+		return filepath.Base(s.paths[0])
+	}
+	return fmt.Sprintf("%d paths", len(s.paths))
+}
+
+// Status reports the mode and the last error.
+func (s *Source) Status() source.Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
+}
+
+func (s *Source) noteError(err error) {
+	s.mu.Lock()
+	s.status.LastError = err.Error()
+	s.mu.Unlock()
+}
+
+// Run reads every path. Without Follow it returns when all are read, with
+// the errors of paths that could not be read joined together; the others
+// are read regardless.
+func (s *Source) Run(ctx context.Context, emit source.Emit) error {
+	var errs []error
+	fail := func(err error) {
+		errs = append(errs, err)
+		s.noteError(err)
+	}
+	stop := func() error { return ctx.Err() }
+	var follow []*follower
+	dirs := map[string]map[string]bool{}
+	for _, p := range s.paths {
+		if p == "-" {
+			if err := readStream(s.opt.Stdin, "-", emit, stop); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				fail(fmt.Errorf("stdin: %w", err))
+			}
+			continue
+		}
+		info, err := os.Stat(p)
+		switch {
+		case err != nil && s.opt.Follow && errors.Is(err, os.ErrNotExist):
+			follow = append(follow, &follower{path: p, rd: newLineReader(p)}) // like tail -F: wait for it
+			continue
+		case err != nil:
+			fail(err)
+			continue
+		}
+		files := []string{p}
+		if info.IsDir() {
+			if files, err = listDir(p); err != nil {
+				fail(fmt.Errorf("read directory: %w", err))
+				continue
+			}
+			dirs[p] = map[string]bool{}
+			for _, f := range files {
+				dirs[p][f] = true
+			}
+		}
+		for _, f := range files {
+			fl, err := readFile(f, emit, stop, s.opt.Follow)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil {
+				fail(err)
+			}
+			if fl != nil {
+				follow = append(follow, fl)
+			}
+		}
+	}
+	if !s.opt.Follow {
+		return errors.Join(errs...)
+	}
+	return s.followAll(ctx, follow, dirs, emit)
+}
+
+func readStream(r io.Reader, origin string, emit source.Emit, stop func() error) error {
+	rd, _, err := decoded(r)
+	if err != nil {
+		return err
+	}
+	return newLineReader(origin).readAll(rd, emit, stop)
+}
+
+// readFile reads a file to its end. When following, a plain file stays open
+// and is returned as a follower positioned at its end (its partial last
+// line still buffered); gzip files are read once.
+func readFile(path string, emit source.Emit, stop func() error, follow bool) (*follower, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	rd, compressed, err := decoded(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !follow || compressed {
+		defer f.Close()
+		if err := newLineReader(path).readAll(rd, emit, stop); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		return nil, nil
+	}
+	fl := &follower{path: path, f: f, rd: newLineReader(path)}
+	if fl.info, err = f.Stat(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	// The magic-byte check buffered the first bytes; read through it.
+	fl.src = rd
+	if _, err := fl.read(emit, stop); err != nil {
+		return fl, fmt.Errorf("read %s: %w", path, err)
+	}
+	fl.src = f
+	return fl, nil
+}

@@ -1,0 +1,141 @@
+package file
+
+import (
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// listDir returns the capture files under dir, in the time order of their
+// records. S3 delivery names each object
+// {account}_vpcflowlogs_{region}_{flow-log-id}_{YYYYMMDDTHHmmZ}_{hash}.log.gz
+// under date folders (yyyy/mm/dd[/HH] or Hive-style year=/month=/day=[/hour=]),
+// so the name's timestamp orders files across accounts and regions, the
+// folders order files without one, and the path breaks ties.
+func listDir(dir string) ([]string, error) {
+	type entry struct {
+		path string
+		at   time.Time
+	}
+	var files []entry
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if path != dir && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !isCapture(name) {
+			return nil
+		}
+		files = append(files, entry{path, fileTime(path)})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(files, func(i, j int) bool {
+		if !files[i].at.Equal(files[j].at) {
+			return files[i].at.Before(files[j].at)
+		}
+		return files[i].path < files[j].path
+	})
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.path
+	}
+	return out, nil
+}
+
+// isCapture leaves out files a delivery tree holds that are not text
+// captures (Parquet objects, checksums, notes); content decides gzip or not.
+func isCapture(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".parquet", ".md5", ".sha256", ".json", ".md", ".crc":
+		return false
+	}
+	return true
+}
+
+// fileTime is the time a capture's path says it covers: the file name's
+// YYYYMMDDTHHmmZ stamp, else the date folders, else the zero time.
+func fileTime(path string) time.Time {
+	if t, ok := nameTime(filepath.Base(path)); ok {
+		return t
+	}
+	return folderTime(filepath.Dir(path))
+}
+
+// nameTime finds a YYYYMMDDTHHmmZ stamp in a file name.
+func nameTime(name string) (time.Time, bool) {
+	for i := 0; i+14 <= len(name); i++ {
+		s := name[i : i+14]
+		if s[8] != 'T' || s[13] != 'Z' || !digits(s[:8]) || !digits(s[9:13]) {
+			continue
+		}
+		t, err := time.Parse("20060102T1504Z", s)
+		if err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// folderTime reads yyyy/mm/dd[/HH] or year=/month=/day=[/hour=] folders.
+func folderTime(dir string) time.Time {
+	parts := strings.Split(filepath.ToSlash(dir), "/")
+	var ymdh [4]int
+	n := 0
+	for _, p := range parts {
+		key, val, hive := strings.Cut(p, "=")
+		if hive {
+			idx := map[string]int{"year": 0, "month": 1, "day": 2, "hour": 3}
+			if k, ok := idx[key]; ok && digits(val) {
+				ymdh[k], _ = strconv.Atoi(val)
+				n = max(n, k+1)
+			}
+			continue
+		}
+		if !digits(p) {
+			n = 0 // a plain date path must be consecutive folders
+			continue
+		}
+		v, _ := strconv.Atoi(p)
+		switch {
+		case len(p) == 4 && n == 0:
+			ymdh[0], n = v, 1
+		case len(p) <= 2 && n >= 1 && n < 4:
+			ymdh[n] = v
+			n++
+		}
+	}
+	if ymdh[0] == 0 {
+		return time.Time{}
+	}
+	if ymdh[1] == 0 {
+		ymdh[1] = 1
+	}
+	if ymdh[2] == 0 {
+		ymdh[2] = 1
+	}
+	return time.Date(ymdh[0], time.Month(ymdh[1]), ymdh[2], ymdh[3], 0, 0, 0, time.UTC)
+}
+
+func digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
