@@ -1,0 +1,298 @@
+// Package aggregate keeps per-interface summaries, tcp-flag combination
+// counts and an accepts-vs-rejects time histogram exactly as records enter
+// and leave the store's ring, so a triage view never recounts the buffer.
+//
+// An Aggregate is a model.Observer: the store calls Added and Evicted under
+// its write lock. Read an attached aggregate only inside Store.Read (see
+// Take), or build a private one over a filtered subset with Compute.
+package aggregate
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// BucketSeconds is the width of the time buckets the sparklines and the
+// histogram are built from; one minute is the finest aggregation interval
+// AWS uses, so finer buckets would only split one record's interval.
+const BucketSeconds = 60
+
+// Aggregate holds the running summaries. The zero value is not usable; use
+// New.
+type Aggregate struct {
+	ifaces  map[uint32]*iface
+	flags   [256]uint64 // records carrying tcp-flags, by value
+	noFlags uint64      // records without tcp-flags
+	hist    map[uint32]verdicts
+	records uint64
+}
+
+// verdicts counts the flows, accepts and rejects in one time bucket.
+type verdicts struct{ flows, accepts, rejects uint32 }
+
+// traffic is one interface's traffic in one time bucket.
+type traffic struct {
+	flows uint32
+	bytes uint64
+}
+
+// iface is the running state of one interface.
+type iface struct {
+	records          uint64 // every record, NODATA and SKIPDATA included
+	flows            uint64 // records that describe traffic
+	packets, bytes   uint64
+	accepts, rejects uint64
+	skipped          uint64 // SKIPDATA records
+	peers4           map[uint32]uint32
+	peers6           map[[16]byte]uint32
+	ports            map[uint16]uint32
+	spark            map[uint32]traffic
+	last             maxWindow
+}
+
+// New returns an empty aggregate.
+func New() *Aggregate {
+	return &Aggregate{ifaces: map[uint32]*iface{}, hist: map[uint32]verdicts{}}
+}
+
+// Attach registers a new aggregate with the store; it first counts the
+// records already buffered.
+func Attach(s *model.Store) *Aggregate {
+	a := New()
+	s.Observe(a)
+	return a
+}
+
+// Compute builds a private aggregate over the records of v that match (all
+// of them when match is nil). It costs one pass over the buffer, so callers
+// run it off the UI goroutine.
+func Compute(v model.View, match func(f *model.Flow, x *model.Ext) bool) *Aggregate {
+	a := New()
+	for i := 0; i < v.Len(); i++ {
+		f, x := v.At(i)
+		if match == nil || match(f, x) {
+			a.Added(f, x)
+		}
+	}
+	return a
+}
+
+func (a *Aggregate) ifaceOf(f *model.Flow) *iface {
+	id := f.Iface // 0 (the empty string) when the record has no interface-id
+	st := a.ifaces[id]
+	if st == nil {
+		st = &iface{
+			peers4: map[uint32]uint32{},
+			peers6: map[[16]byte]uint32{},
+			ports:  map[uint16]uint32{},
+			spark:  map[uint32]traffic{},
+		}
+		a.ifaces[id] = st
+	}
+	return st
+}
+
+func isTraffic(f *model.Flow) bool {
+	return f.Status != model.StatusNoData && f.Status != model.StatusSkipData
+}
+
+// Added counts a record entering the ring.
+func (a *Aggregate) Added(f *model.Flow, x *model.Ext) {
+	a.records++
+	st := a.ifaceOf(f)
+	st.records++
+	st.last.push(f.End, f.Has(model.FieldEnd))
+	if f.Status == model.StatusSkipData {
+		st.skipped++
+	}
+	if f.Has(model.FieldTCPFlags) {
+		a.flags[f.Flags]++
+	} else {
+		a.noFlags++
+	}
+	if !isTraffic(f) {
+		return
+	}
+	st.flows++
+	st.packets += uint64(f.Packets)
+	st.bytes += f.Bytes
+	switch f.Action {
+	case model.ActionAccept:
+		st.accepts++
+	case model.ActionReject:
+		st.rejects++
+	}
+	st.addPeer(f, x, model.FieldSrcAddr, 1)
+	st.addPeer(f, x, model.FieldDstAddr, 1)
+	if f.Has(model.FieldDstPort) {
+		st.ports[f.DstPort]++
+	}
+	if f.Has(model.FieldStart) {
+		b := f.Start / BucketSeconds
+		t := st.spark[b]
+		t.flows++
+		t.bytes += f.Bytes
+		st.spark[b] = t
+		h := a.hist[b]
+		h.flows++
+		switch f.Action {
+		case model.ActionAccept:
+			h.accepts++
+		case model.ActionReject:
+			h.rejects++
+		}
+		a.hist[b] = h
+	}
+}
+
+// Evicted uncounts a record leaving the ring. The store evicts in arrival
+// order, which the last-seen window relies on.
+func (a *Aggregate) Evicted(f *model.Flow, x *model.Ext) {
+	a.records--
+	st := a.ifaces[f.Iface]
+	if st == nil {
+		return
+	}
+	st.records--
+	st.last.pop()
+	if f.Status == model.StatusSkipData {
+		st.skipped--
+	}
+	if f.Has(model.FieldTCPFlags) {
+		a.flags[f.Flags]--
+	} else {
+		a.noFlags--
+	}
+	if isTraffic(f) {
+		st.flows--
+		st.packets -= uint64(f.Packets)
+		st.bytes -= f.Bytes
+		switch f.Action {
+		case model.ActionAccept:
+			st.accepts--
+		case model.ActionReject:
+			st.rejects--
+		}
+		st.addPeer(f, x, model.FieldSrcAddr, -1)
+		st.addPeer(f, x, model.FieldDstAddr, -1)
+		if f.Has(model.FieldDstPort) {
+			decr(st.ports, f.DstPort)
+		}
+		if f.Has(model.FieldStart) {
+			b := f.Start / BucketSeconds
+			if t := st.spark[b]; t.flows <= 1 {
+				delete(st.spark, b)
+			} else {
+				t.flows--
+				t.bytes -= f.Bytes
+				st.spark[b] = t
+			}
+			h := a.hist[b]
+			h.flows--
+			switch f.Action {
+			case model.ActionAccept:
+				h.accepts--
+			case model.ActionReject:
+				h.rejects--
+			}
+			if h.flows == 0 {
+				delete(a.hist, b)
+			} else {
+				a.hist[b] = h
+			}
+		}
+	}
+	if st.records == 0 {
+		delete(a.ifaces, f.Iface)
+	}
+}
+
+// addPeer counts (d = 1) or uncounts (d = -1) one address of the record.
+func (st *iface) addPeer(f *model.Flow, x *model.Ext, id model.FieldID, d int) {
+	if !f.Has(id) {
+		return
+	}
+	addr := model.Addr(f, x, id)
+	if addr.Is4() {
+		b := addr.As4()
+		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		if d > 0 {
+			st.peers4[k]++
+		} else {
+			decr(st.peers4, k)
+		}
+		return
+	}
+	k := addr.As16()
+	if d > 0 {
+		st.peers6[k]++
+	} else {
+		decr(st.peers6, k)
+	}
+}
+
+func decr[K comparable](m map[K]uint32, k K) {
+	if n := m[k]; n <= 1 {
+		delete(m, k)
+	} else {
+		m[k] = n - 1
+	}
+}
+
+// Records is the number of records counted.
+func (a *Aggregate) Records() uint64 { return a.records }
+
+// FlagCounts is how many records carry each tcp-flags value, plus how many
+// have no tcp-flags field at all (formats without it, or "-").
+type FlagCounts struct {
+	ByValue [256]uint64
+	Absent  uint64
+}
+
+// Combos lists the values that occur, most frequent first (ties by value).
+func (c *FlagCounts) Combos() []FlagCombo {
+	var out []FlagCombo
+	for v, n := range c.ByValue {
+		if n > 0 {
+			out = append(out, FlagCombo{Value: uint8(v), Count: n})
+		}
+	}
+	slices.SortFunc(out, func(p, q FlagCombo) int {
+		if c := cmp.Compare(q.Count, p.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.Value, q.Value)
+	})
+	return out
+}
+
+// FlagCombo is one tcp-flags value and how many records carry it.
+type FlagCombo struct {
+	Value uint8
+	Count uint64
+}
+
+// Flags returns the flag-combination counts over every counted record.
+func (a *Aggregate) Flags() FlagCounts {
+	return FlagCounts{ByValue: a.flags, Absent: a.noFlags}
+}
+
+// CountFlags counts flag combinations over the records of v that match, for
+// a filtered view; one pass, so run it off the UI goroutine.
+func CountFlags(v model.View, match func(f *model.Flow, x *model.Ext) bool) FlagCounts {
+	var c FlagCounts
+	for i := 0; i < v.Len(); i++ {
+		f, x := v.At(i)
+		if match != nil && !match(f, x) {
+			continue
+		}
+		if f.Has(model.FieldTCPFlags) {
+			c.ByValue[f.Flags]++
+		} else {
+			c.Absent++
+		}
+	}
+	return c
+}
