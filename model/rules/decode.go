@@ -1,0 +1,428 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ErrNotRules means a document is valid JSON but none of the shapes that
+// `aws ec2 describe-*` prints.
+var ErrNotRules = errors.New("not the output of aws ec2 describe-network-interfaces, describe-security-groups, describe-network-acls, describe-subnets, describe-managed-prefix-lists or get-managed-prefix-list-entries")
+
+// The top-level keys by which a document is recognised.
+const (
+	KeyInterfaces  = "NetworkInterfaces"
+	KeyGroups      = "SecurityGroups"
+	KeyACLs        = "NetworkAcls"
+	KeyPrefixLists = "PrefixLists"
+	KeyEntries     = "Entries"
+	KeySubnets     = "Subnets"
+)
+
+type jsonTag struct{ Key, Value string }
+
+type jsonInterface struct {
+	NetworkInterfaceId string
+	SubnetId           string
+	VpcId              string
+	InterfaceType      string
+	Description        string
+	RequesterManaged   bool
+	PrivateIpAddress   string
+	PrivateIpAddresses []struct {
+		PrivateIpAddress string
+		Primary          bool
+		Association      *struct{ PublicIp string }
+	}
+	Ipv6Addresses []struct{ Ipv6Address string }
+	Association   *struct{ PublicIp string }
+	Attachment    *struct{ InstanceId string }
+	Groups        []struct{ GroupId, GroupName string }
+	TagSet        []jsonTag
+}
+
+type jsonPermission struct {
+	IpProtocol string
+	FromPort   *int
+	ToPort     *int
+	IpRanges   []struct{ CidrIp, Description string }
+	Ipv6Ranges []struct{ CidrIpv6, Description string }
+	PrefixList []struct{ PrefixListId, Description string }    `json:"PrefixListIds"`
+	GroupPairs []struct{ GroupId, UserId, Description string } `json:"UserIdGroupPairs"`
+}
+
+type jsonGroup struct {
+	GroupId             string
+	GroupName           string
+	Description         string
+	OwnerId             string
+	VpcId               string
+	IpPermissions       []jsonPermission
+	IpPermissionsEgress []jsonPermission
+}
+
+type jsonACL struct {
+	NetworkAclId string
+	VpcId        string
+	IsDefault    bool
+	Tags         []jsonTag
+	Associations []struct{ NetworkAclId, SubnetId string }
+	Entries      []struct {
+		RuleNumber    int
+		Protocol      string
+		RuleAction    string
+		Egress        bool
+		CidrBlock     string
+		Ipv6CidrBlock string
+		PortRange     *struct{ From, To int }
+		IcmpTypeCode  *struct{ Type, Code int }
+	}
+}
+
+type jsonPrefixList struct {
+	PrefixListId   string
+	PrefixListName string
+	AddressFamily  string
+	// Entries is not part of DescribeManagedPrefixLists; it is accepted so
+	// a list and its entries can be saved in one file.
+	Entries []jsonEntry
+}
+
+type jsonEntry struct{ Cidr, Description string }
+
+type jsonSubnet struct {
+	SubnetId                    string
+	VpcId                       string
+	CidrBlock                   string
+	Ipv6CidrBlockAssociationSet []struct{ Ipv6CidrBlock string }
+}
+
+type jsonDoc struct {
+	NetworkInterfaces []jsonInterface
+	SecurityGroups    []jsonGroup
+	NetworkAcls       []jsonACL
+	PrefixLists       []jsonPrefixList
+	Entries           []jsonEntry
+	Subnets           []jsonSubnet
+}
+
+var prefixListInName = regexp.MustCompile(`pl-[0-9a-zA-Z]+`)
+
+// Decode reads one JSON document printed by an `aws ec2 describe-*` command
+// and returns what it holds and the top-level keys it was recognised by.
+// name is the file name: get-managed-prefix-list-entries prints no list id,
+// so its output is accepted only when the file name contains the pl-… id.
+func Decode(data []byte, name string) (*Snapshot, []string, error) {
+	var keys map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&keys); err != nil {
+		return nil, nil, fmt.Errorf("rules: %s: invalid JSON: %w", name, err)
+	}
+	var found []string
+	for _, k := range []string{KeyInterfaces, KeyGroups, KeyACLs, KeyPrefixLists, KeyEntries, KeySubnets} {
+		if _, ok := keys[k]; ok {
+			found = append(found, k)
+		}
+	}
+	if len(found) == 0 {
+		names := make([]string, 0, len(keys))
+		for k := range keys {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		if len(names) == 0 {
+			return nil, nil, fmt.Errorf("rules: %s: empty object: %w", name, ErrNotRules)
+		}
+		return nil, nil, fmt.Errorf("rules: %s: top-level keys %s: %w", name, strings.Join(names, ", "), ErrNotRules)
+	}
+	var doc jsonDoc
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, found, fmt.Errorf("rules: %s: %w", name, err)
+	}
+	s := NewSnapshot()
+	for i := range doc.NetworkInterfaces {
+		iface, err := doc.NetworkInterfaces[i].convert()
+		if err != nil {
+			return nil, found, fmt.Errorf("rules: %s: %w", name, err)
+		}
+		s.AddInterface(iface)
+	}
+	for i := range doc.SecurityGroups {
+		g, err := doc.SecurityGroups[i].convert()
+		if err != nil {
+			return nil, found, fmt.Errorf("rules: %s: %w", name, err)
+		}
+		s.AddGroup(g)
+	}
+	for i := range doc.NetworkAcls {
+		a, err := doc.NetworkAcls[i].convert()
+		if err != nil {
+			return nil, found, fmt.Errorf("rules: %s: %w", name, err)
+		}
+		s.AddACL(a)
+	}
+	for _, jp := range doc.PrefixLists {
+		p := &PrefixList{ID: jp.PrefixListId, Name: jp.PrefixListName, Family: jp.AddressFamily}
+		if p.ID == "" {
+			return nil, found, fmt.Errorf("rules: %s: a prefix list has no PrefixListId", name)
+		}
+		if jp.Entries != nil {
+			cidrs, err := entryCIDRs(jp.Entries)
+			if err != nil {
+				return nil, found, fmt.Errorf("rules: %s: prefix list %s: %w", name, p.ID, err)
+			}
+			p.CIDRs, p.Entries = cidrs, true
+		}
+		s.AddPrefixList(p)
+	}
+	if _, ok := keys[KeyEntries]; ok {
+		id := prefixListInName.FindString(name)
+		if id == "" {
+			return nil, found, fmt.Errorf("rules: %s: prefix list entries without a list id: save get-managed-prefix-list-entries output in a file named after the list, e.g. pl-0123456789abcdef0.json", name)
+		}
+		cidrs, err := entryCIDRs(doc.Entries)
+		if err != nil {
+			return nil, found, fmt.Errorf("rules: %s: prefix list %s: %w", name, id, err)
+		}
+		s.AddPrefixList(&PrefixList{ID: id, CIDRs: cidrs, Entries: true})
+	}
+	for _, js := range doc.Subnets {
+		sub := &Subnet{ID: js.SubnetId, VPCID: js.VpcId}
+		if js.CidrBlock != "" {
+			p, err := netip.ParsePrefix(js.CidrBlock)
+			if err != nil {
+				return nil, found, fmt.Errorf("rules: %s: subnet %s: CidrBlock %q: %w", name, js.SubnetId, js.CidrBlock, err)
+			}
+			sub.CIDRs = append(sub.CIDRs, p)
+		}
+		for _, a := range js.Ipv6CidrBlockAssociationSet {
+			p, err := netip.ParsePrefix(a.Ipv6CidrBlock)
+			if err != nil {
+				return nil, found, fmt.Errorf("rules: %s: subnet %s: Ipv6CidrBlock %q: %w", name, js.SubnetId, a.Ipv6CidrBlock, err)
+			}
+			sub.CIDRs = append(sub.CIDRs, p)
+		}
+		s.AddSubnet(sub)
+	}
+	return s, found, nil
+}
+
+func entryCIDRs(es []jsonEntry) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(es))
+	for _, e := range es {
+		p, err := netip.ParsePrefix(e.Cidr)
+		if err != nil {
+			return nil, fmt.Errorf("Cidr %q: %w", e.Cidr, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func (j *jsonInterface) convert() (*Interface, error) {
+	if j.NetworkInterfaceId == "" {
+		return nil, errors.New("a network interface has no NetworkInterfaceId")
+	}
+	i := &Interface{
+		ID: j.NetworkInterfaceId, SubnetID: j.SubnetId, VPCID: j.VpcId, Type: j.InterfaceType,
+		Description: j.Description, RequesterManaged: j.RequesterManaged,
+	}
+	if j.Attachment != nil {
+		i.InstanceID = j.Attachment.InstanceId
+	}
+	addPrivate := func(s string) error {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return fmt.Errorf("interface %s: address %q: %w", i.ID, s, err)
+		}
+		for _, have := range i.Private {
+			if have == a {
+				return nil
+			}
+		}
+		i.Private = append(i.Private, a)
+		return nil
+	}
+	addPublic := func(s string) error {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return fmt.Errorf("interface %s: public address %q: %w", i.ID, s, err)
+		}
+		for _, have := range i.Public {
+			if have == a {
+				return nil
+			}
+		}
+		i.Public = append(i.Public, a)
+		return nil
+	}
+	if j.PrivateIpAddress != "" {
+		if err := addPrivate(j.PrivateIpAddress); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range j.PrivateIpAddresses {
+		if err := addPrivate(p.PrivateIpAddress); err != nil {
+			return nil, err
+		}
+		if p.Association != nil && p.Association.PublicIp != "" {
+			if err := addPublic(p.Association.PublicIp); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, p := range j.Ipv6Addresses {
+		if err := addPrivate(p.Ipv6Address); err != nil {
+			return nil, err
+		}
+	}
+	if j.Association != nil && j.Association.PublicIp != "" {
+		if err := addPublic(j.Association.PublicIp); err != nil {
+			return nil, err
+		}
+	}
+	for _, g := range j.Groups {
+		i.Groups = append(i.Groups, g.GroupId)
+	}
+	i.Tags = tags(j.TagSet)
+	return i, nil
+}
+
+func tags(ts []jsonTag) map[string]string {
+	if len(ts) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(ts))
+	for _, t := range ts {
+		m[t.Key] = t.Value
+	}
+	return m
+}
+
+func (j *jsonGroup) convert() (*SecurityGroup, error) {
+	if j.GroupId == "" {
+		return nil, errors.New("a security group has no GroupId")
+	}
+	g := &SecurityGroup{ID: j.GroupId, Name: j.GroupName, Description: j.Description, VPCID: j.VpcId, OwnerID: j.OwnerId}
+	var err error
+	if g.Ingress, err = convertPermissions(j.IpPermissions); err != nil {
+		return nil, fmt.Errorf("security group %s inbound: %w", g.ID, err)
+	}
+	if g.Egress, err = convertPermissions(j.IpPermissionsEgress); err != nil {
+		return nil, fmt.Errorf("security group %s outbound: %w", g.ID, err)
+	}
+	return g, nil
+}
+
+func convertPermissions(js []jsonPermission) ([]Permission, error) {
+	out := make([]Permission, 0, len(js))
+	for n, jp := range js {
+		proto, err := ParseProtocol(jp.IpProtocol)
+		if err != nil {
+			return nil, fmt.Errorf("rule %d: %w", n+1, err)
+		}
+		p := Permission{Protocol: proto, From: -1, To: -1}
+		if jp.FromPort != nil {
+			p.From = *jp.FromPort
+		}
+		if jp.ToPort != nil {
+			p.To = *jp.ToPort
+		}
+		for _, r := range jp.IpRanges {
+			pre, err := netip.ParsePrefix(r.CidrIp)
+			if err != nil {
+				return nil, fmt.Errorf("rule %d: CidrIp %q: %w", n+1, r.CidrIp, err)
+			}
+			p.Peers = append(p.Peers, Peer{Kind: PeerCIDR, Prefix: pre.Masked(), Description: r.Description})
+		}
+		for _, r := range jp.Ipv6Ranges {
+			pre, err := netip.ParsePrefix(r.CidrIpv6)
+			if err != nil {
+				return nil, fmt.Errorf("rule %d: CidrIpv6 %q: %w", n+1, r.CidrIpv6, err)
+			}
+			p.Peers = append(p.Peers, Peer{Kind: PeerCIDR, Prefix: pre.Masked(), Description: r.Description})
+		}
+		for _, r := range jp.PrefixList {
+			p.Peers = append(p.Peers, Peer{Kind: PeerPrefixList, ID: r.PrefixListId, Description: r.Description})
+		}
+		for _, r := range jp.GroupPairs {
+			p.Peers = append(p.Peers, Peer{Kind: PeerGroup, ID: r.GroupId, Description: r.Description})
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (j *jsonACL) convert() (*NetworkACL, error) {
+	if j.NetworkAclId == "" {
+		return nil, errors.New("a network ACL has no NetworkAclId")
+	}
+	a := &NetworkACL{ID: j.NetworkAclId, VPCID: j.VpcId, IsDefault: j.IsDefault, Name: tags(j.Tags)["Name"]}
+	for _, as := range j.Associations {
+		a.Subnets = append(a.Subnets, as.SubnetId)
+	}
+	for _, je := range j.Entries {
+		proto, err := ParseProtocol(je.Protocol)
+		if err != nil {
+			return nil, fmt.Errorf("network ACL %s rule %d: %w", a.ID, je.RuleNumber, err)
+		}
+		e := ACLEntry{Rule: je.RuleNumber, Protocol: proto, Egress: je.Egress}
+		switch strings.ToLower(je.RuleAction) {
+		case "allow":
+			e.Allow = true
+		case "deny":
+		default:
+			return nil, fmt.Errorf("network ACL %s rule %d: RuleAction %q is neither allow nor deny", a.ID, je.RuleNumber, je.RuleAction)
+		}
+		cidr := je.CidrBlock
+		if cidr == "" {
+			cidr = je.Ipv6CidrBlock
+		}
+		pre, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return nil, fmt.Errorf("network ACL %s rule %d: CIDR %q: %w", a.ID, je.RuleNumber, cidr, err)
+		}
+		e.CIDR = pre.Masked()
+		if je.PortRange != nil {
+			e.HasPorts, e.PortFrom, e.PortTo = true, je.PortRange.From, je.PortRange.To
+		}
+		if je.IcmpTypeCode != nil {
+			e.HasICMP, e.ICMPType, e.ICMPCode = true, je.IcmpTypeCode.Type, je.IcmpTypeCode.Code
+		}
+		if e.Egress {
+			a.Outbound = append(a.Outbound, e)
+		} else {
+			a.Inbound = append(a.Inbound, e)
+		}
+	}
+	return a, nil
+}
+
+// ParseProtocol reads an IpProtocol or NACL Protocol value: a name (tcp,
+// udp, icmp, icmpv6, all), a number, or -1 for all protocols.
+func ParseProtocol(s string) (int, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "-1", "all":
+		return -1, nil
+	case "tcp":
+		return 6, nil
+	case "udp":
+		return 17, nil
+	case "icmp":
+		return 1, nil
+	case "icmpv6":
+		return 58, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < -1 || n > 255 {
+		return 0, fmt.Errorf("protocol %q is not a name, a number 0-255 or -1", s)
+	}
+	return n, nil
+}
