@@ -1,0 +1,102 @@
+package rulesdir
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func copyDemo(t *testing.T, dst string) {
+	t.Helper()
+	src := filepath.Join("..", "demo", "rules")
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLoadDirectory(t *testing.T) {
+	dir := t.TempDir()
+	copyDemo(t, dir)
+	sub := filepath.Join(dir, "old")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(p, s string) {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(sub, "instances.json"), `{"Reservations": []}`)
+	write(filepath.Join(dir, "notes.txt"), "saved on monday")
+	write(filepath.Join(dir, "broken.json"), `{"SecurityGroups": [`)
+	write(filepath.Join(dir, ".hidden.json"), `garbage`)
+
+	res, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Snapshot
+	if len(s.Interfaces) != 6 || len(s.Groups) != 4 || len(s.ACLs) != 3 || len(s.Subnets) != 3 {
+		t.Errorf("loaded %d interfaces, %d groups, %d acls, %d subnets", len(s.Interfaces), len(s.Groups), len(s.ACLs), len(s.Subnets))
+	}
+	pl := s.PrefixLists["pl-0corp0000000000001"]
+	if pl == nil || pl.Name != "corp-vpn" || !pl.Entries || len(pl.CIDRs) != 1 {
+		t.Errorf("prefix list = %+v", pl)
+	}
+	if len(res.Loaded) != 6 {
+		t.Errorf("loaded files = %v", res.Loaded)
+	}
+	want := map[string]string{
+		filepath.Join(dir, "broken.json"):    "invalid JSON",
+		filepath.Join(sub, "instances.json"): "top-level keys Reservations",
+		filepath.Join(dir, "notes.txt"):      "not a .json file",
+	}
+	if len(res.Warnings) != len(want) {
+		t.Errorf("warnings = %v", res.Warnings)
+	}
+	for _, w := range res.Warnings {
+		sub, ok := want[w.Path]
+		if !ok || !strings.Contains(w.Error(), sub) || !strings.Contains(w.Error(), w.Path) {
+			t.Errorf("warning %s: %v (want it to name the file and say %q)", w.Path, w.Err, sub)
+		}
+	}
+}
+
+func TestLoadSingleFile(t *testing.T) {
+	res, err := Load(filepath.Join("..", "demo", "rules", "describe-security-groups.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Snapshot.Groups) != 4 || len(res.Warnings) != 0 {
+		t.Errorf("groups %d, warnings %v", len(res.Snapshot.Groups), res.Warnings)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "missing")); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("missing dir: %v", err)
+	}
+	empty := t.TempDir()
+	if _, err := Load(empty); err == nil || !strings.Contains(err.Error(), "no .json files in "+empty) {
+		t.Errorf("empty dir: %v", err)
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, "x.json"), []byte(`{"Foo": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load(bad)
+	if err == nil || !strings.Contains(err.Error(), "no describe-* JSON could be read") || len(res.Warnings) != 1 {
+		t.Errorf("dir without rules: %v", err)
+	}
+}
