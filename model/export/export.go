@@ -1,0 +1,301 @@
+// Package export writes records as text, JSON lines or CSV. Encoders
+// append into a caller's buffer so a million records cost no allocation
+// per record.
+package export
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// Kind is an output encoding.
+type Kind uint8
+
+const (
+	Text Kind = iota // the record in its format's field order, "-" for absent
+	JSON             // one object per line, AWS field names as keys
+	CSV              // a header row of field names, then one row per record
+)
+
+// ParseKind reads the -o value.
+func ParseKind(s string) (Kind, error) {
+	switch s {
+	case "text", "":
+		return Text, nil
+	case "json", "jsonl", "ndjson":
+		return JSON, nil
+	case "csv":
+		return CSV, nil
+	}
+	return 0, fmt.Errorf("unknown output %q: want text, json or csv", s)
+}
+
+func (k Kind) String() string {
+	switch k {
+	case JSON:
+		return "json"
+	case CSV:
+		return "csv"
+	}
+	return "text"
+}
+
+// Encoder appends records in one encoding. It keeps a private copy of the
+// interned names it has resolved, so resolving a name takes no lock. Not
+// safe for concurrent use: one per goroutine.
+type Encoder struct {
+	kind  Kind
+	names *model.Interner
+	cache []string
+	plans map[*model.Format][]column
+	last  *model.Format
+	plan  []column
+}
+
+// column is a format field prepared once: its kind and its JSON key with
+// the separator in front (`,"srcaddr":`).
+type column struct {
+	id   model.FieldID
+	kind model.Kind
+	key  []byte
+}
+
+// columns returns the prepared fields of a format, built on first use.
+func (e *Encoder) columns(format *model.Format) []column {
+	if format == e.last {
+		return e.plan
+	}
+	plan, ok := e.plans[format]
+	if !ok {
+		if e.plans == nil {
+			e.plans = map[*model.Format][]column{}
+		}
+		for _, id := range format.Fields {
+			key := append([]byte(`,"`), appendJSONString(nil, id.Name())...)
+			plan = append(plan, column{id: id, kind: id.Kind(), key: append(key, '"', ':')})
+		}
+		e.plans[format] = plan
+	}
+	e.last, e.plan = format, plan
+	return plan
+}
+
+// NewEncoder returns an encoder resolving string ids through names.
+func NewEncoder(kind Kind, names *model.Interner) *Encoder {
+	return &Encoder{kind: kind, names: names}
+}
+
+// Kind is the encoder's encoding.
+func (e *Encoder) Kind() Kind { return e.kind }
+
+func (e *Encoder) name(id uint32) string {
+	if int(id) < len(e.cache) {
+		return e.cache[id]
+	}
+	for n := uint32(len(e.cache)); n <= id; n++ {
+		e.cache = append(e.cache, e.names.Name(n))
+	}
+	return e.cache[id]
+}
+
+// Header appends what precedes records of this format: the CSV header row,
+// nothing for the other encodings. Callers write it again when the format
+// changes (captures of several formats in one run).
+func (e *Encoder) Header(dst []byte, format *model.Format) []byte {
+	if e.kind != CSV {
+		return dst
+	}
+	for i, id := range format.Fields {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendCSVField(dst, id.Name())
+	}
+	return append(dst, '\n')
+}
+
+// Append appends one record of the given format and a newline.
+func (e *Encoder) Append(dst []byte, format *model.Format, f *model.Flow, x *model.Ext) []byte {
+	switch e.kind {
+	case JSON:
+		return e.appendJSON(dst, e.columns(format), f, x)
+	case CSV:
+		return e.appendCSV(dst, format.Fields, f, x)
+	}
+	return e.appendText(dst, format.Fields, f, x)
+}
+
+// value appends a present field's value as text; ok is false when absent.
+func (e *Encoder) value(dst []byte, id model.FieldID, f *model.Flow, x *model.Ext) ([]byte, bool) {
+	switch id.Kind() {
+	case model.KindInt:
+		if v, ok := model.Int(f, x, id); ok {
+			return strconv.AppendUint(dst, v, 10), true
+		}
+	case model.KindAddr:
+		if a := model.Addr(f, x, id); a.IsValid() {
+			return a.AppendTo(dst), true
+		}
+	case model.KindEnum:
+		switch {
+		case id == model.FieldAction && f.Has(id) && f.Action != model.ActionNone:
+			return append(dst, f.Action.String()...), true
+		case id == model.FieldLogStatus && f.Has(id) && f.Status != model.StatusNone:
+			return append(dst, f.Status.String()...), true
+		}
+	default:
+		if s, ok := model.StrID(f, x, id); ok {
+			return append(dst, e.name(s)...), true
+		}
+	}
+	return dst, false
+}
+
+func (e *Encoder) appendText(dst []byte, fields []model.FieldID, f *model.Flow, x *model.Ext) []byte {
+	for i, id := range fields {
+		if i > 0 {
+			dst = append(dst, ' ')
+		}
+		from := len(dst)
+		var ok bool
+		if dst, ok = e.value(dst, id, f, x); !ok {
+			dst = append(dst, '-')
+		} else if id.Kind() == model.KindString {
+			sanitize(dst[from:])
+		}
+	}
+	return append(dst, '\n')
+}
+
+func (e *Encoder) appendJSON(dst []byte, cols []column, f *model.Flow, x *model.Ext) []byte {
+	dst = append(dst, '{')
+	open := len(dst)
+	for i := range cols {
+		c := &cols[i]
+		mark := len(dst)
+		if mark == open {
+			dst = append(dst, c.key[1:]...) // the first key has no comma
+		} else {
+			dst = append(dst, c.key...)
+		}
+		var ok bool
+		switch c.kind {
+		case model.KindInt:
+			dst, ok = e.value(dst, c.id, f, x)
+		case model.KindString:
+			if s, present := model.StrID(f, x, c.id); present {
+				dst = append(dst, '"')
+				dst = appendJSONString(dst, e.name(s))
+				dst = append(dst, '"')
+				ok = true
+			}
+		default: // addresses and enums never need escaping
+			dst = append(dst, '"')
+			if dst, ok = e.value(dst, c.id, f, x); ok {
+				dst = append(dst, '"')
+			}
+		}
+		if !ok {
+			dst = dst[:mark] // absent: no key at all
+		}
+	}
+	return append(dst, '}', '\n')
+}
+
+func (e *Encoder) appendCSV(dst []byte, fields []model.FieldID, f *model.Flow, x *model.Ext) []byte {
+	for i, id := range fields {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if id.Kind() == model.KindString {
+			if s, ok := model.StrID(f, x, id); ok {
+				dst = appendCSVField(dst, e.name(s))
+			}
+			continue
+		}
+		dst, _ = e.value(dst, id, f, x)
+	}
+	return append(dst, '\n')
+}
+
+// appendCSVField quotes a value when it holds a comma, quote or line break
+// (RFC 4180).
+func appendCSVField(dst []byte, s string) []byte {
+	quote := false
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
+			quote = true
+			break
+		}
+	}
+	if !quote {
+		return append(dst, s...)
+	}
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, s[i])
+	}
+	return append(dst, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString escapes s for a JSON string: quotes, backslashes,
+// control characters (C0, DEL and C1, so no escape sequence survives to a
+// terminal) and invalid UTF-8, which becomes U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\' {
+		i++
+	}
+	if i == len(s) {
+		return append(dst, s...)
+	}
+	dst = append(dst, s[:i]...)
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c < 0x20 || c == 0x7f:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, `\ufffd`...)
+		case r >= 0x80 && r <= 0x9f:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&15])
+		default:
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
+
+// sanitize replaces terminal control bytes (C0, DEL, ESC and the UTF-8
+// encoding of C1) in place with '?', so text output is safe to print.
+func sanitize(b []byte) {
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c < 0x20 || c == 0x7f:
+			b[i] = '?'
+		case c == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f:
+			b[i], b[i+1] = '?', '?'
+			i++
+		}
+	}
+}
