@@ -1,0 +1,298 @@
+// Package query reads the CloudWatch Logs Insights query language that
+// flow-log users already type, and answers it locally over the record store:
+// a parser to an AST that keeps the original text (so the same query can be
+// sent unchanged to Logs Insights), a compiler to allocation-free predicates
+// over model.Flow, and an aggregator for stats.
+package query
+
+import (
+	"strings"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// Ref is what a name in a query reads: a flow-log field (its model.FieldID)
+// or one of the names Insights or flowtail add.
+type Ref uint16
+
+// Names beyond the flow-log fields.
+const (
+	RefTimestamp Ref = 256 + iota // @timestamp: the record's start, in ms like Insights
+	RefMessage                    // @message: the record as text
+	RefDirection                  // direction: ingress/egress
+	RefService                    // service: well-known port name
+	RefProto                      // proto: tcp/udp/icmp by number
+	refEnd
+)
+
+var specialNames = map[string]Ref{
+	"@timestamp": RefTimestamp,
+	"@message":   RefMessage,
+	"direction":  RefDirection,
+	"service":    RefService,
+	"proto":      RefProto,
+}
+
+// LookupRef resolves a name in any supported spelling, case-insensitively.
+func LookupRef(name string) (Ref, bool) {
+	if r, ok := specialNames[strings.ToLower(name)]; ok {
+		return r, true
+	}
+	if id, ok := model.LookupField(name); ok {
+		return Ref(id), true
+	}
+	return 0, false
+}
+
+// Field returns the flow-log field a ref reads, if it is one.
+func (r Ref) Field() (model.FieldID, bool) {
+	if r > 0 && r < 256 {
+		return model.FieldID(r), true
+	}
+	return 0, false
+}
+
+// Name is the canonical spelling of the ref.
+func (r Ref) Name() string {
+	if id, ok := r.Field(); ok {
+		return id.Name()
+	}
+	for n, s := range specialNames {
+		if s == r {
+			return n
+		}
+	}
+	return ""
+}
+
+// Query is a parsed query. Text is exactly what the user typed.
+type Query struct {
+	Text     string
+	Commands []Command
+}
+
+// Command is one stage of the pipeline.
+type Command interface {
+	// Pos is the 1-based column of the command word.
+	Pos() int
+	// Name is the command word: fields, filter, stats, sort, limit,
+	// display, dedup.
+	Name() string
+}
+
+// Name is a field or column name as typed, with where it was typed.
+type Name struct {
+	Text string
+	Col  int
+	Ref  Ref // 0 when it does not name a field (e.g. a stats alias)
+}
+
+// Projection is one item of a fields command.
+type Projection struct {
+	Field Name
+	Alias string
+}
+
+// FieldsCmd is `fields a, b as c`.
+type FieldsCmd struct {
+	Col   int
+	Items []Projection
+}
+
+// DisplayCmd is `display a, b`: the columns shown.
+type DisplayCmd struct {
+	Col    int
+	Fields []Name
+}
+
+// DedupCmd is `dedup a, b`: keep the first row of each combination.
+type DedupCmd struct {
+	Col    int
+	Fields []Name
+}
+
+// FilterCmd is `filter EXPR`.
+type FilterCmd struct {
+	Col  int
+	Expr Expr
+}
+
+// StatsCmd is `stats AGG [as alias], … [by KEY, …]`.
+type StatsCmd struct {
+	Col  int
+	Aggs []Agg
+	By   []GroupKey
+}
+
+// SortCmd is `sort key [asc|desc], …`.
+type SortCmd struct {
+	Col  int
+	Keys []SortKey
+}
+
+// SortKey is one sort column; Desc is false for asc.
+type SortKey struct {
+	Name Name
+	Desc bool
+}
+
+// LimitCmd is `limit N`.
+type LimitCmd struct {
+	Col int
+	N   int
+}
+
+func (c *FieldsCmd) Pos() int  { return c.Col }
+func (c *DisplayCmd) Pos() int { return c.Col }
+func (c *DedupCmd) Pos() int   { return c.Col }
+func (c *FilterCmd) Pos() int  { return c.Col }
+func (c *StatsCmd) Pos() int   { return c.Col }
+func (c *SortCmd) Pos() int    { return c.Col }
+func (c *LimitCmd) Pos() int   { return c.Col }
+
+func (c *FieldsCmd) Name() string  { return "fields" }
+func (c *DisplayCmd) Name() string { return "display" }
+func (c *DedupCmd) Name() string   { return "dedup" }
+func (c *FilterCmd) Name() string  { return "filter" }
+func (c *StatsCmd) Name() string   { return "stats" }
+func (c *SortCmd) Name() string    { return "sort" }
+func (c *LimitCmd) Name() string   { return "limit" }
+
+// AggFunc is a stats function.
+type AggFunc uint8
+
+// The stats functions.
+const (
+	AggCount AggFunc = iota + 1
+	AggCountDistinct
+	AggSum
+	AggAvg
+	AggMin
+	AggMax
+	AggPct
+	AggEarliest
+	AggLatest
+)
+
+var aggNames = map[string]AggFunc{
+	"count": AggCount, "count_distinct": AggCountDistinct, "sum": AggSum, "avg": AggAvg,
+	"min": AggMin, "max": AggMax, "pct": AggPct, "earliest": AggEarliest, "latest": AggLatest,
+}
+
+// Agg is one aggregate of a stats command. Field is nil for count(*) and
+// count(). Column is the output column name: the alias, or the call as
+// typed (e.g. "count(*)"), as Insights names it.
+type Agg struct {
+	Func   AggFunc
+	Field  *Name
+	Pct    float64
+	Alias  string
+	Column string
+	Col    int
+}
+
+// GroupKey is one `by` item: a field, or bin(duration) over @timestamp.
+type GroupKey struct {
+	Field  Name
+	BinSec int64 // > 0 for bin(…)
+	Alias  string
+	Column string
+}
+
+// Expr is a filter expression.
+type Expr interface{ Pos() int }
+
+// Logical is `a and b` / `a or b`.
+type Logical struct {
+	Or   bool
+	L, R Expr
+	Col  int
+}
+
+// Not is `not x`.
+type Not struct {
+	X   Expr
+	Col int
+}
+
+// Operand is a field or a literal on one side of a comparison.
+type Operand struct {
+	Field *Name
+	Lit   *Literal
+}
+
+// Literal is a string or number written in the query.
+type Literal struct {
+	Text   string // the string's value, or the number as typed
+	Num    float64
+	Number bool
+	Col    int
+}
+
+// Compare is `a OP b` with OP one of = != < <= > >=.
+type Compare struct {
+	Op   string
+	L, R Operand
+	Col  int
+}
+
+// In is `field [not] in [v, …]`.
+type In struct {
+	Field  Name
+	Values []Literal
+	Negate bool
+	Col    int
+}
+
+// Match is `field like "text"`, `field like /re/` or `field =~ /re/`.
+// A string pattern matches as a substring.
+type Match struct {
+	Field   Name
+	Pattern string
+	Regex   bool
+	Negate  bool
+	Col     int
+	PatCol  int
+}
+
+// Call is a boolean function: ispresent(f), isIpInSubnet(f, "cidr"),
+// isIpv4InSubnet, isIpv6InSubnet.
+type Call struct {
+	Func  string // lower-case name
+	Field Name
+	Arg   *Literal
+	Col   int
+}
+
+func (e *Logical) Pos() int { return e.Col }
+func (e *Not) Pos() int     { return e.Col }
+func (e *Compare) Pos() int { return e.Col }
+func (e *In) Pos() int      { return e.Col }
+func (e *Match) Pos() int   { return e.Col }
+func (e *Call) Pos() int    { return e.Col }
+
+// HasStats reports whether the query aggregates.
+func (q *Query) HasStats() bool {
+	for _, c := range q.Commands {
+		if _, ok := c.(*StatsCmd); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// isNamePrefix reports whether s begins some field name in either spelling.
+func isNamePrefix(s string) bool {
+	s = strings.ToLower(s)
+	for n := range specialNames {
+		if strings.HasPrefix(n, s) {
+			return true
+		}
+	}
+	for _, id := range model.KnownFields() {
+		if strings.HasPrefix(id.Name(), s) || strings.HasPrefix(strings.ToLower(id.Camel()), s) {
+			return true
+		}
+	}
+	return false
+}

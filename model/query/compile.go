@@ -1,0 +1,637 @@
+package query
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// Pred reports whether a record matches a filter. x is the record's Ext,
+// nil when it has none. A Pred is not safe for concurrent use (it keeps
+// scratch space); compile one per goroutine.
+type Pred func(f *model.Flow, x *model.Ext) bool
+
+// Options tune compilation.
+type Options struct {
+	// Intern adds the query's string literals to the interner, so records
+	// read after compiling can match them. Without it a literal the
+	// interner has never seen compiles to "never equal", which is right
+	// for a snapshot of the store.
+	Intern bool
+	// LocalAddr, when set, says whether addr belongs to the interface
+	// (interned interface-id); direction then works for records without
+	// flow-direction.
+	LocalAddr func(iface uint32, addr netip.Addr) bool
+}
+
+// CompileFilter parses text (a query or a bare filter expression) and
+// returns the conjunction of its filters, for the filter bar. status says
+// whether the text is valid, still incomplete, or invalid; err carries the
+// position for the last two.
+func CompileFilter(text string, names *model.Interner, opt Options) (Pred, Status, error) {
+	q, err := Parse(text)
+	if err != nil {
+		st, e := statusOf(err)
+		return nil, st, e
+	}
+	p, err := Compile(q, names, opt)
+	if err != nil {
+		st, e := statusOf(err)
+		return nil, st, e
+	}
+	return p.newPred(), Valid, nil
+}
+
+type compiler struct {
+	env *env
+}
+
+func errAt(col int, format string, args ...any) *Error {
+	return &Error{Col: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+var (
+	predTrue  Pred = func(*model.Flow, *model.Ext) bool { return true }
+	predFalse Pred = func(*model.Flow, *model.Ext) bool { return false }
+)
+
+func (c *compiler) expr(e Expr) (Pred, error) {
+	switch e := e.(type) {
+	case *Logical:
+		l, err := c.expr(e.L)
+		if err != nil {
+			return nil, err
+		}
+		r, err := c.expr(e.R)
+		if err != nil {
+			return nil, err
+		}
+		if e.Or {
+			return func(f *model.Flow, x *model.Ext) bool { return l(f, x) || r(f, x) }, nil
+		}
+		return func(f *model.Flow, x *model.Ext) bool { return l(f, x) && r(f, x) }, nil
+	case *Not:
+		p, err := c.expr(e.X)
+		if err != nil {
+			return nil, err
+		}
+		return func(f *model.Flow, x *model.Ext) bool { return !p(f, x) }, nil
+	case *Compare:
+		return c.compare(e)
+	case *In:
+		return c.in(e)
+	case *Match:
+		return c.match(e)
+	case *Call:
+		return c.call(e)
+	}
+	return nil, errAt(e.Pos(), "unsupported expression")
+}
+
+// flipOp mirrors an operator for `value OP field`.
+func flipOp(op string) string {
+	switch op {
+	case "<":
+		return ">"
+	case "<=":
+		return ">="
+	case ">":
+		return "<"
+	case ">=":
+		return "<="
+	}
+	return op
+}
+
+// ordered applies an ordering operator to a three-way comparison.
+func ordered(op string, c int) bool {
+	switch op {
+	case "=":
+		return c == 0
+	case "!=":
+		return c != 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	}
+	return c >= 0
+}
+
+func (c *compiler) compare(e *Compare) (Pred, error) {
+	if e.L.Field != nil && e.R.Field != nil {
+		return c.compareFields(e)
+	}
+	op := e.Op
+	fld, lit := e.L.Field, e.R.Lit
+	if fld == nil {
+		fld, lit = e.R.Field, e.L.Lit
+		op = flipOp(op)
+	}
+	a := accessorFor(fld.Ref, c.env)
+	return c.compareLit(a, op, lit)
+}
+
+// mismatch is the answer when a literal cannot be a value of the field
+// (e.g. dstport = "http"): nothing is equal to it, every present value is
+// different from it, and it orders with nothing.
+func mismatch(a *accessor, op string) Pred {
+	if op == "!=" {
+		return a.present
+	}
+	return predFalse
+}
+
+func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error) {
+	switch a.kind {
+	case vNum, vTime:
+		return c.compareNum(a, op, lit), nil
+	case vEnum:
+		code, ok := enumCode(a.field, lit.Text)
+		if !ok || lit.Number {
+			if op == "=" || op == "!=" {
+				return mismatch(a, op), nil
+			}
+			return c.compareText(a, op, lit.Text), nil
+		}
+		return c.compareCode(a, op, code), nil
+	case vStr:
+		if op != "=" && op != "!=" {
+			return c.compareText(a, op, lit.Text), nil
+		}
+		id, ok := c.intern(lit.Text)
+		if !ok {
+			return mismatch(a, op), nil
+		}
+		return c.compareCode(a, op, uint64(id)), nil
+	case vAddr:
+		addr, err := netip.ParseAddr(lit.Text)
+		if err != nil || addr.Zone() != "" {
+			if op == "=" || op == "!=" {
+				return mismatch(a, op), nil
+			}
+			return c.compareText(a, op, lit.Text), nil
+		}
+		return c.compareAddr(a, op, addr.Unmap()), nil
+	case vDerived:
+		if op == "=" || op == "!=" {
+			code, ok := derivedCode(a.ref, lit)
+			if !ok {
+				return mismatch(a, op), nil
+			}
+			return c.compareCode(a, op, code), nil
+		}
+		return c.compareText(a, op, lit.Text), nil
+	}
+	return c.compareText(a, op, lit.Text), nil
+}
+
+func (c *compiler) intern(s string) (uint32, bool) {
+	if c.env.opt.Intern {
+		return c.env.names.IDString(s), true
+	}
+	return c.env.names.Lookup(s)
+}
+
+func enumCode(id model.FieldID, s string) (uint64, bool) {
+	if id == model.FieldAction {
+		switch s {
+		case "ACCEPT":
+			return uint64(model.ActionAccept), true
+		case "REJECT":
+			return uint64(model.ActionReject), true
+		}
+		return 0, false
+	}
+	switch s {
+	case "OK":
+		return uint64(model.StatusOK), true
+	case "NODATA":
+		return uint64(model.StatusNoData), true
+	case "SKIPDATA":
+		return uint64(model.StatusSkipData), true
+	}
+	return 0, false
+}
+
+func derivedCode(r Ref, lit *Literal) (uint64, bool) {
+	s := strings.ToLower(lit.Text)
+	switch r {
+	case RefProto:
+		if n, ok := protoByName[s]; ok {
+			return uint64(n), true
+		}
+		if n, err := strconv.ParseUint(s, 10, 8); err == nil {
+			return n, true
+		}
+	case RefService:
+		if c, ok := serviceByName(s); ok {
+			return uint64(c), true
+		}
+	case RefDirection:
+		switch s {
+		case "ingress":
+			return dirIngress, true
+		case "egress":
+			return dirEgress, true
+		}
+	}
+	return 0, false
+}
+
+// compareCode compares a field's exact code with a constant.
+func (c *compiler) compareCode(a *accessor, op string, want uint64) Pred {
+	if a.field == model.FieldAction && op == "=" {
+		act := model.Action(want)
+		return func(f *model.Flow, _ *model.Ext) bool { return f.Action == act }
+	}
+	code := a.code
+	if op == "=" {
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := code(f, x); return ok && v == want }
+	}
+	return func(f *model.Flow, x *model.Ext) bool { v, ok := code(f, x); return ok && v != want }
+}
+
+// compareNum handles integer fields. The record is zeroed before parsing,
+// so an absent core field reads 0: equality with a non-zero constant needs
+// no presence test, which keeps the common filters to one load and compare.
+func (c *compiler) compareNum(a *accessor, op string, lit *Literal) Pred {
+	num := lit.Num
+	if !lit.Number {
+		v, err := strconv.ParseFloat(strings.TrimSpace(lit.Text), 64)
+		if err != nil {
+			return mismatch(a, op)
+		}
+		num = v
+	}
+	if a.kind == vTime && num < 1e11 {
+		num *= 1000 // seconds written for @timestamp, which Insights keeps in ms
+	}
+	whole := num >= 0 && num <= math.MaxUint64 && num == math.Trunc(num)
+	if !whole {
+		get := a.code
+		return func(f *model.Flow, x *model.Ext) bool {
+			v, ok := get(f, x)
+			if !ok {
+				return false
+			}
+			fv := float64(v)
+			switch {
+			case fv < num:
+				return ordered(op, -1)
+			case fv > num:
+				return ordered(op, 1)
+			}
+			return ordered(op, 0)
+		}
+	}
+	w := uint64(num)
+	if op == "=" && w != 0 {
+		switch a.field {
+		case model.FieldDstPort:
+			if w > math.MaxUint16 {
+				return predFalse
+			}
+			p := uint16(w)
+			return func(f *model.Flow, _ *model.Ext) bool { return f.DstPort == p }
+		case model.FieldSrcPort:
+			if w > math.MaxUint16 {
+				return predFalse
+			}
+			p := uint16(w)
+			return func(f *model.Flow, _ *model.Ext) bool { return f.SrcPort == p }
+		case model.FieldProtocol:
+			if w > math.MaxUint8 {
+				return predFalse
+			}
+			p := uint8(w)
+			return func(f *model.Flow, _ *model.Ext) bool { return f.Proto == p }
+		}
+	}
+	get := a.code
+	switch op {
+	case "=":
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v == w }
+	case "!=":
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v != w }
+	case "<":
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v < w }
+	case "<=":
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v <= w }
+	case ">":
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v > w }
+	}
+	return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v >= w }
+}
+
+func (c *compiler) compareAddr(a *accessor, op string, want netip.Addr) Pred {
+	if want.Is4() && (op == "=" || op == "!=") && (a.field == model.FieldSrcAddr || a.field == model.FieldDstAddr) {
+		b := want.As4()
+		u := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		src := a.field == model.FieldSrcAddr
+		eq := func(f *model.Flow, x *model.Ext) bool {
+			v := f.Dst
+			if src {
+				v = f.Src
+			}
+			if v != u {
+				return false
+			}
+			if u != 0 && !f.IPv6() {
+				return true // only a present IPv4 address leaves a non-zero value
+			}
+			return model.Addr(f, x, a.field) == want
+		}
+		if op == "=" {
+			return eq
+		}
+		present := a.present
+		return func(f *model.Flow, x *model.Ext) bool { return present(f, x) && !eq(f, x) }
+	}
+	field := a.field
+	return func(f *model.Flow, x *model.Ext) bool {
+		v := model.Addr(f, x, field)
+		return v.IsValid() && ordered(op, v.Compare(want))
+	}
+}
+
+// compareText orders the field's text with a string (lexically), the way
+// Insights compares strings.
+func (c *compiler) compareText(a *accessor, op string, want string) Pred {
+	buf := make([]byte, 0, 256)
+	w := []byte(want)
+	return func(f *model.Flow, x *model.Ext) bool {
+		var ok bool
+		buf, ok = a.appendText(buf[:0], f, x)
+		return ok && ordered(op, bytes.Compare(buf, w))
+	}
+}
+
+func (c *compiler) compareFields(e *Compare) (Pred, error) {
+	l := accessorFor(e.L.Field.Ref, c.env)
+	r := accessorFor(e.R.Field.Ref, c.env)
+	op := e.Op
+	if (l.kind == vNum || l.kind == vTime) && (r.kind == vNum || r.kind == vTime) {
+		lg, rg := l.code, r.code
+		return func(f *model.Flow, x *model.Ext) bool {
+			a, ok1 := lg(f, x)
+			b, ok2 := rg(f, x)
+			if !ok1 || !ok2 {
+				return false
+			}
+			switch {
+			case a < b:
+				return ordered(op, -1)
+			case a > b:
+				return ordered(op, 1)
+			}
+			return ordered(op, 0)
+		}, nil
+	}
+	var lb, rb []byte
+	return func(f *model.Flow, x *model.Ext) bool {
+		var ok1, ok2 bool
+		lb, ok1 = l.appendText(lb[:0], f, x)
+		rb, ok2 = r.appendText(rb[:0], f, x)
+		return ok1 && ok2 && ordered(op, bytes.Compare(lb, rb))
+	}, nil
+}
+
+func (c *compiler) in(e *In) (Pred, error) {
+	a := accessorFor(e.Field.Ref, c.env)
+	var p Pred
+	switch {
+	case a.kind == vNum || a.kind == vTime || a.kind == vEnum || a.kind == vStr || a.kind == vAddr || a.kind == vDerived:
+		set := make(map[uint64]struct{}, len(e.Values))
+		var slow []Pred
+		for i := range e.Values {
+			lit := &e.Values[i]
+			code, ok, exact := c.literalCode(a, lit)
+			if !exact {
+				q, err := c.compareLit(a, "=", lit)
+				if err != nil {
+					return nil, err
+				}
+				slow = append(slow, q)
+				continue
+			}
+			if ok {
+				set[code] = struct{}{}
+			}
+		}
+		get := a.code
+		p = func(f *model.Flow, x *model.Ext) bool {
+			v, ok := get(f, x)
+			if !ok {
+				return false
+			}
+			if _, hit := set[v]; hit {
+				return true
+			}
+			for _, s := range slow {
+				if s(f, x) {
+					return true
+				}
+			}
+			return false
+		}
+	default:
+		var alts []Pred
+		for i := range e.Values {
+			q, err := c.compareLit(a, "=", &e.Values[i])
+			if err != nil {
+				return nil, err
+			}
+			alts = append(alts, q)
+		}
+		p = func(f *model.Flow, x *model.Ext) bool {
+			for _, q := range alts {
+				if q(f, x) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	if e.Negate {
+		present := a.present
+		return func(f *model.Flow, x *model.Ext) bool { return present(f, x) && !p(f, x) }, nil
+	}
+	return p, nil
+}
+
+// literalCode converts a literal to the field's code. exact is false when
+// the literal needs a general comparison (a fractional number); ok is
+// false when no value of the field can equal it.
+func (c *compiler) literalCode(a *accessor, lit *Literal) (code uint64, ok, exact bool) {
+	switch a.kind {
+	case vNum, vTime:
+		n := lit.Num
+		if !lit.Number {
+			v, err := strconv.ParseFloat(lit.Text, 64)
+			if err != nil {
+				return 0, false, true
+			}
+			n = v
+		}
+		if a.kind == vTime && n < 1e11 {
+			n *= 1000
+		}
+		if n < 0 || n != math.Trunc(n) || n > math.MaxUint64 {
+			return 0, false, false
+		}
+		return uint64(n), true, true
+	case vEnum:
+		v, ok := enumCode(a.field, lit.Text)
+		return v, ok && !lit.Number, true
+	case vStr:
+		id, ok := c.intern(lit.Text)
+		return uint64(id), ok, true
+	case vAddr:
+		addr, err := netip.ParseAddr(lit.Text)
+		if err != nil || addr.Zone() != "" {
+			return 0, false, true
+		}
+		v, ok := addrToCode(addr.Unmap(), c.env)
+		return v, ok, true
+	case vDerived:
+		v, ok := derivedCode(a.ref, lit)
+		return v, ok, true
+	}
+	return 0, false, false
+}
+
+func (c *compiler) match(e *Match) (Pred, error) {
+	a := accessorFor(e.Field.Ref, c.env)
+	var test func([]byte) bool
+	if e.Regex {
+		re, err := regexp.Compile(e.Pattern)
+		if err != nil {
+			msg := err.Error()
+			var se *syntax.Error
+			if errors.As(err, &se) {
+				msg = string(se.Code)
+				if se.Expr != "" {
+					msg += " " + strconv.Quote(se.Expr)
+				}
+			}
+			return nil, errAt(e.PatCol, "bad regex: %s", msg)
+		}
+		test = re.Match
+	} else {
+		pat := []byte(e.Pattern)
+		test = func(b []byte) bool { return bytes.Contains(b, pat) }
+	}
+	var p Pred
+	switch a.kind {
+	case vStr, vEnum, vDerived:
+		// The text of these fields is a function of a small code: remember
+		// the answer per code so a million records cost a million lookups.
+		p = c.matchByCode(a, test)
+	default:
+		buf := make([]byte, 0, 256)
+		p = func(f *model.Flow, x *model.Ext) bool {
+			var ok bool
+			buf, ok = a.appendText(buf[:0], f, x)
+			return ok && test(buf)
+		}
+	}
+	if e.Negate {
+		present := a.present
+		return func(f *model.Flow, x *model.Ext) bool { return present(f, x) && !p(f, x) }, nil
+	}
+	return p, nil
+}
+
+func (c *compiler) matchByCode(a *accessor, test func([]byte) bool) Pred {
+	const (
+		unknown = 0
+		yes     = 1
+		no      = 2
+	)
+	var memo []uint8
+	get := a.code
+	return func(f *model.Flow, x *model.Ext) bool {
+		v, ok := get(f, x)
+		if !ok {
+			return false
+		}
+		if v < uint64(len(memo)) && memo[v] != unknown {
+			return memo[v] == yes
+		}
+		if v >= 1<<24 {
+			return test([]byte(a.decode(v).S))
+		}
+		for uint64(len(memo)) <= v {
+			memo = append(memo, unknown)
+		}
+		r := test([]byte(a.decode(v).S))
+		memo[v] = no
+		if r {
+			memo[v] = yes
+		}
+		return r
+	}
+}
+
+func (c *compiler) call(e *Call) (Pred, error) {
+	a := accessorFor(e.Field.Ref, c.env)
+	if e.Func == "ispresent" {
+		return a.present, nil
+	}
+	if a.kind != vAddr {
+		return nil, errAt(e.Field.Col, "%s needs an address field (srcaddr, dstaddr, pkt-srcaddr, pkt-dstaddr), not %s", e.Func, e.Field.Text)
+	}
+	pfx, err := netip.ParsePrefix(e.Arg.Text)
+	if err != nil {
+		if addr, aerr := netip.ParseAddr(e.Arg.Text); aerr == nil {
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		} else {
+			return nil, errAt(e.Arg.Col, "%q is not a CIDR block such as \"10.0.0.0/8\"", e.Arg.Text)
+		}
+	}
+	pfx = pfx.Masked()
+	switch {
+	case e.Func == "isipv4insubnet" && !pfx.Addr().Is4():
+		return nil, errAt(e.Arg.Col, "isIpv4InSubnet needs an IPv4 CIDR, not %q", e.Arg.Text)
+	case e.Func == "isipv6insubnet" && !pfx.Addr().Is6():
+		return nil, errAt(e.Arg.Col, "isIpv6InSubnet needs an IPv6 CIDR, not %q", e.Arg.Text)
+	}
+	field := a.field
+	if pfx.Addr().Is4() && (field == model.FieldSrcAddr || field == model.FieldDstAddr) {
+		b := pfx.Addr().As4()
+		base := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		mask := uint32(0)
+		if pfx.Bits() > 0 {
+			mask = ^uint32(0) << (32 - pfx.Bits())
+		}
+		src := field == model.FieldSrcAddr
+		return func(f *model.Flow, x *model.Ext) bool {
+			if !f.Has(field) {
+				return false
+			}
+			if f.IPv6() {
+				return pfx.Contains(model.Addr(f, x, field))
+			}
+			v := f.Dst
+			if src {
+				v = f.Src
+			}
+			return v&mask == base
+		}, nil
+	}
+	return func(f *model.Flow, x *model.Ext) bool {
+		v := model.Addr(f, x, field)
+		return v.IsValid() && pfx.Contains(v)
+	}, nil
+}
