@@ -1,0 +1,282 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// row returns the screen line of table row r (0 = first under the header).
+func (d *driver) row(r int) string {
+	return strings.Split(d.screen(), "\n")[2+r]
+}
+
+func (d *driver) statusLine() string {
+	lines := strings.Split(d.screen(), "\n")
+	return lines[len(lines)-2]
+}
+
+func (d *driver) footerLine() string {
+	lines := strings.Split(d.screen(), "\n")
+	return lines[len(lines)-1]
+}
+
+func (d *driver) flows() *flowsPane { return d.m.activeFlows() }
+
+func genLine(i int) string {
+	return fmt.Sprintf("2 123456789012 eni-0000000000000aaaa 10.0.0.%d 10.9.9.9 %d 443 6 1 40 %d %d ACCEPT OK", i%250, 10000+i, 1700000000+i, 1700000000+i)
+}
+
+func TestFollowShowsNewRecordsAndScrollingLeavesIt(t *testing.T) {
+	s := model.NewStore(100)
+	appendLines(t, s, model.DefaultFormat, genLine(1), genLine(2), genLine(3))
+	d := newDriver(t, fixtureConfig(s), 80, 24)
+	if !strings.Contains(d.row(0), ":10003") || !strings.Contains(d.statusLine(), "FOLLOW") {
+		t.Fatalf("newest record first and follow on by default:\n%s", d.screen())
+	}
+	appendLines(t, s, model.DefaultFormat, genLine(4))
+	d.refresh()
+	if !strings.Contains(d.row(0), ":10004") {
+		t.Fatalf("following: the new record should be on top:\n%s", d.screen())
+	}
+	d.keys("j") // down, towards older records: leaves follow
+	if strings.Contains(d.statusLine(), "FOLLOW") {
+		t.Fatalf("moving down should leave follow:\n%s", d.screen())
+	}
+	seq, _ := d.flows().CursorSeq()
+	appendLines(t, s, model.DefaultFormat, genLine(5), genLine(6))
+	d.refresh()
+	if !strings.Contains(d.row(0), ":10004") {
+		t.Fatalf("not following: the screen must stay where it was:\n%s", d.screen())
+	}
+	if now, _ := d.flows().CursorSeq(); now != seq {
+		t.Fatalf("cursor moved from record %d to %d while records arrived", seq, now)
+	}
+	d.keys("G")
+	if !strings.Contains(d.row(0), ":10006") || !strings.Contains(d.statusLine(), "FOLLOW") {
+		t.Fatalf("G resumes follow at the newest record:\n%s", d.screen())
+	}
+	d.keys("f")
+	if strings.Contains(d.statusLine(), "FOLLOW") {
+		t.Fatal("f toggles follow off")
+	}
+	d.keys("f")
+	if !strings.Contains(d.statusLine(), "FOLLOW") {
+		t.Fatal("f toggles follow on")
+	}
+}
+
+func TestCursorStaysOnRecordAcrossEviction(t *testing.T) {
+	s := model.NewStore(10)
+	for i := 1; i <= 10; i++ {
+		appendLines(t, s, model.DefaultFormat, genLine(i))
+	}
+	d := newDriver(t, fixtureConfig(s), 80, 24)
+	d.keys("j", "j") // cursor on record 8
+	if !strings.Contains(d.screen(), ":10008") {
+		t.Fatal("setup")
+	}
+	want, _ := d.flows().CursorSeq()
+	appendLines(t, s, model.DefaultFormat, genLine(11), genLine(12), genLine(13))
+	d.refresh()
+	got, _ := d.flows().CursorSeq()
+	if got != want {
+		t.Fatalf("cursor on seq %d, want %d after 3 evictions", got, want)
+	}
+	d.keys("enter")
+	if !strings.Contains(d.screen(), "10008") {
+		t.Fatalf("enter should open record 8 (srcport 10008):\n%s", d.screen())
+	}
+}
+
+func TestPauseFreezesDisplayAndCountsWaiting(t *testing.T) {
+	s := model.NewStore(100)
+	appendLines(t, s, model.DefaultFormat, genLine(1))
+	d := newDriver(t, fixtureConfig(s), 80, 24)
+	d.keys("p")
+	appendLines(t, s, model.DefaultFormat, genLine(2), genLine(3))
+	d.refresh()
+	if !strings.Contains(d.row(0), ":10001") || strings.Contains(d.screen(), ":10003") {
+		t.Fatalf("paused display should not show new records:\n%s", d.screen())
+	}
+	if !strings.Contains(d.statusLine(), "PAUSED +2") {
+		t.Fatalf("status bar should count the 2 waiting records: %q", d.statusLine())
+	}
+	if !strings.Contains(d.statusLine(), "3/100") {
+		t.Fatalf("ingest continues while paused: %q", d.statusLine())
+	}
+	d.keys("p")
+	if !strings.Contains(d.row(0), ":10003") || strings.Contains(d.statusLine(), "PAUSED") {
+		t.Fatalf("unpausing catches up:\n%s", d.screen())
+	}
+}
+
+func TestFilterBarTypingQDoesNotQuit(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("/")
+	for _, r := range "q?jpG1" {
+		_, cmd := d.m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+		for _, msg := range runCmd(cmd) {
+			if _, quit := msg.(tea.QuitMsg); quit {
+				t.Fatalf("typing %q in the filter bar quit the program", r)
+			}
+		}
+	}
+	if got := d.m.input.Value(); got != "q?jpG1" {
+		t.Fatalf("filter bar holds %q, want every key typed", got)
+	}
+	d.keys("esc")
+	if d.m.mode != modeNormal || d.m.sh.FilterText != "" {
+		t.Fatal("esc leaves the filter bar without applying")
+	}
+	_, cmd := d.m.Update(keyPress("q"))
+	if msgs := runCmd(cmd); len(msgs) != 1 || msgs[0] != tea.Quit() {
+		t.Fatalf("q quits in normal mode, got %v", msgs)
+	}
+}
+
+func TestFilterAppliesOnEnter(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("/")
+	d.typeText("reject")
+	if strings.Contains(d.row(0), "REJECT") {
+		t.Fatal("typing must not filter before enter")
+	}
+	if !strings.Contains(d.footerLine(), "✓") {
+		t.Fatalf("valid filter marker missing: %q", d.footerLine())
+	}
+	d.keys("enter")
+	if !strings.Contains(d.row(0), "10.0.2.10:23") || !strings.Contains(d.row(1), "10.0.2.10:22") || strings.Contains(d.screen(), "ACCEPT") {
+		t.Fatalf("filter reject should show only the two REJECT rows:\n%s", d.screen())
+	}
+	if !strings.Contains(d.statusLine(), "filter: reject (2)") {
+		t.Fatalf("status bar shows the filter and its count: %q", d.statusLine())
+	}
+
+	// New records are matched on the tick, not per record.
+	appendLines(t, d.m.sh.Store, model.DefaultFormat,
+		"2 123456789012 eni-0a1b2c3d4e5f60002 198.51.100.7 10.0.2.10 40000 3389 6 1 40 1700000100 1700000160 REJECT OK",
+		"2 123456789012 eni-0a1b2c3d4e5f60002 198.51.100.7 10.0.2.10 40001 443 6 1 40 1700000100 1700000160 ACCEPT OK")
+	d.refresh()
+	if !strings.Contains(d.row(0), "10.0.2.10:3389") || strings.Contains(d.screen(), "ACCEPT") {
+		t.Fatalf("new REJECT record should join the filtered view:\n%s", d.screen())
+	}
+
+	d.keys("/")
+	d.typeText(`"10.0.2.10:22`)
+	if !strings.Contains(d.footerLine(), "unterminated quote") {
+		t.Fatalf("incomplete filter should say so while typing: %q", d.footerLine())
+	}
+	d.keys("enter")
+	if d.m.mode != modeFilter {
+		t.Fatal("enter on an incomplete filter keeps the bar open")
+	}
+	d.typeText(`"`)
+	d.keys("enter")
+	if !strings.Contains(d.row(0), "10.0.2.10:22") || strings.Contains(d.screen(), ":23") {
+		t.Fatalf("quoted phrase filter:\n%s", d.screen())
+	}
+
+	d.keys("/")
+	for range 20 {
+		d.keys("backspace")
+	}
+	d.keys("enter")
+	if !strings.Contains(d.screen(), "ACCEPT") || strings.Contains(d.statusLine(), "filter:") {
+		t.Fatalf("empty filter shows everything again:\n%s", d.screen())
+	}
+}
+
+// invalidCompiler stands in for the query language: it rejects "=" at the
+// position where it appears.
+func invalidCompiler(text string, names *model.Interner) (Filter, FilterState, error) {
+	if i := strings.IndexByte(text, '='); i >= 0 {
+		st := FilterState{Kind: FilterInvalid, Pos: i + 1, Message: "unexpected ="}
+		return nil, st, fmt.Errorf("query: %s at column %d", st.Message, st.Pos)
+	}
+	return PlainTextFilter(text, names)
+}
+
+func TestFilterCompilerIsReplaceable(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Compile = invalidCompiler
+	d := newDriver(t, cfg, 80, 24)
+	d.keys("/")
+	d.typeText("action = REJECT")
+	if !strings.Contains(d.footerLine(), "col 8: unexpected =") {
+		t.Fatalf("invalid filter should name the position: %q", d.footerLine())
+	}
+}
+
+func TestStaleFilterResultIsDropped(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("/")
+	d.typeText("reject")
+	d.keys("enter")
+	before := len(d.m.sh.Matches.Seqs)
+	d.send(filterDoneMsg{gen: d.m.filterGen.Load() - 1, seqs: []uint64{0, 1, 2, 3, 4}, next: 99})
+	if len(d.m.sh.Matches.Seqs) != before {
+		t.Fatal("a result tagged with an older filter generation replaced the current matches")
+	}
+}
+
+func TestTimeZoneToggle(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("G", "j") // a record from 2023-11-14 22:13:56 UTC
+	if !strings.Contains(d.row(1), "22:13:56") || !strings.Contains(d.statusLine(), "UTC") {
+		t.Fatalf("times default to UTC:\n%s", d.screen())
+	}
+	d.keys("t")
+	if !strings.Contains(d.row(1), "23:13:56") || !strings.Contains(d.statusLine(), "local time") {
+		t.Fatalf("t switches to the local zone (CET in the test):\n%s", d.screen())
+	}
+}
+
+func TestTooSmallTerminalSaysWhatItNeeds(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 50, 10)
+	if !strings.Contains(d.screen(), "at least 60×12") || !strings.Contains(d.screen(), "50×10") {
+		t.Fatalf("small terminal message:\n%s", d.screen())
+	}
+}
+
+func TestEscapeSequencesInLogsNeverReachTheScreen(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 120, 40)
+	raw := d.m.View().Content
+	if strings.Contains(raw, "\x1b]0;") || strings.Contains(raw, "\x07") {
+		t.Fatal("an OSC sequence from a log line reached the terminal")
+	}
+	if !strings.Contains(d.screen(), "eni-evil]0;pwned") {
+		t.Fatalf("the sanitised interface id should still be shown:\n%s", d.screen())
+	}
+}
+
+func TestPaneSwitchingKeys(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("tab")
+	if d.m.active != (1 % len(d.m.panes)) {
+		t.Fatalf("tab moves to the next pane")
+	}
+	d.keys("1")
+	if d.m.active != 0 {
+		t.Fatal("1 goes to the flows pane")
+	}
+}
+
+func TestHealthInStatusBar(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Health = func() []Health {
+		return []Health{{Source: "/vpc/flows", Mode: "live", Backoff: "4s", LastError: "ThrottlingException: rate exceeded; retrying with backoff"}}
+	}
+	d := newDriver(t, cfg, 120, 40)
+	d.refresh()
+	if !strings.Contains(d.statusLine(), "/vpc/flows live retry 4s") {
+		t.Fatalf("status bar shows source health: %q", d.statusLine())
+	}
+	if !strings.Contains(d.footerLine(), "ThrottlingException") {
+		t.Fatalf("the source error and what to do replace the key help: %q", d.footerLine())
+	}
+}

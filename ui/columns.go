@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// columns are the flows table's cell widths for one terminal width. They
+// are computed on resize, never per frame. A width of 0 hides a column.
+type columns struct {
+	width      int
+	time       int
+	timeLayout string
+	iface      int
+	src, dst   int
+	arrow      string
+	proto      int
+	pkts       int
+	bytes      int
+	verdict    int
+	flags      int
+}
+
+// layoutColumns fits the table to width: full dates and interface ids when
+// there is room, then the optional columns go first when there is not.
+func layoutColumns(width int) columns {
+	c := columns{width: width, time: 8, timeLayout: "15:04:05", iface: 8, arrow: " → ",
+		proto: 5, pkts: 4, bytes: 5, verdict: 6, flags: 4}
+	if width < 100 {
+		c.arrow = "→"
+	} else {
+		c.iface = 21
+	}
+	if width >= 120 {
+		c.time, c.timeLayout, c.verdict = 19, "2006-01-02 15:04:05", 8
+	}
+	fixed := func() int {
+		n := 1 + c.time + 1 + c.iface + 1 + len([]rune(c.arrow)) + 1 + c.proto + 1 + c.pkts + 1 + c.bytes + 1 + c.verdict
+		if c.flags > 0 {
+			n += 1 + c.flags
+		}
+		return n
+	}
+	const minFlow = 24
+	if width-fixed() < minFlow {
+		c.flags = 0
+	}
+	flow := max(width-fixed(), 10)
+	c.src = (flow + 1) / 2
+	c.dst = flow - c.src
+	return c
+}
+
+// padRight appends s cut or padded to exactly w cells.
+func padRight(b []byte, s string, w int) []byte {
+	n := cellWidth(s)
+	if n > w {
+		return append(b, truncRight(s, w)...)
+	}
+	b = append(b, s...)
+	return appendSpaces(b, w-n)
+}
+
+// padLeft appends s right-aligned in w cells.
+func padLeft(b []byte, s string, w int) []byte {
+	n := cellWidth(s)
+	if n > w {
+		return append(b, truncLeft(s, w)...)
+	}
+	b = appendSpaces(b, w-n)
+	return append(b, s...)
+}
+
+// padTail appends s in w cells, keeping its end when it is too long
+// ("…4e5f6789", "…:7f3a]:443"): the end of an id or address is what tells
+// records apart.
+func padTail(b []byte, s string, w int) []byte {
+	n := cellWidth(s)
+	if n > w {
+		return append(b, truncLeft(s, w)...)
+	}
+	b = append(b, s...)
+	return appendSpaces(b, w-n)
+}
+
+func appendSpaces(b []byte, n int) []byte {
+	for ; n > 0; n-- {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func cellWidth(s string) int {
+	if isASCII(s) {
+		return len(s)
+	}
+	return ansi.StringWidth(s)
+}
+
+// truncRight keeps the first w cells, ending in "…".
+func truncRight(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if isASCII(s) {
+		return s[:w-1] + "…"
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// truncLeft keeps the last w cells, starting with "…".
+func truncLeft(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if isASCII(s) {
+		return "…" + s[len(s)-w+1:]
+	}
+	return ansi.TruncateLeft(s, cellWidth(s)-w+1, "…")
+}

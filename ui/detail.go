@@ -1,0 +1,302 @@
+package ui
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// detailModel shows every field of one record: the present ones with their
+// values decoded, the absent ones marked absent, then the tcp-flags
+// reading. It is a mode of the root model; esc returns to the pane.
+type detailModel struct {
+	sh     *Shared
+	seq    uint64
+	width  int
+	height int
+	lines  []string // built on open, resize and zone change
+	offset int
+}
+
+func newDetail(sh *Shared, seq uint64, width, height int) detailModel {
+	d := detailModel{sh: sh, seq: seq}
+	d.setSize(width, height)
+	return d
+}
+
+func (d *detailModel) setSize(width, height int) {
+	d.width, d.height = width, height
+	d.rebuild()
+}
+
+func (d *detailModel) rebuild() {
+	d.lines = nil
+	d.sh.Store.Read(func(v model.View) {
+		i, ok := v.Index(d.seq)
+		if !ok {
+			d.lines = []string{d.sh.Styles.Warn.Render(fmt.Sprintf(" record #%d has left the buffer (it holds the newest %d records)", d.seq, v.Len()))}
+			return
+		}
+		f, x := v.At(i)
+		d.lines = detailLines(d.sh, f, x, v.Names(), d.seq, d.width)
+	})
+	d.offset = min(d.offset, max(len(d.lines)-d.height, 0))
+}
+
+func (d detailModel) update(msg tea.KeyPressMsg) (detailModel, tea.Cmd) {
+	k := d.sh.Keys
+	page := max(d.height-1, 1)
+	switch {
+	case key.Matches(msg, k.Down):
+		d.offset++
+	case key.Matches(msg, k.Up):
+		d.offset--
+	case key.Matches(msg, k.PageDown):
+		d.offset += page
+	case key.Matches(msg, k.PageUp):
+		d.offset -= page
+	case key.Matches(msg, k.Newest):
+		d.offset = 0
+	case key.Matches(msg, k.Oldest):
+		d.offset = len(d.lines)
+	case key.Matches(msg, k.Copy):
+		return d, copyRecord(d.sh, d.seq)
+	}
+	d.offset = max(0, min(d.offset, len(d.lines)-d.height))
+	return d, nil
+}
+
+func (d detailModel) view() string {
+	var b strings.Builder
+	end := min(d.offset+d.height, len(d.lines))
+	for i := d.offset; i < end; i++ {
+		if i > d.offset {
+			b.WriteByte('\n')
+		}
+		b.WriteString(d.lines[i])
+	}
+	for i := end - d.offset; i < d.height; i++ {
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// fieldValue renders one present field for people: numbers with their
+// meaning (protocol names, services, times), strings sanitised.
+func fieldValue(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, id model.FieldID) string {
+	switch id.Kind() {
+	case model.KindAddr:
+		return model.Addr(f, x, id).String()
+	case model.KindEnum:
+		if id == model.FieldAction {
+			return f.Action.String()
+		}
+		return f.Status.String()
+	case model.KindInt:
+		n, _ := model.Int(f, x, id)
+		s := strconv.FormatUint(n, 10)
+		switch id {
+		case model.FieldProtocol:
+			if name, ok := protoNames[uint8(n)]; ok {
+				s += " (" + name + ")"
+			}
+		case model.FieldSrcPort, model.FieldDstPort:
+			if svc, ok := wellKnownPorts[uint16(n)]; ok && hasPorts(f) {
+				s += " (" + svc + ")"
+			}
+		case model.FieldStart, model.FieldEnd:
+			s += "  " + string(appendTime(nil, uint32(n), true, sh.Zone(), "2006-01-02 15:04:05 MST"))
+		case model.FieldPackets, model.FieldBytes:
+			if n >= 1000 {
+				s = string(appendThousands(nil, n))
+			}
+		case model.FieldTCPFlags:
+			s += "  " + model.FlagNames(uint8(n))
+		case model.FieldTrafficPath:
+			s += trafficPathText(n)
+		}
+		return s
+	}
+	id32, _ := model.StrID(f, x, id)
+	return Sanitize(names.Name(id32))
+}
+
+// trafficPathText is AWS's meaning of the traffic-path codes.
+func trafficPathText(n uint64) string {
+	paths := map[uint64]string{1: "through another resource in the same VPC", 2: "through an internet gateway or gateway VPC endpoint",
+		3: "through a virtual private gateway", 4: "through an intra-region VPC peering connection",
+		5: "through an inter-region VPC peering connection", 6: "through a local gateway",
+		7: "through a gateway VPC endpoint (Nitro)", 8: "through an internet gateway (Nitro)"}
+	if p, ok := paths[n]; ok {
+		return " (" + p + ")"
+	}
+	return ""
+}
+
+// detailLines lays the record out: one line per field in AWS order. Fields
+// up to the newest version the record shows are listed one by one, absent
+// ones marked; absent fields of later versions are named on one line so
+// the screen is not mostly "absent".
+func detailLines(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, seq uint64, width int) []string {
+	st := &sh.Styles
+	var out []string
+	iface := "-"
+	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
+		iface = Sanitize(names.Name(id))
+	}
+	out = append(out, st.Section.Render(fmt.Sprintf(" record #%d", seq))+st.Dim.Render(" on "+iface+"   esc back · y copy · t UTC/local"))
+	out = append(out, "")
+
+	ver := int(f.Version)
+	fields := model.KnownFields()
+	for _, id := range fields {
+		if model.Present(f, x, id) && id.Version() > ver {
+			ver = id.Version()
+		}
+	}
+	const labelW = 22
+	var later []string
+	for _, id := range fields {
+		if !model.Present(f, x, id) {
+			if id.Version() > ver || id.Version() == 0 {
+				later = append(later, id.Name())
+				continue
+			}
+			out = append(out, " "+st.Label.Render(pad(id.Name(), labelW))+st.Absent.Render("absent"))
+			continue
+		}
+		out = append(out, " "+st.Label.Render(pad(id.Name(), labelW))+st.Value.Render(fieldValue(sh, f, x, names, id)))
+	}
+	for id := model.FieldOpaque0; id < model.FieldOpaque0+model.MaxOpaque; id++ {
+		if id.Name() == "" || !model.Present(f, x, id) {
+			continue
+		}
+		out = append(out, " "+st.Label.Render(pad(Sanitize(id.Name()), labelW))+st.Value.Render(fieldValue(sh, f, x, names, id))+st.Dim.Render("  (field not known to flowtail)"))
+	}
+	if len(later) > 0 {
+		out = append(out, "")
+		out = append(out, wrapList(st, " absent (not in this record's format): ", later, width)...)
+	}
+	out = append(out, addrNotes(st, f, x)...)
+
+	out = append(out, "", " "+st.Section.Render("tcp-flags"))
+	if f.Has(model.FieldTCPFlags) {
+		reading, documented := model.FlagReading(f.Flags)
+		src := "inference"
+		if documented {
+			src = "documented by AWS"
+		}
+		out = append(out, fmt.Sprintf("   %d = %s", f.Flags, model.FlagNames(f.Flags)))
+		out = append(out, wrap("   "+reading, width)...)
+		out = append(out, "   "+st.Dim.Render("("+src+"; flags are OR-ed over the aggregation interval)"))
+	} else {
+		out = append(out, "   "+st.Absent.Render("absent (tcp-flags is a version 3 field; this record's format does not carry it)"))
+	}
+	return out
+}
+
+// addrNotes explains pkt-srcaddr/pkt-dstaddr when they differ from the
+// interface addresses (NAT gateway, load balancer, transit gateway).
+func addrNotes(st *Styles, f *model.Flow, x *model.Ext) []string {
+	var out []string
+	note := func(pkt, iface netip.Addr, what string) {
+		if pkt.IsValid() && iface.IsValid() && pkt != iface {
+			out = append(out, " "+st.Warn.Render(fmt.Sprintf("pkt-%s %s differs from %s %s: the packet was addressed through an intermediary (NAT gateway, load balancer, transit gateway)", what, pkt, what, iface)))
+		}
+	}
+	if x != nil {
+		note(x.PktSrcAddr(), f.SrcAddr(x), "srcaddr")
+		note(x.PktDstAddr(), f.DstAddr(x), "dstaddr")
+	}
+	return out
+}
+
+func pad(s string, w int) string {
+	if len(s) >= w {
+		return s + " "
+	}
+	return s + strings.Repeat(" ", w-len(s))
+}
+
+// wrapList writes a comma-separated list in lines of at most width cells.
+func wrapList(st *Styles, lead string, items []string, width int) []string {
+	var lines []string
+	cur := lead
+	indent := strings.Repeat(" ", 3)
+	for i, it := range items {
+		sep := ", "
+		if i == len(items)-1 {
+			sep = ""
+		}
+		if len(cur)+len(it)+len(sep) > width && cur != lead && cur != indent {
+			lines = append(lines, st.Absent.Render(cur))
+			cur = indent
+		}
+		cur += it + sep
+	}
+	return append(lines, st.Absent.Render(cur))
+}
+
+// wrap breaks text at spaces to fit width, indenting continuation lines.
+func wrap(s string, width int) []string {
+	var lines []string
+	for len(s) > width && width > 10 {
+		cut := strings.LastIndexByte(s[:width], ' ')
+		if cut <= 4 {
+			cut = width
+		}
+		lines = append(lines, s[:cut])
+		s = "     " + strings.TrimLeft(s[cut:], " ")
+	}
+	return append(lines, s)
+}
+
+// copyRecord puts the record on the clipboard with OSC 52, which works over
+// SSH; terminals that ignore OSC 52 leave the clipboard unchanged, which
+// the message says.
+func copyRecord(sh *Shared, seq uint64) tea.Cmd {
+	var text string
+	sh.Store.Read(func(v model.View) {
+		i, ok := v.Index(seq)
+		if !ok {
+			return
+		}
+		f, x := v.At(i)
+		text = recordText(sh, f, x, v.Names())
+	})
+	if text == "" {
+		return Flash("that record has left the buffer", true)
+	}
+	return tea.Batch(tea.SetClipboard(text),
+		Flash(fmt.Sprintf("copied %d characters (OSC 52; if nothing arrives, your terminal does not allow clipboard writes)", len(text)), false))
+}
+
+// recordText is the record as field=value pairs in AWS order, the form
+// that pastes well into a ticket or chat.
+func recordText(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner) string {
+	var b strings.Builder
+	for _, id := range model.KnownFields() {
+		if !model.Present(f, x, id) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(id.Name())
+		b.WriteByte('=')
+		switch id.Kind() {
+		case model.KindInt:
+			n, _ := model.Int(f, x, id)
+			b.WriteString(strconv.FormatUint(n, 10))
+		default:
+			b.WriteString(strings.ReplaceAll(fieldValue(sh, f, x, names, id), " ", "_"))
+		}
+	}
+	return b.String()
+}

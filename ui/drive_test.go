@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// driver runs the root model synchronously: messages go through Update
+// and returned commands are run until they settle (ticks excepted), so
+// tests see exactly what a user would after each key.
+type driver struct {
+	t *testing.T
+	m *rootModel
+}
+
+func newDriver(t *testing.T, cfg Config, w, h int) *driver {
+	d := &driver{t: t, m: newRoot(cfg)}
+	d.send(tea.ColorProfileMsg{Profile: colorprofile.Ascii})
+	d.send(tea.WindowSizeMsg{Width: w, Height: h})
+	return d
+}
+
+func (d *driver) send(msg tea.Msg) {
+	d.t.Helper()
+	queue := []tea.Msg{msg}
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > 1000 {
+			d.t.Fatal("commands did not settle")
+		}
+		m := queue[0]
+		queue = queue[1:]
+		_, cmd := d.m.Update(m)
+		queue = append(queue, runCmd(cmd)...)
+	}
+}
+
+// runCmd runs a command and its batches, skipping timers and terminal
+// requests that need a real terminal.
+func runCmd(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-timeAfter():
+		return nil // a tick or a cursor blink
+	}
+	switch msg := msg.(type) {
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, runCmd(c)...)
+		}
+		return out
+	case nil, tickMsg:
+		return nil
+	}
+	if isTerminalRequest(msg) {
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+func (d *driver) keys(keys ...string) {
+	d.t.Helper()
+	for _, k := range keys {
+		d.send(keyPress(k))
+	}
+}
+
+func (d *driver) typeText(s string) {
+	d.t.Helper()
+	for _, r := range s {
+		d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+// screen is the view as plain text.
+func (d *driver) screen() string { return ansi.Strip(d.m.View().Content) }
+
+// refresh runs one tick as if the timer fired.
+func (d *driver) refresh() {
+	d.t.Helper()
+	d.send(tickMsg{})
+}
+
+func keyPress(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+func TestScreenDump(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	t.Log("\n" + d.screen())
+	d.keys("enter")
+	t.Log("\n" + d.screen())
+	d.keys("esc", "?")
+	t.Log("\n" + d.screen())
+	_ = strings.TrimSpace
+}

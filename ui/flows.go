@@ -1,0 +1,416 @@
+package ui
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+func init() { RegisterPane(1, "flows", newFlowsPane) }
+
+// flowsPane is the table of records, newest first. It keeps no copy of the
+// data: each frame reads the visible rows from the store by sequence
+// number, so a frame costs the same over a thousand records or a million.
+//
+// Position vocabulary: a "pos" counts the rows the pane can show from the
+// oldest (0) to the newest; row 0 on screen is the newest, so the pane
+// draws positions top, top-1, … downwards.
+type flowsPane struct {
+	sh     *Shared
+	width  int
+	height int
+	cols   columns
+	header string
+
+	follow    bool   // keep the newest record at the top, under the cursor
+	paused    bool   // the display is frozen at pauseAt; ingest continues
+	pauseAt   uint64 // records with seq ≥ pauseAt are not shown while paused
+	topSeq    uint64 // record on the first row when not following
+	cursorSeq uint64 // record under the cursor when not following
+
+	marks map[uint64]struct{}
+
+	line []byte // scratch for one row
+	cell []byte // scratch for one cell
+	out  strings.Builder
+}
+
+func newFlowsPane(sh *Shared) Pane {
+	return &flowsPane{sh: sh, follow: true, marks: map[uint64]struct{}{}}
+}
+
+func (p *flowsPane) Title() string { return "flows" }
+func (p *flowsPane) Init() tea.Cmd { return nil }
+
+func (p *flowsPane) SetSize(width, height int) {
+	p.width, p.height = width, height
+	p.cols = layoutColumns(width)
+	p.header = p.sh.Styles.Header.Render(string(p.appendHeader(nil)))
+}
+
+func (p *flowsPane) ShortHelp() []key.Binding {
+	k := p.sh.Keys
+	return []key.Binding{k.Open, k.Follow, k.Pause, k.Mark, k.Copy}
+}
+
+func (p *flowsPane) FullHelp() [][]key.Binding {
+	k := p.sh.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Newest, k.Oldest},
+		{k.Open, k.Follow, k.Pause, k.TimeZone, k.Copy, k.Mark, k.NextMark, k.PrevMark, k.Export}}
+}
+
+// rowList is what the pane can show right now: every record up to the
+// pause point, or only the filter's matches.
+type rowList struct {
+	oldest uint64   // seq of pos 0 when unfiltered
+	n      int      // number of rows
+	seqs   []uint64 // the matches, when filtered
+}
+
+func (l rowList) seqAt(pos int) uint64 {
+	if l.seqs != nil {
+		return l.seqs[pos]
+	}
+	return l.oldest + uint64(pos)
+}
+
+// posOf is the pos of the newest row with seq ≤ seq (-1 when none).
+func (l rowList) posOf(seq uint64) int {
+	if l.seqs != nil {
+		return sort.Search(len(l.seqs), func(i int) bool { return l.seqs[i] > seq }) - 1
+	}
+	if seq < l.oldest {
+		return -1
+	}
+	return int(min(seq-l.oldest, uint64(l.n-1)))
+}
+
+// rows builds the list from the store's oldest and next sequence numbers.
+func (p *flowsPane) rows(oldest, next uint64) rowList {
+	bound := next
+	if p.paused {
+		bound = min(bound, p.pauseAt)
+	}
+	if p.sh.Filter == nil || p.sh.Matches == nil {
+		if bound < oldest {
+			return rowList{oldest: oldest}
+		}
+		return rowList{oldest: oldest, n: int(bound - oldest)}
+	}
+	s := p.sh.Matches.Seqs
+	lo := sort.Search(len(s), func(i int) bool { return s[i] >= oldest })
+	hi := sort.Search(len(s), func(i int) bool { return s[i] >= bound })
+	if hi < lo {
+		hi = lo
+	}
+	return rowList{seqs: s[lo:hi:hi], n: hi - lo}
+}
+
+func (p *flowsPane) currentRows() rowList {
+	c := p.sh.Store.Counters()
+	return p.rows(c.Evicted, c.Seen)
+}
+
+// bodyHeight is the number of table rows (the header takes one line).
+func (p *flowsPane) bodyHeight() int { return max(p.height-1, 1) }
+
+// positions returns the pos of the top row and of the cursor, keeping the
+// cursor on screen.
+func (p *flowsPane) positions(l rowList) (top, cur int) {
+	if l.n == 0 {
+		return -1, -1
+	}
+	if p.follow {
+		return l.n - 1, l.n - 1
+	}
+	top, cur = max(l.posOf(p.topSeq), 0), max(l.posOf(p.cursorSeq), 0)
+	h := p.bodyHeight()
+	if cur > top {
+		top = cur
+	}
+	if cur < top-h+1 {
+		top = cur + h - 1
+	}
+	return min(top, l.n-1), cur
+}
+
+// moveTo puts the cursor on pos (clamped), scrolling as little as needed.
+func (p *flowsPane) moveTo(l rowList, top, pos int) {
+	if l.n == 0 {
+		return
+	}
+	pos = max(0, min(pos, l.n-1))
+	h := p.bodyHeight()
+	if pos > top {
+		top = pos
+	}
+	if pos < top-h+1 {
+		top = pos + h - 1
+	}
+	top = min(top, l.n-1)
+	p.follow = false
+	p.cursorSeq, p.topSeq = l.seqAt(pos), l.seqAt(top)
+}
+
+// CursorSeq is the record under the cursor (ok false when there is none).
+func (p *flowsPane) CursorSeq() (uint64, bool) {
+	l := p.currentRows()
+	_, cur := p.positions(l)
+	if cur < 0 {
+		return 0, false
+	}
+	return l.seqAt(cur), true
+}
+
+func (p *flowsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return p, nil
+	}
+	k := p.sh.Keys
+	l := p.currentRows()
+	top, cur := p.positions(l)
+	page := p.bodyHeight()
+	switch {
+	case key.Matches(km, k.Up):
+		p.moveTo(l, top, cur+1)
+	case key.Matches(km, k.Down):
+		p.moveTo(l, top, cur-1)
+	case key.Matches(km, k.PageUp):
+		p.moveTo(l, top+page, cur+page)
+	case key.Matches(km, k.PageDown):
+		p.moveTo(l, top-page, cur-page)
+	case key.Matches(km, k.Oldest):
+		p.moveTo(l, top, 0)
+	case key.Matches(km, k.Newest):
+		p.follow = true
+	case key.Matches(km, k.Follow):
+		if p.follow {
+			p.moveTo(l, top, cur)
+		} else {
+			p.follow = true
+		}
+	case key.Matches(km, k.Pause):
+		p.paused = !p.paused
+		if p.paused {
+			p.pauseAt = p.sh.Store.Counters().Seen
+		}
+	case key.Matches(km, k.Open):
+		if cur >= 0 {
+			return p, OpenDetail(l.seqAt(cur))
+		}
+	case key.Matches(km, k.Mark):
+		if cur >= 0 {
+			seq := l.seqAt(cur)
+			if _, on := p.marks[seq]; on {
+				delete(p.marks, seq)
+			} else {
+				p.marks[seq] = struct{}{}
+			}
+		}
+	case key.Matches(km, k.NextMark):
+		p.jumpMark(l, top, cur, false)
+	case key.Matches(km, k.PrevMark):
+		p.jumpMark(l, top, cur, true)
+	case key.Matches(km, k.Copy):
+		if cur >= 0 {
+			return p, copyRecord(p.sh, l.seqAt(cur))
+		}
+	}
+	return p, nil
+}
+
+// jumpMark moves to the nearest marked row below (older) or above (newer).
+func (p *flowsPane) jumpMark(l rowList, top, cur int, newer bool) {
+	if cur < 0 || len(p.marks) == 0 {
+		return
+	}
+	here := l.seqAt(cur)
+	best, found := uint64(0), false
+	for seq := range p.marks {
+		if newer && seq > here && (!found || seq < best) || !newer && seq < here && (!found || seq > best) {
+			if pos := l.posOf(seq); pos >= 0 && l.seqAt(pos) == seq {
+				best, found = seq, true
+			}
+		}
+	}
+	if found {
+		p.moveTo(l, top, l.posOf(best))
+	}
+}
+
+// Waiting is how many records arrived since the display was paused.
+func (p *flowsPane) Waiting() (uint64, bool) {
+	if !p.paused {
+		return 0, false
+	}
+	return p.sh.Store.Counters().Seen - p.pauseAt, true
+}
+
+// Following reports follow mode for the status bar.
+func (p *flowsPane) Following() bool { return p.follow }
+
+func (p *flowsPane) View() string {
+	p.out.Reset()
+	p.out.WriteString(p.header)
+	h := p.bodyHeight()
+	drawn := 0
+	p.sh.Store.Read(func(v model.View) {
+		l := p.rows(v.Seq(0), v.Seq(v.Len()))
+		top, cur := p.positions(l)
+		if !p.follow && l.n > 0 {
+			p.topSeq, p.cursorSeq = l.seqAt(top), l.seqAt(cur)
+		}
+		names := v.Names()
+		for r := 0; r < h && top-r >= 0; r++ {
+			pos := top - r
+			seq := l.seqAt(pos)
+			i, ok := v.Index(seq)
+			if !ok {
+				continue
+			}
+			f, x := v.At(i)
+			p.out.WriteByte('\n')
+			p.drawRow(f, x, names, seq, pos == cur)
+			drawn++
+		}
+	})
+	if drawn == 0 {
+		p.out.WriteByte('\n')
+		p.out.WriteString(p.sh.Styles.Dim.Render(p.emptyText()))
+		drawn = 1
+	}
+	for ; drawn < h; drawn++ {
+		p.out.WriteByte('\n')
+	}
+	return p.out.String()
+}
+
+func (p *flowsPane) emptyText() string {
+	if p.sh.Filter != nil {
+		return " no records match the filter"
+	}
+	return " waiting for records…"
+}
+
+func (p *flowsPane) appendHeader(b []byte) []byte {
+	c := p.cols
+	b = append(b, ' ')
+	b = padRight(b, "TIME", c.time)
+	b = append(b, ' ')
+	b = padRight(b, "INTERFACE", c.iface)
+	b = append(b, ' ')
+	b = padRight(b, "SOURCE", c.src)
+	b = appendSpaces(b, len([]rune(c.arrow)))
+	b = padRight(b, "DESTINATION", c.dst)
+	b = append(b, ' ')
+	b = padRight(b, "PROTO", c.proto)
+	b = append(b, ' ')
+	b = padLeft(b, "PKTS", c.pkts)
+	b = append(b, ' ')
+	b = padLeft(b, "BYTES", c.bytes)
+	b = append(b, ' ')
+	b = padRight(b, "ACTION", c.verdict)
+	if c.flags > 0 {
+		b = append(b, ' ')
+		b = padRight(b, "FLAG", c.flags)
+	}
+	return b
+}
+
+// drawRow writes one table row into p.out. The action cell is coloured;
+// the cursor row is drawn in one style so its highlight is unbroken.
+func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, seq uint64, cursor bool) {
+	c := p.cols
+	st := &p.sh.Styles
+	b := p.line[:0]
+	if _, marked := p.marks[seq]; marked {
+		b = append(b, "•"...)
+	} else {
+		b = append(b, ' ')
+	}
+	p.cell = appendTime(p.cell[:0], f.Start, f.Has(model.FieldStart), p.sh.Zone(), c.timeLayout)
+	b = padRight(b, string(p.cell), c.time)
+	b = append(b, ' ')
+	iface := "-"
+	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
+		iface = Sanitize(names.Name(id))
+	}
+	b = padTail(b, iface, c.iface)
+	b = append(b, ' ')
+	ports := hasPorts(f)
+	p.cell = appendEndpoint(p.cell[:0], f.SrcAddr(x), f.SrcPort, ports)
+	b = padTail(b, string(p.cell), c.src)
+	b = append(b, c.arrow...)
+	p.cell = appendEndpoint(p.cell[:0], f.DstAddr(x), f.DstPort, ports)
+	b = padTail(b, string(p.cell), c.dst)
+	b = append(b, ' ')
+	proto := "-"
+	if f.Has(model.FieldProtocol) {
+		proto = ProtoName(f.Proto)
+	}
+	b = padRight(b, proto, c.proto)
+	b = append(b, ' ')
+	p.cell = p.cell[:0]
+	if f.Has(model.FieldPackets) {
+		p.cell = appendHuman(p.cell, uint64(f.Packets))
+	} else {
+		p.cell = append(p.cell, '-')
+	}
+	b = padLeft(b, string(p.cell), c.pkts)
+	b = append(b, ' ')
+	p.cell = p.cell[:0]
+	if f.Has(model.FieldBytes) {
+		p.cell = appendHuman(p.cell, f.Bytes)
+	} else {
+		p.cell = append(p.cell, '-')
+	}
+	b = padLeft(b, string(p.cell), c.bytes)
+	b = append(b, ' ')
+	pre := len(b)
+	b = padRight(b, verdict(f), c.verdict)
+	post := len(b)
+	if c.flags > 0 {
+		b = append(b, ' ')
+		fl := ""
+		if f.Has(model.FieldTCPFlags) {
+			fl = model.FlagShort(f.Flags)
+		}
+		b = padRight(b, fl, c.flags)
+	}
+	p.line = b
+	if cursor {
+		p.out.WriteString(st.Cursor.Render(string(b)))
+		return
+	}
+	vs := st.Accept
+	switch {
+	case f.Action == model.ActionReject:
+		vs = st.Reject
+	case f.Action == model.ActionNone:
+		vs = st.NoData
+	}
+	p.out.Write(b[:pre])
+	p.out.WriteString(vs.Render(string(b[pre:post])))
+	p.out.Write(b[post:])
+}
+
+// statusText is the pane's part of the status bar.
+func (p *flowsPane) statusText() string {
+	var parts []string
+	if p.follow {
+		parts = append(parts, "FOLLOW")
+	}
+	if n, ok := p.Waiting(); ok {
+		parts = append(parts, "PAUSED +"+strconv.FormatUint(n, 10))
+	}
+	if len(p.marks) > 0 {
+		parts = append(parts, strconv.Itoa(len(p.marks))+" marked")
+	}
+	return strings.Join(parts, " ")
+}

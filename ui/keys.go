@@ -1,0 +1,114 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// Keymap is every key the TUI answers to, with its help text. Keys follow
+// the tailers and TUIs users already know (less, k9s, lnav, lazygit).
+// While the filter bar has focus, setTyping switches off every binding a
+// printable key could trigger, so typing "q" in a filter never quits.
+type Keymap struct {
+	// Global.
+	Quit      key.Binding
+	ForceQuit key.Binding
+	Help      key.Binding
+	NextPane  key.Binding
+	PrevPane  key.Binding
+	GotoPane  key.Binding
+	Filter    key.Binding
+	TimeZone  key.Binding
+
+	// Moving through rows.
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Oldest   key.Binding
+	Newest   key.Binding
+
+	// Flows pane.
+	Follow   key.Binding
+	Pause    key.Binding
+	Open     key.Binding
+	Copy     key.Binding
+	Mark     key.Binding
+	NextMark key.Binding
+	PrevMark key.Binding
+	Export   key.Binding
+
+	// Filter bar, detail and help modes.
+	Apply  key.Binding
+	Cancel key.Binding
+	Back   key.Binding
+}
+
+// DefaultKeymap returns the standard bindings.
+func DefaultKeymap() Keymap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return Keymap{
+		Quit:      b("q", "quit", "q"),
+		ForceQuit: b("ctrl+c", "quit now", "ctrl+c"),
+		Help:      b("?", "help", "?"),
+		NextPane:  b("tab", "next pane", "tab"),
+		PrevPane:  b("shift+tab", "previous pane", "shift+tab"),
+		GotoPane:  b("1-4", "go to pane", "1", "2", "3", "4"),
+		Filter:    b("/", "filter", "/"),
+		TimeZone:  b("t", "UTC/local time", "t"),
+
+		Up:       b("↑/k", "up (newer)", "up", "k"),
+		Down:     b("↓/j", "down (older)", "down", "j"),
+		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", " "),
+		Oldest:   b("g", "oldest", "g", "end"),
+		Newest:   b("G", "newest + follow", "G", "home"),
+
+		Follow:   b("f", "follow", "f"),
+		Pause:    b("p", "pause display", "p"),
+		Open:     b("enter", "details", "enter"),
+		Copy:     b("y", "copy row", "y"),
+		Mark:     b("m", "mark row", "m"),
+		NextMark: b("n", "next mark", "n"),
+		PrevMark: b("N", "previous mark", "N"),
+		Export:   b("ctrl+s", "export view", "ctrl+s"),
+
+		Apply:  b("enter", "apply", "enter"),
+		Cancel: b("esc", "cancel", "esc"),
+		Back:   b("esc", "back", "esc"),
+	}
+}
+
+// all lists every binding, for switching them and for the help test.
+func (k *Keymap) all() []*key.Binding {
+	return []*key.Binding{
+		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone,
+		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Oldest, &k.Newest,
+		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
+		&k.Apply, &k.Cancel, &k.Back,
+	}
+}
+
+// setTyping switches the bindings for text entry: only ctrl+c, enter and
+// esc stay live, everything else is text.
+func (k *Keymap) setTyping(typing bool) {
+	for _, b := range k.all() {
+		b.SetEnabled(!typing)
+	}
+	k.ForceQuit.SetEnabled(true)
+	k.Apply.SetEnabled(typing)
+	k.Cancel.SetEnabled(typing)
+}
+
+// ShortHelp is the footer in normal mode.
+func (k Keymap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Help, k.Filter, k.Open, k.Follow, k.Pause, k.Quit}
+}
+
+// FullHelp is the `?` screen: one column per group.
+func (k Keymap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Newest, k.Oldest},
+		{k.Open, k.Follow, k.Pause, k.TimeZone, k.Copy, k.Mark, k.NextMark, k.PrevMark},
+		{k.Filter, k.Export, k.NextPane, k.PrevPane, k.GotoPane, k.Help, k.Quit, k.ForceQuit},
+	}
+}

@@ -1,0 +1,35 @@
+package ui
+
+import "testing"
+
+func TestEveryBindingHasHelp(t *testing.T) {
+	k := DefaultKeymap()
+	for i, b := range k.all() {
+		h := b.Help()
+		if len(b.Keys()) == 0 || h.Key == "" || h.Desc == "" {
+			t.Errorf("binding %d (keys %v) lacks keys or help: %+v", i, b.Keys(), h)
+		}
+	}
+}
+
+func TestTypingDisablesPrintableBindings(t *testing.T) {
+	k := DefaultKeymap()
+	k.setTyping(true)
+	for _, b := range k.all() {
+		if !b.Enabled() {
+			continue
+		}
+		for _, key := range b.Keys() {
+			if len([]rune(key)) == 1 {
+				t.Errorf("binding %q stays enabled while typing; typing %q would trigger it", b.Help().Desc, key)
+			}
+		}
+	}
+	if !k.ForceQuit.Enabled() || !k.Apply.Enabled() || !k.Cancel.Enabled() {
+		t.Error("ctrl+c, enter and esc must stay live in the filter bar")
+	}
+	k.setTyping(false)
+	if !k.Quit.Enabled() || k.Apply.Enabled() {
+		t.Error("leaving the filter bar must restore the normal bindings")
+	}
+}

@@ -1,0 +1,120 @@
+package ui
+
+import (
+	"sort"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// Pane is one screen of the TUI, switched with tab/shift+tab and 1–4
+// (flows=1, interfaces=2, flags=3, rules=4). It is a bubbletea-style model
+// plus its own help and size:
+//
+//   - Update receives key presses only while the pane is active and no
+//     mode (filter bar, detail, help) has the keyboard; global keys (q, ?,
+//     /, tab, 1–4, t) are handled before it. It also receives the
+//     broadcast messages RefreshMsg (the store or the filter changed) and
+//     FilterMsg (a new filter was applied).
+//   - View draws exactly the width×height given by SetSize. It must cost
+//     what the visible rows cost, never the buffer size: read the store
+//     with Shared.Store.Read and View.At for the rows on screen only, and
+//     keep aggregates incrementally with model.Store.Observe.
+//   - ShortHelp/FullHelp list the pane's own keys for the footer and `?`.
+//   - To drill down into a record, return OpenDetail(seq) as a command;
+//     the root shows the detail view and esc comes back to the pane.
+//
+// Adding a pane: in its own file, call RegisterPane from init():
+//
+//	func init() { RegisterPane(2, "interfaces", newInterfacesPane) }
+//	func newInterfacesPane(sh *Shared) Pane { ... }
+//
+// Shared carries the store, styles, keymap, clock, time zone, current
+// filter and status the panes draw with; it is owned by the root model
+// and read by panes on the UI goroutine.
+type Pane interface {
+	help.KeyMap
+	Title() string
+	Init() tea.Cmd
+	Update(msg tea.Msg) (Pane, tea.Cmd)
+	View() string
+	SetSize(width, height int)
+}
+
+// PaneFactory builds a pane over the shared state.
+type PaneFactory func(sh *Shared) Pane
+
+type paneSpec struct {
+	slot  int
+	title string
+	build PaneFactory
+}
+
+var registered []paneSpec
+
+// RegisterPane adds a pane at a slot (1–4 are reachable with the digit
+// keys; the order of slots is the tab order). Call it from init().
+func RegisterPane(slot int, title string, build PaneFactory) {
+	for _, p := range registered {
+		if p.slot == slot {
+			panic("ui: pane slot " + p.title + " registered twice")
+		}
+	}
+	registered = append(registered, paneSpec{slot, title, build})
+	sort.Slice(registered, func(i, j int) bool { return registered[i].slot < registered[j].slot })
+}
+
+// Shared is the state every pane reads: one place for size, theme, keys,
+// the clock and the filter, so panes stay small.
+type Shared struct {
+	Store  *model.Store
+	Styles Styles
+	Keys   Keymap
+	Now    func() time.Time
+	// Local is true when times are drawn in the local zone (key `t`);
+	// UTC is the default so times match the AWS console and other tools.
+	Local bool
+	Loc   *time.Location // the local zone, fixed in tests
+
+	// Filter is the applied filter (nil: everything) and Matches the
+	// records it selects, kept current by the root.
+	FilterText string
+	Filter     Filter
+	Matches    *MatchSet
+}
+
+// Zone is the time zone times are drawn in.
+func (sh *Shared) Zone() *time.Location {
+	if sh.Local {
+		return sh.Loc
+	}
+	return time.UTC
+}
+
+// RefreshMsg tells the active pane that the store or the filter changed.
+type RefreshMsg struct{ Generation uint64 }
+
+// FilterMsg tells every pane a new filter was applied.
+type FilterMsg struct{}
+
+// openDetailMsg asks the root to show the detail view of one record.
+type openDetailMsg struct{ seq uint64 }
+
+// OpenDetail is the command a pane returns to drill down into a record.
+func OpenDetail(seq uint64) tea.Cmd {
+	return func() tea.Msg { return openDetailMsg{seq} }
+}
+
+// flashMsg shows a short message in the status bar (copy, export, errors).
+type flashMsg struct {
+	text string
+	err  bool
+}
+
+// Flash is the command a pane returns to tell the user something briefly.
+func Flash(text string, isErr bool) tea.Cmd {
+	return func() tea.Msg { return flashMsg{text, isErr} }
+}

@@ -1,0 +1,487 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
+)
+
+// The smallest terminal the TUI draws in; below it, it says what it needs.
+const (
+	minWidth  = 60
+	minHeight = 12
+)
+
+// mode is what has the keyboard: the active pane, the filter bar, the
+// detail view or the help screen.
+type mode uint8
+
+const (
+	modeNormal mode = iota
+	modeFilter
+	modeDetail
+	modeHelp
+)
+
+type tickMsg time.Time
+
+// rootModel routes messages: size first, then global keys, then the mode
+// or the active pane; it batches the commands they return.
+type rootModel struct {
+	cfg     Config
+	sh      *Shared
+	compile FilterCompiler
+
+	panes  []Pane
+	active int
+	mode   mode
+
+	width, height int
+
+	input       textinput.Model
+	inputState  FilterState
+	inputErr    error
+	filterGen   *atomic.Uint64 // bumped on every applied filter; stale scans see it
+	scanning    bool
+	scanPending bool // a filter was applied and its first scan has not returned
+
+	detail detailModel
+	help   help.Model
+	status statusModel
+}
+
+func newRoot(cfg Config) *rootModel {
+	sh := &Shared{Store: cfg.Store, Keys: DefaultKeymap(), Now: cfg.Now, Loc: cfg.Local}
+	if sh.Now == nil {
+		sh.Now = time.Now
+	}
+	if sh.Loc == nil {
+		sh.Loc = time.Local
+	}
+	sh.Styles = NewStyles(Theme{Dark: true})
+	if cfg.Tick <= 0 {
+		cfg.Tick = 200 * time.Millisecond
+	}
+	m := &rootModel{cfg: cfg, sh: sh, compile: cfg.Compile, filterGen: new(atomic.Uint64)}
+	if m.compile == nil {
+		m.compile = PlainTextFilter
+	}
+	for _, spec := range registered {
+		m.panes = append(m.panes, spec.build(sh))
+	}
+	m.input = textinput.New()
+	m.input.Prompt = "/"
+	m.input.Placeholder = "filter: words match fuzzily, \"quoted\" exactly"
+	m.help = help.New()
+	m.applyStyles()
+	m.status = newStatus(cfg, sh)
+	return m
+}
+
+func (m *rootModel) applyStyles() {
+	m.input.SetStyles(m.sh.Styles.Input)
+	m.help.Styles = m.sh.Styles.Help
+	for _, p := range m.panes {
+		p.SetSize(m.paneSize())
+	}
+}
+
+func (m *rootModel) tick() tea.Cmd {
+	return tea.Tick(m.cfg.Tick, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+func (m *rootModel) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.tick(), tea.RequestBackgroundColor}
+	for _, p := range m.panes {
+		cmds = append(cmds, p.Init())
+	}
+	return tea.Batch(cmds...)
+}
+
+// paneSize is the area a pane draws in: all but the tab bar, the status
+// bar and the footer.
+func (m *rootModel) paneSize() (int, int) { return m.width, max(m.height-3, 1) }
+
+func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.SetWidth(msg.Width)
+		m.input.SetWidth(max(msg.Width-40, 10))
+		for _, p := range m.panes {
+			p.SetSize(m.paneSize())
+		}
+		if m.mode == modeDetail {
+			m.detail.setSize(m.paneSize())
+		}
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.setTheme(Theme{Dark: msg.IsDark(), NoColor: m.sh.Styles.Theme.NoColor})
+		return m, nil
+	case tea.ColorProfileMsg:
+		m.setTheme(Theme{Dark: m.sh.Styles.Theme.Dark, NoColor: msg.Profile <= colorprofile.ASCII})
+		return m, nil
+	case tickMsg:
+		return m, tea.Batch(m.onTick(), m.tick())
+	case filterDoneMsg:
+		return m, m.onFilterDone(msg)
+	case openDetailMsg:
+		m.detail = newDetail(m.sh, msg.seq, m.width, max(m.height-3, 1))
+		m.mode = modeDetail
+		return m, nil
+	case flashMsg:
+		m.status.flash(msg.text, msg.err)
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.onKey(msg)
+	}
+	// Anything else belongs to the panes (their own async results).
+	var cmds []tea.Cmd
+	for i, p := range m.panes {
+		var cmd tea.Cmd
+		m.panes[i], cmd = p.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return m, tea.Batch(cmds...)
+}
+
+func (m *rootModel) setTheme(t Theme) {
+	if t == m.sh.Styles.Theme {
+		return
+	}
+	m.sh.Styles = NewStyles(t)
+	m.applyStyles()
+	if m.mode == modeDetail {
+		m.detail.rebuild()
+	}
+}
+
+func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &m.sh.Keys
+	if key.Matches(msg, k.ForceQuit) {
+		return tea.Quit
+	}
+	switch m.mode {
+	case modeFilter:
+		return m.filterKey(msg)
+	case modeHelp:
+		switch {
+		case key.Matches(msg, k.Quit):
+			return tea.Quit
+		case key.Matches(msg, k.Back), key.Matches(msg, k.Help):
+			m.mode = modeNormal
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		m.mode = modeHelp
+		return nil
+	case key.Matches(msg, k.TimeZone):
+		m.sh.Local = !m.sh.Local
+		if m.mode == modeDetail {
+			m.detail.rebuild()
+		}
+		return nil
+	case key.Matches(msg, k.Filter):
+		m.mode = modeFilter
+		m.input.SetValue(m.sh.FilterText)
+		m.input.CursorEnd()
+		m.checkInput()
+		k.setTyping(true)
+		return m.input.Focus()
+	}
+	if m.mode == modeDetail {
+		if key.Matches(msg, k.Back) {
+			m.mode = modeNormal
+			return nil
+		}
+		var cmd tea.Cmd
+		m.detail, cmd = m.detail.update(msg)
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.NextPane):
+		m.active = (m.active + 1) % len(m.panes)
+		return nil
+	case key.Matches(msg, k.PrevPane):
+		m.active = (m.active + len(m.panes) - 1) % len(m.panes)
+		return nil
+	case key.Matches(msg, k.GotoPane):
+		slot := int(msg.String()[0] - '0')
+		for i, spec := range registered {
+			if spec.slot == slot {
+				m.active = i
+			}
+		}
+		return nil
+	}
+	if len(m.panes) == 0 {
+		return nil
+	}
+	var cmd tea.Cmd
+	m.panes[m.active], cmd = m.panes[m.active].Update(msg)
+	return cmd
+}
+
+// filterKey handles the filter bar: esc leaves it unchanged, enter applies
+// the text when it compiles, everything else is typing.
+func (m *rootModel) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &m.sh.Keys
+	switch {
+	case key.Matches(msg, k.Cancel):
+		m.leaveFilter()
+		return nil
+	case key.Matches(msg, k.Apply):
+		flt, st, err := m.compile(m.input.Value(), m.sh.Store.Names())
+		m.inputState, m.inputErr = st, err
+		if err != nil {
+			return nil
+		}
+		m.leaveFilter()
+		return m.applyFilter(m.input.Value(), flt)
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	m.checkInput()
+	return cmd
+}
+
+func (m *rootModel) leaveFilter() {
+	m.mode = modeNormal
+	m.input.Blur()
+	m.sh.Keys.setTyping(false)
+}
+
+// checkInput compiles the text as typed to show valid / incomplete /
+// invalid live; compiling is cheap, matching is not, so nothing is
+// matched until enter.
+func (m *rootModel) checkInput() {
+	_, m.inputState, m.inputErr = m.compile(m.input.Value(), m.sh.Store.Names())
+}
+
+// applyFilter installs a filter and starts the scan of the whole buffer
+// off the UI goroutine; results of older filters are dropped by gen.
+func (m *rootModel) applyFilter(text string, flt Filter) tea.Cmd {
+	gen := m.filterGen.Add(1)
+	m.sh.FilterText = strings.TrimSpace(text)
+	m.sh.Filter = flt
+	m.sh.Matches = nil
+	m.scanning = false
+	m.scanPending = false
+	if flt == nil {
+		return m.broadcast(FilterMsg{})
+	}
+	m.sh.Matches = &MatchSet{}
+	m.scanning, m.scanPending = true, true
+	return tea.Batch(m.broadcast(FilterMsg{}), scanCmd(m.sh.Store, flt, gen, m.filterGen, 0, false))
+}
+
+func (m *rootModel) onFilterDone(msg filterDoneMsg) tea.Cmd {
+	if msg.gen != m.filterGen.Load() || m.sh.Matches == nil {
+		return nil // a result for a filter that has since changed
+	}
+	m.scanning = false
+	if msg.extend {
+		m.sh.Matches.Seqs = append(m.sh.Matches.Seqs, msg.seqs...)
+	} else {
+		m.sh.Matches.Seqs = msg.seqs
+		m.scanPending = false
+	}
+	m.sh.Matches.Next = msg.next
+	return m.refreshActive()
+}
+
+// onTick polls the store: when its generation moved, new records are
+// matched against the filter (in the background) and the active pane is
+// told to refresh. Nothing is done per record.
+func (m *rootModel) onTick() tea.Cmd {
+	m.status.tick()
+	gen := m.cfg.Store.Generation()
+	if gen == m.status.lastGen {
+		return nil
+	}
+	m.status.lastGen = gen
+	var cmds []tea.Cmd
+	if ms := m.sh.Matches; ms != nil && m.sh.Filter != nil {
+		c := m.cfg.Store.Counters()
+		ms.trim(c.Evicted)
+		if !m.scanning && ms.Next < c.Seen {
+			m.scanning = true
+			cmds = append(cmds, scanCmd(m.sh.Store, m.sh.Filter, m.filterGen.Load(), m.filterGen, ms.Next, true))
+		}
+	}
+	if m.mode == modeDetail {
+		m.detail.rebuild()
+	}
+	cmds = append(cmds, m.refreshActive())
+	return tea.Batch(cmds...)
+}
+
+func (m *rootModel) refreshActive() tea.Cmd {
+	if len(m.panes) == 0 {
+		return nil
+	}
+	var cmd tea.Cmd
+	m.panes[m.active], cmd = m.panes[m.active].Update(RefreshMsg{Generation: m.status.lastGen})
+	return cmd
+}
+
+func (m *rootModel) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i, p := range m.panes {
+		var cmd tea.Cmd
+		m.panes[i], cmd = p.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *rootModel) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "flowtail"
+	return v
+}
+
+func (m *rootModel) render() string {
+	if m.width == 0 {
+		return ""
+	}
+	if m.width < minWidth || m.height < minHeight {
+		msg := fmt.Sprintf("flowtail needs a terminal of at least %d×%d;\nthis one is %d×%d. Enlarge the window.", minWidth, minHeight, m.width, m.height)
+		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg)
+	}
+	var b strings.Builder
+	b.WriteString(m.tabBar())
+	b.WriteByte('\n')
+	switch {
+	case m.mode == modeHelp:
+		b.WriteString(m.helpView())
+	case m.mode == modeDetail:
+		b.WriteString(m.detail.view())
+	case len(m.panes) > 0:
+		b.WriteString(m.panes[m.active].View())
+	}
+	b.WriteByte('\n')
+	b.WriteString(m.status.view(m.width, m.activeFlows(), m.scanPending))
+	b.WriteByte('\n')
+	b.WriteString(m.footer())
+	return b.String()
+}
+
+func (m *rootModel) activeFlows() *flowsPane {
+	for _, p := range m.panes {
+		if fp, ok := p.(*flowsPane); ok {
+			return fp
+		}
+	}
+	return nil
+}
+
+func (m *rootModel) tabBar() string {
+	st := &m.sh.Styles
+	var b strings.Builder
+	b.WriteString(st.Title.Render(" flowtail "))
+	for i, spec := range registered {
+		label := fmt.Sprintf(" %d %s ", spec.slot, spec.title)
+		if i == m.active {
+			b.WriteString(st.TabOn.Render(label))
+		} else {
+			b.WriteString(st.Tab.Render(label))
+		}
+	}
+	left := b.String()
+	right := strings.Join(m.cfg.Sources, ", ")
+	room := m.width - lipgloss.Width(left) - 2
+	if room < 8 || right == "" {
+		return left
+	}
+	right = Sanitize(right)
+	if cellWidth(right) > room {
+		right = truncRight(right, room)
+	}
+	return left + strings.Repeat(" ", m.width-lipgloss.Width(left)-cellWidth(right)-1) + st.Dim.Render(right) + " "
+}
+
+// footer is the filter bar while typing, else the keys that matter now.
+func (m *rootModel) footer() string {
+	st := &m.sh.Styles
+	if m.mode == modeFilter {
+		var mark string
+		switch {
+		case m.inputState.Kind == FilterInvalid:
+			mark = st.Invalid.Render(fmt.Sprintf(" ✗ col %d: %s", m.inputState.Pos, m.inputState.Message))
+		case m.inputState.Kind == FilterIncomplete:
+			mark = st.Pending.Render(fmt.Sprintf(" … %s", m.inputState.Message))
+		default:
+			mark = st.Valid.Render(" ✓ enter applies, esc cancels")
+		}
+		line := m.input.View() + mark
+		if lipgloss.Width(line) > m.width {
+			line = m.input.View()
+		}
+		return line
+	}
+	if msg, isErr := m.status.flashText(); msg != "" {
+		if isErr {
+			return st.Error.Render(truncRight(" "+msg, m.width))
+		}
+		return st.Warn.Render(fitWidth(" "+msg, m.width))
+	}
+	if e := m.status.healthError(); e != "" {
+		return st.Error.Render(fitWidth(" "+e, m.width))
+	}
+	k := m.sh.Keys
+	var keys []key.Binding
+	switch m.mode {
+	case modeDetail:
+		keys = []key.Binding{k.Back, k.Up, k.Down, k.Copy, k.TimeZone, k.Quit}
+	case modeHelp:
+		keys = []key.Binding{k.Back, k.Quit}
+	default:
+		keys = []key.Binding{k.Help, k.Filter}
+		if len(m.panes) > 0 {
+			keys = append(keys, m.panes[m.active].ShortHelp()...)
+		}
+		keys = append(keys, k.TimeZone, k.Quit)
+	}
+	return m.help.ShortHelpView(keys)
+}
+
+func fitWidth(s string, w int) string {
+	if cellWidth(s) > w {
+		return truncRight(s, w)
+	}
+	return s
+}
+
+// helpView is the full keymap: global keys, then the active pane's.
+func (m *rootModel) helpView() string {
+	_, h := m.paneSize()
+	st := &m.sh.Styles
+	hm := m.help
+	hm.ShowAll = true
+	var groups [][]key.Binding
+	groups = append(groups, m.sh.Keys.FullHelp()...)
+	body := st.Section.Render(" keys") + "\n\n" + hm.FullHelpView(groups) + "\n\n" +
+		st.Dim.Render(" Times are UTC unless `t` switched to local time. Filter words match fuzzily;\n \"quoted text\" must appear as written. esc or ? closes this help.")
+	lines := strings.Split(body, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,167 @@
+package ui
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// protoNames are the IANA protocol numbers seen in VPC flow logs.
+var protoNames = map[uint8]string{
+	1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP", 41: "IPv6", 47: "GRE",
+	50: "ESP", 51: "AH", 58: "ICMP6", 89: "OSPF", 112: "VRRP", 132: "SCTP",
+}
+
+// protoLabels holds the label for every protocol number, built once so
+// drawing a row never formats a number.
+var protoLabels = func() (l [256]string) {
+	for i := range l {
+		if n, ok := protoNames[uint8(i)]; ok {
+			l[i] = n
+		} else {
+			l[i] = strconv.Itoa(i)
+		}
+	}
+	return l
+}()
+
+// ProtoName is the protocol's name, or its number when it has none.
+func ProtoName(p uint8) string { return protoLabels[p] }
+
+// wellKnownPorts names the services an investigation usually meets.
+var wellKnownPorts = map[uint16]string{
+	20: "ftp-data", 21: "ftp", 22: "ssh", 23: "telnet", 25: "smtp", 53: "dns", 67: "dhcp", 68: "dhcp",
+	80: "http", 110: "pop3", 123: "ntp", 143: "imap", 161: "snmp", 389: "ldap", 443: "https",
+	445: "smb", 465: "smtps", 514: "syslog", 587: "submission", 636: "ldaps", 993: "imaps",
+	995: "pop3s", 1433: "mssql", 1521: "oracle", 2049: "nfs", 2379: "etcd", 3306: "mysql",
+	3389: "rdp", 5432: "postgresql", 5439: "redshift", 5671: "amqps", 5672: "amqp",
+	6379: "redis", 6443: "kubernetes-api", 8080: "http-alt", 8443: "https-alt", 9092: "kafka",
+	9200: "elasticsearch", 11211: "memcached", 27017: "mongodb",
+}
+
+// appendHuman writes n in at most four characters: 842, 9.9K, 123K, 1.2M.
+func appendHuman(b []byte, n uint64) []byte {
+	if n < 1000 {
+		return strconv.AppendUint(b, n, 10)
+	}
+	const units = "KMGTPE"
+	v := float64(n)
+	u := -1
+	for v >= 999.5 && u < len(units)-1 {
+		v /= 1000
+		u++
+	}
+	tenths := int64(v*10 + 0.5)
+	if tenths < 100 && tenths%10 != 0 {
+		b = strconv.AppendInt(b, tenths/10, 10)
+		b = append(b, '.', byte('0'+tenths%10))
+	} else {
+		b = strconv.AppendInt(b, int64(v+0.5), 10)
+	}
+	return append(b, units[u])
+}
+
+// appendThousands writes n with thousands separators: 1,234,567.
+func appendThousands(b []byte, n uint64) []byte {
+	var tmp [32]byte
+	d := strconv.AppendUint(tmp[:0], n, 10)
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// appendEndpoint writes addr:port ([v6]:port), or addr alone without a
+// port, or "-" when the address is absent.
+func appendEndpoint(b []byte, a netip.Addr, port uint16, hasPort bool) []byte {
+	if !a.IsValid() {
+		b = append(b, '-')
+	} else if a.Is6() && hasPort {
+		b = append(b, '[')
+		b = a.AppendTo(b)
+		b = append(b, ']')
+	} else {
+		b = a.AppendTo(b)
+	}
+	if hasPort {
+		b = append(b, ':')
+		b = strconv.AppendUint(b, uint64(port), 10)
+	}
+	return b
+}
+
+// hasPorts reports whether ports mean something for the record (ICMP
+// records carry 0 ports, which say nothing).
+func hasPorts(f *model.Flow) bool {
+	if !f.Has(model.FieldSrcPort) && !f.Has(model.FieldDstPort) {
+		return false
+	}
+	return f.Proto != 1 && f.Proto != 58 || f.SrcPort != 0 || f.DstPort != 0
+}
+
+// appendTime writes a unix time in loc with layout, or "-" when absent.
+func appendTime(b []byte, sec uint32, ok bool, loc *time.Location, layout string) []byte {
+	if !ok {
+		return append(b, '-')
+	}
+	return time.Unix(int64(sec), 0).In(loc).AppendFormat(b, layout)
+}
+
+// verdict is the action cell: the action, or the log-status when the
+// record carries no action (NODATA, SKIPDATA).
+func verdict(f *model.Flow) string {
+	if f.Has(model.FieldAction) && f.Action != model.ActionNone {
+		if f.Has(model.FieldLogStatus) && f.Status != model.StatusOK {
+			return f.Action.String() + " " + f.Status.String()
+		}
+		return f.Action.String()
+	}
+	if f.Has(model.FieldLogStatus) {
+		return f.Status.String()
+	}
+	return "-"
+}
+
+// The match text of a row: the cells a user sees, written out in full and
+// separated by cellSep, for the plain-text filter.
+const (
+	matchCells = 9
+	cellSep    = '\x00'
+)
+
+func appendMatchText(b []byte, f *model.Flow, x *model.Ext, names *model.Interner) []byte {
+	b = appendTime(b, f.Start, f.Has(model.FieldStart), time.UTC, "2006-01-02 15:04:05")
+	b = append(b, cellSep)
+	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
+		b = append(b, Sanitize(names.Name(id))...)
+	}
+	b = append(b, cellSep)
+	ports := hasPorts(f)
+	b = appendEndpoint(b, f.SrcAddr(x), f.SrcPort, ports)
+	b = append(b, cellSep)
+	b = appendEndpoint(b, f.DstAddr(x), f.DstPort, ports)
+	b = append(b, cellSep)
+	if f.Has(model.FieldProtocol) {
+		b = append(b, ProtoName(f.Proto)...)
+	}
+	b = append(b, cellSep)
+	if f.Has(model.FieldPackets) {
+		b = strconv.AppendUint(b, uint64(f.Packets), 10)
+	}
+	b = append(b, cellSep)
+	if f.Has(model.FieldBytes) {
+		b = strconv.AppendUint(b, f.Bytes, 10)
+	}
+	b = append(b, cellSep)
+	b = append(b, verdict(f)...)
+	b = append(b, cellSep)
+	if f.Has(model.FieldTCPFlags) {
+		b = append(b, model.FlagNames(f.Flags)...)
+	}
+	return append(b, cellSep)
+}

@@ -1,0 +1,58 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// Health is what a source reports for the status bar. The program fills it
+// from its sources; ui does not import them.
+type Health struct {
+	Source    string
+	Mode      string        // "file", "follow", "replay 10x", "live", "poll"
+	Lag       time.Duration // how far behind real time the newest data is
+	Backoff   string        // set while waiting to retry
+	LastError string        // what happened and what to do
+	Final     bool          // the source stopped for good
+}
+
+// Config is what the TUI needs.
+type Config struct {
+	Store   *model.Store
+	Sources []string        // names shown in the tab bar
+	Health  func() []Health // polled on the tick; nil when no source reports
+	Compile FilterCompiler  // nil: PlainTextFilter
+	// Tick is how often the store is polled for changes (default 200ms).
+	Tick time.Duration
+	// Now and Local fix the clock and local zone (tests); nil means the
+	// real clock and time.Local.
+	Now   func() time.Time
+	Local *time.Location
+}
+
+// Run shows the TUI until the user quits, ctx is cancelled (SIGTERM in the
+// program) or the program fails. Bubble Tea restores the terminal on every
+// one of these paths, panics in Update, View and commands included.
+func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
+	if cfg.Store == nil {
+		return errors.New("ui: no store")
+	}
+	m := newRoot(cfg)
+	opts = append([]tea.ProgramOption{tea.WithContext(ctx)}, opts...)
+	_, err := tea.NewProgram(m, opts...).Run()
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil && errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrProgramPanic):
+		return nil
+	case errors.Is(err, tea.ErrInterrupted):
+		return nil
+	}
+	return fmt.Errorf("ui: %w", err)
+}

@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+)
+
+// statusModel keeps what the status bar shows between ticks: the ingest
+// rate, the sources' health and a short-lived message.
+type statusModel struct {
+	sh      *Shared
+	health  func() []Health
+	sources []string
+
+	lastGen  uint64
+	lastSeen uint64
+	lastAt   time.Time
+	rate     float64 // records per second, smoothed
+	checks   []Health
+
+	flashMsg   string
+	flashErr   bool
+	flashUntil time.Time
+}
+
+func newStatus(cfg Config, sh *Shared) statusModel {
+	return statusModel{sh: sh, health: cfg.Health, sources: cfg.Sources}
+}
+
+// tick updates the rate and polls the sources' health.
+func (s *statusModel) tick() {
+	now := s.sh.Now()
+	seen := s.sh.Store.Counters().Seen
+	if !s.lastAt.IsZero() {
+		if dt := now.Sub(s.lastAt).Seconds(); dt > 0 {
+			inst := float64(seen-s.lastSeen) / dt
+			s.rate = 0.7*s.rate + 0.3*inst
+			if s.rate < 0.05 {
+				s.rate = 0
+			}
+		}
+	}
+	s.lastSeen, s.lastAt = seen, now
+	if s.health != nil {
+		s.checks = s.health()
+	}
+}
+
+func (s *statusModel) flash(text string, isErr bool) {
+	s.flashMsg, s.flashErr = Sanitize(text), isErr
+	s.flashUntil = s.sh.Now().Add(4 * time.Second)
+}
+
+func (s *statusModel) flashText() (string, bool) {
+	if s.flashMsg == "" || s.sh.Now().After(s.flashUntil) {
+		return "", false
+	}
+	return s.flashMsg, s.flashErr
+}
+
+// healthError is the first source error, for the footer.
+func (s *statusModel) healthError() string {
+	for _, h := range s.checks {
+		if h.LastError != "" {
+			return Sanitize(h.Source + ": " + h.LastError)
+		}
+	}
+	return ""
+}
+
+// view draws the status bar: counts on the left, then mode and filter,
+// then source health; parts that do not fit are dropped from the right.
+func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
+	st := &s.sh.Styles
+	c := s.sh.Store.Counters()
+	n := c.Seen - c.Evicted
+	type part struct {
+		text string
+		on   bool
+	}
+	parts := []part{{text: fmt.Sprintf("%s/%s", thousands(n), humanCount(uint64(s.sh.Store.Capacity())))}}
+	parts = append(parts, part{text: humanRate(s.rate)})
+	if c.Malformed > 0 {
+		parts = append(parts, part{text: thousands(c.Malformed) + " malformed", on: true})
+	}
+	if fp != nil {
+		if t := fp.statusText(); t != "" {
+			parts = append(parts, part{text: t, on: strings.Contains(t, "PAUSED")})
+		}
+	}
+	if s.sh.FilterText != "" {
+		t := "filter: " + Sanitize(s.sh.FilterText)
+		if filtering {
+			t += " (scanning…)"
+		} else if s.sh.Matches != nil {
+			t += " (" + thousands(uint64(len(s.sh.Matches.Seqs))) + ")"
+		}
+		parts = append(parts, part{text: t, on: true})
+	}
+	if s.sh.Local {
+		parts = append(parts, part{text: "local time"})
+	} else {
+		parts = append(parts, part{text: "UTC"})
+	}
+	for _, h := range s.checks {
+		parts = append(parts, part{text: healthText(h), on: h.LastError != "" || h.Backoff != ""})
+	}
+
+	var b strings.Builder
+	used := 0
+	sep := " │ "
+	for i, p := range parts {
+		w := cellWidth(p.text)
+		extra := 0
+		if i > 0 {
+			extra = 3
+		}
+		if used+extra+w+1 > width {
+			break
+		}
+		if i > 0 {
+			b.WriteString(st.Status.Render(sep))
+		} else {
+			b.WriteString(st.Status.Render(" "))
+			used++
+		}
+		if p.on {
+			b.WriteString(st.StatusOn.Render(p.text))
+		} else {
+			b.WriteString(st.Status.Render(p.text))
+		}
+		used += extra + w
+	}
+	if rest := width - used; rest > 0 {
+		b.WriteString(st.Status.Render(strings.Repeat(" ", rest)))
+	}
+	return lipgloss.NewStyle().MaxWidth(width).Render(b.String())
+}
+
+func healthText(h Health) string {
+	var parts []string
+	name := Sanitize(h.Source)
+	if h.Mode != "" {
+		name += " " + Sanitize(h.Mode)
+	}
+	parts = append(parts, name)
+	if h.Lag > 0 {
+		parts = append(parts, "lag "+h.Lag.Round(time.Second).String())
+	}
+	if h.Backoff != "" {
+		parts = append(parts, "retry "+Sanitize(h.Backoff))
+	}
+	if h.Final {
+		parts = append(parts, "stopped")
+	}
+	return strings.Join(parts, " ")
+}
+
+func thousands(n uint64) string { return string(appendThousands(nil, n)) }
+
+func humanCount(n uint64) string { return string(appendHuman(nil, n)) }
+
+func humanRate(r float64) string {
+	if r < 0.05 {
+		return "0/s"
+	}
+	if r < 10 {
+		return strconv.FormatFloat(r, 'f', 1, 64) + "/s"
+	}
+	return humanCount(uint64(r+0.5)) + "/s"
+}
