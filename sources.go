@@ -40,7 +40,7 @@ func (o *options) sources(ctx context.Context, std stdio) ([]source.Source, erro
 		}
 		out = append(out, s...)
 	}
-	return out, nil
+	return o.recordSources(out)
 }
 
 // demoSource is the embedded demo capture, replayed live.
