@@ -261,7 +261,7 @@ func (p *Program) statsColumn(n Name) (int, error) {
 	}
 	if n.Ref != 0 {
 		for i, k := range p.stats.keys {
-			if k.binMs == 0 && k.acc.ref == n.Ref {
+			if k.acc.ref == n.Ref {
 				return i, nil
 			}
 		}
