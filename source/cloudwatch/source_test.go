@@ -430,3 +430,90 @@ func TestFlowLogFormatForBatches(t *testing.T) {
 		t.Fatalf("denied lookup must fall back to the default format with a note: %v %+v", formats, src.Status())
 	}
 }
+
+// TestEachLiveGapIsRepaired injects one live fault at a time, with a short
+// lookback, so only the repair that fault calls for can bring back the
+// events it lost.
+func TestEachLiveGapIsRepaired(t *testing.T) {
+	cases := []struct {
+		name   string
+		inject func(s *awsfake.Server)
+		early  bool // inject before the tail starts
+	}{
+		{"sampled update", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.Sampled, 3) }, false},
+		{"stream reset", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.StreamReset, 1) }, false},
+		{"session timeout", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.SessionTimeout, 1) }, false},
+		{"session start throttled", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.Throttle, 6) }, true},
+		{"session start reset", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.Reset, 6) }, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, 30)
+			r.srv.CreateLogGroup(group)
+			if tc.early {
+				tc.inject(r.srv)
+			}
+			cfg := r.config()
+			cfg.Lookback = 40 * time.Second
+			cfg.BackoffBase = 4 * time.Second
+			cfg.PollInterval = 5 * time.Second
+			src := cloudwatch.New(cfg)
+			c := newCollector()
+			run(t, src, c)
+			want := map[string]bool{}
+			rng := rand.New(rand.NewPCG(5, 6))
+			start := r.clock.Now()
+			for i := 0; r.clock.Now().Sub(start) < 40*time.Second; i++ {
+				if !tc.early && i == 40 {
+					tc.inject(r.srv)
+				}
+				time.Sleep(r.clock.Real(250 * time.Millisecond))
+				now := r.clock.Now()
+				eni := fmt.Sprintf("eni-%d", rng.IntN(3))
+				l := line(eni, i, now)
+				want[l] = true
+				r.srv.Put(group, awsfake.Event{Stream: eni, Time: now.Add(-time.Duration(rng.IntN(10)) * time.Second), Message: l})
+			}
+			waitFor(t, 10*time.Second, "every event", func() bool { return c.distinct() >= len(want) })
+			time.Sleep(r.clock.Real(10 * time.Second))
+			c.check(t, want)
+			if p := r.srv.Pending(); p != 0 {
+				t.Fatalf("%d faults did not happen", p)
+			}
+		})
+	}
+}
+
+// TestRepeatedTokenNeitherLoopsNorLoses: a nextToken given twice restarts
+// the query from the newest timestamp read (nothing lost, nothing twice);
+// a token that repeats forever ends the pass with a note instead of hanging.
+func TestRepeatedTokenNeitherLoopsNorLoses(t *testing.T) {
+	for _, times := range []int{1, 1000} {
+		r := newRig(t, 1)
+		r.srv.SetPageSize(5)
+		now := r.clock.Now()
+		want := map[string]bool{}
+		for i := range 40 {
+			l := line("eni-1", i, now)
+			want[l] = true
+			r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: now.Add(-time.Duration(40-i) * time.Second), Message: l})
+		}
+		r.srv.Inject("FilterLogEvents", awsfake.RepeatToken, times)
+		cfg := r.config()
+		cfg.Since, cfg.Until = now.Add(-time.Hour), now
+		c := newCollector()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		src := cloudwatch.New(cfg)
+		err := src.Run(ctx, c.emit)
+		cancel()
+		if err != nil {
+			t.Fatalf("repeated token ×%d: %v", times, err)
+		}
+		if !strings.Contains(src.Status().LastError, "repeated a nextToken") {
+			t.Errorf("repeated token ×%d not reported: %+v", times, src.Status())
+		}
+		if times == 1 {
+			c.check(t, want)
+		}
+	}
+}
