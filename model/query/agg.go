@@ -50,67 +50,221 @@ type aggState struct {
 // aggregator accumulates groups. Not safe for concurrent use; parallel
 // runs give each goroutine one and merge them.
 type aggregator struct {
-	plan  *statsPlan
-	codes []func(f *model.Flow, x *model.Ext) (uint64, bool)
-	small map[groupKeySmall]int32
-	large map[groupKey]int32
-	keys  []groupKey
-	st    []aggState
-	ts    func(f *model.Flow, x *model.Ext) (uint64, bool)
+	plan    *statsPlan
+	codes   []func(f *model.Flow, x *model.Ext) (uint64, bool)
+	bins    []uint64
+	packed  map[uint64]int32 // when every key fits in one word together
+	pkeys   []uint64
+	shifts  []uint8
+	present []uint64                // per key: its presence bit, just above its value
+	small   map[groupKeySmall]int32 // when there are at most two keys
+	large   map[groupKey]int32
+	skeys   []groupKeySmall
+	lkeys   []groupKey
+	counts  []uint64 // per group, when every aggregate is count(*)
+	st      []aggState
+	ts      func(f *model.Flow, x *model.Ext) (uint64, bool)
+	// countOnly skips aggState (and its pointers the collector would
+	// scan) for the common stats count(*) by ….
+	countOnly bool
 }
 
 func newAggregator(plan *statsPlan, e *env) *aggregator {
-	a := &aggregator{plan: plan, ts: accessorFor(RefTimestamp, e).code}
+	a := &aggregator{plan: plan, ts: accessorFor(RefTimestamp, e).code, countOnly: true}
 	for _, k := range plan.keys {
 		a.codes = append(a.codes, k.acc.code)
+		a.bins = append(a.bins, k.binMs)
 	}
-	if len(plan.keys) <= 2 {
+	for _, sp := range plan.aggs {
+		if sp.acc != nil {
+			a.countOnly = false
+		}
+	}
+	bits := 0
+	for _, k := range plan.keys {
+		a.shifts = append(a.shifts, uint8(bits))
+		a.present = append(a.present, 1<<keyWidth(k.acc))
+		bits += keyWidth(k.acc) + 1 // + presence
+	}
+	switch {
+	case bits <= 64:
+		a.packed = map[uint64]int32{}
+	case len(plan.keys) <= 2:
 		a.small = map[groupKeySmall]int32{}
-	} else {
+	default:
 		a.large = map[groupKey]int32{}
 	}
 	if len(plan.keys) == 0 {
-		a.group(&groupKey{}) // stats without by answers one row, even over no records
+		a.groupPacked(0) // stats without by answers one row, even over no records
 	}
 	return a
 }
 
-func (a *aggregator) group(k *groupKey) int32 {
-	var idx int32
-	var ok bool
-	if a.small != nil {
-		sk := groupKeySmall{k[0], k[1], k[maxBy]}
-		if idx, ok = a.small[sk]; ok {
-			return idx
-		}
-		idx = int32(len(a.keys))
-		a.small[sk] = idx
-	} else {
-		if idx, ok = a.large[*k]; ok {
-			return idx
-		}
-		idx = int32(len(a.keys))
-		a.large[*k] = idx
+// keyWidth is how many bits a key's codes can take, so that keys that fit
+// together in one word hash as a single integer.
+func keyWidth(acc *accessor) int {
+	switch acc.kind {
+	case vStr:
+		return 32
+	case vAddr:
+		return 41 // IPv4 value, or v6Code | index
+	case vEnum, vDerived:
+		return 8
+	case vTime:
+		return 42 // ms of a uint32 second count
 	}
-	a.keys = append(a.keys, *k)
-	for range a.plan.aggs {
-		a.st = append(a.st, aggState{lo: math.MaxUint64})
+	switch acc.field {
+	case model.FieldSrcPort, model.FieldDstPort:
+		return 16
+	case model.FieldVersion, model.FieldProtocol, model.FieldTCPFlags, model.FieldTrafficPath, model.FieldEncryptionStatus:
+		return 8
+	case model.FieldPackets, model.FieldStart, model.FieldEnd:
+		return 32
 	}
+	return 64
+}
+
+func (a *aggregator) groupPacked(k uint64) int32 {
+	if idx, ok := a.packed[k]; ok {
+		return idx
+	}
+	idx := int32(len(a.pkeys))
+	a.packed[k] = idx
+	a.pkeys = append(a.pkeys, k)
+	a.newGroup()
 	return idx
 }
 
-func (a *aggregator) add(f *model.Flow, x *model.Ext) {
-	var k groupKey
-	for i, code := range a.codes {
-		if v, ok := code(f, x); ok {
-			if b := a.plan.keys[i].binMs; b > 0 {
-				v -= v % b
-			}
-			k[i] = v
-			k[maxBy] |= 1 << i
-		}
+func (a *aggregator) ngroups() int {
+	if a.packed != nil {
+		return len(a.pkeys)
 	}
-	idx := a.group(&k)
+	if a.small != nil {
+		return len(a.skeys)
+	}
+	return len(a.lkeys)
+}
+
+func (a *aggregator) newGroup() {
+	if a.countOnly {
+		a.counts = append(a.counts, 0)
+		return
+	}
+	for range a.plan.aggs {
+		a.st = append(a.st, aggState{lo: math.MaxUint64})
+	}
+}
+
+func (a *aggregator) groupSmall(k groupKeySmall) int32 {
+	if idx, ok := a.small[k]; ok {
+		return idx
+	}
+	idx := int32(len(a.skeys))
+	a.small[k] = idx
+	a.skeys = append(a.skeys, k)
+	a.newGroup()
+	return idx
+}
+
+func (a *aggregator) groupLarge(k *groupKey) int32 {
+	if idx, ok := a.large[*k]; ok {
+		return idx
+	}
+	idx := int32(len(a.lkeys))
+	a.large[*k] = idx
+	a.lkeys = append(a.lkeys, *k)
+	a.newGroup()
+	return idx
+}
+
+// key returns group gi's key in the large form.
+func (a *aggregator) key(gi int) groupKey {
+	if a.packed != nil {
+		var g groupKey
+		p := a.pkeys[gi]
+		for i, sh := range a.shifts {
+			w := keyWidth(a.plan.keys[i].acc)
+			v := p >> sh
+			if v&(1<<w) != 0 {
+				g[i] = v & (1<<w - 1)
+				g[maxBy] |= 1 << i
+			}
+		}
+		return g
+	}
+	if a.small != nil {
+		k := a.skeys[gi]
+		var g groupKey
+		g[0], g[1], g[maxBy] = k[0], k[1], k[2]
+		return g
+	}
+	return a.lkeys[gi]
+}
+
+func (a *aggregator) group(k *groupKey) int32 {
+	if a.packed != nil {
+		var p uint64
+		for i, sh := range a.shifts {
+			if k[maxBy]&(1<<i) != 0 {
+				p |= (k[i] | 1<<keyWidth(a.plan.keys[i].acc)) << sh
+			}
+		}
+		return a.groupPacked(p)
+	}
+	if a.small != nil {
+		return a.groupSmall(groupKeySmall{k[0], k[1], k[maxBy]})
+	}
+	return a.groupLarge(k)
+}
+
+func (a *aggregator) add(f *model.Flow, x *model.Ext) {
+	var idx int32
+	if a.packed != nil {
+		var k uint64
+		for i, code := range a.codes {
+			if v, ok := code(f, x); ok {
+				if b := a.bins[i]; b > 0 {
+					v -= v % b
+				}
+				k |= (v | a.present[i]) << a.shifts[i]
+			}
+		}
+		var ok bool
+		if idx, ok = a.packed[k]; !ok {
+			idx = a.groupPacked(k)
+		}
+	} else if a.small != nil {
+		var k groupKeySmall
+		for i, code := range a.codes {
+			if v, ok := code(f, x); ok {
+				if b := a.bins[i]; b > 0 {
+					v -= v % b
+				}
+				k[i] = v
+				k[2] |= 1 << i
+			}
+		}
+		var ok bool
+		if idx, ok = a.small[k]; !ok {
+			idx = a.groupSmall(k)
+		}
+	} else {
+		var k groupKey
+		for i, code := range a.codes {
+			if v, ok := code(f, x); ok {
+				if b := a.bins[i]; b > 0 {
+					v -= v % b
+				}
+				k[i] = v
+				k[maxBy] |= 1 << i
+			}
+		}
+		idx = a.groupLarge(&k)
+	}
+	if a.countOnly {
+		a.counts[idx]++
+		return
+	}
 	n := len(a.plan.aggs)
 	st := a.st[int(idx)*n : int(idx)*n+n]
 	for j := range a.plan.aggs {
@@ -151,8 +305,13 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 // been fed records in order (o's after a's) for earliest/latest ties.
 func (a *aggregator) merge(o *aggregator) {
 	n := len(a.plan.aggs)
-	for gi := range o.keys {
-		idx := a.group(&o.keys[gi])
+	for gi := range o.ngroups() {
+		k := o.key(gi)
+		idx := a.group(&k)
+		if a.countOnly {
+			a.counts[idx] += o.counts[gi]
+			continue
+		}
 		dst := a.st[int(idx)*n : int(idx)*n+n]
 		src := o.st[gi*n : gi*n+n]
 		for j := range dst {
@@ -191,18 +350,23 @@ func (a *aggregator) merge(o *aggregator) {
 // rows renders every group as a result row: keys, then aggregates.
 func (a *aggregator) rows() [][]Value {
 	n := len(a.plan.aggs)
-	out := make([][]Value, len(a.keys))
-	cells := make([]Value, len(a.keys)*(len(a.plan.keys)+n))
+	g := a.ngroups()
 	w := len(a.plan.keys) + n
-	for gi := range a.keys {
+	out := make([][]Value, g)
+	cells := make([]Value, g*w)
+	for gi := range g {
 		row := cells[gi*w : gi*w+w : gi*w+w]
-		k := &a.keys[gi]
+		k := a.key(gi)
 		for i, ks := range a.plan.keys {
 			if k[maxBy]&(1<<i) != 0 {
 				row[i] = ks.acc.decode(k[i])
 			}
 		}
 		for j := range a.plan.aggs {
+			if a.countOnly {
+				row[len(a.plan.keys)+j] = Value{Kind: Int, I: a.counts[gi]}
+				continue
+			}
 			row[len(a.plan.keys)+j] = a.plan.aggs[j].value(&a.st[gi*n+j])
 		}
 		out[gi] = row

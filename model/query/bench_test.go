@@ -1,0 +1,92 @@
+package query
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+var bench struct {
+	once  sync.Once
+	store *model.Store
+}
+
+// benchStore is a full 1,000,000-record ring of default-format records.
+func benchStore(b *testing.B) *model.Store {
+	bench.once.Do(func() {
+		recs := capture(1_000_000)
+		for i := range recs {
+			recs[i].custom = false
+		}
+		bench.store, _ = load(b, recs)
+	})
+	return bench.store
+}
+
+func benchProgram(b *testing.B, st *model.Store, text string) *Program {
+	q, err := Parse(text)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := Compile(q, st.Names(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func BenchmarkFilter1M(b *testing.B) {
+	st := benchStore(b)
+	p := benchProgram(b, st, `filter action = "REJECT" and dstport = 22`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		st.Read(func(v model.View) { n = p.Count(v) })
+	}
+	b.ReportMetric(float64(b.N)*1e6/b.Elapsed().Seconds()/1e6, "Mrecords/s")
+	if n == 0 {
+		b.Fatal("no matches: the benchmark measures nothing")
+	}
+}
+
+func BenchmarkStatsByDstAddrPort1M(b *testing.B) {
+	st := benchStore(b)
+	p := benchProgram(b, st, `stats count(*) by dstaddr, dstport`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var res *Result
+	for b.Loop() {
+		st.Read(func(v model.View) { res = p.Run(v) })
+	}
+	b.ReportMetric(float64(b.N)*1e6/b.Elapsed().Seconds()/1e6, "Mrecords/s")
+	if len(res.Rows) == 0 {
+		b.Fatal("no groups")
+	}
+}
+
+func BenchmarkFilterRejectStats1M(b *testing.B) {
+	st := benchStore(b)
+	p := benchProgram(b, st, `filter action = "REJECT" | stats count(*) as n by dstaddr, dstport | sort n desc | limit 20`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		st.Read(func(v model.View) { p.Run(v) })
+	}
+}
+
+func BenchmarkParseCompile(b *testing.B) {
+	names := model.NewInterner()
+	const text = `fields @timestamp, srcAddr, dstAddr, dstPort, action | filter action = "REJECT" and isIpInSubnet(srcaddr, "10.0.0.0/8") | stats count() as rejects by dstAddr, dstPort | sort rejects desc | limit 20`
+	b.ReportAllocs()
+	for b.Loop() {
+		q, err := Parse(text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Compile(q, names, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
