@@ -1,0 +1,410 @@
+// Package ec2 looks up the security groups, network ACLs, subnets and
+// prefix lists of the interfaces seen in flow logs, with the EC2 API, so
+// the rule inspector can explain live traffic. Lookups are lazy (only the
+// interfaces asked about), cached for a TTL and refreshed on demand; a
+// denied action is reported by name and the rest keeps working.
+package ec2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/flowtail/flowtail/model/rules"
+)
+
+// Options tune a Lookup; zero values take the defaults.
+type Options struct {
+	TTL         time.Duration    // how long a lookup is trusted (5 minutes)
+	Now         func() time.Time // the clock (time.Now)
+	Backoff     time.Duration    // first wait after throttling (1s), doubled per attempt
+	MaxBackoff  time.Duration    // longest wait (30s)
+	MaxThrottle int              // throttled attempts before giving up on a call (6)
+}
+
+// Lookup fetches and caches rules. It is safe for concurrent use; fetches
+// are serialised so one interface is never looked up twice at once.
+type Lookup struct {
+	client *awsec2.Client
+	opt    Options
+
+	fetch sync.Mutex // held while fetching
+
+	mu      sync.Mutex
+	snap    *rules.Snapshot
+	fetched map[string]time.Time // resource key -> when it was looked up
+	errs    map[string]*Error    // IAM action -> last failure
+}
+
+// Error is a failed lookup, with what to do about it.
+type Error struct {
+	Action  string // IAM action, e.g. ec2:DescribeNetworkAcls
+	Denied  bool   // the caller lacks the permission
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string { return e.Message }
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns a lookup using client (awsec2.NewFromConfig(cfg)).
+func New(client *awsec2.Client, opt Options) *Lookup {
+	if opt.TTL <= 0 {
+		opt.TTL = 5 * time.Minute
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Backoff <= 0 {
+		opt.Backoff = time.Second
+	}
+	if opt.MaxBackoff <= 0 {
+		opt.MaxBackoff = 30 * time.Second
+	}
+	if opt.MaxThrottle <= 0 {
+		opt.MaxThrottle = 6
+	}
+	return &Lookup{client: client, opt: opt, snap: rules.NewSnapshot(), fetched: map[string]time.Time{}, errs: map[string]*Error{}}
+}
+
+// Snapshot is what is known now. It is never modified afterwards: each
+// fetch publishes a new one.
+func (l *Lookup) Snapshot() *rules.Snapshot {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.snap
+}
+
+// Errors are the last failures by IAM action, sorted by action.
+func (l *Lookup) Errors() []*Error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]*Error, 0, len(l.errs))
+	for _, e := range l.errs {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Action < out[j].Action })
+	return out
+}
+
+// Refresh forgets every cached lookup and fetches the interfaces known so
+// far plus ifaces again (the `R` key).
+func (l *Lookup) Refresh(ctx context.Context, ifaces ...string) (*rules.Snapshot, error) {
+	l.mu.Lock()
+	for id := range l.snap.Interfaces {
+		ifaces = append(ifaces, id)
+	}
+	for k := range l.fetched {
+		if len(k) > 4 && k[:4] == "eni-" {
+			ifaces = append(ifaces, k)
+		}
+	}
+	l.fetched = map[string]time.Time{}
+	l.mu.Unlock()
+	return l.ensure(ctx, ifaces, true)
+}
+
+// Ensure makes sure the rules for these interfaces are loaded and fresh:
+// the interfaces, their security groups (and the interfaces of groups they
+// reference), their subnets' network ACLs and subnets, and the prefix
+// lists the groups name. Whatever could be fetched is in the returned
+// snapshot even when the error (one *Error per failed action) is not nil.
+func (l *Lookup) Ensure(ctx context.Context, ifaces ...string) (*rules.Snapshot, error) {
+	return l.ensure(ctx, ifaces, false)
+}
+
+func (l *Lookup) ensure(ctx context.Context, ifaces []string, fresh bool) (*rules.Snapshot, error) {
+	l.fetch.Lock()
+	defer l.fetch.Unlock()
+	f := &fetcher{l: l, add: rules.NewSnapshot(), now: l.opt.Now(), fresh: fresh}
+	f.run(ctx, ifaces)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	next := l.snap
+	if !f.add.Empty() {
+		next = l.snap.Clone()
+		next.Merge(f.add)
+	}
+	l.snap = next
+	for k, t := range f.marks {
+		l.fetched[k] = t
+	}
+	for _, a := range f.okActions {
+		delete(l.errs, a)
+	}
+	var errs []error
+	for _, e := range f.errs {
+		l.errs[e.Action] = e
+		errs = append(errs, e)
+	}
+	return next, errors.Join(errs...)
+}
+
+// fetcher is one round of lookups.
+type fetcher struct {
+	l         *Lookup
+	add       *rules.Snapshot
+	now       time.Time
+	fresh     bool
+	marks     map[string]time.Time
+	errs      []*Error
+	okActions []string
+}
+
+// stale returns the keys not looked up within the TTL.
+func (f *fetcher) stale(keys []string) []string {
+	f.l.mu.Lock()
+	defer f.l.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, k := range keys {
+		if k == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		if t, ok := f.l.fetched[k]; ok && f.now.Sub(t) < f.l.opt.TTL {
+			continue
+		}
+		if _, ok := f.marks[k]; ok {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+func (f *fetcher) mark(prefix string, keys []string) {
+	if f.marks == nil {
+		f.marks = map[string]time.Time{}
+	}
+	for _, k := range keys {
+		f.marks[prefix+k] = f.now
+	}
+}
+
+// known returns an object from this round or the published snapshot.
+func (f *fetcher) iface(id string) *rules.Interface {
+	if i, ok := f.add.Interfaces[id]; ok {
+		return i
+	}
+	return f.l.Snapshot().Interfaces[id]
+}
+
+func (f *fetcher) group(id string) *rules.SecurityGroup {
+	if g, ok := f.add.Groups[id]; ok {
+		return g
+	}
+	return f.l.Snapshot().Groups[id]
+}
+
+func (f *fetcher) fail(action string, err error) {
+	f.errs = append(f.errs, classify(action, err))
+}
+
+func (f *fetcher) ok(action string) { f.okActions = append(f.okActions, action) }
+
+func (f *fetcher) run(ctx context.Context, ifaces []string) {
+	// 1. the interfaces themselves
+	want := f.stale(ifaces)
+	if len(want) > 0 {
+		if err := f.interfaces(ctx, "network-interface-id", want); err != nil {
+			f.fail("ec2:DescribeNetworkInterfaces", err)
+		} else {
+			f.mark("", want)
+			f.ok("ec2:DescribeNetworkInterfaces")
+		}
+	}
+	var groups, subnets []string
+	for _, id := range ifaces {
+		if i := f.iface(id); i != nil {
+			groups = append(groups, i.Groups...)
+			subnets = append(subnets, i.SubnetID)
+		}
+	}
+	// 2. their security groups
+	if want := f.stale(prefixed("group:", groups)); len(want) > 0 {
+		ids := unprefixed("group:", want)
+		if err := f.groups(ctx, ids); err != nil {
+			f.fail("ec2:DescribeSecurityGroups", err)
+		} else {
+			f.mark("group:", ids)
+			f.ok("ec2:DescribeSecurityGroups")
+		}
+	}
+	// 3. members of referenced groups, and referenced prefix lists
+	var refs, lists []string
+	for _, gid := range groups {
+		g := f.group(gid)
+		if g == nil {
+			continue
+		}
+		for _, perms := range [][]rules.Permission{g.Ingress, g.Egress} {
+			for _, p := range perms {
+				for _, peer := range p.Peers {
+					switch peer.Kind {
+					case rules.PeerGroup:
+						refs = append(refs, peer.ID)
+					case rules.PeerPrefixList:
+						lists = append(lists, peer.ID)
+					}
+				}
+			}
+		}
+	}
+	if want := f.stale(prefixed("members:", refs)); len(want) > 0 {
+		ids := unprefixed("members:", want)
+		if err := f.interfaces(ctx, "group-id", ids); err != nil {
+			f.fail("ec2:DescribeNetworkInterfaces", err)
+		} else {
+			f.mark("members:", ids)
+		}
+	}
+	// 4. network ACLs and subnets
+	if want := f.stale(prefixed("acl:", subnets)); len(want) > 0 {
+		ids := unprefixed("acl:", want)
+		if err := f.acls(ctx, ids); err != nil {
+			f.fail("ec2:DescribeNetworkAcls", err)
+		} else {
+			f.mark("acl:", ids)
+			f.ok("ec2:DescribeNetworkAcls")
+		}
+	}
+	if want := f.stale(prefixed("subnet:", subnets)); len(want) > 0 {
+		ids := unprefixed("subnet:", want)
+		if err := f.subnets(ctx, ids); err != nil {
+			f.fail("ec2:DescribeSubnets", err)
+		} else {
+			f.mark("subnet:", ids)
+			f.ok("ec2:DescribeSubnets")
+		}
+	}
+	// 5. prefix lists and their entries
+	if want := f.stale(prefixed("pl:", lists)); len(want) > 0 {
+		ids := unprefixed("pl:", want)
+		if err := f.prefixLists(ctx, ids); err != nil {
+			f.fail("ec2:DescribeManagedPrefixLists", err)
+		} else {
+			f.ok("ec2:DescribeManagedPrefixLists")
+		}
+		failed := false
+		for _, id := range ids {
+			if err := f.entries(ctx, id); err != nil {
+				var ae smithy.APIError
+				if errors.As(err, &ae) && ae.ErrorCode() == "InvalidPrefixListID.NotFound" {
+					f.mark("pl:", []string{id})
+					continue
+				}
+				f.fail("ec2:GetManagedPrefixListEntries", err)
+				failed = true
+				break
+			}
+			f.mark("pl:", []string{id})
+		}
+		if !failed {
+			f.ok("ec2:GetManagedPrefixListEntries")
+		}
+	}
+}
+
+func prefixed(p string, ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" {
+			out = append(out, p+id)
+		}
+	}
+	return out
+}
+
+func unprefixed(p string, keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k[len(p):]
+	}
+	return out
+}
+
+// chunks splits filter values: EC2 accepts up to 200 per filter.
+func chunks(ids []string) [][]string {
+	const n = 100
+	var out [][]string
+	for len(ids) > n {
+		out = append(out, ids[:n])
+		ids = ids[n:]
+	}
+	if len(ids) > 0 {
+		out = append(out, ids)
+	}
+	return out
+}
+
+func filter(name string, values []string) []types.Filter {
+	return []types.Filter{{Name: aws.String(name), Values: values}}
+}
+
+// call runs one request, waiting and retrying while EC2 throttles beyond
+// what the SDK's own retries absorbed.
+func (f *fetcher) call(ctx context.Context, do func() error) error {
+	wait := f.l.opt.Backoff
+	for attempt := 1; ; attempt++ {
+		err := do()
+		if err == nil || !throttled(err) || attempt >= f.l.opt.MaxThrottle {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(wait*2, f.l.opt.MaxBackoff)
+	}
+}
+
+func throttled(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "RequestLimitExceeded", "Throttling", "ThrottlingException":
+		return true
+	}
+	return false
+}
+
+var notAuthorized = regexp.MustCompile(`not authorized to perform: ([a-zA-Z0-9]+:[a-zA-Z0-9]+)`)
+
+// classify turns a failure into an Error that names the IAM action and
+// says what to do.
+func classify(action string, err error) *Error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "UnauthorizedOperation", "AccessDenied", "AccessDeniedException":
+			if m := notAuthorized.FindStringSubmatch(ae.ErrorMessage()); m != nil {
+				action = m[1]
+			}
+			return &Error{Action: action, Denied: true, Err: err, Message: fmt.Sprintf(
+				"ec2: access denied to %s: allow %s in the IAM policy of your role or user; rules that need it cannot be shown", action, action)}
+		case "RequestLimitExceeded", "Throttling", "ThrottlingException":
+			return &Error{Action: action, Err: err, Message: fmt.Sprintf(
+				"ec2: %s is still throttled after backing off; press R to try again later", action)}
+		}
+		return &Error{Action: action, Err: err, Message: fmt.Sprintf("ec2: %s failed: %s: %s", action, ae.ErrorCode(), ae.ErrorMessage())}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Action: action, Err: err, Message: fmt.Sprintf("ec2: %s interrupted: %v", action, err)}
+	}
+	return &Error{Action: action, Err: err, Message: fmt.Sprintf("ec2: %s failed: %v (check the network, --region and credentials)", action, err)}
+}
