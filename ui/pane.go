@@ -84,6 +84,10 @@ type Shared struct {
 	FilterText string
 	Filter     Filter
 	Matches    *MatchSet
+
+	// Selected is the record under the flows pane's cursor, for panes
+	// that explain it (ok false when there is none).
+	Selected func() (seq uint64, ok bool)
 }
 
 // Zone is the time zone times are drawn in.

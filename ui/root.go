@@ -77,6 +77,12 @@ func newRoot(cfg Config) *rootModel {
 	for _, spec := range registered {
 		m.panes = append(m.panes, spec.build(sh))
 	}
+	sh.Selected = func() (uint64, bool) {
+		if fp := m.activeFlows(); fp != nil {
+			return fp.CursorSeq()
+		}
+		return 0, false
+	}
 	m.input = textinput.New()
 	m.input.Prompt = "/"
 	m.input.Placeholder = "filter: words match fuzzily, \"quoted\" exactly"
@@ -140,6 +146,13 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case flashMsg:
 		m.status.flash(msg.text, msg.err)
 		return m, nil
+	case applyFilterMsg: // a triage pane drilled down: show the flows it selected
+		for i, spec := range registered {
+			if spec.slot == 1 {
+				m.active = i
+			}
+		}
+		return m, m.applyFilter(combineFilter(m.sh, m.compile, msg))
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	}
@@ -213,10 +226,10 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.NextPane):
 		m.active = (m.active + 1) % len(m.panes)
-		return nil
+		return m.refreshActive() // a pane only hears refreshes while shown
 	case key.Matches(msg, k.PrevPane):
 		m.active = (m.active + len(m.panes) - 1) % len(m.panes)
-		return nil
+		return m.refreshActive()
 	case key.Matches(msg, k.GotoPane):
 		slot := int(msg.String()[0] - '0')
 		for i, spec := range registered {
@@ -224,7 +237,7 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 				m.active = i
 			}
 		}
-		return nil
+		return m.refreshActive()
 	}
 	if len(m.panes) == 0 {
 		return nil

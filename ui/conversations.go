@@ -1,0 +1,295 @@
+package ui
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/conversation"
+)
+
+// convList is the conversations view inside the flags pane: one row per
+// request/response pair, worst class first, the cursor row explained
+// below the table.
+type convList struct {
+	width, height int
+	convs         []conversation.Conversation
+	cursor, top   int
+	header        string // rendered once per size
+	line          []byte
+	out           strings.Builder
+}
+
+func (c *convList) setSize(w, h int) {
+	c.width, c.height, c.header = w, h, ""
+	c.clamp()
+}
+
+// set replaces the list, keeping the cursor on the same conversation when
+// it is still there.
+func (c *convList) set(convs []conversation.Conversation) {
+	var keep *conversation.Conversation
+	if c.cursor < len(c.convs) {
+		keep = &c.convs[c.cursor]
+	}
+	cur := 0
+	if keep != nil {
+		for i := range convs {
+			if sameConversation(keep, &convs[i]) {
+				cur = i
+				break
+			}
+		}
+	}
+	c.convs, c.cursor = convs, cur
+	c.clamp()
+}
+
+func sameConversation(a, b *conversation.Conversation) bool {
+	return a.Iface == b.Iface && a.Proto == b.Proto && endpoints(a) == endpoints(b)
+}
+
+type convEnds struct {
+	client, server string
+}
+
+func endpoints(c *conversation.Conversation) convEnds {
+	ports := c.Proto != 1 && c.Proto != 58 // ICMP logs no ports
+	s := &c.Request
+	if !s.Seen() {
+		r := &c.Response
+		return convEnds{string(appendEndpoint(nil, r.Dst, r.DstPort, ports)), string(appendEndpoint(nil, r.Src, r.SrcPort, ports))}
+	}
+	return convEnds{string(appendEndpoint(nil, s.Src, s.SrcPort, ports)), string(appendEndpoint(nil, s.Dst, s.DstPort, ports))}
+}
+
+// Layout: title, header, rows, a blank line and two lines explaining the
+// cursor row.
+func (c *convList) rows() int { return max(c.height-5, 1) }
+
+func (c *convList) clamp() {
+	c.cursor = max(0, min(c.cursor, len(c.convs)-1))
+	h := c.rows()
+	if c.cursor < c.top {
+		c.top = c.cursor
+	}
+	if c.cursor >= c.top+h {
+		c.top = c.cursor - h + 1
+	}
+	c.top = max(0, min(c.top, len(c.convs)-h))
+}
+
+func (p *flagsPane) convKey(km tea.KeyPressMsg) tea.Cmd {
+	k, c := p.sh.Keys, &p.conv
+	switch {
+	case key.Matches(km, p.keys.Back):
+		p.showConvs = false
+		return nil
+	case key.Matches(km, k.Up):
+		c.cursor--
+	case key.Matches(km, k.Down):
+		c.cursor++
+	case key.Matches(km, k.PageUp):
+		c.cursor -= c.rows()
+	case key.Matches(km, k.PageDown):
+		c.cursor += c.rows()
+	case key.Matches(km, k.Newest):
+		c.cursor = 0
+	case key.Matches(km, k.Oldest):
+		c.cursor = len(c.convs) - 1
+	case key.Matches(km, p.keys.Drill):
+		if c.cursor >= len(c.convs) {
+			return nil
+		}
+		return conversationDrill(p.sh, &c.convs[c.cursor])
+	default:
+		return nil
+	}
+	c.clamp()
+	return nil
+}
+
+// conversationDrill filters the flows pane to both directions of one
+// conversation.
+func conversationDrill(sh *Shared, cv *conversation.Conversation) tea.Cmd {
+	s := &cv.Request
+	if !s.Seen() {
+		s = &cv.Response
+	}
+	ports := cv.Proto != 1 && cv.Proto != 58 // ICMP logs no ports
+	dir := func(src netip.Addr, sp uint16, dst netip.Addr, dp uint16) string {
+		t := "srcAddr = " + quote(src.String())
+		if ports {
+			t += " and srcPort = " + strconv.Itoa(int(sp))
+		}
+		t += " and dstAddr = " + quote(dst.String())
+		if ports {
+			t += " and dstPort = " + strconv.Itoa(int(dp))
+		}
+		return "(" + t + ")"
+	}
+	text := "interfaceId = " + quote(sh.Store.Names().Name(cv.Iface)) + " and protocol = " + strconv.Itoa(int(cv.Proto)) +
+		" and (" + dir(s.Src, s.SrcPort, s.Dst, s.DstPort) + " or " + dir(s.Dst, s.DstPort, s.Src, s.SrcPort) + ")"
+	return drillFilter(text, conversationFilter{iface: cv.Iface, proto: cv.Proto, a: s.Src, b: s.Dst, pa: s.SrcPort, pb: s.DstPort})
+}
+
+// Column widths of the conversations table; the endpoints share the rest.
+const (
+	convClassW  = 16
+	convProtoW  = 5
+	convFlagsW  = 7
+	convActionW = 13
+	convBytesW  = 6
+)
+
+func (c *convList) view(sh *Shared, ready bool) string {
+	st := &sh.Styles
+	c.out.Reset()
+	title := " CONVERSATIONS"
+	scope := "  all records"
+	if sh.Filter != nil {
+		scope = "  filter: " + Sanitize(sh.FilterText)
+	}
+	c.out.WriteString(st.Section.Render(title))
+	c.out.WriteString(st.Dim.Render(fitWidth(scope+"  ("+thousands(uint64(len(c.convs)))+"; esc: back)", max(c.width-len(title), 0))))
+	c.out.WriteByte('\n')
+	showBytes := c.width >= 100
+	ends := c.width - (1 + convClassW + 1 + convProtoW + 1 + convFlagsW + 1 + convActionW + 1)
+	if showBytes {
+		ends -= convBytesW + 1
+	}
+	ends = max(ends, 20)
+	showIface := ends >= 60
+	ifaceW := 0
+	if showIface {
+		ifaceW = 21
+		ends -= ifaceW + 1
+	}
+	b := c.line[:0]
+	if c.header == "" {
+		c.header = st.Header.Render(string(c.appendHeader(b, showIface, ifaceW, ends, showBytes)))
+	}
+	c.out.WriteString(c.header)
+	h := c.rows()
+	drawn := 0
+	names := sh.Store.Names()
+	for r := c.top; r < len(c.convs) && drawn < h; r++ {
+		cv := &c.convs[r]
+		b = b[:0]
+		b = append(b, ' ')
+		b = padRight(b, cv.Class.String(), convClassW)
+		b = append(b, ' ')
+		if showIface {
+			b = padTail(b, Sanitize(names.Name(cv.Iface)), ifaceW)
+			b = append(b, ' ')
+		}
+		e := endpoints(cv)
+		b = padTail(b, e.client+" → "+e.server, ends)
+		b = append(b, ' ')
+		b = padRight(b, ProtoName(cv.Proto), convProtoW)
+		b = append(b, ' ')
+		b = padRight(b, sideFlags(&cv.Request)+"/"+sideFlags(&cv.Response), convFlagsW)
+		b = append(b, ' ')
+		b = padRight(b, shortAction(&cv.Request)+"/"+shortAction(&cv.Response), convActionW)
+		if showBytes {
+			b = append(b, ' ')
+			b = padLeft(b, humanCount(cv.Request.Bytes+cv.Response.Bytes), convBytesW)
+		}
+		c.out.WriteByte('\n')
+		switch {
+		case r == c.cursor:
+			c.out.WriteString(st.Cursor.Render(string(b)))
+		case cv.Class == conversation.ReplyRejected || cv.Class == conversation.RejectedRequest:
+			c.out.WriteString(st.Reject.Render(string(b)))
+		default:
+			c.out.Write(b)
+		}
+		drawn++
+	}
+	c.line = b
+	if drawn == 0 {
+		c.out.WriteByte('\n')
+		if ready {
+			c.out.WriteString(st.Dim.Render(" no conversations: no records with both addresses"))
+		} else {
+			c.out.WriteString(st.Dim.Render(" pairing…"))
+		}
+		drawn = 1
+	}
+	for ; drawn < h; drawn++ {
+		c.out.WriteByte('\n')
+	}
+	c.out.WriteString("\n\n")
+	if c.cursor < len(c.convs) {
+		cv := &c.convs[c.cursor]
+		c.out.WriteString(fitWidth(" "+cv.Class.Explain(), c.width))
+		c.out.WriteByte('\n')
+		c.out.WriteString(st.Dim.Render(fitWidth(" client chosen by "+clientBy(cv.ClientBy)+"; request "+
+			sideText(&cv.Request)+"; reply "+sideText(&cv.Response), c.width)))
+	} else {
+		c.out.WriteByte('\n')
+	}
+	return c.out.String()
+}
+
+func clientBy(by string) string {
+	switch by {
+	case "flags":
+		return "SYN / SYN-ACK"
+	case "port":
+		return "the lower (service) port"
+	}
+	return "which direction was logged first"
+}
+
+func sideFlags(s *conversation.Side) string {
+	if !s.HasFlags {
+		return "-"
+	}
+	return model.FlagShort(s.Flags)
+}
+
+func shortAction(s *conversation.Side) string {
+	switch {
+	case !s.Seen():
+		return "none"
+	case s.Accepts > 0 && s.Rejects > 0:
+		return "both"
+	case s.Rejects > 0:
+		return "REJECT"
+	}
+	return "ACCEPT"
+}
+
+func sideText(s *conversation.Side) string {
+	if !s.Seen() {
+		return "not logged"
+	}
+	return strconv.Itoa(s.Records) + " records, " + thousands(s.Packets) + " packets, " + s.Action()
+}
+
+func (c *convList) appendHeader(b []byte, showIface bool, ifaceW, ends int, showBytes bool) []byte {
+	b = append(b, ' ')
+	b = padRight(b, "CLASS", convClassW)
+	b = append(b, ' ')
+	if showIface {
+		b = padRight(b, "INTERFACE", ifaceW)
+		b = append(b, ' ')
+	}
+	b = padRight(b, "CLIENT → SERVER", ends)
+	b = append(b, ' ')
+	b = padRight(b, "PROTO", convProtoW)
+	b = append(b, ' ')
+	b = padRight(b, "FLAGS", convFlagsW)
+	b = append(b, ' ')
+	b = padRight(b, "REQ/REPLY", convActionW)
+	if showBytes {
+		b = append(b, ' ')
+		b = padLeft(b, "BYTES", convBytesW)
+	}
+	return b
+}

@@ -1,0 +1,443 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/aggregate"
+	"github.com/flowtail/flowtail/model/conversation"
+)
+
+func init() { RegisterPane(3, "flags", newFlagsPane) }
+
+// flagsPane explains tcp-flags: the selected flow's bits, the flag
+// combinations of the current filter with counts and what each means in
+// an investigation, and the conversations the records pair into (`c`
+// lists them).
+type flagsPane struct {
+	sh     *Shared
+	keys   triageKeys
+	width  int
+	height int
+	header string // rendered on resize, not per frame
+
+	counts  aggregate.FlagCounts
+	combos  []comboRow
+	convs   []conversation.Conversation
+	summary conversation.Summary
+	ready   bool
+
+	cursor int
+	top    int
+
+	showConvs bool
+	conv      convList
+
+	epoch    uint64
+	busy     bool
+	stale    bool
+	lastRun  time.Time
+	lastCost time.Duration
+
+	line []byte
+	out  strings.Builder
+}
+
+// comboRow is one line of the combinations table: a tcp-flags value, or
+// the records that have none.
+type comboRow struct {
+	value  uint8
+	absent bool
+	count  uint64
+}
+
+func newFlagsPane(sh *Shared) Pane {
+	liveAggregate(sh.Store)
+	return &flagsPane{sh: sh, keys: newTriageKeys(), stale: true}
+}
+
+func (p *flagsPane) Title() string { return "flags" }
+func (p *flagsPane) Init() tea.Cmd { return nil }
+
+func (p *flagsPane) SetSize(width, height int) {
+	p.width, p.height = width, height
+	p.header = p.sh.Styles.Header.Render(fitWidth("    VALUE FLAGS           RECORDS  SHARE  READING", width))
+	p.conv.setSize(width, height)
+}
+
+func (p *flagsPane) ShortHelp() []key.Binding {
+	if p.showConvs {
+		return []key.Binding{p.keys.Drill, p.keys.Back}
+	}
+	return []key.Binding{p.keys.Drill, p.keys.Convs}
+}
+
+func (p *flagsPane) FullHelp() [][]key.Binding {
+	k := p.sh.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {p.keys.Drill, p.keys.Convs, p.keys.Back}}
+}
+
+// flagsDoneMsg carries the counts and conversations of one recount.
+type flagsDoneMsg struct {
+	pane   *flagsPane
+	epoch  uint64
+	counts aggregate.FlagCounts
+	convs  []conversation.Conversation
+	cost   time.Duration
+}
+
+// refresh recounts in the background. Pairing conversations is a pass
+// over the buffer, so while nothing but new records changed it runs at
+// most every four times its own cost (a 1.4 s pass over a million records
+// runs every ~6 s; small buffers refresh every tick).
+func (p *flagsPane) refresh(force bool) tea.Cmd {
+	if p.busy {
+		p.stale = true
+		return nil
+	}
+	if !force && time.Since(p.lastRun) < 4*p.lastCost {
+		p.stale = true
+		return nil
+	}
+	p.busy, p.stale = true, false
+	p.lastRun = time.Now()
+	store := p.sh.Store
+	seqs, all := filteredSeqs(p.sh)
+	epoch := p.epoch
+	return func() tea.Msg {
+		start := time.Now()
+		var counts aggregate.FlagCounts
+		if all {
+			a := liveAggregate(store)
+			store.Read(func(model.View) { counts = a.Flags() })
+		}
+		pr := conversation.NewPairer()
+		i := 0
+		eachRecord(store, seqs, all, func(_ uint64, f *model.Flow, x *model.Ext) {
+			if !all {
+				if f.Has(model.FieldTCPFlags) {
+					counts.ByValue[f.Flags]++
+				} else {
+					counts.Absent++
+				}
+			}
+			pr.Add(i, f, x)
+			i++
+		})
+		return flagsDoneMsg{pane: p, epoch: epoch, counts: counts, convs: pr.Conversations(), cost: time.Since(start)}
+	}
+}
+
+func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case RefreshMsg:
+		return p, p.refresh(!p.ready)
+	case FilterMsg:
+		p.epoch++
+		p.ready = false
+		return p, nil
+	case flagsDoneMsg:
+		if msg.pane != p {
+			return p, nil
+		}
+		p.busy = false
+		p.lastCost = msg.cost
+		if msg.epoch == p.epoch {
+			p.setData(msg.counts, msg.convs)
+		}
+		if p.stale || msg.epoch != p.epoch {
+			return p, p.refresh(msg.epoch != p.epoch)
+		}
+		return p, nil
+	case tea.KeyPressMsg:
+		if p.showConvs {
+			return p, p.convKey(msg)
+		}
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Conversation) {
+	p.counts, p.convs, p.ready = counts, convs, true
+	p.summary = conversation.Summarize(convs)
+	var keep comboRow
+	if p.cursor < len(p.combos) {
+		keep = p.combos[p.cursor]
+	}
+	p.combos = p.combos[:0]
+	for _, c := range counts.Combos() {
+		p.combos = append(p.combos, comboRow{value: c.Value, count: c.Count})
+	}
+	if counts.Absent > 0 {
+		p.combos = append(p.combos, comboRow{absent: true, count: counts.Absent})
+	}
+	p.cursor = 0
+	for i, c := range p.combos {
+		if c.value == keep.value && c.absent == keep.absent {
+			p.cursor = i
+		}
+	}
+	p.conv.set(convs)
+	p.clamp()
+}
+
+// Layout: the selected flow (4 lines), the combinations table (heading,
+// header, rows), the conversations summary (2 lines).
+const (
+	flagsSelectedLines = 4
+	flagsSummaryLines  = 2
+)
+
+func (p *flagsPane) tableRows() int {
+	return max(p.height-flagsSelectedLines-2-flagsSummaryLines, 1)
+}
+
+func (p *flagsPane) clamp() {
+	p.cursor = max(0, min(p.cursor, len(p.combos)-1))
+	h := p.tableRows()
+	if p.cursor < p.top {
+		p.top = p.cursor
+	}
+	if p.cursor >= p.top+h {
+		p.top = p.cursor - h + 1
+	}
+	p.top = max(0, min(p.top, len(p.combos)-h))
+}
+
+func (p *flagsPane) key(km tea.KeyPressMsg) tea.Cmd {
+	k := p.sh.Keys
+	switch {
+	case key.Matches(km, k.Up):
+		p.cursor--
+	case key.Matches(km, k.Down):
+		p.cursor++
+	case key.Matches(km, k.PageUp):
+		p.cursor -= p.tableRows()
+	case key.Matches(km, k.PageDown):
+		p.cursor += p.tableRows()
+	case key.Matches(km, k.Newest):
+		p.cursor = 0
+	case key.Matches(km, k.Oldest):
+		p.cursor = len(p.combos) - 1
+	case key.Matches(km, p.keys.Convs):
+		p.showConvs = true
+		return nil
+	case key.Matches(km, p.keys.Drill):
+		if p.cursor >= len(p.combos) {
+			return nil
+		}
+		c := p.combos[p.cursor]
+		if c.absent {
+			return drillFilter("not ispresent(tcpFlags)", flagsFilter{absent: true})
+		}
+		return drillFilter("tcpFlags = "+strconv.Itoa(int(c.value)), flagsFilter{value: c.value})
+	default:
+		return nil
+	}
+	p.clamp()
+	return nil
+}
+
+func (p *flagsPane) View() string {
+	if p.showConvs {
+		return p.conv.view(p.sh, p.ready)
+	}
+	st := &p.sh.Styles
+	p.out.Reset()
+	p.selectedView()
+
+	scope := "all records"
+	if p.sh.Filter != nil {
+		scope = "filter: " + Sanitize(p.sh.FilterText)
+	}
+	p.out.WriteString(st.Section.Render(" FLAG COMBINATIONS"))
+	p.out.WriteString(st.Dim.Render(fitWidth("  "+scope, max(p.width-18, 0))))
+	p.out.WriteByte('\n')
+	p.out.WriteString(p.header)
+	h := p.tableRows()
+	drawn := 0
+	var total uint64
+	for _, c := range p.combos {
+		total += c.count
+	}
+	for r := p.top; r < len(p.combos) && drawn < h; r++ {
+		p.out.WriteByte('\n')
+		p.comboLine(p.combos[r], total, r == p.cursor)
+		drawn++
+	}
+	if drawn == 0 {
+		p.out.WriteByte('\n')
+		switch {
+		case !p.ready:
+			p.out.WriteString(st.Dim.Render(" counting…"))
+		case p.sh.Filter != nil:
+			p.out.WriteString(st.Dim.Render(" no records match the filter"))
+		default:
+			p.out.WriteString(st.Dim.Render(" waiting for records…"))
+		}
+		drawn = 1
+	}
+	for ; drawn < h; drawn++ {
+		p.out.WriteByte('\n')
+	}
+	p.out.WriteByte('\n')
+	p.summaryView()
+	return p.out.String()
+}
+
+// comboLine draws one combination: value, names, count, share, reading.
+func (p *flagsPane) comboLine(c comboRow, total uint64, cursor bool) {
+	st := &p.sh.Styles
+	b := p.line[:0]
+	if cursor {
+		b = append(b, " ▸ "...)
+	} else {
+		b = append(b, "   "...)
+	}
+	var reading string
+	if c.absent {
+		b = padLeft(b, "-", 6)
+		b = append(b, ' ')
+		b = padRight(b, "(no tcp-flags)", 14)
+		reading = "format without tcp-flags (a v3 field), or \"-\" (not computable)"
+	} else {
+		b = padLeft(b, strconv.Itoa(int(c.value)), 6)
+		b = append(b, ' ')
+		b = padRight(b, model.FlagNames(c.value), 14)
+		r, documented := model.FlagReading(c.value)
+		reading = r
+		if !documented {
+			reading = "(inference) " + r
+		}
+	}
+	b = append(b, ' ')
+	b = padLeft(b, string(appendThousands(nil, c.count)), 9)
+	b = append(b, ' ')
+	share := 0.0
+	if total > 0 {
+		share = 100 * float64(c.count) / float64(total)
+	}
+	b = padLeft(b, strconv.FormatFloat(share, 'f', 1, 64)+"%", 6)
+	b = append(b, "  "...)
+	if room := p.width - cellWidth(string(b)); room > 0 {
+		b = padRight(b, reading, room)
+	}
+	p.line = b
+	if cursor {
+		p.out.WriteString(st.Cursor.Render(string(b)))
+		return
+	}
+	p.out.Write(b)
+}
+
+// selectedView explains the flow under the flows pane's cursor.
+func (p *flagsPane) selectedView() {
+	st := &p.sh.Styles
+	lines := make([]string, 0, flagsSelectedLines)
+	head := st.Section.Render(" SELECTED FLOW ")
+	var seq uint64
+	ok := false
+	if p.sh.Selected != nil {
+		seq, ok = p.sh.Selected()
+	}
+	found := false
+	if ok {
+		p.sh.Store.Read(func(v model.View) {
+			i, in := v.Index(seq)
+			if !in {
+				return
+			}
+			found = true
+			f, x := v.At(i)
+			lines = append(lines, head+fitWidth(flowLabel(f, x, v.Names()), max(p.width-15, 0)))
+			if !f.Has(model.FieldTCPFlags) {
+				lines = append(lines, st.Dim.Render("   no tcp-flags on this record: the format lacks the v3 field, or it was \"-\""))
+				return
+			}
+			lines = append(lines, fitWidth("   tcp-flags "+strconv.Itoa(int(f.Flags))+" = "+model.FlagNames(f.Flags)+"    "+flagBits(f.Flags), p.width))
+			r, documented := model.FlagReading(f.Flags)
+			src := "AWS-documented reading"
+			if !documented {
+				src = "inference, not AWS text"
+			}
+			lines = append(lines, fitWidth("   "+r, p.width))
+			lines = append(lines, st.Dim.Render(fitWidth("   ("+src+"; flags are OR-ed over the interval, so no order within a record)", p.width)))
+		})
+	}
+	if !found {
+		lines = append(lines, head+st.Dim.Render("none: move the cursor in the flows pane (1)"))
+	}
+	for len(lines) < flagsSelectedLines {
+		lines = append(lines, "")
+	}
+	for _, l := range lines[:flagsSelectedLines] {
+		p.out.WriteString(l)
+		p.out.WriteByte('\n')
+	}
+}
+
+// flagBits shows each of the six bits as on (●) or off (·).
+func flagBits(v uint8) string {
+	var b strings.Builder
+	for i, name := range []string{"FIN", "SYN", "RST", "PSH", "ACK", "URG"} {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(name)
+		if v&(1<<i) != 0 {
+			b.WriteString("●")
+		} else {
+			b.WriteString("·")
+		}
+	}
+	return b.String()
+}
+
+// flowLabel is a record in one line: interface, endpoints, protocol, action.
+func flowLabel(f *model.Flow, x *model.Ext, names *model.Interner) string {
+	var b []byte
+	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
+		b = append(b, Sanitize(names.Name(id))...)
+		b = append(b, "  "...)
+	}
+	ports := hasPorts(f)
+	b = appendEndpoint(b, f.SrcAddr(x), f.SrcPort, ports)
+	b = append(b, " → "...)
+	b = appendEndpoint(b, f.DstAddr(x), f.DstPort, ports)
+	if f.Has(model.FieldProtocol) {
+		b = append(b, "  "...)
+		b = append(b, ProtoName(f.Proto)...)
+	}
+	b = append(b, "  "...)
+	b = append(b, verdict(f)...)
+	return string(b)
+}
+
+// summaryView is the conversations line under the table.
+func (p *flagsPane) summaryView() {
+	st := &p.sh.Styles
+	p.out.WriteString(st.Section.Render(" CONVERSATIONS"))
+	if !p.ready {
+		p.out.WriteString(st.Dim.Render("  pairing…"))
+		p.out.WriteByte('\n')
+		return
+	}
+	p.out.WriteString(st.Dim.Render(" " + thousands(uint64(len(p.convs))) + " paired by reversed 5-tuple  (c: list)"))
+	p.out.WriteByte('\n')
+	var parts []string
+	for _, c := range conversation.Classes() {
+		parts = append(parts, thousands(uint64(p.summary.Count(c)))+" "+c.String())
+	}
+	line := " " + strings.Join(parts, " · ")
+	if p.summary.Count(conversation.ReplyRejected) > 0 {
+		p.out.WriteString(st.Reject.Render(fitWidth(line, p.width)))
+		return
+	}
+	p.out.WriteString(fitWidth(line, p.width))
+}

@@ -1,0 +1,5 @@
+package ui
+
+import "testing"
+
+func TestGoldenFlags(t *testing.T) { goldenPane(t, "3", "j") }

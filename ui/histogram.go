@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/flowtail/flowtail/model/aggregate"
+)
+
+// sparkBlocks draw a value from nothing (a space) to the row's peak (█).
+var sparkBlocks = []rune(" ▁▂▃▄▅▆▇█")
+
+// appendSpark draws vals resampled to width cells, scaled to their peak:
+// a nonzero value never draws as blank.
+func appendSpark(b []byte, vals []uint64, width int) []byte {
+	if width <= 0 {
+		return b
+	}
+	cells := resample(vals, width)
+	var peak uint64
+	for _, v := range cells {
+		peak = max(peak, v)
+	}
+	for _, v := range cells {
+		level := 0
+		if v > 0 && peak > 0 {
+			level = 1 + int((v*uint64(len(sparkBlocks)-2)+peak/2)/peak)
+			level = min(level, len(sparkBlocks)-1)
+		}
+		b = append(b, string(sparkBlocks[level])...)
+	}
+	return b
+}
+
+// resample sums vals into width cells (each cell a contiguous run of the
+// input); with fewer values than cells, the values fill the left side.
+func resample(vals []uint64, width int) []uint64 {
+	out := make([]uint64, width)
+	if len(vals) <= width {
+		copy(out, vals)
+		return out
+	}
+	for i, v := range vals {
+		out[i*width/len(vals)] += v
+	}
+	return out
+}
+
+// histogramHeight is the lines the time strip takes.
+const histogramHeight = 3
+
+// histogramStrip draws accepts and rejects per time bucket over the
+// buffer's time range, with the range's ends below:
+//
+//	accepts ▂▃▅▇█▆▅▃▂▂▃▅▆▇█▇▅  peak 1.2K
+//	rejects ▁ ▁  ▃█▂           peak 340
+//	        13:05     …     14:05 UTC
+func histogramStrip(sh *Shared, h aggregate.Histogram, width int) string {
+	st := &sh.Styles
+	const label = 9 // " accepts "
+	const peakW = 11
+	cols := width - label - peakW
+	var b strings.Builder
+	if len(h.Accepts) == 0 || cols < 8 {
+		b.WriteString(st.Dim.Render(" accepts / rejects over time: no traffic yet"))
+		b.WriteString("\n\n")
+		return b.String()
+	}
+	cols = min(cols, len(h.Accepts))
+	row := func(name string, vals []uint64, style func(...string) string) {
+		var peak uint64
+		for _, v := range resample(vals, cols) {
+			peak = max(peak, v)
+		}
+		b.WriteString(st.Dim.Render(" " + name + " "))
+		b.WriteString(style(string(appendSpark(nil, vals, cols))))
+		b.WriteString(st.Dim.Render("  peak " + humanCount(peak)))
+		b.WriteByte('\n')
+	}
+	row("accepts", h.Accepts, st.Accept.Render)
+	row("rejects", h.Rejects, st.Reject.Render)
+	from := time.Unix(int64(h.From), 0).In(sh.Zone())
+	to := time.Unix(int64(h.To), 0).In(sh.Zone())
+	layout := "15:04"
+	if to.Sub(from) > 24*time.Hour {
+		layout = "Jan 2 15:04"
+	}
+	left, right := from.Format(layout), to.Format(layout)+" "+zoneName(sh)
+	axis := left + " – " + right // a strip too short to spread the ends under
+	if gap := cols - len(left) - len(right); gap >= 3 {
+		axis = left + strings.Repeat(" ", gap) + right
+	}
+	b.WriteString(strings.Repeat(" ", label) + st.Dim.Render(axis))
+	return b.String()
+}
+
+func zoneName(sh *Shared) string {
+	if sh.Local {
+		name, _ := fixedNowZone(sh)
+		return name
+	}
+	return "UTC"
+}
+
+func fixedNowZone(sh *Shared) (string, int) { return sh.Now().In(sh.Zone()).Zone() }

@@ -1,0 +1,434 @@
+package ui
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/aggregate"
+)
+
+func init() { RegisterPane(2, "interfaces", newInterfacesPane) }
+
+// interfacesPane is one row per interface in the buffer (or in the current
+// filter's matches): traffic, verdicts, peers, ports, last seen and a
+// sparkline, over a time strip of accepts and rejects. Its data comes
+// from the incremental aggregate, or from a background recount of the
+// filter's matches; a frame only draws the rows on screen.
+type interfacesPane struct {
+	sh     *Shared
+	keys   triageKeys
+	width  int
+	height int
+	cols   []ifaceColumn
+	header string // rendered on resize and sort, not per frame
+
+	sortBy    int  // index into ifaceColumns
+	ascending bool // S flips it
+	snap      aggregate.Snapshot
+	rows      []int  // indexes into snap.Interfaces, in display order
+	cursorID  uint32 // interface under the cursor
+	cursor    int
+	top       int
+
+	epoch    uint64 // bumped when the filter changes; older results are dropped
+	computed uint64 // store generation of the data shown
+	busy     bool
+	stale    bool // the store or the filter changed while busy
+
+	line []byte
+	out  strings.Builder
+}
+
+// ifaceColumn is one column of the table. Columns are dropped in order of
+// priority (lowest first) when the terminal is narrow.
+type ifaceColumn struct {
+	title    string
+	width    int
+	right    bool
+	priority int // lower is kept longer
+	cell     func(b []byte, sh *Shared, it *aggregate.Interface) []byte
+	less     func(a, b *aggregate.Interface) int // nil: not sortable
+	flex     bool                                // takes the width left over
+}
+
+var ifaceColumns = []ifaceColumn{
+	{title: "INTERFACE", width: 21, priority: 0,
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return append(b, ifaceName(it)...) },
+		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Name, b.Name) }},
+	{title: "FLOWS", width: 9, right: true, priority: 1,
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Flows) },
+		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Flows, b.Flows) }},
+	{title: "PKTS", width: 5, right: true, priority: 10,
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendHuman(b, it.Packets) },
+		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Packets, b.Packets) }},
+	{title: "BYTES", width: 5, right: true, priority: 4,
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendHuman(b, it.Bytes) },
+		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Bytes, b.Bytes) }},
+	{title: "ACCEPT", width: 9, right: true, priority: 9,
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Accepts) },
+		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Accepts, b.Accepts) }},
+	{title: "REJECT", width: 9, right: true, priority: 2,
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Rejects) },
+		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Rejects, b.Rejects) }},
+	{title: "REJ%", width: 6, right: true, priority: 3,
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte {
+			if it.Accepts+it.Rejects == 0 {
+				return append(b, '-')
+			}
+			return append(strconv.AppendFloat(b, it.RejectPct(), 'f', 1, 64), '%')
+		},
+		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.RejectPct(), b.RejectPct()) }},
+	{title: "PEERS", width: 6, right: true, priority: 6,
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, uint64(it.Peers)) },
+		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Peers, b.Peers) }},
+	{title: "TOP DST PORTS", width: 17, priority: 7,
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte {
+			for i, p := range it.TopPorts {
+				if i > 0 {
+					b = append(b, ' ')
+				}
+				b = strconv.AppendUint(b, uint64(p.Port), 10)
+			}
+			if len(it.TopPorts) == 0 {
+				b = append(b, '-')
+			}
+			return b
+		},
+		less: func(a, b *aggregate.Interface) int { return cmp.Compare(topPort(a), topPort(b)) }},
+	{title: "LAST SEEN", width: 9, priority: 8,
+		cell: func(b []byte, sh *Shared, it *aggregate.Interface) []byte {
+			return appendTime(b, it.LastSeen, it.LastSeen != 0, sh.Zone(), "15:04:05")
+		},
+		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.LastSeen, b.LastSeen) }},
+	{title: "TRAFFIC", width: 8, priority: 5, flex: true},
+}
+
+const ifaceSortDefault = 1 // FLOWS
+
+func ifaceName(it *aggregate.Interface) string {
+	if it.Name == "" {
+		return "(no interface-id)"
+	}
+	return Sanitize(it.Name)
+}
+
+func topPort(it *aggregate.Interface) uint32 {
+	if len(it.TopPorts) == 0 {
+		return 0
+	}
+	return it.TopPorts[0].Flows
+}
+
+func newInterfacesPane(sh *Shared) Pane {
+	liveAggregate(sh.Store)
+	return &interfacesPane{sh: sh, keys: newTriageKeys(), sortBy: ifaceSortDefault, stale: true}
+}
+
+func (p *interfacesPane) Title() string { return "interfaces" }
+func (p *interfacesPane) Init() tea.Cmd { return nil }
+
+func (p *interfacesPane) SetSize(width, height int) {
+	p.width, p.height = width, height
+	p.cols = layoutIfaceColumns(width)
+	p.header = ""
+	p.stale = true
+}
+
+// layoutIfaceColumns keeps the most important columns that fit, in their
+// table order; the sparkline takes what is left.
+func layoutIfaceColumns(width int) []ifaceColumn {
+	byPrio := make([]int, len(ifaceColumns))
+	for i := range byPrio {
+		byPrio[i] = i
+	}
+	slices.SortFunc(byPrio, func(a, b int) int { return cmp.Compare(ifaceColumns[a].priority, ifaceColumns[b].priority) })
+	keep := make([]bool, len(ifaceColumns))
+	used := 1 // leading space
+	for _, i := range byPrio {
+		if w := ifaceColumns[i].width + 1; used+w <= width {
+			keep[i] = true
+			used += w
+		}
+	}
+	var cols []ifaceColumn
+	for i, c := range ifaceColumns {
+		if keep[i] {
+			if c.flex {
+				c.width += width - used
+			}
+			cols = append(cols, c)
+		}
+	}
+	return cols
+}
+
+func (p *interfacesPane) ShortHelp() []key.Binding {
+	return []key.Binding{p.keys.Drill, p.keys.Sort, p.keys.Reverse}
+}
+
+func (p *interfacesPane) FullHelp() [][]key.Binding {
+	k := p.sh.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Oldest, k.Newest}, {p.keys.Drill, p.keys.Sort, p.keys.Reverse}}
+}
+
+// ifacesDoneMsg carries a recount (filtered) or a snapshot (unfiltered).
+type ifacesDoneMsg struct {
+	pane  *interfacesPane
+	epoch uint64
+	gen   uint64
+	snap  aggregate.Snapshot
+}
+
+// histogramColumns is the time resolution asked of the aggregate: enough
+// for the widest strip; sparklines resample it.
+func (p *interfacesPane) histogramColumns() int { return max(p.width-20, 8) }
+
+// refresh starts a background snapshot (or recount of the filter's
+// matches) unless one is running; a change meanwhile triggers another.
+func (p *interfacesPane) refresh() tea.Cmd {
+	if p.busy {
+		p.stale = true
+		return nil
+	}
+	p.busy, p.stale = true, false
+	store, sh := p.sh.Store, p.sh
+	opts := aggregate.Options{TopPorts: 3, Columns: p.histogramColumns()}
+	seqs, all := filteredSeqs(sh)
+	epoch, gen := p.epoch, store.Generation()
+	return func() tea.Msg {
+		var snap aggregate.Snapshot
+		if all {
+			snap = aggregate.Take(store, liveAggregate(store), opts)
+		} else {
+			a := aggregate.New()
+			eachRecord(store, seqs, false, func(_ uint64, f *model.Flow, x *model.Ext) { a.Added(f, x) })
+			snap = a.Snapshot(store.Names(), opts)
+		}
+		return ifacesDoneMsg{pane: p, epoch: epoch, gen: gen, snap: snap}
+	}
+}
+
+func (p *interfacesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case RefreshMsg:
+		return p, p.refresh()
+	case FilterMsg:
+		p.epoch++
+		p.stale = true
+		return p, nil
+	case ifacesDoneMsg:
+		if msg.pane != p {
+			return p, nil
+		}
+		p.busy = false
+		if msg.epoch == p.epoch {
+			p.snap, p.computed = msg.snap, msg.gen
+			p.order()
+		}
+		if p.stale {
+			return p, p.refresh()
+		}
+		return p, nil
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+// order sorts the rows by the sort column and keeps the cursor on the
+// same interface.
+func (p *interfacesPane) order() {
+	p.rows = p.rows[:0]
+	for i := range p.snap.Interfaces {
+		p.rows = append(p.rows, i)
+	}
+	less := ifaceColumns[p.sortBy].less
+	its := p.snap.Interfaces
+	slices.SortStableFunc(p.rows, func(a, b int) int {
+		c := less(&its[a], &its[b])
+		if !p.ascending {
+			c = -c
+		}
+		return cmp.Or(c, cmp.Compare(its[a].Name, its[b].Name))
+	})
+	p.cursor = 0
+	for r, i := range p.rows {
+		if its[i].ID == p.cursorID {
+			p.cursor = r
+		}
+	}
+	p.clamp()
+}
+
+func (p *interfacesPane) bodyHeight() int { return max(p.height-1-histogramHeight, 1) }
+
+func (p *interfacesPane) clamp() {
+	p.cursor = max(0, min(p.cursor, len(p.rows)-1))
+	h := p.bodyHeight()
+	if p.cursor < p.top {
+		p.top = p.cursor
+	}
+	if p.cursor >= p.top+h {
+		p.top = p.cursor - h + 1
+	}
+	p.top = max(0, min(p.top, len(p.rows)-h))
+	if len(p.rows) > 0 {
+		p.cursorID = p.snap.Interfaces[p.rows[p.cursor]].ID
+	}
+}
+
+func (p *interfacesPane) key(km tea.KeyPressMsg) tea.Cmd {
+	k := p.sh.Keys
+	switch {
+	case key.Matches(km, k.Up):
+		p.cursor--
+	case key.Matches(km, k.Down):
+		p.cursor++
+	case key.Matches(km, k.PageUp):
+		p.cursor -= p.bodyHeight()
+	case key.Matches(km, k.PageDown):
+		p.cursor += p.bodyHeight()
+	case key.Matches(km, k.Newest):
+		p.cursor = 0
+	case key.Matches(km, k.Oldest):
+		p.cursor = len(p.rows) - 1
+	case key.Matches(km, p.keys.Sort):
+		p.nextSort()
+		p.header = ""
+		p.order()
+		return nil
+	case key.Matches(km, p.keys.Reverse):
+		p.ascending = !p.ascending
+		p.header = ""
+		p.order()
+		return nil
+	case key.Matches(km, p.keys.Drill):
+		if len(p.rows) == 0 {
+			return nil
+		}
+		it := &p.snap.Interfaces[p.rows[p.cursor]]
+		if it.Name == "" {
+			return Flash("these records carry no interface-id to filter on", true)
+		}
+		return drillFilter("interfaceId = "+quote(it.Name), ifaceFilter{it.ID})
+	default:
+		return nil
+	}
+	p.clamp()
+	return nil
+}
+
+// nextSort moves to the next sortable column on screen; a new column
+// starts largest first (names A–Z).
+func (p *interfacesPane) nextSort() {
+	visible := map[string]bool{}
+	for _, c := range p.cols {
+		visible[c.title] = true
+	}
+	for i := 1; i <= len(ifaceColumns); i++ {
+		n := (p.sortBy + i) % len(ifaceColumns)
+		if c := ifaceColumns[n]; c.less != nil && visible[c.title] {
+			p.sortBy = n
+			p.ascending = n == 0
+			return
+		}
+	}
+}
+
+func (p *interfacesPane) View() string {
+	st := &p.sh.Styles
+	p.out.Reset()
+	if p.header == "" {
+		p.header = st.Header.Render(string(p.appendHeader(p.line[:0])))
+	}
+	p.out.WriteString(p.header)
+	h := p.bodyHeight()
+	drawn := 0
+	for r := p.top; r < len(p.rows) && drawn < h; r++ {
+		p.out.WriteByte('\n')
+		p.drawRow(&p.snap.Interfaces[p.rows[r]], r == p.cursor)
+		drawn++
+	}
+	if drawn == 0 {
+		p.out.WriteByte('\n')
+		if p.sh.Filter != nil {
+			p.out.WriteString(st.Dim.Render(" no records match the filter"))
+		} else {
+			p.out.WriteString(st.Dim.Render(" waiting for records…"))
+		}
+		drawn = 1
+	}
+	for ; drawn < h; drawn++ {
+		p.out.WriteByte('\n')
+	}
+	p.out.WriteByte('\n')
+	p.out.WriteString(histogramStrip(p.sh, p.snap.Histogram, p.width))
+	return p.out.String()
+}
+
+func (p *interfacesPane) appendHeader(b []byte) []byte {
+	sorted := ifaceColumns[p.sortBy].title
+	for _, c := range p.cols {
+		b = append(b, ' ')
+		title := c.title
+		if title == sorted {
+			if p.ascending {
+				title += "▲"
+			} else {
+				title += "▼"
+			}
+		}
+		if c.right {
+			b = padLeft(b, title, c.width)
+		} else {
+			b = padRight(b, title, c.width)
+		}
+	}
+	return b
+}
+
+func (p *interfacesPane) drawRow(it *aggregate.Interface, cursor bool) {
+	st := &p.sh.Styles
+	b := p.line[:0]
+	var cell []byte
+	rejStart, rejEnd := -1, -1
+	for _, c := range p.cols {
+		b = append(b, ' ')
+		if c.flex {
+			b = appendSpark(b, it.Spark, c.width)
+			continue
+		}
+		cell = c.cell(cell[:0], p.sh, it)
+		if c.title == "REJECT" && it.Rejects > 0 {
+			rejStart = len(b)
+		}
+		switch {
+		case c.right:
+			b = padLeft(b, string(cell), c.width)
+		case c.title == "INTERFACE":
+			b = padTail(b, string(cell), c.width)
+		default:
+			b = padRight(b, string(cell), c.width)
+		}
+		if rejStart >= 0 && rejEnd < 0 {
+			rejEnd = len(b)
+		}
+	}
+	p.line = b
+	switch {
+	case cursor:
+		p.out.WriteString(st.Cursor.Render(string(b)))
+	case rejStart >= 0:
+		p.out.Write(b[:rejStart])
+		p.out.WriteString(st.Reject.Render(string(b[rejStart:rejEnd])))
+		p.out.Write(b[rejEnd:])
+	default:
+		p.out.Write(b)
+	}
+}

@@ -1,0 +1,187 @@
+package ui
+
+import (
+	"net/netip"
+	"strconv"
+	"sync"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/aggregate"
+)
+
+// The triage panes (interfaces, flags, conversations) share one aggregate
+// per store, kept by the store's observer as records arrive and leave, so
+// the unfiltered views never recount the buffer.
+var liveAggs struct {
+	sync.Mutex
+	byStore map[*model.Store]*aggregate.Aggregate
+}
+
+// liveAggregate is the store's aggregate, attached on first use.
+func liveAggregate(s *model.Store) *aggregate.Aggregate {
+	liveAggs.Lock()
+	defer liveAggs.Unlock()
+	if liveAggs.byStore == nil {
+		liveAggs.byStore = map[*model.Store]*aggregate.Aggregate{}
+	}
+	a := liveAggs.byStore[s]
+	if a == nil {
+		a = aggregate.Attach(s)
+		liveAggs.byStore[s] = a
+	}
+	return a
+}
+
+// triageKeys are the keys the triage panes add to the shared keymap.
+type triageKeys struct {
+	Sort    key.Binding
+	Reverse key.Binding
+	Drill   key.Binding
+	Convs   key.Binding
+	Back    key.Binding
+}
+
+func newTriageKeys() triageKeys {
+	return triageKeys{
+		Sort:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by next column")),
+		Reverse: key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "reverse sort")),
+		Drill:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter flows to this")),
+		Convs:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "conversations")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+	}
+}
+
+// chunkRecords is how many records one read lock covers while a triage
+// view recounts a filtered subset, so ingest never waits long.
+const chunkRecords = 65536
+
+// eachRecord calls fn for the records whose sequence numbers are in seqs,
+// or for every record buffered now when all is set, a chunk per read lock.
+// Records evicted in between are skipped.
+func eachRecord(store *model.Store, seqs []uint64, all bool, fn func(seq uint64, f *model.Flow, x *model.Ext)) {
+	if all {
+		var next, limit uint64
+		store.Read(func(v model.View) { next, limit = v.Seq(0), v.Seq(v.Len()) })
+		for next < limit {
+			store.Read(func(v model.View) {
+				next = max(next, v.Seq(0)) // skip what was evicted meanwhile
+				if next >= limit {
+					return
+				}
+				i, _ := v.Index(next)
+				end := min(i+chunkRecords, int(limit-v.Seq(0)))
+				for k := i; k < end; k++ {
+					f, x := v.At(k)
+					fn(v.Seq(k), f, x)
+				}
+				next = v.Seq(0) + uint64(end)
+			})
+		}
+		return
+	}
+	for len(seqs) > 0 {
+		n := min(len(seqs), chunkRecords)
+		store.Read(func(v model.View) {
+			for _, seq := range seqs[:n] {
+				if i, ok := v.Index(seq); ok {
+					f, x := v.At(i)
+					fn(seq, f, x)
+				}
+			}
+		})
+		seqs = seqs[n:]
+	}
+}
+
+// filteredSeqs is the applied filter's matches as they stand now, or nil
+// with all=true when no filter is applied. The slice is shared with the
+// root, which only appends past its end or reslices, so a background job
+// may read it.
+func filteredSeqs(sh *Shared) (seqs []uint64, all bool) {
+	if sh.Filter == nil || sh.Matches == nil {
+		return nil, true
+	}
+	return sh.Matches.Seqs, false
+}
+
+// applyFilterMsg asks the root to filter the flows pane to what a triage
+// pane selected, on top of the filter already applied, and to show it.
+type applyFilterMsg struct {
+	text   string // the query-language spelling, shown in the filter bar
+	filter Filter
+}
+
+// drillFilter is the command a triage pane returns on enter.
+func drillFilter(text string, f Filter) tea.Cmd {
+	return func() tea.Msg { return applyFilterMsg{text: text, filter: f} }
+}
+
+// combineFilter puts a drill-down filter on top of the current one. The
+// current text is compiled afresh because a filter may keep scratch state
+// and the old instance can still be in use by a running scan.
+func combineFilter(sh *Shared, compile FilterCompiler, msg applyFilterMsg) (string, Filter) {
+	if sh.Filter == nil || sh.FilterText == "" {
+		return msg.text, msg.filter
+	}
+	prev, _, err := compile(sh.FilterText, sh.Store.Names())
+	if err != nil || prev == nil {
+		return msg.text, msg.filter
+	}
+	return sh.FilterText + " | filter " + msg.text, allOf{prev, msg.filter}
+}
+
+// allOf matches what every filter matches.
+type allOf []Filter
+
+func (a allOf) Match(f *model.Flow, x *model.Ext) bool {
+	for _, flt := range a {
+		if !flt.Match(f, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// ifaceFilter matches the records of one interface (by interned id).
+type ifaceFilter struct{ id uint32 }
+
+func (i ifaceFilter) Match(f *model.Flow, x *model.Ext) bool {
+	id, ok := model.StrID(f, x, model.FieldInterfaceID)
+	return ok && id == i.id
+}
+
+// flagsFilter matches one tcp-flags value, or records without tcp-flags.
+type flagsFilter struct {
+	value  uint8
+	absent bool
+}
+
+func (ff flagsFilter) Match(f *model.Flow, _ *model.Ext) bool {
+	if ff.absent {
+		return !f.Has(model.FieldTCPFlags)
+	}
+	return f.Has(model.FieldTCPFlags) && f.Flags == ff.value
+}
+
+// conversationFilter matches both directions of one conversation.
+type conversationFilter struct {
+	iface  uint32
+	proto  uint8
+	a, b   netip.Addr
+	pa, pb uint16
+}
+
+func (c conversationFilter) Match(f *model.Flow, x *model.Ext) bool {
+	if f.Iface != c.iface || f.Proto != c.proto {
+		return false
+	}
+	s, d := f.SrcAddr(x), f.DstAddr(x)
+	return s == c.a && d == c.b && f.SrcPort == c.pa && f.DstPort == c.pb ||
+		s == c.b && d == c.a && f.SrcPort == c.pb && f.DstPort == c.pa
+}
+
+// quote writes s as a query-language string literal.
+func quote(s string) string { return strconv.Quote(s) }

@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// tableRow finds the screen line that contains want (the table row of an
+// interface, a flag value…) or fails with the screen.
+func (d *driver) lineWith(want string) string {
+	d.t.Helper()
+	for _, l := range strings.Split(d.screen(), "\n") {
+		if strings.Contains(l, want) {
+			return l
+		}
+	}
+	d.t.Fatalf("no line with %q on screen:\n%s", want, d.screen())
+	return ""
+}
+
+func fields(l string) []string { return strings.Fields(l) }
+
+func TestInterfacesPaneCountsPerInterface(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 120, 40)
+	d.keys("2")
+	d.refresh()
+	// INTERFACE FLOWS PKTS BYTES ACCEPT REJECT REJ% PEERS TOP-PORTS… LAST-SEEN TRAFFIC
+	got := fields(d.lineWith("eni-0a1b2c3d4e5f60002"))
+	want := []string{"eni-0a1b2c3d4e5f60002", "3", "12", "18K", "1", "2", "66.7%", "2", "22", "23", "44321", "22:14:20"}
+	if strings.Join(got[:len(want)], " ") != strings.Join(want, " ") {
+		t.Errorf("row %q, want it to start %q", got, want)
+	}
+	if !strings.Contains(d.row(-1), "FLOWS▼") {
+		t.Errorf("default sort should be flows, largest first: %q", d.row(-1))
+	}
+	if !strings.HasPrefix(strings.TrimSpace(d.row(0)), "eni-0a1b2c3d4e5f60002") {
+		t.Errorf("most flows first:\n%s", d.screen())
+	}
+	// The NODATA record counts for last seen but not as a flow.
+	if got := fields(d.lineWith("eni-0a1b2c3d4e5f60003")); got[1] != "1" || got[2] != "220" {
+		t.Errorf("NODATA counted as traffic: %q", got)
+	}
+	// Terminal safety: the interface id with an escape sequence is drawn
+	// without it.
+	if raw := d.m.View().Content; strings.Contains(raw, "\x1b]0;") || strings.Contains(raw, "\a") {
+		t.Errorf("escape sequence from a record reached the screen")
+	}
+}
+
+func TestInterfacesSortCyclesAndReverses(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 120, 40)
+	d.keys("2")
+	d.refresh()
+	d.keys("s") // flows → packets
+	if !strings.Contains(d.row(-1), "PKTS▼") || !strings.Contains(d.row(0), "eni-0a1b2c3d4e5f60003") {
+		t.Fatalf("s should sort by packets, largest first:\n%s", d.screen())
+	}
+	d.keys("S")
+	if !strings.Contains(d.row(-1), "PKTS▲") || !strings.Contains(d.row(0), "eni-evil") {
+		t.Fatalf("S should reverse to fewest packets first:\n%s", d.screen())
+	}
+	d.keys("s", "s") // bytes, then accepts
+	if !strings.Contains(d.row(-1), "ACCEPT▼") {
+		t.Fatalf("s cycles through the columns in order:\n%s", d.screen())
+	}
+	for range 6 { // reject, rej%, peers, ports, last seen, then interface (traffic is not sortable)
+		d.keys("s")
+	}
+	if !strings.Contains(d.row(-1), "INTERFACE▲") || !strings.Contains(d.row(0), "eni-0a1b2c3d4e5f60001") {
+		t.Fatalf("sorting by name runs A–Z:\n%s", d.screen())
+	}
+}
+
+func TestInterfacesNarrowTerminalKeepsKeyColumns(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("2")
+	d.refresh()
+	head := d.row(-1)
+	for _, col := range []string{"INTERFACE", "FLOWS", "BYTES", "REJECT", "REJ%", "PEERS", "TRAFFIC"} {
+		if !strings.Contains(head, col) {
+			t.Errorf("80 columns: %s missing from %q", col, head)
+		}
+	}
+	for i, l := range strings.Split(d.screen(), "\n") {
+		if w := cellWidth(l); w > 80 {
+			t.Errorf("line %d is %d cells wide: %q", i, w, l)
+		}
+	}
+	if n := len(strings.Split(d.screen(), "\n")); n != 24 {
+		t.Errorf("screen has %d lines, want 24", n)
+	}
+}
+
+func TestInterfacesEnterFiltersFlowsToInterface(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 120, 40)
+	d.keys("2")
+	d.refresh()
+	d.keys("j") // second row: eni-…0001 (2 flows)
+	d.keys("enter")
+	if !strings.Contains(d.screen(), "1 flows") || !strings.Contains(d.statusLine(), `interfaceId = "eni-0a1b2c3d4e5f60001"`) {
+		t.Fatalf("enter should show the flows pane filtered to the interface:\n%s", d.screen())
+	}
+	rows := 0
+	for r := 0; r < 10; r++ {
+		if l := d.row(r); strings.TrimSpace(l) != "" {
+			rows++
+			if !strings.Contains(l, "60001") {
+				t.Errorf("row of another interface: %q", l)
+			}
+		}
+	}
+	if rows != 2 {
+		t.Errorf("%d rows, want the interface's 2:\n%s", rows, d.screen())
+	}
+}
+
+func TestInterfacesRespectCurrentFilter(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 120, 40)
+	d.keys("/")
+	d.typeText(`"REJECT"`)
+	d.keys("enter", "2")
+	d.refresh()
+	if got := fields(d.lineWith("eni-0a1b2c3d4e5f60002")); got[1] != "2" || got[5] != "2" || got[6] != "100.0%" {
+		t.Errorf("filtered row %q, want 2 flows, 2 rejects", got)
+	}
+	if strings.Contains(d.screen(), "eni-0a1b2c3d4e5f60001") {
+		t.Errorf("an interface without matching records is listed:\n%s", d.screen())
+	}
+	// Drilling down keeps the filter and adds the interface.
+	d.keys("enter")
+	if st := d.statusLine(); !strings.Contains(st, `"REJECT" | filter interfaceId = "eni-0a1b2c3d4e5f60002"`) {
+		t.Errorf("status %q should show both filters", st)
+	}
+}
+
+func TestInterfacesFollowEviction(t *testing.T) {
+	s := model.NewStore(3)
+	d := newDriver(t, fixtureConfig(s), 120, 40)
+	d.keys("2")
+	d.refresh()
+	if !strings.Contains(d.screen(), "waiting for records") {
+		t.Errorf("empty store:\n%s", d.screen())
+	}
+	appendLines(t, s, model.DefaultFormat, fixtureLines[0], fixtureLines[1], fixtureLines[2])
+	d.refresh()
+	d.lineWith("eni-0a1b2c3d4e5f60001")
+	appendLines(t, s, model.DefaultFormat, fixtureLines[2], fixtureLines[3], fixtureLines[3])
+	d.refresh()
+	if strings.Contains(d.screen(), "eni-0a1b2c3d4e5f60001") {
+		t.Errorf("interface whose records left the ring is still listed:\n%s", d.screen())
+	}
+	if got := fields(d.lineWith("eni-0a1b2c3d4e5f60002")); got[1] != "3" || got[5] != "3" {
+		t.Errorf("after eviction: %q, want 3 flows, 3 rejects", got)
+	}
+}
