@@ -1,0 +1,400 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sync"
+	"syscall"
+
+	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/export"
+	"github.com/flowtail/flowtail/model/rules"
+	"github.com/flowtail/flowtail/source/demo"
+	"github.com/flowtail/flowtail/source/ec2"
+	"github.com/flowtail/flowtail/source/rulesdir"
+	"github.com/flowtail/flowtail/ui"
+)
+
+func init() {
+	register(&command{
+		name:    "explain",
+		summary: "say which security group or network ACL rule decided each record, and why",
+		usage: `Usage: flowtail explain [--rules DIR] [flags] [FILE|DIR|-]...
+
+Evaluates every record against the security groups of its interface and
+the network ACL of its subnet, and prints a verdict: the direction, the
+NACL entry that matched, the security group rule that allowed it (or that
+it passed as the reply of a tracked connection), the expected action,
+whether the logged action agrees, which control decided a REJECT, and a
+reason you can act on. When the rules needed are not loaded the verdict
+says what is missing instead of guessing.
+
+The rules come from --rules DIR (the JSON printed by aws ec2
+describe-network-interfaces, describe-security-groups, describe-network-acls,
+describe-subnets, describe-managed-prefix-lists and
+get-managed-prefix-list-entries), from the demo topology with --demo, or
+else from the EC2 API (--profile/--region; ec2:Describe* permissions).
+
+JSON keys: the record's fields as in 'flowtail cat -o json', plus direction,
+expected, consistent, decided_by (nacl, sg, bpa, or none when allowed),
+nacl {id, rule, action}, sg {allowed, group, rule, response, evidence},
+missing and reason. Undecided values are null.
+
+Examples:
+  flowtail explain --rules ./rules capture.log.gz
+  flowtail explain --rules ./rules -o json capture.log.gz | jq 'select(.consistent == false)'
+  flowtail explain --region us-east-1 flows.log
+
+Flags:
+  -o, --output FORMAT            text or json (default text)
+` + sourceFlagsHelp,
+		run: runExplain,
+	})
+}
+
+func runExplain(ctx context.Context, args []string, std stdio) int {
+	var o options
+	fs := newFlagSet("explain")
+	o.sourceFlags(fs)
+	o.outputFlag(fs, "text", "text or json")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(std.out, commands["explain"].usage)
+			return exitOK
+		}
+		return usageError(std, "explain", err)
+	}
+	o.paths = pos
+	var kind export.Kind
+	switch o.output {
+	case "text":
+		kind = export.Text
+	case "json":
+		kind = export.JSON
+	default:
+		return usageError(std, "explain", fmt.Errorf("invalid value %q for flag -o: want text or json", o.output))
+	}
+	if err := o.validate(); err != nil {
+		return usageError(std, "explain", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	rs, err := o.ruleSource(ctx, std)
+	if err != nil {
+		fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
+		return exitRuntime
+	}
+	srcs, err := o.sources(ctx, std)
+	if err != nil {
+		fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
+		return exitRuntime
+	}
+	x := newExplainer(kind, o.overrideFormat(), rs, std.out, len(srcs))
+	var srcErrs int
+	runAll(ctx, srcs, func(i int, b model.Batch) {
+		if x.add(ctx, i, b) != nil {
+			cancel()
+		}
+	}, func(i int, err error) {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		srcErrs++
+		fmt.Fprintf(std.err, "flowtail explain: %s: %v\n", srcs[i].Name(), err)
+	})
+	werr := x.flush()
+	for _, e := range x.lookupErrs {
+		fmt.Fprintf(std.err, "flowtail explain: %v\n", e)
+	}
+	if x.malformed > 0 {
+		fmt.Fprintf(std.err, "flowtail explain: skipped %d malformed line(s) (%d records explained)\n", x.malformed, x.records)
+	}
+	if werr != nil && !errors.Is(werr, syscall.EPIPE) {
+		fmt.Fprintf(std.err, "flowtail explain: write: %v\n", werr)
+		return exitRuntime
+	}
+	if x.records == 0 && (srcErrs > 0 || x.malformed > 0) {
+		return exitRuntime
+	}
+	return exitOK
+}
+
+// ruleSource gives the snapshot to explain a record with.
+// The error, when not nil, says what could not be looked up; the snapshot
+// still holds everything else.
+type ruleSource func(ctx context.Context, iface string) (*rules.Snapshot, error)
+
+// ruleSource picks the rules: --rules DIR, the demo topology, or lazy
+// EC2 lookups.
+func (o *options) ruleSource(ctx context.Context, std stdio) (ruleSource, error) {
+	switch {
+	case o.rules != "":
+		res, err := rulesdir.Load(o.rules)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintf(std.err, "flowtail explain: warning: %s\n", ui.Sanitize(w.Error()))
+		}
+		snap := res.Snapshot
+		return func(context.Context, string) (*rules.Snapshot, error) { return snap, nil }, nil
+	case o.demo:
+		snap := demo.Rules()
+		return func(context.Context, string) (*rules.Snapshot, error) { return snap, nil }, nil
+	}
+	cfg, err := loadAWSConfig(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("%w (or give the rules offline with --rules DIR)", err)
+	}
+	l := ec2.New(awsec2.NewFromConfig(cfg), ec2.Options{})
+	return func(ctx context.Context, iface string) (*rules.Snapshot, error) {
+		return l.Ensure(ctx, iface)
+	}, nil
+}
+
+// explainer decodes records in arrival order (the reversed-record evidence
+// needs order) and writes one verdict per record.
+type explainer struct {
+	mu         sync.Mutex
+	kind       export.Kind
+	rules      ruleSource
+	names      *model.Interner
+	decs       []*model.Decoder
+	enc        *export.Encoder
+	w          *bufio.Writer
+	buf        []byte
+	seen       map[rules.Key]struct{}
+	records    int64
+	malformed  int64
+	lookupErrs []error
+	errSeen    map[string]bool
+	err        error
+	f          model.Flow
+	x          model.Ext
+}
+
+// maxSeen bounds the reversed-record memory on endless inputs.
+const maxSeen = 1 << 20
+
+func newExplainer(kind export.Kind, override *model.Format, rs ruleSource, out io.Writer, nsrc int) *explainer {
+	names := model.NewInterner()
+	x := &explainer{kind: kind, rules: rs, names: names, enc: export.NewEncoder(kind, names),
+		w: bufio.NewWriterSize(out, 64<<10), seen: map[rules.Key]struct{}{}}
+	for range max(nsrc, 1) {
+		x.decs = append(x.decs, model.NewDecoder(names, override))
+	}
+	return x
+}
+
+func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.err != nil {
+		return e.err
+	}
+	dec := e.decs[src]
+	for i := range b.Events {
+		ev := &b.Events[i]
+		res, _ := dec.Decode(ev, b.Format, &e.f, &e.x)
+		switch res {
+		case model.ResultMalformed:
+			e.malformed++
+			continue
+		case model.ResultRecord:
+		default:
+			continue
+		}
+		e.records++
+		p := rules.FromFlow(&e.f, &e.x, e.names)
+		k := p.Key()
+		_, p.ReverseSeen = e.seen[k.Reverse()]
+		if len(e.seen) >= maxSeen {
+			clear(e.seen)
+		}
+		e.seen[k] = struct{}{}
+		snap, err := e.rules(ctx, p.Interface)
+		if err != nil {
+			e.noteLookupError(err)
+		}
+		v := snap.Explain(p)
+		e.buf = e.appendVerdict(e.buf[:0], dec.FormatFor(ev.Origin, b.Format), &v)
+		if _, err := e.w.Write(e.buf); err != nil {
+			e.err = err
+			return err
+		}
+	}
+	// Flush per batch so a followed file shows verdicts as lines arrive.
+	if err := e.w.Flush(); err != nil {
+		e.err = err
+	}
+	return e.err
+}
+
+// noteLookupError keeps each distinct lookup failure once, to report at the end.
+func (e *explainer) noteLookupError(err error) {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, err := range errs {
+		if e.errSeen == nil {
+			e.errSeen = map[string]bool{}
+		}
+		if msg := err.Error(); !e.errSeen[msg] {
+			e.errSeen[msg] = true
+			e.lookupErrs = append(e.lookupErrs, err)
+		}
+	}
+}
+
+func (e *explainer) flush() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.err == nil {
+		e.err = e.w.Flush()
+	}
+	return e.err
+}
+
+func (e *explainer) appendVerdict(dst []byte, format *model.Format, v *rules.Verdict) []byte {
+	if e.kind == export.JSON {
+		dst = e.enc.Append(dst, format, &e.f, &e.x)
+		dst = dst[:len(dst)-2] // drop "}\n" and continue the object
+		b, _ := json.Marshal(verdictJSON(v))
+		if len(dst) > 1 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, b[1:]...)
+		return append(dst, '\n')
+	}
+	dst = e.enc.Append(dst, format, &e.f, &e.x)
+	dst = append(dst, "  "...)
+	dst = append(dst, verdictSummary(v)...)
+	dst = append(dst, "\n  "...)
+	dst = append(dst, ui.Sanitize(v.Reason)...)
+	return append(dst, '\n')
+}
+
+// explainJSON is the verdict part of a JSON line; nil pointers print null
+// (not decided, not evaluated).
+type explainJSON struct {
+	Direction  *string   `json:"direction"`
+	Expected   *string   `json:"expected"`
+	Consistent *bool     `json:"consistent"`
+	DecidedBy  *string   `json:"decided_by"`
+	NACL       *naclJSON `json:"nacl"`
+	SG         *sgJSON   `json:"sg"`
+	Missing    []string  `json:"missing,omitempty"`
+	Reason     string    `json:"reason"`
+}
+
+type naclJSON struct {
+	ID      string `json:"id"`
+	Rule    *int   `json:"rule"`
+	Action  string `json:"action"`
+	Skipped string `json:"skipped,omitempty"`
+}
+
+type sgJSON struct {
+	Allowed  *bool  `json:"allowed"`
+	Group    string `json:"group,omitempty"`
+	Rule     string `json:"rule,omitempty"`
+	Response bool   `json:"response"`
+	Evidence string `json:"evidence,omitempty"`
+	Note     string `json:"note,omitempty"`
+}
+
+func strp(s string) *string { return &s }
+
+func verdictJSON(v *rules.Verdict) explainJSON {
+	out := explainJSON{Reason: ui.Sanitize(v.Reason)}
+	for _, m := range v.Missing {
+		out.Missing = append(out.Missing, ui.Sanitize(m))
+	}
+	if v.Direction != rules.DirUnknown {
+		out.Direction = strp(v.Direction.String())
+	}
+	if v.Decided() {
+		out.Expected = strp(v.Expected.String())
+		out.DecidedBy = strp(v.DecidedBy)
+	}
+	if c, ok := v.Consistent(); ok {
+		out.Consistent = &c
+	}
+	if n := &v.NACL; n.Evaluated && n.ACL != nil {
+		j := &naclJSON{ID: ui.Sanitize(n.ACL.ID), Action: "deny", Skipped: n.Skipped}
+		if n.Allow {
+			j.Action = "allow"
+		}
+		if n.Entry != nil {
+			r := n.Entry.Rule
+			j.Rule = &r
+		}
+		out.NACL = j
+	}
+	if s := &v.SG; s.Evaluated || s.Response {
+		allowed := s.Allowed
+		j := &sgJSON{Allowed: &allowed, Response: s.Response, Note: s.NotApplicable}
+		if s.Group != nil {
+			j.Group = ui.Sanitize(s.Group.ID)
+			j.Rule = ui.Sanitize(s.Rule(v.Direction))
+		}
+		if s.Response {
+			j.Evidence = s.Evidence.String()
+		}
+		out.SG = j
+	} else if v.Interface != nil {
+		out.SG = &sgJSON{}
+	}
+	return out
+}
+
+// verdictSummary is the one-line verdict of text output.
+func verdictSummary(v *rules.Verdict) string {
+	s := "=> " + v.Direction.String()
+	if !v.Decided() {
+		s += " · could not decide"
+	} else {
+		s += " · expected " + v.Expected.String()
+		if c, ok := v.Consistent(); ok {
+			if c {
+				s += " (consistent)"
+			} else {
+				s += " (INCONSISTENT with logged " + v.Logged.String() + ")"
+			}
+		}
+		if v.DecidedBy != "none" {
+			s += " · decided by " + v.DecidedBy
+		}
+	}
+	if n := &v.NACL; n.Evaluated && n.ACL != nil {
+		act := "deny"
+		if n.Allow {
+			act = "allow"
+		}
+		if n.Skipped != "" {
+			s += " · nacl not crossed"
+		} else {
+			s += " · nacl " + n.ACL.ID + " rule " + n.Rule() + " " + act
+		}
+	}
+	switch sg := &v.SG; {
+	case sg.NotApplicable != "":
+		s += " · no security groups"
+	case sg.Response:
+		s += " · sg " + sg.Group.ID + " allows as reply"
+	case sg.Allowed && sg.Group != nil:
+		s += " · sg " + sg.Group.ID + " allows"
+	case sg.Evaluated:
+		s += " · sg denies"
+	}
+	return ui.Sanitize(s)
+}
