@@ -145,14 +145,15 @@ func TestRecordReplaysAsIngested(t *testing.T) {
 	}
 }
 
-// TestRecordThroughOptions goes through the --record flag path the UI uses.
+// TestRecordThroughOptions goes through the --record flag path the UI uses
+// (sources, then recordSources).
 func TestRecordThroughOptions(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.log")
 	line := "2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK"
 	os.WriteFile(in, []byte(line+"\n"), 0o644)
 	o := options{paths: []string{in}, record: filepath.Join(dir, "out.log"), buffer: 10}
-	srcs, err := o.sources(context.Background(), stdio{})
+	srcs, err := o.recordSources([]source.Source{file.New(o.paths, file.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ func TestRecordOverrideFormatWritesHeader(t *testing.T) {
 	in := filepath.Join(dir, "in.log")
 	os.WriteFile(in, []byte("eni-9 10.0.0.1 10.0.0.2 ACCEPT\n"), 0o644)
 	o := options{paths: []string{in}, record: filepath.Join(dir, "out.log"), format: "${interface-id} ${srcaddr} ${dstaddr} ${action}"}
-	srcs, err := o.sources(context.Background(), stdio{})
+	srcs, err := o.recordSources([]source.Source{file.New(o.paths, file.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestRecordOverrideFormatWritesHeader(t *testing.T) {
 
 func TestRecordOpenErrorNamesFlag(t *testing.T) {
 	o := options{paths: []string{"x"}, record: filepath.Join(t.TempDir(), "missing", "out.log")}
-	_, err := o.sources(context.Background(), stdio{})
+	_, err := o.recordSources([]source.Source{file.New(o.paths, file.Options{})})
 	if err == nil || !strings.HasPrefix(err.Error(), "--record: open ") || !strings.Contains(err.Error(), "no such file or directory") {
 		t.Errorf("error %v, want it to name --record and the cause", err)
 	}

@@ -40,7 +40,7 @@ func (o *options) sources(ctx context.Context, std stdio) ([]source.Source, erro
 		}
 		out = append(out, s...)
 	}
-	return o.recordSources(out)
+	return out, nil
 }
 
 // demoSource is the embedded demo capture, replayed live.
