@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/export"
+	"github.com/flowtail/flowtail/model/rules"
 	"github.com/flowtail/flowtail/source/awsfake"
+	"github.com/flowtail/flowtail/source/demo"
 	"github.com/flowtail/flowtail/source/rulesdir"
 )
 
@@ -190,4 +195,25 @@ func TestExplainLiveMatchesRulesDir(t *testing.T) {
 	if r := lines[0]["reason"].(string); !strings.Contains(r, "network ACL of subnet subnet-0a11b22c33d44e551 not loaded") {
 		t.Errorf("reason without ACLs: %q", r)
 	}
+}
+
+// BenchmarkExplain measures the whole per-record path of the command:
+// decode, evaluate against the demo rules, encode the JSON line.
+func BenchmarkExplain(b *testing.B) {
+	lines := bytes.Split(bytes.TrimSpace(demo.Capture()), []byte("\n"))
+	batch := model.Batch{Events: make([]model.Event, len(lines))}
+	for i, l := range lines {
+		batch.Events[i] = model.Event{Line: l, Origin: "demo"}
+	}
+	snap := demo.Rules()
+	rs := func(context.Context, string) (*rules.Snapshot, error) { return snap, nil }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		x := newExplainer(export.JSON, nil, rs, io.Discard, 1)
+		if err := x.add(context.Background(), 0, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/record")
 }
