@@ -318,3 +318,7 @@ func (p *Program) postKey(n Name, aliases []column) (int, error) {
 	p.keyAccs = append(p.keyAccs, acc)
 	return len(p.keyAccs) - 1, nil
 }
+
+// Names is the interner the program was compiled against; records fed to
+// it must be interned there.
+func (p *Program) Names() *model.Interner { return p.env.names }

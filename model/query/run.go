@@ -154,8 +154,20 @@ func (p *Program) Result(pt *Partial) *Result {
 	res := &Result{Columns: p.Columns(), Scanned: pt.Scanned, Matched: pt.Matched}
 	if p.stats != nil {
 		rows := pt.agg.rows()
-		for _, op := range p.post {
-			rows = applyRows(op, rows)
+		nkeys := len(p.stats.keys)
+		if !slices.ContainsFunc(p.post, func(op postOp) bool { return op.kind == postSort }) {
+			// Groups are found in an order that depends on how the input
+			// was split; order them by key so output is reproducible.
+			slices.SortFunc(rows, rowCmp(postOp{}, nkeys))
+		}
+		for i := 0; i < len(p.post); i++ {
+			op := p.post[i]
+			if op.kind == postSort && i+1 < len(p.post) && p.post[i+1].kind == postLimit {
+				rows = sortLimit(rows, p.post[i+1].limit, rowCmp(op, nkeys))
+				i++
+				continue
+			}
+			rows = applyRows(op, rows, nkeys)
 		}
 		if p.display != nil {
 			for i, r := range rows {
@@ -191,7 +203,8 @@ func (p *Program) Result(pt *Partial) *Result {
 		keyVals[k] = vs
 		return vs
 	}
-	for _, op := range p.post {
+	for oi := 0; oi < len(p.post); oi++ {
+		op := p.post[oi]
 		switch op.kind {
 		case postLimit:
 			idx = idx[:min(len(idx), op.limit)]
@@ -200,14 +213,20 @@ func (p *Program) Result(pt *Partial) *Result {
 			for i, k := range op.keys {
 				cols[i] = keyOf(k)
 			}
-			slices.SortStableFunc(idx, func(a, b int32) int {
+			cmp := func(a, b int32) int {
 				for i := range cols {
 					if c := compareKey(cols[i][a], cols[i][b], op.desc[i]); c != 0 {
 						return c
 					}
 				}
 				return 0
-			})
+			}
+			if oi+1 < len(p.post) && p.post[oi+1].kind == postLimit {
+				idx = sortLimit(idx, p.post[oi+1].limit, cmp)
+				oi++
+				continue
+			}
+			slices.SortStableFunc(idx, cmp)
 		case postDedup:
 			seen := map[string]struct{}{}
 			out := idx[:0]
@@ -253,19 +272,30 @@ func compareKey(a, b Value, desc bool) int {
 	return c
 }
 
-func applyRows(op postOp, rows [][]Value) [][]Value {
+// rowCmp orders stats rows by the sort keys, then by the group key
+// columns, so ties come out the same however the input was split.
+func rowCmp(op postOp, nkeys int) func(a, b []Value) int {
+	return func(a, b []Value) int {
+		for i, k := range op.keys {
+			if c := compareKey(a[k], b[k], op.desc[i]); c != 0 {
+				return c
+			}
+		}
+		for k := range nkeys {
+			if c := compareKey(a[k], b[k], false); c != 0 {
+				return c
+			}
+		}
+		return 0
+	}
+}
+
+func applyRows(op postOp, rows [][]Value, nkeys int) [][]Value {
 	switch op.kind {
 	case postLimit:
 		return rows[:min(len(rows), op.limit)]
 	case postSort:
-		slices.SortStableFunc(rows, func(a, b []Value) int {
-			for i, k := range op.keys {
-				if c := compareKey(a[k], b[k], op.desc[i]); c != 0 {
-					return c
-				}
-			}
-			return 0
-		})
+		slices.SortStableFunc(rows, rowCmp(op, nkeys))
 	case postDedup:
 		seen := map[string]struct{}{}
 		out := rows[:0]

@@ -1,0 +1,489 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/query"
+)
+
+func init() {
+	register(&command{
+		name:    "query",
+		summary: "answer a CloudWatch Logs Insights query over captures, stdin or CloudWatch",
+		usage: `Usage: flowtail query [flags] 'QUERY' [FILE|DIR|-]...
+
+Answers a CloudWatch Logs Insights query locally and prints the result:
+an aligned table, CSV with a header row of the output column names, or
+JSON lines. Field names work in the AWS spelling (dstport, pkt-srcaddr)
+and the Insights one (dstPort, pktSrcAddr); @timestamp is the record's
+start, @message the record as text; direction, service and proto are
+derived. The exit status is 2 when the query is wrong (the message names
+the column), 1 when nothing could be read.
+
+Commands, joined by '|':
+  fields a, b as c      filter EXPR          stats AGG [as n], … [by k, …]
+  sort k [asc|desc], …  limit N              display a, b      dedup a, b
+Filter: = != < <= > >=, and or not, ( ), in [..], like "text", like /re/,
+  =~ /re/, isIpInSubnet(f, "10.0.0.0/8"), isIpv4InSubnet, isIpv6InSubnet,
+  ispresent(f).
+Stats: count(*) count() count(f) count_distinct(f) sum avg min max
+  pct(f, 95) earliest(f) latest(f), by fields and bin(5m).
+
+Examples:
+  flowtail query 'filter action = "REJECT" | stats count(*) as n by dstaddr, dstport | sort n desc | limit 20' flows.log.gz
+  flowtail query -o csv 'filter isIpInSubnet(srcaddr, "10.0.0.0/8") and dstport = 22' ./AWSLogs/
+  zcat flows.gz | flowtail query -o json 'stats sum(bytes) as b by bin(5m)' -
+
+Flags:
+  -o, --output FORMAT            table, csv or json (default table)
+` + sourceFlagsHelp,
+		run: runQuery,
+	})
+}
+
+func runQuery(ctx context.Context, args []string, std stdio) int {
+	var o options
+	fs := newFlagSet("query")
+	o.sourceFlags(fs)
+	o.outputFlag(fs, "table", "table, csv or json")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(std.out, commands["query"].usage)
+			return exitOK
+		}
+		return usageError(std, "query", err)
+	}
+	if len(pos) == 0 {
+		return usageError(std, "query", errors.New("missing QUERY, e.g. 'filter action = \"REJECT\" | stats count(*) by srcaddr'"))
+	}
+	switch o.output {
+	case "table", "csv", "json":
+	default:
+		return usageError(std, "query", fmt.Errorf("invalid value %q for flag -o: want table, csv or json", o.output))
+	}
+	text := pos[0]
+	o.paths = pos[1:]
+	if err := o.validate(); err != nil {
+		return usageError(std, "query", err)
+	}
+	names := model.NewInterner()
+	prog, err := compileQuery(text, names)
+	if err != nil {
+		reportQueryError(std.err, text, err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var res *query.Result
+	var info query.RunInfo
+	var readErrs []error
+	if o.plainFiles() {
+		res, info, readErrs = runQueryFiles(ctx, prog, &o, std)
+	} else {
+		res, info, readErrs = runQuerySources(ctx, prog, &o, std)
+	}
+	for _, e := range readErrs {
+		fmt.Fprintf(std.err, "flowtail query: %v\n", e)
+	}
+	if info.Malformed > 0 {
+		fmt.Fprintf(std.err, "flowtail query: skipped %d malformed lines", info.Malformed)
+		if len(info.FirstBad) > 0 {
+			b := info.FirstBad[0]
+			fmt.Fprintf(std.err, " (first: %s:%d: %s)", cleanCell(b.Origin), b.LineNo, cleanCell(b.Err))
+		}
+		fmt.Fprintln(std.err)
+	}
+	if err := writeResult(std.out, o.output, res); err != nil {
+		fmt.Fprintf(std.err, "flowtail query: write: %v\n", err)
+		return exitRuntime
+	}
+	if len(readErrs) > 0 && info.Records == 0 {
+		return exitRuntime
+	}
+	return exitOK
+}
+
+func compileQuery(text string, names *model.Interner) (*query.Program, error) {
+	q, err := query.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	// The interner is empty until records arrive: intern the literals so
+	// they match what is read later.
+	return query.Compile(q, names, query.Options{Intern: true})
+}
+
+// reportQueryError prints the message and points at the column.
+func reportQueryError(w io.Writer, text string, err error) {
+	fmt.Fprintf(w, "flowtail query: %v\n", err)
+	var qe *query.Error
+	if !errors.As(err, &qe) || strings.ContainsAny(text, "\n\r\t") || utf8.RuneCountInString(text) > 200 {
+		return
+	}
+	col := utf8.RuneCountInString(text[:min(qe.Col-1, len(text))])
+	fmt.Fprintf(w, "  %s\n  %s^\n", cleanCell(text), strings.Repeat(" ", col))
+}
+
+// plainFiles reports whether every source is a regular file or stdin read
+// once, which the parallel reader handles; anything else (directories,
+// follow, replay, demo, CloudWatch) goes through the shared sources.
+func (o *options) plainFiles() bool {
+	if o.demo || o.follow || o.replay != "" || len(o.logGroups) > 0 || len(o.paths) == 0 {
+		return false
+	}
+	stdin := 0
+	for _, p := range o.paths {
+		if p == "-" {
+			stdin++
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil || !st.Mode().IsRegular() {
+			return false
+		}
+	}
+	return stdin <= 1
+}
+
+const queryChunkBytes = 1 << 20
+
+// runQueryFiles reads the files in one goroutine (decompressing gzip) and
+// cuts the text into chunks of whole lines that the program's workers
+// parse and aggregate in parallel: decompression is the limit, so parsing
+// must not wait for it.
+func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std stdio) (*query.Result, query.RunInfo, []error) {
+	workers := runtime.GOMAXPROCS(0)
+	chunks := make(chan *query.Chunk, 2*workers)
+	free := make(chan []byte, 2*workers+2)
+	var readErrs []error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(chunks)
+		seq := 0
+		for _, path := range o.paths {
+			if err := readChunks(ctx, path, std.in, chunks, free, &seq); err != nil {
+				readErrs = append(readErrs, err)
+			}
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	}()
+	res, info := prog.RunChunks(chunks, workers, o.overrideFormat(), func(c *query.Chunk) {
+		select {
+		case free <- c.Data[:0]:
+		default:
+		}
+	})
+	wg.Wait()
+	return res, info, readErrs
+}
+
+// readChunks sends one file's lines in chunks of about queryChunkBytes.
+func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *query.Chunk, free chan []byte, seq *int) error {
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	br := bufio.NewReaderSize(r, 256<<10)
+	r = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("%s: gzip header: %w", path, err)
+		}
+		defer zr.Close()
+		zr.Multistream(true)
+		r = zr
+	}
+	var format *model.Format
+	var carry []byte
+	line := int64(1)
+	first := true
+	for {
+		var buf []byte
+		select {
+		case buf = <-free:
+		default:
+			buf = make([]byte, 0, queryChunkBytes+model.MaxLineBytes)
+		}
+		buf = append(buf[:0], carry...)
+		n, err := io.ReadFull(r, buf[len(buf):queryChunkBytes])
+		buf = buf[:len(buf)+n]
+		final := err != nil
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("%s: %w", path, err)
+		} else {
+			err = nil
+		}
+		cut := len(buf)
+		if !final {
+			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
+				cut = i + 1
+			}
+		}
+		carry = append(carry[:0], buf[cut:]...)
+		data := buf[:cut]
+		if first && len(data) > 0 {
+			first = false
+			end := bytes.IndexByte(data, '\n')
+			if end < 0 {
+				end = len(data)
+			}
+			format = model.HeaderFormat(data[:end])
+		}
+		if len(data) > 0 {
+			c := &query.Chunk{Seq: *seq, Data: data, Origin: path, FirstLine: line, Format: format}
+			*seq++
+			line += int64(bytes.Count(data, []byte{'\n'}))
+			select {
+			case out <- c:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if final {
+			return err
+		}
+	}
+}
+
+// runQuerySources answers over the shared sources (directories, follow,
+// replay, demo, CloudWatch): each source decodes into its own partial in
+// its goroutine, merged in source order at the end.
+func runQuerySources(ctx context.Context, prog *query.Program, o *options, std stdio) (*query.Result, query.RunInfo, []error) {
+	srcs, err := o.sources(ctx, std)
+	if err != nil {
+		return prog.Result(prog.NewPartial()), query.RunInfo{}, []error{err}
+	}
+	parts := make([]*query.Partial, len(srcs))
+	decs := make([]*model.Decoder, len(srcs))
+	infos := make([]query.RunInfo, len(srcs))
+	names := prog.Names()
+	for i := range srcs {
+		parts[i] = prog.NewPartial()
+		decs[i] = model.NewDecoder(names, o.overrideFormat())
+	}
+	var mu sync.Mutex
+	var errs []error
+	runAll(ctx, srcs, func(i int, b model.Batch) {
+		var f model.Flow
+		var x model.Ext
+		info := &infos[i]
+		for k := range b.Events {
+			ev := &b.Events[k]
+			res, err := decs[i].Decode(ev, b.Format, &f, &x)
+			switch res {
+			case model.ResultRecord:
+				info.Records++
+				if f.HasExt() {
+					parts[i].Add(&f, &x)
+				} else {
+					parts[i].Add(&f, nil)
+				}
+			case model.ResultHeader:
+				info.Headers++
+			case model.ResultMalformed:
+				info.Malformed++
+				if len(info.FirstBad) == 0 {
+					info.FirstBad = append(info.FirstBad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Line: model.KeepLine(ev.Line), Err: err.Error()})
+				}
+			}
+		}
+	}, func(i int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, fmt.Errorf("%s: %w", srcs[i].Name(), err))
+	})
+	total := prog.NewPartial()
+	var info query.RunInfo
+	for i := range srcs {
+		total.Merge(parts[i])
+		info.Records += infos[i].Records
+		info.Malformed += infos[i].Malformed
+		info.Headers += infos[i].Headers
+		info.FirstBad = append(info.FirstBad, infos[i].FirstBad...)
+	}
+	return prog.Result(total), info, errs
+}
+
+func writeResult(w io.Writer, format string, res *query.Result) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var err error
+	switch format {
+	case "csv":
+		err = writeCSV(bw, res)
+	case "json":
+		err = writeJSON(bw, res)
+	default:
+		err = writeTable(bw, res)
+	}
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func writeCSV(w io.Writer, res *query.Result) error {
+	cw := csv.NewWriter(w)
+	row := make([]string, len(res.Columns))
+	for i, c := range res.Columns {
+		row[i] = cleanCell(c)
+	}
+	if err := cw.Write(row); err != nil {
+		return err
+	}
+	for _, r := range res.Rows {
+		for i, v := range r {
+			row[i] = cleanCell(v.String())
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeJSON prints one object per row, keys in column order; numbers are
+// JSON numbers and absent values null.
+func writeJSON(w io.Writer, res *query.Result) error {
+	keys := make([][]byte, len(res.Columns))
+	for i, c := range res.Columns {
+		keys[i] = jsonString(nil, cleanCell(c))
+	}
+	var line []byte
+	for _, r := range res.Rows {
+		line = append(line[:0], '{')
+		for i, v := range r {
+			if i > 0 {
+				line = append(line, ',')
+			}
+			line = append(line, keys[i]...)
+			line = append(line, ':')
+			switch {
+			case v.Kind == query.Null:
+				line = append(line, "null"...)
+			case v.IsNumber():
+				line = append(line, v.String()...)
+			default:
+				line = jsonString(line, cleanCell(v.String()))
+			}
+		}
+		line = append(line, '}', '\n')
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func jsonString(dst []byte, s string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(dst, bytes.TrimRight(b.Bytes(), "\n")...)
+}
+
+// writeTable aligns columns; numbers are right-aligned.
+func writeTable(w io.Writer, res *query.Result) error {
+	cells := make([][]string, len(res.Rows)+1)
+	width := make([]int, len(res.Columns))
+	numeric := make([]bool, len(res.Columns))
+	cells[0] = make([]string, len(res.Columns))
+	for i, c := range res.Columns {
+		cells[0][i] = cleanCell(c)
+		width[i] = utf8.RuneCountInString(cells[0][i])
+		numeric[i] = len(res.Rows) > 0
+	}
+	for ri, r := range res.Rows {
+		row := make([]string, len(r))
+		for i, v := range r {
+			row[i] = cleanCell(v.String())
+			width[i] = max(width[i], utf8.RuneCountInString(row[i]))
+			if v.Kind != query.Null && !v.IsNumber() {
+				numeric[i] = false
+			}
+		}
+		cells[ri+1] = row
+	}
+	var line []byte
+	for _, row := range cells {
+		line = line[:0]
+		for i, s := range row {
+			pad := width[i] - utf8.RuneCountInString(s)
+			if i > 0 {
+				line = append(line, "  "...)
+			}
+			if numeric[i] {
+				line = append(line, strings.Repeat(" ", pad)...)
+				line = append(line, s...)
+				continue
+			}
+			line = append(line, s...)
+			if i < len(row)-1 {
+				line = append(line, strings.Repeat(" ", pad)...)
+			}
+		}
+		line = append(line, '\n')
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
+	}
+	if len(res.Rows) == 0 {
+		_, err := fmt.Fprintf(w, "(no results; %d records read, %d matched)\n", res.Scanned, res.Matched)
+		return err
+	}
+	return nil
+}
+
+// cleanCell replaces terminal control characters (C0, DEL, C1, and so
+// ESC) and invalid UTF-8 so no text from a capture can drive the
+// terminal.
+func cleanCell(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError {
+			b.WriteRune('?')
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
