@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/demo"
+	"github.com/flowtail/flowtail/source/file"
+	"github.com/flowtail/flowtail/source/replay"
 )
 
 // awsSources builds the CloudWatch Logs sources for -g; aws.go sets it so
@@ -45,12 +49,39 @@ func (o *options) sources(ctx context.Context, std stdio) ([]source.Source, erro
 
 // demoSource is the embedded demo capture, replayed live.
 func (o *options) demoSource() (source.Source, error) {
-	return nil, errors.New("--demo: not wired yet") // wired by the file-source change
+	return demo.New(nil)
 }
 
-// localSources reads FILE, DIR and - arguments.
+// localSources reads FILE, DIR and - arguments as one source, in the order
+// given (directories in time order), paced by --replay when asked.
 func (o *options) localSources(std stdio) ([]source.Source, error) {
-	return nil, errors.New("files: not wired yet") // wired by the file-source change
+	var s source.Source = file.New(o.paths, file.Options{Follow: o.follow, Stdin: std.in})
+	if o.replay == "" {
+		return []source.Source{s}, nil
+	}
+	speed, err := parseSpeed(o.replay)
+	if err != nil {
+		return nil, fmt.Errorf("invalid value %q for flag --replay: %v", o.replay, err)
+	}
+	if speed > 0 { // "max": no pacing at all
+		s = replay.New(s, speed, o.startTimes(), nil)
+	}
+	return []source.Source{s}, nil
+}
+
+// startTimes reads each line's start time for --replay with a decoder of
+// its own, so header lines set the format exactly as they will on ingest.
+func (o *options) startTimes() replay.Stamp {
+	dec := model.NewDecoder(model.NewInterner(), o.overrideFormat())
+	var f model.Flow
+	var x model.Ext
+	return func(ev *model.Event, format *model.Format) (int64, bool) {
+		res, _ := dec.Decode(ev, format, &f, &x)
+		if res != model.ResultRecord || !f.Has(model.FieldStart) {
+			return 0, false
+		}
+		return int64(f.Start), true
+	}
 }
 
 // runAll runs every source at once, each into emit from its own goroutine,

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+func runCatArgs(t *testing.T, stdin string, args ...string) (out, errOut string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(context.Background(), append([]string{"cat"}, args...), stdio{strings.NewReader(stdin), &o, &e})
+	return o.String(), e.String(), code
+}
+
+const (
+	catSSH  = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"
+	catRDP  = "2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK"
+	catNoDt = "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"
+)
+
+func TestCatJSONMixedFormatsAndMalformed(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.log")
+	os.WriteFile(a, []byte(catSSH+"\nnot a record\n"+catRDP+"\r\n\n"+catNoDt), 0o644)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	fmt.Fprintf(zw, "version interface-id srcaddr tcp-flags flow-direction\n5 eni-b 10.0.0.1 18 egress\n5 eni-b 10.0.0.1 2 ingress extra\n")
+	zw.Close()
+	b := filepath.Join(dir, "b.log.gz")
+	os.WriteFile(b, gz.Bytes(), 0o644)
+
+	out, errOut, code := runCatArgs(t, "", "-o", "json", a, b)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want 4 records, got %q", lines)
+	}
+	var recs []map[string]any
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("bad JSON %q: %v", l, err)
+		}
+		recs = append(recs, m)
+	}
+	if recs[0]["dstport"] != 22.0 || recs[1]["action"] != "REJECT" || recs[2]["log-status"] != "NODATA" {
+		t.Fatalf("records out of order or wrong: %v", recs)
+	}
+	if _, ok := recs[2]["srcaddr"]; ok {
+		t.Fatalf("absent srcaddr was written: %v", recs[2])
+	}
+	if recs[3]["tcp-flags"] != 18.0 || recs[3]["flow-direction"] != "egress" || recs[3]["interface-id"] != "eni-b" {
+		t.Fatalf("header format of the second file not used: %v", recs[3])
+	}
+	for _, want := range []string{"skipped 2 malformed line(s) (4 records decoded)", a + ":2: version is not a number", b + ":3: more than the 5 fields"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+func TestCatKeepsOrderAcrossChunks(t *testing.T) {
+	var in strings.Builder
+	n := 3*chunkLines + 123
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&in, "2 123456789010 eni-%d 10.0.0.1 10.0.0.2 %d 443 6 1 40 1418530010 1418530070 ACCEPT OK\n", i%7, i%65536)
+	}
+	out, errOut, code := runCatArgs(t, in.String(), "-")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	if out != in.String() {
+		lines := strings.Split(out, "\n")
+		t.Fatalf("text output differs from input (%d lines, want %d)", len(lines)-1, n)
+	}
+}
+
+func TestCatCSVAndFormatOverride(t *testing.T) {
+	out, _, code := runCatArgs(t, "1.2.3.4 80 REJECT\n5.6.7.8 - ACCEPT\n", "--format", "${srcaddr} ${dstport} ${action}", "-o", "csv", "-")
+	want := "srcaddr,dstport,action\n1.2.3.4,80,REJECT\n5.6.7.8,,ACCEPT\n"
+	if code != 0 || out != want {
+		t.Fatalf("exit %d, output %q, want %q", code, out, want)
+	}
+}
+
+func TestCatExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.log")
+	os.WriteFile(good, []byte(catSSH+"\n"), 0o644)
+	missing := filepath.Join(dir, "missing.log")
+
+	if out, errOut, code := runCatArgs(t, "", good, missing); code != 0 || !strings.Contains(errOut, "missing.log") || out != catSSH+"\n" {
+		t.Errorf("one readable file: exit %d, out %q, stderr %q", code, out, errOut)
+	}
+	if _, errOut, code := runCatArgs(t, "", missing); code != exitRuntime || !strings.Contains(errOut, "no such file") {
+		t.Errorf("nothing readable: exit %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := runCatArgs(t, "garbage\n", "-"); code != exitRuntime || !strings.Contains(errOut, "skipped 1 malformed") {
+		t.Errorf("only malformed lines: exit %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := runCatArgs(t, "", "-o", "yaml", good); code != exitUsage || !strings.Contains(errOut, "yaml") {
+		t.Errorf("bad -o: exit %d, stderr %q", code, errOut)
+	}
+	if out, _, code := runCatArgs(t, "", "--help"); code != 0 || !strings.Contains(out, "flowtail cat") {
+		t.Errorf("--help: exit %d, out %q", code, out)
+	}
+}
+
+func TestCatReplayMax(t *testing.T) {
+	out, errOut, code := runCatArgs(t, catSSH+"\n"+catRDP+"\n", "--replay", "max", "-")
+	if code != 0 || out != catSSH+"\n"+catRDP+"\n" {
+		t.Fatalf("exit %d, out %q, stderr %q", code, out, errOut)
+	}
+}
