@@ -2,6 +2,7 @@ package ui
 
 import (
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -128,3 +129,7 @@ func truncLeft(s string, w int) string {
 	}
 	return ansi.TruncateLeft(s, cellWidth(s)-w+1, "…")
 }
+
+// bstr views a scratch buffer as a string for the pad functions, which
+// copy it at once; it saves an allocation per cell.
+func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

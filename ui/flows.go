@@ -33,7 +33,8 @@ type flowsPane struct {
 	topSeq    uint64 // record on the first row when not following
 	cursorSeq uint64 // record under the cursor when not following
 
-	marks map[uint64]struct{}
+	marks    map[uint64]struct{}
+	verdicts map[string]string // styled action cells, by text
 
 	line []byte // scratch for one row
 	cell []byte // scratch for one cell
@@ -50,6 +51,7 @@ func (p *flowsPane) Init() tea.Cmd { return nil }
 func (p *flowsPane) SetSize(width, height int) {
 	p.width, p.height = width, height
 	p.cols = layoutColumns(width)
+	p.verdicts = map[string]string{}
 	p.header = p.sh.Styles.Header.Render(string(p.appendHeader(nil)))
 }
 
@@ -327,7 +329,6 @@ func (p *flowsPane) appendHeader(b []byte) []byte {
 // the cursor row is drawn in one style so its highlight is unbroken.
 func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, seq uint64, cursor bool) {
 	c := p.cols
-	st := &p.sh.Styles
 	b := p.line[:0]
 	if _, marked := p.marks[seq]; marked {
 		b = append(b, "•"...)
@@ -335,7 +336,7 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 		b = append(b, ' ')
 	}
 	p.cell = appendTime(p.cell[:0], f.Start, f.Has(model.FieldStart), p.sh.Zone(), c.timeLayout)
-	b = padRight(b, string(p.cell), c.time)
+	b = padRight(b, bstr(p.cell), c.time)
 	b = append(b, ' ')
 	iface := "-"
 	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
@@ -345,10 +346,10 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	b = append(b, ' ')
 	ports := hasPorts(f)
 	p.cell = appendEndpoint(p.cell[:0], f.SrcAddr(x), f.SrcPort, ports)
-	b = padTail(b, string(p.cell), c.src)
+	b = padTail(b, bstr(p.cell), c.src)
 	b = append(b, c.arrow...)
 	p.cell = appendEndpoint(p.cell[:0], f.DstAddr(x), f.DstPort, ports)
-	b = padTail(b, string(p.cell), c.dst)
+	b = padTail(b, bstr(p.cell), c.dst)
 	b = append(b, ' ')
 	proto := "-"
 	if f.Has(model.FieldProtocol) {
@@ -362,7 +363,7 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	} else {
 		p.cell = append(p.cell, '-')
 	}
-	b = padLeft(b, string(p.cell), c.pkts)
+	b = padLeft(b, bstr(p.cell), c.pkts)
 	b = append(b, ' ')
 	p.cell = p.cell[:0]
 	if f.Has(model.FieldBytes) {
@@ -370,10 +371,11 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	} else {
 		p.cell = append(p.cell, '-')
 	}
-	b = padLeft(b, string(p.cell), c.bytes)
+	b = padLeft(b, bstr(p.cell), c.bytes)
 	b = append(b, ' ')
 	pre := len(b)
-	b = padRight(b, verdict(f), c.verdict)
+	v := verdict(f)
+	b = padRight(b, v, c.verdict)
 	post := len(b)
 	if c.flags > 0 {
 		b = append(b, ' ')
@@ -385,19 +387,32 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	}
 	p.line = b
 	if cursor {
-		p.out.WriteString(st.Cursor.Render(string(b)))
+		p.out.WriteString(p.sh.Styles.Cursor.Render(string(b)))
 		return
 	}
+	p.out.Write(b[:pre])
+	p.out.WriteString(p.verdictCell(f.Action, v, b[pre:post]))
+	p.out.Write(b[post:])
+}
+
+// verdictCell returns the styled action cell. The few distinct cells
+// (ACCEPT, REJECT, NODATA, …) are styled once per size and theme and
+// reused, so drawing a row calls no lipgloss renderer.
+func (p *flowsPane) verdictCell(a model.Action, v string, padded []byte) string {
+	if cell, ok := p.verdicts[v]; ok {
+		return cell
+	}
+	st := &p.sh.Styles
 	vs := st.Accept
-	switch {
-	case f.Action == model.ActionReject:
+	switch a {
+	case model.ActionReject:
 		vs = st.Reject
-	case f.Action == model.ActionNone:
+	case model.ActionNone:
 		vs = st.NoData
 	}
-	p.out.Write(b[:pre])
-	p.out.WriteString(vs.Render(string(b[pre:post])))
-	p.out.Write(b[post:])
+	cell := vs.Render(string(padded))
+	p.verdicts[v] = cell
+	return cell
 }
 
 // statusText is the pane's part of the status bar.
