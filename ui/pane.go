@@ -88,6 +88,10 @@ type Shared struct {
 	// Selected is the record under the flows pane's cursor, for panes
 	// that explain it (ok false when there is none).
 	Selected func() (seq uint64, ok bool)
+
+	// Rules supplies the security groups and network ACLs the rules pane
+	// explains the selected flow with (nil: none configured).
+	Rules RuleSource
 }
 
 // Zone is the time zone times are drawn in.

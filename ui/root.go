@@ -59,7 +59,7 @@ type rootModel struct {
 }
 
 func newRoot(cfg Config) *rootModel {
-	sh := &Shared{Store: cfg.Store, Keys: DefaultKeymap(), Now: cfg.Now, Loc: cfg.Local}
+	sh := &Shared{Store: cfg.Store, Keys: DefaultKeymap(), Now: cfg.Now, Loc: cfg.Local, Rules: cfg.Rules}
 	if sh.Now == nil {
 		sh.Now = time.Now
 	}

@@ -28,6 +28,7 @@ type Config struct {
 	Sources []string        // names shown in the tab bar
 	Health  func() []Health // polled on the tick; nil when no source reports
 	Compile FilterCompiler  // nil: PlainTextFilter
+	Rules   RuleSource      // rules for the rules pane; nil: none
 	// Tick is how often the store is polled for changes (default 200ms).
 	Tick time.Duration
 	// Now and Local fix the clock and local zone (tests); nil means the

@@ -1,0 +1,513 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/rules"
+)
+
+func init() { RegisterPane(4, "rules", newRulesPane) }
+
+// RuleSource supplies the security groups, network ACLs and interfaces the
+// rules pane evaluates the selected flow with. Lookup may block on the
+// network (EC2): the pane calls it from a command, never while drawing.
+type RuleSource interface {
+	// Lookup returns the rules known for an interface, fetching them first
+	// if needed. The snapshot holds whatever could be loaded even when the
+	// error (what could not, and what to do) is not nil.
+	Lookup(ctx context.Context, iface string) (*rules.Snapshot, error)
+	// Refresh forgets cached rules and fetches them again (the R key).
+	Refresh(ctx context.Context, iface string) (*rules.Snapshot, error)
+}
+
+// rulesPane shows, for the flow under the flows pane's cursor, the
+// security groups of its interface and the network ACL of its subnet with
+// the deciding rules highlighted, under a verdict line that explains the
+// logged action.
+type rulesPane struct {
+	sh     *Shared
+	keys   rulesKeys
+	width  int
+	height int
+
+	seq    uint64
+	hasSel bool
+	pkt    rules.Packet
+
+	iface   string // interface whose rules are loaded or loading
+	snap    *rules.Snapshot
+	err     error
+	loading bool
+
+	verdict rules.Verdict
+	head    []string // verdict, reason and flow lines, styled
+	body    []string // rules, styled, scrolled by top
+	top     int
+	focus   int  // last deciding line in body (-1: none)
+	reveal  bool // scroll the deciding lines into view on the next rebuild
+}
+
+type rulesKeys struct {
+	Refresh key.Binding
+}
+
+func newRulesPane(sh *Shared) Pane {
+	return &rulesPane{sh: sh, keys: rulesKeys{
+		Refresh: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reload rules")),
+	}}
+}
+
+func (p *rulesPane) Title() string { return "rules" }
+func (p *rulesPane) Init() tea.Cmd { return nil }
+
+func (p *rulesPane) SetSize(width, height int) {
+	p.width, p.height = width, height
+	p.rebuild()
+}
+
+func (p *rulesPane) ShortHelp() []key.Binding { return []key.Binding{p.keys.Refresh} }
+
+func (p *rulesPane) FullHelp() [][]key.Binding {
+	k := p.sh.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {p.keys.Refresh}}
+}
+
+// rulesLoadedMsg carries the result of a lookup.
+type rulesLoadedMsg struct {
+	pane  *rulesPane
+	iface string
+	snap  *rules.Snapshot
+	err   error
+}
+
+func (p *rulesPane) lookup(iface string, refresh bool) tea.Cmd {
+	src := p.sh.Rules
+	if src == nil || iface == "" {
+		return nil
+	}
+	p.loading = true
+	return func() tea.Msg {
+		var s *rules.Snapshot
+		var err error
+		if refresh {
+			s, err = src.Refresh(context.Background(), iface)
+		} else {
+			s, err = src.Lookup(context.Background(), iface)
+		}
+		return rulesLoadedMsg{pane: p, iface: iface, snap: s, err: err}
+	}
+}
+
+func (p *rulesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case RefreshMsg, FilterMsg:
+		return p, p.select_()
+	case rulesLoadedMsg:
+		if msg.pane != p {
+			return p, nil
+		}
+		p.loading = false
+		if msg.iface == p.pkt.Interface {
+			p.snap, p.err, p.iface = msg.snap, msg.err, msg.iface
+		}
+		p.rebuild()
+		if p.pkt.Interface != p.iface {
+			return p, p.lookup(p.pkt.Interface, false)
+		}
+		return p, nil
+	case tea.KeyPressMsg:
+		k := p.sh.Keys
+		switch {
+		case key.Matches(msg, p.keys.Refresh):
+			if p.pkt.Interface != "" && !p.loading {
+				p.rebuild()
+				return p, tea.Batch(p.lookup(p.pkt.Interface, true), Flash("reloading rules for "+Sanitize(p.pkt.Interface), false))
+			}
+		case key.Matches(msg, k.Up):
+			p.scroll(-1)
+		case key.Matches(msg, k.Down):
+			p.scroll(1)
+		case key.Matches(msg, k.PageUp):
+			p.scroll(-p.bodyRows())
+		case key.Matches(msg, k.PageDown):
+			p.scroll(p.bodyRows())
+		case key.Matches(msg, k.Oldest):
+			p.scroll(len(p.body))
+		case key.Matches(msg, k.Newest):
+			p.top = 0
+		}
+	}
+	return p, nil
+}
+
+// select_ reads the selected record and starts a lookup when its
+// interface is not the one loaded.
+func (p *rulesPane) select_() tea.Cmd {
+	seq, ok := uint64(0), false
+	if p.sh.Selected != nil {
+		seq, ok = p.sh.Selected()
+	}
+	if ok {
+		p.sh.Store.Read(func(v model.View) {
+			i, found := v.Index(seq)
+			if !found {
+				ok = false
+				return
+			}
+			f, x := v.At(i)
+			p.pkt = rules.FromFlow(f, x, v.Names())
+		})
+	}
+	if !ok {
+		p.pkt = rules.Packet{}
+	}
+	changed := ok != p.hasSel || seq != p.seq
+	p.seq, p.hasSel = seq, ok
+	if changed {
+		p.top, p.reveal = 0, true
+	}
+	p.rebuild()
+	if ok && p.pkt.Interface != p.iface && !p.loading {
+		return p.lookup(p.pkt.Interface, false)
+	}
+	return nil
+}
+
+func (p *rulesPane) bodyRows() int { return max(p.height-len(p.head), 1) }
+
+func (p *rulesPane) scroll(n int) {
+	p.top = max(min(p.top+n, len(p.body)-p.bodyRows()), 0)
+}
+
+func (p *rulesPane) View() string {
+	var b strings.Builder
+	rows := 0
+	for _, l := range p.head {
+		if rows == p.height {
+			break
+		}
+		if rows > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+		rows++
+	}
+	for i := p.top; i < len(p.body) && rows < p.height; i++ {
+		if rows > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(p.body[i])
+		rows++
+	}
+	for ; rows < p.height; rows++ {
+		if rows > 0 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// rebuild evaluates the selected record and renders every line once;
+// View only picks the visible ones.
+func (p *rulesPane) rebuild() {
+	st := &p.sh.Styles
+	w := max(p.width, 1)
+	p.head, p.body, p.focus = p.head[:0], p.body[:0], -1
+	say := func(style lipgloss.Style, s string) { p.head = append(p.head, style.Render(fitWidth(s, w))) }
+	switch {
+	case !p.hasSel:
+		say(st.Section, " RULES")
+		say(st.Dim, " No flow selected: pick one in the flows pane (1), then come back with 4.")
+		return
+	case p.sh.Rules == nil:
+		say(st.Section, " RULES")
+		for _, l := range wrapText("No rules loaded. Start flowtail with --rules DIR (the JSON of aws ec2 describe-network-interfaces, describe-security-groups, describe-network-acls), with --demo, or with AWS credentials for live EC2 lookups.", w-1) {
+			say(st.Dim, " "+l)
+		}
+		return
+	case p.snap == nil || p.iface != p.pkt.Interface:
+		say(st.Section, " RULES")
+		if p.loading {
+			say(st.Pending, " Looking up the rules of "+Sanitize(p.pkt.Interface)+" …")
+		}
+		return
+	}
+	v := p.snap.Explain(p.pkt)
+	p.verdict = v
+	summary, style := verdictLine(&v, st)
+	say(style, " "+summary)
+	for _, l := range wrapText(Sanitize(v.Reason), w-1) {
+		say(st.Value, " "+l)
+	}
+	if p.err != nil {
+		for _, l := range wrapText(Sanitize(p.err.Error()), w-1) {
+			say(st.Error, " "+l)
+		}
+	}
+	say(st.Dim, " "+flowText(&p.pkt, v.Interface))
+	p.head = append(p.head, "")
+
+	sg := p.groupLines(&v)
+	acl := p.aclLines(&v)
+	if w >= 100 {
+		half := (w - 3) / 2
+		for i := 0; i < max(len(sg), len(acl)); i++ {
+			var l, r ruleLine
+			if i < len(sg) {
+				l = sg[i]
+			}
+			if i < len(acl) {
+				r = acl[i]
+			}
+			if l.kind >= 2 || r.kind >= 2 {
+				p.focus = len(p.body)
+			}
+			p.body = append(p.body, l.render(st, half)+st.Dim.Render(" │ ")+r.render(st, w-3-half))
+		}
+	} else {
+		for _, l := range append(append(sg, ruleLine{}), acl...) {
+			if l.kind >= 2 {
+				p.focus = len(p.body)
+			}
+			p.body = append(p.body, l.render(st, w))
+		}
+	}
+	// Show the deciding entries of a newly selected flow even when the
+	// lists are longer than the pane (stacked at 80×24).
+	if p.reveal && p.focus >= 0 {
+		p.reveal = false
+		if p.focus >= p.top+p.bodyRows() {
+			p.top = p.focus - p.bodyRows() + 2
+		}
+	}
+	p.scroll(0)
+}
+
+// ruleLine is one line of the rule lists before styling.
+type ruleLine struct {
+	text string
+	kind uint8 // 0 plain, 1 heading, 2 deciding allow, 3 deciding deny, 4 dim
+}
+
+func (l ruleLine) render(st *Styles, w int) string {
+	s := l.text
+	if cellWidth(s) > w {
+		s = truncRight(s, w)
+	}
+	s += strings.Repeat(" ", max(w-cellWidth(s), 0))
+	switch l.kind {
+	case 1:
+		return st.Section.Render(s)
+	case 2:
+		return st.Cursor.Render(s)
+	case 3:
+		return st.Cursor.Inherit(st.Reject).Render(s)
+	case 4:
+		return st.Dim.Render(s)
+	}
+	return s
+}
+
+func verdictLine(v *rules.Verdict, st *Styles) (string, lipgloss.Style) {
+	s := "VERDICT " + v.Direction.String()
+	style := st.Section
+	switch {
+	case !v.Decided():
+		s += " · could not decide"
+		style = st.Warn
+	default:
+		s += " · expected " + v.Expected.String()
+		style = st.Accept
+		if v.Expected == model.ActionReject {
+			style = st.Reject
+		}
+		if c, ok := v.Consistent(); ok {
+			if c {
+				s += " · logged " + v.Logged.String() + " (consistent)"
+			} else {
+				s += " · logged " + v.Logged.String() + " (INCONSISTENT)"
+				style = st.Warn
+			}
+		}
+		if v.DecidedBy != "none" {
+			s += " · decided by " + strings.ToUpper(v.DecidedBy)
+		}
+	}
+	return s, style
+}
+
+func flowText(p *rules.Packet, iface *rules.Interface) string {
+	var b []byte
+	b = append(b, Sanitize(p.Interface)...)
+	if iface != nil && iface.Name() != "" {
+		b = append(b, " ("...)
+		b = append(b, Sanitize(iface.Name())...)
+		b = append(b, ')')
+	}
+	b = append(b, "  "...)
+	b = appendEndpoint(b, p.Src, uint16(max(p.SrcPort, 0)), p.SrcPort >= 0)
+	b = append(b, " → "...)
+	b = appendEndpoint(b, p.Dst, uint16(max(p.DstPort, 0)), p.DstPort >= 0)
+	if p.Proto >= 0 {
+		b = append(b, ' ')
+		b = append(b, ProtoName(uint8(p.Proto))...)
+	}
+	if p.HasFlags {
+		b = append(b, " tcp-flags "...)
+		b = append(b, model.FlagNames(p.Flags)...)
+	}
+	return string(b)
+}
+
+func (p *rulesPane) groupLines(v *rules.Verdict) []ruleLine {
+	var out []ruleLine
+	iface := v.Interface
+	switch {
+	case iface == nil:
+		return []ruleLine{{"SECURITY GROUPS", 1}, {"  interface " + Sanitize(p.pkt.Interface) + " not loaded", 4}}
+	case len(iface.Groups) == 0:
+		return []ruleLine{{"SECURITY GROUPS", 1}, {"  none on this interface" + typeNote(iface), 4}}
+	}
+	for _, gid := range iface.Groups {
+		g, ok := p.snap.Groups[gid]
+		if !ok {
+			out = append(out, ruleLine{"SECURITY GROUP " + Sanitize(gid), 1}, ruleLine{"  not loaded", 4})
+			continue
+		}
+		out = append(out, ruleLine{"SECURITY GROUP " + Sanitize(rules.GroupLabel(g)), 1})
+		for _, dir := range []struct {
+			name  string
+			perms []rules.Permission
+			prep  string
+		}{{"inbound", g.Ingress, "from"}, {"outbound", g.Egress, "to"}} {
+			out = append(out, ruleLine{"  " + dir.name, 4})
+			if len(dir.perms) == 0 {
+				note := "    (none)"
+				if dir.name == "outbound" {
+					note = "    (none: only replies leave, by connection tracking)"
+				}
+				out = append(out, ruleLine{note, 4})
+			}
+			for k := range dir.perms {
+				perm := &dir.perms[k]
+				for _, peer := range perm.Peers {
+					l := ruleLine{text: "    " + padTo(rules.PermissionText(perm), 18) + " " + dir.prep + " " + Sanitize(peer.String())}
+					if v.SG.Perm == perm && v.SG.Peer == peer {
+						l.kind = 2
+						l.text = "  ▸ " + l.text[4:]
+					}
+					out = append(out, l)
+					if l.kind == 2 && v.SG.Response {
+						out = append(out, ruleLine{"      lets the reply through: " + v.SG.Evidence.String(), 4})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func typeNote(i *rules.Interface) string {
+	if i.Type != "" && i.Type != "interface" {
+		return " (" + Sanitize(i.Type) + ")"
+	}
+	return ""
+}
+
+func (p *rulesPane) aclLines(v *rules.Verdict) []ruleLine {
+	subnet := p.pkt.Subnet
+	if v.Interface != nil && v.Interface.SubnetID != "" {
+		subnet = v.Interface.SubnetID
+	}
+	acl, ok := p.snap.ACLFor(subnet)
+	if !ok || acl == nil {
+		what := "  network ACL of subnet " + Sanitize(subnet) + " not loaded"
+		if subnet == "" {
+			what = "  subnet unknown"
+		}
+		return []ruleLine{{"NETWORK ACL", 1}, {what, 4}}
+	}
+	out := []ruleLine{{"NETWORK ACL " + Sanitize(rules.ACLLabel(acl)) + "  " + Sanitize(subnet), 1}}
+	if v.NACL.Skipped != "" {
+		out = append(out, ruleLine{"  not crossed: " + v.NACL.Skipped, 4})
+	}
+	for _, dir := range []struct {
+		name    string
+		entries []rules.ACLEntry
+		egress  bool
+	}{{"inbound", acl.Inbound, false}, {"outbound", acl.Outbound, true}} {
+		out = append(out, ruleLine{"  " + dir.name, 4})
+		for k := range dir.entries {
+			e := &dir.entries[k]
+			act := "deny "
+			if e.Allow {
+				act = "allow"
+			}
+			l := ruleLine{text: "    " + padLeftTo(e.RuleLabel(), 5) + " " + act + " " + padTo(rules.EntryText(e), 18) + " " + e.CIDR.String()}
+			if v.NACL.Entry == e {
+				l.text = "  ▸ " + l.text[4:]
+				l.kind = 2
+				if !e.Allow {
+					l.kind = 3
+				}
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func padTo(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}
+
+func padLeftTo(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return strings.Repeat(" ", n-len(s)) + s
+}
+
+// wrapText breaks text into lines of at most w cells at spaces.
+func wrapText(s string, w int) []string {
+	w = max(w, 10)
+	var out []string
+	for cellWidth(s) > w {
+		cut := -1
+		for i, r := range s {
+			if cellWidth(s[:i]) > w {
+				break
+			}
+			if r == ' ' {
+				cut = i
+			}
+		}
+		if cut <= 0 { // one long word: cut it where it stops fitting
+			cut = 0
+			for i := range s {
+				if i > 0 && cellWidth(s[:i]) > w {
+					break
+				}
+				cut = i
+			}
+			if cut == 0 {
+				break
+			}
+			out = append(out, s[:cut])
+			s = s[cut:]
+			continue
+		}
+		out = append(out, s[:cut])
+		s = strings.TrimLeft(s[cut:], " ")
+	}
+	return append(out, s)
+}
