@@ -33,21 +33,52 @@ type Options struct {
 }
 
 // CompileFilter parses text (a query or a bare filter expression) and
-// returns the conjunction of its filters, for the filter bar. status says
-// whether the text is valid, still incomplete, or invalid; err carries the
-// position for the last two.
-func CompileFilter(text string, names *model.Interner, opt Options) (Pred, Status, error) {
+// returns the conjunction of all its filter commands, for the flows the
+// filter bar selects; pred is nil when the text has no filter (everything
+// matches). A filter after stats, as drilling down from a stats row
+// writes, refines the flows too. status says whether the text is valid,
+// still incomplete, or invalid; err carries the position for the last two.
+func CompileFilter(text string, names *model.Interner, opt Options) (pred Pred, status Status, err error) {
 	q, err := Parse(text)
 	if err != nil {
 		st, e := statusOf(err)
 		return nil, st, e
 	}
-	p, err := Compile(q, names, opt)
-	if err != nil {
+	// Check the rest of the query as the stats view will run it.
+	check := &Query{Text: q.Text}
+	stats := false
+	for _, c := range q.Commands {
+		if _, ok := c.(*StatsCmd); ok {
+			stats = true
+		}
+		if _, ok := c.(*FilterCmd); ok && stats {
+			continue
+		}
+		check.Commands = append(check.Commands, c)
+	}
+	if _, err := Compile(check, names, opt); err != nil {
 		st, e := statusOf(err)
 		return nil, st, e
 	}
-	return p.newPred(), Valid, nil
+	c := &compiler{env: &env{names: names, v6: newAddrTable(), opt: opt}}
+	for _, cmd := range q.Commands {
+		fc, ok := cmd.(*FilterCmd)
+		if !ok {
+			continue
+		}
+		p, err := c.expr(fc.Expr)
+		if err != nil {
+			st, e := statusOf(err)
+			return nil, st, e
+		}
+		if pred == nil {
+			pred = p
+			continue
+		}
+		l := pred
+		pred = func(f *model.Flow, x *model.Ext) bool { return l(f, x) && p(f, x) }
+	}
+	return pred, Valid, nil
 }
 
 type compiler struct {

@@ -393,6 +393,8 @@ func TestCompileFilterStatus(t *testing.T) {
 		{`dstport = 22 an`, Invalid},
 		{`dstport = 22 and srcadd`, Incomplete},
 		{`srcaddr like /a(/`, Invalid},
+		{`filter dstport = 22 | stats count(*) by srcaddr | filter srcaddr = "10.0.0.1"`, Valid},
+		{`filter dstport = 22 | stats sum(srcaddr)`, Invalid},
 	} {
 		pred, st, err := CompileFilter(tt.text, names, Options{})
 		if st != tt.want {
@@ -401,6 +403,9 @@ func TestCompileFilterStatus(t *testing.T) {
 		if (st == Valid) != (pred != nil) {
 			t.Errorf("CompileFilter(%q): status %v with pred %v", tt.text, st, pred != nil)
 		}
+	}
+	if pred, st, _ := CompileFilter(`stats count(*) by srcaddr`, names, Options{}); st != Valid || pred != nil {
+		t.Errorf("a query without filter: status %v, pred %v; want valid and no predicate", st, pred != nil)
 	}
 }
 
