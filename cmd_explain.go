@@ -11,14 +11,9 @@ import (
 	"sync"
 	"syscall"
 
-	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
-
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/export"
 	"github.com/flowtail/flowtail/model/rules"
-	"github.com/flowtail/flowtail/source/demo"
-	"github.com/flowtail/flowtail/source/ec2"
-	"github.com/flowtail/flowtail/source/rulesdir"
 	"github.com/flowtail/flowtail/ui"
 )
 
@@ -88,17 +83,24 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	rs, err := o.ruleSource(ctx, std)
+	rp, err := o.rulesProvider(func(w string) { fmt.Fprintf(std.err, "flowtail explain: warning: %s\n", ui.Sanitize(w)) })
 	if err != nil {
 		fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
 		return exitRuntime
+	}
+	if o.rules == "" && !o.demo {
+		// Live lookups: a missing region or profile is said before any output.
+		if _, err := rp.lookup(ctx); err != nil {
+			fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
+			return exitRuntime
+		}
 	}
 	srcs, err := o.sources(ctx, std)
 	if err != nil {
 		fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
 		return exitRuntime
 	}
-	x := newExplainer(kind, o.overrideFormat(), rs, std.out, len(srcs))
+	x := newExplainer(kind, o.overrideFormat(), rp.Lookup, std.out, len(srcs))
 	var srcErrs int
 	runAll(ctx, srcs, func(i int, b model.Batch) {
 		if x.add(ctx, i, b) != nil {
@@ -127,38 +129,10 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 	return exitOK
 }
 
-// ruleSource gives the snapshot to explain a record with.
-// The error, when not nil, says what could not be looked up; the snapshot
-// still holds everything else.
+// ruleSource gives the snapshot to explain a record with. The error,
+// when not nil, says what could not be looked up; the snapshot still
+// holds everything else.
 type ruleSource func(ctx context.Context, iface string) (*rules.Snapshot, error)
-
-// ruleSource picks the rules: --rules DIR, the demo topology, or lazy
-// EC2 lookups.
-func (o *options) ruleSource(ctx context.Context, std stdio) (ruleSource, error) {
-	switch {
-	case o.rules != "":
-		res, err := rulesdir.Load(o.rules)
-		if err != nil {
-			return nil, err
-		}
-		for _, w := range res.Warnings {
-			fmt.Fprintf(std.err, "flowtail explain: warning: %s\n", ui.Sanitize(w.Error()))
-		}
-		snap := res.Snapshot
-		return func(context.Context, string) (*rules.Snapshot, error) { return snap, nil }, nil
-	case o.demo:
-		snap := demo.Rules()
-		return func(context.Context, string) (*rules.Snapshot, error) { return snap, nil }, nil
-	}
-	cfg, err := loadAWSConfig(ctx, o)
-	if err != nil {
-		return nil, fmt.Errorf("%w (or give the rules offline with --rules DIR)", err)
-	}
-	l := ec2.New(awsec2.NewFromConfig(cfg), ec2.Options{})
-	return func(ctx context.Context, iface string) (*rules.Snapshot, error) {
-		return l.Ensure(ctx, iface)
-	}, nil
-}
 
 // explainer decodes records in arrival order (the reversed-record evidence
 // needs order) and writes one verdict per record.

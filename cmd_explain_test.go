@@ -217,3 +217,40 @@ func BenchmarkExplain(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/record")
 }
+
+func TestExplainWithoutRulesNeedsAWS(t *testing.T) {
+	awsEnv(t, "http://127.0.0.1:1")
+	t.Setenv("AWS_REGION", "")
+	_, stderr, code := runCmd(t, "explain", writeCapture(t))
+	if code != exitRuntime || !strings.Contains(stderr, "no region") || !strings.Contains(stderr, "--rules DIR") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestRulesProviderRefreshRereadsDir(t *testing.T) {
+	dir := t.TempDir()
+	copyFile := func(name string) {
+		b, err := os.ReadFile(filepath.Join(demoRulesDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile("describe-security-groups.json")
+	o := &options{rules: dir}
+	p, err := o.rulesProvider(func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := p.Lookup(context.Background(), "eni-0aaa1111111111111")
+	if len(s.Interfaces) != 0 || len(s.Groups) != 4 {
+		t.Fatalf("first load: %d interfaces %d groups", len(s.Interfaces), len(s.Groups))
+	}
+	copyFile("describe-network-interfaces.json")
+	s, err = p.Refresh(context.Background(), "eni-0aaa1111111111111")
+	if err != nil || len(s.Interfaces) != 6 {
+		t.Errorf("after refresh: %d interfaces, %v", len(s.Interfaces), err)
+	}
+}

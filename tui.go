@@ -86,7 +86,12 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 	for i, s := range srcs {
 		names[i] = s.Name()
 	}
-	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot}, progOpts...)
+	rulesSrc, err := o.rulesProvider(func(w string) { logger.Warn("rules file skipped", "err", w) })
+	if err != nil {
+		fmt.Fprintf(std.err, "flowtail: %v\n", err)
+		return exitRuntime
+	}
+	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, Rules: rulesSrc}, progOpts...)
 	cancel()
 	if err != nil {
 		fmt.Fprintf(std.err, "flowtail: %v\n", err)

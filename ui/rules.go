@@ -236,6 +236,11 @@ func (p *rulesPane) rebuild() {
 		if p.loading {
 			say(st.Pending, " Looking up the rules of "+Sanitize(p.pkt.Interface)+" …")
 		}
+		if p.err != nil && p.iface == p.pkt.Interface {
+			for _, l := range wrapText(Sanitize(p.err.Error()), w-1) {
+				say(st.Error, " "+l)
+			}
+		}
 		return
 	}
 	v := p.snap.Explain(p.pkt)
