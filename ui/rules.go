@@ -402,7 +402,7 @@ func (p *rulesPane) groupLines(v *rules.Verdict) []ruleLine {
 			for k := range dir.perms {
 				perm := &dir.perms[k]
 				for _, peer := range perm.Peers {
-					l := ruleLine{text: "    " + padTo(rules.PermissionText(perm), 18) + " " + dir.prep + " " + Sanitize(peer.String())}
+					l := ruleLine{text: "    " + rulePad(rules.PermissionText(perm), 18) + " " + dir.prep + " " + Sanitize(peer.String())}
 					if v.SG.Perm == perm && v.SG.Peer == peer {
 						l.kind = 2
 						l.text = "  ▸ " + l.text[4:]
@@ -454,7 +454,7 @@ func (p *rulesPane) aclLines(v *rules.Verdict) []ruleLine {
 			if e.Allow {
 				act = "allow"
 			}
-			l := ruleLine{text: "    " + padLeftTo(e.RuleLabel(), 5) + " " + act + " " + padTo(rules.EntryText(e), 18) + " " + e.CIDR.String()}
+			l := ruleLine{text: "    " + rulePadLeft(e.RuleLabel(), 5) + " " + act + " " + rulePad(rules.EntryText(e), 18) + " " + e.CIDR.String()}
 			if v.NACL.Entry == e {
 				l.text = "  ▸ " + l.text[4:]
 				l.kind = 2
@@ -468,14 +468,14 @@ func (p *rulesPane) aclLines(v *rules.Verdict) []ruleLine {
 	return out
 }
 
-func padTo(s string, n int) string {
+func rulePad(s string, n int) string {
 	if len(s) >= n {
 		return s
 	}
 	return s + strings.Repeat(" ", n-len(s))
 }
 
-func padLeftTo(s string, n int) string {
+func rulePadLeft(s string, n int) string {
 	if len(s) >= n {
 		return s
 	}
