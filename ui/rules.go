@@ -227,7 +227,7 @@ func (p *rulesPane) rebuild() {
 		return
 	case p.sh.Rules == nil:
 		say(st.Section, " RULES")
-		for _, l := range wrapText("No rules loaded. Start flowtail with --rules DIR (the JSON of aws ec2 describe-network-interfaces, describe-security-groups, describe-network-acls), with --demo, or with AWS credentials for live EC2 lookups.", w-1) {
+		for _, l := range rulesWrap("No rules loaded. Start flowtail with --rules DIR (the JSON of aws ec2 describe-network-interfaces, describe-security-groups, describe-network-acls), with --demo, or with AWS credentials for live EC2 lookups.", w-1) {
 			say(st.Dim, " "+l)
 		}
 		return
@@ -237,7 +237,7 @@ func (p *rulesPane) rebuild() {
 			say(st.Pending, " Looking up the rules of "+Sanitize(p.pkt.Interface)+" …")
 		}
 		if p.err != nil && p.iface == p.pkt.Interface {
-			for _, l := range wrapText(Sanitize(p.err.Error()), w-1) {
+			for _, l := range rulesWrap(Sanitize(p.err.Error()), w-1) {
 				say(st.Error, " "+l)
 			}
 		}
@@ -245,17 +245,17 @@ func (p *rulesPane) rebuild() {
 	}
 	v := p.snap.Explain(p.pkt)
 	p.verdict = v
-	summary, style := verdictLine(&v, st)
+	summary, style := rulesVerdictLine(&v, st)
 	say(style, " "+summary)
-	for _, l := range wrapText(Sanitize(v.Reason), w-1) {
+	for _, l := range rulesWrap(Sanitize(v.Reason), w-1) {
 		say(st.Value, " "+l)
 	}
 	if p.err != nil {
-		for _, l := range wrapText(Sanitize(p.err.Error()), w-1) {
+		for _, l := range rulesWrap(Sanitize(p.err.Error()), w-1) {
 			say(st.Error, " "+l)
 		}
 	}
-	say(st.Dim, " "+flowText(&p.pkt, v.Interface))
+	say(st.Dim, " "+rulesFlowText(&p.pkt, v.Interface))
 	p.head = append(p.head, "")
 
 	sg := p.groupLines(&v)
@@ -319,7 +319,7 @@ func (l ruleLine) render(st *Styles, w int) string {
 	return s
 }
 
-func verdictLine(v *rules.Verdict, st *Styles) (string, lipgloss.Style) {
+func rulesVerdictLine(v *rules.Verdict, st *Styles) (string, lipgloss.Style) {
 	s := "VERDICT " + v.Direction.String()
 	style := st.Section
 	switch {
@@ -347,7 +347,7 @@ func verdictLine(v *rules.Verdict, st *Styles) (string, lipgloss.Style) {
 	return s, style
 }
 
-func flowText(p *rules.Packet, iface *rules.Interface) string {
+func rulesFlowText(p *rules.Packet, iface *rules.Interface) string {
 	var b []byte
 	b = append(b, Sanitize(p.Interface)...)
 	if iface != nil && iface.Name() != "" {
@@ -377,7 +377,7 @@ func (p *rulesPane) groupLines(v *rules.Verdict) []ruleLine {
 	case iface == nil:
 		return []ruleLine{{"SECURITY GROUPS", 1}, {"  interface " + Sanitize(p.pkt.Interface) + " not loaded", 4}}
 	case len(iface.Groups) == 0:
-		return []ruleLine{{"SECURITY GROUPS", 1}, {"  none on this interface" + typeNote(iface), 4}}
+		return []ruleLine{{"SECURITY GROUPS", 1}, {"  none on this interface" + rulesTypeNote(iface), 4}}
 	}
 	for _, gid := range iface.Groups {
 		g, ok := p.snap.Groups[gid]
@@ -418,7 +418,7 @@ func (p *rulesPane) groupLines(v *rules.Verdict) []ruleLine {
 	return out
 }
 
-func typeNote(i *rules.Interface) string {
+func rulesTypeNote(i *rules.Interface) string {
 	if i.Type != "" && i.Type != "interface" {
 		return " (" + Sanitize(i.Type) + ")"
 	}
@@ -482,8 +482,8 @@ func rulePadLeft(s string, n int) string {
 	return strings.Repeat(" ", n-len(s)) + s
 }
 
-// wrapText breaks text into lines of at most w cells at spaces.
-func wrapText(s string, w int) []string {
+// rulesWrap breaks text into lines of at most w cells at spaces.
+func rulesWrap(s string, w int) []string {
 	w = max(w, 10)
 	var out []string
 	for cellWidth(s) > w {
