@@ -133,3 +133,21 @@ func truncLeft(s string, w int) string {
 // bstr views a scratch buffer as a string for the pad functions, which
 // copy it at once; it saves an allocation per cell.
 func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// padMiddle appends s in w cells, eliding its middle when too long
+// ("185.22…161:37908"): the network prefix and the host and port at the
+// end both tell endpoints apart.
+func padMiddle(b []byte, s string, w int) []byte {
+	n := cellWidth(s)
+	if n <= w {
+		b = append(b, s...)
+		return appendSpaces(b, w-n)
+	}
+	if !isASCII(s) || w < 6 {
+		return append(b, truncLeft(s, w)...)
+	}
+	head := (w - 1) * 2 / 5
+	b = append(b, s[:head]...)
+	b = append(b, "…"...)
+	return append(b, s[len(s)-(w-1-head):]...)
+}

@@ -305,7 +305,11 @@ func (p *flowsPane) appendHeader(b []byte) []byte {
 	b = append(b, ' ')
 	b = padRight(b, "TIME", c.time)
 	b = append(b, ' ')
-	b = padRight(b, "INTERFACE", c.iface)
+	if c.iface < len("INTERFACE") {
+		b = padRight(b, "IFACE", c.iface)
+	} else {
+		b = padRight(b, "INTERFACE", c.iface)
+	}
 	b = append(b, ' ')
 	b = padRight(b, "SOURCE", c.src)
 	b = appendSpaces(b, len([]rune(c.arrow)))
@@ -346,10 +350,10 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	b = append(b, ' ')
 	ports := hasPorts(f)
 	p.cell = appendEndpoint(p.cell[:0], f.SrcAddr(x), f.SrcPort, ports)
-	b = padTail(b, bstr(p.cell), c.src)
+	b = padMiddle(b, bstr(p.cell), c.src)
 	b = append(b, c.arrow...)
 	p.cell = appendEndpoint(p.cell[:0], f.DstAddr(x), f.DstPort, ports)
-	b = padTail(b, bstr(p.cell), c.dst)
+	b = padMiddle(b, bstr(p.cell), c.dst)
 	b = append(b, ' ')
 	proto := "-"
 	if f.Has(model.FieldProtocol) {

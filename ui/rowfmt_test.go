@@ -33,3 +33,21 @@ func TestLayoutColumnsFitsWidth(t *testing.T) {
 		}
 	}
 }
+
+func TestPadMiddleKeepsNetworkAndPort(t *testing.T) {
+	tests := []struct {
+		in   string
+		w    int
+		want string
+	}{
+		{"10.0.1.23:443", 16, "10.0.1.23:443   "},
+		{"185.220.205.161:37908", 16, "185.22…161:37908"},
+		{"[2600:1f18:abcd:1200::10]:40000", 22, "[2600:1f…00::10]:40000"},
+	}
+	for _, tt := range tests {
+		got := string(padMiddle(nil, tt.in, tt.w))
+		if got != tt.want || cellWidth(got) != tt.w {
+			t.Errorf("padMiddle(%q, %d) = %q (%d cells), want %q", tt.in, tt.w, got, cellWidth(got), tt.want)
+		}
+	}
+}
