@@ -301,11 +301,11 @@ func responseEvidence(p Packet) Evidence {
 	if p.HasFlags && p.Flags&(model.FlagSYN|model.FlagACK) == model.FlagSYN|model.FlagACK {
 		return EvidenceFlags
 	}
-	if p.ReverseSeen {
-		return EvidenceReverse
-	}
 	if p.HasFlags && p.Flags&(model.FlagSYN|model.FlagACK) == model.FlagSYN {
 		return EvidenceNone // a SYN opens a connection: not a reply
+	}
+	if p.ReverseSeen {
+		return EvidenceReverse
 	}
 	if p.Proto != 6 && p.Proto != 17 {
 		return EvidenceNone

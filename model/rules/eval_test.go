@@ -380,6 +380,11 @@ func TestExplainSecurityGroupFeatures(t *testing.T) {
 			return p
 		}(), want{dir: Egress, expected: A, decidedBy: "none", naclRule: "100", naclAllow: true, sgAllowed: true, response: true,
 			evidence: EvidenceReverse, sgRule: "inbound tcp 443 from 0.0.0.0/0", reason: []string{"the reversed record was seen"}}},
+		{"a SYN is never a reply, even with the reversed record seen", func() Packet {
+			p := withFlags(pkt("eni-1", "10.0.0.5", 5050, "203.0.113.9", 443, 6, R), 2)
+			p.ReverseSeen = true
+			return p
+		}(), want{dir: Egress, expected: R, decidedBy: "sg"}},
 		{"reply evidence but the request was never allowed", withFlags(pkt("eni-1", "10.0.0.5", 22, "198.51.100.1", 40000, 6, R), 18),
 			want{dir: Egress, expected: R, decidedBy: "sg"}},
 	}
