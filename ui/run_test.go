@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// lockedBuffer is the program's output, read after it finishes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// runProgram starts Run with a piped keyboard and a captured screen.
+func runProgram(ctx context.Context, cfg Config) (keys *io.PipeWriter, out *lockedBuffer, done chan error) {
+	pr, pw := io.Pipe()
+	out = &lockedBuffer{}
+	done = make(chan error, 1)
+	go func() {
+		done <- Run(ctx, cfg, tea.WithInput(pr), tea.WithOutput(out), tea.WithWindowSize(80, 24), tea.WithoutSignals())
+	}()
+	return pw, out, done
+}
+
+func waitRun(t *testing.T, done chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	return nil
+}
+
+// leftAltScreen reports whether the terminal was given back: the
+// alternate screen closed and the cursor shown again.
+func leftAltScreen(out string) bool {
+	return strings.Contains(out, "\x1b[?1049l") && strings.Contains(out, "\x1b[?25h")
+}
+
+func TestRunQuitsCleanlyWhenContextEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	_, out, done := runProgram(ctx, fixtureConfig(fixtureStore(t)))
+	time.Sleep(300 * time.Millisecond)
+	cancel() // what SIGTERM does in the program
+	if err := waitRun(t, done); err != nil {
+		t.Fatalf("Run after cancel = %v, want nil", err)
+	}
+	if !leftAltScreen(out.String()) {
+		t.Fatalf("terminal not restored after cancel: %q", tail(out.String()))
+	}
+}
+
+func TestRunQuitsOnQ(t *testing.T) {
+	keys, out, done := runProgram(context.Background(), fixtureConfig(fixtureStore(t)))
+	time.Sleep(300 * time.Millisecond)
+	keys.Write([]byte("q"))
+	if err := waitRun(t, done); err != nil {
+		t.Fatalf("Run after q = %v", err)
+	}
+	if !leftAltScreen(out.String()) {
+		t.Fatalf("terminal not restored after q: %q", tail(out.String()))
+	}
+}
+
+func TestRunRestoresTerminalAfterPanic(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Compile = func(string, *model.Interner) (Filter, FilterState, error) { panic("compiler bug") }
+	keys, out, done := runProgram(context.Background(), cfg)
+	time.Sleep(300 * time.Millisecond)
+	keys.Write([]byte("/x"))
+	err := waitRun(t, done)
+	if !errors.Is(err, tea.ErrProgramPanic) {
+		t.Fatalf("Run after a panic = %v, want an error wrapping ErrProgramPanic", err)
+	}
+	if !leftAltScreen(out.String()) {
+		t.Fatalf("terminal not restored after a panic: %q", tail(out.String()))
+	}
+}
+
+func tail(s string) string {
+	if len(s) > 200 {
+		return s[len(s)-200:]
+	}
+	return s
+}
