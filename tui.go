@@ -91,7 +91,7 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintf(std.err, "flowtail: %v\n", err)
 		return exitRuntime
 	}
-	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, Rules: rulesSrc}, progOpts...)
+	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, Rules: rulesSrc, Compile: ui.QueryFilter}, progOpts...)
 	cancel()
 	if err != nil {
 		fmt.Fprintf(std.err, "flowtail: %v\n", err)

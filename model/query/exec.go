@@ -322,3 +322,24 @@ func (p *Program) postKey(n Name, aliases []column) (int, error) {
 // Names is the interner the program was compiled against; records fed to
 // it must be interned there.
 func (p *Program) Names() *model.Interner { return p.env.names }
+
+// GroupKeyInfo describes one `by` key of a stats program, for turning a result
+// row back into a filter: Field is the AWS spelling of the field (or a
+// name such as @timestamp), BinSec the bin width for bin() keys.
+type GroupKeyInfo struct {
+	Field  string
+	BinSec int64
+}
+
+// GroupKeys lists the stats keys in column order (the first columns of a
+// stats result); nil for a query without stats.
+func (p *Program) GroupKeys() []GroupKeyInfo {
+	if p.stats == nil {
+		return nil
+	}
+	out := make([]GroupKeyInfo, len(p.stats.keys))
+	for i, k := range p.stats.keys {
+		out[i] = GroupKeyInfo{Field: k.acc.ref.Name(), BinSec: int64(k.binMs / 1000)}
+	}
+	return out
+}

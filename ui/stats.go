@@ -1,0 +1,427 @@
+package ui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/query"
+)
+
+func init() { RegisterPane(5, "stats", newStatsPane) }
+
+// statsInterval bounds how often the stats table is recomputed while
+// records arrive: a few times a second is live enough and keeps the
+// scans (which hold the store's read lock) rare.
+const statsInterval = 400 * time.Millisecond
+
+// statsMaxCell is the widest a column grows; longer values are cut.
+const statsMaxCell = 48
+
+// statsPane shows the result of the filter bar's query when it has a
+// stats command, recomputed live in the background as records arrive.
+// Rows sort by any column; enter filters the flows to the row's group.
+type statsPane struct {
+	sh     *Shared
+	keys   triageKeys
+	width  int
+	height int
+
+	text   string // the filter text prog was compiled from
+	prog   *query.Program
+	live   *query.Live
+	errMsg string
+
+	res     *query.Result
+	rows    []int // indexes into res.Rows in display order
+	widths  []int
+	numeric []bool
+	sortCol int // -1: the query's own order
+	desc    bool
+	cursor  int
+	top     int
+
+	epoch   uint64 // bumped when the query changes; older results are dropped
+	busy    bool
+	stale   bool
+	waiting bool // a throttle tick is pending
+	last    time.Time
+
+	line []byte
+	out  strings.Builder
+}
+
+func newStatsPane(sh *Shared) Pane {
+	return &statsPane{sh: sh, keys: newTriageKeys(), sortCol: -1}
+}
+
+func (p *statsPane) Title() string { return "stats" }
+func (p *statsPane) Init() tea.Cmd { return nil }
+
+func (p *statsPane) SetSize(width, height int) {
+	p.width, p.height = width, height
+	p.clamp()
+}
+
+func (p *statsPane) ShortHelp() []key.Binding {
+	return []key.Binding{p.keys.Drill, p.keys.Sort, p.keys.Reverse}
+}
+
+func (p *statsPane) FullHelp() [][]key.Binding {
+	k := p.sh.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Oldest, k.Newest}, {p.keys.Drill, p.keys.Sort, p.keys.Reverse}}
+}
+
+type statsDoneMsg struct {
+	pane  *statsPane
+	epoch uint64
+	res   *query.Result
+}
+
+type statsTickMsg struct{ pane *statsPane }
+
+// sync recompiles when the filter bar's text changed.
+func (p *statsPane) sync() {
+	text := p.sh.FilterText
+	if text == p.text && (p.prog != nil || p.errMsg != "" || text == "") {
+		return
+	}
+	p.text = text
+	p.epoch++
+	p.prog, p.live, p.res, p.errMsg, p.rows = nil, nil, nil, "", nil
+	p.sortCol, p.cursor, p.top = -1, 0, 0
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	q, err := query.Parse(text)
+	if err != nil {
+		if looksLikeQuery(text) {
+			p.errMsg = err.Error()
+		}
+		return
+	}
+	if !q.HasStats() {
+		return
+	}
+	prog, err := query.Compile(q, p.sh.Store.Names(), query.Options{Intern: true})
+	if err != nil {
+		p.errMsg = err.Error()
+		return
+	}
+	p.prog, p.live = prog, prog.NewLive()
+}
+
+// refresh starts a background recount unless one is running or one ran
+// less than statsInterval ago; a change meanwhile triggers another.
+func (p *statsPane) refresh() tea.Cmd {
+	if p.prog == nil {
+		return nil
+	}
+	if p.busy || p.waiting {
+		p.stale = true
+		return nil
+	}
+	if wait := statsInterval - time.Since(p.last); wait > 0 {
+		p.waiting = true
+		return tea.Tick(wait, func(time.Time) tea.Msg { return statsTickMsg{p} })
+	}
+	p.busy, p.stale, p.last = true, false, time.Now()
+	live, store, epoch := p.live, p.sh.Store, p.epoch
+	return func() tea.Msg {
+		store.Read(func(v model.View) { live.Update(v) })
+		return statsDoneMsg{pane: p, epoch: epoch, res: live.Result()}
+	}
+}
+
+func (p *statsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case RefreshMsg, FilterMsg:
+		p.sync()
+		return p, p.refresh()
+	case statsTickMsg:
+		if msg.pane != p {
+			return p, nil
+		}
+		p.waiting = false
+		return p, p.refresh()
+	case statsDoneMsg:
+		if msg.pane != p {
+			return p, nil
+		}
+		p.busy = false
+		if msg.epoch == p.epoch {
+			p.res = msg.res
+			p.measure()
+			p.order()
+		}
+		if p.stale {
+			return p, p.refresh()
+		}
+		return p, nil
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+// measure sizes the columns from the header and the first rows, once per
+// result rather than per frame.
+func (p *statsPane) measure() {
+	cols := p.res.Columns
+	p.widths = make([]int, len(cols))
+	p.numeric = make([]bool, len(cols))
+	for i, c := range cols {
+		p.widths[i] = min(cellWidth(Sanitize(c))+1, statsMaxCell)
+		p.numeric[i] = len(p.res.Rows) > 0
+	}
+	for r, row := range p.res.Rows {
+		if r == 1000 {
+			break
+		}
+		for i, v := range row {
+			p.widths[i] = max(p.widths[i], min(cellWidth(Sanitize(v.String())), statsMaxCell))
+			if v.Kind != query.Null && !v.IsNumber() {
+				p.numeric[i] = false
+			}
+		}
+	}
+}
+
+// order sorts the rows by the chosen column (the query's order until a
+// column is chosen).
+func (p *statsPane) order() {
+	p.rows = p.rows[:0]
+	for i := range p.res.Rows {
+		p.rows = append(p.rows, i)
+	}
+	if c := p.sortCol; c >= 0 && c < len(p.res.Columns) {
+		rows := p.res.Rows
+		slices.SortStableFunc(p.rows, func(a, b int) int {
+			va, vb := rows[a][c], rows[b][c]
+			if va.Kind == query.Null || vb.Kind == query.Null {
+				return cmp.Compare(nullRank(va), nullRank(vb))
+			}
+			r := compareCells(va, vb)
+			if p.desc {
+				r = -r
+			}
+			return r
+		})
+	}
+	p.clamp()
+}
+
+func nullRank(v query.Value) int {
+	if v.Kind == query.Null {
+		return 1
+	}
+	return 0
+}
+
+// compareCells orders two cells of one column.
+func compareCells(a, b query.Value) int {
+	switch {
+	case a.IsNumber() && b.IsNumber():
+		af, bf := a.F, b.F
+		if a.Kind == query.Int {
+			af = float64(a.I)
+		}
+		if b.Kind == query.Int {
+			bf = float64(b.I)
+		}
+		return cmp.Compare(af, bf)
+	case a.Kind == query.Addr && b.Kind == query.Addr:
+		return a.A.Compare(b.A)
+	case a.Kind == query.Time && b.Kind == query.Time:
+		return cmp.Compare(a.I, b.I)
+	}
+	return cmp.Compare(a.String(), b.String())
+}
+
+func (p *statsPane) bodyHeight() int { return max(p.height-2, 1) }
+
+func (p *statsPane) clamp() {
+	p.cursor = max(0, min(p.cursor, len(p.rows)-1))
+	h := p.bodyHeight()
+	if p.cursor < p.top {
+		p.top = p.cursor
+	}
+	if p.cursor >= p.top+h {
+		p.top = p.cursor - h + 1
+	}
+	p.top = max(0, min(p.top, len(p.rows)-h))
+}
+
+func (p *statsPane) key(km tea.KeyPressMsg) tea.Cmd {
+	k := p.sh.Keys
+	switch {
+	case key.Matches(km, k.Up):
+		p.cursor--
+	case key.Matches(km, k.Down):
+		p.cursor++
+	case key.Matches(km, k.PageUp):
+		p.cursor -= p.bodyHeight()
+	case key.Matches(km, k.PageDown):
+		p.cursor += p.bodyHeight()
+	case key.Matches(km, k.Newest):
+		p.cursor = 0
+	case key.Matches(km, k.Oldest):
+		p.cursor = len(p.rows) - 1
+	case key.Matches(km, p.keys.Sort):
+		if p.res != nil && len(p.res.Columns) > 0 {
+			p.sortCol = (p.sortCol + 1) % len(p.res.Columns)
+			p.desc = p.numeric[p.sortCol] // counts read best largest first
+			p.order()
+		}
+		return nil
+	case key.Matches(km, p.keys.Reverse):
+		if p.sortCol >= 0 {
+			p.desc = !p.desc
+			p.order()
+		}
+		return nil
+	case key.Matches(km, p.keys.Drill):
+		return p.drill()
+	default:
+		return nil
+	}
+	p.clamp()
+	return nil
+}
+
+// drill filters the flows to the group under the cursor.
+func (p *statsPane) drill() tea.Cmd {
+	if p.res == nil || len(p.rows) == 0 || p.prog == nil {
+		return nil
+	}
+	keys := p.prog.GroupKeys()
+	if len(keys) == 0 {
+		return Flash("this stats query has no by keys to filter on", true)
+	}
+	text := drillText(keys, p.res.Rows[p.rows[p.cursor]])
+	flt, _, err := QueryFilter(text, p.sh.Store.Names())
+	if err != nil || flt == nil {
+		return Flash("cannot filter to this row: "+Sanitize(fmt.Sprint(err)), true)
+	}
+	return drillFilter(text, flt)
+}
+
+// drillText writes the filter that selects one stats group.
+func drillText(keys []query.GroupKeyInfo, row []query.Value) string {
+	var parts []string
+	for i, k := range keys {
+		v := row[i]
+		switch {
+		case k.BinSec > 0:
+			parts = append(parts, fmt.Sprintf("@timestamp >= %d and @timestamp < %d", v.I, v.I+uint64(k.BinSec)*1000))
+		case v.Kind == query.Null:
+			parts = append(parts, "not ispresent("+k.Field+")")
+		case v.IsNumber():
+			parts = append(parts, k.Field+" = "+v.String())
+		default:
+			parts = append(parts, k.Field+" = "+strconv.Quote(v.String()))
+		}
+	}
+	return strings.Join(parts, " and ")
+}
+
+func (p *statsPane) View() string {
+	st := &p.sh.Styles
+	p.out.Reset()
+	h := p.bodyHeight()
+	if p.res == nil {
+		lines := p.hint()
+		for i := 0; i < h+2; i++ {
+			if i > 0 {
+				p.out.WriteByte('\n')
+			}
+			if i < len(lines) {
+				p.out.WriteString(st.Dim.Render(fit(lines[i], p.width)))
+			}
+		}
+		return p.out.String()
+	}
+	p.out.WriteString(st.Header.Render(fit(string(p.appendRow(p.line[:0], nil)), p.width)))
+	drawn := 0
+	for r := p.top; r < len(p.rows) && drawn < h; r++ {
+		p.out.WriteByte('\n')
+		line := fit(string(p.appendRow(p.line[:0], p.res.Rows[p.rows[r]])), p.width)
+		if r == p.cursor {
+			line = st.Cursor.Render(line)
+		}
+		p.out.WriteString(line)
+		drawn++
+	}
+	if drawn == 0 {
+		p.out.WriteByte('\n')
+		p.out.WriteString(st.Dim.Render(" no groups yet"))
+		drawn = 1
+	}
+	for ; drawn < h; drawn++ {
+		p.out.WriteByte('\n')
+	}
+	p.out.WriteByte('\n')
+	p.out.WriteString(st.Dim.Render(fit(fmt.Sprintf(" %d groups · %d of %d records matched", len(p.res.Rows), p.res.Matched, p.res.Scanned), p.width)))
+	return p.out.String()
+}
+
+// hint says what the pane shows and how to get there.
+func (p *statsPane) hint() []string {
+	lines := []string{""}
+	if p.errMsg != "" {
+		lines = append(lines, " "+Sanitize(p.errMsg), "")
+	}
+	if p.prog == nil {
+		lines = append(lines,
+			" Type a query with stats in the filter bar (/), for example:",
+			"",
+			`   filter action = "REJECT" | stats count(*) as rejects by dstaddr, dstport | sort rejects desc`,
+			`   stats sum(bytes) as bytes by srcaddr | sort bytes desc | limit 20`,
+			`   stats count(*) by bin(1m), action`,
+		)
+	} else {
+		lines = append(lines, " computing…")
+	}
+	return lines
+}
+
+// appendRow renders one row (the header when row is nil).
+func (p *statsPane) appendRow(b []byte, row []query.Value) []byte {
+	for i, w := range p.widths {
+		b = append(b, ' ')
+		var s string
+		if row == nil {
+			s = p.res.Columns[i]
+			if i == p.sortCol {
+				if p.desc {
+					s += "▼"
+				} else {
+					s += "▲"
+				}
+			}
+		} else {
+			s = row[i].String()
+		}
+		s = Sanitize(s)
+		if cellWidth(s) > w {
+			s = truncRight(s, w)
+		}
+		if p.numeric[i] {
+			b = padLeft(b, s, w+1)
+		} else {
+			b = padRight(b, s, w+1)
+		}
+	}
+	return b
+}
+
+// fit cuts or pads s to exactly w cells, so every line of the pane has the
+// pane's width.
+func fit(s string, w int) string { return string(padRight(nil, s, max(w, 0))) }

@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+)
+
+func gotoPane(t *testing.T, d *driver, title string) {
+	t.Helper()
+	for i := range len(d.m.panes) {
+		if d.m.panes[d.m.active].Title() == title {
+			return
+		}
+		if i == len(d.m.panes) {
+			break
+		}
+		d.keys("tab")
+	}
+	if d.m.panes[d.m.active].Title() != title {
+		t.Fatalf("no %s pane", title)
+	}
+}
+
+func TestStatsPaneShowsQueryAndDrillsDown(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Compile = QueryFilter
+	d := newDriver(t, cfg, 100, 20)
+	d.keys("/")
+	d.typeText(`filter action = "REJECT" | stats count(*) as n, sum(bytes) as bytes by dstaddr, dstport | sort dstport desc`)
+	d.keys("enter")
+	gotoPane(t, d, "stats")
+	screen := d.screen()
+	for _, want := range []string{"dstaddr", "dstport", "n", "bytes", "10.0.2.10", "2 groups · 2 of 9 records matched"} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("stats pane lacks %q:\n%s", want, screen)
+		}
+	}
+	lines := strings.Split(screen, "\n")
+	var rows []string
+	for _, l := range lines {
+		if strings.Contains(l, "10.0.2.10") {
+			rows = append(rows, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	if len(rows) != 2 || rows[0] != "10.0.2.10 23 1 40" || rows[1] != "10.0.2.10 22 1 40" {
+		t.Fatalf("rows %q, want port 23 then 22 (sort dstport desc)", rows)
+	}
+	// s sorts by the first column, again by the next; S reverses.
+	d.keys("s", "s", "S")
+	if got := d.screen(); strings.Index(got, " 22 ") > strings.Index(got, " 23 ") {
+		t.Errorf("after sorting by dstport ascending, 22 should come first:\n%s", got)
+	}
+	d.keys("enter")
+	if d.m.panes[d.m.active].Title() == "stats" {
+		t.Fatal("enter did not go to the flows")
+	}
+	if !strings.HasSuffix(d.m.sh.FilterText, `| filter dstaddr = "10.0.2.10" and dstport = 22`) {
+		t.Errorf("filter after drill-down = %q", d.m.sh.FilterText)
+	}
+	if d.m.sh.Matches == nil || len(d.m.sh.Matches.Seqs) != 1 {
+		t.Errorf("drill-down selects %v records, want the one REJECT to port 22", d.m.sh.Matches)
+	}
+}
+
+func TestStatsPaneHintsWithoutStats(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Compile = QueryFilter
+	d := newDriver(t, cfg, 100, 20)
+	gotoPane(t, d, "stats")
+	if !strings.Contains(d.screen(), "Type a query with stats in the filter bar (/)") {
+		t.Errorf("no hint:\n%s", d.screen())
+	}
+}
+
+func TestQueryFilterFallsBackToText(t *testing.T) {
+	s := fixtureStore(t)
+	for _, tt := range []struct {
+		text string
+		kind FilterStateKind
+		err  bool
+	}{
+		{`action = "REJECT" and dstport = 22`, FilterValid, false},
+		{`dstport = `, FilterIncomplete, true},
+		{`dstport = 22 and nosuch = 1`, FilterInvalid, true},
+		{`203.0.113.50`, FilterValid, false}, // bare words: fuzzy text
+		{`eni-0a1b`, FilterValid, false},
+	} {
+		flt, st, err := QueryFilter(tt.text, s.Names())
+		if st.Kind != tt.kind || (err != nil) != tt.err {
+			t.Errorf("QueryFilter(%q) = %v, %v; want kind %v, error %v", tt.text, st, err, tt.kind, tt.err)
+		}
+		if !tt.err && flt == nil {
+			t.Errorf("QueryFilter(%q): no filter", tt.text)
+		}
+	}
+	_, st, _ := QueryFilter(`dstport = `, s.Names())
+	if st.Pos != 10 || st.Message != "expected a value after '='" {
+		t.Errorf("state %+v, want the position and message of the query error", st)
+	}
+}
