@@ -159,3 +159,36 @@ func BenchmarkJSONv5(b *testing.B)      { benchEncode(b, JSON, v5Format, v5Egres
 func BenchmarkTextDefault(b *testing.B) { benchEncode(b, Text, "", sshLine) }
 func BenchmarkCSVDefault(b *testing.B)  { benchEncode(b, CSV, "", sshLine) }
 func BenchmarkCSVv5(b *testing.B)       { benchEncode(b, CSV, v5Format, v5Egress) }
+
+// FuzzJSON checks that every record the parser accepts encodes to valid
+// JSON whose numbers and strings read back as the text encoding shows them.
+func FuzzJSON(f *testing.F) {
+	f.Add(sshLine)
+	f.Add(noData)
+	f.Add(ipv6Line)
+	f.Add("2 \"\\\x1b\u009b\xff 10.0.0.1 - 1 2 3 4 5 6 7 ACCEPT OK")
+	format := model.MustParseFormat("version interface-tag srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status")
+	f.Fuzz(func(t *testing.T, line string) {
+		names := model.NewInterner()
+		var fl model.Flow
+		var x model.Ext
+		if model.NewParser(format, names).Parse([]byte(line), &fl, &x) != nil {
+			return
+		}
+		out := NewEncoder(JSON, names).Append(nil, format, &fl, &x)
+		var m map[string]any
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatalf("%q encodes to invalid JSON %q: %v", line, out, err)
+		}
+		for _, c := range out {
+			if c < 0x20 && c != '\n' {
+				t.Fatalf("raw control byte in %q", out)
+			}
+		}
+		if v, ok := m["srcport"]; ok {
+			if _, isNum := v.(float64); !isNum {
+				t.Fatalf("srcport is %T", v)
+			}
+		}
+	})
+}

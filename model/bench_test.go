@@ -1,0 +1,160 @@
+package model
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"unsafe"
+)
+
+// benchLines makes n realistic default-format lines: 40 interfaces, mixed
+// private and public addresses, ephemeral ports, a few REJECTs and NODATAs.
+func benchLines(n int) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		switch {
+		case i%97 == 0:
+			out[i] = fmt.Appendf(nil, "2 123456789012 eni-0a1b2c3d4e5f6%04d - - - - - - - %d %d - NODATA", i%40, 1795000000+i/50, 1795000060+i/50)
+		default:
+			action := "ACCEPT"
+			if i%11 == 0 {
+				action = "REJECT"
+			}
+			out[i] = fmt.Appendf(nil, "2 123456789012 eni-0a1b2c3d4e5f6%04d 10.0.%d.%d 52.94.%d.%d %d %d 6 %d %d %d %d %s OK",
+				i%40, i%4, 1+i%250, i%256, 1+i%199, 1024+(i*7919)%64000, []int{443, 80, 22, 5432}[i%4], 1+i%300, 40+(i*31)%90000,
+				1795000000+i/50, 1795000030+i/50, action)
+		}
+	}
+	return out
+}
+
+// benchV5Lines makes n lines of the 29-field v5 format.
+func benchV5Lines(n int) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = fmt.Appendf(nil, "5 10.0.%d.%d 52.95.%d.%d %d 443 6 %d %d IPv4 %d %d 123456789012 vpc-0a1b2c3d4e5f60718 subnet-0a11b22c33d44e55%d i-0c50d5961bcb2d4%02d eni-0a1b2c3d4e5f6%04d us-east-1 use1-az%d - - ACCEPT %d 10.0.%d.%d 52.95.%d.%d - S3 8 egress OK",
+			i%4, 1+i%250, i%256, 1+i%199, 1024+(i*7919)%64000, 1795000000+i/50, 1795000030+i/50, 1+i%300, 40+(i*31)%90000,
+			i%3, i%40, i%40, 1+i%4, []int{0, 2, 3, 18, 19}[i%5], i%4, 1+i%250, i%256, 1+i%199)
+	}
+	return out
+}
+
+func benchParse(b *testing.B, format *Format, lines [][]byte) {
+	names := NewInterner()
+	p := NewParser(format, names)
+	var f Flow
+	var x Ext
+	for _, l := range lines { // intern the repeated strings once, as a long run does
+		if err := p.Parse(l, &f, &x); err != nil {
+			b.Fatalf("%s: %v", l, err)
+		}
+	}
+	var n int64
+	for _, l := range lines {
+		n += int64(len(l))
+	}
+	b.SetBytes(n / int64(len(lines)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		p.Parse(lines[i], &f, &x)
+		if i++; i == len(lines) {
+			i = 0
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkParseDefault: target 0 allocs and ≥ 3 million records/s on one core.
+func BenchmarkParseDefault(b *testing.B) { benchParse(b, DefaultFormat, benchLines(4096)) }
+
+// BenchmarkParseV5 reads the 29-field v5 format of the AWS example.
+func BenchmarkParseV5(b *testing.B) {
+	benchParse(b, MustParseFormat(v5Format29), benchV5Lines(4096))
+}
+
+// BenchmarkIngest is the full path from a batch to the ring: format choice,
+// parse, append (with eviction once the ring is full).
+func BenchmarkIngest(b *testing.B) {
+	lines := benchLines(maxBatchForBench)
+	batch := Batch{Events: make([]Event, len(lines))}
+	for i, l := range lines {
+		batch.Events[i] = Event{Line: l, Origin: "bench.log", LineNo: int64(i + 1)}
+	}
+	store := NewStore(100_000)
+	in := NewIngester(store, nil)
+	in.Ingest(batch)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		in.Ingest(batch)
+	}
+	b.ReportMetric(float64(b.N*len(lines))/b.Elapsed().Seconds(), "records/s")
+}
+
+// maxBatchForBench is the batch size sources emit at most.
+const maxBatchForBench = 4096
+
+// BenchmarkRingAppend is the cost of adding a parsed record to a full ring.
+func BenchmarkRingAppend(b *testing.B) {
+	lines := benchLines(1024)
+	names := NewInterner()
+	flows := make([]Flow, len(lines))
+	p := NewParser(DefaultFormat, names)
+	var x Ext
+	for i, l := range lines {
+		if err := p.Parse(l, &flows[i], &x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	store := NewStore(1 << 16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	const per = 1024
+	for b.Loop() {
+		store.Append(func(a Appender) {
+			for i := range per {
+				a.Add(&flows[i], &x)
+			}
+		})
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*per), "ns/record")
+}
+
+// BenchmarkBytesPerRecord reports the size of a stored record and the heap
+// a full store of default-format IPv4 records really takes, per record
+// (target ≤ 64).
+func BenchmarkBytesPerRecord(b *testing.B) {
+	const n = 1_000_000
+	lines := benchLines(4096)
+	b.ReportAllocs()
+	var perRecord float64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		store := NewStore(n)
+		in := NewIngester(store, nil)
+		evs := make([]Event, len(lines))
+		for i, l := range lines {
+			evs[i] = Event{Line: l, Origin: "bench.log"}
+		}
+		for added := 0; added < n; added += len(evs) {
+			in.Ingest(Batch{Events: evs[:min(len(evs), n-added)]})
+		}
+		evs = nil
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if store.Len() != n {
+			b.Fatalf("store holds %d", store.Len())
+		}
+		perRecord = float64(after.HeapAlloc-before.HeapAlloc) / n
+		runtime.KeepAlive(store)
+	}
+	b.ReportMetric(float64(unsafe.Sizeof(Flow{})), "sizeof-Flow")
+	b.ReportMetric(perRecord, "heap-bytes/record")
+	if perRecord > 64 {
+		b.Errorf("a stored default-format record takes %.1f bytes, the budget is 64", perRecord)
+	}
+}
