@@ -276,7 +276,7 @@ func parseUint(b []byte, max uint64) (uint64, bool) {
 			return 0, false
 		}
 		d := uint64(c - '0')
-		if v > (math.MaxUint64-d)/10 {
+		if len(b) == 20 && v > (math.MaxUint64-d)/10 { // only 20 digits can overflow
 			return 0, false
 		}
 		v = v*10 + d
