@@ -144,3 +144,20 @@ func TestGoldenRules(t *testing.T) {
 		})
 	}
 }
+
+func TestRulesPaneUsesTheReversedRecordAsEvidence(t *testing.T) {
+	s := model.NewStore(100)
+	appendLines(t, s, model.DefaultFormat,
+		"2 123456789012 eni-0ccc3333333333333 10.0.2.20 10.0.3.30 20001 5432 6 2 120 1700000020 1700000080 ACCEPT OK",
+		"2 123456789012 eni-0ccc3333333333333 10.0.3.30 10.0.2.20 5432 20001 6 2 120 1700000030 1700000090 REJECT OK")
+	cfg := fixtureConfig(s)
+	cfg.Rules = &staticRules{snap: demoRules(t)}
+	d := newDriver(t, cfg, 120, 40)
+	d.keys("4")
+	d.lineWith("lets the reply through: the reversed record was seen")
+	d.keys("1", "j", "4") // the request itself: allowed by its own rule
+	d.lineWith("▸ tcp 5432           from sg-0app2222222222222")
+	if strings.Contains(d.screen(), "lets the reply through") {
+		t.Errorf("the request is shown as a reply:\n%s", d.screen())
+	}
+}
