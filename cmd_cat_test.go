@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,4 +122,30 @@ func TestCatReplayMax(t *testing.T) {
 	if code != 0 || out != catSSH+"\n"+catRDP+"\n" {
 		t.Fatalf("exit %d, out %q, stderr %q", code, out, errOut)
 	}
+}
+
+// BenchmarkCatJSON is the end-to-end path of `flowtail cat -o json` over a
+// gzip capture of the default format: decompress, split, parse, encode.
+func BenchmarkCatJSON(b *testing.B) {
+	const n = 200_000
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(zw, "2 123456789012 eni-0a1b2c3d4e5f6%04d 10.0.%d.%d 52.94.%d.%d %d 443 6 %d %d %d %d ACCEPT OK\n",
+			i%40, i%4, 1+i%250, i%256, 1+i%199, 1024+i%60000, 1+i%300, 40+i%90000, 1795000000+i/100, 1795000030+i/100)
+	}
+	zw.Close()
+	path := filepath.Join(b.TempDir(), "capture.log.gz")
+	if err := os.WriteFile(path, gz.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		var errOut bytes.Buffer
+		if code := run(context.Background(), []string{"cat", "-o", "json", path}, stdio{strings.NewReader(""), io.Discard, &errOut}); code != 0 {
+			b.Fatalf("exit %d: %s", code, errOut.String())
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
 }
