@@ -29,6 +29,7 @@ const (
 	modeFilter
 	modeDetail
 	modeHelp
+	modeExport
 )
 
 type tickMsg time.Time
@@ -52,6 +53,9 @@ type rootModel struct {
 	filterGen   *atomic.Uint64 // bumped on every applied filter; stale scans see it
 	scanning    bool
 	scanPending bool // a filter was applied and its first scan has not returned
+
+	exportInput textinput.Model
+	exportSel   exportSelection
 
 	detail detailModel
 	help   help.Model
@@ -86,6 +90,8 @@ func newRoot(cfg Config) *rootModel {
 	m.input = textinput.New()
 	m.input.Prompt = "/"
 	m.input.Placeholder = "filter: words match fuzzily, \"quoted\" exactly"
+	m.exportInput = textinput.New()
+	m.exportInput.Prompt = "save to: "
 	m.help = help.New()
 	m.applyStyles()
 	m.status = newStatus(cfg, sh)
@@ -94,6 +100,7 @@ func newRoot(cfg Config) *rootModel {
 
 func (m *rootModel) applyStyles() {
 	m.input.SetStyles(m.sh.Styles.Input)
+	m.exportInput.SetStyles(m.sh.Styles.Input)
 	m.help.Styles = m.sh.Styles.Help
 	for _, p := range m.panes {
 		p.SetSize(m.paneSize())
@@ -122,6 +129,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
 		m.input.SetWidth(max(msg.Width-40, 10))
+		m.exportInput.SetWidth(max(msg.Width-50, 10))
 		for _, p := range m.panes {
 			p.SetSize(m.paneSize())
 		}
@@ -145,6 +153,13 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case flashMsg:
 		m.status.flash(msg.text, msg.err)
+		return m, nil
+	case exportDoneMsg:
+		if msg.err != nil {
+			m.status.flash(msg.err.Error(), true)
+		} else {
+			m.status.flash(fmt.Sprintf("wrote %s records to %s (%s)", thousands(uint64(msg.n)), msg.path, msg.kind), false)
+		}
 		return m, nil
 	case applyFilterMsg: // a triage pane drilled down: show the flows it selected
 		for i, spec := range registered {
@@ -185,6 +200,8 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch m.mode {
 	case modeFilter:
 		return m.filterKey(msg)
+	case modeExport:
+		return m.exportKey(msg)
 	case modeHelp:
 		switch {
 		case key.Matches(msg, k.Quit):
@@ -206,6 +223,13 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.detail.rebuild()
 		}
 		return nil
+	case key.Matches(msg, k.Export):
+		m.exportSel = currentSelection(m.sh, m.activeFlows())
+		m.exportInput.SetValue(fmt.Sprintf("flowtail-%s-%s.csv", m.exportSel.what, m.sh.Now().UTC().Format("20060102-150405")))
+		m.exportInput.CursorEnd()
+		m.mode = modeExport
+		k.setTyping(true)
+		return m.exportInput.Focus()
 	case key.Matches(msg, k.Filter):
 		m.mode = modeFilter
 		m.input.SetValue(m.sh.FilterText)
@@ -268,6 +292,34 @@ func (m *rootModel) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	m.input, cmd = m.input.Update(msg)
 	m.checkInput()
 	return cmd
+}
+
+// exportKey handles the export prompt: enter writes the file in the
+// background, esc cancels.
+func (m *rootModel) exportKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &m.sh.Keys
+	switch {
+	case key.Matches(msg, k.Cancel):
+		m.leaveExport()
+		return nil
+	case key.Matches(msg, k.Apply):
+		path := strings.TrimSpace(m.exportInput.Value())
+		if path == "" {
+			return nil
+		}
+		m.leaveExport()
+		m.status.flash(fmt.Sprintf("writing %s records to %s…", thousands(uint64(m.exportSel.nCount)), path), false)
+		return exportCmd(m.sh.Store, m.exportSel, path)
+	}
+	var cmd tea.Cmd
+	m.exportInput, cmd = m.exportInput.Update(msg)
+	return cmd
+}
+
+func (m *rootModel) leaveExport() {
+	m.mode = modeNormal
+	m.exportInput.Blur()
+	m.sh.Keys.setTyping(false)
 }
 
 func (m *rootModel) leaveFilter() {
@@ -445,6 +497,10 @@ func (m *rootModel) footer() string {
 			line = m.input.View()
 		}
 		return line
+	}
+	if m.mode == modeExport {
+		lead := st.Pending.Render(fmt.Sprintf(" %s %s records · ", thousands(uint64(m.exportSel.nCount)), m.exportSel.what))
+		return lead + m.exportInput.View() + st.Dim.Render(" .csv .jsonl .txt")
 	}
 	if msg, isErr := m.status.flashText(); msg != "" {
 		if isErr {

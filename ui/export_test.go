@@ -1,0 +1,85 @@
+package ui
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestExportMarkedRowsToCSV(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("j", "m", "j", "j", "j", "j", "m") // mark the record from 10.0.9.9 and the telnet attempt
+	d.keys("ctrl+s")
+	if !strings.Contains(d.footerLine(), "2 marked records") {
+		t.Fatalf("export prompt should say what it will write: %q", d.footerLine())
+	}
+	path := filepath.Join(t.TempDir(), "marked.csv")
+	d.keys("ctrl+u")
+	d.typeText(path)
+	d.keys("enter")
+	if !strings.Contains(d.footerLine(), "wrote 2 records") {
+		t.Fatalf("confirmation missing: %q", d.footerLine())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "version,account-id,interface-id,srcaddr,dstaddr,srcport,dstport,protocol,packets,bytes,start,end,action,log-status\n" +
+		"2,123456789012,eni-0a1b2c3d4e5f60002,203.0.113.50,10.0.2.10,51516,23,6,1,40,1700000032,1700000060,REJECT,OK\n" +
+		"2,123456789012,eni-evil\x1b]0;pwned\a,10.0.9.9,10.0.2.10,1234,80,6,3,180,1700000036,1700000096,ACCEPT,OK\n" // a file keeps the value as logged
+	if string(data) != want {
+		t.Fatalf("exported:\n%q\nwant:\n%q", data, want)
+	}
+
+	// The same name again is refused rather than overwritten.
+	d.keys("ctrl+s", "ctrl+u")
+	d.typeText(path)
+	d.keys("enter")
+	if !strings.Contains(d.footerLine(), "already exists") {
+		t.Fatalf("existing file should be refused: %q", d.footerLine())
+	}
+}
+
+func TestExportFilteredViewToJSONLines(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 120, 40)
+	d.keys("/")
+	d.typeText("reject")
+	d.keys("enter", "ctrl+s", "ctrl+u")
+	path := filepath.Join(t.TempDir(), "rejects.jsonl")
+	d.typeText(path)
+	d.keys("enter")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want the 2 filtered records, got:\n%s", data)
+	}
+	for i, port := range []float64{22, 23} {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil {
+			t.Fatalf("line %d is not JSON: %v", i, err)
+		}
+		if rec["action"] != "REJECT" || rec["dstport"] != port {
+			t.Errorf("record %d = %v, want REJECT to port %v", i, rec, port)
+		}
+	}
+}
+
+func TestExportWholeBufferAsText(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("ctrl+s", "ctrl+u")
+	path := filepath.Join(t.TempDir(), "all.txt")
+	d.typeText(path)
+	d.keys("enter")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "\n"); n != 9 {
+		t.Fatalf("want all 9 records, got %d lines:\n%s", n, data)
+	}
+}
