@@ -90,3 +90,14 @@ func BenchmarkParseCompile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMessageLike is the slow path: the record rendered as text for
+// every record, in one reused buffer.
+func BenchmarkMessageLike1M(b *testing.B) {
+	st := benchStore(b)
+	p := benchProgram(b, st, `filter @message like "REJECT"`)
+	b.ReportAllocs()
+	for b.Loop() {
+		st.Read(func(v model.View) { p.Count(v) })
+	}
+}

@@ -332,6 +332,17 @@ func (a *accessor) appendText(buf []byte, f *model.Flow, x *model.Ext) ([]byte, 
 // record renders as the line it was read from.
 var messageFields = model.DefaultFormat.Fields
 
+// extFields are the fields stored in Ext, in AWS table order.
+var extFields = func() []model.FieldID {
+	var out []model.FieldID
+	for _, id := range model.KnownFields() {
+		if !id.IsCore() {
+			out = append(out, id)
+		}
+	}
+	return out
+}()
+
 func appendMessage(buf []byte, f *model.Flow, x *model.Ext, names *model.Interner) []byte {
 	first := true
 	put := func(id model.FieldID) {
@@ -367,8 +378,8 @@ func appendMessage(buf []byte, f *model.Flow, x *model.Ext, names *model.Interne
 		put(model.FieldTCPFlags)
 	}
 	if x != nil {
-		for _, id := range model.KnownFields() {
-			if !id.IsCore() && x.Has(id) {
+		for _, id := range extFields {
+			if x.Has(id) {
 				put(id)
 			}
 		}
