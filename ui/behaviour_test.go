@@ -280,3 +280,99 @@ func TestHealthInStatusBar(t *testing.T) {
 		t.Fatalf("the source error and what to do replace the key help: %q", d.footerLine())
 	}
 }
+
+func TestTickRedrawsOnlyWhenSomethingChanged(t *testing.T) {
+	s := model.NewStore(100)
+	appendLines(t, s, model.DefaultFormat, genLine(1))
+	d := newDriver(t, fixtureConfig(s), 80, 24)
+	d.m.View()
+	d.refresh()
+	d.refresh() // the rate settles at zero
+	first := d.m.View().Content
+	d.refresh()
+	if d.m.frame != first {
+		t.Fatal("a tick with no new records and no status change threw the frame away")
+	}
+	appendLines(t, s, model.DefaultFormat, genLine(2))
+	d.refresh()
+	if d.m.frame != "" {
+		t.Fatal("a tick after new records must redraw")
+	}
+	if !strings.Contains(d.row(0), ":10002") {
+		t.Fatalf("new record not drawn:\n%s", d.screen())
+	}
+}
+
+func TestMarksAndJumps(t *testing.T) {
+	s := model.NewStore(100)
+	for i := 1; i <= 30; i++ {
+		appendLines(t, s, model.DefaultFormat, genLine(i))
+	}
+	d := newDriver(t, fixtureConfig(s), 80, 24)
+	d.keys("j", "m") // record 29
+	for range 10 {
+		d.keys("j")
+	}
+	d.keys("m", "G") // record 19, then back to the newest
+	if !strings.Contains(d.statusLine(), "2 marked") {
+		t.Fatalf("status bar counts marks: %q", d.statusLine())
+	}
+	d.keys("n")
+	if seq, _ := d.flows().CursorSeq(); seq != 28 {
+		t.Fatalf("n from the newest goes to the nearest older mark (seq 28), at %d", seq)
+	}
+	d.keys("n")
+	if seq, _ := d.flows().CursorSeq(); seq != 18 {
+		t.Fatalf("n again goes to seq 18, at %d", seq)
+	}
+	d.keys("N")
+	if seq, _ := d.flows().CursorSeq(); seq != 28 {
+		t.Fatalf("N goes back up to seq 28, at %d", seq)
+	}
+	if !strings.HasPrefix(d.row(findRow(d, ":10029")), "•") {
+		t.Fatalf("marked row shows a bullet:\n%s", d.screen())
+	}
+}
+
+func findRow(d *driver, s string) int {
+	for r := 0; r < 20; r++ {
+		if strings.Contains(d.row(r), s) {
+			return r
+		}
+	}
+	d.t.Fatalf("%q not on screen:\n%s", s, d.screen())
+	return -1
+}
+
+func TestCopyRowUsesOSC52(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("j") // the 10.0.9.9 record
+	_, cmd := d.m.Update(keyPress("y"))
+	var sawClipboard bool
+	var flash string
+	var walk func(tea.Cmd)
+	walk = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			for _, c := range msg {
+				walk(c)
+			}
+		case flashMsg:
+			flash = msg.text
+		default:
+			if fmt.Sprintf("%T", msg) == "tea.setClipboardMsg" {
+				sawClipboard = fmt.Sprint(msg) != "" && strings.Contains(fmt.Sprint(msg), "srcaddr=10.0.9.9")
+			}
+		}
+	}
+	walk(cmd)
+	if !sawClipboard {
+		t.Fatal("y should write the record (field=value) to the clipboard with OSC 52")
+	}
+	if !strings.Contains(flash, "copied") {
+		t.Fatalf("y should confirm the copy, got %q", flash)
+	}
+}

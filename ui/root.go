@@ -57,6 +57,11 @@ type rootModel struct {
 	exportInput textinput.Model
 	exportSel   exportSelection
 
+	// frame is the last drawn screen, reused until something changes;
+	// lastSig is what the status bar showed from the sources and clock.
+	frame   string
+	lastSig string
+
 	detail detailModel
 	help   help.Model
 	status statusModel
@@ -124,6 +129,15 @@ func (m *rootModel) Init() tea.Cmd {
 func (m *rootModel) paneSize() (int, int) { return m.width, max(m.height-3, 1) }
 
 func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(tickMsg); ok {
+		// Most ticks change nothing: keep the last frame.
+		cmd, changed := m.onTick()
+		if sig := m.status.signature(); changed || sig != m.lastSig {
+			m.lastSig, m.frame = sig, ""
+		}
+		return m, tea.Batch(cmd, m.tick())
+	}
+	m.frame = "" // any other message may change what is drawn
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -143,8 +157,6 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.ColorProfileMsg:
 		m.setTheme(Theme{Dark: m.sh.Styles.Theme.Dark, NoColor: msg.Profile <= colorprofile.ASCII})
 		return m, nil
-	case tickMsg:
-		return m, tea.Batch(m.onTick(), m.tick())
 	case filterDoneMsg:
 		return m, m.onFilterDone(msg)
 	case openDetailMsg:
@@ -370,11 +382,11 @@ func (m *rootModel) onFilterDone(msg filterDoneMsg) tea.Cmd {
 // onTick polls the store: when its generation moved, new records are
 // matched against the filter (in the background) and the active pane is
 // told to refresh. Nothing is done per record.
-func (m *rootModel) onTick() tea.Cmd {
+func (m *rootModel) onTick() (cmd tea.Cmd, changed bool) {
 	m.status.tick()
 	gen := m.cfg.Store.Generation()
 	if gen == m.status.lastGen {
-		return nil
+		return nil, false
 	}
 	m.status.lastGen = gen
 	var cmds []tea.Cmd
@@ -390,7 +402,7 @@ func (m *rootModel) onTick() tea.Cmd {
 		m.detail.rebuild()
 	}
 	cmds = append(cmds, m.refreshActive())
-	return tea.Batch(cmds...)
+	return tea.Batch(cmds...), true
 }
 
 func (m *rootModel) refreshActive() tea.Cmd {
@@ -413,7 +425,10 @@ func (m *rootModel) broadcast(msg tea.Msg) tea.Cmd {
 }
 
 func (m *rootModel) View() tea.View {
-	v := tea.NewView(m.render())
+	if m.frame == "" {
+		m.frame = m.render()
+	}
+	v := tea.NewView(m.frame)
 	v.AltScreen = true
 	v.WindowTitle = "flowtail"
 	return v

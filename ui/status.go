@@ -50,6 +50,20 @@ func (s *statusModel) tick() {
 	}
 }
 
+// signature sums up what the status bar and footer show from the clock
+// and the sources, so a tick that changes none of it redraws nothing.
+func (s *statusModel) signature() string {
+	var b strings.Builder
+	b.WriteString(humanRate(s.rate))
+	for _, h := range s.checks {
+		b.WriteString("|" + healthText(h) + "|" + h.LastError)
+	}
+	if msg, _ := s.flashText(); msg != "" {
+		b.WriteString("|flash:" + msg)
+	}
+	return b.String()
+}
+
 func (s *statusModel) flash(text string, isErr bool) {
 	s.flashMsg, s.flashErr = Sanitize(text), isErr
 	s.flashUntil = s.sh.Now().Add(4 * time.Second)
