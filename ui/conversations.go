@@ -19,13 +19,15 @@ type convList struct {
 	width, height int
 	convs         []conversation.Conversation
 	cursor, top   int
-	header        string // rendered once per size
+	header        string           // rendered once per size
+	drawn         map[int]rowLines // rows drawn since the list or size changed
 	line          []byte
 	out           strings.Builder
 }
 
 func (c *convList) setSize(w, h int) {
 	c.width, c.height, c.header = w, h, ""
+	clear(c.drawn)
 	c.clamp()
 }
 
@@ -46,6 +48,7 @@ func (c *convList) set(convs []conversation.Conversation) {
 		}
 	}
 	c.convs, c.cursor = convs, cur
+	clear(c.drawn)
 	c.clamp()
 }
 
@@ -179,34 +182,43 @@ func (c *convList) view(sh *Shared, ready bool) string {
 	names := sh.Store.Names()
 	for r := c.top; r < len(c.convs) && drawn < h; r++ {
 		cv := &c.convs[r]
-		b = b[:0]
-		b = append(b, ' ')
-		b = padRight(b, cv.Class.String(), convClassW)
-		b = append(b, ' ')
-		if showIface {
-			b = padTail(b, Sanitize(names.Name(cv.Iface)), ifaceW)
+		l, ok := c.drawn[r]
+		if !ok {
+			b = b[:0]
 			b = append(b, ' ')
-		}
-		e := endpoints(cv)
-		b = padTail(b, e.client+" → "+e.server, ends)
-		b = append(b, ' ')
-		b = padRight(b, ProtoName(cv.Proto), convProtoW)
-		b = append(b, ' ')
-		b = padRight(b, sideFlags(&cv.Request)+"/"+sideFlags(&cv.Response), convFlagsW)
-		b = append(b, ' ')
-		b = padRight(b, shortAction(&cv.Request)+"/"+shortAction(&cv.Response), convActionW)
-		if showBytes {
+			b = padRight(b, cv.Class.String(), convClassW)
 			b = append(b, ' ')
-			b = padLeft(b, humanCount(cv.Request.Bytes+cv.Response.Bytes), convBytesW)
+			if showIface {
+				b = padTail(b, Sanitize(names.Name(cv.Iface)), ifaceW)
+				b = append(b, ' ')
+			}
+			e := endpoints(cv)
+			b = padTail(b, e.client+" → "+e.server, ends)
+			b = append(b, ' ')
+			b = padRight(b, ProtoName(cv.Proto), convProtoW)
+			b = append(b, ' ')
+			b = padRight(b, sideFlags(&cv.Request)+"/"+sideFlags(&cv.Response), convFlagsW)
+			b = append(b, ' ')
+			b = padRight(b, shortAction(&cv.Request)+"/"+shortAction(&cv.Response), convActionW)
+			if showBytes {
+				b = append(b, ' ')
+				b = padLeft(b, humanCount(cv.Request.Bytes+cv.Response.Bytes), convBytesW)
+			}
+			l.plain = string(b)
+			l.styled = l.plain
+			if cv.Class == conversation.ReplyRejected || cv.Class == conversation.RejectedRequest {
+				l.styled = st.Reject.Render(l.plain)
+			}
+			if c.drawn == nil {
+				c.drawn = map[int]rowLines{}
+			}
+			c.drawn[r] = l
 		}
 		c.out.WriteByte('\n')
-		switch {
-		case r == c.cursor:
-			c.out.WriteString(st.Cursor.Render(string(b)))
-		case cv.Class == conversation.ReplyRejected || cv.Class == conversation.RejectedRequest:
-			c.out.WriteString(st.Reject.Render(string(b)))
-		default:
-			c.out.Write(b)
+		if r == c.cursor {
+			c.out.WriteString(st.Cursor.Render(l.plain))
+		} else {
+			c.out.WriteString(l.styled)
 		}
 		drawn++
 	}

@@ -26,11 +26,17 @@ type flagsPane struct {
 	height int
 	header string // rendered on resize, not per frame
 
-	counts  aggregate.FlagCounts
-	combos  []comboRow
-	convs   []conversation.Conversation
-	summary conversation.Summary
-	ready   bool
+	counts     aggregate.FlagCounts
+	combos     []comboRow
+	comboLines map[int]string // drawn rows, by index
+
+	// Drawn once per change, not per frame.
+	summaryDrawn string
+	selKey       selKey
+	selDrawn     string
+	convs        []conversation.Conversation
+	summary      conversation.Summary
+	ready        bool
 
 	cursor int
 	top    int
@@ -67,6 +73,8 @@ func (p *flagsPane) Init() tea.Cmd { return nil }
 func (p *flagsPane) SetSize(width, height int) {
 	p.width, p.height = width, height
 	p.header = p.sh.Styles.Header.Render(fitWidth("    VALUE FLAGS           RECORDS  SHARE  READING", width))
+	clear(p.comboLines)
+	p.summaryDrawn, p.selDrawn = "", ""
 	p.conv.setSize(width, height)
 }
 
@@ -165,6 +173,8 @@ func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 
 func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Conversation) {
 	p.counts, p.convs, p.ready = counts, convs, true
+	clear(p.comboLines)
+	p.summaryDrawn = ""
 	p.summary = conversation.Summarize(convs)
 	var keep comboRow
 	if p.cursor < len(p.combos) {
@@ -250,7 +260,7 @@ func (p *flagsPane) View() string {
 	}
 	st := &p.sh.Styles
 	p.out.Reset()
-	p.selectedView()
+	p.out.WriteString(p.selectedText())
 
 	scope := "all records"
 	if p.sh.Filter != nil {
@@ -268,7 +278,19 @@ func (p *flagsPane) View() string {
 	}
 	for r := p.top; r < len(p.combos) && drawn < h; r++ {
 		p.out.WriteByte('\n')
-		p.comboLine(p.combos[r], total, r == p.cursor)
+		l, ok := p.comboLines[r]
+		if !ok {
+			l = p.comboLine(p.combos[r], total)
+			if p.comboLines == nil {
+				p.comboLines = map[int]string{}
+			}
+			p.comboLines[r] = l
+		}
+		if r == p.cursor {
+			p.out.WriteString(p.sh.Styles.Cursor.Render(" ▸" + l[2:]))
+		} else {
+			p.out.WriteString(l)
+		}
 		drawn++
 	}
 	if drawn == 0 {
@@ -287,19 +309,17 @@ func (p *flagsPane) View() string {
 		p.out.WriteByte('\n')
 	}
 	p.out.WriteByte('\n')
-	p.summaryView()
+	if p.summaryDrawn == "" {
+		p.summaryDrawn = p.summaryText()
+	}
+	p.out.WriteString(p.summaryDrawn)
 	return p.out.String()
 }
 
 // comboLine draws one combination: value, names, count, share, reading.
-func (p *flagsPane) comboLine(c comboRow, total uint64, cursor bool) {
-	st := &p.sh.Styles
-	b := p.line[:0]
-	if cursor {
-		b = append(b, " ▸ "...)
-	} else {
-		b = append(b, "   "...)
-	}
+// Lines are kept until the data or the size change.
+func (p *flagsPane) comboLine(c comboRow, total uint64) string {
+	b := append(p.line[:0], "   "...)
 	var reading string
 	if c.absent {
 		b = padLeft(b, "-", 6)
@@ -329,23 +349,38 @@ func (p *flagsPane) comboLine(c comboRow, total uint64, cursor bool) {
 		b = padRight(b, reading, room)
 	}
 	p.line = b
-	if cursor {
-		p.out.WriteString(st.Cursor.Render(string(b)))
-		return
-	}
-	p.out.Write(b)
+	return string(b)
 }
 
-// selectedView explains the flow under the flows pane's cursor.
-func (p *flagsPane) selectedView() {
-	st := &p.sh.Styles
-	lines := make([]string, 0, flagsSelectedLines)
-	head := st.Section.Render(" SELECTED FLOW ")
+// selKey identifies what the selected-flow lines were drawn for: a record
+// does not change while it is buffered, so only its sequence number and
+// whether it is still there matter.
+type selKey struct {
+	seq   uint64
+	found bool
+}
+
+// selectedText explains the flow under the flows pane's cursor.
+func (p *flagsPane) selectedText() string {
 	var seq uint64
 	ok := false
 	if p.sh.Selected != nil {
 		seq, ok = p.sh.Selected()
 	}
+	found := false
+	if ok {
+		p.sh.Store.Read(func(v model.View) { _, found = v.Index(seq) })
+	}
+	if k := (selKey{seq, found}); k != p.selKey || p.selDrawn == "" {
+		p.selKey, p.selDrawn = k, p.selectedLines(seq, found)
+	}
+	return p.selDrawn
+}
+
+func (p *flagsPane) selectedLines(seq uint64, ok bool) string {
+	st := &p.sh.Styles
+	lines := make([]string, 0, flagsSelectedLines)
+	head := st.Section.Render(" SELECTED FLOW ")
 	found := false
 	if ok {
 		p.sh.Store.Read(func(v model.View) {
@@ -376,10 +411,7 @@ func (p *flagsPane) selectedView() {
 	for len(lines) < flagsSelectedLines {
 		lines = append(lines, "")
 	}
-	for _, l := range lines[:flagsSelectedLines] {
-		p.out.WriteString(l)
-		p.out.WriteByte('\n')
-	}
+	return strings.Join(lines[:flagsSelectedLines], "\n") + "\n"
 }
 
 // flagBits shows each of the six bits as on (●) or off (·).
@@ -419,25 +451,27 @@ func flowLabel(f *model.Flow, x *model.Ext, names *model.Interner) string {
 	return string(b)
 }
 
-// summaryView is the conversations line under the table.
-func (p *flagsPane) summaryView() {
+// summaryText is the conversations line under the table.
+func (p *flagsPane) summaryText() string {
+	var out strings.Builder
 	st := &p.sh.Styles
-	p.out.WriteString(st.Section.Render(" CONVERSATIONS"))
+	out.WriteString(st.Section.Render(" CONVERSATIONS"))
 	if !p.ready {
-		p.out.WriteString(st.Dim.Render("  pairing…"))
-		p.out.WriteByte('\n')
-		return
+		out.WriteString(st.Dim.Render("  pairing…"))
+		out.WriteByte('\n')
+		return out.String()
 	}
-	p.out.WriteString(st.Dim.Render(" " + thousands(uint64(len(p.convs))) + " paired by reversed 5-tuple  (c: list)"))
-	p.out.WriteByte('\n')
+	out.WriteString(st.Dim.Render(" " + thousands(uint64(len(p.convs))) + " paired by reversed 5-tuple  (c: list)"))
+	out.WriteByte('\n')
 	var parts []string
 	for _, c := range conversation.Classes() {
 		parts = append(parts, thousands(uint64(p.summary.Count(c)))+" "+c.String())
 	}
 	line := " " + strings.Join(parts, " · ")
 	if p.summary.Count(conversation.ReplyRejected) > 0 {
-		p.out.WriteString(st.Reject.Render(fitWidth(line, p.width)))
-		return
+		out.WriteString(st.Reject.Render(fitWidth(line, p.width)))
+	} else {
+		out.WriteString(fitWidth(line, p.width))
 	}
-	p.out.WriteString(fitWidth(line, p.width))
+	return out.String()
 }

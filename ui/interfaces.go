@@ -28,6 +28,13 @@ type interfacesPane struct {
 	cols   []ifaceColumn
 	header string // rendered on resize and sort, not per frame
 
+	// Drawn when data or size change, not per frame: a frame costs the
+	// rows on screen whatever the time range or the buffer size.
+	lines      map[uint32]rowLines // each interface's row, drawn
+	sparkWidth int
+	strip      string // the accepts/rejects strip
+	stripLocal bool   // the zone the strip was drawn in
+
 	sortBy    int  // index into ifaceColumns
 	ascending bool // S flips it
 	snap      aggregate.Snapshot
@@ -137,7 +144,34 @@ func (p *interfacesPane) SetSize(width, height int) {
 	p.width, p.height = width, height
 	p.cols = layoutIfaceColumns(width)
 	p.header = ""
+	p.drawCached()
 	p.stale = true
+}
+
+// rowLines is one row drawn plain (highlighted whole under the cursor)
+// and styled.
+type rowLines struct{ plain, styled string }
+
+// drawCached renders the sparklines and the time strip for the current
+// data and width.
+func (p *interfacesPane) drawCached() {
+	p.sparkWidth = 0
+	for _, c := range p.cols {
+		if c.flex {
+			p.sparkWidth = c.width
+		}
+	}
+	if p.lines == nil {
+		p.lines = map[uint32]rowLines{}
+	}
+	clear(p.lines)
+	for i := range p.snap.Interfaces {
+		it := &p.snap.Interfaces[i]
+		plain, styled := p.rowText(it, string(appendSpark(nil, it.Spark, p.sparkWidth)))
+		p.lines[it.ID] = rowLines{plain, styled}
+	}
+	p.strip = histogramStrip(p.sh, p.snap.Histogram, p.width)
+	p.stripLocal = p.sh.Local
 }
 
 // layoutIfaceColumns keeps the most important columns that fit, in their
@@ -230,6 +264,7 @@ func (p *interfacesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		if msg.epoch == p.epoch {
 			p.snap, p.computed = msg.snap, msg.gen
 			p.order()
+			p.drawCached()
 		}
 		if p.stale {
 			return p, p.refresh()
@@ -350,9 +385,17 @@ func (p *interfacesPane) View() string {
 	p.out.WriteString(p.header)
 	h := p.bodyHeight()
 	drawn := 0
+	if p.stripLocal != p.sh.Local { // last seen and the strip follow the zone
+		p.drawCached()
+	}
 	for r := p.top; r < len(p.rows) && drawn < h; r++ {
 		p.out.WriteByte('\n')
-		p.drawRow(&p.snap.Interfaces[p.rows[r]], r == p.cursor)
+		l := p.lines[p.snap.Interfaces[p.rows[r]].ID]
+		if r == p.cursor {
+			p.out.WriteString(st.Cursor.Render(l.plain))
+		} else {
+			p.out.WriteString(l.styled)
+		}
 		drawn++
 	}
 	if drawn == 0 {
@@ -368,7 +411,7 @@ func (p *interfacesPane) View() string {
 		p.out.WriteByte('\n')
 	}
 	p.out.WriteByte('\n')
-	p.out.WriteString(histogramStrip(p.sh, p.snap.Histogram, p.width))
+	p.out.WriteString(p.strip)
 	return p.out.String()
 }
 
@@ -393,7 +436,9 @@ func (p *interfacesPane) appendHeader(b []byte) []byte {
 	return b
 }
 
-func (p *interfacesPane) drawRow(it *aggregate.Interface, cursor bool) {
+// rowText builds one interface's row: plain (for the cursor highlight)
+// and styled (REJECT count in the reject style).
+func (p *interfacesPane) rowText(it *aggregate.Interface, spark string) (plain, styled string) {
 	st := &p.sh.Styles
 	b := p.line[:0]
 	var cell []byte
@@ -401,7 +446,7 @@ func (p *interfacesPane) drawRow(it *aggregate.Interface, cursor bool) {
 	for _, c := range p.cols {
 		b = append(b, ' ')
 		if c.flex {
-			b = appendSpark(b, it.Spark, c.width)
+			b = append(b, spark...)
 			continue
 		}
 		cell = c.cell(cell[:0], p.sh, it)
@@ -421,14 +466,9 @@ func (p *interfacesPane) drawRow(it *aggregate.Interface, cursor bool) {
 		}
 	}
 	p.line = b
-	switch {
-	case cursor:
-		p.out.WriteString(st.Cursor.Render(string(b)))
-	case rejStart >= 0:
-		p.out.Write(b[:rejStart])
-		p.out.WriteString(st.Reject.Render(string(b[rejStart:rejEnd])))
-		p.out.Write(b[rejEnd:])
-	default:
-		p.out.Write(b)
+	plain = string(b)
+	if rejStart < 0 {
+		return plain, plain
 	}
+	return plain, plain[:rejStart] + st.Reject.Render(plain[rejStart:rejEnd]) + plain[rejEnd:]
 }
