@@ -3,11 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"syscall"
 
@@ -239,17 +239,15 @@ func (e *explainer) flush() error {
 }
 
 func (e *explainer) appendVerdict(dst []byte, format *model.Format, v *rules.Verdict) []byte {
+	dst = e.enc.Append(dst, format, &e.f, &e.x)
 	if e.kind == export.JSON {
-		dst = e.enc.Append(dst, format, &e.f, &e.x)
 		dst = dst[:len(dst)-2] // drop "}\n" and continue the object
-		b, _ := json.Marshal(verdictJSON(v))
 		if len(dst) > 1 {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, b[1:]...)
-		return append(dst, '\n')
+		dst = appendVerdictJSON(dst, v)
+		return append(dst, '}', '\n')
 	}
-	dst = e.enc.Append(dst, format, &e.f, &e.x)
 	dst = append(dst, "  "...)
 	dst = append(dst, verdictSummary(v)...)
 	dst = append(dst, "\n  "...)
@@ -257,78 +255,111 @@ func (e *explainer) appendVerdict(dst []byte, format *model.Format, v *rules.Ver
 	return append(dst, '\n')
 }
 
-// explainJSON is the verdict part of a JSON line; nil pointers print null
-// (not decided, not evaluated).
-type explainJSON struct {
-	Direction  *string   `json:"direction"`
-	Expected   *string   `json:"expected"`
-	Consistent *bool     `json:"consistent"`
-	DecidedBy  *string   `json:"decided_by"`
-	NACL       *naclJSON `json:"nacl"`
-	SG         *sgJSON   `json:"sg"`
-	Missing    []string  `json:"missing,omitempty"`
-	Reason     string    `json:"reason"`
-}
-
-type naclJSON struct {
-	ID      string `json:"id"`
-	Rule    *int   `json:"rule"`
-	Action  string `json:"action"`
-	Skipped string `json:"skipped,omitempty"`
-}
-
-type sgJSON struct {
-	Allowed  *bool  `json:"allowed"`
-	Group    string `json:"group,omitempty"`
-	Rule     string `json:"rule,omitempty"`
-	Response bool   `json:"response"`
-	Evidence string `json:"evidence,omitempty"`
-	Note     string `json:"note,omitempty"`
-}
-
-func strp(s string) *string { return &s }
-
-func verdictJSON(v *rules.Verdict) explainJSON {
-	out := explainJSON{Reason: ui.Sanitize(v.Reason)}
-	for _, m := range v.Missing {
-		out.Missing = append(out.Missing, ui.Sanitize(m))
-	}
+// appendVerdictJSON appends the verdict's keys; values not decided or not
+// evaluated are null. Written by hand: this runs once per record.
+func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
+	dst = append(dst, `"direction":`...)
 	if v.Direction != rules.DirUnknown {
-		out.Direction = strp(v.Direction.String())
+		dst = appendJSONText(dst, v.Direction.String())
+	} else {
+		dst = append(dst, "null"...)
 	}
+	dst = append(dst, `,"expected":`...)
 	if v.Decided() {
-		out.Expected = strp(v.Expected.String())
-		out.DecidedBy = strp(v.DecidedBy)
+		dst = appendJSONText(dst, v.Expected.String())
+	} else {
+		dst = append(dst, "null"...)
 	}
+	dst = append(dst, `,"consistent":`...)
 	if c, ok := v.Consistent(); ok {
-		out.Consistent = &c
+		dst = strconv.AppendBool(dst, c)
+	} else {
+		dst = append(dst, "null"...)
 	}
+	dst = append(dst, `,"decided_by":`...)
+	if v.Decided() {
+		dst = appendJSONText(dst, v.DecidedBy)
+	} else {
+		dst = append(dst, "null"...)
+	}
+	dst = append(dst, `,"nacl":`...)
 	if n := &v.NACL; n.Evaluated && n.ACL != nil {
-		j := &naclJSON{ID: ui.Sanitize(n.ACL.ID), Action: "deny", Skipped: n.Skipped}
-		if n.Allow {
-			j.Action = "allow"
-		}
+		dst = append(dst, `{"id":`...)
+		dst = appendJSONText(dst, n.ACL.ID)
+		dst = append(dst, `,"rule":`...)
 		if n.Entry != nil {
-			r := n.Entry.Rule
-			j.Rule = &r
+			dst = strconv.AppendInt(dst, int64(n.Entry.Rule), 10)
+		} else {
+			dst = append(dst, "null"...)
 		}
-		out.NACL = j
+		if n.Allow {
+			dst = append(dst, `,"action":"allow"`...)
+		} else {
+			dst = append(dst, `,"action":"deny"`...)
+		}
+		if n.Skipped != "" {
+			dst = append(dst, `,"skipped":`...)
+			dst = appendJSONText(dst, n.Skipped)
+		}
+		dst = append(dst, '}')
+	} else {
+		dst = append(dst, "null"...)
 	}
-	if s := &v.SG; s.Evaluated || s.Response {
-		allowed := s.Allowed
-		j := &sgJSON{Allowed: &allowed, Response: s.Response, Note: s.NotApplicable}
+	dst = append(dst, `,"sg":`...)
+	switch s := &v.SG; {
+	case s.Evaluated || s.Response:
+		dst = append(dst, `{"allowed":`...)
+		dst = strconv.AppendBool(dst, s.Allowed)
 		if s.Group != nil {
-			j.Group = ui.Sanitize(s.Group.ID)
-			j.Rule = ui.Sanitize(s.Rule(v.Direction))
+			dst = append(dst, `,"group":`...)
+			dst = appendJSONText(dst, s.Group.ID)
+			dst = append(dst, `,"rule":`...)
+			dst = appendJSONText(dst, s.Rule(v.Direction))
 		}
+		dst = append(dst, `,"response":`...)
+		dst = strconv.AppendBool(dst, s.Response)
 		if s.Response {
-			j.Evidence = s.Evidence.String()
+			dst = append(dst, `,"evidence":`...)
+			dst = appendJSONText(dst, s.Evidence.String())
 		}
-		out.SG = j
-	} else if v.Interface != nil {
-		out.SG = &sgJSON{}
+		if s.NotApplicable != "" {
+			dst = append(dst, `,"note":`...)
+			dst = appendJSONText(dst, s.NotApplicable)
+		}
+		dst = append(dst, '}')
+	case v.Interface != nil:
+		dst = append(dst, `{"allowed":null,"response":false}`...)
+	default:
+		dst = append(dst, "null"...)
 	}
-	return out
+	if len(v.Missing) > 0 {
+		dst = append(dst, `,"missing":[`...)
+		for i, m := range v.Missing {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONText(dst, m)
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"reason":`...)
+	return appendJSONText(dst, v.Reason)
+}
+
+// appendJSONText appends s as a JSON string, with terminal control
+// characters removed first (ui.Sanitize) and quotes and backslashes escaped.
+func appendJSONText(dst []byte, s string) []byte {
+	s = ui.Sanitize(s)
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
 }
 
 // verdictSummary is the one-line verdict of text output.
