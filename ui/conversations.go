@@ -65,9 +65,9 @@ func endpoints(c *conversation.Conversation) convEnds {
 	s := &c.Request
 	if !s.Seen() {
 		r := &c.Response
-		return convEnds{string(appendEndpoint(nil, r.Dst, r.DstPort, ports)), string(appendEndpoint(nil, r.Src, r.SrcPort, ports))}
+		return convEnds{string(appendEndpoint(nil, r.Dst(), r.DstPort, ports)), string(appendEndpoint(nil, r.Src(), r.SrcPort, ports))}
 	}
-	return convEnds{string(appendEndpoint(nil, s.Src, s.SrcPort, ports)), string(appendEndpoint(nil, s.Dst, s.DstPort, ports))}
+	return convEnds{string(appendEndpoint(nil, s.Src(), s.SrcPort, ports)), string(appendEndpoint(nil, s.Dst(), s.DstPort, ports))}
 }
 
 // Layout: title, header, rows, a blank line and two lines explaining the
@@ -136,8 +136,8 @@ func conversationDrill(sh *Shared, cv *conversation.Conversation) tea.Cmd {
 		return "(" + t + ")"
 	}
 	text := "interfaceId = " + quote(sh.Store.Names().Name(cv.Iface)) + " and protocol = " + strconv.Itoa(int(cv.Proto)) +
-		" and (" + dir(s.Src, s.SrcPort, s.Dst, s.DstPort) + " or " + dir(s.Dst, s.DstPort, s.Src, s.SrcPort) + ")"
-	return drillFilter(text, conversationFilter{iface: cv.Iface, proto: cv.Proto, a: s.Src, b: s.Dst, pa: s.SrcPort, pb: s.DstPort})
+		" and (" + dir(s.Src(), s.SrcPort, s.Dst(), s.DstPort) + " or " + dir(s.Dst(), s.DstPort, s.Src(), s.SrcPort) + ")"
+	return drillFilter(text, conversationFilter{iface: cv.Iface, proto: cv.Proto, a: s.Src(), b: s.Dst(), pa: s.SrcPort, pb: s.DstPort})
 }
 
 // Column widths of the conversations table; the endpoints share the rest.
@@ -248,11 +248,11 @@ func (c *convList) view(sh *Shared, ready bool) string {
 	return c.out.String()
 }
 
-func clientBy(by string) string {
+func clientBy(by conversation.ClientBy) string {
 	switch by {
-	case "flags":
+	case conversation.ByFlags:
 		return "SYN / SYN-ACK"
-	case "port":
+	case conversation.ByPort:
 		return "the lower (service) port"
 	}
 	return "which direction was logged first"
@@ -281,7 +281,7 @@ func sideText(s *conversation.Side) string {
 	if !s.Seen() {
 		return "not logged"
 	}
-	return strconv.Itoa(s.Records) + " records, " + thousands(s.Packets) + " packets, " + s.Action()
+	return strconv.Itoa(int(s.Records)) + " records, " + thousands(s.Packets) + " packets, " + s.Action()
 }
 
 func (c *convList) appendHeader(b []byte, showIface bool, ifaceW, ends int, showBytes bool) []byte {

@@ -125,7 +125,6 @@ func (p *flagsPane) refresh(force bool) tea.Cmd {
 			store.Read(func(model.View) { counts = a.Flags() })
 		}
 		pr := conversation.NewPairer()
-		i := 0
 		eachRecord(store, seqs, all, func(_ uint64, f *model.Flow, x *model.Ext) {
 			if !all {
 				if f.Has(model.FieldTCPFlags) {
@@ -134,8 +133,7 @@ func (p *flagsPane) refresh(force bool) tea.Cmd {
 					counts.Absent++
 				}
 			}
-			pr.Add(i, f, x)
-			i++
+			pr.Add(f, x)
 		})
 		return flagsDoneMsg{pane: p, epoch: epoch, counts: counts, convs: pr.Conversations(), cost: time.Since(start)}
 	}

@@ -75,18 +75,26 @@ func (c Class) Explain() string {
 	return ""
 }
 
-// Side is one direction of a conversation: all its records merged.
+// Side is one direction of a conversation: all its records merged. It
+// holds no pointers, so a million of them cost the garbage collector
+// nothing to scan.
 type Side struct {
-	Src, Dst         netip.Addr
+	src, dst         [16]byte // addresses, IPv4 in the IPv4-mapped form
 	SrcPort, DstPort uint16
-	Records          int
+	Records          uint32
 	Packets, Bytes   uint64
 	Flags            uint8 // tcp-flags OR-ed over the records
 	HasFlags         bool  // at least one record carried tcp-flags
-	Accepts, Rejects int
+	Accepts, Rejects uint32
 	First, Last      uint32 // earliest start, latest end (unix seconds)
-	FirstIndex       int    // buffer index of the first record seen
+	firstIndex       uint32 // order of the first record seen, for ties
 }
+
+// Src is the source address of this direction.
+func (s *Side) Src() netip.Addr { return netip.AddrFrom16(s.src).Unmap() }
+
+// Dst is the destination address of this direction.
+func (s *Side) Dst() netip.Addr { return netip.AddrFrom16(s.dst).Unmap() }
 
 // Seen reports whether any record went this way.
 func (s *Side) Seen() bool { return s.Records > 0 }
@@ -104,18 +112,34 @@ func (s *Side) Action() string {
 	return "-"
 }
 
+// ClientBy says how the client side of a conversation was chosen.
+type ClientBy uint8
+
+const (
+	ByFlags ClientBy = iota // SYN from the client, SYN-ACK from the server
+	ByPort                  // the server side uses the lower (service) port
+	ByTime                  // the client's direction was logged first
+)
+
+func (b ClientBy) String() string {
+	switch b {
+	case ByFlags:
+		return "flags"
+	case ByPort:
+		return "port"
+	}
+	return "time"
+}
+
 // Conversation is a request direction and its response direction on one
 // interface.
 type Conversation struct {
 	Iface    uint32 // interned interface-id
 	Proto    uint8
-	Request  Side // client → server
-	Response Side // server → client; Records is 0 when no reply was logged
+	ClientBy ClientBy
 	Class    Class
-	// ClientBy says how the client side was chosen: "flags" (SYN / SYN-ACK),
-	// "port" (the other side uses the lower, service port) or "time" (it
-	// was logged first). Request.Records is 0 when only a reply is buffered.
-	ClientBy string
+	Request  Side // client → server; Records is 0 when only a reply is buffered
+	Response Side // server → client; Records is 0 when no reply was logged
 }
 
 // Flags is the tcp-flags of both directions OR-ed.
@@ -133,44 +157,42 @@ type key struct {
 // Pairer collects records and pairs them. Add records in buffer order,
 // then call Conversations.
 type Pairer struct {
-	idx   map[key]int
-	convs []pending
-}
-
-type pending struct {
-	k     key
-	proto uint8
-	iface uint32
-	dir   [2]Side // dir[0]: a → b, dir[1]: b → a
+	idx   map[key]int32
+	convs []Conversation // Request: a → b, Response: b → a until resolved
+	n     uint32
 }
 
 // NewPairer returns an empty pairer.
-func NewPairer() *Pairer { return &Pairer{idx: map[key]int{}} }
+func NewPairer() *Pairer { return &Pairer{idx: map[key]int32{}} }
 
-// Add merges one record (i is its buffer index, for ordering). Records
-// without both addresses (NODATA, SKIPDATA) are ignored.
-func (p *Pairer) Add(i int, f *model.Flow, x *model.Ext) {
+// Add merges one record, in buffer order. Records without both addresses
+// (NODATA, SKIPDATA) are ignored.
+func (p *Pairer) Add(f *model.Flow, x *model.Ext) {
 	if !f.Has(model.FieldSrcAddr) || !f.Has(model.FieldDstAddr) {
 		return
 	}
-	src, dst := f.SrcAddr(x), f.DstAddr(x)
-	s, d := src.As16(), dst.As16()
+	order := p.n
+	p.n++
+	s, d := f.SrcAddr(x).As16(), f.DstAddr(x).As16()
 	k := key{iface: f.Iface, proto: f.Proto, a: s, b: d, pa: f.SrcPort, pb: f.DstPort}
-	dir := 0
-	if c := cmp.Or(slices.Compare(s[:], d[:]), cmp.Compare(f.SrcPort, f.DstPort)); c > 0 {
+	reverse := false
+	if c := cmp.Or(bytesCompare(&s, &d), cmp.Compare(f.SrcPort, f.DstPort)); c > 0 {
 		k.a, k.b, k.pa, k.pb = d, s, f.DstPort, f.SrcPort
-		dir = 1
+		reverse = true
 	}
 	n, ok := p.idx[k]
 	if !ok {
-		n = len(p.convs)
+		n = int32(len(p.convs))
 		p.idx[k] = n
-		p.convs = append(p.convs, pending{k: k, proto: f.Proto, iface: f.Iface})
+		p.convs = append(p.convs, Conversation{Iface: f.Iface, Proto: f.Proto})
 	}
-	side := &p.convs[n].dir[dir]
+	side := &p.convs[n].Request
+	if reverse {
+		side = &p.convs[n].Response
+	}
 	if side.Records == 0 {
-		side.Src, side.Dst, side.SrcPort, side.DstPort = src, dst, f.SrcPort, f.DstPort
-		side.FirstIndex = i
+		side.src, side.dst, side.SrcPort, side.DstPort = s, d, f.SrcPort, f.DstPort
+		side.firstIndex = order
 		side.First = f.Start
 	}
 	side.Records++
@@ -194,17 +216,38 @@ func (p *Pairer) Add(i int, f *model.Flow, x *model.Ext) {
 	}
 }
 
-// Conversations returns the paired conversations, worst class first, then
-// by bytes (largest first).
-func (p *Pairer) Conversations() []Conversation {
-	out := make([]Conversation, 0, len(p.convs))
-	for i := range p.convs {
-		out = append(out, resolve(&p.convs[i]))
+func bytesCompare(a, b *[16]byte) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return cmp.Compare(a[i], b[i])
+		}
 	}
-	slices.SortStableFunc(out, func(a, b Conversation) int {
-		return cmp.Or(cmp.Compare(a.Class, b.Class),
-			cmp.Compare(b.Request.Bytes+b.Response.Bytes, a.Request.Bytes+a.Response.Bytes))
+	return 0
+}
+
+// Conversations returns the paired conversations, worst class first, then
+// by bytes (largest first). The pairer is spent afterwards.
+func (p *Pairer) Conversations() []Conversation {
+	for i := range p.convs {
+		resolve(&p.convs[i])
+	}
+	// Sort an index, then move each conversation once: the structs are
+	// large and a million of them would be slow to swap around.
+	order := make([]int32, len(p.convs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	cs := p.convs
+	slices.SortStableFunc(order, func(a, b int32) int {
+		x, y := &cs[a], &cs[b]
+		return cmp.Or(cmp.Compare(x.Class, y.Class),
+			cmp.Compare(y.Request.Bytes+y.Response.Bytes, x.Request.Bytes+x.Response.Bytes))
 	})
+	out := make([]Conversation, len(cs))
+	for i, j := range order {
+		out[i] = cs[j]
+	}
+	p.convs, p.idx = nil, nil
 	return out
 }
 
@@ -215,7 +258,7 @@ func Build(v model.View, match func(f *model.Flow, x *model.Ext) bool) []Convers
 	for i := 0; i < v.Len(); i++ {
 		f, x := v.At(i)
 		if match == nil || match(f, x) {
-			p.Add(i, f, x)
+			p.Add(f, x)
 		}
 	}
 	return p.Conversations()
@@ -241,57 +284,57 @@ func Classes() []Class {
 	return []Class{ReplyRejected, RejectedRequest, Reset, RequestOnly, ReplyOnly, Established}
 }
 
-// resolve decides which direction is the request and classifies.
-func resolve(pc *pending) Conversation {
-	c := Conversation{Iface: pc.iface, Proto: pc.proto}
-	req, by := clientDir(pc)
-	c.Request, c.Response, c.ClientBy = pc.dir[req], pc.dir[1-req], by
+// resolve decides which direction is the request, swapping the sides
+// when needed, and classifies.
+func resolve(c *Conversation) {
+	req, by := clientDir(&c.Request, &c.Response)
+	if req == 1 {
+		c.Request, c.Response = c.Response, c.Request
+	}
+	c.ClientBy = by
 	c.Class = classify(&c.Request, &c.Response)
-	return c
 }
 
-// clientDir picks the direction sent by the client: the side that sent SYN
-// without ACK, or the reverse of the side that sent SYN-ACK; otherwise the
-// side talking to the lower (well-known or service) port; otherwise the
-// side logged first.
-func clientDir(pc *pending) (int, string) {
+// clientDir picks the direction (0: a, 1: b) sent by the client: the side
+// that sent SYN without ACK, or the reverse of the side that sent SYN-ACK;
+// otherwise the side talking to the lower (well-known or service) port;
+// otherwise the side logged first.
+func clientDir(a, b *Side) (int, ClientBy) {
 	const synack = model.FlagSYN | model.FlagACK
-	for d := 0; d < 2; d++ {
-		s := &pc.dir[d]
+	for d, s := range [2]*Side{a, b} {
 		if !s.Seen() || !s.HasFlags {
 			continue
 		}
 		if s.Flags&synack == model.FlagSYN {
-			return d, "flags"
+			return d, ByFlags
 		}
 		if s.Flags&synack == synack {
-			return 1 - d, "flags"
+			return 1 - d, ByFlags
 		}
 	}
 	// The lower port is the service: the side sending to it is the client.
-	a, b := &pc.dir[0], &pc.dir[1]
 	s, d := a, 0
 	if !a.Seen() {
 		s, d = b, 1
 	}
 	switch {
 	case s.DstPort < s.SrcPort:
-		return d, "port"
+		return d, ByPort
 	case s.SrcPort < s.DstPort:
-		return 1 - d, "port"
+		return 1 - d, ByPort
 	case !a.Seen() || !b.Seen():
-		return d, "time"
+		return d, ByTime
 	}
 	if a.First != b.First {
 		if a.First < b.First {
-			return 0, "time"
+			return 0, ByTime
 		}
-		return 1, "time"
+		return 1, ByTime
 	}
-	if a.FirstIndex <= b.FirstIndex {
-		return 0, "time"
+	if a.firstIndex <= b.firstIndex {
+		return 0, ByTime
 	}
-	return 1, "time"
+	return 1, ByTime
 }
 
 func classify(req, resp *Side) Class {

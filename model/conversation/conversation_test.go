@@ -46,17 +46,17 @@ func check(t *testing.T, cs []Conversation, ws []want) {
 	t.Helper()
 	if len(cs) != len(ws) {
 		for _, c := range cs {
-			t.Logf("%v %v:%d → %v:%d", c.Class, c.Request.Src, c.Request.SrcPort, c.Request.Dst, c.Request.DstPort)
+			t.Logf("%v %v:%d → %v:%d", c.Class, c.Request.Src(), c.Request.SrcPort, c.Request.Dst(), c.Request.DstPort)
 		}
 		t.Fatalf("%d conversations, want %d", len(cs), len(ws))
 	}
 	for i, w := range ws {
 		c := cs[i]
-		client := c.Request.Src.String() + ":" + itoa(c.Request.SrcPort)
+		client := c.Request.Src().String() + ":" + itoa(c.Request.SrcPort)
 		if !c.Request.Seen() {
-			client = c.Response.Dst.String() + ":" + itoa(c.Response.DstPort)
+			client = c.Response.Dst().String() + ":" + itoa(c.Response.DstPort)
 		}
-		if c.Class != w.class || client != w.client || c.ClientBy != w.by ||
+		if c.Class != w.class || client != w.client || c.ClientBy.String() != w.by ||
 			c.Request.Action() != w.reqAction || c.Response.Action() != w.respAction ||
 			c.Request.Flags != w.flags[0] || c.Response.Flags != w.flags[1] {
 			t.Errorf("conversation %d:\n got %v client %s by %s, actions %s/%s, flags %d/%d\nwant %v client %s by %s, actions %s/%s, flags %d/%d",
