@@ -294,6 +294,9 @@ func (p *flowsPane) View() string {
 }
 
 func (p *flowsPane) emptyText() string {
+	if p.sh.Filter != nil && p.sh.Matches != nil && p.sh.Matches.Next == 0 && p.sh.Store.Len() > 0 {
+		return " filtering…"
+	}
 	if p.sh.Filter != nil {
 		return " no records match the filter"
 	}

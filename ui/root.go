@@ -143,7 +143,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
 		m.input.SetWidth(max(msg.Width-40, 10))
-		m.exportInput.SetWidth(max(msg.Width-50, 10))
+		m.exportInput.SetWidth(max(msg.Width-56, 10))
 		for _, p := range m.panes {
 			p.SetSize(m.paneSize())
 		}
