@@ -274,62 +274,106 @@ func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *q
 }
 
 // runQuerySources answers over the shared sources (directories, follow,
-// replay, demo, CloudWatch): each source decodes into its own partial in
-// its goroutine, merged in source order at the end.
+// replay, demo, CloudWatch): their batches are copied into chunks of one
+// origin, stream and format, which the same parallel workers parse.
 func runQuerySources(ctx context.Context, prog *query.Program, o *options, std stdio) (*query.Result, query.RunInfo, []error) {
 	srcs, err := o.sources(ctx, std)
 	if err != nil {
 		return prog.Result(prog.NewPartial()), query.RunInfo{}, []error{err}
 	}
-	parts := make([]*query.Partial, len(srcs))
-	decs := make([]*model.Decoder, len(srcs))
-	infos := make([]query.RunInfo, len(srcs))
-	names := prog.Names()
-	for i := range srcs {
-		parts[i] = prog.NewPartial()
-		decs[i] = model.NewDecoder(names, o.overrideFormat())
-	}
+	workers := runtime.GOMAXPROCS(0)
+	chunks := make(chan *query.Chunk, 2*workers)
+	ck := &chunker{out: chunks, free: make(chan []byte, 2*workers+2), cur: make([]*query.Chunk, len(srcs)), next: make([]int64, len(srcs)), headers: map[string]*model.Format{}}
 	var mu sync.Mutex
 	var errs []error
-	runAll(ctx, srcs, func(i int, b model.Batch) {
-		var f model.Flow
-		var x model.Ext
-		info := &infos[i]
-		for k := range b.Events {
-			ev := &b.Events[k]
-			res, err := decs[i].Decode(ev, b.Format, &f, &x)
-			switch res {
-			case model.ResultRecord:
-				info.Records++
-				if f.HasExt() {
-					parts[i].Add(&f, &x)
-				} else {
-					parts[i].Add(&f, nil)
-				}
-			case model.ResultHeader:
-				info.Headers++
-			case model.ResultMalformed:
-				info.Malformed++
-				if len(info.FirstBad) == 0 {
-					info.FirstBad = append(info.FirstBad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Line: model.KeepLine(ev.Line), Err: err.Error()})
-				}
+	go func() {
+		runAll(ctx, srcs, ck.add, func(i int, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			errs = append(errs, fmt.Errorf("%s: %w", srcs[i].Name(), err))
+		})
+		for i := range srcs {
+			ck.flush(i)
+		}
+		close(chunks)
+	}()
+	res, info := prog.RunChunks(chunks, workers, o.overrideFormat(), func(c *query.Chunk) {
+		select {
+		case ck.free <- c.Data[:0]:
+		default:
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	return res, info, errs
+}
+
+// chunker copies the lines of sources' batches into chunks. Each source
+// has its own chunk being filled; a chunk holds consecutive lines of one
+// origin, stream and format. Header lines are noted per origin, so every
+// later chunk of that origin carries the format they declare.
+type chunker struct {
+	mu      sync.Mutex // sources emit from their own goroutines
+	seq     int
+	out     chan<- *query.Chunk
+	free    chan []byte
+	cur     []*query.Chunk
+	next    []int64 // per source: the line number that continues its chunk
+	headers map[string]*model.Format
+}
+
+func (ck *chunker) add(i int, b model.Batch) {
+	for k := range b.Events {
+		ev := &b.Events[k]
+		line := ev.Line
+		format := b.Format
+		ck.mu.Lock()
+		if h, ok := ck.headers[ev.Origin]; ok {
+			format = h
+		}
+		if c := line; len(c) > 0 && (c[0] >= 'a' && c[0] <= 'z' || c[0] >= 'A' && c[0] <= 'Z' || c[0] == '$') {
+			if hf := model.HeaderFormat(line); hf != nil {
+				ck.headers[ev.Origin] = hf
+				format = hf
 			}
 		}
-	}, func(i int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		errs = append(errs, fmt.Errorf("%s: %w", srcs[i].Name(), err))
-	})
-	total := prog.NewPartial()
-	var info query.RunInfo
-	for i := range srcs {
-		total.Merge(parts[i])
-		info.Records += infos[i].Records
-		info.Malformed += infos[i].Malformed
-		info.Headers += infos[i].Headers
-		info.FirstBad = append(info.FirstBad, infos[i].FirstBad...)
+		ck.mu.Unlock()
+		c := ck.cur[i]
+		if c != nil {
+			if c.Origin != ev.Origin || c.Stream != ev.Stream || c.Format != format ||
+				len(c.Data)+len(line)+1 > queryChunkBytes || c.FirstLine != 0 && ev.LineNo != ck.next[i] {
+				ck.flush(i)
+				c = nil
+			}
+		}
+		if c == nil {
+			var buf []byte
+			select {
+			case buf = <-ck.free:
+			default:
+				buf = make([]byte, 0, queryChunkBytes+model.MaxLineBytes)
+			}
+			c = &query.Chunk{Data: buf, Origin: ev.Origin, Stream: ev.Stream, FirstLine: ev.LineNo, Format: format}
+			ck.cur[i] = c
+		}
+		c.Data = append(c.Data, line...)
+		c.Data = append(c.Data, '\n')
+		ck.next[i] = ev.LineNo + 1
 	}
-	return prog.Result(total), info, errs
+}
+
+// flush sends source i's chunk, numbering chunks in the order sent.
+func (ck *chunker) flush(i int) {
+	c := ck.cur[i]
+	if c == nil {
+		return
+	}
+	ck.cur[i] = nil
+	ck.mu.Lock()
+	c.Seq = ck.seq
+	ck.seq++
+	ck.out <- c
+	ck.mu.Unlock()
 }
 
 func writeResult(w io.Writer, format string, res *query.Result) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,6 +124,34 @@ func TestQueryOutputIsSanitised(t *testing.T) {
 		code, out, _ := runQueryCmd(t, "", "-o", format, "stats count(*) by interfaceId", path)
 		if code != exitOK || strings.ContainsRune(out, 0x1b) || !strings.Contains(out, "eni-?[31mred") {
 			t.Errorf("-o %s: exit %d, output %q keeps the escape or lost the value", format, code, out)
+		}
+	}
+}
+
+// TestQueryHeaderFormatAcrossChunks reads a capture larger than one chunk
+// whose header declares a custom field order, as a file (parallel reader)
+// and in a directory (shared sources): every chunk must use the header's
+// format, not the default.
+func TestQueryHeaderFormatAcrossChunks(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "s3")
+	os.Mkdir(sub, 0o755)
+	lines := []string{"version srcaddr dstaddr dstport action tcp-flags interface-id"}
+	want := 0
+	for i := range 40000 {
+		action, flags := "ACCEPT", 18
+		if i%3 == 0 {
+			action, flags = "REJECT", 2
+			want++
+		}
+		lines = append(lines, fmt.Sprintf("3 10.0.%d.%d 10.1.0.1 %d %s %d eni-0%05d", i%200, i%250, 1+i%1000, action, flags, i%7))
+	}
+	file := writeQueryCapture(t, dir, "big.log.gz", lines)
+	writeQueryCapture(t, sub, "big.log.gz", lines)
+	for _, src := range []string{file, sub} {
+		code, out, errs := runQueryCmd(t, "", "-o", "csv", `filter action = "REJECT" and tcpFlags = 2 | stats count(*) as n`, src)
+		if code != exitOK || out != fmt.Sprintf("n\n%d\n", want) || errs != "" {
+			t.Errorf("%s: exit %d, %q, stderr %q; want %d rejects", src, code, out, errs, want)
 		}
 	}
 }

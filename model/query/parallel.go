@@ -13,8 +13,9 @@ import (
 type Chunk struct {
 	Seq       int    // 0, 1, 2 … in input order
 	Data      []byte // whole lines, '\n'-terminated (the last may lack it)
-	Origin    string // file path or "-"
-	FirstLine int64  // 1-based line number of Data's first line
+	Origin    string // file path, "-" or log group
+	Stream    string // CloudWatch log stream (fills interface-id), or ""
+	FirstLine int64  // 1-based line number of Data's first line; 0: not numbered
 	Format    *model.Format
 }
 
@@ -108,7 +109,11 @@ func (p *Program) RunChunks(in <-chan *Chunk, workers int, override *model.Forma
 
 func decodeChunk(c *Chunk, dec *model.Decoder, lf lineFilter, part *Partial, info *RunInfo, f *model.Flow, x *model.Ext) {
 	data := c.Data
-	ev := model.Event{Origin: c.Origin, LineNo: c.FirstLine}
+	ev := model.Event{Origin: c.Origin, Stream: c.Stream, LineNo: c.FirstLine}
+	step := int64(1)
+	if c.FirstLine == 0 {
+		step = 0
+	}
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -118,7 +123,7 @@ func decodeChunk(c *Chunk, dec *model.Decoder, lf lineFilter, part *Partial, inf
 		}
 		if lf != nil && !lf.pass(line) {
 			info.Skipped++
-			ev.LineNo++
+			ev.LineNo += step
 			continue
 		}
 		ev.Line = line
@@ -139,6 +144,6 @@ func decodeChunk(c *Chunk, dec *model.Decoder, lf lineFilter, part *Partial, inf
 				info.FirstBad = append(info.FirstBad, model.Malformed{Origin: c.Origin, LineNo: ev.LineNo, Line: model.KeepLine(line), Err: err.Error()})
 			}
 		}
-		ev.LineNo++
+		ev.LineNo += step
 	}
 }
