@@ -2,15 +2,18 @@ package ui
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/aggregate"
+	"github.com/flowtail/flowtail/model/rules"
 )
 
 func init() { RegisterPane(2, "interfaces", newInterfacesPane) }
@@ -42,6 +45,11 @@ type interfacesPane struct {
 	cursorID  uint32 // interface under the cursor
 	cursor    int
 	top       int
+
+	// What EC2 or the offline rules say about interfaces, looked up one
+	// at a time for the interface under the cursor.
+	info      map[string]string
+	infoAsked string // the lookup in flight ("" when none)
 
 	epoch    uint64 // bumped when the filter changes; older results are dropped
 	computed uint64 // store generation of the data shown
@@ -146,6 +154,21 @@ func (p *interfacesPane) SetSize(width, height int) {
 	p.header = ""
 	p.drawCached()
 	p.stale = true
+}
+
+// cursorInfo is what is known of the cursor's interface.
+func (p *interfacesPane) cursorInfo() string {
+	if len(p.rows) == 0 {
+		return ""
+	}
+	name := p.snap.Interfaces[p.rows[p.cursor]].Name
+	if t, ok := p.info[name]; ok {
+		return Sanitize(t)
+	}
+	if name == "" {
+		return "records without interface-id"
+	}
+	return Sanitize(name) + ": looking up…"
 }
 
 // rowLines is one row drawn plain (highlighted whole under the cursor)
@@ -267,11 +290,22 @@ func (p *interfacesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			p.drawCached()
 		}
 		if p.stale {
-			return p, p.refresh()
+			return p, tea.Batch(p.refresh(), p.lookupCursor())
 		}
-		return p, nil
+		return p, p.lookupCursor()
+	case ifaceInfoMsg:
+		if msg.pane != p {
+			return p, nil
+		}
+		if p.info == nil {
+			p.info = map[string]string{}
+		}
+		p.info[msg.iface] = msg.text
+		p.infoAsked = ""
+		return p, p.lookupCursor()
 	case tea.KeyPressMsg:
-		return p, p.key(msg)
+		cmd := p.key(msg)
+		return p, tea.Batch(cmd, p.lookupCursor())
 	}
 	return p, nil
 }
@@ -301,7 +335,98 @@ func (p *interfacesPane) order() {
 	p.clamp()
 }
 
-func (p *interfacesPane) bodyHeight() int { return max(p.height-1-histogramHeight, 1) }
+func (p *interfacesPane) bodyHeight() int { return max(p.height-1-histogramHeight-p.infoHeight(), 1) }
+
+// infoHeight is the line describing the cursor's interface, shown when
+// rules (EC2 or --rules) are available.
+func (p *interfacesPane) infoHeight() int {
+	if p.sh.Rules == nil {
+		return 0
+	}
+	return 1
+}
+
+// ifaceInfoMsg carries what the rules source knows of one interface.
+type ifaceInfoMsg struct {
+	pane  *interfacesPane
+	iface string
+	text  string
+}
+
+// lookupCursor asks the rules source about the interface under the
+// cursor, once per interface, one lookup at a time.
+func (p *interfacesPane) lookupCursor() tea.Cmd {
+	src := p.sh.Rules
+	if src == nil || p.infoAsked != "" || len(p.rows) == 0 {
+		return nil
+	}
+	name := p.snap.Interfaces[p.rows[p.cursor]].Name
+	if _, done := p.info[name]; done || name == "" {
+		return nil
+	}
+	p.infoAsked = name
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		snap, err := src.Lookup(ctx, name)
+		return ifaceInfoMsg{pane: p, iface: name, text: describeInterface(snap, name, err)}
+	}
+}
+
+// describeInterface is one line on an interface: type, Name tag,
+// description, instance.
+func describeInterface(snap *rules.Snapshot, name string, err error) string {
+	var it *rules.Interface
+	if snap != nil {
+		it = snap.Interfaces[name]
+	}
+	if it == nil {
+		if err != nil {
+			return name + ": not described (" + err.Error() + ")"
+		}
+		return name + ": not in the rules data"
+	}
+	parts := []string{name}
+	if it.Type != "" {
+		parts = append(parts, interfaceTypeName(it.Type))
+	}
+	if n := it.Name(); n != "" {
+		parts = append(parts, "Name "+strconv.Quote(n))
+	}
+	if it.Description != "" {
+		parts = append(parts, strconv.Quote(it.Description))
+	}
+	if it.InstanceID != "" {
+		parts = append(parts, it.InstanceID)
+	}
+	if len(it.Private) > 0 {
+		parts = append(parts, it.Private[0].String())
+	}
+	return strings.Join(parts, " · ")
+}
+
+// interfaceTypeName spells EC2's InterfaceType values for people.
+func interfaceTypeName(t string) string {
+	switch t {
+	case "interface":
+		return "network interface"
+	case "natGateway", "nat_gateway":
+		return "NAT gateway"
+	case "network_load_balancer", "load_balancer":
+		return "load balancer"
+	case "gateway_load_balancer", "gateway_load_balancer_endpoint":
+		return "gateway load balancer"
+	case "lambda":
+		return "Lambda"
+	case "vpc_endpoint", "interface_endpoint":
+		return "VPC endpoint"
+	case "transit_gateway":
+		return "transit gateway"
+	case "efa":
+		return "EFA"
+	}
+	return t
+}
 
 func (p *interfacesPane) clamp() {
 	p.cursor = max(0, min(p.cursor, len(p.rows)-1))
@@ -409,6 +534,10 @@ func (p *interfacesPane) View() string {
 	}
 	for ; drawn < h; drawn++ {
 		p.out.WriteByte('\n')
+	}
+	if p.infoHeight() > 0 {
+		p.out.WriteByte('\n')
+		p.out.WriteString(st.Dim.Render(fitWidth(" "+p.cursorInfo(), p.width)))
 	}
 	p.out.WriteByte('\n')
 	p.out.WriteString(p.strip)

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/rules"
 )
 
 // tableRow finds the screen line that contains want (the table row of an
@@ -153,5 +155,31 @@ func TestInterfacesFollowEviction(t *testing.T) {
 	}
 	if got := fields(d.lineWith("eni-0a1b2c3d4e5f60002")); got[1] != "3" || got[5] != "3" {
 		t.Errorf("after eviction: %q, want 3 flows, 3 rejects", got)
+	}
+}
+
+// TestInterfacesDescribeCursorInterface: with rules (EC2 or --rules), the
+// interface under the cursor is described by type, Name tag and
+// description, looked up once per interface.
+func TestInterfacesDescribeCursorInterface(t *testing.T) {
+	snap := rules.NewSnapshot()
+	snap.Interfaces["eni-0a1b2c3d4e5f60001"] = &rules.Interface{ID: "eni-0a1b2c3d4e5f60001", Type: "natGateway",
+		Description: "Interface for NAT Gateway nat-0123456789abcdef0", Tags: map[string]string{"Name": "egress-a"},
+		Private: []netip.Addr{netip.MustParseAddr("10.0.1.23")}}
+	src := &staticRules{snap: snap}
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Rules = src
+	d := newDriver(t, cfg, 120, 40)
+	d.keys("2")
+	d.refresh()
+	d.lineWith("eni-0a1b2c3d4e5f60002: not in the rules data")
+	d.keys("j")
+	d.lineWith(`eni-0a1b2c3d4e5f60001 · NAT gateway · Name "egress-a" · "Interface for NAT Gateway nat-0123456789abcdef0" · 10.0.1.23`)
+	d.keys("k", "j")
+	if n := src.lookups.Load(); n != 2 {
+		t.Errorf("%d lookups, want one per interface", n)
+	}
+	if n := len(strings.Split(d.screen(), "\n")); n != 40 {
+		t.Errorf("screen has %d lines, want 40", n)
 	}
 }
