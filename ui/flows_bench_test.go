@@ -3,6 +3,7 @@ package ui
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -10,6 +11,18 @@ import (
 // benchFlowsView measures one frame of the flows pane over a store of n
 // records: rendering must follow the visible rows, not the buffer size.
 func benchFlowsView(b *testing.B, s *model.Store, filtered bool) {
+	p := benchPane(b, s, filtered)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if len(p.View()) == 0 {
+			b.Fatal("empty frame")
+		}
+	}
+}
+
+// benchPane is a flows pane at 120×37 over s, cursor mid-buffer.
+func benchPane(b *testing.B, s *model.Store, filtered bool) *flowsPane {
 	sh := &Shared{Store: s, Styles: NewStyles(Theme{Dark: true}), Keys: DefaultKeymap()}
 	sh.Loc = sh.Zone()
 	p := newFlowsPane(sh).(*flowsPane)
@@ -21,13 +34,28 @@ func benchFlowsView(b *testing.B, s *model.Store, filtered bool) {
 	}
 	p.follow = false
 	p.cursorSeq, p.topSeq = uint64(s.Len()/2), uint64(s.Len()/2+10) // mid-buffer, not following
+	return p
+}
+
+// BenchmarkFlowsViewRatio draws frames over 1k and 1M records alternately,
+// so load from other processes hits both alike, and reports the ratio of
+// the two frame costs (target: at most 1.2).
+func BenchmarkFlowsViewRatio(b *testing.B) {
+	small, large := benchPane(b, storeOf(b, 1_000), false), benchPane(b, storeOf(b, 1_000_000), false)
+	var tSmall, tLarge time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if len(p.View()) == 0 {
-			b.Fatal("empty frame")
-		}
+		t0 := time.Now()
+		small.View()
+		t1 := time.Now()
+		large.View()
+		tSmall += t1.Sub(t0)
+		tLarge += time.Since(t1)
 	}
+	b.ReportMetric(float64(tSmall.Nanoseconds())/float64(b.N), "ns/frame-1k")
+	b.ReportMetric(float64(tLarge.Nanoseconds())/float64(b.N), "ns/frame-1M")
+	b.ReportMetric(float64(tLarge)/float64(tSmall), "ratio")
 }
 
 var benchStores = map[int]*model.Store{}
