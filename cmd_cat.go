@@ -326,7 +326,6 @@ func (c *catter) write(stop func()) {
 			}
 		}
 		ch.buf, ch.events = ch.buf[:0], ch.events[:0]
-		clear(ch.events[:cap(ch.events)])
 		c.free <- ch
 	}
 	if errors.Is(c.writeErr, syscall.EPIPE) {

@@ -181,10 +181,20 @@ func (e *Encoder) appendJSON(dst []byte, cols []column, f *model.Flow, x *model.
 		} else {
 			dst = append(dst, c.key...)
 		}
-		var ok bool
+		ok := false
 		switch c.kind {
 		case model.KindInt:
-			dst, ok = e.value(dst, c.id, f, x)
+			var v uint64
+			if v, ok = model.Int(f, x, c.id); ok {
+				dst = strconv.AppendUint(dst, v, 10)
+			}
+		case model.KindAddr:
+			if a := model.Addr(f, x, c.id); a.IsValid() {
+				dst = append(dst, '"')
+				dst = a.AppendTo(dst)
+				dst = append(dst, '"')
+				ok = true
+			}
 		case model.KindString:
 			if s, present := model.StrID(f, x, c.id); present {
 				dst = append(dst, '"')
@@ -192,7 +202,7 @@ func (e *Encoder) appendJSON(dst []byte, cols []column, f *model.Flow, x *model.
 				dst = append(dst, '"')
 				ok = true
 			}
-		default: // addresses and enums never need escaping
+		default: // action and log-status never need escaping
 			dst = append(dst, '"')
 			if dst, ok = e.value(dst, c.id, f, x); ok {
 				dst = append(dst, '"')
