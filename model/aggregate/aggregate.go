@@ -27,6 +27,11 @@ type Aggregate struct {
 	noFlags uint64      // records without tcp-flags
 	hist    map[uint32]verdicts
 	records uint64
+
+	// The interface of the previous record: records arrive in runs per
+	// interface (one CloudWatch stream or S3 file per ENI).
+	lastID uint32
+	last   *iface
 }
 
 // verdicts counts the flows, accepts and rejects in one time bucket.
@@ -81,6 +86,9 @@ func Compute(v model.View, match func(f *model.Flow, x *model.Ext) bool) *Aggreg
 
 func (a *Aggregate) ifaceOf(f *model.Flow) *iface {
 	id := f.Iface // 0 (the empty string) when the record has no interface-id
+	if a.last != nil && a.lastID == id {
+		return a.last
+	}
 	st := a.ifaces[id]
 	if st == nil {
 		st = &iface{
@@ -91,6 +99,7 @@ func (a *Aggregate) ifaceOf(f *model.Flow) *iface {
 		}
 		a.ifaces[id] = st
 	}
+	a.lastID, a.last = id, st
 	return st
 }
 
@@ -151,7 +160,10 @@ func (a *Aggregate) Added(f *model.Flow, x *model.Ext) {
 // order, which the last-seen window relies on.
 func (a *Aggregate) Evicted(f *model.Flow, x *model.Ext) {
 	a.records--
-	st := a.ifaces[f.Iface]
+	st := a.last
+	if st == nil || a.lastID != f.Iface {
+		st = a.ifaces[f.Iface]
+	}
 	if st == nil {
 		return
 	}
@@ -206,12 +218,27 @@ func (a *Aggregate) Evicted(f *model.Flow, x *model.Ext) {
 	}
 	if st.records == 0 {
 		delete(a.ifaces, f.Iface)
+		if a.last == st {
+			a.last = nil
+		}
 	}
 }
 
 // addPeer counts (d = 1) or uncounts (d = -1) one address of the record.
 func (st *iface) addPeer(f *model.Flow, x *model.Ext, id model.FieldID, d int) {
 	if !f.Has(id) {
+		return
+	}
+	if !f.IPv6() { // both addresses inline: no netip round trip
+		k := f.Src
+		if id == model.FieldDstAddr {
+			k = f.Dst
+		}
+		if d > 0 {
+			st.peers4[k]++
+		} else {
+			decr(st.peers4, k)
+		}
 		return
 	}
 	addr := model.Addr(f, x, id)
