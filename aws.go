@@ -61,7 +61,7 @@ func buildAWSSources(ctx context.Context, o *options) ([]source.Source, error) {
 		Lookback:      o.lookback,
 		Format:        o.overrideFormat(),
 		Profile:       profile,
-		SSO:           isSSOProfile(ctx, profile),
+		SSO:           isSSOProfile(cfg),
 		Region:        cfg.Region,
 	}
 	if c.Format == nil {
@@ -92,14 +92,16 @@ func loadAWSConfig(ctx context.Context, o *options) (aws.Config, error) {
 	return cfg, nil
 }
 
-// isSSOProfile says whether the profile logs in through IAM Identity
-// Center, so an expired login can be met with `aws sso login`.
-func isSSOProfile(ctx context.Context, profile string) bool {
-	if profile == "" {
-		profile = "default"
+// isSSOProfile says whether the profile the configuration was loaded from
+// logs in through IAM Identity Center, so an expired login can be met with
+// `aws sso login`.
+func isSSOProfile(cfg aws.Config) bool {
+	for _, src := range cfg.ConfigSources {
+		if sc, ok := src.(config.SharedConfig); ok && (sc.SSOSessionName != "" || sc.SSOStartURL != "") {
+			return true
+		}
 	}
-	sc, err := config.LoadSharedConfigProfile(ctx, profile)
-	return err == nil && (sc.SSOSessionName != "" || sc.SSOStartURL != "")
+	return false
 }
 
 // flowLogFormat reads the LogFormat of the flow log that delivers to a log

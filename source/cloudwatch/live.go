@@ -30,7 +30,7 @@ func (s *Source) live(ctx context.Context, since int64) error {
 	s.mu.Unlock()
 
 	rctx, cancel := context.WithCancel(ctx)
-	rep := &repairer{wake: make(chan struct{}, 1)}
+	rep := &repairer{wake: make(chan struct{}, 1), hurry: make(chan struct{}, 1)}
 	repDone := make(chan error, 1)
 	go func() {
 		err := s.repairLoop(rctx, since, rep)
@@ -118,6 +118,9 @@ func (s *Source) session(ctx context.Context, covered *int64, rep *repairer, fai
 		case ev, ok := <-events:
 			if !ok {
 				err := stream.Err()
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
 				if err == nil {
 					return nil
 				}
@@ -136,7 +139,7 @@ func (s *Source) session(ctx context.Context, covered *int64, rep *repairer, fai
 			switch v := ev.(type) {
 			case *types.StartLiveTailResponseStreamMemberSessionStart:
 				s.setMode("live")
-				s.requestRepair(rep, *covered)
+				s.requestRepair(rep, *covered, true)
 			case *types.StartLiveTailResponseStreamMemberSessionUpdate:
 				*failures = 0
 				now := s.clock.Now().UnixMilli()
@@ -145,7 +148,7 @@ func (s *Source) session(ctx context.Context, covered *int64, rep *repairer, fai
 					s.mu.Lock()
 					s.sampled++
 					s.mu.Unlock()
-					s.requestRepair(rep, *covered)
+					s.requestRepair(rep, *covered, false)
 				}
 				*covered = now
 			}
@@ -202,15 +205,24 @@ type repairer struct {
 	pending bool
 	from    int64
 	wake    chan struct{}
+	hurry   chan struct{}
 }
 
 // requestRepair asks for a repair pass reading from lookback before from,
 // and keeps the identities that pass needs from being forgotten meanwhile.
-func (s *Source) requestRepair(r *repairer, from int64) {
+// An urgent repair (after a reconnect) skips the wait between passes that
+// keeps an always-sampled tail from re-reading the window back to back.
+func (s *Source) requestRepair(r *repairer, from int64, urgent bool) {
 	s.mu.Lock()
 	s.repairFloor = min(s.repairFloor, from)
 	s.mu.Unlock()
 	r.request(from)
+	if urgent {
+		select {
+		case r.hurry <- struct{}{}:
+		default:
+		}
+	}
 }
 
 func (r *repairer) request(from int64) {
@@ -264,6 +276,7 @@ func (s *Source) repairLoop(ctx context.Context, since int64, rep *repairer) err
 			case <-ctx.Done():
 				return ctx.Err()
 			case <-s.clock.After(wait):
+			case <-rep.hurry:
 			}
 		}
 	}
