@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -148,4 +149,19 @@ func BenchmarkCatJSON(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+}
+
+func TestCatReplayPacesByStartTimes(t *testing.T) {
+	// A header puts start in another column; 120 s of records at 2000x
+	// take 60 ms.
+	in := "srcaddr start action\n10.0.0.1 1000 ACCEPT\n10.0.0.2 1060 ACCEPT\n10.0.0.3 1120 REJECT\n"
+	began := time.Now()
+	out, errOut, code := runCatArgs(t, in, "--replay", "2000x", "-o", "csv", "-")
+	took := time.Since(began)
+	if code != 0 || out != "srcaddr,start,action\n10.0.0.1,1000,ACCEPT\n10.0.0.2,1060,ACCEPT\n10.0.0.3,1120,REJECT\n" {
+		t.Fatalf("exit %d, out %q, stderr %q", code, out, errOut)
+	}
+	if took < 55*time.Millisecond || took > 5*time.Second {
+		t.Fatalf("replay of 120 s at 2000x took %v, want about 60ms", took)
+	}
 }
