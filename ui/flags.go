@@ -44,11 +44,10 @@ type flagsPane struct {
 	showConvs bool
 	conv      convList
 
-	epoch    uint64
-	busy     bool
-	stale    bool
-	lastRun  time.Time
-	lastCost time.Duration
+	epoch uint64
+	busy  bool
+	stale bool
+	pace  throttle
 
 	line []byte
 	out  strings.Builder
@@ -100,20 +99,20 @@ type flagsDoneMsg struct {
 }
 
 // refresh recounts in the background. Pairing conversations is a pass
-// over the buffer, so while nothing but new records changed it runs at
-// most every four times its own cost (a 1.4 s pass over a million records
-// runs every ~6 s; small buffers refresh every tick).
+// over the buffer, so while nothing but new records changed it is paced
+// by its own cost (see throttle); small buffers refresh every tick.
 func (p *flagsPane) refresh(force bool) tea.Cmd {
 	if p.busy {
 		p.stale = true
 		return nil
 	}
-	if !force && time.Since(p.lastRun) < 4*p.lastCost {
-		p.stale = true
-		return nil
+	if !force {
+		if held, retry := p.pace.hold(p); held {
+			return retry
+		}
 	}
 	p.busy, p.stale = true, false
-	p.lastRun = time.Now()
+	p.pace.started()
 	store := p.sh.Store
 	seqs, all := filteredSeqs(p.sh)
 	epoch := p.epoch
@@ -143,6 +142,12 @@ func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case RefreshMsg:
 		return p, p.refresh(!p.ready)
+	case retryMsg:
+		if msg.owner != p {
+			return p, nil
+		}
+		p.pace.retrying = false
+		return p, p.refresh(!p.ready)
 	case FilterMsg:
 		p.epoch++
 		p.ready = false
@@ -152,7 +157,7 @@ func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, nil
 		}
 		p.busy = false
-		p.lastCost = msg.cost
+		p.pace.lastCost = msg.cost
 		if msg.epoch == p.epoch {
 			p.setData(msg.counts, msg.convs)
 		}

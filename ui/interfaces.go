@@ -52,9 +52,11 @@ type interfacesPane struct {
 	infoAsked string // the lookup in flight ("" when none)
 
 	epoch    uint64 // bumped when the filter changes; older results are dropped
+	shown    uint64 // epoch of the data shown
 	computed uint64 // store generation of the data shown
 	busy     bool
 	stale    bool // the store or the filter changed while busy
+	pace     throttle
 
 	line []byte
 	out  strings.Builder
@@ -240,6 +242,7 @@ type ifacesDoneMsg struct {
 	epoch uint64
 	gen   uint64
 	snap  aggregate.Snapshot
+	cost  time.Duration
 }
 
 // histogramColumns is the time resolution asked of the aggregate: enough
@@ -253,12 +256,19 @@ func (p *interfacesPane) refresh() tea.Cmd {
 		p.stale = true
 		return nil
 	}
+	if p.shown == p.epoch {
+		if held, retry := p.pace.hold(p); held {
+			return retry
+		}
+	}
+	p.pace.started()
 	p.busy, p.stale = true, false
 	store, sh := p.sh.Store, p.sh
 	opts := aggregate.Options{TopPorts: 3, Columns: p.histogramColumns()}
 	seqs, all := filteredSeqs(sh)
 	epoch, gen := p.epoch, store.Generation()
 	return func() tea.Msg {
+		start := time.Now()
 		var snap aggregate.Snapshot
 		if all {
 			snap = aggregate.Take(store, liveAggregate(store), opts)
@@ -267,13 +277,19 @@ func (p *interfacesPane) refresh() tea.Cmd {
 			eachRecord(store, seqs, false, func(_ uint64, f *model.Flow, x *model.Ext) { a.Added(f, x) })
 			snap = a.Snapshot(store.Names(), opts)
 		}
-		return ifacesDoneMsg{pane: p, epoch: epoch, gen: gen, snap: snap}
+		return ifacesDoneMsg{pane: p, epoch: epoch, gen: gen, snap: snap, cost: time.Since(start)}
 	}
 }
 
 func (p *interfacesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case RefreshMsg:
+		return p, p.refresh()
+	case retryMsg:
+		if msg.owner != p {
+			return p, nil
+		}
+		p.pace.retrying = false
 		return p, p.refresh()
 	case FilterMsg:
 		p.epoch++
@@ -284,8 +300,9 @@ func (p *interfacesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, nil
 		}
 		p.busy = false
+		p.pace.lastCost = msg.cost
 		if msg.epoch == p.epoch {
-			p.snap, p.computed = msg.snap, msg.gen
+			p.snap, p.computed, p.shown = msg.snap, msg.gen, msg.epoch
 			p.order()
 			p.drawCached()
 		}

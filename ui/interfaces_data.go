@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -185,3 +186,34 @@ func (c conversationFilter) Match(f *model.Flow, x *model.Ext) bool {
 
 // quote writes s as a query-language string literal.
 func quote(s string) string { return strconv.Quote(s) }
+
+// throttle spaces out background recounts that cost a pass over the
+// buffer: while only new records changed, the next one starts no sooner
+// than four times the last one's cost after it began, so a million-record
+// recount cannot keep a core busy. A skipped refresh is retried later so
+// the last change is always shown.
+type throttle struct {
+	lastRun  time.Time
+	lastCost time.Duration
+	retrying bool
+}
+
+// retryMsg wakes a pane whose refresh was held back.
+type retryMsg struct{ owner any }
+
+// hold reports whether a refresh must wait; if so it returns the command
+// that retries it.
+func (t *throttle) hold(owner any) (bool, tea.Cmd) {
+	wait := 4*t.lastCost - time.Since(t.lastRun)
+	if wait <= 0 {
+		return false, nil
+	}
+	if t.retrying {
+		return true, nil
+	}
+	t.retrying = true
+	return true, tea.Tick(wait, func(time.Time) tea.Msg { return retryMsg{owner} })
+}
+
+// started marks the start of a recount.
+func (t *throttle) started() { t.lastRun = time.Now() }

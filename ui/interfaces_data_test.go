@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -39,5 +40,29 @@ func TestEachRecordVisitsEachOnce(t *testing.T) {
 	})
 	if len(got) != 3 || got[0] != 50 || got[1] != 51 || got[2] != uint64(n+49) {
 		t.Errorf("visited %v, want only the buffered 50, 51 and %d", got, n+49)
+	}
+}
+
+// TestThrottleHoldsCostlyRecountsAndRetries: after a recount that took
+// long, the next waits four times its cost, and exactly one retry is
+// scheduled so the last change still shows.
+func TestThrottleHoldsCostlyRecountsAndRetries(t *testing.T) {
+	var th throttle
+	if held, _ := th.hold("p"); held {
+		t.Fatal("a first recount must not wait")
+	}
+	th.started()
+	th.lastCost = time.Second
+	held, retry := th.hold("p")
+	if !held || retry == nil {
+		t.Fatalf("held=%v retry=%v after a one-second recount", held, retry != nil)
+	}
+	if held, again := th.hold("p"); !held || again != nil {
+		t.Errorf("a second refresh while waiting should be held without another retry")
+	}
+	th.lastCost = time.Microsecond
+	th.retrying = false
+	if held, _ := th.hold("p"); held {
+		t.Errorf("a cheap recount should not wait")
 	}
 }
