@@ -50,6 +50,7 @@ type Encoder struct {
 	kind  Kind
 	names *model.Interner
 	cache []string
+	json  []string // cache entries as JSON strings, quoted and escaped
 	plans map[*model.Format][]column
 	last  *model.Format
 	plan  []column
@@ -99,6 +100,18 @@ func (e *Encoder) name(id uint32) string {
 		e.cache = append(e.cache, e.names.Name(n))
 	}
 	return e.cache[id]
+}
+
+// jsonName is name(id) as a JSON string, escaped once per distinct value.
+func (e *Encoder) jsonName(id uint32) string {
+	if int(id) < len(e.json) {
+		return e.json[id]
+	}
+	for n := uint32(len(e.json)); n <= id; n++ {
+		q := append([]byte{'"'}, appendJSONString(nil, e.name(n))...)
+		e.json = append(e.json, string(append(q, '"')))
+	}
+	return e.json[id]
 }
 
 // Header appends what precedes records of this format: the CSV header row,
@@ -197,9 +210,7 @@ func (e *Encoder) appendJSON(dst []byte, cols []column, f *model.Flow, x *model.
 			}
 		case model.KindString:
 			if s, present := model.StrID(f, x, c.id); present {
-				dst = append(dst, '"')
-				dst = appendJSONString(dst, e.name(s))
-				dst = append(dst, '"')
+				dst = append(dst, e.jsonName(s)...)
 				ok = true
 			}
 		default: // action and log-status never need escaping
