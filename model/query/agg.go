@@ -53,7 +53,7 @@ type aggregator struct {
 	plan    *statsPlan
 	codes   []func(f *model.Flow, x *model.Ext) (uint64, bool)
 	bins    []uint64
-	packed  map[uint64]int32 // when every key fits in one word together
+	packed  *wordTable // when every key fits in one word together
 	pkeys   []uint64
 	shifts  []uint8
 	present []uint64                // per key: its presence bit, just above its value
@@ -88,7 +88,7 @@ func newAggregator(plan *statsPlan, e *env) *aggregator {
 	}
 	switch {
 	case bits <= 64:
-		a.packed = map[uint64]int32{}
+		a.packed = newWordTable()
 	case len(plan.keys) <= 2:
 		a.small = map[groupKeySmall]int32{}
 	default:
@@ -125,11 +125,11 @@ func keyWidth(acc *accessor) int {
 }
 
 func (a *aggregator) groupPacked(k uint64) int32 {
-	if idx, ok := a.packed[k]; ok {
+	if idx, ok := a.packed.get(k); ok {
 		return idx
 	}
 	idx := int32(len(a.pkeys))
-	a.packed[k] = idx
+	a.packed.put(k, idx)
 	a.pkeys = append(a.pkeys, k)
 	a.newGroup()
 	return idx
@@ -230,7 +230,7 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 			}
 		}
 		var ok bool
-		if idx, ok = a.packed[k]; !ok {
+		if idx, ok = a.packed.get(k); !ok {
 			idx = a.groupPacked(k)
 		}
 	} else if a.small != nil {

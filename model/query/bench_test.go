@@ -13,7 +13,7 @@ var bench struct {
 }
 
 // benchStore is a full 1,000,000-record ring of default-format records.
-func benchStore(b *testing.B) *model.Store {
+func benchStore(b testing.TB) *model.Store {
 	bench.once.Do(func() {
 		recs := capture(1_000_000)
 		for i := range recs {
@@ -24,7 +24,7 @@ func benchStore(b *testing.B) *model.Store {
 	return bench.store
 }
 
-func benchProgram(b *testing.B, st *model.Store, text string) *Program {
+func benchProgram(b testing.TB, st *model.Store, text string) *Program {
 	q, err := Parse(text)
 	if err != nil {
 		b.Fatal(err)

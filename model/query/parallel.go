@@ -92,6 +92,8 @@ func (p *Program) RunChunks(in <-chan *Chunk, workers int, override *model.Forma
 		}
 	}
 	total := p.NewPartial()
+	// However the input was split, list groups by key.
+	total.merged = true
 	if p.stats != nil {
 		for _, o := range outs {
 			total.Merge(o.part)

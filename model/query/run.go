@@ -26,6 +26,9 @@ type Partial struct {
 	extOf   []int32 // index into exts, -1 for none
 	Scanned uint64
 	Matched uint64
+	// merged is set once other partials were folded in: groups were then
+	// found in an order that depends on how the input was split.
+	merged bool
 }
 
 // NewPartial starts an empty accumulation with its own predicate.
@@ -95,6 +98,7 @@ func (pt *Partial) AddView(v model.View, from int) {
 func (pt *Partial) Merge(o *Partial) {
 	pt.Scanned += o.Scanned
 	pt.Matched += o.Matched
+	pt.merged = pt.merged || o.Scanned > 0 && pt.Scanned > o.Scanned
 	if pt.agg != nil {
 		pt.agg.merge(o.agg)
 		return
@@ -155,8 +159,8 @@ func (p *Program) Result(pt *Partial) *Result {
 	if p.stats != nil {
 		rows := pt.agg.rows()
 		nkeys := len(p.stats.keys)
-		if !slices.ContainsFunc(p.post, func(op postOp) bool { return op.kind == postSort }) {
-			// Groups are found in an order that depends on how the input
+		if pt.merged && !slices.ContainsFunc(p.post, func(op postOp) bool { return op.kind == postSort }) {
+			// Groups were found in an order that depends on how the input
 			// was split; order them by key so output is reproducible.
 			slices.SortFunc(rows, rowCmp(postOp{}, nkeys))
 		}
