@@ -98,6 +98,8 @@ type textFilter struct {
 	cells   []string
 	rowEnd  []int // end offset of each row's text in buf
 	hits    []uint8
+	cand    []string // cells worth a fuzzy match, and their indexes
+	candIdx []int
 }
 
 func (t *textFilter) Match(f *model.Flow, x *model.Ext) bool {
@@ -163,14 +165,51 @@ func (t *textFilter) scan(n int) []uint8 {
 		}
 	}
 	for w, word := range t.words {
-		for _, m := range fuzzy.FindNoSort(word, t.cells) {
-			row := m.Index / matchCells
+		// A cheap in-order byte check picks the cells fuzzy can match at
+		// all, skipping rows an earlier word already ruled out; sahilm
+		// then scores only those.
+		lower, ascii := asciiLower(word)
+		t.cand, t.candIdx = t.cand[:0], t.candIdx[:0]
+		for i, cell := range t.cells {
+			if hits[i/matchCells] != uint8(w) || ascii && !subsequenceFold(cell, lower) {
+				continue
+			}
+			t.cand = append(t.cand, cell)
+			t.candIdx = append(t.candIdx, i)
+		}
+		for _, m := range fuzzy.FindNoSort(word, t.cand) {
+			row := t.candIdx[m.Index] / matchCells
 			if hits[row] == uint8(w) {
 				hits[row]++
 			}
 		}
 	}
 	return hits
+}
+
+// asciiLower lower-cases an ASCII word; ok is false for other text, which
+// goes to the fuzzy matcher unfiltered.
+func asciiLower(s string) (string, bool) {
+	if !isASCII(s) {
+		return s, false
+	}
+	return strings.ToLower(s), true
+}
+
+// subsequenceFold reports whether the bytes of lower occur in s in order,
+// ignoring ASCII case: the condition for a fuzzy match.
+func subsequenceFold(s, lower string) bool {
+	j := 0
+	for i := 0; i < len(s) && j < len(lower); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c == lower[j] {
+			j++
+		}
+	}
+	return j == len(lower)
 }
 
 // containsFold reports whether s contains the lower-case ASCII needle,
