@@ -273,8 +273,14 @@ func (s *Snapshot) Empty() bool {
 	return len(s.Interfaces) == 0 && len(s.Groups) == 0 && len(s.ACLs) == 0 && len(s.PrefixLists) == 0 && len(s.Subnets) == 0
 }
 
+// sortEntries orders entries by rule number. Already-sorted entries (an
+// ACL copied from another snapshot) are not touched, so snapshots that
+// share an ACL never write to it.
 func sortEntries(es []ACLEntry) {
-	sort.SliceStable(es, func(i, j int) bool { return es[i].Rule < es[j].Rule })
+	less := func(i, j int) bool { return es[i].Rule < es[j].Rule }
+	if !sort.SliceIsSorted(es, less) {
+		sort.SliceStable(es, less)
+	}
 }
 
 func sortedValues[T any](m map[string]*T) []*T {

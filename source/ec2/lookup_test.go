@@ -246,3 +246,45 @@ func TestUnknownInterfaceIsNotLoaded(t *testing.T) {
 		t.Errorf("verdict = %s", v.Reason)
 	}
 }
+
+// TestConcurrentLookupsAndReads looks up interfaces from several
+// goroutines while others evaluate against the published snapshots
+// (run with -race).
+func TestConcurrentLookupsAndReads(t *testing.T) {
+	_, l, _, offline := setup(t)
+	var ids []string
+	for id := range offline.Interfaces {
+		ids = append(ids, id)
+	}
+	p := rules.Packet{Interface: "eni-0aaa1111111111111", Src: netip.MustParseAddr("203.0.113.9"), Dst: netip.MustParseAddr("10.0.1.10"),
+		SrcPort: 40000, DstPort: 443, Proto: 6, ICMPType: -1, ICMPCode: -1, Logged: model.ActionAccept, Status: model.StatusOK}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := l.Ensure(context.Background(), ids[i%len(ids)], ids[(i+1)%len(ids)]); err != nil {
+				t.Error(err)
+			}
+			if i == 0 {
+				if _, err := l.Refresh(context.Background()); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				l.Snapshot().Explain(p)
+			}
+		}()
+	}
+	wg.Wait()
+	s, err := l.Ensure(context.Background(), p.Interface)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := s.Explain(p); v.Expected != model.ActionAccept {
+		t.Errorf("after concurrent lookups: %s", v.Reason)
+	}
+}
