@@ -2,4 +2,6 @@ package ui
 
 import "testing"
 
-func TestGoldenConversations(t *testing.T) { goldenPane(t, "3", "c", "j") }
+func TestGoldenConversations(t *testing.T) {
+	goldenPane(t, step{"3", "paired by"}, step{"c", "REQ/REPLY"}, step{key: "j"})
+}

@@ -2,4 +2,6 @@ package ui
 
 import "testing"
 
-func TestGoldenFlags(t *testing.T) { goldenPane(t, "3", "j") }
+func TestGoldenFlags(t *testing.T) {
+	goldenPane(t, step{"3", "paired by"}, step{key: "j"})
+}

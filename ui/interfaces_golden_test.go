@@ -1,10 +1,16 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -26,20 +32,55 @@ func triageStore(t *testing.T) *model.Store {
 	return s
 }
 
-// goldenPane checks the active pane's drawing (everything between the
-// tab bar and the status bar) against testdata, with the ASCII colour
-// profile so only bold/reverse/underline remain. `go test -update`
-// rewrites the files.
-func goldenPane(t *testing.T, keys ...string) {
+// step is a key and, for keys whose effect arrives through a background
+// command, text to wait for before the next key.
+type step struct{ key, until string }
+
+// goldenPane drives the real program (teatest) at 80×24 and 120×40 with
+// the ASCII colour profile (attributes kept, no colours: the NO_COLOR
+// look), runs the steps and compares the final screen with
+// testdata/<test>/<size>.golden (`go test -update` rewrites them). Only
+// the flows, interfaces and flags panes are registered, so the screens do
+// not change when other panes are added.
+func goldenPane(t *testing.T, steps ...step) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			d := newDriver(t, fixtureConfig(triageStore(t)), size[0], size[1])
-			d.keys(keys[0])
-			d.refresh()
-			d.keys(keys[1:]...)
-			golden.RequireEqual(t, d.m.panes[d.m.active].View())
+			onlyPanes(t, 1, 2, 3)
+			m := newRoot(fixtureConfig(triageStore(t)))
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]),
+				teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+			wait := func(text string) {
+				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
+					teatest.WithDuration(5*time.Second))
+			}
+			wait("ACTION")
+			for _, s := range steps {
+				tm.Send(keyPress(s.key))
+				if s.until != "" {
+					wait(s.until)
+				}
+			}
+			if err := tm.Quit(); err != nil {
+				t.Fatal(err)
+			}
+			final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*rootModel)
+			golden.RequireEqual(t, []byte(final.View().Content))
 		})
 	}
 }
 
-func TestGoldenInterfaces(t *testing.T) { goldenPane(t, "2", "j") }
+// onlyPanes keeps the panes of the given slots registered for one test.
+func onlyPanes(t *testing.T, slots ...int) {
+	saved := registered
+	t.Cleanup(func() { registered = saved })
+	registered = nil
+	for _, p := range saved {
+		if slices.Contains(slots, p.slot) {
+			registered = append(registered, p)
+		}
+	}
+}
+
+func TestGoldenInterfaces(t *testing.T) {
+	goldenPane(t, step{"2", "eni-0f1"}, step{key: "j"})
+}
