@@ -369,3 +369,33 @@ func TestLastSeenDropsWithEvictedRecord(t *testing.T) {
 		t.Errorf("after the ten-minute record left: last seen = %d, want 1070", got)
 	}
 }
+
+// TestTakeWhileIngesting reads snapshots while another goroutine ingests
+// (run with -race): every snapshot is consistent, its per-interface
+// records adding up to its total.
+func TestTakeWhileIngesting(t *testing.T) {
+	recs := capture(20000, 12)
+	s := model.NewStore(3000)
+	a := Attach(s)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ingest(t, s, recs)
+	}()
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		snap := Take(s, a, Options{TopPorts: 2, Columns: 10})
+		var sum uint64
+		for _, it := range snap.Interfaces {
+			sum += it.Records
+		}
+		if sum != snap.Records {
+			t.Fatalf("snapshot of %d records has %d in its interfaces", snap.Records, sum)
+		}
+	}
+	checkSnapshot(t, Take(s, a, Options{TopPorts: 3}), recs[len(recs)-3000:])
+}
