@@ -100,6 +100,7 @@ type textFilter struct {
 	hits    []uint8
 	cand    []string // cells worth a fuzzy match, and their indexes
 	candIdx []int
+	times   timeCache
 }
 
 func (t *textFilter) Match(f *model.Flow, x *model.Ext) bool {
@@ -125,7 +126,7 @@ func (t *textFilter) layout(n int, at func(int) (*model.Flow, *model.Ext)) {
 	t.rowEnd = t.rowEnd[:0]
 	for i := 0; i < n; i++ {
 		f, x := at(i)
-		t.buf = appendMatchText(t.buf, f, x, t.names)
+		t.buf = appendMatchText(t.buf, f, x, t.names, &t.times)
 		t.rowEnd = append(t.rowEnd, len(t.buf))
 	}
 	// Views into buf are taken only after it stops growing.

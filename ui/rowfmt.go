@@ -134,8 +134,8 @@ const (
 	cellSep    = '\x00'
 )
 
-func appendMatchText(b []byte, f *model.Flow, x *model.Ext, names *model.Interner) []byte {
-	b = appendTime(b, f.Start, f.Has(model.FieldStart), time.UTC, "2006-01-02 15:04:05")
+func appendMatchText(b []byte, f *model.Flow, x *model.Ext, names *model.Interner, tc *timeCache) []byte {
+	b = tc.append(b, f.Start, f.Has(model.FieldStart))
 	b = append(b, cellSep)
 	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
 		b = append(b, Sanitize(names.Name(id))...)
@@ -161,7 +161,34 @@ func appendMatchText(b []byte, f *model.Flow, x *model.Ext, names *model.Interne
 	b = append(b, verdict(f)...)
 	b = append(b, cellSep)
 	if f.Has(model.FieldTCPFlags) {
-		b = append(b, model.FlagNames(f.Flags)...)
+		b = append(b, flagNames[f.Flags]...)
 	}
 	return append(b, cellSep)
+}
+
+// flagNames holds model.FlagNames for every value, so matching a million
+// rows does not build a million strings.
+var flagNames = func() (n [256]string) {
+	for i := range n {
+		n[i] = model.FlagNames(uint8(i))
+	}
+	return n
+}()
+
+// timeCache remembers the last formatted second: neighbouring records
+// mostly share their start time.
+type timeCache struct {
+	sec  uint32
+	text []byte
+}
+
+func (c *timeCache) append(b []byte, sec uint32, ok bool) []byte {
+	if !ok {
+		return append(b, '-')
+	}
+	if c.text == nil || sec != c.sec {
+		c.sec = sec
+		c.text = appendTime(c.text[:0], sec, true, time.UTC, "2006-01-02 15:04:05")
+	}
+	return append(b, c.text...)
 }
