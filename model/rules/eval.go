@@ -210,14 +210,21 @@ func (s *Snapshot) evalNACL(v *Verdict, p Packet, subnet string) {
 	}
 	v.NACL.ACL = acl
 	remote := peer(p, v.Direction)
+	inside := false
 	if sub, ok := s.Subnets[subnet]; ok {
 		for _, c := range sub.CIDRs {
-			if c.Contains(remote) {
-				v.NACL.Skipped = "traffic stays inside subnet " + subnet
-				v.NACL.Evaluated, v.NACL.Allow = true, true
-				return
-			}
+			inside = inside || c.Contains(remote)
 		}
+	}
+	// Without DescribeSubnets, a peer interface known to be in the same
+	// subnet says as much.
+	if o, ok := s.Owner(remote); ok && o.SubnetID == subnet {
+		inside = true
+	}
+	if inside {
+		v.NACL.Skipped = "traffic stays inside subnet " + subnet
+		v.NACL.Evaluated, v.NACL.Allow = true, true
+		return
 	}
 	entries := acl.Inbound
 	if v.Direction == Egress {

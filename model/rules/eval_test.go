@@ -208,9 +208,10 @@ func TestExplainDemoTopology(t *testing.T) {
 			sgAllowed: true, sgGroup: "sg-db", sgRule: "inbound tcp 5432 from sg-app"}},
 		{"web to db is not in sg-app", pkt("eni-db", "10.0.1.10", 40001, "10.0.3.30", 5432, 6, R), want{
 			dir: Ingress, expected: R, consistent: "yes", decidedBy: "nacl", naclRule: "*"}},
+		// Same subnet: the NACL is not crossed.
 		{"bastion ssh to web by group reference", pkt("eni-web", "10.0.1.50", 50000, "10.0.1.10", 22, 6, A), want{
-			dir: Ingress, expected: A, decidedBy: "none", naclRule: "120", naclAllow: true,
-			sgAllowed: true, sgRule: "inbound tcp 22 from sg-bastion"}},
+			dir: Ingress, expected: A, decidedBy: "none",
+			sgAllowed: true, sgRule: "inbound tcp 22 from sg-bastion", reason: []string{"network ACL does not apply"}}},
 		{"app ssh to web: known interface outside the group", pkt("eni-web", "10.0.2.20", 50000, "10.0.1.10", 22, 6, R), want{
 			dir: Ingress, expected: R, consistent: "yes", decidedBy: "sg", naclRule: "120", naclAllow: true,
 			reason: []string{"No inbound rule of security groups sg-web (web) allows TCP 22 from 10.0.2.20"}}},
@@ -309,6 +310,12 @@ func TestExplainNACLFeatures(t *testing.T) {
 			t.Errorf("matched entry %+v, want rule 32767", v.NACL.Entry)
 		}
 	})
+	t.Run("a peer interface in the same subnet skips the NACL", func(t *testing.T) {
+		s2 := s.Clone()
+		s2.AddInterface(&Interface{ID: "eni-9", SubnetID: "subnet-1", Private: []netip.Addr{addr("10.0.0.9")}})
+		check(t, s2, pkt("eni-1", "10.0.0.9", 50000, "10.0.0.5", 3389, 6, A), want{dir: Ingress, expected: A, decidedBy: "none", sgAllowed: true,
+			sgRule: "inbound all traffic from 0.0.0.0/0", reason: []string{"does not apply (traffic stays inside subnet subnet-1)"}})
+	})
 	t.Run("traffic inside the subnet skips the NACL", func(t *testing.T) {
 		s2 := s.Clone()
 		s2.AddSubnet(&Subnet{ID: "subnet-1", CIDRs: []netip.Prefix{pfx("10.0.0.0/24")}})
@@ -367,7 +374,7 @@ func TestExplainSecurityGroupFeatures(t *testing.T) {
 		{"missing prefix list is said, not guessed", pkt("eni-1", "198.51.100.9", 40000, "10.0.0.5", 6000, 6, A),
 			want{dir: Ingress, expected: N, naclRule: "100", naclAllow: true, reason: []string{"Could not decide: prefix list pl-missing not loaded"}}},
 		{"group reference to a known member", pkt("eni-1", "10.0.0.77", 40000, "10.0.0.5", 7000, 6, A),
-			want{dir: Ingress, expected: A, decidedBy: "none", naclRule: "100", naclAllow: true, sgAllowed: true, sgRule: "inbound tcp 7000 from sg-peers"}},
+			want{dir: Ingress, expected: A, decidedBy: "none", sgAllowed: true, sgRule: "inbound tcp 7000 from sg-peers"}},
 		{"group reference to an unknown private address", pkt("eni-1", "10.0.0.78", 40000, "10.0.0.5", 7000, 6, A),
 			want{dir: Ingress, expected: N, naclRule: "100", naclAllow: true, reason: []string{"10.0.0.78 is not an address of any loaded interface"}}},
 		{"group reference never matches a public address", pkt("eni-1", "8.8.8.8", 40000, "10.0.0.5", 7000, 6, R),

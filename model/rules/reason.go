@@ -109,7 +109,7 @@ func (s *Snapshot) reason(v *Verdict, p Packet, resp Evidence) string {
 			" The rules may have changed since the record, or the connection was tracked from before a rule change."
 	default:
 		r = "Logged REJECT but the loaded rules allow it: " + lowerFirst(r) +
-			" The rules may have changed since the record, the packets may have arrived after the connection closed, or a control not loaded here denied them."
+			" The rules may have changed since the record (an untracked connection, open to 0.0.0.0/0 both ways, is cut as soon as its rule goes), the packets may have arrived after the connection closed, or a control not loaded here denied them."
 	}
 	return r
 }
