@@ -34,7 +34,10 @@ JSON lines. Field names work in the AWS spelling (dstport, pkt-srcaddr)
 and the Insights one (dstPort, pktSrcAddr); @timestamp is the record's
 start, @message the record as text; direction, service and proto are
 derived. The exit status is 2 when the query is wrong (the message names
-the column), 1 when nothing could be read.
+the column), 1 when nothing could be read. Malformed lines are skipped and
+counted on stderr; lines whose text shows they cannot pass an equality
+filter (action = "REJECT", interfaceId = "eni-…") are not parsed at all,
+so malformed lines among those go uncounted.
 
 Commands, joined by '|':
   fields a, b as c      filter EXPR          stats AGG [as n], … [by k, …]

@@ -349,29 +349,56 @@ func (a *aggregator) merge(o *aggregator) {
 
 // rows renders every group as a result row: keys, then aggregates.
 func (a *aggregator) rows() [][]Value {
-	n := len(a.plan.aggs)
-	g := a.ngroups()
-	w := len(a.plan.keys) + n
-	out := make([][]Value, g)
-	cells := make([]Value, g*w)
-	for gi := range g {
-		row := cells[gi*w : gi*w+w : gi*w+w]
-		k := a.key(gi)
-		for i, ks := range a.plan.keys {
-			if k[maxBy]&(1<<i) != 0 {
-				row[i] = ks.acc.decode(k[i])
-			}
+	groups := make([]int, a.ngroups())
+	for i := range groups {
+		groups[i] = i
+	}
+	return a.rowsOf(groups)
+}
+
+// rowsOf renders the given groups as result rows: keys, then aggregates.
+func (a *aggregator) rowsOf(groups []int) [][]Value {
+	w := len(a.plan.keys) + len(a.plan.aggs)
+	out := make([][]Value, len(groups))
+	cells := make([]Value, len(groups)*w)
+	for r, gi := range groups {
+		row := cells[r*w : r*w+w : r*w+w]
+		for c := range row {
+			row[c] = a.cell(gi, c)
 		}
-		for j := range a.plan.aggs {
-			if a.countOnly {
-				row[len(a.plan.keys)+j] = Value{Kind: Int, I: a.counts[gi]}
-				continue
-			}
-			row[len(a.plan.keys)+j] = a.plan.aggs[j].value(&a.st[gi*n+j])
-		}
-		out[gi] = row
+		out[r] = row
 	}
 	return out
+}
+
+// cell is group gi's value in result column c (keys first).
+func (a *aggregator) cell(gi, c int) Value {
+	nk := len(a.plan.keys)
+	if c < nk {
+		var code uint64
+		var ok bool
+		switch {
+		case a.packed != nil:
+			v := a.pkeys[gi] >> a.shifts[c]
+			ok = v&a.present[c] != 0
+			code = v & (a.present[c] - 1)
+		case a.small != nil:
+			k := &a.skeys[gi]
+			code, ok = k[c], k[2]&(1<<c) != 0
+		default:
+			k := &a.lkeys[gi]
+			code, ok = k[c], k[maxBy]&(1<<c) != 0
+		}
+		if !ok {
+			return Value{}
+		}
+		return a.plan.keys[c].acc.decode(code)
+	}
+	if a.countOnly {
+		return Value{Kind: Int, I: a.counts[gi]}
+	}
+	j := c - nk
+	return a.plan.aggs[j].value(&a.st[gi*len(a.plan.aggs)+j])
 }
 
 func (sp *aggSpec) value(s *aggState) Value {

@@ -157,17 +157,26 @@ func MatchIndexes(v model.View, pred Pred, from int, dst []int) []int {
 func (p *Program) Result(pt *Partial) *Result {
 	res := &Result{Columns: p.Columns(), Scanned: pt.Scanned, Matched: pt.Matched}
 	if p.stats != nil {
-		rows := pt.agg.rows()
 		nkeys := len(p.stats.keys)
+		post := p.post
+		var rows [][]Value
+		if len(post) >= 2 && post[0].kind == postSort && post[1].kind == postLimit {
+			// Top N: rank the groups on their sort columns alone and
+			// render only the N rows shown.
+			rows = pt.agg.rowsOf(topGroups(pt.agg, post[0], post[1].limit, nkeys))
+			post = post[2:]
+		} else {
+			rows = pt.agg.rows()
+		}
 		if pt.merged && !slices.ContainsFunc(p.post, func(op postOp) bool { return op.kind == postSort }) {
 			// Groups were found in an order that depends on how the input
 			// was split; order them by key so output is reproducible.
 			slices.SortFunc(rows, rowCmp(postOp{}, nkeys))
 		}
-		for i := 0; i < len(p.post); i++ {
-			op := p.post[i]
-			if op.kind == postSort && i+1 < len(p.post) && p.post[i+1].kind == postLimit {
-				rows = sortLimit(rows, p.post[i+1].limit, rowCmp(op, nkeys))
+		for i := 0; i < len(post); i++ {
+			op := post[i]
+			if op.kind == postSort && i+1 < len(post) && post[i+1].kind == postLimit {
+				rows = sortLimit(rows, post[i+1].limit, rowCmp(op, nkeys))
 				i++
 				continue
 			}
@@ -274,6 +283,36 @@ func compareKey(a, b Value, desc bool) int {
 		return -c
 	}
 	return c
+}
+
+// topGroups returns the first n groups in the order of op, ties broken
+// by the key columns as rowCmp does.
+func topGroups(a *aggregator, op postOp, n, nkeys int) []int {
+	cols := make([][]Value, len(op.keys))
+	g := a.ngroups()
+	for i, c := range op.keys {
+		cols[i] = make([]Value, g)
+		for gi := range g {
+			cols[i][gi] = a.cell(gi, c)
+		}
+	}
+	groups := make([]int, g)
+	for i := range groups {
+		groups[i] = i
+	}
+	return sortLimit(groups, n, func(x, y int) int {
+		for i := range cols {
+			if c := compareKey(cols[i][x], cols[i][y], op.desc[i]); c != 0 {
+				return c
+			}
+		}
+		for k := range nkeys {
+			if c := compareKey(a.cell(x, k), a.cell(y, k), false); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
 }
 
 // rowCmp orders stats rows by the sort keys, then by the group key
