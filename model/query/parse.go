@@ -690,7 +690,11 @@ func (p *parser) literal() (*Literal, error) {
 	case t.kind == tNumber:
 		v, err := strconv.ParseFloat(t.text, 64)
 		if err != nil {
-			return nil, &Error{Col: t.col, Msg: fmt.Sprintf("%s is not a number", t.raw)}
+			msg := fmt.Sprintf("%s is not a number", t.raw)
+			if strings.Count(t.raw, ".") == 3 {
+				msg += fmt.Sprintf(" (quote addresses: \"%s\")", t.raw)
+			}
+			return nil, &Error{Col: t.col, Msg: msg}
 		}
 		p.advance()
 		return &Literal{Text: t.text, Num: v, Number: true, Col: t.col}, nil
