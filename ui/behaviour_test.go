@@ -376,3 +376,20 @@ func TestCopyRowUsesOSC52(t *testing.T) {
 		t.Fatalf("y should confirm the copy, got %q", flash)
 	}
 }
+
+func TestDetailPairsTheReverseRecord(t *testing.T) {
+	s := model.NewStore(100)
+	// AWS's documented ping: the response is rejected by a network ACL.
+	appendLines(t, s, model.DefaultFormat,
+		"2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK",
+		"2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK")
+	d := newDriver(t, fixtureConfig(s), 120, 40)
+	d.keys("j", "enter") // the accepted request
+	screen := d.screen()
+	if !strings.Contains(screen, "record #1: 172.31.16.139 → 203.0.113.12  REJECT") {
+		t.Fatalf("detail should show the paired reply:\n%s", screen)
+	}
+	if !strings.Contains(screen, "request accepted, reply rejected") {
+		t.Fatalf("detail should name the stateless ACL return-path problem:\n%s", screen)
+	}
+}

@@ -8,6 +8,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -45,7 +47,13 @@ func (d *detailModel) rebuild() {
 		}
 		f, x := v.At(i)
 		d.lines = detailLines(d.sh, f, x, v.Names(), d.seq, d.width)
+		d.lines = append(d.lines, reverseLines(d.sh, v, i, d.width)...)
 	})
+	for i, l := range d.lines {
+		if ansi.StringWidth(l) > d.width {
+			d.lines[i] = ansi.Truncate(l, d.width, "…") // long ARNs and ids
+		}
+	}
 	d.offset = min(d.offset, max(len(d.lines)-d.height, 0))
 }
 
@@ -183,7 +191,7 @@ func detailLines(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner,
 		out = append(out, "")
 		out = append(out, wrapList(st, " absent (not in this record's format): ", later, width)...)
 	}
-	out = append(out, addrNotes(st, f, x)...)
+	out = append(out, addrNotes(st, f, x, width)...)
 
 	out = append(out, "", " "+st.Section.Render("tcp-flags"))
 	if f.Has(model.FieldTCPFlags) {
@@ -203,11 +211,11 @@ func detailLines(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner,
 
 // addrNotes explains pkt-srcaddr/pkt-dstaddr when they differ from the
 // interface addresses (NAT gateway, load balancer, transit gateway).
-func addrNotes(st *Styles, f *model.Flow, x *model.Ext) []string {
+func addrNotes(st *Styles, f *model.Flow, x *model.Ext, width int) []string {
 	var out []string
 	note := func(pkt, iface netip.Addr, what string) {
 		if pkt.IsValid() && iface.IsValid() && pkt != iface {
-			out = append(out, " "+st.Warn.Render(fmt.Sprintf("pkt-%s %s differs from %s %s: the packet was addressed through an intermediary (NAT gateway, load balancer, transit gateway)", what, pkt, what, iface)))
+			out = append(out, wrapStyled(st.Warn, fmt.Sprintf(" pkt-%s %s differs from %s %s: the packet was addressed through an intermediary (NAT gateway, load balancer, transit gateway)", what, pkt, what, iface), width)...)
 		}
 	}
 	if x != nil {
@@ -257,6 +265,16 @@ func wrap(s string, width int) []string {
 	return append(lines, s)
 }
 
+// wrapStyled wraps plain text, then styles each line, so no line break
+// falls inside an escape sequence.
+func wrapStyled(style lipgloss.Style, s string, width int) []string {
+	lines := wrap(s, width)
+	for i, l := range lines {
+		lines[i] = style.Render(l)
+	}
+	return lines
+}
+
 // copyRecord puts the record on the clipboard with OSC 52, which works over
 // SSH; terminals that ignore OSC 52 leave the clipboard unchanged, which
 // the message says.
@@ -299,4 +317,67 @@ func recordText(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner) 
 		}
 	}
 	return b.String()
+}
+
+// pairWindow bounds the search for the reverse record: the reply of a flow
+// is logged in the same or a neighbouring aggregation interval, so it sits
+// near it in the ring, and opening a record never scans the whole buffer.
+const pairWindow = 20000
+
+// findReverse returns the index of the nearest record on the same
+// interface with source and destination (and ports) swapped.
+func findReverse(v model.View, i int) (int, bool) {
+	f, x := v.At(i)
+	if !f.Has(model.FieldSrcAddr) || !f.Has(model.FieldDstAddr) {
+		return 0, false
+	}
+	src, dst := f.SrcAddr(x), f.DstAddr(x)
+	is := func(k int) bool {
+		g, gx := v.At(k)
+		return g.Iface == f.Iface && g.Proto == f.Proto && g.SrcPort == f.DstPort && g.DstPort == f.SrcPort &&
+			g.SrcAddr(gx) == dst && g.DstAddr(gx) == src
+	}
+	for d := 1; d <= pairWindow; d++ {
+		if k := i + d; k < v.Len() && is(k) {
+			return k, true
+		}
+		if k := i - d; k >= 0 && is(k) {
+			return k, true
+		}
+		if i+d >= v.Len() && i-d < 0 {
+			break
+		}
+	}
+	return 0, false
+}
+
+// reverseLines describes the other direction of the conversation: the
+// paired record, or why there may be none, and the stateless-ACL warning
+// when the request was accepted and the reply rejected.
+func reverseLines(sh *Shared, v model.View, i int, width int) []string {
+	st := &sh.Styles
+	f, _ := v.At(i)
+	out := []string{"", " " + st.Section.Render("other direction")}
+	k, ok := findReverse(v, i)
+	if !ok {
+		return append(out, wrapStyled(st.Dim, fmt.Sprintf("   no reverse record on this interface within %s records: no reply was seen, or it was logged elsewhere", thousands(pairWindow)), width)...)
+	}
+	g, gx := v.At(k)
+	line := fmt.Sprintf("   record #%d: %s → %s  %s", v.Seq(k),
+		string(appendEndpoint(nil, g.SrcAddr(gx), g.SrcPort, hasPorts(g))),
+		string(appendEndpoint(nil, g.DstAddr(gx), g.DstPort, hasPorts(g))), verdict(g))
+	if g.Has(model.FieldPackets) {
+		line += fmt.Sprintf("  %d packets", g.Packets)
+	}
+	if g.Has(model.FieldTCPFlags) {
+		line += "  flags " + model.FlagNames(g.Flags)
+	}
+	out = append(out, wrap(line, width)...)
+	if f.Action == model.ActionAccept && g.Action == model.ActionReject {
+		out = append(out, wrapStyled(st.Warn, "   request accepted, reply rejected: the classic stateless network ACL return-path gap (allow the ephemeral ports outbound)", width)...)
+	}
+	if f.Action == model.ActionReject && g.Action == model.ActionAccept {
+		out = append(out, wrapStyled(st.Warn, "   this direction was rejected while the other was accepted: check the network ACL rules for this direction", width)...)
+	}
+	return out
 }
