@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,15 +117,49 @@ type jsonDoc struct {
 
 var prefixListInName = regexp.MustCompile(`pl-[0-9a-zA-Z]+`)
 
-// Decode reads one JSON document printed by an `aws ec2 describe-*` command
-// and returns what it holds and the top-level keys it was recognised by.
-// name is the file name: get-managed-prefix-list-entries prints no list id,
-// so its output is accepted only when the file name contains the pl-… id.
+// Decode reads the JSON printed by `aws ec2 describe-*` commands (one
+// document, or several appended to one file) and returns what it holds
+// and the top-level keys it was recognised by. name is the file name:
+// get-managed-prefix-list-entries prints no list id, so its output is
+// accepted only when the file name contains the pl-… id.
 func Decode(data []byte, name string) (*Snapshot, []string, error) {
-	var keys map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&keys); err != nil {
-		return nil, nil, fmt.Errorf("rules: %s: invalid JSON: %w", name, err)
+	s := NewSnapshot()
+	var found []string
+	for n := 1; ; n++ {
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if err == io.EOF {
+			if n == 1 {
+				return nil, nil, fmt.Errorf("rules: %s: empty file: %w", name, ErrNotRules)
+			}
+			return s, found, nil
+		}
+		label := name
+		if n > 1 {
+			label = fmt.Sprintf("%s (document %d)", name, n)
+		}
+		if err != nil {
+			return nil, found, fmt.Errorf("rules: %s: invalid JSON: %w", label, err)
+		}
+		one, keys, err := decodeDocument(raw, label, name)
+		if err != nil {
+			return nil, found, err
+		}
+		s.Merge(one)
+		for _, k := range keys {
+			if !slices.Contains(found, k) {
+				found = append(found, k)
+			}
+		}
+	}
+}
+
+// decodeDocument reads one top-level object; label names it in errors.
+func decodeDocument(data []byte, label, name string) (*Snapshot, []string, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, nil, fmt.Errorf("rules: %s: invalid JSON: %w", label, err)
 	}
 	var found []string
 	for _, k := range []string{KeyInterfaces, KeyGroups, KeyACLs, KeyPrefixLists, KeyEntries, KeySubnets} {
@@ -138,45 +174,45 @@ func Decode(data []byte, name string) (*Snapshot, []string, error) {
 		}
 		sort.Strings(names)
 		if len(names) == 0 {
-			return nil, nil, fmt.Errorf("rules: %s: empty object: %w", name, ErrNotRules)
+			return nil, nil, fmt.Errorf("rules: %s: empty object: %w", label, ErrNotRules)
 		}
-		return nil, nil, fmt.Errorf("rules: %s: top-level keys %s: %w", name, strings.Join(names, ", "), ErrNotRules)
+		return nil, nil, fmt.Errorf("rules: %s: top-level keys %s: %w", label, strings.Join(names, ", "), ErrNotRules)
 	}
 	var doc jsonDoc
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, found, fmt.Errorf("rules: %s: %w", name, err)
+		return nil, found, fmt.Errorf("rules: %s: %w", label, err)
 	}
 	s := NewSnapshot()
 	for i := range doc.NetworkInterfaces {
 		iface, err := doc.NetworkInterfaces[i].convert()
 		if err != nil {
-			return nil, found, fmt.Errorf("rules: %s: %w", name, err)
+			return nil, found, fmt.Errorf("rules: %s: %w", label, err)
 		}
 		s.AddInterface(iface)
 	}
 	for i := range doc.SecurityGroups {
 		g, err := doc.SecurityGroups[i].convert()
 		if err != nil {
-			return nil, found, fmt.Errorf("rules: %s: %w", name, err)
+			return nil, found, fmt.Errorf("rules: %s: %w", label, err)
 		}
 		s.AddGroup(g)
 	}
 	for i := range doc.NetworkAcls {
 		a, err := doc.NetworkAcls[i].convert()
 		if err != nil {
-			return nil, found, fmt.Errorf("rules: %s: %w", name, err)
+			return nil, found, fmt.Errorf("rules: %s: %w", label, err)
 		}
 		s.AddACL(a)
 	}
 	for _, jp := range doc.PrefixLists {
 		p := &PrefixList{ID: jp.PrefixListId, Name: jp.PrefixListName, Family: jp.AddressFamily}
 		if p.ID == "" {
-			return nil, found, fmt.Errorf("rules: %s: a prefix list has no PrefixListId", name)
+			return nil, found, fmt.Errorf("rules: %s: a prefix list has no PrefixListId", label)
 		}
 		if jp.Entries != nil {
 			cidrs, err := entryCIDRs(jp.Entries)
 			if err != nil {
-				return nil, found, fmt.Errorf("rules: %s: prefix list %s: %w", name, p.ID, err)
+				return nil, found, fmt.Errorf("rules: %s: prefix list %s: %w", label, p.ID, err)
 			}
 			p.CIDRs, p.Entries = cidrs, true
 		}
@@ -185,11 +221,11 @@ func Decode(data []byte, name string) (*Snapshot, []string, error) {
 	if _, ok := keys[KeyEntries]; ok {
 		id := prefixListInName.FindString(name)
 		if id == "" {
-			return nil, found, fmt.Errorf("rules: %s: prefix list entries without a list id: save get-managed-prefix-list-entries output in a file named after the list, e.g. pl-0123456789abcdef0.json", name)
+			return nil, found, fmt.Errorf("rules: %s: prefix list entries without a list id: save get-managed-prefix-list-entries output in a file named after the list, e.g. pl-0123456789abcdef0.json", label)
 		}
 		cidrs, err := entryCIDRs(doc.Entries)
 		if err != nil {
-			return nil, found, fmt.Errorf("rules: %s: prefix list %s: %w", name, id, err)
+			return nil, found, fmt.Errorf("rules: %s: prefix list %s: %w", label, id, err)
 		}
 		s.AddPrefixList(&PrefixList{ID: id, CIDRs: cidrs, Entries: true})
 	}
@@ -198,14 +234,14 @@ func Decode(data []byte, name string) (*Snapshot, []string, error) {
 		if js.CidrBlock != "" {
 			p, err := netip.ParsePrefix(js.CidrBlock)
 			if err != nil {
-				return nil, found, fmt.Errorf("rules: %s: subnet %s: CidrBlock %q: %w", name, js.SubnetId, js.CidrBlock, err)
+				return nil, found, fmt.Errorf("rules: %s: subnet %s: CidrBlock %q: %w", label, js.SubnetId, js.CidrBlock, err)
 			}
 			sub.CIDRs = append(sub.CIDRs, p)
 		}
 		for _, a := range js.Ipv6CidrBlockAssociationSet {
 			p, err := netip.ParsePrefix(a.Ipv6CidrBlock)
 			if err != nil {
-				return nil, found, fmt.Errorf("rules: %s: subnet %s: Ipv6CidrBlock %q: %w", name, js.SubnetId, a.Ipv6CidrBlock, err)
+				return nil, found, fmt.Errorf("rules: %s: subnet %s: Ipv6CidrBlock %q: %w", label, js.SubnetId, a.Ipv6CidrBlock, err)
 			}
 			sub.CIDRs = append(sub.CIDRs, p)
 		}

@@ -127,6 +127,24 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+func TestDecodeAppendedDocuments(t *testing.T) {
+	// `aws ec2 describe-… >> rules.json` appends one document per command.
+	s, keys, err := Decode([]byte(sgJSON+"\n"+aclJSON+"\n"+eniJSON+"\n"), "rules.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 3 || len(s.Groups) != 1 || len(s.ACLs) != 1 || len(s.Interfaces) != 1 {
+		t.Errorf("keys %v: %d groups, %d acls, %d interfaces", keys, len(s.Groups), len(s.ACLs), len(s.Interfaces))
+	}
+	_, _, err = Decode([]byte(sgJSON+`{"Reservations": []}`), "rules.json")
+	if err == nil || !strings.Contains(err.Error(), "rules.json (document 2): top-level keys Reservations") {
+		t.Errorf("second document not named: %v", err)
+	}
+	if _, _, err := Decode(nil, "empty.json"); err == nil || !strings.Contains(err.Error(), "empty.json: empty file") {
+		t.Errorf("empty file: %v", err)
+	}
+}
+
 func TestDecodePrefixLists(t *testing.T) {
 	s := NewSnapshot()
 	lists, _, err := Decode([]byte(`{"PrefixLists": [{"PrefixListId": "pl-0corp0000000000001", "AddressFamily": "IPv4", "State": "create-complete", "PrefixListName": "corp-vpn", "MaxEntries": 10, "Version": 1, "OwnerId": "123456789012"}]}`), "lists.json")
