@@ -115,7 +115,7 @@ func benchRefresh(b *testing.B, n int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		p.busy = false
+		p.busy, p.pace = false, throttle{}
 		p.refresh()()
 	}
 }
