@@ -110,7 +110,7 @@ func (s *Server) startLiveTail(w http.ResponseWriter, r *http.Request, body []by
 	}
 	start := s.clock.Now()
 	s.logs.promote(millis(start))
-	cursor := len(s.logs.visible)
+	cursor := s.logs.visibleBase + len(s.logs.visible)
 	cfg := s.live
 	s.sessionSeq++
 	sessionID := fmt.Sprintf("fake-session-%d", s.sessionSeq)
@@ -157,18 +157,21 @@ func (s *Server) startLiveTail(w http.ResponseWriter, r *http.Request, body []by
 		return
 	}
 
+	next := start
 	for {
+		// Updates keep to their schedule however long sending took.
+		next = next.Add(cfg.interval)
 		select {
 		case <-r.Context().Done():
 			return
-		case <-s.clock.After(cfg.interval):
+		case <-s.clock.After(next.Sub(s.clock.Now())):
 		}
 		s.mu.Lock()
 		now := s.clock.Now()
 		s.logs.promote(millis(now))
 		var up liveUpdate
 		up.SessionResults = []liveEvent{}
-		for _, e := range s.logs.visible[cursor:] {
+		for _, e := range s.logs.visible[max(0, cursor-s.logs.visibleBase):] {
 			id, ok := groups[e.group]
 			if !ok || !liveStreamSelected(e.stream.name, req.LogStreamNames, req.LogStreamNamePrefixes) || !match(e.msg) {
 				continue
@@ -177,7 +180,7 @@ func (s *Server) startLiveTail(w http.ResponseWriter, r *http.Request, body []by
 				LogStreamName: e.stream.name, LogGroupIdentifier: id, Message: e.msg, Timestamp: e.ts, IngestionTime: e.visible,
 			})
 		}
-		cursor = len(s.logs.visible)
+		cursor = s.logs.visibleBase + len(s.logs.visible)
 		var f *Fault
 		if len(up.SessionResults) > 0 {
 			f = s.takeFault("StartLiveTail", true)

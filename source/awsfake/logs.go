@@ -62,6 +62,9 @@ type logStore struct {
 	seq     uint64
 	pending pendingHeap
 	visible []*storedEvent
+	// visibleBase counts events dropped from the front of visible, so
+	// live-tail cursors stay absolute positions.
+	visibleBase int
 }
 
 func newLogStore() *logStore { return &logStore{groups: map[string]*logGroup{}} }
@@ -151,6 +154,33 @@ func (s *Server) Put(group string, events ...Event) []string {
 		heap.Push(&s.logs.pending, se)
 	}
 	return ids
+}
+
+// Forget drops every event that became visible before t, as retention
+// would, so long benchmarks measure the client's memory, not the fake's.
+func (s *Server) Forget(t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cut := millis(t)
+	ls := s.logs
+	n := 0
+	for n < len(ls.visible) && ls.visible[n].visible < cut {
+		n++
+	}
+	ls.visible = append(ls.visible[:0:0], ls.visible[n:]...)
+	ls.visibleBase += n
+	for _, g := range ls.groups {
+		for _, st := range g.streams {
+			kept := st.events[:0]
+			for _, e := range st.events {
+				if e.visible >= cut || e.visible > millis(s.clock.Now()) {
+					kept = append(kept, e)
+				}
+			}
+			clear(st.events[len(kept):])
+			st.events = kept
+		}
+	}
 }
 
 func before(a, b *storedEvent) bool {
@@ -356,7 +386,13 @@ func (s *Server) filterLogEvents(w http.ResponseWriter, body []byte, f *Fault) {
 		writeJSON(w, filterResponse{Events: []filteredEvent{}, NextToken: tok})
 		return
 	}
-	var found []*storedEvent
+	// Merge the selected streams in (timestamp, sequence) order, stopping
+	// one event past the page so the cost follows the page, not the group.
+	type cursor struct {
+		evs []*storedEvent
+		i   int
+	}
+	var cur []*cursor
 	for _, st := range g.streams {
 		if !streamSelected(st.name, req.LogStreamNames, req.LogStreamNamePrefix) {
 			continue
@@ -365,17 +401,31 @@ func (s *Server) filterLogEvents(w http.ResponseWriter, body []byte, f *Fault) {
 			e := st.events[i]
 			return e.ts > afterTS || e.ts == afterTS && e.seq > afterSeq
 		})
-		for _, e := range st.events[from:] {
-			if req.EndTime != nil && e.ts > *req.EndTime {
+		cur = append(cur, &cursor{evs: st.events, i: from})
+	}
+	var found []*storedEvent
+	for len(found) <= limit {
+		var best *cursor
+		for _, c := range cur {
+			for c.i < len(c.evs) {
+				e := c.evs[c.i]
+				if e.visible > now || req.StartTime != nil && e.ts < *req.StartTime || !match(e.msg) {
+					c.i++
+					continue
+				}
 				break
 			}
-			if e.visible > now || req.StartTime != nil && e.ts < *req.StartTime || !match(e.msg) {
-				continue
+			if c.i < len(c.evs) && (req.EndTime == nil || c.evs[c.i].ts <= *req.EndTime) &&
+				(best == nil || before(c.evs[c.i], best.evs[best.i])) {
+				best = c
 			}
-			found = append(found, e)
 		}
+		if best == nil {
+			break
+		}
+		found = append(found, best.evs[best.i])
+		best.i++
 	}
-	sort.Slice(found, func(i, j int) bool { return before(found[i], found[j]) })
 	resp := filterResponse{Events: make([]filteredEvent, 0, min(len(found), limit))}
 	for _, e := range found[:min(len(found), limit)] {
 		resp.Events = append(resp.Events, filteredEvent{LogStreamName: e.stream.name, Timestamp: e.ts, Message: e.msg, IngestionTime: e.visible, EventID: e.id})

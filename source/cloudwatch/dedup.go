@@ -30,7 +30,7 @@ type bucket struct {
 
 type copies struct{ live, filtered uint32 }
 
-const bucketMillis = 60_000
+const bucketMillis = 5_000
 
 func newSeen(max int) *seen {
 	return &seen{seed: maphash.MakeSeed(), buckets: map[int64]*bucket{}, max: max}
