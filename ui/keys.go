@@ -16,6 +16,7 @@ type Keymap struct {
 	GotoPane  key.Binding
 	Filter    key.Binding
 	TimeZone  key.Binding
+	Rules     key.Binding // the rules pane for the selected flow
 
 	// Moving through rows.
 	Up       key.Binding
@@ -55,6 +56,7 @@ func DefaultKeymap() Keymap {
 		GotoPane:  b("1-4", "go to pane", "1", "2", "3", "4"),
 		Filter:    b("/", "filter", "/"),
 		TimeZone:  b("t", "UTC/local time", "t"),
+		Rules:     b("r", "rules for this flow", "r"),
 
 		Up:       b("↑/k", "up (newer)", "up", "k"),
 		Down:     b("↓/j", "down (older)", "down", "j"),
@@ -81,7 +83,7 @@ func DefaultKeymap() Keymap {
 // all lists every binding, for switching them and for the help test.
 func (k *Keymap) all() []*key.Binding {
 	return []*key.Binding{
-		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone,
+		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules,
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Oldest, &k.Newest,
 		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
 		&k.Apply, &k.Cancel, &k.Back,
@@ -109,6 +111,6 @@ func (k Keymap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Newest, k.Oldest},
 		{k.Open, k.Follow, k.Pause, k.TimeZone, k.Copy, k.Mark, k.NextMark, k.PrevMark},
-		{k.Filter, k.Export, k.NextPane, k.PrevPane, k.GotoPane, k.Help, k.Quit, k.ForceQuit},
+		{k.Filter, k.Export, k.NextPane, k.PrevPane, k.GotoPane, k.Rules, k.Help, k.Quit, k.ForceQuit},
 	}
 }

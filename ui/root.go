@@ -266,8 +266,11 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.PrevPane):
 		m.active = (m.active + len(m.panes) - 1) % len(m.panes)
 		return m.refreshActive()
-	case key.Matches(msg, k.GotoPane):
-		slot := int(msg.String()[0] - '0')
+	case key.Matches(msg, k.GotoPane), key.Matches(msg, k.Rules):
+		slot := 4 // r: the rules pane explains the selected flow
+		if key.Matches(msg, k.GotoPane) {
+			slot = int(msg.String()[0] - '0')
+		}
 		for i, spec := range registered {
 			if spec.slot == slot {
 				m.active = i

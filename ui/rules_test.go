@@ -161,3 +161,13 @@ func TestRulesPaneUsesTheReversedRecordAsEvidence(t *testing.T) {
 		t.Errorf("the request is shown as a reply:\n%s", d.screen())
 	}
 }
+
+func TestRKeyOpensRulesForSelectedFlow(t *testing.T) {
+	d := newDriver(t, rulesConfig(t, &staticRules{snap: demoRules(t)}), 120, 40)
+	d.keys("j", "j", "r") // the ping reply, from the flows pane
+	d.lineWith("outbound has no rule for ICMP to 203.0.113.12")
+	d.keys("1", "/", "r")
+	if strings.Contains(d.screen(), "VERDICT") {
+		t.Errorf("r typed in the filter bar switched panes:\n%s", d.screen())
+	}
+}
