@@ -66,11 +66,11 @@ type eni struct {
 
 var (
 	web     = eni{"eni-0aaa1111111111111", "10.0.1.10", "2600:1f18:4a1c:7e01::10", "subnet-0a11b22c33d44e551", "i-0aaa1111111111111", "use1-az1"}
-	app     = eni{"eni-0bbb2222222222222", "10.0.2.20", "", "subnet-0b22c33d44e55f662", "i-0bbb2222222222222", "use1-az2"}
-	db      = eni{"eni-0ccc3333333333333", "10.0.3.30", "", "subnet-0c33d44e55f66a773", "i-0ccc3333333333333", "use1-az4"}
+	app     = eni{"eni-0bbb2222222222222", "10.0.2.20", "", "subnet-0b22c33d44e55f662", "i-0bbb2222222222222", "use1-az1"}
+	db      = eni{"eni-0ccc3333333333333", "10.0.3.30", "", "subnet-0c33d44e55f66a773", "i-0ccc3333333333333", "use1-az2"}
 	nat     = eni{"eni-0ddd4444444444444", "10.0.1.100", "", "subnet-0a11b22c33d44e551", "-", "use1-az1"}
 	bastion = eni{"eni-0eee5555555555555", "10.0.1.50", "", "subnet-0a11b22c33d44e551", "i-0eee5555555555555", "use1-az1"}
-	idle    = eni{"eni-0fff6666666666666", "10.0.2.99", "", "subnet-0b22c33d44e55f662", "i-0fff6666666666666", "use1-az2"}
+	idle    = eni{"eni-0fff6666666666666", "10.0.2.99", "", "subnet-0b22c33d44e55f662", "i-0fff6666666666666", "use1-az1"}
 )
 
 const header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id flow-direction traffic-path"
