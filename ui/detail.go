@@ -46,13 +46,35 @@ func (d *detailModel) rebuild() {
 			return
 		}
 		f, x := v.At(i)
-		d.lines = detailLines(d.sh, f, x, v.Names(), d.seq, d.width)
-		d.lines = append(d.lines, reverseLines(d.sh, v, i, d.width)...)
+		// Wide terminals get the fields on the left and the readings on
+		// the right; narrow ones get them one after the other.
+		leftW, rightW := d.width, d.width
+		if d.width >= 110 {
+			leftW = d.width * 11 / 20
+			rightW = d.width - leftW - 1
+		}
+		head, fields := detailFields(d.sh, f, x, v.Names(), d.seq)
+		notes := detailNotes(d.sh, f, x, rightW)
+		notes = append(notes, reverseLines(d.sh, v, i, rightW)...)
+		d.lines = head
+		if leftW == d.width {
+			d.lines = append(append(d.lines, fields...), notes...)
+		} else {
+			for k := 0; k < max(len(fields), len(notes)); k++ {
+				var l, r string
+				if k < len(fields) {
+					l = fields[k]
+				}
+				if k < len(notes) {
+					r = notes[k]
+				}
+				l = fitCells(l, leftW)
+				d.lines = append(d.lines, l+strings.Repeat(" ", leftW-ansi.StringWidth(l)+1)+r)
+			}
+		}
 	})
 	for i, l := range d.lines {
-		if ansi.StringWidth(l) > d.width {
-			d.lines[i] = ansi.Truncate(l, d.width, "…") // long ARNs and ids
-		}
+		d.lines[i] = fitCells(l, d.width)
 	}
 	d.offset = min(d.offset, max(len(d.lines)-d.height, 0))
 }
@@ -151,15 +173,22 @@ func trafficPathText(n uint64) string {
 // up to the newest version the record shows are listed one by one, absent
 // ones marked; absent fields of later versions are named on one line so
 // the screen is not mostly "absent".
-func detailLines(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, seq uint64, width int) []string {
+// fitCells cuts a styled line to w cells (long ARNs and ids).
+func fitCells(l string, w int) string {
+	if ansi.StringWidth(l) > w {
+		return ansi.Truncate(l, w, "…")
+	}
+	return l
+}
+
+// detailFields is the heading and one line per field.
+func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, seq uint64) (head, out []string) {
 	st := &sh.Styles
-	var out []string
 	iface := "-"
 	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
 		iface = Sanitize(names.Name(id))
 	}
-	out = append(out, st.Section.Render(fmt.Sprintf(" record #%d", seq))+st.Dim.Render(" on "+iface+"   esc back · y copy · t UTC/local"))
-	out = append(out, "")
+	head = []string{st.Section.Render(fmt.Sprintf(" record #%d", seq)) + st.Dim.Render(" on "+iface+"   esc back · y copy · t UTC/local"), ""}
 
 	ver := int(f.Version)
 	fields := model.KnownFields()
@@ -169,12 +198,10 @@ func detailLines(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner,
 		}
 	}
 	const labelW = 22
-	var later []string
 	for _, id := range fields {
 		if !model.Present(f, x, id) {
 			if id.Version() > ver || id.Version() == 0 {
-				later = append(later, id.Name())
-				continue
+				continue // named together in the notes
 			}
 			out = append(out, " "+st.Label.Render(pad(id.Name(), labelW))+st.Absent.Render("absent"))
 			continue
@@ -187,13 +214,14 @@ func detailLines(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner,
 		}
 		out = append(out, " "+st.Label.Render(pad(Sanitize(id.Name()), labelW))+st.Value.Render(fieldValue(sh, f, x, names, id))+st.Dim.Render("  (field not known to flowtail)"))
 	}
-	if len(later) > 0 {
-		out = append(out, "")
-		out = append(out, wrapList(st, " absent (not in this record's format): ", later, width)...)
-	}
-	out = append(out, addrNotes(st, f, x, width)...)
+	return head, out
+}
 
-	out = append(out, "", " "+st.Section.Render("tcp-flags"))
+// detailNotes is what the fields mean together: the tcp-flags reading,
+// address translation, and the fields the record's format lacks.
+func detailNotes(sh *Shared, f *model.Flow, x *model.Ext, width int) []string {
+	st := &sh.Styles
+	out := []string{" " + st.Section.Render("tcp-flags")}
 	if f.Has(model.FieldTCPFlags) {
 		reading, documented := model.FlagReading(f.Flags)
 		src := "inference"
@@ -202,9 +230,27 @@ func detailLines(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner,
 		}
 		out = append(out, fmt.Sprintf("   %d = %s", f.Flags, model.FlagNames(f.Flags)))
 		out = append(out, wrap("   "+reading, width)...)
-		out = append(out, "   "+st.Dim.Render("("+src+"; flags are OR-ed over the aggregation interval)"))
+		out = append(out, wrapStyled(st.Dim, "   ("+src+"; flags are OR-ed over the aggregation interval)", width)...)
 	} else {
-		out = append(out, "   "+st.Absent.Render("absent (tcp-flags is a version 3 field; this record's format does not carry it)"))
+		out = append(out, wrapStyled(st.Absent, "   absent (tcp-flags is a version 3 field; this record's format does not carry it)", width)...)
+	}
+	out = append(out, addrNotes(st, f, x, width)...)
+
+	ver := int(f.Version)
+	for _, id := range model.KnownFields() {
+		if model.Present(f, x, id) && id.Version() > ver {
+			ver = id.Version()
+		}
+	}
+	var later []string
+	for _, id := range model.KnownFields() {
+		if !model.Present(f, x, id) && (id.Version() > ver || id.Version() == 0) {
+			later = append(later, id.Name())
+		}
+	}
+	if len(later) > 0 {
+		out = append(out, "")
+		out = append(out, wrapList(st, " absent (not in this record's format):", later, width)...)
 	}
 	return out
 }
@@ -234,15 +280,15 @@ func pad(s string, w int) string {
 
 // wrapList writes a comma-separated list in lines of at most width cells.
 func wrapList(st *Styles, lead string, items []string, width int) []string {
-	var lines []string
-	cur := lead
+	lines := []string{st.Absent.Render(lead)}
 	indent := strings.Repeat(" ", 3)
+	cur := indent
 	for i, it := range items {
 		sep := ", "
 		if i == len(items)-1 {
 			sep = ""
 		}
-		if len(cur)+len(it)+len(sep) > width && cur != lead && cur != indent {
+		if len(cur)+len(it)+len(sep) > width && cur != indent {
 			lines = append(lines, st.Absent.Render(cur))
 			cur = indent
 		}
