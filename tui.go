@@ -66,10 +66,14 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 
 	store := model.NewStore(o.buffer)
 	health := newHealthBoard(srcs)
-	go ingestAll(ctx, srcs, store, o.overrideFormat(), func(i int, err error) {
-		logger.Error("source stopped", "source", srcs[i].Name(), "err", err)
-		health.fail(i, err)
-	})
+	ingested := make(chan struct{})
+	go func() {
+		defer close(ingested)
+		ingestAll(ctx, srcs, store, o.overrideFormat(), func(i int, err error) {
+			logger.Error("source stopped", "source", srcs[i].Name(), "err", err)
+			health.fail(i, err)
+		})
+	}()
 
 	var progOpts []tea.ProgramOption
 	if slices.Contains(o.paths, "-") {
@@ -93,6 +97,13 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 	}
 	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, Rules: rulesSrc, Compile: ui.QueryFilter}, progOpts...)
 	cancel()
+	// Let the sources stop so a --record file is flushed and closed; a
+	// source blocked on a read that ignores cancellation (stdin) is not
+	// waited for long.
+	select {
+	case <-ingested:
+	case <-time.After(2 * time.Second):
+	}
 	if err != nil {
 		fmt.Fprintf(std.err, "flowtail: %v\n", err)
 		return exitRuntime
