@@ -24,12 +24,18 @@ func benchStore(b testing.TB) *model.Store {
 	return bench.store
 }
 
+// benchProgram compiles text against the store's names, or against a
+// fresh interner (literals interned) when st is nil.
 func benchProgram(b testing.TB, st *model.Store, text string) *Program {
 	q, err := Parse(text)
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := Compile(q, st.Names(), Options{})
+	names, opt := model.NewInterner(), Options{Intern: true}
+	if st != nil {
+		names, opt = st.Names(), Options{}
+	}
+	p, err := Compile(q, names, opt)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,5 +105,42 @@ func BenchmarkMessageLike1M(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		st.Read(func(v model.View) { p.Count(v) })
+	}
+}
+
+// BenchmarkRunChunks is the headless path after decompression: lines cut
+// into 1 MiB chunks, parsed and aggregated by two workers.
+func BenchmarkRunChunks1M(b *testing.B) {
+	var text []byte
+	for _, r := range capture(1_000_000) {
+		r.custom = false
+		text = append(text, r.line()...)
+		text = append(text, '\n')
+	}
+	for _, tc := range []struct{ name, query string }{
+		{"reject-stats", `filter action = "REJECT" | stats count(*) as n by dstaddr, dstport | sort n desc | limit 20`},
+		{"all-stats", `stats count(*) as n by dstaddr, dstport | sort n desc | limit 20`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				p := benchProgram(b, nil, tc.query)
+				ch := make(chan *Chunk, 4)
+				go func() {
+					seq := 0
+					for off := 0; off < len(text); seq++ {
+						end := min(off+1<<20, len(text))
+						for end < len(text) && text[end-1] != '\n' {
+							end++
+						}
+						ch <- &Chunk{Seq: seq, Data: text[off:end], Origin: "bench", FirstLine: 1}
+						off = end
+					}
+					close(ch)
+				}()
+				p.RunChunks(ch, 2, nil, nil)
+			}
+		})
 	}
 }
