@@ -88,12 +88,7 @@ func (l *Lookup) Snapshot() *rules.Snapshot {
 func (l *Lookup) Errors() []*Error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]*Error, 0, len(l.errs))
-	for _, e := range l.errs {
-		out = append(out, e)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Action < out[j].Action })
-	return out
+	return sortedErrors(l.errs)
 }
 
 // Refresh forgets every cached lookup and fetches the interfaces known so
@@ -141,12 +136,25 @@ func (l *Lookup) ensure(ctx context.Context, ifaces []string, fresh bool) (*rule
 	for _, a := range f.okActions {
 		delete(l.errs, a)
 	}
-	var errs []error
 	for _, e := range f.errs {
 		l.errs[e.Action] = e
+	}
+	// Every failure still in force, not only this round's: the data it
+	// kept out is still missing.
+	var errs []error
+	for _, e := range sortedErrors(l.errs) {
 		errs = append(errs, e)
 	}
 	return next, errors.Join(errs...)
+}
+
+func sortedErrors(m map[string]*Error) []*Error {
+	out := make([]*Error, 0, len(m))
+	for _, e := range m {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Action < out[j].Action })
+	return out
 }
 
 // fetcher is one round of lookups.
@@ -206,8 +214,14 @@ func (f *fetcher) group(id string) *rules.SecurityGroup {
 	return f.l.Snapshot().Groups[id]
 }
 
-func (f *fetcher) fail(action string, err error) {
+// fail records a failed call. The keys it was for count as looked up
+// (unless the caller gave up), so a denied action is not called again for
+// every record until the TTL passes or Refresh is asked for.
+func (f *fetcher) fail(action string, err error, prefix string, keys []string) {
 	f.errs = append(f.errs, classify(action, err))
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		f.mark(prefix, keys)
+	}
 }
 
 func (f *fetcher) ok(action string) { f.okActions = append(f.okActions, action) }
@@ -217,7 +231,7 @@ func (f *fetcher) run(ctx context.Context, ifaces []string) {
 	want := f.stale(ifaces)
 	if len(want) > 0 {
 		if err := f.interfaces(ctx, "network-interface-id", want); err != nil {
-			f.fail("ec2:DescribeNetworkInterfaces", err)
+			f.fail("ec2:DescribeNetworkInterfaces", err, "", want)
 		} else {
 			f.mark("", want)
 			f.ok("ec2:DescribeNetworkInterfaces")
@@ -234,7 +248,7 @@ func (f *fetcher) run(ctx context.Context, ifaces []string) {
 	if want := f.stale(prefixed("group:", groups)); len(want) > 0 {
 		ids := unprefixed("group:", want)
 		if err := f.groups(ctx, ids); err != nil {
-			f.fail("ec2:DescribeSecurityGroups", err)
+			f.fail("ec2:DescribeSecurityGroups", err, "group:", ids)
 		} else {
 			f.mark("group:", ids)
 			f.ok("ec2:DescribeSecurityGroups")
@@ -263,7 +277,7 @@ func (f *fetcher) run(ctx context.Context, ifaces []string) {
 	if want := f.stale(prefixed("members:", refs)); len(want) > 0 {
 		ids := unprefixed("members:", want)
 		if err := f.interfaces(ctx, "group-id", ids); err != nil {
-			f.fail("ec2:DescribeNetworkInterfaces", err)
+			f.fail("ec2:DescribeNetworkInterfaces", err, "members:", ids)
 		} else {
 			f.mark("members:", ids)
 		}
@@ -272,7 +286,7 @@ func (f *fetcher) run(ctx context.Context, ifaces []string) {
 	if want := f.stale(prefixed("acl:", subnets)); len(want) > 0 {
 		ids := unprefixed("acl:", want)
 		if err := f.acls(ctx, ids); err != nil {
-			f.fail("ec2:DescribeNetworkAcls", err)
+			f.fail("ec2:DescribeNetworkAcls", err, "acl:", ids)
 		} else {
 			f.mark("acl:", ids)
 			f.ok("ec2:DescribeNetworkAcls")
@@ -281,7 +295,7 @@ func (f *fetcher) run(ctx context.Context, ifaces []string) {
 	if want := f.stale(prefixed("subnet:", subnets)); len(want) > 0 {
 		ids := unprefixed("subnet:", want)
 		if err := f.subnets(ctx, ids); err != nil {
-			f.fail("ec2:DescribeSubnets", err)
+			f.fail("ec2:DescribeSubnets", err, "subnet:", ids)
 		} else {
 			f.mark("subnet:", ids)
 			f.ok("ec2:DescribeSubnets")
@@ -291,7 +305,7 @@ func (f *fetcher) run(ctx context.Context, ifaces []string) {
 	if want := f.stale(prefixed("pl:", lists)); len(want) > 0 {
 		ids := unprefixed("pl:", want)
 		if err := f.prefixLists(ctx, ids); err != nil {
-			f.fail("ec2:DescribeManagedPrefixLists", err)
+			f.fail("ec2:DescribeManagedPrefixLists", err, "", nil)
 		} else {
 			f.ok("ec2:DescribeManagedPrefixLists")
 		}
@@ -303,7 +317,7 @@ func (f *fetcher) run(ctx context.Context, ifaces []string) {
 					f.mark("pl:", []string{id})
 					continue
 				}
-				f.fail("ec2:GetManagedPrefixListEntries", err)
+				f.fail("ec2:GetManagedPrefixListEntries", err, "pl:", ids)
 				failed = true
 				break
 			}

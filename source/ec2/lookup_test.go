@@ -166,6 +166,15 @@ func TestDeniedActionIsNamedAndTheRestWorks(t *testing.T) {
 	if errs := l.Errors(); len(errs) != 1 || errs[0].Action != "ec2:DescribeNetworkAcls" {
 		t.Errorf("Errors() = %v", errs)
 	}
+	// The denial is remembered: the next records do not call again, and
+	// still hear why the ACL is missing.
+	calls := fake.Calls("DescribeNetworkAcls")
+	if _, err := l.Ensure(context.Background(), "eni-0aaa1111111111111"); err == nil || !strings.Contains(err.Error(), "ec2:DescribeNetworkAcls") {
+		t.Errorf("second lookup: %v", err)
+	}
+	if fake.Calls("DescribeNetworkAcls") != calls {
+		t.Errorf("denied action called again: %d calls", fake.Calls("DescribeNetworkAcls"))
+	}
 	// The groups still explain what they can.
 	p := rules.Packet{Interface: "eni-0aaa1111111111111", Src: netip.MustParseAddr("203.0.113.9"), Dst: netip.MustParseAddr("10.0.1.10"),
 		SrcPort: 40000, DstPort: 443, Proto: 6, ICMPType: -1, ICMPCode: -1, Logged: model.ActionAccept, Status: model.StatusOK}
