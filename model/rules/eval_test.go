@@ -487,3 +487,28 @@ func BenchmarkExplain(b *testing.B) {
 		}
 	}
 }
+
+// FuzzExplain throws arbitrary records at the demo topology: every verdict
+// must be decided or say what is missing, and never panic.
+func FuzzExplain(f *testing.F) {
+	f.Add("eni-web", []byte{203, 0, 113, 12}, []byte{10, 0, 1, 10}, 0, 0, 1, uint8(0), true, uint8(1))
+	f.Add("eni-db", []byte{10, 0, 3, 30}, []byte{10, 0, 2, 20}, 5432, 20001, 6, uint8(18), true, uint8(2))
+	f.Add("eni-nat", []byte{0x26, 0, 0x1f, 0x18, 0x4a, 0x1c, 0x7e, 1, 0, 0, 0, 0, 0, 0, 0, 0x10}, []byte{10, 0, 1, 100}, -1, 70000, 300, uint8(255), false, uint8(0))
+	s := demoSnapshot()
+	f.Fuzz(func(t *testing.T, iface string, src, dst []byte, sport, dport, proto int, flags uint8, hasFlags bool, dir uint8) {
+		a, ok1 := netip.AddrFromSlice(src)
+		b, ok2 := netip.AddrFromSlice(dst)
+		if !ok1 || !ok2 {
+			return
+		}
+		p := Packet{Interface: iface, Src: a, Dst: b, SrcPort: sport, DstPort: dport, Proto: proto, Flags: flags, HasFlags: hasFlags,
+			ICMPType: -1, ICMPCode: -1, Direction: Direction(dir % 3), Logged: model.ActionAccept, Status: model.StatusOK}
+		v := s.Explain(p)
+		if !v.Decided() && !strings.Contains(v.Reason, "Could not decide") {
+			t.Fatalf("undecided verdict without saying why: %q", v.Reason)
+		}
+		if v.Reason == "" {
+			t.Fatal("no reason")
+		}
+	})
+}
