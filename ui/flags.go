@@ -179,8 +179,8 @@ func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Co
 	clear(p.comboLines)
 	p.summaryDrawn = ""
 	p.summary = conversation.Summarize(convs)
-	var keep comboRow
-	if p.cursor < len(p.combos) {
+	keep, had := comboRow{}, p.cursor < len(p.combos)
+	if had {
 		keep = p.combos[p.cursor]
 	}
 	p.combos = p.combos[:0]
@@ -192,7 +192,7 @@ func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Co
 	}
 	p.cursor = 0
 	for i, c := range p.combos {
-		if c.value == keep.value && c.absent == keep.absent {
+		if had && c.value == keep.value && c.absent == keep.absent {
 			p.cursor = i
 		}
 	}

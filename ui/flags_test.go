@@ -149,3 +149,25 @@ func TestConversationReplyRejectedAWSExample(t *testing.T) {
 		t.Errorf("enter should show exactly the conversation's 2 records:\n%s", d.screen())
 	}
 }
+
+// TestFlagsCursorStartsOnTopAndStaysOnItsCombination: the first data puts
+// the cursor on the most frequent combination (not on value 0 wherever it
+// is); later refreshes keep it on the combination it was on.
+func TestFlagsCursorStartsOnTopAndStaysOnItsCombination(t *testing.T) {
+	s := flagsStore(t)
+	appendLines(t, s, model.MustParseFormat(flagsFormat),
+		"3 eni-0f1 10.0.0.62 10.0.0.9 40010 443 6 1 60 1566933300 1566933360 ACCEPT 0 OK")
+	d := newDriver(t, fixtureConfig(s), 120, 40)
+	d.keys("3")
+	d.refresh()
+	if l := d.lineWith("▸"); !strings.Contains(l, " 2 SYN ") {
+		t.Fatalf("cursor on %q, want the most frequent combination", l)
+	}
+	d.keys("j")
+	appendLines(t, s, model.MustParseFormat(flagsFormat),
+		"3 eni-0f1 10.0.0.62 10.0.0.9 40011 443 6 1 60 1566933300 1566933360 ACCEPT 2 OK")
+	d.refresh()
+	if l := d.lineWith("▸"); !strings.Contains(l, " 0 none ") {
+		t.Errorf("cursor on %q after a refresh, want it kept on 0", l)
+	}
+}
