@@ -381,3 +381,34 @@ func TestFollowWaitsForMissingFileAndNewDirFiles(t *testing.T) {
 	write(t, filepath.Join(tree, "2026/11/22/x_20261122T0005Z_a.log.gz"), gz(t, "d2\n"))
 	fw.waitFor(t, "d1", "l1", "d2")
 }
+
+// BenchmarkReadGzip is the source's share of reading a capture:
+// decompression, line splitting and batching.
+func BenchmarkReadGzip(b *testing.B) {
+	const n = 100_000
+	var plain bytes.Buffer
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&plain, "2 123456789012 eni-0a1b2c3d4e5f6%04d 10.0.%d.%d 52.94.%d.%d %d 443 6 %d %d %d %d ACCEPT OK\n",
+			i%40, i%4, 1+i%250, i%256, 1+i%199, 1024+i%60000, 1+i%300, 40+i%90000, 1795000000+i/100, 1795000030+i/100)
+	}
+	path := filepath.Join(b.TempDir(), "capture.log.gz")
+	var zbuf bytes.Buffer
+	zw := gzip.NewWriter(&zbuf)
+	zw.Write(plain.Bytes())
+	zw.Close()
+	if err := os.WriteFile(path, zbuf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(plain.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		lines := 0
+		if err := New([]string{path}, Options{}).Run(context.Background(), func(bt model.Batch) { lines += len(bt.Events) }); err != nil {
+			b.Fatal(err)
+		}
+		if lines != n {
+			b.Fatalf("%d lines", lines)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/line")
+}
