@@ -54,7 +54,7 @@ func FuzzLineReader(f *testing.F) {
 	f.Add([]byte(strings.Repeat("y", 70000)+"\nz\n"), uint16(0))
 	f.Add([]byte("p\nq"), uint16(63))
 	f.Fuzz(func(t *testing.T, data []byte, long uint16) {
-		long %= 64 // a long line in one input of 64: most inputs stay small and fast
+		long %= 64                    // a long line in one input of 64: most inputs stay small and fast
 		if long > 0 && long%63 == 0 { // grow one line past the limit, in a place the fuzzer picks
 			at := int(long) % (len(data) + 1)
 			data = append(data[:at:at], append(bytes.Repeat([]byte{'L'}, model.MaxLineBytes+int(long)), data[at:]...)...)
