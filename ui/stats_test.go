@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
 )
 
 func gotoPane(t *testing.T, d *driver, title string) {
@@ -97,4 +99,18 @@ func TestQueryFilterFallsBackToText(t *testing.T) {
 	if st.Pos != 10 || st.Message != "expected a value after '='" {
 		t.Errorf("state %+v, want the position and message of the query error", st)
 	}
+}
+
+// TestGoldenStatsPane keeps the pane's own drawing at 80 columns: header,
+// right-aligned numbers, an absent key left blank, the escape sequence in
+// an interface id made harmless, and the footer.
+func TestGoldenStatsPane(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Compile = QueryFilter
+	d := newDriver(t, cfg, 80, 24)
+	d.keys("/")
+	d.typeText(`stats count(*) as n, sum(bytes) as bytes, count_distinct(dstport) as ports by interfaceId, action | sort n desc, bytes desc`)
+	d.keys("enter")
+	gotoPane(t, d, "stats")
+	golden.RequireEqual(t, []byte(d.m.panes[d.m.active].View()))
 }
