@@ -32,10 +32,11 @@ reason you can act on. When the rules needed are not loaded the verdict
 says what is missing instead of guessing.
 
 The rules come from --rules DIR (the JSON printed by aws ec2
-describe-network-interfaces, describe-security-groups, describe-network-acls,
-describe-subnets, describe-managed-prefix-lists and
-get-managed-prefix-list-entries), from the demo topology with --demo, or
-else from the EC2 API (--profile/--region; ec2:Describe* permissions).
+describe-network-interfaces, describe-security-groups or
+describe-security-group-rules, describe-network-acls, describe-subnets,
+describe-managed-prefix-lists and get-managed-prefix-list-entries), from
+the demo topology with --demo, or else from the EC2 API (--profile/--region;
+ec2:Describe* permissions).
 
 JSON keys: the record's fields as in 'flowtail cat -o json', plus direction,
 expected, consistent, decided_by (nacl, sg, bpa, or none when allowed),

@@ -16,7 +16,7 @@ import (
 
 // ErrNotRules means a document is valid JSON but none of the shapes that
 // `aws ec2 describe-*` prints.
-var ErrNotRules = errors.New("not the output of aws ec2 describe-network-interfaces, describe-security-groups, describe-network-acls, describe-subnets, describe-managed-prefix-lists or get-managed-prefix-list-entries")
+var ErrNotRules = errors.New("not the output of aws ec2 describe-network-interfaces, describe-security-groups, describe-security-group-rules, describe-network-acls, describe-subnets, describe-managed-prefix-lists or get-managed-prefix-list-entries")
 
 // The top-level keys by which a document is recognised.
 const (
@@ -26,6 +26,7 @@ const (
 	KeyPrefixLists = "PrefixLists"
 	KeyEntries     = "Entries"
 	KeySubnets     = "Subnets"
+	KeyGroupRules  = "SecurityGroupRules"
 )
 
 type jsonTag struct{ Key, Value string }
@@ -107,12 +108,28 @@ type jsonSubnet struct {
 }
 
 type jsonDoc struct {
-	NetworkInterfaces []jsonInterface
-	SecurityGroups    []jsonGroup
-	NetworkAcls       []jsonACL
-	PrefixLists       []jsonPrefixList
-	Entries           []jsonEntry
-	Subnets           []jsonSubnet
+	NetworkInterfaces  []jsonInterface
+	SecurityGroups     []jsonGroup
+	NetworkAcls        []jsonACL
+	PrefixLists        []jsonPrefixList
+	Entries            []jsonEntry
+	Subnets            []jsonSubnet
+	SecurityGroupRules []jsonGroupRule
+}
+
+// jsonGroupRule is one rule of describe-security-group-rules, the flat
+// alternative to the permissions inside describe-security-groups.
+type jsonGroupRule struct {
+	GroupId             string
+	IsEgress            bool
+	IpProtocol          string
+	FromPort            *int
+	ToPort              *int
+	CidrIpv4            string
+	CidrIpv6            string
+	PrefixListId        string
+	ReferencedGroupInfo *struct{ GroupId string }
+	Description         string
 }
 
 var prefixListInName = regexp.MustCompile(`pl-[0-9a-zA-Z]+`)
@@ -162,7 +179,7 @@ func decodeDocument(data []byte, label, name string) (*Snapshot, []string, error
 		return nil, nil, fmt.Errorf("rules: %s: invalid JSON: %w", label, err)
 	}
 	var found []string
-	for _, k := range []string{KeyInterfaces, KeyGroups, KeyACLs, KeyPrefixLists, KeyEntries, KeySubnets} {
+	for _, k := range []string{KeyInterfaces, KeyGroups, KeyACLs, KeyPrefixLists, KeyEntries, KeySubnets, KeyGroupRules} {
 		if _, ok := keys[k]; ok {
 			found = append(found, k)
 		}
@@ -228,6 +245,15 @@ func decodeDocument(data []byte, label, name string) (*Snapshot, []string, error
 			return nil, found, fmt.Errorf("rules: %s: prefix list %s: %w", label, id, err)
 		}
 		s.AddPrefixList(&PrefixList{ID: id, CIDRs: cidrs, Entries: true})
+	}
+	if len(doc.SecurityGroupRules) > 0 {
+		groups, err := convertGroupRules(doc.SecurityGroupRules)
+		if err != nil {
+			return nil, found, fmt.Errorf("rules: %s: %w", label, err)
+		}
+		for _, g := range groups {
+			s.AddGroup(g)
+		}
 	}
 	for _, js := range doc.Subnets {
 		sub := &Subnet{ID: js.SubnetId, VPCID: js.VpcId}
@@ -355,6 +381,60 @@ func (j *jsonGroup) convert() (*SecurityGroup, error) {
 		return nil, fmt.Errorf("security group %s outbound: %w", g.ID, err)
 	}
 	return g, nil
+}
+
+// convertGroupRules gathers flat rules into groups, one permission per rule,
+// in the order listed. The groups carry no name: describe-security-groups,
+// when also loaded, wins over them.
+func convertGroupRules(rs []jsonGroupRule) ([]*SecurityGroup, error) {
+	var order []*SecurityGroup
+	byID := map[string]*SecurityGroup{}
+	for n, r := range rs {
+		if r.GroupId == "" {
+			return nil, fmt.Errorf("security group rule %d has no GroupId", n+1)
+		}
+		g, ok := byID[r.GroupId]
+		if !ok {
+			g = &SecurityGroup{ID: r.GroupId, FromRules: true}
+			byID[r.GroupId] = g
+			order = append(order, g)
+		}
+		proto, err := ParseProtocol(r.IpProtocol)
+		if err != nil {
+			return nil, fmt.Errorf("security group %s rule %d: %w", r.GroupId, n+1, err)
+		}
+		p := Permission{Protocol: proto, From: -1, To: -1}
+		if r.FromPort != nil {
+			p.From = *r.FromPort
+		}
+		if r.ToPort != nil {
+			p.To = *r.ToPort
+		}
+		switch {
+		case r.CidrIpv4 != "" || r.CidrIpv6 != "":
+			c := r.CidrIpv4
+			if c == "" {
+				c = r.CidrIpv6
+			}
+			pre, err := netip.ParsePrefix(c)
+			if err != nil {
+				return nil, fmt.Errorf("security group %s rule %d: CIDR %q: %w", r.GroupId, n+1, c, err)
+			}
+			p.Peers = []Peer{{Kind: PeerCIDR, Prefix: pre.Masked(), Description: r.Description}}
+		case r.PrefixListId != "":
+			p.Peers = []Peer{{Kind: PeerPrefixList, ID: r.PrefixListId, Description: r.Description}}
+		case r.ReferencedGroupInfo != nil && r.ReferencedGroupInfo.GroupId != "":
+			p.Peers = []Peer{{Kind: PeerGroup, ID: r.ReferencedGroupInfo.GroupId, Description: r.Description}}
+		default:
+			return nil, fmt.Errorf("security group %s rule %d names no CIDR, prefix list or group", r.GroupId, n+1)
+		}
+		if r.IsEgress {
+			g.Egress = append(g.Egress, p)
+		} else {
+			g.Ingress = append(g.Ingress, p)
+		}
+	}
+	return order, nil
 }
 
 func convertPermissions(js []jsonPermission) ([]Permission, error) {

@@ -206,7 +206,7 @@ func TestParseProtocol(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{sgJSON, aclJSON, eniJSON, `{"Entries": [{"Cidr": "1.2.3.0/24"}]}`, `{}`, `[]`} {
+	for _, s := range []string{sgJSON, aclJSON, eniJSON, groupRulesJSON, `{"Entries": [{"Cidr": "1.2.3.0/24"}]}`, `{}`, `[]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -220,4 +220,57 @@ func FuzzDecode(f *testing.F) {
 				ICMPType: -1, ICMPCode: -1, Status: model.StatusOK, Logged: model.ActionAccept})
 		}
 	})
+}
+
+const groupRulesJSON = `{
+    "SecurityGroupRules": [
+        {"SecurityGroupRuleId": "sgr-01", "GroupId": "sg-0db33333333333333", "GroupOwnerId": "123456789012", "IsEgress": false,
+         "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "ReferencedGroupInfo": {"GroupId": "sg-0app2222222222222", "UserId": "123456789012"}, "Tags": []},
+        {"SecurityGroupRuleId": "sgr-02", "GroupId": "sg-0web1111111111111", "GroupOwnerId": "123456789012", "IsEgress": false,
+         "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIpv6": "::/0", "Tags": []},
+        {"SecurityGroupRuleId": "sgr-03", "GroupId": "sg-0web1111111111111", "GroupOwnerId": "123456789012", "IsEgress": true,
+         "IpProtocol": "-1", "FromPort": -1, "ToPort": -1, "CidrIpv4": "0.0.0.0/0", "Tags": []},
+        {"SecurityGroupRuleId": "sgr-04", "GroupId": "sg-0bast555555555555", "GroupOwnerId": "123456789012", "IsEgress": false,
+         "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "PrefixListId": "pl-0corp0000000000001", "Tags": []}
+    ]
+}`
+
+func TestDecodeSecurityGroupRules(t *testing.T) {
+	s, keys, err := Decode([]byte(groupRulesJSON), "sg-rules.json")
+	if err != nil || len(keys) != 1 || keys[0] != KeyGroupRules {
+		t.Fatalf("%v %v", keys, err)
+	}
+	web := s.Groups["sg-0web1111111111111"]
+	if web == nil || len(web.Ingress) != 1 || len(web.Egress) != 1 || PermissionText(&web.Egress[0]) != "all traffic" ||
+		web.Ingress[0].Peers[0].Prefix.String() != "::/0" {
+		t.Fatalf("web = %+v", web)
+	}
+	if p := s.Groups["sg-0db33333333333333"].Ingress[0].Peers[0]; p.Kind != PeerGroup || p.ID != "sg-0app2222222222222" {
+		t.Errorf("group reference = %+v", p)
+	}
+	if p := s.Groups["sg-0bast555555555555"].Ingress[0].Peers[0]; p.Kind != PeerPrefixList {
+		t.Errorf("prefix list = %+v", p)
+	}
+	// A full describe-security-groups entry wins whatever the file order.
+	full, _, err := Decode([]byte(sgJSON), "sg.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, order := range [][]*Snapshot{{s, full}, {full, s}} {
+		m := NewSnapshot()
+		m.Merge(order[0])
+		m.Merge(order[1])
+		if g := m.Groups["sg-0web1111111111111"]; g.Name != "web" || len(g.Ingress) != 3 {
+			t.Errorf("merged web group = %+v", g)
+		}
+	}
+	// Rules of one group over two documents add up.
+	two, _, err := Decode([]byte(groupRulesJSON+groupRulesJSON), "twice.json")
+	if err != nil || len(two.Groups["sg-0web1111111111111"].Ingress) != 2 {
+		t.Errorf("rules over two documents: %v %+v", err, two.Groups["sg-0web1111111111111"])
+	}
+	if _, _, err := Decode([]byte(`{"SecurityGroupRules": [{"GroupId": "sg-1", "IpProtocol": "tcp", "FromPort": 1, "ToPort": 1}]}`), "x.json"); err == nil ||
+		!strings.Contains(err.Error(), "names no CIDR, prefix list or group") {
+		t.Errorf("rule without a peer: %v", err)
+	}
 }

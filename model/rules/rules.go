@@ -6,6 +6,7 @@ package rules
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -72,6 +73,9 @@ type SecurityGroup struct {
 	OwnerID     string
 	Ingress     []Permission
 	Egress      []Permission
+	// FromRules marks a group built from describe-security-group-rules,
+	// which lacks names; a full describe-security-groups entry wins over it.
+	FromRules bool
 }
 
 // ACLEntry is one numbered network ACL rule.
@@ -180,8 +184,21 @@ func (s *Snapshot) AddInterface(i *Interface) {
 	}
 }
 
-// AddGroup adds or replaces a security group.
-func (s *Snapshot) AddGroup(g *SecurityGroup) { s.Groups[g.ID] = g }
+// AddGroup adds or replaces a security group; one read from
+// describe-security-group-rules does not replace a full one.
+func (s *Snapshot) AddGroup(g *SecurityGroup) {
+	if old, ok := s.Groups[g.ID]; ok && g.FromRules {
+		if !old.FromRules {
+			return
+		}
+		// Rules of one group split over several pages or files add up.
+		merged := *g
+		merged.Ingress = slices.Concat(old.Ingress, g.Ingress)
+		merged.Egress = slices.Concat(old.Egress, g.Egress)
+		g = &merged
+	}
+	s.Groups[g.ID] = g
+}
 
 // AddACL adds or replaces a network ACL, sorting its entries by rule number.
 func (s *Snapshot) AddACL(a *NetworkACL) {
