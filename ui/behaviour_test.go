@@ -393,3 +393,18 @@ func TestDetailPairsTheReverseRecord(t *testing.T) {
 		t.Fatalf("detail should name the stateless ACL return-path problem:\n%s", screen)
 	}
 }
+
+func TestHelpShowsPaneAndGlobalKeys(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("?")
+	screen := d.screen()
+	for _, want := range []string{"keys · flows pane", "follow", "pause display", "export view", "UTC/local time", "quit"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("help screen lacks %q:\n%s", want, screen)
+		}
+	}
+	d.keys("esc")
+	if d.m.mode != modeNormal || !strings.Contains(d.screen(), "ACTION") {
+		t.Fatal("esc closes the help")
+	}
+}

@@ -63,7 +63,7 @@ func (p *flowsPane) ShortHelp() []key.Binding {
 func (p *flowsPane) FullHelp() [][]key.Binding {
 	k := p.sh.Keys
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Newest, k.Oldest},
-		{k.Open, k.Follow, k.Pause, k.TimeZone, k.Copy, k.Mark, k.NextMark, k.PrevMark, k.Export}}
+		{k.Open, k.Follow, k.Pause, k.Copy, k.Mark, k.NextMark, k.PrevMark}}
 }
 
 // rowList is what the pane can show right now: every record up to the

@@ -58,8 +58,8 @@ func DefaultKeymap() Keymap {
 		TimeZone:  b("t", "UTC/local time", "t"),
 		Rules:     b("r", "rules for this flow", "r"),
 
-		Up:       b("↑/k", "up (newer)", "up", "k"),
-		Down:     b("↓/j", "down (older)", "down", "j"),
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
 		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
 		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", " "),
 		Oldest:   b("g", "oldest", "g", "end"),
@@ -106,11 +106,10 @@ func (k Keymap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Filter, k.Open, k.Follow, k.Pause, k.Quit}
 }
 
-// FullHelp is the `?` screen: one column per group.
+// FullHelp is the global column of the `?` screen; the active pane's own
+// columns come before it.
 func (k Keymap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Newest, k.Oldest},
-		{k.Open, k.Follow, k.Pause, k.TimeZone, k.Copy, k.Mark, k.NextMark, k.PrevMark},
-		{k.Filter, k.Export, k.NextPane, k.PrevPane, k.GotoPane, k.Rules, k.Help, k.Quit, k.ForceQuit},
+		{k.Filter, k.Export, k.TimeZone, k.NextPane, k.PrevPane, k.GotoPane, k.Rules, k.Help, k.Quit, k.ForceQuit},
 	}
 }

@@ -553,16 +553,25 @@ func fitWidth(s string, w int) string {
 	return s
 }
 
-// helpView is the full keymap: global keys, then the active pane's.
+// helpView is the full keymap: the active pane's keys, then the global
+// ones.
 func (m *rootModel) helpView() string {
 	_, h := m.paneSize()
 	st := &m.sh.Styles
 	hm := m.help
 	hm.ShowAll = true
 	var groups [][]key.Binding
+	title := " keys"
+	if len(m.panes) > 0 {
+		p := m.panes[m.active]
+		groups = append(groups, p.FullHelp()...)
+		title += " · " + p.Title() + " pane"
+	}
 	groups = append(groups, m.sh.Keys.FullHelp()...)
-	body := st.Section.Render(" keys") + "\n\n" + hm.FullHelpView(groups) + "\n\n" +
-		st.Dim.Render(" Times are UTC unless `t` switched to local time. Filter words match fuzzily;\n \"quoted text\" must appear as written. esc or ? closes this help.")
+	body := st.Section.Render(title) + "\n\n" + hm.FullHelpView(groups) + "\n\n" +
+		st.Dim.Render(" Newest first: G returns to the top and follows, g jumps to the oldest.\n"+
+			" Times are UTC unless `t` switched to local time. Filter words match fuzzily;\n"+
+			" \"quoted text\" must appear as written. esc or ? closes this help.")
 	lines := strings.Split(body, "\n")
 	if len(lines) > h {
 		lines = lines[:h]
