@@ -285,11 +285,11 @@ func (p *rulesPane) rebuild() {
 	p.verdict = v
 	summary, style := rulesVerdictLine(&v, st)
 	say(style, " "+summary)
-	for _, l := range rulesWrap(Sanitize(v.Reason), w-1) {
+	for _, l := range capLines(rulesWrap(Sanitize(v.Reason), w-1), 4) {
 		say(st.Value, " "+l)
 	}
 	if p.err != nil {
-		for _, l := range rulesWrap(Sanitize(p.err.Error()), w-1) {
+		for _, l := range capLines(rulesWrap(Sanitize(p.err.Error()), w-1), 2) {
 			say(st.Error, " "+l)
 		}
 	}
@@ -518,6 +518,17 @@ func rulePadLeft(s string, n int) string {
 		return s
 	}
 	return strings.Repeat(" ", n-len(s)) + s
+}
+
+// capLines keeps at most n lines, marking the cut, so the verdict never
+// pushes the rules off a small screen.
+func capLines(lines []string, n int) []string {
+	if len(lines) <= n {
+		return lines
+	}
+	lines = lines[:n]
+	lines[n-1] = strings.TrimRight(lines[n-1], " ") + " …"
+	return lines
 }
 
 // rulesWrap breaks text into lines of at most w cells at spaces.
