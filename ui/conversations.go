@@ -18,6 +18,7 @@ import (
 type convList struct {
 	width, height int
 	convs         []conversation.Conversation
+	total         int // conversations paired; convs holds the worst of them
 	cursor, top   int
 	header        string           // rendered once per size
 	drawn         map[int]rowLines // rows drawn since the list or size changed
@@ -33,7 +34,8 @@ func (c *convList) setSize(w, h int) {
 
 // set replaces the list, keeping the cursor on the same conversation when
 // it is still there.
-func (c *convList) set(convs []conversation.Conversation) {
+func (c *convList) set(convs []conversation.Conversation, total int) {
+	c.total = total
 	var keep *conversation.Conversation
 	if c.cursor < len(c.convs) {
 		keep = &c.convs[c.cursor]
@@ -158,7 +160,11 @@ func (c *convList) view(sh *Shared, ready bool) string {
 		scope = "  filter: " + Sanitize(sh.FilterText)
 	}
 	c.out.WriteString(st.Section.Render(title))
-	c.out.WriteString(st.Dim.Render(fitWidth(scope+"  ("+thousands(uint64(len(c.convs)))+"; esc: back)", max(c.width-len(title), 0))))
+	count := thousands(uint64(c.total))
+	if c.total > len(c.convs) {
+		count = "the worst " + thousands(uint64(len(c.convs))) + " of " + count
+	}
+	c.out.WriteString(st.Dim.Render(fitWidth(scope+"  ("+count+"; esc: back)", max(c.width-len(title), 0))))
 	c.out.WriteByte('\n')
 	showBytes := c.width >= 100
 	ends := c.width - (1 + convClassW + 1 + convProtoW + 1 + convFlagsW + 1 + convActionW + 1)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,8 +35,9 @@ type flagsPane struct {
 	summaryDrawn string
 	selKey       selKey
 	selDrawn     string
-	convs        []conversation.Conversation
-	summary      conversation.Summary
+	convs        []conversation.Conversation // the worst maxListed
+	summary      conversation.Summary        // of all of them
+	total        int
 	ready        bool
 
 	cursor int
@@ -95,6 +97,8 @@ type flagsDoneMsg struct {
 	epoch  uint64
 	counts aggregate.FlagCounts
 	convs  []conversation.Conversation
+	sum    conversation.Summary
+	total  int
 	cost   time.Duration
 }
 
@@ -134,7 +138,13 @@ func (p *flagsPane) refresh(force bool) tea.Cmd {
 			}
 			pr.Add(f, x)
 		})
-		return flagsDoneMsg{pane: p, epoch: epoch, counts: counts, convs: pr.Conversations(), cost: time.Since(start)}
+		all := pr.Conversations()
+		msg := flagsDoneMsg{pane: p, epoch: epoch, counts: counts, sum: conversation.Summarize(all), total: len(all)}
+		if len(all) > maxListed { // keep the worst, let the rest be collected
+			all = slices.Clone(all[:maxListed])
+		}
+		msg.convs, msg.cost = all, time.Since(start)
+		return msg
 	}
 }
 
@@ -159,7 +169,7 @@ func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.busy = false
 		p.pace.lastCost = msg.cost
 		if msg.epoch == p.epoch {
-			p.setData(msg.counts, msg.convs)
+			p.setData(msg.counts, msg.convs, msg.sum, msg.total)
 		}
 		if p.stale || msg.epoch != p.epoch {
 			return p, p.refresh(msg.epoch != p.epoch)
@@ -174,11 +184,16 @@ func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	return p, nil
 }
 
-func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Conversation) {
+// maxListed bounds the conversations kept for the list: they come worst
+// first, so the problems are all there, and a million-record buffer does
+// not keep hundreds of megabytes of established pairs alive.
+const maxListed = 10_000
+
+func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Conversation, sum conversation.Summary, total int) {
 	p.counts, p.convs, p.ready = counts, convs, true
+	p.summary, p.total = sum, total
 	clear(p.comboLines)
 	p.summaryDrawn = ""
-	p.summary = conversation.Summarize(convs)
 	keep, had := comboRow{}, p.cursor < len(p.combos)
 	if had {
 		keep = p.combos[p.cursor]
@@ -196,7 +211,7 @@ func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Co
 			p.cursor = i
 		}
 	}
-	p.conv.set(convs)
+	p.conv.set(convs, total)
 	p.clamp()
 }
 
@@ -464,7 +479,7 @@ func (p *flagsPane) summaryText() string {
 		out.WriteByte('\n')
 		return out.String()
 	}
-	out.WriteString(st.Dim.Render(" " + thousands(uint64(len(p.convs))) + " paired by reversed 5-tuple  (c: list)"))
+	out.WriteString(st.Dim.Render(" " + thousands(uint64(p.total)) + " paired by reversed 5-tuple  (c: list)"))
 	out.WriteByte('\n')
 	var parts []string
 	for _, c := range conversation.Classes() {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -169,5 +170,29 @@ func TestFlagsCursorStartsOnTopAndStaysOnItsCombination(t *testing.T) {
 	d.refresh()
 	if l := d.lineWith("▸"); !strings.Contains(l, " 0 none ") {
 		t.Errorf("cursor on %q after a refresh, want it kept on 0", l)
+	}
+}
+
+// TestConversationListKeepsTheWorst: past maxListed pairs the list keeps
+// the worst ones and says how many there are in all.
+func TestConversationListKeepsTheWorst(t *testing.T) {
+	n := maxListed + 50
+	s := model.NewStore(n + 2)
+	lines := make([]string, 0, n+2)
+	for i := 0; i < n; i++ {
+		lines = append(lines, fmt.Sprintf("3 eni-1 10.0.%d.%d 10.0.0.9 %d 443 6 1 60 1700000000 1700000060 ACCEPT 3 OK", i/250, i%250, 1024+i%5000))
+	}
+	lines = append(lines,
+		"3 eni-1 10.9.0.1 10.0.0.9 40000 5432 6 1 60 1700000000 1700000060 ACCEPT 2 OK",
+		"3 eni-1 10.0.0.9 10.9.0.1 5432 40000 6 1 60 1700000000 1700000060 REJECT 18 OK")
+	appendLines(t, s, model.MustParseFormat(flagsFormat), lines...)
+	d := newDriver(t, fixtureConfig(s), 120, 40)
+	d.keys("3")
+	d.refresh()
+	d.lineWith(fmt.Sprintf("%s paired by reversed 5-tuple", thousands(uint64(n+1))))
+	d.keys("c")
+	d.lineWith(fmt.Sprintf("the worst %s of %s", thousands(maxListed), thousands(uint64(n+1))))
+	if !strings.HasPrefix(strings.TrimSpace(d.row(1)), "reply rejected") {
+		t.Errorf("first row %q, want the reply-rejected conversation", d.row(1))
 	}
 }
