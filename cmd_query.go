@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"runtime"
 	"strings"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
+	"github.com/flowtail/flowtail/model/rules"
 )
 
 func init() {
@@ -87,7 +89,15 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 		return usageError(std, "query", err)
 	}
 	names := model.NewInterner()
-	prog, err := compileQuery(text, names)
+	var local func(uint32, netip.Addr) bool
+	if o.rules != "" || o.demo {
+		rp, err := o.rulesProvider(func(w string) { fmt.Fprintf(std.err, "flowtail query: %s\n", cleanCell(w)) })
+		if err != nil {
+			return usageError(std, "query", fmt.Errorf("invalid value for flag --rules: %v", err))
+		}
+		local = interfaceAddrs(rp.staticSnapshot(), names)
+	}
+	prog, err := compileQuery(text, names, local)
 	if err != nil {
 		reportQueryError(std.err, text, err)
 		return exitUsage
@@ -124,14 +134,46 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	return exitOK
 }
 
-func compileQuery(text string, names *model.Interner) (*query.Program, error) {
+func compileQuery(text string, names *model.Interner, local func(uint32, netip.Addr) bool) (*query.Program, error) {
 	q, err := query.Parse(text)
 	if err != nil {
 		return nil, err
 	}
 	// The interner is empty until records arrive: intern the literals so
 	// they match what is read later.
-	return query.Compile(q, names, query.Options{Intern: true})
+	return query.Compile(q, names, query.Options{Intern: true, LocalAddr: local})
+}
+
+// interfaceAddrs answers whether an address belongs to an interface, from
+// the --rules (or demo) interfaces, so the derived direction field works
+// for records whose format lacks flow-direction.
+func interfaceAddrs(s *rules.Snapshot, names *model.Interner) func(uint32, netip.Addr) bool {
+	if s == nil || len(s.Interfaces) == 0 {
+		return nil
+	}
+	byName := map[string]map[netip.Addr]bool{}
+	for id, iface := range s.Interfaces {
+		set := map[netip.Addr]bool{}
+		for _, a := range iface.Private {
+			set[a] = true
+		}
+		for _, a := range iface.Public {
+			set[a] = true
+		}
+		byName[id] = set
+	}
+	var mu sync.Mutex // workers ask concurrently
+	byID := map[uint32]map[netip.Addr]bool{}
+	return func(iface uint32, a netip.Addr) bool {
+		mu.Lock()
+		set, ok := byID[iface]
+		if !ok {
+			set = byName[names.Name(iface)]
+			byID[iface] = set
+		}
+		mu.Unlock()
+		return set[a]
+	}
 }
 
 // reportQueryError prints the message and points at the column.

@@ -155,3 +155,23 @@ func TestQueryHeaderFormatAcrossChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryDirectionFromRules derives direction from the interfaces of
+// --rules when the format has no flow-direction.
+func TestQueryDirectionFromRules(t *testing.T) {
+	dir := t.TempDir()
+	path := writeQueryCapture(t, dir, "flows.log", queryLines)
+	rulesDir := filepath.Join(dir, "rules")
+	os.Mkdir(rulesDir, 0o755)
+	eni := `{"NetworkInterfaces": [{"NetworkInterfaceId": "eni-0a", "SubnetId": "subnet-1", "VpcId": "vpc-1",
+		"PrivateIpAddress": "10.0.2.100", "PrivateIpAddresses": [{"Primary": true, "PrivateIpAddress": "10.0.2.100"}], "Groups": []}]}`
+	if err := os.WriteFile(filepath.Join(rulesDir, "enis.json"), []byte(eni), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runQueryCmd(t, "", "-o", "csv", "--rules", rulesDir, "stats count(*) as n by direction", path)
+	// eni-0a's records all arrive at 10.0.2.100; eni-0b has no interface
+	// data, so its records have no direction.
+	if want := "direction,n\ningress,3\n,2\n"; code != exitOK || out != want {
+		t.Errorf("exit %d\n%s\nwant:\n%s\nstderr: %s", code, out, want, errs)
+	}
+}
