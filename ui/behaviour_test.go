@@ -408,3 +408,20 @@ func TestHelpShowsPaneAndGlobalKeys(t *testing.T) {
 		t.Fatal("esc closes the help")
 	}
 }
+
+func TestStatusBarFitsEveryWidth(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Health = func() []Health {
+		return []Health{{Source: "/aws/vpc/flowlogs/production-vpc-0123456789", Mode: "live", Lag: 3e9}}
+	}
+	for _, w := range []int{60, 80, 100, 120, 200} {
+		d := newDriver(t, cfg, w, 24)
+		d.refresh()
+		d.keys("/")
+		d.typeText("reject")
+		d.keys("enter")
+		if got := len([]rune(d.statusLine())); got != w {
+			t.Errorf("width %d: status bar is %d cells: %q", w, got, d.statusLine())
+		}
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"charm.land/lipgloss/v2"
 )
 
 // statusModel keeps what the status bar shows between ticks: the ingest
@@ -152,14 +150,16 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 	if rest := width - used; rest > 0 {
 		b.WriteString(st.Status.Render(strings.Repeat(" ", rest)))
 	}
-	return lipgloss.NewStyle().MaxWidth(width).Render(b.String())
+	return b.String()
 }
 
 func healthText(h Health) string {
 	var parts []string
 	name := Sanitize(h.Source)
-	if h.Mode != "" {
-		name += " " + Sanitize(h.Mode)
+	if mode := Sanitize(h.Mode); strings.HasPrefix(mode, name) {
+		name = mode // "demo (live)" rather than "demo demo (live)"
+	} else if mode != "" {
+		name += " " + mode
 	}
 	parts = append(parts, name)
 	if h.Lag > 0 {
