@@ -275,6 +275,15 @@ func TestExplainNACLFeatures(t *testing.T) {
 			decidedBy: "nacl", naclRule: "100", sgAllowed: true, sgRule: "inbound all traffic from 0.0.0.0/0",
 			reason: []string{"rule 100 denies TCP 3389", "its rule 200 would allow it"}})
 	})
+	t.Run("reply to this interface's ephemeral port denied inbound", func(t *testing.T) {
+		s2 := s.Clone()
+		acl := *s2.ACLs["acl-1"]
+		acl.Inbound = append([]ACLEntry{}, acl.Inbound[:3]...)
+		acl.Inbound = append(acl.Inbound, star()...)
+		s2.AddACL(&acl)
+		check(t, s2, withFlags(pkt("eni-1", "198.51.100.1", 443, "10.0.0.5", 40000, 6, R), 18), want{dir: Ingress, expected: R,
+			decidedBy: "nacl", naclRule: "*", sgAllowed: true, reason: []string{"return traffic to this interface's ephemeral port", "inbound allow for TCP 1024-65535 from 198.51.100.1"}})
+	})
 	t.Run("udp port range", func(t *testing.T) {
 		check(t, s, pkt("eni-1", "198.51.100.1", 50000, "10.0.0.5", 53, 17, A), want{dir: Ingress, expected: A, decidedBy: "none", naclRule: "120", naclAllow: true, sgAllowed: true})
 		check(t, s, pkt("eni-1", "198.51.100.1", 50000, "10.0.0.5", 54, 17, R), want{dir: Ingress, expected: R, decidedBy: "nacl", naclRule: "*", sgAllowed: true})

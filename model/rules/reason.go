@@ -145,7 +145,11 @@ func (s *Snapshot) naclDenial(v *Verdict, p Packet, resp Evidence) string {
 		r := "Network ACL " + acl + " " + dir + " has no rule for " + traffic
 		switch {
 		case resp != EvidenceNone && (p.Proto == 6 || p.Proto == 17):
-			r += ": return traffic to the peer's ephemeral port is denied by rule *; network ACLs are stateless, so add an " +
+			whose := "the peer's"
+			if v.Direction == Ingress {
+				whose = "this interface's"
+			}
+			r += ": return traffic to " + whose + " ephemeral port is denied by rule *; network ACLs are stateless, so add an " +
 				dir + " allow for " + protoName(p.Proto, -1) + " 1024-65535 " + prepFor(v.Direction) + " " + peer(p, v.Direction).String() + " or its subnet."
 		case p.Proto == 1 || p.Proto == 58:
 			r += ": it is denied by rule *; network ACLs are stateless, so ICMP replies need their own " + dir + " rule."
