@@ -73,6 +73,30 @@ func benchParse(b *testing.B, format *Format, lines [][]byte) {
 // BenchmarkParseDefault: target 0 allocs and ≥ 3 million records/s on one core.
 func BenchmarkParseDefault(b *testing.B) { benchParse(b, DefaultFormat, benchLines(4096)) }
 
+// BenchmarkScanBaseline walks the same lines byte by byte doing nothing
+// but find the separators: the floor any parser of this text pays. On a
+// shared or slow machine, compare ParseDefault with it rather than with
+// the absolute target.
+func BenchmarkScanBaseline(b *testing.B) {
+	lines := benchLines(4096)
+	b.ReportAllocs()
+	i, seps := 0, 0
+	for b.Loop() {
+		for _, c := range lines[i] {
+			if c == ' ' || c == '\t' {
+				seps++
+			}
+		}
+		if i++; i == len(lines) {
+			i = 0
+		}
+	}
+	if seps == 0 {
+		b.Fatal("no separators")
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
 // BenchmarkParseV5 reads the 29-field v5 format of the AWS example.
 func BenchmarkParseV5(b *testing.B) {
 	benchParse(b, MustParseFormat(v5Format29), benchV5Lines(4096))
