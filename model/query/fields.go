@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowtail/flowtail/model"
@@ -155,27 +156,26 @@ const (
 )
 
 func directionCoder(e *env) func(f *model.Flow, x *model.Ext) (uint64, bool) {
-	ingress, egress := uint32(0), uint32(0)
-	ingressOK, egressOK := false, false
-	resolve := func() {
-		if !ingressOK {
-			ingress, ingressOK = e.names.Lookup("ingress")
+	// The interned ids of "ingress" and "egress", + 1 (0: not seen yet).
+	// Shared by the workers of a parallel run, hence atomic.
+	var ingress, egress atomic.Uint32
+	id := func(cache *atomic.Uint32, s string) (uint32, bool) {
+		if v := cache.Load(); v != 0 {
+			return v - 1, true
 		}
-		if !egressOK {
-			egress, egressOK = e.names.Lookup("egress")
+		v, ok := e.names.Lookup(s)
+		if ok {
+			cache.Store(v + 1)
 		}
+		return v, ok
 	}
-	resolve()
 	local := e.opt.LocalAddr
 	return func(f *model.Flow, x *model.Ext) (uint64, bool) {
-		if id, ok := model.StrID(f, x, model.FieldFlowDirection); ok {
-			if !ingressOK || !egressOK {
-				resolve()
-			}
-			switch {
-			case ingressOK && id == ingress:
+		if v, ok := model.StrID(f, x, model.FieldFlowDirection); ok {
+			if in, ok := id(&ingress, "ingress"); ok && v == in {
 				return dirIngress, true
-			case egressOK && id == egress:
+			}
+			if out, ok := id(&egress, "egress"); ok && v == out {
 				return dirEgress, true
 			}
 		}

@@ -72,6 +72,7 @@ func TestRunChunksMatchesStore(t *testing.T) {
 		`filter flowDirection = "ingress" | stats count(*) by pkt-srcaddr, bin(1m)`,
 		`filter action = "DENY" | stats count(*)`,
 		`stats count(*) by logStatus`,
+		`stats count(*), count_distinct(dstaddr) by direction, service, proto`,
 		`fields srcaddr, dstaddr | sort @timestamp desc | limit 7`,
 	} {
 		q, err := Parse(text)
