@@ -81,8 +81,8 @@ var ifaceColumns = []ifaceColumn{
 	{title: "FLOWS", width: 9, right: true, priority: 1,
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Flows) },
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Flows, b.Flows) }},
-	{title: "PKTS", width: 5, right: true, priority: 10,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendHuman(b, it.Packets) },
+	{title: "PACKETS", width: 9, right: true, priority: 10,
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Packets) },
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Packets, b.Packets) }},
 	{title: "BYTES", width: 5, right: true, priority: 4,
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendHuman(b, it.Bytes) },
@@ -104,7 +104,7 @@ var ifaceColumns = []ifaceColumn{
 	{title: "PEERS", width: 6, right: true, priority: 6,
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, uint64(it.Peers)) },
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Peers, b.Peers) }},
-	{title: "TOP DST PORTS", width: 17, priority: 7,
+	{title: "TOP DST PORTS", width: 15, priority: 7,
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte {
 			for i, p := range it.TopPorts {
 				if i > 0 {

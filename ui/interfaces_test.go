@@ -31,6 +31,7 @@ func TestInterfacesPaneCountsPerInterface(t *testing.T) {
 	// INTERFACE FLOWS PKTS BYTES ACCEPT REJECT REJ% PEERS TOP-PORTS… LAST-SEEN TRAFFIC
 	got := fields(d.lineWith("eni-0a1b2c3d4e5f60002"))
 	want := []string{"eni-0a1b2c3d4e5f60002", "3", "12", "18K", "1", "2", "66.7%", "2", "22", "23", "44321", "22:14:20"}
+	// PACKETS is exact: 1,480,000 bytes humanised, 220 packets as counted.
 	if strings.Join(got[:len(want)], " ") != strings.Join(want, " ") {
 		t.Errorf("row %q, want it to start %q", got, want)
 	}
@@ -56,11 +57,11 @@ func TestInterfacesSortCyclesAndReverses(t *testing.T) {
 	d.keys("2")
 	d.refresh()
 	d.keys("s") // flows → packets
-	if !strings.Contains(d.row(-1), "PKTS▼") || !strings.Contains(d.row(0), "eni-0a1b2c3d4e5f60003") {
+	if !strings.Contains(d.row(-1), "PACKETS▼") || !strings.Contains(d.row(0), "eni-0a1b2c3d4e5f60003") {
 		t.Fatalf("s should sort by packets, largest first:\n%s", d.screen())
 	}
 	d.keys("S")
-	if !strings.Contains(d.row(-1), "PKTS▲") || !strings.Contains(d.row(0), "eni-evil") {
+	if !strings.Contains(d.row(-1), "PACKETS▲") || !strings.Contains(d.row(0), "eni-evil") {
 		t.Fatalf("S should reverse to fewest packets first:\n%s", d.screen())
 	}
 	d.keys("s", "s") // bytes, then accepts
