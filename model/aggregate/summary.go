@@ -9,16 +9,20 @@ import (
 
 // Interface is the summary of one interface's records in the buffer.
 type Interface struct {
-	ID       uint32 // interned interface-id (0: records without one)
-	Name     string // interface-id as logged ("" when absent)
-	Records  uint64 // all records, NODATA and SKIPDATA included
-	Flows    uint64 // records that describe traffic
-	Packets  uint64
-	Bytes    uint64
-	Accepts  uint64
-	Rejects  uint64
-	Skipped  uint64 // SKIPDATA records: AWS dropped some flows
-	Peers    int    // distinct addresses other than the interface's own
+	ID      uint32 // interned interface-id (0: records without one)
+	Name    string // interface-id as logged ("" when absent)
+	Records uint64 // all records, NODATA and SKIPDATA included
+	Flows   uint64 // records that describe traffic
+	Packets uint64
+	Bytes   uint64
+	Accepts uint64
+	Rejects uint64
+	Skipped uint64 // SKIPDATA records: AWS dropped some flows
+	// Peers is the distinct addresses seen less one: the interface's own
+	// primary address, which AWS puts in every record as srcaddr or
+	// dstaddr. A dual-stack interface's second own address counts as a
+	// peer.
+	Peers    int
 	TopPorts []PortCount
 	LastSeen uint32 // newest end time, unix seconds (0 when none)
 	// Spark is the bytes per column over the buffer's time range (the
