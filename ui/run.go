@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/signal"
+	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -37,15 +39,23 @@ type Config struct {
 	Local *time.Location
 }
 
-// Run shows the TUI until the user quits, ctx is cancelled (SIGTERM in the
-// program) or the program fails. Bubble Tea restores the terminal on every
-// one of these paths, panics in Update, View and commands included.
+// Run shows the TUI until the user quits, ctx is cancelled, a SIGTERM,
+// SIGINT or SIGHUP arrives, or the program fails. Bubble Tea restores the
+// terminal on every one of these paths, panics in Update, View and
+// commands included.
+//
+// Signals are turned into a context cancel here rather than left to Bubble
+// Tea's own handler: when the caller also cancels ctx on SIGTERM, that
+// handler can block forever delivering its quit message to an event loop
+// that has already stopped, and the program never exits.
 func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	if cfg.Store == nil {
 		return errors.New("ui: no store")
 	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer stop()
 	m := newRoot(cfg)
-	opts = append([]tea.ProgramOption{tea.WithContext(ctx)}, opts...)
+	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}, opts...)
 	_, err := tea.NewProgram(m, opts...).Run()
 	switch {
 	case err == nil:

@@ -39,7 +39,7 @@ func runProgram(ctx context.Context, cfg Config) (keys *io.PipeWriter, out *lock
 	out = &lockedBuffer{}
 	done = make(chan error, 1)
 	go func() {
-		done <- Run(ctx, cfg, tea.WithInput(pr), tea.WithOutput(out), tea.WithWindowSize(80, 24), tea.WithoutSignals())
+		done <- Run(ctx, cfg, tea.WithInput(pr), tea.WithOutput(out), tea.WithWindowSize(80, 24))
 	}()
 	return pw, out, done
 }
