@@ -425,3 +425,28 @@ func TestStatusBarFitsEveryWidth(t *testing.T) {
 		}
 	}
 }
+
+func TestMalformedLinesView(t *testing.T) {
+	s := fixtureStore(t)
+	s.Append(func(a model.Appender) {
+		a.Bad(model.Malformed{Origin: "capture.log", LineNo: 7, Line: "2 123 eni-x \x1b[2Jgarbage", Err: "protocol is not a number at column 14 (protocol)"})
+	})
+	d := newDriver(t, fixtureConfig(s), 80, 24)
+	if !strings.Contains(d.statusLine(), "1 malformed") {
+		t.Fatalf("status bar counts malformed lines: %q", d.statusLine())
+	}
+	d.keys("e")
+	screen := d.screen()
+	for _, want := range []string{"1 malformed lines", "capture.log:7", "protocol is not a number at column 14", "eni-x [2Jgarbage"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("malformed view lacks %q:\n%s", want, screen)
+		}
+	}
+	if strings.Contains(d.m.View().Content, "\x1b[2J") {
+		t.Fatal("an escape sequence from a malformed line reached the screen")
+	}
+	d.keys("esc")
+	if d.m.mode != modeNormal {
+		t.Fatal("esc leaves the malformed view")
+	}
+}

@@ -24,6 +24,16 @@ type detailModel struct {
 	height int
 	lines  []string // built on open, resize and zone change
 	offset int
+	// malformed shows the kept malformed lines instead of a record.
+	malformed bool
+}
+
+// newMalformedView is the same scrolling page over the malformed lines
+// the store keeps, newest first.
+func newMalformedView(sh *Shared, width, height int) detailModel {
+	d := detailModel{sh: sh, malformed: true}
+	d.setSize(width, height)
+	return d
 }
 
 func newDetail(sh *Shared, seq uint64, width, height int) detailModel {
@@ -39,6 +49,11 @@ func (d *detailModel) setSize(width, height int) {
 
 func (d *detailModel) rebuild() {
 	d.lines = nil
+	if d.malformed {
+		d.lines = malformedLines(d.sh, d.width)
+		d.offset = min(d.offset, max(len(d.lines)-d.height, 0))
+		return
+	}
 	d.sh.Store.Read(func(v model.View) {
 		i, ok := v.Index(d.seq)
 		if !ok {
@@ -95,7 +110,7 @@ func (d detailModel) update(msg tea.KeyPressMsg) (detailModel, tea.Cmd) {
 		d.offset = 0
 	case key.Matches(msg, k.Oldest):
 		d.offset = len(d.lines)
-	case key.Matches(msg, k.Copy):
+	case key.Matches(msg, k.Copy) && !d.malformed:
 		return d, copyRecord(d.sh, d.seq)
 	}
 	d.offset = max(0, min(d.offset, len(d.lines)-d.height))
@@ -424,6 +439,30 @@ func reverseLines(sh *Shared, v model.View, i int, width int) []string {
 	}
 	if f.Action == model.ActionReject && g.Action == model.ActionAccept {
 		out = append(out, wrapStyled(st.Warn, "   this direction was rejected while the other was accepted: check the network ACL rules for this direction", width)...)
+	}
+	return out
+}
+
+// malformedLines lists the lines that were not records, newest first, with
+// where they came from and why they were rejected. The raw text is
+// sanitised: a malformed line is exactly where escape sequences hide.
+func malformedLines(sh *Shared, width int) []string {
+	st := &sh.Styles
+	bad := sh.Store.MalformedLines()
+	total := sh.Store.Counters().Malformed
+	out := []string{st.Section.Render(fmt.Sprintf(" %s malformed lines", thousands(total))) +
+		st.Dim.Render(fmt.Sprintf(" (the newest %d are kept; they were skipped, nothing else was lost)   esc back", model.MaxMalformedKept)), ""}
+	if len(bad) == 0 {
+		return append(out, st.Dim.Render(" none: every line was a record, a header or blank"))
+	}
+	for i := len(bad) - 1; i >= 0; i-- {
+		b := bad[i]
+		where := Sanitize(b.Origin)
+		if b.LineNo > 0 {
+			where += fmt.Sprintf(":%d", b.LineNo)
+		}
+		out = append(out, " "+st.Label.Render(where)+"  "+st.Warn.Render(Sanitize(b.Err)))
+		out = append(out, fitCells("   "+Sanitize(b.Line), width))
 	}
 	return out
 }

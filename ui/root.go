@@ -242,6 +242,10 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.mode = modeExport
 		k.setTyping(true)
 		return m.exportInput.Focus()
+	case key.Matches(msg, k.Malformed):
+		m.detail = newMalformedView(m.sh, m.width, max(m.height-3, 1))
+		m.mode = modeDetail
+		return nil
 	case key.Matches(msg, k.Filter):
 		m.mode = modeFilter
 		m.input.SetValue(m.sh.FilterText)
