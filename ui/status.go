@@ -97,7 +97,7 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 	parts := []part{{text: fmt.Sprintf("%s/%s", thousands(n), humanCount(uint64(s.sh.Store.Capacity())))}}
 	parts = append(parts, part{text: humanRate(s.rate)})
 	if c.Malformed > 0 {
-		parts = append(parts, part{text: thousands(c.Malformed) + " malformed", on: true})
+		parts = append(parts, part{text: thousands(c.Malformed) + " malformed (e)", on: true})
 	}
 	if fp != nil {
 		if t := fp.statusText(); t != "" {
