@@ -22,10 +22,11 @@ const (
 	RefDirection                  // direction: ingress/egress
 	RefService                    // service: well-known port name
 	RefProto                      // proto: tcp/udp/icmp by number
-	refEnd
 )
 
 var specialNames = map[string]Ref{
+	// Flow logs delivered to CloudWatch have one log stream per interface.
+	"@logstream": Ref(model.FieldInterfaceID),
 	"@timestamp": RefTimestamp,
 	"@message":   RefMessage,
 	"direction":  RefDirection,
@@ -57,10 +58,17 @@ func (r Ref) Name() string {
 	if id, ok := r.Field(); ok {
 		return id.Name()
 	}
-	for n, s := range specialNames {
-		if s == r {
-			return n
-		}
+	switch r {
+	case RefTimestamp:
+		return "@timestamp"
+	case RefMessage:
+		return "@message"
+	case RefDirection:
+		return "direction"
+	case RefService:
+		return "service"
+	case RefProto:
+		return "proto"
 	}
 	return ""
 }

@@ -162,6 +162,7 @@ func TestLookupRefSpellings(t *testing.T) {
 		{"log-status", "logStatus"},
 		{"tcp-flags", "tcpFlags"},
 		{"@timestamp", "@Timestamp"},
+		{"interface-id", "@logStream"},
 	} {
 		want := LookupRefMust(group[0])
 		for _, s := range group[1:] {
