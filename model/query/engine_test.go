@@ -234,6 +234,13 @@ func TestFilterOperators(t *testing.T) {
 		if got := res.Rows[0][0].I; got != want {
 			t.Errorf("filter %s: %d records, want %d", tt.filter, got, want)
 		}
+		q, _ := Parse("filter " + tt.filter)
+		p, _ := Compile(q, st.Names(), Options{})
+		st.Read(func(v model.View) {
+			if n := p.Count(v); uint64(n) != want {
+				t.Errorf("filter %s: Count = %d, want %d", tt.filter, n, want)
+			}
+		})
 	}
 }
 

@@ -140,18 +140,6 @@ func (p *Program) Count(v model.View) int {
 	return n
 }
 
-// MatchIndexes appends to dst the view indexes (0 = oldest) from index
-// from on whose records pass pred: what a filtered list of flows shows.
-func MatchIndexes(v model.View, pred Pred, from int, dst []int) []int {
-	for i := from; i < v.Len(); i++ {
-		f, x := v.At(i)
-		if pred(f, x) {
-			dst = append(dst, i)
-		}
-	}
-	return dst
-}
-
 // Result finishes a run: stats rows or projected records, then sort,
 // dedup and limit in query order, then display.
 func (p *Program) Result(pt *Partial) *Result {
