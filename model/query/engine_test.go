@@ -2,7 +2,6 @@ package query
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -480,4 +479,3 @@ func TestLive(t *testing.T) {
 	}
 }
 
-var _ = regexp.MustCompile
