@@ -282,7 +282,7 @@ func TestStatsFunctions(t *testing.T) {
 			g.lastT, g.last = r.start, r.srcPort
 		}
 	}
-	_ = order
+	slices.Sort(order)
 	if res.Columns[0] != "bin(1m)" || len(res.Rows) != len(groups) {
 		t.Fatalf("columns %q, %d rows; want bin(1m) first and %d rows", res.Columns, len(res.Rows), len(groups))
 	}
@@ -297,23 +297,12 @@ func TestStatsFunctions(t *testing.T) {
 		}
 		return s[len(s)-1]
 	}
-	prev := ""
-	for _, row := range res.Rows {
+	for i, row := range res.Rows {
 		ts := row[0].String()
-		if ts < prev {
-			t.Errorf("bins not sorted: %s after %s", ts, prev)
+		if ts != tsText(order[i]) {
+			t.Fatalf("row %d is bin %s, want %s (sort @timestamp)", i, ts, tsText(order[i]))
 		}
-		prev = ts
-		var b int64
-		for k := range groups {
-			if tsText(k) == ts {
-				b = k
-			}
-		}
-		g := groups[b]
-		if g == nil {
-			t.Fatalf("unexpected bin %s", ts)
-		}
+		g := groups[order[i]]
 		want := fmt.Sprintf("%d | %d | %d | %d | %s | %d | %d | %d | %d | %d | %d", g.n, g.withpkt, len(g.dsts), g.total,
 			strconv.FormatFloat(float64(g.packets)/float64(g.n), 'f', -1, 64), g.lo, g.hi,
 			nearest(g.bytes, 50), nearest(g.bytes, 95), g.first, g.last)
