@@ -27,7 +27,6 @@ type flagsPane struct {
 	height int
 	header string // rendered on resize, not per frame
 
-	counts     aggregate.FlagCounts
 	combos     []comboRow
 	comboLines map[int]string // drawn rows, by index
 
@@ -190,7 +189,7 @@ func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 const maxListed = 10_000
 
 func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Conversation, sum conversation.Summary, total int) {
-	p.counts, p.convs, p.ready = counts, convs, true
+	p.convs, p.ready = convs, true
 	p.summary, p.total = sum, total
 	clear(p.comboLines)
 	p.summaryDrawn = ""

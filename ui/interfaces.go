@@ -51,12 +51,11 @@ type interfacesPane struct {
 	info      map[string]string
 	infoAsked string // the lookup in flight ("" when none)
 
-	epoch    uint64 // bumped when the filter changes; older results are dropped
-	shown    uint64 // epoch of the data shown
-	computed uint64 // store generation of the data shown
-	busy     bool
-	stale    bool // the store or the filter changed while busy
-	pace     throttle
+	epoch uint64 // bumped when the filter changes; older results are dropped
+	shown uint64 // epoch of the data shown
+	busy  bool
+	stale bool // the store or the filter changed while busy
+	pace  throttle
 
 	line []byte
 	out  strings.Builder
@@ -240,7 +239,6 @@ func (p *interfacesPane) FullHelp() [][]key.Binding {
 type ifacesDoneMsg struct {
 	pane  *interfacesPane
 	epoch uint64
-	gen   uint64
 	snap  aggregate.Snapshot
 	cost  time.Duration
 }
@@ -266,7 +264,7 @@ func (p *interfacesPane) refresh() tea.Cmd {
 	store, sh := p.sh.Store, p.sh
 	opts := aggregate.Options{TopPorts: 3, Columns: p.histogramColumns()}
 	seqs, all := filteredSeqs(sh)
-	epoch, gen := p.epoch, store.Generation()
+	epoch := p.epoch
 	return func() tea.Msg {
 		start := time.Now()
 		var snap aggregate.Snapshot
@@ -277,7 +275,7 @@ func (p *interfacesPane) refresh() tea.Cmd {
 			eachRecord(store, seqs, false, func(_ uint64, f *model.Flow, x *model.Ext) { a.Added(f, x) })
 			snap = a.Snapshot(store.Names(), opts)
 		}
-		return ifacesDoneMsg{pane: p, epoch: epoch, gen: gen, snap: snap, cost: time.Since(start)}
+		return ifacesDoneMsg{pane: p, epoch: epoch, snap: snap, cost: time.Since(start)}
 	}
 }
 
@@ -302,7 +300,7 @@ func (p *interfacesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.busy = false
 		p.pace.lastCost = msg.cost
 		if msg.epoch == p.epoch {
-			p.snap, p.computed, p.shown = msg.snap, msg.gen, msg.epoch
+			p.snap, p.shown = msg.snap, msg.epoch
 			p.order()
 			p.drawCached()
 		}
