@@ -34,10 +34,10 @@ type flagsPane struct {
 	summaryDrawn string
 	selKey       selKey
 	selDrawn     string
-	convs        []conversation.Conversation // the worst maxListed
-	summary      conversation.Summary        // of all of them
-	total        int
-	ready        bool
+
+	summary conversation.Summary // conversations by class (the list is in conv)
+	total   int
+	ready   bool
 
 	cursor int
 	top    int
@@ -189,7 +189,7 @@ func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 const maxListed = 10_000
 
 func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Conversation, sum conversation.Summary, total int) {
-	p.convs, p.ready = convs, true
+	p.ready = true
 	p.summary, p.total = sum, total
 	clear(p.comboLines)
 	p.summaryDrawn = ""
