@@ -467,4 +467,3 @@ func TestLive(t *testing.T) {
 		}
 	}
 }
-
