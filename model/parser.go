@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"net/netip"
@@ -35,11 +36,15 @@ type Parser struct {
 	format  *Format
 	names   *Interner
 	needExt bool
-	cache   [2]internCache // account-id, interface-id
+	cache   [2][cacheWays]internCache // account-id, interface-id
 }
 
-// internCache remembers the last value of a hot interned field, so a run of
-// records from one interface skips the map lookup.
+// cacheWays is the number of recent values remembered per hot field.
+const cacheWays = 64
+
+// internCache remembers a recent value of a hot interned field, so records
+// from the same few dozen interfaces skip the interner's lock and map.
+// Entries are picked by the token's last two bytes, where ENI ids differ.
 type internCache struct {
 	n   int
 	buf [40]byte
@@ -79,6 +84,7 @@ func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 		line = line[:len(line)-1]
 	}
 	fields := p.format.Fields
+	tabs := bytes.IndexByte(line, '\t') >= 0
 	i, k := 0, 0
 	for {
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
@@ -88,8 +94,14 @@ func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 			break
 		}
 		start := i
-		for i < len(line) && line[i] != ' ' && line[i] != '\t' {
-			i++
+		if tabs {
+			for i < len(line) && line[i] != ' ' && line[i] != '\t' {
+				i++
+			}
+		} else if j := bytes.IndexByte(line[i:], ' '); j >= 0 {
+			i += j
+		} else {
+			i = len(line)
 		}
 		if k >= len(fields) {
 			return &ParseError{Column: start + 1, Reason: fmt.Sprintf("more than the %d fields of the format", len(fields))}
@@ -253,7 +265,11 @@ func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) 
 }
 
 func (p *Parser) cached(slot int, tok []byte) uint32 {
-	c := &p.cache[slot]
+	h := int(tok[len(tok)-1])
+	if len(tok) > 1 {
+		h ^= int(tok[len(tok)-2]) << 3
+	}
+	c := &p.cache[slot][h%cacheWays]
 	if c.n == len(tok) && string(c.buf[:c.n]) == string(tok) {
 		return c.id
 	}
