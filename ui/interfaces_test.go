@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/key"
+
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/rules"
 )
@@ -182,5 +184,35 @@ func TestInterfacesDescribeCursorInterface(t *testing.T) {
 	}
 	if n := len(strings.Split(d.screen(), "\n")); n != 40 {
 		t.Errorf("screen has %d lines, want 40", n)
+	}
+}
+
+// TestTriageKeysHaveHelp: every key the triage panes answer to is listed
+// with help text in their footer and full help.
+func TestTriageKeysHaveHelp(t *testing.T) {
+	sh := &Shared{Store: model.NewStore(1), Styles: NewStyles(Theme{}), Keys: DefaultKeymap()}
+	for _, p := range []Pane{newInterfacesPane(sh), newFlagsPane(sh)} {
+		seen := map[string]bool{}
+		for _, group := range p.FullHelp() {
+			for _, b := range group {
+				if b.Help().Key == "" || b.Help().Desc == "" {
+					t.Errorf("%s: binding %v has no help", p.Title(), b.Keys())
+				}
+				for _, k := range b.Keys() {
+					seen[k] = true
+				}
+			}
+		}
+		for _, k := range []string{"enter", "j", "k"} {
+			if !seen[k] {
+				t.Errorf("%s: %q missing from the full help", p.Title(), k)
+			}
+		}
+	}
+	k := newTriageKeys()
+	for _, b := range []key.Binding{k.Sort, k.Reverse, k.Drill, k.Convs, k.Back} {
+		if b.Help().Key == "" || b.Help().Desc == "" {
+			t.Errorf("binding %v has no help", b.Keys())
+		}
 	}
 }
