@@ -89,7 +89,7 @@ func (c *convList) clamp() {
 }
 
 func (p *flagsPane) convKey(km tea.KeyPressMsg) tea.Cmd {
-	k, c := p.sh.Keys, &p.conv
+	k, c := p.keys, &p.conv
 	switch {
 	case key.Matches(km, p.keys.Back):
 		p.showConvs = false
@@ -102,9 +102,9 @@ func (p *flagsPane) convKey(km tea.KeyPressMsg) tea.Cmd {
 		c.cursor -= c.rows()
 	case key.Matches(km, k.PageDown):
 		c.cursor += c.rows()
-	case key.Matches(km, k.Newest):
+	case key.Matches(km, k.Top):
 		c.cursor = 0
-	case key.Matches(km, k.Oldest):
+	case key.Matches(km, k.Bottom):
 		c.cursor = len(c.convs) - 1
 	case key.Matches(km, p.keys.Drill):
 		if c.cursor >= len(c.convs) {

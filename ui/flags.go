@@ -86,8 +86,8 @@ func (p *flagsPane) ShortHelp() []key.Binding {
 }
 
 func (p *flagsPane) FullHelp() [][]key.Binding {
-	k := p.sh.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {p.keys.Drill, p.keys.Convs, p.keys.Back}}
+	k := p.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Drill, k.Convs, k.Back}}
 }
 
 // flagsDoneMsg carries the counts and conversations of one recount.
@@ -238,7 +238,7 @@ func (p *flagsPane) clamp() {
 }
 
 func (p *flagsPane) key(km tea.KeyPressMsg) tea.Cmd {
-	k := p.sh.Keys
+	k := p.keys
 	switch {
 	case key.Matches(km, k.Up):
 		p.cursor--
@@ -248,9 +248,9 @@ func (p *flagsPane) key(km tea.KeyPressMsg) tea.Cmd {
 		p.cursor -= p.tableRows()
 	case key.Matches(km, k.PageDown):
 		p.cursor += p.tableRows()
-	case key.Matches(km, k.Newest):
+	case key.Matches(km, k.Top):
 		p.cursor = 0
-	case key.Matches(km, k.Oldest):
+	case key.Matches(km, k.Bottom):
 		p.cursor = len(p.combos) - 1
 	case key.Matches(km, p.keys.Convs):
 		p.showConvs = true

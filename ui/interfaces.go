@@ -231,8 +231,8 @@ func (p *interfacesPane) ShortHelp() []key.Binding {
 }
 
 func (p *interfacesPane) FullHelp() [][]key.Binding {
-	k := p.sh.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Oldest, k.Newest}, {p.keys.Drill, p.keys.Sort, p.keys.Reverse}}
+	k := p.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Drill, k.Sort, k.Reverse}}
 }
 
 // ifacesDoneMsg carries a recount (filtered) or a snapshot (unfiltered).
@@ -459,7 +459,7 @@ func (p *interfacesPane) clamp() {
 }
 
 func (p *interfacesPane) key(km tea.KeyPressMsg) tea.Cmd {
-	k := p.sh.Keys
+	k := p.keys
 	switch {
 	case key.Matches(km, k.Up):
 		p.cursor--
@@ -469,9 +469,9 @@ func (p *interfacesPane) key(km tea.KeyPressMsg) tea.Cmd {
 		p.cursor -= p.bodyHeight()
 	case key.Matches(km, k.PageDown):
 		p.cursor += p.bodyHeight()
-	case key.Matches(km, k.Newest):
+	case key.Matches(km, k.Top):
 		p.cursor = 0
-	case key.Matches(km, k.Oldest):
+	case key.Matches(km, k.Bottom):
 		p.cursor = len(p.rows) - 1
 	case key.Matches(km, p.keys.Sort):
 		p.nextSort()

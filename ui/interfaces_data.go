@@ -36,22 +36,38 @@ func liveAggregate(s *model.Store) *aggregate.Aggregate {
 	return a
 }
 
-// triageKeys are the keys the triage panes add to the shared keymap.
+// triageKeys are the triage panes' keys. Moving uses the same keys as
+// the flows pane, described for tables that are not in time order.
 type triageKeys struct {
-	Sort    key.Binding
-	Reverse key.Binding
-	Drill   key.Binding
-	Convs   key.Binding
-	Back    key.Binding
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	Sort     key.Binding
+	Reverse  key.Binding
+	Drill    key.Binding
+	Convs    key.Binding
+	Back     key.Binding
 }
 
 func newTriageKeys() triageKeys {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
 	return triageKeys{
-		Sort:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by next column")),
-		Reverse: key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "reverse sort")),
-		Drill:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter flows to this")),
-		Convs:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "conversations")),
-		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", " "),
+		Top:      b("G", "first row", "G", "home"),
+		Bottom:   b("g", "last row", "g", "end"),
+		Sort:     b("s", "sort by next column", "s"),
+		Reverse:  b("S", "reverse sort", "S"),
+		Drill:    b("enter", "filter flows to this", "enter"),
+		Convs:    b("c", "conversations", "c"),
+		Back:     b("esc", "back", "esc"),
 	}
 }
 

@@ -210,7 +210,7 @@ func TestTriageKeysHaveHelp(t *testing.T) {
 		}
 	}
 	k := newTriageKeys()
-	for _, b := range []key.Binding{k.Sort, k.Reverse, k.Drill, k.Convs, k.Back} {
+	for _, b := range []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Sort, k.Reverse, k.Drill, k.Convs, k.Back} {
 		if b.Help().Key == "" || b.Help().Desc == "" {
 			t.Errorf("binding %v has no help", b.Keys())
 		}
