@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/flowtail/flowtail/model"
 )
 
@@ -81,5 +83,20 @@ func BenchmarkFilterScan1M(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		scanCmd(s, flt, 0, new(atomic.Uint64), 0, false)()
+	}
+}
+
+// BenchmarkRootView1M is a whole screen (tab bar, flows pane, status bar,
+// footer) over a million records, as the program draws it after a change.
+func BenchmarkRootView1M(b *testing.B) {
+	m := newRoot(Config{Store: storeOf(b, 1_000_000), Sources: []string{"capture.log.gz"}})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		m.frame = ""
+		if len(m.View().Content) == 0 {
+			b.Fatal("empty frame")
+		}
 	}
 }

@@ -59,8 +59,11 @@ type rootModel struct {
 
 	// frame is the last drawn screen, reused until something changes;
 	// lastSig is what the status bar showed from the sources and clock.
-	frame   string
-	lastSig string
+	frame     string
+	lastSig   string
+	tabs      cachedChrome
+	keysLine  cachedChrome
+	keysShown []key.Binding
 
 	detail detailModel
 	help   help.Model
@@ -476,7 +479,27 @@ func (m *rootModel) activeFlows() *flowsPane {
 	return nil
 }
 
+// chromeKey names what the tab bar and the key footer depend on; they are
+// rebuilt only when it changes.
+type chromeKey struct {
+	width, active int
+	theme         Theme
+}
+
 func (m *rootModel) tabBar() string {
+	k := chromeKey{width: m.width, active: m.active, theme: m.sh.Styles.Theme}
+	if m.tabs.key != k || m.tabs.text == "" {
+		m.tabs.key, m.tabs.text = k, m.buildTabBar()
+	}
+	return m.tabs.text
+}
+
+type cachedChrome struct {
+	key  chromeKey
+	text string
+}
+
+func (m *rootModel) buildTabBar() string {
 	st := &m.sh.Styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render(" flowtail "))
@@ -533,6 +556,23 @@ func (m *rootModel) footer() string {
 	if e := m.status.healthError(); e != "" {
 		return st.Error.Render(fitWidth(" "+e, m.width))
 	}
+	keys := m.footerKeys()
+	// The rendered line is reused while the same keys are shown: panes
+	// change their keys with their own state (a sub-list, a drill-down).
+	ck := chromeKey{width: m.width, theme: m.sh.Styles.Theme}
+	same := m.keysLine.key == ck && m.keysLine.text != "" && len(keys) == len(m.keysShown)
+	for i := 0; same && i < len(keys); i++ {
+		same = keys[i].Help() == m.keysShown[i].Help() && keys[i].Enabled() == m.keysShown[i].Enabled()
+	}
+	if !same {
+		m.keysLine.key, m.keysLine.text = ck, m.help.ShortHelpView(keys)
+		m.keysShown = append(m.keysShown[:0], keys...)
+	}
+	return m.keysLine.text
+}
+
+// footerKeys are the keys that matter in this mode.
+func (m *rootModel) footerKeys() []key.Binding {
 	k := m.sh.Keys
 	var keys []key.Binding
 	switch m.mode {
@@ -547,7 +587,7 @@ func (m *rootModel) footer() string {
 		}
 		keys = append(keys, k.TimeZone, k.Quit)
 	}
-	return m.help.ShortHelpView(keys)
+	return keys
 }
 
 func fitWidth(s string, w int) string {
