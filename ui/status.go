@@ -20,6 +20,9 @@ type statusModel struct {
 	rate     float64 // records per second, smoothed
 	checks   []Health
 
+	pieces     map[string]string // rendered separators, by theme
+	pieceTheme Theme
+
 	flashMsg   string
 	flashErr   bool
 	flashUntil time.Time
@@ -135,9 +138,9 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 			break
 		}
 		if i > 0 {
-			b.WriteString(st.Status.Render(sep))
+			b.WriteString(s.styled(sep))
 		} else {
-			b.WriteString(st.Status.Render(" "))
+			b.WriteString(s.styled(" "))
 			used++
 		}
 		if p.on {
@@ -151,6 +154,19 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 		b.WriteString(st.Status.Render(strings.Repeat(" ", rest)))
 	}
 	return b.String()
+}
+
+// styled renders the bar's fixed pieces once per theme.
+func (s *statusModel) styled(piece string) string {
+	if s.pieceTheme != s.sh.Styles.Theme || s.pieces == nil {
+		s.pieceTheme, s.pieces = s.sh.Styles.Theme, map[string]string{}
+	}
+	out, ok := s.pieces[piece]
+	if !ok {
+		out = s.sh.Styles.Status.Render(piece)
+		s.pieces[piece] = out
+	}
+	return out
 }
 
 func healthText(h Health) string {
