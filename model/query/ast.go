@@ -3,6 +3,21 @@
 // a parser to an AST that keeps the original text (so the same query can be
 // sent unchanged to Logs Insights), a compiler to allocation-free predicates
 // over model.Flow, and an aggregator for stats.
+//
+// Semantics worth knowing:
+//   - A field a record lacks ("-" or not in its format) makes every
+//     comparison on it false, != included; ispresent(f) tests for it.
+//   - String equality is exact, as in Insights ("REJECT", not "reject");
+//     like "text" is a substring match, like /re/ and =~ use Go regexps.
+//   - @timestamp is the record's start in milliseconds (a number below
+//     1e11 in a comparison is taken as seconds); bin() buckets it.
+//   - @message renders the default-format fields, then any newer fields
+//     the record carries, in AWS table order.
+//   - pct is the nearest-rank percentile over all values (exact, where
+//     Insights approximates); count_distinct is exact too.
+//   - Without sort, records come in input order and stats groups in the
+//     order found (by key when partial results were merged); sort is
+//     stable and puts absent values last.
 package query
 
 import (
