@@ -23,9 +23,16 @@ import (
 //     what the visible rows cost, never the buffer size: read the store
 //     with Shared.Store.Read and View.At for the rows on screen only, and
 //     keep aggregates incrementally with model.Store.Observe.
-//   - ShortHelp/FullHelp list the pane's own keys for the footer and `?`.
+//   - Every other message goes to every pane, so a pane's own background
+//     results come back to it: heavy work (a recount over the buffer) runs
+//     in a tea.Cmd and returns a message, tagged so stale results can be
+//     dropped; never one message per record.
+//   - ShortHelp/FullHelp list the pane's own keys for the footer and `?`
+//     (take shared bindings from Shared.Keys; they are switched off while
+//     the user types, so a pane never sees text meant for the filter bar).
 //   - To drill down into a record, return OpenDetail(seq) as a command;
 //     the root shows the detail view and esc comes back to the pane.
+//     Flash(text, isErr) shows a short message in the footer.
 //
 // Adding a pane: in its own file, call RegisterPane from init():
 //
