@@ -451,7 +451,7 @@ func malformedLines(sh *Shared, width int) []string {
 	bad := sh.Store.MalformedLines()
 	total := sh.Store.Counters().Malformed
 	out := []string{st.Section.Render(fmt.Sprintf(" %s malformed lines", thousands(total))) +
-		st.Dim.Render(fmt.Sprintf(" (the newest %d are kept; they were skipped, nothing else was lost)   esc back", model.MaxMalformedKept)), ""}
+		st.Dim.Render(fmt.Sprintf(" · skipped, nothing else lost · newest %s kept · esc back", thousands(model.MaxMalformedKept))), ""}
 	if len(bad) == 0 {
 		return append(out, st.Dim.Render(" none: every line was a record, a header or blank"))
 	}
