@@ -48,11 +48,12 @@ type statsPane struct {
 	cursor  int
 	top     int
 
-	epoch   uint64 // bumped when the query changes; older results are dropped
-	busy    bool
-	stale   bool
-	waiting bool // a throttle tick is pending
-	last    time.Time
+	epoch     uint64 // bumped when the query changes; older results are dropped
+	busy      bool
+	stale     bool
+	waiting   bool // a throttle tick is pending, due at waitUntil
+	waitUntil time.Time
+	last      time.Time
 
 	line []byte
 	out  strings.Builder
@@ -124,15 +125,17 @@ func (p *statsPane) refresh() tea.Cmd {
 	if p.prog == nil {
 		return nil
 	}
-	if p.busy || p.waiting {
+	// A pending throttle tick will come back here; past its time, go on
+	// without it.
+	if p.busy || p.waiting && time.Now().Before(p.waitUntil) {
 		p.stale = true
 		return nil
 	}
 	if wait := statsInterval - time.Since(p.last); wait > 0 {
-		p.waiting = true
+		p.waiting, p.waitUntil = true, time.Now().Add(wait)
 		return tea.Tick(wait, func(time.Time) tea.Msg { return statsTickMsg{p} })
 	}
-	p.busy, p.stale, p.last = true, false, time.Now()
+	p.busy, p.stale, p.waiting, p.last = true, false, false, time.Now()
 	live, store, epoch := p.live, p.sh.Store, p.epoch
 	return func() tea.Msg {
 		store.Read(func(v model.View) { live.Update(v) })

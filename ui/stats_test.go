@@ -3,8 +3,11 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/flowtail/flowtail/model"
 )
 
 func gotoPane(t *testing.T, d *driver, title string) {
@@ -113,4 +116,36 @@ func TestGoldenStatsPane(t *testing.T) {
 	d.keys("enter")
 	gotoPane(t, d, "stats")
 	golden.RequireEqual(t, []byte(d.m.panes[d.m.active].View()))
+}
+
+// TestStatsPaneFollowsNewRecords: the table is recomputed as records
+// arrive (throttled), without re-entering the query.
+func TestStatsPaneFollowsNewRecords(t *testing.T) {
+	store := fixtureStore(t)
+	cfg := fixtureConfig(store)
+	cfg.Compile = QueryFilter
+	d := newDriver(t, cfg, 100, 20)
+	d.keys("/")
+	d.typeText(`filter action = "REJECT" | stats count(*) as n by srcaddr`)
+	d.keys("enter")
+	gotoPane(t, d, "stats")
+	squeeze := func(s string) string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			out = append(out, strings.Join(strings.Fields(l), " "))
+		}
+		return strings.Join(out, "\n")
+	}
+	if !strings.Contains(squeeze(d.screen()), "\n203.0.113.50 2\n") {
+		t.Fatalf("before: %s", d.screen())
+	}
+	appendLines(t, store, model.DefaultFormat,
+		"2 123456789012 eni-0a1b2c3d4e5f60002 203.0.113.50 10.0.2.10 51517 3389 6 1 40 1700000040 1700000060 REJECT OK",
+		"2 123456789012 eni-0a1b2c3d4e5f60002 198.51.100.1 10.0.2.10 51518 22 6 1 40 1700000041 1700000060 REJECT OK")
+	time.Sleep(statsInterval + 50*time.Millisecond)
+	d.refresh()
+	screen := squeeze(d.screen())
+	if !strings.Contains(screen, "\n203.0.113.50 3\n") || !strings.Contains(screen, "\n198.51.100.1 1\n") {
+		t.Fatalf("after new records the table did not follow:\n%s", screen)
+	}
 }
