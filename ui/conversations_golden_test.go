@@ -3,5 +3,5 @@ package ui
 import "testing"
 
 func TestGoldenConversations(t *testing.T) {
-	goldenPane(t, step{"3", "paired by"}, step{"c", "REQ/REPLY"}, step{key: "j"})
+	goldenPane(t, step{"3", flagsLoaded}, step{key: "c"}, step{key: "j"})
 }

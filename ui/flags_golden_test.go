@@ -3,5 +3,5 @@ package ui
 import "testing"
 
 func TestGoldenFlags(t *testing.T) {
-	goldenPane(t, step{"3", "paired by"}, step{key: "j"})
+	goldenPane(t, step{"3", flagsLoaded}, step{key: "j"})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,8 +34,22 @@ func triageStore(t *testing.T) *model.Store {
 }
 
 // step is a key and, for keys whose effect arrives through a background
-// command, text to wait for before the next key.
-type step struct{ key, until string }
+// command, the model state to wait for before the next key.
+type step struct {
+	key   string
+	until func(*rootModel) bool
+}
+
+// interfacesLoaded and flagsLoaded say the active pane shows its data.
+func interfacesLoaded(m *rootModel) bool {
+	p, ok := m.panes[m.active].(*interfacesPane)
+	return ok && len(p.rows) > 0
+}
+
+func flagsLoaded(m *rootModel) bool {
+	p, ok := m.panes[m.active].(*flagsPane)
+	return ok && p.ready
+}
 
 // goldenPane drives the real program (teatest) at 80×24 and 120×40 with
 // the ASCII colour profile (attributes kept, no colours: the NO_COLOR
@@ -47,18 +62,33 @@ func goldenPane(t *testing.T, steps ...step) {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			onlyPanes(t, 1, 2, 3)
 			m := newRoot(fixtureConfig(triageStore(t)))
-			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]),
-				teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
-			wait := func(text string) {
-				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
-					teatest.WithDuration(5*time.Second))
-			}
-			wait("ACTION")
-			for _, s := range steps {
-				tm.Send(keyPress(s.key))
-				if s.until != "" {
-					wait(s.until)
+			var until atomic.Pointer[func(*rootModel) bool]
+			var ready atomic.Bool
+			// The filter sees the model on the program's own goroutine
+			// before each message, so reading it there is safe.
+			watch := func(tm tea.Model, msg tea.Msg) tea.Msg {
+				if f := until.Load(); f != nil && (*f)(tm.(*rootModel)) {
+					ready.Store(true)
 				}
+				return msg
+			}
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]),
+				teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII), tea.WithFilter(watch)))
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("ACTION")) },
+				teatest.WithDuration(5*time.Second))
+			for _, s := range steps {
+				if s.until != nil {
+					ready.Store(false)
+					until.Store(&s.until)
+				}
+				tm.Send(keyPress(s.key))
+				for deadline := time.Now().Add(5 * time.Second); s.until != nil && !ready.Load(); time.Sleep(5 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatalf("after %q the screen never reached the state under test", s.key)
+					}
+					tm.Send(pokeMsg{})
+				}
+				until.Store(nil)
 			}
 			if err := tm.Quit(); err != nil {
 				t.Fatal(err)
@@ -82,5 +112,5 @@ func onlyPanes(t *testing.T, slots ...int) {
 }
 
 func TestGoldenInterfaces(t *testing.T) {
-	goldenPane(t, step{"2", "eni-0f1"}, step{key: "j"})
+	goldenPane(t, step{"2", interfacesLoaded}, step{key: "j"})
 }
