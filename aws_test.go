@@ -198,3 +198,24 @@ func TestParseWhen(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseWhen: any text is a time or an error naming the accepted forms,
+// never a panic, and a duration is never in the future.
+func FuzzParseWhen(f *testing.F) {
+	for _, s := range []string{"now", "15m", "2h30m", "1d", "2026-01-02T15:04:05Z", "1767300000", "-1h", "99999999999999999999d", "T:d"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 1, 2, 15, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseWhen(s, now)
+		if err != nil {
+			if !strings.Contains(err.Error(), "duration") {
+				t.Fatalf("error %q does not say what is accepted", err)
+			}
+			return
+		}
+		if _, derr := time.ParseDuration(strings.TrimSpace(s)); derr == nil && got.After(now) {
+			t.Fatalf("%q is after now: %v", s, got)
+		}
+	})
+}

@@ -83,7 +83,7 @@ func benchIngest(b *testing.B, rate, perUpdate int, poll bool) {
 			}
 			srv.Put(group, evs...)
 		}
-		srv.Forget(time.Now().Add(-8 * time.Second))
+		srv.Forget(time.Now().Add(-20 * time.Second))
 		if sec == b.N/2 {
 			heapMid = heapNow()
 		}

@@ -42,7 +42,7 @@ func (h hints) login() string {
 	if h.profile != "" {
 		return fmt.Sprintf("refresh the credentials of profile %q (or pick another with --profile) and start flowtail again", p)
 	}
-	return "set AWS credentials (`aws configure`, `aws sso login --profile NAME` with --profile NAME, or AWS_PROFILE) and start flowtail again"
+	return "get fresh credentials (`aws sso login --profile NAME` then --profile NAME, `aws configure`, or new AWS_* environment variables) and start flowtail again"
 }
 
 // classify says whether err is final (an *Error to show the user) or
@@ -58,7 +58,7 @@ func classify(err error, action, group string, h hints) *Error {
 		if strings.Contains(msg, "expired") || strings.Contains(msg, "SSO") || strings.Contains(msg, "sso") {
 			what = "the AWS login has expired"
 		}
-		return &Error{Kind: "credentials", Err: err, Message: fmt.Sprintf("cloudwatch: %s: %s", what, h.login())}
+		return &Error{Kind: "credentials", Err: err, Message: fmt.Sprintf("%s: %s", what, h.login())}
 	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
@@ -74,16 +74,16 @@ func classify(err error, action, group string, h hints) *Error {
 			action = m[1]
 		}
 		return &Error{Kind: "access", Err: err, Message: fmt.Sprintf(
-			"cloudwatch: access denied to %s on log group %s: allow %s in the IAM policy of your role or user (see the README's IAM permissions)",
+			"access denied to %s on log group %s: allow %s in the IAM policy of your role or user (see the README's IAM permissions)",
 			action, group, action)}
 	case "ResourceNotFoundException":
 		return &Error{Kind: "not-found", Err: err, Message: fmt.Sprintf(
-			"cloudwatch: log group %s does not exist in %s: check the name with `aws logs describe-log-groups --log-group-name-prefix %s` and the --region/--profile",
+			"log group %s does not exist in %s: check the name with `aws logs describe-log-groups --log-group-name-prefix %s` and the --region/--profile",
 			group, regionText(h.region), group)}
 	case "ExpiredTokenException", "ExpiredToken", "RequestExpired", "TokenRefreshRequired":
-		return &Error{Kind: "credentials", Err: err, Message: fmt.Sprintf("cloudwatch: the AWS credentials have expired (%s): %s", code, h.login())}
+		return &Error{Kind: "credentials", Err: err, Message: fmt.Sprintf("the AWS credentials have expired (%s): %s", code, h.login())}
 	case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "MissingAuthenticationTokenException", "IncompleteSignature":
-		return &Error{Kind: "credentials", Err: err, Message: fmt.Sprintf("cloudwatch: the AWS credentials were rejected (%s): %s", code, h.login())}
+		return &Error{Kind: "credentials", Err: err, Message: fmt.Sprintf("the AWS credentials were rejected (%s): %s", code, h.login())}
 	default:
 		var re *awshttp.ResponseError
 		if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
@@ -92,7 +92,7 @@ func classify(err error, action, group string, h hints) *Error {
 		if ae.ErrorFault() == smithy.FaultServer {
 			return nil
 		}
-		return &Error{Kind: "request", Err: err, Message: fmt.Sprintf("cloudwatch: %s on log group %s failed: %s: %s", action, group, code, ae.ErrorMessage())}
+		return &Error{Kind: "request", Err: err, Message: fmt.Sprintf("%s on log group %s failed: %s: %s", action, group, code, ae.ErrorMessage())}
 	}
 }
 

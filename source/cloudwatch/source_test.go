@@ -369,7 +369,7 @@ func TestFinalErrorsSayWhatToDo(t *testing.T) {
 				return aws.Credentials{}, errors.New("no EC2 IMDS role found")
 			})
 			cfg.Client = cloudwatch.NewClient(awsCfg)
-		}, []string{"no usable AWS credentials", "aws sso login --profile NAME", "AWS_PROFILE"}},
+		}, []string{"no usable AWS credentials", "aws sso login --profile NAME", "AWS_* environment variables"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -515,5 +515,76 @@ func TestRepeatedTokenNeitherLoopsNorLoses(t *testing.T) {
 		if times == 1 {
 			c.check(t, want)
 		}
+	}
+}
+
+// TestSelectionAcrossGroups: two groups (one by ARN), a stream prefix and a
+// filter pattern, through backfill and Live Tail. Live Tail takes stream
+// selections only with one group, so the source filters streams itself.
+func TestSelectionAcrossGroups(t *testing.T) {
+	r := newRig(t, 30)
+	other := "/aws/vpc/other"
+	otherARN := r.srv.CreateLogGroup(other)
+	r.srv.CreateLogGroup(group)
+	now := r.clock.Now()
+	want := map[string]bool{}
+	put := func(g, eni, action string, n int, at time.Time) {
+		l := strings.Replace(line(eni, n, at), "ACCEPT", action, 1)
+		if strings.HasPrefix(eni, "eni-a") && action == "REJECT" {
+			want[l] = true
+		}
+		r.srv.Put(g, awsfake.Event{Stream: eni, Time: at, Message: l})
+	}
+	for i := range 40 {
+		g := []string{group, other}[i%2]
+		put(g, []string{"eni-a1", "eni-b1"}[i/2%2], []string{"ACCEPT", "REJECT"}[i/4%2], i, now.Add(-time.Duration(40-i)*time.Second))
+	}
+	cfg := r.config()
+	cfg.Groups = []string{group, otherARN}
+	cfg.StreamPrefix = "eni-a"
+	cfg.FilterPattern = "REJECT"
+	src := cloudwatch.New(cfg)
+	c := newCollector()
+	run(t, src, c)
+	waitFor(t, 5*time.Second, "live mode", func() bool { return src.Status().Mode == "live" })
+	for i := 40; i < 80; i++ {
+		time.Sleep(r.clock.Real(200 * time.Millisecond))
+		g := []string{group, other}[i%2]
+		put(g, []string{"eni-a1", "eni-b1"}[i/2%2], []string{"ACCEPT", "REJECT"}[i/4%2], i, r.clock.Now())
+	}
+	waitFor(t, 5*time.Second, "selected events", func() bool { return c.distinct() >= len(want) })
+	time.Sleep(r.clock.Real(5 * time.Second))
+	c.check(t, want)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	origins := map[string]bool{}
+	for _, e := range c.events {
+		origins[e.Origin] = true
+	}
+	if !origins[group] || !origins[other] {
+		t.Errorf("origins %v: want both group names", origins)
+	}
+}
+
+func TestMoreThanTenGroupsPoll(t *testing.T) {
+	r := newRig(t, 30)
+	cfg := r.config()
+	cfg.Groups = nil
+	now := r.clock.Now()
+	want := map[string]bool{}
+	for i := range 12 {
+		g := fmt.Sprintf("/vpc/%02d", i)
+		cfg.Groups = append(cfg.Groups, g)
+		l := line("eni-1", i, now)
+		want[l] = true
+		r.srv.Put(g, awsfake.Event{Stream: "eni-1", Time: now, Message: l})
+	}
+	src := cloudwatch.New(cfg)
+	c := newCollector()
+	run(t, src, c)
+	waitFor(t, 5*time.Second, "every group", func() bool { return c.distinct() >= len(want) })
+	c.check(t, want)
+	if st := src.Status(); st.Mode != "poll" || !strings.Contains(st.LastError, "at most 10") {
+		t.Errorf("status %+v: want poll mode saying Live Tail takes at most 10 groups", st)
 	}
 }

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flowtail/flowtail/source/awsfake"
+)
+
+// lockedBuffer is written by the command while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func catJSONLines(t *testing.T, s string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not a JSON line: %q: %v", l, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestCatLogGroupHistory(t *testing.T) {
+	srv := awsfake.New(t)
+	awsEnv(t, srv.URL())
+	putFlows(srv, 12, time.Now().Add(-time.Minute))
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	code := run(ctx, []string{"cat", "-g", testGroup, "--since", "1h", "-o", "json"}, stdio{strings.NewReader(""), &out, &errb})
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, errb.String())
+	}
+	recs := catJSONLines(t, out.String())
+	if len(recs) != 12 {
+		t.Fatalf("%d records, want 12:\n%s", len(recs), out.String())
+	}
+	if recs[0]["interface-id"] != "eni-0123456789abcdef0" || recs[0]["action"] != "ACCEPT" || recs[0]["dstport"] != float64(1024) {
+		t.Errorf("first record %v", recs[0])
+	}
+}
+
+func TestCatLogGroupFollow(t *testing.T) {
+	srv := awsfake.New(t)
+	srv.SetLiveTail(100*time.Millisecond, 0, 0)
+	awsEnv(t, srv.URL())
+	putFlows(srv, 3, time.Now().Add(-time.Minute))
+	out := &lockedBuffer{}
+	var errb bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"cat", "-g", testGroup, "--follow", "-o", "json"}, stdio{strings.NewReader(""), out, &errb})
+	}()
+	waitLines := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for strings.Count(out.String(), "\n") < n {
+			if time.Now().After(deadline) {
+				cancel()
+				t.Fatalf("%d lines, want %d; stderr %s", strings.Count(out.String(), "\n"), n, errb.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitLines(3)
+	putFlows(srv, 4, time.Now())
+	waitLines(7)
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit %d after interrupt; stderr %s", code, errb.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("cat --follow did not stop when interrupted")
+	}
+	if recs := catJSONLines(t, out.String()); len(recs) != 7 {
+		t.Errorf("%d records, want 7", len(recs))
+	}
+}
+
+func TestCatLogGroupErrorsSayWhatToDo(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(*awsfake.Server)
+		group string
+		want  []string
+	}{
+		{"denied", func(s *awsfake.Server) {
+			s.CreateLogGroup(testGroup)
+			s.Deny("FilterLogEvents", "logs:FilterLogEvents")
+		}, testGroup, []string{"access denied", "allow logs:FilterLogEvents"}},
+		{"unknown group", func(s *awsfake.Server) {}, "/nope", []string{"log group /nope does not exist in region us-east-1"}},
+		{"expired", func(s *awsfake.Server) {
+			s.CreateLogGroup(testGroup)
+			s.Inject("", awsfake.ExpiredToken, 1)
+		}, testGroup, []string{"credentials have expired (ExpiredTokenException)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := awsfake.New(t)
+			awsEnv(t, srv.URL())
+			tc.setup(srv)
+			var out, errb bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			code := run(ctx, []string{"cat", "-g", tc.group}, stdio{strings.NewReader(""), &out, &errb})
+			if code != exitRuntime {
+				t.Errorf("exit %d, want %d", code, exitRuntime)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errb.String(), w) {
+					t.Errorf("stderr %q lacks %q", errb.String(), w)
+				}
+			}
+			if n := strings.Count(strings.TrimSpace(errb.String()), "\n"); n > 1 {
+				t.Errorf("want one clear message, got:\n%s", errb.String())
+			}
+		})
+	}
+}
