@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,3 +89,6 @@ func fixtureConfig(s *model.Store) Config {
 		Tick:    time.Hour,
 	}
 }
+
+// newGen is a filter generation counter for scans run directly.
+func newGen() *atomic.Uint64 { return new(atomic.Uint64) }
