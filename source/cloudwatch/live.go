@@ -131,9 +131,9 @@ func (s *Source) session(ctx context.Context, covered *int64, rep *repairer, fai
 				if errors.As(err, &te) {
 					*failures = 0
 				}
-				s.mu.Lock()
+				s.stMu.Lock()
 				s.lastErr = "live tail session ended (" + shortError(err) + "): reconnecting and re-reading the gap"
-				s.mu.Unlock()
+				s.stMu.Unlock()
 				return nil
 			}
 			switch v := ev.(type) {
@@ -145,9 +145,9 @@ func (s *Source) session(ctx context.Context, covered *int64, rep *repairer, fai
 				now := s.clock.Now().UnixMilli()
 				s.deliverLive(&v.Value, byIdent, clientStreams, *covered)
 				if v.Value.SessionMetadata != nil && v.Value.SessionMetadata.Sampled {
-					s.mu.Lock()
+					s.stMu.Lock()
 					s.sampled++
-					s.mu.Unlock()
+					s.stMu.Unlock()
 					s.requestRepair(rep, *covered, false)
 				}
 				*covered = now
@@ -174,7 +174,7 @@ func (s *Source) deliverLive(up *types.LiveTailSessionUpdate, byIdent map[string
 		}
 		ts, msg := aws.ToInt64(e.Timestamp), aws.ToString(e.Message)
 		if !s.seen.live(gi, stream, ts, msg) {
-			s.duplicates++
+			s.dups++
 			continue
 		}
 		s.add(gi, stream, msg, "", ts, aws.ToInt64(e.IngestionTime))
@@ -263,7 +263,6 @@ func (s *Source) repairLoop(ctx context.Context, since int64, rep *repairer) err
 			}
 		}
 		s.mu.Lock()
-		s.repairs++
 		rep.mu.Lock()
 		s.repairFloor = 1 << 62
 		if rep.pending {

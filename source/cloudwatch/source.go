@@ -71,25 +71,30 @@ type Source struct {
 	hints  hints
 	groups []*group
 
-	mu      sync.Mutex // guards everything below and serialises emit
-	emit    source.Emit
-	seen    *seen
-	pending []model.Event // the batch being built
-	pendG   int
-	arena   []byte
-
-	mode        string
-	newest      int64 // newest ingestion time delivered (ms)
-	rate        rateMeter
-	sampled     int64
-	duplicates  int64
-	backoff     string
-	lastErr     string
-	note        string
-	final       bool
-	repairs     int       // gap repair passes done
+	mu          sync.Mutex // guards the batch, the identities, and serialises emit
+	emit        source.Emit
+	seen        *seen
+	pending     []model.Event // the batch being built
+	pendG       int
+	arena       []byte
+	dups        int64     // duplicates not yet counted in Status
+	newestP     int64     // newest ingestion not yet in Status
 	repairFloor int64     // oldest gap start a repair may still read from
 	lastForget  time.Time // when live mode last dropped old identities
+
+	// stMu guards the health below apart from mu, so Status never waits
+	// for an emit that the consumer is slow to take.
+	stMu       sync.Mutex
+	mode       string
+	newest     int64 // newest ingestion time delivered (ms)
+	rate       rateMeter
+	sampled    int64
+	duplicates int64
+	backoff    string
+	lastErr    string
+	note       string
+	final      bool
+	memFull    bool
 }
 
 // New returns a source for cfg; nothing is called until Run.
@@ -127,8 +132,8 @@ func (s *Source) Name() string { return "cloudwatch " + strings.Join(s.cfg.Group
 
 // Status reports tail health.
 func (s *Source) Status() source.Status {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.stMu.Lock()
+	defer s.stMu.Unlock()
 	now := s.clock.Now()
 	st := source.Status{Mode: s.mode, Rate: s.rate.perSecond(now), Sampled: s.sampled, Duplicates: s.duplicates,
 		Backoff: s.backoff, LastError: s.lastErr, Final: s.final}
@@ -138,22 +143,22 @@ func (s *Source) Status() source.Status {
 	if st.LastError == "" {
 		st.LastError = s.note
 	}
-	if s.seen.overflow && st.LastError == "" {
+	if s.memFull && st.LastError == "" {
 		st.LastError = "de-duplication memory full: a repaired gap may repeat events; lower --lookback"
 	}
 	return st
 }
 
 func (s *Source) setMode(m string) {
-	s.mu.Lock()
+	s.stMu.Lock()
 	s.mode = m
-	s.mu.Unlock()
+	s.stMu.Unlock()
 }
 
 func (s *Source) setNote(n string) {
-	s.mu.Lock()
+	s.stMu.Lock()
 	s.note = n
-	s.mu.Unlock()
+	s.stMu.Unlock()
 }
 
 // Run follows the groups until ctx ends, --until is reached, or a final
@@ -163,9 +168,9 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 	err := s.run(ctx)
 	var fe *Error
 	if errors.As(err, &fe) {
-		s.mu.Lock()
+		s.stMu.Lock()
 		s.final, s.lastErr, s.backoff, s.mode = true, fe.Message, "", "stopped"
-		s.mu.Unlock()
+		s.stMu.Unlock()
 	}
 	return err
 }
@@ -287,9 +292,9 @@ func (s *Source) retry(ctx context.Context, action, group string, fn func(contex
 		err := fn(ctx)
 		if err == nil {
 			if attempt > 1 {
-				s.mu.Lock()
+				s.stMu.Lock()
 				s.backoff = ""
-				s.mu.Unlock()
+				s.stMu.Unlock()
 			}
 			return nil
 		}
@@ -300,10 +305,10 @@ func (s *Source) retry(ctx context.Context, action, group string, fn func(contex
 			return fe
 		}
 		d := s.backoffDelay(attempt)
-		s.mu.Lock()
+		s.stMu.Lock()
 		s.lastErr = shortError(err)
 		s.backoff = fmt.Sprintf("%s retry %d in %s", action, attempt, d.Round(time.Millisecond))
-		s.mu.Unlock()
+		s.stMu.Unlock()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -359,7 +364,7 @@ func (s *Source) pass(ctx context.Context, gi int, start, end int64) error {
 			newestTS = max(newestTS, ts)
 			stream, msg := aws.ToString(e.LogStreamName), aws.ToString(e.Message)
 			if !s.seen.filtered(gi, stream, ts, msg, aws.ToString(e.EventId)) {
-				s.duplicates++
+				s.dups++
 				continue
 			}
 			s.add(gi, stream, msg, aws.ToString(e.EventId), ts, aws.ToInt64(e.IngestionTime))
@@ -395,16 +400,24 @@ func (s *Source) add(gi int, stream, msg, id string, ts, ingestion int64) {
 	s.arena = append(s.arena, msg...)
 	s.pending = append(s.pending, model.Event{Line: s.arena[off:len(s.arena):len(s.arena)], Origin: s.groups[gi].name,
 		Stream: stream, EventID: id, Timestamp: ts, Ingestion: ingestion})
-	s.newest = max(s.newest, ingestion)
+	s.newestP = max(s.newestP, ingestion)
 }
 
 // flush emits the batch being built; s.mu is held, which also keeps emits
 // from the live reader and the repairer from interleaving.
 func (s *Source) flush() {
+	s.stMu.Lock()
+	s.duplicates += s.dups
+	s.newest = max(s.newest, s.newestP)
+	s.memFull = s.seen.overflow
+	if len(s.pending) > 0 {
+		s.rate.add(s.clock.Now(), len(s.pending))
+	}
+	s.stMu.Unlock()
+	s.dups = 0
 	if len(s.pending) == 0 {
 		return
 	}
-	s.rate.add(s.clock.Now(), len(s.pending))
 	s.emit(model.Batch{Events: s.pending, Format: s.groups[s.pendG].format})
 	s.pending = s.pending[:0]
 	s.arena = s.arena[:0]

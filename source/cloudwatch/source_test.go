@@ -588,3 +588,38 @@ func TestMoreThanTenGroupsPoll(t *testing.T) {
 		t.Errorf("status %+v: want poll mode saying Live Tail takes at most 10 groups", st)
 	}
 }
+
+// TestStatusWhileConsumerIsSlow: emit blocking is the back-pressure, and
+// the status bar must still read the source's health meanwhile.
+func TestStatusWhileConsumerIsSlow(t *testing.T) {
+	r := newRig(t, 1)
+	r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: r.clock.Now(), Message: line("eni-1", 1, r.clock.Now())})
+	src := cloudwatch.New(r.config())
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- src.Run(ctx, func(model.Batch) {
+			select {
+			case entered <- struct{}{}:
+			default:
+			}
+			<-release
+		})
+	}()
+	<-entered
+	got := make(chan string, 1)
+	go func() { got <- src.Status().Mode }()
+	select {
+	case m := <-got:
+		if m != "backfill" {
+			t.Errorf("mode %q while the backfill is being delivered", m)
+		}
+	case <-time.After(2 * time.Second):
+		t.Error("Status blocked behind a slow emit")
+	}
+	close(release)
+	cancel()
+	<-done
+}
