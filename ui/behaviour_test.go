@@ -450,3 +450,21 @@ func TestMalformedLinesView(t *testing.T) {
 		t.Fatal("esc leaves the malformed view")
 	}
 }
+
+func TestNoLineWiderThanTheTerminal(t *testing.T) {
+	for _, size := range [][2]int{{60, 12}, {80, 24}, {120, 40}} {
+		d := newDriver(t, fixtureConfig(fixtureStore(t)), size[0], size[1])
+		for _, keys := range [][]string{{}, {"enter"}, {"esc", "?"}, {"esc", "e"}, {"esc", "/"}} {
+			d.keys(keys...)
+			lines := strings.Split(d.screen(), "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%dx%d after %v: %d lines", size[0], size[1], keys, len(lines))
+			}
+			for _, l := range lines {
+				if w := cellWidth(l); w > size[0] {
+					t.Errorf("%dx%d after %v: line of %d cells: %q", size[0], size[1], keys, w, l)
+				}
+			}
+		}
+	}
+}

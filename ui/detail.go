@@ -51,6 +51,9 @@ func (d *detailModel) rebuild() {
 	d.lines = nil
 	if d.malformed {
 		d.lines = malformedLines(d.sh, d.width)
+		for i, l := range d.lines {
+			d.lines[i] = fitCells(l, d.width)
+		}
 		d.offset = min(d.offset, max(len(d.lines)-d.height, 0))
 		return
 	}

@@ -489,7 +489,7 @@ type chromeKey struct {
 func (m *rootModel) tabBar() string {
 	k := chromeKey{width: m.width, active: m.active, theme: m.sh.Styles.Theme}
 	if m.tabs.key != k || m.tabs.text == "" {
-		m.tabs.key, m.tabs.text = k, m.buildTabBar()
+		m.tabs.key, m.tabs.text = k, fitCells(m.buildTabBar(), m.width)
 	}
 	return m.tabs.text
 }
@@ -565,7 +565,9 @@ func (m *rootModel) footer() string {
 		same = keys[i].Help() == m.keysShown[i].Help() && keys[i].Enabled() == m.keysShown[i].Enabled()
 	}
 	if !same {
-		m.keysLine.key, m.keysLine.text = ck, m.help.ShortHelpView(keys)
+		// help.ShortHelpView can overrun by one item when not even its
+		// ellipsis fits, so the line is cut to the width as well.
+		m.keysLine.key, m.keysLine.text = ck, fitCells(m.help.ShortHelpView(keys), m.width)
 		m.keysShown = append(m.keysShown[:0], keys...)
 	}
 	return m.keysLine.text
@@ -619,6 +621,9 @@ func (m *rootModel) helpView() string {
 	lines := strings.Split(body, "\n")
 	if len(lines) > h {
 		lines = lines[:h]
+	}
+	for i, l := range lines {
+		lines[i] = fitCells(l, m.width)
 	}
 	for len(lines) < h {
 		lines = append(lines, "")
