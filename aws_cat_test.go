@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowtail/flowtail/source"
 	"github.com/flowtail/flowtail/source/awsfake"
 )
 
@@ -143,5 +144,62 @@ func TestCatLogGroupErrorsSayWhatToDo(t *testing.T) {
 				t.Errorf("want one clear message, got:\n%s", errb.String())
 			}
 		})
+	}
+}
+
+type healthStub struct {
+	mu sync.Mutex
+	st source.Status
+}
+
+func (h *healthStub) Name() string                                    { return "cloudwatch /g" }
+func (h *healthStub) Run(ctx context.Context, emit source.Emit) error { <-ctx.Done(); return nil }
+func (h *healthStub) Status() source.Status {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.st
+}
+func (h *healthStub) set(st source.Status) {
+	h.mu.Lock()
+	h.st = st
+	h.mu.Unlock()
+}
+
+func TestHealthReportPrintsChangesOnce(t *testing.T) {
+	h := &healthStub{}
+	out := &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { reportHealth(ctx, out, "cat", []source.Source{h}, 5*time.Millisecond); close(done) }()
+	step := func(st source.Status) {
+		h.set(st)
+		time.Sleep(40 * time.Millisecond)
+	}
+	step(source.Status{Mode: "live"})
+	step(source.Status{Mode: "live", Backoff: "logs:FilterLogEvents retry 1 in 400ms", LastError: "ThrottlingException: Rate exceeded"})
+	step(source.Status{Mode: "poll", LastError: "live tail unavailable (access denied\x1b[31m): polling every 10s"})
+	step(source.Status{Mode: "stopped", LastError: "final", Final: true})
+	cancel()
+	<-done
+	want := "flowtail cat: cloudwatch /g: backing off: logs:FilterLogEvents retry 1 in 400ms (ThrottlingException: Rate exceeded)\n" +
+		"flowtail cat: cloudwatch /g: live tail unavailable (access denied [31m): polling every 10s\n"
+	if out.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
+	}
+}
+
+func TestQueryLogGroupHistory(t *testing.T) {
+	srv := awsfake.New(t)
+	awsEnv(t, srv.URL())
+	putFlows(srv, 9, time.Now().Add(-time.Minute))
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	code := run(ctx, []string{"query", "stats count(*) as n by dstaddr", "-g", testGroup, "--since", "1h", "-o", "json"}, stdio{strings.NewReader(""), &out, &errb})
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), `"n":9`) || !strings.Contains(out.String(), "10.0.0.2") {
+		t.Errorf("query over the log group: %s", out.String())
 	}
 }
