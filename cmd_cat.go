@@ -74,12 +74,14 @@ func runCat(ctx context.Context, args []string, std stdio) int {
 	var srcErrs int
 	var errMu sync.Mutex
 	c.start(cancel)
+	stopHealth := startHealthReport(ctx, std.err, "cat", srcs)
 	runAll(ctx, srcs, func(_ int, b model.Batch) { c.add(b) }, func(i int, err error) {
 		errMu.Lock()
 		defer errMu.Unlock()
 		srcErrs++
 		fmt.Fprintf(std.err, "flowtail cat: %s: %v\n", srcs[i].Name(), err)
 	})
+	stopHealth()
 	c.finish()
 	c.report(std.err)
 	if c.writeErr != nil {
