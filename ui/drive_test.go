@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -112,14 +111,4 @@ func keyPress(k string) tea.KeyPressMsg {
 	}
 	r := []rune(k)[0]
 	return tea.KeyPressMsg{Code: r, Text: k}
-}
-
-func TestScreenDump(t *testing.T) {
-	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
-	t.Log("\n" + d.screen())
-	d.keys("enter")
-	t.Log("\n" + d.screen())
-	d.keys("esc", "?")
-	t.Log("\n" + d.screen())
-	_ = strings.TrimSpace
 }
