@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/aggregate"
 )
 
 // detailModel shows every field of one record: the present ones with their
@@ -57,6 +58,10 @@ func (d *detailModel) rebuild() {
 		d.offset = min(d.offset, max(len(d.lines)-d.height, 0))
 		return
 	}
+	// The interface's summary comes from the live per-interface aggregate
+	// (kept incrementally; a snapshot costs the number of interfaces), taken
+	// before the record is read: Take holds the store's lock itself.
+	snap := aggregate.Take(d.sh.Store, liveAggregate(d.sh.Store), aggregate.Options{TopPorts: 3})
 	d.sh.Store.Read(func(v model.View) {
 		i, ok := v.Index(d.seq)
 		if !ok {
@@ -74,6 +79,8 @@ func (d *detailModel) rebuild() {
 		head, fields := detailFields(d.sh, f, x, v.Names(), d.seq)
 		notes := detailNotes(d.sh, f, x, rightW)
 		notes = append(notes, reverseLines(d.sh, v, i, rightW)...)
+		notes = append(notes, ifaceLines(d.sh, f, snap, rightW)...)
+		notes = append(notes, absentLines(d.sh, f, x, rightW)...)
 		d.lines = head
 		if leftW == d.width {
 			d.lines = append(append(d.lines, fields...), notes...)
@@ -252,8 +259,13 @@ func detailNotes(sh *Shared, f *model.Flow, x *model.Ext, width int) []string {
 	} else {
 		out = append(out, wrapStyled(st.Absent, "   absent (tcp-flags is a version 3 field; this record's format does not carry it)", width)...)
 	}
-	out = append(out, addrNotes(st, f, x, width)...)
+	return append(out, addrNotes(st, f, x, width)...)
+}
 
+// absentLines names the fields of later versions the record lacks.
+func absentLines(sh *Shared, f *model.Flow, x *model.Ext, width int) []string {
+	st := &sh.Styles
+	var out []string
 	ver := int(f.Version)
 	for _, id := range model.KnownFields() {
 		if model.Present(f, x, id) && id.Version() > ver {
@@ -468,4 +480,38 @@ func malformedLines(sh *Shared, width int) []string {
 		out = append(out, fitCells("   "+Sanitize(b.Line), width))
 	}
 	return out
+}
+
+// ifaceLines is the summary of the record's interface over the buffer.
+func ifaceLines(sh *Shared, f *model.Flow, snap aggregate.Snapshot, width int) []string {
+	if !f.Has(model.FieldInterfaceID) {
+		return nil
+	}
+	st := &sh.Styles
+	for _, it := range snap.Interfaces {
+		if it.ID != f.Iface {
+			continue
+		}
+		line := fmt.Sprintf("   %s, %s packets, %s bytes; %.1f%% rejected; %s",
+			plural(it.Flows, "flow"), humanCount(it.Packets), humanCount(it.Bytes), it.RejectPct(), plural(uint64(it.Peers), "peer"))
+		if len(it.TopPorts) > 0 {
+			line += "; top ports"
+			for _, pc := range it.TopPorts {
+				line += fmt.Sprintf(" %d", pc.Port)
+			}
+		}
+		if it.LastSeen > 0 {
+			line += "; last seen " + string(appendTime(nil, it.LastSeen, true, sh.Zone(), "15:04:05"))
+		}
+		out := []string{"", " " + st.Section.Render("this interface in the buffer")}
+		return append(out, wrap(line, width)...)
+	}
+	return nil
+}
+
+func plural(n uint64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return thousands(n) + " " + what + "s"
 }
