@@ -100,3 +100,18 @@ func BenchmarkRootView1M(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDetailOpen1M builds the detail view of a record in a full
+// million-record buffer: the reverse-record search is bounded, so this
+// does not grow with the buffer.
+func BenchmarkDetailOpen1M(b *testing.B) {
+	s := storeOf(b, 1_000_000)
+	sh := &Shared{Store: s, Styles: NewStyles(Theme{Dark: true}), Keys: DefaultKeymap(), Loc: time.UTC}
+	b.ReportAllocs()
+	for b.Loop() {
+		d := newDetail(sh, 500_000, 120, 37)
+		if len(d.lines) == 0 {
+			b.Fatal("empty detail")
+		}
+	}
+}
