@@ -241,11 +241,6 @@ type MatchSet struct {
 	Next uint64 // records with seq < Next have been considered
 }
 
-// Pos is the index in Seqs of the newest match with seq ≤ seq, or -1.
-func (m *MatchSet) Pos(seq uint64) int {
-	return sort.Search(len(m.Seqs), func(i int) bool { return m.Seqs[i] > seq }) - 1
-}
-
 // trim drops matches evicted from the ring (seq < oldest).
 func (m *MatchSet) trim(oldest uint64) {
 	k := sort.Search(len(m.Seqs), func(i int) bool { return m.Seqs[i] >= oldest })
@@ -264,7 +259,7 @@ type filterDoneMsg struct {
 	gen    uint64
 	extend bool // appended to the current set rather than replacing it
 	seqs   []uint64
-	from   uint64
+	from   uint64 // where the scan started: an extension must continue the set
 	next   uint64
 }
 

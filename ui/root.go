@@ -380,6 +380,9 @@ func (m *rootModel) onFilterDone(msg filterDoneMsg) tea.Cmd {
 	}
 	m.scanning = false
 	if msg.extend {
+		if msg.from != m.sh.Matches.Next {
+			return nil // not a continuation of this set; the next tick rescans the gap
+		}
 		m.sh.Matches.Seqs = append(m.sh.Matches.Seqs, msg.seqs...)
 	} else {
 		m.sh.Matches.Seqs = msg.seqs
