@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/export"
@@ -25,7 +27,8 @@ type exportDoneMsg struct {
 }
 
 // exportKindFor picks the encoding from the file name: .json/.jsonl/.ndjson
-// give JSON lines, .txt/.log flow-log text, anything else CSV.
+// give JSON lines, .txt/.log flow-log text, anything else CSV; a further
+// .gz compresses it.
 func exportKindFor(path string) export.Kind {
 	switch strings.ToLower(filepath.Ext(strings.TrimSuffix(path, ".gz"))) {
 	case ".json", ".jsonl", ".ndjson":
@@ -92,7 +95,13 @@ func writeExport(store *model.Store, sel exportSelection, path string, kind expo
 	if err != nil {
 		return 0, fmt.Errorf("export: %w", err)
 	}
-	w := bufio.NewWriterSize(file, 1<<16)
+	var out io.Writer = file
+	var zw *gzip.Writer
+	if strings.HasSuffix(strings.ToLower(path), ".gz") {
+		zw = gzip.NewWriter(file)
+		out = zw
+	}
+	w := bufio.NewWriterSize(out, 1<<16)
 	enc := export.NewEncoder(kind, store.Names())
 	buf := enc.Header(nil, format)
 	n := 0
@@ -104,7 +113,11 @@ func writeExport(store *model.Store, sel exportSelection, path string, kind expo
 		buf = buf[:0]
 	})
 	w.Write(buf)
-	if err := w.Flush(); err != nil {
+	err = w.Flush()
+	if zw != nil && err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
 		file.Close()
 		return n, fmt.Errorf("export: write %s: %w", path, err)
 	}

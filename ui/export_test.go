@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,5 +83,29 @@ func TestExportWholeBufferAsText(t *testing.T) {
 	}
 	if n := strings.Count(string(data), "\n"); n != 9 {
 		t.Fatalf("want all 9 records, got %d lines:\n%s", n, data)
+	}
+}
+
+func TestExportGzip(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("ctrl+s", "ctrl+u")
+	path := filepath.Join(t.TempDir(), "all.jsonl.gz")
+	d.typeText(path)
+	d.keys("enter")
+	file, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	zr, err := gzip.NewReader(file)
+	if err != nil {
+		t.Fatalf("export to .gz is not gzip: %v", err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "\n"); n != 9 || !strings.HasPrefix(string(data), "{") {
+		t.Fatalf("want 9 JSON lines, got:\n%s", data)
 	}
 }

@@ -254,9 +254,6 @@ func (p *flowsPane) Waiting() (uint64, bool) {
 	return p.sh.Store.Counters().Seen - p.pauseAt, true
 }
 
-// Following reports follow mode for the status bar.
-func (p *flowsPane) Following() bool { return p.follow }
-
 func (p *flowsPane) View() string {
 	p.out.Reset()
 	p.out.WriteString(p.header)
