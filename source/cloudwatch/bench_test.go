@@ -84,7 +84,7 @@ func benchIngest(b *testing.B, rate, perUpdate int, poll bool) {
 			srv.Put(group, evs...)
 		}
 		srv.Forget(time.Now().Add(-20 * time.Second))
-		if sec == b.N/2 {
+		if sec == b.N*2/3 {
 			heapMid = heapNow()
 		}
 	}
