@@ -38,9 +38,10 @@ type Keymap struct {
 	Export   key.Binding
 
 	// Filter bar, detail and help modes.
-	Apply  key.Binding
-	Cancel key.Binding
-	Back   key.Binding
+	Apply   key.Binding
+	Cancel  key.Binding
+	Back    key.Binding
+	History key.Binding // up/down in the filter bar
 }
 
 // DefaultKeymap returns the standard bindings.
@@ -54,7 +55,7 @@ func DefaultKeymap() Keymap {
 		Help:      b("?", "help", "?"),
 		NextPane:  b("tab", "next pane", "tab"),
 		PrevPane:  b("shift+tab", "previous pane", "shift+tab"),
-		GotoPane:  b("1-4", "go to pane", "1", "2", "3", "4"),
+		GotoPane:  b("1-5", "go to pane", "1", "2", "3", "4", "5"),
 		Filter:    b("/", "filter", "/"),
 		TimeZone:  b("t", "UTC/local time", "t"),
 		Rules:     b("r", "rules for this flow", "r"),
@@ -79,6 +80,8 @@ func DefaultKeymap() Keymap {
 		Apply:  b("enter", "apply", "enter"),
 		Cancel: b("esc", "cancel", "esc"),
 		Back:   b("esc", "back", "esc"),
+
+		History: b("↑/↓", "filter history", "up", "down"),
 	}
 }
 
@@ -88,7 +91,7 @@ func (k *Keymap) all() []*key.Binding {
 		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules, &k.Malformed,
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Oldest, &k.Newest,
 		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
-		&k.Apply, &k.Cancel, &k.Back,
+		&k.Apply, &k.Cancel, &k.Back, &k.History,
 	}
 }
 
@@ -101,6 +104,7 @@ func (k *Keymap) setTyping(typing bool) {
 	k.ForceQuit.SetEnabled(true)
 	k.Apply.SetEnabled(typing)
 	k.Cancel.SetEnabled(typing)
+	k.History.SetEnabled(typing)
 }
 
 // ShortHelp is the footer in normal mode.

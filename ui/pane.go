@@ -10,13 +10,13 @@ import (
 	"github.com/flowtail/flowtail/model"
 )
 
-// Pane is one screen of the TUI, switched with tab/shift+tab and 1–4
+// Pane is one screen of the TUI, switched with tab/shift+tab and 1–5
 // (flows=1, interfaces=2, flags=3, rules=4). It is a bubbletea-style model
 // plus its own help and size:
 //
 //   - Update receives key presses only while the pane is active and no
 //     mode (filter bar, detail, help) has the keyboard; global keys (q, ?,
-//     /, tab, 1–4, t) are handled before it. It also receives the
+//     /, tab, 1–5, t) are handled before it. It also receives the
 //     broadcast messages RefreshMsg (the store or the filter changed) and
 //     FilterMsg (a new filter was applied).
 //   - View draws exactly the width×height given by SetSize. It must cost
@@ -62,7 +62,7 @@ type paneSpec struct {
 
 var registered []paneSpec
 
-// RegisterPane adds a pane at a slot (1–4 are reachable with the digit
+// RegisterPane adds a pane at a slot (1–5 are reachable with the digit
 // keys; the order of slots is the tab order). Call it from init().
 func RegisterPane(slot int, title string, build PaneFactory) {
 	for _, p := range registered {

@@ -48,6 +48,7 @@ type rootModel struct {
 	width, height int
 
 	input       textinput.Model
+	hist        *history
 	inputState  FilterState
 	inputErr    error
 	filterGen   *atomic.Uint64 // bumped on every applied filter; stale scans see it
@@ -95,6 +96,7 @@ func newRoot(cfg Config) *rootModel {
 		}
 		return 0, false
 	}
+	m.hist = loadHistory(cfg.HistoryFile)
 	m.input = textinput.New()
 	m.input.Prompt = "/"
 	m.input.Placeholder = "filter: words match fuzzily, \"quoted\" exactly"
@@ -251,6 +253,7 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Filter):
 		m.mode = modeFilter
+		m.hist.reset()
 		m.input.SetValue(m.sh.FilterText)
 		m.input.CursorEnd()
 		m.checkInput()
@@ -307,8 +310,23 @@ func (m *rootModel) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		if err != nil {
 			return nil
 		}
+		m.hist.add(m.input.Value())
 		m.leaveFilter()
 		return m.applyFilter(m.input.Value(), flt)
+	case key.Matches(msg, k.History):
+		var text string
+		var ok bool
+		if msg.String() == "up" {
+			text, ok = m.hist.prev(m.input.Value())
+		} else {
+			text, ok = m.hist.next()
+		}
+		if ok {
+			m.input.SetValue(text)
+			m.input.CursorEnd()
+			m.checkInput()
+		}
+		return nil
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)

@@ -29,6 +29,9 @@ type Config struct {
 	Store   *model.Store
 	Sources []string        // names shown in the tab bar
 	Health  func() []Health // polled on the tick; nil when no source reports
+	// HistoryFile keeps the filter bar's history across runs; "" keeps it
+	// in memory only.
+	HistoryFile string
 	Compile FilterCompiler  // nil: PlainTextFilter
 	Rules   RuleSource      // rules for the rules pane; nil: none
 	// Tick is how often the store is polled for changes (default 200ms).
