@@ -32,8 +32,8 @@ type Config struct {
 	// HistoryFile keeps the filter bar's history across runs; "" keeps it
 	// in memory only.
 	HistoryFile string
-	Compile FilterCompiler  // nil: PlainTextFilter
-	Rules   RuleSource      // rules for the rules pane; nil: none
+	Compile     FilterCompiler // nil: PlainTextFilter
+	Rules       RuleSource     // rules for the rules pane; nil: none
 	// Tick is how often the store is polled for changes (default 200ms).
 	Tick time.Duration
 	// Now and Local fix the clock and local zone (tests); nil means the
