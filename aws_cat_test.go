@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -201,5 +203,64 @@ func TestQueryLogGroupHistory(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `"n":9`) || !strings.Contains(out.String(), "10.0.0.2") {
 		t.Errorf("query over the log group: %s", out.String())
+	}
+}
+
+// flowLogsEC2 answers ec2:DescribeFlowLogs in the EC2 query protocol, for
+// the group given, with format; or UnauthorizedOperation when format is "".
+func flowLogsEC2(t *testing.T, group, format string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.Form.Get("Action") != "DescribeFlowLogs" {
+			t.Errorf("unexpected EC2 call %v %v", r.Form, err)
+			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		if format == "" {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>r1</RequestID></Response>`)
+			return
+		}
+		if r.Form.Get("Filter.1.Name") != "log-group-name" || r.Form.Get("Filter.1.Value.1") != group {
+			t.Errorf("DescribeFlowLogs filter %v", r.Form)
+		}
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>r1</requestId>
+  <flowLogSet><item><flowLogId>fl-1</flowLogId><logGroupName>%s</logGroupName><logFormat>%s</logFormat></item></flowLogSet>
+</DescribeFlowLogsResponse>`, group, format)
+	})
+}
+
+func TestCatLogGroupFormatFromDescribeFlowLogs(t *testing.T) {
+	srv := awsfake.New(t)
+	awsEnv(t, srv.URL())
+	srv.Mount(flowLogsEC2(t, testGroup, "${version} ${interface-id} ${srcaddr} ${dstaddr} ${action} ${tcp-flags}"))
+	srv.Put(testGroup, awsfake.Event{Stream: "eni-0123456789abcdef0", Time: time.Now().Add(-time.Minute),
+		Message: "5 eni-0123456789abcdef0 10.0.0.1 10.0.0.2 REJECT 2"})
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if code := run(ctx, []string{"cat", "-g", testGroup, "-o", "json"}, stdio{strings.NewReader(""), &out, &errb}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	recs := catJSONLines(t, out.String())
+	if len(recs) != 1 || recs[0]["action"] != "REJECT" || recs[0]["tcp-flags"] != float64(2) || recs[0]["srcaddr"] != "10.0.0.1" {
+		t.Fatalf("record not read with the flow log's format: %s %s", out.String(), errb.String())
+	}
+}
+
+func TestCatLogGroupFormatDeniedFallsBack(t *testing.T) {
+	srv := awsfake.New(t)
+	awsEnv(t, srv.URL())
+	srv.Mount(flowLogsEC2(t, testGroup, ""))
+	putFlows(srv, 2, time.Now().Add(-time.Minute))
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if code := run(ctx, []string{"cat", "-g", testGroup, "-o", "json"}, stdio{strings.NewReader(""), &out, &errb}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if recs := catJSONLines(t, out.String()); len(recs) != 2 || recs[0]["interface-id"] != "eni-0123456789abcdef0" {
+		t.Fatalf("default format not used: %s %s", out.String(), errb.String())
 	}
 }
