@@ -19,7 +19,7 @@ type convList struct {
 	width, height int
 	convs         []conversation.Conversation
 	total         int // conversations paired; convs holds the worst of them
-	cursor, top   int
+	list          listCursor
 	header        string           // rendered once per size
 	drawn         map[int]rowLines // rows drawn since the list or size changed
 	line          []byte
@@ -29,7 +29,7 @@ type convList struct {
 func (c *convList) setSize(w, h int) {
 	c.width, c.height, c.header = w, h, ""
 	clear(c.drawn)
-	c.clamp()
+	c.list.clamp(len(c.convs), c.rows())
 }
 
 // set replaces the list, keeping the cursor on the same conversation when
@@ -37,8 +37,8 @@ func (c *convList) setSize(w, h int) {
 func (c *convList) set(convs []conversation.Conversation, total int) {
 	c.total = total
 	var keep *conversation.Conversation
-	if c.cursor < len(c.convs) {
-		keep = &c.convs[c.cursor]
+	if c.list.cursor < len(c.convs) {
+		keep = &c.convs[c.list.cursor]
 	}
 	cur := 0
 	if keep != nil {
@@ -49,9 +49,9 @@ func (c *convList) set(convs []conversation.Conversation, total int) {
 			}
 		}
 	}
-	c.convs, c.cursor = convs, cur
+	c.convs, c.list.cursor = convs, cur
 	clear(c.drawn)
-	c.clamp()
+	c.list.clamp(len(c.convs), c.rows())
 }
 
 func sameConversation(a, b *conversation.Conversation) bool {
@@ -76,45 +76,18 @@ func endpoints(c *conversation.Conversation) convEnds {
 // cursor row.
 func (c *convList) rows() int { return max(c.height-5, 1) }
 
-func (c *convList) clamp() {
-	c.cursor = max(0, min(c.cursor, len(c.convs)-1))
-	h := c.rows()
-	if c.cursor < c.top {
-		c.top = c.cursor
-	}
-	if c.cursor >= c.top+h {
-		c.top = c.cursor - h + 1
-	}
-	c.top = max(0, min(c.top, len(c.convs)-h))
-}
-
 func (p *flagsPane) convKey(km tea.KeyPressMsg) tea.Cmd {
-	k, c := p.keys, &p.conv
+	c := &p.conv
 	switch {
 	case key.Matches(km, p.keys.Back):
 		p.showConvs = false
-		return nil
-	case key.Matches(km, k.Up):
-		c.cursor--
-	case key.Matches(km, k.Down):
-		c.cursor++
-	case key.Matches(km, k.PageUp):
-		c.cursor -= c.rows()
-	case key.Matches(km, k.PageDown):
-		c.cursor += c.rows()
-	case key.Matches(km, k.Top):
-		c.cursor = 0
-	case key.Matches(km, k.Bottom):
-		c.cursor = len(c.convs) - 1
+	case c.list.move(km, &p.keys, len(c.convs), c.rows()):
 	case key.Matches(km, p.keys.Drill):
-		if c.cursor >= len(c.convs) {
+		if c.list.cursor >= len(c.convs) {
 			return nil
 		}
-		return conversationDrill(p.sh, &c.convs[c.cursor])
-	default:
-		return nil
+		return conversationDrill(p.sh, &c.convs[c.list.cursor])
 	}
-	c.clamp()
 	return nil
 }
 
@@ -186,7 +159,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 	h := c.rows()
 	drawn := 0
 	names := sh.Store.Names()
-	for r := c.top; r < len(c.convs) && drawn < h; r++ {
+	for r := c.list.top; r < len(c.convs) && drawn < h; r++ {
 		cv := &c.convs[r]
 		l, ok := c.drawn[r]
 		if !ok {
@@ -221,7 +194,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 			c.drawn[r] = l
 		}
 		c.out.WriteByte('\n')
-		if r == c.cursor {
+		if r == c.list.cursor {
 			c.out.WriteString(st.Cursor.Render(l.plain))
 		} else {
 			c.out.WriteString(l.styled)
@@ -242,8 +215,8 @@ func (c *convList) view(sh *Shared, ready bool) string {
 		c.out.WriteByte('\n')
 	}
 	c.out.WriteString("\n\n")
-	if c.cursor < len(c.convs) {
-		cv := &c.convs[c.cursor]
+	if c.list.cursor < len(c.convs) {
+		cv := &c.convs[c.list.cursor]
 		c.out.WriteString(fitWidth(" "+cv.Class.Explain(), c.width))
 		c.out.WriteByte('\n')
 		c.out.WriteString(st.Dim.Render(fitWidth(" client chosen by "+clientBy(cv.ClientBy)+"; request "+

@@ -39,8 +39,7 @@ type flagsPane struct {
 	total   int
 	ready   bool
 
-	cursor int
-	top    int
+	list listCursor // over combos
 
 	showConvs bool
 	conv      convList
@@ -193,9 +192,9 @@ func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Co
 	p.summary, p.total = sum, total
 	clear(p.comboLines)
 	p.summaryDrawn = ""
-	keep, had := comboRow{}, p.cursor < len(p.combos)
+	keep, had := comboRow{}, p.list.cursor < len(p.combos)
 	if had {
-		keep = p.combos[p.cursor]
+		keep = p.combos[p.list.cursor]
 	}
 	p.combos = p.combos[:0]
 	for _, c := range counts.Combos() {
@@ -204,14 +203,14 @@ func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Co
 	if counts.Absent > 0 {
 		p.combos = append(p.combos, comboRow{absent: true, count: counts.Absent})
 	}
-	p.cursor = 0
+	p.list.cursor = 0
 	for i, c := range p.combos {
 		if had && c.value == keep.value && c.absent == keep.absent {
-			p.cursor = i
+			p.list.cursor = i
 		}
 	}
 	p.conv.set(convs, total)
-	p.clamp()
+	p.list.clamp(len(p.combos), p.tableRows())
 }
 
 // Layout: the selected flow (4 lines), the combinations table (heading,
@@ -225,49 +224,21 @@ func (p *flagsPane) tableRows() int {
 	return max(p.height-flagsSelectedLines-2-flagsSummaryLines, 1)
 }
 
-func (p *flagsPane) clamp() {
-	p.cursor = max(0, min(p.cursor, len(p.combos)-1))
-	h := p.tableRows()
-	if p.cursor < p.top {
-		p.top = p.cursor
-	}
-	if p.cursor >= p.top+h {
-		p.top = p.cursor - h + 1
-	}
-	p.top = max(0, min(p.top, len(p.combos)-h))
-}
-
 func (p *flagsPane) key(km tea.KeyPressMsg) tea.Cmd {
-	k := p.keys
 	switch {
-	case key.Matches(km, k.Up):
-		p.cursor--
-	case key.Matches(km, k.Down):
-		p.cursor++
-	case key.Matches(km, k.PageUp):
-		p.cursor -= p.tableRows()
-	case key.Matches(km, k.PageDown):
-		p.cursor += p.tableRows()
-	case key.Matches(km, k.Top):
-		p.cursor = 0
-	case key.Matches(km, k.Bottom):
-		p.cursor = len(p.combos) - 1
+	case p.list.move(km, &p.keys, len(p.combos), p.tableRows()):
 	case key.Matches(km, p.keys.Convs):
 		p.showConvs = true
-		return nil
 	case key.Matches(km, p.keys.Drill):
-		if p.cursor >= len(p.combos) {
+		if p.list.cursor >= len(p.combos) {
 			return nil
 		}
-		c := p.combos[p.cursor]
+		c := p.combos[p.list.cursor]
 		if c.absent {
 			return drillFilter("not ispresent(tcpFlags)", flagsFilter{absent: true})
 		}
 		return drillFilter("tcpFlags = "+strconv.Itoa(int(c.value)), flagsFilter{value: c.value})
-	default:
-		return nil
 	}
-	p.clamp()
 	return nil
 }
 
@@ -293,7 +264,7 @@ func (p *flagsPane) View() string {
 	for _, c := range p.combos {
 		total += c.count
 	}
-	for r := p.top; r < len(p.combos) && drawn < h; r++ {
+	for r := p.list.top; r < len(p.combos) && drawn < h; r++ {
 		p.out.WriteByte('\n')
 		l, ok := p.comboLines[r]
 		if !ok {
@@ -303,7 +274,7 @@ func (p *flagsPane) View() string {
 			}
 			p.comboLines[r] = l
 		}
-		if r == p.cursor {
+		if r == p.list.cursor {
 			p.out.WriteString(p.sh.Styles.Cursor.Render(" ▸" + l[2:]))
 		} else {
 			p.out.WriteString(l)

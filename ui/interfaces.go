@@ -43,8 +43,7 @@ type interfacesPane struct {
 	snap      aggregate.Snapshot
 	rows      []int  // indexes into snap.Interfaces, in display order
 	cursorID  uint32 // interface under the cursor
-	cursor    int
-	top       int
+	list      listCursor
 
 	// What EC2 or the offline rules say about interfaces, looked up one
 	// at a time for the interface under the cursor.
@@ -162,7 +161,7 @@ func (p *interfacesPane) cursorInfo() string {
 	if len(p.rows) == 0 {
 		return ""
 	}
-	name := p.snap.Interfaces[p.rows[p.cursor]].Name
+	name := p.snap.Interfaces[p.rows[p.list.cursor]].Name
 	if t, ok := p.info[name]; ok {
 		return Sanitize(t)
 	}
@@ -341,10 +340,10 @@ func (p *interfacesPane) order() {
 		}
 		return cmp.Or(c, cmp.Compare(its[a].Name, its[b].Name))
 	})
-	p.cursor = 0
+	p.list.cursor = 0
 	for r, i := range p.rows {
 		if its[i].ID == p.cursorID {
-			p.cursor = r
+			p.list.cursor = r
 		}
 	}
 	p.clamp()
@@ -375,7 +374,7 @@ func (p *interfacesPane) lookupCursor() tea.Cmd {
 	if src == nil || p.infoAsked != "" || len(p.rows) == 0 {
 		return nil
 	}
-	name := p.snap.Interfaces[p.rows[p.cursor]].Name
+	name := p.snap.Interfaces[p.rows[p.list.cursor]].Name
 	if _, done := p.info[name]; done || name == "" {
 		return nil
 	}
@@ -443,59 +442,37 @@ func interfaceTypeName(t string) string {
 	return t
 }
 
+// clamp keeps the cursor in the table and remembers its interface, so a
+// new snapshot or sort order keeps it on the same one.
 func (p *interfacesPane) clamp() {
-	p.cursor = max(0, min(p.cursor, len(p.rows)-1))
-	h := p.bodyHeight()
-	if p.cursor < p.top {
-		p.top = p.cursor
-	}
-	if p.cursor >= p.top+h {
-		p.top = p.cursor - h + 1
-	}
-	p.top = max(0, min(p.top, len(p.rows)-h))
+	p.list.clamp(len(p.rows), p.bodyHeight())
 	if len(p.rows) > 0 {
-		p.cursorID = p.snap.Interfaces[p.rows[p.cursor]].ID
+		p.cursorID = p.snap.Interfaces[p.rows[p.list.cursor]].ID
 	}
 }
 
 func (p *interfacesPane) key(km tea.KeyPressMsg) tea.Cmd {
-	k := p.keys
 	switch {
-	case key.Matches(km, k.Up):
-		p.cursor--
-	case key.Matches(km, k.Down):
-		p.cursor++
-	case key.Matches(km, k.PageUp):
-		p.cursor -= p.bodyHeight()
-	case key.Matches(km, k.PageDown):
-		p.cursor += p.bodyHeight()
-	case key.Matches(km, k.Top):
-		p.cursor = 0
-	case key.Matches(km, k.Bottom):
-		p.cursor = len(p.rows) - 1
+	case p.list.move(km, &p.keys, len(p.rows), p.bodyHeight()):
+		p.clamp()
 	case key.Matches(km, p.keys.Sort):
 		p.nextSort()
 		p.header = ""
 		p.order()
-		return nil
 	case key.Matches(km, p.keys.Reverse):
 		p.ascending = !p.ascending
 		p.header = ""
 		p.order()
-		return nil
 	case key.Matches(km, p.keys.Drill):
 		if len(p.rows) == 0 {
 			return nil
 		}
-		it := &p.snap.Interfaces[p.rows[p.cursor]]
+		it := &p.snap.Interfaces[p.rows[p.list.cursor]]
 		if it.Name == "" {
 			return Flash("these records carry no interface-id to filter on", true)
 		}
 		return drillFilter("interfaceId = "+quote(it.Name), ifaceFilter{it.ID})
-	default:
-		return nil
 	}
-	p.clamp()
 	return nil
 }
 
@@ -528,10 +505,10 @@ func (p *interfacesPane) View() string {
 	if p.stripLocal != p.sh.Local { // last seen and the strip follow the zone
 		p.drawCached()
 	}
-	for r := p.top; r < len(p.rows) && drawn < h; r++ {
+	for r := p.list.top; r < len(p.rows) && drawn < h; r++ {
 		p.out.WriteByte('\n')
 		l := p.lines[p.snap.Interfaces[p.rows[r]].ID]
-		if r == p.cursor {
+		if r == p.list.cursor {
 			p.out.WriteString(st.Cursor.Render(l.plain))
 		} else {
 			p.out.WriteString(l.styled)

@@ -45,8 +45,7 @@ type statsPane struct {
 	numeric []bool
 	sortCol int // -1: the query's own order
 	desc    bool
-	cursor  int
-	top     int
+	list    listCursor
 
 	epoch     uint64 // bumped when the query changes; older results are dropped
 	busy      bool
@@ -68,7 +67,7 @@ func (p *statsPane) Init() tea.Cmd { return nil }
 
 func (p *statsPane) SetSize(width, height int) {
 	p.width, p.height = width, height
-	p.clamp()
+	p.list.clamp(len(p.rows), p.bodyHeight())
 }
 
 func (p *statsPane) ShortHelp() []key.Binding {
@@ -76,8 +75,8 @@ func (p *statsPane) ShortHelp() []key.Binding {
 }
 
 func (p *statsPane) FullHelp() [][]key.Binding {
-	k := p.sh.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Oldest, k.Newest}, {p.keys.Drill, p.keys.Sort, p.keys.Reverse}}
+	k := p.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Drill, k.Sort, k.Reverse}}
 }
 
 type statsDoneMsg struct {
@@ -97,7 +96,7 @@ func (p *statsPane) sync() {
 	p.text = text
 	p.epoch++
 	p.prog, p.live, p.res, p.errMsg, p.rows = nil, nil, nil, "", nil
-	p.sortCol, p.cursor, p.top = -1, 0, 0
+	p.sortCol, p.list = -1, listCursor{}
 	if strings.TrimSpace(text) == "" {
 		return
 	}
@@ -218,7 +217,7 @@ func (p *statsPane) order() {
 			return r
 		})
 	}
-	p.clamp()
+	p.list.clamp(len(p.rows), p.bodyHeight())
 }
 
 func nullRank(v query.Value) int {
@@ -250,52 +249,23 @@ func compareCells(a, b query.Value) int {
 
 func (p *statsPane) bodyHeight() int { return max(p.height-2, 1) }
 
-func (p *statsPane) clamp() {
-	p.cursor = max(0, min(p.cursor, len(p.rows)-1))
-	h := p.bodyHeight()
-	if p.cursor < p.top {
-		p.top = p.cursor
-	}
-	if p.cursor >= p.top+h {
-		p.top = p.cursor - h + 1
-	}
-	p.top = max(0, min(p.top, len(p.rows)-h))
-}
-
 func (p *statsPane) key(km tea.KeyPressMsg) tea.Cmd {
-	k := p.sh.Keys
 	switch {
-	case key.Matches(km, k.Up):
-		p.cursor--
-	case key.Matches(km, k.Down):
-		p.cursor++
-	case key.Matches(km, k.PageUp):
-		p.cursor -= p.bodyHeight()
-	case key.Matches(km, k.PageDown):
-		p.cursor += p.bodyHeight()
-	case key.Matches(km, k.Newest):
-		p.cursor = 0
-	case key.Matches(km, k.Oldest):
-		p.cursor = len(p.rows) - 1
+	case p.list.move(km, &p.keys, len(p.rows), p.bodyHeight()):
 	case key.Matches(km, p.keys.Sort):
 		if p.res != nil && len(p.res.Columns) > 0 {
 			p.sortCol = (p.sortCol + 1) % len(p.res.Columns)
 			p.desc = p.numeric[p.sortCol] // counts read best largest first
 			p.order()
 		}
-		return nil
 	case key.Matches(km, p.keys.Reverse):
 		if p.sortCol >= 0 {
 			p.desc = !p.desc
 			p.order()
 		}
-		return nil
 	case key.Matches(km, p.keys.Drill):
 		return p.drill()
-	default:
-		return nil
 	}
-	p.clamp()
 	return nil
 }
 
@@ -308,7 +278,7 @@ func (p *statsPane) drill() tea.Cmd {
 	if len(keys) == 0 {
 		return Flash("this stats query has no by keys to filter on", true)
 	}
-	text := drillText(keys, p.res.Rows[p.rows[p.cursor]])
+	text := drillText(keys, p.res.Rows[p.rows[p.list.cursor]])
 	flt, _, err := QueryFilter(text, p.sh.Store.Names())
 	if err != nil || flt == nil {
 		return Flash("cannot filter to this row: "+Sanitize(fmt.Sprint(err)), true)
@@ -353,10 +323,10 @@ func (p *statsPane) View() string {
 	}
 	p.out.WriteString(st.Header.Render(fit(string(p.appendRow(p.line[:0], nil)), p.width)))
 	drawn := 0
-	for r := p.top; r < len(p.rows) && drawn < h; r++ {
+	for r := p.list.top; r < len(p.rows) && drawn < h; r++ {
 		p.out.WriteByte('\n')
 		line := fit(string(p.appendRow(p.line[:0], p.res.Rows[p.rows[r]])), p.width)
-		if r == p.cursor {
+		if r == p.list.cursor {
 			line = st.Cursor.Render(line)
 		}
 		p.out.WriteString(line)

@@ -1,0 +1,50 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// listCursor is the selected row and the first row shown of a table that
+// draws rows top..top+h-1. The triage panes and the conversations list
+// move it with the same keys (triageKeys) and the same rules: the cursor
+// stays on a row and on screen, and the list never scrolls past its end.
+type listCursor struct {
+	cursor, top int
+}
+
+// move applies a moving key over n rows shown h at a time, reporting
+// whether km was one; other keys leave the cursor alone.
+func (c *listCursor) move(km tea.KeyPressMsg, k *triageKeys, n, h int) bool {
+	switch {
+	case key.Matches(km, k.Up):
+		c.cursor--
+	case key.Matches(km, k.Down):
+		c.cursor++
+	case key.Matches(km, k.PageUp):
+		c.cursor -= h
+	case key.Matches(km, k.PageDown):
+		c.cursor += h
+	case key.Matches(km, k.Top):
+		c.cursor = 0
+	case key.Matches(km, k.Bottom):
+		c.cursor = n - 1
+	default:
+		return false
+	}
+	c.clamp(n, h)
+	return true
+}
+
+// clamp keeps the cursor on one of n rows and within the h rows shown,
+// scrolling as little as needed.
+func (c *listCursor) clamp(n, h int) {
+	c.cursor = max(0, min(c.cursor, n-1))
+	if c.cursor < c.top {
+		c.top = c.cursor
+	}
+	if c.cursor >= c.top+h {
+		c.top = c.cursor - h + 1
+	}
+	c.top = max(0, min(c.top, n-h))
+}
