@@ -155,9 +155,16 @@ func (s *Source) setMode(m string) {
 	s.stMu.Unlock()
 }
 
+// setNote adds to what the status shows when nothing is wrong right now:
+// a fallback taken, a format guessed, a stream not found.
 func (s *Source) setNote(n string) {
 	s.stMu.Lock()
-	s.note = n
+	switch {
+	case s.note == "":
+		s.note = n
+	case !strings.Contains(s.note, n):
+		s.note += "; " + n
+	}
 	s.stMu.Unlock()
 }
 
@@ -236,9 +243,31 @@ func (s *Source) resolve(ctx context.Context) (bool, string, error) {
 		if grp.format == nil && s.cfg.FlowLogFormat != nil {
 			grp.format = s.flowLogFormat(ctx, grp.name)
 		}
+		s.checkStreams(ctx, grp)
 		s.groups = append(s.groups, grp)
 	}
 	return liveOK, why, nil
+}
+
+// checkStreams says when a --stream names no log stream of the group, so a
+// mistyped interface id is not met with silence. The tail goes on: the
+// stream may appear later. Errors are left to the calls that need to work.
+func (s *Source) checkStreams(ctx context.Context, g *group) {
+	var missing []string
+	for _, name := range s.cfg.Streams {
+		out, err := s.cfg.Client.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{
+			LogGroupIdentifier: aws.String(g.ident), LogStreamNamePrefix: aws.String(name), Limit: aws.Int32(1),
+		})
+		if err != nil {
+			return
+		}
+		if len(out.LogStreams) == 0 || aws.ToString(out.LogStreams[0].LogStreamName) != name {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		s.setNote(fmt.Sprintf("no log stream %s in %s yet: check --stream (streams are named by interface id)", strings.Join(missing, ", "), g.name))
+	}
 }
 
 func (s *Source) lookupARN(ctx context.Context, name string) (string, error) {

@@ -623,3 +623,23 @@ func TestStatusWhileConsumerIsSlow(t *testing.T) {
 	cancel()
 	<-done
 }
+
+func TestUnknownStreamIsNoted(t *testing.T) {
+	r := newRig(t, 1)
+	now := r.clock.Now()
+	r.srv.Put(group, awsfake.Event{Stream: "eni-0aaa", Time: now, Message: line("eni-0aaa", 1, now)})
+	cfg := r.config()
+	cfg.Streams = []string{"eni-0aaa", "eni-0bbb"}
+	cfg.Until = now.Add(time.Second)
+	src := cloudwatch.New(cfg)
+	c := newCollector()
+	if err := src.Run(context.Background(), c.emit); err != nil {
+		t.Fatal(err)
+	}
+	if c.distinct() != 1 {
+		t.Errorf("%d events from the existing stream, want 1", c.distinct())
+	}
+	if st := src.Status(); !strings.Contains(st.LastError, "no log stream eni-0bbb in "+group) || strings.Contains(st.LastError, "eni-0aaa,") {
+		t.Errorf("status %+v: want a note naming only eni-0bbb", st)
+	}
+}
