@@ -202,18 +202,11 @@ func (c *convList) view(sh *Shared, ready bool) string {
 		drawn++
 	}
 	c.line = b
-	if drawn == 0 {
-		c.out.WriteByte('\n')
-		if ready {
-			c.out.WriteString(st.Dim.Render(" no conversations: no records with both addresses"))
-		} else {
-			c.out.WriteString(st.Dim.Render(" pairing…"))
-		}
-		drawn = 1
+	note := " pairing…"
+	if ready {
+		note = " no conversations: no records with both addresses"
 	}
-	for ; drawn < h; drawn++ {
-		c.out.WriteByte('\n')
-	}
+	finishRows(&c.out, st, drawn, h, note)
 	c.out.WriteString("\n\n")
 	if c.list.cursor < len(c.convs) {
 		cv := &c.convs[c.list.cursor]

@@ -85,8 +85,8 @@ func (p *flagsPane) ShortHelp() []key.Binding {
 }
 
 func (p *flagsPane) FullHelp() [][]key.Binding {
-	k := p.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Drill, k.Convs, k.Back}}
+	k := &p.keys
+	return [][]key.Binding{k.moveHelp(), {k.Drill, k.Convs, k.Back}}
 }
 
 // flagsDoneMsg carries the counts and conversations of one recount.
@@ -281,21 +281,7 @@ func (p *flagsPane) View() string {
 		}
 		drawn++
 	}
-	if drawn == 0 {
-		p.out.WriteByte('\n')
-		switch {
-		case !p.ready:
-			p.out.WriteString(st.Dim.Render(" counting…"))
-		case p.sh.Filter != nil:
-			p.out.WriteString(st.Dim.Render(" no records match the filter"))
-		default:
-			p.out.WriteString(st.Dim.Render(" waiting for records…"))
-		}
-		drawn = 1
-	}
-	for ; drawn < h; drawn++ {
-		p.out.WriteByte('\n')
-	}
+	finishRows(&p.out, st, drawn, h, emptyNote(p.sh, p.ready))
 	p.out.WriteByte('\n')
 	if p.summaryDrawn == "" {
 		p.summaryDrawn = p.summaryText()

@@ -279,14 +279,7 @@ func (p *flowsPane) View() string {
 			drawn++
 		}
 	})
-	if drawn == 0 {
-		p.out.WriteByte('\n')
-		p.out.WriteString(p.sh.Styles.Dim.Render(p.emptyText()))
-		drawn = 1
-	}
-	for ; drawn < h; drawn++ {
-		p.out.WriteByte('\n')
-	}
+	finishRows(&p.out, &p.sh.Styles, drawn, h, p.emptyText())
 	return p.out.String()
 }
 

@@ -230,8 +230,8 @@ func (p *interfacesPane) ShortHelp() []key.Binding {
 }
 
 func (p *interfacesPane) FullHelp() [][]key.Binding {
-	k := p.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Drill, k.Sort, k.Reverse}}
+	k := &p.keys
+	return [][]key.Binding{k.moveHelp(), {k.Drill, k.Sort, k.Reverse}}
 }
 
 // ifacesDoneMsg carries a recount (filtered) or a snapshot (unfiltered).
@@ -515,18 +515,7 @@ func (p *interfacesPane) View() string {
 		}
 		drawn++
 	}
-	if drawn == 0 {
-		p.out.WriteByte('\n')
-		if p.sh.Filter != nil {
-			p.out.WriteString(st.Dim.Render(" no records match the filter"))
-		} else {
-			p.out.WriteString(st.Dim.Render(" waiting for records…"))
-		}
-		drawn = 1
-	}
-	for ; drawn < h; drawn++ {
-		p.out.WriteByte('\n')
-	}
+	finishRows(&p.out, st, drawn, h, emptyNote(p.sh, true))
 	if p.infoHeight() > 0 {
 		p.out.WriteByte('\n')
 		p.out.WriteString(st.Dim.Render(fitWidth(" "+p.cursorInfo(), p.width)))

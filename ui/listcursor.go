@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
@@ -47,4 +49,34 @@ func (c *listCursor) clamp(n, h int) {
 		c.top = c.cursor - h + 1
 	}
 	c.top = max(0, min(c.top, n-h))
+}
+
+// finishRows ends a table body that wrote drawn of its h rows: a dim note
+// on the first row when it wrote none, then blank rows up to h, so the
+// lines below the table stay in place.
+func finishRows(out *strings.Builder, st *Styles, drawn, h int, note string) {
+	if drawn == 0 {
+		out.WriteByte('\n')
+		out.WriteString(st.Dim.Render(note))
+		drawn = 1
+	}
+	for ; drawn < h; drawn++ {
+		out.WriteByte('\n')
+	}
+}
+
+// emptyNote says why a table over the records has no rows yet.
+func emptyNote(sh *Shared, ready bool) string {
+	switch {
+	case !ready:
+		return " counting…"
+	case sh.Filter != nil:
+		return " no records match the filter"
+	}
+	return " waiting for records…"
+}
+
+// moveHelp lists the moving keys for a table's full help.
+func (k *triageKeys) moveHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }

@@ -75,8 +75,8 @@ func (p *statsPane) ShortHelp() []key.Binding {
 }
 
 func (p *statsPane) FullHelp() [][]key.Binding {
-	k := p.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Drill, k.Sort, k.Reverse}}
+	k := &p.keys
+	return [][]key.Binding{k.moveHelp(), {k.Drill, k.Sort, k.Reverse}}
 }
 
 type statsDoneMsg struct {
@@ -332,14 +332,7 @@ func (p *statsPane) View() string {
 		p.out.WriteString(line)
 		drawn++
 	}
-	if drawn == 0 {
-		p.out.WriteByte('\n')
-		p.out.WriteString(st.Dim.Render(" no groups yet"))
-		drawn = 1
-	}
-	for ; drawn < h; drawn++ {
-		p.out.WriteByte('\n')
-	}
+	finishRows(&p.out, st, drawn, h, " no groups yet")
 	p.out.WriteByte('\n')
 	p.out.WriteString(st.Dim.Render(fit(fmt.Sprintf(" %d groups · %d of %d records matched", len(p.res.Rows), p.res.Matched, p.res.Scanned), p.width)))
 	return p.out.String()
