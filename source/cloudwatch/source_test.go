@@ -643,3 +643,40 @@ func TestUnknownStreamIsNoted(t *testing.T) {
 		t.Errorf("status %+v: want a note naming only eni-0bbb", st)
 	}
 }
+
+// TestSustainedThrottlingNeverExits: a long run of ThrottlingException
+// (beyond the SDK's own retries) backs off, shows it, and resumes.
+func TestSustainedThrottlingNeverExits(t *testing.T) {
+	r := newRig(t, 30)
+	now := r.clock.Now()
+	want := map[string]bool{}
+	for i := range 10 {
+		l := line("eni-1", i, now)
+		want[l] = true
+		r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: now.Add(-time.Minute), Message: l})
+	}
+	r.srv.Inject("FilterLogEvents", awsfake.Throttle, 30)
+	cfg := r.config()
+	cfg.Poll = true
+	src := cloudwatch.New(cfg)
+	c := newCollector()
+	_, done := run(t, src, c)
+	sawBackoff := false
+	waitFor(t, 20*time.Second, "delivery after the throttling ends", func() bool {
+		st := src.Status()
+		if st.Backoff != "" && strings.Contains(st.LastError, "ThrottlingException") {
+			sawBackoff = true
+		}
+		return c.distinct() >= len(want)
+	})
+	c.check(t, want)
+	if !sawBackoff {
+		t.Error("the status never showed the backoff")
+	}
+	if len(done) > 0 {
+		t.Fatal("Run returned under throttling")
+	}
+	if st := src.Status(); st.Backoff != "" {
+		t.Errorf("backoff %q still shown after recovery", st.Backoff)
+	}
+}
