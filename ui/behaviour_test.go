@@ -31,9 +31,17 @@ func genLine(i int) string {
 	return fmt.Sprintf("2 123456789012 eni-0000000000000aaaa 10.0.0.%d 10.9.9.9 %d 443 6 1 40 %d %d ACCEPT OK", i%250, 10000+i, 1700000000+i, 1700000000+i)
 }
 
+// genStore holds genLine(1) … genLine(n) in a store of capacity records.
+func genStore(t *testing.T, capacity, n int) *model.Store {
+	s := model.NewStore(capacity)
+	for i := 1; i <= n; i++ {
+		appendLines(t, s, model.DefaultFormat, genLine(i))
+	}
+	return s
+}
+
 func TestFollowShowsNewRecordsAndScrollingLeavesIt(t *testing.T) {
-	s := model.NewStore(100)
-	appendLines(t, s, model.DefaultFormat, genLine(1), genLine(2), genLine(3))
+	s := genStore(t, 100, 3)
 	d := newDriver(t, fixtureConfig(s), 80, 24)
 	if !strings.Contains(d.row(0), ":10003") || !strings.Contains(d.statusLine(), "FOLLOW") {
 		t.Fatalf("newest record first and follow on by default:\n%s", d.screen())
@@ -71,10 +79,7 @@ func TestFollowShowsNewRecordsAndScrollingLeavesIt(t *testing.T) {
 }
 
 func TestCursorStaysOnRecordAcrossEviction(t *testing.T) {
-	s := model.NewStore(10)
-	for i := 1; i <= 10; i++ {
-		appendLines(t, s, model.DefaultFormat, genLine(i))
-	}
+	s := genStore(t, 10, 10)
 	d := newDriver(t, fixtureConfig(s), 80, 24)
 	d.keys("j", "j") // cursor on record 8
 	if !strings.Contains(d.screen(), ":10008") {
@@ -94,8 +99,7 @@ func TestCursorStaysOnRecordAcrossEviction(t *testing.T) {
 }
 
 func TestPauseFreezesDisplayAndCountsWaiting(t *testing.T) {
-	s := model.NewStore(100)
-	appendLines(t, s, model.DefaultFormat, genLine(1))
+	s := genStore(t, 100, 1)
 	d := newDriver(t, fixtureConfig(s), 80, 24)
 	d.keys("p")
 	appendLines(t, s, model.DefaultFormat, genLine(2), genLine(3))
@@ -214,9 +218,7 @@ func TestFilterCompilerIsReplaceable(t *testing.T) {
 
 func TestStaleFilterResultIsDropped(t *testing.T) {
 	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
-	d.keys("/")
-	d.typeText("reject")
-	d.keys("enter")
+	d.applyFilter("reject")
 	before := len(d.m.sh.Matches.Seqs)
 	d.send(filterDoneMsg{gen: d.m.filterGen.Load() - 1, seqs: []uint64{0, 1, 2, 3, 4}, next: 99})
 	if len(d.m.sh.Matches.Seqs) != before {
@@ -282,8 +284,7 @@ func TestHealthInStatusBar(t *testing.T) {
 }
 
 func TestTickRedrawsOnlyWhenSomethingChanged(t *testing.T) {
-	s := model.NewStore(100)
-	appendLines(t, s, model.DefaultFormat, genLine(1))
+	s := genStore(t, 100, 1)
 	d := newDriver(t, fixtureConfig(s), 80, 24)
 	d.m.View()
 	d.refresh()
@@ -304,10 +305,7 @@ func TestTickRedrawsOnlyWhenSomethingChanged(t *testing.T) {
 }
 
 func TestMarksAndJumps(t *testing.T) {
-	s := model.NewStore(100)
-	for i := 1; i <= 30; i++ {
-		appendLines(t, s, model.DefaultFormat, genLine(i))
-	}
+	s := genStore(t, 100, 30)
 	d := newDriver(t, fixtureConfig(s), 80, 24)
 	d.keys("j", "m") // record 29
 	for range 10 {
@@ -417,9 +415,7 @@ func TestStatusBarFitsEveryWidth(t *testing.T) {
 	for _, w := range []int{60, 80, 100, 120, 200} {
 		d := newDriver(t, cfg, w, 24)
 		d.refresh()
-		d.keys("/")
-		d.typeText("reject")
-		d.keys("enter")
+		d.applyFilter("reject")
 		if got := len([]rune(d.statusLine())); got != w {
 			t.Errorf("width %d: status bar is %d cells: %q", w, got, d.statusLine())
 		}

@@ -46,9 +46,8 @@ func TestExportMarkedRowsToCSV(t *testing.T) {
 
 func TestExportFilteredViewToJSONLines(t *testing.T) {
 	d := newDriver(t, fixtureConfig(fixtureStore(t)), 120, 40)
-	d.keys("/")
-	d.typeText("reject")
-	d.keys("enter", "ctrl+s", "ctrl+u")
+	d.applyFilter("reject")
+	d.keys("ctrl+s", "ctrl+u")
 	path := filepath.Join(t.TempDir(), "rejects.jsonl")
 	d.typeText(path)
 	d.keys("enter")

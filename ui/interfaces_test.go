@@ -123,9 +123,8 @@ func TestInterfacesEnterFiltersFlowsToInterface(t *testing.T) {
 
 func TestInterfacesRespectCurrentFilter(t *testing.T) {
 	d := newDriver(t, fixtureConfig(fixtureStore(t)), 120, 40)
-	d.keys("/")
-	d.typeText(`"REJECT"`)
-	d.keys("enter", "2")
+	d.applyFilter(`"REJECT"`)
+	d.keys("2")
 	d.refresh()
 	if got := fields(d.lineWith("eni-0a1b2c3d4e5f60002")); got[1] != "2" || got[5] != "2" || got[6] != "100.0%" {
 		t.Errorf("filtered row %q, want 2 flows, 2 rejects", got)

@@ -26,13 +26,16 @@ func gotoPane(t *testing.T, d *driver, title string) {
 	}
 }
 
-func TestStatsPaneShowsQueryAndDrillsDown(t *testing.T) {
-	cfg := fixtureConfig(fixtureStore(t))
+// queryDriver drives the TUI with the query language in the filter bar.
+func queryDriver(t *testing.T, s *model.Store, w, h int) *driver {
+	cfg := fixtureConfig(s)
 	cfg.Compile = QueryFilter
-	d := newDriver(t, cfg, 100, 20)
-	d.keys("/")
-	d.typeText(`filter action = "REJECT" | stats count(*) as n, sum(bytes) as bytes by dstaddr, dstport | sort dstport desc`)
-	d.keys("enter")
+	return newDriver(t, cfg, w, h)
+}
+
+func TestStatsPaneShowsQueryAndDrillsDown(t *testing.T) {
+	d := queryDriver(t, fixtureStore(t), 100, 20)
+	d.applyFilter(`filter action = "REJECT" | stats count(*) as n, sum(bytes) as bytes by dstaddr, dstport | sort dstport desc`)
 	gotoPane(t, d, "stats")
 	screen := d.screen()
 	for _, want := range []string{"dstaddr", "dstport", "n", "bytes", "10.0.2.10", "2 groups · 2 of 9 records matched"} {
@@ -68,9 +71,7 @@ func TestStatsPaneShowsQueryAndDrillsDown(t *testing.T) {
 }
 
 func TestStatsPaneHintsWithoutStats(t *testing.T) {
-	cfg := fixtureConfig(fixtureStore(t))
-	cfg.Compile = QueryFilter
-	d := newDriver(t, cfg, 100, 20)
+	d := queryDriver(t, fixtureStore(t), 100, 20)
 	gotoPane(t, d, "stats")
 	if !strings.Contains(d.screen(), "Type a query with stats in the filter bar (/)") {
 		t.Errorf("no hint:\n%s", d.screen())
@@ -108,12 +109,8 @@ func TestQueryFilterFallsBackToText(t *testing.T) {
 // right-aligned numbers, an absent key left blank, the escape sequence in
 // an interface id made harmless, and the footer.
 func TestGoldenStatsPane(t *testing.T) {
-	cfg := fixtureConfig(fixtureStore(t))
-	cfg.Compile = QueryFilter
-	d := newDriver(t, cfg, 80, 24)
-	d.keys("/")
-	d.typeText(`stats count(*) as n, sum(bytes) as bytes, count_distinct(dstport) as ports by interfaceId, action | sort n desc, bytes desc`)
-	d.keys("enter")
+	d := queryDriver(t, fixtureStore(t), 80, 24)
+	d.applyFilter(`stats count(*) as n, sum(bytes) as bytes, count_distinct(dstport) as ports by interfaceId, action | sort n desc, bytes desc`)
 	gotoPane(t, d, "stats")
 	golden.RequireEqual(t, []byte(d.m.panes[d.m.active].View()))
 }
@@ -122,12 +119,8 @@ func TestGoldenStatsPane(t *testing.T) {
 // arrive (throttled), without re-entering the query.
 func TestStatsPaneFollowsNewRecords(t *testing.T) {
 	store := fixtureStore(t)
-	cfg := fixtureConfig(store)
-	cfg.Compile = QueryFilter
-	d := newDriver(t, cfg, 100, 20)
-	d.keys("/")
-	d.typeText(`filter action = "REJECT" | stats count(*) as n by srcaddr`)
-	d.keys("enter")
+	d := queryDriver(t, store, 100, 20)
+	d.applyFilter(`filter action = "REJECT" | stats count(*) as n by srcaddr`)
 	gotoPane(t, d, "stats")
 	squeeze := func(s string) string {
 		var out []string
