@@ -11,22 +11,45 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/flowtail/flowtail/model"
 )
 
-// runGolden drives the real program at a fixed size with the ASCII colour
-// profile (no colours, attributes kept: the NO_COLOR look), presses keys,
-// waits until the model satisfies until (when set: keys whose effect
-// arrives through a command), and compares the final screen with
-// testdata/<name>.golden (`go test -update` rewrites it).
+// runGolden plays keys on the flows pane alone (see playGolden) at w×h;
+// until, when set, is the state the last key leads to.
 func runGolden(t *testing.T, w, h int, until func(*rootModel) bool, keys ...string) {
 	t.Helper()
-	onlyFlowsPane(t)
-	m := newRoot(fixtureConfig(fixtureStore(t)))
+	onlyPanes(t, 1)
+	steps := make([]step, len(keys))
+	for i, k := range keys {
+		steps[i].key = k
+	}
+	if len(steps) > 0 {
+		steps[len(steps)-1].until = until
+	}
+	playGolden(t, fixtureStore(t), w, h, steps...)
+}
+
+// step is a key and, for keys whose effect arrives through a background
+// command, the model state to wait for before the next key.
+type step struct {
+	key   string
+	until func(*rootModel) bool
+}
+
+// playGolden drives the real program (teatest) over s at w×h with the
+// ASCII colour profile (attributes kept, no colours: the NO_COLOR look),
+// runs the steps and compares the final screen with the test's golden
+// file (`go test -update` rewrites it).
+func playGolden(t *testing.T, s *model.Store, w, h int, steps ...step) {
+	t.Helper()
+	m := newRoot(fixtureConfig(s))
+	var until atomic.Pointer[func(*rootModel) bool]
 	var ready atomic.Bool
 	// The filter sees the model on the program's own goroutine before
 	// each message, so reading it there is safe.
 	watch := func(tm tea.Model, msg tea.Msg) tea.Msg {
-		if r, ok := tm.(*rootModel); ok && until != nil && until(r) {
+		if f := until.Load(); f != nil && (*f)(tm.(*rootModel)) {
 			ready.Store(true)
 		}
 		return msg
@@ -35,14 +58,19 @@ func runGolden(t *testing.T, w, h int, until func(*rootModel) bool, keys ...stri
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII), tea.WithFilter(watch)))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("ACTION")) },
 		teatest.WithDuration(5*time.Second))
-	for _, k := range keys {
-		tm.Send(keyPress(k))
-	}
-	for deadline := time.Now().Add(5 * time.Second); until != nil && !ready.Load(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the screen never reached the state under test")
+	for _, st := range steps {
+		if st.until != nil {
+			ready.Store(false)
+			until.Store(&st.until)
 		}
-		tm.Send(pokeMsg{})
+		tm.Send(keyPress(st.key))
+		for deadline := time.Now().Add(5 * time.Second); st.until != nil && !ready.Load(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after %q the screen never reached the state under test", st.key)
+			}
+			tm.Send(pokeMsg{})
+		}
+		until.Store(nil)
 	}
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
@@ -80,17 +108,4 @@ func TestGoldenDetailIPv6(t *testing.T) {
 
 func TestGoldenFiltered(t *testing.T) {
 	runGolden(t, 80, 24, filtered, "/", "r", "e", "j", "enter")
-}
-
-// onlyFlowsPane keeps these screens about the flows pane and the detail
-// view, whatever other panes are registered.
-func onlyFlowsPane(t *testing.T) {
-	saved := registered
-	t.Cleanup(func() { registered = saved })
-	registered = nil
-	for _, p := range saved {
-		if p.slot == 1 {
-			registered = append(registered, p)
-		}
-	}
 }

@@ -1,17 +1,9 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
-	"sync/atomic"
 	"testing"
-	"time"
-
-	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/exp/golden"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -33,13 +25,6 @@ func triageStore(t *testing.T) *model.Store {
 	return s
 }
 
-// step is a key and, for keys whose effect arrives through a background
-// command, the model state to wait for before the next key.
-type step struct {
-	key   string
-	until func(*rootModel) bool
-}
-
 // interfacesLoaded and flagsLoaded say the active pane shows its data.
 func interfacesLoaded(m *rootModel) bool {
 	p, ok := m.panes[m.active].(*interfacesPane)
@@ -51,50 +36,15 @@ func flagsLoaded(m *rootModel) bool {
 	return ok && p.ready
 }
 
-// goldenPane drives the real program (teatest) at 80×24 and 120×40 with
-// the ASCII colour profile (attributes kept, no colours: the NO_COLOR
-// look), runs the steps and compares the final screen with
-// testdata/<test>/<size>.golden (`go test -update` rewrites them). Only
-// the flows, interfaces and flags panes are registered, so the screens do
-// not change when other panes are added.
+// goldenPane plays the steps (see playGolden) at 80×24 and 120×40 into
+// testdata/<test>/<size>.golden. Only the flows, interfaces and flags
+// panes are registered, so the screens do not change when other panes
+// are added.
 func goldenPane(t *testing.T, steps ...step) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			onlyPanes(t, 1, 2, 3)
-			m := newRoot(fixtureConfig(triageStore(t)))
-			var until atomic.Pointer[func(*rootModel) bool]
-			var ready atomic.Bool
-			// The filter sees the model on the program's own goroutine
-			// before each message, so reading it there is safe.
-			watch := func(tm tea.Model, msg tea.Msg) tea.Msg {
-				if f := until.Load(); f != nil && (*f)(tm.(*rootModel)) {
-					ready.Store(true)
-				}
-				return msg
-			}
-			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]),
-				teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII), tea.WithFilter(watch)))
-			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("ACTION")) },
-				teatest.WithDuration(5*time.Second))
-			for _, s := range steps {
-				if s.until != nil {
-					ready.Store(false)
-					until.Store(&s.until)
-				}
-				tm.Send(keyPress(s.key))
-				for deadline := time.Now().Add(5 * time.Second); s.until != nil && !ready.Load(); time.Sleep(5 * time.Millisecond) {
-					if time.Now().After(deadline) {
-						t.Fatalf("after %q the screen never reached the state under test", s.key)
-					}
-					tm.Send(pokeMsg{})
-				}
-				until.Store(nil)
-			}
-			if err := tm.Quit(); err != nil {
-				t.Fatal(err)
-			}
-			final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*rootModel)
-			golden.RequireEqual(t, []byte(final.View().Content))
+			playGolden(t, triageStore(t), size[0], size[1], steps...)
 		})
 	}
 }
