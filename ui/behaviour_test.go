@@ -464,3 +464,23 @@ func TestNoLineWiderThanTheTerminal(t *testing.T) {
 		}
 	}
 }
+
+// At 80 columns the filter bar keeps the whole query in view and still
+// says what is wrong and where, even when the message is long.
+func TestFilterBarShowsTextAndLongErrorAt80Columns(t *testing.T) {
+	d := queryDriver(t, fixtureStore(t), 80, 24)
+	d.keys("/")
+	d.typeText(`filter action = "REJECT" and dstport = 22`)
+	if got := d.footerLine(); !strings.Contains(got, `/filter action = "REJECT" and dstport = 22`) || !strings.Contains(got, "✓") {
+		t.Errorf("valid query cut or unmarked: %q", got)
+	}
+	d.keys("ctrl+u")
+	d.typeText("filter dstport = = 3")
+	got := d.footerLine()
+	if !strings.Contains(got, "/filter dstport = = 3") || !strings.Contains(got, "✗ col 18: expected a value") {
+		t.Errorf("invalid query should show the text and the position of the problem: %q", got)
+	}
+	if w := cellWidth(got); w > 80 {
+		t.Errorf("filter bar is %d cells wide", w)
+	}
+}

@@ -147,7 +147,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
-		m.input.SetWidth(max(msg.Width-40, 10))
+		m.sizeFilterBar()
 		m.exportInput.SetWidth(max(msg.Width-56, 10))
 		for _, p := range m.panes {
 			p.SetSize(m.paneSize())
@@ -373,6 +373,27 @@ func (m *rootModel) leaveFilter() {
 // matched until enter.
 func (m *rootModel) checkInput() {
 	_, m.inputState, m.inputErr = m.compile(m.input.Value(), m.sh.Store.Names())
+	m.sizeFilterBar()
+}
+
+// filterMark is what the filter bar says after the text: valid, what is
+// missing, or what is wrong and where.
+func (m *rootModel) filterMark() string {
+	st := &m.sh.Styles
+	switch m.inputState.Kind {
+	case FilterInvalid:
+		return st.Invalid.Render(fmt.Sprintf(" ✗ col %d: %s", m.inputState.Pos, m.inputState.Message))
+	case FilterIncomplete:
+		return st.Pending.Render(" … " + m.inputState.Message)
+	}
+	return st.Valid.Render(" ✓ enter applies, esc cancels")
+}
+
+// sizeFilterBar gives the text the room the mark leaves, but at least half
+// the line: a long message is cut rather than the text hidden.
+func (m *rootModel) sizeFilterBar() {
+	room := m.width - cellWidth(m.input.Prompt) - 1 - lipgloss.Width(m.filterMark())
+	m.input.SetWidth(max(room, m.width/2, 10))
 }
 
 // applyFilter installs a filter and starts the scan of the whole buffer
@@ -549,20 +570,7 @@ func (m *rootModel) buildTabBar() string {
 func (m *rootModel) footer() string {
 	st := &m.sh.Styles
 	if m.mode == modeFilter {
-		var mark string
-		switch {
-		case m.inputState.Kind == FilterInvalid:
-			mark = st.Invalid.Render(fmt.Sprintf(" ✗ col %d: %s", m.inputState.Pos, m.inputState.Message))
-		case m.inputState.Kind == FilterIncomplete:
-			mark = st.Pending.Render(fmt.Sprintf(" … %s", m.inputState.Message))
-		default:
-			mark = st.Valid.Render(" ✓ enter applies, esc cancels")
-		}
-		line := m.input.View() + mark
-		if lipgloss.Width(line) > m.width {
-			line = m.input.View()
-		}
-		return line
+		return fitCells(m.input.View()+m.filterMark(), m.width)
 	}
 	if m.mode == modeExport {
 		lead := st.Pending.Render(fmt.Sprintf(" %s %s records · ", thousands(uint64(m.exportSel.nCount)), m.exportSel.what))
