@@ -108,3 +108,15 @@ func TestExportGzip(t *testing.T) {
 		t.Fatalf("want 9 JSON lines, got:\n%s", data)
 	}
 }
+
+// The suggested file name is shown whole at 80 columns, not scrolled to
+// its tail.
+func TestExportPromptShowsWholeNameAt80Columns(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.applyFilter("reject")
+	d.keys("ctrl+s")
+	name := d.m.exportInput.Value()
+	if got := d.footerLine(); !strings.Contains(got, "save to: "+name) || cellWidth(got) > 80 {
+		t.Errorf("export prompt %q should show the whole name %q within 80 cells", got, name)
+	}
+}

@@ -57,6 +57,7 @@ type rootModel struct {
 
 	exportInput textinput.Model
 	exportSel   exportSelection
+	exportHint  bool // the line has room for the formats after the name
 
 	// frame is the last drawn screen, reused until something changes;
 	// lastSig is what the status bar showed from the sources and clock.
@@ -148,7 +149,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
 		m.sizeFilterBar()
-		m.exportInput.SetWidth(max(msg.Width-56, 10))
+		m.sizeExportBar()
 		for _, p := range m.panes {
 			p.SetSize(m.paneSize())
 		}
@@ -244,6 +245,7 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.exportSel = currentSelection(m.sh, m.activeFlows())
 		m.exportInput.SetValue(fmt.Sprintf("flowtail-%s-%s.csv", m.exportSel.what, m.sh.Now().UTC().Format("20060102-150405")))
 		m.exportInput.CursorEnd()
+		m.sizeExportBar()
 		m.mode = modeExport
 		k.setTyping(true)
 		return m.exportInput.Focus()
@@ -353,7 +355,26 @@ func (m *rootModel) exportKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	m.exportInput, cmd = m.exportInput.Update(msg)
+	m.sizeExportBar()
 	return cmd
+}
+
+// exportFormats tells which names choose which format.
+const exportFormats = " .csv .jsonl .txt"
+
+func (m *rootModel) exportLead() string {
+	return fmt.Sprintf(" %s %s records · ", thousands(uint64(m.exportSel.nCount)), m.exportSel.what)
+}
+
+// sizeExportBar gives the file name the room the count leaves; the list
+// of formats is shown only when the whole name fits beside it.
+func (m *rootModel) sizeExportBar() {
+	room := m.width - cellWidth(m.exportLead()) - cellWidth(m.exportInput.Prompt) - 1
+	m.exportHint = room-len(exportFormats) > cellWidth(m.exportInput.Value())
+	if m.exportHint {
+		room -= len(exportFormats)
+	}
+	m.exportInput.SetWidth(max(room, 10))
 }
 
 func (m *rootModel) leaveExport() {
@@ -573,8 +594,11 @@ func (m *rootModel) footer() string {
 		return fitCells(m.input.View()+m.filterMark(), m.width)
 	}
 	if m.mode == modeExport {
-		lead := st.Pending.Render(fmt.Sprintf(" %s %s records · ", thousands(uint64(m.exportSel.nCount)), m.exportSel.what))
-		return lead + m.exportInput.View() + st.Dim.Render(" .csv .jsonl .txt")
+		line := st.Pending.Render(m.exportLead()) + m.exportInput.View()
+		if m.exportHint {
+			line += st.Dim.Render(exportFormats)
+		}
+		return fitCells(line, m.width)
 	}
 	if msg, isErr := m.status.flashText(); msg != "" {
 		if isErr {
