@@ -130,7 +130,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 	title := " CONVERSATIONS"
 	scope := "  all records"
 	if sh.Filter != nil {
-		scope = "  filter: " + Sanitize(sh.FilterText)
+		scope = "  " + filterLabel(sh.FilterText)
 	}
 	c.out.WriteString(st.Section.Render(title))
 	count := thousands(uint64(c.total))

@@ -109,10 +109,10 @@ func keyPress(k string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: r, Text: k}
 }
 
-// applyFilter types text into the filter bar and applies it.
+// applyFilter replaces the filter bar's text and applies it.
 func (d *driver) applyFilter(text string) {
 	d.t.Helper()
-	d.keys("/")
+	d.keys("/", "ctrl+u")
 	d.typeText(text)
 	d.keys("enter")
 }

@@ -252,7 +252,7 @@ func (p *flagsPane) View() string {
 
 	scope := "all records"
 	if p.sh.Filter != nil {
-		scope = "filter: " + Sanitize(p.sh.FilterText)
+		scope = filterLabel(p.sh.FilterText)
 	}
 	p.out.WriteString(st.Section.Render(" FLAG COMBINATIONS"))
 	p.out.WriteString(st.Dim.Render(fitWidth("  "+scope, max(p.width-18, 0))))

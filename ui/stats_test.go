@@ -142,3 +142,21 @@ func TestStatsPaneFollowsNewRecords(t *testing.T) {
 		t.Fatalf("after new records the table did not follow:\n%s", screen)
 	}
 }
+
+// A query that starts with its own filter command is not labelled
+// "filter: filter …" in the status bar or the flags pane.
+func TestFilterQueryLabelledOnce(t *testing.T) {
+	d := queryDriver(t, fixtureStore(t), 120, 40)
+	d.applyFilter(`filter action = "REJECT"`)
+	if st := d.statusLine(); !strings.Contains(st, `│ filter action = "REJECT" (`) || strings.Contains(st, "filter: filter") {
+		t.Errorf("status bar: %q", st)
+	}
+	d.keys("3")
+	if s := d.screen(); !strings.Contains(s, `FLAG COMBINATIONS  filter action = "REJECT"`) {
+		t.Errorf("flags pane scope:\n%s", s)
+	}
+	d.applyFilter("reject")
+	if st := d.statusLine(); !strings.Contains(st, "filter: reject (") {
+		t.Errorf("plain words keep their label: %q", st)
+	}
+}

@@ -108,7 +108,7 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 		}
 	}
 	if s.sh.FilterText != "" {
-		t := "filter: " + Sanitize(s.sh.FilterText)
+		t := filterLabel(s.sh.FilterText)
 		if filtering {
 			t += " (scanning…)"
 		} else if s.sh.Matches != nil {
@@ -188,6 +188,17 @@ func healthText(h Health) string {
 		parts = append(parts, "stopped")
 	}
 	return strings.Join(parts, " ")
+}
+
+// filterLabel names the applied filter for the status bar and the panes'
+// scope lines: "filter: reject", but a query that begins with its own
+// filter command is shown as typed rather than as "filter: filter …".
+func filterLabel(text string) string {
+	text = Sanitize(text)
+	if len(text) > 7 && strings.EqualFold(text[:7], "filter ") {
+		return text
+	}
+	return "filter: " + text
 }
 
 func thousands(n uint64) string { return string(appendThousands(nil, n)) }
