@@ -348,7 +348,7 @@ func (p *statsPane) hint() []string {
 		lines = append(lines,
 			" Type a query with stats in the filter bar (/), for example:",
 			"",
-			`   filter action = "REJECT" | stats count(*) as rejects by dstaddr, dstport | sort rejects desc`,
+			`   filter action = "REJECT" | stats count(*) as n by dstaddr | sort n desc`,
 			`   stats sum(bytes) as bytes by srcaddr | sort bytes desc | limit 20`,
 			`   stats count(*) by bin(1m), action`,
 		)

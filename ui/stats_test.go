@@ -70,11 +70,31 @@ func TestStatsPaneShowsQueryAndDrillsDown(t *testing.T) {
 	}
 }
 
+// Before a stats query the pane says how to get one, with examples that
+// fit 80 columns whole and that run as typed.
 func TestStatsPaneHintsWithoutStats(t *testing.T) {
-	d := queryDriver(t, fixtureStore(t), 100, 20)
+	d := queryDriver(t, fixtureStore(t), 80, 24)
 	gotoPane(t, d, "stats")
-	if !strings.Contains(d.screen(), "Type a query with stats in the filter bar (/)") {
-		t.Errorf("no hint:\n%s", d.screen())
+	screen := d.screen()
+	if !strings.Contains(screen, "Type a query with stats in the filter bar (/)") {
+		t.Errorf("no hint:\n%s", screen)
+	}
+	examples := 0
+	for _, l := range strings.Split(screen, "\n") {
+		q, ok := strings.CutPrefix(l, "   ")
+		if !ok || strings.TrimSpace(q) == "" {
+			continue
+		}
+		examples++
+		if strings.Contains(q, "…") {
+			t.Errorf("example cut at 80 columns: %q", q)
+		}
+		if _, st, err := QueryFilter(strings.TrimSpace(q), d.m.sh.Store.Names()); err != nil || st.Kind != FilterValid {
+			t.Errorf("example %q does not run: %v", q, err)
+		}
+	}
+	if examples == 0 {
+		t.Errorf("no examples:\n%s", screen)
 	}
 }
 
