@@ -1,6 +1,9 @@
 package ui
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestEveryBindingHasHelp(t *testing.T) {
 	k := DefaultKeymap()
@@ -31,5 +34,21 @@ func TestTypingDisablesPrintableBindings(t *testing.T) {
 	k.setTyping(false)
 	if !k.Quit.Enabled() || k.Apply.Enabled() {
 		t.Error("leaving the filter bar must restore the normal bindings")
+	}
+}
+
+// However narrow, every pane's footer keeps `?` (first) and how to quit
+// (last): the pane's own keys give way in between.
+func TestFooterKeepsHelpAndQuitOnEveryPane(t *testing.T) {
+	for _, w := range []int{60, 80} {
+		d := newDriver(t, fixtureConfig(fixtureStore(t)), w, 24)
+		for _, slot := range []string{"1", "2", "3", "4", "5"} {
+			d.keys(slot)
+			d.refresh()
+			f := d.footerLine()
+			if !strings.HasPrefix(f, "? help") || !strings.HasSuffix(strings.TrimRight(f, " "), "q quit") {
+				t.Errorf("width %d, pane %s: footer %q", w, slot, f)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -620,7 +621,7 @@ func (m *rootModel) footer() string {
 	if !same {
 		// help.ShortHelpView can overrun by one item when not even its
 		// ellipsis fits, so the line is cut to the width as well.
-		m.keysLine.key, m.keysLine.text = ck, fitCells(m.help.ShortHelpView(keys), m.width)
+		m.keysLine.key, m.keysLine.text = ck, fitCells(m.help.ShortHelpView(fitKeys(keys, m.width)), m.width)
 		m.keysShown = append(m.keysShown[:0], keys...)
 	}
 	return m.keysLine.text
@@ -643,6 +644,33 @@ func (m *rootModel) footerKeys() []key.Binding {
 		keys = append(keys, k.TimeZone, k.Quit)
 	}
 	return keys
+}
+
+// fitKeys drops keys from the end of the footer, but never the last one
+// (quit or back), until the rest fit in width: every pane then shows how
+// to leave, and `?` (first) lists what was dropped.
+func fitKeys(keys []key.Binding, width int) []key.Binding {
+	const sep = 3 // " • "
+	total := -sep
+	for _, k := range keys {
+		if k.Enabled() {
+			total += sep + keyHelpWidth(k)
+		}
+	}
+	out := slices.Clone(keys)
+	for total > width && len(out) > 2 {
+		drop := out[len(out)-2]
+		out = slices.Delete(out, len(out)-2, len(out)-1)
+		if drop.Enabled() {
+			total -= sep + keyHelpWidth(drop)
+		}
+	}
+	return out
+}
+
+func keyHelpWidth(k key.Binding) int {
+	h := k.Help()
+	return cellWidth(h.Key) + 1 + cellWidth(h.Desc)
 }
 
 func fitWidth(s string, w int) string {

@@ -71,6 +71,9 @@ func (p *statsPane) SetSize(width, height int) {
 }
 
 func (p *statsPane) ShortHelp() []key.Binding {
+	if p.res == nil {
+		return nil // nothing to sort or drill into yet
+	}
 	return []key.Binding{p.keys.Drill, p.keys.Sort, p.keys.Reverse}
 }
 
