@@ -284,7 +284,9 @@ func (p *rulesPane) rebuild() {
 	v := p.snap.Explain(p.pkt)
 	p.verdict = v
 	summary, style := rulesVerdictLine(&v, st)
-	say(style, " "+summary)
+	for _, l := range rulesWrap(summary, w-1) { // "decided by …" must not be cut off
+		say(style, " "+l)
+	}
 	for _, l := range capLines(rulesWrap(Sanitize(v.Reason), w-1), 4) {
 		say(st.Value, " "+l)
 	}

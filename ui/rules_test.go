@@ -120,6 +120,12 @@ func TestRulesPaneStacksWhenNarrow(t *testing.T) {
 	d.lineWith("▸     * deny  all traffic        0.0.0.0/0")
 	d.keys("G")
 	d.lineWith("SECURITY GROUP sg-0db33333333333333 (db)")
+
+	// Narrower than the verdict: it wraps rather than losing what decided.
+	d = newDriver(t, rulesConfig(t, &staticRules{snap: demoRules(t)}), 64, 24)
+	d.keys("4")
+	d.lineWith("VERDICT egress · expected REJECT · logged REJECT (consistent) ·")
+	d.lineWith(" decided by NACL")
 }
 
 func TestRulesPaneSaysWhatIsMissing(t *testing.T) {
