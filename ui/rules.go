@@ -52,6 +52,7 @@ type rulesPane struct {
 	verdict rules.Verdict
 	head    []string // verdict, reason and flow lines, styled
 	body    []string // rules, styled, scrolled by top
+	context []string // per body line: its list and direction, drawn above it when scrolled past them
 	top     int
 	focus   int  // last deciding line in body (-1: none)
 	reveal  bool // scroll the deciding lines into view on the next rebuild
@@ -219,8 +220,23 @@ func reverseBefore(v model.View, i int, p *rules.Packet) bool {
 
 func (p *rulesPane) bodyRows() int { return max(p.height-len(p.head), 1) }
 
+// scroll moves the rules by n lines, no further than showing the last one
+// (under its list's name when that is scrolled past).
 func (p *rulesPane) scroll(n int) {
-	p.top = max(min(p.top+n, len(p.body)-p.bodyRows()), 0)
+	last := len(p.body) - p.bodyRows()
+	if p.stickyAt(last) != "" {
+		last++
+	}
+	p.top = max(min(p.top+n, last), 0)
+}
+
+// stickyAt is the line naming the list and direction that the body line
+// at top belongs to, when scrolling has hidden them ("" when not).
+func (p *rulesPane) stickyAt(top int) string {
+	if top <= 0 || top >= len(p.context) {
+		return ""
+	}
+	return p.context[top]
 }
 
 func (p *rulesPane) View() string {
@@ -234,6 +250,13 @@ func (p *rulesPane) View() string {
 			b.WriteByte('\n')
 		}
 		b.WriteString(l)
+		rows++
+	}
+	if s := p.stickyAt(p.top); s != "" && rows < p.height {
+		if rows > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(s)
 		rows++
 	}
 	for i := p.top; i < len(p.body) && rows < p.height; i++ {
@@ -256,7 +279,7 @@ func (p *rulesPane) View() string {
 func (p *rulesPane) rebuild() {
 	st := &p.sh.Styles
 	w := max(p.width, 1)
-	p.head, p.body, p.focus = p.head[:0], p.body[:0], -1
+	p.head, p.body, p.context, p.focus = p.head[:0], p.body[:0], p.context[:0], -1
 	say := func(style lipgloss.Style, s string) { p.head = append(p.head, style.Render(fitWidth(s, w))) }
 	switch {
 	case !p.hasSel:
@@ -310,17 +333,35 @@ func (p *rulesPane) rebuild() {
 			if i < len(acl) {
 				r = acl[i]
 			}
-			if l.kind >= 2 || r.kind >= 2 {
+			if l.deciding() || r.deciding() {
 				p.focus = len(p.body)
 			}
 			p.body = append(p.body, l.render(st, half)+st.Dim.Render(" │ ")+r.render(st, w-3-half))
+			p.context = append(p.context, "")
 		}
 	} else {
+		var list, dir string
 		for _, l := range append(append(sg, ruleLine{}), acl...) {
-			if l.kind >= 2 {
+			if l.deciding() {
 				p.focus = len(p.body)
 			}
+			ctx := ""
+			switch l.kind {
+			case lineHeading:
+				list, dir = l.text, ""
+			case lineDirection:
+				dir = strings.TrimSpace(l.text)
+			default:
+				if list != "" && l.text != "" {
+					ctx = list
+					if dir != "" {
+						ctx += " · " + dir
+					}
+					ctx = st.Section.Render(fitWidth(ctx, w))
+				}
+			}
 			p.body = append(p.body, l.render(st, w))
+			p.context = append(p.context, ctx)
 		}
 	}
 	// Show the deciding entries of a newly selected flow even when the
@@ -328,7 +369,7 @@ func (p *rulesPane) rebuild() {
 	if p.reveal && p.focus >= 0 {
 		p.reveal = false
 		if p.focus >= p.top+p.bodyRows() {
-			p.top = p.focus - p.bodyRows() + 2
+			p.top = p.focus - p.bodyRows() + 2 // the last row, under the list's name
 		}
 	}
 	p.scroll(0)
@@ -337,8 +378,21 @@ func (p *rulesPane) rebuild() {
 // ruleLine is one line of the rule lists before styling.
 type ruleLine struct {
 	text string
-	kind uint8 // 0 plain, 1 heading, 2 deciding allow, 3 deciding deny, 4 dim
+	kind lineKind
 }
+
+type lineKind uint8
+
+const (
+	lineRule      lineKind = iota
+	lineHeading            // a security group or network ACL
+	lineAllow              // the deciding allow
+	lineDeny               // the deciding deny
+	lineNote               // dim remarks
+	lineDirection          // inbound / outbound, drawn as a note
+)
+
+func (l ruleLine) deciding() bool { return l.kind == lineAllow || l.kind == lineDeny }
 
 func (l ruleLine) render(st *Styles, w int) string {
 	s := l.text
@@ -347,13 +401,13 @@ func (l ruleLine) render(st *Styles, w int) string {
 	}
 	s += strings.Repeat(" ", max(w-cellWidth(s), 0))
 	switch l.kind {
-	case 1:
+	case lineHeading:
 		return st.Section.Render(s)
-	case 2:
+	case lineAllow:
 		return st.Cursor.Render(s)
-	case 3:
+	case lineDeny:
 		return st.Cursor.Inherit(st.Reject).Render(s)
-	case 4:
+	case lineNote, lineDirection:
 		return st.Dim.Render(s)
 	}
 	return s
@@ -415,41 +469,41 @@ func (p *rulesPane) groupLines(v *rules.Verdict) []ruleLine {
 	iface := v.Interface
 	switch {
 	case iface == nil:
-		return []ruleLine{{"SECURITY GROUPS", 1}, {"  interface " + Sanitize(p.pkt.Interface) + " not loaded", 4}}
+		return []ruleLine{{"SECURITY GROUPS", lineHeading}, {"  interface " + Sanitize(p.pkt.Interface) + " not loaded", lineNote}}
 	case len(iface.Groups) == 0:
-		return []ruleLine{{"SECURITY GROUPS", 1}, {"  none on this interface" + rulesTypeNote(iface), 4}}
+		return []ruleLine{{"SECURITY GROUPS", lineHeading}, {"  none on this interface" + rulesTypeNote(iface), lineNote}}
 	}
 	for _, gid := range iface.Groups {
 		g, ok := p.snap.Groups[gid]
 		if !ok {
-			out = append(out, ruleLine{"SECURITY GROUP " + Sanitize(gid), 1}, ruleLine{"  not loaded", 4})
+			out = append(out, ruleLine{"SECURITY GROUP " + Sanitize(gid), lineHeading}, ruleLine{"  not loaded", lineNote})
 			continue
 		}
-		out = append(out, ruleLine{"SECURITY GROUP " + Sanitize(rules.GroupLabel(g)), 1})
+		out = append(out, ruleLine{"SECURITY GROUP " + Sanitize(rules.GroupLabel(g)), lineHeading})
 		for _, dir := range []struct {
 			name  string
 			perms []rules.Permission
 			prep  string
 		}{{"inbound", g.Ingress, "from"}, {"outbound", g.Egress, "to"}} {
-			out = append(out, ruleLine{"  " + dir.name, 4})
+			out = append(out, ruleLine{"  " + dir.name, lineDirection})
 			if len(dir.perms) == 0 {
 				note := "    (none)"
 				if dir.name == "outbound" {
 					note = "    (none: only replies leave, by connection tracking)"
 				}
-				out = append(out, ruleLine{note, 4})
+				out = append(out, ruleLine{note, lineNote})
 			}
 			for k := range dir.perms {
 				perm := &dir.perms[k]
 				for _, peer := range perm.Peers {
 					l := ruleLine{text: "    " + rulePad(rules.PermissionText(perm), 18) + " " + dir.prep + " " + Sanitize(peer.String())}
 					if v.SG.Perm == perm && v.SG.Peer == peer {
-						l.kind = 2
+						l.kind = lineAllow
 						l.text = "  ▸ " + l.text[4:]
 					}
 					out = append(out, l)
-					if l.kind == 2 && v.SG.Response {
-						out = append(out, ruleLine{"      lets the reply through: " + v.SG.Evidence.String(), 4})
+					if l.kind == lineAllow && v.SG.Response {
+						out = append(out, ruleLine{"      lets the reply through: " + v.SG.Evidence.String(), lineNote})
 					}
 				}
 			}
@@ -476,18 +530,18 @@ func (p *rulesPane) aclLines(v *rules.Verdict) []ruleLine {
 		if subnet == "" {
 			what = "  subnet unknown"
 		}
-		return []ruleLine{{"NETWORK ACL", 1}, {what, 4}}
+		return []ruleLine{{"NETWORK ACL", lineHeading}, {what, lineNote}}
 	}
-	out := []ruleLine{{"NETWORK ACL " + Sanitize(rules.ACLLabel(acl)) + "  " + Sanitize(subnet), 1}}
+	out := []ruleLine{{"NETWORK ACL " + Sanitize(rules.ACLLabel(acl)) + "  " + Sanitize(subnet), lineHeading}}
 	if v.NACL.Skipped != "" {
-		out = append(out, ruleLine{"  not crossed: " + v.NACL.Skipped, 4})
+		out = append(out, ruleLine{"  not crossed: " + v.NACL.Skipped, lineNote})
 	}
 	for _, dir := range []struct {
 		name    string
 		entries []rules.ACLEntry
 		egress  bool
 	}{{"inbound", acl.Inbound, false}, {"outbound", acl.Outbound, true}} {
-		out = append(out, ruleLine{"  " + dir.name, 4})
+		out = append(out, ruleLine{"  " + dir.name, lineDirection})
 		for k := range dir.entries {
 			e := &dir.entries[k]
 			act := "deny "
@@ -497,9 +551,9 @@ func (p *rulesPane) aclLines(v *rules.Verdict) []ruleLine {
 			l := ruleLine{text: "    " + rulePadLeft(e.RuleLabel(), 5) + " " + act + " " + rulePad(rules.EntryText(e), 18) + " " + e.CIDR.String()}
 			if v.NACL.Entry == e {
 				l.text = "  ▸ " + l.text[4:]
-				l.kind = 2
+				l.kind = lineAllow
 				if !e.Allow {
-					l.kind = 3
+					l.kind = lineDeny
 				}
 			}
 			out = append(out, l)

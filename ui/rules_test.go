@@ -116,10 +116,16 @@ func TestRulesPaneStacksWhenNarrow(t *testing.T) {
 		t.Errorf("side by side at 80 columns: %q", row)
 	}
 	// The lists are longer than the pane: the deciding NACL entry is
-	// scrolled into view; G goes back to the top.
+	// scrolled into view, under the name of the list it is in.
 	d.lineWith("▸     * deny  all traffic        0.0.0.0/0")
+	d.lineWith("SECURITY GROUP sg-0db33333333333333 (db) · inbound")
+	d.keys("g") // the end: the last entry is on screen, the reminder kept
+	d.lineWith("      * deny  all traffic        ::/0")
+	d.lineWith("SECURITY GROUP sg-0db33333333333333 (db) · inbound")
 	d.keys("G")
-	d.lineWith("SECURITY GROUP sg-0db33333333333333 (db)")
+	if l := d.lineWith("SECURITY GROUP sg-0db33333333333333 (db)"); strings.Contains(l, "·") {
+		t.Errorf("at the top the list's own heading shows, not a reminder: %q", l)
+	}
 
 	// Narrower than the verdict: it wraps rather than losing what decided.
 	d = newDriver(t, rulesConfig(t, &staticRules{snap: demoRules(t)}), 64, 24)
