@@ -29,8 +29,9 @@ type rig struct {
 	client *cloudwatchlogs.Client
 }
 
+// newRig needs no environment: the configuration is static, so tests may
+// run in parallel.
 func newRig(t testing.TB, factor float64) *rig {
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	clock := awsfake.NewScaledClock(time.Now().Truncate(time.Second), factor)
 	srv := awsfake.New(t, awsfake.WithClock(clock))
 	return &rig{srv: srv, clock: clock, client: cloudwatch.NewClient(srv.AWSConfig())}
@@ -130,6 +131,7 @@ func run(t *testing.T, src *cloudwatch.Source, c *collector) (context.CancelFunc
 // while events arrive late and out of order across interfaces. Every event
 // must arrive exactly once.
 func TestLiveWithEveryFault(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, 30)
 	r.srv.SetPageSize(7)
 	start := r.clock.Now()
@@ -230,6 +232,7 @@ func TestLiveWithEveryFault(t *testing.T) {
 // their timestamp, in random order across interfaces; polling a 15-minute
 // window must deliver each exactly once.
 func TestPollLateDelivery(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, 120)
 	r.srv.SetPageSize(50)
 	start := r.clock.Now()
@@ -293,6 +296,7 @@ func TestUntilReadsHistoryAndStops(t *testing.T) {
 }
 
 func TestSessionRenewedBeforeLimit(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, 30)
 	r.srv.CreateLogGroup(group)
 	cfg := r.config()
@@ -317,6 +321,7 @@ func TestSessionRenewedBeforeLimit(t *testing.T) {
 }
 
 func TestLiveTailDeniedFallsBackToPoll(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, 60)
 	r.srv.Deny("StartLiveTail", "logs:StartLiveTail")
 	now := r.clock.Now()
@@ -435,6 +440,7 @@ func TestFlowLogFormatForBatches(t *testing.T) {
 // lookback, so only the repair that fault calls for can bring back the
 // events it lost.
 func TestEachLiveGapIsRepaired(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		inject func(s *awsfake.Server)
@@ -448,6 +454,7 @@ func TestEachLiveGapIsRepaired(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			r := newRig(t, 30)
 			r.srv.CreateLogGroup(group)
 			if tc.early {
@@ -522,6 +529,7 @@ func TestRepeatedTokenNeitherLoopsNorLoses(t *testing.T) {
 // filter pattern, through backfill and Live Tail. Live Tail takes stream
 // selections only with one group, so the source filters streams itself.
 func TestSelectionAcrossGroups(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, 30)
 	other := "/aws/vpc/other"
 	otherARN := r.srv.CreateLogGroup(other)
@@ -647,6 +655,7 @@ func TestUnknownStreamIsNoted(t *testing.T) {
 // TestSustainedThrottlingNeverExits: a long run of ThrottlingException
 // (beyond the SDK's own retries) backs off, shows it, and resumes.
 func TestSustainedThrottlingNeverExits(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, 30)
 	now := r.clock.Now()
 	want := map[string]bool{}
