@@ -433,7 +433,7 @@ func TestMalformedLinesView(t *testing.T) {
 	}
 	d.keys("e")
 	screen := d.screen()
-	for _, want := range []string{"1 malformed lines", "capture.log:7", "protocol is not a number at column 14", "eni-x [2Jgarbage"} {
+	for _, want := range []string{"1 malformed line ·", "capture.log:7", "protocol is not a number at column 14", "eni-x [2Jgarbage"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("malformed view lacks %q:\n%s", want, screen)
 		}

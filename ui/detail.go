@@ -465,7 +465,11 @@ func malformedLines(sh *Shared, width int) []string {
 	st := &sh.Styles
 	bad := sh.Store.MalformedLines()
 	total := sh.Store.Counters().Malformed
-	out := []string{st.Section.Render(fmt.Sprintf(" %s malformed lines", thousands(total))) +
+	noun := " malformed lines"
+	if total == 1 {
+		noun = " malformed line"
+	}
+	out := []string{st.Section.Render(" " + thousands(total) + noun) +
 		st.Dim.Render(fmt.Sprintf(" · skipped, nothing else lost · newest %s kept · esc back", thousands(model.MaxMalformedKept))), ""}
 	if len(bad) == 0 {
 		return append(out, st.Dim.Render(" none: every line was a record, a header or blank"))
