@@ -137,7 +137,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 	if c.total > len(c.convs) {
 		count = "the worst " + thousands(uint64(len(c.convs))) + " of " + count
 	}
-	c.out.WriteString(st.Dim.Render(fitWidth(scope+"  ("+count+"; esc: back)", max(c.width-len(title), 0))))
+	c.out.WriteString(st.Dim.Render(fitWidth(scope+"  ("+count+")", max(c.width-len(title), 0)))) // esc is in the footer
 	c.out.WriteByte('\n')
 	showBytes := c.width >= 100
 	ends := c.width - (1 + convClassW + 1 + convProtoW + 1 + convFlagsW + 1 + convActionW + 1)

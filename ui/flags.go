@@ -79,7 +79,7 @@ func (p *flagsPane) SetSize(width, height int) {
 
 func (p *flagsPane) ShortHelp() []key.Binding {
 	if p.showConvs {
-		return []key.Binding{p.keys.Drill, p.keys.Back}
+		return []key.Binding{p.keys.Back, p.keys.Drill} // the way back first: it is kept when space runs out
 	}
 	return []key.Binding{p.keys.Drill, p.keys.Convs}
 }

@@ -50,5 +50,9 @@ func TestFooterKeepsHelpAndQuitOnEveryPane(t *testing.T) {
 				t.Errorf("width %d, pane %s: footer %q", w, slot, f)
 			}
 		}
+		d.keys("3", "c") // a sub-list says how to leave it
+		if f := d.footerLine(); !strings.Contains(f, "esc back") {
+			t.Errorf("width %d, conversations: footer %q", w, f)
+		}
 	}
 }
