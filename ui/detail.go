@@ -469,7 +469,7 @@ func malformedLines(sh *Shared, width int) []string {
 	if total == 1 {
 		noun = " malformed line"
 	}
-	out := []string{st.Section.Render(" " + thousands(total) + noun) +
+	out := []string{st.Section.Render(" "+thousands(total)+noun) +
 		st.Dim.Render(fmt.Sprintf(" · skipped, nothing else lost · newest %s kept · esc back", thousands(model.MaxMalformedKept))), ""}
 	if len(bad) == 0 {
 		return append(out, st.Dim.Render(" none: every line was a record, a header or blank"))
