@@ -401,6 +401,9 @@ func TestHelpShowsPaneAndGlobalKeys(t *testing.T) {
 			t.Errorf("help screen lacks %q:\n%s", want, screen)
 		}
 	}
+	if !strings.Contains(screen, "\n ↑/k  up ") {
+		t.Errorf("key columns should keep the one-cell margin of the title and the notes:\n%s", screen)
+	}
 	d.keys("esc")
 	if d.m.mode != modeNormal || !strings.Contains(d.screen(), "ACTION") {
 		t.Fatal("esc closes the help")

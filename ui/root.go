@@ -695,7 +695,8 @@ func (m *rootModel) helpView() string {
 		title += " · " + p.Title() + " pane"
 	}
 	groups = append(groups, m.sh.Keys.FullHelp()...)
-	body := st.Section.Render(title) + "\n\n" + hm.FullHelpView(groups) + "\n\n" +
+	keys := strings.ReplaceAll(hm.FullHelpView(groups), "\n", "\n ") // the margin every screen has
+	body := st.Section.Render(title) + "\n\n " + keys + "\n\n" +
 		st.Dim.Render(" Newest first: G returns to the top and follows, g jumps to the oldest.\n"+
 			" Times are UTC unless `t` switched to local time. Filter words match fuzzily;\n"+
 			" \"quoted text\" must appear as written. esc or ? closes this help.")
