@@ -315,6 +315,14 @@ func (s *Server) SetPageSize(n int) {
 	s.pageSize = n
 }
 
+// SetSearchLag makes FilterLogEvents find an event only lag after it became
+// visible to Live Tail, as search catches up with ingestion.
+func (s *Server) SetSearchLag(lag time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.searchLag = lag.Milliseconds()
+}
+
 func (s *Server) filterLogEvents(w http.ResponseWriter, body []byte, f *Fault) {
 	var req filterRequest
 	if err := json.Unmarshal(body, &req); err != nil {
@@ -409,7 +417,7 @@ func (s *Server) filterLogEvents(w http.ResponseWriter, body []byte, f *Fault) {
 		for _, c := range cur {
 			for c.i < len(c.evs) {
 				e := c.evs[c.i]
-				if e.visible > now || req.StartTime != nil && e.ts < *req.StartTime || !match(e.msg) {
+				if e.visible+s.searchLag > now || req.StartTime != nil && e.ts < *req.StartTime || !match(e.msg) {
 					c.i++
 					continue
 				}

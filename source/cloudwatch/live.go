@@ -254,6 +254,13 @@ func (s *Source) repairLoop(ctx context.Context, since int64, rep *repairer) err
 			return ctx.Err()
 		case <-rep.wake:
 		}
+		// FilterLogEvents may not yet find what was ingested a moment
+		// ago: let the stretch settle before reading it.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.clock.After(s.cfg.RepairDelay):
+		}
 		began := s.clock.Now()
 		from := rep.take()
 		start := max(since, from-s.cfg.Lookback.Milliseconds())

@@ -25,6 +25,7 @@ const (
 	// DefaultSessionRenew starts a new Live Tail session before the
 	// service ends it at three hours.
 	DefaultSessionRenew  = 2*time.Hour + 50*time.Minute
+	DefaultRepairDelay   = 3 * time.Second
 	DefaultBatchSize     = 4096
 	DefaultMaxRemembered = 4 << 20
 	maxLiveGroups        = 10
@@ -43,6 +44,7 @@ type Config struct {
 	Lookback      time.Duration // how late an event may arrive and still be caught
 	PollInterval  time.Duration
 	SessionRenew  time.Duration
+	RepairDelay   time.Duration // wait before re-reading a gap, for search to catch up
 	Format        *model.Format // --format; nil: FlowLogFormat, then the default
 	// FlowLogFormat returns the LogFormat of the flow log delivering to a
 	// group (ec2:DescribeFlowLogs); "" when there is none. Optional.
@@ -110,6 +112,9 @@ func New(cfg Config) *Source {
 	}
 	if cfg.SessionRenew <= 0 {
 		cfg.SessionRenew = DefaultSessionRenew
+	}
+	if cfg.RepairDelay <= 0 {
+		cfg.RepairDelay = DefaultRepairDelay
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = DefaultBatchSize

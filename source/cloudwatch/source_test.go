@@ -446,6 +446,10 @@ func TestEachLiveGapIsRepaired(t *testing.T) {
 		inject func(s *awsfake.Server)
 		early  bool // inject before the tail starts
 	}{
+		{"stream reset while search lags", func(s *awsfake.Server) {
+			s.SetSearchLag(2 * time.Second)
+			s.Inject("StartLiveTail", awsfake.StreamReset, 1)
+		}, false},
 		{"sampled update", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.Sampled, 3) }, false},
 		{"stream reset", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.StreamReset, 1) }, false},
 		{"session timeout", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.SessionTimeout, 1) }, false},
