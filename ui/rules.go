@@ -348,7 +348,10 @@ func (p *rulesPane) rebuild() {
 			ctx := ""
 			switch l.kind {
 			case lineHeading:
-				list, dir = l.text, ""
+				// Without the subnet after the two spaces (see aclLines):
+				// the direction must fit 80 columns.
+				list, _, _ = strings.Cut(l.text, "  ")
+				dir = ""
 			case lineDirection:
 				dir = strings.TrimSpace(l.text)
 			default:

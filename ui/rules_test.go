@@ -127,6 +127,12 @@ func TestRulesPaneStacksWhenNarrow(t *testing.T) {
 		t.Errorf("at the top the list's own heading shows, not a reminder: %q", l)
 	}
 
+	// The ping reply is decided in the NACL's outbound list, scrolled
+	// past its name: the reminder leaves out the subnet so the direction
+	// fits 80 columns.
+	d.keys("1", "j", "j", "4")
+	d.lineWith("NETWORK ACL acl-0f1e2d3c4b5a69788 (public-nacl) · inbound")
+
 	// Narrower than the verdict: it wraps rather than losing what decided.
 	d = newDriver(t, rulesConfig(t, &staticRules{snap: demoRules(t)}), 64, 24)
 	d.keys("4")
