@@ -184,6 +184,7 @@ func TestRKeyOpensRulesForSelectedFlow(t *testing.T) {
 	d := newDriver(t, rulesConfig(t, &staticRules{snap: demoRules(t)}), 120, 40)
 	d.keys("j", "j", "r") // the ping reply, from the flows pane
 	d.lineWith("outbound has no rule for ICMP to 203.0.113.12")
+	d.lineWith("10.0.1.10 → 203.0.113.12 ICMP") // no ":0" ports on ICMP
 	d.keys("1", "/", "r")
 	if strings.Contains(d.screen(), "VERDICT") {
 		t.Errorf("r typed in the filter bar switched panes:\n%s", d.screen())
