@@ -36,15 +36,21 @@ type Parser struct {
 	format  *Format
 	names   *Interner
 	needExt bool
-	cache   [2][cacheWays]internCache // account-id, interface-id
+	cache   [][cacheWays]internCache // one per string field of the format
+	slot    [fieldIDEnd]uint8        // field → index into cache
 }
 
 // cacheWays is the number of recent values remembered per hot field.
-const cacheWays = 64
+const (
+	cacheBits = 6
+	cacheWays = 1 << cacheBits
+)
 
-// internCache remembers a recent value of a hot interned field, so records
-// from the same few dozen interfaces skip the interner's lock and map.
-// Entries are picked by the token's last two bytes, where ENI ids differ.
+// internCache remembers a recent value of an interned field, so records
+// from the same few dozen interfaces, subnets or accounts skip the
+// interner's lock and map.
+// Entries are picked by a hash of the token's last four bytes, where ENI
+// ids differ.
 type internCache struct {
 	n   int
 	buf [40]byte
@@ -57,6 +63,10 @@ func NewParser(format *Format, names *Interner) *Parser {
 	for _, id := range format.Fields {
 		if !id.IsCore() {
 			p.needExt = true
+		}
+		if id.Kind() == KindString {
+			p.slot[id] = uint8(len(p.cache))
+			p.cache = append(p.cache, [cacheWays]internCache{})
 		}
 	}
 	return p
@@ -94,14 +104,31 @@ func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 			break
 		}
 		start := i
+		if k < len(fields) && numericCore[fields[k]] {
+			// Numbers are read while scanning: one pass over the digits.
+			var v uint64
+			for i < len(line) && line[i]-'0' <= 9 && i-start < 19 {
+				v = v*10 + uint64(line[i]-'0')
+				i++
+			}
+			if i > start && (i == len(line) || line[i] == ' ' || line[i] == '\t') {
+				id := fields[k]
+				k++
+				if err := setUint(id, v, f); err != "" {
+					return &ParseError{Column: start + 1, Field: id, Reason: err}
+				}
+				continue
+			}
+			i = start // "-", a non-digit or a long number: the general path says which
+		}
 		if tabs {
 			for i < len(line) && line[i] != ' ' && line[i] != '\t' {
 				i++
 			}
-		} else if j := bytes.IndexByte(line[i:], ' '); j >= 0 {
-			i += j
 		} else {
-			i = len(line)
+			for i < len(line) && line[i] != ' ' {
+				i++
+			}
 		}
 		if k >= len(fields) {
 			return &ParseError{Column: start + 1, Reason: fmt.Sprintf("more than the %d fields of the format", len(fields))}
@@ -129,16 +156,16 @@ func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 // success path allocates nothing).
 func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) string {
 	switch id {
-	case FieldVersion:
-		v, ok := parseUint(tok, math.MaxUint8)
+	case FieldVersion, FieldSrcPort, FieldDstPort, FieldProtocol, FieldPackets, FieldBytes, FieldStart, FieldEnd, FieldTCPFlags:
+		v, ok := parseUint(tok, math.MaxUint64)
 		if !ok {
-			return "version is not a number up to 255"
+			return numberError(id)
 		}
-		f.Version = uint8(v)
+		return setUint(id, v, f)
 	case FieldAccountID:
-		f.Account = p.cached(0, tok)
+		f.Account = p.cached(id, tok)
 	case FieldInterfaceID:
-		f.Iface = p.cached(1, tok)
+		f.Iface = p.cached(id, tok)
 	case FieldSrcAddr, FieldDstAddr:
 		a, ok := parseAddr(tok)
 		if !ok {
@@ -165,50 +192,6 @@ func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) 
 				f.bits |= bitDstV6
 			}
 		}
-	case FieldSrcPort, FieldDstPort:
-		v, ok := parseUint(tok, math.MaxUint16)
-		if !ok {
-			return "port is not a number from 0 to 65535"
-		}
-		if id == FieldSrcPort {
-			f.SrcPort = uint16(v)
-		} else {
-			f.DstPort = uint16(v)
-		}
-	case FieldProtocol:
-		v, ok := parseUint(tok, math.MaxUint8)
-		if !ok {
-			return "protocol is not a number from 0 to 255"
-		}
-		f.Proto = uint8(v)
-	case FieldPackets:
-		v, ok := parseUint(tok, math.MaxUint64)
-		if !ok {
-			return "packets is not a number"
-		}
-		f.Packets = uint32(min(v, math.MaxUint32))
-	case FieldBytes:
-		v, ok := parseUint(tok, math.MaxUint64)
-		if !ok {
-			return "bytes is not a number"
-		}
-		f.Bytes = v
-	case FieldStart, FieldEnd:
-		v, ok := parseUint(tok, math.MaxUint64)
-		if !ok {
-			return "time is not unix seconds"
-		}
-		if v >= 100_000_000_000 { // milliseconds, as some exports write
-			v /= 1000
-		}
-		if v > math.MaxUint32 {
-			return "time is out of range"
-		}
-		if id == FieldStart {
-			f.Start = uint32(v)
-		} else {
-			f.End = uint32(v)
-		}
 	case FieldAction:
 		switch string(tok) {
 		case "ACCEPT", "accept":
@@ -229,12 +212,6 @@ func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) 
 		default:
 			return "log-status is not OK, NODATA or SKIPDATA"
 		}
-	case FieldTCPFlags:
-		v, ok := parseUint(tok, math.MaxUint8)
-		if !ok {
-			return "tcp-flags is not a number from 0 to 255"
-		}
-		f.Flags = uint8(v)
 	case FieldPktSrcAddr, FieldPktDstAddr:
 		a, ok := parseAddr(tok)
 		if !ok {
@@ -256,7 +233,7 @@ func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) 
 		x.set(id)
 		return ""
 	default:
-		x.Str[strSlot(id)] = p.names.ID(tok)
+		x.Str[strSlot(id)] = p.cached(id, tok)
 		x.set(id)
 		return ""
 	}
@@ -264,21 +241,94 @@ func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) 
 	return ""
 }
 
-func (p *Parser) cached(slot int, tok []byte) uint32 {
-	h := int(tok[len(tok)-1])
-	if len(tok) > 1 {
-		h ^= int(tok[len(tok)-2]) << 3
+// numericCore marks the core number fields, which Parse reads while
+// scanning for the separator.
+var numericCore = [fieldIDEnd]bool{
+	FieldVersion: true, FieldSrcPort: true, FieldDstPort: true, FieldProtocol: true, FieldPackets: true,
+	FieldBytes: true, FieldStart: true, FieldEnd: true, FieldTCPFlags: true,
+}
+
+// setUint stores a core number field, checking its range.
+func setUint(id FieldID, v uint64, f *Flow) string {
+	switch id {
+	case FieldVersion:
+		if v > math.MaxUint8 {
+			return numberError(id)
+		}
+		f.Version = uint8(v)
+	case FieldSrcPort:
+		if v > math.MaxUint16 {
+			return numberError(id)
+		}
+		f.SrcPort = uint16(v)
+	case FieldDstPort:
+		if v > math.MaxUint16 {
+			return numberError(id)
+		}
+		f.DstPort = uint16(v)
+	case FieldProtocol:
+		if v > math.MaxUint8 {
+			return numberError(id)
+		}
+		f.Proto = uint8(v)
+	case FieldTCPFlags:
+		if v > math.MaxUint8 {
+			return numberError(id)
+		}
+		f.Flags = uint8(v)
+	case FieldPackets:
+		f.Packets = uint32(min(v, math.MaxUint32))
+	case FieldBytes:
+		f.Bytes = v
+	case FieldStart, FieldEnd:
+		if v >= 100_000_000_000 { // milliseconds, as some exports write
+			v /= 1000
+		}
+		if v > math.MaxUint32 {
+			return "time is out of range"
+		}
+		if id == FieldStart {
+			f.Start = uint32(v)
+		} else {
+			f.End = uint32(v)
+		}
 	}
-	c := &p.cache[slot][h%cacheWays]
+	f.present |= corePresence[id]
+	return ""
+}
+
+// numberError says what a number field must hold.
+func numberError(id FieldID) string {
+	switch id {
+	case FieldVersion:
+		return "version is not a number up to 255"
+	case FieldSrcPort, FieldDstPort:
+		return "port is not a number from 0 to 65535"
+	case FieldProtocol:
+		return "protocol is not a number from 0 to 255"
+	case FieldTCPFlags:
+		return "tcp-flags is not a number from 0 to 255"
+	case FieldStart, FieldEnd:
+		return "time is not unix seconds"
+	}
+	return id.Name() + " is not a number"
+}
+
+func (p *Parser) cached(id FieldID, tok []byte) uint32 {
+	var v uint32
+	for _, b := range tok[max(0, len(tok)-4):] {
+		v = v<<8 | uint32(b)
+	}
+	c := &p.cache[p.slot[id]][(v*2654435761)>>(32-cacheBits)]
 	if c.n == len(tok) && string(c.buf[:c.n]) == string(tok) {
 		return c.id
 	}
-	id := p.names.ID(tok)
+	v = p.names.ID(tok)
 	if len(tok) <= len(c.buf) {
 		c.n = copy(c.buf[:], tok)
-		c.id = id
+		c.id = v
 	}
-	return id
+	return v
 }
 
 // parseUint reads a decimal number no larger than max.
