@@ -55,7 +55,7 @@ func runCat(ctx context.Context, args []string, std stdio) int {
 	o.paths = pos
 	kind, err := export.ParseKind(o.output)
 	if err != nil {
-		return usageError(std, "cat", fmt.Errorf("invalid value for flag -o: %v", err))
+		return usageError(std, "cat", fmt.Errorf("invalid value %q for flag -o: want text, json or csv", o.output))
 	}
 	if err := o.validate(); err != nil {
 		return usageError(std, "cat", err)

@@ -50,7 +50,7 @@ Examples:
 
 Flags:
   -o, --output FORMAT            text or json (default text)
-` + sourceFlagsHelp,
+` + sourceFlagsHelp + rulesFlagHelp,
 		run: runExplain,
 	})
 }
@@ -59,6 +59,7 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 	var o options
 	fs := newFlagSet("explain")
 	o.sourceFlags(fs)
+	o.rulesFlag(fs)
 	o.outputFlag(fs, "text", "text or json")
 	pos, err := parseArgs(fs, args)
 	if err != nil {

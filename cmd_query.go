@@ -57,7 +57,7 @@ Examples:
 
 Flags:
   -o, --output FORMAT            table, csv or json (default table)
-` + sourceFlagsHelp,
+` + sourceFlagsHelp + rulesFlagHelp,
 		run: runQuery,
 	})
 }
@@ -66,6 +66,7 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	var o options
 	fs := newFlagSet("query")
 	o.sourceFlags(fs)
+	o.rulesFlag(fs)
 	o.outputFlag(fs, "table", "table, csv or json")
 	pos, err := parseArgs(fs, args)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +23,8 @@ type options struct {
 	replay string
 	format string
 	buffer int
+	// hasBuffer: --buffer is registered (only the TUI keeps a ring).
+	hasBuffer bool
 
 	logGroups     stringList
 	streams       stringList
@@ -48,12 +52,11 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // sourceFlags registers the flags every command that reads flow logs takes.
 func (o *options) sourceFlags(fs *flag.FlagSet) {
-	fs.BoolVar(&o.demo, "demo", false, "read the embedded demo capture, replayed live (no AWS, no files)")
+	fs.BoolVar(&o.demo, "demo", false, "read the embedded demo capture (no AWS, no files); the TUI and --follow replay it live, in a loop")
 	fs.BoolVar(&o.follow, "follow", false, "keep reading files as they grow, across truncation and rotation (like tail -F)")
 	fs.BoolVar(&o.follow, "f", false, "short for --follow")
 	fs.StringVar(&o.replay, "replay", "", "replay captures paced by their start times: `SPEED` like 1x, 10x or max")
 	fs.StringVar(&o.format, "format", "", "record `FORMAT`: '${version} ${srcaddr} …' or plain field names (default: file header, else the v2 default)")
-	fs.IntVar(&o.buffer, "buffer", model.DefaultCapacity, "ring buffer size in `RECORDS`")
 	fs.Var(&o.logGroups, "log-group", "CloudWatch Logs log group `NAME|ARN` to tail (repeatable)")
 	fs.Var(&o.logGroups, "g", "short for --log-group")
 	fs.Var(&o.streams, "stream", "only this log stream (`ENI` id; repeatable)")
@@ -65,11 +68,19 @@ func (o *options) sourceFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.lookback, "lookback", 15*time.Minute, "trailing `WINDOW` re-read in poll mode for late events")
 	fs.StringVar(&o.profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE or the default chain)")
 	fs.StringVar(&o.region, "region", "", "AWS `REGION` (default: AWS_REGION or the profile's)")
+}
+
+// rulesFlag registers --rules for the commands that evaluate or derive from
+// security group and network ACL rules (the TUI, explain, query).
+func (o *options) rulesFlag(fs *flag.FlagSet) {
 	fs.StringVar(&o.rules, "rules", "", "read `DIR` of SG, NACL and ENI JSON saved from aws ec2 describe-* (offline rule inspection)")
 }
 
 // tuiFlags registers the flags only the terminal UI takes.
 func (o *options) tuiFlags(fs *flag.FlagSet) {
+	o.rulesFlag(fs)
+	fs.IntVar(&o.buffer, "buffer", model.DefaultCapacity, "ring buffer size in `RECORDS`")
+	o.hasBuffer = true
 	fs.StringVar(&o.logFile, "log", "", "write diagnostics to `FILE` (the UI owns the terminal)")
 	fs.StringVar(&o.record, "record", "", "write every line ingested to `FILE` (.gz compresses) for --replay later")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
@@ -130,7 +141,7 @@ func usageError(std stdio, cmd string, err error) int {
 
 // validate checks flag values whose errors should name the flag.
 func (o *options) validate() error {
-	if o.buffer < 1 {
+	if o.hasBuffer && o.buffer < 1 {
 		return fmt.Errorf("invalid value %d for flag --buffer: must be at least 1", o.buffer)
 	}
 	if o.format != "" {
@@ -163,8 +174,8 @@ func parseSpeed(s string) (float64, error) {
 	if s == "max" {
 		return 0, nil
 	}
-	var f float64
-	if _, err := fmt.Sscanf(strings.TrimSuffix(s, "x"), "%g", &f); err != nil || f <= 0 {
+	f, err := strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64)
+	if err != nil || !(f > 0) || math.IsInf(f, 0) {
 		return 0, errors.New("want a speed like 1x, 10x, 0.5x or max")
 	}
 	return f, nil
@@ -206,11 +217,13 @@ func flagsHelp(fs *flag.FlagSet) string {
 	return b.String()
 }
 
-var sourceFlagsHelp, tuiFlagsHelp = func() (string, string) {
+var sourceFlagsHelp, rulesFlagHelp, tuiFlagsHelp = func() (string, string, string) {
 	var o options
 	s := newFlagSet("")
 	o.sourceFlags(s)
+	r := newFlagSet("")
+	o.rulesFlag(r)
 	t := newFlagSet("")
 	o.tuiFlags(t)
-	return flagsHelp(s), flagsHelp(t)
+	return flagsHelp(s), flagsHelp(r), flagsHelp(t)
 }()

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// Every bad flag value exits 2 with a message that names the flag and the
+// problem, and a flag a command does not use is not accepted by it.
+func TestBadFlagsNameTheFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus"}, "-bogus"},
+		{[]string{"cat", "-o", "yaml", "x"}, `invalid value "yaml" for flag -o: want text, json or csv`},
+		{[]string{"query", "-o", "yaml", "stats count(*)", "x"}, `invalid value "yaml" for flag -o: want table, csv or json`},
+		{[]string{"cat", "--replay", "fast", "x"}, `invalid value "fast" for flag --replay`},
+		{[]string{"cat", "--replay", "10xx", "x"}, `invalid value "10xx" for flag --replay`},
+		{[]string{"cat", "--replay", "NaN", "x"}, `invalid value "NaN" for flag --replay`},
+		{[]string{"cat", "--replay", "Infx", "x"}, `invalid value "Infx" for flag --replay`},
+		{[]string{"cat", "--replay", "0x", "x"}, `invalid value "0x" for flag --replay`},
+		{[]string{"cat", "--format", "${nope", "x"}, `invalid value for flag --format: format: unterminated field "${nope" at column 1`},
+		{[]string{"--buffer", "0", "x"}, "invalid value 0 for flag --buffer: must be at least 1"},
+		{[]string{"cat", "--buffer", "10", "x"}, "flag provided but not defined: -buffer"},
+		{[]string{"cat", "--rules", "dir", "x"}, "flag provided but not defined: -rules"},
+		{[]string{"cat"}, "no source: give FILE, DIR or - (stdin), -g LOG_GROUP, or --demo"},
+	} {
+		_, errOut, code := runCmd(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+func TestParseSpeed(t *testing.T) {
+	for in, want := range map[string]float64{"max": 0, "1x": 1, "10x": 10, "0.5x": 0.5, "2": 2} {
+		if got, err := parseSpeed(in); err != nil || got != want {
+			t.Errorf("parseSpeed(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+}
