@@ -307,7 +307,7 @@ func (p *rulesPane) rebuild() {
 	v := p.snap.Explain(p.pkt)
 	p.verdict = v
 	summary, style := rulesVerdictLine(&v, st)
-	for _, l := range rulesWrap(summary, w-1) { // "decided by …" must not be cut off
+	for _, l := range wrapParts(strings.Split(summary, " · "), " · ", w-1) { // "decided by …" must not be cut off
 		say(style, " "+l)
 	}
 	for _, l := range capLines(rulesWrap(Sanitize(v.Reason), w-1), 4) {
@@ -592,6 +592,30 @@ func capLines(lines []string, n int) []string {
 	lines = lines[:n]
 	lines[n-1] = strings.TrimRight(lines[n-1], " ") + " …"
 	return lines
+}
+
+// wrapParts joins parts with sep into lines of at most w cells, breaking
+// between parts; a part longer than a line is wrapped at its spaces.
+func wrapParts(parts []string, sep string, w int) []string {
+	var out []string
+	line := ""
+	for _, p := range parts {
+		switch {
+		case line == "":
+			line = p
+		case cellWidth(line)+cellWidth(sep)+cellWidth(p) <= w:
+			line += sep + p
+		default:
+			out = append(out, line)
+			line = p
+		}
+		if cellWidth(line) > w {
+			wrapped := rulesWrap(line, w)
+			out = append(out, wrapped[:len(wrapped)-1]...)
+			line = wrapped[len(wrapped)-1]
+		}
+	}
+	return append(out, line)
 }
 
 // rulesWrap breaks text into lines of at most w cells at spaces.

@@ -136,7 +136,9 @@ func TestRulesPaneStacksWhenNarrow(t *testing.T) {
 	// Narrower than the verdict: it wraps rather than losing what decided.
 	d = newDriver(t, rulesConfig(t, &staticRules{snap: demoRules(t)}), 64, 24)
 	d.keys("4")
-	d.lineWith("VERDICT egress · expected REJECT · logged REJECT (consistent) ·")
+	if l := d.lineWith("VERDICT egress · expected REJECT · logged REJECT (consistent)"); strings.HasSuffix(strings.TrimSpace(l), "·") {
+		t.Errorf("the verdict breaks between its parts, not after a separator: %q", l)
+	}
 	d.lineWith(" decided by NACL")
 }
 
@@ -188,5 +190,19 @@ func TestRKeyOpensRulesForSelectedFlow(t *testing.T) {
 	d.keys("1", "/", "r")
 	if strings.Contains(d.screen(), "VERDICT") {
 		t.Errorf("r typed in the filter bar switched panes:\n%s", d.screen())
+	}
+}
+
+func TestWrapPartsBreaksBetweenParts(t *testing.T) {
+	got := wrapParts([]string{"VERDICT ingress", "expected REJECT", "logged REJECT (consistent)", "decided by NACL"}, " · ", 64)
+	want := []string{"VERDICT ingress · expected REJECT · logged REJECT (consistent)", "decided by NACL"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	got = wrapParts([]string{"short", "a part much longer than the line is wide"}, " · ", 16)
+	for _, l := range got {
+		if cellWidth(l) > 16 {
+			t.Errorf("line %q longer than 16 cells in %q", l, got)
+		}
 	}
 }
