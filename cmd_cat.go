@@ -43,6 +43,7 @@ func runCat(ctx context.Context, args []string, std stdio) int {
 	var o options
 	fs := newFlagSet("cat")
 	o.sourceFlags(fs)
+	o.once = true
 	o.outputFlag(fs, "text", "text, json or csv")
 	pos, err := parseArgs(fs, args)
 	if err != nil {

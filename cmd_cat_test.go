@@ -165,3 +165,17 @@ func TestCatReplayPacesByStartTimes(t *testing.T) {
 		t.Fatalf("replay of 120 s at 2000x took %v, want about 60ms", took)
 	}
 }
+
+// Headless commands read --demo once and end, with the capture's records.
+func TestHeadlessDemoEnds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"query", "--demo", "stats count(*) as n"}, stdio{strings.NewReader(""), &out, &errb})
+	if ctx.Err() != nil {
+		t.Fatal("query --demo did not end")
+	}
+	if code != 0 || !strings.Contains(out.String(), "2727") {
+		t.Fatalf("exit %d, out %q, stderr %q; want the capture's 2727 records", code, out.String(), errb.String())
+	}
+}

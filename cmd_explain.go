@@ -60,6 +60,7 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 	fs := newFlagSet("explain")
 	o.sourceFlags(fs)
 	o.rulesFlag(fs)
+	o.once = true
 	o.outputFlag(fs, "text", "text or json")
 	pos, err := parseArgs(fs, args)
 	if err != nil {

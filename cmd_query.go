@@ -67,6 +67,7 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	fs := newFlagSet("query")
 	o.sourceFlags(fs)
 	o.rulesFlag(fs)
+	o.once = true
 	o.outputFlag(fs, "table", "table, csv or json")
 	pos, err := parseArgs(fs, args)
 	if err != nil {

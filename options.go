@@ -23,6 +23,8 @@ type options struct {
 	replay string
 	format string
 	buffer int
+	// once: a headless command, which reads --demo once unless --follow.
+	once bool
 	// hasBuffer: --buffer is registered (only the TUI keeps a ring).
 	hasBuffer bool
 

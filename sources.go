@@ -47,9 +47,14 @@ func (o *options) sources(ctx context.Context, std stdio) ([]source.Source, erro
 	return out, nil
 }
 
-// demoSource is the embedded demo capture, replayed live.
+// demoSource is the embedded demo capture: replayed live in a loop for the
+// TUI and for --follow, read once otherwise (o.once) so headless commands end.
 func (o *options) demoSource() (source.Source, error) {
-	return demo.New(nil)
+	s, err := demo.New(nil)
+	if err != nil || !o.once || o.follow {
+		return s, err
+	}
+	return s.Once(), nil
 }
 
 // localSources reads FILE, DIR and - arguments as one source, in the order

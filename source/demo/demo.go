@@ -196,3 +196,30 @@ func (s *Source) appendShifted(dst []byte, r *record, offset int64) []byte {
 	dst = strconv.AppendInt(dst, bv, 10)
 	return append(dst, r.line[b[1]:]...)
 }
+
+// Once returns a source that emits one pass of the capture at once, with
+// its own times, and ends: what a headless command reads, so that
+// `flowtail cat --demo` finishes like a file does.
+func (s *Source) Once() source.Source { return once{s} }
+
+type once struct{ s *Source }
+
+func (o once) Name() string { return "demo" }
+
+func (o once) Status() source.Status { return source.Status{Mode: "demo"} }
+
+func (o once) Run(ctx context.Context, emit source.Emit) error {
+	const batch = 4096
+	events := make([]model.Event, 0, batch)
+	for i := range o.s.records {
+		events = append(events, model.Event{Line: o.s.records[i].line, Origin: Origin, LineNo: int64(i + 2)})
+		if len(events) == batch || i == len(o.s.records)-1 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			emit(model.Batch{Events: events, Format: o.s.format})
+			events = events[:0]
+		}
+	}
+	return nil
+}

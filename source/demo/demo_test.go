@@ -168,3 +168,38 @@ func TestRunIsLiveAndLoops(t *testing.T) {
 		}
 	})
 }
+
+// Once reads the whole capture, in order and with its own times, and ends.
+func TestOnceEmitsTheCaptureAndEnds(t *testing.T) {
+	s, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(strings.TrimRight(string(Capture()), "\n"), "\n")[1:]
+	var got []string
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Once().Run(context.Background(), func(b model.Batch) {
+			if b.Format == nil {
+				t.Error("batch without the capture's format")
+			}
+			for _, ev := range b.Events {
+				if ev.LineNo != int64(len(got)+2) {
+					t.Errorf("line %q numbered %d, want %d", ev.Line, ev.LineNo, len(got)+2)
+				}
+				got = append(got, string(ev.Line))
+			}
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Once did not end")
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got %d lines, want the capture's %d in order", len(got), len(want))
+	}
+}
