@@ -380,7 +380,11 @@ func (p *flagsPane) selectedLines(seq uint64, ok bool) string {
 		})
 	}
 	if !found {
-		lines = append(lines, head+st.Dim.Render("none: move the cursor in the flows pane (1)"))
+		hint := "none: move the cursor in the flows pane (1)"
+		if p.sh.Store.Len() == 0 {
+			hint = "none: no records yet"
+		}
+		lines = append(lines, head+st.Dim.Render(hint))
 	}
 	for len(lines) < flagsSelectedLines {
 		lines = append(lines, "")

@@ -76,7 +76,12 @@ func (p *rulesPane) SetSize(width, height int) {
 	p.rebuild()
 }
 
-func (p *rulesPane) ShortHelp() []key.Binding { return []key.Binding{p.keys.Refresh} }
+func (p *rulesPane) ShortHelp() []key.Binding {
+	if p.sh.Rules == nil || !p.hasSel {
+		return nil // nothing to reload
+	}
+	return []key.Binding{p.keys.Refresh}
+}
 
 func (p *rulesPane) FullHelp() [][]key.Binding {
 	k := p.sh.Keys
@@ -284,7 +289,7 @@ func (p *rulesPane) rebuild() {
 	switch {
 	case !p.hasSel:
 		say(st.Section, " RULES")
-		say(st.Dim, " No flow selected: pick one in the flows pane (1), then come back with 4.")
+		say(st.Dim, " No flow selected: pick one in the flows pane (1) and press r.")
 		return
 	case p.sh.Rules == nil:
 		say(st.Section, " RULES")

@@ -146,6 +146,21 @@ func TestRulesPaneSaysWhatIsMissing(t *testing.T) {
 	d := newDriver(t, fixtureConfig(rulesStore(t)), 80, 24)
 	d.keys("4")
 	d.lineWith("No rules loaded. Start flowtail with --rules DIR")
+	if f := d.footerLine(); strings.Contains(f, "reload") {
+		t.Errorf("no rules to reload, yet the footer offers it: %q", f)
+	}
+
+	// Before any record: how to pick a flow, and no key that does nothing.
+	cfg := fixtureConfig(model.NewStore(10))
+	cfg.Rules = &staticRules{snap: demoRules(t)}
+	d = newDriver(t, cfg, 80, 24)
+	d.keys("4")
+	d.lineWith("No flow selected: pick one in the flows pane (1) and press r.")
+	if f := d.footerLine(); strings.Contains(f, "reload") {
+		t.Errorf("no flow, yet the footer offers a reload: %q", f)
+	}
+	d.keys("3")
+	d.lineWith("SELECTED FLOW none: no records yet")
 
 	empty := rules.NewSnapshot()
 	d = newDriver(t, rulesConfig(t, &staticRules{snap: empty, err: errors.New("ec2: access denied to ec2:DescribeNetworkInterfaces: allow it")}), 80, 24)
