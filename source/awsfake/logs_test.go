@@ -12,23 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/flowtail/flowtail/source/awsfake"
+	"github.com/flowtail/flowtail/source/cloudwatch"
 )
 
-// client is the real SDK client pointed at the fake. StartLiveTail's
-// host prefix is switched off, as for any custom endpoint.
+// client is the product's client (host prefix off for custom endpoints)
+// pointed at the fake.
 func client(s *awsfake.Server) *cloudwatchlogs.Client {
-	return cloudwatchlogs.NewFromConfig(s.AWSConfig(), func(o *cloudwatchlogs.Options) {
-		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("noHostPrefix",
-				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-					return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
-				}), middleware.Before)
-		})
-	})
+	return cloudwatch.NewClient(s.AWSConfig())
 }
 
 func TestFilterLogEventsPagesAndVisibility(t *testing.T) {

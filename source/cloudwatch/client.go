@@ -7,7 +7,11 @@
 package cloudwatch
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,8 +30,30 @@ func NewClient(cfg aws.Config, optFns ...func(*cloudwatchlogs.Options)) *cloudwa
 		if o.BaseEndpoint != nil && *o.BaseEndpoint != "" {
 			o.APIOptions = append(o.APIOptions, disableHostPrefix)
 		}
+		if o.HTTPClient != nil {
+			o.HTTPClient = bodyCopier{o.HTTPClient}
+		}
 	}}, optFns...)
 	return cloudwatchlogs.NewFromConfig(cfg, fns...)
+}
+
+// bodyCopier hands the transport a request body of its own. The SDK closes
+// the request body as soon as response headers arrive, while net/http may
+// still be reading it to check for extra bytes: the closed body answers
+// io.EOF from WriteTo, net/http takes that for a failed write and closes the
+// connection, which ends a Live Tail stream just after it began (and cuts
+// off a large FilterLogEvents page). The bodies are small JSON documents.
+type bodyCopier struct{ next cloudwatchlogs.HTTPClient }
+
+func (c bodyCopier) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("cloudwatch: read request body: %w", err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	return c.next.Do(r)
 }
 
 func disableHostPrefix(st *middleware.Stack) error {
