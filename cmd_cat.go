@@ -80,7 +80,9 @@ func runCat(ctx context.Context, args []string, std stdio) int {
 		errMu.Lock()
 		defer errMu.Unlock()
 		srcErrs++
-		fmt.Fprintf(std.err, "flowtail cat: %s: %v\n", srcs[i].Name(), err)
+		for _, e := range sourceErrors(srcs[i], err) {
+			fmt.Fprintf(std.err, "flowtail cat: %v\n", e)
+		}
 	})
 	stopHealth()
 	c.finish()

@@ -179,3 +179,33 @@ func TestHeadlessDemoEnds(t *testing.T) {
 		t.Fatalf("exit %d, out %q, stderr %q; want the capture's 2727 records", code, out.String(), errb.String())
 	}
 }
+
+// A gzip capture cut short: cat and query keep the records before the cut,
+// say where it stopped, and exit 0 because records were read.
+func TestTruncatedGzipKeepsRecordsBeforeTheCut(t *testing.T) {
+	var lines []string
+	for i := range 4000 {
+		lines = append(lines, fmt.Sprintf("2 123456789010 eni-%017d 10.0.%d.%d 10.1.0.1 %d 443 6 1 40 1418530010 1418530070 ACCEPT OK", i, i/250, i%250, 1024+i))
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, strings.Join(lines, "\n")+"\n")
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "cut.log.gz")
+	os.WriteFile(path, gz.Bytes()[:gz.Len()*2/3], 0o644)
+
+	out, errOut, code := runCmd(t, "cat", path)
+	got := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != 0 || len(got) < 1000 || strings.Join(got, "\n") != strings.Join(lines[:len(got)], "\n") {
+		t.Fatalf("cat: exit %d, %d lines (want the complete lines before the cut), stderr %q", code, len(got), errOut)
+	}
+	want := fmt.Sprintf("flowtail cat: read %s: gzip data ends early (the file is truncated or corrupt) after line %d; the lines before it were read, the incomplete line %d was skipped\n", path, len(got), len(got)+1)
+	if errOut != want {
+		t.Fatalf("cat stderr %q, want %q", errOut, want)
+	}
+
+	out, errOut, code = runCmd(t, "query", "-o", "csv", "stats count(*) as n", path)
+	if code != 0 || out != fmt.Sprintf("n\n%d\n", len(got)) || errOut != strings.Replace(want, "cat", "query", 1) {
+		t.Fatalf("query: exit %d, out %q, stderr %q", code, out, errOut)
+	}
+}

@@ -113,7 +113,9 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		srcErrs++
-		fmt.Fprintf(std.err, "flowtail explain: %s: %v\n", srcs[i].Name(), err)
+		for _, e := range sourceErrors(srcs[i], err) {
+			fmt.Fprintf(std.err, "flowtail explain: %v\n", e)
+		}
 	})
 	werr := x.flush()
 	for _, e := range x.lookupErrs {

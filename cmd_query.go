@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"runtime"
@@ -17,11 +18,10 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
 	"github.com/flowtail/flowtail/model/rules"
+	"github.com/flowtail/flowtail/source/file"
 )
 
 func init() {
@@ -260,16 +260,13 @@ func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *q
 		defer f.Close()
 		r = f
 	}
-	br := bufio.NewReaderSize(r, 256<<10)
-	r = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return fmt.Errorf("%s: gzip header: %w", path, err)
-		}
-		defer zr.Close()
-		zr.Multistream(true)
-		r = zr
+	name := path
+	if path == "-" {
+		name = "stdin"
+	}
+	r, _, err := file.Decoded(r)
+	if err != nil {
+		return &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	var format *model.Format
 	var carry []byte
@@ -286,15 +283,14 @@ func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *q
 		n, err := io.ReadFull(r, buf[len(buf):queryChunkBytes])
 		buf = buf[:len(buf)+n]
 		final := err != nil
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			err = fmt.Errorf("%s: %w", path, err)
-		} else {
-			err = nil
-		}
+		failed := final && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
 		cut := len(buf)
-		if !final {
+		if !final || failed {
+			// A failed read keeps only complete lines, as the file source does.
 			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
 				cut = i + 1
+			} else if failed {
+				cut = 0
 			}
 		}
 		carry = append(carry[:0], buf[cut:]...)
@@ -317,8 +313,12 @@ func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *q
 				return ctx.Err()
 			}
 		}
+		if failed {
+			stopped := &file.StoppedError{Lines: line - 1, Partial: cut < len(buf), Err: err}
+			return &fs.PathError{Op: "read", Path: name, Err: stopped}
+		}
 		if final {
-			return err
+			return nil
 		}
 	}
 }
@@ -340,7 +340,7 @@ func runQuerySources(ctx context.Context, prog *query.Program, o *options, std s
 		runAll(ctx, srcs, ck.add, func(i int, err error) {
 			mu.Lock()
 			defer mu.Unlock()
-			errs = append(errs, fmt.Errorf("%s: %w", srcs[i].Name(), err))
+			errs = append(errs, sourceErrors(srcs[i], err)...)
 		})
 		for i := range srcs {
 			ck.flush(i)

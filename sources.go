@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sync"
 
 	"github.com/flowtail/flowtail/model"
@@ -114,4 +115,23 @@ func ingestAll(ctx context.Context, srcs []source.Source, store *model.Store, ov
 		ins[i] = model.NewIngester(store, override)
 	}
 	runAll(ctx, srcs, func(i int, b model.Batch) { ins[i].Ingest(b) }, onErr)
+}
+
+// sourceErrors splits a source's final error into one message per cause,
+// each naming where it happened: file errors name their path, others get
+// the source's name.
+func sourceErrors(src source.Source, err error) []error {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for i, e := range errs {
+		var pe *fs.PathError
+		if !errors.As(e, &pe) {
+			errs[i] = fmt.Errorf("%s: %w", src.Name(), e)
+		}
+	}
+	return errs
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,6 +16,9 @@ import (
 
 	"github.com/flowtail/flowtail/source"
 )
+
+// errNoCaptures: a directory argument held nothing to read.
+var errNoCaptures = errors.New("no capture files found in it (Parquet, JSON and checksum files are not read)")
 
 // Options say how the paths are read.
 type Options struct {
@@ -95,7 +99,7 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				fail(fmt.Errorf("stdin: %w", err))
+				fail(&fs.PathError{Op: "read", Path: "stdin", Err: err})
 			}
 			continue
 		}
@@ -111,8 +115,11 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		files := []string{p}
 		if info.IsDir() {
 			if files, err = listDir(p); err != nil {
-				fail(fmt.Errorf("read directory: %w", err))
+				fail(err) // WalkDir's errors name the path
 				continue
+			}
+			if len(files) == 0 && !s.opt.Follow {
+				fail(&fs.PathError{Op: "read", Path: p, Err: errNoCaptures})
 			}
 			dirs[p] = map[string]bool{}
 			for _, f := range files {
@@ -139,7 +146,7 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 }
 
 func readStream(r io.Reader, origin string, emit source.Emit, stop func() error) error {
-	rd, _, err := decoded(r)
+	rd, _, err := Decoded(r)
 	if err != nil {
 		return err
 	}
@@ -154,15 +161,15 @@ func readFile(path string, emit source.Emit, stop func() error, follow bool) (*f
 	if err != nil {
 		return nil, err
 	}
-	rd, compressed, err := decoded(f)
+	rd, compressed, err := Decoded(f)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
 	if !follow || compressed {
 		defer f.Close()
 		if err := newLineReader(path).readAll(rd, emit, stop); err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		return nil, nil
 	}
@@ -174,7 +181,7 @@ func readFile(path string, emit source.Emit, stop func() error, follow bool) (*f
 	// The magic-byte check buffered the first bytes; read through it.
 	fl.src = rd
 	if _, err := fl.read(emit, stop); err != nil {
-		return fl, fmt.Errorf("read %s: %w", path, err)
+		return fl, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
 	fl.src = f
 	return fl, nil

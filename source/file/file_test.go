@@ -3,6 +3,7 @@ package file
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -411,4 +412,45 @@ func BenchmarkReadGzip(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/line")
+}
+
+// A gzip capture cut short keeps every complete line before the cut, skips
+// the cut-off one, and says so: where it stopped and why.
+func TestTruncatedGzipKeepsLinesBeforeTheCut(t *testing.T) {
+	var lines []string
+	for i := range 5000 {
+		lines = append(lines, fmt.Sprintf("2 123456789010 eni-%017d 10.0.%d.%d 10.1.0.1 %d 443 6 1 40 1418530010 1418530070 ACCEPT OK", i, i/250, i%250, 1024+i))
+	}
+	data := gz(t, strings.Join(lines, "\n")+"\n")
+	path := filepath.Join(t.TempDir(), "cut.log.gz")
+	write(t, path, data[:len(data)*2/3])
+	got, err := collect(t, New([]string{path}, Options{}))
+	var stopped *StoppedError
+	if !errors.As(err, &stopped) || !errors.Is(err, ErrTruncated) {
+		t.Fatalf("want a StoppedError for ErrTruncated, got %v", err)
+	}
+	if len(got) == 0 || int64(len(got)) != stopped.Lines {
+		t.Fatalf("emitted %d lines, error says %d", len(got), stopped.Lines)
+	}
+	for i, l := range got {
+		if l.text != lines[i] || l.no != int64(i+1) {
+			t.Fatalf("line %d = %q (no %d): want the complete line %q", i+1, l.text, l.no, lines[i])
+		}
+	}
+	msg := err.Error()
+	for _, want := range []string{"cut.log.gz", "truncated", fmt.Sprintf("after line %d", len(got)), fmt.Sprintf("incomplete line %d was skipped", len(got)+1)} {
+		if !strings.Contains(msg, want) || !stopped.Partial {
+			t.Errorf("message %q lacks %q (partial %v)", msg, want, stopped.Partial)
+		}
+	}
+}
+
+// A directory with nothing to read is an error naming it, not silence.
+func TestDirectoryWithoutCaptures(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "rules.json"), []byte("{}"))
+	_, err := collect(t, New([]string{dir}, Options{}))
+	if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "no capture files") {
+		t.Fatalf("want an error naming %s, got %v", dir, err)
+	}
 }

@@ -130,8 +130,10 @@ func (r *lineReader) readAll(src io.Reader, emit func(model.Batch), stop func() 
 			return nil
 		}
 		if err != nil {
-			r.finish(emit)
-			return err
+			r.split(emit)
+			stopped := &StoppedError{Lines: r.lineNo, Partial: r.start < r.end || r.skipping, Err: err}
+			r.reset()
+			return stopped
 		}
 	}
 }

@@ -2,16 +2,22 @@ package file
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/klauspost/compress/gzip"
 )
 
-// decoded wraps r so gzip data (recognised by its magic bytes, never by the
+// ErrTruncated is what reading a gzip stream that stops mid-member gives:
+// a capture cut short (a partial download, a full disk, a file still being
+// written). Everything before the cut has been read.
+var ErrTruncated = errors.New("gzip data ends early (the file is truncated or corrupt)")
+
+// Decoded wraps r so gzip data (recognised by its magic bytes, never by the
 // file name) reads as plain text. Concatenated gzip members are read as one
-// stream, as `zcat` does.
-func decoded(r io.Reader) (rd io.Reader, compressed bool, err error) {
+// stream, as `zcat` does; a stream cut short fails with ErrTruncated.
+func Decoded(r io.Reader) (rd io.Reader, compressed bool, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	magic, _ := br.Peek(2)
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -20,7 +26,37 @@ func decoded(r io.Reader) (rd io.Reader, compressed bool, err error) {
 			return nil, true, fmt.Errorf("gzip header: %w", err)
 		}
 		zr.Multistream(true)
-		return zr, true, nil
+		return truncation{zr}, true, nil
 	}
 	return br, false, nil
 }
+
+// truncation names the gzip reader's bare io.ErrUnexpectedEOF, which
+// io.ReadFull and friends would otherwise take for a short final read.
+type truncation struct{ r io.Reader }
+
+func (t truncation) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = ErrTruncated
+	}
+	return n, err
+}
+
+// StoppedError says where reading a stream failed: every complete line
+// before it was emitted; an incomplete last line was not.
+type StoppedError struct {
+	Lines   int64 // complete lines read
+	Partial bool  // an incomplete line followed them and was skipped
+	Err     error
+}
+
+func (e *StoppedError) Error() string {
+	s := fmt.Sprintf("%v after line %d; the lines before it were read", e.Err, e.Lines)
+	if e.Partial {
+		s += fmt.Sprintf(", the incomplete line %d was skipped", e.Lines+1)
+	}
+	return s
+}
+
+func (e *StoppedError) Unwrap() error { return e.Err }
