@@ -66,7 +66,11 @@ func buildAWSSources(ctx context.Context, o *options) ([]source.Source, error) {
 		Region:        cfg.Region,
 	}
 	if c.Format == nil {
-		c.FlowLogFormat = flowLogFormat(ec2.NewFromConfig(cfg))
+		c.FlowLogFormat = flowLogFormat(ec2.NewFromConfig(cfg, func(o *ec2.Options) {
+			if o.HTTPClient != nil {
+				o.HTTPClient = cloudwatch.CopyRequestBodies(o.HTTPClient)
+			}
+		}))
 	}
 	return []source.Source{cloudwatch.New(c)}, nil
 }

@@ -31,7 +31,7 @@ func NewClient(cfg aws.Config, optFns ...func(*cloudwatchlogs.Options)) *cloudwa
 			o.APIOptions = append(o.APIOptions, disableHostPrefix)
 		}
 		if o.HTTPClient != nil {
-			o.HTTPClient = bodyCopier{o.HTTPClient}
+			o.HTTPClient = CopyRequestBodies(o.HTTPClient)
 		}
 	}}, optFns...)
 	return cloudwatchlogs.NewFromConfig(cfg, fns...)
@@ -43,7 +43,16 @@ func NewClient(cfg aws.Config, optFns ...func(*cloudwatchlogs.Options)) *cloudwa
 // io.EOF from WriteTo, net/http takes that for a failed write and closes the
 // connection, which ends a Live Tail stream just after it began (and cuts
 // off a large FilterLogEvents page). The bodies are small JSON documents.
-type bodyCopier struct{ next cloudwatchlogs.HTTPClient }
+type bodyCopier struct{ next HTTPDoer }
+
+// HTTPDoer is the HTTP client every SDK service client takes.
+type HTTPDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// CopyRequestBodies wraps an SDK service client's HTTP client so the
+// transport gets its own copy of each request body (see bodyCopier).
+func CopyRequestBodies(c HTTPDoer) HTTPDoer { return bodyCopier{c} }
 
 func (c bodyCopier) Do(r *http.Request) (*http.Response, error) {
 	if r.Body != nil && r.Body != http.NoBody {
