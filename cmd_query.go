@@ -129,7 +129,10 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 		}
 		fmt.Fprintln(std.err)
 	}
-	if err := writeResult(std.out, o.output, res); err != nil {
+	// Lines the text pre-filter passed over were read too: count them, so
+	// "no results" says how much was searched.
+	read := info.Records + info.Skipped + info.Malformed + info.Headers
+	if err := writeResult(std.out, o.output, res, read); err != nil {
 		fmt.Fprintf(std.err, "flowtail query: write: %v\n", err)
 		return exitRuntime
 	}
@@ -426,7 +429,9 @@ func (ck *chunker) flush(i int) {
 	ck.mu.Unlock()
 }
 
-func writeResult(w io.Writer, format string, res *query.Result) error {
+// writeResult prints res; read is the number of lines searched, for the
+// table's "no results" line.
+func writeResult(w io.Writer, format string, res *query.Result, read uint64) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var err error
 	switch format {
@@ -435,7 +440,7 @@ func writeResult(w io.Writer, format string, res *query.Result) error {
 	case "json":
 		err = writeJSON(bw, res)
 	default:
-		err = writeTable(bw, res)
+		err = writeTable(bw, res, read)
 	}
 	if err != nil {
 		return err
@@ -506,7 +511,7 @@ func jsonString(dst []byte, s string) []byte {
 }
 
 // writeTable aligns columns; numbers are right-aligned.
-func writeTable(w io.Writer, res *query.Result) error {
+func writeTable(w io.Writer, res *query.Result, read uint64) error {
 	cells := make([][]string, len(res.Rows)+1)
 	width := make([]int, len(res.Columns))
 	numeric := make([]bool, len(res.Columns))
@@ -551,7 +556,7 @@ func writeTable(w io.Writer, res *query.Result) error {
 		}
 	}
 	if len(res.Rows) == 0 {
-		_, err := fmt.Fprintf(w, "(no results; %d records read, %d matched)\n", res.Scanned, res.Matched)
+		_, err := fmt.Fprintf(w, "(no results; %d lines read, %d matched)\n", read, res.Matched)
 		return err
 	}
 	return nil

@@ -175,3 +175,15 @@ func TestQueryDirectionFromRules(t *testing.T) {
 		t.Errorf("exit %d\n%s\nwant:\n%s\nstderr: %s", code, out, want, errs)
 	}
 }
+
+// "No results" counts every line searched, whether the text pre-filter
+// (action = "REJECT") passed over it or it was parsed.
+func TestQueryNoResultsCountsEveryLine(t *testing.T) {
+	path := writeQueryCapture(t, t.TempDir(), "flows.log", queryLines)
+	for _, q := range []string{`filter action = "REJECT" and dstport = 8080`, `filter dstport = 8080`} {
+		code, out, _ := runQueryCmd(t, "", q, path)
+		if want := "(no results; 6 lines read, 0 matched)"; code != 0 || !strings.Contains(out, want) {
+			t.Errorf("%s: exit %d, out %q; want %q", q, code, out, want)
+		}
+	}
+}
