@@ -487,3 +487,14 @@ func TestFilterBarShowsTextAndLongErrorAt80Columns(t *testing.T) {
 		t.Errorf("filter bar is %d cells wide", w)
 	}
 }
+
+// On a wide terminal the filter bar's mark stays next to the text.
+func TestFilterBarMarkFollowsTextWhenWide(t *testing.T) {
+	d := queryDriver(t, fixtureStore(t), 160, 24)
+	d.keys("/")
+	d.typeText("filter dstport = = 3")
+	f := d.footerLine()
+	if i := strings.Index(f, "✗ col 18"); i < 0 || cellWidth(f[:i]) > 60 {
+		t.Errorf("mark far from the text: %q", f)
+	}
+}

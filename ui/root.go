@@ -371,11 +371,13 @@ func (m *rootModel) exportLead() string {
 // of formats is shown only when the whole name fits beside it.
 func (m *rootModel) sizeExportBar() {
 	room := m.width - cellWidth(m.exportLead()) - cellWidth(m.exportInput.Prompt) - 1
-	m.exportHint = room-len(exportFormats) > cellWidth(m.exportInput.Value())
+	name := cellWidth(m.exportInput.Value())
+	m.exportHint = room-len(exportFormats) > name
 	if m.exportHint {
 		room -= len(exportFormats)
 	}
-	m.exportInput.SetWidth(max(room, 10))
+	m.exportInput.SetWidth(max(min(room, name), 10))
+	m.exportInput.SetCursor(m.exportInput.Position())
 }
 
 func (m *rootModel) leaveExport() {
@@ -412,10 +414,13 @@ func (m *rootModel) filterMark() string {
 }
 
 // sizeFilterBar gives the text the room the mark leaves, but at least half
-// the line: a long message is cut rather than the text hidden.
+// the line: a long message is cut rather than the text hidden. On a wide
+// terminal the mark stays next to the text rather than at a far edge.
 func (m *rootModel) sizeFilterBar() {
 	room := m.width - cellWidth(m.input.Prompt) - 1 - lipgloss.Width(m.filterMark())
-	m.input.SetWidth(max(room, m.width/2, 10))
+	want := max(cellWidth(m.input.Value()), cellWidth(m.input.Placeholder)) + 1
+	m.input.SetWidth(max(min(want, max(room, m.width/2)), 10))
+	m.input.SetCursor(m.input.Position()) // re-scroll the text to the new width
 }
 
 // applyFilter installs a filter and starts the scan of the whole buffer
