@@ -401,12 +401,19 @@ func TestHelpShowsPaneAndGlobalKeys(t *testing.T) {
 			t.Errorf("help screen lacks %q:\n%s", want, screen)
 		}
 	}
+	if !strings.Contains(screen, "Newest first: G returns to the top") {
+		t.Errorf("the flows pane's help explains G and g:\n%s", screen)
+	}
 	if !strings.Contains(screen, "\n ↑/k  up ") {
 		t.Errorf("key columns should keep the one-cell margin of the title and the notes:\n%s", screen)
 	}
 	d.keys("esc")
 	if d.m.mode != modeNormal || !strings.Contains(d.screen(), "ACTION") {
 		t.Fatal("esc closes the help")
+	}
+	d.keys("2", "?") // a table not in time order: G is its first row
+	if screen := d.screen(); !strings.Contains(screen, "G    first row") || strings.Contains(screen, "Newest first") {
+		t.Errorf("the interfaces pane's help contradicts its own G:\n%s", screen)
 	}
 }
 

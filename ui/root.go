@@ -539,6 +539,15 @@ func (m *rootModel) render() string {
 	return b.String()
 }
 
+// activeFlowsShown reports whether the flows pane is the one on screen.
+func (m *rootModel) activeFlowsShown() bool {
+	if len(m.panes) == 0 {
+		return false
+	}
+	_, ok := m.panes[m.active].(*flowsPane)
+	return ok
+}
+
 func (m *rootModel) activeFlows() *flowsPane {
 	for _, p := range m.panes {
 		if fp, ok := p.(*flowsPane); ok {
@@ -701,10 +710,12 @@ func (m *rootModel) helpView() string {
 	}
 	groups = append(groups, m.sh.Keys.FullHelp()...)
 	keys := strings.ReplaceAll(hm.FullHelpView(groups), "\n", "\n ") // the margin every screen has
-	body := st.Section.Render(title) + "\n\n " + keys + "\n\n" +
-		st.Dim.Render(" Newest first: G returns to the top and follows, g jumps to the oldest.\n"+
-			" Times are UTC unless `t` switched to local time. Filter words match fuzzily;\n"+
-			" \"quoted text\" must appear as written. esc or ? closes this help.")
+	notes := " Times are UTC unless `t` switched to local time. Filter words match fuzzily;\n" +
+		" \"quoted text\" must appear as written. esc or ? closes this help."
+	if m.activeFlowsShown() { // the other tables are not in time order: G is their first row
+		notes = " Newest first: G returns to the top and follows, g jumps to the oldest.\n" + notes
+	}
+	body := st.Section.Render(title) + "\n\n " + keys + "\n\n" + st.Dim.Render(notes)
 	lines := strings.Split(body, "\n")
 	if len(lines) > h {
 		lines = lines[:h]
