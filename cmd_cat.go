@@ -86,7 +86,7 @@ func runCat(ctx context.Context, args []string, std stdio) int {
 	})
 	stopHealth()
 	c.finish()
-	c.report(std.err)
+	writeMalformed(std.err, "cat", c.malformed, c.records, "decoded", c.firstBad)
 	if c.writeErr != nil {
 		fmt.Fprintf(std.err, "flowtail cat: write: %v\n", c.writeErr)
 		return exitRuntime
@@ -123,14 +123,13 @@ type catter struct {
 	records   int64
 	malformed int64
 	headers   int64
-	firstBad  []badLine
+	firstBad  []model.Malformed
 	writeErr  error
 }
 
 const (
 	chunkLines = 4096
 	chunkBytes = 1 << 20
-	keepBad    = 5
 )
 
 // chunk is a run of lines of one format, copied out of the source's batch
@@ -142,14 +141,8 @@ type chunk struct {
 	out    []byte
 	nRec   int64
 	nBad   int64
-	bad    []badLine
+	bad    []model.Malformed
 	ready  chan struct{}
-}
-
-type badLine struct {
-	origin string
-	lineNo int64
-	reason string
 }
 
 func newCatter(kind export.Kind, override *model.Format, out io.Writer, workers int) *catter {
@@ -291,7 +284,7 @@ func (c *catter) decode() {
 			case model.ResultMalformed:
 				ch.nBad++
 				if len(ch.bad) < keepBad {
-					ch.bad = append(ch.bad, badLine{ev.Origin, ev.LineNo, err.Error()})
+					ch.bad = append(ch.bad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Err: err.Error()})
 				}
 			}
 		}
@@ -335,25 +328,6 @@ func (c *catter) write(stop func()) {
 	}
 	if errors.Is(c.writeErr, syscall.EPIPE) {
 		c.writeErr = nil // the reader went away (| head): not a failure
-	}
-}
-
-// report tells stderr about malformed lines: how many, and the first few
-// with where and why.
-func (c *catter) report(w io.Writer) {
-	if c.malformed == 0 {
-		return
-	}
-	fmt.Fprintf(w, "flowtail cat: skipped %d malformed line(s) (%d records decoded)\n", c.malformed, c.records)
-	for _, b := range c.firstBad {
-		origin := b.origin
-		if origin == "" {
-			origin = "input"
-		}
-		fmt.Fprintf(w, "  %s:%d: %s\n", origin, b.lineNo, b.reason)
-	}
-	if c.malformed > int64(len(c.firstBad)) {
-		fmt.Fprintf(w, "  … and %d more\n", c.malformed-int64(len(c.firstBad)))
 	}
 }
 

@@ -121,9 +121,7 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 	for _, e := range x.lookupErrs {
 		fmt.Fprintf(std.err, "flowtail explain: %v\n", e)
 	}
-	if x.malformed > 0 {
-		fmt.Fprintf(std.err, "flowtail explain: skipped %d malformed line(s) (%d records explained)\n", x.malformed, x.records)
-	}
+	writeMalformed(std.err, "explain", x.malformed, x.records, "explained", x.firstBad)
 	if werr != nil && !errors.Is(werr, syscall.EPIPE) {
 		fmt.Fprintf(std.err, "flowtail explain: write: %v\n", werr)
 		return exitRuntime
@@ -153,6 +151,7 @@ type explainer struct {
 	seen       map[rules.Key]struct{}
 	records    int64
 	malformed  int64
+	firstBad   []model.Malformed
 	lookupErrs []error
 	errSeen    map[string]bool
 	err        error
@@ -182,10 +181,13 @@ func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
 	dec := e.decs[src]
 	for i := range b.Events {
 		ev := &b.Events[i]
-		res, _ := dec.Decode(ev, b.Format, &e.f, &e.x)
+		res, err := dec.Decode(ev, b.Format, &e.f, &e.x)
 		switch res {
 		case model.ResultMalformed:
 			e.malformed++
+			if len(e.firstBad) < keepBad {
+				e.firstBad = append(e.firstBad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Err: err.Error()})
+			}
 			continue
 		case model.ResultRecord:
 		default:

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -121,14 +123,8 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	for _, e := range readErrs {
 		fmt.Fprintf(std.err, "flowtail query: %v\n", e)
 	}
-	if info.Malformed > 0 {
-		fmt.Fprintf(std.err, "flowtail query: skipped %d malformed lines", info.Malformed)
-		if len(info.FirstBad) > 0 {
-			b := info.FirstBad[0]
-			fmt.Fprintf(std.err, " (first: %s:%d: %s)", cleanCell(b.Origin), b.LineNo, cleanCell(b.Err))
-		}
-		fmt.Fprintln(std.err)
-	}
+	sortMalformed(info.FirstBad, o.paths)
+	writeMalformed(std.err, "query", int64(info.Malformed), int64(info.Records), "read", info.FirstBad)
 	// Lines the text pre-filter passed over were read too: count them, so
 	// "no results" says how much was searched.
 	read := info.Records + info.Skipped + info.Malformed + info.Headers
@@ -274,7 +270,7 @@ func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *q
 	var format *model.Format
 	var carry []byte
 	line := int64(1)
-	first := true
+	first, skipping := true, false
 	for {
 		var buf []byte
 		select {
@@ -287,6 +283,15 @@ func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *q
 		buf = buf[:len(buf)+n]
 		final := err != nil
 		failed := final && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
+		if skipping { // the rest of a line already sent as too long
+			if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+				buf = buf[:copy(buf, buf[i+1:])]
+				skipping = false
+				line++
+			} else {
+				buf = buf[:0]
+			}
+		}
 		cut := len(buf)
 		if !final || failed {
 			// A failed read keeps only complete lines, as the file source does.
@@ -294,6 +299,11 @@ func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *q
 				cut = i + 1
 			} else if failed {
 				cut = 0
+			} else if len(buf) > model.MaxLineBytes {
+				// One line fills the buffer: send its start, which the
+				// parser reports as too long, and drop the rest of it.
+				cut, skipping = model.MaxLineBytes+1, true
+				buf = buf[:cut]
 			}
 		}
 		carry = append(carry[:0], buf[cut:]...)
@@ -585,4 +595,27 @@ func cleanCell(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// sortMalformed puts the malformed lines the parallel workers kept back in
+// input order: origins in the order of the paths given (others, such as
+// the files of a directory, after them), lines by number within each.
+func sortMalformed(bad []model.Malformed, paths []string) {
+	rank := map[string]int{}
+	for _, p := range paths {
+		if _, ok := rank[p]; !ok {
+			rank[p] = len(rank)
+		}
+	}
+	for _, b := range bad {
+		if _, ok := rank[b.Origin]; !ok {
+			rank[b.Origin] = len(rank)
+		}
+	}
+	slices.SortStableFunc(bad, func(a, b model.Malformed) int {
+		if c := cmp.Compare(rank[a.Origin], rank[b.Origin]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.LineNo, b.LineNo)
+	})
 }

@@ -55,7 +55,7 @@ func TestQueryCSVFromGzip(t *testing.T) {
 	if out != want {
 		t.Errorf("csv:\n%s\nwant:\n%s", out, want)
 	}
-	if !strings.Contains(errs, "skipped 1 malformed lines (first: "+path+":5:") {
+	if !strings.Contains(errs, "skipped 1 malformed line(s) (3 records read)\n  "+path+":5: version is not a number") {
 		t.Errorf("stderr does not report the malformed line with its place: %q", errs)
 	}
 }
@@ -185,5 +185,22 @@ func TestQueryNoResultsCountsEveryLine(t *testing.T) {
 		if want := "(no results; 6 lines read, 0 matched)"; code != 0 || !strings.Contains(out, want) {
 			t.Errorf("%s: exit %d, out %q; want %q", q, code, out, want)
 		}
+	}
+}
+
+// Malformed lines are reported like cat's: the count, then the first few
+// in input order, each with its file and line; a line longer than the read
+// buffer counts once and the lines after it keep their numbers.
+func TestQueryMalformedReport(t *testing.T) {
+	dir := t.TempDir()
+	huge := writeQueryCapture(t, dir, "huge.log", []string{queryLines[0], "2 " + strings.Repeat("x", 3<<20), "junk", queryLines[1]})
+	bad := writeQueryCapture(t, dir, "bad.log", queryLines)
+	code, out, errs := runQueryCmd(t, "", "-o", "csv", "stats count(*) as n", huge, bad)
+	want := "flowtail query: skipped 3 malformed line(s) (7 records read)\n" +
+		"  " + huge + ":2: line longer than 65536 bytes\n" +
+		"  " + huge + ":3: version is not a number up to 255 at column 1 (version)\n" +
+		"  " + bad + ":5: version is not a number up to 255 at column 1 (version)\n"
+	if code != 0 || out != "n\n7\n" || errs != want {
+		t.Fatalf("exit %d, out %q, stderr:\n%s\nwant:\n%s", code, out, errs, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"sync"
 
@@ -134,4 +135,26 @@ func sourceErrors(src source.Source, err error) []error {
 		}
 	}
 	return errs
+}
+
+// keepBad is how many malformed lines a headless command describes.
+const keepBad = 5
+
+// writeMalformed tells stderr about malformed lines the way every headless
+// command does: how many, then the first few with where and why.
+func writeMalformed(w io.Writer, cmd string, n, records int64, done string, first []model.Malformed) {
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "flowtail %s: skipped %d malformed line(s) (%d records %s)\n", cmd, n, records, done)
+	for _, b := range first {
+		origin := b.Origin
+		if origin == "" || origin == "-" {
+			origin = "stdin"
+		}
+		fmt.Fprintf(w, "  %s:%d: %s\n", cleanCell(origin), b.LineNo, cleanCell(b.Err))
+	}
+	if n > int64(len(first)) {
+		fmt.Fprintf(w, "  … and %d more\n", n-int64(len(first)))
+	}
 }
