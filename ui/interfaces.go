@@ -52,6 +52,7 @@ type interfacesPane struct {
 
 	epoch uint64 // bumped when the filter changes; older results are dropped
 	shown uint64 // epoch of the data shown
+	ready bool   // a snapshot has arrived
 	busy  bool
 	stale bool // the store or the filter changed while busy
 	pace  throttle
@@ -299,7 +300,7 @@ func (p *interfacesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.busy = false
 		p.pace.lastCost = msg.cost
 		if msg.epoch == p.epoch {
-			p.snap, p.shown = msg.snap, msg.epoch
+			p.snap, p.shown, p.ready = msg.snap, msg.epoch, true
 			p.order()
 			p.drawCached()
 		}
@@ -515,7 +516,7 @@ func (p *interfacesPane) View() string {
 		}
 		drawn++
 	}
-	finishRows(&p.out, st, drawn, h, emptyNote(p.sh, true))
+	finishRows(&p.out, st, drawn, h, emptyNote(p.sh, p.ready))
 	if p.infoHeight() > 0 {
 		p.out.WriteByte('\n')
 		p.out.WriteString(st.Dim.Render(fitWidth(" "+p.cursorInfo(), p.width)))

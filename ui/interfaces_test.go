@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 
@@ -213,5 +214,20 @@ func TestTriageKeysHaveHelp(t *testing.T) {
 		if b.Help().Key == "" || b.Help().Desc == "" {
 			t.Errorf("binding %v has no help", b.Keys())
 		}
+	}
+}
+
+// Until its first snapshot arrives the pane says it is counting, not that
+// it waits for records the buffer already holds.
+func TestInterfacesSayCountingBeforeFirstSnapshot(t *testing.T) {
+	sh := &Shared{Store: fixtureStore(t), Styles: NewStyles(Theme{NoColor: true}), Keys: DefaultKeymap(), Now: time.Now}
+	p := newInterfacesPane(sh)
+	p.SetSize(80, 20)
+	if v := p.View(); !strings.Contains(v, "counting…") || strings.Contains(v, "waiting for records") {
+		t.Errorf("before the first snapshot:\n%s", v)
+	}
+	p, _ = p.Update(p.(*interfacesPane).refresh()())
+	if v := p.View(); strings.Contains(v, "counting…") || !strings.Contains(v, "eni-") {
+		t.Errorf("after the first snapshot:\n%s", v)
 	}
 }
