@@ -89,6 +89,11 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	}
 	text := pos[0]
 	o.paths = pos[1:]
+	if len(o.paths) == 0 && !o.demo && len(o.logGroups) == 0 {
+		if _, statErr := os.Stat(text); statErr == nil || text == "-" {
+			return usageError(std, "query", fmt.Errorf("missing QUERY before the source %s: flowtail query 'filter …' %s", text, text))
+		}
+	}
 	if err := o.validate(); err != nil {
 		return usageError(std, "query", err)
 	}
@@ -106,6 +111,9 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	}
 	prog, err := compileQuery(text, names, local)
 	if err != nil {
+		if _, statErr := os.Stat(text); statErr == nil || text == "-" {
+			return usageError(std, "query", fmt.Errorf("the QUERY comes first, then the sources: flowtail query 'filter …' %s", text))
+		}
 		reportQueryError(std.err, text, err)
 		return exitUsage
 	}

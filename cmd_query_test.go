@@ -204,3 +204,15 @@ func TestQueryMalformedReport(t *testing.T) {
 		t.Fatalf("exit %d, out %q, stderr:\n%s\nwant:\n%s", code, out, errs, want)
 	}
 }
+
+// A capture given where the query belongs is named as such, not reported
+// as a missing source or an unknown command.
+func TestQueryArgumentOrderMistakes(t *testing.T) {
+	path := writeQueryCapture(t, t.TempDir(), "flows.log", queryLines)
+	for _, args := range [][]string{{path}, {path, "stats count(*)"}} {
+		code, _, errs := runQueryCmd(t, "", args...)
+		if code != exitUsage || !strings.Contains(errs, "QUERY") || !strings.Contains(errs, path) {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errs)
+		}
+	}
+}
