@@ -370,8 +370,8 @@ func TestCopyRowUsesOSC52(t *testing.T) {
 	if !sawClipboard {
 		t.Fatal("y should write the record (field=value) to the clipboard with OSC 52")
 	}
-	if !strings.Contains(flash, "copied") {
-		t.Fatalf("y should confirm the copy, got %q", flash)
+	if !strings.Contains(flash, "copied") || cellWidth(flash) > 79 {
+		t.Fatalf("y should confirm the copy in one 80-column line, got %q", flash)
 	}
 }
 

@@ -368,7 +368,7 @@ func copyRecord(sh *Shared, seq uint64) tea.Cmd {
 		return Flash("that record has left the buffer", true)
 	}
 	return tea.Batch(tea.SetClipboard(text),
-		Flash(fmt.Sprintf("copied %d characters (OSC 52; if nothing arrives, your terminal does not allow clipboard writes)", len(text)), false))
+		Flash(fmt.Sprintf("copied the record: %d characters via OSC 52 (some terminals block it)", len(text)), false))
 }
 
 // recordText is the record as field=value pairs in AWS order, the form
