@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -65,6 +66,9 @@ func run(ctx context.Context, args []string, std stdio) int {
 					fmt.Fprint(std.out, c.usage)
 					return exitOK
 				}
+				if args[1] != "version" && args[1] != "help" {
+					return usageError(std, "", unknownCommand(args[1]))
+				}
 			}
 			fmt.Fprint(std.out, usageText())
 			return exitOK
@@ -75,8 +79,32 @@ func run(ctx context.Context, args []string, std stdio) int {
 		if c, ok := commands[args[0]]; ok {
 			return c.run(ctx, args[1:], std)
 		}
+		if looksLikeCommand(args[0]) {
+			return usageError(std, "", unknownCommand(args[0]))
+		}
 	}
 	return runTUI(ctx, args, std)
+}
+
+// looksLikeCommand reports whether a first argument that names no command
+// is a mistyped one rather than a capture: a bare word with no such file.
+func looksLikeCommand(arg string) bool {
+	for _, r := range arg {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
+			return false
+		}
+	}
+	_, err := os.Stat(arg)
+	return arg != "" && errors.Is(err, os.ErrNotExist)
+}
+
+func unknownCommand(name string) error {
+	names := []string{"help", "version"}
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return fmt.Errorf("unknown command %q (commands: %s; a capture to open must exist)", name, strings.Join(names, ", "))
 }
 
 // versionString is the release version, or what the Go toolchain recorded

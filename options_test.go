@@ -24,6 +24,8 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"--buffer", "0", "x"}, "invalid value 0 for flag --buffer: must be at least 1"},
 		{[]string{"cat", "--buffer", "10", "x"}, "flag provided but not defined: -buffer"},
 		{[]string{"cat", "--rules", "dir", "x"}, "flag provided but not defined: -rules"},
+		{[]string{"catt", "x.log"}, `unknown command "catt" (commands: cat, explain, help, query, version`},
+		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"cat"}, "no source: give FILE, DIR or - (stdin), -g LOG_GROUP, or --demo"},
 	} {
 		_, errOut, code := runCmd(t, tc.args...)
