@@ -429,6 +429,16 @@ func TestStatusBarFitsEveryWidth(t *testing.T) {
 		if got := len([]rune(d.statusLine())); got != w {
 			t.Errorf("width %d: status bar is %d cells: %q", w, got, d.statusLine())
 		}
+		// A filter too long for the bar is cut, never dropped, and keeps
+		// its count.
+		d.applyFilter(`"REJECT" "` + strings.Repeat("0", 30) + `" eni`)
+		st := d.statusLine()
+		if got := len([]rune(st)); got != w {
+			t.Errorf("width %d: status bar is %d cells: %q", w, got, st)
+		}
+		if !strings.Contains(st, "filter: \"REJECT\"") || !strings.Contains(st, "(0)") {
+			t.Errorf("width %d: the long filter should show, cut, with its count: %q", w, st)
+		}
 	}
 }
 

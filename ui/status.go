@@ -95,6 +95,7 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 	n := c.Seen - c.Evicted
 	type part struct {
 		text string
+		tail string // kept when text is cut to fit (the filter's count)
 		on   bool
 	}
 	parts := []part{{text: fmt.Sprintf("%s/%s", thousands(n), humanCount(uint64(s.sh.Store.Capacity())))}}
@@ -108,13 +109,13 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 		}
 	}
 	if s.sh.FilterText != "" {
-		t := filterLabel(s.sh.FilterText)
+		p := part{text: filterLabel(s.sh.FilterText), on: true}
 		if filtering {
-			t += " (scanning…)"
+			p.tail = " (scanning…)"
 		} else if s.sh.Matches != nil {
-			t += " (" + thousands(uint64(len(s.sh.Matches.Seqs))) + ")"
+			p.tail = " (" + thousands(uint64(len(s.sh.Matches.Seqs))) + ")"
 		}
-		parts = append(parts, part{text: t, on: true})
+		parts = append(parts, p)
 	}
 	if s.sh.Local {
 		parts = append(parts, part{text: "local time"})
@@ -129,14 +130,24 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 	used := 0
 	sep := " │ "
 	for i, p := range parts {
-		w := cellWidth(p.text)
+		cut := false
+		w := cellWidth(p.text) + cellWidth(p.tail)
 		extra := 0
 		if i > 0 {
 			extra = 3
 		}
 		if used+extra+w+1 > width {
-			break
+			// The first part that does not fit is cut when a useful
+			// piece of it does (an applied filter must never vanish);
+			// the rest are dropped.
+			room := width - used - extra - 1 - cellWidth(p.tail)
+			if p.tail == "" || room < 12 {
+				break
+			}
+			p.text = truncRight(p.text, room)
+			w, cut = room+cellWidth(p.tail), true
 		}
+		p.text += p.tail
 		if i > 0 {
 			b.WriteString(s.styled(sep))
 		} else {
@@ -149,6 +160,9 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 			b.WriteString(st.Status.Render(p.text))
 		}
 		used += extra + w
+		if cut {
+			break
+		}
 	}
 	if rest := width - used; rest > 0 {
 		b.WriteString(st.Status.Render(strings.Repeat(" ", rest)))
