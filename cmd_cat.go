@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -40,24 +39,12 @@ Flags:
 }
 
 func runCat(ctx context.Context, args []string, std stdio) int {
-	var o options
-	fs := newFlagSet("cat")
-	o.sourceFlags(fs)
-	o.once = true
-	o.outputFlag(fs, "text", "text, json or csv")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(std.out, commands["cat"].usage)
-			return exitOK
-		}
-		return usageError(std, "cat", err)
+	o, pos, code, ok := parseHeadless("cat", args, std, []string{"text", "json", "csv"}, false)
+	if !ok {
+		return code
 	}
 	o.paths = pos
-	kind, err := export.ParseKind(o.output)
-	if err != nil {
-		return usageError(std, "cat", fmt.Errorf("invalid value %q for flag -o: want text, json or csv", o.output))
-	}
+	kind, _ := export.ParseKind(o.output)
 	if err := o.validate(); err != nil {
 		return usageError(std, "cat", err)
 	}
@@ -191,7 +178,7 @@ func (c *catter) add(b model.Batch) {
 				continue
 			}
 		}
-		format := c.formatFor(ev.Origin, b.Format)
+		format := formatFor(c.override, c.formats, ev.Origin, b.Format)
 		if c.cur != nil && (c.cur.format != format || len(c.cur.events) == chunkLines || len(c.cur.buf)+len(line) > cap(c.cur.buf)) {
 			c.cur = c.flush(c.cur)
 		}
@@ -208,19 +195,6 @@ func (c *catter) add(b model.Batch) {
 	}
 	// A live source may not send more for a while: what it sent is due now.
 	c.cur = c.flush(c.cur)
-}
-
-func (c *catter) formatFor(origin string, batch *model.Format) *model.Format {
-	if c.override != nil {
-		return c.override
-	}
-	if f, ok := c.formats[origin]; ok {
-		return f
-	}
-	if batch != nil {
-		return batch
-	}
-	return model.DefaultFormat
 }
 
 // header recognises a header line, remembering the last one so the same

@@ -17,9 +17,7 @@ import (
 
 func runCatArgs(t *testing.T, stdin string, args ...string) (out, errOut string, code int) {
 	t.Helper()
-	var o, e bytes.Buffer
-	code = run(context.Background(), append([]string{"cat"}, args...), stdio{strings.NewReader(stdin), &o, &e})
-	return o.String(), e.String(), code
+	return runStdin(t, stdin, append([]string{"cat"}, args...)...)
 }
 
 const (

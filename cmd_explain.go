@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -56,29 +55,14 @@ Flags:
 }
 
 func runExplain(ctx context.Context, args []string, std stdio) int {
-	var o options
-	fs := newFlagSet("explain")
-	o.sourceFlags(fs)
-	o.rulesFlag(fs)
-	o.once = true
-	o.outputFlag(fs, "text", "text or json")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(std.out, commands["explain"].usage)
-			return exitOK
-		}
-		return usageError(std, "explain", err)
+	o, pos, code, ok := parseHeadless("explain", args, std, []string{"text", "json"}, true)
+	if !ok {
+		return code
 	}
 	o.paths = pos
-	var kind export.Kind
-	switch o.output {
-	case "text":
-		kind = export.Text
-	case "json":
+	kind := export.Text
+	if o.output == "json" {
 		kind = export.JSON
-	default:
-		return usageError(std, "explain", fmt.Errorf("invalid value %q for flag -o: want text or json", o.output))
 	}
 	if err := o.validate(); err != nil {
 		return usageError(std, "explain", err)

@@ -41,11 +41,19 @@ func writeCapture(t *testing.T) string {
 	return p
 }
 
+// runCmd runs flowtail with args and empty stdin.
 func runCmd(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(context.Background(), args, stdio{strings.NewReader(""), &out, &errb})
-	return out.String(), errb.String(), code
+	return runStdin(t, "", args...)
+}
+
+// runStdin runs flowtail with args, reading stdin, and returns what it
+// printed and its exit status.
+func runStdin(t *testing.T, stdin string, args ...string) (out, errOut string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(context.Background(), args, stdio{strings.NewReader(stdin), &o, &e})
+	return o.String(), e.String(), code
 }
 
 func jsonLines(t *testing.T, s string) []map[string]any {

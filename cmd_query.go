@@ -8,7 +8,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -65,27 +64,12 @@ Flags:
 }
 
 func runQuery(ctx context.Context, args []string, std stdio) int {
-	var o options
-	fs := newFlagSet("query")
-	o.sourceFlags(fs)
-	o.rulesFlag(fs)
-	o.once = true
-	o.outputFlag(fs, "table", "table, csv or json")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(std.out, commands["query"].usage)
-			return exitOK
-		}
-		return usageError(std, "query", err)
+	o, pos, code, ok := parseHeadless("query", args, std, []string{"table", "csv", "json"}, true)
+	if !ok {
+		return code
 	}
 	if len(pos) == 0 {
 		return usageError(std, "query", errors.New("missing QUERY, e.g. 'filter action = \"REJECT\" | stats count(*) by srcaddr'"))
-	}
-	switch o.output {
-	case "table", "csv", "json":
-	default:
-		return usageError(std, "query", fmt.Errorf("invalid value %q for flag -o: want table, csv or json", o.output))
 	}
 	text := pos[0]
 	o.paths = pos[1:]
@@ -124,9 +108,9 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	var info query.RunInfo
 	var readErrs []error
 	if o.plainFiles() {
-		res, info, readErrs = runQueryFiles(ctx, prog, &o, std)
+		res, info, readErrs = runQueryFiles(ctx, prog, o, std)
 	} else {
-		res, info, readErrs = runQuerySources(ctx, prog, &o, std)
+		res, info, readErrs = runQuerySources(ctx, prog, o, std)
 	}
 	for _, e := range readErrs {
 		fmt.Fprintf(std.err, "flowtail query: %v\n", e)

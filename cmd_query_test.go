@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,9 +39,8 @@ func writeQueryCapture(t *testing.T, dir, name string, lines []string) string {
 
 func runQueryCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(context.Background(), append([]string{"query"}, args...), stdio{strings.NewReader(stdin), &out, &errb})
-	return code, out.String(), errb.String()
+	out, errOut, code := runStdin(t, stdin, append([]string{"query"}, args...)...)
+	return code, out, errOut
 }
 
 func TestQueryCSVFromGzip(t *testing.T) {

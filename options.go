@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,10 +89,31 @@ func (o *options) tuiFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 }
 
-// outputFlag registers -o for headless commands.
-func (o *options) outputFlag(fs *flag.FlagSet, def, choices string) {
-	fs.StringVar(&o.output, "output", def, "output `FORMAT`: "+choices)
-	fs.StringVar(&o.output, "o", def, "short for --output")
+// parseHeadless parses a headless command's flags: the source flags, -o
+// (outputs[0] is the default) and, when withRules, --rules. It returns the
+// positional arguments, or an exit code when the command should end here
+// (--help printed, or a usage error reported).
+func parseHeadless(name string, args []string, std stdio, outputs []string, withRules bool) (*options, []string, int, bool) {
+	o := &options{once: true}
+	fs := newFlagSet(name)
+	o.sourceFlags(fs)
+	if withRules {
+		o.rulesFlag(fs)
+	}
+	choices := strings.Join(outputs[:len(outputs)-1], ", ") + " or " + outputs[len(outputs)-1]
+	fs.StringVar(&o.output, "output", outputs[0], "output `FORMAT`: "+choices)
+	fs.StringVar(&o.output, "o", outputs[0], "short for --output")
+	pos, err := parseArgs(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(std.out, commands[name].usage)
+		return nil, nil, exitOK, false
+	case err != nil:
+		return nil, nil, usageError(std, name, err), false
+	case !slices.Contains(outputs, o.output):
+		return nil, nil, usageError(std, name, fmt.Errorf("invalid value %q for flag -o: want %s", o.output, choices)), false
+	}
+	return o, pos, 0, true
 }
 
 // newFlagSet returns a flag set that reports errors to the caller instead

@@ -66,7 +66,7 @@ func (r *recorder) write(b model.Batch) {
 		if hf := headerOf(ev.Line); hf != nil {
 			r.byOrigin[ev.Origin] = hf
 			r.declared = hf
-		} else if f := r.formatFor(ev.Origin, b.Format); !sameFormat(f, r.declared) {
+		} else if f := formatFor(r.override, r.byOrigin, ev.Origin, b.Format); !sameFormat(f, r.declared) {
 			r.header(f)
 			r.declared = f
 		}
@@ -83,21 +83,6 @@ func (r *recorder) write(b model.Batch) {
 			r.fail(err)
 		}
 	}
-}
-
-// formatFor is the format the ingester reads a data line of origin with
-// (the same order of precedence as model.Decoder).
-func (r *recorder) formatFor(origin string, batch *model.Format) *model.Format {
-	if r.override != nil {
-		return r.override
-	}
-	if f, ok := r.byOrigin[origin]; ok {
-		return f
-	}
-	if batch != nil {
-		return batch
-	}
-	return model.DefaultFormat
 }
 
 func (r *recorder) header(f *model.Format) {

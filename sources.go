@@ -158,3 +158,19 @@ func writeMalformed(w io.Writer, cmd string, n, records int64, done string, firs
 		fmt.Fprintf(w, "  … and %d more\n", n-int64(len(first)))
 	}
 }
+
+// formatFor is the format a data line of origin is read with, in the order
+// of precedence of model.Decoder: --format, the origin's header line, the
+// batch's format, the default.
+func formatFor(override *model.Format, headers map[string]*model.Format, origin string, batch *model.Format) *model.Format {
+	if override != nil {
+		return override
+	}
+	if f, ok := headers[origin]; ok {
+		return f
+	}
+	if batch != nil {
+		return batch
+	}
+	return model.DefaultFormat
+}
