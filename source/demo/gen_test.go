@@ -151,6 +151,15 @@ type conn struct {
 	noReply             bool
 }
 
+// addBothEnds records a connection inside the VPC as both interfaces see
+// it: the client's sends the request (egress), the server's receives it.
+func (g *gen) addBothEnds(c conn, client, server *eni, start, end int64) {
+	c.at, c.srcIsLocal, c.reqPath = client, true, "1"
+	g.add(c, start, end)
+	c.at, c.srcIsLocal, c.reqPath, c.repPath = server, false, "", "1"
+	g.add(c, start, end)
+}
+
 func (g *gen) add(c conn, start, end int64) {
 	reqDir, repDir := "ingress", "egress"
 	reqPath, repPath := "", c.repPath
@@ -237,10 +246,8 @@ func generateCapture() []byte {
 			sport := ephemeral()
 			pk := g.between(5, 15)
 			reqBy, repBy, repPk := pk*g.between(90, 400), g.between(1200, 64000), pk+g.between(0, 8)
-			g.add(conn{at: &web, src: web.ip, dst: app.ip, sport: sport, dport: 8080, proto: 6, reqFlags: "3", repFlags: "19",
-				reqPk: pk, reqBy: reqBy, repPk: repPk, repBy: repBy, srcIsLocal: true, reqPath: "1"}, s, e)
-			g.add(conn{at: &app, src: web.ip, dst: app.ip, sport: sport, dport: 8080, proto: 6, reqFlags: "3", repFlags: "19",
-				reqPk: pk, reqBy: reqBy, repPk: repPk, repBy: repBy, repPath: "1"}, s, e)
+			g.addBothEnds(conn{src: web.ip, dst: app.ip, sport: sport, dport: 8080, proto: 6, reqFlags: "3", repFlags: "19",
+				reqPk: pk, reqBy: reqBy, repPk: repPk, repBy: repBy}, &web, &app, s, e)
 		}
 		for _, l := range webApp {
 			if w < l.first || w > l.last {
@@ -250,10 +257,8 @@ func generateCapture() []byte {
 			cf, sf := flagsFor(w, l.first, l.last)
 			pk := g.between(200, 900)
 			reqBy, repBy := pk*g.between(150, 600), pk*g.between(600, 1400)
-			g.add(conn{at: &web, src: web.ip, dst: app.ip, sport: l.sport, dport: 8080, proto: 6, reqFlags: cf, repFlags: sf,
-				reqPk: pk, reqBy: reqBy, repPk: pk + 40, repBy: repBy, srcIsLocal: true, reqPath: "1"}, s, e)
-			g.add(conn{at: &app, src: web.ip, dst: app.ip, sport: l.sport, dport: 8080, proto: 6, reqFlags: cf, repFlags: sf,
-				reqPk: pk, reqBy: reqBy, repPk: pk + 40, repBy: repBy, repPath: "1"}, s, e)
+			g.addBothEnds(conn{src: web.ip, dst: app.ip, sport: l.sport, dport: 8080, proto: 6, reqFlags: cf, repFlags: sf,
+				reqPk: pk, reqBy: reqBy, repPk: pk + 40, repBy: repBy}, &web, &app, s, e)
 		}
 		// app → db :5432 from Linux ephemeral ports: accepted both ways.
 		for i := 0; i < g.between(6, 10); i++ {
@@ -261,10 +266,8 @@ func generateCapture() []byte {
 			sport := ephemeral()
 			pk := g.between(8, 30)
 			reqBy, repBy := pk*g.between(80, 300), g.between(900, 48000)
-			g.add(conn{at: &app, src: app.ip, dst: db.ip, sport: sport, dport: 5432, proto: 6, reqFlags: "3", repFlags: "19",
-				reqPk: pk, reqBy: reqBy, repPk: pk + 4, repBy: repBy, srcIsLocal: true, reqPath: "1"}, s, e)
-			g.add(conn{at: &db, src: app.ip, dst: db.ip, sport: sport, dport: 5432, proto: 6, reqFlags: "3", repFlags: "19",
-				reqPk: pk, reqBy: reqBy, repPk: pk + 4, repBy: repBy, repPath: "1"}, s, e)
+			g.addBothEnds(conn{src: app.ip, dst: db.ip, sport: sport, dport: 5432, proto: 6, reqFlags: "3", repFlags: "19",
+				reqPk: pk, reqBy: reqBy, repPk: pk + 4, repBy: repBy}, &app, &db, s, e)
 		}
 		for _, l := range appDB {
 			if w < l.first || w > l.last {
@@ -274,10 +277,8 @@ func generateCapture() []byte {
 			cf, sf := flagsFor(w, l.first, l.last)
 			pk := g.between(100, 600)
 			reqBy, repBy := pk*g.between(90, 300), pk*g.between(400, 1400)
-			g.add(conn{at: &app, src: app.ip, dst: db.ip, sport: l.sport, dport: 5432, proto: 6, reqFlags: cf, repFlags: sf,
-				reqPk: pk, reqBy: reqBy, repPk: pk + 12, repBy: repBy, srcIsLocal: true, reqPath: "1"}, s, e)
-			g.add(conn{at: &db, src: app.ip, dst: db.ip, sport: l.sport, dport: 5432, proto: 6, reqFlags: cf, repFlags: sf,
-				reqPk: pk, reqBy: reqBy, repPk: pk + 12, repBy: repBy, repPath: "1"}, s, e)
+			g.addBothEnds(conn{src: app.ip, dst: db.ip, sport: l.sport, dport: 5432, proto: 6, reqFlags: cf, repFlags: sf,
+				reqPk: pk, reqBy: reqBy, repPk: pk + 12, repBy: repBy}, &app, &db, s, e)
 		}
 		// The return-path mistake: a client using ports 20001-20010. Its
 		// SYNs leave app and reach db; db's SYN-ACK is rejected on the way
@@ -313,10 +314,8 @@ func generateCapture() []byte {
 			s, e := int64(capStart+60*w+g.between(0, 5)), int64(capStart+60*w+g.between(55, 59))
 			cf, sf := flagsFor(w, sshSession.first, sshSession.last)
 			pk := g.between(20, 120)
-			g.add(conn{at: &bastion, src: bastion.ip, dst: web.ip, sport: sshSession.sport, dport: 22, proto: 6, reqFlags: cf, repFlags: sf,
-				reqPk: pk, reqBy: pk * 90, repPk: pk + 10, repBy: pk * 400, srcIsLocal: true, reqPath: "1"}, s, e)
-			g.add(conn{at: &web, src: bastion.ip, dst: web.ip, sport: sshSession.sport, dport: 22, proto: 6, reqFlags: cf, repFlags: sf,
-				reqPk: pk, reqBy: pk * 90, repPk: pk + 10, repBy: pk * 400, repPath: "1"}, s, e)
+			g.addBothEnds(conn{src: bastion.ip, dst: web.ip, sport: sshSession.sport, dport: 22, proto: 6, reqFlags: cf, repFlags: sf,
+				reqPk: pk, reqBy: pk * 90, repPk: pk + 10, repBy: pk * 400}, &bastion, &web, s, e)
 		}
 		// SSH scan from 45.155.205.0/24 in minutes 3-6: SYNs to web and
 		// bastion, REJECTed (public NACL rule 150 denies 22 from outside).
