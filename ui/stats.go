@@ -337,8 +337,17 @@ func (p *statsPane) View() string {
 	}
 	finishRows(&p.out, st, drawn, h, " no groups yet")
 	p.out.WriteByte('\n')
-	p.out.WriteString(st.Dim.Render(fit(fmt.Sprintf(" %d groups · %d of %d records matched", len(p.res.Rows), p.res.Matched, p.res.Scanned), p.width)))
+	p.out.WriteString(st.Dim.Render(fit(p.summary(), p.width)))
 	return p.out.String()
+}
+
+// summary is the line under the table, counted as the status bar counts.
+func (p *statsPane) summary() string {
+	groups := " groups · "
+	if len(p.res.Rows) == 1 {
+		groups = " group · "
+	}
+	return " " + thousands(uint64(len(p.res.Rows))) + groups + thousands(p.res.Matched) + " of " + thousands(p.res.Scanned) + " records matched"
 }
 
 // hint says what the pane shows and how to get there.

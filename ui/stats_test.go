@@ -180,3 +180,10 @@ func TestFilterQueryLabelledOnce(t *testing.T) {
 		t.Errorf("plain words keep their label: %q", st)
 	}
 }
+
+func TestStatsSummaryCountsWithSeparators(t *testing.T) {
+	d := queryDriver(t, genStore(t, 2000, 1200), 80, 24)
+	d.applyFilter("stats count(*) by action")
+	gotoPane(t, d, "stats")
+	d.lineWith("1 group · 1,200 of 1,200 records matched")
+}
