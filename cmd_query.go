@@ -124,7 +124,7 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintf(std.err, "flowtail query: write: %v\n", err)
 		return exitRuntime
 	}
-	if len(readErrs) > 0 && info.Records == 0 {
+	if info.Records == 0 && (len(readErrs) > 0 || info.Malformed > 0) {
 		return exitRuntime
 	}
 	return exitOK

@@ -214,3 +214,14 @@ func TestQueryArgumentOrderMistakes(t *testing.T) {
 		}
 	}
 }
+
+// As with cat, nothing but malformed lines is a failure (exit 1), while an
+// empty input is an empty answer.
+func TestQueryExitWhenNothingWasRead(t *testing.T) {
+	if code, _, errs := runQueryCmd(t, "junk\n", "stats count(*)", "-"); code != exitRuntime || !strings.Contains(errs, "stdin:1:") {
+		t.Errorf("only malformed lines: exit %d, stderr %q", code, errs)
+	}
+	if code, out, errs := runQueryCmd(t, "", "-o", "csv", "stats count(*) as n", "-"); code != 0 || out != "n\n0\n" {
+		t.Errorf("empty input: exit %d, out %q, stderr %q", code, out, errs)
+	}
+}
