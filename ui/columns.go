@@ -85,6 +85,27 @@ func padTail(b []byte, s string, w int) []byte {
 	return appendSpaces(b, w-n)
 }
 
+// fit cuts or pads s to exactly w cells, so every line of a pane has the
+// pane's width.
+func fit(s string, w int) string { return string(padRight(nil, s, max(w, 0))) }
+
+// fitWidth cuts plain text to at most w cells, ending in "…".
+func fitWidth(s string, w int) string {
+	if cellWidth(s) > w {
+		return truncRight(s, w)
+	}
+	return s
+}
+
+// fitCells cuts a styled line to at most w cells (long ARNs and ids),
+// keeping its escape sequences whole.
+func fitCells(l string, w int) string {
+	if ansi.StringWidth(l) > w {
+		return ansi.Truncate(l, w, "…")
+	}
+	return l
+}
+
 func appendSpaces(b []byte, n int) []byte {
 	for ; n > 0; n-- {
 		b = append(b, ' ')

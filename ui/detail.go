@@ -198,14 +198,6 @@ func trafficPathText(n uint64) string {
 // up to the newest version the record shows are listed one by one, absent
 // ones marked; absent fields of later versions are named on one line so
 // the screen is not mostly "absent".
-// fitCells cuts a styled line to w cells (long ARNs and ids).
-func fitCells(l string, w int) string {
-	if ansi.StringWidth(l) > w {
-		return ansi.Truncate(l, w, "…")
-	}
-	return l
-}
-
 // detailFields is the heading and one line per field.
 func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, seq uint64) (head, out []string) {
 	st := &sh.Styles

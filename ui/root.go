@@ -687,13 +687,6 @@ func keyHelpWidth(k key.Binding) int {
 	return cellWidth(h.Key) + 1 + cellWidth(h.Desc)
 }
 
-func fitWidth(s string, w int) string {
-	if cellWidth(s) > w {
-		return truncRight(s, w)
-	}
-	return s
-}
-
 // helpView is the full keymap: the active pane's keys, then the global
 // ones.
 func (m *rootModel) helpView() string {

@@ -403,11 +403,7 @@ const (
 func (l ruleLine) deciding() bool { return l.kind == lineAllow || l.kind == lineDeny }
 
 func (l ruleLine) render(st *Styles, w int) string {
-	s := l.text
-	if cellWidth(s) > w {
-		s = truncRight(s, w)
-	}
-	s += strings.Repeat(" ", max(w-cellWidth(s), 0))
+	s := fit(l.text, w)
 	switch l.kind {
 	case lineHeading:
 		return st.Section.Render(s)

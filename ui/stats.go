@@ -399,7 +399,3 @@ func (p *statsPane) appendRow(b []byte, row []query.Value) []byte {
 	}
 	return b
 }
-
-// fit cuts or pads s to exactly w cells, so every line of the pane has the
-// pane's width.
-func fit(s string, w int) string { return string(padRight(nil, s, max(w, 0))) }
