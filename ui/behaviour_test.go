@@ -411,9 +411,11 @@ func TestHelpShowsPaneAndGlobalKeys(t *testing.T) {
 	if d.m.mode != modeNormal || !strings.Contains(d.screen(), "ACTION") {
 		t.Fatal("esc closes the help")
 	}
-	d.keys("2", "?") // a table not in time order: G is its first row
-	if screen := d.screen(); !strings.Contains(screen, "G    first row") || strings.Contains(screen, "Newest first") {
-		t.Errorf("the interfaces pane's help contradicts its own G:\n%s", screen)
+	for _, pane := range []string{"2", "3", "4", "5"} { // tables not in time order: G is their first row
+		d.keys("esc", pane, "?")
+		if screen := d.screen(); !strings.Contains(screen, "G    first row") || strings.Contains(screen, "newest") || strings.Contains(screen, "Newest first") {
+			t.Errorf("pane %s: the help should list G and g as the table's ends:\n%s", pane, screen)
+		}
 	}
 }
 

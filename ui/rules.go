@@ -58,12 +58,15 @@ type rulesPane struct {
 	reveal  bool // scroll the deciding lines into view on the next rebuild
 }
 
+// rulesKeys scroll the lists with the triage tables' keys (G top, g end).
 type rulesKeys struct {
+	move    triageKeys
 	Refresh key.Binding
 }
 
 func newRulesPane(sh *Shared) Pane {
 	return &rulesPane{sh: sh, keys: rulesKeys{
+		move:    newTriageKeys(),
 		Refresh: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reload rules")),
 	}}
 }
@@ -84,8 +87,7 @@ func (p *rulesPane) ShortHelp() []key.Binding {
 }
 
 func (p *rulesPane) FullHelp() [][]key.Binding {
-	k := p.sh.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {p.keys.Refresh}}
+	return [][]key.Binding{p.keys.move.moveHelp(), {p.keys.Refresh}}
 }
 
 // rulesLoadedMsg carries the result of a lookup.
@@ -132,7 +134,7 @@ func (p *rulesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 		return p, nil
 	case tea.KeyPressMsg:
-		k := p.sh.Keys
+		k := &p.keys.move
 		switch {
 		case key.Matches(msg, p.keys.Refresh):
 			if p.pkt.Interface != "" && !p.loading {
@@ -147,9 +149,9 @@ func (p *rulesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			p.scroll(-p.bodyRows())
 		case key.Matches(msg, k.PageDown):
 			p.scroll(p.bodyRows())
-		case key.Matches(msg, k.Oldest):
+		case key.Matches(msg, k.Bottom):
 			p.scroll(len(p.body))
-		case key.Matches(msg, k.Newest):
+		case key.Matches(msg, k.Top):
 			p.top = 0
 		}
 	}
