@@ -41,6 +41,14 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// MaxGap is the largest jump in record time, in seconds, that a replay
+// waits out. Within one capture records are at most a few aggregation
+// intervals (10 minutes at most) out of order, so a longer jump is a
+// discontinuity: captures of different hours read one after the other, or
+// a record with a wrong time. Pacing starts again from it, so a replay
+// never sits idle for hours or, after a far-future time, stops pacing.
+const MaxGap = 3600
+
 // Source wraps a source, holding each record back until its time, scaled by
 // the speed, has passed since the first record.
 type Source struct {
@@ -82,7 +90,7 @@ func (s *Source) Status() source.Status {
 // wait. Waiting inside emit holds the inner source back, so nothing is
 // buffered beyond one batch. Records are paced by the newest time seen, so
 // records out of order within a capture (flow logs are not sorted) never
-// make the replay stall or jump.
+// make the replay stall or jump; jumps over MaxGap restart the pacing.
 func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 	var (
 		started   bool
@@ -101,7 +109,9 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 			if !ok {
 				continue
 			}
-			if !started {
+			if !started || t > newest+MaxGap || t < newest-MaxGap {
+				// The first record, or a jump no capture makes within
+				// itself: start pacing afresh from this record.
 				started, firstRec, newest, firstWall = true, t, t, s.clock.Now()
 				continue
 			}

@@ -148,3 +148,20 @@ func TestReplayStopsWithContext(t *testing.T) {
 		t.Fatalf("err %v after %d batches, want context.Canceled after 1", err, n)
 	}
 }
+
+// A jump longer than MaxGap, forwards (a wrong far-future time, a later
+// capture) or back, is not waited out: pacing restarts from that record.
+func TestReplayRestartsAfterLongJumps(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 5, 0, 0, 0, time.UTC)
+	clock := &fakeClock{now: t0}
+	in := lines{{"1000 a", "999999999 outlier", "1010 b", "1020 c", "90000 next-capture", "90030 d"}}
+	out := run(t, in, 1, clock)
+	var got []string
+	for _, e := range out {
+		got = append(got, e.at.Sub(t0).String()+" "+strings.Join(e.lines, ","))
+	}
+	want := []string{"0s 1000 a,999999999 outlier,1010 b", "10s 1020 c,90000 next-capture", "40s 90030 d"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Fatalf("emitted %q, want %q (sleeps %v)", got, want, clock.sleeps)
+	}
+}
