@@ -243,26 +243,36 @@ func (e *Encoder) appendCSV(dst []byte, fields []model.FieldID, f *model.Flow, x
 }
 
 // appendCSVField quotes a value when it holds a comma, quote or line break
-// (RFC 4180).
+// (RFC 4180), and sanitises it when it holds anything but printable ASCII
+// (the quoting bytes are printable, so the CSV stays valid).
 func appendCSVField(dst []byte, s string) []byte {
-	quote := false
+	quote, unsafe := false, false
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
+		switch c := s[i]; {
+		case c == ',' || c == '"':
 			quote = true
-			break
+		case c < 0x20 || c >= 0x7f:
+			quote = quote || c == '\n' || c == '\r'
+			unsafe = true
 		}
 	}
+	from := len(dst)
 	if !quote {
-		return append(dst, s...)
-	}
-	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			dst = append(dst, '"')
+		dst = append(dst, s...)
+	} else {
+		dst = append(dst, '"')
+		for i := 0; i < len(s); i++ {
+			if s[i] == '"' {
+				dst = append(dst, '"')
+			}
+			dst = append(dst, s[i])
 		}
-		dst = append(dst, s[i])
+		dst = append(dst, '"')
 	}
-	return append(dst, '"')
+	if unsafe {
+		sanitize(dst[from:])
+	}
+	return dst
 }
 
 const hexDigits = "0123456789abcdef"
@@ -307,16 +317,26 @@ func appendJSONString(dst []byte, s string) []byte {
 	return dst
 }
 
-// sanitize replaces terminal control bytes (C0, DEL, ESC and the UTF-8
-// encoding of C1) in place with '?', so text output is safe to print.
+// sanitize replaces terminal control bytes (C0, DEL, ESC, the UTF-8
+// encoding of C1) and bytes that are not UTF-8 (a lone 0x9b is CSI to an
+// 8-bit terminal) in place with '?', so text and CSV output are safe to
+// print. It keeps the length, so it can run over an appended value.
 func sanitize(b []byte) {
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
-		case c < 0x20 || c == 0x7f:
-			b[i] = '?'
-		case c == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f:
-			b[i], b[i+1] = '?', '?'
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				b[i] = '?'
+			}
 			i++
+			continue
 		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 || r >= 0x80 && r <= 0x9f {
+			for k := i; k < i+max(size, 1); k++ {
+				b[k] = '?'
+			}
+		}
+		i += max(size, 1)
 	}
 }
