@@ -68,7 +68,7 @@ func runCat(ctx context.Context, args []string, std stdio) int {
 		defer errMu.Unlock()
 		srcErrs++
 		for _, e := range sourceErrors(srcs[i], err) {
-			fmt.Fprintf(std.err, "flowtail cat: %v\n", e)
+			fmt.Fprintf(std.err, "flowtail cat: %s\n", cleanCell(e.Error()))
 		}
 	})
 	stopHealth()

@@ -207,3 +207,16 @@ func TestTruncatedGzipKeepsRecordsBeforeTheCut(t *testing.T) {
 		t.Fatalf("query: exit %d, out %q, stderr %q", code, out, errOut)
 	}
 }
+
+// A file name from a directory walk is untrusted: its errors reach stderr
+// without escape sequences.
+func TestSourceErrorsSanitised(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dump\x1b[2J")
+	os.Mkdir(dir, 0o755)
+	for _, args := range [][]string{{"cat", dir}, {"query", "stats count(*)", dir}, {"explain", "--demo", dir}} {
+		_, errOut, _ := runCmd(t, args...)
+		if strings.Contains(errOut, "\x1b") || !strings.Contains(errOut, "dump?[2J") {
+			t.Errorf("%s: stderr %q", args[0], errOut)
+		}
+	}
+}

@@ -98,12 +98,12 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 		defer x.mu.Unlock()
 		srcErrs++
 		for _, e := range sourceErrors(srcs[i], err) {
-			fmt.Fprintf(std.err, "flowtail explain: %v\n", e)
+			fmt.Fprintf(std.err, "flowtail explain: %s\n", cleanCell(e.Error()))
 		}
 	})
 	werr := x.flush()
 	for _, e := range x.lookupErrs {
-		fmt.Fprintf(std.err, "flowtail explain: %v\n", e)
+		fmt.Fprintf(std.err, "flowtail explain: %s\n", cleanCell(e.Error()))
 	}
 	writeMalformed(std.err, "explain", x.malformed, x.records, "explained", x.firstBad)
 	if werr != nil && !errors.Is(werr, syscall.EPIPE) {

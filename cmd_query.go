@@ -113,7 +113,7 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 		res, info, readErrs = runQuerySources(ctx, prog, o, std)
 	}
 	for _, e := range readErrs {
-		fmt.Fprintf(std.err, "flowtail query: %v\n", e)
+		fmt.Fprintf(std.err, "flowtail query: %s\n", cleanCell(e.Error()))
 	}
 	sortMalformed(info.FirstBad, o.paths)
 	writeMalformed(std.err, "query", int64(info.Malformed), int64(info.Records), "read", info.FirstBad)
