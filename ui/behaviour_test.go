@@ -463,9 +463,16 @@ func TestMalformedLinesView(t *testing.T) {
 	if strings.Contains(d.m.View().Content, "\x1b[2J") {
 		t.Fatal("an escape sequence from a malformed line reached the screen")
 	}
+	if f := d.footerLine(); strings.Contains(f, "copy") || !strings.Contains(f, "esc back") {
+		t.Errorf("the malformed view offers only keys it answers: %q", f)
+	}
 	d.keys("esc")
 	if d.m.mode != modeNormal {
 		t.Fatal("esc leaves the malformed view")
+	}
+	d.keys("enter")
+	if f := d.footerLine(); !strings.Contains(f, "y copy row") {
+		t.Errorf("a record's detail offers y: %q", f)
 	}
 }
 

@@ -648,6 +648,9 @@ func (m *rootModel) footerKeys() []key.Binding {
 	switch m.mode {
 	case modeDetail:
 		keys = []key.Binding{k.Back, k.Up, k.Down, k.Copy, k.TimeZone, k.Quit}
+		if m.detail.malformed { // y copies records only
+			keys = slices.Delete(keys, 3, 4)
+		}
 	case modeHelp:
 		keys = []key.Binding{k.Back, k.Quit}
 	default:
