@@ -30,7 +30,7 @@ func TestExportMarkedRowsToCSV(t *testing.T) {
 	}
 	want := "version,account-id,interface-id,srcaddr,dstaddr,srcport,dstport,protocol,packets,bytes,start,end,action,log-status\n" +
 		"2,123456789012,eni-0a1b2c3d4e5f60002,203.0.113.50,10.0.2.10,51516,23,6,1,40,1700000032,1700000060,REJECT,OK\n" +
-		"2,123456789012,eni-evil\x1b]0;pwned\a,10.0.9.9,10.0.2.10,1234,80,6,3,180,1700000036,1700000096,ACCEPT,OK\n" // a file keeps the value as logged
+		"2,123456789012,eni-evil?]0;pwned?,10.0.9.9,10.0.2.10,1234,80,6,3,180,1700000036,1700000096,ACCEPT,OK\n" // control bytes replaced, as model/export writes CSV
 	if string(data) != want {
 		t.Fatalf("exported:\n%q\nwant:\n%q", data, want)
 	}
