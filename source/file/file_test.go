@@ -454,3 +454,15 @@ func TestDirectoryWithoutCaptures(t *testing.T) {
 		t.Fatalf("want an error naming %s, got %v", dir, err)
 	}
 }
+
+// Bytes after the last gzip member (zero padding) are named as such, after
+// every line was read.
+func TestGzipTrailingGarbage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "padded.log.gz")
+	write(t, path, append(gz(t, rec1+"\n"+rec2+"\n"), make([]byte, 64)...))
+	got, err := collect(t, New([]string{path}, Options{}))
+	if !errors.Is(err, ErrTrailing) || !strings.Contains(err.Error(), "after line 2") {
+		t.Fatalf("want ErrTrailing after line 2, got %v", err)
+	}
+	equal(t, texts(got), []string{rec1, rec2})
+}

@@ -14,6 +14,10 @@ import (
 // written). Everything before the cut has been read.
 var ErrTruncated = errors.New("gzip data ends early (the file is truncated or corrupt)")
 
+// ErrTrailing is what follows the last gzip member when it is not gzip
+// (padding, or another file appended): zcat ignores it; we say so.
+var ErrTrailing = errors.New("trailing bytes that are not gzip, ignored as zcat does,")
+
 // Decoded wraps r so gzip data (recognised by its magic bytes, never by the
 // file name) reads as plain text. Concatenated gzip members are read as one
 // stream, as `zcat` does; a stream cut short fails with ErrTruncated.
@@ -32,13 +36,17 @@ func Decoded(r io.Reader) (rd io.Reader, compressed bool, err error) {
 }
 
 // truncation names the gzip reader's bare io.ErrUnexpectedEOF, which
-// io.ReadFull and friends would otherwise take for a short final read.
+// io.ReadFull and friends would otherwise take for a short final read, and
+// its ErrHeader after the first member, which is trailing data.
 type truncation struct{ r io.Reader }
 
 func (t truncation) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
-	if errors.Is(err, io.ErrUnexpectedEOF) {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
 		err = ErrTruncated
+	case errors.Is(err, gzip.ErrHeader): // the first header was read by Decoded
+		err = ErrTrailing
 	}
 	return n, err
 }
