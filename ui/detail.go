@@ -194,11 +194,10 @@ func trafficPathText(n uint64) string {
 	return ""
 }
 
-// detailLines lays the record out: one line per field in AWS order. Fields
-// up to the newest version the record shows are listed one by one, absent
-// ones marked; absent fields of later versions are named on one line so
-// the screen is not mostly "absent".
-// detailFields is the heading and one line per field.
+// detailFields is the heading and one line per field, in AWS order.
+// Fields up to the newest version the record shows are listed one by one,
+// absent ones marked; absent fields of later versions are named on one
+// line so the screen is not mostly "absent".
 func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, seq uint64) (head, out []string) {
 	st := &sh.Styles
 	iface := "-"
