@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/flowtail/flowtail/source/replay"
 )
 
 // Every bad flag value exits 2 with a message that names the flag and the
@@ -39,6 +42,21 @@ func TestParseSpeed(t *testing.T) {
 	for in, want := range map[string]float64{"max": 0, "1x": 1, "10x": 10, "0.5x": 0.5, "2": 2} {
 		if got, err := parseSpeed(in); err != nil || got != want {
 			t.Errorf("parseSpeed(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+}
+
+// --replay paces the demo capture a headless command reads once, as it
+// paces files; without --replay the capture is read at once.
+func TestHeadlessDemoHonoursReplay(t *testing.T) {
+	for speed, paced := range map[string]bool{"10x": true, "": false, "max": false} {
+		o := options{demo: true, once: true, replay: speed}
+		srcs, err := o.sources(context.Background(), stdio{})
+		if err != nil || len(srcs) != 1 {
+			t.Fatalf("--replay %q: %v, %d sources", speed, err, len(srcs))
+		}
+		if _, ok := srcs[0].(*replay.Source); ok != paced {
+			t.Errorf("--replay %q: source %T, want paced %v", speed, srcs[0], paced)
 		}
 	}
 }

@@ -50,21 +50,30 @@ func (o *options) sources(ctx context.Context, std stdio) ([]source.Source, erro
 }
 
 // demoSource is the embedded demo capture: replayed live in a loop for the
-// TUI and for --follow, read once otherwise (o.once) so headless commands end.
+// TUI and for --follow, read once otherwise (o.once) so headless commands
+// end, paced by --replay if given.
 func (o *options) demoSource() (source.Source, error) {
 	s, err := demo.New(nil)
 	if err != nil || !o.once || o.follow {
 		return s, err
 	}
-	return s.Once(), nil
+	return o.paced(s.Once())
 }
 
 // localSources reads FILE, DIR and - arguments as one source, in the order
 // given (directories in time order), paced by --replay when asked.
 func (o *options) localSources(std stdio) ([]source.Source, error) {
-	var s source.Source = file.New(o.paths, file.Options{Follow: o.follow, Stdin: std.in})
+	s, err := o.paced(file.New(o.paths, file.Options{Follow: o.follow, Stdin: std.in}))
+	if err != nil {
+		return nil, err
+	}
+	return []source.Source{s}, nil
+}
+
+// paced wraps s in --replay's pacing, when asked.
+func (o *options) paced(s source.Source) (source.Source, error) {
 	if o.replay == "" {
-		return []source.Source{s}, nil
+		return s, nil
 	}
 	speed, err := parseSpeed(o.replay)
 	if err != nil {
@@ -73,7 +82,7 @@ func (o *options) localSources(std stdio) ([]source.Source, error) {
 	if speed > 0 { // "max": no pacing at all
 		s = replay.New(s, speed, o.startTimes(), nil)
 	}
-	return []source.Source{s}, nil
+	return s, nil
 }
 
 // startTimes reads each line's start time for --replay with a decoder of
