@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -522,5 +523,24 @@ func TestFilterBarMarkFollowsTextWhenWide(t *testing.T) {
 	f := d.footerLine()
 	if i := strings.Index(f, "✗ col 18"); i < 0 || cellWidth(f[:i]) > 60 {
 		t.Errorf("mark far from the text: %q", f)
+	}
+}
+
+// The filter bar's message can quote what was typed or recalled from the
+// history file: it is sanitised like every other string.
+func TestFilterMessageIsSanitised(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Compile = func(text string, _ *model.Interner) (Filter, FilterState, error) {
+		st := FilterState{Kind: FilterInvalid, Pos: 1, Message: "unknown field '\x1b]0;pwned\a'"}
+		return nil, st, errors.New(st.Message)
+	}
+	d := newDriver(t, cfg, 80, 24)
+	d.keys("/")
+	d.typeText("x")
+	if raw := d.m.View().Content; strings.Contains(raw, "\x1b]0;") || strings.Contains(raw, "\a") {
+		t.Fatal("an escape sequence in a filter message reached the terminal")
+	}
+	if !strings.Contains(d.footerLine(), "unknown field ']0;pwned'") {
+		t.Errorf("the message should still be shown: %q", d.footerLine())
 	}
 }

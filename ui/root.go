@@ -401,14 +401,15 @@ func (m *rootModel) checkInput() {
 }
 
 // filterMark is what the filter bar says after the text: valid, what is
-// missing, or what is wrong and where.
+// missing, or what is wrong and where (messages may quote the text, which
+// can come from the history file).
 func (m *rootModel) filterMark() string {
 	st := &m.sh.Styles
 	switch m.inputState.Kind {
 	case FilterInvalid:
-		return st.Invalid.Render(fmt.Sprintf(" ✗ col %d: %s", m.inputState.Pos, m.inputState.Message))
+		return st.Invalid.Render(fmt.Sprintf(" ✗ col %d: %s", m.inputState.Pos, Sanitize(m.inputState.Message)))
 	case FilterIncomplete:
-		return st.Pending.Render(" … " + m.inputState.Message)
+		return st.Pending.Render(" … " + Sanitize(m.inputState.Message))
 	}
 	return st.Valid.Render(" ✓ enter applies, esc cancels")
 }
