@@ -37,15 +37,23 @@ func layoutColumns(width int) columns {
 		c.time, c.timeLayout, c.verdict = 19, "2006-01-02 15:04:05", 8
 	}
 	fixed := func() int {
-		n := 1 + c.time + 1 + c.iface + 1 + len([]rune(c.arrow)) + 1 + c.proto + 1 + c.pkts + 1 + c.bytes + 1 + c.verdict
+		n := 1 + c.time + 1 + c.iface + 1 + len([]rune(c.arrow)) + 1 + c.proto + 1 + c.bytes + 1 + c.verdict
+		if c.pkts > 0 {
+			n += c.pkts + 1
+		}
 		if c.flags > 0 {
 			n += 1 + c.flags
 		}
 		return n
 	}
+	// Addresses are what a row is about: below 80 columns the flags go
+	// first, then the packet count (bytes say how big a flow was).
 	const minFlow = 24
 	if width-fixed() < minFlow {
 		c.flags = 0
+	}
+	if width-fixed() < minFlow {
+		c.pkts = 0
 	}
 	flow := max(width-fixed(), 10)
 	c.src = (flow + 1) / 2

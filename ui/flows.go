@@ -310,8 +310,10 @@ func (p *flowsPane) appendHeader(b []byte) []byte {
 	b = append(b, ' ')
 	b = padRight(b, "PROTO", c.proto)
 	b = append(b, ' ')
-	b = padLeft(b, "PKTS", c.pkts)
-	b = append(b, ' ')
+	if c.pkts > 0 {
+		b = padLeft(b, "PKTS", c.pkts)
+		b = append(b, ' ')
+	}
 	b = padLeft(b, "BYTES", c.bytes)
 	b = append(b, ' ')
 	b = padRight(b, "ACTION", c.verdict)
@@ -354,14 +356,16 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	}
 	b = padRight(b, proto, c.proto)
 	b = append(b, ' ')
-	p.cell = p.cell[:0]
-	if f.Has(model.FieldPackets) {
-		p.cell = appendHuman(p.cell, uint64(f.Packets))
-	} else {
-		p.cell = append(p.cell, '-')
+	if c.pkts > 0 {
+		p.cell = p.cell[:0]
+		if f.Has(model.FieldPackets) {
+			p.cell = appendHuman(p.cell, uint64(f.Packets))
+		} else {
+			p.cell = append(p.cell, '-')
+		}
+		b = padLeft(b, bstr(p.cell), c.pkts)
+		b = append(b, ' ')
 	}
-	b = padLeft(b, bstr(p.cell), c.pkts)
-	b = append(b, ' ')
 	p.cell = p.cell[:0]
 	if f.Has(model.FieldBytes) {
 		p.cell = appendHuman(p.cell, f.Bytes)
