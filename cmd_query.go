@@ -319,8 +319,7 @@ func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *q
 			}
 		}
 		if failed {
-			stopped := &file.StoppedError{Lines: line - 1, Partial: cut < len(buf), Err: err}
-			return &fs.PathError{Op: "read", Path: name, Err: stopped}
+			return &fs.PathError{Op: "read", Path: name, Err: file.Stopped(line-1, cut < len(buf), err)}
 		}
 		if final {
 			return nil

@@ -131,7 +131,7 @@ func (r *lineReader) readAll(src io.Reader, emit func(model.Batch), stop func() 
 		}
 		if err != nil {
 			r.split(emit)
-			stopped := &StoppedError{Lines: r.lineNo, Partial: r.start < r.end || r.skipping, Err: err}
+			stopped := Stopped(r.lineNo, r.start < r.end || r.skipping, err)
 			r.reset()
 			return stopped
 		}

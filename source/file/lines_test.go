@@ -3,8 +3,11 @@ package file
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/iotest"
 
@@ -73,4 +76,25 @@ func FuzzLineReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A read that fails names the cause once, and speaks of lines only when
+// some were read.
+func TestStoppedMessage(t *testing.T) {
+	eio := &fs.PathError{Op: "read", Path: "/x", Err: syscall.EIO}
+	for _, c := range []struct {
+		err  *StoppedError
+		want string
+	}{
+		{Stopped(0, false, eio), "input/output error"},
+		{Stopped(3, false, eio), "input/output error after line 3; the lines before it were read"},
+		{Stopped(3, true, ErrTruncated), ErrTruncated.Error() + " after line 3; the lines before it were read, the incomplete line 4 was skipped"},
+	} {
+		if got := c.err.Error(); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+	if !errors.Is(Stopped(0, false, eio), syscall.EIO) {
+		t.Error("the cause is not kept")
+	}
 }

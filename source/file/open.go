@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -59,7 +60,20 @@ type StoppedError struct {
 	Err     error
 }
 
+// Stopped describes a read that failed after lines complete lines. The
+// error loses an *fs.PathError wrapper, since the caller names the path.
+func Stopped(lines int64, partial bool, err error) *StoppedError {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &StoppedError{Lines: lines, Partial: partial, Err: err}
+}
+
 func (e *StoppedError) Error() string {
+	if e.Lines == 0 && !e.Partial {
+		return e.Err.Error()
+	}
 	s := fmt.Sprintf("%v after line %d; the lines before it were read", e.Err, e.Lines)
 	if e.Partial {
 		s += fmt.Sprintf(", the incomplete line %d was skipped", e.Lines+1)
