@@ -113,8 +113,23 @@ func parseHeadless(name string, args []string, std stdio, outputs []string, with
 	case !slices.Contains(outputs, o.output):
 		return nil, nil, usageError(std, name, fmt.Errorf("invalid value %q for flag -o: want %s", o.output, choices)), false
 	}
+	if len(o.logGroups) == 0 {
+		var cwOnly string
+		fs.Visit(func(f *flag.Flag) {
+			if logGroupFlags[f.Name] && cwOnly == "" {
+				cwOnly = f.Name
+			}
+		})
+		if cwOnly != "" {
+			return nil, nil, usageError(std, name, fmt.Errorf("flag --%s applies to CloudWatch Logs log groups (-g LOG_GROUP); files, stdin and --demo are read whole", cwOnly)), false
+		}
+	}
 	return o, pos, 0, true
 }
+
+// logGroupFlags only mean something with -g; given without it they would
+// be ignored in silence, so headless commands refuse them.
+var logGroupFlags = map[string]bool{"since": true, "until": true, "filter-pattern": true, "poll": true, "lookback": true, "stream": true, "stream-prefix": true}
 
 // newFlagSet returns a flag set that reports errors to the caller instead
 // of printing and exiting.

@@ -29,6 +29,8 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"cat", "--rules", "dir", "x"}, "flag provided but not defined: -rules"},
 		{[]string{"catt", "x.log"}, `unknown command "catt" (commands: cat, explain, help, query, version`},
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
+		{[]string{"cat", "--since", "5m", "x"}, "flag --since applies to CloudWatch Logs log groups (-g LOG_GROUP)"},
+		{[]string{"query", "--stream", "eni-1", "stats count(*)", "x"}, "flag --stream applies to CloudWatch Logs log groups"},
 		{[]string{"cat"}, "no source: give FILE, DIR or - (stdin), -g LOG_GROUP, or --demo"},
 	} {
 		_, errOut, code := runCmd(t, tc.args...)
