@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 
@@ -112,6 +113,65 @@ func fitCells(l string, w int) string {
 		return ansi.Truncate(l, w, "…")
 	}
 	return l
+}
+
+// wrapParts joins parts with sep into lines of at most w cells, breaking
+// between parts; a part longer than a line is wrapped at its spaces.
+func wrapParts(parts []string, sep string, w int) []string {
+	var out []string
+	line := ""
+	for _, p := range parts {
+		switch {
+		case line == "":
+			line = p
+		case cellWidth(line)+cellWidth(sep)+cellWidth(p) <= w:
+			line += sep + p
+		default:
+			out = append(out, line)
+			line = p
+		}
+		if cellWidth(line) > w {
+			wrapped := wrapWords(line, w)
+			out = append(out, wrapped[:len(wrapped)-1]...)
+			line = wrapped[len(wrapped)-1]
+		}
+	}
+	return append(out, line)
+}
+
+// wrapWords breaks text into lines of at most w cells at spaces.
+func wrapWords(s string, w int) []string {
+	w = max(w, 10)
+	var out []string
+	for cellWidth(s) > w {
+		cut := -1
+		for i, r := range s {
+			if cellWidth(s[:i]) > w {
+				break
+			}
+			if r == ' ' {
+				cut = i
+			}
+		}
+		if cut <= 0 { // one long word: cut it where it stops fitting
+			cut = 0
+			for i := range s {
+				if i > 0 && cellWidth(s[:i]) > w {
+					break
+				}
+				cut = i
+			}
+			if cut == 0 {
+				break
+			}
+			out = append(out, s[:cut])
+			s = s[cut:]
+			continue
+		}
+		out = append(out, s[:cut])
+		s = strings.TrimLeft(s[cut:], " ")
+	}
+	return append(out, s)
 }
 
 func appendSpaces(b []byte, n int) []byte {

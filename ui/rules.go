@@ -295,7 +295,7 @@ func (p *rulesPane) rebuild() {
 		return
 	case p.sh.Rules == nil:
 		say(st.Section, " RULES")
-		for _, l := range rulesWrap("No rules loaded. Start flowtail with --rules DIR (the JSON of aws ec2 describe-network-interfaces, describe-security-groups, describe-network-acls), with --demo, or with AWS credentials for live EC2 lookups.", w-1) {
+		for _, l := range wrapWords("No rules loaded. Start flowtail with --rules DIR (the JSON of aws ec2 describe-network-interfaces, describe-security-groups, describe-network-acls), with --demo, or with AWS credentials for live EC2 lookups.", w-1) {
 			say(st.Dim, " "+l)
 		}
 		return
@@ -305,7 +305,7 @@ func (p *rulesPane) rebuild() {
 			say(st.Pending, " Looking up the rules of "+Sanitize(p.pkt.Interface)+" …")
 		}
 		if p.err != nil && p.iface == p.pkt.Interface {
-			for _, l := range rulesWrap(Sanitize(p.err.Error()), w-1) {
+			for _, l := range wrapWords(Sanitize(p.err.Error()), w-1) {
 				say(st.Error, " "+l)
 			}
 		}
@@ -317,11 +317,11 @@ func (p *rulesPane) rebuild() {
 	for _, l := range wrapParts(strings.Split(summary, " · "), " · ", w-1) { // "decided by …" must not be cut off
 		say(style, " "+l)
 	}
-	for _, l := range capLines(rulesWrap(Sanitize(v.Reason), w-1), 4) {
+	for _, l := range capLines(wrapWords(Sanitize(v.Reason), w-1), 4) {
 		say(st.Value, " "+l)
 	}
 	if p.err != nil {
-		for _, l := range capLines(rulesWrap(Sanitize(p.err.Error()), w-1), 2) {
+		for _, l := range capLines(wrapWords(Sanitize(p.err.Error()), w-1), 2) {
 			say(st.Error, " "+l)
 		}
 	}
@@ -595,63 +595,4 @@ func capLines(lines []string, n int) []string {
 	lines = lines[:n]
 	lines[n-1] = strings.TrimRight(lines[n-1], " ") + " …"
 	return lines
-}
-
-// wrapParts joins parts with sep into lines of at most w cells, breaking
-// between parts; a part longer than a line is wrapped at its spaces.
-func wrapParts(parts []string, sep string, w int) []string {
-	var out []string
-	line := ""
-	for _, p := range parts {
-		switch {
-		case line == "":
-			line = p
-		case cellWidth(line)+cellWidth(sep)+cellWidth(p) <= w:
-			line += sep + p
-		default:
-			out = append(out, line)
-			line = p
-		}
-		if cellWidth(line) > w {
-			wrapped := rulesWrap(line, w)
-			out = append(out, wrapped[:len(wrapped)-1]...)
-			line = wrapped[len(wrapped)-1]
-		}
-	}
-	return append(out, line)
-}
-
-// rulesWrap breaks text into lines of at most w cells at spaces.
-func rulesWrap(s string, w int) []string {
-	w = max(w, 10)
-	var out []string
-	for cellWidth(s) > w {
-		cut := -1
-		for i, r := range s {
-			if cellWidth(s[:i]) > w {
-				break
-			}
-			if r == ' ' {
-				cut = i
-			}
-		}
-		if cut <= 0 { // one long word: cut it where it stops fitting
-			cut = 0
-			for i := range s {
-				if i > 0 && cellWidth(s[:i]) > w {
-					break
-				}
-				cut = i
-			}
-			if cut == 0 {
-				break
-			}
-			out = append(out, s[:cut])
-			s = s[cut:]
-			continue
-		}
-		out = append(out, s[:cut])
-		s = strings.TrimLeft(s[cut:], " ")
-	}
-	return append(out, s)
 }
