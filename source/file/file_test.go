@@ -466,3 +466,13 @@ func TestGzipTrailingGarbage(t *testing.T) {
 	}
 	equal(t, texts(got), []string{rec1, rec2})
 }
+
+// A Parquet object is named as such, not read as lines of garbage.
+func TestParquetRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log.parquet")
+	write(t, path, []byte("PAR1\x15\x04binary\nmore\n"))
+	got, err := collect(t, New([]string{path}, Options{}))
+	if !errors.Is(err, ErrParquet) || !strings.Contains(err.Error(), path) || len(got) != 0 {
+		t.Fatalf("want ErrParquet naming %s and no lines, got %v, %d lines", path, err, len(got))
+	}
+}

@@ -19,13 +19,21 @@ var ErrTruncated = errors.New("gzip data ends early (the file is truncated or co
 // (padding, or another file appended): zcat ignores it; we say so.
 var ErrTrailing = errors.New("trailing bytes that are not gzip, ignored as zcat does,")
 
+// ErrParquet: S3 delivery can write Parquet instead of text; flowtail
+// reads the text format only, and says so rather than report every line
+// of a binary file as malformed.
+var ErrParquet = errors.New("a Parquet file: flowtail reads flow logs delivered as text (plain or gzip), not Parquet")
+
 // Decoded wraps r so gzip data (recognised by its magic bytes, never by the
-// file name) reads as plain text. Concatenated gzip members are read as one
+// file name) reads as plain text; Parquet is refused with ErrParquet. Concatenated gzip members are read as one
 // stream, as `zcat` does; a stream cut short fails with ErrTruncated.
 func Decoded(r io.Reader) (rd io.Reader, compressed bool, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	magic, _ := br.Peek(4)
+	if string(magic) == "PAR1" {
+		return nil, false, ErrParquet
+	}
+	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, true, fmt.Errorf("gzip header: %w", err)
