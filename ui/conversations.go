@@ -72,9 +72,10 @@ func endpoints(c *conversation.Conversation) convEnds {
 	return convEnds{string(appendEndpoint(nil, s.Src(), s.SrcPort, ports)), string(appendEndpoint(nil, s.Dst(), s.DstPort, ports))}
 }
 
-// Layout: title, header, rows, a blank line and two lines explaining the
-// cursor row.
-func (c *convList) rows() int { return max(c.height-5, 1) }
+// Layout: title, header, rows, a blank line and three lines explaining
+// the cursor row (its class in up to two, so "(inference …)" is never
+// cut off, then how the client was chosen).
+func (c *convList) rows() int { return max(c.height-6, 1) }
 
 func (p *flagsPane) convKey(km tea.KeyPressMsg) tea.Cmd {
 	c := &p.conv
@@ -207,15 +208,21 @@ func (c *convList) view(sh *Shared, ready bool) string {
 		note = " no conversations: no records with both addresses"
 	}
 	finishRows(&c.out, st, drawn, h, note)
-	c.out.WriteString("\n\n")
+	c.out.WriteString("\n")
 	if c.list.cursor < len(c.convs) {
 		cv := &c.convs[c.list.cursor]
-		c.out.WriteString(fitWidth(" "+cv.Class.Explain(), c.width))
+		explain := capLines(wrapWords(cv.Class.Explain(), c.width-1), 2)
+		for i := range 2 {
+			c.out.WriteByte('\n')
+			if i < len(explain) {
+				c.out.WriteString(" " + explain[i])
+			}
+		}
 		c.out.WriteByte('\n')
 		c.out.WriteString(st.Dim.Render(fitWidth(" client chosen by "+clientBy(cv.ClientBy)+"; request "+
 			sideText(&cv.Request)+"; reply "+sideText(&cv.Response), c.width)))
 	} else {
-		c.out.WriteByte('\n')
+		c.out.WriteString("\n\n\n")
 	}
 	return c.out.String()
 }

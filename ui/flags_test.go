@@ -121,6 +121,12 @@ func TestConversationsSummaryAndList(t *testing.T) {
 	d.lineWith("client chosen by SYN / SYN-ACK")
 	d.keys("esc")
 	d.lineWith("FLAG COMBINATIONS")
+
+	// At 80 columns the explanation wraps rather than losing its caveat.
+	d = newDriver(t, fixtureConfig(flagsStore(t)), 80, 24)
+	d.keys("3", "c")
+	d.lineWith("(inference: flow logs do not say which)")
+	d.lineWith("client chosen by SYN / SYN-ACK")
 }
 
 // TestConversationReplyRejectedAWSExample: AWS's ping whose reply the
