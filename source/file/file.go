@@ -139,7 +139,8 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 			}
 		}
 	}
-	if !s.opt.Follow {
+	if !s.opt.Follow || len(follow) == 0 && len(dirs) == 0 {
+		// Read once, or nothing left that can grow (gzip files, stdin).
 		return errors.Join(errs...)
 	}
 	return s.followAll(ctx, follow, dirs, emit)

@@ -476,3 +476,20 @@ func TestParquetRefused(t *testing.T) {
 		t.Fatalf("want ErrParquet naming %s and no lines, got %v, %d lines", path, err, len(got))
 	}
 }
+
+// Following only what cannot grow (a gzip file, stdin) ends once it is read.
+func TestFollowEndsWhenNothingCanGrow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.log.gz")
+	write(t, path, gz(t, rec1+"\n"))
+	done := make(chan []line, 1)
+	go func() {
+		got, _ := collect(t, New([]string{path, "-"}, Options{Follow: true, Stdin: strings.NewReader(rec2 + "\n")}))
+		done <- got
+	}()
+	select {
+	case got := <-done:
+		equal(t, texts(got), []string{rec1, rec2})
+	case <-time.After(5 * time.Second):
+		t.Fatal("still following a gzip file and stdin after reading them")
+	}
+}
