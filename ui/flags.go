@@ -375,8 +375,14 @@ func (p *flagsPane) selectedLines(seq uint64, ok bool) string {
 			if !documented {
 				src = "inference, not AWS text"
 			}
-			lines = append(lines, fitWidth("   "+r, p.width))
-			lines = append(lines, st.Dim.Render(fitWidth("   ("+src+"; flags are OR-ed over the interval, so no order within a record)", p.width)))
+			if reading := wrapWords(r, p.width-3); len(reading) == 1 {
+				lines = append(lines, "   "+r)
+				lines = append(lines, st.Dim.Render(fitWidth("   ("+src+"; flags are OR-ed over the interval, so no order within a record)", p.width)))
+			} else { // narrow: the reading takes both lines, the source noted at its end
+				for _, l := range capLines(wrapWords(r+" ("+src+")", p.width-3), 2) {
+					lines = append(lines, "   "+l)
+				}
+			}
 		})
 	}
 	if !found {

@@ -202,3 +202,13 @@ func TestConversationListKeepsTheWorst(t *testing.T) {
 		t.Errorf("first row %q, want the reply-rejected conversation", d.row(1))
 	}
 }
+
+// At 80 columns the selected flow's reading is wrapped whole rather than
+// cut mid-sentence.
+func TestSelectedFlowReadingWrapsAt80Columns(t *testing.T) {
+	d := newDriver(t, fixtureConfig(flagsStore(t)), 80, 24)
+	d.keys("j", "3") // the rejected SYN to port 22
+	d.lineWith("tcp-flags 2 = SYN")
+	d.lineWith("SYN: connection attempt from this side; no SYN-ACK back means it was not")
+	d.lineWith("answered (AWS-documented reading)")
+}
