@@ -371,13 +371,13 @@ func (p *flagsPane) selectedLines(seq uint64, ok bool) string {
 			}
 			lines = append(lines, fitWidth("   tcp-flags "+strconv.Itoa(int(f.Flags))+" = "+model.FlagNames(f.Flags)+"    "+flagBits(f.Flags), p.width))
 			r, documented := model.FlagReading(f.Flags)
-			src := "AWS-documented reading"
+			src := "AWS-documented"
 			if !documented {
-				src = "inference, not AWS text"
+				src = "inference, not AWS"
 			}
 			if reading := wrapWords(r, p.width-3); len(reading) == 1 {
 				lines = append(lines, "   "+r)
-				lines = append(lines, st.Dim.Render(fitWidth("   ("+src+"; flags are OR-ed over the interval, so no order within a record)", p.width)))
+				lines = append(lines, st.Dim.Render(fitWidth("   ("+src+"; flags OR-ed over the interval: no order within a record)", p.width)))
 			} else { // narrow: the reading takes both lines, the source noted at its end
 				for _, l := range capLines(wrapWords(r+" ("+src+")", p.width-3), 2) {
 					lines = append(lines, "   "+l)

@@ -210,5 +210,8 @@ func TestSelectedFlowReadingWrapsAt80Columns(t *testing.T) {
 	d.keys("j", "3") // the rejected SYN to port 22
 	d.lineWith("tcp-flags 2 = SYN")
 	d.lineWith("SYN: connection attempt from this side; no SYN-ACK back means it was not")
-	d.lineWith("answered (AWS-documented reading)")
+	d.lineWith("answered (AWS-documented)")
+
+	d.keys("1", "j", "j", "j", "3") // FIN SYN-ACK: its reading fits one line, the caveat the next
+	d.lineWith("(AWS-documented; flags OR-ed over the interval: no order within a record)")
 }
