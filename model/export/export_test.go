@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -197,6 +198,19 @@ func FuzzJSON(f *testing.F) {
 		if v, ok := m["srcport"]; ok {
 			if _, isNum := v.(float64); !isNum {
 				t.Fatalf("srcport is %T", v)
+			}
+		}
+		// Text and CSV are printed to terminals: one line each, valid
+		// UTF-8, no control characters.
+		for _, kind := range []Kind{Text, CSV} {
+			out := string(NewEncoder(kind, names).Append(nil, format, &fl, &x))
+			if !utf8.ValidString(out) || strings.IndexByte(out, '\n') != len(out)-1 {
+				t.Fatalf("%v of %q: %q", kind, line, out)
+			}
+			for _, r := range out[:len(out)-1] {
+				if r < 0x20 || r >= 0x7f && r <= 0x9f {
+					t.Fatalf("%v of %q has control %U: %q", kind, line, r, out)
+				}
 			}
 		}
 	})
