@@ -38,7 +38,7 @@ func TestFlagsPaneDecodesSelectedFlow(t *testing.T) {
 	}
 	d.lineWith("tcp-flags 4 = RST")
 	d.lineWith("FIN· SYN· RST● PSH· ACK· URG·")
-	d.lineWith("inference, not AWS text")
+	d.lineWith("(inference, not AWS;")
 
 	d.keys("1", "k", "k", "3") // back up to the newest: no tcp-flags
 	d.lineWith("no tcp-flags on this record")
