@@ -49,7 +49,7 @@ func runCmd(cmd tea.Cmd) []tea.Msg {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-timeAfter():
+	case <-timeAfter(isTimer(cmd)):
 		return nil // a tick or a cursor blink
 	}
 	switch msg := msg.(type) {
