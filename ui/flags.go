@@ -151,10 +151,9 @@ func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case RefreshMsg:
 		return p, p.refresh(!p.ready)
 	case retryMsg:
-		if msg.owner != p {
+		if !p.pace.woke(msg, p) {
 			return p, nil
 		}
-		p.pace.retrying = false
 		return p, p.refresh(!p.ready)
 	case FilterMsg:
 		p.epoch++

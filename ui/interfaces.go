@@ -284,10 +284,9 @@ func (p *interfacesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case RefreshMsg:
 		return p, p.refresh()
 	case retryMsg:
-		if msg.owner != p {
+		if !p.pace.woke(msg, p) {
 			return p, nil
 		}
-		p.pace.retrying = false
 		return p, p.refresh()
 	case FilterMsg:
 		p.epoch++

@@ -231,5 +231,15 @@ func (t *throttle) hold(owner any) (bool, tea.Cmd) {
 	return true, tea.Tick(wait, func(time.Time) tea.Msg { return retryMsg{owner} })
 }
 
+// woke reports whether msg is the retry hold scheduled for owner, which
+// is then no longer pending.
+func (t *throttle) woke(msg retryMsg, owner any) bool {
+	if msg.owner != owner {
+		return false
+	}
+	t.retrying = false
+	return true
+}
+
 // started marks the start of a recount.
 func (t *throttle) started() { t.lastRun = time.Now() }
