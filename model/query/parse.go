@@ -288,7 +288,11 @@ func (p *parser) fieldName() (Name, error) {
 		n.Ref = r
 	} else {
 		// A name still being typed at the end of the text is incomplete.
-		return Name{}, &Error{Col: n.Col, Msg: fmt.Sprintf("unknown field '%s'", n.Text),
+		msg := fmt.Sprintf("unknown field '%s'", n.Text)
+		if looksLikeValue(n.Text) {
+			msg += fmt.Sprintf(` (a text value needs quotes: "%s")`, n.Text)
+		}
+		return Name{}, &Error{Col: n.Col, Msg: msg,
 			Incomplete: p.tok.end == len(p.lx.src) && isNamePrefix(n.Text)}
 	}
 	p.advance()
@@ -731,4 +735,19 @@ func (p *parser) call() (Expr, error) {
 	}
 	p.advance()
 	return c, nil
+}
+
+// looksLikeValue spots the values people type unquoted where a field name
+// is read: ACCEPT, REJECT, OK, NODATA, SKIPDATA, eni-…, IPv4, ingress.
+func looksLikeValue(s string) bool {
+	switch strings.ToUpper(s) {
+	case "ACCEPT", "REJECT", "OK", "NODATA", "SKIPDATA", "IPV4", "IPV6", "EFA", "INGRESS", "EGRESS":
+		return true
+	}
+	for _, p := range []string{"eni-", "vpc-", "subnet-", "i-", "sg-", "acl-"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }

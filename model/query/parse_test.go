@@ -21,6 +21,7 @@ func TestParseErrors(t *testing.T) {
 		{"frobnicate x", "unknown command 'frobnicate' (want fields, filter, stats, sort, limit, display or dedup) at column 1", Invalid},
 		{"filt", "unknown command 'filt' (want fields, filter, stats, sort, limit, display or dedup) at column 1", Incomplete},
 		{"filter nosuch = 1", "unknown field 'nosuch' at column 8", Invalid},
+		{"filter action = REJECT and dstport = 22", `unknown field 'REJECT' (a text value needs quotes: "REJECT") at column 17`, Invalid},
 		{"filter dstp", "unknown field 'dstp' at column 8", Incomplete},
 		{"filter srcaddr like", "expected a \"string\" or /regex/ after 'like' at column 20", Incomplete},
 		{"filter srcaddr like \"10.", "unterminated string at column 21", Incomplete},
