@@ -173,8 +173,8 @@ func TestHeadlessDemoEnds(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatal("query --demo did not end")
 	}
-	if code != 0 || !strings.Contains(out.String(), "2727") {
-		t.Fatalf("exit %d, out %q, stderr %q; want the capture's 2727 records", code, out.String(), errb.String())
+	if code != 0 || !strings.Contains(out.String(), "2732") {
+		t.Fatalf("exit %d, out %q, stderr %q; want the capture's 2732 records", code, out.String(), errb.String())
 	}
 }
 

@@ -20,13 +20,16 @@ import (
 
 const demoRulesDir = "source/demo/rules"
 
-// explainCapture is the AWS ping example and the ephemeral-port mistake on
-// the demo topology, plus lines the engine cannot or need not decide.
+// explainCapture is the AWS ping example, the ephemeral-port mistake, an
+// SSH scanner the bastion's group rejects (logged ACCEPT: inconsistent) and
+// an RDP probe the NACL denies on the demo topology, plus lines the engine
+// cannot or need not decide.
 const explainCapture = `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status tcp-flags
 2 123456789012 eni-0aaa1111111111111 203.0.113.12 10.0.1.10 0 0 1 4 336 1432917027 1432917142 ACCEPT OK 0
 2 123456789012 eni-0aaa1111111111111 10.0.1.10 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK 0
 2 123456789012 eni-0ccc3333333333333 10.0.3.30 10.0.2.20 5432 20001 6 5 400 1432917094 1432917142 REJECT OK 18
-2 123456789012 eni-0eee5555555555555 198.51.100.7 10.0.1.50 50123 22 6 1 60 1432917094 1432917142 ACCEPT OK 2
+2 123456789012 eni-0eee5555555555555 45.155.205.3 10.0.1.50 50123 22 6 1 60 1432917094 1432917142 ACCEPT OK 2
+2 123456789012 eni-0aaa1111111111111 92.63.197.40 10.0.1.10 50124 3389 6 1 52 1432917094 1432917142 REJECT OK 2
 2 123456789012 eni-0fff6666666666666 - - - - - - - 1432917094 1432917142 - NODATA -
 2 123456789012 eni-0zzz9999999999999 1.2.3.4 10.9.9.9 5 6 6 1 40 1432917094 1432917142 ACCEPT OK 2
 this line is not a record
@@ -74,11 +77,11 @@ func TestExplainJSON(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stderr, "skipped 1 malformed line(s) (6 records explained)") {
+	if !strings.Contains(stderr, "skipped 1 malformed line(s) (7 records explained)") {
 		t.Errorf("stderr = %q", stderr)
 	}
 	lines := jsonLines(t, out)
-	if len(lines) != 6 {
+	if len(lines) != 7 {
 		t.Fatalf("%d lines", len(lines))
 	}
 	// The record's own fields, as cat prints them.
@@ -98,7 +101,9 @@ func TestExplainJSON(t *testing.T) {
 		{"ingress", "ACCEPT", "none", true, 140.0, "allow", true, false, "inbound rule 140 allows it"},
 		{"egress", "REJECT", "nacl", true, 32767.0, "deny", true, false, "outbound has no rule for ICMP to 203.0.113.12"},
 		{"egress", "REJECT", "nacl", true, 32767.0, "deny", true, true, "return traffic to the peer's ephemeral port is denied by rule *"},
-		{"ingress", "REJECT", "nacl", false, 150.0, "deny", true, false, "Logged ACCEPT but the loaded rules deny it"},
+		{"ingress", "REJECT", "sg", false, 120.0, "allow", false, false,
+			"Logged ACCEPT but the loaded rules deny it: no inbound rule of security groups sg-0bast555555555555 (bastion) allows TCP 22 from 45.155.205.3"},
+		{"ingress", "REJECT", "nacl", true, 125.0, "deny", false, false, "inbound rule 125 denies TCP 3389 from 92.63.197.40 before it reaches an allow (its rule 130 would allow it)"},
 	}
 	for i, w := range cases {
 		l := lines[i]
@@ -114,12 +119,12 @@ func TestExplainJSON(t *testing.T) {
 		t.Errorf("reply evidence: %v", l["sg"])
 	}
 	// NODATA and an unknown interface: nothing guessed.
-	for _, l := range lines[4:] {
+	for _, l := range lines[5:] {
 		if l["expected"] != nil || l["consistent"] != nil || l["decided_by"] != nil {
 			t.Errorf("undecided line claims a verdict: %v", l)
 		}
 	}
-	if r := lines[5]["reason"].(string); !strings.Contains(r, "interface eni-0zzz9999999999999 not loaded") {
+	if r := lines[6]["reason"].(string); !strings.Contains(r, "interface eni-0zzz9999999999999 not loaded") {
 		t.Errorf("unknown interface reason: %q", r)
 	}
 }
@@ -133,8 +138,10 @@ func TestExplainText(t *testing.T) {
 		"2 123456789012 eni-0aaa1111111111111 10.0.1.10 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK 0\n" +
 			"  => egress · expected REJECT (consistent) · decided by nacl · nacl acl-0f1e2d3c4b5a69788 rule * deny · sg sg-0web1111111111111 allows\n" +
 			"  Network ACL acl-0f1e2d3c4b5a69788 (public-nacl) outbound has no rule for ICMP to 203.0.113.12",
-		"  => ingress · expected REJECT (INCONSISTENT with logged ACCEPT) · decided by nacl · nacl acl-0f1e2d3c4b5a69788 rule 150 deny · sg sg-0bast555555555555 allows\n",
-		"security group sg-0bast555555555555 (bastion) would allow it",
+		"  => ingress · expected REJECT (INCONSISTENT with logged ACCEPT) · decided by sg · nacl acl-0f1e2d3c4b5a69788 rule 120 allow · sg denies\n" +
+			"  Logged ACCEPT but the loaded rules deny it: no inbound rule of security groups sg-0bast555555555555 (bastion) allows TCP 22 from 45.155.205.3",
+		"  => ingress · expected REJECT (consistent) · decided by nacl · nacl acl-0f1e2d3c4b5a69788 rule 125 deny · sg denies\n" +
+			"  Network ACL acl-0f1e2d3c4b5a69788 (public-nacl) inbound rule 125 denies TCP 3389 from 92.63.197.40 before it reaches an allow (its rule 130 would allow it)",
 		"  => - · could not decide\n  No traffic to evaluate: the record carries no addresses (NODATA).",
 	} {
 		if !strings.Contains(out, want) {

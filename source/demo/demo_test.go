@@ -51,8 +51,10 @@ func TestCaptureTellsTheTopologyStories(t *testing.T) {
 				t.Errorf("idle ENI has traffic: record %d", i)
 			case f.Action == model.ActionReject && f.DstPort == 22 && netip.MustParsePrefix("45.155.205.0/24").Contains(src) && f.Flags == model.FlagSYN:
 				seen["ssh scan "+eni]++
-			case f.Action == model.ActionReject && src.String() == "198.51.100.7" && f.DstPort == 22:
-				seen["corp ssh denied"]++
+			case f.Action == model.ActionAccept && src.String() == "198.51.100.7" && f.DstPort == 22 && eni == "eni-0eee5555555555555":
+				seen["corp ssh to bastion"]++
+			case f.Action == model.ActionReject && f.DstPort == 3389 && eni == "eni-0aaa1111111111111" && f.Flags == model.FlagSYN:
+				seen["rdp probe"]++
 			case f.Action == model.ActionReject && eni == "eni-0ccc3333333333333" && direction == "egress" && f.SrcPort == 5432 && f.DstPort >= 20001 && f.DstPort <= 20010 && f.Flags == 18:
 				seen["db reply rejected"]++
 			case f.Proto == 1 && f.Action == model.ActionAccept && src.String() == "203.0.113.12":
@@ -71,7 +73,7 @@ func TestCaptureTellsTheTopologyStories(t *testing.T) {
 		}
 	})
 	for _, story := range []string{"idle NODATA", "NAT SKIPDATA", "ssh scan eni-0aaa1111111111111", "ssh scan eni-0eee5555555555555",
-		"corp ssh denied", "db reply rejected", "ping in", "ping reply rejected", "ipv6 in", "nat private side", "web to app at app", "https in"} {
+		"corp ssh to bastion", "rdp probe", "db reply rejected", "ping in", "ping reply rejected", "ipv6 in", "nat private side", "web to app at app", "https in"} {
 		if seen[story] == 0 {
 			t.Errorf("no record for %q", story)
 		}

@@ -318,7 +318,9 @@ func generateCapture() []byte {
 				reqPk: pk, reqBy: pk * 90, repPk: pk + 10, repBy: pk * 400}, &bastion, &web, s, e)
 		}
 		// SSH scan from 45.155.205.0/24 in minutes 3-6: SYNs to web and
-		// bastion, REJECTed (public NACL rule 150 denies 22 from outside).
+		// bastion. The public NACL lets port 22 in from anywhere (rule 120);
+		// the security groups reject them: web's allows 22 only from the
+		// bastion group, the bastion's only from the corp prefix list.
 		if w >= 3 && w <= 6 {
 			for i := 0; i < g.between(30, 45); i++ {
 				src := fmt.Sprintf("45.155.205.%d", g.between(2, 254))
@@ -333,12 +335,24 @@ func generateCapture() []byte {
 				}
 			}
 		}
-		// A corp VPN user tries the bastion directly: NACL rule 150 denies
-		// port 22 from outside the VPC before any later allow.
+		// RDP probes in minutes 5-8: the public NACL denies 3389 at rule
+		// 125, an explicit deny before rule 130 would allow it with the
+		// rest of 1024-65535.
+		if w >= 5 && w <= 8 {
+			for i := 0; i < g.between(3, 6); i++ {
+				s, e := g.span(w)
+				pk := g.between(1, 2)
+				g.add(conn{at: &web, src: fmt.Sprintf("92.63.197.%d", g.between(2, 254)), dst: web.ip, sport: g.between(1024, 65535), dport: 3389, proto: 6,
+					reqFlags: "2", reqPk: pk, reqBy: pk * 52, reqAction: "REJECT", noReply: true}, s, e)
+			}
+		}
+		// A corp VPN user logs in to the bastion: the public NACL lets 22
+		// in and the bastion's group allows the corp prefix list.
 		if w == 2 || w == 7 {
 			s, e := g.span(w)
+			pk := g.between(20, 60)
 			g.add(conn{at: &bastion, src: "198.51.100.7", dst: bastion.ip, sport: g.between(49152, 65535), dport: 22, proto: 6,
-				reqFlags: "2", reqPk: 3, reqBy: 180, reqAction: "REJECT", noReply: true}, s, e)
+				reqFlags: "3", repFlags: "19", reqPk: pk, reqBy: pk * 90, repPk: pk + 8, repBy: pk * 400, repPath: "8"}, s, e)
 		}
 		// Ping from 203.0.113.12: echo accepted in, reply rejected out (no
 		// outbound ICMP in the public NACL), as in the AWS example.

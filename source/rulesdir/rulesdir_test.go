@@ -1,10 +1,14 @@
 package rulesdir
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/rules"
 )
 
 func copyDemo(t *testing.T, dst string) {
@@ -98,5 +102,45 @@ func TestLoadErrors(t *testing.T) {
 	res, err := Load(bad)
 	if err == nil || !strings.Contains(err.Error(), "no describe-* JSON could be read") || len(res.Warnings) != 1 {
 		t.Errorf("dir without rules: %v", err)
+	}
+}
+
+// The demo rules loaded from disk (as --rules source/demo/rules) decide the
+// demo's stories: the public NACL lets SSH in from anywhere, so the scan is
+// rejected by the security groups, the corp user is let in by the prefix
+// list, and RDP hits the NACL's explicit deny before its later allow.
+func TestLoadedDemoRulesDecide(t *testing.T) {
+	res, err := Load(filepath.Join("..", "demo", "rules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	syn := func(iface, src, dst string, dport int, logged model.Action) rules.Packet {
+		return rules.Packet{Interface: iface, Src: netip.MustParseAddr(src), Dst: netip.MustParseAddr(dst), SrcPort: 50123, DstPort: dport,
+			Proto: 6, ICMPType: -1, ICMPCode: -1, Flags: model.FlagSYN, HasFlags: true, Logged: logged, Status: model.StatusOK}
+	}
+	const web, bastion = "eni-0aaa1111111111111", "eni-0eee5555555555555"
+	cases := []struct {
+		name      string
+		p         rules.Packet
+		expected  model.Action
+		decidedBy string
+		naclRule  string
+		reason    string
+	}{
+		{"ssh scan to web", syn(web, "45.155.205.3", "10.0.1.10", 22, model.ActionReject), model.ActionReject, "sg", "120",
+			"No inbound rule of security groups sg-0web1111111111111 (web) allows TCP 22 from 45.155.205.3"},
+		{"ssh scan to bastion", syn(bastion, "45.155.205.3", "10.0.1.50", 22, model.ActionReject), model.ActionReject, "sg", "120",
+			"No inbound rule of security groups sg-0bast555555555555 (bastion) allows TCP 22 from 45.155.205.3"},
+		{"corp ssh to bastion", syn(bastion, "198.51.100.7", "10.0.1.50", 22, model.ActionAccept), model.ActionAccept, "none", "120",
+			"by inbound tcp 22 from pl-0corp0000000000001"},
+		{"rdp probe to web", syn(web, "92.63.197.40", "10.0.1.10", 3389, model.ActionReject), model.ActionReject, "nacl", "125",
+			"inbound rule 125 denies TCP 3389 from 92.63.197.40 before it reaches an allow (its rule 130 would allow it)"},
+	}
+	for _, c := range cases {
+		v := res.Snapshot.Explain(c.p)
+		if consistent, ok := v.Consistent(); !ok || !consistent || v.Expected != c.expected || v.DecidedBy != c.decidedBy ||
+			v.NACL.Rule() != c.naclRule || !strings.Contains(v.Reason, c.reason) {
+			t.Errorf("%s: expected %v decided by %q at NACL rule %s: %s", c.name, v.Expected, v.DecidedBy, v.NACL.Rule(), v.Reason)
+		}
 	}
 }
