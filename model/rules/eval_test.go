@@ -37,8 +37,10 @@ func star() []ACLEntry {
 	return []ACLEntry{entry(32767, false, -1, "0.0.0.0/0", 0, 0), entry(32768, false, -1, "::/0", 0, 0)}
 }
 
-// demoSnapshot is the --demo topology (see the demo rules JSON), built by hand
-// so the engine's tests do not depend on the decoder.
+// demoSnapshot is modelled on the --demo topology (see the demo rules JSON),
+// built by hand so the engine's tests do not depend on the decoder. Unlike the
+// demo, its public NACL allows SSH only from the VPC (120) and denies it from
+// anywhere else at 150, so an explicit deny before a later allow has cases here.
 func demoSnapshot() *Snapshot {
 	s := NewSnapshot()
 	s.AddACL(&NetworkACL{ID: "acl-public", Name: "public-nacl", Subnets: []string{"subnet-public"},
