@@ -14,15 +14,25 @@ import (
 
 // tableRow finds the screen line that contains want (the table row of an
 // interface, a flag value…) or fails with the screen.
+// lineWith returns the first screen line containing want. Background
+// counts are paced by their own cost, so on a slow machine the line may
+// need a few more ticks: it keeps ticking for up to ten seconds.
 func (d *driver) lineWith(want string) string {
 	d.t.Helper()
-	for _, l := range strings.Split(d.screen(), "\n") {
-		if strings.Contains(l, want) {
-			return l
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, l := range strings.Split(d.screen(), "\n") {
+			if strings.Contains(l, want) {
+				return l
+			}
 		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("no line with %q on screen:\n%s", want, d.screen())
+			return ""
+		}
+		time.Sleep(20 * time.Millisecond)
+		d.refresh()
 	}
-	d.t.Fatalf("no line with %q on screen:\n%s", want, d.screen())
-	return ""
 }
 
 func fields(l string) []string { return strings.Fields(l) }
