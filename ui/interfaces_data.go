@@ -60,7 +60,7 @@ func newTriageKeys() triageKeys {
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
 		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
-		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", " "),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", "space"),
 		Top:      b("G", "first row", "G", "home"),
 		Bottom:   b("g", "last row", "g", "end"),
 		Sort:     b("s", "sort by next column", "s"),

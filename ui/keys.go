@@ -64,7 +64,7 @@ func DefaultKeymap() Keymap {
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
 		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
-		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", " "),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", "space"),
 		Oldest:   b("g", "oldest", "g", "end"),
 		Newest:   b("G", "newest + follow", "G", "home"),
 
