@@ -101,7 +101,7 @@ func newRoot(cfg Config) *rootModel {
 	m.hist = loadHistory(cfg.HistoryFile)
 	m.input = textinput.New()
 	m.input.Prompt = "/"
-	m.input.Placeholder = "filter: words match fuzzily, \"quoted\" exactly"
+	m.input.Placeholder = "query (action = \"REJECT\") or words"
 	m.exportInput = textinput.New()
 	m.exportInput.Prompt = "save to: "
 	m.help = help.New()
@@ -707,8 +707,9 @@ func (m *rootModel) helpView() string {
 	}
 	groups = append(groups, m.sh.Keys.FullHelp()...)
 	keys := strings.ReplaceAll(hm.FullHelpView(groups), "\n", "\n ") // the margin every screen has
-	notes := " Times are UTC unless `t` switched to local time. Filter words match fuzzily;\n" +
-		" \"quoted text\" must appear as written. esc or ? closes this help."
+	notes := " Times are UTC unless `t` switched to local time. The filter takes a Logs\n" +
+		" Insights query (action = \"REJECT\" and dstport = 22, … | stats …) or words,\n" +
+		" matched fuzzily; ↑/↓ recall earlier filters. esc or ? closes this help."
 	if m.activeFlowsShown() { // the other tables are not in time order: G is their first row
 		notes = " Newest first: G returns to the top and follows, g jumps to the oldest.\n" + notes
 	}
