@@ -250,27 +250,15 @@ func matchEntry(e *ACLEntry, p Packet, remote netip.Addr) (tri, string) {
 	if !e.CIDR.Contains(remote) {
 		return no, ""
 	}
-	if e.Protocol == -1 {
-		return yes, ""
-	}
-	if p.Proto < 0 {
-		return unknown, "the record has no protocol"
-	}
-	if e.Protocol != p.Proto {
-		return no, ""
+	if m, why, decided := matchProtocol(e.Protocol, p); decided {
+		return m, why
 	}
 	switch e.Protocol {
 	case 6, 17:
 		if !e.HasPorts {
 			return yes, ""
 		}
-		if p.DstPort < 0 {
-			return unknown, "the record has no destination port"
-		}
-		if p.DstPort >= e.PortFrom && p.DstPort <= e.PortTo {
-			return yes, ""
-		}
-		return no, ""
+		return matchPortRange(p.DstPort, e.PortFrom, e.PortTo, "the record has no destination port")
 	case 1, 58:
 		if !e.HasICMP {
 			return yes, ""
@@ -278,6 +266,33 @@ func matchEntry(e *ACLEntry, p Packet, remote netip.Addr) (tri, string) {
 		return matchICMP(e.ICMPType, e.ICMPCode, p)
 	}
 	return yes, ""
+}
+
+// matchProtocol is the first test of a NACL entry and of a security-group
+// rule alike: decided is false only when the rule names the record's own
+// protocol, and its ports or ICMP type are still to be checked.
+func matchProtocol(ruleProto int, p Packet) (m tri, why string, decided bool) {
+	switch {
+	case ruleProto == -1:
+		return yes, "", true
+	case p.Proto < 0:
+		return unknown, "the record has no protocol", true
+	case ruleProto != p.Proto:
+		return no, "", true
+	}
+	return no, "", false
+}
+
+// matchPortRange tests a record's port (negative when the record lacks it,
+// then noPort says so) against a rule's inclusive range.
+func matchPortRange(port, from, to int, noPort string) (tri, string) {
+	if port < 0 {
+		return unknown, noPort
+	}
+	if port >= from && port <= to {
+		return yes, ""
+	}
+	return no, ""
 }
 
 func matchICMP(typ, code int, p Packet) (tri, string) {
@@ -389,27 +404,15 @@ func appendOnce(list []string, s string) []string {
 }
 
 func matchPermProto(perm *Permission, p Packet, port int) (tri, string) {
-	if perm.Protocol == -1 {
-		return yes, ""
-	}
-	if p.Proto < 0 {
-		return unknown, "the record has no protocol"
-	}
-	if perm.Protocol != p.Proto {
-		return no, ""
+	if m, why, decided := matchProtocol(perm.Protocol, p); decided {
+		return m, why
 	}
 	switch perm.Protocol {
 	case 6, 17:
 		if perm.From == -1 && perm.To == -1 {
 			return yes, ""
 		}
-		if port < 0 {
-			return unknown, "the record has no port"
-		}
-		if port >= perm.From && port <= perm.To {
-			return yes, ""
-		}
-		return no, ""
+		return matchPortRange(port, perm.From, perm.To, "the record has no port")
 	case 1, 58:
 		return matchICMP(perm.From, perm.To, p)
 	}
