@@ -82,11 +82,7 @@ func (pt *Partial) AddView(v model.View, from int) {
 		pt.Scanned += uint64(len(chunk))
 		for i := range chunk {
 			f := &chunk[i]
-			var x *model.Ext
-			if f.HasExt() {
-				x = v.Ext(f)
-			}
-			if pred(f, x) {
+			if x := v.Ext(f); pred(f, x) {
 				pt.Matched++
 				pt.keep(f, x)
 			}
@@ -128,11 +124,7 @@ func (p *Program) Count(v model.View) int {
 	for _, chunk := range [2][]model.Flow{a, b} {
 		for i := range chunk {
 			f := &chunk[i]
-			var x *model.Ext
-			if f.HasExt() {
-				x = v.Ext(f)
-			}
-			if pred(f, x) {
+			if pred(f, v.Ext(f)) {
 				n++
 			}
 		}
