@@ -68,7 +68,8 @@ type Flow struct {
 	Flags   uint8 // tcp-flags
 	Action  Action
 	Status  LogStatus
-	bits    uint8 // srcV6, dstV6
+	bits    uint8  // srcV6, dstV6
+	format  uint16 // registered format the record was read with; 0 = unknown
 }
 
 // Core field presence bits.

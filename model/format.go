@@ -2,7 +2,9 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"strings"
+	"sync"
 )
 
 // DefaultFormatText is the version 2 default format, exactly as
@@ -161,3 +163,42 @@ func validFieldNameBytes(s []byte) bool {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }
+
+// formats numbers every format records were read with, so a record can
+// name its own field order in two bytes (for @message and the detail view).
+var formats struct {
+	sync.RWMutex
+	list   []*Format
+	byText map[string]uint16
+}
+
+// registerFormat returns the format's number (1-based), registering it on
+// first use; 0 when too many distinct formats were seen.
+func registerFormat(f *Format) uint16 {
+	key := f.String()
+	formats.Lock()
+	defer formats.Unlock()
+	if id, ok := formats.byText[key]; ok {
+		return id
+	}
+	if len(formats.list) >= math.MaxUint16 {
+		return 0
+	}
+	if formats.byText == nil {
+		formats.byText = map[string]uint16{}
+	}
+	formats.list = append(formats.list, f)
+	id := uint16(len(formats.list))
+	formats.byText[key] = id
+	return id
+}
+
+// FormatOf is the format the record was read with (nil when unknown).
+func FormatOf(f *Flow) *Format {
+	if f.format == 0 {
+		return nil
+	}
+	formats.RLock()
+	defer formats.RUnlock()
+	return formats.list[f.format-1]
+}

@@ -36,6 +36,7 @@ type Parser struct {
 	format  *Format
 	names   *Interner
 	needExt bool
+	fmtID   uint16                   // registered number of format
 	cache   [][cacheWays]internCache // one per string field of the format
 	slot    [fieldIDEnd]uint8        // field → index into cache
 }
@@ -59,7 +60,7 @@ type internCache struct {
 
 // NewParser builds a parser for a format, interning strings into names.
 func NewParser(format *Format, names *Interner) *Parser {
-	p := &Parser{format: format, names: names}
+	p := &Parser{format: format, names: names, fmtID: registerFormat(format)}
 	for _, id := range format.Fields {
 		if !id.IsCore() {
 			p.needExt = true
@@ -80,7 +81,7 @@ func (p *Parser) Format() *Format { return p.format }
 // runs of spaces or tabs; a trailing CR is ignored. On error f and x hold
 // garbage and the line should be kept as malformed.
 func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
-	*f = Flow{}
+	*f = Flow{format: p.fmtID}
 	extReady := false
 	if p.needExt {
 		*x = Ext{}

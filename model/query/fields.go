@@ -327,9 +327,10 @@ func (a *accessor) appendText(buf []byte, f *model.Flow, x *model.Ext) ([]byte, 
 	return append(buf, a.decode(c).S...), true
 }
 
-// messageFields is the order @message renders: the default format, then
-// the newer fields a record carries, in AWS table order. A default-format
-// record renders as the line it was read from.
+// messageFields is the order @message renders a record whose format is not
+// known: the default format, then the newer fields it carries, in AWS table
+// order. A record read with a known format renders in that format's order,
+// as the line it was read from.
 var messageFields = model.DefaultFormat.Fields
 
 // extFields are the fields stored in Ext, in AWS table order.
@@ -370,6 +371,12 @@ func appendMessage(buf []byte, f *model.Flow, x *model.Ext, names *model.Interne
 				buf = append(buf, f.Status.String()...)
 			}
 		}
+	}
+	if fm := model.FormatOf(f); fm != nil { // the record's own field order
+		for _, id := range fm.Fields {
+			put(id)
+		}
+		return buf
 	}
 	for _, id := range messageFields {
 		put(id)
