@@ -139,6 +139,7 @@ func (h *healthBoard) snapshot() []ui.Health {
 			st := r.Status()
 			hl.Mode, hl.Backoff, hl.LastError, hl.Final = st.Mode, st.Backoff, st.LastError, st.Final
 			hl.Lag = time.Duration(st.LagMillis) * time.Millisecond
+			hl.Rate, hl.Sampled, hl.Dups = st.Rate, st.Sampled, st.Duplicates
 		}
 		if h.errs[i] != nil {
 			hl.LastError, hl.Final = h.errs[i].Error(), true

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -281,6 +282,20 @@ func TestHealthInStatusBar(t *testing.T) {
 	}
 	if !strings.Contains(d.footerLine(), "ThrottlingException") {
 		t.Fatalf("the source error and what to do replace the key help: %q", d.footerLine())
+	}
+}
+
+// TestTailHealthInStatusBar: a live CloudWatch tail shows its lag, rate,
+// sampled seconds and suppressed duplicates.
+func TestTailHealthInStatusBar(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Health = func() []Health {
+		return []Health{{Source: "/vpc/flows", Mode: "live", Lag: 95 * time.Second, Rate: 412.4, Sampled: 3, Dups: 1204}}
+	}
+	d := newDriver(t, cfg, 120, 40)
+	d.refresh()
+	if want := "/vpc/flows live lag 1m35s 412 ev/s sampled 3s 1,204 dup"; !strings.Contains(d.statusLine(), want) {
+		t.Fatalf("status bar %q, want it to contain %q", d.statusLine(), want)
 	}
 }
 

@@ -19,6 +19,9 @@ type Health struct {
 	Source    string
 	Mode      string        // "file", "follow", "replay 10x", "live", "poll"
 	Lag       time.Duration // how far behind real time the newest data is
+	Rate      float64       // events per second the source delivers (0: not reported)
+	Sampled   int64         // seconds of live tail that were sampled by the service
+	Dups      int64         // events suppressed as already delivered
 	Backoff   string        // set while waiting to retry
 	LastError string        // what happened and what to do
 	Final     bool          // the source stopped for good

@@ -195,6 +195,15 @@ func healthText(h Health) string {
 	if h.Lag > 0 {
 		parts = append(parts, "lag "+h.Lag.Round(time.Second).String())
 	}
+	if h.Rate > 0 {
+		parts = append(parts, strconv.FormatFloat(h.Rate, 'f', 0, 64)+" ev/s")
+	}
+	if h.Sampled > 0 {
+		parts = append(parts, fmt.Sprintf("sampled %ds", h.Sampled))
+	}
+	if h.Dups > 0 {
+		parts = append(parts, fmt.Sprintf("%s dup", thousands(uint64(h.Dups))))
+	}
 	if h.Backoff != "" {
 		parts = append(parts, "retry "+Sanitize(h.Backoff))
 	}
