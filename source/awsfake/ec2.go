@@ -243,6 +243,51 @@ func page(ids []string, q url.Values, pageSize int) ([]string, string) {
 	return ids[start:end], next
 }
 
+// matchingPage is the ids of the objects that pass the request's filters,
+// cut to one page. Every object answers the filter idFilter (also fed by
+// the idList.N parameters) with its own id; values gives its other
+// filterable attributes.
+func matchingPage[T any](objects map[string]T, q url.Values, pageSize int, idList, idFilter string, values func(T) map[string][]string) ([]string, string) {
+	f := filters(q, idList, idFilter)
+	var ids []string
+	for id, o := range objects {
+		v := values(o)
+		v[idFilter] = []string{id}
+		if match(f, v) {
+			ids = append(ids, id)
+		}
+	}
+	return page(ids, q, pageSize)
+}
+
+// response is the envelope every answer here shares:
+// <ActionResponse xmlns=…><requestId/><set><item/>…</set><nextToken/></ActionResponse>.
+type response[T any] struct {
+	XMLName   xml.Name
+	NS        string `xml:"xmlns,attr"`
+	RequestID string `xml:"requestId"`
+	Set       itemSet[T]
+	NextToken string `xml:"nextToken,omitempty"`
+}
+
+// itemSet is an EC2 query list: <name><item>…</item>…</name>.
+type itemSet[T any] struct {
+	XMLName xml.Name
+	Items   []T `xml:"item"`
+}
+
+// newResponse answers action with one page of items in the list element
+// set; next is the token of the following page ("" on the last).
+func newResponse[T any](e *EC2, action, set string, items []T, next string) response[T] {
+	return response[T]{
+		XMLName:   xml.Name{Local: action + "Response"},
+		NS:        ec2Namespace,
+		RequestID: e.requestID(),
+		Set:       itemSet[T]{XMLName: xml.Name{Local: set}, Items: items},
+		NextToken: next,
+	}
+}
+
 type xTag struct {
 	Key   string `xml:"key"`
 	Value string `xml:"value"`
@@ -297,21 +342,10 @@ type xGroupID struct {
 }
 
 func (e *EC2) describeInterfaces(s *rules.Snapshot, q url.Values, pageSize int) any {
-	f := filters(q, "NetworkInterfaceId", "network-interface-id")
-	var ids []string
-	for id, i := range s.Interfaces {
-		if match(f, map[string][]string{"network-interface-id": {id}, "subnet-id": {i.SubnetID}, "vpc-id": {i.VPCID}, "group-id": i.Groups}) {
-			ids = append(ids, id)
-		}
-	}
-	ids, next := page(ids, q, pageSize)
-	out := struct {
-		XMLName   xml.Name     `xml:"DescribeNetworkInterfacesResponse"`
-		NS        string       `xml:"xmlns,attr"`
-		RequestID string       `xml:"requestId"`
-		Set       []xInterface `xml:"networkInterfaceSet>item"`
-		NextToken string       `xml:"nextToken,omitempty"`
-	}{NS: ec2Namespace, RequestID: e.requestID(), NextToken: next}
+	ids, next := matchingPage(s.Interfaces, q, pageSize, "NetworkInterfaceId", "network-interface-id", func(i *rules.Interface) map[string][]string {
+		return map[string][]string{"subnet-id": {i.SubnetID}, "vpc-id": {i.VPCID}, "group-id": i.Groups}
+	})
+	var set []xInterface
 	for _, id := range ids {
 		i := s.Interfaces[id]
 		x := xInterface{ID: i.ID, SubnetID: i.SubnetID, VPCID: i.VPCID, Description: i.Description, OwnerID: Account,
@@ -338,9 +372,9 @@ func (e *EC2) describeInterfaces(s *rules.Snapshot, q url.Values, pageSize int) 
 			}
 			x.PrivateIPs = append(x.PrivateIPs, pip)
 		}
-		out.Set = append(out.Set, x)
+		set = append(set, x)
 	}
-	return out
+	return newResponse(e, "DescribeNetworkInterfaces", "networkInterfaceSet", set, next)
 }
 
 type xPermission struct {
@@ -428,44 +462,37 @@ func xPermissions(ps []rules.Permission) []xPermission {
 }
 
 func (e *EC2) describeGroups(s *rules.Snapshot, q url.Values, pageSize int) any {
-	f := filters(q, "GroupId", "group-id")
-	var ids []string
-	for id, g := range s.Groups {
-		if match(f, map[string][]string{"group-id": {id}, "vpc-id": {g.VPCID}, "group-name": {g.Name}}) {
-			ids = append(ids, id)
-		}
-	}
-	ids, next := page(ids, q, pageSize)
-	out := struct {
-		XMLName   xml.Name `xml:"DescribeSecurityGroupsResponse"`
-		NS        string   `xml:"xmlns,attr"`
-		RequestID string   `xml:"requestId"`
-		Set       []xGroup `xml:"securityGroupInfo>item"`
-		NextToken string   `xml:"nextToken,omitempty"`
-	}{NS: ec2Namespace, RequestID: e.requestID(), NextToken: next}
+	ids, next := matchingPage(s.Groups, q, pageSize, "GroupId", "group-id", func(g *rules.SecurityGroup) map[string][]string {
+		return map[string][]string{"vpc-id": {g.VPCID}, "group-name": {g.Name}}
+	})
+	var set []xGroup
 	for _, id := range ids {
 		g := s.Groups[id]
-		out.Set = append(out.Set, xGroup{OwnerID: Account, GroupID: g.ID, GroupName: g.Name, Description: g.Description,
+		set = append(set, xGroup{OwnerID: Account, GroupID: g.ID, GroupName: g.Name, Description: g.Description,
 			VPCID: g.VPCID, Ingress: xPermissions(g.Ingress), Egress: xPermissions(g.Egress)})
 	}
-	return out
+	return newResponse(e, "DescribeSecurityGroups", "securityGroupInfo", set, next)
 }
 
 type xEntry struct {
-	RuleNumber int    `xml:"ruleNumber"`
-	Protocol   string `xml:"protocol"`
-	RuleAction string `xml:"ruleAction"`
-	Egress     bool   `xml:"egress"`
-	CIDR       string `xml:"cidrBlock,omitempty"`
-	CIDR6      string `xml:"ipv6CidrBlock,omitempty"`
-	ICMP       *struct {
-		Code int `xml:"code"`
-		Type int `xml:"type"`
-	} `xml:"icmpTypeCode,omitempty"`
-	Ports *struct {
-		From int `xml:"from"`
-		To   int `xml:"to"`
-	} `xml:"portRange,omitempty"`
+	RuleNumber int            `xml:"ruleNumber"`
+	Protocol   string         `xml:"protocol"`
+	RuleAction string         `xml:"ruleAction"`
+	Egress     bool           `xml:"egress"`
+	CIDR       string         `xml:"cidrBlock,omitempty"`
+	CIDR6      string         `xml:"ipv6CidrBlock,omitempty"`
+	ICMP       *xICMPTypeCode `xml:"icmpTypeCode,omitempty"`
+	Ports      *xPortRange    `xml:"portRange,omitempty"`
+}
+
+type xICMPTypeCode struct {
+	Code int `xml:"code"`
+	Type int `xml:"type"`
+}
+
+type xPortRange struct {
+	From int `xml:"from"`
+	To   int `xml:"to"`
 }
 
 type xACL struct {
@@ -485,21 +512,10 @@ type xAssoc struct {
 }
 
 func (e *EC2) describeACLs(s *rules.Snapshot, q url.Values, pageSize int) any {
-	f := filters(q, "NetworkAclId", "network-acl-id")
-	var ids []string
-	for id, a := range s.ACLs {
-		if match(f, map[string][]string{"network-acl-id": {id}, "vpc-id": {a.VPCID}, "association.subnet-id": a.Subnets}) {
-			ids = append(ids, id)
-		}
-	}
-	ids, next := page(ids, q, pageSize)
-	out := struct {
-		XMLName   xml.Name `xml:"DescribeNetworkAclsResponse"`
-		NS        string   `xml:"xmlns,attr"`
-		RequestID string   `xml:"requestId"`
-		Set       []xACL   `xml:"networkAclSet>item"`
-		NextToken string   `xml:"nextToken,omitempty"`
-	}{NS: ec2Namespace, RequestID: e.requestID(), NextToken: next}
+	ids, next := matchingPage(s.ACLs, q, pageSize, "NetworkAclId", "network-acl-id", func(a *rules.NetworkACL) map[string][]string {
+		return map[string][]string{"vpc-id": {a.VPCID}, "association.subnet-id": a.Subnets}
+	})
+	var set []xACL
 	for _, id := range ids {
 		a := s.ACLs[id]
 		x := xACL{ID: a.ID, VPCID: a.VPCID, Default: a.IsDefault, OwnerID: Account}
@@ -521,34 +537,23 @@ func (e *EC2) describeACLs(s *rules.Snapshot, q url.Values, pageSize int) any {
 					xe.CIDR6 = en.CIDR.String()
 				}
 				if en.HasPorts {
-					xe.Ports = &struct {
-						From int `xml:"from"`
-						To   int `xml:"to"`
-					}{en.PortFrom, en.PortTo}
+					xe.Ports = &xPortRange{en.PortFrom, en.PortTo}
 				}
 				if en.HasICMP {
-					xe.ICMP = &struct {
-						Code int `xml:"code"`
-						Type int `xml:"type"`
-					}{en.ICMPCode, en.ICMPType}
+					xe.ICMP = &xICMPTypeCode{en.ICMPCode, en.ICMPType}
 				}
 				x.Entries = append(x.Entries, xe)
 			}
 		}
-		out.Set = append(out.Set, x)
+		set = append(set, x)
 	}
-	return out
+	return newResponse(e, "DescribeNetworkAcls", "networkAclSet", set, next)
 }
 
 func (e *EC2) describeSubnets(s *rules.Snapshot, q url.Values, pageSize int) any {
-	f := filters(q, "SubnetId", "subnet-id")
-	var ids []string
-	for id, sub := range s.Subnets {
-		if match(f, map[string][]string{"subnet-id": {id}, "vpc-id": {sub.VPCID}}) {
-			ids = append(ids, id)
-		}
-	}
-	ids, next := page(ids, q, pageSize)
+	ids, next := matchingPage(s.Subnets, q, pageSize, "SubnetId", "subnet-id", func(sub *rules.Subnet) map[string][]string {
+		return map[string][]string{"vpc-id": {sub.VPCID}}
+	})
 	type xSubnet struct {
 		ID    string  `xml:"subnetId"`
 		VPCID string  `xml:"vpcId"`
@@ -556,13 +561,7 @@ func (e *EC2) describeSubnets(s *rules.Snapshot, q url.Values, pageSize int) any
 		CIDR  string  `xml:"cidrBlock,omitempty"`
 		CIDR6 []xIPv6 `xml:"ipv6CidrBlockAssociationSet>item"`
 	}
-	out := struct {
-		XMLName   xml.Name  `xml:"DescribeSubnetsResponse"`
-		NS        string    `xml:"xmlns,attr"`
-		RequestID string    `xml:"requestId"`
-		Set       []xSubnet `xml:"subnetSet>item"`
-		NextToken string    `xml:"nextToken,omitempty"`
-	}{NS: ec2Namespace, RequestID: e.requestID(), NextToken: next}
+	var set []xSubnet
 	for _, id := range ids {
 		sub := s.Subnets[id]
 		x := xSubnet{ID: sub.ID, VPCID: sub.VPCID, State: "available"}
@@ -573,20 +572,15 @@ func (e *EC2) describeSubnets(s *rules.Snapshot, q url.Values, pageSize int) any
 				x.CIDR6 = append(x.CIDR6, xIPv6{CIDR: c.String()})
 			}
 		}
-		out.Set = append(out.Set, x)
+		set = append(set, x)
 	}
-	return out
+	return newResponse(e, "DescribeSubnets", "subnetSet", set, next)
 }
 
 func (e *EC2) describePrefixLists(s *rules.Snapshot, q url.Values, pageSize int) any {
-	f := filters(q, "PrefixListId", "prefix-list-id")
-	var ids []string
-	for id, p := range s.PrefixLists {
-		if match(f, map[string][]string{"prefix-list-id": {id}, "prefix-list-name": {p.Name}}) {
-			ids = append(ids, id)
-		}
-	}
-	ids, next := page(ids, q, pageSize)
+	ids, next := matchingPage(s.PrefixLists, q, pageSize, "PrefixListId", "prefix-list-id", func(p *rules.PrefixList) map[string][]string {
+		return map[string][]string{"prefix-list-name": {p.Name}}
+	})
 	type xList struct {
 		ID      string `xml:"prefixListId"`
 		Family  string `xml:"addressFamily"`
@@ -597,19 +591,13 @@ func (e *EC2) describePrefixLists(s *rules.Snapshot, q url.Values, pageSize int)
 		Version int    `xml:"version"`
 		OwnerID string `xml:"ownerId"`
 	}
-	out := struct {
-		XMLName   xml.Name `xml:"DescribeManagedPrefixListsResponse"`
-		NS        string   `xml:"xmlns,attr"`
-		RequestID string   `xml:"requestId"`
-		Set       []xList  `xml:"prefixListSet>item"`
-		NextToken string   `xml:"nextToken,omitempty"`
-	}{NS: ec2Namespace, RequestID: e.requestID(), NextToken: next}
+	var set []xList
 	for _, id := range ids {
 		p := s.PrefixLists[id]
-		out.Set = append(out.Set, xList{ID: p.ID, Family: p.Family, State: "create-complete",
+		set = append(set, xList{ID: p.ID, Family: p.Family, State: "create-complete",
 			ARN: fmt.Sprintf("arn:aws:ec2:%s:%s:prefix-list/%s", Region, Account, p.ID), Name: p.Name, Max: 10, Version: 1, OwnerID: Account})
 	}
-	return out
+	return newResponse(e, "DescribeManagedPrefixLists", "prefixListSet", set, next)
 }
 
 func (e *EC2) prefixListEntries(p *rules.PrefixList, q url.Values, pageSize int) any {
@@ -621,15 +609,9 @@ func (e *EC2) prefixListEntries(p *rules.PrefixList, q url.Values, pageSize int)
 	type xEntryOut struct {
 		CIDR string `xml:"cidr"`
 	}
-	out := struct {
-		XMLName   xml.Name    `xml:"GetManagedPrefixListEntriesResponse"`
-		NS        string      `xml:"xmlns,attr"`
-		RequestID string      `xml:"requestId"`
-		Set       []xEntryOut `xml:"entrySet>item"`
-		NextToken string      `xml:"nextToken,omitempty"`
-	}{NS: ec2Namespace, RequestID: e.requestID(), NextToken: next}
-	for _, c := range cidrs {
-		out.Set = append(out.Set, xEntryOut{c})
+	set := make([]xEntryOut, len(cidrs))
+	for i, c := range cidrs {
+		set[i] = xEntryOut{c}
 	}
-	return out
+	return newResponse(e, "GetManagedPrefixListEntries", "entrySet", set, next)
 }
