@@ -253,6 +253,44 @@ func writeJSON(w http.ResponseWriter, v any) {
 	w.Write(b)
 }
 
+// decodeRequest reads a JSON 1.1 request body into req; when it does not
+// parse, it answers SerializationException, as the service does, and
+// reports false.
+func decodeRequest(w http.ResponseWriter, body []byte, req any) bool {
+	if err := json.Unmarshal(body, req); err != nil {
+		writeError(w, http.StatusBadRequest, "SerializationException", err.Error())
+		return false
+	}
+	return true
+}
+
+// pageLimit is a request's limit, most when it gives none; outside 1..most
+// it answers InvalidParameterException and reports false.
+func pageLimit(w http.ResponseWriter, limit *int32, most int) (int, bool) {
+	if limit == nil {
+		return most, true
+	}
+	if *limit < 1 || int(*limit) > most {
+		invalid(w, fmt.Sprintf("limit must be between 1 and %d", most))
+		return 0, false
+	}
+	return int(*limit), true
+}
+
+// namedGroup is the group a request names by logGroupIdentifier (a name or
+// an ARN) or else by logGroupName; without one it answers
+// ResourceNotFoundException and returns nil.
+func (ls *logStore) namedGroup(w http.ResponseWriter, identifier, name string) *logGroup {
+	if identifier == "" {
+		identifier = name
+	}
+	g := ls.lookup(identifier)
+	if g == nil {
+		notFound(w)
+	}
+	return g
+}
+
 func invalid(w http.ResponseWriter, msg string) {
 	writeError(w, http.StatusBadRequest, "InvalidParameterException", msg)
 }
@@ -325,8 +363,7 @@ func (s *Server) SetSearchLag(lag time.Duration) {
 
 func (s *Server) filterLogEvents(w http.ResponseWriter, body []byte, f *Fault) {
 	var req filterRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "SerializationException", err.Error())
+	if !decodeRequest(w, body, &req) {
 		return
 	}
 	if req.LogGroupName != "" && req.LogGroupIdentifier != "" {
@@ -341,18 +378,13 @@ func (s *Server) filterLogEvents(w http.ResponseWriter, body []byte, f *Fault) {
 		invalid(w, "LogStreamNames has more than 100 entries")
 		return
 	}
-	limit := 10000
-	if req.Limit != nil {
-		if *req.Limit < 1 || *req.Limit > 10000 {
-			invalid(w, "limit must be between 1 and 10000")
-			return
-		}
-		limit = int(*req.Limit)
+	limit, ok := pageLimit(w, req.Limit, 10000)
+	if !ok {
+		return
 	}
 	var afterTS int64 = -1 << 62
 	var afterSeq uint64
 	if req.NextToken != "" {
-		var ok bool
 		if afterTS, afterSeq, ok = decodeToken(req.NextToken); !ok {
 			invalid(w, "The specified nextToken is invalid.")
 			return
@@ -377,13 +409,8 @@ func (s *Server) filterLogEvents(w http.ResponseWriter, body []byte, f *Fault) {
 	}
 	now := millis(s.clock.Now())
 	s.logs.promote(now)
-	id := req.LogGroupIdentifier
-	if id == "" {
-		id = req.LogGroupName
-	}
-	g := s.logs.lookup(id)
+	g := s.logs.namedGroup(w, req.LogGroupIdentifier, req.LogGroupName)
 	if g == nil {
-		notFound(w)
 		return
 	}
 	if f != nil && f.Kind == EmptyPage {
@@ -521,17 +548,12 @@ type groupJSON struct {
 
 func (s *Server) describeLogGroups(w http.ResponseWriter, body []byte) {
 	var req describeGroupsRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "SerializationException", err.Error())
+	if !decodeRequest(w, body, &req) {
 		return
 	}
-	limit := 50
-	if req.Limit != nil {
-		if *req.Limit < 1 || *req.Limit > 50 {
-			invalid(w, "limit must be between 1 and 50")
-			return
-		}
-		limit = int(*req.Limit)
+	limit, ok := pageLimit(w, req.Limit, 50)
+	if !ok {
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -585,21 +607,16 @@ type streamJSON struct {
 
 func (s *Server) describeLogStreams(w http.ResponseWriter, body []byte) {
 	var req describeStreamsRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "SerializationException", err.Error())
+	if !decodeRequest(w, body, &req) {
 		return
 	}
 	if req.OrderBy == "LastEventTime" && req.LogStreamNamePrefix != "" {
 		invalid(w, "Cannot order by LastEventTime with a logStreamNamePrefix.")
 		return
 	}
-	limit := 50
-	if req.Limit != nil {
-		if *req.Limit < 1 || *req.Limit > 50 {
-			invalid(w, "limit must be between 1 and 50")
-			return
-		}
-		limit = int(*req.Limit)
+	limit, ok := pageLimit(w, req.Limit, 50)
+	if !ok {
+		return
 	}
 	offset := 0
 	if req.NextToken != "" {
@@ -613,13 +630,8 @@ func (s *Server) describeLogStreams(w http.ResponseWriter, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := millis(s.clock.Now())
-	id := req.LogGroupIdentifier
-	if id == "" {
-		id = req.LogGroupName
-	}
-	g := s.logs.lookup(id)
+	g := s.logs.namedGroup(w, req.LogGroupIdentifier, req.LogGroupName)
 	if g == nil {
-		notFound(w)
 		return
 	}
 	var list []streamJSON
