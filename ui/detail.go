@@ -182,13 +182,15 @@ func fieldValue(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, 
 	return Sanitize(names.Name(id32))
 }
 
-// trafficPathText is AWS's meaning of the traffic-path codes.
+// trafficPaths is AWS's meaning of the traffic-path codes.
+var trafficPaths = map[uint64]string{1: "through another resource in the same VPC", 2: "through an internet gateway or gateway VPC endpoint",
+	3: "through a virtual private gateway", 4: "through an intra-region VPC peering connection",
+	5: "through an inter-region VPC peering connection", 6: "through a local gateway",
+	7: "through a gateway VPC endpoint (Nitro)", 8: "through an internet gateway (Nitro)"}
+
+// trafficPathText is the meaning of a traffic-path code, in brackets.
 func trafficPathText(n uint64) string {
-	paths := map[uint64]string{1: "through another resource in the same VPC", 2: "through an internet gateway or gateway VPC endpoint",
-		3: "through a virtual private gateway", 4: "through an intra-region VPC peering connection",
-		5: "through an inter-region VPC peering connection", 6: "through a local gateway",
-		7: "through a gateway VPC endpoint (Nitro)", 8: "through an internet gateway (Nitro)"}
-	if p, ok := paths[n]; ok {
+	if p, ok := trafficPaths[n]; ok {
 		return " (" + p + ")"
 	}
 	return ""
