@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -111,18 +112,7 @@ func headerOf(line []byte) *model.Format {
 }
 
 func sameFormat(a, b *model.Format) bool {
-	if a == b {
-		return true
-	}
-	if len(a.Fields) != len(b.Fields) {
-		return false
-	}
-	for i := range a.Fields {
-		if a.Fields[i] != b.Fields[i] {
-			return false
-		}
-	}
-	return true
+	return a == b || slices.Equal(a.Fields, b.Fields)
 }
 
 // Err is the first write error, if any.
