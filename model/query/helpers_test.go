@@ -3,7 +3,6 @@ package query
 import (
 	"fmt"
 	"math/rand/v2"
-	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -150,5 +149,3 @@ func rowText(r []Value) string {
 	}
 	return strings.Join(parts, " | ")
 }
-
-func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }

@@ -65,15 +65,6 @@ var serviceNames, servicePort = func() ([]string, *[65536]uint8) {
 	return names, &byPort
 }()
 
-// serviceCode names the service of a flow: the well-known port on the
-// destination side, else on the source side (a response), else none.
-func serviceCode(dst, src uint16) uint8 {
-	if c := servicePort[dst]; c != 0 {
-		return c
-	}
-	return servicePort[src]
-}
-
 func serviceByName(s string) (uint8, bool) {
 	for i, n := range serviceNames {
 		if i > 0 && n == s {
