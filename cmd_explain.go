@@ -338,9 +338,15 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 }
 
 // appendJSONText appends s as a JSON string, with terminal control
-// characters removed first (ui.Sanitize) and quotes and backslashes escaped.
+// characters removed first (ui.Sanitize).
 func appendJSONText(dst []byte, s string) []byte {
-	s = ui.Sanitize(s)
+	return appendJSONQuoted(dst, ui.Sanitize(s))
+}
+
+// appendJSONQuoted appends s, already free of control characters and
+// invalid UTF-8, as a JSON string: only quotes and backslashes need
+// escaping.
+func appendJSONQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {

@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -475,7 +474,7 @@ func writeCSV(w io.Writer, res *query.Result) error {
 func writeJSON(w io.Writer, res *query.Result) error {
 	keys := make([][]byte, len(res.Columns))
 	for i, c := range res.Columns {
-		keys[i] = jsonString(nil, cleanCell(c))
+		keys[i] = appendJSONQuoted(nil, cleanCell(c))
 	}
 	var line []byte
 	for _, r := range res.Rows {
@@ -492,7 +491,7 @@ func writeJSON(w io.Writer, res *query.Result) error {
 			case v.IsNumber():
 				line = append(line, v.String()...)
 			default:
-				line = jsonString(line, cleanCell(v.String()))
+				line = appendJSONQuoted(line, cleanCell(v.String()))
 			}
 		}
 		line = append(line, '}', '\n')
@@ -501,14 +500,6 @@ func writeJSON(w io.Writer, res *query.Result) error {
 		}
 	}
 	return nil
-}
-
-func jsonString(dst []byte, s string) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return append(dst, bytes.TrimRight(b.Bytes(), "\n")...)
 }
 
 // writeTable aligns columns; numbers are right-aligned.
