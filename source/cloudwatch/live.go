@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
+	"github.com/flowtail/flowtail/source"
 )
 
 // live backfills from since, then follows with Live Tail. Live Tail pushes
@@ -68,7 +70,7 @@ func (s *Source) live(ctx context.Context, since int64) error {
 		if failures > 0 {
 			select {
 			case <-rctx.Done():
-			case <-s.clock.After(s.backoffDelay(failures)):
+			case <-s.clock.After(source.Backoff(s.cfg.BackoffBase, s.cfg.BackoffMax, failures)):
 			}
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -338,7 +337,7 @@ func (s *Source) retry(ctx context.Context, action, group string, fn func(contex
 		if fe := classify(err, action, group, s.hints); fe != nil {
 			return fe
 		}
-		d := s.backoffDelay(attempt)
+		d := source.Backoff(s.cfg.BackoffBase, s.cfg.BackoffMax, attempt)
 		s.stMu.Lock()
 		s.lastErr = shortError(err)
 		s.backoff = fmt.Sprintf("%s retry %d in %s", action, attempt, d.Round(time.Millisecond))
@@ -349,16 +348,6 @@ func (s *Source) retry(ctx context.Context, action, group string, fn func(contex
 		case <-s.clock.After(d):
 		}
 	}
-}
-
-// backoffDelay is exponential with equal jitter: half fixed, half random,
-// so many clients throttled together do not retry in step.
-func (s *Source) backoffDelay(attempt int) time.Duration {
-	d := s.cfg.BackoffBase << min(attempt-1, 16)
-	if d > s.cfg.BackoffMax || d <= 0 {
-		d = s.cfg.BackoffMax
-	}
-	return d/2 + rand.N(d/2+1)
 }
 
 // pass reads one FilterLogEvents query over [start, end] (end 0: open)

@@ -20,13 +20,14 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/flowtail/flowtail/model/rules"
+	"github.com/flowtail/flowtail/source"
 )
 
 // Options tune a Lookup; zero values take the defaults.
 type Options struct {
 	TTL         time.Duration    // how long a lookup is trusted (5 minutes)
 	Now         func() time.Time // the clock (time.Now)
-	Backoff     time.Duration    // first wait after throttling (1s), doubled per attempt
+	Backoff     time.Duration    // first wait after throttling (1s, jittered), doubled per attempt
 	MaxBackoff  time.Duration    // longest wait (30s)
 	MaxThrottle int              // throttled attempts before giving up on a call (6)
 }
@@ -368,20 +369,18 @@ func filter(name string, values []string) []types.Filter {
 // call runs one request, waiting and retrying while EC2 throttles beyond
 // what the SDK's own retries absorbed.
 func (f *fetcher) call(ctx context.Context, do func() error) error {
-	wait := f.l.opt.Backoff
 	for attempt := 1; ; attempt++ {
 		err := do()
 		if err == nil || !throttled(err) || attempt >= f.l.opt.MaxThrottle {
 			return err
 		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(source.Backoff(f.l.opt.Backoff, f.l.opt.MaxBackoff, attempt))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return ctx.Err()
 		case <-t.C:
 		}
-		wait = min(wait*2, f.l.opt.MaxBackoff)
 	}
 }
 
