@@ -189,20 +189,9 @@ func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.So
 				continue
 			}
 			last[i] = msg
-			fmt.Fprintf(w, "flowtail %s: %s: %s\n", cmd, s.Name(), sanitizeLine(msg))
+			fmt.Fprintf(w, "flowtail %s: %s: %s\n", cmd, s.Name(), replaceControls(msg, ' '))
 		}
 	}
-}
-
-// sanitizeLine keeps control characters from a service's error text off
-// the terminal.
-func sanitizeLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 // startHealthReport runs reportHealth each second until the returned stop

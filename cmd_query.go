@@ -555,28 +555,23 @@ func writeTable(w io.Writer, res *query.Result, read uint64) error {
 }
 
 // cleanCell replaces terminal control characters (C0, DEL, C1, and so
-// ESC) and invalid UTF-8 so no text from a capture can drive the
-// terminal.
-func cleanCell(s string) string {
-	clean := true
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError {
-			clean = false
-			break
-		}
-	}
-	if clean {
+// ESC) and invalid UTF-8 with '?' so no text from a capture can drive the
+// terminal; one character stays one, so columns and carets still line up.
+func cleanCell(s string) string { return replaceControls(s, '?') }
+
+// replaceControls replaces each control character (C0, DEL, C1) and each
+// invalid UTF-8 byte of s with with; clean text is returned as it is.
+func replaceControls(s string, with rune) string {
+	bad := func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError }
+	if !strings.ContainsFunc(s, bad) {
 		return s
 	}
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError {
-			b.WriteRune('?')
-			continue
+	return strings.Map(func(r rune) rune {
+		if bad(r) {
+			return with
 		}
-		b.WriteRune(r)
-	}
-	return b.String()
+		return r
+	}, s)
 }
 
 // sortMalformed puts the malformed lines the parallel workers kept back in
