@@ -154,10 +154,10 @@ var opaque struct {
 
 // Name is the AWS spelling of the field (the ${name} token).
 func (id FieldID) Name() string {
-	if id > FieldNone && id < fieldKnownEnd {
+	if id.Known() {
 		return fieldTable[id].name
 	}
-	if id >= FieldOpaque0 && id < fieldIDEnd {
+	if id.Opaque() {
 		opaque.RLock()
 		defer opaque.RUnlock()
 		if k := int(id - FieldOpaque0); k < len(opaque.names) {
@@ -169,7 +169,7 @@ func (id FieldID) Name() string {
 
 // Camel is the spelling CloudWatch Logs Insights uses for discovered fields.
 func (id FieldID) Camel() string {
-	if id > FieldNone && id < fieldKnownEnd {
+	if id.Known() {
 		return fieldTable[id].camel
 	}
 	return id.Name()
@@ -177,7 +177,7 @@ func (id FieldID) Camel() string {
 
 // Kind says how the field's values are stored.
 func (id FieldID) Kind() Kind {
-	if id > FieldNone && id < fieldKnownEnd {
+	if id.Known() {
 		return fieldTable[id].kind
 	}
 	return KindString
