@@ -185,7 +185,7 @@ func (id FieldID) Kind() Kind {
 
 // Version is the flow-log version that introduced the field (0 when unknown).
 func (id FieldID) Version() int {
-	if id > FieldNone && id < fieldKnownEnd {
+	if id.Known() {
 		return int(fieldTable[id].version)
 	}
 	return 0
