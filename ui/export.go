@@ -161,38 +161,5 @@ func exportFormat(store *model.Store, sel exportSelection) (*model.Format, error
 // visitSelection calls each for every selected record still in the ring,
 // oldest first, in chunks; flush runs after each chunk, outside the lock.
 func visitSelection(store *model.Store, sel exportSelection, each func(*model.Flow, *model.Ext), flush func()) {
-	if !sel.all {
-		for start := 0; start < len(sel.seqs); start += filterChunk {
-			chunk := sel.seqs[start:min(start+filterChunk, len(sel.seqs))]
-			store.Read(func(v model.View) {
-				for _, seq := range chunk {
-					if i, ok := v.Index(seq); ok {
-						each(v.At(i))
-					}
-				}
-			})
-			flush()
-		}
-		return
-	}
-	var next uint64
-	store.Read(func(v model.View) { next = v.Seq(0) })
-	for next < sel.next {
-		store.Read(func(v model.View) {
-			i, ok := v.Index(next)
-			if !ok {
-				i = 0
-				if v.Len() == 0 || v.Seq(0) >= sel.next {
-					next = sel.next
-					return
-				}
-			}
-			end := min(i+filterChunk, int(sel.next-v.Seq(0)), v.Len())
-			for k := i; k < end; k++ {
-				each(v.At(k))
-			}
-			next = v.Seq(0) + uint64(end)
-		})
-		flush()
-	}
+	eachChunk(store, sel.seqs, sel.all, sel.next, filterChunk, func(_ uint64, f *model.Flow, x *model.Ext) { each(f, x) }, flush)
 }

@@ -79,9 +79,21 @@ const chunkRecords = 65536
 // or for every record buffered now when all is set, a chunk per read lock.
 // Records evicted in between are skipped.
 func eachRecord(store *model.Store, seqs []uint64, all bool, fn func(seq uint64, f *model.Flow, x *model.Ext)) {
+	var limit uint64
 	if all {
-		var next, limit uint64
-		store.Read(func(v model.View) { next, limit = v.Seq(0), v.Seq(v.Len()) })
+		store.Read(func(v model.View) { limit = v.Seq(v.Len()) })
+	}
+	eachChunk(store, seqs, all, limit, chunkRecords, fn, nil)
+}
+
+// eachChunk is the chunked walk behind eachRecord and the export: the
+// records in seqs, or when all is set every buffered record before limit,
+// at most n per read lock; done, when set, runs after each chunk outside
+// the lock. Records evicted in between are skipped.
+func eachChunk(store *model.Store, seqs []uint64, all bool, limit uint64, n int, fn func(seq uint64, f *model.Flow, x *model.Ext), done func()) {
+	if all {
+		var next uint64
+		store.Read(func(v model.View) { next = v.Seq(0) })
 		for next < limit {
 			store.Read(func(v model.View) {
 				next = max(next, v.Seq(0)) // skip what was evicted meanwhile
@@ -89,27 +101,33 @@ func eachRecord(store *model.Store, seqs []uint64, all bool, fn func(seq uint64,
 					return
 				}
 				i, _ := v.Index(next)
-				end := min(i+chunkRecords, int(limit-v.Seq(0)))
+				end := min(i+n, int(limit-v.Seq(0)), v.Len())
 				for k := i; k < end; k++ {
 					f, x := v.At(k)
 					fn(v.Seq(k), f, x)
 				}
 				next = v.Seq(0) + uint64(end)
 			})
+			if done != nil {
+				done()
+			}
 		}
 		return
 	}
 	for len(seqs) > 0 {
-		n := min(len(seqs), chunkRecords)
+		c := min(len(seqs), n)
 		store.Read(func(v model.View) {
-			for _, seq := range seqs[:n] {
+			for _, seq := range seqs[:c] {
 				if i, ok := v.Index(seq); ok {
 					f, x := v.At(i)
 					fn(seq, f, x)
 				}
 			}
 		})
-		seqs = seqs[n:]
+		seqs = seqs[c:]
+		if done != nil {
+			done()
+		}
 	}
 }
 
