@@ -165,9 +165,6 @@ func (p *Program) Columns() []string {
 	return out
 }
 
-// IsStats reports whether the program aggregates.
-func (p *Program) IsStats() bool { return p.stats != nil }
-
 func (p *Program) compilePred() (Pred, error) {
 	c := &compiler{env: p.env}
 	var pred Pred

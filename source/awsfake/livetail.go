@@ -59,13 +59,6 @@ type liveUpdate struct {
 	SessionResults []liveEvent `json:"sessionResults"`
 }
 
-// LiveSessions is how many live-tail sessions are open now.
-func (s *Server) LiveSessions() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.openSessions
-}
-
 // startLiveTail answers with an event stream framed by the SDK's own
 // encoder: initial-response, sessionStart, then a sessionUpdate per interval
 // with every event that became visible since the previous one.
@@ -114,13 +107,7 @@ func (s *Server) startLiveTail(w http.ResponseWriter, r *http.Request, body []by
 	cfg := s.live
 	s.sessionSeq++
 	sessionID := fmt.Sprintf("fake-session-%d", s.sessionSeq)
-	s.openSessions++
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.openSessions--
-		s.mu.Unlock()
-	}()
 
 	flusher, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")

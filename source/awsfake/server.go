@@ -92,8 +92,7 @@ type Server struct {
 	pageSize  int
 	searchLag int64 // ms between visibility to Live Tail and to FilterLogEvents
 
-	sessionSeq   int
-	openSessions int
+	sessionSeq int
 }
 
 // New starts a fake endpoint on 127.0.0.1. When t is not nil the server is

@@ -14,9 +14,6 @@ import (
 //go:embed rules/*.json
 var rulesFS embed.FS
 
-// RulesFS is the embedded rules directory ("rules/").
-func RulesFS() embed.FS { return rulesFS }
-
 // Rules returns the demo topology's interfaces, security groups, network
 // ACLs, subnets and prefix lists.
 func Rules() *rules.Snapshot {
