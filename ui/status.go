@@ -10,9 +10,8 @@ import (
 // statusModel keeps what the status bar shows between ticks: the ingest
 // rate, the sources' health and a short-lived message.
 type statusModel struct {
-	sh      *Shared
-	health  func() []Health
-	sources []string
+	sh     *Shared
+	health func() []Health
 
 	lastGen  uint64
 	lastSeen uint64
@@ -29,7 +28,7 @@ type statusModel struct {
 }
 
 func newStatus(cfg Config, sh *Shared) statusModel {
-	return statusModel{sh: sh, health: cfg.Health, sources: cfg.Sources}
+	return statusModel{sh: sh, health: cfg.Health}
 }
 
 // tick updates the rate and polls the sources' health.
