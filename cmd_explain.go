@@ -60,10 +60,7 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 		return code
 	}
 	o.paths = pos
-	kind := export.Text
-	if o.output == "json" {
-		kind = export.JSON
-	}
+	kind, _ := export.ParseKind(o.output) // text or json: parseHeadless checked it
 	if err := o.validate(); err != nil {
 		return usageError(std, "explain", err)
 	}
