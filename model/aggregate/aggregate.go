@@ -109,118 +109,88 @@ func isTraffic(f *model.Flow) bool {
 
 // Added counts a record entering the ring.
 func (a *Aggregate) Added(f *model.Flow, x *model.Ext) {
-	a.records++
 	st := a.ifaceOf(f)
-	st.records++
 	st.last.push(f.End, f.Has(model.FieldEnd))
-	if f.Status == model.StatusSkipData {
-		st.skipped++
-	}
-	if f.Has(model.FieldTCPFlags) {
-		a.flags[f.Flags]++
-	} else {
-		a.noFlags++
-	}
-	if !isTraffic(f) {
-		return
-	}
-	st.flows++
-	st.packets += uint64(f.Packets)
-	st.bytes += f.Bytes
-	switch f.Action {
-	case model.ActionAccept:
-		st.accepts++
-	case model.ActionReject:
-		st.rejects++
-	}
-	st.addPeer(f, x, model.FieldSrcAddr, 1)
-	st.addPeer(f, x, model.FieldDstAddr, 1)
-	if f.Has(model.FieldDstPort) {
-		st.ports[f.DstPort]++
-	}
-	if f.Has(model.FieldStart) {
-		b := f.Start / BucketSeconds
-		t := st.spark[b]
-		t.flows++
-		t.bytes += f.Bytes
-		st.spark[b] = t
-		h := a.hist[b]
-		h.flows++
-		switch f.Action {
-		case model.ActionAccept:
-			h.accepts++
-		case model.ActionReject:
-			h.rejects++
-		}
-		a.hist[b] = h
-	}
+	a.count(st, f, x, 1)
 }
 
 // Evicted uncounts a record leaving the ring. The store evicts in arrival
 // order, which the last-seen window relies on.
 func (a *Aggregate) Evicted(f *model.Flow, x *model.Ext) {
-	a.records--
 	st := a.last
 	if st == nil || a.lastID != f.Iface {
 		st = a.ifaces[f.Iface]
 	}
 	if st == nil {
+		a.records--
 		return
 	}
-	st.records--
 	st.last.pop()
-	if f.Status == model.StatusSkipData {
-		st.skipped--
-	}
-	if f.Has(model.FieldTCPFlags) {
-		a.flags[f.Flags]--
-	} else {
-		a.noFlags--
-	}
-	if isTraffic(f) {
-		st.flows--
-		st.packets -= uint64(f.Packets)
-		st.bytes -= f.Bytes
-		switch f.Action {
-		case model.ActionAccept:
-			st.accepts--
-		case model.ActionReject:
-			st.rejects--
-		}
-		st.addPeer(f, x, model.FieldSrcAddr, -1)
-		st.addPeer(f, x, model.FieldDstAddr, -1)
-		if f.Has(model.FieldDstPort) {
-			decr(st.ports, f.DstPort)
-		}
-		if f.Has(model.FieldStart) {
-			b := f.Start / BucketSeconds
-			if t := st.spark[b]; t.flows <= 1 {
-				delete(st.spark, b)
-			} else {
-				t.flows--
-				t.bytes -= f.Bytes
-				st.spark[b] = t
-			}
-			h := a.hist[b]
-			h.flows--
-			switch f.Action {
-			case model.ActionAccept:
-				h.accepts--
-			case model.ActionReject:
-				h.rejects--
-			}
-			if h.flows == 0 {
-				delete(a.hist, b)
-			} else {
-				a.hist[b] = h
-			}
-		}
-	}
+	a.count(st, f, x, -1)
 	if st.records == 0 {
 		delete(a.ifaces, f.Iface)
 		if a.last == st {
 			a.last = nil
 		}
+	}
+}
+
+// count adds (d = 1) or removes (d = -1) a record's share of every
+// counter; the unsigned counters wrap back exactly on removal. A time
+// bucket that falls to zero flows is dropped.
+func (a *Aggregate) count(st *iface, f *model.Flow, x *model.Ext, d int) {
+	d32, d64 := uint32(d), uint64(d)
+	a.records += d64
+	st.records += d64
+	if f.Status == model.StatusSkipData {
+		st.skipped += d64
+	}
+	if f.Has(model.FieldTCPFlags) {
+		a.flags[f.Flags] += d64
+	} else {
+		a.noFlags += d64
+	}
+	if !isTraffic(f) {
+		return
+	}
+	st.flows += d64
+	st.packets += uint64(f.Packets) * d64
+	st.bytes += f.Bytes * d64
+	switch f.Action {
+	case model.ActionAccept:
+		st.accepts += d64
+	case model.ActionReject:
+		st.rejects += d64
+	}
+	st.addPeer(f, x, model.FieldSrcAddr, d)
+	st.addPeer(f, x, model.FieldDstAddr, d)
+	if f.Has(model.FieldDstPort) {
+		add(st.ports, f.DstPort, d)
+	}
+	if !f.Has(model.FieldStart) {
+		return
+	}
+	b := f.Start / BucketSeconds
+	t := st.spark[b]
+	t.flows += d32
+	t.bytes += f.Bytes * d64
+	if t.flows == 0 {
+		delete(st.spark, b)
+	} else {
+		st.spark[b] = t
+	}
+	h := a.hist[b]
+	h.flows += d32
+	switch f.Action {
+	case model.ActionAccept:
+		h.accepts += d32
+	case model.ActionReject:
+		h.rejects += d32
+	}
+	if h.flows == 0 {
+		delete(a.hist, b)
+	} else {
+		a.hist[b] = h
 	}
 }
 
@@ -234,34 +204,24 @@ func (st *iface) addPeer(f *model.Flow, x *model.Ext, id model.FieldID, d int) {
 		if id == model.FieldDstAddr {
 			k = f.Dst
 		}
-		if d > 0 {
-			st.peers4[k]++
-		} else {
-			decr(st.peers4, k)
-		}
+		add(st.peers4, k, d)
 		return
 	}
 	addr := model.Addr(f, x, id)
 	if addr.Is4() {
 		b := addr.As4()
-		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		if d > 0 {
-			st.peers4[k]++
-		} else {
-			decr(st.peers4, k)
-		}
+		add(st.peers4, uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3]), d)
 		return
 	}
-	k := addr.As16()
-	if d > 0 {
-		st.peers6[k]++
-	} else {
-		decr(st.peers6, k)
-	}
+	add(st.peers6, addr.As16(), d)
 }
 
-func decr[K comparable](m map[K]uint32, k K) {
-	if n := m[k]; n <= 1 {
+// add counts (d = 1) or uncounts (d = -1) one key, dropping it at zero so
+// the maps hold only what the ring holds.
+func add[K comparable](m map[K]uint32, k K, d int) {
+	if d > 0 {
+		m[k]++
+	} else if n := m[k]; n <= 1 {
 		delete(m, k)
 	} else {
 		m[k] = n - 1
