@@ -94,6 +94,23 @@ func padTail(b []byte, s string, w int) []byte {
 	return appendSpaces(b, w-n)
 }
 
+// padMin pads s with spaces to n cells, leaving it whole when it is
+// longer: for labels and rule texts that must not be cut.
+func padMin(s string, n int) string {
+	if w := cellWidth(s); w < n {
+		return s + strings.Repeat(" ", n-w)
+	}
+	return s
+}
+
+// padMinLeft is padMin aligned right.
+func padMinLeft(s string, n int) string {
+	if w := cellWidth(s); w < n {
+		return strings.Repeat(" ", n-w) + s
+	}
+	return s
+}
+
 // fit cuts or pads s to exactly w cells, so every line of a pane has the
 // pane's width.
 func fit(s string, w int) string { return string(padRight(nil, s, max(w, 0))) }

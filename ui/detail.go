@@ -221,16 +221,16 @@ func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner
 			if id.Version() > ver || id.Version() == 0 {
 				continue // named together in the notes
 			}
-			out = append(out, " "+st.Label.Render(pad(id.Name(), labelW))+st.Absent.Render("absent"))
+			out = append(out, " "+st.Label.Render(padMin(id.Name()+" ", labelW))+st.Absent.Render("absent"))
 			continue
 		}
-		out = append(out, " "+st.Label.Render(pad(id.Name(), labelW))+st.Value.Render(fieldValue(sh, f, x, names, id)))
+		out = append(out, " "+st.Label.Render(padMin(id.Name()+" ", labelW))+st.Value.Render(fieldValue(sh, f, x, names, id)))
 	}
 	for id := model.FieldOpaque0; id < model.FieldOpaque0+model.MaxOpaque; id++ {
 		if id.Name() == "" || !model.Present(f, x, id) {
 			continue
 		}
-		out = append(out, " "+st.Label.Render(pad(Sanitize(id.Name()), labelW))+st.Value.Render(fieldValue(sh, f, x, names, id))+st.Dim.Render("  (field not known to flowtail)"))
+		out = append(out, " "+st.Label.Render(padMin(Sanitize(id.Name())+" ", labelW))+st.Value.Render(fieldValue(sh, f, x, names, id))+st.Dim.Render("  (field not known to flowtail)"))
 	}
 	return head, out
 }
@@ -292,13 +292,6 @@ func addrNotes(st *Styles, f *model.Flow, x *model.Ext, width int) []string {
 		note(x.PktDstAddr(), f.DstAddr(x), "dstaddr")
 	}
 	return out
-}
-
-func pad(s string, w int) string {
-	if len(s) >= w {
-		return s + " "
-	}
-	return s + strings.Repeat(" ", w-len(s))
 }
 
 // wrapList writes a comma-separated list in lines of at most width cells.

@@ -506,7 +506,7 @@ func (p *rulesPane) groupLines(v *rules.Verdict) []ruleLine {
 			for k := range dir.perms {
 				perm := &dir.perms[k]
 				for _, peer := range perm.Peers {
-					l := ruleLine{text: "    " + rulePad(rules.PermissionText(perm), 18) + " " + dir.prep + " " + Sanitize(peer.String())}
+					l := ruleLine{text: "    " + padMin(rules.PermissionText(perm), 18) + " " + dir.prep + " " + Sanitize(peer.String())}
 					if v.SG.Perm == perm && v.SG.Peer == peer {
 						l.kind = lineAllow
 						l.text = "  ▸ " + l.text[4:]
@@ -558,7 +558,7 @@ func (p *rulesPane) aclLines(v *rules.Verdict) []ruleLine {
 			if e.Allow {
 				act = "allow"
 			}
-			l := ruleLine{text: "    " + rulePadLeft(e.RuleLabel(), 5) + " " + act + " " + rulePad(rules.EntryText(e), 18) + " " + e.CIDR.String()}
+			l := ruleLine{text: "    " + padMinLeft(e.RuleLabel(), 5) + " " + act + " " + padMin(rules.EntryText(e), 18) + " " + e.CIDR.String()}
 			if v.NACL.Entry == e {
 				l.text = "  ▸ " + l.text[4:]
 				l.kind = lineAllow
@@ -570,20 +570,6 @@ func (p *rulesPane) aclLines(v *rules.Verdict) []ruleLine {
 		}
 	}
 	return out
-}
-
-func rulePad(s string, n int) string {
-	if len(s) >= n {
-		return s
-	}
-	return s + strings.Repeat(" ", n-len(s))
-}
-
-func rulePadLeft(s string, n int) string {
-	if len(s) >= n {
-		return s
-	}
-	return strings.Repeat(" ", n-len(s)) + s
 }
 
 // capLines keeps at most n lines, marking the cut, so the verdict never
