@@ -39,6 +39,10 @@ type Source struct {
 
 	mu     sync.Mutex
 	status source.Status
+
+	// once reads the paths that are read to their end, one after another,
+	// so a directory of many captures costs one read buffer, not one each.
+	once *lineReader
 }
 
 // New returns a source for FILE, DIR and "-" arguments. Paths are opened
@@ -95,7 +99,7 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 	dirs := map[string]map[string]bool{}
 	for _, p := range s.paths {
 		if p == "-" {
-			if err := readStream(s.opt.Stdin, "-", emit, stop); err != nil {
+			if err := s.readStream(s.opt.Stdin, "-", emit, stop); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
@@ -127,7 +131,7 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 			}
 		}
 		for _, f := range files {
-			fl, err := readFile(f, emit, stop, s.opt.Follow)
+			fl, err := s.readFile(f, emit, stop, s.opt.Follow)
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -146,18 +150,29 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 	return s.followAll(ctx, follow, dirs, emit)
 }
 
-func readStream(r io.Reader, origin string, emit source.Emit, stop func() error) error {
+// onceReader is the shared reader for a stream read to its end, reset for
+// origin.
+func (s *Source) onceReader(origin string) *lineReader {
+	if s.once == nil {
+		s.once = newLineReader(origin)
+	}
+	s.once.reset()
+	s.once.origin = origin
+	return s.once
+}
+
+func (s *Source) readStream(r io.Reader, origin string, emit source.Emit, stop func() error) error {
 	rd, _, err := Decoded(r)
 	if err != nil {
 		return err
 	}
-	return newLineReader(origin).readAll(rd, emit, stop)
+	return s.onceReader(origin).readAll(rd, emit, stop)
 }
 
 // readFile reads a file to its end. When following, a plain file stays open
 // and is returned as a follower positioned at its end (its partial last
 // line still buffered); gzip files are read once.
-func readFile(path string, emit source.Emit, stop func() error, follow bool) (*follower, error) {
+func (s *Source) readFile(path string, emit source.Emit, stop func() error, follow bool) (*follower, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -169,7 +184,7 @@ func readFile(path string, emit source.Emit, stop func() error, follow bool) (*f
 	}
 	if !follow || compressed {
 		defer f.Close()
-		if err := newLineReader(path).readAll(rd, emit, stop); err != nil {
+		if err := s.onceReader(path).readAll(rd, emit, stop); err != nil {
 			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		return nil, nil

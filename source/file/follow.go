@@ -147,7 +147,7 @@ func (s *Source) newFiles(dirs map[string]map[string]bool, emit source.Emit, sto
 				continue
 			}
 			seen[f] = true
-			fl, err := readFile(f, emit, stop, true)
+			fl, err := s.readFile(f, emit, stop, true)
 			if err != nil {
 				s.noteError(err)
 			}
