@@ -6,7 +6,7 @@ package replay
 import (
 	"context"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowtail/flowtail/model"
@@ -57,8 +57,9 @@ type Source struct {
 	stamp Stamp
 	clock Clock
 
-	mu     sync.Mutex
-	behind time.Duration // how far the replay trails the capture's pace
+	// behind is how far the replay trails the capture's pace; set per
+	// record, so an atomic rather than a lock.
+	behind atomic.Int64
 }
 
 // New paces inner at speed (1 = real time, 10 = ten times faster).
@@ -80,9 +81,7 @@ func (s *Source) Status() source.Status {
 		st = r.Status()
 	}
 	st.Mode = "replay " + strconv.FormatFloat(s.speed, 'g', -1, 64) + "x"
-	s.mu.Lock()
-	st.LagMillis = s.behind.Milliseconds()
-	s.mu.Unlock()
+	st.LagMillis = time.Duration(s.behind.Load()).Milliseconds()
 	return st
 }
 
@@ -122,7 +121,7 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 			due := firstWall.Add(time.Duration(float64(time.Duration(t-firstRec)*time.Second) / s.speed))
 			wait := due.Sub(s.clock.Now())
 			if wait <= 0 {
-				s.setBehind(-wait)
+				s.behind.Store(int64(-wait))
 				continue
 			}
 			if i > from {
@@ -133,7 +132,7 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 				failed = err
 				return
 			}
-			s.setBehind(0)
+			s.behind.Store(0)
 		}
 		if from < len(b.Events) {
 			emit(model.Batch{Events: b.Events[from:], Format: b.Format})
@@ -143,10 +142,4 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		return failed
 	}
 	return err
-}
-
-func (s *Source) setBehind(d time.Duration) {
-	s.mu.Lock()
-	s.behind = d
-	s.mu.Unlock()
 }
