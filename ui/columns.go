@@ -236,8 +236,9 @@ func truncLeft(s string, w int) string {
 	return ansi.TruncateLeft(s, cellWidth(s)-w+1, "…")
 }
 
-// bstr views a scratch buffer as a string for the pad functions, which
-// copy it at once; it saves an allocation per cell.
+// bstr views a scratch buffer as a string without copying it (an
+// allocation per cell saved); the view is valid until the buffer is next
+// written.
 func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // padMiddle appends s in w cells, eliding its middle when too long

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
-	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/sahilm/fuzzy"
@@ -131,7 +130,7 @@ func (t *textFilter) layout(n int, at func(int) (*model.Flow, *model.Ext)) {
 	}
 	// Views into buf are taken only after it stops growing.
 	t.cells = t.cells[:0]
-	all := unsafe.String(unsafe.SliceData(t.buf), len(t.buf))
+	all := bstr(t.buf)
 	start := 0
 	for _, end := range t.rowEnd {
 		row := all[start:end]
@@ -153,7 +152,7 @@ func (t *textFilter) scan(n int) []uint8 {
 	hits := t.hits[:n]
 	clear(hits)
 	if len(t.phrases) > 0 {
-		all := unsafe.String(unsafe.SliceData(t.buf), len(t.buf))
+		all := bstr(t.buf)
 		start := 0
 		for i, end := range t.rowEnd {
 			row := all[start:end]
