@@ -521,22 +521,44 @@ func (j *jsonACL) convert() (*NetworkACL, error) {
 	return a, nil
 }
 
+// ruleProtocols are the protocols EC2 rules name rather than number.
+var ruleProtocols = [...]struct {
+	num  int
+	name string
+}{{6, "tcp"}, {17, "udp"}, {1, "icmp"}, {58, "icmpv6"}}
+
+func ruleProtocolName(p int) (string, bool) {
+	for _, rp := range ruleProtocols {
+		if rp.num == p {
+			return rp.name, true
+		}
+	}
+	return "", false
+}
+
+// ProtocolText is a protocol as EC2 writes it in a rule: a name (tcp, udp,
+// icmp, icmpv6), else the number, -1 for all protocols. ParseProtocol
+// reads it back.
+func ProtocolText(p int) string {
+	if name, ok := ruleProtocolName(p); ok {
+		return name
+	}
+	return strconv.Itoa(p)
+}
+
 // ParseProtocol reads an IpProtocol or NACL Protocol value: a name (tcp,
 // udp, icmp, icmpv6, all), a number, or -1 for all protocols.
 func ParseProtocol(s string) (int, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "-1", "all":
+	t := strings.ToLower(strings.TrimSpace(s))
+	if t == "all" {
 		return -1, nil
-	case "tcp":
-		return 6, nil
-	case "udp":
-		return 17, nil
-	case "icmp":
-		return 1, nil
-	case "icmpv6":
-		return 58, nil
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(s))
+	for _, rp := range ruleProtocols {
+		if rp.name == t {
+			return rp.num, nil
+		}
+	}
+	n, err := strconv.Atoi(t)
 	if err != nil || n < -1 || n > 255 {
 		return 0, fmt.Errorf("protocol %q is not a name, a number 0-255 or -1", s)
 	}

@@ -274,3 +274,14 @@ func TestDecodeSecurityGroupRules(t *testing.T) {
 		t.Errorf("rule without a peer: %v", err)
 	}
 }
+
+func TestProtocolTextReadsBack(t *testing.T) {
+	for p := -1; p <= 255; p++ {
+		if got, err := ParseProtocol(ProtocolText(p)); err != nil || got != p {
+			t.Fatalf("ParseProtocol(ProtocolText(%d) = %q) = %d, %v", p, ProtocolText(p), got, err)
+		}
+	}
+	if got := ProtocolText(58); got != "icmpv6" {
+		t.Errorf("ProtocolText(58) = %q, want icmpv6", got)
+	}
+}

@@ -22,19 +22,11 @@ func EntryText(e *ACLEntry) string {
 }
 
 func protoRange(proto, from, to int, has bool, typ, code int) string {
-	var name string
-	switch proto {
-	case -1:
+	if proto == -1 {
 		return "all traffic"
-	case 6:
-		name = "tcp"
-	case 17:
-		name = "udp"
-	case 1:
-		name = "icmp"
-	case 58:
-		name = "icmpv6"
-	default:
+	}
+	name, ok := ruleProtocolName(proto)
+	if !ok {
 		return "protocol " + itoa(proto)
 	}
 	if proto == 1 || proto == 58 {

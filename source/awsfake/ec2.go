@@ -418,26 +418,10 @@ type xGroup struct {
 	Egress      []xPermission `xml:"ipPermissionsEgress>item"`
 }
 
-func protocolText(p int) string {
-	switch p {
-	case -1:
-		return "-1"
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 1:
-		return "icmp"
-	case 58:
-		return "icmpv6"
-	}
-	return strconv.Itoa(p)
-}
-
 func xPermissions(ps []rules.Permission) []xPermission {
 	out := make([]xPermission, 0, len(ps))
 	for _, p := range ps {
-		x := xPermission{Protocol: protocolText(p.Protocol)}
+		x := xPermission{Protocol: rules.ProtocolText(p.Protocol)}
 		if p.Protocol != -1 {
 			from, to := p.From, p.To
 			x.FromPort, x.ToPort = &from, &to
