@@ -30,13 +30,17 @@ func buildAWSSources(ctx context.Context, o *options) ([]source.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid value %q for flag --since: %v", o.since, err)
 	}
+	untilText := o.until
+	if untilText == "" && o.once && !o.follow {
+		untilText = "now" // like a file, a headless command reads a log group to its end unless --follow
+	}
 	var until time.Time
-	if o.until != "" {
-		if until, err = parseWhen(o.until, now); err != nil {
-			return nil, fmt.Errorf("invalid value %q for flag --until: %v", o.until, err)
+	if untilText != "" {
+		if until, err = parseWhen(untilText, now); err != nil {
+			return nil, fmt.Errorf("invalid value %q for flag --until: %v", untilText, err)
 		}
 		if !until.After(since) {
-			return nil, fmt.Errorf("--until %s is not after --since %s", o.until, o.since)
+			return nil, fmt.Errorf("--until %s is not after --since %s", untilText, o.since)
 		}
 	}
 	if o.lookback <= 0 {

@@ -48,9 +48,6 @@ func runCat(ctx context.Context, args []string, std stdio) int {
 	if err := o.validate(); err != nil {
 		return usageError(std, "cat", err)
 	}
-	if len(o.logGroups) > 0 && !o.follow && o.until == "" {
-		o.until = "now" // like a file, a log group is read to its end unless --follow
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srcs, err := o.sources(ctx, std)

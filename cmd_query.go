@@ -80,9 +80,6 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	if err := o.validate(); err != nil {
 		return usageError(std, "query", err)
 	}
-	if len(o.logGroups) > 0 && !o.follow && o.until == "" {
-		o.until = "now" // answer over the log group's history unless --follow
-	}
 	names := model.NewInterner()
 	var local func(uint32, netip.Addr) bool
 	if o.rules != "" || o.demo {

@@ -24,7 +24,8 @@ type options struct {
 	replay string
 	format string
 	buffer int
-	// once: a headless command, which reads --demo once unless --follow.
+	// once: a headless command, which reads --demo once and a log group to
+	// its end unless --follow.
 	once bool
 	// hasBuffer: --buffer is registered (only the TUI keeps a ring).
 	hasBuffer bool
