@@ -73,7 +73,7 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	text := pos[0]
 	o.paths = pos[1:]
 	if len(o.paths) == 0 && !o.demo && len(o.logGroups) == 0 {
-		if _, statErr := os.Stat(text); statErr == nil || text == "-" {
+		if namesSource(text) {
 			return usageError(std, "query", fmt.Errorf("missing QUERY before the source %s: flowtail query 'filter …' %s", text, text))
 		}
 	}
@@ -91,7 +91,7 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	}
 	prog, err := compileQuery(text, names, local)
 	if err != nil {
-		if _, statErr := os.Stat(text); statErr == nil || text == "-" {
+		if namesSource(text) {
 			return usageError(std, "query", fmt.Errorf("the QUERY comes first, then the sources: flowtail query 'filter …' %s", text))
 		}
 		reportQueryError(std.err, text, err)
@@ -124,6 +124,13 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 		return exitRuntime
 	}
 	return exitOK
+}
+
+// namesSource reports whether the argument given as the query is a source
+// instead: stdin or a path that exists.
+func namesSource(arg string) bool {
+	_, err := os.Stat(arg)
+	return err == nil || arg == "-"
 }
 
 func compileQuery(text string, names *model.Interner, local func(uint32, netip.Addr) bool) (*query.Program, error) {
