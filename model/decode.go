@@ -23,6 +23,13 @@ type Decoder struct {
 	byFormat map[*Format]*Parser
 	lastHdr  string
 	lastFmt  *Format
+
+	// The parser chosen for the previous data line, and for what: lines
+	// come in batches of one origin and one format, so the choice is
+	// nearly always the same.
+	cur       *Parser
+	curOrigin string
+	curBatch  *Format
 }
 
 // NewDecoder returns a decoder interning into names; override may be nil.
@@ -41,16 +48,27 @@ func (d *Decoder) parserFor(f *Format) *Parser {
 
 // FormatFor is the format the next data line of this origin is read with.
 func (d *Decoder) FormatFor(origin string, batch *Format) *Format {
-	if d.override != nil {
-		return d.override
+	return d.parser(origin, batch).format
+}
+
+// parser picks the parser of a data line: the override's, else that of the
+// header last seen in the origin, else the batch's, else the default's.
+func (d *Decoder) parser(origin string, batch *Format) *Parser {
+	if d.cur != nil && batch == d.curBatch && origin == d.curOrigin {
+		return d.cur
 	}
-	if p, ok := d.byOrigin[origin]; ok {
-		return p.format
+	p := d.byOrigin[origin] // empty under an override
+	switch {
+	case d.override != nil:
+		p = d.parserFor(d.override)
+	case p != nil:
+	case batch != nil:
+		p = d.parserFor(batch)
+	default:
+		p = d.parserFor(DefaultFormat)
 	}
-	if batch != nil {
-		return batch
-	}
-	return DefaultFormat
+	d.cur, d.curOrigin, d.curBatch = p, origin, batch
+	return p
 }
 
 // Decode reads one event into f and x.
@@ -63,25 +81,12 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 		if hf := d.header(line); hf != nil {
 			if d.override == nil {
 				d.byOrigin[ev.Origin] = d.parserFor(hf)
+				d.cur = nil
 			}
 			return ResultHeader, nil
 		}
 	}
-	var p *Parser
-	switch {
-	case d.override != nil:
-		p = d.parserFor(d.override)
-	default:
-		var ok bool
-		if p, ok = d.byOrigin[ev.Origin]; !ok {
-			if batch != nil {
-				p = d.parserFor(batch)
-			} else {
-				p = d.parserFor(DefaultFormat)
-			}
-		}
-	}
-	if err := p.Parse(line, f, x); err != nil {
+	if err := d.parser(ev.Origin, batch).Parse(line, f, x); err != nil {
 		return ResultMalformed, err
 	}
 	if !f.Has(FieldInterfaceID) && strings.HasPrefix(ev.Stream, "eni-") {
