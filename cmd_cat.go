@@ -167,7 +167,7 @@ func (c *catter) add(b model.Batch) {
 		if isBlankLine(line) {
 			continue
 		}
-		if ch := line[0]; ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch == '$' {
+		if mayBeHeader(line) {
 			if hf := c.header(line); hf != nil {
 				c.formats[ev.Origin] = hf
 				c.cur = c.flush(c.cur)

@@ -102,13 +102,20 @@ func (r *recorder) fail(err error) {
 
 // headerOf recognises a header line the way the decoder does.
 func headerOf(line []byte) *model.Format {
-	if len(line) == 0 {
+	if !mayBeHeader(line) {
 		return nil
 	}
-	if c := line[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$' {
-		return model.HeaderFormat(line)
+	return model.HeaderFormat(line)
+}
+
+// mayBeHeader is the cheap first test for a header line, which begins
+// with a letter or "$"; most records begin with a digit.
+func mayBeHeader(line []byte) bool {
+	if len(line) == 0 {
+		return false
 	}
-	return nil
+	c := line[0]
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$'
 }
 
 func sameFormat(a, b *model.Format) bool {
