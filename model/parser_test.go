@@ -304,3 +304,15 @@ func TestParseQuirks(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderSwitchesFormatWithinOneOrigin(t *testing.T) {
+	store := ingest(t, nil, Batch{Events: events("a.log", awsExamples[0].line, "version srcaddr action", "3 10.0.0.1 REJECT")})
+	if c := store.Counters(); c.Seen != 2 || c.Headers != 1 || c.Malformed != 0 {
+		t.Fatalf("counters %+v", c)
+	}
+	store.Read(func(v View) {
+		if f, x := v.At(1); f.Version != 3 || f.SrcAddr(x).String() != "10.0.0.1" || f.Action != ActionReject {
+			t.Errorf("line after the header read as version %d src %v action %v", f.Version, f.SrcAddr(x), f.Action)
+		}
+	})
+}
