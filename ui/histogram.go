@@ -17,10 +17,11 @@ func appendSpark(b []byte, vals []uint64, width int) []byte {
 		return b
 	}
 	cells := resample(vals, width)
-	var peak uint64
-	for _, v := range cells {
-		peak = max(peak, v)
-	}
+	return appendLevels(b, cells, peakOf(cells))
+}
+
+// appendLevels draws cells scaled to peak, one block each.
+func appendLevels(b []byte, cells []uint64, peak uint64) []byte {
 	for _, v := range cells {
 		level := 0
 		if v > 0 && peak > 0 {
@@ -30,6 +31,14 @@ func appendSpark(b []byte, vals []uint64, width int) []byte {
 		b = append(b, string(sparkBlocks[level])...)
 	}
 	return b
+}
+
+func peakOf(vals []uint64) uint64 {
+	var peak uint64
+	for _, v := range vals {
+		peak = max(peak, v)
+	}
+	return peak
 }
 
 // resample sums vals into width cells (each cell a contiguous run of the
@@ -68,12 +77,10 @@ func histogramStrip(sh *Shared, h aggregate.Histogram, width int) string {
 	}
 	cols = min(cols, len(h.Accepts))
 	row := func(name string, vals []uint64, style func(...string) string) {
-		var peak uint64
-		for _, v := range resample(vals, cols) {
-			peak = max(peak, v)
-		}
+		cells := resample(vals, cols)
+		peak := peakOf(cells)
 		b.WriteString(st.Dim.Render(" " + name + " "))
-		b.WriteString(style(string(appendSpark(nil, vals, cols))))
+		b.WriteString(style(string(appendLevels(nil, cells, peak))))
 		b.WriteString(st.Dim.Render("  peak " + humanCount(peak)))
 		b.WriteByte('\n')
 	}
