@@ -227,17 +227,27 @@ func (f *fetcher) fail(action string, err error, prefix string, keys []string) {
 
 func (f *fetcher) ok(action string) { f.okActions = append(f.okActions, action) }
 
+// step looks up with do the ids not looked up within the TTL (cached under
+// prefix+id) and records the outcome for the IAM action.
+func (f *fetcher) step(action, prefix string, ids []string, do func(ids []string) error) {
+	want := f.stale(prefixed(prefix, ids))
+	if len(want) == 0 {
+		return
+	}
+	ids = unprefixed(prefix, want)
+	if err := do(ids); err != nil {
+		f.fail(action, err, prefix, ids)
+		return
+	}
+	f.mark(prefix, ids)
+	f.ok(action)
+}
+
 func (f *fetcher) run(ctx context.Context, ifaces []string) {
 	// 1. the interfaces themselves
-	want := f.stale(ifaces)
-	if len(want) > 0 {
-		if err := f.interfaces(ctx, "network-interface-id", want); err != nil {
-			f.fail("ec2:DescribeNetworkInterfaces", err, "", want)
-		} else {
-			f.mark("", want)
-			f.ok("ec2:DescribeNetworkInterfaces")
-		}
-	}
+	f.step("ec2:DescribeNetworkInterfaces", "", ifaces, func(ids []string) error {
+		return f.interfaces(ctx, "network-interface-id", ids)
+	})
 	var groups, subnets []string
 	for _, id := range ifaces {
 		if i := f.iface(id); i != nil {
@@ -246,15 +256,7 @@ func (f *fetcher) run(ctx context.Context, ifaces []string) {
 		}
 	}
 	// 2. their security groups
-	if want := f.stale(prefixed("group:", groups)); len(want) > 0 {
-		ids := unprefixed("group:", want)
-		if err := f.groups(ctx, ids); err != nil {
-			f.fail("ec2:DescribeSecurityGroups", err, "group:", ids)
-		} else {
-			f.mark("group:", ids)
-			f.ok("ec2:DescribeSecurityGroups")
-		}
-	}
+	f.step("ec2:DescribeSecurityGroups", "group:", groups, func(ids []string) error { return f.groups(ctx, ids) })
 	// 3. members of referenced groups, and referenced prefix lists
 	var refs, lists []string
 	for _, gid := range groups {
@@ -275,33 +277,12 @@ func (f *fetcher) run(ctx context.Context, ifaces []string) {
 			}
 		}
 	}
-	if want := f.stale(prefixed("members:", refs)); len(want) > 0 {
-		ids := unprefixed("members:", want)
-		if err := f.interfaces(ctx, "group-id", ids); err != nil {
-			f.fail("ec2:DescribeNetworkInterfaces", err, "members:", ids)
-		} else {
-			f.mark("members:", ids)
-		}
-	}
+	f.step("ec2:DescribeNetworkInterfaces", "members:", refs, func(ids []string) error {
+		return f.interfaces(ctx, "group-id", ids)
+	})
 	// 4. network ACLs and subnets
-	if want := f.stale(prefixed("acl:", subnets)); len(want) > 0 {
-		ids := unprefixed("acl:", want)
-		if err := f.acls(ctx, ids); err != nil {
-			f.fail("ec2:DescribeNetworkAcls", err, "acl:", ids)
-		} else {
-			f.mark("acl:", ids)
-			f.ok("ec2:DescribeNetworkAcls")
-		}
-	}
-	if want := f.stale(prefixed("subnet:", subnets)); len(want) > 0 {
-		ids := unprefixed("subnet:", want)
-		if err := f.subnets(ctx, ids); err != nil {
-			f.fail("ec2:DescribeSubnets", err, "subnet:", ids)
-		} else {
-			f.mark("subnet:", ids)
-			f.ok("ec2:DescribeSubnets")
-		}
-	}
+	f.step("ec2:DescribeNetworkAcls", "acl:", subnets, func(ids []string) error { return f.acls(ctx, ids) })
+	f.step("ec2:DescribeSubnets", "subnet:", subnets, func(ids []string) error { return f.subnets(ctx, ids) })
 	// 5. prefix lists and their entries
 	if want := f.stale(prefixed("pl:", lists)); len(want) > 0 {
 		ids := unprefixed("pl:", want)
