@@ -63,7 +63,7 @@ type convEnds struct {
 }
 
 func endpoints(c *conversation.Conversation) convEnds {
-	ports := c.Proto != 1 && c.Proto != 58 // ICMP logs no ports
+	ports := !isICMP(int(c.Proto))
 	s := &c.Request
 	if !s.Seen() {
 		r := &c.Response
@@ -99,7 +99,7 @@ func conversationDrill(sh *Shared, cv *conversation.Conversation) tea.Cmd {
 	if !s.Seen() {
 		s = &cv.Response
 	}
-	ports := cv.Proto != 1 && cv.Proto != 58 // ICMP logs no ports
+	ports := !isICMP(int(cv.Proto))
 	dir := func(src netip.Addr, sp uint16, dst netip.Addr, dp uint16) string {
 		t := "srcAddr = " + quote(src.String())
 		if ports {

@@ -101,8 +101,11 @@ func hasPorts(f *model.Flow) bool {
 	if !f.Has(model.FieldSrcPort) && !f.Has(model.FieldDstPort) {
 		return false
 	}
-	return f.Proto != 1 && f.Proto != 58 || f.SrcPort != 0 || f.DstPort != 0
+	return !isICMP(int(f.Proto)) || f.SrcPort != 0 || f.DstPort != 0
 }
+
+// isICMP reports ICMP and ICMPv6, whose records log no ports (0).
+func isICMP(proto int) bool { return proto == 1 || proto == 58 }
 
 // appendTime writes a unix time in loc with layout, or "-" when absent.
 func appendTime(b []byte, sec uint32, ok bool, loc *time.Location, layout string) []byte {

@@ -458,8 +458,7 @@ func rulesFlowText(p *rules.Packet, iface *rules.Interface) string {
 	b = append(b, "  "...)
 	// ICMP logs ports as 0 and TCP flags only mean something for TCP: say
 	// neither, as the flows pane does.
-	icmp := p.Proto == 1 || p.Proto == 58
-	ports := !icmp || p.SrcPort > 0 || p.DstPort > 0
+	ports := !isICMP(p.Proto) || p.SrcPort > 0 || p.DstPort > 0
 	b = appendEndpoint(b, p.Src, uint16(max(p.SrcPort, 0)), ports && p.SrcPort >= 0)
 	b = append(b, " → "...)
 	b = appendEndpoint(b, p.Dst, uint16(max(p.DstPort, 0)), ports && p.DstPort >= 0)
