@@ -79,16 +79,7 @@ func (s *seen) idKey(group int, id string) uint64 {
 
 // live records a Live Tail event and says whether it is new.
 func (s *seen) live(group int, stream string, ts int64, msg string) bool {
-	b := s.bucket(ts)
-	k := s.key(group, stream, ts, msg)
-	c, ok := b.keys[k]
-	if !ok {
-		s.entries++
-	}
-	before := max(c.live, c.filtered)
-	c.live++
-	b.keys[k] = c
-	return c.live > before
+	return s.count(s.bucket(ts), s.key(group, stream, ts, msg), false)
 }
 
 // filtered records a FilterLogEvents event and says whether it is new.
@@ -99,16 +90,25 @@ func (s *seen) filtered(group int, stream string, ts int64, msg, id string) bool
 		return false
 	}
 	b.ids[ik] = struct{}{}
-	k := s.key(group, stream, ts, msg)
+	s.entries++
+	return s.count(b, s.key(group, stream, ts, msg), true)
+}
+
+// count adds a copy of content key k seen by one path (Live Tail or
+// FilterLogEvents) and says whether it is one more than was delivered.
+func (s *seen) count(b *bucket, k uint64, filtered bool) bool {
 	c, ok := b.keys[k]
 	if !ok {
 		s.entries++
 	}
-	s.entries++
 	before := max(c.live, c.filtered)
-	c.filtered++
+	n := &c.live
+	if filtered {
+		n = &c.filtered
+	}
+	*n++
 	b.keys[k] = c
-	return c.filtered > before
+	return *n > before
 }
 
 // forget drops what lies wholly before horizon (ms): no later query
