@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultFormatText is the version 2 default format, exactly as
@@ -166,9 +167,12 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' }
 
 // formats numbers every format records were read with, so a record can
 // name its own field order in two bytes (for @message and the detail view).
+// A registration publishes a longer slice header (appending writes only
+// past the length readers hold), so FormatOf, called per record, reads the
+// list without a lock.
 var formats struct {
-	sync.RWMutex
-	list   []*Format
+	mu     sync.Mutex // serialises registration
+	list   atomic.Pointer[[]*Format]
 	byText map[string]uint16
 }
 
@@ -176,19 +180,24 @@ var formats struct {
 // first use; 0 when too many distinct formats were seen.
 func registerFormat(f *Format) uint16 {
 	key := f.String()
-	formats.Lock()
-	defer formats.Unlock()
+	formats.mu.Lock()
+	defer formats.mu.Unlock()
 	if id, ok := formats.byText[key]; ok {
 		return id
 	}
-	if len(formats.list) >= math.MaxUint16 {
+	var list []*Format
+	if l := formats.list.Load(); l != nil {
+		list = *l
+	}
+	if len(list) >= math.MaxUint16 {
 		return 0
 	}
 	if formats.byText == nil {
 		formats.byText = map[string]uint16{}
 	}
-	formats.list = append(formats.list, f)
-	id := uint16(len(formats.list))
+	list = append(list, f)
+	formats.list.Store(&list)
+	id := uint16(len(list))
 	formats.byText[key] = id
 	return id
 }
@@ -198,7 +207,5 @@ func FormatOf(f *Flow) *Format {
 	if f.format == 0 {
 		return nil
 	}
-	formats.RLock()
-	defer formats.RUnlock()
-	return formats.list[f.format-1]
+	return (*formats.list.Load())[f.format-1]
 }
