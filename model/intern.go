@@ -1,19 +1,27 @@
 package model
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Interner maps repeated strings (ENI ids, accounts, VPCs, services) to small
 // ids so records stay fixed-size. Id 0 is the empty string. It is safe for
 // one writer and many readers at once.
 type Interner struct {
-	mu    sync.RWMutex
-	ids   map[string]uint32
-	names []string
+	mu  sync.RWMutex
+	ids map[string]uint32
+	// names is published anew on every add; appending writes only past
+	// the length readers hold, so Name, called per drawn cell and per
+	// record in queries, takes no lock.
+	names atomic.Pointer[[]string]
 }
 
 // NewInterner returns an interner holding only the empty string.
 func NewInterner() *Interner {
-	return &Interner{ids: map[string]uint32{"": 0}, names: []string{""}}
+	in := &Interner{ids: map[string]uint32{"": 0}}
+	in.names.Store(&[]string{""})
+	return in
 }
 
 // ID interns b and returns its id. Looking up a known value does not allocate.
@@ -52,25 +60,22 @@ func (in *Interner) add(s string) uint32 {
 	if id, ok := in.ids[s]; ok {
 		return id
 	}
-	id := uint32(len(in.names))
-	in.names = append(in.names, s)
+	names := append(*in.names.Load(), s)
+	id := uint32(len(names) - 1)
 	in.ids[s] = id
+	in.names.Store(&names)
 	return id
 }
 
 // Name returns the string for an id ("" for an unknown id).
 func (in *Interner) Name(id uint32) string {
-	in.mu.RLock()
-	defer in.mu.RUnlock()
-	if int(id) < len(in.names) {
-		return in.names[id]
+	if names := *in.names.Load(); int(id) < len(names) {
+		return names[id]
 	}
 	return ""
 }
 
 // Len is the number of distinct strings held.
 func (in *Interner) Len() int {
-	in.mu.RLock()
-	defer in.mu.RUnlock()
-	return len(in.names)
+	return len(*in.names.Load())
 }
