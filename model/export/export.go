@@ -43,14 +43,13 @@ func (k Kind) String() string {
 	return "text"
 }
 
-// Encoder appends records in one encoding. It keeps a private copy of the
-// interned names it has resolved, so resolving a name takes no lock. Not
-// safe for concurrent use: one per goroutine.
+// Encoder appends records in one encoding. It keeps the interned names it
+// has escaped for JSON, so each distinct value is escaped once. Not safe
+// for concurrent use: one per goroutine.
 type Encoder struct {
 	kind  Kind
 	names *model.Interner
-	cache []string
-	json  []string // cache entries as JSON strings, quoted and escaped
+	json  []string // interned names as JSON strings, quoted and escaped
 	plans map[*model.Format][]column
 	last  *model.Format
 	plan  []column
@@ -92,23 +91,13 @@ func NewEncoder(kind Kind, names *model.Interner) *Encoder {
 // Kind is the encoder's encoding.
 func (e *Encoder) Kind() Kind { return e.kind }
 
-func (e *Encoder) name(id uint32) string {
-	if int(id) < len(e.cache) {
-		return e.cache[id]
-	}
-	for n := uint32(len(e.cache)); n <= id; n++ {
-		e.cache = append(e.cache, e.names.Name(n))
-	}
-	return e.cache[id]
-}
-
-// jsonName is name(id) as a JSON string, escaped once per distinct value.
+// jsonName is an interned name as a JSON string, escaped once per distinct value.
 func (e *Encoder) jsonName(id uint32) string {
 	if int(id) < len(e.json) {
 		return e.json[id]
 	}
 	for n := uint32(len(e.json)); n <= id; n++ {
-		q := append([]byte{'"'}, appendJSONString(nil, e.name(n))...)
+		q := append([]byte{'"'}, appendJSONString(nil, e.names.Name(n))...)
 		e.json = append(e.json, string(append(q, '"')))
 	}
 	return e.json[id]
@@ -161,7 +150,7 @@ func (e *Encoder) value(dst []byte, id model.FieldID, f *model.Flow, x *model.Ex
 		}
 	default:
 		if s, ok := model.StrID(f, x, id); ok {
-			return append(dst, e.name(s)...), true
+			return append(dst, e.names.Name(s)...), true
 		}
 	}
 	return dst, false
@@ -233,7 +222,7 @@ func (e *Encoder) appendCSV(dst []byte, fields []model.FieldID, f *model.Flow, x
 		}
 		if id.Kind() == model.KindString {
 			if s, ok := model.StrID(f, x, id); ok {
-				dst = appendCSVField(dst, e.name(s))
+				dst = appendCSVField(dst, e.names.Name(s))
 			}
 			continue
 		}
