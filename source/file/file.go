@@ -40,9 +40,11 @@ type Source struct {
 	mu     sync.Mutex
 	status source.Status
 
-	// once reads the paths that are read to their end, one after another,
-	// so a directory of many captures costs one read buffer, not one each.
+	// once and dec read the paths that are read to their end, one after
+	// another, so a directory of many captures costs one set of buffers,
+	// not one each.
 	once *lineReader
+	dec  decoder
 }
 
 // New returns a source for FILE, DIR and "-" arguments. Paths are opened
@@ -162,7 +164,7 @@ func (s *Source) onceReader(origin string) *lineReader {
 }
 
 func (s *Source) readStream(r io.Reader, origin string, emit source.Emit, stop func() error) error {
-	rd, _, err := Decoded(r)
+	rd, _, err := s.dec.open(r)
 	if err != nil {
 		return err
 	}
@@ -177,7 +179,11 @@ func (s *Source) readFile(path string, emit source.Emit, stop func() error, foll
 	if err != nil {
 		return nil, err
 	}
-	rd, compressed, err := Decoded(f)
+	open := s.dec.open
+	if follow {
+		open = Decoded // a followed file may go on reading through its buffer
+	}
+	rd, compressed, err := open(f)
 	if err != nil {
 		f.Close()
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}

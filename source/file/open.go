@@ -28,20 +28,38 @@ var ErrParquet = errors.New("a Parquet file: flowtail reads flow logs delivered 
 // file name) reads as plain text; Parquet is refused with ErrParquet. Concatenated gzip members are read as one
 // stream, as `zcat` does; a stream cut short fails with ErrTruncated.
 func Decoded(r io.Reader) (rd io.Reader, compressed bool, err error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	magic, _ := br.Peek(4)
+	return new(decoder).open(r)
+}
+
+// decoder is Decoded with buffers kept from one stream to the next, for
+// many captures read one after another.
+type decoder struct {
+	br *bufio.Reader
+	zr *gzip.Reader
+}
+
+// open starts reading r; what an earlier open returned is then spent.
+func (d *decoder) open(r io.Reader) (io.Reader, bool, error) {
+	if d.br == nil {
+		d.br = bufio.NewReaderSize(r, 64<<10)
+	} else {
+		d.br.Reset(r)
+	}
+	magic, _ := d.br.Peek(4)
 	if string(magic) == "PAR1" {
 		return nil, false, ErrParquet
 	}
-	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, true, fmt.Errorf("gzip header: %w", err)
-		}
-		zr.Multistream(true)
-		return truncation{zr}, true, nil
+	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+		return d.br, false, nil
 	}
-	return br, false, nil
+	if d.zr == nil {
+		d.zr = new(gzip.Reader)
+	}
+	if err := d.zr.Reset(d.br); err != nil {
+		return nil, true, fmt.Errorf("gzip header: %w", err)
+	}
+	d.zr.Multistream(true)
+	return truncation{d.zr}, true, nil
 }
 
 // truncation names the gzip reader's bare io.ErrUnexpectedEOF, which
