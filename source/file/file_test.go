@@ -493,3 +493,31 @@ func TestFollowEndsWhenNothingCanGrow(t *testing.T) {
 		t.Fatal("still following a gzip file and stdin after reading them")
 	}
 }
+
+// Captures read one after another share buffers: a bad gzip file, then
+// good ones, then plain text, each read as if it came first.
+func TestCapturesAfterABadGzipReadWhole(t *testing.T) {
+	dir := t.TempDir()
+	cut := gz(t, strings.Repeat(rec1+"\n", 100))
+	write(t, filepath.Join(dir, "a-header.gz"), []byte{0x1f, 0x8b, 0})
+	write(t, filepath.Join(dir, "b-cut.gz"), cut[:len(cut)/2])
+	write(t, filepath.Join(dir, "c.gz"), gz(t, rec2+"\n", rec1+"\n"))
+	write(t, filepath.Join(dir, "d.log"), []byte(rec2+"\n"))
+	paths := []string{"a-header.gz", "b-cut.gz", "c.gz", "d.log"}
+	for i := range paths {
+		paths[i] = filepath.Join(dir, paths[i])
+	}
+	got, err := collect(t, New(paths, Options{}))
+	if err == nil || !strings.Contains(err.Error(), "a-header.gz") || !strings.Contains(err.Error(), "b-cut.gz") {
+		t.Fatalf("want errors naming a-header.gz and b-cut.gz, got %v", err)
+	}
+	var tail []line
+	for _, l := range got {
+		if l.origin != paths[1] {
+			tail = append(tail, l)
+		}
+	}
+	if len(tail) != 3 || tail[0] != (line{paths[2], 1, rec2}) || tail[1] != (line{paths[2], 2, rec1}) || tail[2] != (line{paths[3], 1, rec2}) {
+		t.Fatalf("lines after the bad files: %+v", tail)
+	}
+}
