@@ -13,20 +13,34 @@ const (
 	FlagURG uint8 = 0x20
 )
 
-var flagNames = [...]struct {
+var flagBits = [...]struct {
 	bit  uint8
 	name string
 }{{FlagFIN, "FIN"}, {FlagSYN, "SYN"}, {FlagRST, "RST"}, {FlagPSH, "PSH"}, {FlagACK, "ACK"}, {FlagURG, "URG"}}
 
+// flagTexts holds FlagNames and FlagShort of every value, built once:
+// both are called per drawn row and per matched record.
+var flagTexts = func() (t [256]struct{ names, short string }) {
+	for i := range t {
+		t[i].names, t[i].short = flagNames(uint8(i)), flagShort(uint8(i))
+	}
+	return t
+}()
+
 // FlagNames lists the set bits, naming 18 as SYN-ACK as AWS does:
 // 19 → "FIN SYN-ACK", 3 → "FIN SYN", 0 → "none".
-func FlagNames(v uint8) string {
+func FlagNames(v uint8) string { return flagTexts[v].names }
+
+// FlagShort is the compact form for table cells: "S", "SA", "F", "SAF", "R".
+func FlagShort(v uint8) string { return flagTexts[v].short }
+
+func flagNames(v uint8) string {
 	if v == 0 {
 		return "none"
 	}
 	var parts []string
 	synack := v&(FlagSYN|FlagACK) == FlagSYN|FlagACK
-	for _, fl := range flagNames {
+	for _, fl := range flagBits {
 		if v&fl.bit == 0 {
 			continue
 		}
@@ -45,8 +59,7 @@ func FlagNames(v uint8) string {
 	return strings.Join(parts, " ")
 }
 
-// FlagShort is the compact form for table cells: "S", "SA", "F", "SAF", "R".
-func FlagShort(v uint8) string {
+func flagShort(v uint8) string {
 	if v == 0 {
 		return "·"
 	}
