@@ -283,7 +283,7 @@ func (a *accessor) decode(c uint64) Value {
 func derivedText(r Ref, c uint64) string {
 	switch r {
 	case RefProto:
-		return protoText(uint8(c))
+		return protoTexts[uint8(c)]
 	case RefService:
 		return serviceNames[c]
 	case RefDirection:

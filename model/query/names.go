@@ -17,14 +17,19 @@ var protoByName = func() map[string]uint8 {
 	return m
 }()
 
-// protoText is the derived proto field: a name, or the number when the
-// protocol has no common name.
-func protoText(n uint8) string {
-	if s, ok := protoNames[n]; ok {
-		return s
+// protoTexts holds the derived proto field of every protocol number: a
+// name, or the number when the protocol has no common name. Built once, as
+// it is read per record by like and per result row.
+var protoTexts = func() (t [256]string) {
+	for n := range t {
+		if s, ok := protoNames[uint8(n)]; ok {
+			t[n] = s
+		} else {
+			t[n] = strconv.Itoa(n)
+		}
 	}
-	return strconv.Itoa(int(n))
-}
+	return t
+}()
 
 // wellKnown maps service ports to the names triage uses.
 var wellKnown = []struct {
