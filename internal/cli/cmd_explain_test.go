@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"github.com/flowtail/flowtail/source/rulesdir"
 )
 
-const demoRulesDir = "source/demo/rules"
+const demoRulesDir = "../../source/demo/rules"
 
 // explainCapture is the AWS ping example, the ephemeral-port mistake, an
 // SSH scanner the bastion's group rejects (logged ACCEPT: inconsistent) and
