@@ -54,7 +54,7 @@ func TestLogGroupThroughEndpointURL(t *testing.T) {
 	awsEnv(t, srv.URL())
 	putFlows(srv, 20, time.Now())
 
-	o := options{logGroups: stringList{testGroup}, since: "1h", lookback: 15 * time.Minute, format: model.DefaultFormatText}
+	o := options{logGroups: []string{testGroup}, since: "1h", lookback: 15 * time.Minute, format: model.DefaultFormatText}
 	srcs, err := o.sources(context.Background(), stdio{})
 	if err != nil || len(srcs) != 1 {
 		t.Fatalf("sources: %v %v", srcs, err)
@@ -107,7 +107,7 @@ func TestLogGroupUntilStops(t *testing.T) {
 	srv := awstest.New(t)
 	awsEnv(t, srv.URL())
 	putFlows(srv, 10, time.Now().Add(-time.Minute))
-	o := options{logGroups: stringList{testGroup}, since: "1h", until: "now", lookback: 15 * time.Minute}
+	o := options{logGroups: []string{testGroup}, since: "1h", until: "now", lookback: 15 * time.Minute}
 	srcs, err := o.sources(context.Background(), stdio{})
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ sso_region = us-east-1
 	if err := os.WriteFile(os.Getenv("AWS_CONFIG_FILE"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	o := options{logGroups: stringList{testGroup}, since: "1h", until: "now", lookback: 15 * time.Minute, profile: "dev"}
+	o := options{logGroups: []string{testGroup}, since: "1h", until: "now", lookback: 15 * time.Minute, profile: "dev"}
 	srcs, err := o.sources(context.Background(), stdio{})
 	if err != nil {
 		t.Fatal(err)
@@ -164,10 +164,10 @@ func TestAWSFlagErrorsNameTheFlag(t *testing.T) {
 		o    options
 		want string
 	}{
-		{options{logGroups: stringList{"g"}, since: "yesterday", lookback: time.Minute}, `flag --since`},
-		{options{logGroups: stringList{"g"}, since: "1h", until: "2h", lookback: time.Minute}, `--until 2h is not after --since 1h`},
-		{options{logGroups: stringList{"g"}, since: "1h", lookback: 0}, `flag --lookback`},
-		{options{logGroups: stringList{"g"}, since: "1h", lookback: time.Minute, profile: "nope"}, `profile "nope"`},
+		{options{logGroups: []string{"g"}, since: "yesterday", lookback: time.Minute}, `flag --since`},
+		{options{logGroups: []string{"g"}, since: "1h", until: "2h", lookback: time.Minute}, `--until 2h is not after --since 1h`},
+		{options{logGroups: []string{"g"}, since: "1h", lookback: 0}, `flag --lookback`},
+		{options{logGroups: []string{"g"}, since: "1h", lookback: time.Minute, profile: "nope"}, `profile "nope"`},
 	} {
 		_, err := tc.o.sources(context.Background(), stdio{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

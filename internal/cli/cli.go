@@ -1,5 +1,7 @@
 // Package cli is flowtail's composition root: it turns the command line into
 // a typed configuration, builds the sources it names and runs one command.
+// Everything that decides what runs lives here; how it runs lives in model,
+// source and ui.
 package cli
 
 import (
@@ -9,8 +11,11 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strings"
+
+	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
 )
 
 // Build is what the release build stamped into the binary (empty under
@@ -18,9 +23,6 @@ import (
 type Build struct {
 	Version, Commit, Date string
 }
-
-// build is set once by Run before any command runs.
-var build Build
 
 // Exit codes.
 const (
@@ -36,53 +38,125 @@ type stdio struct {
 	err io.Writer
 }
 
-// command is a headless subcommand; each registers itself from its own file.
-type command struct {
-	name    string
-	summary string
-	usage   string
-	run     func(ctx context.Context, args []string, std stdio) int
-}
-
-var commands = map[string]*command{}
-
-func register(c *command) { commands[c.name] = c }
-
 // Run runs the command line args with the process's standard streams and
 // returns the exit status: 0 ok, 1 runtime failure, 2 usage.
 func Run(ctx context.Context, b Build, args []string) int {
-	build = b
-	return run(ctx, args, stdio{os.Stdin, os.Stdout, os.Stderr})
+	return execute(ctx, b, args, stdio{os.Stdin, os.Stdout, os.Stderr})
 }
 
-// run dispatches to a subcommand or, by default, the terminal UI.
+// run is Run with the given streams and no build stamp (tests).
 func run(ctx context.Context, args []string, std stdio) int {
+	return execute(ctx, Build{}, args, std)
+}
+
+func execute(ctx context.Context, b Build, args []string, std stdio) int {
+	root := newRoot(b, std, args)
+	root.SetArgs(append([]string{}, args...))
+	err := fang.Execute(ctx, root,
+		fang.WithoutVersion(), // newRoot sets the version text itself
+		fang.WithoutManpage(), // newManCmd writes to the command's output, not os.Stdout
+		fang.WithErrorHandler(func(io.Writer, fang.Styles, error) {}),
+	)
+	return exitStatus(std, err)
+}
+
+// newRoot is the command tree: the terminal UI at the root and every other
+// command listed here. args is the command line, whose first word, when it
+// names no command and no file, is taken for a mistyped command.
+func newRoot(b Build, std stdio, args []string) *cobra.Command {
+	first := ""
 	if len(args) > 0 {
-		switch args[0] {
-		case "help":
-			if len(args) > 1 {
-				if c, ok := commands[args[1]]; ok {
-					fmt.Fprint(std.out, c.usage)
-					return exitOK
-				}
-				if args[1] != "version" && args[1] != "help" {
-					return usageError(std, "", unknownCommand(args[1]))
-				}
-			}
-			fmt.Fprint(std.out, usageText())
-			return exitOK
-		case "version":
-			fmt.Fprintln(std.out, versionString())
-			return exitOK
-		}
-		if c, ok := commands[args[0]]; ok {
-			return c.run(ctx, args[1:], std)
-		}
-		if looksLikeCommand(args[0]) {
-			return usageError(std, "", unknownCommand(args[0]))
-		}
+		first = args[0]
 	}
-	return runTUI(ctx, args, std)
+	root := newTUICmd(std, first)
+	root.Version = versionString(b)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetIn(std.in)
+	root.SetOut(std.out)
+	root.SetErr(std.err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr{cmd: c, err: err}
+	})
+	root.AddCommand(
+		newCatCmd(std),
+		newQueryCmd(std),
+		newExplainCmd(std),
+		newVersionCmd(root),
+		newManCmd(root),
+	)
+	root.SetHelpCommand(newHelpCmd(root))
+	return root
+}
+
+// exitErr ends a command with a status; the command has already said why.
+type exitErr int
+
+func (e exitErr) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// exit turns a command's status into what cobra expects from RunE.
+func exit(code int) error {
+	if code == exitOK {
+		return nil
+	}
+	return exitErr(code)
+}
+
+// usageErr is a usage problem found while parsing cmd's command line.
+type usageErr struct {
+	cmd *cobra.Command
+	err error
+}
+
+func (e usageErr) Error() string { return e.err.Error() }
+
+// exitStatus reports an error that no command reported itself the way
+// every usage error is reported, and returns the exit status.
+func exitStatus(std stdio, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var code exitErr
+	if errors.As(err, &code) {
+		return int(code)
+	}
+	name := ""
+	var ue usageErr
+	if errors.As(err, &ue) && ue.cmd != nil && ue.cmd.HasParent() {
+		name = ue.cmd.Name()
+	}
+	return usageError(std, name, err)
+}
+
+// newVersionCmd prints the version, as --version does.
+func newVersionCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(c.OutOrStdout(), root.Version)
+			return err
+		},
+	}
+}
+
+// newHelpCmd prints the help of the root or of the command named, and
+// refuses a name that is no command.
+func newHelpCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "this text, or the help of a command",
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return root.Help()
+			}
+			c, rest, err := root.Find(args)
+			if err != nil || c == root || len(rest) > 0 {
+				return usageErr{err: unknownCommand(root, args[0])}
+			}
+			return c.Help()
+		},
+	}
 }
 
 // looksLikeCommand reports whether a first argument that names no command
@@ -97,19 +171,21 @@ func looksLikeCommand(arg string) bool {
 	return arg != "" && errors.Is(err, os.ErrNotExist)
 }
 
-func unknownCommand(name string) error {
-	names := []string{"help", "version"}
-	for n := range commands {
-		names = append(names, n)
+func unknownCommand(root *cobra.Command, name string) error {
+	var names []string
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() || c.Name() == "help" {
+			names = append(names, c.Name())
+		}
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return fmt.Errorf("unknown command %q (commands: %s; a capture to open must exist)", name, strings.Join(names, ", "))
 }
 
 // versionString is the release version, or what the Go toolchain recorded
 // for `go install …@version` builds.
-func versionString() string {
-	v, c, d := build.Version, build.Commit, build.Date
+func versionString(b Build) string {
+	v, c, d := b.Version, b.Commit, b.Date
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 			v = info.Main.Version
@@ -142,38 +218,4 @@ func shortRev(c string) string {
 		return c[:12]
 	}
 	return c
-}
-
-func usageText() string {
-	var b strings.Builder
-	b.WriteString(`flowtail: tail and triage AWS VPC Flow Logs in the terminal.
-
-Usage:
-  flowtail [flags] [FILE|DIR|-]...      open the terminal UI on captures, stdin or CloudWatch
-  flowtail COMMAND [flags] SOURCES...   answer headlessly
-
-Examples:
-  flowtail --demo                                  a live demo, no AWS account needed
-  flowtail capture.log.gz                          browse a capture (plain or gzip)
-  zcat flows.gz | flowtail -                       read stdin
-  flowtail ./s3-dump/AWSLogs/                      an S3 delivery tree, in time order
-  flowtail -f /var/log/flows.log                   follow a growing file (like tail -F)
-  flowtail --replay 10x incident.log.gz            watch an incident again at 10x
-  flowtail -g /aws/vpc/flowlogs --since 30m        live from CloudWatch Logs
-  flowtail cat -o json capture.log.gz              decode records as JSON lines
-
-Commands:
-`)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(&b, "  %-10s %s\n", n, commands[n].summary)
-	}
-	b.WriteString("  version    print the version\n  help       this text, or `flowtail help COMMAND`\n\nFlags:\n")
-	b.WriteString(sourceFlagsHelp)
-	b.WriteString(tuiFlagsHelp)
-	return b.String()
 }

@@ -9,41 +9,43 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/export"
 )
 
-func init() {
-	register(&command{
-		name:    "cat",
-		summary: "decode records to text, JSON lines or CSV, one per line",
-		usage: `Usage: flowtail cat [flags] [FILE|DIR|-]...
-
-Decodes flow-log records without the terminal UI, in input order. JSON keys
+// newCatCmd is `flowtail cat`.
+func newCatCmd(std stdio) *cobra.Command {
+	o := &options{}
+	var outputs []string
+	c := &cobra.Command{
+		Use:   "cat [flags] [FILE|DIR|-]...",
+		Short: "decode records to text, JSON lines or CSV, one per line",
+		Long: `Decodes flow-log records without the terminal UI, in input order. JSON keys
 are the AWS field names (srcaddr, tcp-flags, flow-direction …); numeric
 fields are JSON numbers; absent ("-") fields are left out. Malformed lines
 are skipped and reported on stderr; the exit status is 0 unless nothing
-could be read.
-
-Examples:
-  flowtail cat -o json capture.log.gz | jq 'select(.action == "REJECT")'
+could be read.`,
+		Example: `  flowtail cat -o json capture.log.gz | jq 'select(.action == "REJECT")'
   flowtail cat -o csv ./AWSLogs/ > flows.csv
   zcat flows.gz | flowtail cat --format '${version} ${srcaddr} ${dstaddr}' -
-  flowtail cat -f -o json /var/log/flows.log
-
-Flags:
-  -o, --output FORMAT            text (the record in its format's order), json or csv (default text)
-` + sourceFlagsHelp,
-		run: runCat,
-	})
+  flowtail cat -f -o json /var/log/flows.log`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.headless(c.Flags(), outputs); err != nil {
+				return usageErr{cmd: c, err: err}
+			}
+			return exit(runCat(c.Context(), o, args, std))
+		},
+	}
+	outputs = o.bindOutput(c.Flags(), "text (the record in its format's order), json or csv", "text", "json", "csv")
+	o.bindSource(c.Flags())
+	return c
 }
 
-func runCat(ctx context.Context, args []string, std stdio) int {
-	o, pos, code, ok := parseHeadless("cat", args, std, []string{"text", "json", "csv"}, false)
-	if !ok {
-		return code
-	}
-	o.paths = pos
+func runCat(ctx context.Context, o *options, args []string, std stdio) int {
+	o.paths = args
 	kind, _ := export.ParseKind(o.output)
 	if err := o.validate(); err != nil {
 		return usageError(std, "cat", err)

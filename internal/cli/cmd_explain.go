@@ -10,19 +10,22 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/export"
 	"github.com/flowtail/flowtail/model/rules"
 	"github.com/flowtail/flowtail/ui"
 )
 
-func init() {
-	register(&command{
-		name:    "explain",
-		summary: "say which security group or network ACL rule decided each record, and why",
-		usage: `Usage: flowtail explain [--rules DIR] [flags] [FILE|DIR|-]...
-
-Evaluates every record against the security groups of its interface and
+// newExplainCmd is `flowtail explain`.
+func newExplainCmd(std stdio) *cobra.Command {
+	o := &options{}
+	var outputs []string
+	c := &cobra.Command{
+		Use:   "explain [--rules DIR] [flags] [FILE|DIR|-]...",
+		Short: "say which security group or network ACL rule decided each record, and why",
+		Long: `Evaluates every record against the security groups of its interface and
 the network ACL of its subnet, and prints a verdict: the direction, the
 NACL entry that matched, the security group rule that allowed it (or that
 it passed as the reply of a tracked connection), the expected action,
@@ -40,27 +43,27 @@ ec2:Describe* permissions).
 JSON keys: the record's fields as in 'flowtail cat -o json', plus direction,
 expected, consistent, decided_by (nacl, sg, bpa, or none when allowed),
 nacl {id, rule, action}, sg {allowed, group, rule, response, evidence},
-missing and reason. Undecided values are null.
-
-Examples:
-  flowtail explain --rules ./rules capture.log.gz
+missing and reason. Undecided values are null.`,
+		Example: `  flowtail explain --rules ./rules capture.log.gz
   flowtail explain --rules ./rules -o json capture.log.gz | jq 'select(.consistent == false)'
-  flowtail explain --region us-east-1 flows.log
-
-Flags:
-  -o, --output FORMAT            text or json (default text)
-` + sourceFlagsHelp + rulesFlagHelp,
-		run: runExplain,
-	})
+  flowtail explain --region us-east-1 flows.log`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.headless(c.Flags(), outputs); err != nil {
+				return usageErr{cmd: c, err: err}
+			}
+			return exit(runExplain(c.Context(), o, args, std))
+		},
+	}
+	outputs = o.bindOutput(c.Flags(), "text or json", "text", "json")
+	o.bindSource(c.Flags())
+	o.bindRules(c.Flags())
+	return c
 }
 
-func runExplain(ctx context.Context, args []string, std stdio) int {
-	o, pos, code, ok := parseHeadless("explain", args, std, []string{"text", "json"}, true)
-	if !ok {
-		return code
-	}
-	o.paths = pos
-	kind, _ := export.ParseKind(o.output) // text or json: parseHeadless checked it
+func runExplain(ctx context.Context, o *options, args []string, std stdio) int {
+	o.paths = args
+	kind, _ := export.ParseKind(o.output) // text or json: the command checked it
 	if err := o.validate(); err != nil {
 		return usageError(std, "explain", err)
 	}

@@ -18,19 +18,22 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
 	"github.com/flowtail/flowtail/model/rules"
 	"github.com/flowtail/flowtail/source/file"
 )
 
-func init() {
-	register(&command{
-		name:    "query",
-		summary: "answer a CloudWatch Logs Insights query over captures, stdin or CloudWatch",
-		usage: `Usage: flowtail query [flags] 'QUERY' [FILE|DIR|-]...
-
-Answers a CloudWatch Logs Insights query locally and prints the result:
+// newQueryCmd is `flowtail query`.
+func newQueryCmd(std stdio) *cobra.Command {
+	o := &options{}
+	var outputs []string
+	c := &cobra.Command{
+		Use:   "query [flags] 'QUERY' [FILE|DIR|-]...",
+		Short: "answer a CloudWatch Logs Insights query over captures, stdin or CloudWatch",
+		Long: `Answers a CloudWatch Logs Insights query locally and prints the result:
 an aligned table, CSV with a header row of the output column names, or
 JSON lines. Field names work in the AWS spelling (dstport, pkt-srcaddr)
 and the Insights one (dstPort, pktSrcAddr); @timestamp is the record's
@@ -48,25 +51,25 @@ Filter: = != < <= > >=, and or not, ( ), in [..], like "text", like /re/,
   =~ /re/, isIpInSubnet(f, "10.0.0.0/8"), isIpv4InSubnet, isIpv6InSubnet,
   ispresent(f).
 Stats: count(*) count() count(f) count_distinct(f) sum avg min max
-  pct(f, 95) earliest(f) latest(f), by fields and bin(5m).
-
-Examples:
-  flowtail query 'filter action = "REJECT" | stats count(*) as n by dstaddr, dstport | sort n desc | limit 20' flows.log.gz
+  pct(f, 95) earliest(f) latest(f), by fields and bin(5m).`,
+		Example: `  flowtail query 'filter action = "REJECT" | stats count(*) as n by dstaddr, dstport | sort n desc | limit 20' flows.log.gz
   flowtail query -o csv 'filter isIpInSubnet(srcaddr, "10.0.0.0/8") and dstport = 22' ./AWSLogs/
-  zcat flows.gz | flowtail query -o json 'stats sum(bytes) as b by bin(5m)' -
-
-Flags:
-  -o, --output FORMAT            table, csv or json (default table)
-` + sourceFlagsHelp + rulesFlagHelp,
-		run: runQuery,
-	})
+  zcat flows.gz | flowtail query -o json 'stats sum(bytes) as b by bin(5m)' -`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.headless(c.Flags(), outputs); err != nil {
+				return usageErr{cmd: c, err: err}
+			}
+			return exit(runQuery(c.Context(), o, args, std))
+		},
+	}
+	outputs = o.bindOutput(c.Flags(), "table, csv or json", "table", "csv", "json")
+	o.bindSource(c.Flags())
+	o.bindRules(c.Flags())
+	return c
 }
 
-func runQuery(ctx context.Context, args []string, std stdio) int {
-	o, pos, code, ok := parseHeadless("query", args, std, []string{"table", "csv", "json"}, true)
-	if !ok {
-		return code
-	}
+func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	if len(pos) == 0 {
 		return usageError(std, "query", errors.New("missing QUERY, e.g. 'filter action = \"REJECT\" | stats count(*) by srcaddr'"))
 	}
