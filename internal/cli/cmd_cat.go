@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -50,37 +49,19 @@ func runCat(ctx context.Context, o *options, args []string, std stdio) int {
 	if err := o.validate(); err != nil {
 		return usageError(std, "cat", err)
 	}
+	h := newHeadless("cat", std)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srcs, err := o.sources(ctx, std)
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail cat: %v\n", err)
+		h.errorf("%v", err)
 		return exitRuntime
 	}
 	c := newCatter(kind, o.overrideFormat(), std.out, runtime.GOMAXPROCS(0))
-	var srcErrs int
-	var errMu sync.Mutex
 	c.start(cancel)
-	stopHealth := startHealthReport(ctx, std.err, "cat", srcs)
-	runAll(ctx, srcs, func(_ int, b model.Batch) { c.add(b) }, func(i int, err error) {
-		errMu.Lock()
-		defer errMu.Unlock()
-		srcErrs++
-		for _, e := range sourceErrors(srcs[i], err) {
-			fmt.Fprintf(std.err, "flowtail cat: %s\n", cleanCell(e.Error()))
-		}
-	})
-	stopHealth()
+	h.read(ctx, srcs, func(_ int, b model.Batch) { c.add(b) })
 	c.finish()
-	writeMalformed(std.err, "cat", c.malformed, c.records, "decoded", c.firstBad)
-	if c.writeErr != nil {
-		fmt.Fprintf(std.err, "flowtail cat: write: %v\n", c.writeErr)
-		return exitRuntime
-	}
-	if c.records == 0 && (srcErrs > 0 || c.malformed > 0) {
-		return exitRuntime
-	}
-	return exitOK
+	return h.finish(tally{records: c.records, malformed: c.malformed, verb: "decoded", firstBad: c.firstBad}, c.writeErr)
 }
 
 // catter decodes in parallel and writes in input order: the sources'

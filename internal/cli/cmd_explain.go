@@ -3,12 +3,9 @@ package cli
 import (
 	"bufio"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"sync"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -67,53 +64,38 @@ func runExplain(ctx context.Context, o *options, args []string, std stdio) int {
 	if err := o.validate(); err != nil {
 		return usageError(std, "explain", err)
 	}
+	h := newHeadless("explain", std)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	rp, err := o.rulesProvider(func(w string) { fmt.Fprintf(std.err, "flowtail explain: warning: %s\n", ui.Sanitize(w)) })
+	rp, err := o.rulesProvider(func(w string) { h.errorf("warning: %s", w) })
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
+		h.errorf("%v", err)
 		return exitRuntime
 	}
 	if o.rules == "" && !o.demo {
 		// Live lookups: a missing region or profile is said before any output.
 		if _, err := rp.lookup(ctx); err != nil {
-			fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
+			h.errorf("%v", err)
 			return exitRuntime
 		}
 	}
 	srcs, err := o.sources(ctx, std)
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
+		h.errorf("%v", err)
 		return exitRuntime
 	}
 	x := newExplainer(kind, o.overrideFormat(), rp.Lookup, std.out, len(srcs))
-	var srcErrs int
-	runAll(ctx, srcs, func(i int, b model.Batch) {
+	h.read(ctx, srcs, func(i int, b model.Batch) {
 		if x.add(ctx, i, b) != nil {
 			cancel()
-		}
-	}, func(i int, err error) {
-		x.mu.Lock()
-		defer x.mu.Unlock()
-		srcErrs++
-		for _, e := range sourceErrors(srcs[i], err) {
-			fmt.Fprintf(std.err, "flowtail explain: %s\n", cleanCell(e.Error()))
 		}
 	})
 	werr := x.flush()
 	for _, e := range x.lookupErrs {
-		fmt.Fprintf(std.err, "flowtail explain: %s\n", cleanCell(e.Error()))
+		h.errorf("%s", e)
 	}
-	writeMalformed(std.err, "explain", x.malformed, x.records, "explained", x.firstBad)
-	if werr != nil && !errors.Is(werr, syscall.EPIPE) {
-		fmt.Fprintf(std.err, "flowtail explain: write: %v\n", werr)
-		return exitRuntime
-	}
-	if x.records == 0 && (srcErrs > 0 || x.malformed > 0) {
-		return exitRuntime
-	}
-	return exitOK
+	return h.finish(tally{records: x.records, malformed: x.malformed, verb: "explained", firstBad: x.firstBad}, werr)
 }
 
 // ruleSource gives the snapshot to explain a record with. The error,

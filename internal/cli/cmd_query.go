@@ -111,22 +111,17 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	} else {
 		res, info, readErrs = runQuerySources(ctx, prog, o, std)
 	}
+	h := newHeadless("query", std)
 	for _, e := range readErrs {
-		fmt.Fprintf(std.err, "flowtail query: %s\n", cleanCell(e.Error()))
+		h.failed++
+		h.errorf("%s", e)
 	}
 	sortMalformed(info.FirstBad, o.paths)
-	writeMalformed(std.err, "query", int64(info.Malformed), int64(info.Records), "read", info.FirstBad)
 	// Lines the text pre-filter passed over were read too: count them, so
 	// "no results" says how much was searched.
 	read := info.Records + info.Skipped + info.Malformed + info.Headers
-	if err := writeResult(std.out, o.output, res, read); err != nil {
-		fmt.Fprintf(std.err, "flowtail query: write: %v\n", err)
-		return exitRuntime
-	}
-	if info.Records == 0 && (len(readErrs) > 0 || info.Malformed > 0) {
-		return exitRuntime
-	}
-	return exitOK
+	werr := writeResult(std.out, o.output, res, read)
+	return h.finish(tally{records: int64(info.Records), malformed: int64(info.Malformed), verb: "read", firstBad: info.FirstBad}, werr)
 }
 
 // namesSource reports whether the argument given as the query is a source
@@ -346,6 +341,8 @@ func runQuerySources(ctx context.Context, prog *query.Program, o *options, std s
 	ck := &chunker{out: chunks, free: make(chan []byte, 2*workers+2), cur: make([]*query.Chunk, len(srcs)), next: make([]int64, len(srcs)), headers: map[string]*model.Format{}}
 	var mu sync.Mutex
 	var errs []error
+	stopHealth := startHealthReport(ctx, std.err, "query", srcs)
+	defer stopHealth()
 	go func() {
 		runAll(ctx, srcs, ck.add, func(i int, err error) {
 			mu.Lock()

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"sync"
 
 	"github.com/flowtail/flowtail/model"
@@ -125,47 +123,6 @@ func ingestAll(ctx context.Context, srcs []source.Source, store *model.Store, ov
 		ins[i] = model.NewIngester(store, override)
 	}
 	runAll(ctx, srcs, func(i int, b model.Batch) { ins[i].Ingest(b) }, onErr)
-}
-
-// sourceErrors splits a source's final error into one message per cause,
-// each naming where it happened: file errors name their path, others get
-// the source's name.
-func sourceErrors(src source.Source, err error) []error {
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
-	for i, e := range errs {
-		var pe *fs.PathError
-		if !errors.As(e, &pe) {
-			errs[i] = fmt.Errorf("%s: %w", src.Name(), e)
-		}
-	}
-	return errs
-}
-
-// keepBad is how many malformed lines a headless command describes.
-const keepBad = 5
-
-// writeMalformed tells stderr about malformed lines the way every headless
-// command does: how many, then the first few with where and why.
-func writeMalformed(w io.Writer, cmd string, n, records int64, done string, first []model.Malformed) {
-	if n == 0 {
-		return
-	}
-	fmt.Fprintf(w, "flowtail %s: skipped %d malformed line(s) (%d records %s)\n", cmd, n, records, done)
-	for _, b := range first {
-		origin := b.Origin
-		if origin == "" || origin == "-" {
-			origin = "stdin"
-		}
-		fmt.Fprintf(w, "  %s:%d: %s\n", cleanCell(origin), b.LineNo, cleanCell(b.Err))
-	}
-	if n > int64(len(first)) {
-		fmt.Fprintf(w, "  … and %d more\n", n-int64(len(first)))
-	}
 }
 
 // formatFor is the format a data line of origin is read with, in the order
