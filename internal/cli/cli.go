@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"syscall"
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
@@ -41,6 +43,9 @@ type stdio struct {
 // Run runs the command line args with the process's standard streams and
 // returns the exit status: 0 ok, 1 runtime failure, 2 usage.
 func Run(ctx context.Context, b Build, args []string) int {
+	// A reader that goes away (| head) shows as EPIPE from Write, which
+	// the commands take for success, instead of killing the process.
+	signal.Ignore(syscall.SIGPIPE)
 	return execute(ctx, b, args, stdio{os.Stdin, os.Stdout, os.Stderr})
 }
 
