@@ -23,6 +23,7 @@ import (
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
 	"github.com/flowtail/flowtail/model/rules"
+	"github.com/flowtail/flowtail/source"
 	"github.com/flowtail/flowtail/source/file"
 )
 
@@ -344,10 +345,10 @@ func runQuerySources(ctx context.Context, prog *query.Program, o *options, std s
 	stopHealth := startHealthReport(ctx, std.err, "query", srcs)
 	defer stopHealth()
 	go func() {
-		runAll(ctx, srcs, ck.add, func(i int, err error) {
+		source.RunAll(ctx, srcs, ck.add, func(i int, err error) {
 			mu.Lock()
 			defer mu.Unlock()
-			errs = append(errs, sourceErrors(srcs[i], err)...)
+			errs = append(errs, source.Errors(srcs[i], err)...)
 		})
 		for i := range srcs {
 			ck.flush(i)

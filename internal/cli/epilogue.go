@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"sync"
 	"syscall"
 	"time"
@@ -41,7 +40,7 @@ func (h *headless) errorf(format string, args ...any) {
 func (h *headless) read(ctx context.Context, srcs []source.Source, emit func(i int, b model.Batch)) {
 	stop := startHealthReport(ctx, h.std.err, h.name, srcs)
 	defer stop()
-	runAll(ctx, srcs, emit, func(i int, err error) { h.sourceFailed(srcs[i], err) })
+	source.RunAll(ctx, srcs, emit, func(i int, err error) { h.sourceFailed(srcs[i], err) })
 }
 
 // sourceFailed reports a source's final error.
@@ -49,7 +48,7 @@ func (h *headless) sourceFailed(src source.Source, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.failed++
-	for _, e := range sourceErrors(src, err) {
+	for _, e := range source.Errors(src, err) {
 		h.errorf("%s", e)
 	}
 }
@@ -77,25 +76,6 @@ func (h *headless) finish(t tally, writeErr error) int {
 		return exitRuntime
 	}
 	return exitOK
-}
-
-// sourceErrors splits a source's final error into one message per cause,
-// each naming where it happened: file errors name their path, others get
-// the source's name.
-func sourceErrors(src source.Source, err error) []error {
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
-	for i, e := range errs {
-		var pe *fs.PathError
-		if !errors.As(e, &pe) {
-			errs[i] = fmt.Errorf("%s: %w", src.Name(), e)
-		}
-	}
-	return errs
 }
 
 // keepBad is how many malformed lines a headless command describes.

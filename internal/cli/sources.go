@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
@@ -98,23 +97,6 @@ func (o *options) startTimes() replay.Stamp {
 	}
 }
 
-// runAll runs every source at once, each into emit from its own goroutine,
-// until all end or ctx is done. onErr hears each source's final error.
-func runAll(ctx context.Context, srcs []source.Source, emit func(i int, b model.Batch), onErr func(i int, err error)) {
-	var wg sync.WaitGroup
-	for i, s := range srcs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := s.Run(ctx, func(b model.Batch) { emit(i, b) })
-			if err != nil && !errors.Is(err, context.Canceled) {
-				onErr(i, err)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
 // ingestAll feeds every source into the store, each through its own
 // ingester (decoders are per goroutine).
 func ingestAll(ctx context.Context, srcs []source.Source, store *model.Store, override *model.Format, onErr func(i int, err error)) {
@@ -122,7 +104,7 @@ func ingestAll(ctx context.Context, srcs []source.Source, store *model.Store, ov
 	for i := range srcs {
 		ins[i] = model.NewIngester(store, override)
 	}
-	runAll(ctx, srcs, func(i int, b model.Batch) { ins[i].Ingest(b) }, onErr)
+	source.RunAll(ctx, srcs, func(i int, b model.Batch) { ins[i].Ingest(b) }, onErr)
 }
 
 // formatFor is the format a data line of origin is read with, in the order
