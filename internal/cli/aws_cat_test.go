@@ -184,7 +184,7 @@ func TestHealthReportPrintsChangesOnce(t *testing.T) {
 	cancel()
 	<-done
 	want := "flowtail cat: cloudwatch /g: backing off: logs:FilterLogEvents retry 1 in 400ms (ThrottlingException: Rate exceeded)\n" +
-		"flowtail cat: cloudwatch /g: live tail unavailable (access denied [31m): polling every 10s\n"
+		"flowtail cat: cloudwatch /g: live tail unavailable (access denied?[31m): polling every 10s\n"
 	if out.String() != want {
 		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/export"
 	"github.com/flowtail/flowtail/model/rules"
-	"github.com/flowtail/flowtail/ui"
 )
 
 // newExplainCmd is `flowtail explain`.
@@ -224,7 +223,7 @@ func (e *explainer) appendVerdict(dst []byte, format *model.Format, v *rules.Ver
 	dst = append(dst, "  "...)
 	dst = append(dst, verdictSummary(v)...)
 	dst = append(dst, "\n  "...)
-	dst = append(dst, ui.Sanitize(v.Reason)...)
+	dst = append(dst, cleanCell(v.Reason)...)
 	return append(dst, '\n')
 }
 
@@ -233,13 +232,13 @@ func (e *explainer) appendVerdict(dst []byte, format *model.Format, v *rules.Ver
 func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 	dst = append(dst, `"direction":`...)
 	if v.Direction != rules.DirUnknown {
-		dst = appendJSONText(dst, v.Direction.String())
+		dst = appendJSONQuoted(dst, v.Direction.String())
 	} else {
 		dst = append(dst, "null"...)
 	}
 	dst = append(dst, `,"expected":`...)
 	if v.Decided() {
-		dst = appendJSONText(dst, v.Expected.String())
+		dst = appendJSONQuoted(dst, v.Expected.String())
 	} else {
 		dst = append(dst, "null"...)
 	}
@@ -251,14 +250,14 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 	}
 	dst = append(dst, `,"decided_by":`...)
 	if v.Decided() {
-		dst = appendJSONText(dst, v.DecidedBy)
+		dst = appendJSONQuoted(dst, v.DecidedBy)
 	} else {
 		dst = append(dst, "null"...)
 	}
 	dst = append(dst, `,"nacl":`...)
 	if n := &v.NACL; n.Evaluated && n.ACL != nil {
 		dst = append(dst, `{"id":`...)
-		dst = appendJSONText(dst, n.ACL.ID)
+		dst = appendJSONQuoted(dst, n.ACL.ID)
 		dst = append(dst, `,"rule":`...)
 		if n.Entry != nil {
 			dst = strconv.AppendInt(dst, int64(n.Entry.Rule), 10)
@@ -272,7 +271,7 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 		}
 		if n.Skipped != "" {
 			dst = append(dst, `,"skipped":`...)
-			dst = appendJSONText(dst, n.Skipped)
+			dst = appendJSONQuoted(dst, n.Skipped)
 		}
 		dst = append(dst, '}')
 	} else {
@@ -285,19 +284,19 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 		dst = strconv.AppendBool(dst, s.Allowed)
 		if s.Group != nil {
 			dst = append(dst, `,"group":`...)
-			dst = appendJSONText(dst, s.Group.ID)
+			dst = appendJSONQuoted(dst, s.Group.ID)
 			dst = append(dst, `,"rule":`...)
-			dst = appendJSONText(dst, s.Rule(v.Direction))
+			dst = appendJSONQuoted(dst, s.Rule(v.Direction))
 		}
 		dst = append(dst, `,"response":`...)
 		dst = strconv.AppendBool(dst, s.Response)
 		if s.Response {
 			dst = append(dst, `,"evidence":`...)
-			dst = appendJSONText(dst, s.Evidence.String())
+			dst = appendJSONQuoted(dst, s.Evidence.String())
 		}
 		if s.NotApplicable != "" {
 			dst = append(dst, `,"note":`...)
-			dst = appendJSONText(dst, s.NotApplicable)
+			dst = appendJSONQuoted(dst, s.NotApplicable)
 		}
 		dst = append(dst, '}')
 	case v.Interface != nil:
@@ -311,33 +310,18 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONText(dst, m)
+			dst = appendJSONQuoted(dst, m)
 		}
 		dst = append(dst, ']')
 	}
 	dst = append(dst, `,"reason":`...)
-	return appendJSONText(dst, v.Reason)
+	return appendJSONQuoted(dst, v.Reason)
 }
 
-// appendJSONText appends s as a JSON string, with terminal control
-// characters removed first (ui.Sanitize).
-func appendJSONText(dst []byte, s string) []byte {
-	return appendJSONQuoted(dst, ui.Sanitize(s))
-}
-
-// appendJSONQuoted appends s, already free of control characters and
-// invalid UTF-8, as a JSON string: only quotes and backslashes need
-// escaping.
+// appendJSONQuoted appends s as a JSON string (model.AppendJSONString).
 func appendJSONQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		default:
-			dst = append(dst, c)
-		}
-	}
+	dst = model.AppendJSONString(dst, s)
 	return append(dst, '"')
 }
 
@@ -380,5 +364,5 @@ func verdictSummary(v *rules.Verdict) string {
 	case sg.Evaluated:
 		s += " · sg denies"
 	}
-	return ui.Sanitize(s)
+	return cleanCell(s)
 }

@@ -176,7 +176,7 @@ func interfaceAddrs(s *rules.Snapshot, names *model.Interner) func(uint32, netip
 
 // reportQueryError prints the message and points at the column.
 func reportQueryError(w io.Writer, text string, err error) {
-	fmt.Fprintf(w, "flowtail query: %v\n", err)
+	fmt.Fprintf(w, "flowtail query: %s\n", cleanCell(err.Error()))
 	var qe *query.Error
 	if !errors.As(err, &qe) || strings.ContainsAny(text, "\n\r\t") || utf8.RuneCountInString(text) > 200 {
 		return
@@ -479,7 +479,7 @@ func writeCSV(w io.Writer, res *query.Result) error {
 func writeJSON(w io.Writer, res *query.Result) error {
 	keys := make([][]byte, len(res.Columns))
 	for i, c := range res.Columns {
-		keys[i] = appendJSONQuoted(nil, cleanCell(c))
+		keys[i] = appendJSONQuoted(nil, c)
 	}
 	var line []byte
 	for _, r := range res.Rows {
@@ -496,7 +496,7 @@ func writeJSON(w io.Writer, res *query.Result) error {
 			case v.IsNumber():
 				line = append(line, v.String()...)
 			default:
-				line = appendJSONQuoted(line, cleanCell(v.String()))
+				line = appendJSONQuoted(line, v.String())
 			}
 		}
 		line = append(line, '}', '\n')
@@ -559,25 +559,10 @@ func writeTable(w io.Writer, res *query.Result, read uint64) error {
 	return nil
 }
 
-// cleanCell replaces terminal control characters (C0, DEL, C1, and so
-// ESC) and invalid UTF-8 with '?' so no text from a capture can drive the
-// terminal; one character stays one, so columns and carets still line up.
-func cleanCell(s string) string { return replaceControls(s, '?') }
-
-// replaceControls replaces each control character (C0, DEL, C1) and each
-// invalid UTF-8 byte of s with with; clean text is returned as it is.
-func replaceControls(s string, with rune) string {
-	bad := func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError }
-	if !strings.ContainsFunc(s, bad) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if bad(r) {
-			return with
-		}
-		return r
-	}, s)
-}
+// cleanCell is the headless text policy (model.MaskUnsafe): each control
+// character, bidi control or invalid byte becomes '?', one for one, so
+// columns and carets still line up.
+func cleanCell(s string) string { return model.MaskUnsafe(s) }
 
 // sortMalformed puts the malformed lines the parallel workers kept back in
 // input order: origins in the order of the paths given (others, such as

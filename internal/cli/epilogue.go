@@ -127,7 +127,7 @@ func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.So
 				continue
 			}
 			last[i] = msg
-			fmt.Fprintf(w, "flowtail %s: %s: %s\n", cmd, s.Name(), replaceControls(msg, ' '))
+			fmt.Fprintf(w, "flowtail %s: %s: %s\n", cmd, s.Name(), cleanCell(msg))
 		}
 	}
 }

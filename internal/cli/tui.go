@@ -68,7 +68,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 
 	logger, closeLog, err := openLog(o.logFile)
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail: %v\n", err)
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
 	defer closeLog()
@@ -77,12 +77,12 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	defer cancel()
 	srcs, err := o.sources(ctx, std)
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail: %v\n", err)
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
 	if o.record != "" {
 		if srcs, err = o.recordSources(srcs); err != nil {
-			fmt.Fprintf(std.err, "flowtail: %v\n", err)
+			fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 			return exitRuntime
 		}
 	}
@@ -103,7 +103,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		// Records arrive on stdin, so keys must come from the terminal.
 		tty, err := os.Open("/dev/tty")
 		if err != nil {
-			fmt.Fprintf(std.err, "flowtail: stdin carries the records and no terminal is available for keys: %v\n", err)
+			fmt.Fprintf(std.err, "flowtail: stdin carries the records and no terminal is available for keys: %s\n", cleanCell(err.Error()))
 			return exitRuntime
 		}
 		defer tty.Close()
@@ -115,7 +115,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	}
 	rulesSrc, err := o.rulesProvider(func(w string) { logger.Warn("rules file skipped", "err", w) })
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail: %v\n", err)
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
 	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter}, progOpts...)
@@ -128,7 +128,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	case <-time.After(2 * time.Second):
 	}
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail: %v\n", err)
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
 	return exitOK
