@@ -80,7 +80,8 @@ func (o *options) bindTUI(fs *pflag.FlagSet) {
 	fs.IntVar(&o.buffer, "buffer", model.DefaultCapacity, "ring buffer size in RECORDS")
 	o.hasBuffer = true
 	fs.StringVar(&o.logFile, "log", "", "write diagnostics to FILE (the UI owns the terminal)")
-	fs.StringVar(&o.record, "record", "", "write every line ingested to FILE (.gz compresses) for --replay later")
+	fs.StringVar(&o.record, "record", "", "write every line ingested to FILE (.gz compresses) for --replay later; an existing FILE is refused")
+	fs.BoolVar(&o.force, "force", false, "with --record, replace an existing FILE")
 }
 
 // bindOutput registers -o with the command's choices, outputs[0] the
