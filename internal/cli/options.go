@@ -133,6 +133,9 @@ func (o *options) validate() error {
 	if o.hasBuffer && o.buffer < 1 {
 		return fmt.Errorf("invalid value %d for flag --buffer: must be at least 1", o.buffer)
 	}
+	if limit := maxBuffer(physicalMemory()); o.hasBuffer && o.buffer > limit {
+		return fmt.Errorf("invalid value %d for flag --buffer: %d records take %.0f GB, more than this machine's memory holds (at most %d)", o.buffer, o.buffer, ringBytes(o.buffer)/1e9, limit)
+	}
 	if o.format != "" {
 		f, err := model.ParseFormat(o.format)
 		if err != nil {
