@@ -96,6 +96,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 			fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 			return exitRuntime
 		}
+		defer rec.Close() // also on a panic; Close is idempotent
 		srcs = rec.Wrap(srcs)
 	}
 
