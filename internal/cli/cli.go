@@ -55,9 +55,13 @@ func run(ctx context.Context, args []string, std stdio) int {
 }
 
 func execute(ctx context.Context, b Build, args []string, std stdio) int {
+	args, err := expandNamedSources(args)
+	if err != nil {
+		return usageError(std, "", err)
+	}
 	root := newRoot(b, std, args)
 	root.SetArgs(append([]string{}, args...))
-	err := fang.Execute(ctx, root,
+	err = fang.Execute(ctx, root,
 		fang.WithoutVersion(), // newRoot sets the version text itself
 		fang.WithoutManpage(), // newManCmd writes to the command's output, not os.Stdout
 		fang.WithErrorHandler(func(io.Writer, fang.Styles, error) {}),
@@ -88,7 +92,9 @@ func newRoot(b Build, std stdio, args []string) *cobra.Command {
 		newExplainCmd(std),
 		newVersionCmd(root),
 		newManCmd(root),
+		newConfigCmd(root),
 	)
+	bindConfig(root)
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
 }

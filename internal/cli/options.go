@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/flowtail/flowtail/internal/config"
 	"github.com/flowtail/flowtail/model"
 )
 
@@ -47,11 +48,18 @@ type options struct {
 	force   bool
 	output  string
 
+	ipRanges string // --ip-ranges FILE
+	noMouse  bool
+
 	override *model.Format // --format parsed once, or nil
+
+	fs  *pflag.FlagSet // the command's flags, to tell what the user gave
+	cfg *config.Config // the config file, once applyConfig has read it
 }
 
 // bindSource registers the flags every command that reads flow logs takes.
 func (o *options) bindSource(fs *pflag.FlagSet) {
+	o.fs = fs
 	fs.BoolVar(&o.demo, "demo", false, "read the embedded demo capture (no AWS, no files); the TUI and --follow replay it live, in a loop")
 	fs.BoolVarP(&o.follow, "follow", "f", false, "keep reading files as they grow, across truncation and rotation (like tail -F)")
 	fs.StringVar(&o.replay, "replay", "", "replay captures paced by their start times: SPEED like 1x, 10x or max")
@@ -82,6 +90,14 @@ func (o *options) bindTUI(fs *pflag.FlagSet) {
 	fs.StringVar(&o.logFile, "log", "", "write diagnostics to FILE (the UI owns the terminal)")
 	fs.StringVar(&o.record, "record", "", "write every line ingested to FILE (.gz compresses) for --replay later; an existing FILE is refused")
 	fs.BoolVar(&o.force, "force", false, "with --record, replace an existing FILE")
+	fs.BoolVar(&o.noMouse, "no-mouse", false, "leave the mouse to the terminal (text selection) instead of scrolling and clicking")
+	o.bindIPRanges(fs)
+}
+
+// bindIPRanges registers --ip-ranges for the commands that name the owners
+// of addresses.
+func (o *options) bindIPRanges(fs *pflag.FlagSet) {
+	fs.StringVar(&o.ipRanges, "ip-ranges", "", "label public addresses with their AWS service and Region from FILE (AWS's ip-ranges.json; default: the cached copy, if any)")
 }
 
 // bindOutput registers -o with the command's choices, outputs[0] the
@@ -128,8 +144,12 @@ func usageError(std stdio, cmd string, err error) int {
 	return exitUsage
 }
 
-// validate checks flag values whose errors should name the flag.
+// validate fills what the command line left unset from the config file,
+// then checks flag values whose errors should name the flag.
 func (o *options) validate() error {
+	if err := o.applyConfig(); err != nil {
+		return err
+	}
 	if o.hasBuffer && o.buffer < 1 {
 		return fmt.Errorf("invalid value %d for flag --buffer: must be at least 1", o.buffer)
 	}

@@ -23,7 +23,11 @@ import (
 // newTUICmd is the root command: the terminal UI over the sources named.
 // first is the command line's first word.
 func newTUICmd(std stdio, first string) *cobra.Command {
-	o := &options{}
+	return newTUICmdFor(&options{}, std, first)
+}
+
+// newTUICmdFor is newTUICmd binding its flags into o.
+func newTUICmdFor(o *options, std stdio, first string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "flowtail [flags] [FILE|DIR|-]...",
 		Short: "tail and triage AWS VPC Flow Logs in the terminal",
@@ -131,7 +135,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
-	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter}, progOpts...)
+	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter, Local: o.zone()}, progOpts...)
 	cancel()
 	// Let the sources stop so a --record file is flushed and closed; a
 	// source blocked on a read that ignores cancellation (stdin) is not

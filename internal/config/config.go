@@ -57,6 +57,14 @@ type Config struct {
 	Path     string
 	Location *time.Location // nil when time_zone is not set
 	Format   *model.Format  // nil when format is not set
+
+	lines keyLines
+}
+
+// Errorf is a problem with the value of key, located at the line that sets
+// it, for checks made by the commands that use the value.
+func (c *Config) Errorf(key, format string, args ...any) error {
+	return &Error{Path: c.Path, Line: c.lines.find(key), Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Error is a problem in the config file, located by line and key.
@@ -128,8 +136,8 @@ func Parse(path string, data []byte) (*Config, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, decodeError(path, err)
 	}
-	c := &Config{File: f, Path: path}
-	if err := c.check(lineIndex(data)); err != nil {
+	c := &Config{File: f, Path: path, lines: lineIndex(data)}
+	if err := c.check(c.lines); err != nil {
 		return nil, err
 	}
 	return c, nil
