@@ -78,6 +78,7 @@ func (d *detailModel) rebuild() {
 		}
 		head, fields := detailFields(d.sh, f, x, v.Names(), d.seq)
 		notes := detailNotes(d.sh, f, x, rightW)
+		notes = append(notes, ownerLines(d.sh, f, x, v.Names(), rightW)...)
 		notes = append(notes, reverseLines(d.sh, v, i, rightW)...)
 		notes = append(notes, ifaceLines(d.sh, f, snap, rightW)...)
 		notes = append(notes, absentLines(d.sh, f, x, rightW)...)

@@ -99,6 +99,8 @@ type Shared struct {
 	// Rules supplies the security groups and network ACLs the rules pane
 	// explains the selected flow with (nil: none configured).
 	Rules RuleSource
+	// Owners says who owns an address (nil: nothing is known).
+	Owners model.OwnerLookup
 }
 
 // Zone is the time zone times are drawn in.

@@ -37,6 +37,9 @@ type Config struct {
 	HistoryFile string
 	Compile     FilterCompiler // nil: PlainTextFilter
 	Rules       RuleSource     // rules for the rules pane; nil: none
+	// Owners says who owns an address (AWS ip-ranges, the loaded
+	// interfaces); nil: nothing is known.
+	Owners model.OwnerLookup
 	// Tick is how often the store is polled for changes (default 200ms).
 	Tick time.Duration
 	// Now and Local fix the clock and local zone (tests); nil means the

@@ -113,7 +113,7 @@ func (p *statsPane) sync() {
 	if !q.HasStats() {
 		return
 	}
-	prog, err := query.Compile(q, p.sh.Store.Names(), query.Options{Intern: true})
+	prog, err := query.Compile(q, p.sh.Store.Names(), query.Options{Intern: true, Owner: p.sh.Owners})
 	if err != nil {
 		p.errMsg = err.Error()
 		return

@@ -15,11 +15,15 @@ import (
 // language (bare words, quoted phrases) falls back to PlainTextFilter's
 // fuzzy matching, so typing an address or an ENI id just works.
 func QueryFilter(text string, names *model.Interner) (Filter, FilterState, error) {
+	// Literals are interned so records arriving later still match them.
+	return compileQueryFilter(text, names, query.Options{Intern: true})
+}
+
+func compileQueryFilter(text string, names *model.Interner, opt query.Options) (Filter, FilterState, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, FilterState{}, nil
 	}
-	// Literals are interned so records arriving later still match them.
-	pred, st, err := query.CompileFilter(text, names, query.Options{Intern: true})
+	pred, st, err := query.CompileFilter(text, names, opt)
 	if st == query.Valid {
 		if pred == nil {
 			return nil, FilterState{}, nil

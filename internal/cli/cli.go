@@ -93,6 +93,7 @@ func newRoot(b Build, std stdio, args []string) *cobra.Command {
 		newVersionCmd(root),
 		newManCmd(root),
 		newConfigCmd(root),
+		newIPRangesCmd(),
 	)
 	bindConfig(root)
 	root.SetHelpCommand(newHelpCmd(root))

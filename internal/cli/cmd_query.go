@@ -67,6 +67,7 @@ Stats: count(*) count() count(f) count_distinct(f) sum avg min max
 	outputs = o.bindOutput(c.Flags(), "table, csv or json", "table", "csv", "json")
 	o.bindSource(c.Flags())
 	o.bindRules(c.Flags())
+	o.bindIPRanges(c.Flags())
 	return c
 }
 
@@ -86,14 +87,20 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	}
 	names := model.NewInterner()
 	var local func(uint32, netip.Addr) bool
+	var rp *rulesProvider
 	if o.rules != "" || o.demo {
-		rp, err := o.rulesProvider(func(w string) { fmt.Fprintf(std.err, "flowtail query: %s\n", cleanCell(w)) })
+		var err error
+		rp, err = o.rulesProvider(func(w string) { fmt.Fprintf(std.err, "flowtail query: %s\n", cleanCell(w)) })
 		if err != nil {
 			return usageError(std, "query", fmt.Errorf("invalid value for flag --rules: %v", err))
 		}
 		local = interfaceAddrs(rp.staticSnapshot(), names)
 	}
-	prog, err := compileQuery(text, names, local)
+	owner, err := o.owners(ctx, rp)
+	if err != nil {
+		return usageError(std, "query", err)
+	}
+	prog, err := compileQuery(text, names, query.Options{LocalAddr: local, Owner: owner})
 	if err != nil {
 		if namesSource(text) {
 			return usageError(std, "query", fmt.Errorf("the QUERY comes first, then the sources: flowtail query 'filter …' %s", text))
@@ -132,14 +139,15 @@ func namesSource(arg string) bool {
 	return err == nil || arg == "-"
 }
 
-func compileQuery(text string, names *model.Interner, local func(uint32, netip.Addr) bool) (*query.Program, error) {
+func compileQuery(text string, names *model.Interner, opt query.Options) (*query.Program, error) {
 	q, err := query.Parse(text)
 	if err != nil {
 		return nil, err
 	}
 	// The interner is empty until records arrive: intern the literals so
 	// they match what is read later.
-	return query.Compile(q, names, query.Options{Intern: true, LocalAddr: local})
+	opt.Intern = true
+	return query.Compile(q, names, opt)
 }
 
 // interfaceAddrs answers whether an address belongs to an interface, from

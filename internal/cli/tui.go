@@ -135,7 +135,12 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
-	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter, Local: o.zone()}, progOpts...)
+	owners, err := o.owners(ctx, rulesSrc)
+	if err != nil {
+		return usageError(std, "", err)
+	}
+	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc,
+		Compile: ui.QueryFilterWith(owners), Owners: owners, Local: o.zone()}, progOpts...)
 	cancel()
 	// Let the sources stop so a --record file is flushed and closed; a
 	// source blocked on a read that ignores cancellation (stdin) is not

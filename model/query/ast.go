@@ -37,6 +37,9 @@ const (
 	RefDirection                  // direction: ingress/egress
 	RefService                    // service: well-known port name
 	RefProto                      // proto: tcp/udp/icmp by number
+	RefOwner                      // owner: who owns the peer (an AWS service first)
+	RefSrcOwner                   // srcOwner: who owns srcaddr
+	RefDstOwner                   // dstOwner: who owns dstaddr
 )
 
 var specialNames = map[string]Ref{
@@ -47,6 +50,11 @@ var specialNames = map[string]Ref{
 	"direction":  RefDirection,
 	"service":    RefService,
 	"proto":      RefProto,
+	"owner":      RefOwner,
+	"srcowner":   RefSrcOwner,
+	"src-owner":  RefSrcOwner,
+	"dstowner":   RefDstOwner,
+	"dst-owner":  RefDstOwner,
 }
 
 // LookupRef resolves a name in any supported spelling, case-insensitively.
@@ -84,6 +92,12 @@ func (r Ref) Name() string {
 		return "service"
 	case RefProto:
 		return "proto"
+	case RefOwner:
+		return "owner"
+	case RefSrcOwner:
+		return "srcOwner"
+	case RefDstOwner:
+		return "dstOwner"
 	}
 	return ""
 }

@@ -30,6 +30,9 @@ type Options struct {
 	// (interned interface-id); direction then works for records without
 	// flow-direction.
 	LocalAddr func(iface uint32, addr netip.Addr) bool
+	// Owner, when set, says who owns an address, for the owner, srcOwner
+	// and dstOwner fields; without it they are absent.
+	Owner model.OwnerLookup
 }
 
 // CompileFilter parses text (a query or a bare filter expression) and
@@ -200,7 +203,7 @@ func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error
 		if op != "=" && op != "!=" {
 			return c.compareText(a, op, lit.Text), nil
 		}
-		id, ok := c.intern(lit.Text)
+		id, ok := c.internFor(a, lit.Text)
 		if !ok {
 			return mismatch(a, op), nil
 		}
@@ -225,6 +228,16 @@ func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error
 		return c.compareText(a, op, lit.Text), nil
 	}
 	return c.compareText(a, op, lit.Text), nil
+}
+
+// internFor is intern for a literal compared with a's values. Owner names
+// are interned as records are read, so a literal of theirs is interned
+// now: otherwise a name no record has shown yet would never match.
+func (c *compiler) internFor(a *accessor, s string) (uint32, bool) {
+	if a.ref.isOwner() {
+		return c.env.names.IDString(s), true
+	}
+	return c.intern(s)
 }
 
 func (c *compiler) intern(s string) (uint32, bool) {
@@ -526,7 +539,7 @@ func (c *compiler) literalCode(a *accessor, lit *Literal) (code uint64, ok, exac
 		v, ok := enumCode(a.field, lit.Text)
 		return v, ok && !lit.Number, true
 	case vStr:
-		id, ok := c.intern(lit.Text)
+		id, ok := c.internFor(a, lit.Text)
 		return uint64(id), ok, true
 	case vAddr:
 		addr, err := netip.ParseAddr(lit.Text)

@@ -137,6 +137,9 @@ func accessorFor(r Ref, e *env) *accessor {
 	case RefDirection:
 		a.kind = vDerived
 		a.code = directionCoder(e)
+	case RefOwner, RefSrcOwner, RefDstOwner:
+		a.kind = vStr
+		a.code = ownerCoder(r, e)
 	case RefMessage:
 		a.kind = vMessage
 		a.present = func(*model.Flow, *model.Ext) bool { return true }
@@ -186,6 +189,64 @@ func directionCoder(e *env) func(f *model.Flow, x *model.Ext) (uint64, bool) {
 			case local(f.Iface, f.SrcAddr(x)):
 				return dirEgress, true
 			}
+		}
+		return 0, false
+	}
+}
+
+func (r Ref) isOwner() bool { return r == RefOwner || r == RefSrcOwner || r == RefDstOwner }
+
+// ownerCoder reads who owns an address as the interned owner name. owner
+// is the flow's peer: an AWS service named by the published ranges on
+// either side (destination first) before one of the account's own
+// interfaces, so replies from S3 read "S3" rather than the instance.
+func ownerCoder(r Ref, e *env) func(f *model.Flow, x *model.Ext) (uint64, bool) {
+	lookup := e.opt.Owner
+	if lookup == nil {
+		return func(*model.Flow, *model.Ext) (uint64, bool) { return 0, false }
+	}
+	names := e.names
+	of := func(a netip.Addr) (model.Owner, bool) {
+		if !a.IsValid() {
+			return model.Owner{}, false
+		}
+		return lookup(a)
+	}
+	code := func(o model.Owner) (uint64, bool) { return uint64(names.IDString(o.Name)), true }
+	switch r {
+	case RefSrcOwner:
+		return func(f *model.Flow, x *model.Ext) (uint64, bool) {
+			if o, ok := of(f.SrcAddr(x)); ok && f.Has(model.FieldSrcAddr) {
+				return code(o)
+			}
+			return 0, false
+		}
+	case RefDstOwner:
+		return func(f *model.Flow, x *model.Ext) (uint64, bool) {
+			if o, ok := of(f.DstAddr(x)); ok && f.Has(model.FieldDstAddr) {
+				return code(o)
+			}
+			return 0, false
+		}
+	}
+	return func(f *model.Flow, x *model.Ext) (uint64, bool) {
+		var dst, src model.Owner
+		var dok, sok bool
+		if f.Has(model.FieldDstAddr) {
+			dst, dok = of(f.DstAddr(x))
+		}
+		if f.Has(model.FieldSrcAddr) {
+			src, sok = of(f.SrcAddr(x))
+		}
+		switch {
+		case dok && dst.Public:
+			return code(dst)
+		case sok && src.Public:
+			return code(src)
+		case dok:
+			return code(dst)
+		case sok:
+			return code(src)
 		}
 		return 0, false
 	}

@@ -30,7 +30,10 @@ type Options struct {
 	URL      string        // default: DefaultURL
 	MaxAge   time.Duration // a cached copy younger than this is used as is (default 24h)
 	Timeout  time.Duration // the whole download (default 15s)
-	Client   *http.Client
+	// CacheOnly uses the cached copy however old and never downloads; with
+	// no copy there is no table (nil) and no error.
+	CacheOnly bool
+	Client    *http.Client
 }
 
 // Origin says where a table came from, for the status line.
@@ -79,8 +82,14 @@ func Load(ctx context.Context, o Options) (*ipranges.Table, Origin, error) {
 	}
 	cached, cacheErr := readFile(path)
 	st, _ := os.Stat(path)
-	if cacheErr == nil && time.Since(modTime(st)) < maxAge {
+	if cacheErr == nil && (o.CacheOnly || time.Since(modTime(st)) < maxAge) {
 		return cached, Origin{Path: path, ModTime: modTime(st)}, nil
+	}
+	if o.CacheOnly {
+		if errors.Is(cacheErr, os.ErrNotExist) {
+			return nil, Origin{}, nil
+		}
+		return nil, Origin{}, cacheErr
 	}
 	t, err := fetch(ctx, o, path)
 	if err != nil {

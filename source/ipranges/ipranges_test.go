@@ -97,3 +97,23 @@ func TestNamedFileNeverTouchesTheNetwork(t *testing.T) {
 		t.Fatal("a missing named file is an error")
 	}
 }
+
+// CacheOnly never downloads: an old copy is used as is, no copy is no
+// table and no error.
+func TestCacheOnlyNeverDownloads(t *testing.T) {
+	var hits atomic.Int32
+	s := server(t, doc, 200, &hits)
+	dir := t.TempDir()
+	tab, org, err := Load(context.Background(), Options{CacheDir: dir, URL: s.URL, CacheOnly: true})
+	if tab != nil || err != nil || org.Path != "" || hits.Load() != 0 {
+		t.Fatalf("no copy: %v %+v %v hits=%d", tab, org, err, hits.Load())
+	}
+	path := filepath.Join(dir, "ip-ranges.json")
+	os.WriteFile(path, []byte(doc), 0o644)
+	old := time.Now().Add(-30 * 24 * time.Hour)
+	os.Chtimes(path, old, old)
+	tab, org, err = Load(context.Background(), Options{CacheDir: dir, URL: s.URL, CacheOnly: true})
+	if tab == nil || err != nil || org.Path != path || org.Fetched || hits.Load() != 0 {
+		t.Fatalf("old copy: %v %+v %v hits=%d", tab, org, err, hits.Load())
+	}
+}
