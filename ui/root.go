@@ -71,6 +71,7 @@ type rootModel struct {
 	detail detailModel
 	help   help.Model
 	status statusModel
+	mouse  mouseState
 }
 
 func newRoot(cfg Config) *rootModel {
@@ -81,7 +82,10 @@ func newRoot(cfg Config) *rootModel {
 	if sh.Loc == nil {
 		sh.Loc = time.Local
 	}
-	sh.Styles = NewStyles(Theme{Dark: true})
+	sh.Styles = NewStyles(cfg.Theme.resolve(Theme{Dark: true}))
+	if cfg.Keys != nil {
+		sh.Keys = *cfg.Keys
+	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = 200 * time.Millisecond
 	}
@@ -189,6 +193,8 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.applyFilter(combineFilter(m.sh, m.compile, msg))
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
+	case tea.MouseWheelMsg, tea.MouseClickMsg:
+		return m, m.onMouse(msg)
 	}
 	// Anything else belongs to the panes (their own async results).
 	var cmds []tea.Cmd
@@ -201,7 +207,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *rootModel) setTheme(t Theme) {
-	if t == m.sh.Styles.Theme {
+	if t = m.cfg.Theme.resolve(t); t == m.sh.Styles.Theme {
 		return
 	}
 	m.sh.Styles = NewStyles(t)
@@ -510,6 +516,7 @@ func (m *rootModel) View() tea.View {
 	}
 	v := tea.NewView(m.frame)
 	v.AltScreen = true
+	v.MouseMode = m.mouseMode()
 	v.WindowTitle = "flowtail"
 	return v
 }

@@ -40,6 +40,15 @@ type Config struct {
 	// Owners says who owns an address (AWS ip-ranges, the loaded
 	// interfaces); nil: nothing is known.
 	Owners model.OwnerLookup
+	// Theme is the theme and style overrides asked for (theme.go); the
+	// zero value follows the terminal.
+	Theme ThemeChoice
+	// Keys replaces the default keymap (RemapKeys); nil: DefaultKeymap.
+	Keys *Keymap
+	// Mouse: the wheel scrolls, a click selects a row or a tab, a double
+	// click opens the detail (mouse.go). Off leaves the mouse to the
+	// terminal's text selection.
+	Mouse bool
 	// Tick is how often the store is polled for changes (default 200ms).
 	Tick time.Duration
 	// Now and Local fix the clock and local zone (tests); nil means the

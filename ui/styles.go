@@ -9,8 +9,10 @@ import (
 // Theme is what the styles depend on: the terminal's background and
 // whether colour may be used at all (NO_COLOR, or a terminal without it).
 type Theme struct {
-	Dark    bool
-	NoColor bool
+	Dark      bool
+	NoColor   bool
+	Palette   Palette
+	Overrides *StyleOverrides // the user's styles by name (theme.go)
 }
 
 // Styles holds every style the TUI draws with. It is built once per theme
@@ -100,5 +102,7 @@ func NewStyles(t Theme) Styles {
 	}
 	s.Input = textinput.DefaultStyles(t.Dark)
 	s.Input.Cursor.Blink = false
+	applyPalette(&s, t)
+	t.Overrides.apply(&s, t.NoColor)
 	return s
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowtail/flowtail/internal/config"
+	"github.com/flowtail/flowtail/ui"
 )
 
 // bindConfig registers --config on the root, for every command.
@@ -237,6 +238,9 @@ func checkConfig(root *cobra.Command, c *cobra.Command) error {
 	if err != nil {
 		return fail(err)
 	}
+	if _, _, err := (&options{cfg: cfg}).look(); err != nil {
+		return fail(err)
+	}
 	for _, name := range sortedNames(cfg.Sources) {
 		words, _ := config.SplitArgs(cfg.Sources[name]) // Load checked the quoting
 		fs := newTUICmd(stdio{}, "").Flags()
@@ -266,4 +270,33 @@ func (o *options) zone() *time.Location {
 		return o.cfg.Location
 	}
 	return nil
+}
+
+// look is the terminal UI's theme, style overrides and keymap from the
+// config file, each problem named by its key and line.
+func (o *options) look() (ui.ThemeChoice, *ui.Keymap, error) {
+	cfg := o.cfg
+	if cfg == nil {
+		return ui.ThemeChoice{}, nil, nil
+	}
+	choice := ui.ThemeChoice{Name: cfg.Theme}
+	for _, name := range sortedNames(cfg.Styles) {
+		if _, err := ui.ParseStyleOverrides(map[string]string{name: cfg.Styles[name]}); err != nil {
+			return choice, nil, cfg.Errorf("styles."+name, "%s", strings.TrimPrefix(err.Error(), name+": "))
+		}
+	}
+	over, err := ui.ParseStyleOverrides(cfg.Styles)
+	if err != nil {
+		return choice, nil, err
+	}
+	choice.Overrides = over
+	if len(cfg.Keys) == 0 {
+		return choice, nil, nil
+	}
+	keys, err := ui.RemapKeys(cfg.Keys)
+	var re *ui.RemapError
+	if errors.As(err, &re) {
+		return choice, nil, cfg.Errorf("keys."+re.Action, "%s", re.Msg)
+	}
+	return choice, keys, err
 }

@@ -150,6 +150,9 @@ func TestConfigInitAndCheck(t *testing.T) {
 		{"buffer = 10\nthme = \"dark\"\n", ":2: thme: unknown key"},
 		{"[sources]\nok = \"--demo\"\nprod = \"-g /aws/vpc/prod --sincee 2h\"\n", ":3: sources.prod: unknown flag: --sincee"},
 		{"[queries]\nbad = 'stats count(* by srcaddr'\n", ":2: queries.bad:"},
+		{"[keys]\nquit = [\"x\"]\nexport = [\"x\"]\n", `:3: keys.export: "x" is also the key of quit`},
+		{"[keys]\nqiut = [\"x\"]\n", `:2: keys.qiut: no such action`},
+		{"theme = \"dark\"\n[styles]\nreject = \"pink\"\n", `:3: styles.reject: "pink" is not a colour`},
 	} {
 		p := writeConfig(t, c.doc)
 		_, errOut, code := runCmd(t, "config", "check", "--config", p)
@@ -173,6 +176,11 @@ func TestBrokenConfigStopsCommands(t *testing.T) {
 		if want := "config " + p + ":2: buffer: must be a positive number"; code != exitUsage || !strings.Contains(errOut, want) {
 			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", args, code, errOut, want)
 		}
+	}
+	// The terminal UI checks its keys and styles before it starts.
+	p = writeConfig(t, "[keys]\nfollow = [\"j\"]\n")
+	if _, errOut, code := runCmd(t, "--demo", "--config", p); code != exitUsage || !strings.Contains(errOut, p+`:2: keys.follow: "j" is also the key of down`) {
+		t.Errorf("a key collision: exit %d, %q", code, errOut)
 	}
 	_, errOut, code := runCmd(t, "cat", "--config", filepath.Join(t.TempDir(), "missing.toml"), "--demo")
 	if code != exitUsage || !strings.Contains(errOut, "missing.toml: no such file") {

@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+func mouseDriver(t *testing.T, on bool) (*driver, *time.Time) {
+	now := time.Unix(1700000100, 0)
+	d := newDriver(t, Config{Store: fixtureStore(t), Mouse: on, Now: func() time.Time { return now }}, 120, 40)
+	d.refresh()
+	return d, &now
+}
+
+// The wheel scrolls the flows, a click selects the row under it, a double
+// click opens its detail, and a click on a tab switches pane.
+func TestMouseDrivesSelection(t *testing.T) {
+	d, now := mouseDriver(t, true)
+	if d.m.View().MouseMode != tea.MouseModeCellMotion {
+		t.Fatal("the mouse is not asked for")
+	}
+	seq := func() uint64 { s, _ := d.flows().CursorSeq(); return s }
+	newest := seq()
+	d.send(tea.MouseWheelMsg{X: 10, Y: 5, Button: tea.MouseWheelDown})
+	if got := seq(); got != newest-wheelRows {
+		t.Errorf("wheel down: cursor on #%d, want #%d", got, newest-wheelRows)
+	}
+	d.send(tea.MouseWheelMsg{X: 10, Y: 5, Button: tea.MouseWheelUp})
+	if got := seq(); got != newest {
+		t.Errorf("wheel up: cursor on #%d, want #%d", got, newest)
+	}
+	// Screen line 2 is the first row (tab bar, header), newest first: line
+	// 2+r shows record newest-r.
+	d.send(tea.MouseClickMsg{X: 30, Y: 2 + 4, Button: tea.MouseLeft})
+	if got := seq(); got != newest-4 {
+		t.Errorf("click on row 4: cursor on #%d, want #%d", got, newest-4)
+	}
+	if d.m.mode != modeNormal {
+		t.Fatal("a single click opened something")
+	}
+	*now = now.Add(100 * time.Millisecond)
+	d.send(tea.MouseClickMsg{X: 30, Y: 2 + 4, Button: tea.MouseLeft})
+	if d.m.mode != modeDetail || !strings.Contains(d.screen(), "record #"+strconv.FormatUint(newest-4, 10)) {
+		t.Errorf("double click: mode %v, screen:\n%s", d.m.mode, d.screen())
+	}
+	// A click on the second tab (" 2 interfaces " after " flowtail " and
+	// " 1 flows ") leaves the detail and shows that pane.
+	x := len(" flowtail ") + len(" 1 flows ") + 2
+	d.send(tea.MouseClickMsg{X: x, Y: 0, Button: tea.MouseLeft})
+	if d.m.mode != modeNormal || registered[d.m.active].slot != 2 {
+		t.Errorf("tab click: mode %v, active slot %d", d.m.mode, registered[d.m.active].slot)
+	}
+}
+
+// With the mouse off the terminal keeps it (text selection) and events
+// change nothing.
+func TestMouseOff(t *testing.T) {
+	d, _ := mouseDriver(t, false)
+	if d.m.View().MouseMode != tea.MouseModeNone {
+		t.Fatal("the mouse is asked for")
+	}
+	before, _ := d.flows().CursorSeq()
+	d.send(tea.MouseWheelMsg{X: 10, Y: 5, Button: tea.MouseWheelDown})
+	d.send(tea.MouseClickMsg{X: 30, Y: 6, Button: tea.MouseLeft})
+	if after, _ := d.flows().CursorSeq(); after != before {
+		t.Errorf("cursor moved from #%d to #%d", before, after)
+	}
+}
