@@ -18,6 +18,7 @@ type Keymap struct {
 	TimeZone  key.Binding
 	Rules     key.Binding // the rules pane for the selected flow
 	Malformed key.Binding // the lines that were not records
+	Palette   key.Binding // actions and triage queries by fuzzy search
 
 	// Moving through rows.
 	Up       key.Binding
@@ -60,6 +61,7 @@ func DefaultKeymap() Keymap {
 		TimeZone:  b("t", "UTC/local time", "t"),
 		Rules:     b("r", "rules for this flow", "r"),
 		Malformed: b("e", "malformed lines", "e"),
+		Palette:   b("ctrl+p", "command palette", "ctrl+p", ":"),
 
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
@@ -88,7 +90,7 @@ func DefaultKeymap() Keymap {
 // all lists every binding, for switching them and for the help test.
 func (k *Keymap) all() []*key.Binding {
 	return []*key.Binding{
-		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules, &k.Malformed,
+		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules, &k.Malformed, &k.Palette,
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Oldest, &k.Newest,
 		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
 		&k.Apply, &k.Cancel, &k.Back, &k.History,
@@ -116,6 +118,6 @@ func (k Keymap) ShortHelp() []key.Binding {
 // columns come before it.
 func (k Keymap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Filter, k.Export, k.TimeZone, k.Malformed, k.NextPane, k.PrevPane, k.GotoPane, k.Rules, k.Help, k.Quit, k.ForceQuit},
+		{k.Palette, k.Filter, k.Export, k.TimeZone, k.Malformed, k.NextPane, k.PrevPane, k.GotoPane, k.Rules, k.Help, k.Quit, k.ForceQuit},
 	}
 }

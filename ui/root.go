@@ -31,6 +31,7 @@ const (
 	modeDetail
 	modeHelp
 	modeExport
+	modePalette
 )
 
 type tickMsg time.Time
@@ -72,6 +73,9 @@ type rootModel struct {
 	help   help.Model
 	status statusModel
 	mouse  mouseState
+
+	palette     *palette
+	paletteFrom mode
 }
 
 func newRoot(cfg Config) *rootModel {
@@ -223,6 +227,8 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	}
 	switch m.mode {
+	case modePalette:
+		return m.paletteKey(msg)
 	case modeFilter:
 		return m.filterKey(msg)
 	case modeExport:
@@ -242,6 +248,8 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Help):
 		m.mode = modeHelp
 		return nil
+	case key.Matches(msg, k.Palette):
+		return m.openPalette()
 	case key.Matches(msg, k.TimeZone):
 		m.sh.Local = !m.sh.Local
 		if m.mode == modeDetail {
@@ -288,7 +296,7 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.GotoPane), key.Matches(msg, k.Rules):
 		slot := 4 // r: the rules pane explains the selected flow
 		if key.Matches(msg, k.GotoPane) {
-			slot = int(msg.String()[0] - '0')
+			slot = slices.Index(k.GotoPane.Keys(), msg.String()) + 1 // the keys may be remapped
 		}
 		for i, spec := range registered {
 			if spec.slot == slot {
@@ -537,6 +545,8 @@ func (m *rootModel) render() string {
 		b.WriteString(m.helpView())
 	case m.mode == modeDetail:
 		b.WriteString(m.detail.view())
+	case m.mode == modePalette:
+		b.WriteString(m.paletteView())
 	case len(m.panes) > 0:
 		b.WriteString(m.panes[m.active].View())
 	}
@@ -615,6 +625,9 @@ func (m *rootModel) footer() string {
 	st := &m.sh.Styles
 	if m.mode == modeFilter {
 		return fitCells(m.input.View()+m.filterMark(), m.width)
+	}
+	if m.mode == modePalette {
+		return m.paletteFooter()
 	}
 	if m.mode == modeExport {
 		line := st.Pending.Render(m.exportLead()) + m.exportInput.View()

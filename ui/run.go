@@ -49,6 +49,9 @@ type Config struct {
 	// click opens the detail (mouse.go). Off leaves the mouse to the
 	// terminal's text selection.
 	Mouse bool
+	// Queries are the config file's saved queries, shown in the command
+	// palette beside the built-in ones.
+	Queries []Triage
 	// Tick is how often the store is polled for changes (default 200ms).
 	Tick time.Duration
 	// Now and Local fix the clock and local zone (tests); nil means the

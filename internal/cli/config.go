@@ -300,3 +300,15 @@ func (o *options) look() (ui.ThemeChoice, *ui.Keymap, error) {
 	}
 	return choice, keys, err
 }
+
+// savedQueries are the file's [queries], by name, for the command palette.
+func (o *options) savedQueries() []ui.Triage {
+	if o.cfg == nil {
+		return nil
+	}
+	var out []ui.Triage
+	for _, name := range sortedNames(o.cfg.Queries) {
+		out = append(out, ui.Triage{Name: name, Query: o.cfg.Queries[name]})
+	}
+	return out
+}

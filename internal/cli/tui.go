@@ -144,7 +144,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		return usageError(std, "", err)
 	}
 	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc,
-		Compile: ui.QueryFilterWith(owners), Owners: owners, Local: o.zone(), Theme: theme, Keys: keys, Mouse: !o.noMouse}, progOpts...)
+		Compile: ui.QueryFilterWith(owners), Owners: owners, Local: o.zone(), Theme: theme, Keys: keys, Mouse: !o.noMouse, Queries: o.savedQueries()}, progOpts...)
 	cancel()
 	// Let the sources stop so a --record file is flushed and closed; a
 	// source blocked on a read that ignores cancellation (stdin) is not

@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPaletteSearchAndRun(t *testing.T) {
+	saved := []Triage{{Name: "my web rejects", Query: `filter action = "REJECT" and dstport = 443`}}
+	d := newDriver(t, Config{Store: fixtureStore(t), Queries: saved}, 120, 40)
+	d.refresh()
+
+	d.keys("ctrl+p")
+	if d.m.mode != modePalette || !strings.Contains(d.screen(), "rejected SSH/RDP by source") || !strings.Contains(d.screen(), "my web rejects") {
+		t.Fatalf("palette not shown:\n%s", d.screen())
+	}
+	// Typing q searches; it does not quit.
+	d.typeText("sshrdp")
+	first := d.m.palette.items[d.m.palette.shown[0].Index]
+	if first.title != "rejected SSH/RDP by source" {
+		t.Errorf("best match for sshrdp: %q", first.title)
+	}
+	d.keys("enter")
+	if d.m.mode != modeNormal || d.m.sh.FilterText != BuiltinTriage[0].Query || registered[d.m.active].slot != 5 {
+		t.Errorf("after enter: mode %v, filter %q, pane slot %d", d.m.mode, d.m.sh.FilterText, registered[d.m.active].slot)
+	}
+	d.refresh()
+	if s := d.screen(); !strings.Contains(s, "attempts") || !strings.Contains(s, "203.0.113.50") {
+		t.Errorf("stats pane does not show the answer:\n%s", s)
+	}
+
+	// A saved query without stats filters the flows.
+	d.keys(":")
+	d.typeText("web rej")
+	d.keys("enter")
+	if d.m.sh.FilterText != saved[0].Query || registered[d.m.active].slot != 1 {
+		t.Errorf("saved query: filter %q, slot %d", d.m.sh.FilterText, registered[d.m.active].slot)
+	}
+
+	// A prompted query asks for the address and refuses a bad one.
+	d.keys("ctrl+p")
+	d.typeText("one address")
+	d.keys("enter")
+	if d.m.palette.asking == nil || !strings.Contains(d.screen(), "traffic to or from one address:") {
+		t.Fatalf("no prompt:\n%s", d.screen())
+	}
+	d.typeText("10.0.2")
+	d.keys("enter")
+	if d.m.mode != modePalette || !strings.Contains(d.screen(), `"10.0.2" is not an IPv4 or IPv6 address`) {
+		t.Errorf("bad address accepted:\n%s", d.screen())
+	}
+	d.typeText(".10")
+	d.keys("enter")
+	if !strings.Contains(d.m.sh.FilterText, `srcaddr = "10.0.2.10" or dstaddr = "10.0.2.10"`) {
+		t.Errorf("prompted query: %q", d.m.sh.FilterText)
+	}
+
+	// Actions run as their keys would: the help screen.
+	d.keys("ctrl+p")
+	d.typeText("help")
+	d.keys("enter")
+	if d.m.mode != modeHelp {
+		t.Errorf("help action: mode %v", d.m.mode)
+	}
+	d.keys("esc")
+	// esc closes the palette and changes nothing.
+	before := d.m.sh.FilterText
+	d.keys("ctrl+p", "esc")
+	if d.m.mode != modeNormal || d.m.sh.FilterText != before {
+		t.Errorf("esc: mode %v filter %q", d.m.mode, d.m.sh.FilterText)
+	}
+}
