@@ -223,6 +223,9 @@ func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) 
 		} else {
 			x.PktDst = a.As16()
 		}
+		if a.Is4In6() {
+			x.mapped |= mappedBit(id)
+		}
 		x.set(id)
 		return ""
 	case FieldTrafficPath, FieldEncryptionStatus:
@@ -278,7 +281,7 @@ func setUint(id FieldID, v uint64, f *Flow) string {
 		}
 		f.Flags = uint8(v)
 	case FieldPackets:
-		f.Packets = uint32(min(v, math.MaxUint32))
+		f.Packets = v
 	case FieldBytes:
 		f.Bytes = v
 	case FieldStart, FieldEnd:
@@ -359,6 +362,9 @@ func parseAddr(b []byte) (netip.Addr, bool) {
 	for _, c := range b {
 		switch {
 		case c >= '0' && c <= '9':
+			if digits == 1 && octet == 0 {
+				return netip.Addr{}, false // a leading zero: octal to some readers, rejected as netip does
+			}
 			octet = octet*10 + int(c-'0')
 			digits++
 			if octet > 255 || digits > 3 {
@@ -387,7 +393,7 @@ func slowAddr(b []byte) (netip.Addr, bool) {
 	if err != nil || a.Zone() != "" {
 		return netip.Addr{}, false
 	}
-	return a.Unmap(), true
+	return a, true // an IPv4-mapped IPv6 address stays as written
 }
 
 func v4u(a netip.Addr) uint32 {
