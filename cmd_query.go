@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/export"
 	"github.com/flowtail/flowtail/model/query"
 	"github.com/flowtail/flowtail/model/rules"
 	"github.com/flowtail/flowtail/source/file"
@@ -456,14 +457,14 @@ func writeCSV(w io.Writer, res *query.Result) error {
 	cw := csv.NewWriter(w)
 	row := make([]string, len(res.Columns))
 	for i, c := range res.Columns {
-		row[i] = cleanCell(c)
+		row[i] = export.SafeCell(cleanCell(c))
 	}
 	if err := cw.Write(row); err != nil {
 		return err
 	}
 	for _, r := range res.Rows {
 		for i, v := range r {
-			row[i] = cleanCell(v.String())
+			row[i] = export.SafeCell(cleanCell(v.String()))
 		}
 		if err := cw.Write(row); err != nil {
 			return err
