@@ -269,3 +269,33 @@ func FormatOf(f *Flow) *Format {
 	}
 	return (*formats.list.Load())[f.format-1]
 }
+
+// streamFormats caches StreamFormat's answers by interned format.
+var streamFormats sync.Map // *Format → *Format
+
+// StreamFormat is the format a record from log stream stream is shown in.
+// A VPC flow log names each CloudWatch stream after its interface, and the
+// decoder fills interface-id from that name when the format lacks it; the
+// record is then shown with interface-id where the default format has it
+// (after account-id, else after version, else first), so cat, query and
+// the TUI show the same fields.
+func StreamFormat(f *Format, stream string) *Format {
+	if f == nil || f.Has(FieldInterfaceID) || !strings.HasPrefix(stream, "eni-") {
+		return f
+	}
+	if out, ok := streamFormats.Load(f); ok {
+		return out.(*Format)
+	}
+	at := 0
+	for i, id := range f.Fields {
+		if id == FieldAccountID || id == FieldVersion && at == 0 {
+			at = i + 1
+		}
+	}
+	out := &Format{Fields: make([]FieldID, 0, len(f.Fields)+1), has: f.has}
+	out.Fields = append(append(append(out.Fields, f.Fields[:at]...), FieldInterfaceID), f.Fields[at:]...)
+	out.has[FieldInterfaceID] = true
+	out = InternFormat(out)
+	streamFormats.Store(f, out)
+	return out
+}
