@@ -120,8 +120,13 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		}
 		files := []string{p}
 		if info.IsDir() {
-			if files, err = listDir(p); err != nil {
-				fail(err) // WalkDir's errors name the path
+			var skipped []error
+			files, skipped, err = listDir(p)
+			for _, e := range skipped {
+				fail(e) // one unreadable folder; the rest is read
+			}
+			if err != nil {
+				fail(err)
 				continue
 			}
 			if len(files) == 0 && !s.opt.Follow {

@@ -137,7 +137,10 @@ func (s *Source) followAll(ctx context.Context, follow []*follower, dirs map[str
 func (s *Source) newFiles(dirs map[string]map[string]bool, emit source.Emit, stop func() error) []*follower {
 	var out []*follower
 	for dir, seen := range dirs {
-		files, err := listDir(dir)
+		files, skipped, err := listDir(dir)
+		for _, e := range skipped {
+			s.noteError(fmt.Errorf("rescan: %w", e))
+		}
 		if err != nil {
 			s.noteError(fmt.Errorf("rescan %s: %w", dir, err))
 			continue
