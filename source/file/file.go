@@ -184,6 +184,9 @@ func (s *Source) readFile(path string, emit source.Emit, stop func() error, foll
 	if err != nil {
 		return nil, err
 	}
+	if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
+		follow = false // a FIFO or device: read as a stream to its end, as stdin is; it cannot seek
+	}
 	open := s.dec.open
 	if follow {
 		open = Decoded // a followed file may go on reading through its buffer
