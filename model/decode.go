@@ -105,7 +105,7 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 		return ResultMalformed, err
 	}
 	if !f.Has(FieldInterfaceID) && strings.HasPrefix(ev.Stream, "eni-") {
-		f.SetInterface(d.names.IDString(ev.Stream))
+		f.SetInterface(d.names.RecordID(ev.Stream))
 	}
 	return ResultRecord, nil
 }

@@ -142,6 +142,14 @@ func strSlot(id FieldID) int {
 	return int(id - FieldVPCID)
 }
 
+// strField is the field of a string slot (strSlot's inverse).
+func strField(slot int) FieldID {
+	if slot >= int(fieldKnownEnd-FieldVPCID) {
+		return FieldOpaque0 + FieldID(slot-int(fieldKnownEnd-FieldVPCID))
+	}
+	return FieldVPCID + FieldID(slot)
+}
+
 func numSlot(id FieldID) int {
 	if id == FieldEncryptionStatus {
 		return 1

@@ -49,13 +49,12 @@ const (
 
 // internCache remembers a recent value of an interned field, so records
 // from the same few dozen interfaces, subnets or accounts skip the
-// interner's lock and map.
+// interner's lock and map. The id is checked against the interner's name
+// for it, which also catches an id reclaimed and reused since.
 // Entries are picked by a hash of the token's last four bytes, where ENI
 // ids differ.
 type internCache struct {
-	n   int
-	buf [40]byte
-	id  uint32
+	id uint32
 }
 
 // NewParser builds a parser for a format, interning strings into names.
@@ -324,15 +323,11 @@ func (p *Parser) cached(id FieldID, tok []byte) uint32 {
 		v = v<<8 | uint32(b)
 	}
 	c := &p.cache[p.slot[id]][(v*2654435761)>>(32-cacheBits)]
-	if c.n == len(tok) && string(c.buf[:c.n]) == string(tok) {
+	if c.id != 0 && p.names.Name(c.id) == string(tok) {
 		return c.id
 	}
-	v = p.names.ID(tok)
-	if len(tok) <= len(c.buf) {
-		c.n = copy(c.buf[:], tok)
-		c.id = v
-	}
-	return v
+	c.id = p.names.ID(tok)
+	return c.id
 }
 
 // parseUint reads a decimal number no larger than max.

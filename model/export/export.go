@@ -49,7 +49,7 @@ func (k Kind) String() string {
 type Encoder struct {
 	kind  Kind
 	names *model.Interner
-	json  []string // interned names as JSON strings, quoted and escaped
+	json  []jsonName // interned names as JSON strings, quoted and escaped
 	plans map[*model.Format][]column
 	last  *model.Format
 	plan  []column
@@ -91,16 +91,22 @@ func NewEncoder(kind Kind, names *model.Interner) *Encoder {
 // Kind is the encoder's encoding.
 func (e *Encoder) Kind() Kind { return e.kind }
 
+// jsonName is an interned name and its JSON string form; the name is kept
+// to notice an id a store's interner reclaimed and reused.
+type jsonName struct{ name, quoted string }
+
 // jsonName is an interned name as a JSON string, escaped once per distinct value.
 func (e *Encoder) jsonName(id uint32) string {
-	if int(id) < len(e.json) {
-		return e.json[id]
+	name := e.names.Name(id)
+	if int(id) >= len(e.json) {
+		e.json = append(e.json, make([]jsonName, int(id)+1-len(e.json))...)
 	}
-	for n := uint32(len(e.json)); n <= id; n++ {
-		q := append([]byte{'"'}, appendJSONString(nil, e.names.Name(n))...)
-		e.json = append(e.json, string(append(q, '"')))
+	j := &e.json[id]
+	if j.quoted == "" || j.name != name {
+		q := append([]byte{'"'}, appendJSONString(nil, name)...)
+		*j = jsonName{name, string(append(q, '"'))}
 	}
-	return e.json[id]
+	return j.quoted
 }
 
 // Header appends what precedes records of this format: the CSV header row,
