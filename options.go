@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -43,6 +44,7 @@ type options struct {
 
 	rules   string
 	logFile string
+	sdkLog  *slog.Logger // where the AWS SDK logs while the TUI owns the terminal
 	record  string
 	output  string
 	version bool

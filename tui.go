@@ -49,6 +49,7 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 		return exitRuntime
 	}
 	defer closeLog()
+	o.sdkLog = logger // the SDK must not write over the screen
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
