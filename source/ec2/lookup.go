@@ -26,11 +26,11 @@ import (
 
 // Options tune a Lookup; zero values take the defaults.
 type Options struct {
-	TTL         time.Duration    // how long a lookup is trusted (5 minutes)
-	Now         func() time.Time // the clock (time.Now)
-	Backoff     time.Duration    // first wait after throttling (1s, jittered), doubled per attempt
-	MaxBackoff  time.Duration    // longest wait (30s)
-	MaxThrottle int              // throttled or unanswered attempts before giving up on a call (6)
+	TTL         time.Duration     // how long a lookup is trusted (5 minutes)
+	Now         func() time.Time  // the clock (time.Now)
+	Backoff     time.Duration     // first wait after throttling (1s, jittered), doubled per attempt
+	MaxBackoff  time.Duration     // longest wait (30s)
+	MaxThrottle int               // throttled or unanswered attempts before giving up on a call (6)
 	Deadlines   awscall.Deadlines // per call (awscall.Default)
 	// FetchBudget bounds one lookup, all its calls and retries (90s), so
 	// a hung endpoint never holds the lookup that others wait for.
