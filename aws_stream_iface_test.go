@@ -35,3 +35,20 @@ func TestCatKeepsInterfaceFromStreamName(t *testing.T) {
 		}
 	}
 }
+
+// A malformed CloudWatch event is located by its log stream and time, not
+// by a line number it does not have.
+func TestCatLocatesMalformedEvents(t *testing.T) {
+	srv := awsfake.New(t)
+	awsEnv(t, srv.URL())
+	at := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	srv.Put(testGroup, awsfake.Event{Stream: "eni-0bbbbbbbbbbbbbbb2", Time: at, Message: "2 123456789010 eni-0bbbbbbbbbbbbbbb2 not-an-address"})
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	run(ctx, []string{"cat", "-g", testGroup, "--since", "1h"}, stdio{strings.NewReader(""), &out, &errb})
+	want := testGroup + " eni-0bbbbbbbbbbbbbbb2 at " + at.UTC().Format("2006-01-02T15:04:05.000Z") + ": "
+	if !strings.Contains(errb.String(), want) || strings.Contains(errb.String(), testGroup+":0") {
+		t.Fatalf("stderr %q does not locate the event as %q", errb.String(), want)
+	}
+}

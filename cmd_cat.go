@@ -257,7 +257,7 @@ func (c *catter) decode() {
 			case model.ResultMalformed:
 				ch.nBad++
 				if len(ch.bad) < keepBad {
-					ch.bad = append(ch.bad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Err: err.Error()})
+					ch.bad = append(ch.bad, model.MalformedEvent(ev, err))
 				}
 			}
 		}

@@ -167,7 +167,7 @@ func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
 		case model.ResultMalformed:
 			e.malformed++
 			if len(e.firstBad) < keepBad {
-				e.firstBad = append(e.firstBad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Err: err.Error()})
+				e.firstBad = append(e.firstBad, model.MalformedEvent(ev, err))
 			}
 			continue
 		case model.ResultRecord:

@@ -158,7 +158,7 @@ func (in *Ingester) Ingest(b Batch) {
 			case ResultHeader:
 				a.Header()
 			case ResultMalformed:
-				a.Bad(Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Line: KeepLine(ev.Line), Err: err.Error()})
+				a.Bad(MalformedEvent(ev, err))
 			}
 		}
 	})

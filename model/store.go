@@ -1,7 +1,9 @@
 package model
 
 import (
+	"strconv"
 	"sync"
+	"time"
 	"sync/atomic"
 )
 
@@ -17,10 +19,32 @@ type Observer interface {
 
 // Malformed is a line that could not be parsed, kept for display.
 type Malformed struct {
-	Origin string
-	LineNo int64
-	Line   string
-	Err    string
+	Origin    string
+	LineNo    int64  // in a file; 0 for CloudWatch events
+	Stream    string // CloudWatch log stream
+	Timestamp int64  // CloudWatch event time (ms)
+	Line      string
+	Err       string
+}
+
+// MalformedEvent describes an event that is not a record.
+func MalformedEvent(ev *Event, err error) Malformed {
+	return Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Stream: ev.Stream, Timestamp: ev.Timestamp,
+		Line: KeepLine(ev.Line), Err: err.Error()}
+}
+
+// Where locates the line for a reader: FILE:LINE, or for a CloudWatch
+// event GROUP STREAM at its timestamp (events have no line numbers).
+func (m *Malformed) Where() string {
+	switch {
+	case m.LineNo > 0:
+		return m.Origin + ":" + strconv.FormatInt(m.LineNo, 10)
+	case m.Stream != "" && m.Timestamp != 0:
+		return m.Origin + " " + m.Stream + " at " + time.UnixMilli(m.Timestamp).UTC().Format("2006-01-02T15:04:05.000Z")
+	case m.Stream != "":
+		return m.Origin + " " + m.Stream
+	}
+	return m.Origin
 }
 
 // Counters are the store's running totals.
