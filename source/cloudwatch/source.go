@@ -451,6 +451,11 @@ func (s *Source) pass(ctx context.Context, gi int, start, end int64) error {
 			s.add(gi, stream, msg, aws.ToString(e.EventId), ts, aws.ToInt64(e.IngestionTime))
 		}
 		s.flush()
+		if !s.cfg.Until.IsZero() {
+			// A history read has no overlapping windows: only a restarted
+			// query (below) reads again, from newestTS on.
+			s.seen.forget(newestTS - bucketMillis)
+		}
 		s.mu.Unlock()
 		tok := aws.ToString(out.NextToken)
 		if tok == "" {
