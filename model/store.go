@@ -3,8 +3,8 @@ package model
 import (
 	"strconv"
 	"sync"
-	"time"
 	"sync/atomic"
+	"time"
 )
 
 // DefaultCapacity is the default number of records the ring holds.

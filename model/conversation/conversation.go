@@ -149,7 +149,7 @@ func (c *Conversation) Flags() uint8 { return c.Request.Flags | c.Response.Flags
 // then call Conversations.
 type Pairer struct {
 	idx   map[model.FlowKey]int32 // by the canonical key: both directions of a flow
-	convs []Conversation // Request: a → b, Response: b → a until resolved
+	convs []Conversation          // Request: a → b, Response: b → a until resolved
 	n     uint32
 }
 
