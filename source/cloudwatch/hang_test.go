@@ -9,8 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/source/awscall"
-	"github.com/flowtail/flowtail/source/awsfake"
 	"github.com/flowtail/flowtail/source/cloudwatch"
 )
 
@@ -33,19 +33,19 @@ func deadlineRig(t *testing.T, factor float64) *rig {
 func TestHeadlessReadGivesUp(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		fault awsfake.FaultKind
+		fault awstest.FaultKind
 		want  string
 	}{
-		{"hang", awsfake.Hang, "no answer from logs:FilterLogEvents"},
-		{"malformed JSON", awsfake.Malformed, "deserialization failed"},
-		{"endless 500s", awsfake.InternalError, "InternalFailure"},
-		{"endless empty pages", awsfake.EmptyPage, "empty pages in a row"},
+		{"hang", awstest.Hang, "no answer from logs:FilterLogEvents"},
+		{"malformed JSON", awstest.Malformed, "deserialization failed"},
+		{"endless 500s", awstest.InternalError, "InternalFailure"},
+		{"endless empty pages", awstest.EmptyPage, "empty pages in a row"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := deadlineRig(t, 1)
 			now := r.clock.Now()
-			r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: now.Add(-time.Minute), Message: line("eni-1", 1, now)})
+			r.srv.Put(group, awstest.Event{Stream: "eni-1", Time: now.Add(-time.Minute), Message: line("eni-1", 1, now)})
 			r.srv.Inject("FilterLogEvents", tc.fault, 1<<30)
 			cfg := r.config()
 			cfg.Since, cfg.Until = now.Add(-time.Hour), now
@@ -77,9 +77,9 @@ func TestLiveRetriesHungCalls(t *testing.T) {
 	for i := range 5 {
 		l := line("eni-1", i, now)
 		want[l] = true
-		r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: now.Add(-time.Minute), Message: l})
+		r.srv.Put(group, awstest.Event{Stream: "eni-1", Time: now.Add(-time.Minute), Message: l})
 	}
-	r.srv.Inject("FilterLogEvents", awsfake.Hang, 4)
+	r.srv.Inject("FilterLogEvents", awstest.Hang, 4)
 	cfg := r.config()
 	cfg.Poll, cfg.Deadlines = true, quick
 	cfg.BackoffBase, cfg.BackoffMax = 50*time.Millisecond, 200*time.Millisecond
@@ -114,7 +114,7 @@ func TestLiveTailStallReconnects(t *testing.T) {
 	put := func(i int) {
 		l := line("eni-1", i, r.clock.Now())
 		want[l] = true
-		r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: r.clock.Now(), Message: l})
+		r.srv.Put(group, awstest.Event{Stream: "eni-1", Time: r.clock.Now(), Message: l})
 	}
 	put(0)
 	cfg := r.config()
@@ -123,7 +123,7 @@ func TestLiveTailStallReconnects(t *testing.T) {
 	c := newCollector()
 	run(t, src, c)
 	waitFor(t, 10*time.Second, "live", func() bool { return src.Status().Mode == "live" && c.distinct() == 1 })
-	r.srv.Inject("StartLiveTail", awsfake.StreamStall, 1)
+	r.srv.Inject("StartLiveTail", awstest.StreamStall, 1)
 	for i := 1; i <= 6; i++ {
 		put(i)
 		time.Sleep(150 * time.Millisecond)

@@ -7,23 +7,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model"
-	"github.com/flowtail/flowtail/source/awsfake"
 )
 
 // A one-shot history read remembers event identities only around the page
 // it is on, not for the whole history, and still delivers each event once.
 func TestHistoryReadDedupMemoryBounded(t *testing.T) {
 	const n = 60_000
-	srv := awsfake.New(t)
+	srv := awstest.New(t)
 	srv.SetPageSize(2000)
 	now := time.Now()
 	start := now.Add(-n * 100 * time.Millisecond)
 	for i := 0; i < n; i += 1000 {
-		var evs []awsfake.Event
+		var evs []awstest.Event
 		for k := i; k < i+1000; k++ {
 			ts := start.Add(time.Duration(k) * 100 * time.Millisecond)
-			evs = append(evs, awsfake.Event{Stream: "eni-1", Time: ts, Message: fmt.Sprintf("2 123456789010 eni-1 10.0.0.1 10.0.0.2 443 %d 6 1 40 1 2 ACCEPT OK", k)})
+			evs = append(evs, awstest.Event{Stream: "eni-1", Time: ts, Message: fmt.Sprintf("2 123456789010 eni-1 10.0.0.1 10.0.0.2 443 %d 6 1 40 1 2 ACCEPT OK", k)})
 		}
 		srv.Put("/g", evs...)
 	}

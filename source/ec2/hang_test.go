@@ -9,8 +9,8 @@ import (
 
 	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/source/awscall"
-	"github.com/flowtail/flowtail/source/awsfake"
 	"github.com/flowtail/flowtail/source/ec2"
 	"github.com/flowtail/flowtail/source/rulesdir"
 )
@@ -23,8 +23,8 @@ func TestHungLookupNeverHoldsOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := awsfake.New(t)
-	fake := awsfake.NewEC2(res.Snapshot)
+	srv := awstest.New(t)
+	fake := awstest.NewEC2(res.Snapshot)
 	srv.Mount(fake)
 	cfg := srv.AWSConfig()
 	d := awscall.Deadlines{Connect: time.Second, FirstByte: 300 * time.Millisecond, Call: 600 * time.Millisecond}
