@@ -269,8 +269,12 @@ func (s *Source) resolve(ctx context.Context) (bool, string, error) {
 func (s *Source) checkStreams(ctx context.Context, g *group) {
 	var missing []string
 	for _, name := range s.cfg.Streams {
-		out, err := s.cfg.Client.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{
-			LogGroupIdentifier: aws.String(g.ident), LogStreamNamePrefix: aws.String(name), Limit: aws.Int32(1),
+		var out *cloudwatchlogs.DescribeLogStreamsOutput
+		err := s.cfg.Deadlines.Do(ctx, "logs:DescribeLogStreams", func(ctx context.Context) (err error) {
+			out, err = s.cfg.Client.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{
+				LogGroupIdentifier: aws.String(g.ident), LogStreamNamePrefix: aws.String(name), Limit: aws.Int32(1),
+			})
+			return err
 		})
 		if err != nil {
 			return
