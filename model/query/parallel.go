@@ -103,6 +103,10 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 			out := &outs[w]
 			var f model.Flow
 			var x model.Ext
+			var ls *lineScan
+			if lf != nil {
+				ls = newLineScan(lf)
+			}
 			if p.stats != nil {
 				out.part = p.NewPartial()
 			}
@@ -120,7 +124,7 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 				}
 				if ord == nil || !ord.stopped.Load() {
 					dec.Resume(c.Origin, c.Format)
-					decodeChunk(c, dec, lf, part, &out.info, &f, &x)
+					decodeChunk(c, dec, ls, part, &out.info, &f, &x)
 				}
 				if done != nil {
 					done(c)
@@ -248,8 +252,12 @@ func keepFirstBad(bad []firstBad, b firstBad) []firstBad {
 	return bad[:min(len(bad), keepBad)]
 }
 
-func decodeChunk(c *Chunk, dec *model.Decoder, lf lineFilter, part *Partial, info *RunInfo, f *model.Flow, x *model.Ext) {
+func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info *RunInfo, f *model.Flow, x *model.Ext) {
 	data := c.Data
+	if ls != nil {
+		ls.reset(data)
+	}
+	at := 0 // offset of line in c.Data
 	ev := model.Event{Origin: c.Origin, Stream: c.Stream, LineNo: c.FirstLine}
 	step := int64(1)
 	if c.FirstLine == 0 {
@@ -262,7 +270,9 @@ func decodeChunk(c *Chunk, dec *model.Decoder, lf lineFilter, part *Partial, inf
 		} else {
 			data = nil
 		}
-		if lf != nil && !lf.pass(line) {
+		start := at
+		at += len(line) + 1
+		if ls != nil && !ls.pass(start, start+len(line)) {
 			info.Skipped++
 			ev.LineNo += step
 			continue
