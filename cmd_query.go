@@ -116,6 +116,10 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintf(std.err, "flowtail query: %s\n", cleanCell(e.Error()))
 	}
 	writeMalformed(std.err, "query", int64(info.Malformed), int64(info.Records), "read", info.FirstBad)
+	if info.Err != nil {
+		fmt.Fprintf(std.err, "flowtail query: %v\n", info.Err)
+		return exitRuntime
+	}
 	// Lines the text pre-filter passed over were read too: count them, so
 	// "no results" says how much was searched.
 	read := info.Records + info.Skipped + info.Malformed + info.Headers
@@ -141,6 +145,10 @@ func namesSource(arg string) bool {
 	return err == nil || arg == "-"
 }
 
+// queryMemoryBudget bounds what a stats answer's groups may hold: past it
+// the query stops with a message rather than exhaust the machine.
+const queryMemoryBudget = 1 << 30
+
 func compileQuery(text string, names *model.Interner, local func(uint32, netip.Addr) bool) (*query.Program, error) {
 	q, err := query.Parse(text)
 	if err != nil {
@@ -148,7 +156,7 @@ func compileQuery(text string, names *model.Interner, local func(uint32, netip.A
 	}
 	// The interner is empty until records arrive: intern the literals so
 	// they match what is read later.
-	return query.Compile(q, names, query.Options{Intern: true, LocalAddr: local})
+	return query.Compile(q, names, query.Options{Intern: true, LocalAddr: local, MemoryBudget: queryMemoryBudget})
 }
 
 // interfaceAddrs answers whether an address belongs to an interface, from

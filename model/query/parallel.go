@@ -34,6 +34,9 @@ type RunInfo struct {
 	// Input, then line), for the report.
 	FirstBad []model.Malformed
 	firstBad []firstBad
+	// Err is set when the run was stopped short (a *BudgetError): the
+	// answer is then incomplete and must not be shown.
+	Err error
 }
 
 const keepBad = 5
@@ -153,6 +156,9 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 	if p.stats != nil {
 		for _, o := range outs {
 			total.Merge(o.part)
+		}
+		if total.agg.over {
+			info.Err = &BudgetError{Groups: total.agg.ngroups(), Budget: p.env.opt.MemoryBudget}
 		}
 		return p.Result(total), info
 	}

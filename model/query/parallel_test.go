@@ -2,6 +2,8 @@ package query
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -239,4 +241,42 @@ func resultText(r *Result) string {
 		b.WriteString(rowText(row) + ";")
 	}
 	return b.String()
+}
+
+// A stats answer whose groups outgrow the memory budget stops with an
+// error that says so, rather than growing without bound; within the
+// budget the same query answers.
+func TestStatsMemoryBudget(t *testing.T) {
+	var text strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&text, "2 123456789012 eni-0a 10.0.%d.%d 10.0.2.100 %d 22 6 10 840 1700000000 1700000060 REJECT OK\n", i/256, i%256, 1024+i)
+	}
+	for _, c := range []struct {
+		budget int64
+		over   bool
+	}{{64 << 10, true}, {64 << 20, false}} {
+		q, _ := Parse(`stats count(*) as n, sum(bytes) as b by srcaddr, srcport`)
+		p, err := Compile(q, model.NewInterner(), Options{Intern: true, MemoryBudget: c.budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq := 0
+		chunks := chunksOf("a.log", text.String(), 4096, &seq)
+		ch := make(chan *Chunk, len(chunks))
+		for _, ck := range chunks {
+			ch <- ck
+		}
+		close(ch)
+		res, info := p.RunChunks(ch, 2, nil, nil)
+		var be *BudgetError
+		if got := errors.As(info.Err, &be); got != c.over {
+			t.Fatalf("budget %d: error %v, want over %v", c.budget, info.Err, c.over)
+		}
+		if c.over && !strings.Contains(info.Err.Error(), "memory budget of 0 MiB") && !strings.Contains(info.Err.Error(), "narrow it with a filter") {
+			t.Errorf("message %q does not say what to do", info.Err)
+		}
+		if !c.over && len(res.Rows) != 5000 {
+			t.Errorf("within the budget: %d rows, want 5000", len(res.Rows))
+		}
+	}
 }
