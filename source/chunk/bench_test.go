@@ -3,7 +3,11 @@ package chunk
 import (
 	"context"
 	"os"
+	"runtime"
 	"testing"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/source/file"
 
 	"github.com/flowtail/flowtail/model/query"
 )
@@ -56,4 +60,25 @@ func BenchmarkMessageRegex(b *testing.B) {
 
 func BenchmarkHeadline(b *testing.B) {
 	benchQuery(b, `filter action = "REJECT" | stats count(*) as n by dstport | sort n desc | limit 5`, Options{Ordered: false})
+}
+
+// BenchmarkLoad fills a 1M ring the way the TUI loads captures read to
+// their end; BenchmarkLoadSequential the way it did, one ingester.
+func BenchmarkLoad(b *testing.B) {
+	paths := benchPaths(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		st := model.NewStore(model.DefaultCapacity)
+		Load(context.Background(), New(paths, Options{}), st, nil, runtime.GOMAXPROCS(0))
+	}
+}
+
+func BenchmarkLoadSequential(b *testing.B) {
+	paths := benchPaths(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		st := model.NewStore(model.DefaultCapacity)
+		in := model.NewIngester(st, nil)
+		file.New(paths, file.Options{}).Run(context.Background(), in.Ingest)
+	}
 }
