@@ -334,15 +334,26 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 			a.grow(8)
 		case AggEarliest, AggLatest:
 			t, _ := a.ts(f, x)
-			if s.n == 1 || sp.fn == AggEarliest && t < s.lo || sp.fn == AggLatest && t >= s.hi {
+			if s.n == 1 || sp.fn == AggEarliest && (t < s.lo || t == s.lo && sp.before(v, s.code)) ||
+				sp.fn == AggLatest && (t > s.hi || t == s.hi && sp.before(s.code, v)) {
 				s.lo, s.hi, s.code = t, t, v
 			}
 		}
 	}
 }
 
-// merge folds another aggregator of the same plan into a. Both must have
-// been fed records in order (o's after a's) for earliest/latest ties.
+// before orders two values of an earliest/latest field whose records have
+// the same @timestamp: earliest takes the smaller, latest the larger, so
+// the answer does not depend on the order records were read in (parallel
+// runs read them in no fixed order).
+func (sp *aggSpec) before(a, b uint64) bool {
+	if a == b {
+		return false
+	}
+	return compareValues(sp.acc.decode(a), sp.acc.decode(b)) < 0
+}
+
+// merge folds another aggregator of the same plan into a.
 func (a *aggregator) merge(o *aggregator) {
 	a.over = a.over || o.over
 	if a.over {
@@ -378,11 +389,11 @@ func (a *aggregator) merge(o *aggregator) {
 			case AggPct:
 				d.vals = append(d.vals, s.vals...)
 			case AggEarliest:
-				if d.n == 0 || s.lo < d.lo {
+				if d.n == 0 || s.lo < d.lo || s.lo == d.lo && a.plan.aggs[j].before(s.code, d.code) {
 					d.lo, d.hi, d.code = s.lo, s.hi, s.code
 				}
 			case AggLatest:
-				if d.n == 0 || s.hi >= d.hi {
+				if d.n == 0 || s.hi > d.hi || s.hi == d.hi && a.plan.aggs[j].before(d.code, s.code) {
 					d.lo, d.hi, d.code = s.lo, s.hi, s.code
 				}
 			}
