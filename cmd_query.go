@@ -223,6 +223,8 @@ func (o *options) plainFiles() bool {
 // decompressed at once) while the program's workers parse and aggregate
 // the chunks in parallel.
 func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std stdio, rows func([]query.Value) bool) (*query.Result, query.RunInfo, []error) {
+	ctx, cancel := context.WithCancel(ctx) // ends the reading once a limit is full
+	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
 	chunks := make(chan *query.Chunk, 2*workers)
 	rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in, Ordered: !prog.OrderFree()})
@@ -232,14 +234,14 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 		defer close(done)
 		readErrs = rd.Run(ctx, chunks)
 	}()
-	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows)
+	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows, cancel)
 	<-done
 	return res, info, readErrs
 }
 
-func runChunks(prog *query.Program, chunks <-chan *query.Chunk, workers int, override *model.Format, done func(*query.Chunk), rows func([]query.Value) bool) (*query.Result, query.RunInfo) {
+func runChunks(prog *query.Program, chunks <-chan *query.Chunk, workers int, override *model.Format, done func(*query.Chunk), rows func([]query.Value) bool, stop func()) (*query.Result, query.RunInfo) {
 	if rows != nil {
-		return prog.StreamChunks(chunks, workers, override, done, rows)
+		return prog.StreamChunks(chunks, workers, override, done, rows, stop)
 	}
 	return prog.RunChunks(chunks, workers, override, done)
 }
@@ -268,7 +270,7 @@ func runQuerySources(ctx context.Context, prog *query.Program, o *options, std s
 		}
 		close(chunks)
 	}()
-	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), ck.Release, rows)
+	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), ck.Release, rows, nil)
 	mu.Lock()
 	defer mu.Unlock()
 	return res, info, errs

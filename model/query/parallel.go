@@ -66,21 +66,22 @@ func (p *Program) OrderFree() bool { return p.stats != nil }
 // is called with each chunk once it has been parsed, so the caller can
 // reuse its buffer.
 func (p *Program) RunChunks(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk)) (*Result, RunInfo) {
-	return p.run(in, workers, override, done, nil)
+	return p.run(in, workers, override, done, nil, nil)
 }
 
 // StreamChunks is RunChunks for a program that Streams: each row is handed
 // to row as soon as the chunks before it are done (row must copy what it
-// keeps), and the Result has no Rows. When row returns false the rest of
-// the input is drained unread.
-func (p *Program) StreamChunks(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), row func([]Value) bool) (*Result, RunInfo) {
+// keeps), and the Result has no Rows. Once no more rows can be output (a
+// limit is full, or row returned false) stop is called, so the reader can
+// stop early, and the rest of the input is drained unread.
+func (p *Program) StreamChunks(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), row func([]Value) bool, stop func()) (*Result, RunInfo) {
 	if !p.Streams() {
 		panic("query: StreamChunks on a program that sorts or aggregates")
 	}
-	return p.run(in, workers, override, done, row)
+	return p.run(in, workers, override, done, row, stop)
 }
 
-func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), row func([]Value) bool) (*Result, RunInfo) {
+func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), row func([]Value) bool, stop func()) (*Result, RunInfo) {
 	workers = max(workers, 1)
 	type workerOut struct {
 		part *Partial
@@ -92,7 +93,7 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 	total.merged = true
 	var ord *inOrder
 	if p.stats == nil {
-		ord = &inOrder{prog: p, total: total, row: row, pending: map[int]*Partial{},
+		ord = &inOrder{prog: p, total: total, row: row, stop: stop, pending: map[int]*Partial{},
 			slots: make(chan struct{}, reorderWindow*workers)}
 		ord.stream = newStreamer(p)
 	}
@@ -175,6 +176,7 @@ type inOrder struct {
 	prog    *Program
 	total   *Partial
 	row     func([]Value) bool
+	stop    func()
 	stream  *streamer
 	slots   chan struct{} // one per chunk taken and not yet folded
 	mu      sync.Mutex
@@ -230,6 +232,9 @@ func (o *inOrder) fold(pt *Partial) {
 		}
 		if !more {
 			o.stopped.Store(true)
+			if o.stop != nil {
+				o.stop()
+			}
 			return
 		}
 	}

@@ -280,3 +280,38 @@ func TestStatsMemoryBudget(t *testing.T) {
 		}
 	}
 }
+
+// The malformed lines reported are the first of the input, whichever
+// worker parsed them: every chunk holds some, and several workers race.
+func TestFirstBadAreTheFirstOfTheInput(t *testing.T) {
+	var text strings.Builder
+	for i := range 4000 {
+		if i%50 == 7 {
+			fmt.Fprintf(&text, "2 bad line %d\n", i)
+			continue
+		}
+		fmt.Fprintf(&text, "2 123456789012 eni-0a 10.0.0.1 10.0.2.100 %d 22 6 10 840 1700000000 1700000060 REJECT OK\n", 1024+i)
+	}
+	for range 5 {
+		seq := 0
+		a := chunksOf("a.log", text.String(), 2000, &seq)
+		b := chunksOf("b.log", text.String(), 2000, &seq)
+		for _, c := range b {
+			c.Input = 1
+		}
+		ch := make(chan *Chunk, len(a)+len(b))
+		for _, c := range append(a, b...) {
+			ch <- c
+		}
+		close(ch)
+		p := compileFor(t, `stats count(*)`, model.NewInterner())
+		_, info := p.RunChunks(ch, 4, nil, nil)
+		var got []string
+		for _, m := range info.FirstBad {
+			got = append(got, fmt.Sprintf("%s:%d", m.Origin, m.LineNo))
+		}
+		if want := "[a.log:8 a.log:58 a.log:108 a.log:158 a.log:208]"; fmt.Sprint(got) != want || info.Malformed != 160 {
+			t.Fatalf("first malformed lines %v (%d in all), want %s (160)", got, info.Malformed, want)
+		}
+	}
+}
