@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/flowtail/flowtail/model"
@@ -239,7 +240,12 @@ func (r *Reader) read(ctx context.Context, index int, path string, emit func(*qu
 	size := r.opt.Bytes
 	for {
 		buf := append(r.buffer()[:0], carry...)
-		n, err := io.ReadFull(src, buf[len(buf):size])
+		want := size
+		if len(buf) >= size { // a line longer than a chunk, not yet too long
+			want = len(buf) + size
+		}
+		buf = slices.Grow(buf, want-len(buf))
+		n, err := io.ReadFull(src, buf[len(buf):want])
 		buf = buf[:len(buf)+n]
 		final := err != nil
 		failed := final && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
@@ -264,6 +270,8 @@ func (r *Reader) read(ctx context.Context, index int, path string, emit func(*qu
 				// keeps of it and drop the rest.
 				cut, skipping = len(file.CutLong(buf)), true
 				buf = buf[:cut]
+			} else {
+				cut = 0 // no line ends yet: read on
 			}
 		}
 		carry = append(carry[:0], buf[cut:]...)
