@@ -303,7 +303,7 @@ func liveConversations(s *model.Store) *conversation.Live {
 	}
 	l := liveConvs.byStore[s]
 	if l == nil {
-		l = conversation.NewLive()
+		l = conversation.NewLive(s.Capacity())
 		s.Observe(l)
 		liveConvs.byStore[s] = l
 	}

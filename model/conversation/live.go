@@ -23,11 +23,12 @@ type Live struct {
 	// conversations reads a compact array rather than every struct.
 	rank []rankKey
 	free []int32 // indexes of emptied conversations, for reuse
-	// fifo has one entry per record in the ring, oldest first: which
+	// fifo has one entry per record in the ring, oldest first (a ring of
+	// the store's capacity, grown only if more arrive): which
 	// conversation side it counted in, so eviction needs no lookup.
 	fifo    []entry
-	head    int    // fifo[head] is the oldest record's entry
-	base    uint64 // the position of fifo[0]
+	oldest  uint64 // position of the oldest record's entry
+	count   int    // entries held; position p is at fifo[p % len(fifo)]
 	summary Summary
 	n       int // live conversations
 }
@@ -61,10 +62,13 @@ type liveConv struct {
 	used    bool
 }
 
-// NewLive returns an empty live pairing; attach it with Store.Observe.
-func NewLive() *Live { return &Live{idx: map[key]int32{}} }
+// NewLive returns an empty live pairing for a store of the given
+// capacity; attach it with Store.Observe.
+func NewLive(capacity int) *Live {
+	return &Live{idx: map[key]int32{}, fifo: make([]entry, max(capacity, 1))}
+}
 
-func (l *Live) pos() uint64 { return l.base + uint64(len(l.fifo)) }
+func (l *Live) pos() uint64 { return l.oldest + uint64(l.count) }
 
 // Added counts a record entering the ring.
 func (l *Live) Added(f *model.Flow, x *model.Ext) {
@@ -132,17 +136,13 @@ func (l *Live) Added(f *model.Flow, x *model.Ext) {
 
 // Evicted uncounts the oldest record: the store evicts in arrival order.
 func (l *Live) Evicted(f *model.Flow, x *model.Ext) {
-	if l.head >= len(l.fifo) {
+	if l.count == 0 {
 		return
 	}
-	e := l.fifo[l.head]
-	p := l.base + uint64(l.head)
-	l.head++
-	if l.head > 1024 && l.head*2 > len(l.fifo) {
-		l.base += uint64(l.head)
-		l.fifo = l.fifo[:copy(l.fifo, l.fifo[l.head:])]
-		l.head = 0
-	}
+	p := l.oldest
+	e := *l.at(p)
+	l.oldest++
+	l.count--
 	if e.conv < 0 {
 		return
 	}
@@ -199,9 +199,19 @@ func (l *Live) drop(n int32, f *model.Flow, x *model.Ext) {
 	l.n--
 }
 
-func (l *Live) push(e entry) { l.fifo = append(l.fifo, e) }
+func (l *Live) push(e entry) {
+	if l.count == len(l.fifo) { // more records than the capacity given
+		grown := make([]entry, 2*len(l.fifo))
+		for i := range l.count {
+			grown[(l.oldest+uint64(i))%uint64(len(grown))] = *l.at(l.oldest + uint64(i))
+		}
+		l.fifo = grown
+	}
+	*l.at(l.pos()) = e
+	l.count++
+}
 
-func (l *Live) at(p uint64) *entry { return &l.fifo[int(p-l.base)] }
+func (l *Live) at(p uint64) *entry { return &l.fifo[p%uint64(len(l.fifo))] }
 
 func (lc *liveConv) side(s uint8) *Side {
 	if s == 0 {

@@ -41,10 +41,15 @@ func liveLines(rng *rand.Rand, n int) []string {
 // a small ring are, at every step, the ones pairing the ring's records
 // from scratch gives (class, sides, counts, flags, order), and so is the
 // summary by class.
-func TestLiveMatchesBuild(t *testing.T) {
+func TestLiveMatchesBuild(t *testing.T) { liveMatchesBuild(t, 300) }
+
+// The capacity given is only a hint: a smaller one grows.
+func TestLiveGrowsPastItsCapacity(t *testing.T) { liveMatchesBuild(t, 7) }
+
+func liveMatchesBuild(t *testing.T, capacity int) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	st := model.NewStore(300)
-	live := NewLive()
+	live := NewLive(capacity)
 	st.Observe(live)
 	in := model.NewIngester(st, nil)
 	in.Ingest(model.Batch{Events: []model.Event{{Line: []byte(flagFormat), Origin: "t"}}})
@@ -85,7 +90,7 @@ func TestLiveMatchesBuild(t *testing.T) {
 func BenchmarkLiveAdded(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	st := model.NewStore(100_000)
-	st.Observe(NewLive())
+	st.Observe(NewLive(100_000))
 	in := model.NewIngester(st, nil)
 	in.Ingest(model.Batch{Events: []model.Event{{Line: []byte(flagFormat), Origin: "t"}}})
 	var batch model.Batch
