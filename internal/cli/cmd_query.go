@@ -38,8 +38,11 @@ start, @message the record as text; direction, service and proto are
 derived. The exit status is 2 when the query is wrong (the message names
 the column), 1 when nothing could be read. Malformed lines are skipped and
 counted on stderr; lines whose text shows they cannot pass an equality
-filter (action = "REJECT", interfaceId = "eni-…") are not parsed at all,
-so malformed lines among those go uncounted.
+filter (action = "REJECT", interfaceId = "eni-…") or a like on @message
+are not parsed at all, so malformed lines among those go uncounted.
+Rows that need no sort are printed as they are found (a table takes its
+column widths from its first 10,000 rows); a stats answer whose groups
+outgrow 1 GiB stops with a message rather than exhaust memory.
 
 Commands, joined by '|':
   fields a, b as c      filter EXPR          stats AGG [as n], … [by k, …]
