@@ -78,9 +78,9 @@ func (ck *Batches) Add(i int, b model.Batch) {
 		c.Data = append(c.Data, '\n')
 		ck.next[i] = ev.LineNo + 1
 		// A header changes the format from the next line on.
-		if len(line) > 0 {
+		if c := line; len(c) > 0 && (c[0] >= 'a' && c[0] <= 'z' || c[0] >= 'A' && c[0] <= 'Z' || c[0] == '$') {
 			ck.mu.Lock()
-			h.scan(line)
+			h.line(line)
 			ck.mu.Unlock()
 		}
 	}

@@ -262,3 +262,41 @@ func TestOrderedChunks(t *testing.T) {
 		t.Errorf("last chunk from input %d of %d", input, len(paths))
 	}
 }
+
+// Batches (the path of followed files, replay, demo and CloudWatch) also
+// carries the format in force into every chunk: random batch sizes over
+// segments with different headers answer as the generator counted.
+func TestBatchesFormatInForce(t *testing.T) {
+	c := &capture{rng: rand.New(rand.NewPCG(9, 9)), count: map[int]int{}, sum: map[int]int{}}
+	var b bytes.Buffer
+	for range 12 {
+		c.segment(&b, c.rng.IntN(3000))
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	p := compile(t, propertyQuery)
+	ch := make(chan *query.Chunk, 4)
+	ck := NewBatches(1, ch)
+	go func() {
+		for no := 0; no < len(lines); {
+			n := min(len(lines)-no, 1+c.rng.IntN(700))
+			var batch model.Batch
+			for i := range n {
+				batch.Events = append(batch.Events, model.Event{Line: []byte(lines[no+i]), Origin: "s", LineNo: int64(no + i + 1)})
+			}
+			ck.Add(0, batch)
+			no += n
+		}
+		ck.Flush(0)
+		close(ch)
+	}()
+	res, info := p.RunChunks(ch, 3, nil, ck.Release)
+	var want strings.Builder
+	for port := range 40 {
+		if c.count[port] > 0 {
+			fmt.Fprintf(&want, "%d %d %d \n", port, c.count[port], c.sum[port])
+		}
+	}
+	if got := rowsText(res); got != want.String() || int(info.Malformed) != c.bad {
+		t.Fatalf("%d malformed (want %d):\n%s\nwant:\n%s", info.Malformed, c.bad, got, want.String())
+	}
+}
