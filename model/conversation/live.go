@@ -18,7 +18,10 @@ import (
 // order, as sources deliver them.
 type Live struct {
 	idx   map[key]int32
-	convs []liveConv
+	// convs are kept in pages, so growing to a million conversations
+	// never copies (or leaves for the collector) one large array.
+	convs [][]liveConv
+	nconv int32 // conversation slots made
 	// rank is what Top orders by, beside convs so ranking a million
 	// conversations reads a compact array rather than every struct.
 	rank []rankKey
@@ -90,17 +93,20 @@ func (l *Live) Added(f *model.Flow, x *model.Ext) {
 			n = l.free[m-1]
 			l.free = l.free[:m-1]
 		} else {
-			n = int32(len(l.convs))
-			l.convs = append(l.convs, liveConv{})
+			n = l.nconv
+			l.nconv++
+			if int(n)/convPage == len(l.convs) {
+				l.convs = append(l.convs, make([]liveConv, convPage))
+			}
 			l.rank = append(l.rank, rankKey{})
 		}
-		l.convs[n] = liveConv{c: Conversation{Iface: f.Iface, Proto: f.Proto}, used: true}
+		*l.conv(n) = liveConv{c: Conversation{Iface: f.Iface, Proto: f.Proto}, used: true}
 		l.idx[k] = n
 		l.n++
-		l.summary[l.classOf(&l.convs[n])]++ // counted under its class, then moved
-		l.convs[n].class = l.classOf(&l.convs[n])
+		l.summary[l.classOf(l.conv(n))]++ // counted under its class, then moved
+		l.conv(n).class = l.classOf(l.conv(n))
 	}
-	lc := &l.convs[n]
+	lc := l.conv(n)
 	sd := lc.side(side)
 	if sd.Records == 0 {
 		sd.src, sd.dst, sd.SrcPort, sd.DstPort = s, d, f.SrcPort, f.DstPort
@@ -146,7 +152,7 @@ func (l *Live) Evicted(f *model.Flow, x *model.Ext) {
 	if e.conv < 0 {
 		return
 	}
-	lc := &l.convs[e.conv]
+	lc := l.conv(e.conv)
 	sd := lc.side(e.side)
 	sd.Records--
 	sd.Packets -= uint64(f.Packets)
@@ -193,11 +199,16 @@ func (l *Live) drop(n int32, f *model.Flow, x *model.Ext) {
 		k.a, k.b, k.pa, k.pb = d, s, f.DstPort, f.SrcPort
 	}
 	delete(l.idx, k)
-	l.convs[n] = liveConv{}
+	*l.conv(n) = liveConv{}
 	l.rank[n] = rankKey{}
 	l.free = append(l.free, n)
 	l.n--
 }
+
+// convPage is how many conversations one page of Live.convs holds.
+const convPage = 4096
+
+func (l *Live) conv(n int32) *liveConv { return &l.convs[n/convPage][n%convPage] }
 
 func (l *Live) push(e entry) {
 	if l.count == len(l.fifo) { // more records than the capacity given
@@ -242,7 +253,7 @@ func clientDirOrder(lc *liveConv) (int, ClientBy) {
 
 // touch reclassifies conversation n after a change and updates its rank.
 func (l *Live) touch(n int32) {
-	lc := &l.convs[n]
+	lc := l.conv(n)
 	if c := l.classOf(lc); c != lc.class {
 		l.summary[lc.class]--
 		l.summary[c]++
@@ -287,7 +298,7 @@ func (l *Live) Top(n int) []Conversation {
 	})
 	out := make([]Conversation, len(idx))
 	for i, j := range idx {
-		lc := &l.convs[j]
+		lc := l.conv(j)
 		c := lc.c
 		req, by := clientDirOrder(lc)
 		if req == 1 {
