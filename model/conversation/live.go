@@ -17,7 +17,7 @@ import (
 // its newest: the earliest and the latest when records arrive in time
 // order, as sources deliver them.
 type Live struct {
-	idx   map[key]int32
+	idx map[key]int32
 	// convs are kept in pages, so growing to a million conversations
 	// never copies (or leaves for the collector) one large array.
 	convs [][]liveConv
