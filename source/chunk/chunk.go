@@ -197,13 +197,13 @@ start:
 	}
 	readers.Wait()
 	wg.Wait()
-	var out2 []error
+	var failed []error
 	for _, e := range errs {
 		if e != nil && !errors.Is(e, context.Canceled) {
-			out2 = append(out2, e)
+			failed = append(failed, e)
 		}
 	}
-	return out2
+	return failed
 }
 
 func (r *Reader) buffer() []byte {
