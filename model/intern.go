@@ -32,6 +32,10 @@ type Interner struct {
 	pinned  map[uint32]struct{}
 	free    []uint32
 	fresh   []uint32 // added since the last sweep: reclaimed if no record took them
+	// While records are parsed ahead of the store (a parallel load),
+	// reclaiming waits: ids that look unused may belong to them.
+	holds    atomic.Int32
+	deferred []uint32
 }
 
 const (
@@ -195,6 +199,10 @@ func (in *Interner) forget(id uint32) {
 	if _, ok := in.pinned[id]; ok {
 		return
 	}
+	if in.holds.Load() > 0 {
+		in.deferred = append(in.deferred, id)
+		return
+	}
 	slot := &(*in.chunks.Load())[id>>chunkBits][id&(chunkSize-1)]
 	p := slot.Load()
 	if p == nil {
@@ -203,4 +211,24 @@ func (in *Interner) forget(id uint32) {
 	delete(in.ids, *p)
 	slot.Store(nil)
 	in.free = append(in.free, id)
+}
+
+// hold stops reclaiming until the matching unhold.
+func (in *Interner) hold() { in.holds.Add(1) }
+
+// unhold ends a hold; the last one reclaims what was deferred and is still
+// unused. Only the store calls it, from its one writer.
+func (in *Interner) unhold() {
+	if in.holds.Add(-1) > 0 {
+		return
+	}
+	in.mu.Lock()
+	ids := in.deferred
+	in.deferred = nil
+	in.mu.Unlock()
+	for _, id := range ids {
+		if int(id) >= len(in.refs) || in.refs[id] == 0 {
+			in.forget(id)
+		}
+	}
 }

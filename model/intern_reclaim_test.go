@@ -86,3 +86,38 @@ func BenchmarkIngestDistinctIDs(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/record")
 }
+
+// Records parsed ahead of the store (a parallel load) keep their strings:
+// nothing is reclaimed while the store's names are held, even when the
+// ring evicts every other record that used them.
+func TestHeldNamesSurviveParseAhead(t *testing.T) {
+	st := NewStore(100)
+	release := st.HoldNames()
+	const chunks, per = 20, 500
+	ds := make([]*Decoded, chunks)
+	for c := range ds { // every chunk parsed before any is appended
+		var data []byte
+		for k := c * per; k < (c+1)*per; k++ {
+			data = append(append(data, reclaimLine(k%(2*per))...), '\n') // strings shared across chunks
+		}
+		ds[c] = new(Decoded)
+		NewDecoder(st.Names(), MustParseFormat(reclaimFormat)).DecodeLines(ds[c], data, "f", "", 1, nil)
+	}
+	for _, d := range ds {
+		st.AppendDecoded(d)
+		st.Read(func(v View) {
+			for i := 0; i < v.Len(); i++ {
+				f, x := v.At(i)
+				k := int((v.Seq(i)) % (2 * per))
+				iface, _ := StrID(f, x, FieldInterfaceID)
+				if got, want := v.Names().Name(iface), fmt.Sprintf("eni-%017d", k); got != want {
+					t.Fatalf("record %d: interface %q, want %q", v.Seq(i), got, want)
+				}
+			}
+		})
+	}
+	release()
+	if n := st.Names().Len(); n > 2*100+10 {
+		t.Errorf("after the load, %d strings held for a ring of 100", n)
+	}
+}

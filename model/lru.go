@@ -71,3 +71,11 @@ func (l *lru[K, V]) put(k K, v V) (evicted V, ok bool) {
 }
 
 func (l *lru[K, V]) len() int { return len(l.items) }
+
+// remove forgets k.
+func (l *lru[K, V]) remove(k K) {
+	if it, ok := l.items[k]; ok {
+		l.unlink(it)
+		delete(l.items, k)
+	}
+}

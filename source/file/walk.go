@@ -11,6 +11,18 @@ import (
 	"time"
 )
 
+// Captures lists the capture files of a directory argument in the order
+// they are read; a directory with none is an error that names it. A
+// sub-folder that cannot be read is named in skipped (an *fs.PathError)
+// and the rest is listed.
+func Captures(dir string) (files []string, skipped []error, err error) {
+	files, skipped, err = listDir(dir)
+	if err == nil && len(files) == 0 && len(skipped) == 0 {
+		err = &fs.PathError{Op: "read", Path: dir, Err: errNoCaptures}
+	}
+	return files, skipped, err
+}
+
 // listDir returns the capture files under dir, in the time order of their
 // records. S3 delivery names each object
 // {account}_vpcflowlogs_{region}_{flow-log-id}_{YYYYMMDDTHHmmZ}_{hash}.log.gz
