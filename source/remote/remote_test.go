@@ -1,0 +1,160 @@
+package remote_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/athena"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/query"
+	athenarun "github.com/flowtail/flowtail/source/athena"
+	"github.com/flowtail/flowtail/source/awsfake"
+	"github.com/flowtail/flowtail/source/insights"
+	"github.com/flowtail/flowtail/source/remote"
+)
+
+var t0 = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func compile(t *testing.T, text string) *query.Program {
+	t.Helper()
+	q, err := query.Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := query.Compile(q, model.NewInterner(), query.Options{Intern: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestInsightsSplitQueryFinishedLocally: a query on a derived field sends
+// its native filter, gets records back in time-split parts at the cap, and
+// is answered locally; the answer is checked against counts made here.
+func TestInsightsSplitQueryFinishedLocally(t *testing.T) {
+	s := awsfake.New(t)
+	var ts []int64
+	var msgs []string
+	want := map[string]int{}
+	for i := range 300 {
+		at := t0.Add(time.Duration(i) * 10 * time.Second)
+		src := fmt.Sprintf("10.0.0.%d", i%5)
+		port := []int{443, 22, 80}[i%3]
+		action := []string{"ACCEPT", "REJECT"}[i%2]
+		ts = append(ts, at.UnixMilli())
+		msgs = append(msgs, fmt.Sprintf("2 123456789012 eni-1 %s 10.0.1.1 40000 %d 6 1 40 %d %d %s OK", src, port, at.Unix(), at.Unix()+5, action))
+		if port == 22 && action == "REJECT" {
+			want[src]++
+		}
+	}
+	var sent []string
+	s.AnswerInsights(func(q awsfake.InsightsQuery) awsfake.InsightsAnswer {
+		sent = append(sent, q.Text)
+		var t2 []int64
+		var m2 []string
+		for i := range ts {
+			// The fake holds the test's records; the filter sent is
+			// action = "REJECT", applied here as Insights would.
+			if sec := ts[i] / 1000; sec >= q.Start && sec <= q.End && strings.Contains(msgs[i], "REJECT") {
+				t2 = append(t2, ts[i])
+				m2 = append(m2, msgs[i])
+			}
+		}
+		return awsfake.InsightsAnswer{Rows: awsfake.InsightsRows(t2, m2), BytesScanned: 1 << 20, Running: 1}
+	})
+	prog := compile(t, `filter action = "REJECT" and service = "ssh" | stats count(*) as n by srcaddr | sort n desc`)
+	plan, err := remote.PlanInsights(prog, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Text != `filter action = "REJECT" | fields @timestamp, @message | sort @timestamp asc` {
+		t.Fatalf("text %s", plan.Text)
+	}
+	r := &insights.Runner{API: cloudwatchlogs.NewFromConfig(s.AWSConfig()), Poll: time.Millisecond, Cap: 40}
+	a, err := remote.RunInsights(context.Background(), r, plan, []string{"/vpc/flows"}, t0, t0.Add(time.Hour), 0, insights.DefaultUSDPerGB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, row := range a.Result.Rows {
+		got[row[0].String()] = int(row[1].I)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) || a.Partial != "" || a.Parts < 4 || a.Local == "" {
+		t.Fatalf("got %v (parts %d, partial %q, local %q), want %v", got, a.Parts, a.Partial, a.Local, want)
+	}
+	if !strings.Contains(a.Summary(t0, t0.Add(time.Hour)), "finished locally: service derived by flowtail") {
+		t.Errorf("summary %s", a.Summary(t0, t0.Add(time.Hour)))
+	}
+}
+
+func TestInsightsNativeColumns(t *testing.T) {
+	s := awsfake.New(t)
+	s.AnswerInsights(func(q awsfake.InsightsQuery) awsfake.InsightsAnswer {
+		return awsfake.InsightsAnswer{Rows: [][]awsfake.InsightsField{
+			{{Field: "dstAddr", Value: "10.0.0.9"}, {Field: "dstPort", Value: "22"}, {Field: "rejects", Value: "41"}},
+			{{Field: "dstAddr", Value: "10.0.0.7"}, {Field: "rejects", Value: "3"}},
+		}, BytesScanned: 2 << 30, RecordsMatched: 44}
+	})
+	prog := compile(t, `filter action = "REJECT" | stats count(*) as rejects by dstaddr, dstport | sort rejects desc | limit 20`)
+	plan, _ := remote.PlanInsights(prog, nil)
+	r := &insights.Runner{API: cloudwatchlogs.NewFromConfig(s.AWSConfig()), Poll: time.Millisecond}
+	a, err := remote.RunInsights(context.Background(), r, plan, []string{"g"}, t0, t0.Add(time.Hour), 0, insights.DefaultUSDPerGB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := a.Result
+	if strings.Join(res.Columns, ",") != "dstaddr,dstport,rejects" || len(res.Rows) != 2 {
+		t.Fatalf("%v %v", res.Columns, res.Rows)
+	}
+	if r0 := res.Rows[0]; r0[0].String() != "10.0.0.9" || r0[1].I != 22 || r0[2].I != 41 {
+		t.Errorf("row 0 %v", r0)
+	}
+	if r1 := res.Rows[1]; r1[1].Kind != query.Null {
+		t.Errorf("absent dstPort should be empty, got %v", r1[1])
+	}
+	if a.USD != 0.01 || a.Status != "complete" {
+		t.Errorf("usd %v status %s", a.USD, a.Status)
+	}
+}
+
+func TestAthenaEndToEnd(t *testing.T) {
+	s := awsfake.New(t)
+	s.PutGlueTable("vpclogs", "flows", awsfake.GlueTable{
+		Columns:       [][2]string{{"version", "int"}, {"srcaddr", "string"}, {"dstaddr", "string"}, {"dstport", "int"}, {"start", "bigint"}, {"end", "bigint"}, {"action", "string"}},
+		PartitionKeys: [][2]string{{"day", "string"}},
+	})
+	one, two := "10.0.0.1", "7"
+	s.AnswerAthena(func(q awsfake.AthenaQuery) awsfake.AthenaAnswer {
+		return awsfake.AthenaAnswer{Columns: []string{"dstaddr", "rejects"}, Rows: [][]*string{{&one, &two}, {nil, &two}}, BytesScanned: 50 << 20, Running: 2}
+	})
+	cfg := s.AWSConfig()
+	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), Poll: time.Millisecond}
+	tb, err := r.Table(context.Background(), "vpclogs", "flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := compile(t, `filter action = "REJECT" | stats count(*) as rejects by dstaddr | sort rejects desc`)
+	plan, err := remote.PlanAthena(prog, tb, t0, t0.Add(7*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := remote.RunAthena(context.Background(), r, plan, "wg", "s3://out/", athenarun.DefaultUSDPerTB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent := s.AthenaStarted()[0]; sent.SQL != plan.Trans.SQL || sent.Database != "vpclogs" || !strings.Contains(sent.SQL, "day >= '2023/12/31'") {
+		t.Errorf("sent %+v", sent)
+	}
+	if len(a.Result.Rows) != 2 || a.Result.Rows[0][0].String() != "10.0.0.1" || a.Result.Rows[1][0].Kind != query.Null || a.Result.Rows[0][1].I != 7 {
+		t.Errorf("rows %v", a.Result.Rows)
+	}
+	if a.Bytes != 50<<20 {
+		t.Errorf("bytes %v", a.Bytes)
+	}
+}
