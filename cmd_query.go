@@ -57,12 +57,16 @@ Examples:
 
 Flags:
   -o, --output FORMAT            table, csv or json (default table)
+  --on insights|athena           run on Logs Insights or Athena (see --on insights --help)
 ` + sourceFlagsHelp + rulesFlagHelp,
 		run: runQuery,
 	})
 }
 
 func runQuery(ctx context.Context, args []string, std stdio) int {
+	if remoteRequested(args) {
+		return runRemoteQuery(ctx, args, std)
+	}
 	o, pos, code, ok := parseHeadless("query", args, std, []string{"table", "csv", "json"}, true)
 	if !ok {
 		return code

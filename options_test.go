@@ -27,7 +27,7 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"--buffer", "0", "x"}, "invalid value 0 for flag --buffer: must be at least 1"},
 		{[]string{"cat", "--buffer", "10", "x"}, "flag provided but not defined: -buffer"},
 		{[]string{"cat", "--rules", "dir", "x"}, "flag provided but not defined: -rules"},
-		{[]string{"catt", "x.log"}, `unknown command "catt" (commands: cat, explain, help, query, version`},
+		{[]string{"catt", "x.log"}, `unknown command "catt" (commands: athena, cat, explain, help, query, version`},
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"cat", "--since", "5m", "x"}, "flag --since applies to CloudWatch Logs log groups (-g LOG_GROUP)"},
 		{[]string{"query", "--stream", "eni-1", "stats count(*)", "x"}, "flag --stream applies to CloudWatch Logs log groups"},
