@@ -74,7 +74,7 @@ type rootModel struct {
 }
 
 func newRoot(cfg Config) *rootModel {
-	sh := &Shared{Store: cfg.Store, Keys: DefaultKeymap(), Now: cfg.Now, Loc: cfg.Local, Rules: cfg.Rules}
+	sh := &Shared{Store: cfg.Store, Keys: DefaultKeymap(), Now: cfg.Now, Loc: cfg.Local, Rules: cfg.Rules, Remote: cfg.Remote}
 	if sh.Now == nil {
 		sh.Now = time.Now
 	}

@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/flowtail/flowtail/model/query"
+)
+
+// fakeEngine answers with fixed rows once released, or ends when
+// cancelled; it stands for source/remote's engines, whose AWS side is
+// tested against the wire-level fake.
+type fakeEngine struct {
+	release   chan struct{}
+	cancelled atomic.Bool
+	queries   atomic.Int32
+}
+
+func (e *fakeEngine) Describe() string { return "Logs Insights · last 7d" }
+
+func (e *fakeEngine) Run(ctx context.Context, prog *query.Program, progress func(string)) (*query.Result, string, error) {
+	e.queries.Add(1)
+	progress("Logs Insights: Running · 3 rows · 1.2 GiB scanned")
+	select {
+	case <-e.release:
+		res := &query.Result{Columns: prog.Columns(), Rows: [][]query.Value{
+			{{Kind: query.Str, S: "198.51.100.7"}, {Kind: query.Int, I: 4821}},
+			{{Kind: query.Str, S: "203.0.113.9"}, {Kind: query.Int, I: 77}},
+		}}
+		return res, "Logs Insights · 2024-01-01 00:00 to 2024-01-08 00:00 · complete · 2.0 GiB scanned · ~$0.0100", nil
+	case <-ctx.Done():
+		e.cancelled.Store(true)
+		return nil, "", ctx.Err()
+	}
+}
+
+const remoteTestQuery = `filter action = "REJECT" | stats count(*) as n by dstaddr | sort n desc`
+
+func TestStatsRemoteRunShowsAnswerBesideRing(t *testing.T) {
+	e := &fakeEngine{release: make(chan struct{})}
+	close(e.release)
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Compile = QueryFilter
+	cfg.Remote = e
+	d := newDriver(t, cfg, 160, 20) // wide enough for the whole summary line
+	d.applyFilter(remoteTestQuery)
+	gotoPane(t, d, "stats")
+	if !strings.Contains(d.screen(), "10.0.2.10") {
+		t.Fatalf("no local answer:\n%s", d.screen())
+	}
+	d.keys("R")
+	screen := d.screen()
+	for _, want := range []string{"198.51.100.7", "4821", "2 groups · Logs Insights · 2024-01-01 00:00 to 2024-01-08 00:00 · complete · 2.0 GiB scanned", "ring: 1 group over"} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("remote answer lacks %q:\n%s", want, screen)
+		}
+	}
+	if strings.Contains(screen, "10.0.2.10") {
+		t.Errorf("local rows shown with the remote answer:\n%s", screen)
+	}
+	// esc goes back to the ring's answer.
+	d.keys("esc")
+	if s := d.screen(); !strings.Contains(s, "10.0.2.10") || strings.Contains(s, "198.51.100.7") {
+		t.Fatalf("after esc, want the ring's answer:\n%s", s)
+	}
+}
+
+func TestStatsRemoteEscCancels(t *testing.T) {
+	e := &fakeEngine{release: make(chan struct{})}
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Compile = QueryFilter
+	cfg.Remote = e
+	d := newDriver(t, cfg, 120, 20)
+	d.applyFilter(remoteTestQuery)
+	gotoPane(t, d, "stats")
+	// Step by hand: the first status arrives, the run goes on.
+	_, cmd := d.m.Update(keyPress("R"))
+	_, next := d.m.Update(cmd())
+	if next == nil {
+		t.Fatal("no wait for the next status")
+	}
+	if s := d.screen(); !strings.Contains(s, "Logs Insights: Running · 3 rows · 1.2 GiB scanned · esc cancels") {
+		t.Fatalf("running status missing:\n%s", s)
+	}
+	d.keys("esc")
+	if msg := next(); msg.(remoteDoneMsg).err != context.Canceled || !e.cancelled.Load() {
+		t.Fatalf("esc did not cancel the remote run: %v", msg)
+	}
+	if s := d.screen(); !strings.Contains(s, "10.0.2.10") || strings.Contains(s, "esc cancels") {
+		t.Fatalf("after esc, want the ring's answer:\n%s", s)
+	}
+}
+
+func TestStatsRemoteWithoutEngine(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Compile = QueryFilter
+	d := newDriver(t, cfg, 120, 20)
+	d.applyFilter(remoteTestQuery)
+	gotoPane(t, d, "stats")
+	d.keys("R")
+	if !strings.Contains(d.screen(), "no remote engine: start flowtail with -g GROUP") {
+		t.Fatalf("no explanation:\n%s", d.screen())
+	}
+}
