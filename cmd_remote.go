@@ -20,6 +20,7 @@ import (
 	"github.com/flowtail/flowtail/source/cloudwatch"
 	"github.com/flowtail/flowtail/source/insights"
 	"github.com/flowtail/flowtail/source/remote"
+	"github.com/flowtail/flowtail/ui"
 )
 
 const remoteQueryUsage = `Usage: flowtail query --on insights -g GROUP [-g …] [--since T] 'QUERY'
@@ -250,4 +251,28 @@ func runOnAthena(ctx context.Context, o *remoteOptions, prog *query.Program, for
 		return nil, err
 	}
 	return remote.RunAthena(ctx, r, plan, o.workgroup, o.output, o.usdPerTB)
+}
+
+// remoteEngine is the stats pane's remote engine for -g sources: Logs
+// Insights over the --since window (nil without log groups). wait lets
+// the StopQuery of a run cut short by quitting finish.
+func (o *options) remoteEngine(ctx context.Context) (engine ui.RemoteEngine, wait func()) {
+	if len(o.logGroups) == 0 {
+		return nil, func() {}
+	}
+	now := time.Now()
+	since, err := parseWhen(o.since, now)
+	if err != nil || !since.Before(now) {
+		return nil, func() {}
+	}
+	cfg, err := loadAWSConfig(ctx, o)
+	if err != nil {
+		return nil, func() {}
+	}
+	var format *model.Format
+	if o.format != "" {
+		format, _ = model.ParseFormat(o.format) // validated with the sources
+	}
+	e := remote.NewInsightsEngine(ctx, cloudwatch.NewClient(cfg), o.logGroups, now.Sub(since), format)
+	return e, e.Wait
 }

@@ -158,3 +158,35 @@ func TestAthenaEndToEnd(t *testing.T) {
 		t.Errorf("bytes %v", a.Bytes)
 	}
 }
+
+// TestInsightsEngineStopsOnQuit: the TUI's engine reads the window before
+// now, and a run cut short by the program ending stops its query.
+func TestInsightsEngineStopsOnQuit(t *testing.T) {
+	s := awsfake.New(t)
+	s.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer { return awsfake.InsightsAnswer{Running: 1 << 20} })
+	app, quit := context.WithCancel(context.Background())
+	e := remote.NewInsightsEngine(app, cloudwatchlogs.NewFromConfig(s.AWSConfig()), []string{"/vpc/flows"}, 7*24*time.Hour, nil)
+	e.Now = func() time.Time { return t0 }
+	if d := e.Describe(); d != "Logs Insights · last 7d · /vpc/flows" {
+		t.Errorf("describe %q", d)
+	}
+	done := make(chan error, 1)
+	var once bool
+	go func() {
+		_, _, err := e.Run(context.Background(), compile(t, "stats count(*) by action"), func(s string) {
+			if strings.Contains(s, "Running") && !once {
+				once = true
+				quit()
+			}
+		})
+		done <- err
+	}()
+	if err := <-done; err != context.Canceled {
+		t.Fatalf("err %v", err)
+	}
+	e.Wait()
+	q := s.InsightsStarted()[0]
+	if q.End != t0.Unix() || q.Start != t0.Add(-7*24*time.Hour).Unix() || !s.InsightsStopped(q.ID) {
+		t.Errorf("query %+v stopped %v", q, s.InsightsStopped(q.ID))
+	}
+}
