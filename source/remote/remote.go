@@ -108,6 +108,16 @@ func PlanInsights(prog *query.Program, format *model.Format) (*InsightsPlan, err
 // RunInsights runs the plan over groups and [since, until].
 func RunInsights(ctx context.Context, r *insights.Runner, p *InsightsPlan, groups []string, since, until time.Time, maxRows int, usdPerGB float64) (*Answer, error) {
 	start := time.Now()
+	if len(groups) > insights.MaxGroups && !p.Trans.Raw {
+		// One query takes 50 groups and stats cannot be merged across
+		// queries: fetch the records per batch and answer locally.
+		tr, err := qinsights.Translate(p.Prog.Query, qinsights.Options{Format: p.Format, Records: true,
+			Why: fmt.Sprintf("%d log groups, more than one Insights query takes: records fetched per %d groups", len(groups), insights.MaxGroups)})
+		if err != nil {
+			return nil, err
+		}
+		p = &InsightsPlan{Prog: p.Prog, Trans: tr, Text: tr.Text + " | sort @timestamp asc", Format: p.Format}
+	}
 	res, err := r.Run(ctx, insights.Query{Groups: groups, Text: p.Text, Start: since, End: until, Raw: p.Trans.Raw, MaxRows: maxRows})
 	if err != nil {
 		return nil, err

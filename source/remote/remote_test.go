@@ -190,3 +190,36 @@ func TestInsightsEngineStopsOnQuit(t *testing.T) {
 		t.Errorf("query %+v stopped %v", q, s.InsightsStopped(q.ID))
 	}
 }
+
+// TestInsightsManyGroupsMerged: a stats query over more than 50 groups
+// becomes record queries per batch of groups, answered locally.
+func TestInsightsManyGroupsMerged(t *testing.T) {
+	s := awsfake.New(t)
+	s.AnswerInsights(func(q awsfake.InsightsQuery) awsfake.InsightsAnswer {
+		// One REJECT record per group, stamped with the group's index.
+		var ts []int64
+		var msgs []string
+		for _, g := range q.Groups {
+			ts = append(ts, t0.UnixMilli())
+			msgs = append(msgs, fmt.Sprintf("2 123456789012 eni-1 10.0.0.1 10.0.9.%s 40000 22 6 1 40 %d %d REJECT OK", strings.TrimPrefix(g, "g"), t0.Unix(), t0.Unix()))
+		}
+		return awsfake.InsightsAnswer{Rows: awsfake.InsightsRows(ts, msgs)}
+	})
+	var groups []string
+	for i := range 120 {
+		groups = append(groups, fmt.Sprintf("g%d", i))
+	}
+	prog := compile(t, `filter action = "REJECT" | stats count_distinct(dstaddr) as peers, count(*) as n`)
+	plan, _ := remote.PlanInsights(prog, nil)
+	r := &insights.Runner{API: cloudwatchlogs.NewFromConfig(s.AWSConfig()), Poll: time.Millisecond}
+	a, err := remote.RunInsights(context.Background(), r, plan, groups, t0, t0.Add(time.Hour), 0, insights.DefaultUSDPerGB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row := a.Result.Rows[0]; row[0].I != 120 || row[1].I != 120 || len(s.InsightsStarted()) != 3 || !strings.Contains(a.Local, "120 log groups") {
+		t.Fatalf("row %v, queries %d, local %q", row, len(s.InsightsStarted()), a.Local)
+	}
+	if q := s.InsightsStarted()[0]; q.Text != `filter action = "REJECT" | fields @timestamp, @message | sort @timestamp asc` || len(q.Groups) != 50 {
+		t.Errorf("sent %q to %d groups", q.Text, len(q.Groups))
+	}
+}

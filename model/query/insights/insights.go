@@ -28,6 +28,11 @@ type Options struct {
 	// Format is the flow log's format; nil or the default format means
 	// the fields Insights discovers by itself.
 	Format *model.Format
+	// Records asks for the records even when the whole query is native,
+	// for an answer that must be merged across queries (more log groups
+	// than one query takes): Why says so.
+	Records bool
+	Why     string
 }
 
 // Translation is a query as Logs Insights text.
@@ -91,6 +96,9 @@ func Translate(q *query.Query, opt Options) (*Translation, error) {
 		if l, ok := c.(*query.LimitCmd); ok && (limit == 0 || l.N < limit) {
 			limit = l.N
 		}
+	}
+	if reason == "" && opt.Records {
+		reason = opt.Why
 	}
 	if reason == "" && !q.HasStats() && (limit == 0 || limit > RowCap) {
 		reason = "a record query without a limit: its records are fetched, split by time at the row cap"
