@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/athena"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 
 	"github.com/flowtail/flowtail/model"
@@ -199,6 +200,18 @@ func runOnInsights(ctx context.Context, o *remoteOptions, prog *query.Program, f
 	if err != nil {
 		return nil, err
 	}
+	if format == nil {
+		// Insights discovers fields only in the default format: a custom
+		// one must be named in a parse command, so ask which it is.
+		if format, err = groupsFormat(ctx, ec2.NewFromConfig(cfg), o.groups); err != nil {
+			return nil, err
+		}
+		if format != nil {
+			if plan, err = remote.PlanInsights(prog, format); err != nil {
+				return nil, err
+			}
+		}
+	}
 	show := progressLine(std)
 	defer show("")
 	r := &insights.Runner{API: cloudwatch.NewClient(cfg), CallTimeout: 30 * time.Second, Progress: func(p insights.Progress) {
@@ -275,4 +288,31 @@ func (o *options) remoteEngine(ctx context.Context) (engine ui.RemoteEngine, wai
 	}
 	e := remote.NewInsightsEngine(ctx, cloudwatch.NewClient(cfg), o.logGroups, now.Sub(since), format)
 	return e, e.Wait
+}
+
+// groupsFormat is the format of the flow logs delivering to the groups
+// (ec2:DescribeFlowLogs), nil for the default format or when it cannot be
+// read (then --format names it); groups of different formats cannot share
+// one query.
+func groupsFormat(ctx context.Context, client *ec2.Client, groups []string) (*model.Format, error) {
+	describe := flowLogFormat(client)
+	var found *model.Format
+	for i, g := range groups {
+		if i == 10 {
+			break // enough to tell; the rest are taken to match
+		}
+		text, err := describe(ctx, g)
+		if err != nil || text == "" {
+			return nil, nil
+		}
+		f, err := model.ParseFormat(text)
+		if err != nil {
+			return nil, fmt.Errorf("the flow log of %s has a format flowtail cannot read (%v): give --format", g, err)
+		}
+		if found != nil && found.String() != f.String() {
+			return nil, usageErr{fmt.Errorf("log groups %s and %s hold different formats: query them separately", groups[0], g)}
+		}
+		found = f
+	}
+	return found, nil
 }

@@ -103,3 +103,21 @@ func TestAthenaDDLCommand(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestQueryOnInsightsCustomFormat: without --format, the flow log's
+// format comes from DescribeFlowLogs and becomes a parse command.
+func TestQueryOnInsightsCustomFormat(t *testing.T) {
+	srv := awsfake.New(t)
+	awsEnv(t, srv.URL())
+	srv.Mount(flowLogsEC2(t, testGroup, "${version} ${srcaddr} ${dstaddr} ${dstport} ${action}"))
+	srv.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer {
+		return awsfake.InsightsAnswer{Rows: [][]awsfake.InsightsField{{{Field: "n", Value: "5"}}}}
+	})
+	out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", testGroup, "-o", "csv", `filter dstport = 22 | stats count(*) as n`)
+	if code != 0 || out != "n\n5\n" {
+		t.Fatalf("exit %d, out %q, stderr %s", code, out, errOut)
+	}
+	if q := srv.InsightsStarted()[0]; q.Text != `parse @message "* * * * *" as version, srcAddr, dstAddr, dstPort, action | filter dstPort = 22 | stats count(*) as n` {
+		t.Errorf("sent %q", q.Text)
+	}
+}
