@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+
 	"errors"
 	"flag"
 	"fmt"
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"strings"
 	"time"
 
@@ -32,12 +36,16 @@ Flags:
   --hourly              hourly partitions (the flow log's per-hour option)
   --table [DB.]NAME     the table to create (default vpc_flow_logs)
   --since DATE          first day of the projected range (default 2020-01-01)
+  --flow-log ID         read the location, format, file format and layout of
+                        flow log fl-… with ec2:DescribeFlowLogs (flags given
+                        win; --region defaults to the profile's)
+  --profile NAME        AWS profile for --flow-log
 `,
 		run: runAthena,
 	})
 }
 
-func runAthena(_ context.Context, args []string, std stdio) int {
+func runAthena(ctx context.Context, args []string, std stdio) int {
 	if len(args) == 0 || args[0] != "ddl" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprint(std.out, commands["athena"].usage)
@@ -47,8 +55,9 @@ func runAthena(_ context.Context, args []string, std stdio) int {
 	}
 	var d athenasql.DDL
 	var accounts, regions stringList
-	var format, table, since string
+	var format, table, since, flowLog string
 	var hive bool
+	var aws options
 	fs := newFlagSet("athena ddl")
 	fs.StringVar(&d.Location, "location", "", "")
 	fs.Var(&accounts, "account", "")
@@ -59,6 +68,8 @@ func runAthena(_ context.Context, args []string, std stdio) int {
 	fs.BoolVar(&d.Hourly, "hourly", false, "")
 	fs.StringVar(&table, "table", "", "")
 	fs.StringVar(&since, "since", "", "")
+	fs.StringVar(&flowLog, "flow-log", "", "")
+	fs.StringVar(&aws.profile, "profile", "", "")
 	pos, err := parseArgs(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(std.out, commands["athena"].usage)
@@ -91,10 +102,63 @@ func runAthena(_ context.Context, args []string, std stdio) int {
 			return usageError(std, "athena ddl", fmt.Errorf("invalid value %q for flag --since: want a date such as 2024-01-31", since))
 		}
 	}
+	if flowLog != "" {
+		if err := fromFlowLog(ctx, &aws, flowLog, &d, format != "", hive); err != nil {
+			fmt.Fprintf(std.err, "flowtail athena ddl: %s\n", cleanCell(err.Error()))
+			return exitRuntime
+		}
+	}
 	s, err := d.Statement()
 	if err != nil {
 		return usageError(std, "athena ddl", err)
 	}
 	fmt.Fprint(std.out, s)
 	return exitOK
+}
+
+// fromFlowLog fills what the flow log says about itself: where it writes,
+// its format, text or Parquet, Hive-compatible and hourly prefixes.
+func fromFlowLog(ctx context.Context, o *options, id string, d *athenasql.DDL, haveFormat, haveHive bool) error {
+	cfg, err := loadAWSConfig(ctx, o)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	out, err := ec2.NewFromConfig(cfg).DescribeFlowLogs(cctx, &ec2.DescribeFlowLogsInput{FlowLogIds: []string{id}})
+	if err != nil {
+		return fmt.Errorf("ec2:DescribeFlowLogs %s: %w", id, err)
+	}
+	if len(out.FlowLogs) == 0 {
+		return fmt.Errorf("no flow log %s in %s", id, cfg.Region)
+	}
+	fl := out.FlowLogs[0]
+	dest := awssdk.ToString(fl.LogDestination)
+	bucketPath, ok := strings.CutPrefix(dest, "arn:aws:s3:::")
+	if !ok {
+		return fmt.Errorf("flow log %s delivers to %q, not to S3", id, dest)
+	}
+	if d.Location == "" {
+		d.Location = "s3://" + strings.TrimSuffix(bucketPath, "/") + "/AWSLogs/"
+	}
+	if !haveFormat && awssdk.ToString(fl.LogFormat) != "" {
+		if d.Format, err = model.ParseFormat(awssdk.ToString(fl.LogFormat)); err != nil {
+			return fmt.Errorf("flow log %s: format: %v", id, err)
+		}
+	}
+	if opt := fl.DestinationOptions; opt != nil {
+		if opt.FileFormat == ec2types.DestinationFileFormatParquet {
+			d.Parquet = true
+		}
+		if !haveHive && awssdk.ToBool(opt.HiveCompatiblePartitions) {
+			d.Layout = athenasql.LayoutHive
+		}
+		if awssdk.ToBool(opt.PerHourPartition) {
+			d.Hourly = true
+		}
+	}
+	if len(d.Regions) == 0 {
+		d.Regions = []string{cfg.Region}
+	}
+	return nil
 }

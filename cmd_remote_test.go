@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -119,5 +121,38 @@ func TestQueryOnInsightsCustomFormat(t *testing.T) {
 	}
 	if q := srv.InsightsStarted()[0]; q.Text != `parse @message "* * * * *" as version, srcAddr, dstAddr, dstPort, action | filter dstPort = 22 | stats count(*) as n` {
 		t.Errorf("sent %q", q.Text)
+	}
+}
+
+func TestAthenaDDLFromFlowLog(t *testing.T) {
+	srv := awsfake.New(t)
+	awsEnv(t, srv.URL())
+	srv.Mount(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.Form.Get("Action") != "DescribeFlowLogs" || r.Form.Get("FlowLogId.1") != "fl-0abc" {
+			t.Errorf("unexpected EC2 call %v %v", r.Form, err)
+			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>r1</requestId>
+  <flowLogSet><item><flowLogId>fl-0abc</flowLogId><logDestinationType>s3</logDestinationType>
+    <logDestination>arn:aws:s3:::flows-bkt/vpc1</logDestination>
+    <logFormat>${version} ${srcaddr} ${dstaddr} ${protocol} ${action}</logFormat>
+    <destinationOptions><fileFormat>parquet</fileFormat><hiveCompatiblePartitions>true</hiveCompatiblePartitions><perHourPartition>false</perHourPartition></destinationOptions>
+  </item></flowLogSet>
+</DescribeFlowLogsResponse>`)
+	}))
+	out, errOut, code := runCmd(t, "athena", "ddl", "--flow-log", "fl-0abc", "--account", "123456789012")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, w := range []string{"`protocol` int,\n", "ParquetHiveSerDe", "LOCATION 's3://flows-bkt/vpc1/AWSLogs/'", "'projection.aws-region.values' = '" + awsfake.Region + "'", "/day=${day}'"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("want %q in\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "interface_id") || strings.Contains(out, "hour") {
+		t.Errorf("columns or layout not the flow log's:\n%s", out)
 	}
 }
