@@ -154,3 +154,14 @@ func FuzzTranslate(f *testing.F) {
 		}
 	})
 }
+
+func TestIdentQuotes(t *testing.T) {
+	for in, want := range map[string]string{
+		"end": `"end"`, "date": `"date"`, "default": `"default"`, "order": `"order"`, "start": "start",
+		"dstport": "dstport", "aws-region": `"aws-region"`, "Flows": `"Flows"`, `a"b`: `"a""b"`, "@timestamp": `"@timestamp"`,
+	} {
+		if got := ident(in); got != want {
+			t.Errorf("ident(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

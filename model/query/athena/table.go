@@ -112,9 +112,22 @@ func (t *Table) partition(name string) (Column, bool) {
 	return Column{}, false
 }
 
-// reserved are the names Trino (and Hive DDL) will not take unquoted among
-// flow-log columns and partition keys.
-var reserved = map[string]bool{"end": true, "date": true, "type": false, "year": false}
+// reserved are Trino's reserved words (and Hive's date), which a column,
+// table or database name must quote.
+var reserved = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`alter and as between by case cast constraint create cross cube
+		current_catalog current_date current_path current_role current_schema current_time
+		current_timestamp current_user deallocate delete describe distinct drop else end escape
+		except execute exists extract false for from full group grouping having in inner insert
+		intersect into is join json_array json_exists json_object json_query json_table json_value
+		left like listagg localtime localtimestamp natural normalize not null on or order outer
+		prepare recursive right rollup select skip table then trim true uescape union unnest using
+		values when where with date default`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // ident quotes a name for Trino: always when it is reserved or not a plain
 // lower-case word.
