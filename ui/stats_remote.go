@@ -14,10 +14,11 @@ import (
 // Insights over the log groups being tailed) over a longer window than the
 // ring holds. Run reports status lines as the query runs, honours ctx
 // (stopping the remote query), and returns the answer with a one-line
-// summary: engine, time range, status, bytes scanned, cost.
+// summary: engine, time range, status, bytes scanned, cost. partial,
+// when not nil, is the answer so far.
 type RemoteEngine interface {
 	Describe() string
-	Run(ctx context.Context, prog *query.Program, progress func(status string)) (res *query.Result, summary string, err error)
+	Run(ctx context.Context, prog *query.Program, progress func(status string, partial *query.Result)) (res *query.Result, summary string, err error)
 }
 
 var remoteKey = key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "run on AWS"))
@@ -35,9 +36,10 @@ type remoteRun struct {
 }
 
 type remoteStatusMsg struct {
-	pane   *statsPane
-	run    *remoteRun
-	status string
+	pane    *statsPane
+	run     *remoteRun
+	status  string
+	partial *query.Result
 }
 
 type remoteDoneMsg struct {
@@ -68,9 +70,9 @@ func (p *statsPane) startRemote() tea.Cmd {
 	p.remote = r
 	engine, prog := p.sh.Remote, p.prog
 	go func() {
-		res, summary, err := engine.Run(ctx, prog, func(s string) {
+		res, summary, err := engine.Run(ctx, prog, func(s string, partial *query.Result) {
 			select {
-			case r.updates <- remoteStatusMsg{pane: p, run: r, status: s}:
+			case r.updates <- remoteStatusMsg{pane: p, run: r, status: s, partial: partial}:
 			default: // a newer status will follow
 			}
 		})
@@ -103,6 +105,11 @@ func (p *statsPane) remoteUpdate(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		}
 		if msg.run == p.remote {
 			msg.run.status = msg.status
+			if msg.partial != nil { // rows as they arrive
+				p.res = msg.partial
+				p.measure()
+				p.order()
+			}
 		}
 		return msg.run.wait(), true
 	case remoteDoneMsg:

@@ -20,9 +20,11 @@ type fakeEngine struct {
 
 func (e *fakeEngine) Describe() string { return "Logs Insights · last 7d" }
 
-func (e *fakeEngine) Run(ctx context.Context, prog *query.Program, progress func(string)) (*query.Result, string, error) {
+func (e *fakeEngine) Run(ctx context.Context, prog *query.Program, progress func(string, *query.Result)) (*query.Result, string, error) {
 	e.queries.Add(1)
-	progress("Logs Insights: Running · 3 rows · 1.2 GiB scanned")
+	progress("Logs Insights: Running · 1 rows · 1.2 GiB scanned", &query.Result{Columns: prog.Columns(), Rows: [][]query.Value{
+		{{Kind: query.Str, S: "192.0.2.55"}, {Kind: query.Int, I: 12}},
+	}})
 	select {
 	case <-e.release:
 		res := &query.Result{Columns: prog.Columns(), Rows: [][]query.Value{
@@ -81,8 +83,8 @@ func TestStatsRemoteEscCancels(t *testing.T) {
 	if next == nil {
 		t.Fatal("no wait for the next status")
 	}
-	if s := d.screen(); !strings.Contains(s, "Logs Insights: Running · 3 rows · 1.2 GiB scanned · esc cancels") {
-		t.Fatalf("running status missing:\n%s", s)
+	if s := d.screen(); !strings.Contains(s, "Logs Insights: Running · 1 rows · 1.2 GiB scanned · esc cancels") || !strings.Contains(s, "192.0.2.55") {
+		t.Fatalf("running status or partial rows missing:\n%s", s)
 	}
 	d.keys("esc")
 	if msg := next(); msg.(remoteDoneMsg).err != context.Canceled || !e.cancelled.Load() {

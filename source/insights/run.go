@@ -55,6 +55,9 @@ type Progress struct {
 	Stats   Stats
 	Waiting string // set while waiting for a concurrent-query slot
 	Part    int    // the time range being run, from 1
+	// Partial are the rows the running part has so far (Insights sends
+	// partial results while a query runs).
+	Partial []Row
 }
 
 // Row is one result row: field name and value pairs, in Insights' order.
@@ -231,7 +234,7 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 			rows[i] = Row(row)
 		}
 		status := string(out.Status)
-		r.report(Progress{Status: status, Rows: len(rows), Stats: st, Part: part})
+		r.report(Progress{Status: status, Rows: len(rows), Stats: st, Part: part, Partial: rows})
 		switch out.Status {
 		case types.QueryStatusComplete, types.QueryStatusFailed, types.QueryStatusCancelled, types.QueryStatusTimeout, types.QueryStatusUnknown:
 			return rows, st, status, nil

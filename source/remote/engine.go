@@ -50,8 +50,9 @@ func shortDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-// Run answers prog on Insights; progress hears status lines.
-func (e *InsightsEngine) Run(ctx context.Context, prog *query.Program, progress func(string)) (*query.Result, string, error) {
+// Run answers prog on Insights; progress hears status lines and, for a
+// query Insights runs whole, the rows so far.
+func (e *InsightsEngine) Run(ctx context.Context, prog *query.Program, progress func(status string, partial *query.Result)) (*query.Result, string, error) {
 	e.wg.Add(1)
 	defer e.wg.Done()
 	ctx, cancel := context.WithCancel(ctx)
@@ -66,10 +67,14 @@ func (e *InsightsEngine) Run(ctx context.Context, prog *query.Program, progress 
 	since := until.Add(-e.Window)
 	r := &insights.Runner{API: e.API, CallTimeout: 30 * time.Second, Progress: func(p insights.Progress) {
 		if p.Waiting != "" {
-			progress("Logs Insights: " + p.Waiting)
+			progress("Logs Insights: "+p.Waiting, nil)
 			return
 		}
-		progress(fmt.Sprintf("Logs Insights: %s · %d rows · %s scanned", p.Status, p.Rows, insights.FormatBytes(p.Stats.BytesScanned)))
+		var partial *query.Result
+		if !plan.Trans.Raw && len(p.Partial) > 0 {
+			partial = plan.NativeResult(p.Partial)
+		}
+		progress(fmt.Sprintf("Logs Insights: %s · %d rows · %s scanned", p.Status, p.Rows, insights.FormatBytes(p.Stats.BytesScanned)), partial)
 	}}
 	a, err := RunInsights(ctx, r, plan, e.Groups, since, until, 0, e.USDPerGB)
 	if err != nil {

@@ -134,21 +134,28 @@ func RunInsights(ctx context.Context, r *insights.Runner, p *InsightsPlan, group
 			return nil, err
 		}
 	} else {
-		a.Result = &query.Result{Columns: p.Prog.Columns()}
-		for _, row := range res.Rows {
-			cells := make([]query.Value, len(p.Trans.Columns))
-			for i, name := range p.Trans.Columns {
-				if v, ok := row.Field(name); ok {
-					cells[i] = cell(v)
-				}
-			}
-			a.Result.Rows = append(a.Result.Rows, cells)
-		}
+		a.Result = p.NativeResult(res.Rows)
 		a.Result.Matched = uint64(res.Stats.RecordsMatched)
 		a.Result.Scanned = uint64(res.Stats.RecordsScanned)
 	}
 	a.Elapsed = time.Since(start)
 	return a, nil
+}
+
+// NativeResult reads the rows of a query Insights ran whole (not Raw) as
+// the local engine's columns.
+func (p *InsightsPlan) NativeResult(rows []insights.Row) *query.Result {
+	res := &query.Result{Columns: p.Prog.Columns()}
+	for _, row := range rows {
+		cells := make([]query.Value, len(p.Trans.Columns))
+		for i, name := range p.Trans.Columns {
+			if v, ok := row.Field(name); ok {
+				cells[i] = cell(v)
+			}
+		}
+		res.Rows = append(res.Rows, cells)
+	}
+	return res
 }
 
 // runLocal answers the whole query over the records Insights returned.

@@ -173,7 +173,7 @@ func TestInsightsEngineStopsOnQuit(t *testing.T) {
 	done := make(chan error, 1)
 	var once bool
 	go func() {
-		_, _, err := e.Run(context.Background(), compile(t, "stats count(*) by action"), func(s string) {
+		_, _, err := e.Run(context.Background(), compile(t, "stats count(*) by action"), func(s string, _ *query.Result) {
 			if strings.Contains(s, "Running") && !once {
 				once = true
 				quit()
@@ -221,5 +221,32 @@ func TestInsightsManyGroupsMerged(t *testing.T) {
 	}
 	if q := s.InsightsStarted()[0]; q.Text != `filter action = "REJECT" | fields @timestamp, @message | sort @timestamp asc` || len(q.Groups) != 50 {
 		t.Errorf("sent %q to %d groups", q.Text, len(q.Groups))
+	}
+}
+
+// TestInsightsEnginePartialRows: while Insights runs a stats query the
+// engine hands over the rows so far, in the local engine's columns.
+func TestInsightsEnginePartialRows(t *testing.T) {
+	s := awsfake.New(t)
+	var rows [][]awsfake.InsightsField
+	for i := range 4 {
+		rows = append(rows, []awsfake.InsightsField{{Field: "action", Value: fmt.Sprint("A", i)}, {Field: "count(*)", Value: fmt.Sprint(i + 1)}})
+	}
+	s.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer { return awsfake.InsightsAnswer{Rows: rows, Running: 1} })
+	e := remote.NewInsightsEngine(context.Background(), cloudwatchlogs.NewFromConfig(s.AWSConfig()), []string{"g"}, time.Hour, nil)
+	var sizes []int
+	res, summary, err := e.Run(context.Background(), compile(t, "stats count(*) by action"), func(_ string, partial *query.Result) {
+		if partial != nil {
+			if strings.Join(partial.Columns, ",") != "action,count(*)" {
+				t.Errorf("columns %v", partial.Columns)
+			}
+			sizes = append(sizes, len(partial.Rows))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(sizes) != "[2 4]" || len(res.Rows) != 4 || res.Rows[3][1].I != 4 || !strings.Contains(summary, "complete") {
+		t.Fatalf("partial sizes %v, rows %v, summary %q", sizes, res.Rows, summary)
 	}
 }
