@@ -232,7 +232,9 @@ func TestInsightsEnginePartialRows(t *testing.T) {
 	for i := range 4 {
 		rows = append(rows, []awsfake.InsightsField{{Field: "action", Value: fmt.Sprint("A", i)}, {Field: "count(*)", Value: fmt.Sprint(i + 1)}})
 	}
-	s.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer { return awsfake.InsightsAnswer{Rows: rows, Running: 1} })
+	s.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer {
+		return awsfake.InsightsAnswer{Rows: rows, Running: 1}
+	})
 	e := remote.NewInsightsEngine(context.Background(), cloudwatchlogs.NewFromConfig(s.AWSConfig()), []string{"g"}, time.Hour, nil)
 	var sizes []int
 	res, summary, err := e.Run(context.Background(), compile(t, "stats count(*) by action"), func(_ string, partial *query.Result) {
