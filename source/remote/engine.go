@@ -25,6 +25,7 @@ type InsightsEngine struct {
 	Format   *model.Format
 	USDPerGB float64
 	Now      func() time.Time
+	Poll     time.Duration // between GetQueryResults calls (0: a second)
 
 	ctx context.Context
 	wg  sync.WaitGroup
@@ -65,7 +66,7 @@ func (e *InsightsEngine) Run(ctx context.Context, prog *query.Program, progress 
 	}
 	until := e.Now()
 	since := until.Add(-e.Window)
-	r := &insights.Runner{API: e.API, CallTimeout: 30 * time.Second, Progress: func(p insights.Progress) {
+	r := &insights.Runner{API: e.API, Poll: e.Poll, CallTimeout: 30 * time.Second, Progress: func(p insights.Progress) {
 		if p.Waiting != "" {
 			progress("Logs Insights: "+p.Waiting, nil)
 			return

@@ -167,6 +167,7 @@ func TestInsightsEngineStopsOnQuit(t *testing.T) {
 	app, quit := context.WithCancel(context.Background())
 	e := remote.NewInsightsEngine(app, cloudwatchlogs.NewFromConfig(s.AWSConfig()), []string{"/vpc/flows"}, 7*24*time.Hour, nil)
 	e.Now = func() time.Time { return t0 }
+	e.Poll = time.Millisecond
 	if d := e.Describe(); d != "Logs Insights · last 7d · /vpc/flows" {
 		t.Errorf("describe %q", d)
 	}
@@ -236,6 +237,7 @@ func TestInsightsEnginePartialRows(t *testing.T) {
 		return awsfake.InsightsAnswer{Rows: rows, Running: 1}
 	})
 	e := remote.NewInsightsEngine(context.Background(), cloudwatchlogs.NewFromConfig(s.AWSConfig()), []string{"g"}, time.Hour, nil)
+	e.Poll = time.Millisecond
 	var sizes []int
 	res, summary, err := e.Run(context.Background(), compile(t, "stats count(*) by action"), func(_ string, partial *query.Result) {
 		if partial != nil {
