@@ -11,13 +11,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model/query"
 	athenasql "github.com/flowtail/flowtail/model/query/athena"
 	athenarun "github.com/flowtail/flowtail/source/athena"
-	"github.com/flowtail/flowtail/source/awsfake"
 )
 
-func runner(s *awsfake.Server) *athenarun.Runner {
+func runner(s *awstest.Server) *athenarun.Runner {
 	cfg := s.AWSConfig()
 	return &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), Poll: time.Millisecond, CallTimeout: 5 * time.Second}
 }
@@ -25,7 +25,7 @@ func runner(s *awsfake.Server) *athenarun.Runner {
 func str(s string) *string { return &s }
 
 func TestRunPagesWithHeader(t *testing.T) {
-	s := awsfake.New(t)
+	s := awstest.New(t)
 	var rows [][]*string
 	for i := range 2500 {
 		var v *string
@@ -34,8 +34,8 @@ func TestRunPagesWithHeader(t *testing.T) {
 		}
 		rows = append(rows, []*string{str(fmt.Sprintf("10.0.%d.%d", i/256, i%256)), v})
 	}
-	s.AnswerAthena(func(q awsfake.AthenaQuery) awsfake.AthenaAnswer {
-		return awsfake.AthenaAnswer{Columns: []string{"dstaddr", "n"}, Rows: rows, BytesScanned: 123 << 20, EngineMillis: 900, Running: 4}
+	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"dstaddr", "n"}, Rows: rows, BytesScanned: 123 << 20, EngineMillis: 900, Running: 4}
 	})
 	r := runner(s)
 	var states []string
@@ -80,9 +80,9 @@ func TestCost(t *testing.T) {
 }
 
 func TestScanCutoffExplained(t *testing.T) {
-	s := awsfake.New(t)
-	s.AnswerAthena(func(awsfake.AthenaQuery) awsfake.AthenaAnswer {
-		return awsfake.AthenaAnswer{State: "CANCELLED", Reason: "Query cancelled! : Bytes scanned limit was exceeded", BytesScanned: 1 << 30}
+	s := awstest.New(t)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{State: "CANCELLED", Reason: "Query cancelled! : Bytes scanned limit was exceeded", BytesScanned: 1 << 30}
 	})
 	_, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "d", Workgroup: "capped"})
 	if err == nil || !strings.Contains(err.Error(), "workgroup capped cancelled the query after 1073741824 bytes") {
@@ -91,8 +91,8 @@ func TestScanCutoffExplained(t *testing.T) {
 }
 
 func TestCancelStops(t *testing.T) {
-	s := awsfake.New(t)
-	s.AnswerAthena(func(awsfake.AthenaQuery) awsfake.AthenaAnswer { return awsfake.AthenaAnswer{Running: 1 << 20} })
+	s := awstest.New(t)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer { return awstest.AthenaAnswer{Running: 1 << 20} })
 	r := runner(s)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.Progress = func(p athenarun.Progress) {
@@ -110,8 +110,8 @@ func TestCancelStops(t *testing.T) {
 
 // TestTableFromGlue: the partition columns Glue names bound the SQL.
 func TestTableFromGlue(t *testing.T) {
-	s := awsfake.New(t)
-	s.PutGlueTable("vpclogs", "flows", awsfake.GlueTable{
+	s := awstest.New(t)
+	s.PutGlueTable("vpclogs", "flows", awstest.GlueTable{
 		Columns:       [][2]string{{"version", "int"}, {"srcaddr", "string"}, {"dstaddr", "string"}, {"dstport", "int"}, {"start", "bigint"}, {"end", "bigint"}, {"action", "string"}},
 		PartitionKeys: [][2]string{{"day", "string"}},
 		Parameters:    map[string]string{"projection.day.format": "yyyy/MM/dd"},
@@ -142,9 +142,9 @@ func TestTableFromGlue(t *testing.T) {
 }
 
 func BenchmarkEndToEnd(b *testing.B) {
-	s := awsfake.New(b)
-	s.AnswerAthena(func(awsfake.AthenaQuery) awsfake.AthenaAnswer {
-		return awsfake.AthenaAnswer{Columns: []string{"n"}, Rows: [][]*string{{str("1")}}, Running: 2}
+	s := awstest.New(b)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Rows: [][]*string{{str("1")}}, Running: 2}
 	})
 	r := runner(s)
 	b.ReportAllocs()

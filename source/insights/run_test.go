@@ -11,24 +11,24 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
-	"github.com/flowtail/flowtail/source/awsfake"
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/source/insights"
 )
 
-func runner(s *awsfake.Server) *insights.Runner {
+func runner(s *awstest.Server) *insights.Runner {
 	return &insights.Runner{API: cloudwatchlogs.NewFromConfig(s.AWSConfig()), Poll: time.Millisecond, CallTimeout: 5 * time.Second}
 }
 
 var t0 = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func TestRunPartialThenComplete(t *testing.T) {
-	s := awsfake.New(t)
-	var rows [][]awsfake.InsightsField
+	s := awstest.New(t)
+	var rows [][]awstest.InsightsField
 	for i := range 8 {
-		rows = append(rows, []awsfake.InsightsField{{Field: "dstAddr", Value: fmt.Sprintf("10.0.0.%d", i)}, {Field: "rejects", Value: fmt.Sprint(100 - i)}})
+		rows = append(rows, []awstest.InsightsField{{Field: "dstAddr", Value: fmt.Sprintf("10.0.0.%d", i)}, {Field: "rejects", Value: fmt.Sprint(100 - i)}})
 	}
-	s.AnswerInsights(func(q awsfake.InsightsQuery) awsfake.InsightsAnswer {
-		return awsfake.InsightsAnswer{Rows: rows, Running: 3, RecordsMatched: 500, RecordsScanned: 9000, BytesScanned: 3 << 30}
+	s.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: rows, Running: 3, RecordsMatched: 500, RecordsScanned: 9000, BytesScanned: 3 << 30}
 	})
 	r := runner(s)
 	var mu sync.Mutex
@@ -66,8 +66,8 @@ func TestRunPartialThenComplete(t *testing.T) {
 }
 
 func TestLimitExceededWaits(t *testing.T) {
-	s := awsfake.New(t)
-	s.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer { return awsfake.InsightsAnswer{} })
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{} })
 	// The SDK retries a throttle three times itself; past that the runner
 	// waits and says so.
 	s.InsightsLimitExceeded(5)
@@ -98,8 +98,8 @@ func records() (ts []int64, msgs []string) {
 
 // answerByTime answers a raw query with the test's records inside its
 // time range, as Insights would.
-func answerByTime(ts []int64, msgs []string) func(awsfake.InsightsQuery) awsfake.InsightsAnswer {
-	return func(q awsfake.InsightsQuery) awsfake.InsightsAnswer {
+func answerByTime(ts []int64, msgs []string) func(awstest.InsightsQuery) awstest.InsightsAnswer {
+	return func(q awstest.InsightsQuery) awstest.InsightsAnswer {
 		var t2 []int64
 		var m2 []string
 		for i := range ts {
@@ -108,12 +108,12 @@ func answerByTime(ts []int64, msgs []string) func(awsfake.InsightsQuery) awsfake
 				m2 = append(m2, msgs[i])
 			}
 		}
-		return awsfake.InsightsAnswer{Rows: awsfake.InsightsRows(t2, m2), RecordsMatched: float64(len(m2)), BytesScanned: 1000}
+		return awstest.InsightsAnswer{Rows: awstest.InsightsRows(t2, m2), RecordsMatched: float64(len(m2)), BytesScanned: 1000}
 	}
 }
 
 func TestRawSplitByTimeAtCap(t *testing.T) {
-	s := awsfake.New(t)
+	s := awstest.New(t)
 	ts, msgs := records()
 	s.AnswerInsights(answerByTime(ts, msgs))
 	r := runner(s)
@@ -147,7 +147,7 @@ func TestRawSplitByTimeAtCap(t *testing.T) {
 }
 
 func TestRawSplitStopsAtMaxRows(t *testing.T) {
-	s := awsfake.New(t)
+	s := awstest.New(t)
 	ts, msgs := records()
 	s.AnswerInsights(answerByTime(ts, msgs))
 	r := runner(s)
@@ -162,7 +162,7 @@ func TestRawSplitStopsAtMaxRows(t *testing.T) {
 }
 
 func TestStatsAtCapTruncated(t *testing.T) {
-	s := awsfake.New(t)
+	s := awstest.New(t)
 	ts, msgs := records()
 	s.AnswerInsights(answerByTime(ts, msgs))
 	r := runner(s)
@@ -177,9 +177,9 @@ func TestStatsAtCapTruncated(t *testing.T) {
 }
 
 func TestCancelStopsQuery(t *testing.T) {
-	s := awsfake.New(t)
-	s.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer {
-		return awsfake.InsightsAnswer{Running: 1 << 20}
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Running: 1 << 20}
 	})
 	r := runner(s)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -198,8 +198,8 @@ func TestCancelStopsQuery(t *testing.T) {
 }
 
 func TestDeniedAndTooManyGroups(t *testing.T) {
-	s := awsfake.New(t)
-	s.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer { return awsfake.InsightsAnswer{} })
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{} })
 	s.Deny("StartQuery", "logs:StartQuery")
 	_, err := runner(s).Run(context.Background(), insights.Query{Groups: []string{"g"}, Text: "x", Start: t0, End: t0})
 	if err == nil || err.Error() != "insights: access denied: allow logs:StartQuery in the IAM policy of your role or user" {
@@ -215,9 +215,9 @@ func TestDeniedAndTooManyGroups(t *testing.T) {
 // BenchmarkEndToEnd: one stats query through the SDK and the fake,
 // Scheduled → Running → Complete, polled every millisecond.
 func BenchmarkEndToEnd(b *testing.B) {
-	s := awsfake.New(b)
-	s.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer {
-		return awsfake.InsightsAnswer{Rows: [][]awsfake.InsightsField{{{Field: "n", Value: "1"}}}, Running: 1}
+	s := awstest.New(b)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "1"}}}, Running: 1}
 	})
 	r := runner(s)
 	b.ReportAllocs()

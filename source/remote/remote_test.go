@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
 	athenarun "github.com/flowtail/flowtail/source/athena"
-	"github.com/flowtail/flowtail/source/awsfake"
 	"github.com/flowtail/flowtail/source/insights"
 	"github.com/flowtail/flowtail/source/remote"
 )
@@ -38,7 +38,7 @@ func compile(t *testing.T, text string) *query.Program {
 // its native filter, gets records back in time-split parts at the cap, and
 // is answered locally; the answer is checked against counts made here.
 func TestInsightsSplitQueryFinishedLocally(t *testing.T) {
-	s := awsfake.New(t)
+	s := awstest.New(t)
 	var ts []int64
 	var msgs []string
 	want := map[string]int{}
@@ -54,7 +54,7 @@ func TestInsightsSplitQueryFinishedLocally(t *testing.T) {
 		}
 	}
 	var sent []string
-	s.AnswerInsights(func(q awsfake.InsightsQuery) awsfake.InsightsAnswer {
+	s.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
 		sent = append(sent, q.Text)
 		var t2 []int64
 		var m2 []string
@@ -66,7 +66,7 @@ func TestInsightsSplitQueryFinishedLocally(t *testing.T) {
 				m2 = append(m2, msgs[i])
 			}
 		}
-		return awsfake.InsightsAnswer{Rows: awsfake.InsightsRows(t2, m2), BytesScanned: 1 << 20, Running: 1}
+		return awstest.InsightsAnswer{Rows: awstest.InsightsRows(t2, m2), BytesScanned: 1 << 20, Running: 1}
 	})
 	prog := compile(t, `filter action = "REJECT" and service = "ssh" | stats count(*) as n by srcaddr | sort n desc`)
 	plan, err := remote.PlanInsights(prog, nil)
@@ -94,9 +94,9 @@ func TestInsightsSplitQueryFinishedLocally(t *testing.T) {
 }
 
 func TestInsightsNativeColumns(t *testing.T) {
-	s := awsfake.New(t)
-	s.AnswerInsights(func(q awsfake.InsightsQuery) awsfake.InsightsAnswer {
-		return awsfake.InsightsAnswer{Rows: [][]awsfake.InsightsField{
+	s := awstest.New(t)
+	s.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{
 			{{Field: "dstAddr", Value: "10.0.0.9"}, {Field: "dstPort", Value: "22"}, {Field: "rejects", Value: "41"}},
 			{{Field: "dstAddr", Value: "10.0.0.7"}, {Field: "rejects", Value: "3"}},
 		}, BytesScanned: 2 << 30, RecordsMatched: 44}
@@ -124,14 +124,14 @@ func TestInsightsNativeColumns(t *testing.T) {
 }
 
 func TestAthenaEndToEnd(t *testing.T) {
-	s := awsfake.New(t)
-	s.PutGlueTable("vpclogs", "flows", awsfake.GlueTable{
+	s := awstest.New(t)
+	s.PutGlueTable("vpclogs", "flows", awstest.GlueTable{
 		Columns:       [][2]string{{"version", "int"}, {"srcaddr", "string"}, {"dstaddr", "string"}, {"dstport", "int"}, {"start", "bigint"}, {"end", "bigint"}, {"action", "string"}},
 		PartitionKeys: [][2]string{{"day", "string"}},
 	})
 	one, two := "10.0.0.1", "7"
-	s.AnswerAthena(func(q awsfake.AthenaQuery) awsfake.AthenaAnswer {
-		return awsfake.AthenaAnswer{Columns: []string{"dstaddr", "rejects"}, Rows: [][]*string{{&one, &two}, {nil, &two}}, BytesScanned: 50 << 20, Running: 2}
+	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"dstaddr", "rejects"}, Rows: [][]*string{{&one, &two}, {nil, &two}}, BytesScanned: 50 << 20, Running: 2}
 	})
 	cfg := s.AWSConfig()
 	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), Poll: time.Millisecond}
@@ -162,8 +162,8 @@ func TestAthenaEndToEnd(t *testing.T) {
 // TestInsightsEngineStopsOnQuit: the TUI's engine reads the window before
 // now, and a run cut short by the program ending stops its query.
 func TestInsightsEngineStopsOnQuit(t *testing.T) {
-	s := awsfake.New(t)
-	s.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer { return awsfake.InsightsAnswer{Running: 1 << 20} })
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{Running: 1 << 20} })
 	app, quit := context.WithCancel(context.Background())
 	e := remote.NewInsightsEngine(app, cloudwatchlogs.NewFromConfig(s.AWSConfig()), []string{"/vpc/flows"}, 7*24*time.Hour, nil)
 	e.Now = func() time.Time { return t0 }
@@ -195,8 +195,8 @@ func TestInsightsEngineStopsOnQuit(t *testing.T) {
 // TestInsightsManyGroupsMerged: a stats query over more than 50 groups
 // becomes record queries per batch of groups, answered locally.
 func TestInsightsManyGroupsMerged(t *testing.T) {
-	s := awsfake.New(t)
-	s.AnswerInsights(func(q awsfake.InsightsQuery) awsfake.InsightsAnswer {
+	s := awstest.New(t)
+	s.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
 		// One REJECT record per group, stamped with the group's index.
 		var ts []int64
 		var msgs []string
@@ -204,7 +204,7 @@ func TestInsightsManyGroupsMerged(t *testing.T) {
 			ts = append(ts, t0.UnixMilli())
 			msgs = append(msgs, fmt.Sprintf("2 123456789012 eni-1 10.0.0.1 10.0.9.%s 40000 22 6 1 40 %d %d REJECT OK", strings.TrimPrefix(g, "g"), t0.Unix(), t0.Unix()))
 		}
-		return awsfake.InsightsAnswer{Rows: awsfake.InsightsRows(ts, msgs)}
+		return awstest.InsightsAnswer{Rows: awstest.InsightsRows(ts, msgs)}
 	})
 	var groups []string
 	for i := range 120 {
@@ -228,13 +228,13 @@ func TestInsightsManyGroupsMerged(t *testing.T) {
 // TestInsightsEnginePartialRows: while Insights runs a stats query the
 // engine hands over the rows so far, in the local engine's columns.
 func TestInsightsEnginePartialRows(t *testing.T) {
-	s := awsfake.New(t)
-	var rows [][]awsfake.InsightsField
+	s := awstest.New(t)
+	var rows [][]awstest.InsightsField
 	for i := range 4 {
-		rows = append(rows, []awsfake.InsightsField{{Field: "action", Value: fmt.Sprint("A", i)}, {Field: "count(*)", Value: fmt.Sprint(i + 1)}})
+		rows = append(rows, []awstest.InsightsField{{Field: "action", Value: fmt.Sprint("A", i)}, {Field: "count(*)", Value: fmt.Sprint(i + 1)}})
 	}
-	s.AnswerInsights(func(awsfake.InsightsQuery) awsfake.InsightsAnswer {
-		return awsfake.InsightsAnswer{Rows: rows, Running: 1}
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: rows, Running: 1}
 	})
 	e := remote.NewInsightsEngine(context.Background(), cloudwatchlogs.NewFromConfig(s.AWSConfig()), []string{"g"}, time.Hour, nil)
 	e.Poll = time.Millisecond
