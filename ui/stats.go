@@ -277,6 +277,8 @@ func (p *statsPane) key(km tea.KeyPressMsg) tea.Cmd {
 			p.desc = !p.desc
 			p.order()
 		}
+	case key.Matches(km, p.keys.Drill) && p.remote != nil:
+		return p.pullRemote() // the ring may not hold the row's records
 	case key.Matches(km, p.keys.Drill):
 		return p.drill()
 	case key.Matches(km, remoteKey):

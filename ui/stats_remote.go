@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -16,9 +17,14 @@ import (
 // (stopping the remote query), and returns the answer with a one-line
 // summary: engine, time range, status, bytes scanned, cost. partial,
 // when not nil, is the answer so far.
+//
+// Pull brings the records matching filter (what a row drills into) from
+// the engine into the ring, so the flows, rules and conversations panes
+// see what the remote answer counted; it returns how many came.
 type RemoteEngine interface {
 	Describe() string
 	Run(ctx context.Context, prog *query.Program, progress func(status string, partial *query.Result)) (res *query.Result, summary string, err error)
+	Pull(ctx context.Context, filter string, progress func(status string)) (n int, err error)
 }
 
 var remoteKey = key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "run on AWS"))
@@ -48,6 +54,14 @@ type remoteDoneMsg struct {
 	res     *query.Result
 	summary string
 	err     error
+}
+
+type remotePulledMsg struct {
+	pane *statsPane
+	run  *remoteRun
+	text string // the drill filter
+	n    int
+	err  error
 }
 
 // wait delivers the run's next message; each status message asks for the
@@ -96,6 +110,34 @@ func (p *statsPane) cancelRemote() {
 	}
 }
 
+// pullRemote brings the records of the row under the cursor into the
+// ring, then filters the flows to them as a local drill does.
+func (p *statsPane) pullRemote() tea.Cmd {
+	r := p.remote
+	if r.running || p.res == nil || len(p.rows) == 0 || p.prog == nil {
+		return nil
+	}
+	keys := p.prog.GroupKeys()
+	if len(keys) == 0 {
+		return Flash("this stats query has no by keys to filter on", true)
+	}
+	text := drillText(keys, p.res.Rows[p.rows[p.list.cursor]])
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.running, r.status = cancel, true, "pulling the row's records"
+	r.updates = make(chan tea.Msg, 8)
+	engine := p.sh.Remote
+	go func() {
+		n, err := engine.Pull(ctx, text, func(s string) {
+			select {
+			case r.updates <- remoteStatusMsg{pane: p, run: r, status: s}:
+			default:
+			}
+		})
+		r.updates <- remotePulledMsg{pane: p, run: r, text: text, n: n, err: err}
+	}()
+	return r.wait()
+}
+
 // remoteUpdate handles the remote run's messages; ok is false for others.
 func (p *statsPane) remoteUpdate(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 	switch msg := msg.(type) {
@@ -130,6 +172,20 @@ func (p *statsPane) remoteUpdate(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			p.order()
 		}
 		return nil, true
+	case remotePulledMsg:
+		if msg.pane != p || msg.run != p.remote {
+			return nil, true
+		}
+		msg.run.running = false
+		if msg.err != nil {
+			msg.run.status = ""
+			return Flash("pulling records: "+Sanitize(msg.err.Error()), true), true
+		}
+		flt, _, err := QueryFilter(msg.text, p.sh.Store.Names())
+		if err != nil || flt == nil {
+			return Flash("cannot filter to this row: "+Sanitize(fmt.Sprint(err)), true), true
+		}
+		return tea.Batch(Flash(fmt.Sprintf("pulled %s records into the ring", thousands(uint64(msg.n))), false), drillFilter(msg.text, flt)), true
 	}
 	return nil, false
 }

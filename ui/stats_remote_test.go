@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
 )
 
@@ -16,6 +17,18 @@ type fakeEngine struct {
 	release   chan struct{}
 	cancelled atomic.Bool
 	queries   atomic.Int32
+	store     *model.Store
+	pulled    atomic.Value // the filter Pull was given
+}
+
+// Pull puts one record matching the row into the ring, as the real engine
+// ingests what a raw Insights query returns.
+func (e *fakeEngine) Pull(ctx context.Context, filter string, progress func(string)) (int, error) {
+	e.pulled.Store(filter)
+	progress("pulling records from Logs Insights: Complete · 1 rows")
+	line := "2 123456789012 eni-0feed 203.0.113.50 198.51.100.7 51515 5432 6 3 180 1704067200 1704067260 REJECT OK"
+	model.NewIngester(e.store, nil).Ingest(model.Batch{Events: []model.Event{{Line: []byte(line), Origin: "Logs Insights"}}})
+	return 1, nil
 }
 
 func (e *fakeEngine) Describe() string { return "Logs Insights · last 7d" }
@@ -43,7 +56,8 @@ const remoteTestQuery = `filter action = "REJECT" | stats count(*) as n by dstad
 func TestStatsRemoteRunShowsAnswerBesideRing(t *testing.T) {
 	e := &fakeEngine{release: make(chan struct{})}
 	close(e.release)
-	cfg := fixtureConfig(fixtureStore(t))
+	e.store = fixtureStore(t)
+	cfg := fixtureConfig(e.store)
 	cfg.Compile = QueryFilter
 	cfg.Remote = e
 	d := newDriver(t, cfg, 160, 20) // wide enough for the whole summary line
@@ -66,6 +80,16 @@ func TestStatsRemoteRunShowsAnswerBesideRing(t *testing.T) {
 	d.keys("esc")
 	if s := d.screen(); !strings.Contains(s, "10.0.2.10") || strings.Contains(s, "198.51.100.7") {
 		t.Fatalf("after esc, want the ring's answer:\n%s", s)
+	}
+	// enter on a remote row pulls its records into the ring and shows them.
+	d.keys("R", "enter")
+	d.refresh()
+	if f, _ := e.pulled.Load().(string); f != `dstaddr = "198.51.100.7"` {
+		t.Fatalf("pulled with filter %q", f)
+	}
+	screen = d.screen()
+	if !strings.Contains(screen, "203.0.113.50") || !strings.Contains(screen, "pulled 1 records into the ring") {
+		t.Fatalf("pulled record not shown in the flows:\n%s", screen)
 	}
 }
 

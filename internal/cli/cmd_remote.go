@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/athena"
@@ -249,9 +250,10 @@ func runOnAthena(ctx context.Context, o *options, ro *remoteOptions, prog *query
 }
 
 // remoteEngine is the stats pane's remote engine for -g sources: Logs
-// Insights over the --since window (nil without log groups). wait lets
-// the StopQuery of a run cut short by quitting finish.
-func (o *options) remoteEngine(ctx context.Context) (engine ui.RemoteEngine, wait func()) {
+// Insights over the --since window (nil without log groups), pulling
+// records into store. wait lets the StopQuery of a run cut short by
+// quitting finish.
+func (o *options) remoteEngine(ctx context.Context, store *model.Store) (engine ui.RemoteEngine, wait func()) {
 	if len(o.logGroups) == 0 {
 		return nil, func() {}
 	}
@@ -269,6 +271,12 @@ func (o *options) remoteEngine(ctx context.Context) (engine ui.RemoteEngine, wai
 		format, _ = model.ParseFormat(o.format) // validated with the sources
 	}
 	e := remote.NewInsightsEngine(ctx, cloudwatch.NewClient(cfg), o.logGroups, now.Sub(since), format)
+	// Records a stats row pulls from Insights join the ring like any
+	// source's, at most a ring's worth.
+	in := model.NewIngester(store, o.overrideFormat())
+	var mu sync.Mutex
+	e.Ingest = func(b model.Batch) { mu.Lock(); in.Ingest(b); mu.Unlock() }
+	e.MaxPull = store.Capacity()
 	return e, e.Wait
 }
 

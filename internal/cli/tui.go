@@ -118,7 +118,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
-	remoteEngine, waitRemote := o.remoteEngine(ctx)
+	remoteEngine, waitRemote := o.remoteEngine(ctx, store)
 	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter, Remote: remoteEngine}, progOpts...)
 	cancel()
 	waitRemote()

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
+	qinsights "github.com/flowtail/flowtail/model/query/insights"
 	"github.com/flowtail/flowtail/source/insights"
 )
 
@@ -26,6 +28,10 @@ type InsightsEngine struct {
 	USDPerGB float64
 	Now      func() time.Time
 	Poll     time.Duration // between GetQueryResults calls (0: a second)
+	// Ingest takes records Pull fetched into the ring; MaxPull bounds
+	// them (0: the ring's size is the caller's to bound).
+	Ingest  func(model.Batch)
+	MaxPull int
 
 	ctx context.Context
 	wg  sync.WaitGroup
@@ -86,3 +92,50 @@ func (e *InsightsEngine) Run(ctx context.Context, prog *query.Program, progress 
 
 // Wait returns once every run has ended (and stopped its remote query).
 func (e *InsightsEngine) Wait() { e.wg.Wait() }
+
+// Pull fetches the records that match filter (a query the local engine
+// reads, such as the filter a stats row drills into) over the engine's
+// window with a raw Insights query, and hands them to Ingest, so that the
+// ring holds what a remote answer counted. It returns how many came.
+func (e *InsightsEngine) Pull(ctx context.Context, filter string, progress func(string)) (int, error) {
+	if e.Ingest == nil {
+		return 0, errors.New("insights: nowhere to put the records")
+	}
+	e.wg.Add(1)
+	defer e.wg.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(e.ctx, cancel)
+	defer stop()
+	q, err := query.Parse(filter)
+	if err != nil {
+		return 0, err
+	}
+	prog, err := query.Compile(q, model.NewInterner(), query.Options{})
+	if err != nil {
+		return 0, err
+	}
+	tr, err := qinsights.Translate(prog.Query, qinsights.Options{Format: e.Format, Records: true, Why: "records pulled into the ring"})
+	if err != nil {
+		return 0, err
+	}
+	until := e.Now()
+	since := until.Add(-e.Window)
+	r := &insights.Runner{API: e.API, Poll: e.Poll, CallTimeout: 30 * time.Second, Progress: func(p insights.Progress) {
+		progress(fmt.Sprintf("pulling records from Logs Insights: %s · %d rows", p.Status, p.Rows))
+	}}
+	res, err := r.Run(ctx, insights.Query{Groups: e.Groups, Text: tr.Text + " | sort @timestamp asc", Start: since, End: until, Raw: true, MaxRows: e.MaxPull})
+	if err != nil {
+		return 0, err
+	}
+	b := model.Batch{Format: e.Format}
+	for _, row := range res.Rows {
+		msg, ok := row.Field("@message")
+		if !ok {
+			continue
+		}
+		b.Events = append(b.Events, model.Event{Line: []byte(msg), Origin: "Logs Insights"})
+	}
+	e.Ingest(b)
+	return len(b.Events), nil
+}

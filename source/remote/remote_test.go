@@ -254,3 +254,28 @@ func TestInsightsEnginePartialRows(t *testing.T) {
 		t.Fatalf("partial sizes %v, rows %v, summary %q", sizes, res.Rows, summary)
 	}
 }
+
+// TestInsightsEnginePull: a row's records come back from a raw query and
+// reach the ring through Ingest.
+func TestInsightsEnginePull(t *testing.T) {
+	s := awstest.New(t)
+	msgs := []string{
+		"2 123456789012 eni-1 10.0.0.1 10.0.9.1 40000 22 6 1 40 1704067200 1704067201 REJECT OK",
+		"2 123456789012 eni-1 10.0.0.2 10.0.9.1 40001 22 6 1 40 1704067202 1704067203 REJECT OK",
+	}
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: awstest.InsightsRows([]int64{1, 2}, msgs)}
+	})
+	e := remote.NewInsightsEngine(context.Background(), cloudwatchlogs.NewFromConfig(s.AWSConfig()), []string{"g"}, time.Hour, nil)
+	e.Poll = time.Millisecond
+	store := model.NewStore(10)
+	in := model.NewIngester(store, nil)
+	e.Ingest = in.Ingest
+	n, err := e.Pull(context.Background(), `dstaddr = "10.0.9.1" and dstport = 22`, func(string) {})
+	if err != nil || n != 2 || store.Len() != 2 {
+		t.Fatalf("pulled %d (%v), ring holds %d", n, err, store.Len())
+	}
+	if q := s.InsightsStarted()[0]; q.Text != `filter dstAddr = "10.0.9.1" and dstPort = 22 | fields @timestamp, @message | sort @timestamp asc` {
+		t.Errorf("sent %q", q.Text)
+	}
+}
