@@ -84,6 +84,9 @@ func (p *statsPane) ShortHelp() []key.Binding {
 
 func (p *statsPane) FullHelp() [][]key.Binding {
 	k := &p.keys
+	if p.sh.Remote != nil {
+		return [][]key.Binding{k.moveHelp(), {k.Drill, k.Sort, k.Reverse, remoteKey}}
+	}
 	return [][]key.Binding{k.moveHelp(), {k.Drill, k.Sort, k.Reverse}}
 }
 
