@@ -1,5 +1,11 @@
 package query
 
+import (
+	"sync"
+
+	"github.com/flowtail/flowtail/model"
+)
+
 // Plan is a compiled query as data, for translating it to another engine
 // (Logs Insights, SQL) so that it means what Program computes locally:
 // names are resolved exactly as the local engine resolves them.
@@ -73,17 +79,21 @@ func (p *Program) Plan() Plan {
 }
 
 // ProtoName is the derived proto field's text for a protocol number.
-func ProtoName(n uint8) string { return protoTexts[n] }
+func ProtoName(n uint8) string { return model.ProtoText(n) }
 
 // ServicePorts lists the well-known service ports with the derived service
-// field's name for each, in the order the local engine knows them.
-func ServicePorts() []ServicePort {
-	out := make([]ServicePort, len(wellKnown))
-	for i, w := range wellKnown {
-		out[i] = ServicePort{Port: w.port, Name: w.name}
+// field's name for each, by port.
+func ServicePorts() []ServicePort { return servicePorts() }
+
+var servicePorts = sync.OnceValue(func() []ServicePort {
+	var out []ServicePort
+	for p := range 65536 {
+		if name, ok := model.PortService(uint16(p)); ok {
+			out = append(out, ServicePort{Port: uint16(p), Name: name})
+		}
 	}
 	return out
-}
+})
 
 // ServicePort is one well-known port and its service name.
 type ServicePort struct {
