@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flowtail/flowtail/model"
@@ -126,15 +127,7 @@ func (tr *translator) refExpr(r query.Ref) string {
 		return tr.fieldExpr(model.FieldStart) + " * 1000"
 	case query.RefProto:
 		p := tr.fieldExpr(model.FieldProtocol)
-		var b strings.Builder
-		b.WriteString("CASE " + p)
-		for n := range 256 {
-			if s := query.ProtoName(uint8(n)); s != strconv.Itoa(n) {
-				fmt.Fprintf(&b, " WHEN %d THEN %s", n, str(s))
-			}
-		}
-		b.WriteString(" ELSE CAST(" + p + " AS varchar) END")
-		return b.String()
+		return "CASE " + p + protoWhens() + " ELSE CAST(" + p + " AS varchar) END"
 	case query.RefService:
 		return "COALESCE(" + serviceCase(tr.fieldExpr(model.FieldDstPort)) + ", " + serviceCase(tr.fieldExpr(model.FieldSrcPort)) + ")"
 	case query.RefDirection:
@@ -157,9 +150,33 @@ func (tr *translator) refExpr(r query.Ref) string {
 	return "NULL"
 }
 
+// protoWhens are the WHEN arms naming protocol numbers, built once.
+var protoWhens = sync.OnceValue(func() string {
+	var b strings.Builder
+	for n := range 256 {
+		if s := query.ProtoName(uint8(n)); s != strconv.Itoa(n) {
+			fmt.Fprintf(&b, " WHEN %d THEN %s", n, str(s))
+		}
+	}
+	return b.String()
+})
+
 // serviceCase names the service of a port, NULL when it has none. The
 // local engine looks at the destination port first, then the source.
 func serviceCase(port string) string {
+	if s, ok := serviceCases.Load(port); ok {
+		return s.(string)
+	}
+	s := buildServiceCase(port)
+	serviceCases.Store(port, s)
+	return s
+}
+
+// serviceCases keeps the CASE built per port expression: the table has
+// some sixty names, and the expressions are few.
+var serviceCases sync.Map
+
+func buildServiceCase(port string) string {
 	var b strings.Builder
 	b.WriteString("CASE")
 	var order []string
