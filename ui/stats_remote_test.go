@@ -2,9 +2,12 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
@@ -44,7 +47,7 @@ func (e *fakeEngine) Run(ctx context.Context, prog *query.Program, progress func
 			{{Kind: query.Str, S: "198.51.100.7"}, {Kind: query.Int, I: 4821}},
 			{{Kind: query.Str, S: "203.0.113.9"}, {Kind: query.Int, I: 77}},
 		}}
-		return res, "Logs Insights · 2024-01-01 00:00 to 2024-01-08 00:00 · complete · 2.0 GiB scanned · ~$0.0100", nil
+		return res, "Logs Insights · complete · 2.0 GiB scanned · ~$0.0100 · 2024-01-01 00:00 to 2024-01-08 00:00", nil
 	case <-ctx.Done():
 		e.cancelled.Store(true)
 		return nil, "", ctx.Err()
@@ -68,7 +71,7 @@ func TestStatsRemoteRunShowsAnswerBesideRing(t *testing.T) {
 	}
 	d.keys("R")
 	screen := d.screen()
-	for _, want := range []string{"198.51.100.7", "4821", "2 groups · Logs Insights · 2024-01-01 00:00 to 2024-01-08 00:00 · complete · 2.0 GiB scanned", "ring: 1 group over"} {
+	for _, want := range []string{"198.51.100.7", "4821", "2 groups · Logs Insights · complete · 2.0 GiB scanned · ~$0.0100 · 2024-01-01 00:00 to 2024-01-08 00:00", "ring: 1 group over"} {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("remote answer lacks %q:\n%s", want, screen)
 		}
@@ -128,5 +131,28 @@ func TestStatsRemoteWithoutEngine(t *testing.T) {
 	d.keys("R")
 	if !strings.Contains(d.screen(), "no remote engine: start flowtail with -g GROUP") {
 		t.Fatalf("no explanation:\n%s", d.screen())
+	}
+}
+
+// TestGoldenStatsRemote keeps the whole screen at 80×24 and 120×40 while
+// the remote query runs (its partial rows) and once it is done.
+func TestGoldenStatsRemote(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			e := &fakeEngine{release: make(chan struct{})}
+			e.store = fixtureStore(t)
+			cfg := fixtureConfig(e.store)
+			cfg.Compile = QueryFilter
+			cfg.Remote = e
+			d := newDriver(t, cfg, size[0], size[1])
+			d.applyFilter(remoteTestQuery)
+			gotoPane(t, d, "stats")
+			_, cmd := d.m.Update(keyPress("R"))
+			_, next := d.m.Update(cmd())
+			running := d.screen()
+			close(e.release)
+			d.send(next())
+			golden.RequireEqual(t, []byte(running+"\n---\n"+d.screen()))
+		})
 	}
 }

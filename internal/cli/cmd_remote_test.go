@@ -26,7 +26,7 @@ func TestQueryOnInsights(t *testing.T) {
 	if out != "dstaddr,rejects\n10.0.0.9,41\n10.0.0.7,3\n" {
 		t.Errorf("out %q", out)
 	}
-	if want := "flowtail query: Logs Insights · 2024-01-01 00:00 to 2024-01-08 00:00 · complete · 1.0 GiB scanned · ~$0.0050\n"; errOut != want {
+	if want := "flowtail query: Logs Insights · complete · 1.0 GiB scanned · ~$0.0050 · 2024-01-01 00:00 to 2024-01-08 00:00\n"; errOut != want {
 		t.Errorf("stderr %q, want %q", errOut, want)
 	}
 	q := srv.InsightsStarted()[0]
@@ -55,7 +55,7 @@ func TestQueryOnAthena(t *testing.T) {
 	if out != `{"srcaddr":"2001:db8::1","n":12}`+"\n" {
 		t.Errorf("out %q", out)
 	}
-	if !strings.Contains(errOut, "Athena · 2024-01-01 00:00 to 2024-01-02 00:00 · complete · 3.0 GiB scanned · ~$0.0146") {
+	if !strings.Contains(errOut, "Athena · complete · 3.0 GiB scanned · ~$0.0146 · 2024-01-01 00:00 to 2024-01-02 00:00") {
 		t.Errorf("stderr %q", errOut)
 	}
 	sent := srv.AthenaStarted()[0]

@@ -65,9 +65,10 @@ type Answer struct {
 
 // Summary is one line for the end of the output.
 func (a *Answer) Summary(since, until time.Time) string {
-	s := fmt.Sprintf("%s · %s to %s · %s · %s scanned · ~$%.4f", a.Engine,
-		since.UTC().Format("2006-01-02 15:04"), until.UTC().Format("2006-01-02 15:04"), a.Status,
-		insights.FormatBytes(a.Bytes), a.USD)
+	// What matters most first: a narrow terminal cuts the end.
+	s := fmt.Sprintf("%s · %s · %s scanned · ~$%.4f · %s to %s", a.Engine, a.Status,
+		insights.FormatBytes(a.Bytes), a.USD,
+		since.UTC().Format("2006-01-02 15:04"), until.UTC().Format("2006-01-02 15:04"))
 	if a.Parts > 1 {
 		s += fmt.Sprintf(" · %d queries (split by time)", a.Parts)
 	}
