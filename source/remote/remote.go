@@ -61,6 +61,8 @@ type Answer struct {
 	Local   string  // what ran locally, and why
 	Partial string  // set when the rows are not the whole answer
 	Elapsed time.Duration
+	// EngineTime is the time Athena's engine spent (0 for Insights).
+	EngineTime time.Duration
 }
 
 // Summary is one line for the end of the output.
@@ -69,6 +71,9 @@ func (a *Answer) Summary(since, until time.Time) string {
 	s := fmt.Sprintf("%s · %s · %s scanned · ~$%.4f · %s to %s", a.Engine, a.Status,
 		insights.FormatBytes(a.Bytes), a.USD,
 		since.UTC().Format("2006-01-02 15:04"), until.UTC().Format("2006-01-02 15:04"))
+	if a.EngineTime > 0 {
+		s += " · engine " + a.EngineTime.Round(time.Millisecond).String()
+	}
 	if a.Parts > 1 {
 		s += fmt.Sprintf(" · %d queries (split by time)", a.Parts)
 	}
@@ -225,7 +230,7 @@ func RunAthena(ctx context.Context, r *athenarun.Runner, p *AthenaPlan, workgrou
 		return nil, err
 	}
 	a := &Answer{Engine: Athena, Text: p.Trans.SQL, Status: "complete", Bytes: float64(res.BytesScanned),
-		USD: athenarun.Cost(res.BytesScanned, usdPerTB), Parts: 1}
+		USD: athenarun.Cost(res.BytesScanned, usdPerTB), Parts: 1, EngineTime: time.Duration(res.EngineMillis) * time.Millisecond}
 	a.Result = &query.Result{Columns: p.Trans.Columns}
 	for _, row := range res.Rows {
 		cells := make([]query.Value, len(p.Trans.Columns))

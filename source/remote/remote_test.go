@@ -131,7 +131,7 @@ func TestAthenaEndToEnd(t *testing.T) {
 	})
 	one, two := "10.0.0.1", "7"
 	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
-		return awstest.AthenaAnswer{Columns: []string{"dstaddr", "rejects"}, Rows: [][]*string{{&one, &two}, {nil, &two}}, BytesScanned: 50 << 20, Running: 2}
+		return awstest.AthenaAnswer{Columns: []string{"dstaddr", "rejects"}, Rows: [][]*string{{&one, &two}, {nil, &two}}, BytesScanned: 50 << 20, EngineMillis: 1234, Running: 2}
 	})
 	cfg := s.AWSConfig()
 	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), Poll: time.Millisecond}
@@ -154,8 +154,8 @@ func TestAthenaEndToEnd(t *testing.T) {
 	if len(a.Result.Rows) != 2 || a.Result.Rows[0][0].String() != "10.0.0.1" || a.Result.Rows[1][0].Kind != query.Null || a.Result.Rows[0][1].I != 7 {
 		t.Errorf("rows %v", a.Result.Rows)
 	}
-	if a.Bytes != 50<<20 {
-		t.Errorf("bytes %v", a.Bytes)
+	if a.Bytes != 50<<20 || !strings.Contains(a.Summary(t0, t0), "engine 1.234s") {
+		t.Errorf("bytes %v, summary %s", a.Bytes, a.Summary(t0, t0))
 	}
 }
 
