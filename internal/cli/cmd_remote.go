@@ -249,12 +249,12 @@ func runOnAthena(ctx context.Context, o *options, ro *remoteOptions, prog *query
 	return remote.RunAthena(ctx, r, plan, ro.workgroup, ro.output, ro.usdPerTB)
 }
 
-// remoteEngine is the stats pane's remote engine for -g sources: Logs
-// Insights over the --since window (nil without log groups), pulling
-// records into store. wait lets the StopQuery of a run cut short by
+// remoteEngine is the stats pane's remote engine: Athena with
+// --athena-table, else Logs Insights for -g sources, over the --since
+// window (nil without either), pulling records into store. wait lets the StopQuery of a run cut short by
 // quitting finish.
 func (o *options) remoteEngine(ctx context.Context, store *model.Store) (engine ui.RemoteEngine, wait func()) {
-	if len(o.logGroups) == 0 {
+	if len(o.logGroups) == 0 && o.athenaTable == "" {
 		return nil, func() {}
 	}
 	now := time.Now()
@@ -270,14 +270,38 @@ func (o *options) remoteEngine(ctx context.Context, store *model.Store) (engine 
 	if o.format != "" {
 		format, _ = model.ParseFormat(o.format) // validated with the sources
 	}
+	if o.athenaTable != "" {
+		db, name, err := athenasql.ParseTableName(o.athenaTable)
+		if err != nil {
+			return nil, func() {}
+		}
+		r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), CallTimeout: 30 * time.Second}
+		e := remote.NewAthenaEngine(ctx, r, db, name, now.Sub(since))
+		e.Workgroup, e.Output = o.workgroup, o.athenaOutput
+		e.Ingest, e.MaxPull = ingestInto(store, o.overrideFormat())
+		return e, e.Wait
+	}
 	e := remote.NewInsightsEngine(ctx, cloudwatch.NewClient(cfg), o.logGroups, now.Sub(since), format)
 	// Records a stats row pulls from Insights join the ring like any
 	// source's, at most a ring's worth.
-	in := model.NewIngester(store, o.overrideFormat())
-	var mu sync.Mutex
-	e.Ingest = func(b model.Batch) { mu.Lock(); in.Ingest(b); mu.Unlock() }
-	e.MaxPull = store.Capacity()
+	e.Ingest, e.MaxPull = ingestInto(store, o.overrideFormat())
 	return e, e.Wait
+}
+
+// ingestInto is where records a remote row pulls go: the ring, like any
+// source's, at most a ring's worth at once.
+func ingestInto(store *model.Store, override *model.Format) (func(model.Batch), int) {
+	in := model.NewIngester(store, override)
+	var mu sync.Mutex
+	return func(b model.Batch) { mu.Lock(); in.Ingest(b); mu.Unlock() }, store.Capacity()
+}
+
+// bindAthenaEngine registers the TUI's Athena flags: with --athena-table,
+// R in the stats pane runs the query on Athena over the --since window.
+func (o *options) bindAthenaEngine(fs *pflag.FlagSet) {
+	fs.StringVar(&o.athenaTable, "athena-table", "", "the Athena table DATABASE.TABLE the stats pane's R runs the query on (else Logs Insights with -g)")
+	fs.StringVar(&o.workgroup, "workgroup", "", "the Athena WORKGROUP for --athena-table (default: primary)")
+	fs.StringVar(&o.athenaOutput, "athena-output", "", "the Athena result location S3URL (default: the workgroup's)")
 }
 
 // groupsFormat is the format of the flow logs delivering to the groups

@@ -58,6 +58,7 @@ the same questions headlessly for scripts.`,
 	}
 	o.bindSource(c.Flags())
 	o.bindTUI(c.Flags())
+	o.bindAthenaEngine(c.Flags())
 	return c
 }
 

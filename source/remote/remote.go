@@ -69,7 +69,7 @@ type Answer struct {
 func (a *Answer) Summary(since, until time.Time) string {
 	// What matters most first: a narrow terminal cuts the end.
 	s := fmt.Sprintf("%s · %s · %s scanned · ~$%.4f · %s to %s", a.Engine, a.Status,
-		insights.FormatBytes(a.Bytes), a.USD,
+		formatBytes(a.Bytes), a.USD,
 		since.UTC().Format("2006-01-02 15:04"), until.UTC().Format("2006-01-02 15:04"))
 	if a.EngineTime > 0 {
 		s += " · engine " + a.EngineTime.Round(time.Millisecond).String()
@@ -244,3 +244,5 @@ func RunAthena(ctx context.Context, r *athenarun.Runner, p *AthenaPlan, workgrou
 	a.Elapsed = time.Since(start)
 	return a, nil
 }
+
+func formatBytes(b float64) string { return insights.FormatBytes(b) }

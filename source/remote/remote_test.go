@@ -279,3 +279,50 @@ func TestInsightsEnginePull(t *testing.T) {
 		t.Errorf("sent %q", q.Text)
 	}
 }
+
+func TestAthenaEngineRunAndPull(t *testing.T) {
+	s := awstest.New(t)
+	s.PutGlueTable("vpclogs", "flows", awstest.GlueTable{
+		Columns:       [][2]string{{"version", "int"}, {"srcaddr", "string"}, {"dstaddr", "string"}, {"dstport", "int"}, {"start", "bigint"}, {"end", "bigint"}, {"action", "string"}},
+		PartitionKeys: [][2]string{{"day", "string"}},
+	})
+	n, addr := "3", "10.0.9.1"
+	lines := []string{"2 10.0.0.1 10.0.9.1 22 1704067200 1704067260 REJECT", "2 10.0.0.2 10.0.9.1 22 1704067300 1704067360 REJECT"}
+	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
+		if strings.Contains(q.SQL, `AS "@message"`) {
+			return awstest.AthenaAnswer{Columns: []string{"@message"}, Rows: [][]*string{{&lines[0]}, {&lines[1]}}, BytesScanned: 1 << 20}
+		}
+		return awstest.AthenaAnswer{Columns: []string{"dstaddr", "n"}, Rows: [][]*string{{&addr, &n}}, BytesScanned: 1 << 30, Running: 1}
+	})
+	cfg := s.AWSConfig()
+	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), Poll: time.Millisecond}
+	e := remote.NewAthenaEngine(context.Background(), r, "vpclogs", "flows", 24*time.Hour)
+	e.Now = func() time.Time { return t0 }
+	store := model.NewStore(10)
+	e.Ingest = model.NewIngester(store, nil).Ingest
+	e.MaxPull = 10
+	if d := e.Describe(); d != "Athena · last 1d · vpclogs.flows" {
+		t.Errorf("describe %q", d)
+	}
+	var states []string
+	res, summary, err := e.Run(context.Background(), compile(t, `filter action = "REJECT" | stats count(*) as n by dstaddr`), func(s string, _ *query.Result) { states = append(states, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0][1].I != 3 || !strings.HasPrefix(summary, "Athena · complete · 1.0 GiB scanned") || len(states) < 2 {
+		t.Fatalf("rows %v, summary %q, states %v", res.Rows, summary, states)
+	}
+	got, err := e.Pull(context.Background(), `dstaddr = "10.0.9.1"`, func(string) {})
+	if err != nil || got != 2 || store.Len() != 2 {
+		t.Fatalf("pulled %d (%v), ring %d", got, err, store.Len())
+	}
+	sql := s.AthenaStarted()[1].SQL
+	for _, w := range []string{"dstaddr = '10.0.9.1'", "LIMIT 10", "day >= '2023/12/30'"} {
+		if !strings.Contains(sql, w) {
+			t.Errorf("pull SQL lacks %q:\n%s", w, sql)
+		}
+	}
+	if s.Calls("GetTable") != 1 {
+		t.Errorf("GetTable called %d times, want once", s.Calls("GetTable"))
+	}
+}
