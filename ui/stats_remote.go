@@ -74,7 +74,7 @@ func (r *remoteRun) wait() tea.Cmd {
 func (p *statsPane) startRemote() tea.Cmd {
 	switch {
 	case p.sh.Remote == nil:
-		return Flash("no remote engine: start flowtail with -g GROUP to run stats on Logs Insights", true)
+		return Flash("no remote engine: start flowtail with -g GROUP (Logs Insights) or --athena-table DB.TABLE (Athena)", true)
 	case p.prog == nil:
 		return Flash("type a query with stats in the filter bar (/) first", true)
 	}

@@ -129,7 +129,7 @@ func TestStatsRemoteWithoutEngine(t *testing.T) {
 	d.applyFilter(remoteTestQuery)
 	gotoPane(t, d, "stats")
 	d.keys("R")
-	if !strings.Contains(d.screen(), "no remote engine: start flowtail with -g GROUP") {
+	if !strings.Contains(d.screen(), "no remote engine: start flowtail with -g GROUP (Logs Insights)") {
 		t.Fatalf("no explanation:\n%s", d.screen())
 	}
 }
