@@ -489,6 +489,11 @@ func (m *rootModel) refreshActive() tea.Cmd {
 	if len(m.panes) == 0 {
 		return nil
 	}
+	for i, p := range m.panes { // panes that stop work nobody watches
+		if l, ok := p.(interface{ Left() }); ok && i != m.active {
+			l.Left()
+		}
+	}
 	var cmd tea.Cmd
 	m.panes[m.active], cmd = m.panes[m.active].Update(RefreshMsg{Generation: m.status.lastGen})
 	return cmd

@@ -95,6 +95,14 @@ func (p *statsPane) startRemote() tea.Cmd {
 	return r.wait()
 }
 
+// Left stops a remote query still running when the pane is left: nobody
+// watches it, and it costs by the byte. A finished answer stays.
+func (p *statsPane) Left() {
+	if p.remote != nil && p.remote.running {
+		p.cancelRemote()
+	}
+}
+
 // cancelRemote stops a remote run and goes back to the ring's answer.
 func (p *statsPane) cancelRemote() {
 	r := p.remote

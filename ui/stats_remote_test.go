@@ -122,6 +122,25 @@ func TestStatsRemoteEscCancels(t *testing.T) {
 	}
 }
 
+// TestStatsRemoteStopsWhenLeft: switching to another pane stops a
+// running remote query.
+func TestStatsRemoteStopsWhenLeft(t *testing.T) {
+	e := &fakeEngine{release: make(chan struct{})}
+	e.store = fixtureStore(t)
+	cfg := fixtureConfig(e.store)
+	cfg.Compile = QueryFilter
+	cfg.Remote = e
+	d := newDriver(t, cfg, 120, 20)
+	d.applyFilter(remoteTestQuery)
+	gotoPane(t, d, "stats")
+	_, cmd := d.m.Update(keyPress("R"))
+	_, next := d.m.Update(cmd())
+	d.keys("1")
+	if msg := next(); msg.(remoteDoneMsg).err != context.Canceled || !e.cancelled.Load() {
+		t.Fatalf("leaving the pane did not stop the query: %v", msg)
+	}
+}
+
 func TestStatsRemoteWithoutEngine(t *testing.T) {
 	cfg := fixtureConfig(fixtureStore(t))
 	cfg.Compile = QueryFilter
