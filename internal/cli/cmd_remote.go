@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sync"
@@ -158,10 +160,7 @@ func runRemoteQuery(c *cobra.Command, o *options, ro *remoteOptions, pos []strin
 // progressLine shows a running query's status on a terminal's stderr.
 func progressLine(std stdio) func(string) {
 	f, ok := std.err.(*os.File)
-	if !ok {
-		return func(string) {}
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+	if !ok || !isTerminal(f) {
 		return func(string) {}
 	}
 	return func(s string) { fmt.Fprintf(f, "\r\x1b[K%s", cleanCell(s)) }
@@ -197,14 +196,65 @@ func runOnInsights(ctx context.Context, o *options, ro *remoteOptions, prog *que
 	}
 	show := progressLine(std)
 	defer show("")
+	// A table on a terminal shows Insights' partial rows as they come,
+	// redrawn in place, and the final table replaces them.
+	var live *liveTable
+	if f, ok := std.out.(*os.File); ok && o.output == "table" && !plan.Trans.Raw && isTerminal(f) {
+		live = &liveTable{w: f}
+		defer live.clear()
+	}
 	r := &insights.Runner{API: cloudwatch.NewClient(cfg), CallTimeout: 30 * time.Second, Progress: func(p insights.Progress) {
 		if p.Waiting != "" {
 			show("Logs Insights: " + p.Waiting)
 			return
 		}
-		show(fmt.Sprintf("Logs Insights: part %d %s · %d rows · %s scanned", p.Part, p.Status, p.Rows, insights.FormatBytes(p.Stats.BytesScanned)))
+		status := fmt.Sprintf("Logs Insights: part %d %s · %d rows · %s scanned", p.Part, p.Status, p.Rows, insights.FormatBytes(p.Stats.BytesScanned))
+		if live != nil && len(p.Partial) > 0 {
+			show("")
+			live.show(plan.NativeResult(p.Partial), status)
+			return
+		}
+		show(status)
 	}}
 	return remote.RunInsights(ctx, r, plan, o.logGroups, since, until, ro.maxRows, ro.usdPerGB)
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// liveTableRows bounds the partial table, so a redraw stays on one screen.
+const liveTableRows = 20
+
+// liveTable draws a partial result and redraws it in place.
+type liveTable struct {
+	w     io.Writer
+	lines int
+}
+
+func (l *liveTable) show(res *query.Result, status string) {
+	more := len(res.Rows) - liveTableRows
+	if more > 0 {
+		res = &query.Result{Columns: res.Columns, Rows: res.Rows[:liveTableRows]}
+	}
+	var b bytes.Buffer
+	writeTable(&b, res, 0)
+	if more > 0 {
+		fmt.Fprintf(&b, "… %d more rows so far\n", more)
+	}
+	b.WriteString(cleanCell(status) + "\n")
+	l.clear()
+	l.lines = bytes.Count(b.Bytes(), []byte("\n"))
+	l.w.Write(b.Bytes())
+}
+
+// clear erases what show drew.
+func (l *liveTable) clear() {
+	if l.lines > 0 {
+		fmt.Fprintf(l.w, "\x1b[%dA\x1b[J", l.lines)
+	}
+	l.lines = 0
 }
 
 func runOnAthena(ctx context.Context, o *options, ro *remoteOptions, prog *query.Program, format *model.Format, since, until time.Time, std stdio) (*remote.Answer, error) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/flowtail/flowtail/internal/awstest"
+	"github.com/flowtail/flowtail/model/query"
 )
 
 func TestQueryOnInsights(t *testing.T) {
@@ -154,5 +155,26 @@ func TestAthenaDDLFromFlowLog(t *testing.T) {
 	}
 	if strings.Contains(out, "interface_id") || strings.Contains(out, "hour") {
 		t.Errorf("columns or layout not the flow log's:\n%s", out)
+	}
+}
+
+// TestLiveTableRedraws: partial rows are drawn, then erased before the
+// next draw (cursor up over what was drawn, clear to the end).
+func TestLiveTableRedraws(t *testing.T) {
+	var b strings.Builder
+	l := &liveTable{w: &b}
+	res := &query.Result{Columns: []string{"dstaddr", "n"}}
+	for i := range 25 {
+		res.Rows = append(res.Rows, []query.Value{{Kind: query.Str, S: fmt.Sprintf("10.0.0.%d", i)}, {Kind: query.Int, I: uint64(i)}})
+	}
+	l.show(res, "Logs Insights: part 1 Running · 25 rows · 1.0 GiB scanned")
+	first := b.String()
+	if !strings.Contains(first, "10.0.0.19") || strings.Contains(first, "10.0.0.20") || !strings.Contains(first, "… 5 more rows so far\nLogs Insights: part 1 Running") {
+		t.Fatalf("first draw:\n%s", first)
+	}
+	lines := strings.Count(first, "\n")
+	l.clear()
+	if got := strings.TrimPrefix(b.String(), first); got != fmt.Sprintf("\x1b[%dA\x1b[J", lines) {
+		t.Errorf("clear wrote %q, want cursor up %d and erase", got, lines)
 	}
 }
