@@ -83,6 +83,8 @@ func TestQueryRemoteDryRunAndErrors(t *testing.T) {
 		{[]string{"query", "--on", "athena", "stats count(*)"}, "needs --athena-table"},
 		{[]string{"query", "--on", "athena", "--athena-table", "flows", "--dry-run", "stats count(*)"}, "want DATABASE.TABLE"},
 		{[]string{"query", "--on", "insights", "-g", "g", "stats sum(srcaddr)"}, "needs a numeric field"},
+		{[]string{"query", "--dry-run", "stats count(*)", "-"}, "flag --dry-run applies to a query run on AWS"},
+		{[]string{"query", "--on", "insights", "-g", "g", "--demo", "stats count(*)"}, "read locally"},
 	} {
 		_, errOut, code := runCmd(t, c.args...)
 		if code != exitUsage || !strings.Contains(errOut, c.want) {
