@@ -76,6 +76,20 @@ func TestSemantics(t *testing.T) {
 	}
 }
 
+// TestIntStartWidened: a hand-made table with start as int gets
+// @timestamp in bigint, where milliseconds fit.
+func TestIntStartWidened(t *testing.T) {
+	tb := defaultTable()
+	for i, c := range tb.Columns {
+		if c.Name == "start" {
+			tb.Columns[i].Type = "int"
+		}
+	}
+	if got := translate(t, tb, Options{}, "stats count(*) by bin(1h)"); !strings.Contains(got, `CAST(start AS bigint) * 1000 AS "@timestamp"`) {
+		t.Errorf("int start not widened:\n%s", got)
+	}
+}
+
 func TestPartitionLayouts(t *testing.T) {
 	since := time.Date(2024, 1, 30, 12, 0, 0, 0, time.UTC)
 	until := time.Date(2024, 2, 2, 6, 30, 0, 0, time.UTC)

@@ -124,7 +124,12 @@ func (tr *translator) refExpr(r query.Ref) string {
 	}
 	switch r {
 	case query.RefTimestamp:
-		return tr.fieldExpr(model.FieldStart) + " * 1000"
+		start := tr.fieldExpr(model.FieldStart)
+		if c, ok := tr.t.column(ColumnName(model.FieldStart)); ok && !strings.EqualFold(c.Type, "bigint") && !isStringType(c.Type) {
+			// An int start (a table made by hand) would overflow in ms.
+			start = "CAST(" + start + " AS bigint)"
+		}
+		return start + " * 1000"
 	case query.RefProto:
 		p := tr.fieldExpr(model.FieldProtocol)
 		return "CASE " + p + protoWhens() + " ELSE CAST(" + p + " AS varchar) END"
