@@ -151,6 +151,11 @@ func (s *Server) startQueryExecution(w http.ResponseWriter, body []byte) {
 		athenaInvalid(w, "QueryString must not be empty")
 		return
 	}
+	if req.ResultConfiguration.OutputLocation == "" && req.WorkGroup == "no-output" {
+		// A workgroup without a result location, as the service answers.
+		athenaInvalid(w, "No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.")
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := &s.athena

@@ -230,6 +230,10 @@ func explain(err error, action, wg string) error {
 		return fmt.Errorf("athena: access denied: allow %s in the IAM policy of your role or user", action)
 	case "EntityNotFoundException":
 		return fmt.Errorf("athena: %s (check --athena-table DATABASE.TABLE and --region)", ae.ErrorMessage())
+	case "InvalidRequestException":
+		if strings.Contains(strings.ToLower(ae.ErrorMessage()), "output location") {
+			return fmt.Errorf("athena: the workgroup has no result location: give --athena-output s3://BUCKET/PREFIX/ (write access needed) or set one on the workgroup")
+		}
 	}
 	return fmt.Errorf("athena: %s failed: %s: %s", action, ae.ErrorCode(), ae.ErrorMessage())
 }
