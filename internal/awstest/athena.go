@@ -48,6 +48,19 @@ type athenaState struct {
 	runs   map[string]*athenaRun
 	order  []string
 	tables map[string]GlueTable
+	// noOutput are workgroups without a result location.
+	noOutput map[string]bool
+}
+
+// AthenaWorkgroupWithoutOutput makes workgroup wg have no result location:
+// a query that names none fails as the service fails it.
+func (s *Server) AthenaWorkgroupWithoutOutput(wg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.athena.noOutput == nil {
+		s.athena.noOutput = map[string]bool{}
+	}
+	s.athena.noOutput[wg] = true
 }
 
 // AnswerAthena makes every StartQueryExecution answer with what fn
@@ -151,7 +164,10 @@ func (s *Server) startQueryExecution(w http.ResponseWriter, body []byte) {
 		athenaInvalid(w, "QueryString must not be empty")
 		return
 	}
-	if req.ResultConfiguration.OutputLocation == "" && req.WorkGroup == "no-output" {
+	s.mu.Lock()
+	noOutput := s.athena.noOutput[req.WorkGroup]
+	s.mu.Unlock()
+	if req.ResultConfiguration.OutputLocation == "" && noOutput {
 		// A workgroup without a result location, as the service answers.
 		athenaInvalid(w, "No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.")
 		return

@@ -158,7 +158,8 @@ func BenchmarkEndToEnd(b *testing.B) {
 func TestNoOutputLocationExplained(t *testing.T) {
 	s := awstest.New(t)
 	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer { return awstest.AthenaAnswer{} })
-	_, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "d", Workgroup: "no-output"})
+	s.AthenaWorkgroupWithoutOutput("adhoc")
+	_, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "d", Workgroup: "adhoc"})
 	if err == nil || !strings.Contains(err.Error(), "give --athena-output s3://BUCKET/PREFIX/") {
 		t.Fatalf("err %v", err)
 	}
