@@ -304,7 +304,7 @@ func wrapList(st *Styles, lead string, items []string, width int) []string {
 		if i == len(items)-1 {
 			sep = ""
 		}
-		if len(cur)+len(it)+len(sep) > width && cur != indent {
+		if cellWidth(cur)+cellWidth(it)+cellWidth(sep) > width && cur != indent {
 			lines = append(lines, st.Absent.Render(cur))
 			cur = indent
 		}
@@ -314,18 +314,7 @@ func wrapList(st *Styles, lead string, items []string, width int) []string {
 }
 
 // wrap breaks text at spaces to fit width, indenting continuation lines.
-func wrap(s string, width int) []string {
-	var lines []string
-	for len(s) > width && width > 10 {
-		cut := strings.LastIndexByte(s[:width], ' ')
-		if cut <= 4 {
-			cut = width
-		}
-		lines = append(lines, s[:cut])
-		s = "     " + strings.TrimLeft(s[cut:], " ")
-	}
-	return append(lines, s)
-}
+func wrap(s string, width int) []string { return wrapIndent(s, width, 5) }
 
 // wrapStyled wraps plain text, then styles each line, so no line break
 // falls inside an escape sequence.
