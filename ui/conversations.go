@@ -145,7 +145,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 	if showBytes {
 		ends -= convBytesW + 1
 	}
-	ends = max(ends, 20)
+	ends = max(ends, 10) // below 66 columns the endpoints lose their middle
 	showIface := ends >= 60
 	ifaceW := 0
 	if showIface {
@@ -173,7 +173,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 				b = append(b, ' ')
 			}
 			e := endpoints(cv)
-			b = padTail(b, e.client+" → "+e.server, ends)
+			b = padMiddle(b, e.client+" → "+e.server, ends)
 			b = append(b, ' ')
 			b = padRight(b, ProtoName(cv.Proto), convProtoW)
 			b = append(b, ' ')

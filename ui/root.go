@@ -519,8 +519,7 @@ func (m *rootModel) render() string {
 		return ""
 	}
 	if m.width < minWidth || m.height < minHeight {
-		msg := fmt.Sprintf("flowtail needs a terminal of at least %d×%d;\nthis one is %d×%d. Enlarge the window.", minWidth, minHeight, m.width, m.height)
-		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg)
+		return tooSmall(m.width, m.height)
 	}
 	var b strings.Builder
 	b.WriteString(m.tabBar())
@@ -538,6 +537,17 @@ func (m *rootModel) render() string {
 	b.WriteByte('\n')
 	b.WriteString(m.footer())
 	return b.String()
+}
+
+// tooSmall says what size the TUI needs, wrapped to the window however
+// small it is.
+func tooSmall(w, h int) string {
+	msg := fmt.Sprintf("flowtail needs a terminal of at least %d×%d; this one is %d×%d. Enlarge the window.", minWidth, minHeight, w, h)
+	lines := wrapWords(msg, min(w, 44))
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, strings.Join(lines, "\n"))
 }
 
 // activeFlowsShown reports whether the flows pane is the one on screen.
