@@ -47,8 +47,8 @@ type Config struct {
 
 // Run shows the TUI until the user quits, ctx is cancelled, a SIGTERM,
 // SIGINT or SIGHUP arrives, or the program fails. Bubble Tea restores the
-// terminal on every one of these paths, panics in Update, View and
-// commands included.
+// terminal on every one of these paths; a panic in Update, View or a
+// command also leaves a crash report, whose path the error gives.
 //
 // Signals are turned into a context cancel here rather than left to Bubble
 // Tea's own handler: when the caller also cancels ctx on SIGTERM, that
@@ -60,9 +60,12 @@ func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer stop()
-	m := newRoot(cfg)
+	g := &crashGuard{m: newRoot(cfg)}
 	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}, opts...)
-	_, err := tea.NewProgram(m, opts...).Run()
+	_, err := tea.NewProgram(g, opts...).Run()
+	if g.crash != nil {
+		return g.crash.error()
+	}
 	switch {
 	case err == nil:
 		return nil
