@@ -173,7 +173,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 				b = append(b, ' ')
 			}
 			e := endpoints(cv)
-			b = padMiddle(b, e.client+" → "+e.server, ends)
+			b = padRight(b, fitPair(e.client, " → ", e.server, ends), ends)
 			b = append(b, ' ')
 			b = padRight(b, ProtoName(cv.Proto), convProtoW)
 			b = append(b, ' ')

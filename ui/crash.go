@@ -41,7 +41,7 @@ const crashRecent = 40
 
 func (g *crashGuard) Init() tea.Cmd { return g.wrap(g.m.Init()) }
 
-func (g *crashGuard) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+func (g *crashGuard) Update(msg tea.Msg) (model tea.Model, cmd tea.Cmd) {
 	if c, ok := msg.(crashMsg); ok {
 		g.record(c.value, "a background command", c.stack)
 	}
@@ -52,7 +52,7 @@ func (g *crashGuard) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	defer func() {
 		if r := recover(); r != nil {
 			g.record(r, "update", debug.Stack())
-			cmd = tea.Quit
+			model, cmd = g, tea.Quit
 		}
 	}()
 	_, cmd = g.m.Update(msg)

@@ -14,8 +14,6 @@ import (
 	"github.com/flowtail/flowtail/model/conversation"
 )
 
-func init() { RegisterPane(3, "flags", newFlagsPane) }
-
 // flagsPane explains tcp-flags: the selected flow's bits, the flag
 // combinations of the current filter with counts and what each means in
 // an investigation, and the conversations the records pair into (`c`

@@ -11,8 +11,6 @@ import (
 	"github.com/flowtail/flowtail/model"
 )
 
-func init() { RegisterPane(1, "flows", newFlowsPane) }
-
 // flowsPane is the table of records, newest first. It keeps no copy of the
 // data: each frame reads the visible rows from the store by sequence
 // number, so a frame costs the same over a thousand records or a million.

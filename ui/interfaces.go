@@ -16,8 +16,6 @@ import (
 	"github.com/flowtail/flowtail/model/rules"
 )
 
-func init() { RegisterPane(2, "interfaces", newInterfacesPane) }
-
 // interfacesPane is one row per interface in the buffer (or in the current
 // filter's matches): traffic, verdicts, peers, ports, last seen and a
 // sparkline, over a time strip of accepts and rejects. Its data comes

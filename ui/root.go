@@ -42,6 +42,7 @@ type rootModel struct {
 	sh      *Shared
 	compile FilterCompiler
 
+	specs  []paneSpec // the panes' slots and titles, in tab order
 	panes  []Pane
 	active int
 	mode   mode
@@ -73,6 +74,17 @@ type rootModel struct {
 	status statusModel
 }
 
+// allPanes are the panes in tab order; digits 1–5 reach them.
+func allPanes() []paneSpec {
+	return []paneSpec{
+		{1, "flows", newFlowsPane},
+		{2, "interfaces", newInterfacesPane},
+		{3, "flags", newFlagsPane},
+		{4, "rules", newRulesPane},
+		{5, "stats", newStatsPane},
+	}
+}
+
 func newRoot(cfg Config) *rootModel {
 	sh := &Shared{Store: cfg.Store, Keys: DefaultKeymap(), Now: cfg.Now, Loc: cfg.Local, Rules: cfg.Rules}
 	if sh.Now == nil {
@@ -89,8 +101,11 @@ func newRoot(cfg Config) *rootModel {
 	if m.compile == nil {
 		m.compile = PlainTextFilter
 	}
-	for _, spec := range registered {
-		m.panes = append(m.panes, spec.build(sh))
+	for _, spec := range allPanes() {
+		if cfg.slots == nil || slices.Contains(cfg.slots, spec.slot) {
+			m.specs = append(m.specs, spec)
+			m.panes = append(m.panes, spec.build(sh))
+		}
 	}
 	sh.Selected = func() (uint64, bool) {
 		if fp := m.activeFlows(); fp != nil {
@@ -181,7 +196,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case applyFilterMsg: // a triage pane drilled down: show the flows it selected
-		for i, spec := range registered {
+		for i, spec := range m.specs {
 			if spec.slot == 1 {
 				m.active = i
 			}
@@ -284,7 +299,7 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, k.GotoPane) {
 			slot = int(msg.String()[0] - '0')
 		}
-		for i, spec := range registered {
+		for i, spec := range m.specs {
 			if spec.slot == slot {
 				m.active = i
 			}
@@ -592,7 +607,7 @@ func (m *rootModel) buildTabBar() string {
 	st := &m.sh.Styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render(" flowtail "))
-	for i, spec := range registered {
+	for i, spec := range m.specs {
 		label := fmt.Sprintf(" %d %s ", spec.slot, spec.title)
 		if i == m.active {
 			b.WriteString(st.TabOn.Render(label))

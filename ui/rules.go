@@ -12,8 +12,6 @@ import (
 	"github.com/flowtail/flowtail/model/rules"
 )
 
-func init() { RegisterPane(4, "rules", newRulesPane) }
-
 // RuleSource supplies the security groups, network ACLs and interfaces the
 // rules pane evaluates the selected flow with. Lookup may block on the
 // network (EC2): the pane calls it from a command, never while drawing.

@@ -43,6 +43,8 @@ type Config struct {
 	// real clock and time.Local.
 	Now   func() time.Time
 	Local *time.Location
+
+	slots []int // the panes to show, by slot (tests); nil: all
 }
 
 // Run shows the TUI until the user quits, ctx is cancelled, a SIGTERM,

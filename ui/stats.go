@@ -15,8 +15,6 @@ import (
 	"github.com/flowtail/flowtail/model/query"
 )
 
-func init() { RegisterPane(5, "stats", newStatsPane) }
-
 // statsInterval bounds how often the stats table is recomputed while
 // records arrive: a few times a second is live enough and keeps the
 // scans (which hold the store's read lock) rare.

@@ -112,6 +112,30 @@ func padMiddle(b []byte, s string, w int) []byte {
 	return appendSpaces(b, w-1-hw-tw)
 }
 
+// truncMiddle is s in at most w cells, its middle elided when too long.
+func truncMiddle(s string, w int) string {
+	if cellWidth(s) <= w {
+		return s
+	}
+	return strings.TrimRight(string(padMiddle(nil, s, w)), " ")
+}
+
+// fitPair joins a and b with sep in at most w cells, eliding the middle
+// of the longer one first ("198.51…00.7:40001 → 10.0.0.62:5432"): both ends
+// of a conversation stay readable.
+func fitPair(a, sep, b string, w int) string {
+	room := w - cellWidth(sep)
+	aw, bw := cellWidth(a), cellWidth(b)
+	if aw+bw <= room {
+		return a + sep + b
+	}
+	if room < 2 {
+		return truncRight(a+sep+b, w)
+	}
+	bRoom := min(bw, max(room/2, room-aw))
+	return truncMiddle(a, room-bRoom) + sep + truncMiddle(b, bRoom)
+}
+
 // padMin pads s with spaces to n cells, leaving it whole when it is
 // longer: for labels and rule texts that must not be cut.
 func padMin(s string, n int) string {

@@ -55,6 +55,11 @@ func checkText(t *testing.T, s string, w int) {
 	if tl := truncLeft(s, w); w > 0 && tl != s && !strings.HasSuffix(s, strings.TrimPrefix(tl, "…")) {
 		t.Errorf("truncLeft(%q, %d) = %q: not a suffix", s, w, tl)
 	}
+	for _, got := range []string{truncMiddle(s, w), fitPair(s, " → ", s, w)} {
+		if ansi.StringWidth(got) > want {
+			t.Errorf("truncMiddle/fitPair(%q, %d) = %q: wider than %d", s, w, got, want)
+		}
+	}
 	if w > 0 {
 		lines := wrapWords(s, w)
 		for _, l := range lines {
