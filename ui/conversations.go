@@ -129,10 +129,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 	st := &sh.Styles
 	c.out.Reset()
 	title := " CONVERSATIONS"
-	scope := "  all records"
-	if sh.Filter != nil {
-		scope = "  " + filterLabel(sh.FilterText)
-	}
+	scope := "  " + scopeLabel(sh)
 	c.out.WriteString(st.Section.Render(title))
 	count := thousands(uint64(c.total))
 	if c.total > len(c.convs) {

@@ -247,10 +247,7 @@ func (p *flagsPane) View() string {
 	p.out.Reset()
 	p.out.WriteString(p.selectedText())
 
-	scope := "all records"
-	if p.sh.Filter != nil {
-		scope = filterLabel(p.sh.FilterText)
-	}
+	scope := scopeLabel(p.sh)
 	p.out.WriteString(st.Section.Render(" FLAG COMBINATIONS"))
 	p.out.WriteString(st.Dim.Render(fitWidth("  "+scope, max(p.width-18, 0))))
 	p.out.WriteByte('\n')

@@ -157,7 +157,18 @@ func (p *interfacesPane) SetSize(width, height int) {
 
 // cursorInfo is what is known of the cursor's interface.
 func (p *interfacesPane) cursorInfo() string {
-	if len(p.rows) == 0 {
+	info := p.ifaceInfo()
+	if cov := coverage(p.sh); cov != "" {
+		if info == "" {
+			return "counts cover " + cov
+		}
+		return "counts cover " + cov + " · " + info
+	}
+	return info
+}
+
+func (p *interfacesPane) ifaceInfo() string {
+	if len(p.rows) == 0 || p.sh.Rules == nil {
 		return ""
 	}
 	name := p.snap.Interfaces[p.rows[p.list.cursor]].Name
@@ -350,9 +361,9 @@ func (p *interfacesPane) order() {
 func (p *interfacesPane) bodyHeight() int { return max(p.height-1-histogramHeight-p.infoHeight(), 1) }
 
 // infoHeight is the line describing the cursor's interface, shown when
-// rules (EC2 or --rules) are available.
+// rules (EC2 or --rules) are available or the buffer has wrapped.
 func (p *interfacesPane) infoHeight() int {
-	if p.sh.Rules == nil {
+	if p.sh.Rules == nil && p.sh.Store.Counters().Evicted == 0 {
 		return 0
 	}
 	return 1

@@ -345,7 +345,11 @@ func (p *statsPane) summary() string {
 	if len(p.res.Rows) == 1 {
 		groups = " group · "
 	}
-	return " " + thousands(uint64(len(p.res.Rows))) + groups + thousands(p.res.Matched) + " of " + thousands(p.res.Scanned) + " records matched"
+	sum := " " + thousands(uint64(len(p.res.Rows))) + groups + thousands(p.res.Matched) + " of " + thousands(p.res.Scanned) + " records matched"
+	if cov := coverage(p.sh); cov != "" {
+		sum += " · " + cov
+	}
+	return sum
 }
 
 // hint says what the pane shows and how to get there.

@@ -98,6 +98,9 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 		on   bool
 	}
 	parts := []part{{text: fmt.Sprintf("%s/%s", thousands(n), humanCount(uint64(s.sh.Store.Capacity())))}}
+	if c.Evicted > 0 { // the buffer has wrapped: older records are gone
+		parts = append(parts, part{text: "evicted " + thousands(c.Evicted), on: true})
+	}
 	parts = append(parts, part{text: humanRate(s.rate)})
 	if c.Malformed > 0 {
 		parts = append(parts, part{text: thousands(c.Malformed) + " malformed (e)", on: true})
@@ -221,6 +224,32 @@ func filterLabel(text string) string {
 		return text
 	}
 	return "filter: " + text
+}
+
+// coverage says which records the panes count once the ring has wrapped
+// ("the newest 1,000,000 of 2,031,442 records"), and how to keep more;
+// "" while every record read is still held.
+func coverage(sh *Shared) string {
+	c := sh.Store.Counters()
+	if c.Evicted == 0 {
+		return ""
+	}
+	return "the newest " + thousands(c.Seen-c.Evicted) + " of " + thousands(c.Seen) + " records (--buffer keeps more)"
+}
+
+// scopeLabel is what a pane's counts cover: the filter, and the part of
+// the input still in the buffer.
+func scopeLabel(sh *Shared) string {
+	cov := coverage(sh)
+	switch {
+	case sh.Filter != nil && cov != "":
+		return filterLabel(sh.FilterText) + " · over " + cov
+	case sh.Filter != nil:
+		return filterLabel(sh.FilterText)
+	case cov != "":
+		return cov
+	}
+	return "all records"
 }
 
 func thousands(n uint64) string { return string(appendThousands(nil, n)) }
