@@ -92,6 +92,26 @@ func (p *flagsPane) convKey(km tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// explainRow explains a conversation's newest request and reply, each
+// with its verdict; the flag combinations stand for no single flow.
+func (p *flagsPane) explainRow() (tea.Cmd, bool) {
+	c := &p.conv
+	if !p.showConvs || c.list.cursor >= len(c.convs) {
+		return nil, false
+	}
+	cv := &c.convs[c.list.cursor]
+	s := &cv.Request
+	if !s.Seen() {
+		s = &cv.Response
+	}
+	flt := conversationFilter{iface: cv.Iface, proto: cv.Proto, a: s.Src(), b: s.Dst(), pa: s.SrcPort, pb: s.DstPort}
+	req := &cv.Request
+	isRequest := func(f *model.Flow, x *model.Ext) bool {
+		return req.Seen() && f.SrcAddr(x) == req.Src() && f.SrcPort == req.SrcPort
+	}
+	return explainNewest(p.sh.Store, flt, isRequest, "conversation"), true
+}
+
 // conversationDrill filters the flows pane to both directions of one
 // conversation.
 func conversationDrill(sh *Shared, cv *conversation.Conversation) tea.Cmd {

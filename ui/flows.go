@@ -157,6 +157,15 @@ func (p *flowsPane) moveTo(l rowList, top, pos int) {
 	p.cursorSeq, p.topSeq = l.seqAt(pos), l.seqAt(top)
 }
 
+// explainRow explains the record under the cursor.
+func (p *flowsPane) explainRow() (tea.Cmd, bool) {
+	seq, ok := p.CursorSeq()
+	if !ok {
+		return nil, false
+	}
+	return explain(explainTarget{seq: seq, hasSeq: true}), true
+}
+
 // CursorSeq is the record under the cursor (ok false when there is none).
 func (p *flowsPane) CursorSeq() (uint64, bool) {
 	l := p.currentRows()

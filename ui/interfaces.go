@@ -155,6 +155,19 @@ func (p *interfacesPane) SetSize(width, height int) {
 	p.stale = true
 }
 
+// explainRow shows the rules of the interface under the cursor, without
+// a flow.
+func (p *interfacesPane) explainRow() (tea.Cmd, bool) {
+	if len(p.rows) == 0 {
+		return nil, false
+	}
+	name := p.snap.Interfaces[p.rows[p.list.cursor]].Name
+	if name == "" {
+		return nil, false
+	}
+	return explain(explainTarget{iface: name}), true
+}
+
 // cursorInfo is what is known of the cursor's interface.
 func (p *interfacesPane) cursorInfo() string {
 	info := p.ifaceInfo()

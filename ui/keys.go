@@ -58,7 +58,7 @@ func DefaultKeymap() Keymap {
 		GotoPane:  b("1-5", "go to pane", "1", "2", "3", "4", "5"),
 		Filter:    b("/", "filter", "/"),
 		TimeZone:  b("t", "UTC/local time", "t"),
-		Rules:     b("r", "rules for this flow", "r"),
+		Rules:     b("r", "rules", "r"),
 		Malformed: b("e", "malformed lines", "e"),
 
 		Up:       b("↑/k", "up", "up", "k"),
@@ -116,6 +116,6 @@ func (k Keymap) ShortHelp() []key.Binding {
 // columns come before it.
 func (k Keymap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Filter, k.Export, k.TimeZone, k.Malformed, k.NextPane, k.PrevPane, k.GotoPane, k.Rules, k.Help, k.Quit, k.ForceQuit},
+		{k.Filter, k.Export, k.TimeZone, k.Malformed, k.NextPane, k.PrevPane, k.GotoPane, k.Help, k.Quit, k.ForceQuit},
 	}
 }

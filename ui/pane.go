@@ -74,8 +74,13 @@ type Shared struct {
 	Matches    *MatchSet
 
 	// Selected is the record under the flows pane's cursor, for panes
-	// that explain it (ok false when there is none).
+	// that describe it (ok false when there is none).
 	Selected func() (seq uint64, ok bool)
+
+	// Explain is what the rules pane explains, chosen by the user; the
+	// root sets it (r on a row, or the flows cursor when the rules pane
+	// opens without a choice).
+	Explain explainTarget
 
 	// Rules supplies the security groups and network ACLs the rules pane
 	// explains the selected flow with (nil: none configured).

@@ -69,9 +69,18 @@ type rootModel struct {
 	keysLine  cachedChrome
 	keysShown []key.Binding
 
+	// back is where esc in the flows returns after drill-downs: the
+	// filter and pane each one was made from.
+	back []backStep
+
 	detail detailModel
 	help   help.Model
 	status statusModel
+}
+
+type backStep struct {
+	text   string
+	active int
 }
 
 // allPanes are the panes in tab order; digits 1–5 reach them.
@@ -195,12 +204,17 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.status.flash(fmt.Sprintf("wrote %s records to %s (%s)", thousands(uint64(msg.n)), msg.path, msg.kind), false)
 		}
 		return m, nil
-	case applyFilterMsg: // a triage pane drilled down: show the flows it selected
-		for i, spec := range m.specs {
-			if spec.slot == 1 {
-				m.active = i
-			}
+	case explainMsg:
+		if msg.text != "" {
+			m.status.flash(msg.text, true)
+			return m, nil
 		}
+		m.sh.Explain = msg.target
+		m.gotoSlot(4)
+		return m, m.refreshActive()
+	case applyFilterMsg: // a triage pane drilled down: show the flows it selected
+		m.back = append(m.back, backStep{text: m.sh.FilterText, active: m.active})
+		m.gotoSlot(1)
 		return m, m.applyFilter(combineFilter(m.sh, m.compile, msg))
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
@@ -283,28 +297,38 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.mode = modeNormal
 			return nil
 		}
+		if key.Matches(msg, k.Rules) && !m.detail.malformed {
+			m.mode = modeNormal
+			return explain(explainTarget{seq: m.detail.seq, hasSeq: true})
+		}
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.update(msg)
 		return cmd
 	}
 	switch {
 	case key.Matches(msg, k.NextPane):
-		m.active = (m.active + 1) % len(m.panes)
+		m.setActive((m.active + 1) % len(m.panes))
 		return m.refreshActive() // a pane only hears refreshes while shown
 	case key.Matches(msg, k.PrevPane):
-		m.active = (m.active + len(m.panes) - 1) % len(m.panes)
+		m.setActive((m.active + len(m.panes) - 1) % len(m.panes))
 		return m.refreshActive()
-	case key.Matches(msg, k.GotoPane), key.Matches(msg, k.Rules):
-		slot := 4 // r: the rules pane explains the selected flow
-		if key.Matches(msg, k.GotoPane) {
-			slot = int(msg.String()[0] - '0')
-		}
-		for i, spec := range m.specs {
-			if spec.slot == slot {
-				m.active = i
-			}
-		}
+	case key.Matches(msg, k.GotoPane):
+		m.gotoSlot(int(msg.String()[0] - '0'))
 		return m.refreshActive()
+	case key.Matches(msg, k.Back) && m.activeFlowsShown() && len(m.back) > 0:
+		return m.goBack()
+	case key.Matches(msg, k.Rules):
+		if cmd, ok := m.rowExplainer(); ok {
+			return cmd
+		}
+		return nil
+	case key.Matches(msg, k.Follow), key.Matches(msg, k.Pause):
+		// The flows pane's follow and pause hold in every pane: pausing
+		// freezes what every pane shows while ingest continues.
+		if fp := m.activeFlows(); fp != nil && !m.activeFlowsShown() {
+			fp.Update(msg)
+			return m.refreshActive()
+		}
 	}
 	if len(m.panes) == 0 {
 		return nil
@@ -312,6 +336,58 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	var cmd tea.Cmd
 	m.panes[m.active], cmd = m.panes[m.active].Update(msg)
 	return cmd
+}
+
+// goBack undoes the last drill-down: its filter, and the pane it was made
+// from (the stats aggregate, the interfaces table).
+func (m *rootModel) goBack() tea.Cmd {
+	step := m.back[len(m.back)-1]
+	m.back = m.back[:len(m.back)-1]
+	var flt Filter
+	if step.text != "" {
+		var err error
+		if flt, _, err = m.compile(step.text, m.sh.Store.Names()); err != nil {
+			flt = nil
+		}
+	}
+	if step.active < len(m.panes) {
+		m.setActive(step.active)
+	}
+	return m.applyFilter(step.text, flt)
+}
+
+// gotoSlot shows the pane of a slot (1 flows … 5 stats) when it exists.
+func (m *rootModel) gotoSlot(slot int) {
+	for i, spec := range m.specs {
+		if spec.slot == slot {
+			m.setActive(i)
+		}
+	}
+}
+
+// setActive shows pane i. The rules pane opened from the flows pane, or
+// without a choice made with r, explains the record under the flows cursor
+// at that moment, and keeps it while it is shown.
+func (m *rootModel) setActive(i int) {
+	fromFlows := m.activeFlowsShown()
+	m.active = i
+	if _, ok := m.panes[i].(*rulesPane); ok && (fromFlows || !m.sh.Explain.valid()) && m.sh.Selected != nil {
+		if seq, ok := m.sh.Selected(); ok {
+			m.sh.Explain = explainTarget{seq: seq, hasSeq: true}
+		}
+	}
+}
+
+// rowExplainer is r on the active pane's row: the command that explains
+// it, ok false where the row stands for no flow.
+func (m *rootModel) rowExplainer() (tea.Cmd, bool) {
+	if len(m.panes) == 0 {
+		return nil, false
+	}
+	if e, ok := m.panes[m.active].(explainer); ok {
+		return e.explainRow()
+	}
+	return nil, false
 }
 
 // filterKey handles the filter bar: esc leaves it unchanged, enter applies
@@ -330,6 +406,7 @@ func (m *rootModel) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.hist.add(m.input.Value())
 		m.leaveFilter()
+		m.back = m.back[:0] // a filter typed anew starts a new trail
 		return m.applyFilter(m.input.Value(), flt)
 	case key.Matches(msg, k.History):
 		var text string
@@ -496,7 +573,9 @@ func (m *rootModel) onTick() (cmd tea.Cmd, changed bool) {
 	if m.mode == modeDetail {
 		m.detail.rebuild()
 	}
-	cmds = append(cmds, m.refreshActive())
+	if fp := m.activeFlows(); fp == nil || !fp.paused || m.activeFlowsShown() {
+		cmds = append(cmds, m.refreshActive()) // p freezes every pane, not only the flows
+	}
 	return tea.Batch(cmds...), true
 }
 
@@ -673,14 +752,20 @@ func (m *rootModel) footerKeys() []key.Binding {
 	var keys []key.Binding
 	switch m.mode {
 	case modeDetail:
-		keys = []key.Binding{k.Back, k.Up, k.Down, k.Copy, k.TimeZone, k.Quit}
-		if m.detail.malformed { // y copies records only
-			keys = slices.Delete(keys, 3, 4)
+		keys = []key.Binding{k.Back, k.Up, k.Down, k.Copy, k.Rules, k.TimeZone, k.Quit}
+		if m.detail.malformed { // y copies and r explains records only
+			keys = slices.Delete(keys, 3, 5)
 		}
 	case modeHelp:
 		keys = []key.Binding{k.Back, k.Quit}
 	default:
 		keys = []key.Binding{k.Help, k.Filter}
+		if _, ok := m.rowExplainer(); ok { // only where the row stands for a flow
+			keys = append(keys, k.Rules)
+		}
+		if m.activeFlowsShown() && len(m.back) > 0 {
+			keys = append(keys, k.Back)
+		}
 		if len(m.panes) > 0 {
 			keys = append(keys, m.panes[m.active].ShortHelp()...)
 		}
@@ -721,6 +806,7 @@ func keyHelpWidth(k key.Binding) int {
 func (m *rootModel) helpView() string {
 	_, h := m.paneSize()
 	st := &m.sh.Styles
+	k := m.sh.Keys
 	hm := m.help
 	hm.ShowAll = true
 	var groups [][]key.Binding
@@ -729,6 +815,21 @@ func (m *rootModel) helpView() string {
 		p := m.panes[m.active]
 		groups = append(groups, p.FullHelp()...)
 		title += " · " + p.Title() + " pane"
+		var extra []key.Binding
+		if _, ok := m.rowExplainer(); ok {
+			extra = append(extra, k.Rules)
+		}
+		if !m.activeFlowsShown() { // the flows' follow and pause hold everywhere
+			extra = append(extra, k.Follow, k.Pause)
+		}
+		switch {
+		case len(extra) == 0:
+		case len(groups) == 0:
+			groups = append(groups, extra)
+		default: // under the pane's last column: the global one must fit beside
+			last := len(groups) - 1
+			groups[last] = append(slices.Clone(groups[last]), extra...)
+		}
 	}
 	groups = append(groups, m.sh.Keys.FullHelp()...)
 	keys := strings.ReplaceAll(hm.FullHelpView(groups), "\n", "\n ") // the margin every screen has

@@ -270,21 +270,64 @@ func (p *statsPane) key(km tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// drill filters the flows to the group under the cursor.
+// drill filters the flows to the records of the group under the cursor:
+// the query's own filters before stats, and the group's keys. It replaces
+// the stats query in the filter bar; esc in the flows brings it back.
 func (p *statsPane) drill() tea.Cmd {
-	if p.res == nil || len(p.rows) == 0 || p.prog == nil {
+	text, flt, err := p.groupFilter()
+	if err != "" {
+		return Flash(err, true)
+	}
+	if flt == nil {
 		return nil
+	}
+	return func() tea.Msg { return applyFilterMsg{text: text, filter: flt, replace: true} }
+}
+
+// explainRow explains the newest record of the group under the cursor.
+func (p *statsPane) explainRow() (tea.Cmd, bool) {
+	_, flt, err := p.groupFilter()
+	if err != "" || flt == nil {
+		return nil, false
+	}
+	return explainNewest(p.sh.Store, flt, nil, "group"), true
+}
+
+// groupFilter is the filter selecting the records of the cursor's group.
+func (p *statsPane) groupFilter() (string, Filter, string) {
+	if p.res == nil || len(p.rows) == 0 || p.prog == nil {
+		return "", nil, ""
 	}
 	keys := p.prog.GroupKeys()
 	if len(keys) == 0 {
-		return Flash("this stats query has no by keys to filter on", true)
+		return "", nil, "this stats query has no by keys to filter on"
 	}
 	text := drillText(keys, p.res.Rows[p.rows[p.list.cursor]])
+	if pre := beforeStats(p.text); pre != "" {
+		text = pre + " | filter " + text
+	}
 	flt, _, err := QueryFilter(text, p.sh.Store.Names())
 	if err != nil || flt == nil {
-		return Flash("cannot filter to this row: "+Sanitize(fmt.Sprint(err)), true)
+		return "", nil, "cannot filter to this row: " + Sanitize(fmt.Sprint(err))
 	}
-	return drillFilter(text, flt)
+	return text, flt, ""
+}
+
+// beforeStats is the part of a query that selects records: the commands
+// before its first stats ("" when stats comes first).
+func beforeStats(text string) string {
+	q, err := query.Parse(text)
+	if err != nil {
+		return ""
+	}
+	for _, c := range q.Commands {
+		if c.Name() == "stats" {
+			r := []rune(text)
+			pre := strings.TrimSpace(string(r[:max(min(c.Pos()-1, len(r)), 0)]))
+			return strings.TrimSpace(strings.TrimSuffix(pre, "|"))
+		}
+	}
+	return ""
 }
 
 // drillText writes the filter that selects one stats group.

@@ -145,8 +145,9 @@ func filteredSeqs(sh *Shared) (seqs []uint64, all bool) {
 // applyFilterMsg asks the root to filter the flows pane to what a triage
 // pane selected, on top of the filter already applied, and to show it.
 type applyFilterMsg struct {
-	text   string // the query-language spelling, shown in the filter bar
-	filter Filter
+	text    string // the query-language spelling, shown in the filter bar
+	filter  Filter
+	replace bool // text already holds what it narrows (a stats group's records)
 }
 
 // drillFilter is the command a triage pane returns on enter.
@@ -158,7 +159,7 @@ func drillFilter(text string, f Filter) tea.Cmd {
 // current text is compiled afresh because a filter may keep scratch state
 // and the old instance can still be in use by a running scan.
 func combineFilter(sh *Shared, compile FilterCompiler, msg applyFilterMsg) (string, Filter) {
-	if sh.Filter == nil || sh.FilterText == "" {
+	if sh.Filter == nil || sh.FilterText == "" || msg.replace {
 		return msg.text, msg.filter
 	}
 	prev, _, err := compile(sh.FilterText, sh.Store.Names())
