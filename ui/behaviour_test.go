@@ -235,7 +235,7 @@ func TestTimeZoneToggle(t *testing.T) {
 		t.Fatalf("times default to UTC:\n%s", d.screen())
 	}
 	d.keys("t")
-	if !strings.Contains(d.row(1), "23:13:56") || !strings.Contains(d.statusLine(), "local time") {
+	if !strings.Contains(d.row(1), "23:13:56") || !strings.Contains(d.statusLine(), "local time CET") {
 		t.Fatalf("t switches to the local zone (CET in the test):\n%s", d.screen())
 	}
 }

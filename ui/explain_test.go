@@ -182,3 +182,22 @@ func TestPauseAndFollowInEveryPane(t *testing.T) {
 		t.Errorf("f in the flags pane did not follow: %q", d.statusLine())
 	}
 }
+
+// At 80 columns a full IPv4 address and port is readable on both ends of
+// a row, whether or not the time column needs dates.
+func TestFullIPv4EndpointAt80Columns(t *testing.T) {
+	s := model.NewStore(10)
+	appendLines(t, s, model.DefaultFormat,
+		"2 123456789012 eni-0a1b2c3d4e5f60001 203.255.113.254 198.251.100.201 65535 65534 6 1 40 1700000000 1700000060 ACCEPT OK")
+	d := newDriver(t, fixtureConfig(s), 80, 24)
+	if row := d.row(0); !strings.Contains(row, "203.255.113.254:65535") || !strings.Contains(row, "198.251.100.201:65534") {
+		t.Errorf("endpoints cut at 80 columns: %q", row)
+	}
+	// A buffer over two days: dates in the time column, endpoints whole.
+	appendLines(t, s, model.DefaultFormat,
+		"2 123456789012 eni-0a1b2c3d4e5f60001 203.255.113.254 198.251.100.201 65535 65534 6 1 40 1700100000 1700100060 ACCEPT OK")
+	d.refresh()
+	if row := d.row(0); !strings.Contains(row, "11-16 02:00:00") || !strings.Contains(row, "203.255.113.254:65535") || !strings.Contains(row, "198.251.100.201:65534") {
+		t.Errorf("row over two days at 80 columns: %q", row)
+	}
+}

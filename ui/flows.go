@@ -2,6 +2,7 @@ package ui
 
 import (
 	"sort"
+	"time"
 	"strconv"
 	"strings"
 
@@ -31,6 +32,9 @@ type flowsPane struct {
 	topSeq    uint64 // record on the first row when not following
 	cursorSeq uint64 // record under the cursor when not following
 
+	withDate  bool // the buffer spans more than one day
+	showRules bool // the rules' verdict column (v)
+
 	marks    map[uint64]struct{}
 	verdicts map[string]string // styled action cells, by text
 
@@ -48,9 +52,33 @@ func (p *flowsPane) Init() tea.Cmd { return nil }
 
 func (p *flowsPane) SetSize(width, height int) {
 	p.width, p.height = width, height
-	p.cols = layoutColumns(width)
+	p.layout()
+}
+
+// layout sizes the columns for the width, the days the buffer spans and
+// the rules column.
+func (p *flowsPane) layout() {
+	p.cols = layoutColumns(p.width, p.withDate, p.showRules)
 	p.verdicts = map[string]string{}
 	p.header = p.sh.Styles.Header.Render(string(p.appendHeader(nil)))
+}
+
+// spansDays reports whether the oldest and newest buffered records fall
+// on different days in the zone shown: the time column then needs dates.
+func (p *flowsPane) spansDays(v model.View) bool {
+	n := v.Len()
+	if n < 2 {
+		return false
+	}
+	first, _ := v.At(0)
+	last, _ := v.At(n - 1)
+	if !first.Has(model.FieldStart) || !last.Has(model.FieldStart) {
+		return false
+	}
+	zone := p.sh.Zone()
+	y1, m1, d1 := time.Unix(int64(first.Start), 0).In(zone).Date()
+	y2, m2, d2 := time.Unix(int64(last.Start), 0).In(zone).Date()
+	return y1 != y2 || m1 != m2 || d1 != d2
 }
 
 func (p *flowsPane) ShortHelp() []key.Binding {
@@ -262,6 +290,12 @@ func (p *flowsPane) Waiting() (uint64, bool) {
 }
 
 func (p *flowsPane) View() string {
+	var days bool
+	p.sh.Store.Read(func(v model.View) { days = p.spansDays(v) })
+	if days != p.withDate {
+		p.withDate = days
+		p.layout()
+	}
 	p.out.Reset()
 	p.out.WriteString(p.header)
 	h := p.bodyHeight()
@@ -305,12 +339,15 @@ func (p *flowsPane) appendHeader(b []byte) []byte {
 	b = append(b, ' ')
 	b = padRight(b, "TIME", c.time)
 	b = append(b, ' ')
-	if c.iface < len("INTERFACE") {
+	switch {
+	case c.iface == 0:
+	case c.iface < len("INTERFACE"):
 		b = padRight(b, "IFACE", c.iface)
-	} else {
+		b = append(b, ' ')
+	default:
 		b = padRight(b, "INTERFACE", c.iface)
+		b = append(b, ' ')
 	}
-	b = append(b, ' ')
 	b = padRight(b, "SOURCE", c.src)
 	b = appendSpaces(b, len([]rune(c.arrow)))
 	b = padRight(b, "DESTINATION", c.dst)
@@ -344,12 +381,14 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	p.cell = appendTime(p.cell[:0], f.Start, f.Has(model.FieldStart), p.sh.Zone(), c.timeLayout)
 	b = padRight(b, bstr(p.cell), c.time)
 	b = append(b, ' ')
-	iface := "-"
-	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
-		iface = Sanitize(names.Name(id))
+	if c.iface > 0 {
+		iface := "-"
+		if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
+			iface = Sanitize(names.Name(id))
+		}
+		b = padTail(b, iface, c.iface)
+		b = append(b, ' ')
 	}
-	b = padTail(b, iface, c.iface)
-	b = append(b, ' ')
 	ports := hasPorts(f)
 	p.cell = appendEndpoint(p.cell[:0], f.SrcAddr(x), f.SrcPort, ports)
 	b = padMiddle(b, bstr(p.cell), c.src)

@@ -120,7 +120,9 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 		parts = append(parts, p)
 	}
 	if s.sh.Local {
-		parts = append(parts, part{text: "local time"})
+		// The zone by name: "local time" alone does not say which.
+		name, _ := s.sh.Now().In(s.sh.Loc).Zone()
+		parts = append(parts, part{text: "local time " + Sanitize(name)})
 	} else {
 		parts = append(parts, part{text: "UTC"})
 	}

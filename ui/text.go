@@ -8,60 +8,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// columns are the flows table's cell widths for one terminal width. They
-// are computed on resize, never per frame. A width of 0 hides a column.
-type columns struct {
-	width      int
-	time       int
-	timeLayout string
-	iface      int
-	src, dst   int
-	arrow      string
-	proto      int
-	pkts       int
-	bytes      int
-	verdict    int
-	flags      int
-}
-
-// layoutColumns fits the table to width: full dates and interface ids when
-// there is room, then the optional columns go first when there is not.
-func layoutColumns(width int) columns {
-	c := columns{width: width, time: 8, timeLayout: "15:04:05", iface: 8, arrow: " → ",
-		proto: 5, pkts: 4, bytes: 5, verdict: 6, flags: 4}
-	if width < 100 {
-		c.arrow = "→"
-	} else {
-		c.iface = 21
-	}
-	if width >= 120 {
-		c.time, c.timeLayout, c.verdict = 19, "2006-01-02 15:04:05", 8
-	}
-	fixed := func() int {
-		n := 1 + c.time + 1 + c.iface + 1 + len([]rune(c.arrow)) + 1 + c.proto + 1 + c.bytes + 1 + c.verdict
-		if c.pkts > 0 {
-			n += c.pkts + 1
-		}
-		if c.flags > 0 {
-			n += 1 + c.flags
-		}
-		return n
-	}
-	// Addresses are what a row is about: below 80 columns the flags go
-	// first, then the packet count (bytes say how big a flow was).
-	const minFlow = 24
-	if width-fixed() < minFlow {
-		c.flags = 0
-	}
-	if width-fixed() < minFlow {
-		c.pkts = 0
-	}
-	flow := max(width-fixed(), 10)
-	c.src = (flow + 1) / 2
-	c.dst = flow - c.src
-	return c
-}
-
 // The text helpers below are the only code in ui that cuts text to a
 // width. They are safe by construction: any string (wide runes, combining
 // marks, invalid UTF-8) and any width (0, 1, negative) give a result of at
