@@ -2,9 +2,9 @@ package ui
 
 import (
 	"sort"
-	"time"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
