@@ -21,6 +21,8 @@ type crashGuard struct {
 	m      *rootModel
 	crash  *crashReport
 	recent []string // the last messages, oldest first
+	// resumed hears of each resume, so SIGTSTP is caught again (run_unix.go).
+	resumed chan struct{}
 }
 
 type crashReport struct {
@@ -47,6 +49,12 @@ func (g *crashGuard) Update(msg tea.Msg) (model tea.Model, cmd tea.Cmd) {
 	}
 	if g.crash != nil {
 		return g, tea.Quit
+	}
+	if _, ok := msg.(tea.ResumeMsg); ok && g.resumed != nil {
+		select {
+		case g.resumed <- struct{}{}:
+		default:
+		}
 	}
 	g.note(msg)
 	defer func() {

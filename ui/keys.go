@@ -10,6 +10,7 @@ type Keymap struct {
 	// Global.
 	Quit      key.Binding
 	ForceQuit key.Binding
+	Suspend   key.Binding
 	Help      key.Binding
 	NextPane  key.Binding
 	PrevPane  key.Binding
@@ -52,6 +53,7 @@ func DefaultKeymap() Keymap {
 	return Keymap{
 		Quit:      b("q", "quit", "q"),
 		ForceQuit: b("ctrl+c", "quit now", "ctrl+c"),
+		Suspend:   b("ctrl+z", "suspend (fg resumes)", "ctrl+z"),
 		Help:      b("?", "help", "?"),
 		NextPane:  b("tab", "next pane", "tab"),
 		PrevPane:  b("shift+tab", "previous pane", "shift+tab"),
@@ -88,7 +90,7 @@ func DefaultKeymap() Keymap {
 // all lists every binding, for switching them and for the help test.
 func (k *Keymap) all() []*key.Binding {
 	return []*key.Binding{
-		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules, &k.Malformed,
+		&k.Quit, &k.ForceQuit, &k.Suspend, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules, &k.Malformed,
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Oldest, &k.Newest,
 		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
 		&k.Apply, &k.Cancel, &k.Back, &k.History,
@@ -102,6 +104,7 @@ func (k *Keymap) setTyping(typing bool) {
 		b.SetEnabled(!typing)
 	}
 	k.ForceQuit.SetEnabled(true)
+	k.Suspend.SetEnabled(true)
 	k.Apply.SetEnabled(typing)
 	k.Cancel.SetEnabled(typing)
 	k.History.SetEnabled(typing)
@@ -116,6 +119,6 @@ func (k Keymap) ShortHelp() []key.Binding {
 // columns come before it.
 func (k Keymap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Filter, k.Export, k.TimeZone, k.Malformed, k.NextPane, k.PrevPane, k.GotoPane, k.Help, k.Quit, k.ForceQuit},
+		{k.Filter, k.Export, k.TimeZone, k.Malformed, k.NextPane, k.PrevPane, k.GotoPane, k.Help, k.Quit, k.ForceQuit, k.Suspend},
 	}
 }

@@ -182,6 +182,8 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.detail.setSize(m.paneSize())
 		}
 		return m, nil
+	case tea.ResumeMsg: // back from ctrl+z or SIGTSTP: the shell drew over the screen
+		return m, tea.ClearScreen
 	case tea.BackgroundColorMsg:
 		m.setTheme(Theme{Dark: msg.IsDark(), NoColor: m.sh.Styles.Theme.NoColor})
 		return m, nil
@@ -244,6 +246,9 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.sh.Keys
 	if key.Matches(msg, k.ForceQuit) {
 		return tea.Quit
+	}
+	if key.Matches(msg, k.Suspend) {
+		return tea.Suspend
 	}
 	switch m.mode {
 	case modeFilter:

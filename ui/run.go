@@ -62,9 +62,11 @@ func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer stop()
-	g := &crashGuard{m: newRoot(cfg)}
+	g := &crashGuard{m: newRoot(cfg), resumed: make(chan struct{}, 1)}
 	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}, opts...)
-	_, err := tea.NewProgram(g, opts...).Run()
+	p := tea.NewProgram(g, opts...)
+	go suspendOnSignal(ctx, p.Send, g.resumed)
+	_, err := p.Run()
 	if g.crash != nil {
 		return g.crash.error()
 	}

@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 func TestRunQuitsCleanlyOnSIGTERM(t *testing.T) {
@@ -51,5 +54,51 @@ func TestFailedExportLeavesNoPartialFile(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Fatalf("a failed export left %v in the folder", left)
+	}
+}
+
+// ctrl+z suspends through Bubble Tea (which gives the terminal back), and
+// the screen is drawn afresh on resume.
+func TestCtrlZSuspendsAndResumeRedraws(t *testing.T) {
+	m := newRoot(fixtureConfig(fixtureStore(t)))
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	_, cmd := m.Update(keyPress("ctrl+z"))
+	if cmd == nil {
+		t.Fatal("ctrl+z does nothing")
+	}
+	if _, ok := cmd().(tea.SuspendMsg); !ok {
+		t.Fatal("ctrl+z does not suspend")
+	}
+	_, cmd = m.Update(tea.ResumeMsg{})
+	if cmd == nil || fmt.Sprintf("%T", cmd()) != fmt.Sprintf("%T", tea.ClearScreen()) {
+		t.Fatal("resume does not redraw the whole screen")
+	}
+}
+
+// A SIGTSTP from outside becomes the same suspend, and is caught again
+// after the program resumes.
+func TestSIGTSTPSuspends(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sent := make(chan tea.Msg, 4)
+	resumed := make(chan struct{}, 1)
+	go suspendOnSignal(ctx, func(m tea.Msg) { sent <- m }, resumed)
+	for round := range 2 {
+		for len(resumed) > 0 { // the handler has taken the resume
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond) // and installed itself again
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTSTP); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case m := <-sent:
+			if _, ok := m.(tea.SuspendMsg); !ok {
+				t.Fatalf("round %d: sent %T", round, m)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: SIGTSTP was not turned into a suspend", round)
+		}
+		resumed <- struct{}{}
 	}
 }
