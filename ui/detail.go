@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/export"
 	"github.com/flowtail/flowtail/model/aggregate"
 )
 
@@ -121,7 +122,9 @@ func (d detailModel) update(msg tea.KeyPressMsg) (detailModel, tea.Cmd) {
 	case key.Matches(msg, k.Oldest):
 		d.offset = len(d.lines)
 	case key.Matches(msg, k.Copy) && !d.malformed:
-		return d, copyRecord(d.sh, d.seq)
+		return d, copyRecord(d.sh, d.seq, false)
+	case key.Matches(msg, k.CopyPairs) && !d.malformed:
+		return d, copyRecord(d.sh, d.seq, true)
 	}
 	d.offset = max(0, min(d.offset, len(d.lines)-d.height))
 	return d, nil
@@ -328,8 +331,10 @@ func wrapStyled(style lipgloss.Style, s string, width int) []string {
 
 // copyRecord puts the record on the clipboard with OSC 52, which works over
 // SSH; terminals that ignore OSC 52 leave the clipboard unchanged, which
-// the message says.
-func copyRecord(sh *Shared, seq uint64) tea.Cmd {
+// the message says. The default is the log line as it was written (the
+// record in its format's field order, unknown fields included); pairs
+// gives the field=value form instead.
+func copyRecord(sh *Shared, seq uint64, pairs bool) tea.Cmd {
 	var text string
 	sh.Store.Read(func(v model.View) {
 		i, ok := v.Index(seq)
@@ -337,23 +342,66 @@ func copyRecord(sh *Shared, seq uint64) tea.Cmd {
 			return
 		}
 		f, x := v.At(i)
-		text = recordText(sh, f, x, v.Names())
+		if pairs {
+			text = recordText(sh, f, x, v.Names())
+		} else {
+			text = originalLine(f, x, v.Names())
+		}
 	})
 	if text == "" {
 		return Flash("that record has left the buffer", true)
 	}
+	what := "the log line"
+	if pairs {
+		what = "the record as key=value"
+	}
 	return tea.Batch(tea.SetClipboard(text),
-		Flash(fmt.Sprintf("copied the record: %d characters via OSC 52 (some terminals block it)", len(text)), false))
+		Flash(fmt.Sprintf("copied %s: %d characters via OSC 52 (some terminals block it)", what, len(text)), false))
 }
 
-// recordText is the record as field=value pairs in AWS order, the form
-// that pastes well into a ticket or chat.
+// originalLine is the record written back in the format it was read with,
+// as the log had it; a record of unknown format is written with the fields
+// it carries, in AWS order.
+func originalLine(f *model.Flow, x *model.Ext, names *model.Interner) string {
+	format := model.FormatOf(f)
+	if format == nil {
+		var fields []string
+		for _, id := range recordFields(f, x) {
+			fields = append(fields, id.Name())
+		}
+		var err error
+		if format, err = model.ParseFormat(strings.Join(fields, " ")); err != nil {
+			return ""
+		}
+	}
+	line := export.NewEncoder(export.Text, names).Append(nil, format, f, x)
+	return strings.TrimRight(string(line), "\n")
+}
+
+// recordFields are the fields a record carries: the known ones in AWS
+// order, then those flowtail does not know.
+func recordFields(f *model.Flow, x *model.Ext) []model.FieldID {
+	var ids []model.FieldID
+	for _, id := range model.KnownFields() {
+		if model.Present(f, x, id) {
+			ids = append(ids, id)
+		}
+	}
+	if x != nil {
+		for id := model.FieldOpaque0; id < model.FieldOpaque0+model.MaxOpaque; id++ {
+			if x.Has(id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// recordText is the record as field=value pairs in AWS order, unknown
+// fields last: the form that pastes well into a ticket or chat.
 func recordText(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner) string {
 	var b strings.Builder
-	for _, id := range model.KnownFields() {
-		if !model.Present(f, x, id) {
-			continue
-		}
+	for _, id := range recordFields(f, x) {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}

@@ -254,9 +254,9 @@ func (p *flowsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.jumpMark(l, top, cur, false)
 	case key.Matches(km, k.PrevMark):
 		p.jumpMark(l, top, cur, true)
-	case key.Matches(km, k.Copy):
+	case key.Matches(km, k.Copy), key.Matches(km, k.CopyPairs):
 		if cur >= 0 {
-			return p, copyRecord(p.sh, l.seqAt(cur))
+			return p, copyRecord(p.sh, l.seqAt(cur), key.Matches(km, k.CopyPairs))
 		}
 	}
 	return p, nil

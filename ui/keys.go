@@ -29,14 +29,15 @@ type Keymap struct {
 	Newest   key.Binding
 
 	// Flows pane.
-	Follow   key.Binding
-	Pause    key.Binding
-	Open     key.Binding
-	Copy     key.Binding
-	Mark     key.Binding
-	NextMark key.Binding
-	PrevMark key.Binding
-	Export   key.Binding
+	Follow    key.Binding
+	Pause     key.Binding
+	Open      key.Binding
+	Copy      key.Binding
+	CopyPairs key.Binding
+	Mark      key.Binding
+	NextMark  key.Binding
+	PrevMark  key.Binding
+	Export    key.Binding
 
 	// Filter bar, detail and help modes.
 	Apply   key.Binding
@@ -53,7 +54,7 @@ func DefaultKeymap() Keymap {
 	return Keymap{
 		Quit:      b("q", "quit", "q"),
 		ForceQuit: b("ctrl+c", "quit now", "ctrl+c"),
-		Suspend:   b("ctrl+z", "suspend (fg resumes)", "ctrl+z"),
+		Suspend:   b("ctrl+z", "suspend", "ctrl+z"),
 		Help:      b("?", "help", "?"),
 		NextPane:  b("tab", "next pane", "tab"),
 		PrevPane:  b("shift+tab", "previous pane", "shift+tab"),
@@ -70,14 +71,15 @@ func DefaultKeymap() Keymap {
 		Oldest:   b("g", "oldest", "g", "end"),
 		Newest:   b("G", "newest + follow", "G", "home"),
 
-		Follow:   b("f", "follow", "f"),
-		Pause:    b("p", "pause display", "p"),
-		Open:     b("enter", "details", "enter"),
-		Copy:     b("y", "copy row", "y"),
-		Mark:     b("m", "mark row", "m"),
-		NextMark: b("n", "next mark", "n"),
-		PrevMark: b("N", "previous mark", "N"),
-		Export:   b("ctrl+s", "export view", "ctrl+s"),
+		Follow:    b("f", "follow", "f"),
+		Pause:     b("p", "pause display", "p"),
+		Open:      b("enter", "details", "enter"),
+		Copy:      b("y", "copy line", "y"),
+		CopyPairs: b("Y", "copy as key=value", "Y"),
+		Mark:      b("m", "mark row", "m"),
+		NextMark:  b("n", "next mark", "n"),
+		PrevMark:  b("N", "previous mark", "N"),
+		Export:    b("ctrl+s", "export view", "ctrl+s"),
 
 		Apply:  b("enter", "apply", "enter"),
 		Cancel: b("esc", "cancel", "esc"),
@@ -92,7 +94,7 @@ func (k *Keymap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Quit, &k.ForceQuit, &k.Suspend, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules, &k.Malformed,
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Oldest, &k.Newest,
-		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
+		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.CopyPairs, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
 		&k.Apply, &k.Cancel, &k.Back, &k.History,
 	}
 }

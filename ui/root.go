@@ -840,7 +840,8 @@ func (m *rootModel) helpView() string {
 	keys := strings.ReplaceAll(hm.FullHelpView(groups), "\n", "\n ") // the margin every screen has
 	notes := " Times are UTC unless `t` switched to local time. The filter takes a Logs\n" +
 		" Insights query (action = \"REJECT\" and dstport = 22, … | stats …) or words,\n" +
-		" matched fuzzily; ↑/↓ recall earlier filters. esc or ? closes this help."
+		" matched fuzzily; ↑/↓ recall earlier filters. y copies a record's log line,\n" +
+		" Y its key=value form. esc or ? closes this help."
 	if m.activeFlowsShown() { // the other tables are not in time order: G is their first row
 		notes = " Newest first: G returns to the top and follows, g jumps to the oldest.\n" + notes
 	}
