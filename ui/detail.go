@@ -12,8 +12,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowtail/flowtail/model"
-	"github.com/flowtail/flowtail/model/export"
 	"github.com/flowtail/flowtail/model/aggregate"
+	"github.com/flowtail/flowtail/model/export"
 )
 
 // detailModel shows every field of one record: the present ones with their
