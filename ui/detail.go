@@ -14,6 +14,7 @@ import (
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/aggregate"
 	"github.com/flowtail/flowtail/model/export"
+	"github.com/flowtail/flowtail/model/rules"
 )
 
 // detailModel shows every field of one record: the present ones with their
@@ -28,6 +29,52 @@ type detailModel struct {
 	offset int
 	// malformed shows the kept malformed lines instead of a record.
 	malformed bool
+	// rules of the record's interface, once looked up (nil: none yet).
+	snap     *rules.Snapshot
+	rulesErr error
+}
+
+// lookup fetches the rules of the record's interface for its verdict.
+func (d *detailModel) lookup() tea.Cmd {
+	if d.malformed || d.sh.Rules == nil {
+		return nil
+	}
+	var iface string
+	d.sh.Store.Read(func(v model.View) {
+		if i, ok := v.Index(d.seq); ok {
+			f, x := v.At(i)
+			if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
+				iface = v.Names().Name(id)
+			}
+		}
+	})
+	return lookupRules(d.sh.Rules, iface)
+}
+
+// verdictLines are the rules' verdict on the record and the rule that
+// decided it.
+func (d *detailModel) verdictLines(v model.View, i, width int) []string {
+	st := &d.sh.Styles
+	if d.sh.Rules == nil {
+		return nil
+	}
+	out := []string{"", st.Section.Render("RULES")}
+	if d.snap == nil {
+		if d.rulesErr != nil {
+			return append(out, wrapStyled(st.Error, Sanitize(d.rulesErr.Error()), width)...)
+		}
+		return append(out, st.Pending.Render("looking up the rules of this interface…"))
+	}
+	vd := verdictOf(d.snap, v, i)
+	summary, style := rulesVerdictLine(&vd, st)
+	for _, l := range wrapParts(strings.Split(summary, " · "), " · ", width) {
+		out = append(out, style.Render(l))
+	}
+	if r := decidingRule(&vd); r != "" {
+		out = append(out, wrapStyled(st.Value, "deciding rule: "+r, width)...)
+	}
+	out = append(out, capLines(wrapWords(Sanitize(vd.Reason), width), 3)...)
+	return append(out, st.Dim.Render("r shows every rule of the interface"))
 }
 
 // newMalformedView is the same scrolling page over the malformed lines
@@ -78,11 +125,19 @@ func (d *detailModel) rebuild() {
 			rightW = d.width - leftW - 1
 		}
 		head, fields := detailFields(d.sh, f, x, v.Names(), d.seq)
+		verdict := d.verdictLines(v, i, rightW)
 		notes := detailNotes(d.sh, f, x, rightW)
 		notes = append(notes, reverseLines(d.sh, v, i, rightW)...)
 		notes = append(notes, ifaceLines(d.sh, f, snap, rightW)...)
 		notes = append(notes, absentLines(d.sh, f, x, rightW)...)
 		d.lines = head
+		if leftW == d.width { // narrow: the verdict first, it is what is asked
+			if len(verdict) > 0 {
+				d.lines = append(append(d.lines, verdict[1:]...), "") // no blank line under the head
+			}
+		} else {
+			notes = append(verdict, notes...)
+		}
 		if leftW == d.width {
 			d.lines = append(append(d.lines, fields...), notes...)
 		} else {

@@ -1,9 +1,13 @@
 package ui
 
 import (
+	"context"
+	"strings"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/rules"
 )
 
 // explainTarget is what the rules pane explains: one record, a
@@ -71,4 +75,84 @@ func explainNewest(store *model.Store, flt Filter, isRequest func(*model.Flow, *
 		}
 		return explainMsg{target: t}
 	}
+}
+
+// decidingRule names the rule that decided a verdict, with its list:
+// "network ACL acl-0d3c… (db-nacl) outbound rule * deny all traffic
+// 0.0.0.0/0", "security group sg-0db… (db) inbound tcp 5432 from sg-0app…";
+// both when the traffic was allowed by each. "" when undecided.
+func decidingRule(v *rules.Verdict) string {
+	nacl := func() string {
+		n := &v.NACL
+		if n.ACL == nil || !n.Evaluated {
+			return ""
+		}
+		dir := "inbound"
+		if v.Direction == rules.Egress {
+			dir = "outbound"
+		}
+		s := "network ACL " + rules.ACLLabel(n.ACL) + " " + dir + " rule " + n.Rule()
+		if n.Entry != nil {
+			act := "deny"
+			if n.Entry.Allow {
+				act = "allow"
+			}
+			s += " " + act + " " + rules.EntryText(n.Entry) + " " + n.Entry.CIDR.String()
+		} else {
+			s += " deny (no rule matched)"
+		}
+		return s
+	}
+	sg := func() string {
+		if v.SG.Group == nil || v.SG.Perm == nil {
+			return ""
+		}
+		return "security group " + rules.GroupLabel(v.SG.Group) + " " + v.SG.Rule(v.Direction)
+	}
+	var s string
+	switch v.DecidedBy {
+	case "nacl":
+		s = nacl()
+	case "sg":
+		s = sg()
+		if s == "" && v.Interface != nil { // denied: no security group rule allows it
+			s = "no rule of the security groups of " + v.Interface.ID + " allows it"
+		}
+	case "none":
+		var parts []string
+		for _, p := range []string{sg(), nacl()} {
+			if p != "" {
+				parts = append(parts, p)
+			}
+		}
+		s = strings.Join(parts, "; ")
+	}
+	return Sanitize(s)
+}
+
+// rulesLookupMsg carries the rules of one interface, for the detail view
+// and the flows pane's verdict column.
+type rulesLookupMsg struct {
+	iface string
+	snap  *rules.Snapshot
+	err   error
+}
+
+func lookupRules(src RuleSource, iface string) tea.Cmd {
+	if src == nil || iface == "" {
+		return nil
+	}
+	return func() tea.Msg {
+		snap, err := src.Lookup(context.Background(), iface)
+		return rulesLookupMsg{iface: iface, snap: snap, err: err}
+	}
+}
+
+// verdictOf evaluates record i with snap, using the records before it as
+// evidence of a reply, as the rules pane does.
+func verdictOf(snap *rules.Snapshot, v model.View, i int) rules.Verdict {
+	f, x := v.At(i)
+	pkt := rules.FromFlow(f, x, v.Names())
+	pkt.ReverseSeen = reverseBefore(v, i, &pkt)
+	return snap.Explain(pkt)
 }

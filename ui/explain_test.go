@@ -201,3 +201,51 @@ func TestFullIPv4EndpointAt80Columns(t *testing.T) {
 		t.Errorf("row over two days at 80 columns: %q", row)
 	}
 }
+
+// The detail view says what the rules decide for the record and which
+// rule decided it.
+func TestDetailShowsVerdictAndDecidingRule(t *testing.T) {
+	for _, size := range bothSizes {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			d := newDriver(t, rulesConfig(t, &staticRules{snap: demoRules(t)}), size[0], size[1])
+			d.keys("enter") // the db reply, denied by the db subnet's NACL
+			d.lineWith("VERDICT egress")
+			d.lineWith("deciding rule: network ACL acl-0d3c4b5a69788990a")
+			d.lineWith("outbound rule * deny")
+		})
+	}
+}
+
+// v shows the rules' verdict beside the logged action, once rules are
+// loaded; without rules the key is not offered.
+func TestFlowsVerdictColumn(t *testing.T) {
+	for _, size := range bothSizes {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			d := newDriver(t, rulesConfig(t, &staticRules{snap: demoRules(t)}), size[0], size[1])
+			d.keys("v")
+			d.lineWith("RULES")
+			// Independent reading of the demo topology: the db reply and the
+			// ping reply are denied by their NACLs, the requests allowed.
+			for _, want := range [][2]string{{"10.0.3.30:5432", "deny"}, {"10.0.2.20:20001", "allow"}, {"203.0.113.12", "allow"}} {
+				row := ""
+				for _, l := range strings.Split(d.screen(), "\n") {
+					if i := strings.Index(l, want[0]); i >= 0 && i < strings.Index(l, "→") {
+						row = l // the record from this source
+					}
+				}
+				if f := strings.Fields(row); f[len(f)-1] != want[1] && f[len(f)-2] != want[1] {
+					t.Errorf("row %q: rules column is not %q", row, want[1])
+				}
+			}
+			d.keys("v")
+			if strings.Contains(d.screen(), "RULES") {
+				t.Error("v did not hide the column")
+			}
+		})
+	}
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 120, 40)
+	d.keys("v")
+	if strings.Contains(d.screen(), "RULES") || strings.Contains(d.footerLine(), "verdict") {
+		t.Error("a verdict column without rules")
+	}
+}

@@ -34,6 +34,7 @@ type Keymap struct {
 	Open      key.Binding
 	Copy      key.Binding
 	CopyPairs key.Binding
+	Verdicts  key.Binding // the rules' verdict column
 	Mark      key.Binding
 	NextMark  key.Binding
 	PrevMark  key.Binding
@@ -76,6 +77,7 @@ func DefaultKeymap() Keymap {
 		Open:      b("enter", "details", "enter"),
 		Copy:      b("y", "copy line", "y"),
 		CopyPairs: b("Y", "copy as key=value", "Y"),
+		Verdicts:  b("v", "rules verdict column", "v"),
 		Mark:      b("m", "mark row", "m"),
 		NextMark:  b("n", "next mark", "n"),
 		PrevMark:  b("N", "previous mark", "N"),
@@ -94,7 +96,7 @@ func (k *Keymap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Quit, &k.ForceQuit, &k.Suspend, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules, &k.Malformed,
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Oldest, &k.Newest,
-		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.CopyPairs, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
+		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.CopyPairs, &k.Verdicts, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
 		&k.Apply, &k.Cancel, &k.Back, &k.History,
 	}
 }

@@ -195,7 +195,13 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case openDetailMsg:
 		m.detail = newDetail(m.sh, msg.seq, m.width, max(m.height-3, 1))
 		m.mode = modeDetail
-		return m, nil
+		return m, m.detail.lookup()
+	case rulesLookupMsg:
+		if m.mode == modeDetail && !m.detail.malformed {
+			m.detail.snap, m.detail.rulesErr = msg.snap, msg.err
+			m.detail.rebuild()
+		}
+		// The flows pane's verdict column caches the rules too.
 	case flashMsg:
 		m.status.flash(msg.text, msg.err)
 		return m, nil
