@@ -395,12 +395,12 @@ func (p *flagsPane) selectedLines(seq uint64, ok bool) string {
 // flagBits shows each of the six bits as on (●) or off (·).
 func flagBits(v uint8) string {
 	var b strings.Builder
-	for i, name := range []string{"FIN", "SYN", "RST", "PSH", "ACK", "URG"} {
+	for i, fl := range model.FlagBits() {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(name)
-		if v&(1<<i) != 0 {
+		b.WriteString(fl.Name)
+		if v&fl.Bit != 0 {
 			b.WriteString("●")
 		} else {
 			b.WriteString("·")
