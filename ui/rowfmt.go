@@ -169,7 +169,6 @@ func appendMatchText(b []byte, f *model.Flow, x *model.Ext, names *model.Interne
 	return append(b, cellSep)
 }
 
-
 // timeCache remembers the last formatted second: neighbouring records
 // mostly share their start time.
 type timeCache struct {
