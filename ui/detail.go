@@ -125,7 +125,15 @@ func (d *detailModel) rebuild() {
 			rightW = d.width - leftW - 1
 		}
 		head, fields := detailFields(d.sh, f, x, v.Names(), d.seq)
-		verdict := d.verdictLines(v, i, rightW)
+		var verdict []string
+		if leftW == d.width { // under the head, with the fields' margin
+			verdict = d.verdictLines(v, i, d.width-1)
+			for k := range verdict {
+				verdict[k] = " " + verdict[k]
+			}
+		} else {
+			verdict = d.verdictLines(v, i, rightW)
+		}
 		notes := detailNotes(d.sh, f, x, rightW)
 		notes = append(notes, reverseLines(d.sh, v, i, rightW)...)
 		notes = append(notes, ifaceLines(d.sh, f, snap, rightW)...)

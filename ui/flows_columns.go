@@ -33,8 +33,11 @@ func layoutColumns(width int, withDate, rules bool) columns {
 	if withDate {
 		c.time, c.timeLayout = 14, "01-02 15:04:05"
 	}
+	if width >= 80 { // spaced, so both addresses read as whole words
+		c.arrow = " → "
+	}
 	if width >= 100 {
-		c.arrow, c.iface = " → ", 21
+		c.iface = 21
 	}
 	if width >= 120 {
 		c.time, c.timeLayout, c.verdict = 19, "2006-01-02 15:04:05", 8
