@@ -16,6 +16,7 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/file"
 	"github.com/flowtail/flowtail/source/record"
 	"github.com/flowtail/flowtail/ui"
 )
@@ -75,6 +76,11 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	}
 	defer closeLog()
 
+	// A path that cannot give one record is said here, not in a TUI.
+	if err := file.Check(o.paths, o.follow); err != nil {
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+		return exitRuntime
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srcs, err := o.sources(ctx, std)
