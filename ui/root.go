@@ -57,9 +57,7 @@ type rootModel struct {
 	scanning    bool
 	scanPending bool // a filter was applied and its first scan has not returned
 
-	exportInput textinput.Model
-	exportSel   exportSelection
-	exportHint  bool // the line has room for the formats after the name
+	export exportPrompt
 
 	// frame is the last drawn screen, reused until something changes;
 	// lastSig is what the status bar showed from the sources and clock.
@@ -126,8 +124,7 @@ func newRoot(cfg Config) *rootModel {
 	m.input = textinput.New()
 	m.input.Prompt = "/"
 	m.input.Placeholder = "query (action = \"REJECT\") or words"
-	m.exportInput = textinput.New()
-	m.exportInput.Prompt = "save to: "
+	m.export = newExportPrompt(sh)
 	m.help = help.New()
 	m.applyStyles()
 	m.status = newStatus(cfg, sh)
@@ -136,7 +133,7 @@ func newRoot(cfg Config) *rootModel {
 
 func (m *rootModel) applyStyles() {
 	m.input.SetStyles(m.sh.Styles.Input)
-	m.exportInput.SetStyles(m.sh.Styles.Input)
+	m.export.setStyles(&m.sh.Styles)
 	m.help.Styles = m.sh.Styles.Help
 	for _, p := range m.panes {
 		p.SetSize(m.paneSize())
@@ -174,7 +171,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
 		m.sizeFilterBar()
-		m.sizeExportBar()
+		m.export.setWidth(msg.Width)
 		for _, p := range m.panes {
 			p.SetSize(m.paneSize())
 		}
@@ -283,13 +280,9 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(msg, k.Export):
-		m.exportSel = currentSelection(m.sh, m.activeFlows())
-		m.exportInput.SetValue(fmt.Sprintf("flowtail-%s-%s.csv", m.exportSel.what, m.sh.Now().UTC().Format("20060102-150405")))
-		m.exportInput.CursorEnd()
-		m.sizeExportBar()
 		m.mode = modeExport
 		k.setTyping(true)
-		return m.exportInput.Focus()
+		return m.export.open(m.activeFlows())
 	case key.Matches(msg, k.Malformed):
 		m.detail = newMalformedView(m.sh, m.width, max(m.height-3, 1))
 		m.mode = modeDetail
@@ -440,53 +433,17 @@ func (m *rootModel) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// exportKey handles the export prompt: enter writes the file in the
-// background, esc cancels.
+// exportKey hands keys to the export prompt until it closes.
 func (m *rootModel) exportKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := &m.sh.Keys
-	switch {
-	case key.Matches(msg, k.Cancel):
-		m.leaveExport()
-		return nil
-	case key.Matches(msg, k.Apply):
-		path := strings.TrimSpace(m.exportInput.Value())
-		if path == "" {
-			return nil
-		}
-		m.leaveExport()
-		m.status.flash(fmt.Sprintf("writing %s records to %s…", thousands(uint64(m.exportSel.nCount)), path), false)
-		return exportCmd(m.sh.Store, m.exportSel, path)
+	cmd, done, started := m.export.update(msg)
+	if done {
+		m.mode = modeNormal
+		m.sh.Keys.setTyping(false)
 	}
-	var cmd tea.Cmd
-	m.exportInput, cmd = m.exportInput.Update(msg)
-	m.sizeExportBar()
+	if started != "" {
+		m.status.flash(started, false)
+	}
 	return cmd
-}
-
-// exportFormats tells which names choose which format.
-const exportFormats = " .csv .jsonl .txt"
-
-func (m *rootModel) exportLead() string {
-	return fmt.Sprintf(" %s %s records · ", thousands(uint64(m.exportSel.nCount)), m.exportSel.what)
-}
-
-// sizeExportBar gives the file name the room the count leaves; the list
-// of formats is shown only when the whole name fits beside it.
-func (m *rootModel) sizeExportBar() {
-	room := m.width - cellWidth(m.exportLead()) - cellWidth(m.exportInput.Prompt) - 1
-	name := cellWidth(m.exportInput.Value())
-	m.exportHint = room-len(exportFormats) > name
-	if m.exportHint {
-		room -= len(exportFormats)
-	}
-	m.exportInput.SetWidth(max(min(room, name), 10))
-	m.exportInput.SetCursor(m.exportInput.Position())
-}
-
-func (m *rootModel) leaveExport() {
-	m.mode = modeNormal
-	m.exportInput.Blur()
-	m.sh.Keys.setTyping(false)
 }
 
 func (m *rootModel) leaveFilter() {
@@ -725,11 +682,7 @@ func (m *rootModel) footer() string {
 		return fitCells(m.input.View()+m.filterMark(), m.width)
 	}
 	if m.mode == modeExport {
-		line := st.Pending.Render(m.exportLead()) + m.exportInput.View()
-		if m.exportHint {
-			line += st.Dim.Render(exportFormats)
-		}
-		return fitCells(line, m.width)
+		return m.export.view()
 	}
 	if msg, isErr := m.status.flashText(); msg != "" {
 		if isErr {
