@@ -132,7 +132,7 @@ func TestFilterBarTypingQDoesNotQuit(t *testing.T) {
 			}
 		}
 	}
-	if got := d.m.input.Value(); got != "q?jpG1" {
+	if got := d.m.filter.input.Value(); got != "q?jpG1" {
 		t.Fatalf("filter bar holds %q, want every key typed", got)
 	}
 	d.keys("esc")

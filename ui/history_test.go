@@ -28,19 +28,19 @@ func TestFilterHistoryRecallsAndPersists(t *testing.T) {
 	}
 	d.typeText("draft")
 	d.keys("up")
-	if got := d.m.input.Value(); got != "accept" {
+	if got := d.m.filter.input.Value(); got != "accept" {
 		t.Fatalf("up recalls the newest filter: got %q", got)
 	}
 	d.keys("up")
-	if got := d.m.input.Value(); got != "reject" {
+	if got := d.m.filter.input.Value(); got != "reject" {
 		t.Fatalf("up again recalls the one before: got %q", got)
 	}
 	d.keys("up") // at the oldest: stays
-	if got := d.m.input.Value(); got != "reject" {
+	if got := d.m.filter.input.Value(); got != "reject" {
 		t.Fatalf("up at the oldest keeps it: got %q", got)
 	}
 	d.keys("down", "down")
-	if got := d.m.input.Value(); got != "draft" {
+	if got := d.m.filter.input.Value(); got != "draft" {
 		t.Fatalf("down past the newest gives back what was typed: got %q", got)
 	}
 	d.keys("esc")
@@ -54,7 +54,7 @@ func TestFilterHistoryRecallsAndPersists(t *testing.T) {
 	}
 	d2 := newDriver(t, cfg, 80, 24)
 	d2.keys("/", "up")
-	if got := d2.m.input.Value(); got != "accept" {
+	if got := d2.m.filter.input.Value(); got != "accept" {
 		t.Fatalf("a new session recalls the saved history: got %q", got)
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -49,10 +48,7 @@ type rootModel struct {
 
 	width, height int
 
-	input       textinput.Model
-	hist        *history
-	inputState  FilterState
-	inputErr    error
+	filter      filterBar
 	filterGen   *atomic.Uint64 // bumped on every applied filter; stale scans see it
 	scanning    bool
 	scanPending bool // a filter was applied and its first scan has not returned
@@ -120,10 +116,7 @@ func newRoot(cfg Config) *rootModel {
 		}
 		return 0, false
 	}
-	m.hist = loadHistory(cfg.HistoryFile)
-	m.input = textinput.New()
-	m.input.Prompt = "/"
-	m.input.Placeholder = "query (action = \"REJECT\") or words"
+	m.filter = newFilterBar(sh, m.compile, cfg.HistoryFile)
 	m.export = newExportPrompt(sh)
 	m.help = help.New()
 	m.applyStyles()
@@ -132,7 +125,7 @@ func newRoot(cfg Config) *rootModel {
 }
 
 func (m *rootModel) applyStyles() {
-	m.input.SetStyles(m.sh.Styles.Input)
+	m.filter.setStyles(&m.sh.Styles)
 	m.export.setStyles(&m.sh.Styles)
 	m.help.Styles = m.sh.Styles.Help
 	for _, p := range m.panes {
@@ -170,7 +163,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
-		m.sizeFilterBar()
+		m.filter.setWidth(msg.Width)
 		m.export.setWidth(msg.Width)
 		for _, p := range m.panes {
 			p.SetSize(m.paneSize())
@@ -289,12 +282,8 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Filter):
 		m.mode = modeFilter
-		m.hist.reset()
-		m.input.SetValue(m.sh.FilterText)
-		m.input.CursorEnd()
-		m.checkInput()
 		k.setTyping(true)
-		return m.input.Focus()
+		return m.filter.open()
 	}
 	if m.mode == modeDetail {
 		if key.Matches(msg, k.Back) {
@@ -394,42 +383,18 @@ func (m *rootModel) rowExplainer() (tea.Cmd, bool) {
 	return nil, false
 }
 
-// filterKey handles the filter bar: esc leaves it unchanged, enter applies
-// the text when it compiles, everything else is typing.
+// filterKey hands keys to the filter bar until it closes, and applies
+// what it returns.
 func (m *rootModel) filterKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := &m.sh.Keys
-	switch {
-	case key.Matches(msg, k.Cancel):
-		m.leaveFilter()
-		return nil
-	case key.Matches(msg, k.Apply):
-		flt, st, err := m.compile(m.input.Value(), m.sh.Store.Names())
-		m.inputState, m.inputErr = st, err
-		if err != nil {
-			return nil
-		}
-		m.hist.add(m.input.Value())
-		m.leaveFilter()
-		m.back = m.back[:0] // a filter typed anew starts a new trail
-		return m.applyFilter(m.input.Value(), flt)
-	case key.Matches(msg, k.History):
-		var text string
-		var ok bool
-		if msg.String() == "up" {
-			text, ok = m.hist.prev(m.input.Value())
-		} else {
-			text, ok = m.hist.next()
-		}
-		if ok {
-			m.input.SetValue(text)
-			m.input.CursorEnd()
-			m.checkInput()
-		}
-		return nil
+	cmd, done, apply := m.filter.update(msg)
+	if done {
+		m.mode = modeNormal
+		m.sh.Keys.setTyping(false)
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	m.checkInput()
+	if apply != nil {
+		m.back = m.back[:0] // a filter typed anew starts a new trail
+		return m.applyFilter(apply.text, apply.filter)
+	}
 	return cmd
 }
 
@@ -444,44 +409,6 @@ func (m *rootModel) exportKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.status.flash(started, false)
 	}
 	return cmd
-}
-
-func (m *rootModel) leaveFilter() {
-	m.mode = modeNormal
-	m.input.Blur()
-	m.sh.Keys.setTyping(false)
-}
-
-// checkInput compiles the text as typed to show valid / incomplete /
-// invalid live; compiling is cheap, matching is not, so nothing is
-// matched until enter.
-func (m *rootModel) checkInput() {
-	_, m.inputState, m.inputErr = m.compile(m.input.Value(), m.sh.Store.Names())
-	m.sizeFilterBar()
-}
-
-// filterMark is what the filter bar says after the text: valid, what is
-// missing, or what is wrong and where (messages may quote the text, which
-// can come from the history file).
-func (m *rootModel) filterMark() string {
-	st := &m.sh.Styles
-	switch m.inputState.Kind {
-	case FilterInvalid:
-		return st.Invalid.Render(fmt.Sprintf(" ✗ col %d: %s", m.inputState.Pos, Sanitize(m.inputState.Message)))
-	case FilterIncomplete:
-		return st.Pending.Render(" … " + Sanitize(m.inputState.Message))
-	}
-	return st.Valid.Render(" ✓ enter applies, esc cancels")
-}
-
-// sizeFilterBar gives the text the room the mark leaves, but at least half
-// the line: a long message is cut rather than the text hidden. On a wide
-// terminal the mark stays next to the text rather than at a far edge.
-func (m *rootModel) sizeFilterBar() {
-	room := m.width - cellWidth(m.input.Prompt) - 1 - lipgloss.Width(m.filterMark())
-	want := max(cellWidth(m.input.Value()), cellWidth(m.input.Placeholder)) + 1
-	m.input.SetWidth(max(min(want, max(room, m.width/2)), 10))
-	m.input.SetCursor(m.input.Position()) // re-scroll the text to the new width
 }
 
 // applyFilter installs a filter and starts the scan of the whole buffer
@@ -679,7 +606,7 @@ func (m *rootModel) buildTabBar() string {
 func (m *rootModel) footer() string {
 	st := &m.sh.Styles
 	if m.mode == modeFilter {
-		return fitCells(m.input.View()+m.filterMark(), m.width)
+		return m.filter.view()
 	}
 	if m.mode == modeExport {
 		return m.export.view()
