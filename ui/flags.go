@@ -42,10 +42,7 @@ type flagsPane struct {
 	showConvs bool
 	conv      convList
 
-	epoch uint64
-	busy  bool
-	stale bool
-	pace  throttle
+	rc recount
 
 	line []byte
 	out  strings.Builder
@@ -61,7 +58,7 @@ type comboRow struct {
 
 func newFlagsPane(sh *Shared) Pane {
 	liveAggregate(sh.Store)
-	return &flagsPane{sh: sh, keys: newTriageKeys(), stale: true}
+	return &flagsPane{sh: sh, keys: newTriageKeys(), rc: recount{stale: true}}
 }
 
 func (p *flagsPane) Title() string { return "flags" }
@@ -102,20 +99,12 @@ type flagsDoneMsg struct {
 // over the buffer, so while nothing but new records changed it is paced
 // by its own cost (see throttle); small buffers refresh every tick.
 func (p *flagsPane) refresh(force bool) tea.Cmd {
-	if p.busy {
-		p.stale = true
-		return nil
+	if start, retry := p.rc.begin(p, force); !start {
+		return retry
 	}
-	if !force {
-		if held, retry := p.pace.hold(p); held {
-			return retry
-		}
-	}
-	p.busy, p.stale = true, false
-	p.pace.started()
 	store := p.sh.Store
 	seqs, all := filteredSeqs(p.sh)
-	epoch := p.epoch
+	epoch := p.rc.epoch
 	return func() tea.Msg {
 		start := time.Now()
 		var counts aggregate.FlagCounts
@@ -149,25 +138,24 @@ func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case RefreshMsg:
 		return p, p.refresh(!p.ready)
 	case retryMsg:
-		if !p.pace.woke(msg, p) {
+		if !p.rc.pace.woke(msg, p) {
 			return p, nil
 		}
 		return p, p.refresh(!p.ready)
 	case FilterMsg:
-		p.epoch++
+		p.rc.changed()
 		p.ready = false
 		return p, nil
 	case flagsDoneMsg:
 		if msg.pane != p {
 			return p, nil
 		}
-		p.busy = false
-		p.pace.lastCost = msg.cost
-		if msg.epoch == p.epoch {
+		current, again := p.rc.done(msg.epoch, msg.cost)
+		if current {
 			p.setData(msg.counts, msg.convs, msg.sum, msg.total)
 		}
-		if p.stale || msg.epoch != p.epoch {
-			return p, p.refresh(msg.epoch != p.epoch)
+		if again {
+			return p, p.refresh(!current)
 		}
 		return p, nil
 	case tea.KeyPressMsg:

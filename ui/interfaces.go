@@ -48,12 +48,8 @@ type interfacesPane struct {
 	info      map[string]string
 	infoAsked string // the lookup in flight ("" when none)
 
-	epoch uint64 // bumped when the filter changes; older results are dropped
-	shown uint64 // epoch of the data shown
+	rc recount
 	ready bool   // a snapshot has arrived
-	busy  bool
-	stale bool // the store or the filter changed while busy
-	pace  throttle
 
 	line []byte
 	out  strings.Builder
@@ -141,7 +137,7 @@ func topPort(it *aggregate.Interface) uint32 {
 
 func newInterfacesPane(sh *Shared) Pane {
 	liveAggregate(sh.Store)
-	return &interfacesPane{sh: sh, keys: newTriageKeys(), sortBy: ifaceSortDefault, stale: true}
+	return &interfacesPane{sh: sh, keys: newTriageKeys(), sortBy: ifaceSortDefault, rc: recount{stale: true}}
 }
 
 func (p *interfacesPane) Title() string { return "interfaces" }
@@ -152,7 +148,7 @@ func (p *interfacesPane) SetSize(width, height int) {
 	p.cols = layoutIfaceColumns(width)
 	p.header = ""
 	p.drawCached()
-	p.stale = true
+	p.rc.stale = true
 }
 
 // explainRow shows the rules of the interface under the cursor, without
@@ -272,21 +268,13 @@ func (p *interfacesPane) histogramColumns() int { return max(p.width-20, 8) }
 // refresh starts a background snapshot (or recount of the filter's
 // matches) unless one is running; a change meanwhile triggers another.
 func (p *interfacesPane) refresh() tea.Cmd {
-	if p.busy {
-		p.stale = true
-		return nil
+	if start, retry := p.rc.begin(p, false); !start {
+		return retry
 	}
-	if p.shown == p.epoch {
-		if held, retry := p.pace.hold(p); held {
-			return retry
-		}
-	}
-	p.pace.started()
-	p.busy, p.stale = true, false
 	store, sh := p.sh.Store, p.sh
 	opts := aggregate.Options{TopPorts: 3, Columns: p.histogramColumns()}
 	seqs, all := filteredSeqs(sh)
-	epoch := p.epoch
+	epoch := p.rc.epoch
 	return func() tea.Msg {
 		start := time.Now()
 		var snap aggregate.Snapshot
@@ -306,26 +294,24 @@ func (p *interfacesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case RefreshMsg:
 		return p, p.refresh()
 	case retryMsg:
-		if !p.pace.woke(msg, p) {
+		if !p.rc.pace.woke(msg, p) {
 			return p, nil
 		}
 		return p, p.refresh()
 	case FilterMsg:
-		p.epoch++
-		p.stale = true
+		p.rc.changed()
 		return p, nil
 	case ifacesDoneMsg:
 		if msg.pane != p {
 			return p, nil
 		}
-		p.busy = false
-		p.pace.lastCost = msg.cost
-		if msg.epoch == p.epoch {
-			p.snap, p.shown, p.ready = msg.snap, msg.epoch, true
+		current, again := p.rc.done(msg.epoch, msg.cost)
+		if current {
+			p.snap, p.ready = msg.snap, true
 			p.order()
 			p.drawCached()
 		}
-		if p.stale {
+		if again {
 			return p, tea.Batch(p.refresh(), p.lookupCursor())
 		}
 		return p, p.lookupCursor()

@@ -115,7 +115,7 @@ func benchRefresh(b *testing.B, n int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		p.busy, p.pace = false, throttle{}
+		p.rc.busy, p.rc.pace = false, throttle{}
 		p.refresh()()
 	}
 }

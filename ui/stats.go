@@ -45,19 +45,14 @@ type statsPane struct {
 	desc    bool
 	list    listCursor
 
-	epoch     uint64 // bumped when the query changes; older results are dropped
-	busy      bool
-	stale     bool
-	waiting   bool // a throttle tick is pending, due at waitUntil
-	waitUntil time.Time
-	last      time.Time
+	rc recount // paced by at least statsInterval while only records arrive
 
 	line []byte
 	out  strings.Builder
 }
 
 func newStatsPane(sh *Shared) Pane {
-	return &statsPane{sh: sh, keys: newTriageKeys(), sortCol: -1}
+	return &statsPane{sh: sh, keys: newTriageKeys(), sortCol: -1, rc: recount{pace: throttle{minGap: statsInterval}}}
 }
 
 func (p *statsPane) Title() string { return "stats" }
@@ -84,9 +79,9 @@ type statsDoneMsg struct {
 	pane  *statsPane
 	epoch uint64
 	res   *query.Result
+	cost  time.Duration
 }
 
-type statsTickMsg struct{ pane *statsPane }
 
 // sync recompiles when the filter bar's text changed.
 func (p *statsPane) sync() {
@@ -95,7 +90,7 @@ func (p *statsPane) sync() {
 		return
 	}
 	p.text = text
-	p.epoch++
+	p.rc.changed()
 	p.prog, p.live, p.res, p.errMsg, p.rows = nil, nil, nil, "", nil
 	p.sortCol, p.list = -1, listCursor{}
 	if strings.TrimSpace(text) == "" {
@@ -120,26 +115,20 @@ func (p *statsPane) sync() {
 }
 
 // refresh starts a background recount unless one is running or one ran
-// less than statsInterval ago; a change meanwhile triggers another.
+// less than statsInterval ago (see recount); a change meanwhile triggers
+// another. A new query is counted at once.
 func (p *statsPane) refresh() tea.Cmd {
 	if p.prog == nil {
 		return nil
 	}
-	// A pending throttle tick will come back here; past its time, go on
-	// without it.
-	if p.busy || p.waiting && time.Now().Before(p.waitUntil) {
-		p.stale = true
-		return nil
+	if start, retry := p.rc.begin(p, false); !start {
+		return retry
 	}
-	if wait := statsInterval - time.Since(p.last); wait > 0 {
-		p.waiting, p.waitUntil = true, time.Now().Add(wait)
-		return tea.Tick(wait, func(time.Time) tea.Msg { return statsTickMsg{p} })
-	}
-	p.busy, p.stale, p.waiting, p.last = true, false, false, time.Now()
-	live, store, epoch := p.live, p.sh.Store, p.epoch
+	live, store, epoch := p.live, p.sh.Store, p.rc.epoch
 	return func() tea.Msg {
+		start := time.Now()
 		store.Read(func(v model.View) { live.Update(v) })
-		return statsDoneMsg{pane: p, epoch: epoch, res: live.Result()}
+		return statsDoneMsg{pane: p, epoch: epoch, res: live.Result(), cost: time.Since(start)}
 	}
 }
 
@@ -148,23 +137,22 @@ func (p *statsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case RefreshMsg, FilterMsg:
 		p.sync()
 		return p, p.refresh()
-	case statsTickMsg:
-		if msg.pane != p {
+	case retryMsg:
+		if !p.rc.pace.woke(msg, p) {
 			return p, nil
 		}
-		p.waiting = false
 		return p, p.refresh()
 	case statsDoneMsg:
 		if msg.pane != p {
 			return p, nil
 		}
-		p.busy = false
-		if msg.epoch == p.epoch {
+		current, again := p.rc.done(msg.epoch, msg.cost)
+		if current {
 			p.res = msg.res
 			p.measure()
 			p.order()
 		}
-		if p.stale {
+		if again {
 			return p, p.refresh()
 		}
 		return p, nil
