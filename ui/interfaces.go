@@ -48,8 +48,8 @@ type interfacesPane struct {
 	info      map[string]string
 	infoAsked string // the lookup in flight ("" when none)
 
-	rc recount
-	ready bool   // a snapshot has arrived
+	rc    recount
+	ready bool // a snapshot has arrived
 
 	line []byte
 	out  strings.Builder

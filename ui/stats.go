@@ -82,7 +82,6 @@ type statsDoneMsg struct {
 	cost  time.Duration
 }
 
-
 // sync recompiles when the filter bar's text changed.
 func (p *statsPane) sync() {
 	text := p.sh.FilterText
