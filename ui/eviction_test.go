@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Once the ring has wrapped, the status bar says how many records were
@@ -51,5 +52,41 @@ func TestNoEvictionNoNotice(t *testing.T) {
 	d.refresh()
 	if strings.Contains(d.screen(), "newest") {
 		t.Errorf("flags pane:\n%s", d.screen())
+	}
+}
+
+// While files load the footer shows how far (bytes of size, records,
+// rate, time left), and says when it is done.
+func TestLoadingProgressAndDone(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			cfg := fixtureConfig(fixtureStore(t))
+			now := fixedNow
+			cfg.Now = func() time.Time { return now }
+			h := Health{Source: "big.log", Mode: "file", Size: 4_000_000}
+			cfg.Health = func() []Health { return []Health{h} }
+			d := newDriver(t, cfg, size[0], size[1])
+			d.refresh()
+			for _, read := range []int64{1_000_000, 2_000_000} {
+				now = now.Add(time.Second)
+				h.Read = read
+				d.refresh()
+			}
+			foot := d.footerLine()
+			for _, want := range []string{"loading 2.0 MB of 4.0 MB (50%)", "9 records"} {
+				if !strings.Contains(foot, want) {
+					t.Errorf("footer %q lacks %q", foot, want)
+				}
+			}
+			if size[0] >= 120 && !strings.Contains(foot, "s left") {
+				t.Errorf("footer %q lacks the time left", foot)
+			}
+			now = now.Add(time.Second)
+			h.Read, h.Loaded = 4_000_000, true
+			d.refresh()
+			if foot := d.footerLine(); !strings.Contains(foot, "done: read 4.0 MB, 9 records") {
+				t.Errorf("footer after loading: %q", foot)
+			}
+		})
 	}
 }

@@ -620,6 +620,9 @@ func (m *rootModel) footer() string {
 	if e := m.status.healthError(); e != "" {
 		return st.Error.Render(fitWidth(" "+e, m.width))
 	}
+	if p := m.status.progressText(); p != "" {
+		return st.Pending.Render(fitWidth(" "+p, m.width))
+	}
 	keys := m.footerKeys()
 	// The rendered line is reused while the same keys are shown: panes
 	// change their keys with their own state (a sub-list, a drill-down).

@@ -25,6 +25,10 @@ type Health struct {
 	Backoff   string        // set while waiting to retry
 	LastError string        // what happened and what to do
 	Final     bool          // the source stopped for good
+	// Read and Size are the bytes of files read so far and in all (Size
+	// 0: unknown); Loaded is set once they are read to their end.
+	Read, Size int64
+	Loaded     bool
 }
 
 // Config is what the TUI needs.

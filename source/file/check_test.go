@@ -1,10 +1,13 @@
 package file
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flowtail/flowtail/model"
 )
 
 func TestCheckFindsWhatCannotBeRead(t *testing.T) {
@@ -32,5 +35,25 @@ func TestCheckFindsWhatCannotBeRead(t *testing.T) {
 		if err := Check([]string{locked}, false); err == nil {
 			t.Error("an unreadable file passes")
 		}
+	}
+}
+
+// The source reports the bytes it read of the files' size, and when it
+// has read them to the end, for the TUI's progress line.
+func TestStatusReportsProgress(t *testing.T) {
+	dir := t.TempDir()
+	line := "2 123 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK\n"
+	data := strings.Repeat(line, 5000)
+	path := filepath.Join(dir, "big.log")
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := New([]string{path}, Options{})
+	if err := s.Run(context.Background(), func(model.Batch) {}); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Status()
+	if st.Size != int64(len(data)) || st.Read != int64(len(data)) || !st.Loaded {
+		t.Fatalf("status %+v, want %d bytes read of %d, loaded", st, len(data), len(data))
 	}
 }
