@@ -39,6 +39,8 @@ type Status struct {
 	// set once the files given have been read to their end.
 	Read, Size int64
 	Loaded     bool
+	// Waiting names a followed file that does not exist yet.
+	Waiting string
 }
 
 // Reporter is implemented by sources that have health worth showing.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowtail/flowtail/model"
 )
 
 // Once the ring has wrapped, the status bar says how many records were
@@ -88,5 +90,16 @@ func TestLoadingProgressAndDone(t *testing.T) {
 				t.Errorf("footer after loading: %q", foot)
 			}
 		})
+	}
+}
+
+// Following a file that is not there yet: the footer says what it waits for.
+func TestWaitingForAFileIsShown(t *testing.T) {
+	cfg := fixtureConfig(model.NewStore(10))
+	cfg.Health = func() []Health { return []Health{{Source: "later.log", Mode: "follow", Waiting: "/var/log/later.log"}} }
+	d := newDriver(t, cfg, 80, 24)
+	d.refresh()
+	if foot := d.footerLine(); !strings.Contains(foot, "waiting for /var/log/later.log to appear") {
+		t.Errorf("footer %q", foot)
 	}
 }

@@ -29,6 +29,7 @@ type Health struct {
 	// 0: unknown); Loaded is set once they are read to their end.
 	Read, Size int64
 	Loaded     bool
+	Waiting    string // a followed file that does not exist yet
 }
 
 // Config is what the TUI needs.

@@ -93,6 +93,11 @@ func (s *statusModel) trackLoad(now, prevAt time.Time) {
 // progressText is the footer while files load: bytes read of their size,
 // records, rate and the time left ("" when nothing is loading).
 func (s *statusModel) progressText() string {
+	for _, h := range s.checks {
+		if h.Waiting != "" {
+			return "waiting for " + Sanitize(h.Waiting) + " to appear (following, like tail -F)"
+		}
+	}
 	read, size, loading := s.loadTotals()
 	if !loading {
 		return ""

@@ -189,7 +189,7 @@ func (h *healthBoard) snapshot() []ui.Health {
 		if r, ok := s.(source.Reporter); ok {
 			st := r.Status()
 			hl.Mode, hl.Backoff, hl.LastError, hl.Final = st.Mode, st.Backoff, st.LastError, st.Final
-			hl.Read, hl.Size, hl.Loaded = st.Read, st.Size, st.Loaded
+			hl.Read, hl.Size, hl.Loaded, hl.Waiting = st.Read, st.Size, st.Loaded, st.Waiting
 			hl.Lag = time.Duration(st.LagMillis) * time.Millisecond
 			hl.Rate, hl.Sampled, hl.Dups = st.Rate, st.Sampled, st.Duplicates
 		}

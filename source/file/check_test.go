@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -56,4 +57,32 @@ func TestStatusReportsProgress(t *testing.T) {
 	if st.Size != int64(len(data)) || st.Read != int64(len(data)) || !st.Loaded {
 		t.Fatalf("status %+v, want %d bytes read of %d, loaded", st, len(data), len(data))
 	}
+}
+
+// Following a file that does not exist yet says so until it appears.
+func TestFollowSaysWhatItWaitsFor(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "later.log")
+	s := New([]string{path}, Options{Follow: true, Poll: 10 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan struct{}, 1)
+	go s.Run(ctx, func(model.Batch) {
+		select {
+		case got <- struct{}{}:
+		default:
+		}
+	})
+	waitFor := func(what string, ok func(string) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !ok(s.Status().Waiting); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: Waiting = %q", what, s.Status().Waiting)
+			}
+		}
+	}
+	waitFor("before the file", func(w string) bool { return w == path })
+	if err := os.WriteFile(path, []byte("2 123 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("after the file appeared", func(w string) bool { return w == "" })
 }
