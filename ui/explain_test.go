@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/exp/golden"
+
 	"github.com/flowtail/flowtail/model"
 )
 
@@ -244,5 +246,29 @@ func TestFlowsVerdictColumn(t *testing.T) {
 	d.keys("v")
 	if strings.Contains(d.screen(), "RULES") || strings.Contains(d.footerLine(), "verdict") {
 		t.Error("a verdict column without rules")
+	}
+}
+
+// Screens of the explained choices, at both sizes: a conversation's
+// request and reply in the rules pane, and the detail view's verdict.
+func TestGoldenExplained(t *testing.T) {
+	for _, size := range bothSizes {
+		t.Run(fmt.Sprintf("conversation/%dx%d", size[0], size[1]), func(t *testing.T) {
+			d := newDriver(t, rulesConfig(t, &staticRules{snap: demoRules(t)}), size[0], size[1])
+			d.keys("3", "c")
+			d.lineWith("CONVERSATIONS")
+			for i := findRow(d, "10.0.2.20:20001"); i > 0; i-- {
+				d.keys("j")
+			}
+			d.keys("r")
+			d.lineWith("REPLY VERDICT")
+			golden.RequireEqual(t, d.m.View().Content)
+		})
+		t.Run(fmt.Sprintf("detail/%dx%d", size[0], size[1]), func(t *testing.T) {
+			d := newDriver(t, rulesConfig(t, &staticRules{snap: demoRules(t)}), size[0], size[1])
+			d.keys("enter")
+			d.lineWith("deciding rule")
+			golden.RequireEqual(t, d.m.View().Content)
+		})
 	}
 }
