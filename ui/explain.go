@@ -51,25 +51,49 @@ func explain(t explainTarget) tea.Cmd {
 func explainNewest(store *model.Store, flt Filter, isRequest func(*model.Flow, *model.Ext) bool, what string) tea.Cmd {
 	return func() tea.Msg {
 		var t explainTarget
-		store.Read(func(v model.View) {
-			for i := v.Len() - 1; i >= 0; i-- {
-				f, x := v.At(i)
-				if !flt.Match(f, x) {
-					continue
-				}
-				switch {
-				case isRequest == nil || isRequest(f, x):
-					if !t.hasSeq {
-						t.seq, t.hasSeq = v.Seq(i), true
-					}
-				case !t.hasReply:
-					t.reply, t.hasReply = v.Seq(i), true
-				}
-				if t.hasSeq && (isRequest == nil || t.hasReply) {
+		found := func() bool { return t.hasSeq && (isRequest == nil || t.hasReply) }
+		// Newest first, a chunk per read lock so ingest never waits long;
+		// records evicted meanwhile are simply not found.
+		var next uint64 // the seq to look at next, downwards
+		started, done := false, false
+		for !done && !found() {
+			store.Read(func(v model.View) {
+				if v.Len() == 0 {
+					done = true
 					return
 				}
-			}
-		})
+				if !started {
+					next, started = v.Seq(v.Len()-1), true
+				}
+				i, ok := v.Index(next)
+				if !ok {
+					done = true // the rest has left the buffer
+					return
+				}
+				for stop := max(i-chunkRecords, -1); i > stop; i-- {
+					f, x := v.At(i)
+					if !flt.Match(f, x) {
+						continue
+					}
+					switch {
+					case isRequest == nil || isRequest(f, x):
+						if !t.hasSeq {
+							t.seq, t.hasSeq = v.Seq(i), true
+						}
+					case !t.hasReply:
+						t.reply, t.hasReply = v.Seq(i), true
+					}
+					if found() {
+						return
+					}
+				}
+				if i < 0 {
+					done = true
+					return
+				}
+				next = v.Seq(i)
+			})
+		}
 		if !t.valid() {
 			return explainMsg{text: "no record of this " + what + " is left in the buffer"}
 		}

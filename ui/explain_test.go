@@ -272,3 +272,27 @@ func TestGoldenExplained(t *testing.T) {
 		})
 	}
 }
+
+// The newest match is found across read-lock chunks, down to the oldest
+// record, and its absence is said.
+func TestExplainNewestAcrossChunks(t *testing.T) {
+	s := bulkStore(t, chunkRecords+5000)
+	var oldest uint64
+	s.Read(func(v model.View) { oldest = v.Seq(0) })
+	msg := explainNewest(s, firstGenerated{}, nil, "group")().(explainMsg)
+	if !msg.target.hasSeq || msg.target.seq != oldest {
+		t.Fatalf("found %+v, want the oldest record %d", msg.target, oldest)
+	}
+	msg = explainNewest(s, allOf{firstGenerated{}, ifaceFilter{id: 1 << 30}}, nil, "group")().(explainMsg)
+	if msg.target.valid() || !strings.Contains(msg.text, "no record of this group") {
+		t.Fatalf("nothing matches, got %+v", msg)
+	}
+}
+
+// firstGenerated matches only bulkStore's first record (source port 1024,
+// 1 packet, 40 bytes: no other record has all three).
+type firstGenerated struct{}
+
+func (firstGenerated) Match(f *model.Flow, _ *model.Ext) bool {
+	return f.SrcPort == 1024 && f.Packets == 1 && f.Bytes == 40
+}
