@@ -588,3 +588,19 @@ func TestFilterMessageIsSanitised(t *testing.T) {
 		t.Errorf("the message should still be shown: %q", d.footerLine())
 	}
 }
+
+// Pasting into the filter bar inserts the text (it was dropped), on one
+// line and without control characters.
+func TestPasteIntoFilterBar(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("/")
+	d.send(tea.PasteMsg{Content: "10.0.9.9\n\x1b[2J"})
+	if got := d.m.filter.input.Value(); got != "10.0.9.9 [2J" {
+		t.Fatalf("filter bar holds %q after a paste", got)
+	}
+	d.keys("esc", "ctrl+s", "ctrl+u")
+	d.send(tea.PasteMsg{Content: "out.csv"})
+	if got := d.m.export.input.Value(); got != "out.csv" {
+		t.Fatalf("export prompt holds %q after a paste", got)
+	}
+}

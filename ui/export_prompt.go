@@ -67,6 +67,15 @@ func (e *exportPrompt) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, star
 	return cmd, false, ""
 }
 
+// paste inserts a pasted file name.
+func (e *exportPrompt) paste(msg tea.PasteMsg) tea.Cmd {
+	msg.Content = oneLine(msg.Content)
+	var cmd tea.Cmd
+	e.input, cmd = e.input.Update(msg)
+	e.size()
+	return cmd
+}
+
 func (e *exportPrompt) lead() string {
 	return fmt.Sprintf(" %s %s records · ", thousands(uint64(e.sel.nCount)), e.sel.what)
 }

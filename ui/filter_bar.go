@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -88,6 +89,18 @@ func (f *filterBar) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, apply *
 	f.check()
 	return cmd, false, nil
 }
+
+// paste inserts pasted text (one line: a filter has no newlines).
+func (f *filterBar) paste(msg tea.PasteMsg) tea.Cmd {
+	msg.Content = oneLine(msg.Content)
+	var cmd tea.Cmd
+	f.input, cmd = f.input.Update(msg)
+	f.check()
+	return cmd
+}
+
+// oneLine joins pasted lines with spaces and drops control characters.
+func oneLine(s string) string { return strings.TrimSpace(Sanitize(s)) }
 
 // check compiles the text as typed to show valid / incomplete / invalid
 // live; compiling is cheap, matching is not, so nothing is matched until

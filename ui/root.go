@@ -216,6 +216,14 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.applyFilter(combineFilter(m.sh, m.compile, msg))
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
+	case tea.PasteMsg: // pasted text goes where the user types
+		switch m.mode {
+		case modeFilter:
+			return m, m.filter.paste(msg)
+		case modeExport:
+			return m, m.export.paste(msg)
+		}
+		return m, nil
 	}
 	// Anything else belongs to the panes (their own async results).
 	var cmds []tea.Cmd
