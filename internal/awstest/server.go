@@ -94,6 +94,9 @@ type Server struct {
 	emptyPages int   // EmptyPage answers so far, numbering their tokens
 
 	sessionSeq int
+
+	insights insightsState
+	athena   athenaState
 }
 
 // New starts a fake endpoint on 127.0.0.1. When t is not nil the server is
@@ -147,6 +150,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	if op, ok := strings.CutPrefix(target, logsTargetPrefix); ok {
 		s.serveLogs(w, r, op)
+		return
+	}
+	if s.serveAthena(w, r, target) {
 		return
 	}
 	s.mu.Lock()

@@ -18,6 +18,7 @@ import (
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
 	chunkreader "github.com/flowtail/flowtail/source/chunk"
+	"github.com/flowtail/flowtail/source/file"
 	"github.com/flowtail/flowtail/source/record"
 	"github.com/flowtail/flowtail/ui"
 )
@@ -60,6 +61,7 @@ the same questions headlessly for scripts.`,
 	}
 	o.bindSource(c.Flags())
 	o.bindTUI(c.Flags())
+	o.bindAthenaEngine(c.Flags())
 	return c
 }
 
@@ -78,6 +80,11 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	defer closeLog()
 	o.sdkLog = logger // the SDK must not write over the screen
 
+	// A path that cannot give one record is said here, not in a TUI.
+	if err := file.Check(o.paths, o.follow); err != nil {
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+		return exitRuntime
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srcs, err := o.sources(ctx, std)
@@ -144,8 +151,10 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
-	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter}, progOpts...)
+	remoteEngine, waitRemote := o.remoteEngine(ctx, store)
+	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter, Remote: remoteEngine}, progOpts...)
 	cancel()
+	waitRemote()
 	// Let the sources stop so a --record file is flushed and closed; a
 	// source blocked on a read that ignores cancellation (stdin) is not
 	// waited for long.
@@ -196,6 +205,7 @@ func (h *healthBoard) snapshot() []ui.Health {
 		if r, ok := s.(source.Reporter); ok {
 			st := r.Status()
 			hl.Mode, hl.Backoff, hl.LastError, hl.Final = st.Mode, st.Backoff, st.LastError, st.Final
+			hl.Read, hl.Size, hl.Loaded, hl.Waiting = st.Read, st.Size, st.Loaded, st.Waiting
 			hl.Lag = time.Duration(st.LagMillis) * time.Millisecond
 			hl.Rate, hl.Sampled, hl.Dups = st.Rate, st.Sampled, st.Duplicates
 		}

@@ -254,6 +254,7 @@ func (s *Source) followAll(ctx context.Context, follow []*follower, dirs map[str
 			}
 			progress = progress || p
 		}
+		s.noteWaiting(fs.list)
 		if polls%8 == 7 {
 			fs.list = append(fs.list, s.newFiles(dirs, emit, fs.stop)...)
 		}
@@ -266,6 +267,27 @@ func (s *Source) followAll(ctx context.Context, follow []*follower, dirs map[str
 		case <-tick.C:
 		}
 	}
+}
+
+// noteWaiting names, for the status bar, a followed file that has not
+// appeared yet ("waiting for FILE to appear", as tail -F says).
+func (s *Source) noteWaiting(follow []*follower) {
+	waiting := ""
+	n := 0
+	for _, fl := range follow {
+		if fl.info == nil { // never seen (an idle file is closed but known)
+			if n == 0 {
+				waiting = fl.path
+			}
+			n++
+		}
+	}
+	if n > 1 {
+		waiting += fmt.Sprintf(" and %d more", n-1)
+	}
+	s.mu.Lock()
+	s.status.Waiting = waiting
+	s.mu.Unlock()
 }
 
 // newFiles reads captures that appeared in followed directories since the
