@@ -84,7 +84,7 @@ func (m *rootModel) click(x, y int, double bool) tea.Cmd {
 	if y == 0 {
 		if i, ok := m.tabAt(x); ok {
 			m.mode = modeNormal
-			m.active = i
+			m.setActive(i)
 			return m.refreshActive()
 		}
 		return nil
@@ -110,7 +110,7 @@ func (m *rootModel) click(x, y int, double bool) tea.Cmd {
 // buildTabBar writes it.
 func (m *rootModel) tabAt(x int) (int, bool) {
 	pos := ansi.StringWidth(" flowtail ")
-	for i, spec := range registered {
+	for i, spec := range m.specs {
 		w := ansi.StringWidth(fmt.Sprintf(" %d %s ", spec.slot, spec.title))
 		if x >= pos && x < pos+w {
 			return i, true

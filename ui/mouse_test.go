@@ -51,8 +51,8 @@ func TestMouseDrivesSelection(t *testing.T) {
 	// " 1 flows ") leaves the detail and shows that pane.
 	x := len(" flowtail ") + len(" 1 flows ") + 2
 	d.send(tea.MouseClickMsg{X: x, Y: 0, Button: tea.MouseLeft})
-	if d.m.mode != modeNormal || registered[d.m.active].slot != 2 {
-		t.Errorf("tab click: mode %v, active slot %d", d.m.mode, registered[d.m.active].slot)
+	if d.m.mode != modeNormal || d.m.specs[d.m.active].slot != 2 {
+		t.Errorf("tab click: mode %v, active slot %d", d.m.mode, d.m.specs[d.m.active].slot)
 	}
 }
 

@@ -272,17 +272,14 @@ func (m *rootModel) runTriage(text string) tea.Cmd {
 		m.status.flash(err.Error(), true)
 		return nil
 	}
-	m.hist.add(text)
+	m.filter.hist.add(text)
 	m.mode = modeNormal
+	m.back = m.back[:0] // a new question starts a new trail
 	slot := 1
 	if hasStats(text) {
 		slot = 5
 	}
-	for i, spec := range registered {
-		if spec.slot == slot {
-			m.active = i
-		}
-	}
+	m.gotoSlot(slot)
 	return tea.Batch(m.applyFilter(text, flt), m.refreshActive())
 }
 

@@ -21,8 +21,8 @@ func TestPaletteSearchAndRun(t *testing.T) {
 		t.Errorf("best match for sshrdp: %q", first.title)
 	}
 	d.keys("enter")
-	if d.m.mode != modeNormal || d.m.sh.FilterText != BuiltinTriage[0].Query || registered[d.m.active].slot != 5 {
-		t.Errorf("after enter: mode %v, filter %q, pane slot %d", d.m.mode, d.m.sh.FilterText, registered[d.m.active].slot)
+	if d.m.mode != modeNormal || d.m.sh.FilterText != BuiltinTriage[0].Query || d.m.specs[d.m.active].slot != 5 {
+		t.Errorf("after enter: mode %v, filter %q, pane slot %d", d.m.mode, d.m.sh.FilterText, d.m.specs[d.m.active].slot)
 	}
 	d.refresh()
 	if s := d.screen(); !strings.Contains(s, "attempts") || !strings.Contains(s, "203.0.113.50") {
@@ -33,8 +33,8 @@ func TestPaletteSearchAndRun(t *testing.T) {
 	d.keys(":")
 	d.typeText("web rej")
 	d.keys("enter")
-	if d.m.sh.FilterText != saved[0].Query || registered[d.m.active].slot != 1 {
-		t.Errorf("saved query: filter %q, slot %d", d.m.sh.FilterText, registered[d.m.active].slot)
+	if d.m.sh.FilterText != saved[0].Query || d.m.specs[d.m.active].slot != 1 {
+		t.Errorf("saved query: filter %q, slot %d", d.m.sh.FilterText, d.m.specs[d.m.active].slot)
 	}
 
 	// A prompted query asks for the address and refuses a bad one.

@@ -82,17 +82,21 @@ type Server struct {
 	srv   *httptest.Server
 	clock Clock
 
-	mu        sync.Mutex
-	mounted   http.Handler
-	logs      *logStore
-	faults    []*Fault
-	denied    map[string]string // operation -> IAM action reported as missing
-	calls     map[string]int
-	live      liveConfig
-	pageSize  int
-	searchLag int64 // ms between visibility to Live Tail and to FilterLogEvents
+	mu         sync.Mutex
+	mounted    http.Handler
+	logs       *logStore
+	faults     []*Fault
+	denied     map[string]string // operation -> IAM action reported as missing
+	calls      map[string]int
+	live       liveConfig
+	pageSize   int
+	searchLag  int64 // ms between visibility to Live Tail and to FilterLogEvents
+	emptyPages int   // EmptyPage answers so far, numbering their tokens
 
 	sessionSeq int
+
+	insights insightsState
+	athena   athenaState
 }
 
 // New starts a fake endpoint on 127.0.0.1. When t is not nil the server is
@@ -146,6 +150,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	if op, ok := strings.CutPrefix(target, logsTargetPrefix); ok {
 		s.serveLogs(w, r, op)
+		return
+	}
+	if s.serveAthena(w, r, target) {
 		return
 	}
 	s.mu.Lock()

@@ -90,6 +90,7 @@ func newRoot(b Build, std stdio, args []string) *cobra.Command {
 		newCatCmd(std),
 		newQueryCmd(std),
 		newExplainCmd(std),
+		newAthenaCmd(std),
 		newVersionCmd(root),
 		newManCmd(root),
 		newConfigCmd(root),

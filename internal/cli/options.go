@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -44,6 +45,7 @@ type options struct {
 
 	rules   string
 	logFile string
+	sdkLog  *slog.Logger // where the AWS SDK logs while the TUI owns the terminal
 	record  string
 	force   bool
 	output  string
@@ -55,6 +57,8 @@ type options struct {
 
 	fs  *pflag.FlagSet // the command's flags, to tell what the user gave
 	cfg *config.Config // the config file, once applyConfig has read it
+	// The TUI's remote engine for Athena (the stats pane's R).
+	athenaTable, workgroup, athenaOutput string
 }
 
 // bindSource registers the flags every command that reads flow logs takes.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
+	chunkreader "github.com/flowtail/flowtail/source/chunk"
+	"github.com/flowtail/flowtail/source/file"
 	"github.com/flowtail/flowtail/source/record"
 	"github.com/flowtail/flowtail/ui"
 )
@@ -62,6 +65,7 @@ the same questions headlessly for scripts.`,
 	}
 	o.bindSource(c.Flags())
 	o.bindTUI(c.Flags())
+	o.bindAthenaEngine(c.Flags())
 	return c
 }
 
@@ -82,7 +86,13 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		return exitRuntime
 	}
 	defer closeLog()
+	o.sdkLog = logger // the SDK must not write over the screen
 
+	// A path that cannot give one record is said here, not in a TUI.
+	if err := file.Check(o.paths, o.follow); err != nil {
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+		return exitRuntime
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srcs, err := o.sources(ctx, std)
@@ -113,10 +123,20 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	ingested := make(chan struct{})
 	go func() {
 		defer close(ingested)
-		ingestAll(ctx, srcs, store, o.overrideFormat(), func(i int, err error) {
+		onErr := func(i int, err error) {
 			logger.Error("source stopped", "source", srcs[i].Name(), "err", err)
 			health.fail(i, err)
-		})
+		}
+		if o.plainFiles() && o.record == "" {
+			// Captures read to their end are parsed on every core, as
+			// query reads them; the source still names them in the status bar.
+			rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in})
+			if errs := chunkreader.Load(ctx, rd, store, o.overrideFormat(), runtime.GOMAXPROCS(0)); len(errs) > 0 && ctx.Err() == nil {
+				onErr(0, errors.Join(errs...))
+			}
+			return
+		}
+		ingestAll(ctx, srcs, store, o.overrideFormat(), onErr)
 	}()
 
 	var progOpts []tea.ProgramOption
@@ -143,9 +163,11 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	if err != nil {
 		return usageError(std, "", err)
 	}
+	remoteEngine, waitRemote := o.remoteEngine(ctx, store)
 	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc,
-		Compile: ui.QueryFilterWith(owners), Owners: owners, Local: o.zone(), Theme: theme, Keys: keys, Mouse: !o.noMouse, Queries: o.savedQueries()}, progOpts...)
+		Compile: ui.QueryFilterWith(owners), Owners: owners, Remote: remoteEngine, Local: o.zone(), Theme: theme, Keys: keys, Mouse: !o.noMouse, Queries: o.savedQueries()}, progOpts...)
 	cancel()
+	waitRemote()
 	// Let the sources stop so a --record file is flushed and closed; a
 	// source blocked on a read that ignores cancellation (stdin) is not
 	// waited for long.
@@ -196,6 +218,7 @@ func (h *healthBoard) snapshot() []ui.Health {
 		if r, ok := s.(source.Reporter); ok {
 			st := r.Status()
 			hl.Mode, hl.Backoff, hl.LastError, hl.Final = st.Mode, st.Backoff, st.LastError, st.Final
+			hl.Read, hl.Size, hl.Loaded, hl.Waiting = st.Read, st.Size, st.Loaded, st.Waiting
 			hl.Lag = time.Duration(st.LagMillis) * time.Millisecond
 			hl.Rate, hl.Sampled, hl.Dups = st.Rate, st.Sampled, st.Duplicates
 		}

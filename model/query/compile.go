@@ -33,6 +33,10 @@ type Options struct {
 	// Owner, when set, says who owns an address, for the owner, srcOwner
 	// and dstOwner fields; without it they are absent.
 	Owner model.OwnerLookup
+	// MemoryBudget bounds, in bytes, what one run's stats groups may hold
+	// (an estimate); past it the run stops and RunInfo.Err says so. Zero:
+	// no bound (the ring bounds what the TUI reads).
+	MemoryBudget int64
 }
 
 // CompileFilter parses text (a query or a bare filter expression) and
