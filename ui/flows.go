@@ -61,7 +61,7 @@ func (p *flowsPane) SetSize(width, height int) {
 // layout sizes the columns for the width, the days the buffer spans and
 // the rules column.
 func (p *flowsPane) layout() {
-	p.cols = layoutColumns(p.width, p.withDate, p.showRules)
+	p.cols = layoutColumns(p.width, p.withDate, p.showRules, p.sh.Owners != nil)
 	p.verdicts = map[string]string{}
 	p.header = p.sh.Styles.Header.Render(string(p.appendHeader(nil)))
 }
@@ -471,6 +471,10 @@ func (p *flowsPane) appendHeader(b []byte) []byte {
 		b = append(b, ' ')
 		b = padRight(b, "FLAG", c.flags)
 	}
+	if c.owner > 0 {
+		b = append(b, ' ')
+		b = padRight(b, "OWNER", c.owner)
+	}
 	return b
 }
 
@@ -542,6 +546,10 @@ func (p *flowsPane) drawRow(v model.View, i int, names *model.Interner, seq uint
 			fl = model.FlagShort(f.Flags)
 		}
 		b = padRight(b, fl, c.flags)
+	}
+	if c.owner > 0 {
+		b = append(b, ' ')
+		b = padRight(b, peerOwner(p.sh, f, x, names), c.owner)
 	}
 	p.line = b
 	if cursor {

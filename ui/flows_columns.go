@@ -16,6 +16,7 @@ type columns struct {
 	verdict    int
 	rules      int // the verdict of the rules (key v), 0 when off
 	flags      int
+	owner      int // who owns the peer (Shared.Owners), 0 when unknown or no room
 }
 
 // fullEndpoint is the widest IPv4 endpoint, "255.255.255.255:65535": at 80
@@ -26,8 +27,9 @@ const fullEndpoint = 21
 // there is room; when there is not, the optional columns give way before
 // the addresses: tcp-flags, the interface column down to 12 cells, the
 // packet count, then the interface column down to 5 cells and away. withDate puts the day in the time column (the
-// buffer spans more than a day); rules adds the rules' verdict column.
-func layoutColumns(width int, withDate, rules bool) columns {
+// buffer spans more than a day); rules adds the rules' verdict column;
+// owners the owner column, when there is room.
+func layoutColumns(width int, withDate, rules, owners bool) columns {
 	c := columns{width: width, time: 8, timeLayout: "15:04:05", iface: 8, arrow: "→",
 		proto: 5, pkts: 4, bytes: 5, verdict: 6, flags: 4}
 	if withDate {
@@ -59,6 +61,9 @@ func layoutColumns(width int, withDate, rules bool) columns {
 		if c.flags > 0 {
 			n += 1 + c.flags
 		}
+		if c.owner > 0 {
+			n += 1 + c.owner
+		}
 		return n
 	}
 	need := 2 * fullEndpoint
@@ -66,6 +71,13 @@ func layoutColumns(width int, withDate, rules bool) columns {
 		need = 2 * 12 // narrower than a terminal's default: what fits
 	}
 	short := func() bool { return width-fixed() < need }
+	// The owner column comes only with room to spare: it goes first.
+	if owners {
+		c.owner = ownerWidth
+		if short() {
+			c.owner = 0
+		}
+	}
 	if short() {
 		c.flags = 0
 	}
@@ -86,3 +98,6 @@ func layoutColumns(width int, withDate, rules bool) columns {
 	c.dst = flow - c.src
 	return c
 }
+
+// ownerWidth fits "NAT gateway", "load balancer" and most service names.
+const ownerWidth = 13

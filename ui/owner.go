@@ -65,3 +65,33 @@ func ownerLines(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, 
 	}
 	return append([]string{"", " " + st.Section.Render("owners")}, out...)
 }
+
+// peerOwner is the flows pane's owner cell: who owns the flow's peer, as
+// the owner query field reads it (an AWS service on either side first),
+// else what the record's pkt-*-aws-service fields name.
+func peerOwner(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner) string {
+	var priv string
+	for _, a := range [2]netip.Addr{f.DstAddr(x), f.SrcAddr(x)} {
+		if !a.IsValid() {
+			continue
+		}
+		if o, ok := sh.Owners(a); ok {
+			if o.Public {
+				return Sanitize(o.Name)
+			}
+			if priv == "" {
+				priv = o.Name
+			}
+		}
+	}
+	if priv != "" {
+		return Sanitize(priv)
+	}
+	for _, id := range [2]model.FieldID{model.FieldPktDstAWSService, model.FieldPktSrcAWSService} {
+		if x != nil && model.Present(f, x, id) {
+			v, _ := model.StrID(f, x, id)
+			return Sanitize(names.Name(v))
+		}
+	}
+	return ""
+}

@@ -52,3 +52,46 @@ func TestDetailOwnerLines(t *testing.T) {
 		}
 	})
 }
+
+// The flows pane shows who owns each flow's peer when there is room.
+func TestFlowsOwnerColumn(t *testing.T) {
+	owners := func(a netip.Addr) (model.Owner, bool) {
+		switch {
+		case netip.MustParsePrefix("203.0.113.0/24").Contains(a):
+			return model.Owner{Name: "EC2", Detail: "us-east-1", Public: true}, true
+		case a == netip.MustParseAddr("10.0.2.10"):
+			return model.Owner{Name: "load balancer", Detail: "ELB app/web/1 (eni-2)"}, true
+		}
+		return model.Owner{}, false
+	}
+	d := newDriver(t, Config{Store: fixtureStore(t), Owners: owners}, 170, 40)
+	d.refresh()
+	lines := strings.Split(d.screen(), "\n")
+	if !strings.Contains(lines[1], "OWNER") {
+		t.Fatalf("no owner column:\n%s", d.screen())
+	}
+	for _, c := range []struct{ row, owner string }{
+		{"203.0.113.50:51515", "EC2"},
+		{"10.0.1.23:44321", "load balancer"},
+		{"52.95.128.179:80", "S3"}, // from pkt-src-aws-service
+	} {
+		found := false
+		for _, l := range lines {
+			if strings.Contains(l, c.row) {
+				found = true
+				if !strings.HasSuffix(strings.TrimRight(l, " "), c.owner) {
+					t.Errorf("row %s: %q, want owner %s", c.row, l, c.owner)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no row for %s:\n%s", c.row, d.screen())
+		}
+	}
+	// At 80 columns the addresses keep the room.
+	d = newDriver(t, Config{Store: fixtureStore(t), Owners: owners}, 80, 24)
+	d.refresh()
+	if strings.Contains(d.screen(), "OWNER") {
+		t.Errorf("owner column at 80 columns:\n%s", d.screen())
+	}
+}

@@ -21,7 +21,7 @@ func TestLayoutColumnsKeepsAddressesReadable(t *testing.T) {
 		{100, false, true, fullEndpoint},
 		{120, true, true, fullEndpoint},
 	} {
-		c := layoutColumns(tt.width, false, false)
+		c := layoutColumns(tt.width, false, false, false)
 		if (c.flags > 0) != tt.flags || (c.pkts > 0) != tt.pkts || min(c.src, c.dst) < tt.minAddr {
 			t.Errorf("width %d: flags %d pkts %d src %d dst %d", tt.width, c.flags, c.pkts, c.src, c.dst)
 		}
