@@ -65,12 +65,15 @@ type ifaceColumn struct {
 	cell     func(b []byte, sh *Shared, it *aggregate.Interface) []byte
 	less     func(a, b *aggregate.Interface) int // nil: not sortable
 	flex     bool                                // takes the width left over
+	names    bool                                // shown only when interface names are known
 }
 
 var ifaceColumns = []ifaceColumn{
 	{title: "INTERFACE", width: 21, priority: 0,
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return append(b, ifaceName(it)...) },
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Name, b.Name) }},
+	{title: "NAME", width: 20, priority: 1, names: true,
+		cell: func(b []byte, sh *Shared, it *aggregate.Interface) []byte { return append(b, interfaceLabel(sh, it.Name)...) }},
 	{title: "FLOWS", width: 9, right: true, priority: 1,
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Flows) },
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Flows, b.Flows) }},
@@ -119,7 +122,7 @@ var ifaceColumns = []ifaceColumn{
 	{title: "TRAFFIC", width: 8, priority: 5, flex: true},
 }
 
-const ifaceSortDefault = 1 // FLOWS
+const ifaceSortDefault = 2 // FLOWS
 
 func ifaceName(it *aggregate.Interface) string {
 	if it.Name == "" {
@@ -145,7 +148,7 @@ func (p *interfacesPane) Init() tea.Cmd { return nil }
 
 func (p *interfacesPane) SetSize(width, height int) {
 	p.width, p.height = width, height
-	p.cols = layoutIfaceColumns(width)
+	p.cols = layoutIfaceColumns(width, p.sh.InterfaceName != nil)
 	p.header = ""
 	p.drawCached()
 	p.rc.stale = true
@@ -218,7 +221,7 @@ func (p *interfacesPane) drawCached() {
 
 // layoutIfaceColumns keeps the most important columns that fit, in their
 // table order; the sparkline takes what is left.
-func layoutIfaceColumns(width int) []ifaceColumn {
+func layoutIfaceColumns(width int, names bool) []ifaceColumn {
 	byPrio := make([]int, len(ifaceColumns))
 	for i := range byPrio {
 		byPrio[i] = i
@@ -227,6 +230,9 @@ func layoutIfaceColumns(width int) []ifaceColumn {
 	keep := make([]bool, len(ifaceColumns))
 	used := 1 // leading space
 	for _, i := range byPrio {
+		if ifaceColumns[i].names && !names {
+			continue
+		}
 		if w := ifaceColumns[i].width + 1; used+w <= width {
 			keep[i] = true
 			used += w

@@ -95,3 +95,15 @@ func peerOwner(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner) s
 	}
 	return ""
 }
+
+// interfaceLabel is the interfaces pane's name cell: the interface's name
+// or description and kind from the loaded rules, or "-".
+func interfaceLabel(sh *Shared, id string) string {
+	if sh.InterfaceName == nil || id == "" {
+		return "-"
+	}
+	if name, ok := sh.InterfaceName(id); ok {
+		return Sanitize(name)
+	}
+	return "-"
+}

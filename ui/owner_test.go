@@ -95,3 +95,35 @@ func TestFlowsOwnerColumn(t *testing.T) {
 		t.Errorf("owner column at 80 columns:\n%s", d.screen())
 	}
 }
+
+// The interfaces pane has a name column when the rules name interfaces.
+func TestInterfacesNameColumn(t *testing.T) {
+	names := func(id string) (string, bool) {
+		if id == "eni-0a1b2c3d4e5f60002" {
+			return "db-1 · instance", true
+		}
+		return "", false
+	}
+	d := newDriver(t, Config{Store: fixtureStore(t), InterfaceName: names}, 120, 40)
+	d.refresh()
+	d.keys("2")
+	d.refresh()
+	s := d.screen()
+	if !strings.Contains(s, "NAME") {
+		t.Fatalf("no name column:\n%s", s)
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "eni-0a1b2c3d4e5f60002") && !strings.Contains(l, "db-1 · instance") {
+			t.Errorf("row without its name: %q", l)
+		}
+		if strings.Contains(l, "eni-0a1b2c3d4e5f60001") && strings.Contains(l, "db-1") {
+			t.Errorf("another interface's name: %q", l)
+		}
+	}
+	d = newDriver(t, Config{Store: fixtureStore(t)}, 120, 40)
+	d.keys("2")
+	d.refresh()
+	if strings.Contains(d.screen(), "NAME") {
+		t.Error("a name column without names")
+	}
+}

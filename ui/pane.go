@@ -87,6 +87,9 @@ type Shared struct {
 	Rules RuleSource
 	// Owners says who owns an address (nil: nothing is known).
 	Owners model.OwnerLookup
+	// InterfaceName names an interface by id from the loaded rules (nil:
+	// no rules loaded).
+	InterfaceName func(id string) (string, bool)
 
 	// Remote runs the stats pane's query on AWS (nil: none configured).
 	Remote RemoteEngine

@@ -45,6 +45,9 @@ type Config struct {
 	// Owners says who owns an address (AWS ip-ranges, the loaded
 	// interfaces); nil: nothing is known.
 	Owners model.OwnerLookup
+	// InterfaceName names an interface by id ("web-1 · instance"), for the
+	// interfaces pane's name column; nil hides the column.
+	InterfaceName func(id string) (string, bool)
 	// Theme is the theme and style overrides asked for (theme.go); the
 	// zero value follows the terminal.
 	Theme ThemeChoice

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -109,4 +110,36 @@ ip_ranges in the config file) on machines without internet.`,
 	c.Flags().BoolVar(&update, "update", false, "download a fresh copy into the cache")
 	c.Flags().StringVar(&file, "ip-ranges", "", "show this FILE instead of the cached copy")
 	return c
+}
+
+// interfaceNames names interfaces for the interfaces pane from the rules
+// loaded from files or the demo: the Name tag, else the description, else
+// the instance, with the kind when the name does not already say it. nil
+// when no rules are loaded that way.
+func interfaceNames(rp *rulesProvider) func(id string) (string, bool) {
+	if rp == nil || rp.staticSnapshot() == nil {
+		return nil
+	}
+	return func(id string) (string, bool) {
+		s := rp.staticSnapshot()
+		i, ok := s.Interfaces[id]
+		if !ok {
+			return "", false
+		}
+		name := i.Name()
+		if name == "" {
+			name = i.Description
+		}
+		if name == "" {
+			name = i.InstanceID
+		}
+		kind := i.Kind()
+		switch {
+		case name == "":
+			return kind, true
+		case strings.Contains(strings.ToLower(name), strings.ToLower(kind)):
+			return name, true
+		}
+		return name + " · " + kind, true
+	}
 }

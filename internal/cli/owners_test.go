@@ -107,3 +107,36 @@ func TestIPRangesUpdateAndCache(t *testing.T) {
 		t.Errorf("the cached copy was not used")
 	}
 }
+
+// The demo's interfaces are named from its rules: the NAT gateway by its
+// description, the others by kind and instance.
+func TestInterfaceNamesFromRules(t *testing.T) {
+	o := &options{demo: true}
+	rp, err := o.rulesProvider(func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := interfaceNames(rp)
+	if names == nil {
+		t.Fatal("no names with the demo's rules")
+	}
+	for id, i := range rp.staticSnapshot().Interfaces {
+		got, ok := names(id)
+		want := i.Description
+		if want == "" {
+			want = i.InstanceID + " · instance"
+		}
+		if !ok || (got != want && got != i.Name()+" · "+i.Kind()) {
+			t.Errorf("%s: %q, want %q", id, got, want)
+		}
+		if i.Description == "Interface for NAT Gateway nat-0abc123def4567890" && got != i.Description {
+			t.Errorf("NAT gateway named %q", got)
+		}
+	}
+	if _, ok := names("eni-unknown"); ok {
+		t.Error("an unknown interface has a name")
+	}
+	if interfaceNames(&rulesProvider{o: &options{}}) != nil {
+		t.Error("names without rules")
+	}
+}
