@@ -73,7 +73,9 @@ var ifaceColumns = []ifaceColumn{
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return append(b, ifaceName(it)...) },
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Name, b.Name) }},
 	{title: "NAME", width: 20, priority: 1, names: true,
-		cell: func(b []byte, sh *Shared, it *aggregate.Interface) []byte { return append(b, interfaceLabel(sh, it.Name)...) }},
+		cell: func(b []byte, sh *Shared, it *aggregate.Interface) []byte {
+			return append(b, interfaceLabel(sh, it.Name)...)
+		}},
 	{title: "FLOWS", width: 9, right: true, priority: 1,
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Flows) },
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Flows, b.Flows) }},
