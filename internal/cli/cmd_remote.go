@@ -130,6 +130,9 @@ func runRemoteQuery(c *cobra.Command, o *options, ro *remoteOptions, pos []strin
 		reportQueryError(std.err, text, err)
 		return exitUsage
 	}
+	if prog.UsesOwner() {
+		return usageError(std, "query", errors.New("owner, srcOwner and dstOwner are answered on this machine (AWS's ip-ranges and the rules are here): drop --on, or the owner fields"))
+	}
 	ctx := c.Context()
 	var answer *remote.Answer
 	switch engine {

@@ -140,3 +140,12 @@ func TestInterfaceNamesFromRules(t *testing.T) {
 		t.Error("names without rules")
 	}
 }
+
+// Owner fields are answered locally only: --on refuses them before asking
+// AWS anything.
+func TestOwnerQueriesAreNotSentToAWS(t *testing.T) {
+	_, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/aws/vpc/x", `filter owner = "S3" | stats count(*)`)
+	if code != exitUsage || !strings.Contains(errOut, "owner, srcOwner and dstOwner are answered on this machine") {
+		t.Errorf("exit %d, %q", code, errOut)
+	}
+}

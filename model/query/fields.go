@@ -28,7 +28,13 @@ type env struct {
 	names *model.Interner
 	v6    *addrTable
 	opt   Options
+	// usesOwner: the program reads an owner field, which only this
+	// machine can answer (AWS's ranges and the rules are local).
+	usesOwner atomic.Bool
 }
+
+// UsesOwner reports whether the query reads owner, srcOwner or dstOwner.
+func (p *Program) UsesOwner() bool { return p.env.usesOwner.Load() }
 
 // addrTable numbers IPv6 addresses so that group keys stay fixed-size
 // integers. It is shared by the partial aggregates of one run.
@@ -138,6 +144,7 @@ func accessorFor(r Ref, e *env) *accessor {
 		a.kind = vDerived
 		a.code = directionCoder(e)
 	case RefOwner, RefSrcOwner, RefDstOwner:
+		e.usesOwner.Store(true)
 		a.kind = vStr
 		a.code = ownerCoder(r, e)
 	case RefMessage:

@@ -57,9 +57,17 @@ func shortDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
+// ErrOwnerLocal refuses a query that reads an owner field: who owns an
+// address comes from AWS's ip-ranges and the rules on this machine, which
+// neither Insights nor Athena has.
+var ErrOwnerLocal = errors.New("owner, srcOwner and dstOwner are answered on this machine only (AWS's ip-ranges and the rules are here); run the query locally")
+
 // Run answers prog on Insights; progress hears status lines and, for a
 // query Insights runs whole, the rows so far.
 func (e *InsightsEngine) Run(ctx context.Context, prog *query.Program, progress func(status string, partial *query.Result)) (*query.Result, string, error) {
+	if prog.UsesOwner() {
+		return nil, "", ErrOwnerLocal
+	}
 	e.wg.Add(1)
 	defer e.wg.Done()
 	ctx, cancel := context.WithCancel(ctx)

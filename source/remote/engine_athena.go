@@ -72,6 +72,9 @@ func (e *AthenaEngine) runner(progress func(string)) *athenarun.Runner {
 
 // Run answers prog on Athena; progress hears the query's state.
 func (e *AthenaEngine) Run(ctx context.Context, prog *query.Program, progress func(string, *query.Result)) (*query.Result, string, error) {
+	if prog.UsesOwner() {
+		return nil, "", ErrOwnerLocal
+	}
 	ctx, done, table, err := e.start(ctx)
 	if err != nil {
 		return nil, "", err
