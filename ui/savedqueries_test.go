@@ -179,3 +179,21 @@ func TestTriagePrompt(t *testing.T) {
 		t.Errorf("bad address: %v", err)
 	}
 }
+
+// FuzzTriagePrompt: whatever is typed at the prompt, the query either
+// gets a valid address or the answer is refused; the result always parses.
+func FuzzTriagePrompt(f *testing.F) {
+	for _, s := range []string{"10.0.1.10", "2600:1f18::10", `1.2.3.4" or true`, "", "::ffff:10.0.0.1", "fe80::1%eth0"} {
+		f.Add(s)
+	}
+	tr := BuiltinTriage[len(BuiltinTriage)-1]
+	f.Fuzz(func(t *testing.T, answer string) {
+		text, err := tr.Text(answer)
+		if err != nil {
+			return
+		}
+		if _, err := query.Parse(text); err != nil {
+			t.Fatalf("%q gave a query that does not parse: %v", answer, err)
+		}
+	})
+}

@@ -63,3 +63,22 @@ func TestThemes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzStyleOverrides: any value parses or fails with the style's name, and
+// a parsed one builds styles without panicking.
+func FuzzStyleOverrides(f *testing.F) {
+	for _, s := range []string{"#ff5f87 bold", "bg:236 underline", "12", "pink", "bg:", "#zzzzzz", ""} {
+		f.Add("reject", s)
+	}
+	f.Fuzz(func(t *testing.T, name, value string) {
+		o, err := ParseStyleOverrides(map[string]string{name: value})
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), name+": ") {
+				t.Fatalf("error does not name the style: %v", err)
+			}
+			return
+		}
+		NewStyles(Theme{Dark: true, Overrides: o})
+		NewStyles(Theme{NoColor: true, Overrides: o})
+	})
+}
