@@ -176,6 +176,9 @@ func (c *catter) add(b model.Batch) {
 			}
 		}
 		format := formatFor(c.override, c.formats, ev.Origin, b.Format)
+		if format == model.DefaultFormat {
+			format = model.DefaultFormatFor(line) // a Transit Gateway record has its own default
+		}
 		if c.cur != nil && (c.cur.format != format || len(c.cur.events) == chunkLines || len(c.cur.buf)+len(line) > cap(c.cur.buf)) {
 			c.cur = c.flush(c.cur)
 		}

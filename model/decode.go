@@ -34,7 +34,11 @@ type Decoder struct {
 
 // NewDecoder returns a decoder interning into names; override may be nil.
 func NewDecoder(names *Interner, override *Format) *Decoder {
-	return &Decoder{names: names, override: override, byOrigin: map[string]*Parser{}, byFormat: map[*Format]*Parser{}}
+	d := &Decoder{names: names, override: override, byOrigin: map[string]*Parser{}, byFormat: map[*Format]*Parser{}}
+	if override != nil {
+		d.parserFor(override) // registers it, so queries may name its unknown fields
+	}
+	return d
 }
 
 func (d *Decoder) parserFor(f *Format) *Parser {
@@ -86,7 +90,12 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 			return ResultHeader, nil
 		}
 	}
-	if err := d.parser(ev.Origin, batch).Parse(line, f, x); err != nil {
+	p := d.parser(ev.Origin, batch)
+	if p.format == DefaultFormat {
+		// Nothing named a format: a Transit Gateway record reads in its own default.
+		p = d.parserFor(DefaultFormatFor(line))
+	}
+	if err := p.Parse(line, f, x); err != nil {
 		return ResultMalformed, err
 	}
 	if !f.Has(FieldInterfaceID) && strings.HasPrefix(ev.Stream, "eni-") {

@@ -127,6 +127,7 @@ type Ext struct {
 	PktDst  [16]byte
 	Str     [strSlots]uint32 // interned values of string fields, by strSlot
 	Num     [2]uint8         // traffic-path, encryption-status
+	Lost    [4]uint64        // packets-lost-* of Transit Gateway records, in PacketsLost order
 	present [(fieldIDEnd + 63) / 64]uint64
 }
 
@@ -259,6 +260,10 @@ func Int(f *Flow, x *Ext, id FieldID) (uint64, bool) {
 	case FieldTrafficPath, FieldEncryptionStatus:
 		if x.Has(id) {
 			return uint64(x.Num[numSlot(id)]), true
+		}
+	case FieldPacketsLostNoRoute, FieldPacketsLostBlackhole, FieldPacketsLostMTUExceeded, FieldPacketsLostTTLExpired:
+		if x.Has(id) {
+			return x.Lost[id-FieldPacketsLostNoRoute], true
 		}
 	}
 	return 0, false

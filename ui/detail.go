@@ -226,11 +226,12 @@ func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner
 		}
 		out = append(out, " "+st.Label.Render(padMin(id.Name()+" ", labelW))+st.Value.Render(fieldValue(sh, f, x, names, id)))
 	}
-	for id := model.FieldOpaque0; id < model.FieldOpaque0+model.MaxOpaque; id++ {
-		if id.Name() == "" || !model.Present(f, x, id) {
+	rf := model.FormatOf(f)
+	for _, id := range rf.Unknown() {
+		if !model.Present(f, x, id) {
 			continue
 		}
-		out = append(out, " "+st.Label.Render(padMin(Sanitize(id.Name())+" ", labelW))+st.Value.Render(fieldValue(sh, f, x, names, id))+st.Dim.Render("  (field not known to flowtail)"))
+		out = append(out, " "+st.Label.Render(padMin(Sanitize(rf.Name(id))+" ", labelW))+st.Value.Render(fieldValue(sh, f, x, names, id))+st.Dim.Render("  (field not known to flowtail)"))
 	}
 	return head, out
 }
@@ -266,7 +267,11 @@ func absentLines(sh *Shared, f *model.Flow, x *model.Ext, width int) []string {
 		}
 	}
 	var later []string
+	tgw := model.TransitGateway(f, x)
 	for _, id := range model.KnownFields() {
+		if id.TransitGatewayOnly() != tgw && id.TransitGatewayOnly() {
+			continue // a VPC record does not lack Transit Gateway fields
+		}
 		if !model.Present(f, x, id) && (id.Version() > ver || id.Version() == 0) {
 			later = append(later, id.Name())
 		}

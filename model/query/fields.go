@@ -25,9 +25,10 @@ const (
 
 // env is what every accessor of one compiled program shares.
 type env struct {
-	names *model.Interner
-	v6    *addrTable
-	opt   Options
+	names   *model.Interner
+	v6      *addrTable
+	opt     Options
+	unknown []string // the names of RefUnknown0 and on
 }
 
 // addrTable numbers IPv6 addresses so that group keys stay fixed-size
@@ -109,6 +110,16 @@ func accessorFor(r Ref, e *env) *accessor {
 		case model.KindAddr:
 			a.kind = vAddr
 			a.code = addrCoder(id, e)
+		}
+		return a
+	}
+	if r >= RefUnknown0 && int(r-RefUnknown0) < len(e.unknown) {
+		a.kind = vStr
+		get := model.UnknownField(e.unknown[r-RefUnknown0])
+		a.present = func(f *model.Flow, x *model.Ext) bool { _, ok := get(f, x); return ok }
+		a.code = func(f *model.Flow, x *model.Ext) (uint64, bool) {
+			v, ok := get(f, x)
+			return uint64(v), ok
 		}
 		return a
 	}

@@ -1,0 +1,88 @@
+package query
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// loadLines ingests lines of one origin into a fresh store.
+func loadLines(t *testing.T, origin string, lines []string) *model.Store {
+	t.Helper()
+	st := model.NewStore(len(lines) + 1)
+	var b model.Batch
+	for _, l := range lines {
+		b.Events = append(b.Events, model.Event{Line: []byte(l), Origin: origin})
+	}
+	model.NewIngester(st, nil).Ingest(b)
+	if c := st.Counters(); c.Malformed != 0 {
+		t.Fatalf("%d malformed: %v", c.Malformed, st.MalformedLines()[0])
+	}
+	return st
+}
+
+// Transit Gateway loss counters compare as numbers, and the built-in
+// drops-by-attachment query counts what the fixture holds.
+func TestTransitGatewayQueries(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/tgw/tgw-default.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	st := loadLines(t, "tgw.log", lines)
+	// Independent count: records whose loss columns (27..30, 0-based) are not all zero or "-".
+	want := map[string]uint64{}
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		for _, tok := range f[27:31] {
+			if tok != "0" && tok != "-" {
+				want[f[4]]++
+				break
+			}
+		}
+	}
+	res := run(t, st, "filter packetsLostNoRoute > 0 or packets-lost-blackhole > 0 or packets-lost-mtu-exceeded >= 1 or packets_lost_ttl_expired > 0 | stats count(*) as drops by tgwAttachmentId")
+	got := map[string]uint64{}
+	for _, r := range res.Rows {
+		got[r[0].String()] = r[1].I
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	res = run(t, st, "stats sum(packets-lost-no-route) as nr, sum(packets-lost-mtu-exceeded) as mtu")
+	if len(res.Rows) != 1 || res.Rows[0][0].String() != "7" || res.Rows[0][1].String() != "3" {
+		t.Fatalf("sums %v", res.Rows)
+	}
+}
+
+// A query names a field flowtail does not know by any spelling; it reads
+// through each record's own format.
+func TestQueryUnknownNamePerFormat(t *testing.T) {
+	st := model.NewStore(10)
+	in := model.NewIngester(st, nil)
+	in.Ingest(model.Batch{Events: []model.Event{
+		{Line: []byte("version next-hop-type srcaddr"), Origin: "a"},
+		{Line: []byte("2 igw 10.0.0.1"), Origin: "a"},
+		{Line: []byte("version zone next_hop_type srcaddr"), Origin: "b"},
+		{Line: []byte("2 z1 nat 10.0.0.2"), Origin: "b"},
+		{Line: []byte("2 z1 igw 10.0.0.3"), Origin: "b"},
+	}})
+	res := run(t, st, `filter nextHopType = "igw" | stats count(*) as n by srcaddr | sort srcaddr`)
+	var rows []string
+	for _, r := range res.Rows {
+		rows = append(rows, rowText(r))
+	}
+	if strings.Join(rows, ";") != "10.0.0.1 | 1;10.0.0.3 | 1" {
+		t.Fatalf("rows %q", rows)
+	}
+	if _, err := Parse("filter no-such-field = 1"); err == nil {
+		t.Fatal("a name no format carries is accepted")
+	}
+}
