@@ -167,7 +167,7 @@ func (c *catter) add(b model.Batch) {
 		if isBlankLine(line) {
 			continue
 		}
-		if mayBeHeader(line) {
+		if !b.Format.Keyed() && mayBeHeader(line) {
 			if hf := c.header(line); hf != nil {
 				c.formats[ev.Origin] = hf
 				c.cur = c.flush(c.cur)

@@ -385,10 +385,10 @@ func (ck *chunker) add(i int, b model.Batch) {
 		line := ev.Line
 		format := b.Format
 		ck.mu.Lock()
-		if h, ok := ck.headers[ev.Origin]; ok {
+		if h, ok := ck.headers[ev.Origin]; ok && !b.Format.Keyed() {
 			format = h
 		}
-		if c := line; len(c) > 0 && (c[0] >= 'a' && c[0] <= 'z' || c[0] >= 'A' && c[0] <= 'Z' || c[0] == '$') {
+		if c := line; len(c) > 0 && !b.Format.Keyed() && (c[0] >= 'a' && c[0] <= 'z' || c[0] >= 'A' && c[0] <= 'Z' || c[0] == '$') {
 			if hf := model.HeaderFormat(line); hf != nil {
 				ck.headers[ev.Origin] = hf
 				format = hf

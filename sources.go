@@ -172,6 +172,9 @@ func writeMalformed(w io.Writer, cmd string, n, records int64, done string, firs
 // of precedence of model.Decoder: --format, the origin's header line, the
 // batch's format, the default.
 func formatFor(override *model.Format, headers map[string]*model.Format, origin string, batch *model.Format) *model.Format {
+	if batch.Keyed() { // the data names its fields (JSON keys, CSV header, Parquet columns)
+		return batch
+	}
 	if override != nil {
 		return override
 	}

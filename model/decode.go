@@ -63,6 +63,8 @@ func (d *Decoder) parser(origin string, batch *Format) *Parser {
 	}
 	p := d.byOrigin[origin] // empty under an override
 	switch {
+	case batch.Keyed():
+		p = d.parserFor(batch)
 	case d.override != nil:
 		p = d.parserFor(d.override)
 	case p != nil:
@@ -81,7 +83,7 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 	if isBlank(line) {
 		return ResultBlank, nil
 	}
-	if c := line[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$' {
+	if c := line[0]; !batch.Keyed() && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$') {
 		if hf := d.header(line); hf != nil {
 			if d.override == nil {
 				d.byOrigin[ev.Origin] = d.parserFor(hf)

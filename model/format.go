@@ -21,7 +21,25 @@ type Format struct {
 	// spelled as the format gave them; folded are their lookup keys.
 	unknown []string
 	folded  []string
+	// keyed: the data names its own fields (JSON keys, a CSV header row,
+	// Parquet columns), so this format wins over --format.
+	keyed bool
 }
+
+// KeyedFormat is the format of records whose data names every value (the
+// keys of a JSON object, a CSV header row, Parquet columns). Records read
+// with it ignore --format and header lines: the names travel with the data.
+func KeyedFormat(names []string) (*Format, error) {
+	f, err := ParseFormat(strings.Join(names, " "))
+	if err != nil {
+		return nil, err
+	}
+	f.keyed = true
+	return f, nil
+}
+
+// Keyed reports whether the data names this format's fields itself.
+func (f *Format) Keyed() bool { return f != nil && f.keyed }
 
 // DefaultFormat is the format used when nothing else names one.
 var DefaultFormat = MustParseFormat(DefaultFormatText)

@@ -15,10 +15,11 @@ import (
 	"time"
 
 	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/envelope"
 )
 
 // errNoCaptures: a directory argument held nothing to read.
-var errNoCaptures = errors.New("no capture files found in it (Parquet, JSON and checksum files are not read)")
+var errNoCaptures = errors.New("no capture files found in it (checksum and note files are not read)")
 
 // Options say how the paths are read.
 type Options struct {
@@ -45,6 +46,7 @@ type Source struct {
 	// not one each.
 	once *lineReader
 	dec  decoder
+	env  envelope.Decoder
 }
 
 // New returns a source for FILE, DIR and "-" arguments. Paths are opened
@@ -164,11 +166,31 @@ func (s *Source) onceReader(origin string) *lineReader {
 }
 
 func (s *Source) readStream(r io.Reader, origin string, emit source.Emit, stop func() error) error {
-	rd, _, err := s.dec.open(r)
+	rd, compressed, err := s.dec.open(r)
 	if err != nil {
 		return err
 	}
-	return s.onceReader(origin).readAll(rd, emit, stop)
+	rd, kind, err := s.dec.sniff(rd, compressed)
+	if err != nil {
+		return err
+	}
+	return s.readKind(kind, rd, nil, origin, emit, stop)
+}
+
+// readKind reads a stream to its end by what its bytes are: lines of text,
+// or an envelope. at, when not nil, reads the same stream at any offset
+// (a file), which Parquet needs.
+func (s *Source) readKind(kind envelope.Kind, rd io.Reader, at *os.File, origin string, emit source.Emit, stop func() error) error {
+	switch kind {
+	case envelope.Text:
+		return s.onceReader(origin).readAll(rd, emit, stop)
+	case envelope.Parquet:
+		if at == nil {
+			return ErrParquet
+		}
+		return s.readParquet(at, origin, emit, stop)
+	}
+	return s.env.Read(kind, rd, origin, emit, stop)
 }
 
 // readFile reads a file to its end. When following, a plain file stays open
@@ -179,18 +201,27 @@ func (s *Source) readFile(path string, emit source.Emit, stop func() error, foll
 	if err != nil {
 		return nil, err
 	}
-	open := s.dec.open
+	dec := &s.dec
 	if follow {
-		open = Decoded // a followed file may go on reading through its buffer
+		dec = new(decoder) // a followed file may go on reading through its buffer
 	}
-	rd, compressed, err := open(f)
+	rd, compressed, err := dec.open(f)
 	if err != nil {
 		f.Close()
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
+	kind := envelope.Text
 	if !follow || compressed {
+		if rd, kind, err = dec.sniff(rd, compressed); err != nil {
+			f.Close()
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+	} else {
+		kind = dec.kindOf() // only text lines are followed; an envelope is read once
+	}
+	if !follow || compressed || kind != envelope.Text {
 		defer f.Close()
-		if err := s.onceReader(path).readAll(rd, emit, stop); err != nil {
+		if err := s.readKind(kind, rd, f, path, emit, stop); err != nil {
 			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		return nil, nil
