@@ -337,8 +337,8 @@ type jsonDecoder struct {
 	// the members of a whole envelope, apart from those of its events
 	top        []member
 	topScratch []byte
-	names   [][]byte
-	records int64
+	names      [][]byte
+	records    int64
 	// the envelope being walked
 	group, stream []byte
 	control       bool
