@@ -283,13 +283,15 @@ func (c *catter) write(stop func()) {
 			}
 		}
 		if c.writeErr == nil && ch.nRec > 0 {
-			if ch.format != last {
+			if ch.format != last && (last == nil || ch.format.String() != last.String()) {
+				// Formats of the same fields read from different files
+				// (or JSON keys in either spelling) need one header.
 				hdr = enc.Header(hdr[:0], ch.format)
-				last = ch.format
 				if len(hdr) > 0 {
 					_, c.writeErr = c.out.Write(hdr)
 				}
 			}
+			last = ch.format
 			if c.writeErr == nil {
 				_, c.writeErr = c.out.Write(ch.out)
 			}

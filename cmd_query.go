@@ -21,6 +21,7 @@ import (
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
 	"github.com/flowtail/flowtail/model/rules"
+	"github.com/flowtail/flowtail/source/envelope"
 	"github.com/flowtail/flowtail/source/file"
 )
 
@@ -258,9 +259,12 @@ func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *q
 	if path == "-" {
 		name = "stdin"
 	}
-	r, _, err := file.Decoded(r)
+	r, kind, err := file.DecodedKind(r)
 	if err != nil {
 		return &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	if kind != envelope.Text {
+		return readEnvelopeChunks(ctx, path, r, out, free, seq)
 	}
 	var format *model.Format
 	var carry []byte

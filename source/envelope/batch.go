@@ -92,9 +92,10 @@ func (b *batcher) group(v []byte) string {
 // keys share one format (and one batch). Bounded: a stream of records
 // that each name different keys starts over rather than growing.
 type formats struct {
-	byKey map[string]*model.Format
-	key   []byte
-	names []string
+	byKey   map[string]*model.Format
+	byCanon map[string]*model.Format // by the format's own spelling: "accountId" and "account_id" keys share one
+	key     []byte
+	names   []string
 }
 
 const maxFormats = 256
@@ -118,7 +119,13 @@ func (fs *formats) get(names [][]byte) *model.Format {
 		return nil
 	}
 	if fs.byKey == nil || len(fs.byKey) >= maxFormats {
-		fs.byKey = map[string]*model.Format{}
+		fs.byKey, fs.byCanon = map[string]*model.Format{}, map[string]*model.Format{}
+	}
+	canon := f.String()
+	if same, ok := fs.byCanon[canon]; ok {
+		f = same
+	} else {
+		fs.byCanon[canon] = f
 	}
 	fs.byKey[string(fs.key)] = f
 	return f
