@@ -192,6 +192,7 @@ func writeEnvelopeFixtures(t *testing.T) {
 		csv.WriteByte('\n')
 	}
 	write(t, filepath.Join(envelopeDir, "keyed.jsonl"), keyed.Bytes())
+	write(t, filepath.Join(envelopeDir, "records.parquet"), parquetOf(t, lines))
 	write(t, filepath.Join(envelopeDir, "records.csv"), csv.Bytes())
 }
 
@@ -248,6 +249,7 @@ func TestEnvelopesDecodeToTheirPlainTwin(t *testing.T) {
 		{"export.log.gz", "", false, false, true},
 		{"keyed.jsonl", "", false, false, false},
 		{"records.csv", "", false, false, false},
+		{"records.parquet", "", false, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {

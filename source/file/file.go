@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
 	"github.com/flowtail/flowtail/source/envelope"
 )
@@ -30,6 +31,10 @@ type Options struct {
 	Poll time.Duration
 	// Stdin is what "-" reads (default os.Stdin).
 	Stdin io.Reader
+	// Columns, when set, says which fields a columnar file (Parquet) need
+	// have read: a query names a few; nil reads them all. FieldNone asks
+	// about fields flowtail does not know.
+	Columns func(model.FieldID) bool
 }
 
 // Source reads paths in order: each FILE as given, each DIR expanded to its
