@@ -226,7 +226,7 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 		defer close(chunks)
 		seq := 0
 		for _, path := range o.paths {
-			if err := readChunks(ctx, path, std.in, chunks, free, &seq); err != nil {
+			if err := readChunks(ctx, path, std.in, chunks, free, &seq, prog.Needs); err != nil {
 				readErrs = append(readErrs, err)
 			}
 			if ctx.Err() != nil {
@@ -245,7 +245,7 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 }
 
 // readChunks sends one file's lines in chunks of about queryChunkBytes.
-func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *query.Chunk, free chan []byte, seq *int) error {
+func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *query.Chunk, free chan []byte, seq *int, need func(model.FieldID) bool) error {
 	var r io.Reader = stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -264,7 +264,7 @@ func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *q
 		return &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	if kind != envelope.Text {
-		return readEnvelopeChunks(ctx, path, r, out, free, seq)
+		return readEnvelopeChunks(ctx, path, r, out, free, seq, need)
 	}
 	var format *model.Format
 	var carry []byte

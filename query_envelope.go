@@ -11,10 +11,11 @@ import (
 
 // readEnvelopeChunks sends the records of a file that is not plain text
 // (JSON, CSV, a CloudWatch export, Parquet) as chunks, through the file
-// source's envelope reading. r reads stdin from its start when path is "-".
-func readEnvelopeChunks(ctx context.Context, path string, r io.Reader, out chan<- *query.Chunk, free chan []byte, seq *int) error {
+// source's envelope reading. r reads stdin from its start when path is "-";
+// a columnar file has only the fields need accepts read.
+func readEnvelopeChunks(ctx context.Context, path string, r io.Reader, out chan<- *query.Chunk, free chan []byte, seq *int, need func(model.FieldID) bool) error {
 	ck := &chunker{out: out, free: free, cur: make([]*query.Chunk, 1), next: make([]int64, 1), headers: map[string]*model.Format{}, seq: *seq}
-	src := file.New([]string{path}, file.Options{Stdin: r})
+	src := file.New([]string{path}, file.Options{Stdin: r, Columns: need})
 	err := src.Run(ctx, func(b model.Batch) { ck.add(0, b) })
 	ck.flush(0)
 	*seq = ck.seq

@@ -320,6 +320,12 @@ func (p *Program) postKey(n Name, aliases []column) (int, error) {
 // it must be interned there.
 func (p *Program) Names() *model.Interner { return p.env.names }
 
+// Needs reports whether the program reads a field (FieldNone: any field
+// flowtail does not know), so columnar inputs read only those columns.
+func (p *Program) Needs(id model.FieldID) bool {
+	return p.env.all || int(id) < len(p.env.reads) && p.env.reads[id]
+}
+
 // GroupKeyInfo describes one `by` key of a stats program, for turning a result
 // row back into a filter: Field is the AWS spelling of the field (or a
 // name such as @timestamp), BinSec the bin width for bin() keys.

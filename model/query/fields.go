@@ -29,6 +29,32 @@ type env struct {
 	v6      *addrTable
 	opt     Options
 	unknown []string // the names of RefUnknown0 and on
+	// reads marks the fields the program's accessors read; all: every
+	// field (the whole record, or a derived value that may use any).
+	reads [256]bool
+	all   bool
+}
+
+// note records what an accessor of ref reads.
+func (e *env) note(r Ref) {
+	if id, ok := r.Field(); ok {
+		e.reads[id] = true
+		return
+	}
+	switch r {
+	case RefTimestamp:
+		e.reads[model.FieldStart] = true
+	case RefProto:
+		e.reads[model.FieldProtocol] = true
+	case RefService:
+		e.reads[model.FieldSrcPort], e.reads[model.FieldDstPort] = true, true
+	default:
+		if r >= RefUnknown0 {
+			e.reads[model.FieldNone] = true // names flowtail does not know
+			return
+		}
+		e.all = true // @message, direction
+	}
 }
 
 // addrTable numbers IPv6 addresses so that group keys stay fixed-size
@@ -77,6 +103,7 @@ type accessor struct {
 }
 
 func accessorFor(r Ref, e *env) *accessor {
+	e.note(r)
 	a := &accessor{ref: r, env: e}
 	if id, ok := r.Field(); ok {
 		a.field = id

@@ -86,3 +86,35 @@ func TestQueryUnknownNamePerFormat(t *testing.T) {
 		t.Fatal("a name no format carries is accepted")
 	}
 }
+
+// A program says which fields it reads, so columnar inputs read only those.
+func TestProgramNeeds(t *testing.T) {
+	cases := []struct {
+		q         string
+		need, not []model.FieldID
+	}{
+		{"filter dstport = 22 | stats count(*) as n by srcaddr", []model.FieldID{model.FieldDstPort, model.FieldSrcAddr}, []model.FieldID{model.FieldBytes, model.FieldAction}},
+		{"stats sum(bytes) by bin(5m)", []model.FieldID{model.FieldBytes, model.FieldStart}, []model.FieldID{model.FieldDstPort}},
+		{"filter action = 'REJECT'", []model.FieldID{model.FieldAction, model.FieldBytes, model.FieldVPCID}, nil}, // records shown whole
+	}
+	for _, c := range cases {
+		q, err := Parse(c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Compile(q, model.NewInterner(), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range c.need {
+			if !p.Needs(id) {
+				t.Errorf("%q does not need %s", c.q, id.Name())
+			}
+		}
+		for _, id := range c.not {
+			if p.Needs(id) {
+				t.Errorf("%q needs %s", c.q, id.Name())
+			}
+		}
+	}
+}
