@@ -272,3 +272,41 @@ func TestEnvelopesDecodeToTheirPlainTwin(t *testing.T) {
 		})
 	}
 }
+
+// The streamer other sources hand their objects to reads every fixture
+// from its bytes alone: a reader (Parquet through ReadAt).
+func TestStreamerReadsEveryFixture(t *testing.T) {
+	_, lines := twin(t)
+	files, _ := filepath.Glob(filepath.Join(envelopeDir, "*"))
+	st := NewStreamer(Options{})
+	for _, path := range files {
+		if strings.HasSuffix(path, ".md") {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		count := func(b model.Batch) {
+			for _, ev := range b.Events {
+				if len(ev.Line) > 0 && ev.Line[0] != 'v' && ev.Line[0] != '"' { // not a header row
+					n++
+				}
+			}
+		}
+		if err := st.ReadAt(t.Context(), bytes.NewReader(data), int64(len(data)), "s3://bucket/key", count); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if n != len(lines) {
+			t.Fatalf("%s: %d events, want %d", path, n, len(lines))
+		}
+		if strings.HasSuffix(path, ".parquet") {
+			continue
+		}
+		n = 0
+		if err := st.Read(t.Context(), bytes.NewReader(data), "s3://bucket/key", count); err != nil || n != len(lines) {
+			t.Fatalf("%s: %d events, %v", path, n, err)
+		}
+	}
+}

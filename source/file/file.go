@@ -185,7 +185,7 @@ func (s *Source) readStream(r io.Reader, origin string, emit source.Emit, stop f
 // readKind reads a stream to its end by what its bytes are: lines of text,
 // or an envelope. at, when not nil, reads the same stream at any offset
 // (a file), which Parquet needs.
-func (s *Source) readKind(kind envelope.Kind, rd io.Reader, at *os.File, origin string, emit source.Emit, stop func() error) error {
+func (s *Source) readKind(kind envelope.Kind, rd io.Reader, at sizedReaderAt, origin string, emit source.Emit, stop func() error) error {
 	switch kind {
 	case envelope.Text:
 		return s.onceReader(origin).readAll(rd, emit, stop)
@@ -193,7 +193,11 @@ func (s *Source) readKind(kind envelope.Kind, rd io.Reader, at *os.File, origin 
 		if at == nil {
 			return ErrParquet
 		}
-		return s.readParquet(at, origin, emit, stop)
+		size, err := at.size()
+		if err != nil {
+			return err
+		}
+		return s.env.ReadParquet(at, size, origin, s.opt.Columns, emit, stop)
 	}
 	return s.env.Read(kind, rd, origin, emit, stop)
 }
@@ -226,7 +230,7 @@ func (s *Source) readFile(path string, emit source.Emit, stop func() error, foll
 	}
 	if !follow || compressed || kind != envelope.Text {
 		defer f.Close()
-		if err := s.readKind(kind, rd, f, path, emit, stop); err != nil {
+		if err := s.readKind(kind, rd, fileAt{f}, path, emit, stop); err != nil {
 			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		return nil, nil
