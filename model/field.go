@@ -262,6 +262,28 @@ func LookupField(name string) (FieldID, bool) {
 	return id, ok
 }
 
+// LookupFieldBytes is LookupField for a name in bytes, without allocating
+// (decoders call it per key of every record).
+func LookupFieldBytes(name []byte) (FieldID, bool) {
+	var buf [48]byte
+	n := 0
+	for _, c := range name {
+		switch {
+		case c == '-' || c == '_':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if n == len(buf) {
+			return FieldNone, false // longer than any known name
+		}
+		buf[n] = c
+		n++
+	}
+	id, ok := fieldByFolded[string(buf[:n])]
+	return id, ok
+}
+
 // FoldName is the key under which two spellings of one name are equal
 // ("dstPort", "dst-port", "dst_port" and "DSTPORT" fold alike).
 func FoldName(s string) string { return foldName(s) }

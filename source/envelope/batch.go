@@ -132,17 +132,20 @@ func (fs *formats) get(names [][]byte) *model.Format {
 }
 
 // appendValue writes one value as a flow-log token: "-" when empty or
-// null, an integer written as a float (25238.0, 2.5e3) as the integer.
-func appendValue(dst, v []byte) []byte {
+// null, an integer written as a float (25238.0; 2.5e3 when number, a JSON
+// number) as the integer.
+func appendValue(dst, v []byte, number bool) []byte {
 	if len(v) == 0 {
 		return append(dst, '-')
 	}
-	if v[0] >= '0' && v[0] <= '9' || v[0] == '-' && len(v) > 1 {
+	if v[0] >= '0' && v[0] <= '9' {
 		if i := integral(v); i >= 0 {
 			return append(dst, v[:i]...)
 		}
-		if f, err := strconv.ParseFloat(unsafe.String(&v[0], len(v)), 64); err == nil && f >= 0 && f < 1<<63 && f == float64(uint64(f)) {
-			return strconv.AppendUint(dst, uint64(f), 10)
+		if number {
+			if f, err := strconv.ParseFloat(unsafe.String(&v[0], len(v)), 64); err == nil && f >= 0 && f < 1<<63 && f == float64(uint64(f)) {
+				return strconv.AppendUint(dst, uint64(f), 10)
+			}
 		}
 	}
 	return append(dst, v...)

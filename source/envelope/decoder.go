@@ -34,6 +34,7 @@ func (d *Decoder) Read(kind Kind, r io.Reader, origin string, emit func(model.Ba
 	case JSON:
 		d.json.b, d.json.origin, d.json.records = d.b, origin, 0
 		d.json.group = d.json.group[:0]
+		d.json.lastFormat = nil
 		err = d.json.run(r, stop)
 	case Export:
 		d.export.b, d.export.origin = d.b, origin

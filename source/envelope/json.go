@@ -198,22 +198,32 @@ func valueEnd(b []byte, eof bool) (e int, ok bool) {
 }
 
 // stringEnd returns the index after the closing quote of the string
-// starting at b[i], or -1 when b ends first.
+// starting at b[i], or -1 when b ends first. Quotes are found with
+// IndexByte (most bytes of an event are inside its message).
 func stringEnd(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
+	j := i + 1
+	for {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return -1
+		}
+		j += k
+		// The quote ends the string unless an odd run of backslashes escapes it.
+		n := 0
+		for p := j - 1; p > i && b[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
 			return j + 1
 		}
+		j++
 	}
-	return -1
 }
 
 // member is one key and its raw value.
 type member struct {
 	key, val []byte
+	number   bool // val is a JSON number
 }
 
 // members splits a whole object into its members, unescaping keys and
@@ -264,12 +274,16 @@ func members(obj []byte, out []member, scratch []byte) ([]member, []byte, bool) 
 			return out, scratch, false
 		}
 		val := obj[i : i+ve]
-		if val[0] == '"' {
+		number := false
+		switch {
+		case val[0] == '"':
 			val, scratch = unquote(val, scratch)
-		} else if string(val) == "null" {
+		case string(val) == "null":
 			val = nil
+		default:
+			number = val[0] == '-' || val[0] >= '0' && val[0] <= '9'
 		}
-		out = append(out, member{key, val})
+		out = append(out, member{key, val, number})
 		i += ve
 	}
 }
@@ -337,6 +351,10 @@ type jsonDecoder struct {
 	// the members of a whole envelope, apart from those of its events
 	top        []member
 	topScratch []byte
+	// the keys of the last keyed record and its format
+	lastKeys    []byte
+	lastKeyEnds []int
+	lastFormat  *model.Format
 	names      [][]byte
 	records    int64
 	// the envelope being walked
@@ -432,8 +450,8 @@ func (d *jsonDecoder) object() error {
 
 // wholeObject handles a top-level object held whole.
 func (d *jsonDecoder) wholeObject(obj []byte, line int64) error {
-	if !bytes.Contains(obj, []byte(`"logEvents"`)) && !bytes.Contains(obj, []byte(`"events"`)) {
-		return d.handle(obj, line, nil)
+	if cap(d.topScratch) < len(obj) {
+		d.topScratch = make([]byte, 0, 2*len(obj))
 	}
 	var ok bool
 	d.top, d.topScratch, ok = members(obj, d.top, d.topScratch[:0])
@@ -458,15 +476,19 @@ func (d *jsonDecoder) wholeObject(obj []byte, line int64) error {
 		}
 	}
 	if events == nil {
-		return d.handle(obj, line, nil)
+		return d.record(obj, line, nil, d.top)
 	}
 	if sub && d.control {
 		return nil // CONTROL_MESSAGE: CloudWatch checking the destination
 	}
-	base := line + int64(bytes.Count(obj[:cap(obj)-cap(events)], []byte{'\n'}))
+	// Lines are counted as the walk goes, not from the start each time.
+	line += int64(bytes.Count(obj[:cap(obj)-cap(events)], []byte{'\n'}))
 	i := 1
 	for {
 		for i < len(events) && (events[i] == ' ' || events[i] == '\t' || events[i] == '\r' || events[i] == '\n' || events[i] == ',') {
+			if events[i] == '\n' {
+				line++
+			}
 			i++
 		}
 		if i >= len(events) || events[i] == ']' {
@@ -474,12 +496,13 @@ func (d *jsonDecoder) wholeObject(obj []byte, line int64) error {
 		}
 		e, ok := valueEnd(events[i:], true)
 		if !ok {
-			return &Error{Looks: "JSON with a syntax error", Line: base}
+			return &Error{Looks: "JSON with a syntax error", Line: line}
 		}
 		el := events[i : i+e]
-		if err := d.handle(el, base+int64(bytes.Count(events[:i], []byte{'\n'})), d.stream); err != nil {
+		if err := d.handle(el, line, d.stream); err != nil {
 			return err
 		}
+		line += int64(bytes.Count(el, []byte{'\n'}))
 		i += e
 	}
 }
@@ -589,11 +612,45 @@ func (d *jsonDecoder) handle(obj []byte, line int64, stream []byte) error {
 		}
 		return &Error{Looks: "JSON with a syntax error", Line: line}
 	}
+	return d.record(obj, line, stream, d.mem)
+}
+
+// sameKeys reports whether mem has the keys of the last keyed record, in
+// order, so its format is known without looking each key up again.
+func (d *jsonDecoder) sameKeys(mem []member) bool {
+	if len(mem) != len(d.lastKeyEnds) || d.lastFormat == nil {
+		return false
+	}
+	from := 0
+	for i, m := range mem {
+		end := d.lastKeyEnds[i]
+		if string(m.key) != string(d.lastKeys[from:end]) {
+			return false
+		}
+		from = end
+	}
+	return true
+}
+
+func (d *jsonDecoder) rememberKeys(mem []member, f *model.Format) {
+	d.lastKeys, d.lastKeyEnds = d.lastKeys[:0], d.lastKeyEnds[:0]
+	for _, m := range mem {
+		d.lastKeys = append(d.lastKeys, m.key...)
+		d.lastKeyEnds = append(d.lastKeyEnds, len(d.lastKeys))
+	}
+	d.lastFormat = f
+}
+
+// record turns one parsed object into an event: see handle.
+func (d *jsonDecoder) record(obj []byte, line int64, stream []byte, mem []member) error {
+	if d.sameKeys(mem) {
+		return d.keyed(mem, d.lastFormat, len(obj), model.Event{Origin: d.origin, LineNo: line})
+	}
 	ev := model.Event{Origin: d.origin, LineNo: line}
 	var msg []byte
 	hasMsg := false
 	known := 0
-	for _, m := range d.mem {
+	for _, m := range mem {
 		switch string(m.key) {
 		case "message":
 			msg, hasMsg = m.val, true
@@ -611,7 +668,7 @@ func (d *jsonDecoder) handle(obj []byte, line int64, stream []byte) error {
 			ev.Ingestion, _ = strconv.ParseInt(string(m.val), 10, 64)
 			continue
 		}
-		if _, ok := model.LookupField(string(m.key)); ok {
+		if _, ok := model.LookupFieldBytes(m.key); ok {
 			known++
 		}
 	}
@@ -642,7 +699,7 @@ func (d *jsonDecoder) handle(obj []byte, line int64, stream []byte) error {
 	}
 	// A record keyed by field names: written as a line of its own format.
 	d.names = d.names[:0]
-	for _, m := range d.mem {
+	for _, m := range mem {
 		if fieldName(m.key) {
 			d.names = append(d.names, m.key)
 		}
@@ -651,10 +708,18 @@ func (d *jsonDecoder) handle(obj []byte, line int64, stream []byte) error {
 	if f == nil {
 		return &Error{Looks: "JSON whose keys do not make a flow-log format (a repeated field, or more unknown names than one format holds)", Line: line}
 	}
-	d.b.room(len(obj)+len(d.mem), f)
+	if ev.Stream == "" && ev.EventID == "" && ev.Timestamp == 0 && ev.Ingestion == 0 {
+		d.rememberKeys(mem, f) // a plain keyed record: the next one likely has the same keys
+	}
+	return d.keyed(mem, f, len(obj), ev)
+}
+
+// keyed writes a record keyed by field names as a line of format f.
+func (d *jsonDecoder) keyed(mem []member, f *model.Format, size int, ev model.Event) error {
+	d.b.room(size+len(mem), f)
 	from := len(d.b.lines)
 	first := true
-	for _, m := range d.mem {
+	for _, m := range mem {
 		if !fieldName(m.key) {
 			continue
 		}
@@ -662,7 +727,7 @@ func (d *jsonDecoder) handle(obj []byte, line int64, stream []byte) error {
 			d.b.lines = append(d.b.lines, ' ')
 		}
 		first = false
-		d.b.lines = appendValue(d.b.lines, m.val)
+		d.b.lines = appendValue(d.b.lines, m.val, m.number)
 	}
 	d.b.add(from, ev)
 	d.records++

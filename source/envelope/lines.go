@@ -130,7 +130,7 @@ func (d *csvDecoder) run(src io.Reader, stop func() error) error {
 			if i > 0 {
 				d.b.lines = append(d.b.lines, ' ')
 			}
-			d.b.lines = appendValue(d.b.lines, c)
+			d.b.lines = appendValue(d.b.lines, c, false)
 		}
 		d.b.add(from, model.Event{Origin: d.origin, LineNo: d.l.lineNo})
 	}

@@ -39,36 +39,7 @@ func parquetOf(t testing.TB, lines []string) []byte {
 	var buf bytes.Buffer
 	w := parquet.NewGenericWriter[awsRow](&buf, parquet.Compression(&parquet.Gzip), parquet.MaxRowsPerRowGroup(20))
 	for _, l := range lines {
-		tok := strings.Fields(l)
-		s := func(i int) *string {
-			if tok[i] == "-" {
-				return nil
-			}
-			return &tok[i]
-		}
-		i32 := func(i int) *int32 {
-			if tok[i] == "-" {
-				return nil
-			}
-			v, err := strconv.ParseInt(tok[i], 10, 32)
-			if err != nil {
-				t.Fatal(err)
-			}
-			x := int32(v)
-			return &x
-		}
-		i64 := func(i int) *int64 {
-			if tok[i] == "-" {
-				return nil
-			}
-			v, err := strconv.ParseInt(tok[i], 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &v
-		}
-		row := awsRow{i32(0), s(1), s(2), s(3), s(4), i32(5), i32(6), i32(7), i64(8), i64(9), i64(10), i64(11), s(12), s(13)}
-		if _, err := w.Write([]awsRow{row}); err != nil {
+		if _, err := w.Write([]awsRow{rowOf(t, strings.Fields(l))}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -76,6 +47,38 @@ func parquetOf(t testing.TB, lines []string) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// rowOf is one default-format record's tokens as an AWS Parquet row.
+func rowOf(t testing.TB, tok []string) awsRow {
+	s := func(i int) *string {
+		if tok[i] == "-" {
+			return nil
+		}
+		return &tok[i]
+	}
+	i32 := func(i int) *int32 {
+		if tok[i] == "-" {
+			return nil
+		}
+		v, err := strconv.ParseInt(tok[i], 10, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := int32(v)
+		return &x
+	}
+	i64 := func(i int) *int64 {
+		if tok[i] == "-" {
+			return nil
+		}
+		v, err := strconv.ParseInt(tok[i], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	return awsRow{i32(0), s(1), s(2), s(3), s(4), i32(5), i32(6), i32(7), i64(8), i64(9), i64(10), i64(11), s(12), s(13)}
 }
 
 // A Parquet file is read back field by field (the twin test compares
