@@ -355,8 +355,8 @@ type jsonDecoder struct {
 	lastKeys    []byte
 	lastKeyEnds []int
 	lastFormat  *model.Format
-	names      [][]byte
-	records    int64
+	names       [][]byte
+	records     int64
 	// the envelope being walked
 	group, stream []byte
 	control       bool
