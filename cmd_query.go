@@ -135,6 +135,9 @@ func namesSource(arg string) bool {
 }
 
 func compileQuery(text string, names *model.Interner, local func(uint32, netip.Addr) bool) (*query.Program, error) {
+	if b, ok := query.LookupBuiltin(text); ok { // a shipped query by name, e.g. tgw-drops
+		text = b.Text
+	}
 	q, err := query.Parse(text)
 	if err != nil {
 		return nil, err

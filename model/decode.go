@@ -103,6 +103,7 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 	if !f.Has(FieldInterfaceID) && strings.HasPrefix(ev.Stream, "eni-") {
 		f.SetInterface(d.names.IDString(ev.Stream))
 	}
+	GroupTransitGateway(f, x)
 	return ResultRecord, nil
 }
 

@@ -329,3 +329,13 @@ func TransitGateway(f *Flow, x *Ext) bool {
 	}
 	return false
 }
+
+// AppliesTo reports whether a field belongs to the kind of flow log a
+// record is: the Transit Gateway field set (the fields of its default
+// format) for a Transit Gateway record, the VPC fields otherwise.
+func (id FieldID) AppliesTo(transitGateway bool) bool {
+	if transitGateway {
+		return DefaultTGWFormat.Has(id)
+	}
+	return !id.TransitGatewayOnly()
+}

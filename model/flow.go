@@ -58,7 +58,7 @@ type Flow struct {
 	Src     uint32 // IPv4 srcaddr, big-endian value; see SrcAddr for IPv6
 	Dst     uint32 // IPv4 dstaddr
 	Account uint32 // interned account-id
-	Iface   uint32 // interned interface-id
+	Iface   uint32 // interned interface-id; for a Transit Gateway record without one, its tgw-attachment-id (see GroupTransitGateway)
 	ext     uint32 // store's ext sequence + 1; 0 = no Ext
 	SrcPort uint16
 	DstPort uint16
@@ -281,6 +281,17 @@ func StrID(f *Flow, x *Ext, id FieldID) (uint32, bool) {
 		return x.Str[strSlot(id)], true
 	}
 	return 0, false
+}
+
+// GroupTransitGateway makes a Transit Gateway record that has no
+// interface-id group by its attachment: Iface, the key records group by
+// per interface, takes the tgw-attachment-id, while interface-id stays
+// absent (Has and StrID still say so).
+func GroupTransitGateway(f *Flow, x *Ext) {
+	if f.present&hasIface != 0 || !f.HasExt() || !x.Has(FieldTGWAttachmentID) {
+		return
+	}
+	f.Iface = x.Str[strSlot(FieldTGWAttachmentID)]
 }
 
 // SetInterface fills interface-id when the format lacks it, e.g. from the

@@ -78,6 +78,7 @@ func (d *detailModel) rebuild() {
 		}
 		head, fields := detailFields(d.sh, f, x, v.Names(), d.seq)
 		notes := detailNotes(d.sh, f, x, rightW)
+		notes = append(notes, tgwNotes(&d.sh.Styles, f, x, v.Names(), rightW)...)
 		notes = append(notes, reverseLines(d.sh, v, i, rightW)...)
 		notes = append(notes, ifaceLines(d.sh, f, snap, rightW)...)
 		notes = append(notes, absentLines(d.sh, f, x, rightW)...)
@@ -209,7 +210,7 @@ func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner
 	head = []string{st.Section.Render(fmt.Sprintf(" record #%d", seq)) + st.Dim.Render(" on "+iface+"   esc back · y copy · t UTC/local"), ""}
 
 	ver := int(f.Version)
-	fields := model.KnownFields()
+	fields := recordFields(f, x)
 	for _, id := range fields {
 		if model.Present(f, x, id) && id.Version() > ver {
 			ver = id.Version()
@@ -267,11 +268,7 @@ func absentLines(sh *Shared, f *model.Flow, x *model.Ext, width int) []string {
 		}
 	}
 	var later []string
-	tgw := model.TransitGateway(f, x)
-	for _, id := range model.KnownFields() {
-		if id.TransitGatewayOnly() != tgw && id.TransitGatewayOnly() {
-			continue // a VPC record does not lack Transit Gateway fields
-		}
+	for _, id := range recordFields(f, x) {
 		if !model.Present(f, x, id) && (id.Version() > ver || id.Version() == 0) {
 			later = append(later, id.Name())
 		}

@@ -340,6 +340,8 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	iface := "-"
 	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
 		iface = Sanitize(names.Name(id))
+	} else if place := tgwPlace(f, x, names, c.iface); place != "" {
+		iface = place
 	}
 	b = padTail(b, iface, c.iface)
 	b = append(b, ' ')
@@ -375,7 +377,7 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	b = padLeft(b, bstr(p.cell), c.bytes)
 	b = append(b, ' ')
 	pre := len(b)
-	v := verdict(f)
+	v, act := tgwVerdict(f, x, verdict(f))
 	b = padRight(b, v, c.verdict)
 	post := len(b)
 	if c.flags > 0 {
@@ -392,7 +394,7 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 		return
 	}
 	p.out.Write(b[:pre])
-	p.out.WriteString(p.verdictCell(f.Action, v, b[pre:post]))
+	p.out.WriteString(p.verdictCell(act, v, b[pre:post]))
 	p.out.Write(b[post:])
 }
 

@@ -308,6 +308,9 @@ func (m *rootModel) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.leaveFilter()
 		return nil
 	case key.Matches(msg, k.Apply):
+		if text, ok := expandBuiltin(m.input.Value()); ok {
+			m.input.SetValue(text)
+		}
 		flt, st, err := m.compile(m.input.Value(), m.sh.Store.Names())
 		m.inputState, m.inputErr = st, err
 		if err != nil {

@@ -2,6 +2,7 @@ package query
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -114,6 +115,53 @@ func TestProgramNeeds(t *testing.T) {
 		for _, id := range c.not {
 			if p.Needs(id) {
 				t.Errorf("%q needs %s", c.q, id.Name())
+			}
+		}
+	}
+}
+
+// The built-in drops query sums each loss reason per attachment, as the
+// fixture's own columns add up.
+func TestBuiltinTransitGatewayDrops(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/tgw/tgw-default.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	st := loadLines(t, "tgw.log", lines)
+	want := map[string][5]uint64{}
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		var w [5]uint64
+		lost := false
+		for k := 0; k < 4; k++ {
+			if v, err := strconv.ParseUint(f[27+k], 10, 64); err == nil {
+				w[k] = v
+				lost = lost || v > 0
+			}
+		}
+		if lost {
+			old := want[f[4]]
+			for k := 0; k < 4; k++ {
+				old[k] += w[k]
+			}
+			old[4]++
+			want[f[4]] = old
+		}
+	}
+	bi, ok := LookupBuiltin("TGW-drops")
+	if !ok {
+		t.Fatal("no tgw-drops")
+	}
+	res := run(t, st, bi.Text)
+	if len(res.Rows) != len(want) {
+		t.Fatalf("%d rows, want %d: %v", len(res.Rows), len(want), res.Rows)
+	}
+	for _, r := range res.Rows {
+		w := want[r[0].String()]
+		for k := 0; k < 5; k++ {
+			if r[1+k].String() != strconv.FormatUint(w[k], 10) {
+				t.Fatalf("row %s: %s, want %v", rowText(r), r[1+k].String(), w)
 			}
 		}
 	}
