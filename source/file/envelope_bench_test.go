@@ -30,7 +30,11 @@ func benchLines(n int) []string {
 // decodeAll reads data through a Streamer and decodes every event into
 // records, as ingestion does; it returns the records decoded.
 func decodeAll(b *testing.B, data []byte, parquetFile bool) int {
-	st := NewStreamer(Options{})
+	return decodeWith(b, data, parquetFile, Options{})
+}
+
+func decodeWith(b *testing.B, data []byte, parquetFile bool, opt Options) int {
+	st := NewStreamer(opt)
 	dec := model.NewDecoder(model.NewInterner(), nil)
 	var f model.Flow
 	var x model.Ext
@@ -80,6 +84,10 @@ func peakHeap(fn func()) uint64 {
 }
 
 func runDecode(b *testing.B, data []byte, parquetFile bool) {
+	runDecodeWith(b, data, parquetFile, Options{})
+}
+
+func runDecodeWith(b *testing.B, data []byte, parquetFile bool, opt Options) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	runtime.GC()
@@ -90,7 +98,7 @@ func runDecode(b *testing.B, data []byte, parquetFile bool) {
 	cpu0 := cpuTime()
 	peak := peakHeap(func() {
 		for range b.N {
-			n = decodeAll(b, data, parquetFile)
+			n = decodeWith(b, data, parquetFile, opt)
 		}
 	})
 	cpu := cpuTime() - cpu0
@@ -150,6 +158,17 @@ func BenchmarkDecodeJSONLines(b *testing.B) {
 }
 
 func BenchmarkDecodeParquet(b *testing.B) {
+	runDecode(b, benchParquet(b), true)
+}
+
+// A query that names two fields reads two columns.
+func BenchmarkDecodeParquetTwoColumns(b *testing.B) {
+	runDecodeWith(b, benchParquet(b), true, Options{Columns: func(id model.FieldID) bool {
+		return id == model.FieldDstPort || id == model.FieldAction
+	}})
+}
+
+func benchParquet(b *testing.B) []byte {
 	lines := benchLines(benchRecords)
 	var buf bytes.Buffer
 	w := parquet.NewGenericWriter[awsRow](&buf, parquet.Compression(&parquet.Gzip), parquet.MaxRowsPerRowGroup(128<<10))
@@ -166,5 +185,5 @@ func BenchmarkDecodeParquet(b *testing.B) {
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
-	runDecode(b, buf.Bytes(), true)
+	return buf.Bytes()
 }
