@@ -231,9 +231,16 @@ type member struct {
 // (numbers, true, null, nested values). ok is false if obj is not an
 // object.
 func members(obj []byte, out []member, scratch []byte) ([]member, []byte, bool) {
+	out, scratch, _, ok := membersEnd(obj, out, scratch)
+	return out, scratch, ok
+}
+
+// membersEnd is members for an object at the start of obj, which may go
+// on past it; end is the index after its closing brace.
+func membersEnd(obj []byte, out []member, scratch []byte) (_ []member, _ []byte, end int, ok bool) {
 	out = out[:0]
 	if len(obj) < 2 || obj[0] != '{' {
-		return out, scratch, false
+		return out, scratch, 0, false
 	}
 	i := 1
 	skip := func() {
@@ -244,34 +251,34 @@ func members(obj []byte, out []member, scratch []byte) ([]member, []byte, bool) 
 	for {
 		skip()
 		if i >= len(obj) {
-			return out, scratch, false
+			return out, scratch, 0, false
 		}
 		if obj[i] == '}' {
-			return out, scratch, true
+			return out, scratch, i + 1, true
 		}
 		if obj[i] == ',' {
 			i++
 			continue
 		}
 		if obj[i] != '"' {
-			return out, scratch, false
+			return out, scratch, 0, false
 		}
 		ke := stringEnd(obj, i)
 		if ke < 0 {
-			return out, scratch, false
+			return out, scratch, 0, false
 		}
 		var key []byte
 		key, scratch = unquote(obj[i:ke], scratch)
 		i = ke
 		skip()
 		if i >= len(obj) || obj[i] != ':' {
-			return out, scratch, false
+			return out, scratch, 0, false
 		}
 		i++
 		skip()
 		ve, ok := valueEnd(obj[i:], true)
 		if !ok {
-			return out, scratch, false
+			return out, scratch, 0, false
 		}
 		val := obj[i : i+ve]
 		number := false
@@ -426,6 +433,18 @@ const wholeLimit = maxJSONValue / 2
 // the events arrays element by element. An object with no events array
 // is one event or one record.
 func (d *jsonDecoder) object() error {
+	// The common case, an object wholly in the buffer, is split into its
+	// members in one pass; anything else takes the general path below.
+	if cap(d.topScratch) < d.r.end-d.r.pos {
+		d.topScratch = make([]byte, 0, 2*(d.r.end-d.r.pos))
+	}
+	var n int
+	var ok bool
+	if d.top, d.topScratch, n, ok = membersEnd(d.r.buf[d.r.pos:d.r.end], d.top, d.topScratch[:0]); ok {
+		start := d.r.pos
+		d.r.pos += n
+		return d.parsedObject(d.r.buf[start:start+n], d.r.lineAt(start))
+	}
 	for {
 		e, ok := valueEnd(d.r.buf[d.r.pos:d.r.end], d.r.eof)
 		if ok {
@@ -458,6 +477,11 @@ func (d *jsonDecoder) wholeObject(obj []byte, line int64) error {
 	if !ok {
 		return &Error{Looks: "JSON with a syntax error", Line: line}
 	}
+	return d.parsedObject(obj, line)
+}
+
+// parsedObject handles a top-level object whose members are in d.top.
+func (d *jsonDecoder) parsedObject(obj []byte, line int64) error {
 	var events []byte
 	sub := false
 	d.group, d.stream, d.control = d.group[:0], d.stream[:0], false
