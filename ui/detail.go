@@ -206,6 +206,8 @@ func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner
 	iface := "-"
 	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
 		iface = Sanitize(names.Name(id))
+	} else if place := tgwPlace(f, x, names, 80); place != "" {
+		iface = place
 	}
 	head = []string{st.Section.Render(fmt.Sprintf(" record #%d", seq)) + st.Dim.Render(" on "+iface+"   esc back · y copy · t UTC/local"), ""}
 

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -97,5 +98,20 @@ func TestBuiltinQueryByName(t *testing.T) {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("stats pane lacks %q:\n%s", want, screen)
 		}
+	}
+}
+
+// The flows pane and the detail view of Transit Gateway records, as a
+// user sees them at both sizes.
+func TestGoldenTransitGateway(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("flows/%dx%d", size[0], size[1]), func(t *testing.T) {
+			onlyPanes(t, 1)
+			playGolden(t, tgwStore(t), size[0], size[1], step{key: "j"})
+		})
+		t.Run(fmt.Sprintf("detail/%dx%d", size[0], size[1]), func(t *testing.T) {
+			onlyPanes(t, 1)
+			playGolden(t, tgwStore(t), size[0], size[1], step{key: "j"}, step{key: "j"}, step{key: "j"}, step{key: "enter", until: inDetail})
+		})
 	}
 }
