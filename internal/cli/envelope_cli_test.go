@@ -98,6 +98,16 @@ func TestEnvelopesThroughTheCommands(t *testing.T) {
 	if out != sb.String() {
 		t.Fatalf("query of cat's text:\n%s\nwant\n%s", out, sb.String())
 	}
+	// query reads every input directly, in one run.
+	qargs := append([]string{"query", "-o", "csv", "stats count(*) as n, sum(bytes) as b"}, args...)
+	out, errOut, code = runStdin(t, "", qargs...)
+	var total uint64
+	for _, v := range perAction {
+		total += v
+	}
+	if want := "n,b\n" + strconv.Itoa(n*len(lines)) + "," + strconv.FormatUint(total*uint64(n), 10) + "\n"; code != 0 || out != want {
+		t.Fatalf("query over every input: exit %d %s\n%s\nwant\n%s", code, errOut, out, want)
+	}
 	// What cat -o json and -o csv write reads back to the same output.
 	for _, kind := range []string{"json", "csv"} {
 		enc, _, _ := runCatArgs(t, "", "-o", kind, "../../testdata/envelopes/plain.log")
