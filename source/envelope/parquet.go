@@ -143,6 +143,7 @@ func parquetColumns(schema *parquet.Schema, need func(model.FieldID) bool) (*mod
 	var cols []int
 	known := false
 	unknown := 0
+	firstKnown := -1
 	for i, path := range schema.Columns() {
 		if len(path) != 1 || !fieldName([]byte(path[0])) {
 			continue // nested or repeated columns are not flow-log fields
@@ -153,6 +154,9 @@ func parquetColumns(schema *parquet.Schema, need func(model.FieldID) bool) (*mod
 		id, ok := model.LookupField(path[0])
 		if ok {
 			known = true
+			if firstKnown < 0 {
+				firstKnown = i
+			}
 		} else {
 			unknown++
 			if unknown > model.MaxOpaque {
@@ -168,8 +172,8 @@ func parquetColumns(schema *parquet.Schema, need func(model.FieldID) bool) (*mod
 	if !known {
 		return nil, nil, &Error{Looks: "a Parquet file whose columns are not flow-log fields (" + columnList(schema) + ")"}
 	}
-	if len(names) == 0 {
-		return nil, nil, &Error{Looks: "a Parquet file without the columns the query needs"}
+	if len(names) == 0 { // nothing named (count(*)): one column still counts the rows
+		names, cols = []string{schema.Columns()[firstKnown][0]}, []int{firstKnown}
 	}
 	format, err := model.KeyedFormat(names)
 	if err != nil {

@@ -126,3 +126,14 @@ func TestParquetReadsOnlyNeededColumns(t *testing.T) {
 	}
 	_ = os.Remove(path)
 }
+
+// A read that names no field still counts every row.
+func TestParquetNoColumnsNeeded(t *testing.T) {
+	_, lines := twin(t)
+	path := filepath.Join(t.TempDir(), "x.parquet")
+	write(t, path, parquetOf(t, lines))
+	got, err := collect(t, New([]string{path}, Options{Columns: func(model.FieldID) bool { return false }}))
+	if err != nil || len(got) != len(lines) {
+		t.Fatalf("%d rows, %v", len(got), err)
+	}
+}
