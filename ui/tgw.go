@@ -17,7 +17,7 @@ import (
 var lossMeaning = [4]string{
 	"no route: no route in the transit gateway route table matched the destination",
 	"blackhole: the route that matched is a blackhole route, which drops on purpose",
-	"MTU exceeded: packets larger than the attachment's MTU (8500 bytes, 1500 on VPN and Connect) were dropped",
+	"MTU exceeded: packets larger than the maximum transmission unit of the path were dropped",
 	"TTL expired: the packets' time to live ran out at the transit gateway",
 }
 
