@@ -125,9 +125,9 @@ func expandBuiltin(text string) (string, bool) {
 	return text, false
 }
 
-// recordFields are the known fields of the kind of flow log a record is
+// kindFields are the known fields of the kind of flow log a record is
 // (Transit Gateway or VPC), in AWS order: what the detail view lists.
-func recordFields(f *model.Flow, x *model.Ext) []model.FieldID {
+func kindFields(f *model.Flow, x *model.Ext) []model.FieldID {
 	tgw := model.TransitGateway(f, x)
 	all := model.KnownFields()
 	out := all[:0]
