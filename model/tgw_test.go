@@ -122,7 +122,7 @@ func TestUnknownNamesPerFormat(t *testing.T) {
 	var x Ext
 	for i := 0; i < 40; i++ { // 120 distinct unknown names in all
 		a, b, c := "Col_"+string(rune('a'+i%26))+strings.Repeat("x", i/26), "next-hop-"+itoa(i), "tag"+itoa(i)
-		hdr := "version " + a + " " + b + " " + c + " srcaddr"
+		hdr := "${version} ${" + a + "} ${" + b + "} ${" + c + "} ${srcaddr}"
 		origin := "f" + itoa(i)
 		if res, _ := d.Decode(&Event{Line: []byte(hdr), Origin: origin}, nil, &f, &x); res != ResultHeader {
 			t.Fatalf("format %d: header not read", i)

@@ -103,6 +103,7 @@ const (
 // so the source can reuse its buffer at once.
 type chunk struct {
 	format *model.Format
+	shown  *model.Format // format plus what the stream name supplies
 	buf    []byte
 	events []model.Event
 	out    []byte
@@ -162,12 +163,13 @@ func (c *catter) add(b model.Batch) {
 		if format == model.DefaultFormat {
 			format = model.DefaultFormatFor(line) // a Transit Gateway record has its own default
 		}
-		if c.cur != nil && (c.cur.format != format || len(c.cur.events) == chunkLines || len(c.cur.buf)+len(line) > cap(c.cur.buf)) {
+		shown := model.StreamFormat(format, ev.Stream)
+		if c.cur != nil && (c.cur.format != format || c.cur.shown != shown || len(c.cur.events) == chunkLines || len(c.cur.buf)+len(line) > cap(c.cur.buf)) {
 			c.cur = c.flush(c.cur)
 		}
 		if c.cur == nil {
 			c.cur = <-c.free
-			c.cur.format = format
+			c.cur.format, c.cur.shown = format, shown
 		}
 		ch := c.cur
 		from := len(ch.buf)
@@ -236,12 +238,12 @@ func (c *catter) decode() {
 			res, err := dec.Decode(ev, ch.format, &f, &x)
 			switch res {
 			case model.ResultRecord:
-				ch.out = enc.Append(ch.out, ch.format, &f, &x)
+				ch.out = enc.Append(ch.out, ch.shown, &f, &x)
 				ch.nRec++
 			case model.ResultMalformed:
 				ch.nBad++
 				if len(ch.bad) < keepBad {
-					ch.bad = append(ch.bad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Err: err.Error()})
+					ch.bad = append(ch.bad, model.MalformedEvent(ev, err))
 				}
 			}
 		}
@@ -266,15 +268,15 @@ func (c *catter) write(stop func()) {
 			}
 		}
 		if c.writeErr == nil && ch.nRec > 0 {
-			if ch.format != last && (last == nil || ch.format.String() != last.String()) {
+			if ch.shown != last && (last == nil || ch.shown.String() != last.String()) {
 				// Formats of the same fields read from different files
 				// (or JSON keys in either spelling) need one header.
-				hdr = enc.Header(hdr[:0], ch.format)
+				hdr = enc.Header(hdr[:0], ch.shown)
 				if len(hdr) > 0 {
 					_, c.writeErr = c.out.Write(hdr)
 				}
 			}
-			last = ch.format
+			last = ch.shown
 			if c.writeErr == nil {
 				_, c.writeErr = c.out.Write(ch.out)
 			}

@@ -227,10 +227,10 @@ func FuzzJSON(f *testing.F) {
 // the format gave them.
 func TestTextHeaderLine(t *testing.T) {
 	p := parse(t, "${version} ${Next_Hop} ${srcaddr}", "2 x 10.0.0.1")
-	if got := p.encode(Text); got != "version Next_Hop srcaddr\n2 x 10.0.0.1\n" {
+	if got := p.encode(Text); got != "${version} ${Next_Hop} ${srcaddr}\n2 x 10.0.0.1\n" {
 		t.Fatalf("got %q", got)
 	}
-	if hf := model.HeaderFormat([]byte("version Next_Hop srcaddr")); hf == nil || hf.String() != p.format.String() {
+	if hf := model.HeaderFormat([]byte("${version} ${Next_Hop} ${srcaddr}")); hf == nil || hf.String() != p.format.String() {
 		t.Fatalf("header reads back as %v, want %v", hf, p.format)
 	}
 }

@@ -71,7 +71,7 @@ func TestQueryUnknownNamePerFormat(t *testing.T) {
 	in.Ingest(model.Batch{Events: []model.Event{
 		{Line: []byte("version next-hop-type srcaddr"), Origin: "a"},
 		{Line: []byte("2 igw 10.0.0.1"), Origin: "a"},
-		{Line: []byte("version zone next_hop_type srcaddr"), Origin: "b"},
+		{Line: []byte("${version} ${zone} ${next_hop_type} ${srcaddr}"), Origin: "b"},
 		{Line: []byte("2 z1 nat 10.0.0.2"), Origin: "b"},
 		{Line: []byte("2 z1 igw 10.0.0.3"), Origin: "b"},
 	}})
