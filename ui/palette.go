@@ -58,7 +58,7 @@ func newPalette(sh *Shared, saved []Triage) *palette {
 	p := &palette{input: textinput.New()}
 	p.input.Prompt = "› "
 	p.input.SetStyles(sh.Styles.Input)
-	for _, t := range BuiltinTriage {
+	for _, t := range triageQueries() {
 		p.items = append(p.items, paletteItem{kind: paletteQuery, title: t.Name, hint: t.Query, triage: t})
 	}
 	for _, t := range saved {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/flowtail/flowtail/model/query"
 	"net/netip"
 	"strings"
 )
@@ -49,4 +50,15 @@ var BuiltinTriage = []Triage{
 		Query: `filter srcOwner = "NAT gateway" | stats sum(bytes) as bytes, count(*) as flows by dstaddr, dstOwner | sort bytes desc`},
 	{Name: "traffic to or from one address", Prompt: "address",
 		Query: `filter srcaddr = "%s" or dstaddr = "%s" | stats sum(bytes) as bytes, count(*) as flows by srcaddr, dstaddr, dstport, action | sort bytes desc`},
+}
+
+// triageQueries are the palette's built-in questions: BuiltinTriage and
+// the queries model/query ships by name (Transit Gateway packet loss by
+// attachment).
+func triageQueries() []Triage {
+	out := append([]Triage(nil), BuiltinTriage...)
+	for _, b := range query.Builtins {
+		out = append(out, Triage{Name: b.Title, Query: b.Text})
+	}
+	return out
 }

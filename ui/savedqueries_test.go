@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -196,4 +197,80 @@ func FuzzTriagePrompt(f *testing.F) {
 			t.Fatalf("%q gave a query that does not parse: %v", answer, err)
 		}
 	})
+}
+
+// The Transit Gateway loss query of the palette answers, on the shared TGW
+// capture, the sums of each loss counter by attachment, counted here from
+// the file's columns.
+func TestTGWTriageOnCapture(t *testing.T) {
+	var tgw Triage
+	for _, tr := range triageQueries() {
+		if strings.Contains(tr.Query, "packetsLostNoRoute") {
+			tgw = tr
+		}
+	}
+	if tgw.Query == "" {
+		t.Fatal("no Transit Gateway query in the palette")
+	}
+	data, err := os.ReadFile("../testdata/tgw/tgw-default.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	head := strings.Fields(lines[0])
+	col := func(name string) int {
+		for i, h := range head {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return -1
+	}
+	att := col("tgw-attachment-id")
+	losses := []int{col("packets-lost-no-route"), col("packets-lost-blackhole"), col("packets-lost-mtu-exceeded"), col("packets-lost-ttl-expired")}
+	want := map[string][4]uint64{}
+	st := model.NewStore(1000)
+	in := model.NewIngester(st, nil)
+	var b model.Batch
+	for i, l := range lines {
+		b.Events = append(b.Events, model.Event{Line: []byte(l), Origin: "tgw"})
+		if i == 0 {
+			continue
+		}
+		f := strings.Fields(l)
+		var sum [4]uint64
+		var any bool
+		for k, c := range losses {
+			n, _ := strconv.ParseUint(f[c], 10, 64)
+			sum[k], any = n, any || n > 0
+		}
+		if any {
+			w := want[f[att]]
+			for k := range w {
+				w[k] += sum[k]
+			}
+			want[f[att]] = w
+		}
+	}
+	in.Ingest(b)
+	if len(want) == 0 {
+		t.Fatal("the capture has no losses")
+	}
+	res := runTriage(t, st, tgw.Query)
+	if len(res.Rows) != len(want) {
+		t.Fatalf("%d attachments, want %d: %v", len(res.Rows), len(want), res.Rows)
+	}
+	for _, row := range res.Rows {
+		w, ok := want[row[0].S]
+		if !ok {
+			t.Errorf("attachment %s has no losses", row[0].S)
+			continue
+		}
+		for k := range w {
+			if row[1+k].I != w[k] {
+				t.Errorf("%s column %d: %d, want %d", row[0].S, k, row[1+k].I, w[k])
+			}
+		}
+	}
 }
