@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -68,5 +69,16 @@ func TestPaletteSearchAndRun(t *testing.T) {
 	d.keys("ctrl+p", "esc")
 	if d.m.mode != modeNormal || d.m.sh.FilterText != before {
 		t.Errorf("esc: mode %v filter %q", d.m.mode, d.m.sh.FilterText)
+	}
+}
+
+func inPalette(r *rootModel) bool { return r.mode == modePalette && r.palette != nil }
+
+// The palette at both sizes, searching for "rej".
+func TestGoldenPalette(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			runGolden(t, size[0], size[1], inPalette, "ctrl+p", "r", "e", "j")
+		})
 	}
 }
