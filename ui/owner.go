@@ -63,7 +63,11 @@ func ownerLines(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, 
 	if len(out) == 0 {
 		return nil
 	}
-	return append([]string{"", " " + st.Section.Render("owners")}, out...)
+	head := " " + st.Section.Render("owners")
+	if sh.OwnersNote != "" {
+		head += st.Dim.Render("  " + Sanitize(sh.OwnersNote))
+	}
+	return append([]string{"", head}, out...)
 }
 
 // peerOwner is the flows pane's owner cell: who owns the flow's peer, as

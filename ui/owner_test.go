@@ -19,7 +19,7 @@ func TestDetailOwnerLines(t *testing.T) {
 		{Line: []byte("version srcaddr dstaddr srcport dstport protocol packets bytes start end action pkt-dst-aws-service"), Origin: "a"},
 		{Line: []byte("5 10.0.1.100 52.94.133.131 40000 443 6 3 180 1700000000 1700000060 ACCEPT S3"), Origin: "a"},
 	}})
-	sh := &Shared{Store: st, Styles: NewStyles(Theme{NoColor: true})}
+	sh := &Shared{Store: st, Styles: NewStyles(Theme{NoColor: true}), OwnersNote: "AWS ip-ranges created 2026-12-01-00-00-00, syncToken 1764547200"}
 	sh.Owners = func(a netip.Addr) (model.Owner, bool) {
 		switch a.String() {
 		case "52.94.133.131":
@@ -36,7 +36,7 @@ func TestDetailOwnerLines(t *testing.T) {
 	})
 	text := ansi.Strip(strings.Join(got, "\n"))
 	for _, want := range []string{
-		"owners",
+		"owners  AWS ip-ranges created 2026-12-01-00-00-00, syncToken 1764547200",
 		"srcaddr 10.0.1.100: NAT gateway · Interface for NAT Gateway nat-0abc (eni-1)",
 		"dstaddr 52.94.133.131: S3 · us-east-1  (AWS ip-ranges); pkt-dst-aws-service S3",
 	} {

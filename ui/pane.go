@@ -85,8 +85,10 @@ type Shared struct {
 	// Rules supplies the security groups and network ACLs the rules pane
 	// explains the selected flow with (nil: none configured).
 	Rules RuleSource
-	// Owners says who owns an address (nil: nothing is known).
-	Owners model.OwnerLookup
+	// Owners says who owns an address (nil: nothing is known);
+	// OwnersNote where the public owners come from.
+	Owners     model.OwnerLookup
+	OwnersNote string
 	// InterfaceName names an interface by id from the loaded rules (nil:
 	// no rules loaded).
 	InterfaceName func(id string) (string, bool)

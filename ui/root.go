@@ -94,7 +94,7 @@ func allPanes() []paneSpec {
 }
 
 func newRoot(cfg Config) *rootModel {
-	sh := &Shared{Store: cfg.Store, Keys: DefaultKeymap(), Now: cfg.Now, Loc: cfg.Local, Rules: cfg.Rules, Remote: cfg.Remote, Owners: cfg.Owners, InterfaceName: cfg.InterfaceName}
+	sh := &Shared{Store: cfg.Store, Keys: DefaultKeymap(), Now: cfg.Now, Loc: cfg.Local, Rules: cfg.Rules, Remote: cfg.Remote, Owners: cfg.Owners, OwnersNote: cfg.OwnersNote, InterfaceName: cfg.InterfaceName}
 	if sh.Now == nil {
 		sh.Now = time.Now
 	}

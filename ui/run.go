@@ -45,6 +45,9 @@ type Config struct {
 	// Owners says who owns an address (AWS ip-ranges, the loaded
 	// interfaces); nil: nothing is known.
 	Owners model.OwnerLookup
+	// OwnersNote says where the public owners come from ("AWS ip-ranges
+	// of 2026-12-01, syncToken 1764547200"), for the detail view.
+	OwnersNote string
 	// InterfaceName names an interface by id ("web-1 · instance"), for the
 	// interfaces pane's name column; nil hides the column.
 	InterfaceName func(id string) (string, bool)

@@ -52,6 +52,8 @@ type options struct {
 
 	ipRanges string // --ip-ranges FILE
 	noMouse  bool
+	// ownersNote says which ip-ranges.json labels addresses (set by owners).
+	ownersNote string
 
 	override *model.Format // --format parsed once, or nil
 

@@ -60,6 +60,9 @@ func (o *options) owners(ctx context.Context, rp *rulesProvider) (model.OwnerLoo
 	if err != nil {
 		return nil, fmt.Errorf("invalid value for flag --ip-ranges: %v", err)
 	}
+	if t != nil {
+		o.ownersNote = fmt.Sprintf("AWS ip-ranges created %s, syncToken %s", t.CreateDate, t.SyncToken)
+	}
 	var snap func() *rules.Snapshot
 	if rp != nil && rp.staticSnapshot() != nil {
 		snap = rp.staticSnapshot

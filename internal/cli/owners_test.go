@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -147,5 +148,20 @@ func TestOwnerQueriesAreNotSentToAWS(t *testing.T) {
 	_, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/aws/vpc/x", `filter owner = "S3" | stats count(*)`)
 	if code != exitUsage || !strings.Contains(errOut, "owner, srcOwner and dstOwner are answered on this machine") {
 		t.Errorf("exit %d, %q", code, errOut)
+	}
+}
+
+// The terminal UI is told which copy of the ranges labels addresses.
+func TestOwnersNote(t *testing.T) {
+	o := &options{ipRanges: rangesFixture}
+	if _, err := o.owners(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if o.ownersNote != "AWS ip-ranges created 2026-12-01-00-00-00, syncToken 1764547200" {
+		t.Errorf("note %q", o.ownersNote)
+	}
+	o = &options{}
+	if lookup, err := o.owners(context.Background(), nil); err != nil || lookup != nil || o.ownersNote != "" {
+		t.Errorf("no ranges, no rules: %v %v %q", lookup != nil, err, o.ownersNote)
 	}
 }

@@ -165,7 +165,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	}
 	remoteEngine, waitRemote := o.remoteEngine(ctx, store)
 	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc,
-		Compile: ui.QueryFilterWith(owners), Owners: owners, InterfaceName: interfaceNames(rulesSrc), Remote: remoteEngine, Local: o.zone(), Theme: theme, Keys: keys, Mouse: !o.noMouse, Queries: o.savedQueries()}, progOpts...)
+		Compile: ui.QueryFilterWith(owners), Owners: owners, OwnersNote: o.ownersNote, InterfaceName: interfaceNames(rulesSrc), Remote: remoteEngine, Local: o.zone(), Theme: theme, Keys: keys, Mouse: !o.noMouse, Queries: o.savedQueries()}, progOpts...)
 	cancel()
 	waitRemote()
 	// Let the sources stop so a --record file is flushed and closed; a
