@@ -221,7 +221,7 @@ func highlight(st *Styles, line string, idx []int) string {
 		}
 		b.WriteString(line[at:i])
 		_, size := utf8.DecodeRuneInString(line[i:])
-		b.WriteString(st.Label.Render(line[i : i+size]))
+		b.WriteString(st.Section.Render(line[i : i+size])) // bold: visible without colour too
 		at = i + size
 	}
 	b.WriteString(line[at:])
