@@ -10,6 +10,7 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -30,6 +31,11 @@ type Options struct {
 	// (interned interface-id); direction then works for records without
 	// flow-direction.
 	LocalAddr func(iface uint32, addr netip.Addr) bool
+	// Loc is the zone of times written without one ("15:12",
+	// "2026-12-03 15:12"): the zone times are displayed in. Nil is UTC.
+	Loc *time.Location
+	// Now is the clock ago() and "today" are read from; nil is time.Now.
+	Now func() time.Time
 }
 
 // CompileFilter parses text (a query or a bare filter expression) and
@@ -60,7 +66,7 @@ func CompileFilter(text string, names *model.Interner, opt Options) (pred Pred, 
 		st, e := statusOf(err)
 		return nil, st, e
 	}
-	c := &compiler{env: &env{names: names, v6: newAddrTable(), opt: opt}}
+	c := &compiler{env: newEnv(names, opt)}
 	for _, cmd := range q.Commands {
 		fc, ok := cmd.(*FilterCmd)
 		if !ok {
@@ -184,6 +190,15 @@ func mismatch(a *accessor, op string) Pred {
 }
 
 func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error) {
+	if isTimeRef(a) {
+		t, err := c.timeLiteral(a, lit)
+		if err != nil {
+			return nil, err
+		}
+		lit = t
+	} else if lit.AgoSec > 0 {
+		return nil, agoNotTime(lit, a.ref.Name())
+	}
 	switch a.kind {
 	case vNum, vTime:
 		return c.compareNum(a, op, lit), nil
@@ -447,6 +462,15 @@ func (c *compiler) in(e *In) (Pred, error) {
 		var slow []Pred
 		for i := range e.Values {
 			lit := &e.Values[i]
+			if isTimeRef(a) {
+				t, err := c.timeLiteral(a, lit)
+				if err != nil {
+					return nil, err
+				}
+				lit = t
+			} else if lit.AgoSec > 0 {
+				return nil, agoNotTime(lit, a.ref.Name())
+			}
 			code, ok, exact := c.literalCode(a, lit)
 			if !exact {
 				q, err := c.compareLit(a, "=", lit)

@@ -28,6 +28,23 @@ type env struct {
 	names *model.Interner
 	v6    *addrTable
 	opt   Options
+	now   time.Time // ago() and clock times are read against this one instant
+}
+
+func newEnv(names *model.Interner, opt Options) *env {
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	return &env{names: names, v6: newAddrTable(), opt: opt, now: now()}
+}
+
+// loc is the zone times without one of their own are read in.
+func (e *env) loc() *time.Location {
+	if e.opt.Loc != nil {
+		return e.opt.Loc
+	}
+	return time.UTC
 }
 
 // addrTable numbers IPv6 addresses so that group keys stay fixed-size
