@@ -36,6 +36,12 @@ type Options struct {
 	Loc *time.Location
 	// Now is the clock ago() and "today" are read from; nil is time.Now.
 	Now func() time.Time
+	// Resolve reads bare words through the rules data (security group
+	// ids, interface names and descriptions); nil when none is loaded.
+	Resolve Resolver
+	// RowText writes a record as the user sees it, cells separated by
+	// NUL, for the substring and fuzzy words; nil uses @message.
+	RowText func(dst []byte, f *model.Flow, x *model.Ext) []byte
 }
 
 // CompileFilter parses text (a query or a bare filter expression) and
