@@ -549,4 +549,3 @@ func fuzzyCells(row []byte, pat string) bool {
 	}
 	return false
 }
-

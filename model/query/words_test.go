@@ -65,7 +65,7 @@ func TestBareWords(t *testing.T) {
 	}{
 		{"10.0.1.50", "10.0.1.50 → address = 10.0.1.50", func(r rec) bool { return anyAddr(r, "10.0.1.50") }},
 		{"10.0.2.21", "10.0.2.21 → address = 10.0.2.21", func(r rec) bool { return false }}, // never occurs
-		{"203.0.113.9", "", func(r rec) bool { return anyAddr(r, "203.0.113.9") }},        // also as pkt-srcaddr
+		{"203.0.113.9", "", func(r rec) bool { return anyAddr(r, "203.0.113.9") }},          // also as pkt-srcaddr
 		{"2001:db8::3", "2001:db8::3 → address = 2001:db8::3", func(r rec) bool { return anyAddr(r, "2001:db8::3") }},
 		{"10.0.2.0/24", "10.0.2.0/24 → address in 10.0.2.0/24", func(r rec) bool { return inBlock(r, "10.0.2.") }},
 		{"10.0.2.7/24", "10.0.2.7/24 → address in 10.0.2.0/24", func(r rec) bool { return inBlock(r, "10.0.2.") }},
