@@ -30,7 +30,7 @@ func benchPane(b *testing.B, s *model.Store, filtered bool) *flowsPane {
 	p := newFlowsPane(sh).(*flowsPane)
 	p.SetSize(120, 37)
 	if filtered {
-		sh.Filter, _, _ = PlainTextFilter("reject", s.Names())
+		sh.Filter, _, _ = QueryFilter("reject", s.Names())
 		msg := scanCmd(s, sh.Filter, 0, new(atomic.Uint64), 0, false)().(filterDoneMsg)
 		sh.Matches = &MatchSet{Seqs: msg.seqs, Next: msg.next}
 	}
@@ -79,7 +79,7 @@ func BenchmarkFlowsViewFiltered1M(b *testing.B) { benchFlowsView(b, storeOf(b, 1
 // BenchmarkFilterScan1M is the background re-filter of a full buffer.
 func BenchmarkFilterScan1M(b *testing.B) {
 	s := storeOf(b, 1_000_000)
-	flt, _, _ := PlainTextFilter("reject 443", s.Names())
+	flt, _, _ := QueryFilter("reject 443", s.Names())
 	b.ReportAllocs()
 	for b.Loop() {
 		scanCmd(s, flt, 0, new(atomic.Uint64), 0, false)()

@@ -52,6 +52,7 @@ type rootModel struct {
 	hist        *history
 	inputState  FilterState
 	inputErr    error
+	inputCount  barCount // records the words typed so far select
 	filterGen   *atomic.Uint64 // bumped on every applied filter; stale scans see it
 	scanning    bool
 	scanPending bool // a filter was applied and its first scan has not returned
@@ -87,7 +88,7 @@ func newRoot(cfg Config) *rootModel {
 	}
 	m := &rootModel{cfg: cfg, sh: sh, compile: cfg.Compile, filterGen: new(atomic.Uint64)}
 	if m.compile == nil {
-		m.compile = PlainTextFilter
+		m.compile = sh.filterCompiler()
 	}
 	for _, spec := range registered {
 		m.panes = append(m.panes, spec.build(sh))
@@ -166,6 +167,11 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case filterDoneMsg:
 		return m, m.onFilterDone(msg)
+	case barCountMsg:
+		if m.inputCount.done(msg) {
+			m.sizeFilterBar()
+		}
+		return m, nil
 	case openDetailMsg:
 		m.detail = newDetail(m.sh, msg.seq, m.width, max(m.height-3, 1))
 		m.mode = modeDetail
@@ -259,9 +265,9 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.hist.reset()
 		m.input.SetValue(m.sh.FilterText)
 		m.input.CursorEnd()
-		m.checkInput()
+		count := m.checkInput()
 		k.setTyping(true)
-		return m.input.Focus()
+		return tea.Batch(m.input.Focus(), count)
 	}
 	if m.mode == modeDetail {
 		if key.Matches(msg, k.Back) {
@@ -327,14 +333,13 @@ func (m *rootModel) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		if ok {
 			m.input.SetValue(text)
 			m.input.CursorEnd()
-			m.checkInput()
+			return m.checkInput()
 		}
 		return nil
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
-	m.checkInput()
-	return cmd
+	return tea.Batch(cmd, m.checkInput())
 }
 
 // exportKey handles the export prompt: enter writes the file in the
@@ -393,11 +398,18 @@ func (m *rootModel) leaveFilter() {
 }
 
 // checkInput compiles the text as typed to show valid / incomplete /
-// invalid live; compiling is cheap, matching is not, so nothing is
-// matched until enter.
-func (m *rootModel) checkInput() {
-	_, m.inputState, m.inputErr = m.compile(m.input.Value(), m.sh.Store.Names())
+// invalid live, and how bare words read; compiling is cheap, matching is
+// not, so the words' count runs in the background and nothing is
+// filtered until enter.
+func (m *rootModel) checkInput() tea.Cmd {
+	var flt Filter
+	flt, m.inputState, m.inputErr = m.compile(m.input.Value(), m.sh.Store.Names())
+	if m.inputState.Reading == "" {
+		flt = nil // query text: the bar says valid or not, as before
+	}
+	cmd := m.inputCount.start(m.sh.Store, m.input.Value(), flt)
 	m.sizeFilterBar()
+	return cmd
 }
 
 // filterMark is what the filter bar says after the text: valid, what is
@@ -410,6 +422,9 @@ func (m *rootModel) filterMark() string {
 		return st.Invalid.Render(fmt.Sprintf(" ✗ col %d: %s", m.inputState.Pos, Sanitize(m.inputState.Message)))
 	case FilterIncomplete:
 		return st.Pending.Render(" … " + Sanitize(m.inputState.Message))
+	}
+	if m.inputState.Reading != "" {
+		return st.Valid.Render(m.inputCount.readingMark(Sanitize(m.inputState.Reading)))
 	}
 	return st.Valid.Render(" ✓ enter applies, esc cancels")
 }

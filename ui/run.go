@@ -35,7 +35,7 @@ type Config struct {
 	// HistoryFile keeps the filter bar's history across runs; "" keeps it
 	// in memory only.
 	HistoryFile string
-	Compile     FilterCompiler // nil: PlainTextFilter
+	Compile     FilterCompiler // nil: the query language and bare words, with Rules
 	Rules       RuleSource     // rules for the rules pane; nil: none
 	// Tick is how often the store is polled for changes (default 200ms).
 	Tick time.Duration

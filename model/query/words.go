@@ -172,7 +172,11 @@ func CompileWords(text string, names *model.Interner, opt Options) (Pred, Readin
 			return nil, Reading{}, st, e
 		}
 		preds = append(preds, p)
-		rd.Words = append(rd.Words, WordReading{Word: w.text, Meaning: meaning})
+		shown := w.text
+		if w.fuzzy {
+			shown = "~" + shown
+		}
+		rd.Words = append(rd.Words, WordReading{Word: shown, Meaning: meaning})
 	}
 	if len(preds) == 0 {
 		return nil, rd, Valid, nil
@@ -281,14 +285,15 @@ var idFields = []struct{ prefix, field string }{
 	{"sg-", ""},
 }
 
-// isID reports whether s is the hex tail of an AWS resource id.
+// isID reports whether s is the tail of an AWS resource id: lower-case
+// letters and digits (real ids are hex; fixtures and fakes are not always).
 func isID(s string) bool {
 	if s == "" {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
 			return false
 		}
 	}
