@@ -52,7 +52,7 @@ type rootModel struct {
 	hist        *history
 	inputState  FilterState
 	inputErr    error
-	inputCount  barCount // records the words typed so far select
+	inputCount  barCount       // records the words typed so far select
 	filterGen   *atomic.Uint64 // bumped on every applied filter; stale scans see it
 	scanning    bool
 	scanPending bool // a filter was applied and its first scan has not returned
