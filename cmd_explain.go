@@ -357,43 +357,4 @@ func appendJSONQuoted(dst []byte, s string) []byte {
 }
 
 // verdictSummary is the one-line verdict of text output.
-func verdictSummary(v *rules.Verdict) string {
-	s := "=> " + v.Direction.String()
-	if !v.Decided() {
-		s += " · could not decide"
-	} else {
-		s += " · expected " + v.Expected.String()
-		if c, ok := v.Consistent(); ok {
-			if c {
-				s += " (consistent)"
-			} else {
-				s += " (INCONSISTENT with logged " + v.Logged.String() + ")"
-			}
-		}
-		if v.DecidedBy != "none" {
-			s += " · decided by " + v.DecidedBy
-		}
-	}
-	if n := &v.NACL; n.Evaluated && n.ACL != nil {
-		act := "deny"
-		if n.Allow {
-			act = "allow"
-		}
-		if n.Skipped != "" {
-			s += " · nacl not crossed"
-		} else {
-			s += " · nacl " + n.ACL.ID + " rule " + n.Rule() + " " + act
-		}
-	}
-	switch sg := &v.SG; {
-	case sg.NotApplicable != "":
-		s += " · no security groups"
-	case sg.Response:
-		s += " · sg " + sg.Group.ID + " allows as reply"
-	case sg.Allowed && sg.Group != nil:
-		s += " · sg " + sg.Group.ID + " allows"
-	case sg.Evaluated:
-		s += " · sg denies"
-	}
-	return ui.Sanitize(s)
-}
+func verdictSummary(v *rules.Verdict) string { return ui.Sanitize("=> " + v.Line()) }

@@ -136,11 +136,11 @@ func TestExplainText(t *testing.T) {
 	}
 	for _, want := range []string{
 		"2 123456789012 eni-0aaa1111111111111 10.0.1.10 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK 0\n" +
-			"  => egress · expected REJECT (consistent) · decided by nacl · nacl acl-0f1e2d3c4b5a69788 rule * deny · sg sg-0web1111111111111 allows\n" +
+			"  => egress · expected REJECT · logged REJECT (consistent) · decided by NACL · NACL acl-0f1e2d3c4b5a69788 rule * denies · SG sg-0web1111111111111 allows\n" +
 			"  Network ACL acl-0f1e2d3c4b5a69788 (public-nacl) outbound has no rule for ICMP to 203.0.113.12",
-		"  => ingress · expected REJECT (INCONSISTENT with logged ACCEPT) · decided by sg · nacl acl-0f1e2d3c4b5a69788 rule 120 allow · sg denies\n" +
+		"  => ingress · expected REJECT · logged ACCEPT (INCONSISTENT) · decided by SG · NACL acl-0f1e2d3c4b5a69788 rule 120 allows · SG sg-0bast555555555555 denies\n" +
 			"  Logged ACCEPT but the loaded rules deny it: no inbound rule of security groups sg-0bast555555555555 (bastion) allows TCP 22 from 45.155.205.3",
-		"  => ingress · expected REJECT (consistent) · decided by nacl · nacl acl-0f1e2d3c4b5a69788 rule 125 deny · sg denies\n" +
+		"  => ingress · expected REJECT · logged REJECT (consistent) · decided by NACL · NACL acl-0f1e2d3c4b5a69788 rule 125 denies · SG sg-0web1111111111111 denies\n" +
 			"  Network ACL acl-0f1e2d3c4b5a69788 (public-nacl) inbound rule 125 denies TCP 3389 from 92.63.197.40 before it reaches an allow (its rule 130 would allow it)",
 		"  => - · could not decide\n  No traffic to evaluate: the record carries no addresses (NODATA).",
 	} {

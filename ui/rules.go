@@ -314,10 +314,17 @@ func (p *rulesPane) rebuild() {
 	v := p.snap.Explain(p.pkt)
 	p.verdict = v
 	summary, style := rulesVerdictLine(&v, st)
-	for _, l := range wrapParts(strings.Split(summary, " · "), " · ", w-1) { // "decided by …" must not be cut off
+	verdict := wrapParts(strings.Split(summary, " · "), " · ", w-1) // "decided by …" must not be cut off
+	for _, l := range verdict {
 		say(style, " "+l)
 	}
-	for _, l := range capLines(wrapWords(Sanitize(v.Reason), w-1), 4) {
+	// The verdict and its reason share five lines (eight on a tall
+	// terminal), the reason at least two.
+	budget := 5
+	if p.height >= 30 {
+		budget = 8
+	}
+	for _, l := range capLines(wrapWords(Sanitize(v.Reason), w-1), max(budget-len(verdict), 2)) {
 		say(st.Value, " "+l)
 	}
 	if p.err != nil {
@@ -420,31 +427,19 @@ func (l ruleLine) render(st *Styles, w int) string {
 }
 
 func rulesVerdictLine(v *rules.Verdict, st *Styles) (string, lipgloss.Style) {
-	s := "VERDICT " + v.Direction.String()
 	style := st.Section
 	switch {
 	case !v.Decided():
-		s += " · could not decide"
 		style = st.Warn
+	case v.Expected == model.ActionReject:
+		style = st.Reject
 	default:
-		s += " · expected " + v.Expected.String()
 		style = st.Accept
-		if v.Expected == model.ActionReject {
-			style = st.Reject
-		}
-		if c, ok := v.Consistent(); ok {
-			if c {
-				s += " · logged " + v.Logged.String() + " (consistent)"
-			} else {
-				s += " · logged " + v.Logged.String() + " (INCONSISTENT)"
-				style = st.Warn
-			}
-		}
-		if v.DecidedBy != "none" {
-			s += " · decided by " + strings.ToUpper(v.DecidedBy)
-		}
 	}
-	return s, style
+	if c, ok := v.Consistent(); ok && !c {
+		style = st.Warn
+	}
+	return "VERDICT " + Sanitize(v.Line()), style
 }
 
 func rulesFlowText(p *rules.Packet, iface *rules.Interface) string {
