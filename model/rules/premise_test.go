@@ -65,3 +65,29 @@ func TestNearMisses(t *testing.T) {
 		t.Errorf("port 25 has no near miss, reason %q", v.Reason)
 	}
 }
+
+// TestVerdictLine: the one-line verdict names the deciding control and
+// every security group considered.
+func TestVerdictLine(t *testing.T) {
+	s := demoSnapshot()
+	s.AddGroup(&SecurityGroup{ID: "sg-extra", Name: "extra"})
+	s.AddInterface(&Interface{ID: "eni-two", SubnetID: "subnet-public", Groups: []string{"sg-extra", "sg-web"}, Private: []netip.Addr{addr("10.0.1.11")}})
+	R, A := model.ActionReject, model.ActionAccept
+	for _, tt := range []struct {
+		p    Packet
+		want string
+	}{
+		{pkt("eni-two", "203.0.113.5", 40000, "10.0.1.11", 443, 6, A),
+			"ingress · expected ACCEPT · logged ACCEPT (consistent) · NACL acl-public rule 100 allows · SG sg-web allows (of sg-extra, sg-web)"},
+		{pkt("eni-two", "203.0.113.5", 40000, "10.0.1.11", 8443, 6, A),
+			"ingress · expected REJECT · logged ACCEPT (INCONSISTENT) · decided by SG · NACL acl-public rule 130 allows · SG sg-extra, sg-web deny"},
+		{withFlags(pkt("eni-db", "10.0.3.30", 5432, "10.0.2.20", 20007, 6, R), 18),
+			"egress · expected REJECT · logged REJECT (consistent) · decided by NACL · NACL acl-db rule * denies · SG sg-db allows as reply"},
+		{pkt("eni-nope", "1.2.3.4", 1, "10.0.1.10", 443, 6, R), "- · could not decide"},
+	} {
+		v := s.Explain(tt.p)
+		if got := v.Line(); got != tt.want {
+			t.Errorf("line %q\n want %q", got, tt.want)
+		}
+	}
+}
