@@ -91,3 +91,34 @@ func TestVerdictLine(t *testing.T) {
 		}
 	}
 }
+
+func TestOnly(t *testing.T) {
+	s := demoSnapshot()
+	R, A := model.ActionReject, model.ActionAccept
+	rej := s.Explain(pkt("eni-web", "203.0.113.5", 40000, "10.0.1.10", 25, 6, R))      // consistent reject
+	inc := s.Explain(pkt("eni-web", "203.0.113.5", 40000, "10.0.1.10", 25, 6, A))      // inconsistent
+	ok := s.Explain(pkt("eni-web", "203.0.113.5", 40000, "10.0.1.10", 443, 6, A))      // consistent accept
+	und := s.Explain(pkt("eni-unknown", "203.0.113.5", 40000, "10.0.1.10", 443, 6, A)) // undecided
+	for _, tt := range []struct {
+		only string
+		want [4]bool // rej, inc, ok, und
+	}{
+		{"", [4]bool{true, true, true, true}},
+		{"reject", [4]bool{true, true, false, false}},
+		{"inconsistent", [4]bool{false, true, false, false}},
+		{"undecided", [4]bool{false, false, false, true}},
+	} {
+		o, err := ParseOnly(tt.only)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range []*Verdict{&rej, &inc, &ok, &und} {
+			if o.Keep(v) != tt.want[i] {
+				t.Errorf("--only %q keeps verdict %d (%s): %v", tt.only, i, v.Line(), !tt.want[i])
+			}
+		}
+	}
+	if _, err := ParseOnly("rejected"); err == nil || !strings.Contains(err.Error(), "want reject, inconsistent or undecided") {
+		t.Errorf("bad --only: %v", err)
+	}
+}
