@@ -46,9 +46,17 @@ Examples:
   flowtail explain --rules ./rules capture.log.gz
   flowtail explain --rules ./rules -o json capture.log.gz | jq 'select(.consistent == false)'
   flowtail explain --region us-east-1 flows.log
+  flowtail explain --rules ./rules --summary --only reject capture.log.gz
+
+With --summary the verdicts are counted by the rule that decided them
+(flows, distinct sources, ports, replies, inconsistencies), most first.
+--only reject, inconsistent or undecided keeps those records only (reject:
+logged or expected REJECT).
 
 Flags:
   -o, --output FORMAT            text or json (default text)
+      --summary                  count verdicts by deciding rule instead of one per record
+      --only WHICH               reject, inconsistent or undecided
 ` + sourceFlagsHelp + rulesFlagHelp,
 		run: runExplain,
 	})
@@ -62,6 +70,10 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 	o.paths = pos
 	kind, _ := export.ParseKind(o.output) // text or json: parseHeadless checked it
 	if err := o.validate(); err != nil {
+		return usageError(std, "explain", err)
+	}
+	only, err := rules.ParseOnly(o.only)
+	if err != nil {
 		return usageError(std, "explain", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -85,6 +97,10 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 		return exitRuntime
 	}
 	x := newExplainer(kind, o.overrideFormat(), rp.Lookup, std.out, len(srcs))
+	x.only = only
+	if o.summary {
+		x.sum = rules.NewSummary()
+	}
 	var srcErrs int
 	runAll(ctx, srcs, func(i int, b model.Batch) {
 		if x.add(ctx, i, b) != nil {
@@ -98,7 +114,10 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 			fmt.Fprintf(std.err, "flowtail explain: %s\n", cleanCell(e.Error()))
 		}
 	})
-	werr := x.flush()
+	werr := x.flushSummary()
+	if werr == nil {
+		werr = x.flush()
+	}
 	for _, e := range x.lookupErrs {
 		fmt.Fprintf(std.err, "flowtail explain: %s\n", cleanCell(e.Error()))
 	}
@@ -136,6 +155,8 @@ type explainer struct {
 	lookupErrs []error
 	errSeen    map[string]bool
 	err        error
+	only       rules.Only
+	sum        *rules.Summary // counts verdicts instead of writing them
 	f          model.Flow
 	x          model.Ext
 }
@@ -187,6 +208,13 @@ func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
 			e.noteLookupError(err)
 		}
 		v := snap.Explain(p)
+		if !e.only.Keep(&v) {
+			continue
+		}
+		if e.sum != nil {
+			e.sum.Add(&v, p)
+			continue
+		}
 		e.buf = e.appendVerdict(e.buf[:0], dec.FormatFor(ev.Origin, b.Format), &v)
 		if _, err := e.w.Write(e.buf); err != nil {
 			e.err = err
@@ -215,6 +243,60 @@ func (e *explainer) noteLookupError(err error) {
 			e.lookupErrs = append(e.lookupErrs, err)
 		}
 	}
+}
+
+// flushSummary writes the summary's rows, if one was kept.
+func (e *explainer) flushSummary() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sum == nil || e.err != nil {
+		return e.err
+	}
+	for _, r := range e.sum.Rows() {
+		e.buf = e.buf[:0]
+		if e.kind == export.JSON {
+			e.buf = appendSummaryJSON(e.buf, &r)
+		} else {
+			e.buf = append(append(e.buf, ui.Sanitize(r.Line())...), '\n')
+		}
+		if _, e.err = e.w.Write(e.buf); e.err != nil {
+			break
+		}
+	}
+	return e.err
+}
+
+// appendSummaryJSON writes one summary row as a JSON object.
+func appendSummaryJSON(dst []byte, r *rules.SummaryRow) []byte {
+	dst = append(dst, `{"decided_by":`...)
+	if r.Key.DecidedBy == "" {
+		dst = append(dst, "null"...)
+	} else {
+		dst = appendJSONText(dst, r.Key.DecidedBy)
+	}
+	dst = append(dst, `,"rule":`...)
+	dst = appendJSONText(dst, r.Key.Rule)
+	dst = append(dst, `,"expected":`...)
+	if r.Expected == model.ActionNone {
+		dst = append(dst, "null"...)
+	} else {
+		dst = appendJSONText(dst, r.Expected.String())
+	}
+	for _, kv := range []struct {
+		k string
+		v int
+	}{{"flows", r.Records}, {"sources", r.Sources}, {"replies", r.Replies}, {"inconsistent", r.Inconsistent}} {
+		dst = append(dst, `,"`+kv.k+`":`...)
+		dst = strconv.AppendInt(dst, int64(kv.v), 10)
+	}
+	if r.PortLo >= 0 {
+		dst = append(dst, `,"ports":[`...)
+		dst = strconv.AppendInt(dst, int64(r.PortLo), 10)
+		dst = append(dst, ',')
+		dst = strconv.AppendInt(dst, int64(r.PortHi), 10)
+		dst = append(dst, ']')
+	}
+	return append(dst, "}\n"...)
 }
 
 func (e *explainer) flush() error {

@@ -269,3 +269,42 @@ func TestRulesProviderRefreshRereadsDir(t *testing.T) {
 		t.Errorf("after refresh: %d interfaces, %v", len(s.Interfaces), err)
 	}
 }
+
+// TestExplainSummaryAndOnly: --summary counts the capture's verdicts by
+// deciding rule; --only keeps the rejected or inconsistent records. The
+// capture has seven records, each decided by a rule of its own.
+func TestExplainSummaryAndOnly(t *testing.T) {
+	capture := writeCapture(t)
+	out, _, code := runCmd(t, "explain", "--rules", demoRulesDir, "--summary", capture)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || len(lines) != 7 {
+		t.Fatalf("exit %d, %d rows:\n%s", code, len(lines), out)
+	}
+	for _, want := range []string{
+		"acl-0d3c4b5a69788990a (db-nacl) outbound rule * deny: 1 flow from 1 source to port 20001 (1 reply)",
+		"sg-0bast555555555555: no inbound rule for TCP 22: 1 flow from 1 source to port 22 (1 inconsistent with the log)",
+		"acl-0f1e2d3c4b5a69788 (public-nacl) inbound rule 125 deny: 1 flow from 1 source to port 3389",
+		"could not decide: interface eni-0zzz9999999999999 not loaded: 1 flow from 1 source to port 6",
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+
+	out, _, _ = runCmd(t, "explain", "--rules", demoRulesDir, "--only", "reject", capture)
+	if n := strings.Count(out, "\n  => "); n != 4 || strings.Contains(out, "NODATA") || strings.Contains(out, "1432917027") {
+		t.Errorf("--only reject: %d records, want the 4 logged or expected REJECT:\n%s", n, out)
+	}
+	out, _, _ = runCmd(t, "explain", "--rules", demoRulesDir, "--only", "inconsistent", capture)
+	if n := strings.Count(out, "\n  => "); n != 1 || !strings.Contains(out, "45.155.205.3") {
+		t.Errorf("--only inconsistent: %d records, want the bastion's SSH scan:\n%s", n, out)
+	}
+	out, _, _ = runCmd(t, "explain", "--rules", demoRulesDir, "--summary", "--only", "reject", "-o", "json", capture)
+	rows := jsonLines(t, out)
+	if len(rows) != 4 || rows[0]["flows"] != float64(1) || rows[0]["decided_by"] == nil {
+		t.Errorf("--summary -o json: %v", rows)
+	}
+	if _, stderr, code := runCmd(t, "explain", "--only", "rejected", capture); code != exitUsage || !strings.Contains(stderr, "want reject, inconsistent or undecided") {
+		t.Errorf("bad --only: exit %d, %q", code, stderr)
+	}
+}

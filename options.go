@@ -42,6 +42,8 @@ type options struct {
 	region        string
 
 	rules   string
+	summary bool   // explain: verdicts counted by rule instead of one per record
+	only    string // explain: reject, inconsistent or undecided
 	logFile string
 	record  string
 	output  string
@@ -100,6 +102,10 @@ func parseHeadless(name string, args []string, std stdio, outputs []string, with
 	o.sourceFlags(fs)
 	if withRules {
 		o.rulesFlag(fs)
+	}
+	if name == "explain" {
+		fs.BoolVar(&o.summary, "summary", false, "count verdicts by the rule that decided them, most first")
+		fs.StringVar(&o.only, "only", "", "explain only `WHICH` records: reject, inconsistent or undecided")
 	}
 	choices := strings.Join(outputs[:len(outputs)-1], ", ") + " or " + outputs[len(outputs)-1]
 	fs.StringVar(&o.output, "output", outputs[0], "output `FORMAT`: "+choices)
