@@ -74,7 +74,7 @@ type barContext struct {
 // filterCompiler is the filter bar's compiler for a running UI.
 func (sh *Shared) filterCompiler() FilterCompiler {
 	return func(text string, names *model.Interner) (Filter, FilterState, error) {
-		return compileBar(text, names, barContext{loc: sh.Loc, now: sh.Now, rules: sh.Rules})
+		return compileBar(text, names, barContext{loc: sh.Zone(), now: sh.Now, rules: sh.Rules})
 	}
 }
 
@@ -112,7 +112,11 @@ func compileBar(text string, names *model.Interner, bc barContext) (Filter, Filt
 	if pred == nil {
 		return nil, state, nil
 	}
-	return &queryFilter{pred: pred}, state, nil
+	again := func() Filter {
+		f, _, _ := compileBar(text, names, bc)
+		return f
+	}
+	return &queryFilter{pred: pred, again: again}, state, nil
 }
 
 // countMatches counts the records a filter selects, in chunks so ingest

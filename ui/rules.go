@@ -56,6 +56,8 @@ type rulesPane struct {
 	top     int
 	focus   int  // last deciding line in body (-1: none)
 	reveal  bool // scroll the deciding lines into view on the next rebuild
+
+	verdicts verdictsView // the summary mode, key v (verdicts.go)
 }
 
 // rulesKeys scroll the lists with the triage tables' keys (G top, g end).
@@ -65,7 +67,7 @@ type rulesKeys struct {
 }
 
 func newRulesPane(sh *Shared) Pane {
-	return &rulesPane{sh: sh, keys: rulesKeys{
+	return &rulesPane{sh: sh, verdicts: newVerdictsView(sh), keys: rulesKeys{
 		move:    newTriageKeys(),
 		Refresh: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reload rules")),
 	}}
@@ -76,18 +78,24 @@ func (p *rulesPane) Init() tea.Cmd { return nil }
 
 func (p *rulesPane) SetSize(width, height int) {
 	p.width, p.height = width, height
+	p.verdicts.setSize(width, height)
 	p.rebuild()
 }
 
 func (p *rulesPane) ShortHelp() []key.Binding {
-	if p.sh.Rules == nil || !p.hasSel {
-		return nil // nothing to reload
+	switch {
+	case p.verdicts.on:
+		return p.verdicts.shortHelp()
+	case p.sh.Rules == nil:
+		return nil
+	case !p.hasSel:
+		return []key.Binding{p.verdicts.keys.Toggle}
 	}
-	return []key.Binding{p.keys.Refresh}
+	return []key.Binding{p.keys.Refresh, p.verdicts.keys.Toggle}
 }
 
 func (p *rulesPane) FullHelp() [][]key.Binding {
-	return [][]key.Binding{p.keys.move.moveHelp(), {p.keys.Refresh}}
+	return [][]key.Binding{p.keys.move.moveHelp(), {p.keys.Refresh, p.verdicts.keys.Toggle, p.verdicts.keys.Drill}}
 }
 
 // rulesLoadedMsg carries the result of a lookup.
@@ -117,6 +125,18 @@ func (p *rulesPane) lookup(iface string, refresh bool) tea.Cmd {
 }
 
 func (p *rulesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, p.verdicts.keys.Toggle) {
+		p.verdicts.on = !p.verdicts.on
+		if p.verdicts.on {
+			return p, p.verdicts.start()
+		}
+		return p, nil
+	}
+	if _, ok := msg.(verdictsMsg); ok || p.verdicts.on {
+		if cmd, handled := p.verdicts.update(msg); handled {
+			return p, cmd
+		}
+	}
 	switch msg := msg.(type) {
 	case RefreshMsg, FilterMsg:
 		return p, p.select_()
@@ -247,6 +267,9 @@ func (p *rulesPane) stickyAt(top int) string {
 }
 
 func (p *rulesPane) View() string {
+	if p.verdicts.on {
+		return p.verdicts.view()
+	}
 	var b strings.Builder
 	rows := 0
 	for _, l := range p.head {

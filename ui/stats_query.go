@@ -6,7 +6,17 @@ import (
 )
 
 // queryFilter adapts a compiled predicate to the flows pane.
-type queryFilter struct{ pred query.Pred }
+type queryFilter struct {
+	pred  query.Pred
+	again func() Filter // compiles the same text afresh (nil: cannot)
+}
+
+func (q *queryFilter) fresh() Filter {
+	if q.again == nil {
+		return nil
+	}
+	return q.again()
+}
 
 func (q *queryFilter) Match(f *model.Flow, x *model.Ext) bool { return q.pred(f, x) }
 

@@ -86,19 +86,29 @@ type SummaryRow struct {
 // Line is the row in words: "acl-0db… outbound rule * deny: 1,204 flows
 // from 3 sources to ports 20001–20010 (1,204 replies)".
 func (r *SummaryRow) Line() string {
-	var b strings.Builder
-	b.WriteString(r.Key.Rule)
-	b.WriteString(": ")
-	b.WriteString(count(r.Records, "flow"))
-	b.WriteString(" from ")
-	b.WriteString(count(r.Sources, "source"))
+	s := r.Key.Rule + ": " + count(r.Records, "flow") + " from " + count(r.Sources, "source")
+	if p := r.Ports(); p != "" {
+		s += " to " + p
+	}
+	if n := r.Notes(); n != "" {
+		s += " (" + n + ")"
+	}
+	return s
+}
+
+// Ports is the destination ports of the row: "port 22", "ports 1024–2000", or "".
+func (r *SummaryRow) Ports() string {
 	switch {
 	case r.PortLo < 0:
+		return ""
 	case r.PortLo == r.PortHi:
-		b.WriteString(" to port " + strconv.Itoa(r.PortLo))
-	default:
-		b.WriteString(" to ports " + strconv.Itoa(r.PortLo) + "–" + strconv.Itoa(r.PortHi))
+		return "port " + strconv.Itoa(r.PortLo)
 	}
+	return "ports " + strconv.Itoa(r.PortLo) + "–" + strconv.Itoa(r.PortHi)
+}
+
+// Notes counts the replies and the records inconsistent with the log.
+func (r *SummaryRow) Notes() string {
 	var notes []string
 	if r.Replies > 0 {
 		notes = append(notes, count(r.Replies, "reply"))
@@ -106,10 +116,7 @@ func (r *SummaryRow) Line() string {
 	if r.Inconsistent > 0 {
 		notes = append(notes, thousands(r.Inconsistent)+" inconsistent with the log")
 	}
-	if len(notes) > 0 {
-		b.WriteString(" (" + strings.Join(notes, ", ") + ")")
-	}
-	return b.String()
+	return strings.Join(notes, ", ")
 }
 
 // Summary counts verdicts by the rule that decided them. Memory follows

@@ -60,7 +60,7 @@ func TestBareWordsOnTheDemo(t *testing.T) {
 		{"postgres", func(r row) bool { return portIs(r, 5432) }},
 		{"reject", func(r row) bool { return r["action"] == "REJECT" }},
 		{"nodata", func(r row) bool { return r["log-status"] == "NODATA" }},
-		{"proto:17", func(r row) bool { return r["protocol"] == "17" }},
+		{"proto:1", func(r row) bool { return r["protocol"] == "1" }},
 		{"reject ssh", func(r row) bool { return r["action"] == "REJECT" && portIs(r, 22) }},
 		{"sg-0web1111111111111", func(r row) bool { return r["interface-id"] == "eni-0aaa1111111111111" }},
 		{"sg-0app2222222222222", func(r row) bool {

@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// verdictsStore holds traffic on the demo topology whose verdicts are
+// known by construction: 40 SSH probes from 40 addresses that the web
+// group rejects, 30 HTTPS clients it allows, and 25 replies of the
+// database to ephemeral ports below its NACL's range.
+func verdictsStore(t *testing.T) *model.Store {
+	s := model.NewStore(1000)
+	var lines []string
+	for i := 0; i < 40; i++ {
+		lines = append(lines, fmt.Sprintf("3 eni-0aaa1111111111111 45.155.205.%d 10.0.1.10 %d 22 6 1 44 %d %d REJECT 2 OK", i+1, 40000+i, 1700000000+i, 1700000060+i))
+	}
+	for i := 0; i < 30; i++ {
+		lines = append(lines, fmt.Sprintf("3 eni-0aaa1111111111111 198.18.0.%d 10.0.1.10 %d 443 6 10 4000 %d %d ACCEPT 2 OK", i+1, 50000+i, 1700000100+i, 1700000160+i))
+	}
+	for i := 0; i < 25; i++ {
+		lines = append(lines, fmt.Sprintf("3 eni-0ccc3333333333333 10.0.3.30 10.0.2.20 5432 %d 6 2 120 %d %d REJECT 18 OK", 20001+i%10, 1700000200+i, 1700000260+i))
+	}
+	appendLines(t, s, model.MustParseFormat(flagsFormat), lines...)
+	return s
+}
+
+func TestVerdictsByRule(t *testing.T) {
+	cfg := fixtureConfig(verdictsStore(t))
+	cfg.Rules = &staticRules{snap: demoRules(t)}
+	d := newDriver(t, cfg, 120, 40)
+	d.keys("4", "v")
+	d.lineWith("VERDICTS BY RULE · 95 records")
+	first := d.lineWith("40      40  SG          sg-0web1111111111111: no inbound rule for TCP 22 · port 22")
+	d.lineWith("30      30  allowed     sg-0web1111111111111 (web) inbound tcp 443 from 0.0.0.0/0 · port 443")
+	d.lineWith("25       1  NACL        acl-0d3c4b5a69788990a (db-nacl) outbound rule * deny · ports 20001–20010 · 25 replies")
+	if scr := d.screen(); strings.Index(scr, first) > strings.Index(scr, "30      30  allowed") {
+		t.Errorf("the largest count is not first:\n%s", scr)
+	}
+	// enter shows the flows of the row under the cursor: the 40 probes.
+	d.keys("enter")
+	if d.m.sh.Matches == nil || len(d.m.sh.Matches.Seqs) != 40 {
+		t.Fatalf("drill-down selects %v, want the 40 SSH probes", d.m.sh.Matches)
+	}
+	d.lineWith("45.155.205.40")
+	// Back in the pane, the count covers the flows drilled down to.
+	d.keys("4")
+	d.lineWith(`VERDICTS BY RULE · 40 records of filter verdict "sg-0web1111111111111: no inbound rule for TCP 22"`)
+	d.lineWith("40      40  SG          sg-0web1111111111111: no inbound rule for TCP 22 · port 22")
+	d.keys("v")
+	d.lineWith("VERDICT ingress · expected REJECT · logged REJECT (consistent) · decided by SG")
+}
+
+func TestGoldenVerdicts(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			cfg := fixtureConfig(verdictsStore(t))
+			cfg.Rules = &staticRules{snap: demoRules(t)}
+			d := newDriver(t, cfg, size[0], size[1])
+			d.keys("4", "v")
+			d.lineWith("VERDICTS BY RULE · 95 records")
+			golden.RequireEqual(t, []byte(d.m.View().Content))
+		})
+	}
+}
