@@ -49,3 +49,25 @@ func TestFilterBarShowsTheReading(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterTimesInTheDisplayZone: a clock time in the filter bar is read
+// in the zone the times are drawn in (UTC, or the local zone after t), on
+// the day of the clock.
+func TestFilterTimesInTheDisplayZone(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 120, 40)
+	// The fixture's records start at 22:13:20 to 22:13:56 UTC on 2023-11-14.
+	d.applyFilter(`start >= "22:13:50"`)
+	if n := len(d.m.sh.Matches.Seqs); n != 6 {
+		t.Errorf(`start >= "22:13:50" in UTC: %d records, want 6`, n)
+	}
+	d.keys("t") // local time: CET, one hour ahead
+	d.applyFilter(`start >= "23:13:50" and start < "23:13:55"`)
+	if n := len(d.m.sh.Matches.Seqs); n != 4 {
+		t.Errorf(`start in [23:13:50, 23:13:55) CET: %d records, want 4`, n)
+	}
+	d.keys("/", "ctrl+u")
+	d.typeText(`start > "noon"`)
+	if !strings.Contains(d.screen(), `✗ col 9: "noon" is not a time`) {
+		t.Errorf("an unreadable time is not shown as an error at its column:\n%s", d.screen())
+	}
+}
