@@ -108,3 +108,24 @@ func TestTimeValueErrors(t *testing.T) {
 		}
 	}
 }
+
+func FuzzTimeText(f *testing.F) {
+	for _, s := range []string{"2026-12-03 15:12:00", "15:12", "2026-12-03T15:12:00Z", "1764774720", "1764774720000", "ago", "24:61", ""} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		if _, ok := parseTimeText(s, time.UTC, now); ok && strings.TrimSpace(s) == "" {
+			t.Fatalf("blank text %q read as a time", s)
+		}
+		// The text as a filter compiles, or fails at a column of the text.
+		q := `start >= "` + strings.NewReplacer(`"`, "", `\`, "").Replace(s) + `"`
+		_, st, err := CompileFilter(q, model.NewInterner(), Options{Now: func() time.Time { return now }})
+		if st != Valid {
+			var qe *Error
+			if !errors.As(err, &qe) || qe.Col < 1 || qe.Col > len(q)+1 {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+	})
+}

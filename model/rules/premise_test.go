@@ -122,3 +122,25 @@ func TestOnly(t *testing.T) {
 		t.Errorf("bad --only: %v", err)
 	}
 }
+
+// BenchmarkSummary is the verdicts view's work per record: explain it and
+// count it under its rule.
+func BenchmarkSummary(b *testing.B) {
+	s := demoSnapshot()
+	ps := []Packet{
+		withFlags(pkt("eni-web", "203.0.113.50", 40000, "10.0.1.10", 443, 6, model.ActionAccept), 2),
+		withFlags(pkt("eni-db", "10.0.3.30", 5432, "10.0.2.20", 20001, 6, model.ActionReject), 18),
+		pkt("eni-web", "45.155.205.5", 40000, "10.0.1.10", 22, 6, model.ActionReject),
+		pkt("eni-bastion", "10.0.2.20", 50000, "10.0.1.50", 22, 6, model.ActionReject),
+	}
+	sum := NewSummary()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p := ps[i%len(ps)]
+		v := s.Explain(p)
+		sum.Add(&v, p)
+	}
+	if b.N >= len(ps) && sum.Len() != len(ps) {
+		b.Fatalf("%d rows for %d kinds of record", sum.Len(), len(ps))
+	}
+}

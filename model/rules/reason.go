@@ -248,12 +248,12 @@ func aclNearMisses(acl *NetworkACL, p Packet, d Direction, resp Evidence) []stri
 			continue
 		}
 		inPorts := !e.HasPorts || (e.Protocol != 6 && e.Protocol != 17) || p.DstPort >= e.PortFrom && p.DstPort <= e.PortTo
-		rule := dir + " rule " + e.RuleLabel() + " allows " + EntryText(e) + " " + prep + " " + e.CIDR.String()
+		rule := func() string { return dir + " rule " + e.RuleLabel() + " allows " + EntryText(e) + " " + prep + " " + e.CIDR.String() }
 		switch {
 		case e.CIDR.Contains(remote) && !inPorts && p.DstPort >= 0 && nearRange(p.DstPort, e.PortFrom, e.PortTo):
-			out = append(out, rule+"; "+whose+" "+itoa(p.DstPort)+" is "+side(p.DstPort, e.PortFrom))
+			out = append(out, rule()+"; "+whose+" "+itoa(p.DstPort)+" is "+side(p.DstPort, e.PortFrom))
 		case !e.CIDR.Contains(remote) && inPorts && e.CIDR.Addr().Is4() == remote.Is4() && e.CIDR.Bits() > 0:
-			out = append(out, rule+", not "+prep+" "+remote.String())
+			out = append(out, rule()+", not "+prep+" "+remote.String())
 		}
 	}
 	return out
@@ -305,19 +305,24 @@ func (s *Snapshot) sgNearMisses(i *Interface, p Packet, d Direction) []string {
 			}
 			portOK, _ := matchPermProto(perm, p, port)
 			peerOK := false
-			var peers []string
 			for _, pr := range perm.Peers {
 				if m, _ := s.matchPeer(pr, remote, i); m == yes {
 					peerOK = true
 				}
-				peers = append(peers, pr.String())
 			}
-			rule := GroupLabel(g) + " " + dir + " " + PermissionText(perm)
+			peers := func() string {
+				list := make([]string, len(perm.Peers))
+				for k, pr := range perm.Peers {
+					list[k] = pr.String()
+				}
+				return strings.Join(list, ", ")
+			}
+			rule := func() string { return GroupLabel(g) + " " + dir + " " + PermissionText(perm) }
 			switch {
-			case portOK == yes && !peerOK && len(peers) > 0:
-				out = append(out, rule+" is open "+prep+" "+strings.Join(peers, ", ")+" only, not "+prep+" "+remote.String())
+			case portOK == yes && !peerOK && len(perm.Peers) > 0:
+				out = append(out, rule()+" is open "+prep+" "+peers()+" only, not "+prep+" "+remote.String())
 			case portOK == no && peerOK && port >= 0 && perm.From >= 0 && nearRange(port, perm.From, perm.To):
-				out = append(out, rule+" "+prep+" "+strings.Join(peers, ", ")+"; port "+itoa(port)+" is "+side(port, perm.From))
+				out = append(out, rule()+" "+prep+" "+peers()+"; port "+itoa(port)+" is "+side(port, perm.From))
 			}
 		}
 	}
