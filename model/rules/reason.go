@@ -248,7 +248,9 @@ func aclNearMisses(acl *NetworkACL, p Packet, d Direction, resp Evidence) []stri
 			continue
 		}
 		inPorts := !e.HasPorts || (e.Protocol != 6 && e.Protocol != 17) || p.DstPort >= e.PortFrom && p.DstPort <= e.PortTo
-		rule := func() string { return dir + " rule " + e.RuleLabel() + " allows " + EntryText(e) + " " + prep + " " + e.CIDR.String() }
+		rule := func() string {
+			return dir + " rule " + e.RuleLabel() + " allows " + EntryText(e) + " " + prep + " " + e.CIDR.String()
+		}
 		switch {
 		case e.CIDR.Contains(remote) && !inPorts && p.DstPort >= 0 && nearRange(p.DstPort, e.PortFrom, e.PortTo):
 			out = append(out, rule()+"; "+whose+" "+itoa(p.DstPort)+" is "+side(p.DstPort, e.PortFrom))
