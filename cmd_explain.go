@@ -39,7 +39,7 @@ ec2:Describe* permissions).
 
 JSON keys: the record's fields as in 'flowtail cat -o json', plus direction,
 expected, consistent, decided_by (nacl, sg, bpa, or none when allowed),
-nacl {id, rule, action}, sg {allowed, group, rule, response, evidence},
+nacl {id, rule, action}, sg {allowed, group, rule, groups, response, evidence},
 missing and reason. Undecided values are null.
 
 Examples:
@@ -386,7 +386,14 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 			dst = append(dst, `,"rule":`...)
 			dst = appendJSONText(dst, s.Rule(v.Direction))
 		}
-		dst = append(dst, `,"response":`...)
+		dst = append(dst, `,"groups":[`...)
+		for i, g := range s.Groups {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONText(dst, g)
+		}
+		dst = append(dst, `],"response":`...)
 		dst = strconv.AppendBool(dst, s.Response)
 		if s.Response {
 			dst = append(dst, `,"evidence":`...)

@@ -115,6 +115,9 @@ func TestExplainJSON(t *testing.T) {
 			t.Errorf("line %d = %v, want %+v", i+1, l, w)
 		}
 	}
+	if g := lines[3]["sg"].(map[string]any)["groups"].([]any); len(g) != 1 || g[0] != "sg-0bast555555555555" {
+		t.Errorf("groups considered: %v", g)
+	}
 	if l := lines[2]; l["sg"].(map[string]any)["evidence"] != "tcp-flags SYN-ACK (18)" || l["sg"].(map[string]any)["group"] != "sg-0db33333333333333" {
 		t.Errorf("reply evidence: %v", l["sg"])
 	}
