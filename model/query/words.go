@@ -16,6 +16,7 @@ import (
 //
 //	10.0.2.21, 2001:db8::1   srcaddr, dstaddr, pkt-srcaddr or pkt-dstaddr is that address
 //	10.0.0.0/16              one of those addresses is in the block
+//	10.0.2.21:22, [::1]:443  that address and port, on the source or the destination side
 //	22                       srcport or dstport is 22 (a number up to 65535)
 //	ssh, postgres, https     srcport or dstport is the service's port (names.go)
 //	tcp, udp, icmp, proto:6  protocol
@@ -89,7 +90,7 @@ func CompileBar(text string, names *model.Interner, opt Options) (Pred, Reading,
 // LooksLikeQuery tells query text (a command word, an operator, a call)
 // from bare words.
 func LooksLikeQuery(text string) bool {
-	if strings.ContainsAny(text, "=<>!|([") {
+	if strings.ContainsAny(text, "=<>!|(") { // "[" only after "in", below; [v6]:port is a word
 		return true
 	}
 	first, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
@@ -228,6 +229,14 @@ func (c *compiler) word(w word, rt **rowCells) (Pred, string, error) {
 		return c.anyAddr(func(f string) Expr {
 			return cmpExpr(f, "=", a.String())
 		}), "address = " + a.String(), nil
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil && ap.Addr().Zone() == "" {
+		a, port := ap.Addr().Unmap().String(), uint64(ap.Port())
+		side := func(addr, portField string) Expr {
+			return &Logical{L: cmpExpr(addr, "=", a), R: cmpNum(portField, "=", port)}
+		}
+		return c.mustExpr(or(side("srcaddr", "srcport"), side("dstaddr", "dstport"))),
+			"endpoint " + ap.String() + " (source or destination)", nil
 	}
 	if pfx, err := netip.ParsePrefix(s); err == nil {
 		pfx = pfx.Masked()

@@ -70,6 +70,12 @@ func TestBareWords(t *testing.T) {
 		{"10.0.2.0/24", "10.0.2.0/24 → address in 10.0.2.0/24", func(r rec) bool { return inBlock(r, "10.0.2.") }},
 		{"10.0.2.7/24", "10.0.2.7/24 → address in 10.0.2.0/24", func(r rec) bool { return inBlock(r, "10.0.2.") }},
 		{"22", "22 → port = 22", func(r rec) bool { return port(r, 22) }},
+		{"10.0.1.50:22", "10.0.1.50:22 → endpoint 10.0.1.50:22 (source or destination)", func(r rec) bool {
+			return !r.nodata && (r.src == "10.0.1.50" && r.srcPort == 22 || r.dst == "10.0.1.50" && r.dstPort == 22)
+		}},
+		{"[2001:db8::3]:443", "", func(r rec) bool {
+			return !r.nodata && (r.src == "2001:db8::3" && r.srcPort == 443 || r.dst == "2001:db8::3" && r.dstPort == 443)
+		}},
 		{"0", "", func(r rec) bool { return port(r, 0) }},
 		{"ssh", "ssh → port = 22 (ssh)", func(r rec) bool { return port(r, 22) }},
 		{"Postgres", "Postgres → port = 5432 (postgres)", func(r rec) bool { return port(r, 5432) }},
