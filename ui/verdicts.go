@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -62,10 +63,13 @@ type verdictsMsg struct {
 	filter  string
 }
 
-// snapCache holds the rules of each interface met, looked up once.
+// snapCache holds the rules of each interface met, looked up once. The
+// count and the drill-down filters made from it (and their copies, for
+// background scans) share it, hence the lock.
 type snapCache struct {
 	src    RuleSource
 	loaded *rules.Snapshot // everything, when the source can say so
+	mu     sync.Mutex
 	by     map[string]*rules.Snapshot
 }
 
@@ -83,6 +87,8 @@ func (c *snapCache) get(iface string) *rules.Snapshot {
 	if c.loaded != nil {
 		return c.loaded
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	s, ok := c.by[iface]
 	if !ok {
 		s, _ = c.src.Lookup(context.Background(), iface)
