@@ -255,7 +255,7 @@ func (e *explainer) flushSummary() error {
 	for _, r := range e.sum.Rows() {
 		e.buf = e.buf[:0]
 		if e.kind == export.JSON {
-			e.buf = appendSummaryJSON(e.buf, &r)
+			e.buf = r.AppendJSON(e.buf, appendJSONText)
 		} else {
 			e.buf = append(append(e.buf, ui.Sanitize(r.Line())...), '\n')
 		}
@@ -264,39 +264,6 @@ func (e *explainer) flushSummary() error {
 		}
 	}
 	return e.err
-}
-
-// appendSummaryJSON writes one summary row as a JSON object.
-func appendSummaryJSON(dst []byte, r *rules.SummaryRow) []byte {
-	dst = append(dst, `{"decided_by":`...)
-	if r.Key.DecidedBy == "" {
-		dst = append(dst, "null"...)
-	} else {
-		dst = appendJSONText(dst, r.Key.DecidedBy)
-	}
-	dst = append(dst, `,"rule":`...)
-	dst = appendJSONText(dst, r.Key.Rule)
-	dst = append(dst, `,"expected":`...)
-	if r.Expected == model.ActionNone {
-		dst = append(dst, "null"...)
-	} else {
-		dst = appendJSONText(dst, r.Expected.String())
-	}
-	for _, kv := range []struct {
-		k string
-		v int
-	}{{"flows", r.Records}, {"sources", r.Sources}, {"replies", r.Replies}, {"inconsistent", r.Inconsistent}} {
-		dst = append(dst, `,"`+kv.k+`":`...)
-		dst = strconv.AppendInt(dst, int64(kv.v), 10)
-	}
-	if r.PortLo >= 0 {
-		dst = append(dst, `,"ports":[`...)
-		dst = strconv.AppendInt(dst, int64(r.PortLo), 10)
-		dst = append(dst, ',')
-		dst = strconv.AppendInt(dst, int64(r.PortHi), 10)
-		dst = append(dst, ']')
-	}
-	return append(dst, "}\n"...)
 }
 
 func (e *explainer) flush() error {

@@ -119,6 +119,42 @@ func (r *SummaryRow) Notes() string {
 	return strings.Join(notes, ", ")
 }
 
+// AppendJSON appends the row as one JSON object and a newline: decided_by
+// (null when undecided), rule, expected (null when undecided), flows,
+// sources, replies, inconsistent and, when known, ports [lowest, highest].
+// quote appends a string as a JSON string.
+func (r *SummaryRow) AppendJSON(dst []byte, quote func(dst []byte, s string) []byte) []byte {
+	dst = append(dst, `{"decided_by":`...)
+	if r.Key.DecidedBy == "" {
+		dst = append(dst, "null"...)
+	} else {
+		dst = quote(dst, r.Key.DecidedBy)
+	}
+	dst = append(dst, `,"rule":`...)
+	dst = quote(dst, r.Key.Rule)
+	dst = append(dst, `,"expected":`...)
+	if r.Expected == model.ActionNone {
+		dst = append(dst, "null"...)
+	} else {
+		dst = quote(dst, r.Expected.String())
+	}
+	for _, kv := range []struct {
+		k string
+		v int
+	}{{"flows", r.Records}, {"sources", r.Sources}, {"replies", r.Replies}, {"inconsistent", r.Inconsistent}} {
+		dst = append(dst, `,"`+kv.k+`":`...)
+		dst = strconv.AppendInt(dst, int64(kv.v), 10)
+	}
+	if r.PortLo >= 0 {
+		dst = append(dst, `,"ports":[`...)
+		dst = strconv.AppendInt(dst, int64(r.PortLo), 10)
+		dst = append(dst, ',')
+		dst = strconv.AppendInt(dst, int64(r.PortHi), 10)
+		dst = append(dst, ']')
+	}
+	return append(dst, "}\n"...)
+}
+
 // Summary counts verdicts by the rule that decided them. Memory follows
 // the number of rules and distinct sources, not the number of records.
 type Summary struct {
