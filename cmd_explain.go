@@ -207,7 +207,12 @@ func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
 		if err != nil {
 			e.noteLookupError(err)
 		}
-		v := snap.Explain(p)
+		var v rules.Verdict
+		if e.sum != nil {
+			v = snap.Decide(p) // counted, not written: no reason needed
+		} else {
+			v = snap.Explain(p)
+		}
 		if !e.only.Keep(&v) {
 			continue
 		}

@@ -132,7 +132,7 @@ func (v *verdictsView) start() tea.Cmd {
 						continue
 					}
 					p := rules.FromFlow(f, x, names)
-					vd := snaps.get(p.Interface).Explain(p)
+					vd := snaps.get(p.Interface).Decide(p)
 					sum.Add(&vd, p)
 					n++
 				}
@@ -241,7 +241,7 @@ func (vf *verdictFilter) Match(f *model.Flow, x *model.Ext) bool {
 	if hit, ok := vf.memo[p]; ok {
 		return hit
 	}
-	v := vf.snaps.get(p.Interface).Explain(p)
+	v := vf.snaps.get(p.Interface).Decide(p)
 	hit := rules.KeyOf(&v, p) == vf.want
 	if len(vf.memo) >= verdictMemo {
 		clear(vf.memo)

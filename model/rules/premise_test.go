@@ -123,7 +123,7 @@ func TestOnly(t *testing.T) {
 	}
 }
 
-// BenchmarkSummary is the verdicts view's work per record: explain it and
+// BenchmarkSummary is the verdicts view's work per record: decide it and
 // count it under its rule.
 func BenchmarkSummary(b *testing.B) {
 	s := demoSnapshot()
@@ -137,10 +137,27 @@ func BenchmarkSummary(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		p := ps[i%len(ps)]
-		v := s.Explain(p)
+		v := s.Decide(p)
 		sum.Add(&v, p)
 	}
 	if b.N >= len(ps) && sum.Len() != len(ps) {
 		b.Fatalf("%d rows for %d kinds of record", sum.Len(), len(ps))
+	}
+}
+
+// TestDecideAgreesWithExplain: counting uses Decide, the text Explain;
+// both must reach the same verdict.
+func TestDecideAgreesWithExplain(t *testing.T) {
+	s := demoSnapshot()
+	for _, p := range []Packet{
+		withFlags(pkt("eni-db", "10.0.3.30", 5432, "10.0.2.20", 20001, 6, model.ActionReject), 18),
+		pkt("eni-web", "45.155.205.5", 40000, "10.0.1.10", 22, 6, model.ActionReject),
+		pkt("eni-web", "203.0.113.5", 40000, "10.0.1.10", 443, 6, model.ActionAccept),
+		pkt("eni-x", "203.0.113.5", 40000, "10.0.1.10", 443, 6, model.ActionAccept),
+	} {
+		e, d := s.Explain(p), s.Decide(p)
+		if KeyOf(&e, p) != KeyOf(&d, p) || e.Line() != d.Line() || d.Reason != "" && d.Decided() {
+			t.Errorf("Explain %q / %q, Decide %q / %q", e.Line(), KeyOf(&e, p).Rule, d.Line(), KeyOf(&d, p).Rule)
+		}
 	}
 }
