@@ -316,6 +316,10 @@ func (v *verdictsView) view() string {
 		note = " No records to explain."
 	}
 	finishRows(&out, st, drawn, h, fitWidth(note, w))
+	if v.height < 3 { // smaller than the two headings and a row
+		lines := strings.SplitN(out.String(), "\n", max(v.height, 1)+1)
+		return strings.Join(lines[:min(len(lines), max(v.height, 1))], "\n")
+	}
 	return out.String()
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/flowtail/flowtail/model"
@@ -66,5 +67,28 @@ func TestGoldenVerdicts(t *testing.T) {
 			d.lineWith("VERDICTS BY RULE · 95 records")
 			golden.RequireEqual(t, []byte(d.m.View().Content))
 		})
+	}
+}
+
+// TestVerdictsViewFitsAnySize: every size draws exactly its height, no
+// line wider than its width.
+func TestVerdictsViewFitsAnySize(t *testing.T) {
+	cfg := fixtureConfig(verdictsStore(t))
+	cfg.Rules = &staticRules{snap: demoRules(t)}
+	d := newDriver(t, cfg, 120, 40)
+	d.keys("4", "v")
+	d.lineWith("VERDICTS BY RULE · 95 records")
+	p := d.m.panes[d.m.active].(*rulesPane)
+	for _, size := range [][2]int{{1, 1}, {5, 2}, {20, 3}, {80, 24}, {300, 100}} {
+		p.SetSize(size[0], size[1])
+		lines := strings.Split(p.View(), "\n")
+		if len(lines) != size[1] {
+			t.Errorf("%dx%d: %d lines", size[0], size[1], len(lines))
+		}
+		for _, l := range lines {
+			if w := cellWidth(ansi.Strip(l)); w > size[0] {
+				t.Errorf("%dx%d: a line of %d cells: %q", size[0], size[1], w, l)
+			}
+		}
 	}
 }
