@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -11,41 +11,64 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
 	"github.com/flowtail/flowtail/ui"
 )
 
-// runTUI parses the UI's flags, starts the sources into the store and runs
-// the terminal UI until the user quits.
-func runTUI(ctx context.Context, args []string, std stdio) int {
-	var o options
-	fs := newFlagSet("flowtail")
-	o.sourceFlags(fs)
-	o.tuiFlags(fs)
-	help := fs.Bool("help", false, "show help")
-	fs.BoolVar(help, "h", false, "short for --help")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return usageError(std, "", err)
+// newTUICmd is the root command: the terminal UI over the sources named.
+// first is the command line's first word.
+func newTUICmd(std stdio, first string) *cobra.Command {
+	o := &options{}
+	c := &cobra.Command{
+		Use:   "flowtail [flags] [FILE|DIR|-]...",
+		Short: "tail and triage AWS VPC Flow Logs in the terminal",
+		Long: `flowtail: tail and triage AWS VPC Flow Logs in the terminal.
+
+Without a command, flowtail opens the terminal UI on captures (plain or
+gzip), S3 delivery trees, stdin or CloudWatch Logs; the commands answer
+the same questions headlessly for scripts.`,
+		Example: `  # a live demo, no AWS account needed
+  flowtail --demo
+  # browse a capture (plain or gzip), or read stdin
+  flowtail capture.log.gz
+  zcat flows.gz | flowtail -
+  # an S3 delivery tree, in time order
+  flowtail ./s3-dump/AWSLogs/
+  # follow a growing file (like tail -F)
+  flowtail -f /var/log/flows.log
+  # watch an incident again at 10x
+  flowtail --replay 10x incident.log.gz
+  # live from CloudWatch Logs
+  flowtail -g /aws/vpc/flowlogs --since 30m
+  # decode records as JSON lines
+  flowtail cat -o json capture.log.gz`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 && args[0] == first && looksLikeCommand(first) {
+				return usageErr{err: unknownCommand(c.Root(), args[0])}
+			}
+			o.paths = args
+			return exit(runTUI(c.Context(), o, std))
+		},
 	}
-	if *help {
-		fmt.Fprint(std.out, usageText())
-		return exitOK
-	}
-	if o.version {
-		fmt.Fprintln(std.out, versionString())
-		return exitOK
-	}
-	o.paths = pos
+	o.bindSource(c.Flags())
+	o.bindTUI(c.Flags())
+	return c
+}
+
+// runTUI starts the sources into the store and runs the terminal UI until
+// the user quits.
+func runTUI(ctx context.Context, o *options, std stdio) int {
 	if err := o.validate(); err != nil {
 		return usageError(std, "", err)
 	}
 
 	logger, closeLog, err := openLog(o.logFile)
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail: %v\n", err)
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
 	defer closeLog()
@@ -54,12 +77,12 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 	defer cancel()
 	srcs, err := o.sources(ctx, std)
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail: %v\n", err)
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
 	if o.record != "" {
 		if srcs, err = o.recordSources(srcs); err != nil {
-			fmt.Fprintf(std.err, "flowtail: %v\n", err)
+			fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 			return exitRuntime
 		}
 	}
@@ -80,7 +103,7 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 		// Records arrive on stdin, so keys must come from the terminal.
 		tty, err := os.Open("/dev/tty")
 		if err != nil {
-			fmt.Fprintf(std.err, "flowtail: stdin carries the records and no terminal is available for keys: %v\n", err)
+			fmt.Fprintf(std.err, "flowtail: stdin carries the records and no terminal is available for keys: %s\n", cleanCell(err.Error()))
 			return exitRuntime
 		}
 		defer tty.Close()
@@ -92,7 +115,7 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 	}
 	rulesSrc, err := o.rulesProvider(func(w string) { logger.Warn("rules file skipped", "err", w) })
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail: %v\n", err)
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
 	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc}, progOpts...)
@@ -105,7 +128,7 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 	case <-time.After(2 * time.Second):
 	}
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail: %v\n", err)
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
 	return exitOK

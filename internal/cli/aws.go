@@ -1,10 +1,9 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -164,51 +163,4 @@ func parseWhen(s string, now time.Time) (time.Time, error) {
 		return time.Unix(n, 0), nil
 	}
 	return time.Time{}, errors.New("want a duration like 15m, 2h30m or 1d, RFC3339 (2026-01-02T15:04:05Z), or unix seconds")
-}
-
-// reportHealth prints, for headless commands, what a long-running source
-// would show in the status bar: backoff, fallback to polling, the last
-// transient error. Final errors are printed by the command itself.
-func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.Source, every time.Duration) {
-	last := make([]string, len(srcs))
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		for i, s := range srcs {
-			r, ok := s.(source.Reporter)
-			if !ok {
-				continue
-			}
-			st := r.Status()
-			msg := st.LastError
-			if st.Backoff != "" {
-				msg = "backing off: " + st.Backoff + " (" + st.LastError + ")"
-			}
-			if st.Final || msg == "" || msg == last[i] {
-				continue
-			}
-			last[i] = msg
-			fmt.Fprintf(w, "flowtail %s: %s: %s\n", cmd, s.Name(), replaceControls(msg, ' '))
-		}
-	}
-}
-
-// startHealthReport runs reportHealth each second until the returned stop
-// is called; stop waits, so nothing is printed after it returns.
-func startHealthReport(ctx context.Context, w io.Writer, cmd string, srcs []source.Source) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		reportHealth(ctx, w, cmd, srcs, time.Second)
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
 }

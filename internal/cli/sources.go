@@ -1,12 +1,9 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"sync"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
@@ -100,23 +97,6 @@ func (o *options) startTimes() replay.Stamp {
 	}
 }
 
-// runAll runs every source at once, each into emit from its own goroutine,
-// until all end or ctx is done. onErr hears each source's final error.
-func runAll(ctx context.Context, srcs []source.Source, emit func(i int, b model.Batch), onErr func(i int, err error)) {
-	var wg sync.WaitGroup
-	for i, s := range srcs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := s.Run(ctx, func(b model.Batch) { emit(i, b) })
-			if err != nil && !errors.Is(err, context.Canceled) {
-				onErr(i, err)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
 // ingestAll feeds every source into the store, each through its own
 // ingester (decoders are per goroutine).
 func ingestAll(ctx context.Context, srcs []source.Source, store *model.Store, override *model.Format, onErr func(i int, err error)) {
@@ -124,48 +104,7 @@ func ingestAll(ctx context.Context, srcs []source.Source, store *model.Store, ov
 	for i := range srcs {
 		ins[i] = model.NewIngester(store, override)
 	}
-	runAll(ctx, srcs, func(i int, b model.Batch) { ins[i].Ingest(b) }, onErr)
-}
-
-// sourceErrors splits a source's final error into one message per cause,
-// each naming where it happened: file errors name their path, others get
-// the source's name.
-func sourceErrors(src source.Source, err error) []error {
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
-	for i, e := range errs {
-		var pe *fs.PathError
-		if !errors.As(e, &pe) {
-			errs[i] = fmt.Errorf("%s: %w", src.Name(), e)
-		}
-	}
-	return errs
-}
-
-// keepBad is how many malformed lines a headless command describes.
-const keepBad = 5
-
-// writeMalformed tells stderr about malformed lines the way every headless
-// command does: how many, then the first few with where and why.
-func writeMalformed(w io.Writer, cmd string, n, records int64, done string, first []model.Malformed) {
-	if n == 0 {
-		return
-	}
-	fmt.Fprintf(w, "flowtail %s: skipped %d malformed line(s) (%d records %s)\n", cmd, n, records, done)
-	for _, b := range first {
-		origin := b.Origin
-		if origin == "" || origin == "-" {
-			origin = "stdin"
-		}
-		fmt.Fprintf(w, "  %s:%d: %s\n", cleanCell(origin), b.LineNo, cleanCell(b.Err))
-	}
-	if n > int64(len(first)) {
-		fmt.Fprintf(w, "  … and %d more\n", n-int64(len(first)))
-	}
+	source.RunAll(ctx, srcs, func(i int, b model.Batch) { ins[i].Ingest(b) }, onErr)
 }
 
 // formatFor is the format a data line of origin is read with, in the order

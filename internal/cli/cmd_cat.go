@@ -1,84 +1,67 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"sync"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/export"
 )
 
-func init() {
-	register(&command{
-		name:    "cat",
-		summary: "decode records to text, JSON lines or CSV, one per line",
-		usage: `Usage: flowtail cat [flags] [FILE|DIR|-]...
-
-Decodes flow-log records without the terminal UI, in input order. JSON keys
+// newCatCmd is `flowtail cat`.
+func newCatCmd(std stdio) *cobra.Command {
+	o := &options{}
+	var outputs []string
+	c := &cobra.Command{
+		Use:   "cat [flags] [FILE|DIR|-]...",
+		Short: "decode records to text, JSON lines or CSV, one per line",
+		Long: `Decodes flow-log records without the terminal UI, in input order. JSON keys
 are the AWS field names (srcaddr, tcp-flags, flow-direction …); numeric
 fields are JSON numbers; absent ("-") fields are left out. Malformed lines
 are skipped and reported on stderr; the exit status is 0 unless nothing
-could be read.
-
-Examples:
-  flowtail cat -o json capture.log.gz | jq 'select(.action == "REJECT")'
+could be read.`,
+		Example: `  flowtail cat -o json capture.log.gz | jq 'select(.action == "REJECT")'
   flowtail cat -o csv ./AWSLogs/ > flows.csv
   zcat flows.gz | flowtail cat --format '${version} ${srcaddr} ${dstaddr}' -
-  flowtail cat -f -o json /var/log/flows.log
-
-Flags:
-  -o, --output FORMAT            text (the record in its format's order), json or csv (default text)
-` + sourceFlagsHelp,
-		run: runCat,
-	})
+  flowtail cat -f -o json /var/log/flows.log`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.headless(c.Flags(), outputs); err != nil {
+				return usageErr{cmd: c, err: err}
+			}
+			return exit(runCat(c.Context(), o, args, std))
+		},
+	}
+	outputs = o.bindOutput(c.Flags(), "text (the record in its format's order), json or csv", "text", "json", "csv")
+	o.bindSource(c.Flags())
+	return c
 }
 
-func runCat(ctx context.Context, args []string, std stdio) int {
-	o, pos, code, ok := parseHeadless("cat", args, std, []string{"text", "json", "csv"}, false)
-	if !ok {
-		return code
-	}
-	o.paths = pos
+func runCat(ctx context.Context, o *options, args []string, std stdio) int {
+	o.paths = args
 	kind, _ := export.ParseKind(o.output)
 	if err := o.validate(); err != nil {
 		return usageError(std, "cat", err)
 	}
+	h := newHeadless("cat", std)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srcs, err := o.sources(ctx, std)
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail cat: %v\n", err)
+		h.errorf("%v", err)
 		return exitRuntime
 	}
 	c := newCatter(kind, o.overrideFormat(), std.out, runtime.GOMAXPROCS(0))
-	var srcErrs int
-	var errMu sync.Mutex
 	c.start(cancel)
-	stopHealth := startHealthReport(ctx, std.err, "cat", srcs)
-	runAll(ctx, srcs, func(_ int, b model.Batch) { c.add(b) }, func(i int, err error) {
-		errMu.Lock()
-		defer errMu.Unlock()
-		srcErrs++
-		for _, e := range sourceErrors(srcs[i], err) {
-			fmt.Fprintf(std.err, "flowtail cat: %s\n", cleanCell(e.Error()))
-		}
-	})
-	stopHealth()
+	h.read(ctx, srcs, func(_ int, b model.Batch) { c.add(b) })
 	c.finish()
-	writeMalformed(std.err, "cat", c.malformed, c.records, "decoded", c.firstBad)
-	if c.writeErr != nil {
-		fmt.Fprintf(std.err, "flowtail cat: write: %v\n", c.writeErr)
-		return exitRuntime
-	}
-	if c.records == 0 && (srcErrs > 0 || c.malformed > 0) {
-		return exitRuntime
-	}
-	return exitOK
+	return h.finish(tally{records: c.records, malformed: c.malformed, verb: "decoded", firstBad: c.firstBad}, c.writeErr)
 }
 
 // catter decodes in parallel and writes in input order: the sources'

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -25,9 +25,9 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"cat", "--replay", "0x", "x"}, `invalid value "0x" for flag --replay`},
 		{[]string{"cat", "--format", "${nope", "x"}, `invalid value for flag --format: format: unterminated field "${nope" at column 1`},
 		{[]string{"--buffer", "0", "x"}, "invalid value 0 for flag --buffer: must be at least 1"},
-		{[]string{"cat", "--buffer", "10", "x"}, "flag provided but not defined: -buffer"},
-		{[]string{"cat", "--rules", "dir", "x"}, "flag provided but not defined: -rules"},
-		{[]string{"catt", "x.log"}, `unknown command "catt" (commands: cat, explain, help, query, version`},
+		{[]string{"cat", "--buffer", "10", "x"}, "unknown flag: --buffer"},
+		{[]string{"cat", "--rules", "dir", "x"}, "unknown flag: --rules"},
+		{[]string{"catt", "x.log"}, `unknown command "catt" (commands: cat, completion, explain, help, man, query, version`},
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"cat", "--since", "5m", "x"}, "flag --since applies to CloudWatch Logs log groups (-g LOG_GROUP)"},
 		{[]string{"query", "--stream", "eni-1", "stats count(*)", "x"}, "flag --stream applies to CloudWatch Logs log groups"},

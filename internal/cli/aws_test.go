@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
-	"github.com/flowtail/flowtail/source/awsfake"
 	"github.com/flowtail/flowtail/source/cloudwatch"
 )
 
@@ -25,7 +25,7 @@ func awsEnv(t *testing.T, url string) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_ENDPOINT_URL", url)
-	t.Setenv("AWS_REGION", awsfake.Region)
+	t.Setenv("AWS_REGION", awstest.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDFAKE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
 	t.Setenv("AWS_SESSION_TOKEN", "")
@@ -35,10 +35,10 @@ func awsEnv(t *testing.T, url string) {
 
 const testGroup = "/aws/vpc/flowlogs"
 
-func putFlows(srv *awsfake.Server, n int, at time.Time) {
+func putFlows(srv *awstest.Server, n int, at time.Time) {
 	for i := range n {
 		ts := at.Add(-time.Duration(n-i) * time.Second)
-		srv.Put(testGroup, awsfake.Event{Stream: "eni-0123456789abcdef0", Time: ts,
+		srv.Put(testGroup, awstest.Event{Stream: "eni-0123456789abcdef0", Time: ts,
 			Message: "2 123456789012 eni-0123456789abcdef0 10.0.0.1 10.0.0.2 443 " + itoa(1024+i) + " 6 1 40 " + itoa(int(ts.Unix())) + " " + itoa(int(ts.Unix())+60) + " ACCEPT OK"})
 	}
 }
@@ -49,12 +49,12 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // line does and reads history and then Live Tail through AWS_ENDPOINT_URL
 // (which needs StartLiveTail's host prefix switched off).
 func TestLogGroupThroughEndpointURL(t *testing.T) {
-	srv := awsfake.New(t)
+	srv := awstest.New(t)
 	srv.SetLiveTail(100*time.Millisecond, 0, 0)
 	awsEnv(t, srv.URL())
 	putFlows(srv, 20, time.Now())
 
-	o := options{logGroups: stringList{testGroup}, since: "1h", lookback: 15 * time.Minute, format: model.DefaultFormatText}
+	o := options{logGroups: []string{testGroup}, since: "1h", lookback: 15 * time.Minute, format: model.DefaultFormatText}
 	srcs, err := o.sources(context.Background(), stdio{})
 	if err != nil || len(srcs) != 1 {
 		t.Fatalf("sources: %v %v", srcs, err)
@@ -104,10 +104,10 @@ func waitStore(t *testing.T, s *model.Store, n int) {
 }
 
 func TestLogGroupUntilStops(t *testing.T) {
-	srv := awsfake.New(t)
+	srv := awstest.New(t)
 	awsEnv(t, srv.URL())
 	putFlows(srv, 10, time.Now().Add(-time.Minute))
-	o := options{logGroups: stringList{testGroup}, since: "1h", until: "now", lookback: 15 * time.Minute}
+	o := options{logGroups: []string{testGroup}, since: "1h", until: "now", lookback: 15 * time.Minute}
 	srcs, err := o.sources(context.Background(), stdio{})
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func TestLogGroupUntilStops(t *testing.T) {
 }
 
 func TestSSOProfileExpiredSaysLogin(t *testing.T) {
-	srv := awsfake.New(t)
+	srv := awstest.New(t)
 	srv.CreateLogGroup(testGroup)
 	awsEnv(t, srv.URL())
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
@@ -140,7 +140,7 @@ sso_region = us-east-1
 	if err := os.WriteFile(os.Getenv("AWS_CONFIG_FILE"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	o := options{logGroups: stringList{testGroup}, since: "1h", until: "now", lookback: 15 * time.Minute, profile: "dev"}
+	o := options{logGroups: []string{testGroup}, since: "1h", until: "now", lookback: 15 * time.Minute, profile: "dev"}
 	srcs, err := o.sources(context.Background(), stdio{})
 	if err != nil {
 		t.Fatal(err)
@@ -158,16 +158,16 @@ sso_region = us-east-1
 }
 
 func TestAWSFlagErrorsNameTheFlag(t *testing.T) {
-	srv := awsfake.New(t)
+	srv := awstest.New(t)
 	awsEnv(t, srv.URL())
 	for _, tc := range []struct {
 		o    options
 		want string
 	}{
-		{options{logGroups: stringList{"g"}, since: "yesterday", lookback: time.Minute}, `flag --since`},
-		{options{logGroups: stringList{"g"}, since: "1h", until: "2h", lookback: time.Minute}, `--until 2h is not after --since 1h`},
-		{options{logGroups: stringList{"g"}, since: "1h", lookback: 0}, `flag --lookback`},
-		{options{logGroups: stringList{"g"}, since: "1h", lookback: time.Minute, profile: "nope"}, `profile "nope"`},
+		{options{logGroups: []string{"g"}, since: "yesterday", lookback: time.Minute}, `flag --since`},
+		{options{logGroups: []string{"g"}, since: "1h", until: "2h", lookback: time.Minute}, `--until 2h is not after --since 1h`},
+		{options{logGroups: []string{"g"}, since: "1h", lookback: 0}, `flag --lookback`},
+		{options{logGroups: []string{"g"}, since: "1h", lookback: time.Minute, profile: "nope"}, `profile "nope"`},
 	} {
 		_, err := tc.o.sources(context.Background(), stdio{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -18,19 +18,23 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
 	"github.com/flowtail/flowtail/model/rules"
+	"github.com/flowtail/flowtail/source"
 	"github.com/flowtail/flowtail/source/file"
 )
 
-func init() {
-	register(&command{
-		name:    "query",
-		summary: "answer a CloudWatch Logs Insights query over captures, stdin or CloudWatch",
-		usage: `Usage: flowtail query [flags] 'QUERY' [FILE|DIR|-]...
-
-Answers a CloudWatch Logs Insights query locally and prints the result:
+// newQueryCmd is `flowtail query`.
+func newQueryCmd(std stdio) *cobra.Command {
+	o := &options{}
+	var outputs []string
+	c := &cobra.Command{
+		Use:   "query [flags] 'QUERY' [FILE|DIR|-]...",
+		Short: "answer a CloudWatch Logs Insights query over captures, stdin or CloudWatch",
+		Long: `Answers a CloudWatch Logs Insights query locally and prints the result:
 an aligned table, CSV with a header row of the output column names, or
 JSON lines. Field names work in the AWS spelling (dstport, pkt-srcaddr)
 and the Insights one (dstPort, pktSrcAddr); @timestamp is the record's
@@ -48,25 +52,25 @@ Filter: = != < <= > >=, and or not, ( ), in [..], like "text", like /re/,
   =~ /re/, isIpInSubnet(f, "10.0.0.0/8"), isIpv4InSubnet, isIpv6InSubnet,
   ispresent(f).
 Stats: count(*) count() count(f) count_distinct(f) sum avg min max
-  pct(f, 95) earliest(f) latest(f), by fields and bin(5m).
-
-Examples:
-  flowtail query 'filter action = "REJECT" | stats count(*) as n by dstaddr, dstport | sort n desc | limit 20' flows.log.gz
+  pct(f, 95) earliest(f) latest(f), by fields and bin(5m).`,
+		Example: `  flowtail query 'filter action = "REJECT" | stats count(*) as n by dstaddr, dstport | sort n desc | limit 20' flows.log.gz
   flowtail query -o csv 'filter isIpInSubnet(srcaddr, "10.0.0.0/8") and dstport = 22' ./AWSLogs/
-  zcat flows.gz | flowtail query -o json 'stats sum(bytes) as b by bin(5m)' -
-
-Flags:
-  -o, --output FORMAT            table, csv or json (default table)
-` + sourceFlagsHelp + rulesFlagHelp,
-		run: runQuery,
-	})
+  zcat flows.gz | flowtail query -o json 'stats sum(bytes) as b by bin(5m)' -`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.headless(c.Flags(), outputs); err != nil {
+				return usageErr{cmd: c, err: err}
+			}
+			return exit(runQuery(c.Context(), o, args, std))
+		},
+	}
+	outputs = o.bindOutput(c.Flags(), "table, csv or json", "table", "csv", "json")
+	o.bindSource(c.Flags())
+	o.bindRules(c.Flags())
+	return c
 }
 
-func runQuery(ctx context.Context, args []string, std stdio) int {
-	o, pos, code, ok := parseHeadless("query", args, std, []string{"table", "csv", "json"}, true)
-	if !ok {
-		return code
-	}
+func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	if len(pos) == 0 {
 		return usageError(std, "query", errors.New("missing QUERY, e.g. 'filter action = \"REJECT\" | stats count(*) by srcaddr'"))
 	}
@@ -108,22 +112,17 @@ func runQuery(ctx context.Context, args []string, std stdio) int {
 	} else {
 		res, info, readErrs = runQuerySources(ctx, prog, o, std)
 	}
+	h := newHeadless("query", std)
 	for _, e := range readErrs {
-		fmt.Fprintf(std.err, "flowtail query: %s\n", cleanCell(e.Error()))
+		h.failed++
+		h.errorf("%s", e)
 	}
 	sortMalformed(info.FirstBad, o.paths)
-	writeMalformed(std.err, "query", int64(info.Malformed), int64(info.Records), "read", info.FirstBad)
 	// Lines the text pre-filter passed over were read too: count them, so
 	// "no results" says how much was searched.
 	read := info.Records + info.Skipped + info.Malformed + info.Headers
-	if err := writeResult(std.out, o.output, res, read); err != nil {
-		fmt.Fprintf(std.err, "flowtail query: write: %v\n", err)
-		return exitRuntime
-	}
-	if info.Records == 0 && (len(readErrs) > 0 || info.Malformed > 0) {
-		return exitRuntime
-	}
-	return exitOK
+	werr := writeResult(std.out, o.output, res, read)
+	return h.finish(tally{records: int64(info.Records), malformed: int64(info.Malformed), verb: "read", firstBad: info.FirstBad}, werr)
 }
 
 // namesSource reports whether the argument given as the query is a source
@@ -177,7 +176,7 @@ func interfaceAddrs(s *rules.Snapshot, names *model.Interner) func(uint32, netip
 
 // reportQueryError prints the message and points at the column.
 func reportQueryError(w io.Writer, text string, err error) {
-	fmt.Fprintf(w, "flowtail query: %v\n", err)
+	fmt.Fprintf(w, "flowtail query: %s\n", cleanCell(err.Error()))
 	var qe *query.Error
 	if !errors.As(err, &qe) || strings.ContainsAny(text, "\n\r\t") || utf8.RuneCountInString(text) > 200 {
 		return
@@ -343,11 +342,13 @@ func runQuerySources(ctx context.Context, prog *query.Program, o *options, std s
 	ck := &chunker{out: chunks, free: make(chan []byte, 2*workers+2), cur: make([]*query.Chunk, len(srcs)), next: make([]int64, len(srcs)), headers: map[string]*model.Format{}}
 	var mu sync.Mutex
 	var errs []error
+	stopHealth := startHealthReport(ctx, std.err, "query", srcs)
+	defer stopHealth()
 	go func() {
-		runAll(ctx, srcs, ck.add, func(i int, err error) {
+		source.RunAll(ctx, srcs, ck.add, func(i int, err error) {
 			mu.Lock()
 			defer mu.Unlock()
-			errs = append(errs, sourceErrors(srcs[i], err)...)
+			errs = append(errs, source.Errors(srcs[i], err)...)
 		})
 		for i := range srcs {
 			ck.flush(i)
@@ -478,7 +479,7 @@ func writeCSV(w io.Writer, res *query.Result) error {
 func writeJSON(w io.Writer, res *query.Result) error {
 	keys := make([][]byte, len(res.Columns))
 	for i, c := range res.Columns {
-		keys[i] = appendJSONQuoted(nil, cleanCell(c))
+		keys[i] = appendJSONQuoted(nil, c)
 	}
 	var line []byte
 	for _, r := range res.Rows {
@@ -495,7 +496,7 @@ func writeJSON(w io.Writer, res *query.Result) error {
 			case v.IsNumber():
 				line = append(line, v.String()...)
 			default:
-				line = appendJSONQuoted(line, cleanCell(v.String()))
+				line = appendJSONQuoted(line, v.String())
 			}
 		}
 		line = append(line, '}', '\n')
@@ -558,25 +559,10 @@ func writeTable(w io.Writer, res *query.Result, read uint64) error {
 	return nil
 }
 
-// cleanCell replaces terminal control characters (C0, DEL, C1, and so
-// ESC) and invalid UTF-8 with '?' so no text from a capture can drive the
-// terminal; one character stays one, so columns and carets still line up.
-func cleanCell(s string) string { return replaceControls(s, '?') }
-
-// replaceControls replaces each control character (C0, DEL, C1) and each
-// invalid UTF-8 byte of s with with; clean text is returned as it is.
-func replaceControls(s string, with rune) string {
-	bad := func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError }
-	if !strings.ContainsFunc(s, bad) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if bad(r) {
-			return with
-		}
-		return r
-	}, s)
-}
+// cleanCell is the headless text policy (model.MaskUnsafe): each control
+// character, bidi control or invalid byte becomes '?', one for one, so
+// columns and carets still line up.
+func cleanCell(s string) string { return model.MaskUnsafe(s) }
 
 // sortMalformed puts the malformed lines the parallel workers kept back in
 // input order: origins in the order of the paths given (others, such as

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/source"
-	"github.com/flowtail/flowtail/source/awsfake"
 )
 
 // lockedBuffer is written by the command while the test reads it.
@@ -50,7 +50,7 @@ func catJSONLines(t *testing.T, s string) []map[string]any {
 }
 
 func TestCatLogGroupHistory(t *testing.T) {
-	srv := awsfake.New(t)
+	srv := awstest.New(t)
 	awsEnv(t, srv.URL())
 	putFlows(srv, 12, time.Now().Add(-time.Minute))
 	var out, errb bytes.Buffer
@@ -70,7 +70,7 @@ func TestCatLogGroupHistory(t *testing.T) {
 }
 
 func TestCatLogGroupFollow(t *testing.T) {
-	srv := awsfake.New(t)
+	srv := awstest.New(t)
 	srv.SetLiveTail(100*time.Millisecond, 0, 0)
 	awsEnv(t, srv.URL())
 	putFlows(srv, 3, time.Now().Add(-time.Minute))
@@ -112,22 +112,22 @@ func TestCatLogGroupFollow(t *testing.T) {
 func TestCatLogGroupErrorsSayWhatToDo(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		setup func(*awsfake.Server)
+		setup func(*awstest.Server)
 		group string
 		want  []string
 	}{
-		{"denied", func(s *awsfake.Server) {
+		{"denied", func(s *awstest.Server) {
 			s.CreateLogGroup(testGroup)
 			s.Deny("FilterLogEvents", "logs:FilterLogEvents")
 		}, testGroup, []string{"access denied", "allow logs:FilterLogEvents"}},
-		{"unknown group", func(s *awsfake.Server) {}, "/nope", []string{"log group /nope does not exist in region us-east-1"}},
-		{"expired", func(s *awsfake.Server) {
+		{"unknown group", func(s *awstest.Server) {}, "/nope", []string{"log group /nope does not exist in region us-east-1"}},
+		{"expired", func(s *awstest.Server) {
 			s.CreateLogGroup(testGroup)
-			s.Inject("", awsfake.ExpiredToken, 1)
+			s.Inject("", awstest.ExpiredToken, 1)
 		}, testGroup, []string{"credentials have expired (ExpiredTokenException)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := awsfake.New(t)
+			srv := awstest.New(t)
 			awsEnv(t, srv.URL())
 			tc.setup(srv)
 			var out, errb bytes.Buffer
@@ -184,14 +184,14 @@ func TestHealthReportPrintsChangesOnce(t *testing.T) {
 	cancel()
 	<-done
 	want := "flowtail cat: cloudwatch /g: backing off: logs:FilterLogEvents retry 1 in 400ms (ThrottlingException: Rate exceeded)\n" +
-		"flowtail cat: cloudwatch /g: live tail unavailable (access denied [31m): polling every 10s\n"
+		"flowtail cat: cloudwatch /g: live tail unavailable (access denied?[31m): polling every 10s\n"
 	if out.String() != want {
 		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
 	}
 }
 
 func TestQueryLogGroupHistory(t *testing.T) {
-	srv := awsfake.New(t)
+	srv := awstest.New(t)
 	awsEnv(t, srv.URL())
 	putFlows(srv, 9, time.Now().Add(-time.Minute))
 	var out, errb bytes.Buffer
@@ -232,10 +232,10 @@ func flowLogsEC2(t *testing.T, group, format string) http.Handler {
 }
 
 func TestCatLogGroupFormatFromDescribeFlowLogs(t *testing.T) {
-	srv := awsfake.New(t)
+	srv := awstest.New(t)
 	awsEnv(t, srv.URL())
 	srv.Mount(flowLogsEC2(t, testGroup, "${version} ${interface-id} ${srcaddr} ${dstaddr} ${action} ${tcp-flags}"))
-	srv.Put(testGroup, awsfake.Event{Stream: "eni-0123456789abcdef0", Time: time.Now().Add(-time.Minute),
+	srv.Put(testGroup, awstest.Event{Stream: "eni-0123456789abcdef0", Time: time.Now().Add(-time.Minute),
 		Message: "5 eni-0123456789abcdef0 10.0.0.1 10.0.0.2 REJECT 2"})
 	var out, errb bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -250,7 +250,7 @@ func TestCatLogGroupFormatFromDescribeFlowLogs(t *testing.T) {
 }
 
 func TestCatLogGroupFormatDeniedFallsBack(t *testing.T) {
-	srv := awsfake.New(t)
+	srv := awstest.New(t)
 	awsEnv(t, srv.URL())
 	srv.Mount(flowLogsEC2(t, testGroup, ""))
 	putFlows(srv, 2, time.Now().Add(-time.Minute))

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -10,15 +10,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/export"
 	"github.com/flowtail/flowtail/model/rules"
-	"github.com/flowtail/flowtail/source/awsfake"
 	"github.com/flowtail/flowtail/source/demo"
 	"github.com/flowtail/flowtail/source/rulesdir"
 )
 
-const demoRulesDir = "source/demo/rules"
+const demoRulesDir = "../../source/demo/rules"
 
 // explainCapture is the AWS ping example, the ephemeral-port mistake, an
 // SSH scanner the bastion's group rejects (logged ACCEPT: inconsistent) and
@@ -187,8 +187,8 @@ func TestExplainLiveMatchesRulesDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := awsfake.New(t)
-	fake := awsfake.NewEC2(res.Snapshot)
+	srv := awstest.New(t)
+	fake := awstest.NewEC2(res.Snapshot)
 	srv.Mount(fake)
 	awsEnv(t, srv.URL())
 	capture := writeCapture(t)

@@ -1,4 +1,4 @@
-// Package awsfake is a wire-level fake of the AWS endpoints flowtail calls,
+// Package awstest is a wire-level fake of the AWS endpoints flowtail calls,
 // for tests: an httptest server on 127.0.0.1 that speaks the real protocols,
 // so the real aws-sdk-go-v2 clients run through their own serialisation,
 // signing, retries, error decoding and event-stream decoding.
@@ -6,7 +6,7 @@
 // CloudWatch Logs (JSON 1.1, X-Amz-Target Logs_20140328.*) is served by this
 // package itself; any other request goes to the handler given to Mount, which
 // is how other protocols (the EC2 query API) share one endpoint.
-package awsfake
+package awstest
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -160,7 +160,7 @@ func (r *recorder) Close() error {
 
 // wrap makes each source record what it emits before handing it on. The
 // file is closed when the last wrapped source returns, so it is complete
-// once ingestAll (or runAll) has returned.
+// once ingestAll (or source.RunAll) has returned.
 func (r *recorder) wrap(srcs []source.Source) []source.Source {
 	out := make([]source.Source, len(srcs))
 	r.running = len(srcs)

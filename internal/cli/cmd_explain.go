@@ -1,28 +1,28 @@
-package main
+package cli
 
 import (
 	"bufio"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"sync"
-	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/export"
 	"github.com/flowtail/flowtail/model/rules"
-	"github.com/flowtail/flowtail/ui"
 )
 
-func init() {
-	register(&command{
-		name:    "explain",
-		summary: "say which security group or network ACL rule decided each record, and why",
-		usage: `Usage: flowtail explain [--rules DIR] [flags] [FILE|DIR|-]...
-
-Evaluates every record against the security groups of its interface and
+// newExplainCmd is `flowtail explain`.
+func newExplainCmd(std stdio) *cobra.Command {
+	o := &options{}
+	var ex explainFlags
+	var outputs []string
+	c := &cobra.Command{
+		Use:   "explain [--rules DIR] [flags] [FILE|DIR|-]...",
+		Short: "say which security group or network ACL rule decided each record, and why",
+		Long: `Evaluates every record against the security groups of its interface and
 the network ACL of its subnet, and prints a verdict: the direction, the
 NACL entry that matched, the security group rule that allowed it (or that
 it passed as the reply of a tracked connection), the expected action,
@@ -42,76 +42,75 @@ expected, consistent, decided_by (nacl, sg, bpa, or none when allowed),
 nacl {id, rule, action}, sg {allowed, group, rule, groups, response, evidence},
 missing and reason. Undecided values are null.
 
-Examples:
-  flowtail explain --rules ./rules capture.log.gz
-  flowtail explain --rules ./rules -o json capture.log.gz | jq 'select(.consistent == false)'
-  flowtail explain --region us-east-1 flows.log
-  flowtail explain --rules ./rules --summary --only reject capture.log.gz
-
 With --summary the verdicts are counted by the rule that decided them
 (flows, distinct sources, ports, replies, inconsistencies), most first.
 --only reject, inconsistent or undecided keeps those records only (reject:
-logged or expected REJECT).
-
-Flags:
-  -o, --output FORMAT            text or json (default text)
-      --summary                  count verdicts by deciding rule instead of one per record
-      --only WHICH               reject, inconsistent or undecided
-` + sourceFlagsHelp + rulesFlagHelp,
-		run: runExplain,
-	})
+logged or expected REJECT).`,
+		Example: `  flowtail explain --rules ./rules capture.log.gz
+  flowtail explain --rules ./rules -o json capture.log.gz | jq 'select(.consistent == false)'
+  flowtail explain --region us-east-1 flows.log
+  flowtail explain --rules ./rules --summary --only reject capture.log.gz`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.headless(c.Flags(), outputs); err != nil {
+				return usageErr{cmd: c, err: err}
+			}
+			return exit(runExplain(c.Context(), o, ex, args, std))
+		},
+	}
+	outputs = o.bindOutput(c.Flags(), "text or json", "text", "json")
+	o.bindSource(c.Flags())
+	o.bindRules(c.Flags())
+	c.Flags().BoolVar(&ex.summary, "summary", false, "count verdicts by the rule that decided them, most first")
+	c.Flags().StringVar(&ex.only, "only", "", "explain only WHICH records: reject, inconsistent or undecided")
+	return c
 }
 
-func runExplain(ctx context.Context, args []string, std stdio) int {
-	o, pos, code, ok := parseHeadless("explain", args, std, []string{"text", "json"}, true)
-	if !ok {
-		return code
-	}
-	o.paths = pos
-	kind, _ := export.ParseKind(o.output) // text or json: parseHeadless checked it
+// explainFlags are the flags only explain takes.
+type explainFlags struct {
+	summary bool   // count verdicts by rule instead of writing each
+	only    string // reject, inconsistent or undecided
+}
+
+func runExplain(ctx context.Context, o *options, ex explainFlags, args []string, std stdio) int {
+	o.paths = args
+	kind, _ := export.ParseKind(o.output) // text or json: the command checked it
 	if err := o.validate(); err != nil {
 		return usageError(std, "explain", err)
 	}
-	only, err := rules.ParseOnly(o.only)
+	only, err := rules.ParseOnly(ex.only)
 	if err != nil {
 		return usageError(std, "explain", err)
 	}
+	h := newHeadless("explain", std)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	rp, err := o.rulesProvider(func(w string) { fmt.Fprintf(std.err, "flowtail explain: warning: %s\n", ui.Sanitize(w)) })
+	rp, err := o.rulesProvider(func(w string) { h.errorf("warning: %s", w) })
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
+		h.errorf("%v", err)
 		return exitRuntime
 	}
 	if o.rules == "" && !o.demo {
 		// Live lookups: a missing region or profile is said before any output.
 		if _, err := rp.lookup(ctx); err != nil {
-			fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
+			h.errorf("%v", err)
 			return exitRuntime
 		}
 	}
 	srcs, err := o.sources(ctx, std)
 	if err != nil {
-		fmt.Fprintf(std.err, "flowtail explain: %v\n", err)
+		h.errorf("%v", err)
 		return exitRuntime
 	}
 	x := newExplainer(kind, o.overrideFormat(), rp.Lookup, std.out, len(srcs))
 	x.only = only
-	if o.summary {
+	if ex.summary {
 		x.sum = rules.NewSummary()
 	}
-	var srcErrs int
-	runAll(ctx, srcs, func(i int, b model.Batch) {
+	h.read(ctx, srcs, func(i int, b model.Batch) {
 		if x.add(ctx, i, b) != nil {
 			cancel()
-		}
-	}, func(i int, err error) {
-		x.mu.Lock()
-		defer x.mu.Unlock()
-		srcErrs++
-		for _, e := range sourceErrors(srcs[i], err) {
-			fmt.Fprintf(std.err, "flowtail explain: %s\n", cleanCell(e.Error()))
 		}
 	})
 	werr := x.flushSummary()
@@ -119,17 +118,9 @@ func runExplain(ctx context.Context, args []string, std stdio) int {
 		werr = x.flush()
 	}
 	for _, e := range x.lookupErrs {
-		fmt.Fprintf(std.err, "flowtail explain: %s\n", cleanCell(e.Error()))
+		h.errorf("%s", e)
 	}
-	writeMalformed(std.err, "explain", x.malformed, x.records, "explained", x.firstBad)
-	if werr != nil && !errors.Is(werr, syscall.EPIPE) {
-		fmt.Fprintf(std.err, "flowtail explain: write: %v\n", werr)
-		return exitRuntime
-	}
-	if x.records == 0 && (srcErrs > 0 || x.malformed > 0) {
-		return exitRuntime
-	}
-	return exitOK
+	return h.finish(tally{records: x.records, malformed: x.malformed, verb: "explained", firstBad: x.firstBad}, werr)
 }
 
 // ruleSource gives the snapshot to explain a record with. The error,
@@ -260,9 +251,9 @@ func (e *explainer) flushSummary() error {
 	for _, r := range e.sum.Rows() {
 		e.buf = e.buf[:0]
 		if e.kind == export.JSON {
-			e.buf = r.AppendJSON(e.buf, appendJSONText)
+			e.buf = r.AppendJSON(e.buf, appendJSONQuoted)
 		} else {
-			e.buf = append(append(e.buf, ui.Sanitize(r.Line())...), '\n')
+			e.buf = append(append(e.buf, cleanCell(r.Line())...), '\n')
 		}
 		if _, e.err = e.w.Write(e.buf); e.err != nil {
 			break
@@ -293,7 +284,7 @@ func (e *explainer) appendVerdict(dst []byte, format *model.Format, v *rules.Ver
 	dst = append(dst, "  "...)
 	dst = append(dst, verdictSummary(v)...)
 	dst = append(dst, "\n  "...)
-	dst = append(dst, ui.Sanitize(v.Reason)...)
+	dst = append(dst, cleanCell(v.Reason)...)
 	return append(dst, '\n')
 }
 
@@ -302,13 +293,13 @@ func (e *explainer) appendVerdict(dst []byte, format *model.Format, v *rules.Ver
 func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 	dst = append(dst, `"direction":`...)
 	if v.Direction != rules.DirUnknown {
-		dst = appendJSONText(dst, v.Direction.String())
+		dst = appendJSONQuoted(dst, v.Direction.String())
 	} else {
 		dst = append(dst, "null"...)
 	}
 	dst = append(dst, `,"expected":`...)
 	if v.Decided() {
-		dst = appendJSONText(dst, v.Expected.String())
+		dst = appendJSONQuoted(dst, v.Expected.String())
 	} else {
 		dst = append(dst, "null"...)
 	}
@@ -320,14 +311,14 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 	}
 	dst = append(dst, `,"decided_by":`...)
 	if v.Decided() {
-		dst = appendJSONText(dst, v.DecidedBy)
+		dst = appendJSONQuoted(dst, v.DecidedBy)
 	} else {
 		dst = append(dst, "null"...)
 	}
 	dst = append(dst, `,"nacl":`...)
 	if n := &v.NACL; n.Evaluated && n.ACL != nil {
 		dst = append(dst, `{"id":`...)
-		dst = appendJSONText(dst, n.ACL.ID)
+		dst = appendJSONQuoted(dst, n.ACL.ID)
 		dst = append(dst, `,"rule":`...)
 		if n.Entry != nil {
 			dst = strconv.AppendInt(dst, int64(n.Entry.Rule), 10)
@@ -341,7 +332,7 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 		}
 		if n.Skipped != "" {
 			dst = append(dst, `,"skipped":`...)
-			dst = appendJSONText(dst, n.Skipped)
+			dst = appendJSONQuoted(dst, n.Skipped)
 		}
 		dst = append(dst, '}')
 	} else {
@@ -354,26 +345,26 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 		dst = strconv.AppendBool(dst, s.Allowed)
 		if s.Group != nil {
 			dst = append(dst, `,"group":`...)
-			dst = appendJSONText(dst, s.Group.ID)
+			dst = appendJSONQuoted(dst, s.Group.ID)
 			dst = append(dst, `,"rule":`...)
-			dst = appendJSONText(dst, s.Rule(v.Direction))
+			dst = appendJSONQuoted(dst, s.Rule(v.Direction))
 		}
 		dst = append(dst, `,"groups":[`...)
 		for i, g := range s.Groups {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONText(dst, g)
+			dst = appendJSONQuoted(dst, g)
 		}
 		dst = append(dst, `],"response":`...)
 		dst = strconv.AppendBool(dst, s.Response)
 		if s.Response {
 			dst = append(dst, `,"evidence":`...)
-			dst = appendJSONText(dst, s.Evidence.String())
+			dst = appendJSONQuoted(dst, s.Evidence.String())
 		}
 		if s.NotApplicable != "" {
 			dst = append(dst, `,"note":`...)
-			dst = appendJSONText(dst, s.NotApplicable)
+			dst = appendJSONQuoted(dst, s.NotApplicable)
 		}
 		dst = append(dst, '}')
 	case v.Interface != nil:
@@ -387,35 +378,20 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONText(dst, m)
+			dst = appendJSONQuoted(dst, m)
 		}
 		dst = append(dst, ']')
 	}
 	dst = append(dst, `,"reason":`...)
-	return appendJSONText(dst, v.Reason)
+	return appendJSONQuoted(dst, v.Reason)
 }
 
-// appendJSONText appends s as a JSON string, with terminal control
-// characters removed first (ui.Sanitize).
-func appendJSONText(dst []byte, s string) []byte {
-	return appendJSONQuoted(dst, ui.Sanitize(s))
-}
-
-// appendJSONQuoted appends s, already free of control characters and
-// invalid UTF-8, as a JSON string: only quotes and backslashes need
-// escaping.
+// appendJSONQuoted appends s as a JSON string (model.AppendJSONString).
 func appendJSONQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		default:
-			dst = append(dst, c)
-		}
-	}
+	dst = model.AppendJSONString(dst, s)
 	return append(dst, '"')
 }
 
 // verdictSummary is the one-line verdict of text output.
-func verdictSummary(v *rules.Verdict) string { return ui.Sanitize("=> " + v.Line()) }
+func verdictSummary(v *rules.Verdict) string { return cleanCell("=> " + v.Line()) }

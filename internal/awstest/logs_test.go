@@ -1,4 +1,4 @@
-package awsfake_test
+package awstest_test
 
 import (
 	"context"
@@ -13,24 +13,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/flowtail/flowtail/source/awsfake"
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/source/cloudwatch"
 )
 
 // client is the product's client (host prefix off for custom endpoints)
 // pointed at the fake.
-func client(s *awsfake.Server) *cloudwatchlogs.Client {
+func client(s *awstest.Server) *cloudwatchlogs.Client {
 	return cloudwatch.NewClient(s.AWSConfig())
 }
 
 func TestFilterLogEventsPagesAndVisibility(t *testing.T) {
-	s := awsfake.New(t)
+	s := awstest.New(t)
 	s.SetPageSize(3)
 	now := time.Now()
 	for i := range 10 {
-		s.Put("/vpc/flows", awsfake.Event{Stream: fmt.Sprintf("eni-%d", i%2), Time: now.Add(-time.Duration(10-i) * time.Minute), Message: fmt.Sprintf("line %d", i), ID: fmt.Sprintf("id-%02d", i)})
+		s.Put("/vpc/flows", awstest.Event{Stream: fmt.Sprintf("eni-%d", i%2), Time: now.Add(-time.Duration(10-i) * time.Minute), Message: fmt.Sprintf("line %d", i), ID: fmt.Sprintf("id-%02d", i)})
 	}
-	s.Put("/vpc/flows", awsfake.Event{Stream: "eni-0", Time: now.Add(-20 * time.Minute), Visible: now.Add(time.Hour), Message: "late", ID: "late"})
+	s.Put("/vpc/flows", awstest.Event{Stream: "eni-0", Time: now.Add(-20 * time.Minute), Visible: now.Add(time.Hour), Message: "late", ID: "late"})
 
 	c := client(s)
 	p := cloudwatchlogs.NewFilterLogEventsPaginator(c, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/vpc/flows")})
@@ -67,18 +67,18 @@ func TestFilterLogEventsPagesAndVisibility(t *testing.T) {
 }
 
 func TestErrorsDecodeAsServiceErrors(t *testing.T) {
-	s := awsfake.New(t)
+	s := awstest.New(t)
 	s.CreateLogGroup("/vpc/flows")
 	c := client(s)
 	in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/vpc/flows")}
 	cases := []struct {
-		kind awsfake.FaultKind
+		kind awstest.FaultKind
 		code string
 	}{
-		{awsfake.AccessDenied, "AccessDeniedException"},
-		{awsfake.NotFound, "ResourceNotFoundException"},
-		{awsfake.ExpiredToken, "ExpiredTokenException"},
-		{awsfake.InvalidToken, "UnrecognizedClientException"},
+		{awstest.AccessDenied, "AccessDeniedException"},
+		{awstest.NotFound, "ResourceNotFoundException"},
+		{awstest.ExpiredToken, "ExpiredTokenException"},
+		{awstest.InvalidToken, "UnrecognizedClientException"},
 	}
 	for _, tc := range cases {
 		s.Inject("FilterLogEvents", tc.kind, 1)
@@ -95,13 +95,13 @@ func TestErrorsDecodeAsServiceErrors(t *testing.T) {
 
 	// The SDK retries throttling, 5xx and resets on its own: two faults
 	// and then success within its three attempts.
-	for _, k := range []awsfake.FaultKind{awsfake.Throttle, awsfake.Unavailable, awsfake.InternalError, awsfake.Reset} {
+	for _, k := range []awstest.FaultKind{awstest.Throttle, awstest.Unavailable, awstest.InternalError, awstest.Reset} {
 		s.Inject("FilterLogEvents", k, 2)
 		if _, err := c.FilterLogEvents(context.Background(), in); err != nil {
 			t.Errorf("fault %d not retried: %v", k, err)
 		}
 	}
-	s.Inject("FilterLogEvents", awsfake.Throttle, 3)
+	s.Inject("FilterLogEvents", awstest.Throttle, 3)
 	_, err := c.FilterLogEvents(context.Background(), in)
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "ThrottlingException" {
@@ -110,10 +110,10 @@ func TestErrorsDecodeAsServiceErrors(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
-	s := awsfake.New(t)
+	s := awstest.New(t)
 	arn := s.CreateLogGroup("/vpc/flows")
 	s.CreateLogGroup("/other")
-	s.Put("/vpc/flows", awsfake.Event{Stream: "eni-a", Time: time.Now(), Message: "x"})
+	s.Put("/vpc/flows", awstest.Event{Stream: "eni-a", Time: time.Now(), Message: "x"})
 	c := client(s)
 	g, err := c.DescribeLogGroups(context.Background(), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/vpc")})
 	if err != nil || len(g.LogGroups) != 1 || *g.LogGroups[0].LogGroupArn != arn || *g.LogGroups[0].Arn != arn+":*" {
@@ -126,7 +126,7 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestMountedHandlerGetsOtherProtocols(t *testing.T) {
-	s := awsfake.New(t)
+	s := awstest.New(t)
 	s.Mount(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Seen", r.FormValue("Action"))
 	}))
@@ -141,7 +141,7 @@ func TestMountedHandlerGetsOtherProtocols(t *testing.T) {
 }
 
 func TestLiveTailStreamDecodesWithSDK(t *testing.T) {
-	s := awsfake.New(t)
+	s := awstest.New(t)
 	s.SetLiveTail(50*time.Millisecond, 4, 0)
 	arn := s.CreateLogGroup("/vpc/flows")
 	c := client(s)
@@ -162,12 +162,12 @@ func TestLiveTailStreamDecodesWithSDK(t *testing.T) {
 			started = *v.Value.SessionId != ""
 		case *types.StartLiveTailResponseStreamMemberSessionUpdate:
 			if !put {
-				evs := make([]awsfake.Event, 10)
+				evs := make([]awstest.Event, 10)
 				for i := range evs {
-					evs[i] = awsfake.Event{Stream: "eni-a", Time: time.Now(), Message: fmt.Sprint("m", i)}
+					evs[i] = awstest.Event{Stream: "eni-a", Time: time.Now(), Message: fmt.Sprint("m", i)}
 				}
 				s.Put("/vpc/flows", evs...)
-				s.Inject("StartLiveTail", awsfake.SessionTimeout, 1)
+				s.Inject("StartLiveTail", awstest.SessionTimeout, 1)
 				put = true
 			}
 			got += len(v.Value.SessionResults)
