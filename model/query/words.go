@@ -226,9 +226,7 @@ func (c *compiler) word(w word, rt **rowCells) (Pred, string, error) {
 	}
 	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
 		a = a.Unmap()
-		return c.anyAddr(func(f string) Expr {
-			return cmpExpr(f, "=", a.String())
-		}), "address = " + a.String(), nil
+		return addrPred(a), "address = " + a.String(), nil
 	}
 	if ap, err := netip.ParseAddrPort(s); err == nil && ap.Addr().Zone() == "" {
 		a, port := ap.Addr().Unmap().String(), uint64(ap.Port())
@@ -388,6 +386,27 @@ func (c *compiler) mustExpr(e Expr) Pred {
 // anyAddr is one test over the four address fields, either side.
 func (c *compiler) anyAddr(test func(field string) Expr) Pred {
 	return c.mustExpr(or(or(test("srcaddr"), test("dstaddr")), or(test("pkt-srcaddr"), test("pkt-dstaddr"))))
+}
+
+// addrPred matches records with the address on any of the four address
+// fields. An IPv4 address is one compare against the inline fields; the
+// packet-level ones are read only from records that carry an Ext.
+func addrPred(a netip.Addr) Pred {
+	if !a.Is4() {
+		return func(f *model.Flow, x *model.Ext) bool {
+			return f.SrcAddr(x) == a || f.DstAddr(x) == a || x != nil && (x.PktSrcAddr() == a || x.PktDstAddr() == a)
+		}
+	}
+	b := a.As4()
+	u := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	return func(f *model.Flow, x *model.Ext) bool {
+		if f.Src == u || f.Dst == u { // the inline value may be zero or an IPv6 side's: check exactly
+			if f.SrcAddr(x) == a || f.DstAddr(x) == a {
+				return true
+			}
+		}
+		return x != nil && (x.PktSrcAddr() == a || x.PktDstAddr() == a)
+	}
 }
 
 // ports matches records whose source or destination port is one of ports.
