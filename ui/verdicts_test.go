@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/rules"
 )
 
 // verdictsStore holds traffic on the demo topology whose verdicts are
@@ -90,5 +91,29 @@ func TestVerdictsViewFitsAnySize(t *testing.T) {
 				t.Errorf("%dx%d: a line of %d cells: %q", size[0], size[1], w, l)
 			}
 		}
+	}
+}
+
+// loadedRules is a rule source that can say what it holds without a lookup.
+type loadedRules struct{ staticRules }
+
+func (l *loadedRules) Loaded() *rules.Snapshot { return l.snap }
+
+// TestFilterWordsThroughTheRules: a security group id or an interface's
+// Name tag in the filter bar selects that interface's records.
+func TestFilterWordsThroughTheRules(t *testing.T) {
+	cfg := fixtureConfig(verdictsStore(t))
+	cfg.Rules = &loadedRules{staticRules{snap: demoRules(t)}}
+	d := newDriver(t, cfg, 160, 40)
+	for _, tt := range []struct{ text, want string }{
+		{"sg-0web1111111111111", "sg-0web1111111111111 → interfaces holding sg-0web1111111111111 (web): eni-0aaa1111111111111 · 70 rows"},
+		{"db-1", "db-1 → interface eni-0ccc3333333333333 (db-1) · 25 rows"},
+		{"sg-0db33333333333333 reject", "sg-0db33333333333333 → interfaces holding sg-0db33333333333333 (db): eni-0ccc3333333333333 · reject → action = REJECT"},
+		{"sg-0nope", "sg-0nope → no loaded interface holds sg-0nope (6 interfaces loaded) · 0 rows"},
+	} {
+		d.keys("/", "ctrl+u")
+		d.typeText(tt.text)
+		d.lineWith(tt.want)
+		d.keys("esc")
 	}
 }
