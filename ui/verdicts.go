@@ -68,7 +68,7 @@ type verdictsMsg struct {
 // background scans) share it, hence the lock.
 type snapCache struct {
 	src    RuleSource
-	loaded *rules.Snapshot // everything, when the source can say so
+	loaded *rules.Snapshot // what the source held at the start, when it can say so
 	mu     sync.Mutex
 	by     map[string]*rules.Snapshot
 }
@@ -81,10 +81,10 @@ func newSnapCache(src RuleSource) *snapCache {
 	return c
 }
 
-// get returns the rules for an interface. Lookups may reach EC2: only
-// the background count calls it for interfaces not seen yet.
+// get returns the rules for an interface: those held already, else a
+// lookup, which may reach EC2 (only background jobs call get).
 func (c *snapCache) get(iface string) *rules.Snapshot {
-	if c.loaded != nil {
+	if c.loaded != nil && c.loaded.Interfaces[iface] != nil {
 		return c.loaded
 	}
 	c.mu.Lock()
