@@ -82,9 +82,34 @@ func CompileBar(text string, names *model.Interner, opt Options) (Pred, Reading,
 		return pred, Reading{Query: true}, Valid, nil
 	}
 	if LooksLikeQuery(text) {
+		if words, ok := joinedByAnd(text); ok {
+			return CompileWords(words, names, opt) // "ssh and reject": words, all of which must hold anyway
+		}
 		return nil, Reading{Query: true}, st, err
 	}
 	return CompileWords(text, names, opt)
+}
+
+// joinedByAnd reports whether text is bare words that only the word "and"
+// made look like a query, and returns them without it.
+func joinedByAnd(text string) (string, bool) {
+	if strings.ContainsAny(text, "=<>!|(\"") {
+		return "", false
+	}
+	var kept []string
+	and := false
+	for _, w := range strings.Fields(text) {
+		if strings.EqualFold(w, "and") {
+			and = true
+			continue
+		}
+		kept = append(kept, w)
+	}
+	rest := strings.Join(kept, " ")
+	if !and || rest == "" || LooksLikeQuery(rest) {
+		return "", false
+	}
+	return rest, true
 }
 
 // LooksLikeQuery tells query text (a command word, an operator, a call)

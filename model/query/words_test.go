@@ -94,6 +94,7 @@ func TestBareWords(t *testing.T) {
 		{"sg-0abc", "", func(r rec) bool { return r.iface == "eni-00000002" || r.iface == "eni-00000004" }},
 		{"sg-0def", "sg-0def → no loaded interface holds sg-0def", func(r rec) bool { return false }},
 		{"reject ssh", "reject → action = REJECT · ssh → port = 22 (ssh)", func(r rec) bool { return r.action == "REJECT" && port(r, 22) }},
+		{"reject and ssh", "reject → action = REJECT · ssh → port = 22 (ssh)", func(r rec) bool { return r.action == "REJECT" && port(r, 22) }},
 		{"56789012", "56789012 → port = …", nil}, // above 65535: not a port
 		{"56789O12", `56789O12 → text contains "56789O12"`, func(r rec) bool { return false }},
 		{"6789012", "", func(r rec) bool { return strings.Contains(r.account, "6789012") }},
@@ -155,6 +156,9 @@ func TestFilterBarKeepsQueries(t *testing.T) {
 		{`proto:xyz`, Invalid, false, 7},
 		{`~`, Incomplete, false, 1},
 		{`ssh reject`, Valid, false, 0},
+		{`ssh and reject`, Valid, false, 0},
+		{`ssh or reject`, Invalid, true, 1},
+		{`dstport = 22 and ssh`, Invalid, true, 18},
 	}
 	for _, tt := range tests {
 		_, rd, st, err := CompileBar(tt.text, names, Options{Intern: true})
