@@ -158,7 +158,7 @@ func (c *catter) add(b model.Batch) {
 				continue
 			}
 		}
-		format := formatFor(c.override, c.formats, ev.Origin, b.Format)
+		format := model.FormatFor(c.override, c.formats, ev.Origin, b.Format)
 		if c.cur != nil && (c.cur.format != format || len(c.cur.events) == chunkLines || len(c.cur.buf)+len(line) > cap(c.cur.buf)) {
 			c.cur = c.flush(c.cur)
 		}
@@ -292,4 +292,14 @@ func isBlankLine(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// mayBeHeader is the cheap first test for a header line, which begins
+// with a letter or "$"; most records begin with a digit.
+func mayBeHeader(line []byte) bool {
+	if len(line) == 0 {
+		return false
+	}
+	c := line[0]
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$'
 }

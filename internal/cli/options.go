@@ -80,7 +80,8 @@ func (o *options) bindTUI(fs *pflag.FlagSet) {
 	fs.IntVar(&o.buffer, "buffer", model.DefaultCapacity, "ring buffer size in RECORDS")
 	o.hasBuffer = true
 	fs.StringVar(&o.logFile, "log", "", "write diagnostics to FILE (the UI owns the terminal)")
-	fs.StringVar(&o.record, "record", "", "write every line ingested to FILE (.gz compresses) for --replay later")
+	fs.StringVar(&o.record, "record", "", "write every line ingested to FILE (.gz compresses) for --replay later; an existing FILE is refused")
+	fs.BoolVar(&o.force, "force", false, "with --record, replace an existing FILE")
 }
 
 // bindOutput registers -o with the command's choices, outputs[0] the
@@ -131,6 +132,9 @@ func usageError(std stdio, cmd string, err error) int {
 func (o *options) validate() error {
 	if o.hasBuffer && o.buffer < 1 {
 		return fmt.Errorf("invalid value %d for flag --buffer: must be at least 1", o.buffer)
+	}
+	if limit := maxBuffer(physicalMemory()); o.hasBuffer && o.buffer > limit {
+		return fmt.Errorf("invalid value %d for flag --buffer: %d records take %.0f GB, more than this machine's memory holds (at most %d)", o.buffer, o.buffer, ringBytes(o.buffer)/1e9, limit)
 	}
 	if o.format != "" {
 		f, err := model.ParseFormat(o.format)

@@ -25,6 +25,8 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"cat", "--replay", "0x", "x"}, `invalid value "0x" for flag --replay`},
 		{[]string{"cat", "--format", "${nope", "x"}, `invalid value for flag --format: format: unterminated field "${nope" at column 1`},
 		{[]string{"--buffer", "0", "x"}, "invalid value 0 for flag --buffer: must be at least 1"},
+		{[]string{"--buffer", "1000000000000", "x"}, "invalid value 1000000000000 for flag --buffer: 1000000000000 records take"},
+		{[]string{"--buffer", "9223372036854775807", "x"}, "more than this machine's memory holds"},
 		{[]string{"cat", "--buffer", "10", "x"}, "unknown flag: --buffer"},
 		{[]string{"cat", "--rules", "dir", "x"}, "unknown flag: --rules"},
 		{[]string{"catt", "x.log"}, `unknown command "catt" (commands: cat, completion, explain, help, man, query, version`},
@@ -60,5 +62,19 @@ func TestHeadlessDemoHonoursReplay(t *testing.T) {
 		if _, ok := srcs[0].(*replay.Source); ok != paced {
 			t.Errorf("--replay %q: source %T, want paced %v", speed, srcs[0], paced)
 		}
+	}
+}
+
+// The --buffer ceiling follows the machine: the ring alone must fit.
+func TestMaxBuffer(t *testing.T) {
+	per := ringBytes(1)
+	if per < 16 {
+		t.Fatalf("a record takes %v bytes?", per)
+	}
+	if got := maxBuffer(8 << 30); got != int(float64(8<<30)/per) {
+		t.Errorf("maxBuffer(8 GiB) = %d, want %d", got, int(float64(8<<30)/per))
+	}
+	if got := maxBuffer(0); got <= 1<<40 {
+		t.Errorf("unknown memory: limit %d should only guard the address space", got)
 	}
 }

@@ -106,19 +106,3 @@ func ingestAll(ctx context.Context, srcs []source.Source, store *model.Store, ov
 	}
 	source.RunAll(ctx, srcs, func(i int, b model.Batch) { ins[i].Ingest(b) }, onErr)
 }
-
-// formatFor is the format a data line of origin is read with, in the order
-// of precedence of model.Decoder: --format, the origin's header line, the
-// batch's format, the default.
-func formatFor(override *model.Format, headers map[string]*model.Format, origin string, batch *model.Format) *model.Format {
-	if override != nil {
-		return override
-	}
-	if f, ok := headers[origin]; ok {
-		return f
-	}
-	if batch != nil {
-		return batch
-	}
-	return model.DefaultFormat
-}

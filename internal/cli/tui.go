@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/record"
 	"github.com/flowtail/flowtail/ui"
 )
 
@@ -80,11 +82,22 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
-	if o.record != "" {
-		if srcs, err = o.recordSources(srcs); err != nil {
+	var rec *record.Recorder
+	if o.record != "" && len(srcs) > 0 {
+		rec, err = record.Open(o.record, record.Options{
+			Override: o.overrideFormat(), Force: o.force, Inputs: o.paths,
+			// The status bar shows it too (the recorded sources report it).
+			OnError: func(err error) { logger.Error("recording stopped", "err", err) },
+		})
+		if errors.Is(err, record.ErrExists) || errors.Is(err, record.ErrIsInput) {
+			return usageError(std, "", err)
+		}
+		if err != nil {
 			fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 			return exitRuntime
 		}
+		defer rec.Close() // also on a panic; Close is idempotent
+		srcs = rec.Wrap(srcs)
 	}
 
 	store := model.NewStore(o.buffer)
@@ -127,11 +140,20 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	case <-ingested:
 	case <-time.After(2 * time.Second):
 	}
+	code := exitOK
 	if err != nil {
 		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
-		return exitRuntime
+		code = exitRuntime
 	}
-	return exitOK
+	// The recording is finished (gzip stream closed) on every way out,
+	// even while stdin is still open; a failed write fails the run.
+	if rec != nil {
+		if err := rec.Close(); err != nil {
+			fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+			code = exitRuntime
+		}
+	}
+	return code
 }
 
 // healthBoard turns the sources' own status reports and final errors into

@@ -1,6 +1,10 @@
-package query
+package model
 
 import "strconv"
+
+// The one table of protocol and service names: the query engine filters
+// and groups by them, the panes show them and export writes them, so a
+// name a user sees is a name a filter accepts.
 
 // protoNames are the IANA protocol numbers flow logs show most, by the
 // short names people filter on.
@@ -17,9 +21,9 @@ var protoByName = func() map[string]uint8 {
 	return m
 }()
 
-// protoTexts holds the derived proto field of every protocol number: a
-// name, or the number when the protocol has no common name. Built once, as
-// it is read per record by like and per result row.
+// protoTexts holds the text of every protocol number: a name, or the
+// number when the protocol has no common name. Built once, as it is read
+// per record and per drawn row.
 var protoTexts = func() (t [256]string) {
 	for n := range t {
 		if s, ok := protoNames[uint8(n)]; ok {
@@ -30,6 +34,21 @@ var protoTexts = func() (t [256]string) {
 	}
 	return t
 }()
+
+// ProtoText is the protocol's name ("tcp"), or its number when it has none.
+func ProtoText(p uint8) string { return protoTexts[p] }
+
+// ProtoName is the protocol's name, if it has one.
+func ProtoName(p uint8) (string, bool) {
+	s, ok := protoNames[p]
+	return s, ok
+}
+
+// ProtoByName is the protocol number of a name ProtoText gives.
+func ProtoByName(s string) (uint8, bool) {
+	n, ok := protoByName[s]
+	return n, ok
+}
 
 // wellKnown maps service ports to the names triage uses.
 var wellKnown = []struct {
@@ -53,7 +72,7 @@ var wellKnown = []struct {
 }
 
 // serviceNames[i] is the name of service code i (0 = none); servicePort
-// gives a port's code.
+// gives a port's code. Codes are small so a record's service fits a byte.
 var serviceNames, servicePort = func() ([]string, *[65536]uint8) {
 	names := []string{""}
 	idx := map[string]uint8{}
@@ -70,7 +89,25 @@ var serviceNames, servicePort = func() ([]string, *[65536]uint8) {
 	return names, &byPort
 }()
 
-func serviceByName(s string) (uint8, bool) {
+// ServiceCode is the code of the service a port is known for, 0 for none.
+func ServiceCode(port uint16) uint8 { return servicePort[port] }
+
+// ServiceText is the name of service code c ("" for 0).
+func ServiceText(c uint8) string {
+	if int(c) < len(serviceNames) {
+		return serviceNames[c]
+	}
+	return ""
+}
+
+// PortService is the name of the service a port is known for, if any.
+func PortService(port uint16) (string, bool) {
+	c := servicePort[port]
+	return serviceNames[c], c != 0
+}
+
+// ServiceByName is the code of a service name ServiceText gives.
+func ServiceByName(s string) (uint8, bool) {
 	for i, n := range serviceNames {
 		if i > 0 && n == s {
 			return uint8(i), true
