@@ -18,7 +18,7 @@ import (
 //	10.0.0.0/16              one of those addresses is in the block
 //	10.0.2.21:22, [::1]:443  that address and port, on the source or the destination side
 //	22                       srcport or dstport is 22 (a number up to 65535)
-//	ssh, postgres, https     srcport or dstport is the service's port (names.go)
+//	ssh, postgres, https     srcport or dstport is the service's port (model/names.go)
 //	tcp, udp, icmp, proto:6  protocol
 //	accept, reject           action; nodata, skipdata: log-status
 //	ingress, egress          direction
@@ -287,7 +287,7 @@ func (c *compiler) word(w word, rt **rowCells) (Pred, string, error) {
 	case "ingress", "egress":
 		return c.mustExpr(cmpExpr("direction", "=", lower)), "direction = " + lower, nil
 	}
-	if n, ok := protoByName[lower]; ok {
+	if n, ok := model.ProtoByName(lower); ok {
 		return c.mustExpr(cmpNum("protocol", "=", uint64(n))), protoMeaning(n), nil
 	}
 	if ports := servicePorts(lower); len(ports) > 0 {
@@ -345,7 +345,7 @@ func isDigits(s string) bool {
 }
 
 func protoNumber(s string) (uint8, bool) {
-	if n, ok := protoByName[s]; ok {
+	if n, ok := model.ProtoByName(s); ok {
 		return n, true
 	}
 	n, err := strconv.ParseUint(s, 10, 8)
@@ -354,18 +354,22 @@ func protoNumber(s string) (uint8, bool) {
 
 func protoMeaning(n uint8) string {
 	m := "protocol = " + strconv.Itoa(int(n))
-	if name, ok := protoNames[n]; ok {
+	if name, ok := model.ProtoName(n); ok {
 		m += " (" + name + ")"
 	}
 	return m
 }
 
-// servicePorts are the ports of a service name, in table order.
+// servicePorts are the ports of a service name (model's one table), lowest first.
 func servicePorts(name string) []uint16 {
+	code, ok := model.ServiceByName(name)
+	if !ok {
+		return nil
+	}
 	var out []uint16
-	for _, w := range wellKnown {
-		if w.name == name {
-			out = append(out, w.port)
+	for p := 0; p <= 65535; p++ {
+		if model.ServiceCode(uint16(p)) == code {
+			out = append(out, uint16(p))
 		}
 	}
 	return out
