@@ -132,7 +132,12 @@ func (p *rulesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 		return p, nil
 	}
-	if _, ok := msg.(verdictsMsg); ok || p.verdicts.on {
+	switch msg.(type) {
+	case verdictsMsg, verdictsDueMsg:
+		cmd, _ := p.verdicts.update(msg)
+		return p, cmd
+	}
+	if p.verdicts.on {
 		if cmd, handled := p.verdicts.update(msg); handled {
 			return p, cmd
 		}

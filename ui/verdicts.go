@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -35,7 +36,20 @@ type verdictsView struct {
 	filter   string     // the filter text the count covered
 	note     string     // why there is nothing to count
 	list     listCursor
+
+	// New records are counted again on a refresh, but only after ten times
+	// as long as the last count took (and at least recountAfter), so a
+	// large buffer is not recounted back to back.
+	started  time.Time
+	took     time.Duration
+	countGen uint64 // the store generation the last count saw
+	due      bool   // a recount is waiting for its time
 }
+
+// verdictsDueMsg says a deferred recount may run now.
+type verdictsDueMsg struct{ view *verdictsView }
+
+const recountAfter = 5 * time.Second
 
 type verdictKeys struct {
 	Toggle  key.Binding
@@ -103,8 +117,14 @@ func (c *snapCache) get(iface string) *rules.Snapshot {
 // start counts the verdicts of the records the current filter selects,
 // off the UI goroutine.
 func (v *verdictsView) start() tea.Cmd {
-	v.job++
 	v.list = listCursor{}
+	return v.count()
+}
+
+// count starts a count, keeping the cursor (a recount of new records).
+func (v *verdictsView) count() tea.Cmd {
+	v.job++
+	v.started = v.sh.Now()
 	if v.sh.Rules == nil {
 		v.counting, v.rows, v.note = false, nil, "No rules loaded: start flowtail with --rules DIR, --demo, or AWS credentials."
 		return nil
@@ -155,8 +175,28 @@ func (v *verdictsView) update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		v.counting, v.rows, v.records, v.snaps, v.filter = false, msg.rows, msg.records, msg.snaps, msg.filter
+		v.took = v.sh.Now().Sub(v.started)
 		v.list.clamp(len(v.rows), v.bodyRows())
 		return nil, true
+	case RefreshMsg:
+		if msg.Generation == v.countGen || v.counting || v.note != "" || v.due {
+			return nil, true
+		}
+		v.countGen = msg.Generation
+		if wait := max(recountAfter, 10*v.took) - v.sh.Now().Sub(v.started); wait > 0 {
+			v.due = true // the records that came meanwhile are counted then
+			return tea.Tick(wait, func(time.Time) tea.Msg { return verdictsDueMsg{view: v} }), true
+		}
+		return v.count(), true
+	case verdictsDueMsg:
+		if msg.view != v {
+			return nil, true
+		}
+		v.due = false
+		if !v.on || v.counting {
+			return nil, true
+		}
+		return v.count(), true
 	case FilterMsg:
 		return v.start(), true
 	case tea.KeyPressMsg:

@@ -3,7 +3,9 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -116,4 +118,30 @@ func TestFilterWordsThroughTheRules(t *testing.T) {
 		d.lineWith(tt.want)
 		d.keys("esc")
 	}
+}
+
+// TestVerdictsRecountNewRecords: records that arrive are counted on a
+// later refresh, not on every one.
+func TestVerdictsRecountNewRecords(t *testing.T) {
+	s := verdictsStore(t)
+	var clock atomic.Int64
+	clock.Store(fixedNow.UnixNano())
+	cfg := fixtureConfig(s)
+	cfg.Now = func() time.Time { return time.Unix(0, clock.Load()) }
+	cfg.Rules = &staticRules{snap: demoRules(t)}
+	d := newDriver(t, cfg, 120, 40)
+	d.keys("4", "v")
+	d.lineWith("VERDICTS BY RULE · 95 records")
+	appendLines(t, s, model.MustParseFormat(flagsFormat),
+		"3 eni-0aaa1111111111111 45.155.205.99 10.0.1.10 40099 22 6 1 44 1700000300 1700000360 REJECT 2 OK")
+	d.refresh()
+	d.lineWith("VERDICTS BY RULE · 95 records") // too soon after the last count: deferred
+	p := d.m.panes[d.m.active].(*rulesPane)
+	if !p.verdicts.due {
+		t.Fatal("no recount is due for the new record")
+	}
+	clock.Add(int64(recountAfter))
+	d.send(verdictsDueMsg{view: &p.verdicts}) // the timer fires
+	d.lineWith("VERDICTS BY RULE · 96 records")
+	d.lineWith("41      41  SG          sg-0web1111111111111: no inbound rule for TCP 22")
 }
