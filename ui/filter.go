@@ -89,6 +89,13 @@ func compileBar(text string, names *model.Interner, bc barContext) (Filter, Filt
 			opt.Resolve = snap.ResolveWord
 		}
 	}
+	if bc.rules != nil {
+		// verdict:"RULE", as a drill-down from the verdicts view writes it.
+		opt.Verdict = func(rule string) (query.Pred, string) {
+			vf := newVerdictFilter(rule, newSnapCache(bc.rules), names)
+			return vf.Match, "records decided by " + rule
+		}
+	}
 	var tc timeCache
 	opt.RowText = func(dst []byte, f *model.Flow, x *model.Ext) []byte {
 		return appendMatchText(dst, f, x, names, &tc)

@@ -218,15 +218,15 @@ func (v *verdictsView) drill() tea.Cmd {
 		return nil
 	}
 	r := v.rows[v.list.cursor]
-	flt := &verdictFilter{want: r.Key, snaps: v.snaps, names: v.sh.Store.Names(), memo: map[rules.Packet]bool{}}
-	return drillFilter(`verdict "`+r.Key.Rule+`"`, flt)
+	flt := newVerdictFilter(r.Key.Rule, v.snaps, v.sh.Store.Names())
+	return drillFilter(`verdict:"`+r.Key.Rule+`"`, flt)
 }
 
 // verdictFilter selects the records one rule decided. The verdict of a
 // record depends only on what FromFlow keeps of it, so answers are
 // remembered by that (bounded, so memory never follows the buffer).
 type verdictFilter struct {
-	want  rules.RuleKey
+	want  string // the rule's text (RuleKey.Rule), which names its control
 	snaps *snapCache
 	names *model.Interner
 	memo  map[rules.Packet]bool
@@ -234,9 +234,11 @@ type verdictFilter struct {
 
 const verdictMemo = 1 << 16
 
-func (vf *verdictFilter) fresh() Filter {
-	return &verdictFilter{want: vf.want, snaps: vf.snaps, names: vf.names, memo: map[rules.Packet]bool{}}
+func newVerdictFilter(rule string, snaps *snapCache, names *model.Interner) *verdictFilter {
+	return &verdictFilter{want: rule, snaps: snaps, names: names, memo: map[rules.Packet]bool{}}
 }
+
+func (vf *verdictFilter) fresh() Filter { return newVerdictFilter(vf.want, vf.snaps, vf.names) }
 
 // refresher is a filter that can make a copy of itself with its own
 // scratch space, for a second goroutine.
@@ -282,7 +284,7 @@ func (vf *verdictFilter) Match(f *model.Flow, x *model.Ext) bool {
 		return hit
 	}
 	v := vf.snaps.get(p.Interface).Decide(p)
-	hit := rules.KeyOf(&v, p) == vf.want
+	hit := rules.KeyOf(&v, p).Rule == vf.want
 	if len(vf.memo) >= verdictMemo {
 		clear(vf.memo)
 	}

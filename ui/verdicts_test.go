@@ -52,9 +52,20 @@ func TestVerdictsByRule(t *testing.T) {
 		t.Fatalf("drill-down selects %v, want the 40 SSH probes", d.m.sh.Matches)
 	}
 	d.lineWith("45.155.205.40")
+	// The drill-down's text reads back as the same records.
+	d.keys("/")
+	d.lineWith(`/verdict:"sg-0web1111111111111: no inbound rule for TCP 22"`)
+	d.lineWith(`✓ verdict → records decided by sg-0web1111111111111`)
+	if r := d.m.inputState.Reading; r != "verdict → records decided by sg-0web1111111111111: no inbound rule for TCP 22" || d.m.inputCount.n != 40 {
+		t.Errorf("the filter bar reads the drill-down's text as %q, %d rows", r, d.m.inputCount.n)
+	}
+	d.keys("enter")
+	if n := len(d.m.sh.Matches.Seqs); n != 40 {
+		t.Errorf("the drill-down's text applied again selects %d records, want 40", n)
+	}
 	// Back in the pane, the count covers the flows drilled down to.
 	d.keys("4")
-	d.lineWith(`VERDICTS BY RULE · 40 records of filter verdict "sg-0web1111111111111: no inbound rule for TCP 22"`)
+	d.lineWith(`VERDICTS BY RULE · 40 records of filter verdict:"sg-0web1111111111111: no inbound rule for TCP 22"`)
 	d.lineWith("40      40  SG          sg-0web1111111111111: no inbound rule for TCP 22 · port 22")
 	d.keys("v")
 	d.lineWith("VERDICT ingress · expected REJECT · logged REJECT (consistent) · decided by SG")

@@ -39,6 +39,9 @@ type Options struct {
 	// Resolve reads bare words through the rules data (security group
 	// ids, interface names and descriptions); nil when none is loaded.
 	Resolve Resolver
+	// Verdict reads the word verdict:"RULE" (the records that rule
+	// decided, as the rules engine says); nil when no rules are loaded.
+	Verdict func(rule string) (pred Pred, meaning string)
 	// RowText writes a record as the user sees it, cells separated by
 	// NUL, for the substring and fuzzy words; nil uses @message.
 	RowText func(dst []byte, f *model.Flow, x *model.Ext) []byte

@@ -27,6 +27,8 @@ import (
 //	web-1, "ELB app/x"       the loaded interface whose Name tag or description it is
 //	anything else            a case-insensitive substring of the row ("quoted phrase" too)
 //	~word                    fuzzy: the word's letters in order within one cell of the row
+//	verdict:"RULE"           the records that rule decided (Options.Verdict; the rules
+//	                         pane's verdicts view writes it when drilling down)
 //
 // Each word's reading is kept, so the user sees the query behind the
 // words before applying it.
@@ -115,6 +117,7 @@ func joinedByAnd(text string) (string, bool) {
 // LooksLikeQuery tells query text (a command word, an operator, a call)
 // from bare words.
 func LooksLikeQuery(text string) bool {
+	text = unquoted(text)
 	if strings.ContainsAny(text, "=<>!|(") { // "[" only after "in", below; [v6]:port is a word
 		return true
 	}
@@ -129,6 +132,26 @@ func LooksLikeQuery(text string) bool {
 		}
 	}
 	return false
+}
+
+// unquoted is text with what is inside double quotes left out: a quoted
+// phrase is a word whatever characters it holds.
+func unquoted(text string) string {
+	if !strings.Contains(text, `"`) {
+		return text
+	}
+	var b strings.Builder
+	in := false
+	for i := 0; i < len(text); i++ {
+		switch {
+		case text[i] == '"':
+			in = !in
+			b.WriteByte('"')
+		case !in:
+			b.WriteByte(text[i])
+		}
+	}
+	return b.String()
 }
 
 // word is one bare word or quoted phrase.
@@ -191,8 +214,22 @@ func CompileWords(text string, names *model.Interner, opt Options) (Pred, Readin
 	var preds []Pred
 	var rd Reading
 	var text0 *rowCells // shared by the substring and fuzzy words
-	for _, w := range words {
-		p, meaning, err := c.word(w, &text0)
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		var p Pred
+		var meaning string
+		var err error
+		if !w.phrase && !w.fuzzy && strings.EqualFold(w.text, "verdict:") {
+			if i+1 == len(words) || !words[i+1].phrase {
+				err = &Error{Col: w.col, Msg: `verdict: needs the rule in quotes (verdict:"…")`, Incomplete: i+1 == len(words)}
+			} else {
+				i++
+				w = word{text: "verdict", col: w.col}
+				p, meaning = c.verdict(words[i].text)
+			}
+		} else {
+			p, meaning, err = c.word(w, &text0)
+		}
 		if err != nil {
 			st, e := statusOf(err)
 			return nil, Reading{}, st, e
@@ -305,6 +342,14 @@ func (c *compiler) word(w word, rt **rowCells) (Pred, string, error) {
 		return p, m, nil
 	}
 	return c.substring(rt, s)
+}
+
+// verdict reads verdict:"RULE" through the rules engine.
+func (c *compiler) verdict(rule string) (Pred, string) {
+	if c.env.opt.Verdict == nil {
+		return predFalse, "records decided by a rule: no rules data loaded"
+	}
+	return c.env.opt.Verdict(rule)
 }
 
 // idFields are the resource ids a word names exactly; sg- has no field of

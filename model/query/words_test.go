@@ -157,6 +157,9 @@ func TestFilterBarKeepsQueries(t *testing.T) {
 		{`~`, Incomplete, false, 1},
 		{`ssh reject`, Valid, false, 0},
 		{`ssh and reject`, Valid, false, 0},
+		{`verdict:`, Incomplete, false, 1},
+		{`verdict: ssh`, Invalid, false, 1},
+		{`verdict:"acl-1 (db) inbound rule * deny" ssh`, Valid, false, 0},
 		{`ssh or reject`, Invalid, true, 1},
 		{`dstport = 22 and ssh`, Invalid, true, 18},
 	}
@@ -193,4 +196,30 @@ func FuzzCompileBar(f *testing.F) {
 			})
 		}
 	})
+}
+
+// TestVerdictWord: verdict:"RULE" asks the rules engine, and without one
+// selects nothing and says why.
+func TestVerdictWord(t *testing.T) {
+	st, truth := load(t, capture(2000))
+	opt := Options{Verdict: func(rule string) (Pred, string) {
+		if rule != "port 22 rejected" {
+			return predFalse, "no such rule"
+		}
+		return func(f *model.Flow, _ *model.Ext) bool { return f.Action == model.ActionReject && f.DstPort == 22 }, "records decided by " + rule
+	}}
+	n, rd := countBar(t, st, `verdict:"port 22 rejected"`, opt)
+	want := 0
+	for _, r := range truth {
+		if r.action == "REJECT" && r.dstPort == 22 {
+			want++
+		}
+	}
+	if n != want || want == 0 || rd.String() != "verdict → records decided by port 22 rejected" {
+		t.Errorf("%d records read as %q, want %d", n, rd.String(), want)
+	}
+	n, rd = countBar(t, st, `verdict:"port 22 rejected"`, Options{})
+	if n != 0 || !strings.Contains(rd.String(), "no rules data loaded") {
+		t.Errorf("without rules: %d records read as %q", n, rd.String())
+	}
 }
