@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
+	chunkreader "github.com/flowtail/flowtail/source/chunk"
 	"github.com/flowtail/flowtail/source/record"
 	"github.com/flowtail/flowtail/ui"
 )
@@ -58,6 +60,7 @@ the same questions headlessly for scripts.`,
 	}
 	o.bindSource(c.Flags())
 	o.bindTUI(c.Flags())
+	o.bindAthenaEngine(c.Flags())
 	return c
 }
 
@@ -105,10 +108,20 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	ingested := make(chan struct{})
 	go func() {
 		defer close(ingested)
-		ingestAll(ctx, srcs, store, o.overrideFormat(), func(i int, err error) {
+		onErr := func(i int, err error) {
 			logger.Error("source stopped", "source", srcs[i].Name(), "err", err)
 			health.fail(i, err)
-		})
+		}
+		if o.plainFiles() && o.record == "" {
+			// Captures read to their end are parsed on every core, as
+			// query reads them; the source still names them in the status bar.
+			rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in})
+			if errs := chunkreader.Load(ctx, rd, store, o.overrideFormat(), runtime.GOMAXPROCS(0)); len(errs) > 0 && ctx.Err() == nil {
+				onErr(0, errors.Join(errs...))
+			}
+			return
+		}
+		ingestAll(ctx, srcs, store, o.overrideFormat(), onErr)
 	}()
 
 	var progOpts []tea.ProgramOption
@@ -131,8 +144,10 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
-	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc}, progOpts...)
+	remoteEngine, waitRemote := o.remoteEngine(ctx, store)
+	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Remote: remoteEngine}, progOpts...)
 	cancel()
+	waitRemote()
 	// Let the sources stop so a --record file is flushed and closed; a
 	// source blocked on a read that ignores cancellation (stdin) is not
 	// waited for long.

@@ -45,6 +45,10 @@ type Options struct {
 	// RowText writes a record as the user sees it, cells separated by
 	// NUL, for the substring and fuzzy words; nil uses @message.
 	RowText func(dst []byte, f *model.Flow, x *model.Ext) []byte
+	// MemoryBudget bounds, in bytes, what one run's stats groups may hold
+	// (an estimate); past it the run stops and RunInfo.Err says so. Zero:
+	// no bound (the ring bounds what the TUI reads).
+	MemoryBudget int64
 }
 
 // CompileFilter parses text (a query or a bare filter expression) and

@@ -327,7 +327,7 @@ func (c *compiler) word(w word, rt **rowCells) (Pred, string, error) {
 	if n, ok := model.ProtoByName(lower); ok {
 		return c.mustExpr(cmpNum("protocol", "=", uint64(n))), protoMeaning(n), nil
 	}
-	if ports := servicePorts(lower); len(ports) > 0 {
+	if ports := portsOfService(lower); len(ports) > 0 {
 		return c.ports(ports), portsMeaning(ports) + " (" + lower + ")", nil
 	}
 	for _, id := range idFields {
@@ -405,8 +405,8 @@ func protoMeaning(n uint8) string {
 	return m
 }
 
-// servicePorts are the ports of a service name (model's one table), lowest first.
-func servicePorts(name string) []uint16 {
+// portsOfService are the ports of a service name (model's one table), lowest first.
+func portsOfService(name string) []uint16 {
 	code, ok := model.ServiceByName(name)
 	if !ok {
 		return nil
