@@ -239,7 +239,7 @@ func (l *liveTable) show(res *query.Result, status string) {
 		res = &query.Result{Columns: res.Columns, Rows: res.Rows[:liveTableRows]}
 	}
 	var b bytes.Buffer
-	writeTable(&b, res, 0)
+	writeResult(&b, "table", res, 0)
 	if more > 0 {
 		fmt.Fprintf(&b, "… %d more rows so far\n", more)
 	}
