@@ -10,7 +10,7 @@ import (
 // what it selects.
 func counted(text string) func(r *rootModel) bool {
 	return func(r *rootModel) bool {
-		return r.input.Value() == text && r.inputCount.known && r.inputCount.text == text
+		return r.filter.input.Value() == text && r.filter.count.known && r.filter.count.text == text
 	}
 }
 

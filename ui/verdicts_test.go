@@ -56,8 +56,8 @@ func TestVerdictsByRule(t *testing.T) {
 	d.keys("/")
 	d.lineWith(`/verdict:"sg-0web1111111111111: no inbound rule for TCP 22"`)
 	d.lineWith(`✓ verdict → records decided by sg-0web1111111111111`)
-	if r := d.m.inputState.Reading; r != "verdict → records decided by sg-0web1111111111111: no inbound rule for TCP 22" || d.m.inputCount.n != 40 {
-		t.Errorf("the filter bar reads the drill-down's text as %q, %d rows", r, d.m.inputCount.n)
+	if r := d.m.filter.state.Reading; r != "verdict → records decided by sg-0web1111111111111: no inbound rule for TCP 22" || d.m.filter.count.n != 40 {
+		t.Errorf("the filter bar reads the drill-down's text as %q, %d rows", r, d.m.filter.count.n)
 	}
 	d.keys("enter")
 	if n := len(d.m.sh.Matches.Seqs); n != 40 {

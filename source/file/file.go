@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowtail/flowtail/source"
@@ -29,6 +30,16 @@ type Options struct {
 	Poll time.Duration
 	// Stdin is what "-" reads (default os.Stdin).
 	Stdin io.Reader
+	// MaxOpen caps the followed files open at once (default: a quarter
+	// of the descriptor limit, from 4 to 512).
+	MaxOpen int
+}
+
+func (o Options) maxOpen() int {
+	if o.MaxOpen > 0 {
+		return o.MaxOpen
+	}
+	return defaultMaxOpen()
 }
 
 // Source reads paths in order: each FILE as given, each DIR expanded to its
@@ -39,6 +50,7 @@ type Source struct {
 
 	mu     sync.Mutex
 	status source.Status
+	read   atomic.Int64 // bytes read from the files, for the progress line
 
 	// once and dec read the paths that are read to their end, one after
 	// another, so a directory of many captures costs one set of buffers,
@@ -74,11 +86,51 @@ func (s *Source) Name() string {
 	return fmt.Sprintf("%d paths", len(s.paths))
 }
 
-// Status reports the mode and the last error.
+// Status reports the mode, the last error and how much is read.
 func (s *Source) Status() source.Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.status
+	st := s.status
+	st.Read = s.read.Load()
+	return st
+}
+
+// countingReader counts the bytes read from a file for the progress line.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// sizeOf is the bytes the paths hold now (stdin and what cannot be read
+// count nothing), for the progress line.
+func sizeOf(paths []string) int64 {
+	var total int64
+	for _, p := range paths {
+		if p == "-" {
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if !info.IsDir() {
+			total += info.Size()
+			continue
+		}
+		files, _, _ := listDir(p)
+		for _, f := range files {
+			if fi, err := os.Stat(f); err == nil {
+				total += fi.Size()
+			}
+		}
+	}
+	return total
 }
 
 func (s *Source) noteError(err error) {
@@ -97,6 +149,15 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		s.noteError(err)
 	}
 	stop := func() error { return ctx.Err() }
+	size := sizeOf(s.paths)
+	s.mu.Lock()
+	s.status.Size = size
+	s.mu.Unlock()
+	defer func() { // read to the end (following goes on from there)
+		s.mu.Lock()
+		s.status.Loaded = true
+		s.mu.Unlock()
+	}()
 	var follow []*follower
 	dirs := map[string]map[string]bool{}
 	for _, p := range s.paths {
@@ -112,7 +173,7 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		info, err := os.Stat(p)
 		switch {
 		case err != nil && s.opt.Follow && errors.Is(err, os.ErrNotExist):
-			follow = append(follow, &follower{path: p, rd: newLineReader(p)}) // like tail -F: wait for it
+			follow = append(follow, &follower{path: p}) // like tail -F: wait for it
 			continue
 		case err != nil:
 			fail(err)
@@ -120,8 +181,13 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		}
 		files := []string{p}
 		if info.IsDir() {
-			if files, err = listDir(p); err != nil {
-				fail(err) // WalkDir's errors name the path
+			var skipped []error
+			files, skipped, err = listDir(p)
+			for _, e := range skipped {
+				fail(e) // one unreadable folder; the rest is read
+			}
+			if err != nil {
+				fail(err)
 				continue
 			}
 			if len(files) == 0 && !s.opt.Follow {
@@ -149,18 +215,28 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		// Read once, or nothing left that can grow (gzip files, stdin).
 		return errors.Join(errs...)
 	}
+	s.mu.Lock()
+	s.status.Loaded = true
+	s.mu.Unlock()
 	return s.followAll(ctx, follow, dirs, emit)
+}
+
+// sharedReader is the one line reader every stream and followed file is
+// read through, one after another.
+func (s *Source) sharedReader() *lineReader {
+	if s.once == nil {
+		s.once = newLineReader("")
+	}
+	return s.once
 }
 
 // onceReader is the shared reader for a stream read to its end, reset for
 // origin.
 func (s *Source) onceReader(origin string) *lineReader {
-	if s.once == nil {
-		s.once = newLineReader(origin)
-	}
-	s.once.reset()
-	s.once.origin = origin
-	return s.once
+	r := s.sharedReader()
+	r.reset()
+	r.origin = origin
+	return r
 }
 
 func (s *Source) readStream(r io.Reader, origin string, emit source.Emit, stop func() error) error {
@@ -171,40 +247,38 @@ func (s *Source) readStream(r io.Reader, origin string, emit source.Emit, stop f
 	return s.onceReader(origin).readAll(rd, emit, stop)
 }
 
-// readFile reads a file to its end. When following, a plain file stays open
-// and is returned as a follower positioned at its end (its partial last
-// line still buffered); gzip files are read once.
+// readFile reads a file to its end. When following, a plain file is
+// returned as a follower positioned at its end (its partial last line
+// kept), closed until it grows; gzip files, FIFOs and devices are read once.
 func (s *Source) readFile(path string, emit source.Emit, stop func() error, follow bool) (*follower, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	open := s.dec.open
-	if follow {
-		open = Decoded // a followed file may go on reading through its buffer
-	}
-	rd, compressed, err := open(f)
+	defer f.Close()
+	info, err := f.Stat()
 	if err != nil {
-		f.Close()
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		follow = false // a FIFO or device: read as a stream to its end, as stdin is; it cannot seek
+	}
+	rd, compressed, err := s.dec.open(countingReader{f, &s.read})
+	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
 	if !follow || compressed {
-		defer f.Close()
 		if err := s.onceReader(path).readAll(rd, emit, stop); err != nil {
 			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		return nil, nil
 	}
-	fl := &follower{path: path, f: f, rd: newLineReader(path)}
-	if fl.info, err = f.Stat(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	// The magic-byte check buffered the first bytes; read through it.
-	fl.src = rd
-	if _, err := fl.read(emit, stop); err != nil {
+	fl := &follower{path: path, info: info, grew: time.Now()}
+	if _, err := fl.readFrom(s.sharedReader(), rd, emit, stop); err != nil {
 		return fl, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
-	fl.src = f
+	if now, err := f.Stat(); err == nil {
+		fl.info = now
+	}
 	return fl, nil
 }
