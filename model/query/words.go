@@ -210,7 +210,7 @@ func CompileWords(text string, names *model.Interner, opt Options) (Pred, Readin
 		st, e := statusOf(werr)
 		return nil, Reading{}, st, e
 	}
-	c := &compiler{env: newEnv(names, opt)}
+	c := &compiler{env: newEnv(names, opt, nil)}
 	var preds []Pred
 	var rd Reading
 	var text0 *rowCells // shared by the substring and fuzzy words
