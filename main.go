@@ -150,7 +150,7 @@ func usageText() string {
 	b.WriteString(`flowtail: tail and triage AWS VPC Flow Logs in the terminal.
 
 Usage:
-  flowtail [flags] [FILE|DIR|-]...      open the terminal UI on captures, stdin or CloudWatch
+  flowtail [flags] [FILE|DIR|-|s3://]...  open the terminal UI on captures, stdin, S3 or CloudWatch
   flowtail COMMAND [flags] SOURCES...   answer headlessly
 
 Examples:
@@ -161,6 +161,7 @@ Examples:
   flowtail -f /var/log/flows.log                   follow a growing file (like tail -F)
   flowtail --replay 10x incident.log.gz            watch an incident again at 10x
   flowtail -g /aws/vpc/flowlogs --since 30m        live from CloudWatch Logs
+  flowtail s3://my-bucket/AWSLogs/ --since 2h      read where S3 delivery puts them
   flowtail cat -o json capture.log.gz              decode records as JSON lines
 
 Commands:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/source/s3"
 )
 
 // options holds every flag that chooses sources and how they are read; the
@@ -40,6 +41,10 @@ type options struct {
 	lookback      time.Duration
 	profile       string
 	region        string
+	noSign        bool
+	s3Concurrency int
+	s3Interval    time.Duration
+	quiet         bool
 
 	rules   string
 	logFile string
@@ -65,13 +70,16 @@ func (o *options) sourceFlags(fs *flag.FlagSet) {
 	fs.Var(&o.logGroups, "g", "short for --log-group")
 	fs.Var(&o.streams, "stream", "only this log stream (`ENI` id; repeatable)")
 	fs.StringVar(&o.streamPrefix, "stream-prefix", "", "only log streams starting with `PREFIX`")
-	fs.StringVar(&o.since, "since", "10m", "backfill from `T`: a duration (15m, 2h30m), RFC3339 or unix seconds")
+	fs.StringVar(&o.since, "since", "", "read from `T`: a duration (15m, 2h30m), RFC3339, unix seconds, or all (s3:// only) (default 10m for log groups, 1h for s3://)")
 	fs.StringVar(&o.until, "until", "", "read history up to `T`, then stop")
 	fs.StringVar(&o.filterPattern, "filter-pattern", "", "CloudWatch Logs filter `PATTERN` applied by AWS")
 	fs.BoolVar(&o.poll, "poll", false, "poll FilterLogEvents instead of Live Tail")
 	fs.DurationVar(&o.lookback, "lookback", 15*time.Minute, "trailing `WINDOW` re-read in poll mode for late events")
 	fs.StringVar(&o.profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE or the default chain)")
 	fs.StringVar(&o.region, "region", "", "AWS `REGION` (default: AWS_REGION or the profile's)")
+	fs.BoolVar(&o.noSign, "no-sign-request", false, "read public s3:// buckets without credentials")
+	fs.IntVar(&o.s3Concurrency, "s3-concurrency", s3.DefaultConcurrency, "s3:// objects fetched at once (`N`)")
+	fs.DurationVar(&o.s3Interval, "s3-interval", s3.DefaultInterval, "how often -f lists s3:// locations again (`INTERVAL`)")
 }
 
 // rulesFlag registers --rules for the commands that evaluate or derive from
@@ -104,6 +112,8 @@ func parseHeadless(name string, args []string, std stdio, outputs []string, with
 	choices := strings.Join(outputs[:len(outputs)-1], ", ") + " or " + outputs[len(outputs)-1]
 	fs.StringVar(&o.output, "output", outputs[0], "output `FORMAT`: "+choices)
 	fs.StringVar(&o.output, "o", outputs[0], "short for --output")
+	fs.BoolVar(&o.quiet, "quiet", false, "print no s3:// progress on stderr")
+	fs.BoolVar(&o.quiet, "q", false, "short for --quiet")
 	pos, err := parseArgs(fs, args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -114,7 +124,7 @@ func parseHeadless(name string, args []string, std stdio, outputs []string, with
 	case !slices.Contains(outputs, o.output):
 		return nil, nil, usageError(std, name, fmt.Errorf("invalid value %q for flag -o: want %s", o.output, choices)), false
 	}
-	if len(o.logGroups) == 0 {
+	if len(o.logGroups) == 0 && !slices.ContainsFunc(pos, s3.IsURL) {
 		var cwOnly string
 		fs.Visit(func(f *flag.Flag) {
 			if logGroupFlags[f.Name] && cwOnly == "" {
@@ -195,7 +205,7 @@ func (o *options) validate() error {
 		}
 	}
 	if len(o.logGroups) == 0 && !o.demo && len(o.paths) == 0 {
-		return errors.New("no source: give FILE, DIR or - (stdin), -g LOG_GROUP, or --demo")
+		return errors.New("no source: give FILE, DIR or - (stdin), s3://BUCKET[/PREFIX], -g LOG_GROUP, or --demo")
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/flowtail/flowtail/source"
 )
 
 // idleTimeout is how long a body may send nothing before the request is
@@ -103,6 +105,11 @@ func (b *objectBody) Read(p []byte) (int, error) {
 		b.resumed++
 		if n > 0 {
 			return n, nil
+		}
+		select {
+		case <-b.ctx.Done():
+			return 0, b.ctx.Err()
+		case <-time.After(source.Backoff(100*time.Millisecond, 2*time.Second, b.resumed)):
 		}
 	}
 }

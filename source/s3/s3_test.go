@@ -256,8 +256,8 @@ func TestSinceAllReadsEverythingAndSaysHowMuch(t *testing.T) {
 	fk.Env(t)
 	fk.Bucket(t, "logs", "")
 	files := put(t, fk, "logs", "", defaultLayout("123456789012", "us-east-1"), base.Add(-50*time.Hour), base, 3)
-	var notice string
-	src := newSource(t, s3src.ClientOptions{}, s3src.Config{Notice: func(s string) { notice = s }}, "s3://logs/")
+	var report strings.Builder
+	src := newSource(t, s3src.ClientOptions{}, s3src.Config{Report: &report}, "s3://logs/")
 	c, err := run(t, src)
 	if err != nil {
 		t.Fatal(err)
@@ -265,8 +265,12 @@ func TestSinceAllReadsEverythingAndSaysHowMuch(t *testing.T) {
 	if got := len(c.sorted()); got != 3*len(files) {
 		t.Errorf("got %d records, want %d", got, 3*len(files))
 	}
-	if want := fmt.Sprintf("reading %d objects", len(files)); !strings.Contains(notice, want) {
-		t.Errorf("notice %q does not say %q", notice, want)
+	lines := strings.Split(strings.TrimSpace(report.String()), "\n")
+	if want := fmt.Sprintf("--since all: reading %d objects", len(files)); !strings.Contains(lines[0], want) {
+		t.Errorf("first report line %q does not say %q", lines[0], want)
+	}
+	if want := fmt.Sprintf("s3 %d/%d objects", len(files), len(files)); !strings.Contains(lines[len(lines)-1], want) || !strings.Contains(lines[len(lines)-1], "done in") {
+		t.Errorf("last report line %q does not say %q and done", lines[len(lines)-1], want)
 	}
 }
 

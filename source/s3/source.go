@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -42,10 +43,13 @@ type Config struct {
 	Slack        time.Duration
 	// Format is --format: the field order that overrides header lines.
 	Format *model.Format
-	// Notice hears what the user should know before a long read begins
-	// (how many objects `--since all` covers); may be nil.
-	Notice func(string)
-	Now    func() time.Time
+	// Report, when set, hears the progress every ReportEvery (default
+	// 2s), a line saying how much `--since all` covers before reading
+	// starts, and a last line when reading is complete: headless commands
+	// pass stderr.
+	Report      io.Writer
+	ReportEvery time.Duration
+	Now         func() time.Time
 }
 
 // Source reads S3 locations.
@@ -76,6 +80,9 @@ func New(cfg Config) *Source {
 	}
 	if cfg.Lookback <= 0 {
 		cfg.Lookback = time.Hour
+	}
+	if cfg.ReportEvery <= 0 {
+		cfg.ReportEvery = 2 * time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -135,18 +142,28 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 	if sp.to.IsZero() {
 		sp.to = now
 	}
+	if s.cfg.Report != nil {
+		stop := s.report(ctx)
+		defer stop()
+	}
 	seen := newSeenKeys()
 	listErrs := make([]error, len(s.cfg.Locations))
-	if sp.from.IsZero() && s.cfg.Notice != nil {
+	counted := false
+	if sp.from.IsZero() {
+		// Everything: say how much that is before reading any of it.
 		n, bytes, err := s.count(ctx, sp)
 		if err != nil {
 			return s.finish(err)
 		}
-		s.cfg.Notice(fmt.Sprintf("--since all: reading %d objects (%s) from %s", n, humanBytes(bytes), s.Name()))
+		s.prog.objects.Store(int64(n))
+		s.prog.totalBytes.Store(bytes)
+		s.prog.listed.Store(true)
+		counted = true
+		s.say(fmt.Sprintf("--since all: reading %d objects (%s) from %s", n, humanBytes(bytes), s.Name()))
 	}
 	ok := 0
 	for i, loc := range s.cfg.Locations {
-		listErrs[i] = s.listInto(ctx, loc, sp, p, seen)
+		listErrs[i] = s.listInto(ctx, loc, sp, p, seen, counted)
 		if listErrs[i] == nil {
 			ok++
 		} else {
@@ -180,7 +197,7 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 			if listErrs[i] != nil && !transient(listErrs[i]) {
 				continue // a location that could not be listed stays off
 			}
-			if err := s.listInto(ctx, loc, sp, p, seen); err != nil {
+			if err := s.listInto(ctx, loc, sp, p, seen, false); err != nil {
 				s.noteError(err)
 			}
 		}
@@ -198,6 +215,44 @@ func (s *Source) finish(err error) error {
 	return err
 }
 
+// say writes a line to the report, if any.
+func (s *Source) say(msg string) {
+	if s.cfg.Report == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.cfg.Report, "flowtail: %s: %s\n", s.Name(), msg)
+}
+
+// report writes the progress every ReportEvery while reading, and once
+// more when stopped; stop waits for that last line.
+func (s *Source) report(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(s.cfg.ReportEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				s.say(s.Progress().String())
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		if !s.cfg.Follow {
+			s.prog.done.Store(true)
+			s.say(s.Progress().String())
+		}
+	}
+}
+
 func transient(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Kind == KindTransient
@@ -205,7 +260,8 @@ func transient(err error) bool {
 
 // listInto lists one location and hands each object not read before to the
 // pool.
-func (s *Source) listInto(ctx context.Context, loc Location, sp span, p *pool, seen *seenKeys) error {
+// counted: the objects were counted before, and are not again.
+func (s *Source) listInto(ctx context.Context, loc Location, sp span, p *pool, seen *seenKeys, counted bool) error {
 	client, err := s.cfg.Clients.bucketClient(ctx, loc.Bucket, s.retry)
 	if err != nil {
 		return err
@@ -214,9 +270,9 @@ func (s *Source) listInto(ctx context.Context, loc Location, sp span, p *pool, s
 		if !seen.add(o.origin(), o.stamp, s.cfg.Now()) {
 			return nil
 		}
-		s.prog.objects.Add(1)
-		if o.size > 0 {
-			s.prog.totalBytes.Add(o.size)
+		if !counted {
+			s.prog.objects.Add(1)
+			s.prog.totalBytes.Add(max(o.size, 0))
 		}
 		return p.submit(ctx, o)
 	}}
