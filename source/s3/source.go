@@ -208,7 +208,9 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 // finish records the final state and error.
 func (s *Source) finish(err error) error {
 	s.mu.Lock()
-	s.final = true
+	// Stopped for good only when nothing could be read; skipped objects
+	// are counted in the progress instead.
+	s.final = err != nil && s.prog.read.Load() == 0
 	s.backoff = ""
 	s.mu.Unlock()
 	s.prog.done.Store(true)
