@@ -87,9 +87,29 @@ func New(cfg Config) *Source {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.Locations = distinct(cfg.Locations)
 	s := &Source{cfg: cfg}
 	s.prog.begin = cfg.Now()
 	return s
+}
+
+// distinct drops locations inside another one given, so no object is read
+// twice.
+func distinct(locs []Location) []Location {
+	var out []Location
+	for i, l := range locs {
+		inside := false
+		for j, o := range locs {
+			if i != j && l.Bucket == o.Bucket && !o.Object && strings.HasPrefix(l.Prefix, o.Prefix) && (l.Prefix != o.Prefix || j < i) {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Name is what the status bar shows.
@@ -106,8 +126,10 @@ func (s *Source) Status() source.Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := source.Status{Mode: p.String(), Rate: p.RecordRate, Backoff: s.backoff, LastError: s.lastErr, Final: s.final}
-	if !p.Newest.IsZero() {
-		st.LagMillis = s.cfg.Now().Sub(p.Newest).Milliseconds()
+	if s.cfg.Follow && !p.Newest.IsZero() {
+		// How far behind the newest file delivered is: its five minutes
+		// end at its stamp plus FileWindow.
+		st.LagMillis = max(s.cfg.Now().Sub(p.Newest.Add(FileWindow)), 0).Milliseconds()
 	}
 	if s.cfg.Follow && !s.next.IsZero() {
 		st.Mode += fmt.Sprintf(", next listing in %s", max(s.next.Sub(s.cfg.Now()), 0).Round(time.Second))
@@ -146,7 +168,10 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		stop := s.report(ctx)
 		defer stop()
 	}
-	seen := newSeenKeys()
+	var seen *seenKeys // only following needs to know what was read
+	if s.cfg.Follow {
+		seen = newSeenKeys()
+	}
 	listErrs := make([]error, len(s.cfg.Locations))
 	counted := false
 	if sp.from.IsZero() {
@@ -269,7 +294,7 @@ func (s *Source) listInto(ctx context.Context, loc Location, sp span, p *pool, s
 		return err
 	}
 	l := &lister{src: s, client: client, loc: loc, span: sp, each: func(o object) error {
-		if !seen.add(o.origin(), o.stamp, s.cfg.Now()) {
+		if seen != nil && !seen.add(o.origin(), o.stamp, s.cfg.Now()) {
 			return nil
 		}
 		if !counted {

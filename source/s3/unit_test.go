@@ -181,3 +181,13 @@ func BenchmarkWindowKeep(b *testing.B) {
 		}
 	}
 }
+
+func TestDistinctLocations(t *testing.T) {
+	a := Location{Bucket: "b", Prefix: "AWSLogs/"}
+	in := []Location{a, {Bucket: "b", Prefix: "AWSLogs/123456789012/"}, a, {Bucket: "c", Prefix: "AWSLogs/"}, {Bucket: "b", Prefix: "other/"}}
+	got := distinct(in)
+	want := []Location{a, {Bucket: "c", Prefix: "AWSLogs/"}, {Bucket: "b", Prefix: "other/"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("distinct = %v, want %v", got, want)
+	}
+}
