@@ -33,6 +33,7 @@ Examples:
 
 Flags:
   -o, --output FORMAT            text (the record in its format's order), json or csv (default text)
+  -q, --quiet                    print no s3:// progress on stderr
 ` + sourceFlagsHelp,
 		run: runCat,
 	})

@@ -49,6 +49,7 @@ Examples:
 
 Flags:
   -o, --output FORMAT            text or json (default text)
+  -q, --quiet                    print no s3:// progress on stderr
 ` + sourceFlagsHelp + rulesFlagHelp,
 		run: runExplain,
 	})

@@ -57,6 +57,7 @@ Examples:
 
 Flags:
   -o, --output FORMAT            table, csv or json (default table)
+  -q, --quiet                    print no s3:// progress on stderr
 ` + sourceFlagsHelp + rulesFlagHelp,
 		run: runQuery,
 	})

@@ -78,8 +78,8 @@ func (o *options) sourceFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE or the default chain)")
 	fs.StringVar(&o.region, "region", "", "AWS `REGION` (default: AWS_REGION or the profile's)")
 	fs.BoolVar(&o.noSign, "no-sign-request", false, "read public s3:// buckets without credentials")
-	fs.IntVar(&o.s3Concurrency, "s3-concurrency", s3.DefaultConcurrency, "s3:// objects fetched at once (`N`)")
-	fs.DurationVar(&o.s3Interval, "s3-interval", s3.DefaultInterval, "how often -f lists s3:// locations again (`INTERVAL`)")
+	fs.IntVar(&o.s3Concurrency, "s3-concurrency", s3.DefaultConcurrency, "fetch up to `N` s3:// objects at once")
+	fs.DurationVar(&o.s3Interval, "s3-interval", s3.DefaultInterval, "with -f, list s3:// locations again every `INTERVAL`")
 }
 
 // rulesFlag registers --rules for the commands that evaluate or derive from

@@ -247,6 +247,9 @@ func TestLayoutsPruneByTime(t *testing.T) {
 			if !p.Done || p.Read != int64(len(fk.Gets())) || p.Failed != 0 {
 				t.Errorf("progress %+v", p)
 			}
+			if st := src.Status(); !strings.Contains(st.Mode, fmt.Sprintf("s3 %d/%d objects", p.Read, p.Read)) || !strings.Contains(st.Mode, "done in") || st.Final {
+				t.Errorf("status %+v does not say all objects were read", st)
+			}
 		})
 	}
 }
