@@ -88,7 +88,7 @@ func TestWindowKeepsOnlyItsRecords(t *testing.T) {
 		"2 123456789012 eni-1 1.1.1.1 2.2.2.2 1 2 6 1 1 2000 2100 ACCEPT OK": true,
 		"2 123456789012 eni-1 1.1.1.1 2.2.2.2 1 2 6 1 1 2001 2100 ACCEPT OK": false, // started after until
 		"2 123456789012 eni-1 - - - - - - - 1500 1560 - NODATA":              true,
-		"garbage":      true, // for the decoder to count
+		"garbage":       true, // for the decoder to count
 		"2 1 2 3 x y z": true,
 	}
 	for l, want := range lines {
