@@ -98,3 +98,29 @@ func TestS3ErrorsReachTheUser(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
 	}
 }
+
+func TestExplainReadsS3(t *testing.T) {
+	fk := s3test.New(t)
+	fk.Env(t)
+	fk.Bucket(t, "logs", "")
+	base := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	starts, ends, _ := s3Objects(t, fk, base, base.Add(10*time.Minute), 4)
+	since, until := base, base.Add(10*time.Minute)
+	var want int
+	for i := range starts {
+		if ends[i] >= since.Unix() && starts[i] <= until.Unix() {
+			want++
+		}
+	}
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	code := run(ctx, []string{"explain", "-q", "-o", "json", "--rules", demoRulesDir, "s3://logs",
+		"--since", since.Format(time.RFC3339), "--until", until.Format(time.RFC3339)}, stdio{strings.NewReader(""), &out, &errb})
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if got := len(catJSONLines(t, out.String())); got != want {
+		t.Errorf("explained %d records, want %d", got, want)
+	}
+}
