@@ -307,21 +307,22 @@ func (s *Source) listInto(ctx context.Context, loc Location, sp span, p *pool, s
 }
 
 // count lists every location once, only to say how much `--since all`
-// will read before reading it.
+// will read before reading it. A location that cannot be listed counts
+// for nothing here; listing it again for reading reports why.
 func (s *Source) count(ctx context.Context, sp span) (int, int64, error) {
 	n, size := 0, int64(0)
 	for _, loc := range s.cfg.Locations {
 		client, err := s.cfg.Clients.bucketClient(ctx, loc.Bucket, s.retry)
 		if err != nil {
-			return 0, 0, err
+			continue // reading it will fail the same way, and say so
 		}
 		l := &lister{src: s, client: client, loc: loc, span: sp, each: func(o object) error {
 			n++
 			size += max(o.size, 0)
 			return nil
 		}}
-		if err := l.run(ctx); err != nil {
-			return 0, 0, err
+		if err := l.run(ctx); err != nil && ctx.Err() != nil {
+			return 0, 0, ctx.Err()
 		}
 	}
 	return n, size, nil
