@@ -158,11 +158,11 @@ func fieldValue(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, 
 		s := strconv.FormatUint(n, 10)
 		switch id {
 		case model.FieldProtocol:
-			if name, ok := protoNames[uint8(n)]; ok {
-				s += " (" + name + ")"
+			if _, ok := model.ProtoName(uint8(n)); ok {
+				s += " (" + ProtoName(uint8(n)) + ")"
 			}
 		case model.FieldSrcPort, model.FieldDstPort:
-			if svc, ok := wellKnownPorts[uint16(n)]; ok && hasPorts(f) {
+			if svc, ok := model.PortService(uint16(n)); ok && hasPorts(f) {
 				s += " (" + svc + ")"
 			}
 		case model.FieldStart, model.FieldEnd:

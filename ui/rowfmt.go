@@ -3,43 +3,24 @@ package ui
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/flowtail/flowtail/model"
 )
 
-// protoNames are the IANA protocol numbers seen in VPC flow logs.
-var protoNames = map[uint8]string{
-	1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP", 41: "IPv6", 47: "GRE",
-	50: "ESP", 51: "AH", 58: "ICMP6", 89: "OSPF", 112: "VRRP", 132: "SCTP",
-}
-
-// protoLabels holds the label for every protocol number, built once so
-// drawing a row never formats a number.
+// protoLabels holds the label for every protocol number: model's name in
+// capitals (TCP, ICMPV6), or the number; built once so drawing a row never
+// formats a number.
 var protoLabels = func() (l [256]string) {
 	for i := range l {
-		if n, ok := protoNames[uint8(i)]; ok {
-			l[i] = n
-		} else {
-			l[i] = strconv.Itoa(i)
-		}
+		l[i] = strings.ToUpper(model.ProtoText(uint8(i)))
 	}
 	return l
 }()
 
-// ProtoName is the protocol's name, or its number when it has none.
+// ProtoName is the protocol's label, or its number when it has no name.
 func ProtoName(p uint8) string { return protoLabels[p] }
-
-// wellKnownPorts names the services an investigation usually meets.
-var wellKnownPorts = map[uint16]string{
-	20: "ftp-data", 21: "ftp", 22: "ssh", 23: "telnet", 25: "smtp", 53: "dns", 67: "dhcp", 68: "dhcp",
-	80: "http", 110: "pop3", 123: "ntp", 143: "imap", 161: "snmp", 389: "ldap", 443: "https",
-	445: "smb", 465: "smtps", 514: "syslog", 587: "submission", 636: "ldaps", 993: "imaps",
-	995: "pop3s", 1433: "mssql", 1521: "oracle", 2049: "nfs", 2379: "etcd", 3306: "mysql",
-	3389: "rdp", 5432: "postgresql", 5439: "redshift", 5671: "amqps", 5672: "amqp",
-	6379: "redis", 6443: "kubernetes-api", 8080: "http-alt", 8443: "https-alt", 9092: "kafka",
-	9200: "elasticsearch", 11211: "memcached", 27017: "mongodb",
-}
 
 // appendHuman writes n in at most four characters: 842, 9.9K, 123K, 1.2M.
 func appendHuman(b []byte, n uint64) []byte {

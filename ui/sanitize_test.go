@@ -1,6 +1,10 @@
 package ui
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/flowtail/flowtail/model"
+)
 
 func TestSanitize(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -35,7 +39,7 @@ func FuzzSanitize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		out := Sanitize(s)
 		for _, r := range out {
-			if unsafeRune(r) {
+			if model.UnsafeRune(r) {
 				t.Fatalf("Sanitize(%q) kept control rune %U", s, r)
 			}
 		}

@@ -6,7 +6,6 @@ package export
 import (
 	"fmt"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -74,7 +73,7 @@ func (e *Encoder) columns(format *model.Format) []column {
 			e.plans = map[*model.Format][]column{}
 		}
 		for _, id := range format.Fields {
-			key := append([]byte(`,"`), appendJSONString(nil, id.Name())...)
+			key := append([]byte(`,"`), model.AppendJSONString(nil, id.Name())...)
 			plan = append(plan, column{id: id, kind: id.Kind(), key: append(key, '"', ':')})
 		}
 		e.plans[format] = plan
@@ -97,7 +96,7 @@ func (e *Encoder) jsonName(id uint32) string {
 		return e.json[id]
 	}
 	for n := uint32(len(e.json)); n <= id; n++ {
-		q := append([]byte{'"'}, appendJSONString(nil, e.names.Name(n))...)
+		q := append([]byte{'"'}, model.AppendJSONString(nil, e.names.Name(n))...)
 		e.json = append(e.json, string(append(q, '"')))
 	}
 	return e.json[id]
@@ -166,7 +165,7 @@ func (e *Encoder) appendText(dst []byte, fields []model.FieldID, f *model.Flow, 
 		if dst, ok = e.value(dst, id, f, x); !ok {
 			dst = append(dst, '-')
 		} else if id.Kind() == model.KindString {
-			sanitize(dst[from:])
+			dst = model.MaskAppended(dst, from)
 		}
 	}
 	return append(dst, '\n')
@@ -259,73 +258,7 @@ func appendCSVField(dst []byte, s string) []byte {
 		dst = append(dst, '"')
 	}
 	if unsafe {
-		sanitize(dst[from:])
+		dst = model.MaskAppended(dst, from)
 	}
 	return dst
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString escapes s for a JSON string: quotes, backslashes,
-// control characters (C0, DEL and C1, so no escape sequence survives to a
-// terminal) and invalid UTF-8, which becomes U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	i := 0
-	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\' {
-		i++
-	}
-	if i == len(s) {
-		return append(dst, s...)
-	}
-	dst = append(dst, s[:i]...)
-	for i < len(s) {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c < 0x20 || c == 0x7f:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, `\ufffd`...)
-		case r >= 0x80 && r <= 0x9f:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&15])
-		default:
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return dst
-}
-
-// sanitize replaces terminal control bytes (C0, DEL, ESC, the UTF-8
-// encoding of C1) and bytes that are not UTF-8 (a lone 0x9b is CSI to an
-// 8-bit terminal) in place with '?', so text and CSV output are safe to
-// print. It keeps the length, so it can run over an appended value.
-func sanitize(b []byte) {
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 || c == 0x7f {
-				b[i] = '?'
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 || r >= 0x80 && r <= 0x9f {
-			for k := i; k < i+max(size, 1); k++ {
-				b[k] = '?'
-			}
-		}
-		i += max(size, 1)
-	}
 }

@@ -88,8 +88,9 @@ func TestTextIsTheRecordBack(t *testing.T) {
 	if got := parse(t, "", strings.ReplaceAll(sshLine, " 22 ", "   22\t")+"\r").encode(Text); got != sshLine+"\n" {
 		t.Errorf("got %q", got)
 	}
-	// Control bytes in text values never reach a terminal.
-	if got := parse(t, "version interface-tag", "2 a\x1bb\u009bc\x9bd\xffé").encode(Text); got != "2 a?b??c?d?é\n" {
+	// Control bytes and bidi controls in text values never reach a
+	// terminal; each becomes one '?'.
+	if got := parse(t, "version interface-tag", "2 a\x1bb\u009bc\x9bd\xffé\u202ex").encode(Text); got != "2 a?b?c?d?é?x\n" {
 		t.Errorf("got %q", got)
 	}
 }
@@ -97,8 +98,8 @@ func TestTextIsTheRecordBack(t *testing.T) {
 // CSV values are as safe to print as text: no escape sequence, C1 control
 // or stray byte gets through, and the quoting stays valid.
 func TestCSVSanitised(t *testing.T) {
-	got := parse(t, "version interface-tag", "2 \"a\x1b[31m,\u009bb\x9bé").encode(CSV)
-	if want := "version,interface-tag\n2,\"\"\"a?[31m,??b?é\"\n"; got != want {
+	got := parse(t, "version interface-tag", "2 \"a\x1b[31m,\u009bb\x9bé\u202e").encode(CSV)
+	if want := "version,interface-tag\n2,\"\"\"a?[31m,?b?é?\"\n"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }

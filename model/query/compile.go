@@ -259,14 +259,14 @@ func derivedCode(r Ref, lit *Literal) (uint64, bool) {
 	s := strings.ToLower(lit.Text)
 	switch r {
 	case RefProto:
-		if n, ok := protoByName[s]; ok {
+		if n, ok := model.ProtoByName(s); ok {
 			return uint64(n), true
 		}
 		if n, err := strconv.ParseUint(s, 10, 8); err == nil {
 			return n, true
 		}
 	case RefService:
-		if c, ok := serviceByName(s); ok {
+		if c, ok := model.ServiceByName(s); ok {
 			return uint64(c), true
 		}
 	case RefDirection:

@@ -202,7 +202,7 @@ func TestFilterOperators(t *testing.T) {
 		{`proto = "udp"`, func(r rec) bool { return !r.nodata && r.proto == 17 }},
 		{`proto != "tcp"`, func(r rec) bool { return !r.nodata && r.proto != 6 }},
 		{`service = "https"`, func(r rec) bool {
-			return !r.nodata && (r.dstPort == 443 || servicePort[r.dstPort] == 0 && r.srcPort == 443)
+			return !r.nodata && (r.dstPort == 443 || model.ServiceCode(uint16(r.dstPort)) == 0 && r.srcPort == 443)
 		}},
 		{`@timestamp >= 1700000100000`, func(r rec) bool { return r.start >= 1700000100 }},
 		{`@timestamp < 1700000100`, func(r rec) bool { return r.start < 1700000100 }},

@@ -127,10 +127,10 @@ func accessorFor(r Ref, e *env) *accessor {
 		a.code = func(f *model.Flow, _ *model.Ext) (uint64, bool) {
 			c := uint8(0)
 			if f.Has(model.FieldDstPort) {
-				c = servicePort[f.DstPort]
+				c = model.ServiceCode(f.DstPort)
 			}
 			if c == 0 && f.Has(model.FieldSrcPort) {
-				c = servicePort[f.SrcPort]
+				c = model.ServiceCode(f.SrcPort)
 			}
 			return uint64(c), c != 0
 		}
@@ -283,9 +283,9 @@ func (a *accessor) decode(c uint64) Value {
 func derivedText(r Ref, c uint64) string {
 	switch r {
 	case RefProto:
-		return protoTexts[uint8(c)]
+		return model.ProtoText(uint8(c))
 	case RefService:
-		return serviceNames[c]
+		return model.ServiceText(uint8(c))
 	case RefDirection:
 		if c == dirIngress {
 			return "ingress"

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model"
-	"github.com/flowtail/flowtail/source/awsfake"
 	"github.com/flowtail/flowtail/source/cloudwatch"
 )
 
@@ -35,7 +35,7 @@ func BenchmarkPollIngest20k(b *testing.B) { benchIngest(b, 20_000, 0, true) }
 
 func benchIngest(b *testing.B, rate, perUpdate int, poll bool) {
 	b.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	srv := awsfake.New(b)
+	srv := awstest.New(b)
 	srv.SetLiveTail(time.Second, perUpdate, 0)
 	srv.CreateLogGroup(group)
 	store := model.NewStore(200_000)
@@ -74,11 +74,11 @@ func benchIngest(b *testing.B, rate, perUpdate int, poll bool) {
 	for sec := 0; sec < b.N; sec++ {
 		for k := range 20 {
 			now := <-tick.C
-			evs := make([]awsfake.Event, rate*(k+1)/20-rate*k/20)
+			evs := make([]awstest.Event, rate*(k+1)/20-rate*k/20)
 			for i := range evs {
 				eni := fmt.Sprintf("eni-%02d", rng.IntN(20))
 				ts := now.Add(-time.Duration(rng.IntN(2000)) * time.Millisecond)
-				evs[i] = awsfake.Event{Stream: eni, Time: ts, Visible: now, Message: line(eni, put, ts)}
+				evs[i] = awstest.Event{Stream: eni, Time: ts, Visible: now, Message: line(eni, put, ts)}
 				put++
 			}
 			srv.Put(group, evs...)

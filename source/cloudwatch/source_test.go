@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model"
-	"github.com/flowtail/flowtail/source/awsfake"
 	"github.com/flowtail/flowtail/source/cloudwatch"
 )
 
@@ -24,21 +24,21 @@ const group = "/aws/vpc/flowlogs"
 // rig is the fake endpoint, a fast clock shared with the source, and the
 // real SDK client pointed at the endpoint.
 type rig struct {
-	srv    *awsfake.Server
-	clock  *awsfake.ScaledClock
+	srv    *awstest.Server
+	clock  *awstest.ScaledClock
 	client *cloudwatchlogs.Client
 }
 
 // newRig needs no environment: the configuration is static, so tests may
 // run in parallel.
 func newRig(t testing.TB, factor float64) *rig {
-	clock := awsfake.NewScaledClock(time.Now().Truncate(time.Second), factor)
-	srv := awsfake.New(t, awsfake.WithClock(clock))
+	clock := awstest.NewScaledClock(time.Now().Truncate(time.Second), factor)
+	srv := awstest.New(t, awstest.WithClock(clock))
 	return &rig{srv: srv, clock: clock, client: cloudwatch.NewClient(srv.AWSConfig())}
 }
 
 func (r *rig) config() cloudwatch.Config {
-	return cloudwatch.Config{Client: r.client, Groups: []string{group}, Clock: r.clock, Region: awsfake.Region,
+	return cloudwatch.Config{Client: r.client, Groups: []string{group}, Clock: r.clock, Region: awstest.Region,
 		BackoffBase: 500 * time.Millisecond, BackoffMax: 10 * time.Second}
 }
 
@@ -143,22 +143,22 @@ func TestLiveWithEveryFault(t *testing.T) {
 		ts := start.Add(-time.Duration(rng.IntN(600)) * time.Second)
 		l := line(enis[i%4], i, ts)
 		want[l] = true
-		r.srv.Put(group, awsfake.Event{Stream: enis[i%4], Time: ts, Visible: start.Add(-time.Second), Message: l})
+		r.srv.Put(group, awstest.Event{Stream: enis[i%4], Time: ts, Visible: start.Add(-time.Second), Message: l})
 	}
-	for _, k := range []awsfake.FaultKind{awsfake.Throttle, awsfake.Throttle, awsfake.Throttle, awsfake.Throttle} {
+	for _, k := range []awstest.FaultKind{awstest.Throttle, awstest.Throttle, awstest.Throttle, awstest.Throttle} {
 		r.srv.Inject("FilterLogEvents", k, 1)
 	}
-	r.srv.Inject("FilterLogEvents", awsfake.EmptyPage, 2)
-	r.srv.Inject("FilterLogEvents", awsfake.Unavailable, 1)
-	r.srv.Inject("FilterLogEvents", awsfake.RepeatToken, 1)
-	r.srv.Inject("FilterLogEvents", awsfake.Reset, 1)
-	r.srv.Inject("FilterLogEvents", awsfake.InternalError, 1)
-	r.srv.Inject("StartLiveTail", awsfake.Throttle, 4)
-	r.srv.Inject("StartLiveTail", awsfake.Sampled, 2)
-	r.srv.Inject("StartLiveTail", awsfake.StreamReset, 1)
-	r.srv.Inject("StartLiveTail", awsfake.Sampled, 1)
-	r.srv.Inject("StartLiveTail", awsfake.SessionTimeout, 1)
-	r.srv.Inject("StartLiveTail", awsfake.Sampled, 1)
+	r.srv.Inject("FilterLogEvents", awstest.EmptyPage, 2)
+	r.srv.Inject("FilterLogEvents", awstest.Unavailable, 1)
+	r.srv.Inject("FilterLogEvents", awstest.RepeatToken, 1)
+	r.srv.Inject("FilterLogEvents", awstest.Reset, 1)
+	r.srv.Inject("FilterLogEvents", awstest.InternalError, 1)
+	r.srv.Inject("StartLiveTail", awstest.Throttle, 4)
+	r.srv.Inject("StartLiveTail", awstest.Sampled, 2)
+	r.srv.Inject("StartLiveTail", awstest.StreamReset, 1)
+	r.srv.Inject("StartLiveTail", awstest.Sampled, 1)
+	r.srv.Inject("StartLiveTail", awstest.SessionTimeout, 1)
+	r.srv.Inject("StartLiveTail", awstest.Sampled, 1)
 
 	cfg := r.config()
 	cfg.Since = start.Add(-15 * time.Minute)
@@ -183,13 +183,13 @@ func TestLiveWithEveryFault(t *testing.T) {
 			if now.Sub(start) > 3*time.Minute {
 				return
 			}
-			var evs []awsfake.Event
+			var evs []awstest.Event
 			for range 1 + rng.IntN(8) {
 				eni := enis[rng.IntN(4)]
 				ts := now.Add(-time.Duration(rng.IntN(120)) * time.Second)
 				l := line(eni, n, ts)
 				n++
-				evs = append(evs, awsfake.Event{Stream: eni, Time: ts, Visible: now.Add(time.Duration(rng.IntN(3000)) * time.Millisecond), Message: l})
+				evs = append(evs, awstest.Event{Stream: eni, Time: ts, Visible: now.Add(time.Duration(rng.IntN(3000)) * time.Millisecond), Message: l})
 				mu.Lock()
 				want[l] = true
 				mu.Unlock()
@@ -248,7 +248,7 @@ func TestPollLateDelivery(t *testing.T) {
 		}
 		l := line(eni, i, ts)
 		want[l] = true
-		r.srv.Put(group, awsfake.Event{Stream: eni, Time: ts, Visible: vis, Message: l})
+		r.srv.Put(group, awstest.Event{Stream: eni, Time: ts, Visible: vis, Message: l})
 	}
 	cfg := r.config()
 	cfg.Poll = true
@@ -278,7 +278,7 @@ func TestUntilReadsHistoryAndStops(t *testing.T) {
 		if i < 20 {
 			want[l] = true
 		}
-		r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: ts, Visible: ts.Add(time.Minute), Message: l})
+		r.srv.Put(group, awstest.Event{Stream: "eni-1", Time: ts, Visible: ts.Add(time.Minute), Message: l})
 	}
 	cfg := r.config()
 	cfg.Since = now.Add(-time.Hour)
@@ -310,7 +310,7 @@ func TestSessionRenewedBeforeLimit(t *testing.T) {
 		now := r.clock.Now()
 		l := line("eni-9", i, now)
 		want[l] = true
-		r.srv.Put(group, awsfake.Event{Stream: "eni-9", Time: now, Message: l})
+		r.srv.Put(group, awstest.Event{Stream: "eni-9", Time: now, Message: l})
 	}
 	waitFor(t, 10*time.Second, "renewed sessions to deliver", func() bool { return c.distinct() >= len(want) })
 	time.Sleep(r.clock.Real(15 * time.Second))
@@ -329,7 +329,7 @@ func TestLiveTailDeniedFallsBackToPoll(t *testing.T) {
 	for i := range 20 {
 		l := line("eni-2", i, now)
 		want[l] = true
-		r.srv.Put(group, awsfake.Event{Stream: "eni-2", Time: now, Visible: now.Add(time.Duration(i) * 10 * time.Second), Message: l})
+		r.srv.Put(group, awstest.Event{Stream: "eni-2", Time: now, Visible: now.Add(time.Duration(i) * 10 * time.Second), Message: l})
 	}
 	src := cloudwatch.New(r.config())
 	c := newCollector()
@@ -360,12 +360,12 @@ func TestFinalErrorsSayWhatToDo(t *testing.T) {
 		}, []string{"/gone does not exist"}},
 		{"sso expired", func(r *rig, cfg *cloudwatch.Config) {
 			r.srv.CreateLogGroup(group)
-			r.srv.Inject("DescribeLogGroups", awsfake.ExpiredToken, 1)
+			r.srv.Inject("DescribeLogGroups", awstest.ExpiredToken, 1)
 			cfg.Profile, cfg.SSO = "dev", true
 		}, []string{"expired", "aws sso login --profile dev"}},
 		{"rejected key", func(r *rig, cfg *cloudwatch.Config) {
 			r.srv.CreateLogGroup(group)
-			r.srv.Inject("FilterLogEvents", awsfake.InvalidToken, 1)
+			r.srv.Inject("FilterLogEvents", awstest.InvalidToken, 1)
 			cfg.Profile = "ci"
 		}, []string{"rejected (UnrecognizedClientException)", `profile "ci"`}},
 		{"no credentials", func(r *rig, cfg *cloudwatch.Config) {
@@ -404,7 +404,7 @@ func TestFinalErrorsSayWhatToDo(t *testing.T) {
 func TestFlowLogFormatForBatches(t *testing.T) {
 	r := newRig(t, 1)
 	now := r.clock.Now()
-	r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: now, Message: "eni-1 ACCEPT"})
+	r.srv.Put(group, awstest.Event{Stream: "eni-1", Time: now, Message: "eni-1 ACCEPT"})
 	cfg := r.config()
 	cfg.Until = now.Add(time.Second)
 	cfg.FlowLogFormat = func(ctx context.Context, g string) (string, error) {
@@ -443,18 +443,18 @@ func TestEachLiveGapIsRepaired(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
-		inject func(s *awsfake.Server)
+		inject func(s *awstest.Server)
 		early  bool // inject before the tail starts
 	}{
-		{"stream reset while search lags", func(s *awsfake.Server) {
+		{"stream reset while search lags", func(s *awstest.Server) {
 			s.SetSearchLag(2 * time.Second)
-			s.Inject("StartLiveTail", awsfake.StreamReset, 1)
+			s.Inject("StartLiveTail", awstest.StreamReset, 1)
 		}, false},
-		{"sampled update", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.Sampled, 3) }, false},
-		{"stream reset", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.StreamReset, 1) }, false},
-		{"session timeout", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.SessionTimeout, 1) }, false},
-		{"session start throttled", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.Throttle, 6) }, true},
-		{"session start reset", func(s *awsfake.Server) { s.Inject("StartLiveTail", awsfake.Reset, 6) }, true},
+		{"sampled update", func(s *awstest.Server) { s.Inject("StartLiveTail", awstest.Sampled, 3) }, false},
+		{"stream reset", func(s *awstest.Server) { s.Inject("StartLiveTail", awstest.StreamReset, 1) }, false},
+		{"session timeout", func(s *awstest.Server) { s.Inject("StartLiveTail", awstest.SessionTimeout, 1) }, false},
+		{"session start throttled", func(s *awstest.Server) { s.Inject("StartLiveTail", awstest.Throttle, 6) }, true},
+		{"session start reset", func(s *awstest.Server) { s.Inject("StartLiveTail", awstest.Reset, 6) }, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -483,7 +483,7 @@ func TestEachLiveGapIsRepaired(t *testing.T) {
 				eni := fmt.Sprintf("eni-%d", rng.IntN(3))
 				l := line(eni, i, now)
 				want[l] = true
-				r.srv.Put(group, awsfake.Event{Stream: eni, Time: now.Add(-time.Duration(rng.IntN(10)) * time.Second), Message: l})
+				r.srv.Put(group, awstest.Event{Stream: eni, Time: now.Add(-time.Duration(rng.IntN(10)) * time.Second), Message: l})
 			}
 			waitFor(t, 10*time.Second, "every event", func() bool { return c.distinct() >= len(want) })
 			time.Sleep(r.clock.Real(10 * time.Second))
@@ -507,9 +507,9 @@ func TestRepeatedTokenNeitherLoopsNorLoses(t *testing.T) {
 		for i := range 40 {
 			l := line("eni-1", i, now)
 			want[l] = true
-			r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: now.Add(-time.Duration(40-i) * time.Second), Message: l})
+			r.srv.Put(group, awstest.Event{Stream: "eni-1", Time: now.Add(-time.Duration(40-i) * time.Second), Message: l})
 		}
-		r.srv.Inject("FilterLogEvents", awsfake.RepeatToken, times)
+		r.srv.Inject("FilterLogEvents", awstest.RepeatToken, times)
 		cfg := r.config()
 		cfg.Since, cfg.Until = now.Add(-time.Hour), now
 		c := newCollector()
@@ -545,7 +545,7 @@ func TestSelectionAcrossGroups(t *testing.T) {
 		if strings.HasPrefix(eni, "eni-a") && action == "REJECT" {
 			want[l] = true
 		}
-		r.srv.Put(g, awsfake.Event{Stream: eni, Time: at, Message: l})
+		r.srv.Put(g, awstest.Event{Stream: eni, Time: at, Message: l})
 	}
 	for i := range 40 {
 		g := []string{group, other}[i%2]
@@ -589,7 +589,7 @@ func TestMoreThanTenGroupsPoll(t *testing.T) {
 		cfg.Groups = append(cfg.Groups, g)
 		l := line("eni-1", i, now)
 		want[l] = true
-		r.srv.Put(g, awsfake.Event{Stream: "eni-1", Time: now, Message: l})
+		r.srv.Put(g, awstest.Event{Stream: "eni-1", Time: now, Message: l})
 	}
 	src := cloudwatch.New(cfg)
 	c := newCollector()
@@ -605,7 +605,7 @@ func TestMoreThanTenGroupsPoll(t *testing.T) {
 // the status bar must still read the source's health meanwhile.
 func TestStatusWhileConsumerIsSlow(t *testing.T) {
 	r := newRig(t, 1)
-	r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: r.clock.Now(), Message: line("eni-1", 1, r.clock.Now())})
+	r.srv.Put(group, awstest.Event{Stream: "eni-1", Time: r.clock.Now(), Message: line("eni-1", 1, r.clock.Now())})
 	src := cloudwatch.New(r.config())
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
@@ -639,7 +639,7 @@ func TestStatusWhileConsumerIsSlow(t *testing.T) {
 func TestUnknownStreamIsNoted(t *testing.T) {
 	r := newRig(t, 1)
 	now := r.clock.Now()
-	r.srv.Put(group, awsfake.Event{Stream: "eni-0aaa", Time: now, Message: line("eni-0aaa", 1, now)})
+	r.srv.Put(group, awstest.Event{Stream: "eni-0aaa", Time: now, Message: line("eni-0aaa", 1, now)})
 	cfg := r.config()
 	cfg.Streams = []string{"eni-0aaa", "eni-0bbb"}
 	cfg.Until = now.Add(time.Second)
@@ -666,9 +666,9 @@ func TestSustainedThrottlingNeverExits(t *testing.T) {
 	for i := range 10 {
 		l := line("eni-1", i, now)
 		want[l] = true
-		r.srv.Put(group, awsfake.Event{Stream: "eni-1", Time: now.Add(-time.Minute), Message: l})
+		r.srv.Put(group, awstest.Event{Stream: "eni-1", Time: now.Add(-time.Minute), Message: l})
 	}
-	r.srv.Inject("FilterLogEvents", awsfake.Throttle, 30)
+	r.srv.Inject("FilterLogEvents", awstest.Throttle, 30)
 	cfg := r.config()
 	cfg.Poll = true
 	src := cloudwatch.New(cfg)

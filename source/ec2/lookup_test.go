@@ -14,9 +14,9 @@ import (
 
 	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/rules"
-	"github.com/flowtail/flowtail/source/awsfake"
 	"github.com/flowtail/flowtail/source/demo"
 	"github.com/flowtail/flowtail/source/ec2"
 	"github.com/flowtail/flowtail/source/rulesdir"
@@ -41,14 +41,14 @@ func (c *clock) Add(d time.Duration) {
 
 // setup serves the demo rules from the fake EC2 endpoint, mounted on the
 // shared fake server, and returns a lookup using the real SDK client.
-func setup(t *testing.T) (*awsfake.EC2, *ec2.Lookup, *clock, *rules.Snapshot) {
+func setup(t *testing.T) (*awstest.EC2, *ec2.Lookup, *clock, *rules.Snapshot) {
 	t.Helper()
 	res, err := rulesdir.Load("../demo/rules")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := awsfake.New(t)
-	fake := awsfake.NewEC2(res.Snapshot)
+	srv := awstest.New(t)
+	fake := awstest.NewEC2(res.Snapshot)
 	srv.Mount(fake)
 	c := &clock{now: time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)}
 	l := ec2.New(awsec2.NewFromConfig(srv.AWSConfig()), ec2.Options{Now: c.Now, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})

@@ -1,0 +1,305 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"sync"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/export"
+)
+
+// newCatCmd is `flowtail cat`.
+func newCatCmd(std stdio) *cobra.Command {
+	o := &options{}
+	var outputs []string
+	c := &cobra.Command{
+		Use:   "cat [flags] [FILE|DIR|-]...",
+		Short: "decode records to text, JSON lines or CSV, one per line",
+		Long: `Decodes flow-log records without the terminal UI, in input order. JSON keys
+are the AWS field names (srcaddr, tcp-flags, flow-direction …); numeric
+fields are JSON numbers; absent ("-") fields are left out. Malformed lines
+are skipped and reported on stderr; the exit status is 0 unless nothing
+could be read.`,
+		Example: `  flowtail cat -o json capture.log.gz | jq 'select(.action == "REJECT")'
+  flowtail cat -o csv ./AWSLogs/ > flows.csv
+  zcat flows.gz | flowtail cat --format '${version} ${srcaddr} ${dstaddr}' -
+  flowtail cat -f -o json /var/log/flows.log`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.headless(c.Flags(), outputs); err != nil {
+				return usageErr{cmd: c, err: err}
+			}
+			return exit(runCat(c.Context(), o, args, std))
+		},
+	}
+	outputs = o.bindOutput(c.Flags(), "text (the record in its format's order), json or csv", "text", "json", "csv")
+	o.bindSource(c.Flags())
+	return c
+}
+
+func runCat(ctx context.Context, o *options, args []string, std stdio) int {
+	o.paths = args
+	kind, _ := export.ParseKind(o.output)
+	if err := o.validate(); err != nil {
+		return usageError(std, "cat", err)
+	}
+	h := newHeadless("cat", std)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srcs, err := o.sources(ctx, std)
+	if err != nil {
+		h.errorf("%v", err)
+		return exitRuntime
+	}
+	c := newCatter(kind, o.overrideFormat(), std.out, runtime.GOMAXPROCS(0))
+	c.start(cancel)
+	h.read(ctx, srcs, func(_ int, b model.Batch) { c.add(b) })
+	c.finish()
+	return h.finish(tally{records: c.records, malformed: c.malformed, verb: "decoded", firstBad: c.firstBad}, c.writeErr)
+}
+
+// catter decodes in parallel and writes in input order: the sources'
+// goroutines cut the lines into chunks of one format, workers parse and
+// encode chunks, and one writer prints them in the order they were cut.
+type catter struct {
+	kind     export.Kind
+	override *model.Format
+	names    *model.Interner
+	out      io.Writer
+	workers  int
+
+	mu      sync.Mutex // sources emit from their own goroutines
+	formats map[string]*model.Format
+	hdrLine string
+	hdrFmt  *model.Format
+	cur     *chunk
+
+	free  chan *chunk
+	work  chan *chunk
+	order chan *chunk
+	wg    sync.WaitGroup
+	done  chan struct{}
+
+	// Totals, owned by the writer until done is closed.
+	records   int64
+	malformed int64
+	headers   int64
+	firstBad  []model.Malformed
+	writeErr  error
+}
+
+const (
+	chunkLines = 4096
+	chunkBytes = 1 << 20
+)
+
+// chunk is a run of lines of one format, copied out of the source's batch
+// so the source can reuse its buffer at once.
+type chunk struct {
+	format *model.Format
+	buf    []byte
+	events []model.Event
+	out    []byte
+	nRec   int64
+	nBad   int64
+	bad    []model.Malformed
+	ready  chan struct{}
+}
+
+func newCatter(kind export.Kind, override *model.Format, out io.Writer, workers int) *catter {
+	workers = max(workers, 1)
+	n := 2*workers + 2
+	c := &catter{
+		kind: kind, override: override, names: model.NewInterner(), out: out, workers: workers,
+		formats: map[string]*model.Format{},
+		free:    make(chan *chunk, n),
+		work:    make(chan *chunk, n),
+		order:   make(chan *chunk, n),
+		done:    make(chan struct{}),
+	}
+	for range n {
+		c.free <- &chunk{buf: make([]byte, 0, chunkBytes+model.MaxLineBytes+1), events: make([]model.Event, 0, chunkLines)}
+	}
+	return c
+}
+
+// start runs the workers and the writer; stop is called if output fails.
+func (c *catter) start(stop func()) {
+	for range c.workers {
+		c.wg.Add(1)
+		go c.decode()
+	}
+	go c.write(stop)
+}
+
+// add cuts a batch into chunks (a file source's batch is about one chunk).
+// Header lines change the format of their
+// origin and are not passed on, so workers need no state between chunks.
+func (c *catter) add(b model.Batch) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range b.Events {
+		ev := &b.Events[i]
+		line := ev.Line
+		if isBlankLine(line) {
+			continue
+		}
+		if mayBeHeader(line) {
+			if hf := c.header(line); hf != nil {
+				c.formats[ev.Origin] = hf
+				c.cur = c.flush(c.cur)
+				c.headers++
+				continue
+			}
+		}
+		format := model.FormatFor(c.override, c.formats, ev.Origin, b.Format)
+		if c.cur != nil && (c.cur.format != format || len(c.cur.events) == chunkLines || len(c.cur.buf)+len(line) > cap(c.cur.buf)) {
+			c.cur = c.flush(c.cur)
+		}
+		if c.cur == nil {
+			c.cur = <-c.free
+			c.cur.format = format
+		}
+		ch := c.cur
+		from := len(ch.buf)
+		ch.buf = append(ch.buf, line...)
+		e := *ev
+		e.Line = ch.buf[from:len(ch.buf):len(ch.buf)]
+		ch.events = append(ch.events, e)
+	}
+	// A live source may not send more for a while: what it sent is due now.
+	c.cur = c.flush(c.cur)
+}
+
+// header recognises a header line, remembering the last one so the same
+// header at the top of every file is parsed once.
+func (c *catter) header(line []byte) *model.Format {
+	if c.hdrFmt != nil && string(line) == c.hdrLine {
+		return c.hdrFmt
+	}
+	hf := model.HeaderFormat(line)
+	if hf != nil {
+		if c.override != nil {
+			hf = c.override // --format wins; the header is still not a record
+		}
+		c.hdrLine, c.hdrFmt = string(line), hf
+	}
+	return hf
+}
+
+// flush hands a chunk to the workers and the writer; it returns nil.
+func (c *catter) flush(ch *chunk) *chunk {
+	if ch == nil || len(ch.events) == 0 {
+		return ch
+	}
+	ch.ready = make(chan struct{})
+	c.order <- ch
+	c.work <- ch
+	return nil
+}
+
+// finish flushes the last chunk and waits until everything is written.
+func (c *catter) finish() {
+	c.mu.Lock()
+	if c.cur != nil && len(c.cur.events) > 0 {
+		c.flush(c.cur)
+	}
+	c.cur = nil
+	c.mu.Unlock()
+	close(c.work)
+	close(c.order)
+	c.wg.Wait()
+	<-c.done
+}
+
+// decode parses and encodes chunks; each worker has its own decoder and
+// encoder (neither is shared), and they share the interner.
+func (c *catter) decode() {
+	defer c.wg.Done()
+	dec := model.NewDecoder(c.names, c.override)
+	enc := export.NewEncoder(c.kind, c.names)
+	var f model.Flow
+	var x model.Ext
+	for ch := range c.work {
+		ch.out, ch.nRec, ch.nBad, ch.bad = ch.out[:0], 0, 0, ch.bad[:0]
+		for i := range ch.events {
+			ev := &ch.events[i]
+			res, err := dec.Decode(ev, ch.format, &f, &x)
+			switch res {
+			case model.ResultRecord:
+				ch.out = enc.Append(ch.out, ch.format, &f, &x)
+				ch.nRec++
+			case model.ResultMalformed:
+				ch.nBad++
+				if len(ch.bad) < keepBad {
+					ch.bad = append(ch.bad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Err: err.Error()})
+				}
+			}
+		}
+		close(ch.ready)
+	}
+}
+
+// write prints chunks in the order they were cut. After a write error it
+// keeps draining so the sources are never blocked, and asks them to stop.
+func (c *catter) write(stop func()) {
+	defer close(c.done)
+	enc := export.NewEncoder(c.kind, c.names)
+	var last *model.Format
+	var hdr []byte
+	for ch := range c.order {
+		<-ch.ready
+		c.records += ch.nRec
+		c.malformed += ch.nBad
+		for _, b := range ch.bad {
+			if len(c.firstBad) < keepBad {
+				c.firstBad = append(c.firstBad, b)
+			}
+		}
+		if c.writeErr == nil && ch.nRec > 0 {
+			if ch.format != last {
+				hdr = enc.Header(hdr[:0], ch.format)
+				last = ch.format
+				if len(hdr) > 0 {
+					_, c.writeErr = c.out.Write(hdr)
+				}
+			}
+			if c.writeErr == nil {
+				_, c.writeErr = c.out.Write(ch.out)
+			}
+			if c.writeErr != nil {
+				stop()
+			}
+		}
+		ch.buf, ch.events = ch.buf[:0], ch.events[:0]
+		c.free <- ch
+	}
+	if errors.Is(c.writeErr, syscall.EPIPE) {
+		c.writeErr = nil // the reader went away (| head): not a failure
+	}
+}
+
+func isBlankLine(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// mayBeHeader is the cheap first test for a header line, which begins
+// with a letter or "$"; most records begin with a digit.
+func mayBeHeader(line []byte) bool {
+	if len(line) == 0 {
+		return false
+	}
+	c := line[0]
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$'
+}

@@ -1,0 +1,368 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/export"
+	"github.com/flowtail/flowtail/model/rules"
+)
+
+// newExplainCmd is `flowtail explain`.
+func newExplainCmd(std stdio) *cobra.Command {
+	o := &options{}
+	var outputs []string
+	c := &cobra.Command{
+		Use:   "explain [--rules DIR] [flags] [FILE|DIR|-]...",
+		Short: "say which security group or network ACL rule decided each record, and why",
+		Long: `Evaluates every record against the security groups of its interface and
+the network ACL of its subnet, and prints a verdict: the direction, the
+NACL entry that matched, the security group rule that allowed it (or that
+it passed as the reply of a tracked connection), the expected action,
+whether the logged action agrees, which control decided a REJECT, and a
+reason you can act on. When the rules needed are not loaded the verdict
+says what is missing instead of guessing.
+
+The rules come from --rules DIR (the JSON printed by aws ec2
+describe-network-interfaces, describe-security-groups or
+describe-security-group-rules, describe-network-acls, describe-subnets,
+describe-managed-prefix-lists and get-managed-prefix-list-entries), from
+the demo topology with --demo, or else from the EC2 API (--profile/--region;
+ec2:Describe* permissions).
+
+JSON keys: the record's fields as in 'flowtail cat -o json', plus direction,
+expected, consistent, decided_by (nacl, sg, bpa, or none when allowed),
+nacl {id, rule, action}, sg {allowed, group, rule, response, evidence},
+missing and reason. Undecided values are null.`,
+		Example: `  flowtail explain --rules ./rules capture.log.gz
+  flowtail explain --rules ./rules -o json capture.log.gz | jq 'select(.consistent == false)'
+  flowtail explain --region us-east-1 flows.log`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.headless(c.Flags(), outputs); err != nil {
+				return usageErr{cmd: c, err: err}
+			}
+			return exit(runExplain(c.Context(), o, args, std))
+		},
+	}
+	outputs = o.bindOutput(c.Flags(), "text or json", "text", "json")
+	o.bindSource(c.Flags())
+	o.bindRules(c.Flags())
+	return c
+}
+
+func runExplain(ctx context.Context, o *options, args []string, std stdio) int {
+	o.paths = args
+	kind, _ := export.ParseKind(o.output) // text or json: the command checked it
+	if err := o.validate(); err != nil {
+		return usageError(std, "explain", err)
+	}
+	h := newHeadless("explain", std)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	rp, err := o.rulesProvider(func(w string) { h.errorf("warning: %s", w) })
+	if err != nil {
+		h.errorf("%v", err)
+		return exitRuntime
+	}
+	if o.rules == "" && !o.demo {
+		// Live lookups: a missing region or profile is said before any output.
+		if _, err := rp.lookup(ctx); err != nil {
+			h.errorf("%v", err)
+			return exitRuntime
+		}
+	}
+	srcs, err := o.sources(ctx, std)
+	if err != nil {
+		h.errorf("%v", err)
+		return exitRuntime
+	}
+	x := newExplainer(kind, o.overrideFormat(), rp.Lookup, std.out, len(srcs))
+	h.read(ctx, srcs, func(i int, b model.Batch) {
+		if x.add(ctx, i, b) != nil {
+			cancel()
+		}
+	})
+	werr := x.flush()
+	for _, e := range x.lookupErrs {
+		h.errorf("%s", e)
+	}
+	return h.finish(tally{records: x.records, malformed: x.malformed, verb: "explained", firstBad: x.firstBad}, werr)
+}
+
+// ruleSource gives the snapshot to explain a record with. The error,
+// when not nil, says what could not be looked up; the snapshot still
+// holds everything else.
+type ruleSource func(ctx context.Context, iface string) (*rules.Snapshot, error)
+
+// explainer decodes records in arrival order (the reversed-record evidence
+// needs order) and writes one verdict per record.
+type explainer struct {
+	mu         sync.Mutex
+	kind       export.Kind
+	rules      ruleSource
+	names      *model.Interner
+	decs       []*model.Decoder
+	enc        *export.Encoder
+	w          *bufio.Writer
+	buf        []byte
+	seen       map[rules.Key]struct{}
+	records    int64
+	malformed  int64
+	firstBad   []model.Malformed
+	lookupErrs []error
+	errSeen    map[string]bool
+	err        error
+	f          model.Flow
+	x          model.Ext
+}
+
+// maxSeen bounds the reversed-record memory on endless inputs.
+const maxSeen = 1 << 20
+
+func newExplainer(kind export.Kind, override *model.Format, rs ruleSource, out io.Writer, nsrc int) *explainer {
+	names := model.NewInterner()
+	x := &explainer{kind: kind, rules: rs, names: names, enc: export.NewEncoder(kind, names),
+		w: bufio.NewWriterSize(out, 64<<10), seen: map[rules.Key]struct{}{}}
+	for range max(nsrc, 1) {
+		x.decs = append(x.decs, model.NewDecoder(names, override))
+	}
+	return x
+}
+
+func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.err != nil {
+		return e.err
+	}
+	dec := e.decs[src]
+	for i := range b.Events {
+		ev := &b.Events[i]
+		res, err := dec.Decode(ev, b.Format, &e.f, &e.x)
+		switch res {
+		case model.ResultMalformed:
+			e.malformed++
+			if len(e.firstBad) < keepBad {
+				e.firstBad = append(e.firstBad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Err: err.Error()})
+			}
+			continue
+		case model.ResultRecord:
+		default:
+			continue
+		}
+		e.records++
+		p := rules.FromFlow(&e.f, &e.x, e.names)
+		k := p.Key()
+		_, p.ReverseSeen = e.seen[k.Reverse()]
+		if len(e.seen) >= maxSeen {
+			clear(e.seen)
+		}
+		e.seen[k] = struct{}{}
+		snap, err := e.rules(ctx, p.Interface)
+		if err != nil {
+			e.noteLookupError(err)
+		}
+		v := snap.Explain(p)
+		e.buf = e.appendVerdict(e.buf[:0], dec.FormatFor(ev.Origin, b.Format), &v)
+		if _, err := e.w.Write(e.buf); err != nil {
+			e.err = err
+			return err
+		}
+	}
+	// Flush per batch so a followed file shows verdicts as lines arrive.
+	if err := e.w.Flush(); err != nil {
+		e.err = err
+	}
+	return e.err
+}
+
+// noteLookupError keeps each distinct lookup failure once, to report at the end.
+func (e *explainer) noteLookupError(err error) {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, err := range errs {
+		if e.errSeen == nil {
+			e.errSeen = map[string]bool{}
+		}
+		if msg := err.Error(); !e.errSeen[msg] {
+			e.errSeen[msg] = true
+			e.lookupErrs = append(e.lookupErrs, err)
+		}
+	}
+}
+
+func (e *explainer) flush() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.err == nil {
+		e.err = e.w.Flush()
+	}
+	return e.err
+}
+
+func (e *explainer) appendVerdict(dst []byte, format *model.Format, v *rules.Verdict) []byte {
+	dst = e.enc.Append(dst, format, &e.f, &e.x)
+	if e.kind == export.JSON {
+		dst = dst[:len(dst)-2] // drop "}\n" and continue the object
+		if len(dst) > 1 {
+			dst = append(dst, ',')
+		}
+		dst = appendVerdictJSON(dst, v)
+		return append(dst, '}', '\n')
+	}
+	dst = append(dst, "  "...)
+	dst = append(dst, verdictSummary(v)...)
+	dst = append(dst, "\n  "...)
+	dst = append(dst, cleanCell(v.Reason)...)
+	return append(dst, '\n')
+}
+
+// appendVerdictJSON appends the verdict's keys; values not decided or not
+// evaluated are null. Written by hand: this runs once per record.
+func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
+	dst = append(dst, `"direction":`...)
+	if v.Direction != rules.DirUnknown {
+		dst = appendJSONQuoted(dst, v.Direction.String())
+	} else {
+		dst = append(dst, "null"...)
+	}
+	dst = append(dst, `,"expected":`...)
+	if v.Decided() {
+		dst = appendJSONQuoted(dst, v.Expected.String())
+	} else {
+		dst = append(dst, "null"...)
+	}
+	dst = append(dst, `,"consistent":`...)
+	if c, ok := v.Consistent(); ok {
+		dst = strconv.AppendBool(dst, c)
+	} else {
+		dst = append(dst, "null"...)
+	}
+	dst = append(dst, `,"decided_by":`...)
+	if v.Decided() {
+		dst = appendJSONQuoted(dst, v.DecidedBy)
+	} else {
+		dst = append(dst, "null"...)
+	}
+	dst = append(dst, `,"nacl":`...)
+	if n := &v.NACL; n.Evaluated && n.ACL != nil {
+		dst = append(dst, `{"id":`...)
+		dst = appendJSONQuoted(dst, n.ACL.ID)
+		dst = append(dst, `,"rule":`...)
+		if n.Entry != nil {
+			dst = strconv.AppendInt(dst, int64(n.Entry.Rule), 10)
+		} else {
+			dst = append(dst, "null"...)
+		}
+		if n.Allow {
+			dst = append(dst, `,"action":"allow"`...)
+		} else {
+			dst = append(dst, `,"action":"deny"`...)
+		}
+		if n.Skipped != "" {
+			dst = append(dst, `,"skipped":`...)
+			dst = appendJSONQuoted(dst, n.Skipped)
+		}
+		dst = append(dst, '}')
+	} else {
+		dst = append(dst, "null"...)
+	}
+	dst = append(dst, `,"sg":`...)
+	switch s := &v.SG; {
+	case s.Evaluated || s.Response:
+		dst = append(dst, `{"allowed":`...)
+		dst = strconv.AppendBool(dst, s.Allowed)
+		if s.Group != nil {
+			dst = append(dst, `,"group":`...)
+			dst = appendJSONQuoted(dst, s.Group.ID)
+			dst = append(dst, `,"rule":`...)
+			dst = appendJSONQuoted(dst, s.Rule(v.Direction))
+		}
+		dst = append(dst, `,"response":`...)
+		dst = strconv.AppendBool(dst, s.Response)
+		if s.Response {
+			dst = append(dst, `,"evidence":`...)
+			dst = appendJSONQuoted(dst, s.Evidence.String())
+		}
+		if s.NotApplicable != "" {
+			dst = append(dst, `,"note":`...)
+			dst = appendJSONQuoted(dst, s.NotApplicable)
+		}
+		dst = append(dst, '}')
+	case v.Interface != nil:
+		dst = append(dst, `{"allowed":null,"response":false}`...)
+	default:
+		dst = append(dst, "null"...)
+	}
+	if len(v.Missing) > 0 {
+		dst = append(dst, `,"missing":[`...)
+		for i, m := range v.Missing {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONQuoted(dst, m)
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"reason":`...)
+	return appendJSONQuoted(dst, v.Reason)
+}
+
+// appendJSONQuoted appends s as a JSON string (model.AppendJSONString).
+func appendJSONQuoted(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	dst = model.AppendJSONString(dst, s)
+	return append(dst, '"')
+}
+
+// verdictSummary is the one-line verdict of text output.
+func verdictSummary(v *rules.Verdict) string {
+	s := "=> " + v.Direction.String()
+	if !v.Decided() {
+		s += " · could not decide"
+	} else {
+		s += " · expected " + v.Expected.String()
+		if c, ok := v.Consistent(); ok {
+			if c {
+				s += " (consistent)"
+			} else {
+				s += " (INCONSISTENT with logged " + v.Logged.String() + ")"
+			}
+		}
+		if v.DecidedBy != "none" {
+			s += " · decided by " + v.DecidedBy
+		}
+	}
+	if n := &v.NACL; n.Evaluated && n.ACL != nil {
+		act := "deny"
+		if n.Allow {
+			act = "allow"
+		}
+		if n.Skipped != "" {
+			s += " · nacl not crossed"
+		} else {
+			s += " · nacl " + n.ACL.ID + " rule " + n.Rule() + " " + act
+		}
+	}
+	switch sg := &v.SG; {
+	case sg.NotApplicable != "":
+		s += " · no security groups"
+	case sg.Response:
+		s += " · sg " + sg.Group.ID + " allows as reply"
+	case sg.Allowed && sg.Group != nil:
+		s += " · sg " + sg.Group.ID + " allows"
+	case sg.Evaluated:
+		s += " · sg denies"
+	}
+	return cleanCell(s)
+}

@@ -1,0 +1,271 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowtail/flowtail/internal/awstest"
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/export"
+	"github.com/flowtail/flowtail/model/rules"
+	"github.com/flowtail/flowtail/source/demo"
+	"github.com/flowtail/flowtail/source/rulesdir"
+)
+
+const demoRulesDir = "../../source/demo/rules"
+
+// explainCapture is the AWS ping example, the ephemeral-port mistake, an
+// SSH scanner the bastion's group rejects (logged ACCEPT: inconsistent) and
+// an RDP probe the NACL denies on the demo topology, plus lines the engine
+// cannot or need not decide.
+const explainCapture = `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status tcp-flags
+2 123456789012 eni-0aaa1111111111111 203.0.113.12 10.0.1.10 0 0 1 4 336 1432917027 1432917142 ACCEPT OK 0
+2 123456789012 eni-0aaa1111111111111 10.0.1.10 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK 0
+2 123456789012 eni-0ccc3333333333333 10.0.3.30 10.0.2.20 5432 20001 6 5 400 1432917094 1432917142 REJECT OK 18
+2 123456789012 eni-0eee5555555555555 45.155.205.3 10.0.1.50 50123 22 6 1 60 1432917094 1432917142 ACCEPT OK 2
+2 123456789012 eni-0aaa1111111111111 92.63.197.40 10.0.1.10 50124 3389 6 1 52 1432917094 1432917142 REJECT OK 2
+2 123456789012 eni-0fff6666666666666 - - - - - - - 1432917094 1432917142 - NODATA -
+2 123456789012 eni-0zzz9999999999999 1.2.3.4 10.9.9.9 5 6 6 1 40 1432917094 1432917142 ACCEPT OK 2
+this line is not a record
+`
+
+func writeCapture(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "capture.log")
+	if err := os.WriteFile(p, []byte(explainCapture), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// runCmd runs flowtail with args and empty stdin.
+func runCmd(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	return runStdin(t, "", args...)
+}
+
+// runStdin runs flowtail with args, reading stdin, and returns what it
+// printed and its exit status.
+func runStdin(t *testing.T, stdin string, args ...string) (out, errOut string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(context.Background(), args, stdio{strings.NewReader(stdin), &o, &e})
+	return o.String(), e.String(), code
+}
+
+func jsonLines(t *testing.T, s string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not JSON: %q: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestExplainJSON(t *testing.T) {
+	out, stderr, code := runCmd(t, "explain", "--rules", demoRulesDir, "-o", "json", writeCapture(t))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "skipped 1 malformed line(s) (7 records explained)") {
+		t.Errorf("stderr = %q", stderr)
+	}
+	lines := jsonLines(t, out)
+	if len(lines) != 7 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	// The record's own fields, as cat prints them.
+	if l := lines[0]; l["srcaddr"] != "203.0.113.12" || l["protocol"] != 1.0 || l["action"] != "ACCEPT" || l["tcp-flags"] != 0.0 {
+		t.Errorf("record fields: %v", l)
+	}
+	type want struct {
+		direction, expected, decidedBy string
+		consistent                     any
+		naclRule                       any
+		naclAction                     string
+		sgAllowed                      any
+		sgResponse                     bool
+		reason                         string
+	}
+	cases := []want{
+		{"ingress", "ACCEPT", "none", true, 140.0, "allow", true, false, "inbound rule 140 allows it"},
+		{"egress", "REJECT", "nacl", true, 32767.0, "deny", true, false, "outbound has no rule for ICMP to 203.0.113.12"},
+		{"egress", "REJECT", "nacl", true, 32767.0, "deny", true, true, "return traffic to the peer's ephemeral port is denied by rule *"},
+		{"ingress", "REJECT", "sg", false, 120.0, "allow", false, false,
+			"Logged ACCEPT but the loaded rules deny it: no inbound rule of security groups sg-0bast555555555555 (bastion) allows TCP 22 from 45.155.205.3"},
+		{"ingress", "REJECT", "nacl", true, 125.0, "deny", false, false, "inbound rule 125 denies TCP 3389 from 92.63.197.40 before it reaches an allow (its rule 130 would allow it)"},
+	}
+	for i, w := range cases {
+		l := lines[i]
+		nacl, _ := l["nacl"].(map[string]any)
+		sg, _ := l["sg"].(map[string]any)
+		if l["direction"] != w.direction || l["expected"] != w.expected || l["decided_by"] != w.decidedBy || l["consistent"] != w.consistent ||
+			nacl["rule"] != w.naclRule || nacl["action"] != w.naclAction || sg["allowed"] != w.sgAllowed || sg["response"] != w.sgResponse ||
+			!strings.Contains(l["reason"].(string), w.reason) {
+			t.Errorf("line %d = %v, want %+v", i+1, l, w)
+		}
+	}
+	if l := lines[2]; l["sg"].(map[string]any)["evidence"] != "tcp-flags SYN-ACK (18)" || l["sg"].(map[string]any)["group"] != "sg-0db33333333333333" {
+		t.Errorf("reply evidence: %v", l["sg"])
+	}
+	// NODATA and an unknown interface: nothing guessed.
+	for _, l := range lines[5:] {
+		if l["expected"] != nil || l["consistent"] != nil || l["decided_by"] != nil {
+			t.Errorf("undecided line claims a verdict: %v", l)
+		}
+	}
+	if r := lines[6]["reason"].(string); !strings.Contains(r, "interface eni-0zzz9999999999999 not loaded") {
+		t.Errorf("unknown interface reason: %q", r)
+	}
+}
+
+func TestExplainText(t *testing.T) {
+	out, _, code := runCmd(t, "explain", writeCapture(t), "--rules", demoRulesDir)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{
+		"2 123456789012 eni-0aaa1111111111111 10.0.1.10 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK 0\n" +
+			"  => egress · expected REJECT (consistent) · decided by nacl · nacl acl-0f1e2d3c4b5a69788 rule * deny · sg sg-0web1111111111111 allows\n" +
+			"  Network ACL acl-0f1e2d3c4b5a69788 (public-nacl) outbound has no rule for ICMP to 203.0.113.12",
+		"  => ingress · expected REJECT (INCONSISTENT with logged ACCEPT) · decided by sg · nacl acl-0f1e2d3c4b5a69788 rule 120 allow · sg denies\n" +
+			"  Logged ACCEPT but the loaded rules deny it: no inbound rule of security groups sg-0bast555555555555 (bastion) allows TCP 22 from 45.155.205.3",
+		"  => ingress · expected REJECT (consistent) · decided by nacl · nacl acl-0f1e2d3c4b5a69788 rule 125 deny · sg denies\n" +
+			"  Network ACL acl-0f1e2d3c4b5a69788 (public-nacl) inbound rule 125 denies TCP 3389 from 92.63.197.40 before it reaches an allow (its rule 130 would allow it)",
+		"  => - · could not decide\n  No traffic to evaluate: the record carries no addresses (NODATA).",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks:\n%s\n--- got:\n%s", want, out)
+		}
+	}
+}
+
+func TestExplainRulesWarningsAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	res, err := rulesdir.Load(demoRulesDir)
+	if err != nil || len(res.Loaded) == 0 {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(demoRulesDir, "describe-security-groups.json"))
+	os.WriteFile(filepath.Join(dir, "sg.json"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "instances.json"), []byte(`{"Reservations": []}`), 0o644)
+	out, stderr, code := runCmd(t, "explain", "--rules", dir, writeCapture(t))
+	if code != exitOK || !strings.Contains(stderr, "warning: rules: "+filepath.Join(dir, "instances.json")+": top-level keys Reservations") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(out, "interface eni-0aaa1111111111111 not loaded") {
+		t.Errorf("missing interfaces not said:\n%s", out)
+	}
+	_, stderr, code = runCmd(t, "explain", "--rules", filepath.Join(dir, "nope"), writeCapture(t))
+	if code != exitRuntime || !strings.Contains(stderr, "nope") {
+		t.Errorf("missing dir: exit %d, %q", code, stderr)
+	}
+	_, stderr, code = runCmd(t, "explain", "-o", "csv", "--rules", dir, writeCapture(t))
+	if code != exitUsage || !strings.Contains(stderr, `invalid value "csv" for flag -o`) {
+		t.Errorf("bad -o: exit %d, %q", code, stderr)
+	}
+}
+
+// TestExplainLiveMatchesRulesDir runs the command against the fake EC2
+// endpoint serving the demo rules through the standard credential chain
+// and AWS_ENDPOINT_URL: the output is the same as with --rules DIR.
+func TestExplainLiveMatchesRulesDir(t *testing.T) {
+	res, err := rulesdir.Load(demoRulesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awstest.New(t)
+	fake := awstest.NewEC2(res.Snapshot)
+	srv.Mount(fake)
+	awsEnv(t, srv.URL())
+	capture := writeCapture(t)
+	offline, _, code := runCmd(t, "explain", "-o", "json", "--rules", demoRulesDir, capture)
+	if code != exitOK {
+		t.Fatal(code)
+	}
+	live, stderr, code := runCmd(t, "explain", "-o", "json", capture)
+	if code != exitOK || live != offline {
+		t.Fatalf("exit %d %s\nlive:\n%s\noffline:\n%s", code, stderr, live, offline)
+	}
+	if fake.Calls("DescribeNetworkInterfaces") == 0 {
+		t.Error("no EC2 lookups")
+	}
+
+	fake.Deny("DescribeNetworkAcls")
+	live, stderr, code = runCmd(t, "explain", "-o", "json", capture)
+	if code != exitOK || !strings.Contains(stderr, "access denied to ec2:DescribeNetworkAcls: allow ec2:DescribeNetworkAcls") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	lines := jsonLines(t, live)
+	if r := lines[0]["reason"].(string); !strings.Contains(r, "network ACL of subnet subnet-0a11b22c33d44e551 not loaded") {
+		t.Errorf("reason without ACLs: %q", r)
+	}
+}
+
+// BenchmarkExplain measures the whole per-record path of the command:
+// decode, evaluate against the demo rules, encode the JSON line.
+func BenchmarkExplain(b *testing.B) {
+	lines := bytes.Split(bytes.TrimSpace(demo.Capture()), []byte("\n"))
+	batch := model.Batch{Events: make([]model.Event, len(lines))}
+	for i, l := range lines {
+		batch.Events[i] = model.Event{Line: l, Origin: "demo"}
+	}
+	snap := demo.Rules()
+	rs := func(context.Context, string) (*rules.Snapshot, error) { return snap, nil }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		x := newExplainer(export.JSON, nil, rs, io.Discard, 1)
+		if err := x.add(context.Background(), 0, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/record")
+}
+
+func TestExplainWithoutRulesNeedsAWS(t *testing.T) {
+	awsEnv(t, "http://127.0.0.1:1")
+	t.Setenv("AWS_REGION", "")
+	_, stderr, code := runCmd(t, "explain", writeCapture(t))
+	if code != exitRuntime || !strings.Contains(stderr, "no region") || !strings.Contains(stderr, "--rules DIR") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestRulesProviderRefreshRereadsDir(t *testing.T) {
+	dir := t.TempDir()
+	copyFile := func(name string) {
+		b, err := os.ReadFile(filepath.Join(demoRulesDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile("describe-security-groups.json")
+	o := &options{rules: dir}
+	p, err := o.rulesProvider(func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := p.Lookup(context.Background(), "eni-0aaa1111111111111")
+	if len(s.Interfaces) != 0 || len(s.Groups) != 4 {
+		t.Fatalf("first load: %d interfaces %d groups", len(s.Interfaces), len(s.Groups))
+	}
+	copyFile("describe-network-interfaces.json")
+	s, err = p.Refresh(context.Background(), "eni-0aaa1111111111111")
+	if err != nil || len(s.Interfaces) != 6 {
+		t.Errorf("after refresh: %d interfaces, %v", len(s.Interfaces), err)
+	}
+}

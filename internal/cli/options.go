@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/source/s3"
+)
+
+// options is the typed configuration every command is built from: flags
+// are parsed into it once, and --format is parsed once by validate, so
+// nothing below re-reads a flag's text.
+type options struct {
+	paths  []string // FILE, DIR or - arguments
+	demo   bool
+	follow bool
+	replay string
+	format string
+	buffer int
+	// once: a headless command, which reads --demo once and a log group to
+	// its end unless --follow.
+	once bool
+	// hasBuffer: --buffer is registered (only the TUI keeps a ring).
+	hasBuffer bool
+
+	logGroups     []string
+	streams       []string
+	streamPrefix  string
+	since         string
+	until         string
+	filterPattern string
+	poll          bool
+	lookback      time.Duration
+	profile       string
+	region        string
+	noSign        bool
+	s3Concurrency int
+	s3Interval    time.Duration
+	quiet         bool
+
+	rules   string
+	logFile string
+	record  string
+	force   bool
+	output  string
+
+	override *model.Format // --format parsed once, or nil
+}
+
+// bindSource registers the flags every command that reads flow logs takes.
+func (o *options) bindSource(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.demo, "demo", false, "read the embedded demo capture (no AWS, no files); the TUI and --follow replay it live, in a loop")
+	fs.BoolVarP(&o.follow, "follow", "f", false, "keep reading files as they grow, across truncation and rotation (like tail -F)")
+	fs.StringVar(&o.replay, "replay", "", "replay captures paced by their start times: SPEED like 1x, 10x or max")
+	fs.StringVar(&o.format, "format", "", "record FORMAT: '${version} ${srcaddr} …' or plain field names (default: file header, else the v2 default)")
+	fs.StringArrayVarP(&o.logGroups, "log-group", "g", nil, "a CloudWatch Logs log group NAME|ARN to tail (repeatable)")
+	fs.StringArrayVar(&o.streams, "stream", nil, "only this log stream (ENI id; repeatable)")
+	fs.StringVar(&o.streamPrefix, "stream-prefix", "", "only log streams starting with PREFIX")
+	fs.StringVar(&o.since, "since", "", "read from T: a duration (15m, 2h30m), RFC3339, unix seconds, or all (s3:// only) (default 10m for log groups, 1h for s3://)")
+	fs.StringVar(&o.until, "until", "", "read history up to T, then stop")
+	fs.StringVar(&o.filterPattern, "filter-pattern", "", "a CloudWatch Logs filter PATTERN, applied by AWS")
+	fs.BoolVar(&o.poll, "poll", false, "poll FilterLogEvents instead of Live Tail")
+	fs.DurationVar(&o.lookback, "lookback", 15*time.Minute, "trailing WINDOW re-read in poll mode for late events")
+	fs.StringVar(&o.profile, "profile", "", "the AWS shared config PROFILE (default: AWS_PROFILE or the default chain)")
+	fs.StringVar(&o.region, "region", "", "the AWS REGION (default: AWS_REGION or the profile's)")
+	fs.BoolVar(&o.noSign, "no-sign-request", false, "read public s3:// buckets without credentials")
+	fs.IntVar(&o.s3Concurrency, "s3-concurrency", s3.DefaultConcurrency, "fetch up to N s3:// objects at once")
+	fs.DurationVar(&o.s3Interval, "s3-interval", s3.DefaultInterval, "with -f, list s3:// locations again every INTERVAL")
+}
+
+// bindRules registers --rules for the commands that evaluate or derive from
+// security group and network ACL rules (the TUI, explain, query).
+func (o *options) bindRules(fs *pflag.FlagSet) {
+	fs.StringVar(&o.rules, "rules", "", "read DIR of SG, NACL and ENI JSON saved from aws ec2 describe-* (offline rule inspection)")
+}
+
+// bindTUI registers the flags only the terminal UI takes.
+func (o *options) bindTUI(fs *pflag.FlagSet) {
+	o.bindRules(fs)
+	fs.IntVar(&o.buffer, "buffer", model.DefaultCapacity, "ring buffer size in RECORDS")
+	o.hasBuffer = true
+	fs.StringVar(&o.logFile, "log", "", "write diagnostics to FILE (the UI owns the terminal)")
+	fs.StringVar(&o.record, "record", "", "write every line ingested to FILE (.gz compresses) for --replay later; an existing FILE is refused")
+	fs.BoolVar(&o.force, "force", false, "with --record, replace an existing FILE")
+}
+
+// bindOutput registers -o with the command's choices, outputs[0] the
+// default; usage describes them.
+func (o *options) bindOutput(fs *pflag.FlagSet, usage string, outputs ...string) []string {
+	fs.StringVarP(&o.output, "output", "o", outputs[0], "output FORMAT: "+usage)
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print no s3:// progress on stderr")
+	return outputs
+}
+
+// headless checks what a headless command's flags say beyond their types:
+// -o is one of outputs, and no CloudWatch-only flag is given without -g.
+func (o *options) headless(fs *pflag.FlagSet, outputs []string) error {
+	o.once = true
+	if !slices.Contains(outputs, o.output) {
+		choices := strings.Join(outputs[:len(outputs)-1], ", ") + " or " + outputs[len(outputs)-1]
+		return fmt.Errorf("invalid value %q for flag -o: want %s", o.output, choices)
+	}
+	if len(o.logGroups) == 0 && !slices.ContainsFunc(fs.Args(), s3.IsURL) {
+		var cwOnly string
+		fs.Visit(func(f *pflag.Flag) {
+			if logGroupFlags[f.Name] && cwOnly == "" {
+				cwOnly = f.Name
+			}
+		})
+		if cwOnly != "" {
+			return fmt.Errorf("flag --%s applies to CloudWatch Logs log groups (-g LOG_GROUP); files, stdin and --demo are read whole", cwOnly)
+		}
+	}
+	return nil
+}
+
+// logGroupFlags only mean something with -g; given without it they would
+// be ignored in silence, so headless commands refuse them.
+var logGroupFlags = map[string]bool{"since": true, "until": true, "filter-pattern": true, "poll": true, "lookback": true, "stream": true, "stream-prefix": true}
+
+// usageError prints a usage problem the way every command does and returns
+// the usage exit code.
+func usageError(std stdio, cmd string, err error) int {
+	name := "flowtail"
+	if cmd != "" {
+		name += " " + cmd
+	}
+	fmt.Fprintf(std.err, "%s: %v\nRun '%s --help' for usage.\n", name, cleanCell(err.Error()), name)
+	return exitUsage
+}
+
+// validate checks flag values whose errors should name the flag.
+func (o *options) validate() error {
+	if o.hasBuffer && o.buffer < 1 {
+		return fmt.Errorf("invalid value %d for flag --buffer: must be at least 1", o.buffer)
+	}
+	if limit := maxBuffer(physicalMemory()); o.hasBuffer && o.buffer > limit {
+		return fmt.Errorf("invalid value %d for flag --buffer: %d records take %.0f GB, more than this machine's memory holds (at most %d)", o.buffer, o.buffer, ringBytes(o.buffer)/1e9, limit)
+	}
+	if o.format != "" {
+		f, err := model.ParseFormat(o.format)
+		if err != nil {
+			return fmt.Errorf("invalid value for flag --format: %v", err)
+		}
+		o.override = f
+	}
+	if o.replay != "" {
+		if _, err := parseSpeed(o.replay); err != nil {
+			return fmt.Errorf("invalid value %q for flag --replay: %v", o.replay, err)
+		}
+	}
+	if len(o.logGroups) == 0 && !o.demo && len(o.paths) == 0 {
+		return errors.New("no source: give FILE, DIR or - (stdin), s3://BUCKET[/PREFIX], -g LOG_GROUP, or --demo")
+	}
+	return nil
+}
+
+// overrideFormat is the --format format, or nil. validate parses it; a
+// configuration built without validate (tests) has it parsed here, once.
+func (o *options) overrideFormat() *model.Format {
+	if o.override == nil && o.format != "" {
+		o.override, _ = model.ParseFormat(o.format)
+	}
+	return o.override
+}
+
+// parseSpeed reads --replay: "max" (0) or a positive factor like "10x".
+func parseSpeed(s string) (float64, error) {
+	if s == "max" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64)
+	if err != nil || !(f > 0) || math.IsInf(f, 0) {
+		return 0, errors.New("want a speed like 1x, 10x, 0.5x or max")
+	}
+	return f, nil
+}

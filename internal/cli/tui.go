@@ -1,0 +1,209 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/record"
+	"github.com/flowtail/flowtail/ui"
+)
+
+// newTUICmd is the root command: the terminal UI over the sources named.
+// first is the command line's first word.
+func newTUICmd(std stdio, first string) *cobra.Command {
+	o := &options{}
+	c := &cobra.Command{
+		Use:   "flowtail [flags] [FILE|DIR|-]...",
+		Short: "tail and triage AWS VPC Flow Logs in the terminal",
+		Long: `flowtail: tail and triage AWS VPC Flow Logs in the terminal.
+
+Without a command, flowtail opens the terminal UI on captures (plain or
+gzip), S3 delivery trees, stdin or CloudWatch Logs; the commands answer
+the same questions headlessly for scripts.`,
+		Example: `  # a live demo, no AWS account needed
+  flowtail --demo
+  # browse a capture (plain or gzip), or read stdin
+  flowtail capture.log.gz
+  zcat flows.gz | flowtail -
+  # an S3 delivery tree, in time order
+  flowtail ./s3-dump/AWSLogs/
+  # follow a growing file (like tail -F)
+  flowtail -f /var/log/flows.log
+  # watch an incident again at 10x
+  flowtail --replay 10x incident.log.gz
+  # live from CloudWatch Logs
+  flowtail -g /aws/vpc/flowlogs --since 30m
+  # the last two hours, straight from the bucket S3 delivery writes to
+  flowtail s3://my-bucket/AWSLogs/ --since 2h
+  # decode records as JSON lines
+  flowtail cat -o json capture.log.gz`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 && args[0] == first && looksLikeCommand(first) {
+				return usageErr{err: unknownCommand(c.Root(), args[0])}
+			}
+			o.paths = args
+			return exit(runTUI(c.Context(), o, std))
+		},
+	}
+	o.bindSource(c.Flags())
+	o.bindTUI(c.Flags())
+	return c
+}
+
+// runTUI starts the sources into the store and runs the terminal UI until
+// the user quits.
+func runTUI(ctx context.Context, o *options, std stdio) int {
+	if err := o.validate(); err != nil {
+		return usageError(std, "", err)
+	}
+
+	logger, closeLog, err := openLog(o.logFile)
+	if err != nil {
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+		return exitRuntime
+	}
+	defer closeLog()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srcs, err := o.sources(ctx, std)
+	if err != nil {
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+		return exitRuntime
+	}
+	var rec *record.Recorder
+	if o.record != "" && len(srcs) > 0 {
+		rec, err = record.Open(o.record, record.Options{
+			Override: o.overrideFormat(), Force: o.force, Inputs: o.paths,
+			// The status bar shows it too (the recorded sources report it).
+			OnError: func(err error) { logger.Error("recording stopped", "err", err) },
+		})
+		if errors.Is(err, record.ErrExists) || errors.Is(err, record.ErrIsInput) {
+			return usageError(std, "", err)
+		}
+		if err != nil {
+			fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+			return exitRuntime
+		}
+		defer rec.Close() // also on a panic; Close is idempotent
+		srcs = rec.Wrap(srcs)
+	}
+
+	store := model.NewStore(o.buffer)
+	health := newHealthBoard(srcs)
+	ingested := make(chan struct{})
+	go func() {
+		defer close(ingested)
+		ingestAll(ctx, srcs, store, o.overrideFormat(), func(i int, err error) {
+			logger.Error("source stopped", "source", srcs[i].Name(), "err", err)
+			health.fail(i, err)
+		})
+	}()
+
+	var progOpts []tea.ProgramOption
+	if slices.Contains(o.paths, "-") {
+		// Records arrive on stdin, so keys must come from the terminal.
+		tty, err := os.Open("/dev/tty")
+		if err != nil {
+			fmt.Fprintf(std.err, "flowtail: stdin carries the records and no terminal is available for keys: %s\n", cleanCell(err.Error()))
+			return exitRuntime
+		}
+		defer tty.Close()
+		progOpts = append(progOpts, tea.WithInput(tty))
+	}
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
+		names[i] = s.Name()
+	}
+	rulesSrc, err := o.rulesProvider(func(w string) { logger.Warn("rules file skipped", "err", w) })
+	if err != nil {
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+		return exitRuntime
+	}
+	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter}, progOpts...)
+	cancel()
+	// Let the sources stop so a --record file is flushed and closed; a
+	// source blocked on a read that ignores cancellation (stdin) is not
+	// waited for long.
+	select {
+	case <-ingested:
+	case <-time.After(2 * time.Second):
+	}
+	code := exitOK
+	if err != nil {
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+		code = exitRuntime
+	}
+	// The recording is finished (gzip stream closed) on every way out,
+	// even while stdin is still open; a failed write fails the run.
+	if rec != nil {
+		if err := rec.Close(); err != nil {
+			fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+			code = exitRuntime
+		}
+	}
+	return code
+}
+
+// healthBoard turns the sources' own status reports and final errors into
+// what the status bar shows.
+type healthBoard struct {
+	srcs []source.Source
+	mu   sync.Mutex
+	errs []error
+}
+
+func newHealthBoard(srcs []source.Source) *healthBoard {
+	return &healthBoard{srcs: srcs, errs: make([]error, len(srcs))}
+}
+
+func (h *healthBoard) fail(i int, err error) {
+	h.mu.Lock()
+	h.errs[i] = err
+	h.mu.Unlock()
+}
+
+func (h *healthBoard) snapshot() []ui.Health {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]ui.Health, 0, len(h.srcs))
+	for i, s := range h.srcs {
+		hl := ui.Health{Source: s.Name()}
+		if r, ok := s.(source.Reporter); ok {
+			st := r.Status()
+			hl.Mode, hl.Backoff, hl.LastError, hl.Final = st.Mode, st.Backoff, st.LastError, st.Final
+			hl.Lag = time.Duration(st.LagMillis) * time.Millisecond
+			hl.Rate, hl.Sampled, hl.Dups = st.Rate, st.Sampled, st.Duplicates
+		}
+		if h.errs[i] != nil {
+			hl.LastError, hl.Final = h.errs[i].Error(), true
+		}
+		out = append(out, hl)
+	}
+	return out
+}
+
+// openLog sends diagnostics to --log, or nowhere: the UI owns the terminal.
+func openLog(path string) (*slog.Logger, func(), error) {
+	if path == "" {
+		return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--log: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }, nil
+}

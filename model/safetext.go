@@ -1,0 +1,140 @@
+package model
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Text from a log, a file name or the network is made safe before it is
+// drawn or printed, by one of two policies: the terminal UI drops what is
+// unsafe (DropUnsafe), headless output masks it with '?' one for one
+// (MaskUnsafe, MaskAppended) so columns and carets still line up, and JSON
+// escapes it (AppendJSONString). Unsafe is every C0 and C1 control (so
+// ESC and every escape sequence), DEL, invalid UTF-8, and the invisible
+// bidirectional controls that reorder text on screen (U+202E and kin).
+
+// UnsafeRune reports the runes no policy lets through as they are.
+func UnsafeRune(r rune) bool {
+	switch {
+	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	}
+	return false
+}
+
+// plainASCII reports text that needs no work: printable ASCII only.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// DropUnsafe is the terminal UI's policy: unsafe runes are dropped, tab and
+// newline become a space and invalid UTF-8 becomes U+FFFD. Clean ASCII is
+// returned as it is, without allocating.
+func DropUnsafe(s string) string {
+	if plainASCII(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteByte(' ')
+		case r == utf8.RuneError && size <= 1:
+			b.WriteRune('\uFFFD')
+		case UnsafeRune(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// MaskUnsafe is the headless policy: each unsafe rune and each invalid
+// UTF-8 byte becomes '?'. Clean text is returned as it is.
+func MaskUnsafe(s string) string {
+	if plainASCII(s) {
+		return s
+	}
+	return string(MaskAppended([]byte(s), 0))
+}
+
+// MaskAppended applies MaskUnsafe to dst[from:] in place (a masked
+// multi-byte rune shrinks to one byte) and returns dst, so a writer can
+// mask a value it has just appended without a copy.
+func MaskAppended(dst []byte, from int) []byte {
+	w := from
+	for i := from; i < len(dst); {
+		c := dst[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				c = '?'
+			}
+			dst[w] = c
+			w++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(dst[i:])
+		if r == utf8.RuneError && size <= 1 || UnsafeRune(r) {
+			dst[w] = '?'
+			w++
+		} else {
+			w += copy(dst[w:], dst[i:i+size])
+		}
+		i += size
+	}
+	return dst[:w]
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendJSONString appends s as the inside of a JSON string (the caller
+// writes the quotes): quotes and backslashes are escaped, unsafe runes are
+// written as \u escapes so nothing reaches a terminal that prints the
+// JSON, and invalid UTF-8 becomes \ufffd. Nothing is lost but bad bytes.
+func AppendJSONString(dst []byte, s string) []byte {
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\' {
+		i++
+	}
+	if i == len(s) {
+		return append(dst, s...)
+	}
+	dst = append(dst, s[:i]...)
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c < 0x20 || c == 0x7f:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, `\ufffd`...)
+		case UnsafeRune(r):
+			dst = append(dst, '\\', 'u', hexDigits[r>>12&15], hexDigits[r>>8&15], hexDigits[r>>4&15], hexDigits[r&15])
+		default:
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
