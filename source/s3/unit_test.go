@@ -107,6 +107,11 @@ func TestWindowKeepsOnlyItsRecords(t *testing.T) {
 	if !w.keep([]byte("2 123456789012 eni-1 1.1.1.1 2.2.2.2 1 2 6 1 1 1500 1600 ACCEPT OK")) {
 		t.Error("reset did not restore the default format")
 	}
+	// A batch that names its format is read with it.
+	b := model.Batch{Format: model.MustParseFormat("end start"), Events: []model.Event{{Line: []byte("999 900")}, {Line: []byte("1500 1400")}}}
+	if d := w.filter(&b); d != 1 || len(b.Events) != 1 || string(b.Events[0].Line) != "1500 1400" {
+		t.Errorf("filter by the batch format dropped %d, kept %d", d, len(b.Events))
+	}
 }
 
 func TestErrorsSayWhatToDo(t *testing.T) {

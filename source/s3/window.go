@@ -16,7 +16,8 @@ type window struct {
 	since, until int64 // unix seconds; 0: unbounded
 	override     *model.Format
 
-	startAt, endAt int // token index of start / end, -1: absent
+	startAt, endAt int           // token index of start / end, -1: absent
+	batch          *model.Format // the format of the last batch that named one
 	lastHdr        []byte
 	lastFmt        *model.Format
 }
@@ -31,6 +32,7 @@ func (w *window) bounded() bool { return w.since != 0 || w.until != 0 }
 
 // reset starts a new object.
 func (w *window) reset() {
+	w.batch = nil
 	f := w.override
 	if f == nil {
 		f = model.DefaultFormat
@@ -53,6 +55,12 @@ func (w *window) use(f *model.Format) {
 // filter keeps the events of b inside the window, in place, and returns
 // how many records it dropped.
 func (w *window) filter(b *model.Batch) int {
+	if b.Format != nil && w.override == nil && b.Format != w.batch {
+		// A batch that names its format (rows of a columnar file) is read
+		// with it, as the decoder will.
+		w.batch = b.Format
+		w.use(b.Format)
+	}
 	kept := b.Events[:0]
 	dropped := 0
 	for _, ev := range b.Events {
