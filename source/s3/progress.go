@@ -82,7 +82,7 @@ func (p Progress) String() string {
 	b.WriteString("s3 ")
 	total := fmt.Sprint(p.Objects)
 	if !p.Listed {
-		total += "+ listed"
+		total += "+" // still listing
 	}
 	fmt.Fprintf(&b, "%d/%s objects", p.Read, total)
 	if p.Failed > 0 {

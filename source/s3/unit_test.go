@@ -196,3 +196,22 @@ func TestDistinctLocations(t *testing.T) {
 		t.Errorf("distinct = %v, want %v", got, want)
 	}
 }
+
+func TestProgressText(t *testing.T) {
+	cases := []struct {
+		p    Progress
+		want string
+	}{
+		{Progress{Objects: 40, Read: 12, Bytes: 3 << 20, Lines: 5000, RecordRate: 2500},
+			"s3 12/40+ objects, 3.0 MiB, 5000 lines, 2500 lines/s"},
+		{Progress{Objects: 40, Read: 30, Failed: 2, Bytes: 30 << 20, TotalBytes: 40 << 20, Lines: 90000, Dropped: 120, RecordRate: 45000, Listed: true, Left: 20 * time.Second},
+			"s3 30/40 objects (2 skipped), 30.0 MiB of 40.0 MiB, 90000 lines (120 outside the time window), 45000 lines/s, ~20s left"},
+		{Progress{Objects: 40, Read: 40, Bytes: 40 << 20, TotalBytes: 40 << 20, Lines: 120000, Listed: true, Done: true, Elapsed: 3200 * time.Millisecond},
+			"s3 40/40 objects, 40.0 MiB of 40.0 MiB, 120000 lines, done in 3.2s"},
+	}
+	for _, c := range cases {
+		if got := c.p.String(); got != c.want {
+			t.Errorf("got  %q\nwant %q", got, c.want)
+		}
+	}
+}
