@@ -71,6 +71,18 @@ func (d *Decoder) parser(origin string, batch *Format) *Parser {
 	return p
 }
 
+// Resume sets the format in force for origin's next lines to f (nil: none
+// declared yet), as decided by whoever read the lines before them in
+// order: a reader that cuts a stream into chunks for several decoders.
+func (d *Decoder) Resume(origin string, f *Format) {
+	if f == nil {
+		delete(d.byOrigin, origin)
+	} else {
+		d.byOrigin[origin] = d.parserFor(f)
+	}
+	d.cur = nil
+}
+
 // Decode reads one event into f and x.
 func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, error) {
 	line := ev.Line

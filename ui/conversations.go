@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -283,4 +284,28 @@ func (c *convList) appendHeader(b []byte, showIface bool, ifaceW, ends int, show
 		b = padLeft(b, "BYTES", convBytesW)
 	}
 	return b
+}
+
+// liveConvs holds one live pairing per store, attached the first time the
+// unfiltered conversations are asked for (so ingest pays for it only once
+// someone looks).
+var liveConvs struct {
+	sync.Mutex
+	byStore map[*model.Store]*conversation.Live
+}
+
+// liveConversations is the store's live pairing, attached on first use.
+func liveConversations(s *model.Store) *conversation.Live {
+	liveConvs.Lock()
+	defer liveConvs.Unlock()
+	if liveConvs.byStore == nil {
+		liveConvs.byStore = map[*model.Store]*conversation.Live{}
+	}
+	l := liveConvs.byStore[s]
+	if l == nil {
+		l = conversation.NewLive(s.Capacity())
+		s.Observe(l)
+		liveConvs.byStore[s] = l
+	}
+	return l
 }

@@ -122,8 +122,15 @@ func (p *flagsPane) refresh(force bool) tea.Cmd {
 		start := time.Now()
 		var counts aggregate.FlagCounts
 		if all {
-			a := liveAggregate(store)
-			store.Read(func(model.View) { counts = a.Flags() })
+			// Unfiltered, both are kept as records enter and leave the ring.
+			a, live := liveAggregate(store), liveConversations(store)
+			msg := flagsDoneMsg{pane: p, epoch: epoch}
+			store.Read(func(model.View) {
+				msg.counts, msg.sum, msg.total = a.Flags(), live.Summary(), live.Len()
+				msg.convs = live.Top(maxListed)
+			})
+			msg.cost = time.Since(start)
+			return msg
 		}
 		pr := conversation.NewPairer()
 		eachRecord(store, seqs, all, func(_ uint64, f *model.Flow, x *model.Ext) {

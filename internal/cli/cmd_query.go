@@ -2,18 +2,14 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
-	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/netip"
 	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -24,7 +20,7 @@ import (
 	"github.com/flowtail/flowtail/model/query"
 	"github.com/flowtail/flowtail/model/rules"
 	"github.com/flowtail/flowtail/source"
-	"github.com/flowtail/flowtail/source/file"
+	chunkreader "github.com/flowtail/flowtail/source/chunk"
 )
 
 // newQueryCmd is `flowtail query`.
@@ -42,8 +38,11 @@ start, @message the record as text; direction, service and proto are
 derived. The exit status is 2 when the query is wrong (the message names
 the column), 1 when nothing could be read. Malformed lines are skipped and
 counted on stderr; lines whose text shows they cannot pass an equality
-filter (action = "REJECT", interfaceId = "eni-…") are not parsed at all,
-so malformed lines among those go uncounted.
+filter (action = "REJECT", interfaceId = "eni-…") or a like on @message
+are not parsed at all, so malformed lines among those go uncounted.
+Rows that need no sort are printed as they are found (a table takes its
+column widths from its first 10,000 rows); a stats answer whose groups
+outgrow 1 GiB stops with a message rather than exhaust memory.
 
 Commands, joined by '|':
   fields a, b as c      filter EXPR          stats AGG [as n], … [by k, …]
@@ -104,24 +103,40 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	var rw *rowWriter
+	var rows func([]query.Value) bool
+	if prog.Streams() {
+		// Records that need no sort are printed as they are found, in input
+		// order, so memory follows a window of chunks, not the answer.
+		rw = newRowWriter(std.out, o.output, prog.Columns(), tableProbeRows)
+		rows = rw.row
+	}
 	var res *query.Result
 	var info query.RunInfo
 	var readErrs []error
 	if o.plainFiles() {
-		res, info, readErrs = runQueryFiles(ctx, prog, o, std)
+		res, info, readErrs = runQueryFiles(ctx, prog, o, std, rows)
 	} else {
-		res, info, readErrs = runQuerySources(ctx, prog, o, std)
+		res, info, readErrs = runQuerySources(ctx, prog, o, std, rows)
 	}
 	h := newHeadless("query", std)
 	for _, e := range readErrs {
 		h.failed++
 		h.errorf("%s", e)
 	}
-	sortMalformed(info.FirstBad, o.paths)
+	if info.Err != nil {
+		h.errorf("%v", info.Err)
+		return exitRuntime
+	}
 	// Lines the text pre-filter passed over were read too: count them, so
 	// "no results" says how much was searched.
 	read := info.Records + info.Skipped + info.Malformed + info.Headers
-	werr := writeResult(std.out, o.output, res, read)
+	var werr error
+	if rw != nil {
+		werr = rw.finish(res.Matched, read)
+	} else {
+		werr = writeResult(std.out, o.output, res, read)
+	}
 	return h.finish(tally{records: int64(info.Records), malformed: int64(info.Malformed), verb: "read", firstBad: info.FirstBad}, werr)
 }
 
@@ -132,6 +147,10 @@ func namesSource(arg string) bool {
 	return err == nil || arg == "-"
 }
 
+// queryMemoryBudget bounds what a stats answer's groups may hold: past it
+// the query stops with a message rather than exhaust the machine.
+const queryMemoryBudget = 1 << 30
+
 func compileQuery(text string, names *model.Interner, local func(uint32, netip.Addr) bool) (*query.Program, error) {
 	q, err := query.Parse(text)
 	if err != nil {
@@ -139,7 +158,7 @@ func compileQuery(text string, names *model.Interner, local func(uint32, netip.A
 	}
 	// The interner is empty until records arrive: intern the literals so
 	// they match what is read later.
-	return query.Compile(q, names, query.Options{Intern: true, LocalAddr: local})
+	return query.Compile(q, names, query.Options{Intern: true, LocalAddr: local, MemoryBudget: queryMemoryBudget})
 }
 
 // interfaceAddrs answers whether an address belongs to an interface, from
@@ -185,9 +204,10 @@ func reportQueryError(w io.Writer, text string, err error) {
 	fmt.Fprintf(w, "  %s\n  %s^\n", cleanCell(text), strings.Repeat(" ", col))
 }
 
-// plainFiles reports whether every source is a regular file or stdin read
-// once, which the parallel reader handles; anything else (directories,
-// follow, replay, demo, CloudWatch) goes through the shared sources.
+// plainFiles reports whether every source is read once to its end from
+// files, directories of captures or stdin, which the chunk reader reads in
+// parallel; anything else (follow, replay, demo, CloudWatch) goes through
+// the shared sources.
 func (o *options) plainFiles() bool {
 	if o.demo || o.follow || o.replay != "" || len(o.logGroups) > 0 || len(o.paths) == 0 {
 		return false
@@ -196,393 +216,264 @@ func (o *options) plainFiles() bool {
 	for _, p := range o.paths {
 		if p == "-" {
 			stdin++
-			continue
-		}
-		st, err := os.Stat(p)
-		if err != nil || !st.Mode().IsRegular() {
-			return false
 		}
 	}
 	return stdin <= 1
 }
 
-const queryChunkBytes = 1 << 20
-
-// runQueryFiles reads the files in one goroutine (decompressing gzip) and
-// cuts the text into chunks of whole lines that the program's workers
-// parse and aggregate in parallel: decompression is the limit, so parsing
-// must not wait for it.
-func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std stdio) (*query.Result, query.RunInfo, []error) {
+// runQueryFiles reads the inputs with the chunk reader (several files
+// decompressed at once) while the program's workers parse and aggregate
+// the chunks in parallel.
+func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std stdio, rows func([]query.Value) bool) (*query.Result, query.RunInfo, []error) {
+	ctx, cancel := context.WithCancel(ctx) // ends the reading once a limit is full
+	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
 	chunks := make(chan *query.Chunk, 2*workers)
-	free := make(chan []byte, 2*workers+2)
+	rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in, Ordered: !prog.OrderFree()})
 	var readErrs []error
-	var wg sync.WaitGroup
-	wg.Add(1)
+	done := make(chan struct{})
 	go func() {
-		defer wg.Done()
-		defer close(chunks)
-		seq := 0
-		for _, path := range o.paths {
-			if err := readChunks(ctx, path, std.in, chunks, free, &seq); err != nil {
-				readErrs = append(readErrs, err)
-			}
-			if ctx.Err() != nil {
-				return
-			}
-		}
+		defer close(done)
+		readErrs = rd.Run(ctx, chunks)
 	}()
-	res, info := prog.RunChunks(chunks, workers, o.overrideFormat(), func(c *query.Chunk) {
-		select {
-		case free <- c.Data[:0]:
-		default:
-		}
-	})
-	wg.Wait()
+	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows, cancel)
+	<-done
 	return res, info, readErrs
 }
 
-// readChunks sends one file's lines in chunks of about queryChunkBytes.
-func readChunks(ctx context.Context, path string, stdin io.Reader, out chan<- *query.Chunk, free chan []byte, seq *int) error {
-	var r io.Reader = stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r = f
+func runChunks(prog *query.Program, chunks <-chan *query.Chunk, workers int, override *model.Format, done func(*query.Chunk), rows func([]query.Value) bool, stop func()) (*query.Result, query.RunInfo) {
+	if rows != nil {
+		return prog.StreamChunks(chunks, workers, override, done, rows, stop)
 	}
-	name := path
-	if path == "-" {
-		name = "stdin"
-	}
-	r, _, err := file.Decoded(r)
-	if err != nil {
-		return &fs.PathError{Op: "read", Path: name, Err: err}
-	}
-	var format *model.Format
-	var carry []byte
-	line := int64(1)
-	first, skipping := true, false
-	for {
-		var buf []byte
-		select {
-		case buf = <-free:
-		default:
-			buf = make([]byte, 0, queryChunkBytes+model.MaxLineBytes)
-		}
-		buf = append(buf[:0], carry...)
-		n, err := io.ReadFull(r, buf[len(buf):queryChunkBytes])
-		buf = buf[:len(buf)+n]
-		final := err != nil
-		failed := final && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
-		if skipping { // the rest of a line already sent as too long
-			if i := bytes.IndexByte(buf, '\n'); i >= 0 {
-				buf = buf[:copy(buf, buf[i+1:])]
-				skipping = false
-				line++
-			} else {
-				buf = buf[:0]
-			}
-		}
-		cut := len(buf)
-		if !final || failed {
-			// A failed read keeps only complete lines, as the file source does.
-			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
-				cut = i + 1
-			} else if failed {
-				cut = 0
-			} else if len(buf) > model.MaxLineBytes {
-				// One line fills the buffer: send its start, which the
-				// parser reports as too long, and drop the rest of it.
-				cut, skipping = model.MaxLineBytes+1, true
-				buf = buf[:cut]
-			}
-		}
-		carry = append(carry[:0], buf[cut:]...)
-		data := buf[:cut]
-		if first && len(data) > 0 {
-			first = false
-			end := bytes.IndexByte(data, '\n')
-			if end < 0 {
-				end = len(data)
-			}
-			format = model.HeaderFormat(data[:end])
-		}
-		if len(data) > 0 {
-			c := &query.Chunk{Seq: *seq, Data: data, Origin: path, FirstLine: line, Format: format}
-			*seq++
-			line += int64(bytes.Count(data, []byte{'\n'}))
-			select {
-			case out <- c:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		if failed {
-			return &fs.PathError{Op: "read", Path: name, Err: file.Stopped(line-1, cut < len(buf), err)}
-		}
-		if final {
-			return nil
-		}
-	}
+	return prog.RunChunks(chunks, workers, override, done)
 }
 
-// runQuerySources answers over the shared sources (directories, follow,
-// replay, demo, CloudWatch): their batches are copied into chunks of one
-// origin, stream and format, which the same parallel workers parse.
-func runQuerySources(ctx context.Context, prog *query.Program, o *options, std stdio) (*query.Result, query.RunInfo, []error) {
+// runQuerySources answers over the shared sources (follow, replay, demo,
+// CloudWatch): their batches are copied into chunks of one origin, stream
+// and format, which the same parallel workers parse.
+func runQuerySources(ctx context.Context, prog *query.Program, o *options, std stdio, rows func([]query.Value) bool) (*query.Result, query.RunInfo, []error) {
 	srcs, err := o.sources(ctx, std)
 	if err != nil {
 		return prog.Result(prog.NewPartial()), query.RunInfo{}, []error{err}
 	}
 	workers := runtime.GOMAXPROCS(0)
 	chunks := make(chan *query.Chunk, 2*workers)
-	ck := &chunker{out: chunks, free: make(chan []byte, 2*workers+2), cur: make([]*query.Chunk, len(srcs)), next: make([]int64, len(srcs)), headers: map[string]*model.Format{}}
+	ck := chunkreader.NewBatches(len(srcs), chunks)
 	var mu sync.Mutex
 	var errs []error
 	stopHealth := startHealthReport(ctx, std.err, "query", srcs)
 	defer stopHealth()
 	go func() {
-		source.RunAll(ctx, srcs, ck.add, func(i int, err error) {
+		source.RunAll(ctx, srcs, ck.Add, func(i int, err error) {
 			mu.Lock()
 			defer mu.Unlock()
 			errs = append(errs, source.Errors(srcs[i], err)...)
 		})
 		for i := range srcs {
-			ck.flush(i)
+			ck.Flush(i)
 		}
 		close(chunks)
 	}()
-	res, info := prog.RunChunks(chunks, workers, o.overrideFormat(), func(c *query.Chunk) {
-		select {
-		case ck.free <- c.Data[:0]:
-		default:
-		}
-	})
+	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), ck.Release, rows, nil)
 	mu.Lock()
 	defer mu.Unlock()
 	return res, info, errs
 }
 
-// chunker copies the lines of sources' batches into chunks. Each source
-// has its own chunk being filled; a chunk holds consecutive lines of one
-// origin, stream and format. Header lines are noted per origin, so every
-// later chunk of that origin carries the format they declare.
-type chunker struct {
-	mu      sync.Mutex // sources emit from their own goroutines
-	seq     int
-	out     chan<- *query.Chunk
-	free    chan []byte
-	cur     []*query.Chunk
-	next    []int64 // per source: the line number that continues its chunk
-	headers map[string]*model.Format
-}
-
-func (ck *chunker) add(i int, b model.Batch) {
-	for k := range b.Events {
-		ev := &b.Events[k]
-		line := ev.Line
-		format := b.Format
-		ck.mu.Lock()
-		if h, ok := ck.headers[ev.Origin]; ok {
-			format = h
-		}
-		if c := line; len(c) > 0 && (c[0] >= 'a' && c[0] <= 'z' || c[0] >= 'A' && c[0] <= 'Z' || c[0] == '$') {
-			if hf := model.HeaderFormat(line); hf != nil {
-				ck.headers[ev.Origin] = hf
-				format = hf
-			}
-		}
-		ck.mu.Unlock()
-		c := ck.cur[i]
-		if c != nil {
-			if c.Origin != ev.Origin || c.Stream != ev.Stream || c.Format != format ||
-				len(c.Data)+len(line)+1 > queryChunkBytes || c.FirstLine != 0 && ev.LineNo != ck.next[i] {
-				ck.flush(i)
-				c = nil
-			}
-		}
-		if c == nil {
-			var buf []byte
-			select {
-			case buf = <-ck.free:
-			default:
-				buf = make([]byte, 0, queryChunkBytes+model.MaxLineBytes)
-			}
-			c = &query.Chunk{Data: buf, Origin: ev.Origin, Stream: ev.Stream, FirstLine: ev.LineNo, Format: format}
-			ck.cur[i] = c
-		}
-		c.Data = append(c.Data, line...)
-		c.Data = append(c.Data, '\n')
-		ck.next[i] = ev.LineNo + 1
-	}
-}
-
-// flush sends source i's chunk, numbering chunks in the order sent.
-func (ck *chunker) flush(i int) {
-	c := ck.cur[i]
-	if c == nil {
-		return
-	}
-	ck.cur[i] = nil
-	ck.mu.Lock()
-	c.Seq = ck.seq
-	ck.seq++
-	ck.out <- c
-	ck.mu.Unlock()
-}
-
 // writeResult prints res; read is the number of lines searched, for the
 // table's "no results" line.
 func writeResult(w io.Writer, format string, res *query.Result, read uint64) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var err error
-	switch format {
-	case "csv":
-		err = writeCSV(bw, res)
-	case "json":
-		err = writeJSON(bw, res)
-	default:
-		err = writeTable(bw, res, read)
+	rw := newRowWriter(w, format, res.Columns, len(res.Rows))
+	for _, r := range res.Rows {
+		if !rw.row(r) {
+			break
+		}
 	}
-	if err != nil {
-		return err
-	}
-	return bw.Flush()
+	return rw.finish(res.Matched, read)
 }
 
-func writeCSV(w io.Writer, res *query.Result) error {
-	cw := csv.NewWriter(w)
-	row := make([]string, len(res.Columns))
-	for i, c := range res.Columns {
-		row[i] = cleanCell(c)
+// tableProbeRows is how many rows of a streamed answer set the table's
+// column widths before any is printed.
+const tableProbeRows = 10000
+
+// rowWriter prints rows as they come: CSV and JSON lines at once, the
+// table once the first rows (all of them, or tableProbeRows of a streamed
+// answer) have set the column widths and which columns are numbers.
+type rowWriter struct {
+	bw     *bufio.Writer
+	format string
+	probe  int
+	rows   int
+	err    error
+	// csv
+	cw   *csv.Writer
+	cell []string
+	// json
+	keys [][]byte
+	line []byte
+	// table
+	held    [][]string
+	width   []int
+	numeric []bool
+	set     bool // widths decided, held rows printed
+}
+
+// newRowWriter starts printing columns; probe is how many rows the table
+// holds to set widths.
+func newRowWriter(w io.Writer, format string, columns []string, probe int) *rowWriter {
+	rw := &rowWriter{bw: bufio.NewWriterSize(w, 64<<10), format: format, probe: probe, cell: make([]string, len(columns))}
+	switch format {
+	case "csv":
+		rw.cw = csv.NewWriter(rw.bw)
+		for i, c := range columns {
+			rw.cell[i] = cleanCell(c)
+		}
+		rw.err = rw.cw.Write(rw.cell)
+	case "json":
+		for _, c := range columns {
+			rw.keys = append(rw.keys, appendJSONQuoted(nil, c))
+		}
+	default:
+		head := make([]string, len(columns))
+		rw.width = make([]int, len(columns))
+		rw.numeric = make([]bool, len(columns))
+		for i, c := range columns {
+			head[i] = cleanCell(c)
+			rw.width[i] = utf8.RuneCountInString(head[i])
+			rw.numeric[i] = true
+		}
+		rw.held = [][]string{head}
 	}
-	if err := cw.Write(row); err != nil {
-		return err
+	return rw
+}
+
+// row prints (or, for the table, may hold) one row; false once writing
+// has failed.
+func (rw *rowWriter) row(r []query.Value) bool {
+	if rw.err != nil {
+		return false
 	}
-	for _, r := range res.Rows {
+	rw.rows++
+	switch rw.format {
+	case "csv":
 		for i, v := range r {
-			row[i] = cleanCell(v.String())
+			rw.cell[i] = cleanCell(v.String())
 		}
-		if err := cw.Write(row); err != nil {
-			return err
+		rw.err = rw.cw.Write(rw.cell)
+	case "json":
+		rw.writeJSON(r)
+	default:
+		cells := make([]string, len(r))
+		for i, v := range r {
+			cells[i] = cleanCell(v.String())
+		}
+		if rw.set {
+			rw.writeTableRow(cells)
+			break
+		}
+		for i, v := range r {
+			rw.width[i] = max(rw.width[i], utf8.RuneCountInString(cells[i]))
+			if v.Kind != query.Null && !v.IsNumber() {
+				rw.numeric[i] = false
+			}
+		}
+		rw.held = append(rw.held, cells)
+		if len(rw.held) > rw.probe {
+			rw.flushHeld()
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return rw.err == nil
 }
 
 // writeJSON prints one object per row, keys in column order; numbers are
 // JSON numbers and absent values null.
-func writeJSON(w io.Writer, res *query.Result) error {
-	keys := make([][]byte, len(res.Columns))
-	for i, c := range res.Columns {
-		keys[i] = appendJSONQuoted(nil, c)
-	}
-	var line []byte
-	for _, r := range res.Rows {
-		line = append(line[:0], '{')
-		for i, v := range r {
-			if i > 0 {
-				line = append(line, ',')
-			}
-			line = append(line, keys[i]...)
-			line = append(line, ':')
-			switch {
-			case v.Kind == query.Null:
-				line = append(line, "null"...)
-			case v.IsNumber():
-				line = append(line, v.String()...)
-			default:
-				line = appendJSONQuoted(line, v.String())
-			}
+func (rw *rowWriter) writeJSON(r []query.Value) {
+	line := append(rw.line[:0], '{')
+	for i, v := range r {
+		if i > 0 {
+			line = append(line, ',')
 		}
-		line = append(line, '}', '\n')
-		if _, err := w.Write(line); err != nil {
-			return err
+		line = append(line, rw.keys[i]...)
+		line = append(line, ':')
+		switch {
+		case v.Kind == query.Null:
+			line = append(line, "null"...)
+		case v.IsNumber():
+			line = append(line, v.String()...)
+		default:
+			line = appendJSONQuoted(line, v.String())
 		}
 	}
-	return nil
+	line = append(line, '}', '\n')
+	rw.line = line
+	_, rw.err = rw.bw.Write(line)
 }
 
-// writeTable aligns columns; numbers are right-aligned.
-func writeTable(w io.Writer, res *query.Result, read uint64) error {
-	cells := make([][]string, len(res.Rows)+1)
-	width := make([]int, len(res.Columns))
-	numeric := make([]bool, len(res.Columns))
-	cells[0] = make([]string, len(res.Columns))
-	for i, c := range res.Columns {
-		cells[0][i] = cleanCell(c)
-		width[i] = utf8.RuneCountInString(cells[0][i])
-		numeric[i] = len(res.Rows) > 0
+// flushHeld decides the table's widths and prints the rows held so far.
+func (rw *rowWriter) flushHeld() {
+	if rw.rows == 0 {
+		clear(rw.numeric) // a table of no rows aligns its header left
 	}
-	for ri, r := range res.Rows {
-		row := make([]string, len(r))
-		for i, v := range r {
-			row[i] = cleanCell(v.String())
-			width[i] = max(width[i], utf8.RuneCountInString(row[i]))
-			if v.Kind != query.Null && !v.IsNumber() {
-				numeric[i] = false
-			}
+	rw.set = true
+	for _, cells := range rw.held {
+		rw.writeTableRow(cells)
+	}
+	rw.held = nil
+}
+
+// writeTableRow aligns one row; numbers are right-aligned. A cell wider
+// than its column (past the rows that set the widths) pushes the rest of
+// its line along.
+func (rw *rowWriter) writeTableRow(row []string) {
+	if rw.err != nil {
+		return
+	}
+	line := rw.line[:0]
+	for i, s := range row {
+		pad := max(rw.width[i]-utf8.RuneCountInString(s), 0)
+		if i > 0 {
+			line = append(line, "  "...)
 		}
-		cells[ri+1] = row
-	}
-	var line []byte
-	for _, row := range cells {
-		line = line[:0]
-		for i, s := range row {
-			pad := width[i] - utf8.RuneCountInString(s)
-			if i > 0 {
-				line = append(line, "  "...)
-			}
-			if numeric[i] {
-				line = append(line, strings.Repeat(" ", pad)...)
-				line = append(line, s...)
-				continue
-			}
+		if rw.numeric[i] {
+			line = append(line, strings.Repeat(" ", pad)...)
 			line = append(line, s...)
-			if i < len(row)-1 {
-				line = append(line, strings.Repeat(" ", pad)...)
-			}
+			continue
 		}
-		line = append(line, '\n')
-		if _, err := w.Write(line); err != nil {
-			return err
+		line = append(line, s...)
+		if i < len(row)-1 {
+			line = append(line, strings.Repeat(" ", pad)...)
 		}
 	}
-	if len(res.Rows) == 0 {
-		_, err := fmt.Fprintf(w, "(no results; %d lines read, %d matched)\n", read, res.Matched)
-		return err
+	line = append(line, '\n')
+	rw.line = line
+	_, rw.err = rw.bw.Write(line)
+}
+
+// finish prints what is held and flushes; matched and read are the counts
+// the table's "no results" line gives.
+func (rw *rowWriter) finish(matched, read uint64) error {
+	switch rw.format {
+	case "csv":
+		if rw.err == nil {
+			rw.cw.Flush()
+			rw.err = rw.cw.Error()
+		}
+	case "json":
+	default:
+		if !rw.set {
+			rw.flushHeld()
+		}
+		if rw.rows == 0 && rw.err == nil {
+			_, rw.err = fmt.Fprintf(rw.bw, "(no results; %d lines read, %d matched)\n", read, matched)
+		}
 	}
-	return nil
+	if rw.err != nil {
+		return rw.err
+	}
+	return rw.bw.Flush()
 }
 
 // cleanCell is the headless text policy (model.MaskUnsafe): each control
 // character, bidi control or invalid byte becomes '?', one for one, so
 // columns and carets still line up.
 func cleanCell(s string) string { return model.MaskUnsafe(s) }
-
-// sortMalformed puts the malformed lines the parallel workers kept back in
-// input order: origins in the order of the paths given (others, such as
-// the files of a directory, after them), lines by number within each.
-func sortMalformed(bad []model.Malformed, paths []string) {
-	rank := map[string]int{}
-	for _, p := range paths {
-		if _, ok := rank[p]; !ok {
-			rank[p] = len(rank)
-		}
-	}
-	for _, b := range bad {
-		if _, ok := rank[b.Origin]; !ok {
-			rank[b.Origin] = len(rank)
-		}
-	}
-	slices.SortStableFunc(bad, func(a, b model.Malformed) int {
-		if c := cmp.Compare(rank[a.Origin], rank[b.Origin]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.LineNo, b.LineNo)
-	})
-}

@@ -227,3 +227,33 @@ func TestQueryExitWhenNothingWasRead(t *testing.T) {
 		t.Errorf("empty input: exit %d, out %q, stderr %q", code, out, errs)
 	}
 }
+
+// A header line well past the first chunk changes the format from there
+// on, and query counts every record as cat does, run after run.
+func TestQueryHeaderAfterFirstMiB(t *testing.T) {
+	const h1 = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+	const h2 = "version bytes packets action log-status account-id interface-id srcaddr dstaddr srcport dstport protocol start end"
+	var text strings.Builder
+	want := 0
+	for part, h := range []string{h1, h2, h1, h2} {
+		text.WriteString(h + "\n")
+		for i := range 9000 + 1000*part {
+			if h == h1 {
+				fmt.Fprintf(&text, "2 123456789012 eni-0a 10.0.0.%d 10.0.2.100 %d 443 6 10 %d 1700000000 1700000060 ACCEPT OK\n", i%250, 1024+i, 100+i%7)
+			} else {
+				fmt.Fprintf(&text, "2 %d 10 REJECT OK 123456789012 eni-0b 10.0.0.%d 10.0.2.100 %d 22 6 1700000000 1700000060\n", 100+i%7, i%250, 1024+i)
+			}
+			want += 100 + i%7
+		}
+	}
+	path := filepath.Join(t.TempDir(), "joined.log")
+	if err := os.WriteFile(path, []byte(text.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		code, out, errs := runQueryCmd(t, "", "-o", "csv", "stats count(*) as n, sum(bytes) as b", path)
+		if w := fmt.Sprintf("n,b\n%d,%d\n", 9000+10000+11000+12000, want); code != 0 || out != w {
+			t.Fatalf("exit %d, out %q, want %q; stderr %s", code, out, w, errs)
+		}
+	}
+}

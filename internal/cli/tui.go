@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
+	chunkreader "github.com/flowtail/flowtail/source/chunk"
 	"github.com/flowtail/flowtail/source/record"
 	"github.com/flowtail/flowtail/ui"
 )
@@ -107,10 +109,20 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	ingested := make(chan struct{})
 	go func() {
 		defer close(ingested)
-		ingestAll(ctx, srcs, store, o.overrideFormat(), func(i int, err error) {
+		onErr := func(i int, err error) {
 			logger.Error("source stopped", "source", srcs[i].Name(), "err", err)
 			health.fail(i, err)
-		})
+		}
+		if o.plainFiles() && o.record == "" {
+			// Captures read to their end are parsed on every core, as
+			// query reads them; the source still names them in the status bar.
+			rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in})
+			if errs := chunkreader.Load(ctx, rd, store, o.overrideFormat(), runtime.GOMAXPROCS(0)); len(errs) > 0 && ctx.Err() == nil {
+				onErr(0, errors.Join(errs...))
+			}
+			return
+		}
+		ingestAll(ctx, srcs, store, o.overrideFormat(), onErr)
 	}()
 
 	var progOpts []tea.ProgramOption

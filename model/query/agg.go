@@ -1,8 +1,10 @@
 package query
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -67,10 +69,40 @@ type aggregator struct {
 	// countOnly skips aggState (and its pointers the collector would
 	// scan) for the common stats count(*) by ….
 	countOnly bool
+	// bytes estimates what the groups hold; past budget (when > 0) over
+	// is set and no more records are counted.
+	bytes, budget int64
+	over          bool
+}
+
+// groupBytes estimates what one more group costs: its key in the table
+// and its aggregate states.
+func (a *aggregator) groupBytes() int64 {
+	var b int64
+	switch {
+	case a.packed != nil:
+		b = 24
+	case a.small != nil:
+		b = 80
+	default:
+		b = 200
+	}
+	if a.countOnly {
+		return b + 8
+	}
+	return b + int64(len(a.plan.aggs))*int64(unsafe.Sizeof(aggState{}))
+}
+
+// grow adds n bytes to the estimate.
+func (a *aggregator) grow(n int64) {
+	a.bytes += n
+	if a.budget > 0 && a.bytes > a.budget {
+		a.over = true
+	}
 }
 
 func newAggregator(plan *statsPlan, e *env) *aggregator {
-	a := &aggregator{plan: plan, ts: accessorFor(RefTimestamp, e).code, countOnly: true}
+	a := &aggregator{plan: plan, ts: accessorFor(RefTimestamp, e).code, countOnly: true, budget: e.opt.MemoryBudget}
 	for _, k := range plan.keys {
 		a.codes = append(a.codes, k.acc.code)
 		a.bins = append(a.bins, k.binMs)
@@ -146,6 +178,7 @@ func (a *aggregator) ngroups() int {
 }
 
 func (a *aggregator) newGroup() {
+	a.grow(a.groupBytes())
 	if a.countOnly {
 		a.counts = append(a.counts, 0)
 		return
@@ -218,6 +251,9 @@ func (a *aggregator) group(k *groupKey) int32 {
 }
 
 func (a *aggregator) add(f *model.Flow, x *model.Ext) {
+	if a.over {
+		return
+	}
 	var idx int32
 	if a.packed != nil {
 		var k uint64
@@ -284,7 +320,10 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 			if s.set == nil {
 				s.set = map[uint64]struct{}{}
 			}
-			s.set[v] = struct{}{}
+			if _, ok := s.set[v]; !ok {
+				s.set[v] = struct{}{}
+				a.grow(32)
+			}
 		case AggSum, AggAvg:
 			s.sum += v
 		case AggMin, AggMax:
@@ -292,18 +331,35 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 			s.hi = max(s.hi, v)
 		case AggPct:
 			s.vals = append(s.vals, v)
+			a.grow(8)
 		case AggEarliest, AggLatest:
 			t, _ := a.ts(f, x)
-			if s.n == 1 || sp.fn == AggEarliest && t < s.lo || sp.fn == AggLatest && t >= s.hi {
+			if s.n == 1 || sp.fn == AggEarliest && (t < s.lo || t == s.lo && sp.before(v, s.code)) ||
+				sp.fn == AggLatest && (t > s.hi || t == s.hi && sp.before(s.code, v)) {
 				s.lo, s.hi, s.code = t, t, v
 			}
 		}
 	}
 }
 
-// merge folds another aggregator of the same plan into a. Both must have
-// been fed records in order (o's after a's) for earliest/latest ties.
+// before orders two values of an earliest/latest field whose records have
+// the same @timestamp: earliest takes the smaller, latest the larger, so
+// the answer does not depend on the order records were read in (parallel
+// runs read them in no fixed order).
+func (sp *aggSpec) before(a, b uint64) bool {
+	if a == b {
+		return false
+	}
+	return compareValues(sp.acc.decode(a), sp.acc.decode(b)) < 0
+}
+
+// merge folds another aggregator of the same plan into a.
 func (a *aggregator) merge(o *aggregator) {
+	a.over = a.over || o.over
+	if a.over {
+		return
+	}
+	a.grow(o.bytes - o.groupBytes()*int64(o.ngroups())) // sets and values; groups count as they are made
 	n := len(a.plan.aggs)
 	for gi := range o.ngroups() {
 		k := o.key(gi)
@@ -333,11 +389,11 @@ func (a *aggregator) merge(o *aggregator) {
 			case AggPct:
 				d.vals = append(d.vals, s.vals...)
 			case AggEarliest:
-				if d.n == 0 || s.lo < d.lo {
+				if d.n == 0 || s.lo < d.lo || s.lo == d.lo && a.plan.aggs[j].before(s.code, d.code) {
 					d.lo, d.hi, d.code = s.lo, s.hi, s.code
 				}
 			case AggLatest:
-				if d.n == 0 || s.hi >= d.hi {
+				if d.n == 0 || s.hi > d.hi || s.hi == d.hi && a.plan.aggs[j].before(d.code, s.code) {
 					d.lo, d.hi, d.code = s.lo, s.hi, s.code
 				}
 			}
@@ -434,4 +490,18 @@ func (sp *aggSpec) value(s *aggState) Value {
 func pctIndex(n int, p float64) int {
 	i := int(math.Ceil(p/100*float64(n))) - 1
 	return max(0, min(i, n-1))
+}
+
+// BudgetError is a stats run stopped because its groups outgrew
+// Options.MemoryBudget: flowtail refuses such an answer rather than spill
+// it to disk, and says how to ask for a smaller one.
+type BudgetError struct {
+	Groups int
+	Budget int64
+}
+
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("the answer outgrew the memory budget of %d MiB at %d groups: "+
+		"narrow it with a filter, fewer or coarser by keys (bin(1h) rather than bin(1m)), or fewer count_distinct and pct",
+		e.Budget>>20, e.Groups)
 }

@@ -143,6 +143,11 @@ func BenchmarkRunChunks1M(b *testing.B) {
 	for _, tc := range []struct{ name, query string }{
 		{"reject-stats", `filter action = "REJECT" | stats count(*) as n by dstaddr, dstport | sort n desc | limit 20`},
 		{"all-stats", `stats count(*) as n by dstaddr, dstport | sort n desc | limit 20`},
+		// @message tested on the raw line: a selective literal, then a
+		// pattern whose literal is in a third of the lines.
+		{"message-like", `filter @message like "eni-00000003 10.0.1.50" | stats count(*)`},
+		{"message-regex", `filter @message like /eni-0000000[0-1].* 443 6 / | stats count(*)`},
+		{"rows", `filter action = "REJECT" | fields srcaddr, dstaddr, dstport`},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()

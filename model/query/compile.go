@@ -30,6 +30,10 @@ type Options struct {
 	// (interned interface-id); direction then works for records without
 	// flow-direction.
 	LocalAddr func(iface uint32, addr netip.Addr) bool
+	// MemoryBudget bounds, in bytes, what one run's stats groups may hold
+	// (an estimate); past it the run stops and RunInfo.Err says so. Zero:
+	// no bound (the ring bounds what the TUI reads).
+	MemoryBudget int64
 }
 
 // CompileFilter parses text (a query or a bare filter expression) and

@@ -275,10 +275,12 @@ func TestStatsFunctions(t *testing.T) {
 		g.packets += r.packets
 		g.lo, g.hi = min(g.lo, r.bytes), max(g.hi, r.bytes)
 		g.bytes = append(g.bytes, r.bytes)
-		if r.start < g.firstT {
+		// Records of the same @timestamp: earliest takes the smaller
+		// value, latest the larger, whatever order they were read in.
+		if r.start < g.firstT || r.start == g.firstT && r.srcPort < g.first {
 			g.firstT, g.first = r.start, r.srcPort
 		}
-		if r.start >= g.lastT {
+		if r.start > g.lastT || r.start == g.lastT && r.srcPort > g.last {
 			g.lastT, g.last = r.start, r.srcPort
 		}
 	}

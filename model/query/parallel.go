@@ -2,7 +2,9 @@ package query
 
 import (
 	"bytes"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -12,6 +14,7 @@ import (
 // reader goroutine decompress while workers parse.
 type Chunk struct {
 	Seq       int    // 0, 1, 2 … in input order
+	Input     int    // the ordinal of the input it was read from, in input order
 	Data      []byte // whole lines, '\n'-terminated (the last may lack it)
 	Origin    string // file path, "-" or log group
 	Stream    string // CloudWatch log stream (fills interface-id), or ""
@@ -27,27 +30,73 @@ type RunInfo struct {
 	Skipped   uint64
 	Malformed uint64
 	Headers   uint64
-	// FirstBad keeps the first few malformed lines, for the report.
+	// FirstBad keeps the first few malformed lines of the input (by Chunk
+	// Input, then line), for the report.
 	FirstBad []model.Malformed
+	firstBad []firstBad
+	// Err is set when the run was stopped short (a *BudgetError): the
+	// answer is then incomplete and must not be shown.
+	Err error
 }
 
 const keepBad = 5
 
+// reorderWindow bounds, per worker, the chunks a record query may have
+// parsed ahead of the oldest one still being parsed: rows leave in input
+// order, so memory follows this window, not the answer.
+const reorderWindow = 4
+
+// Streams reports whether the answer is records that need no sort: they
+// can then be handed over as they are found, in input order.
+func (p *Program) Streams() bool {
+	return p.stats == nil && !slices.ContainsFunc(p.post, func(op postOp) bool { return op.kind == postSort })
+}
+
+// OrderFree reports whether the answer is the same whatever order the
+// chunks come in (stats, whose groups are listed by key or sorted), so a
+// reader may interleave files decompressed at once.
+func (p *Program) OrderFree() bool { return p.stats != nil }
+
 // RunChunks answers the query over chunks read from in, with workers
 // goroutines each parsing with its own decoder (override: --format, or
-// nil) into its own partial result; the partials are merged at the end.
-// Record queries keep input order. done is called with each chunk once it
-// has been parsed, so the caller can reuse its buffer. names must be the
-// interner the program was compiled with.
+// nil). Each chunk is read with the format its Chunk.Format says is in
+// force at its start, so the answer does not depend on which worker
+// parses which chunk. Stats are gathered per worker and merged at the
+// end; records leave in input order (Seq) through a bounded window. done
+// is called with each chunk once it has been parsed, so the caller can
+// reuse its buffer.
 func (p *Program) RunChunks(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk)) (*Result, RunInfo) {
+	return p.run(in, workers, override, done, nil, nil)
+}
+
+// StreamChunks is RunChunks for a program that Streams: each row is handed
+// to row as soon as the chunks before it are done (row must copy what it
+// keeps), and the Result has no Rows. Once no more rows can be output (a
+// limit is full, or row returned false) stop is called, so the reader can
+// stop early, and the rest of the input is drained unread.
+func (p *Program) StreamChunks(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), row func([]Value) bool, stop func()) (*Result, RunInfo) {
+	if !p.Streams() {
+		panic("query: StreamChunks on a program that sorts or aggregates")
+	}
+	return p.run(in, workers, override, done, row, stop)
+}
+
+func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), row func([]Value) bool, stop func()) (*Result, RunInfo) {
 	workers = max(workers, 1)
 	type workerOut struct {
 		part *Partial
 		info RunInfo
 	}
 	outs := make([]workerOut, workers)
-	var mu sync.Mutex
-	perChunk := map[int]*Partial{} // record queries: merged in Seq order
+	total := p.NewPartial()
+	// However the input was split, list groups by key.
+	total.merged = true
+	var ord *inOrder
+	if p.stats == nil {
+		ord = &inOrder{prog: p, total: total, row: row, stop: stop, pending: map[int]*Partial{},
+			slots: make(chan struct{}, reorderWindow*workers)}
+		ord.stream = newStreamer(p)
+	}
 	lf := p.lineFilter()
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -58,22 +107,34 @@ func (p *Program) RunChunks(in <-chan *Chunk, workers int, override *model.Forma
 			out := &outs[w]
 			var f model.Flow
 			var x model.Ext
+			var ls *lineScan
+			if lf != nil {
+				ls = newLineScan(lf)
+			}
 			if p.stats != nil {
 				out.part = p.NewPartial()
 			}
-			for c := range in {
+			for {
+				if ord != nil {
+					ord.slots <- struct{}{}
+				}
+				c, ok := <-in
+				if !ok {
+					break
+				}
 				part := out.part
-				if part == nil {
+				if ord != nil {
 					part = p.NewPartial()
 				}
-				decodeChunk(c, dec, lf, part, &out.info, &f, &x)
-				if p.stats == nil {
-					mu.Lock()
-					perChunk[c.Seq] = part
-					mu.Unlock()
+				if ord == nil || !ord.stopped.Load() {
+					dec.Resume(c.Origin, c.Format)
+					decodeChunk(c, dec, ls, part, &out.info, &f, &x)
 				}
 				if done != nil {
 					done(c)
+				}
+				if ord != nil {
+					ord.complete(c.Seq, part)
 				}
 			}
 		}()
@@ -85,32 +146,129 @@ func (p *Program) RunChunks(in <-chan *Chunk, workers int, override *model.Forma
 		info.Skipped += o.info.Skipped
 		info.Malformed += o.info.Malformed
 		info.Headers += o.info.Headers
-		for _, b := range o.info.FirstBad {
-			if len(info.FirstBad) < keepBad {
-				info.FirstBad = append(info.FirstBad, b)
-			}
+		for _, b := range o.info.firstBad {
+			info.firstBad = keepFirstBad(info.firstBad, b)
 		}
 	}
-	total := p.NewPartial()
-	// However the input was split, list groups by key.
-	total.merged = true
+	for _, b := range info.firstBad {
+		info.FirstBad = append(info.FirstBad, b.Malformed)
+	}
+	info.firstBad = nil
 	if p.stats != nil {
 		for _, o := range outs {
 			total.Merge(o.part)
 		}
+		if total.agg.over {
+			info.Err = &BudgetError{Groups: total.agg.ngroups(), Budget: p.env.opt.MemoryBudget}
+		}
 		return p.Result(total), info
 	}
-	for seq := 0; len(perChunk) > 0; seq++ {
-		if part, ok := perChunk[seq]; ok {
-			total.Merge(part)
-			delete(perChunk, seq)
-		}
+	if row != nil {
+		return &Result{Columns: p.Columns(), Scanned: total.Scanned, Matched: total.Matched}, info
 	}
 	return p.Result(total), info
 }
 
-func decodeChunk(c *Chunk, dec *model.Decoder, lf lineFilter, part *Partial, info *RunInfo, f *model.Flow, x *model.Ext) {
+// inOrder takes the partials of a record query's chunks in any order and
+// folds them in input order: streamed out as rows, or merged into total
+// (kept to the top N when the query sorts then limits).
+type inOrder struct {
+	prog    *Program
+	total   *Partial
+	row     func([]Value) bool
+	stop    func()
+	stream  *streamer
+	slots   chan struct{} // one per chunk taken and not yet folded
+	mu      sync.Mutex
+	pending map[int]*Partial
+	next    int
+	folding bool
+	stopped atomic.Bool
+}
+
+func (o *inOrder) complete(seq int, part *Partial) {
+	o.mu.Lock()
+	o.pending[seq] = part
+	if o.folding {
+		o.mu.Unlock()
+		return
+	}
+	o.folding = true
+	for {
+		pt, ok := o.pending[o.next]
+		if !ok {
+			break
+		}
+		delete(o.pending, o.next)
+		o.next++
+		o.mu.Unlock()
+		o.fold(pt)
+		<-o.slots
+		o.mu.Lock()
+	}
+	o.folding = false
+	o.mu.Unlock()
+}
+
+func (o *inOrder) fold(pt *Partial) {
+	if o.row == nil {
+		o.total.Merge(pt)
+		o.total.prune()
+		return
+	}
+	o.total.Scanned += pt.Scanned
+	o.total.Matched += pt.Matched
+	if o.stopped.Load() {
+		return
+	}
+	for i := range pt.recs {
+		var x *model.Ext
+		if e := pt.extOf[i]; e >= 0 {
+			x = &pt.exts[e]
+		}
+		r, more := o.stream.next(&pt.recs[i], x)
+		if r != nil && !o.row(r) {
+			more = false
+		}
+		if !more {
+			o.stopped.Store(true)
+			if o.stop != nil {
+				o.stop()
+			}
+			return
+		}
+	}
+}
+
+// firstBad is a malformed line with the place of its input, so the lines
+// reported are the first of the input, whichever worker found them.
+type firstBad struct {
+	input int
+	model.Malformed
+}
+
+// keepFirstBad adds b to the keepBad first lines in input order.
+func keepFirstBad(bad []firstBad, b firstBad) []firstBad {
+	before := func(a, b firstBad) bool {
+		return a.input < b.input || a.input == b.input && a.LineNo < b.LineNo
+	}
+	i := len(bad)
+	for i > 0 && before(b, bad[i-1]) {
+		i--
+	}
+	if i >= keepBad {
+		return bad
+	}
+	bad = slices.Insert(bad, i, b)
+	return bad[:min(len(bad), keepBad)]
+}
+
+func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info *RunInfo, f *model.Flow, x *model.Ext) {
 	data := c.Data
+	if ls != nil {
+		ls.reset(data)
+	}
+	at := 0 // offset of line in c.Data
 	ev := model.Event{Origin: c.Origin, Stream: c.Stream, LineNo: c.FirstLine}
 	step := int64(1)
 	if c.FirstLine == 0 {
@@ -123,7 +281,9 @@ func decodeChunk(c *Chunk, dec *model.Decoder, lf lineFilter, part *Partial, inf
 		} else {
 			data = nil
 		}
-		if lf != nil && !lf.pass(line) {
+		start := at
+		at += len(line) + 1
+		if ls != nil && !ls.pass(start, start+len(line)) {
 			info.Skipped++
 			ev.LineNo += step
 			continue
@@ -142,8 +302,9 @@ func decodeChunk(c *Chunk, dec *model.Decoder, lf lineFilter, part *Partial, inf
 			info.Headers++
 		case model.ResultMalformed:
 			info.Malformed++
-			if len(info.FirstBad) < keepBad {
-				info.FirstBad = append(info.FirstBad, model.Malformed{Origin: c.Origin, LineNo: ev.LineNo, Line: model.KeepLine(line), Err: err.Error()})
+			if n := len(info.firstBad); n < keepBad || c.Input < info.firstBad[n-1].input ||
+				c.Input == info.firstBad[n-1].input && ev.LineNo < info.firstBad[n-1].LineNo {
+				info.firstBad = keepFirstBad(info.firstBad, firstBad{c.Input, model.Malformed{Origin: c.Origin, LineNo: ev.LineNo, Line: model.KeepLine(line), Err: err.Error()}})
 			}
 		}
 		ev.LineNo += step

@@ -2,8 +2,11 @@ package query
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,6 +153,165 @@ func TestSortLimitIsStableSortThenCut(t *testing.T) {
 			if got := sortLimit(slices.Clone(items), k, cmp); !slices.Equal(got, want) {
 				t.Fatalf("n=%d k=%d: got %v, want %v", n, k, got, want)
 			}
+		}
+	}
+}
+
+// TestMessagePrefilterIsExact: like and =~ on @message are tested on the
+// raw line before parsing; lines written unlike their @message (tabs, runs
+// of spaces, leading zeros, lower-case enum words, IPv6 in any spelling,
+// trailing blanks) must still answer as the parsed record does.
+func TestMessagePrefilterIsExact(t *testing.T) {
+	base := []string{
+		"2 123456789012 eni-0a 10.0.1.50 10.0.2.100 40001 22 6 10 840 1700000000 1700000060 REJECT OK",
+		"2 123456789012 eni-0a\t10.0.1.50 10.0.2.100 40001 22 6 10 840 1700000000 1700000060 REJECT OK",
+		"2 123456789012 eni-0b 10.0.1.50  10.0.2.100 40001 22 6 10 840 1700000000 1700000060 ACCEPT OK",
+		"2 123456789012 eni-0b 10.0.1.50 10.0.2.100 40001 022 6 10 840 1700000000 1700000060 REJECT OK",
+		"02 123456789012 eni-0b 10.0.1.50 10.0.2.100 40001 22 6 10 840 1700000000 1700000060 REJECT OK",
+		"2 123456789012 eni-0c 10.0.1.50 10.0.2.100 40001 22 6 10 840 1700000000 1700000060 reject ok",
+		"2 123456789012 eni-0c 2001:DB8:0:0::1 10.0.2.100 40001 22 6 10 840 1700000000 1700000060 REJECT OK",
+		"2 123456789012 eni-0c 2001:db8::1 10.0.2.100 40001 22 6 10 840 1700000000 1700000060 ACCEPT OK",
+		"2 123456789012 eni-0d 10.0.1.50 10.0.2.100 40001 443 6 10 840 1700000000 1700000060 ACCEPT OK \r",
+		"2 123456789012 eni-0d 10.0.1.50 10.0.2.100 40001 443 6 10 840 1700000000 1700000060 ACCEPT nodata",
+		"2 123456789012 eni-0d 10.0.1.50 10.0.2.100 40001 443 6 10 840 1700000000 1700000060 ACCEPT NODATA",
+	}
+	var text strings.Builder
+	for i := range 40 {
+		for _, l := range base {
+			text.WriteString(strings.Replace(l, "40001", strconv.Itoa(40001+i), 1) + "\n")
+		}
+	}
+	st := model.NewStore(1000)
+	var batch model.Batch
+	for _, l := range strings.SplitAfter(text.String(), "\n") {
+		if l != "" {
+			batch.Events = append(batch.Events, model.Event{Line: []byte(strings.TrimSuffix(l, "\n")), Origin: "a.log"})
+		}
+	}
+	model.NewIngester(st, nil).Ingest(batch)
+	for _, q := range []string{
+		`filter @message like "eni-0a 10.0.1.50 10.0.2.100" | stats count(*) as n`,
+		`filter @message like " 22 6 " | stats count(*) as n`,
+		`filter @message like /^2 / | stats count(*) as n`,
+		`filter @message like /REJECT OK$/ | stats count(*) as n`,
+		`filter @message =~ /ACCEPT (OK|NODATA)$/ | stats count(*) as n`,
+		`filter @message like /2001:db8::1 / | stats count(*) as n`,
+		`filter @message like /(?i)reject/ | stats count(*) as n`,
+		`filter @message like "eni-0d" and @message like /443 6/ | stats count(*) as n by interfaceId`,
+		`filter @message like /40002 22/ | fields @message`,
+		`filter interfaceId like /eni-0[ab]/ | stats count(*) as n`,
+	} {
+		prog := compileFor(t, q, st.Names())
+		var want *Result
+		st.Read(func(v model.View) { want = prog.Run(v) })
+		p2 := compileFor(t, q, model.NewInterner())
+		ch := make(chan *Chunk, 100)
+		seq := 0
+		for _, c := range chunksOf("a.log", text.String(), 700, &seq) {
+			ch <- c
+		}
+		close(ch)
+		got, info := p2.RunChunks(ch, 2, nil, nil)
+		g, w := resultText(got), resultText(want)
+		if g != w || len(want.Rows) == 0 {
+			t.Errorf("%s:\nprefiltered %s\n     parsed %s", q, g, w)
+		}
+		if info.Skipped == 0 && !strings.Contains(q, "^2") && !strings.Contains(q, "interfaceId") {
+			t.Errorf("%s: no line was passed over: the pre-filter is not in use", q)
+		}
+	}
+}
+
+func compileFor(t *testing.T, text string, names *model.Interner) *Program {
+	t.Helper()
+	q, err := Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(q, names, Options{Intern: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func resultText(r *Result) string {
+	var b strings.Builder
+	for _, row := range r.Rows {
+		b.WriteString(rowText(row) + ";")
+	}
+	return b.String()
+}
+
+// A stats answer whose groups outgrow the memory budget stops with an
+// error that says so, rather than growing without bound; within the
+// budget the same query answers.
+func TestStatsMemoryBudget(t *testing.T) {
+	var text strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&text, "2 123456789012 eni-0a 10.0.%d.%d 10.0.2.100 %d 22 6 10 840 1700000000 1700000060 REJECT OK\n", i/256, i%256, 1024+i)
+	}
+	for _, c := range []struct {
+		budget int64
+		over   bool
+	}{{64 << 10, true}, {64 << 20, false}} {
+		q, _ := Parse(`stats count(*) as n, sum(bytes) as b by srcaddr, srcport`)
+		p, err := Compile(q, model.NewInterner(), Options{Intern: true, MemoryBudget: c.budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq := 0
+		chunks := chunksOf("a.log", text.String(), 4096, &seq)
+		ch := make(chan *Chunk, len(chunks))
+		for _, ck := range chunks {
+			ch <- ck
+		}
+		close(ch)
+		res, info := p.RunChunks(ch, 2, nil, nil)
+		var be *BudgetError
+		if got := errors.As(info.Err, &be); got != c.over {
+			t.Fatalf("budget %d: error %v, want over %v", c.budget, info.Err, c.over)
+		}
+		if c.over && !strings.Contains(info.Err.Error(), "memory budget of 0 MiB") && !strings.Contains(info.Err.Error(), "narrow it with a filter") {
+			t.Errorf("message %q does not say what to do", info.Err)
+		}
+		if !c.over && len(res.Rows) != 5000 {
+			t.Errorf("within the budget: %d rows, want 5000", len(res.Rows))
+		}
+	}
+}
+
+// The malformed lines reported are the first of the input, whichever
+// worker parsed them: every chunk holds some, and several workers race.
+func TestFirstBadAreTheFirstOfTheInput(t *testing.T) {
+	var text strings.Builder
+	for i := range 4000 {
+		if i%50 == 7 {
+			fmt.Fprintf(&text, "2 bad line %d\n", i)
+			continue
+		}
+		fmt.Fprintf(&text, "2 123456789012 eni-0a 10.0.0.1 10.0.2.100 %d 22 6 10 840 1700000000 1700000060 REJECT OK\n", 1024+i)
+	}
+	for range 5 {
+		seq := 0
+		a := chunksOf("a.log", text.String(), 2000, &seq)
+		b := chunksOf("b.log", text.String(), 2000, &seq)
+		for _, c := range b {
+			c.Input = 1
+		}
+		ch := make(chan *Chunk, len(a)+len(b))
+		for _, c := range append(a, b...) {
+			ch <- c
+		}
+		close(ch)
+		p := compileFor(t, `stats count(*)`, model.NewInterner())
+		_, info := p.RunChunks(ch, 4, nil, nil)
+		var got []string
+		for _, m := range info.FirstBad {
+			got = append(got, fmt.Sprintf("%s:%d", m.Origin, m.LineNo))
+		}
+		if want := "[a.log:8 a.log:58 a.log:108 a.log:158 a.log:208]"; fmt.Sprint(got) != want || info.Malformed != 160 {
+			t.Fatalf("first malformed lines %v (%d in all), want %s (160)", got, info.Malformed, want)
 		}
 	}
 }

@@ -96,13 +96,21 @@ func (r *lineReader) add(line []byte, emit func(model.Batch)) {
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
-	if len(line) > model.MaxLineBytes {
-		line = line[:model.MaxLineBytes+1] // still too long: the parser reports it
-	}
+	line = CutLong(line)
 	r.events = append(r.events, model.Event{Line: line, Origin: r.origin, LineNo: r.lineNo})
 	if len(r.events) == MaxBatchLines {
 		r.flush(emit)
 	}
+}
+
+// CutLong is the long-line rule every reader of captures shares: a line
+// longer than model.MaxLineBytes keeps its first MaxLineBytes+1 bytes, so
+// the parser reports it as too long, and the rest of it is dropped.
+func CutLong(line []byte) []byte {
+	if len(line) > model.MaxLineBytes {
+		return line[:model.MaxLineBytes+1]
+	}
+	return line
 }
 
 func (r *lineReader) flush(emit func(model.Batch)) {

@@ -9,6 +9,16 @@ import (
 	"time"
 )
 
+// Captures lists the capture files of a directory argument in the order
+// they are read; a directory with none is an error that names it.
+func Captures(dir string) ([]string, error) {
+	files, err := listDir(dir)
+	if err == nil && len(files) == 0 {
+		err = &fs.PathError{Op: "read", Path: dir, Err: errNoCaptures}
+	}
+	return files, err
+}
+
 // listDir returns the capture files under dir, in the time order of their
 // records. S3 delivery names each object
 // {account}_vpcflowlogs_{region}_{flow-log-id}_{YYYYMMDDTHHmmZ}_{hash}.log.gz

@@ -1,0 +1,333 @@
+// Package chunk cuts captures read to their end (files, directories of
+// captures, stdin; plain or gzip) into large chunks of whole lines, so
+// several goroutines can parse what one reads. Several files are
+// decompressed at once. The format in force at the start of every chunk is
+// decided here, in input order, from the header lines before it: however
+// the chunks are then shared out, every line is read with the format the
+// lines before it declare.
+package chunk
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/query"
+	"github.com/flowtail/flowtail/source/file"
+)
+
+// DefaultBytes is the size a chunk is cut at: large enough that handing
+// one over costs nothing next to parsing it.
+const DefaultBytes = 1 << 20
+
+// lookahead is how many chunks a file decompressed ahead of its turn may
+// hold in ordered mode: it bounds memory, not speed, for answers that
+// must keep input order.
+const lookahead = 4
+
+// Options say how the inputs are read.
+type Options struct {
+	// Stdin is what "-" reads.
+	Stdin io.Reader
+	// Ordered sends chunks in input order, Seq 0, 1, 2 … (files after one
+	// another). Otherwise the chunks of files decompressed at once are
+	// interleaved as they come, for answers that do not depend on order;
+	// Seq still numbers them as sent.
+	Ordered bool
+	// Parallel bounds the files decompressed at once (default GOMAXPROCS).
+	Parallel int
+	// Bytes is the chunk size (default DefaultBytes).
+	Bytes int
+}
+
+// Reader reads its inputs into chunks; see Run.
+type Reader struct {
+	paths []string
+	opt   Options
+	free  chan []byte
+}
+
+// New returns a reader of FILE, DIR and "-" arguments.
+func New(paths []string, opt Options) *Reader {
+	if opt.Parallel <= 0 {
+		opt.Parallel = runtime.GOMAXPROCS(0)
+	}
+	if opt.Bytes <= 0 {
+		opt.Bytes = DefaultBytes
+	}
+	if opt.Stdin == nil {
+		opt.Stdin = os.Stdin
+	}
+	return &Reader{paths: paths, opt: opt, free: make(chan []byte, 4*opt.Parallel+lookahead*opt.Parallel)}
+}
+
+// Release hands back a chunk's buffer once its lines have been parsed.
+func (r *Reader) Release(c *query.Chunk) {
+	select {
+	case r.free <- c.Data[:0]:
+	default:
+	}
+}
+
+// input is one file to read: a named file, one of a directory's
+// captures, or stdin ("-").
+type input struct {
+	path string
+	err  error // could not be listed or opened
+}
+
+// inputs expands directories to their captures, in the order the file
+// source reads them.
+func (r *Reader) inputs() []input {
+	var in []input
+	for _, p := range r.paths {
+		if p == "-" {
+			in = append(in, input{path: p})
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			in = append(in, input{path: p, err: err})
+			continue
+		}
+		if !st.IsDir() {
+			in = append(in, input{path: p})
+			continue
+		}
+		files, err := file.Captures(p)
+		if err != nil {
+			in = append(in, input{path: p, err: err})
+			continue
+		}
+		for _, f := range files {
+			in = append(in, input{path: f})
+		}
+	}
+	return in
+}
+
+// Run reads every input, sends its chunks to out and closes out when all
+// are read or ctx ends. It returns the errors of inputs that could not be
+// read (whole or in part), in input order; the others are read regardless.
+func (r *Reader) Run(ctx context.Context, out chan<- *query.Chunk) []error {
+	defer close(out)
+	in := r.inputs()
+	errs := make([]error, len(in))
+	sem := make(chan struct{}, r.opt.Parallel)
+	var mu sync.Mutex
+	seq := 0
+	send := func(c *query.Chunk) bool {
+		// Unordered: numbered as sent, under one lock.
+		mu.Lock()
+		defer mu.Unlock()
+		c.Seq = seq
+		seq++
+		select {
+		case out <- c:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	var wg sync.WaitGroup
+	queues := make([]chan *query.Chunk, len(in))
+	if r.opt.Ordered {
+		// One queue per input, drained in input order: a file started
+		// early waits its turn holding at most lookahead chunks.
+		for i := range queues {
+			queues[i] = make(chan *query.Chunk, lookahead)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, q := range queues {
+				for c := range q {
+					if !send(c) {
+						for range q { // let its reader finish
+						}
+					}
+				}
+			}
+		}()
+	}
+	// Inputs start in order, so the one whose turn it is never waits for
+	// a slot held by a later one.
+	var readers sync.WaitGroup
+start:
+	for i, inp := range in {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			for _, q := range queues[i:] {
+				if q != nil {
+					close(q)
+				}
+			}
+			break start
+		}
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			defer func() { <-sem }()
+			emit := send
+			if q := queues[i]; q != nil {
+				defer close(q)
+				emit = func(c *query.Chunk) bool {
+					select {
+					case q <- c:
+						return true
+					case <-ctx.Done():
+						return false
+					}
+				}
+			}
+			if inp.err != nil {
+				errs[i] = inp.err
+				return
+			}
+			errs[i] = r.read(ctx, i, inp.path, emit)
+		}()
+	}
+	readers.Wait()
+	wg.Wait()
+	var failed []error
+	for _, e := range errs {
+		if e != nil && !errors.Is(e, context.Canceled) {
+			failed = append(failed, e)
+		}
+	}
+	return failed
+}
+
+func (r *Reader) buffer() []byte {
+	select {
+	case b := <-r.free:
+		return b
+	default:
+		return make([]byte, 0, r.opt.Bytes+model.MaxLineBytes)
+	}
+}
+
+// read sends one input's lines in chunks of about opt.Bytes.
+func (r *Reader) read(ctx context.Context, index int, path string, emit func(*query.Chunk) bool) error {
+	var src io.Reader = r.opt.Stdin
+	name := path
+	if path == "-" {
+		name = "stdin"
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		src = f
+	}
+	src, _, err := file.Decoded(src)
+	if err != nil {
+		return &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	var hdr headers
+	var carry []byte
+	line := int64(1)
+	skipping := false
+	size := r.opt.Bytes
+	for {
+		buf := append(r.buffer()[:0], carry...)
+		want := size
+		if len(buf) >= size { // a line longer than a chunk, not yet too long
+			want = len(buf) + size
+		}
+		buf = slices.Grow(buf, want-len(buf))
+		n, err := io.ReadFull(src, buf[len(buf):want])
+		buf = buf[:len(buf)+n]
+		final := err != nil
+		failed := final && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
+		if skipping { // the rest of a line already sent as too long
+			if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+				buf = buf[:copy(buf, buf[i+1:])]
+				skipping = false
+				line++
+			} else {
+				buf = buf[:0]
+			}
+		}
+		cut := len(buf)
+		if !final || failed {
+			// A failed read keeps only complete lines, as the file source does.
+			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
+				cut = i + 1
+			} else if failed {
+				cut = 0
+			} else if len(buf) > model.MaxLineBytes {
+				// One line fills the buffer: send what the long-line rule
+				// keeps of it and drop the rest.
+				cut, skipping = len(file.CutLong(buf)), true
+				buf = buf[:cut]
+			} else {
+				cut = 0 // no line ends yet: read on
+			}
+		}
+		carry = append(carry[:0], buf[cut:]...)
+		data := buf[:cut]
+		if len(data) > 0 {
+			c := &query.Chunk{Input: index, Data: data, Origin: path, FirstLine: line, Format: hdr.format}
+			line += hdr.scan(data)
+			if !emit(c) {
+				return ctx.Err()
+			}
+		}
+		if failed {
+			return &fs.PathError{Op: "read", Path: name, Err: file.Stopped(line-1, cut < len(buf), err)}
+		}
+		if final {
+			return nil
+		}
+	}
+}
+
+// headers follows the header lines of one stream: format is the one the
+// last header declared (nil before the first).
+type headers struct {
+	format  *model.Format
+	lastHdr []byte // the last header line seen, which files repeat
+	lastFmt *model.Format
+}
+
+// scan notes the header lines of data, in order, and returns how many
+// lines it ends (a last line without its newline is not counted). A line is a header exactly when the decoder takes it
+// for one: not blank, starting with a letter or '$', and read as a format.
+func (h *headers) scan(data []byte) int64 {
+	var n int64
+	for len(data) > 0 {
+		end := bytes.IndexByte(data, '\n')
+		next := end + 1
+		if end < 0 {
+			end, next = len(data), len(data)
+		} else {
+			n++
+		}
+		if c := data[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$' {
+			h.line(data[:end])
+		}
+		data = data[next:]
+	}
+	return n
+}
+
+func (h *headers) line(line []byte) {
+	if h.lastFmt != nil && bytes.Equal(line, h.lastHdr) {
+		h.format = h.lastFmt
+		return
+	}
+	if f := model.HeaderFormat(line); f != nil {
+		h.format, h.lastFmt = f, f
+		h.lastHdr = append(h.lastHdr[:0], line...)
+	}
+}
