@@ -220,6 +220,9 @@ func truncRight(s string, w int) string {
 		return ""
 	}
 	if isASCII(s) {
+		if len(s) <= w {
+			return s // an error flash shorter than the footer
+		}
 		return s[:w-1] + "…"
 	}
 	return ansi.Truncate(s, w, "…")

@@ -99,6 +99,9 @@ type Shared struct {
 	// Rules supplies the security groups and network ACLs the rules pane
 	// explains the selected flow with (nil: none configured).
 	Rules RuleSource
+
+	// Remote runs the stats pane's query on AWS (nil: none configured).
+	Remote RemoteEngine
 }
 
 // Zone is the time zone times are drawn in.

@@ -74,7 +74,7 @@ type rootModel struct {
 }
 
 func newRoot(cfg Config) *rootModel {
-	sh := &Shared{Store: cfg.Store, Keys: DefaultKeymap(), Now: cfg.Now, Loc: cfg.Local, Rules: cfg.Rules}
+	sh := &Shared{Store: cfg.Store, Keys: DefaultKeymap(), Now: cfg.Now, Loc: cfg.Local, Rules: cfg.Rules, Remote: cfg.Remote}
 	if sh.Now == nil {
 		sh.Now = time.Now
 	}
@@ -488,6 +488,11 @@ func (m *rootModel) onTick() (cmd tea.Cmd, changed bool) {
 func (m *rootModel) refreshActive() tea.Cmd {
 	if len(m.panes) == 0 {
 		return nil
+	}
+	for i, p := range m.panes { // panes that stop work nobody watches
+		if l, ok := p.(interface{ Left() }); ok && i != m.active {
+			l.Left()
+		}
 	}
 	var cmd tea.Cmd
 	m.panes[m.active], cmd = m.panes[m.active].Update(RefreshMsg{Generation: m.status.lastGen})

@@ -37,6 +37,7 @@ type Config struct {
 	HistoryFile string
 	Compile     FilterCompiler // nil: PlainTextFilter
 	Rules       RuleSource     // rules for the rules pane; nil: none
+	Remote      RemoteEngine   // runs the stats query on AWS; nil: none
 	// Tick is how often the store is polled for changes (default 200ms).
 	Tick time.Duration
 	// Now and Local fix the clock and local zone (tests); nil means the

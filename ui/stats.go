@@ -56,6 +56,8 @@ type statsPane struct {
 
 	line []byte
 	out  strings.Builder
+
+	remote *remoteRun // the query's run on AWS (key R), nil when none
 }
 
 func newStatsPane(sh *Shared) Pane {
@@ -74,11 +76,17 @@ func (p *statsPane) ShortHelp() []key.Binding {
 	if p.res == nil {
 		return nil // nothing to sort or drill into yet
 	}
+	if p.sh.Remote != nil {
+		return []key.Binding{p.keys.Drill, p.keys.Sort, p.keys.Reverse, remoteKey}
+	}
 	return []key.Binding{p.keys.Drill, p.keys.Sort, p.keys.Reverse}
 }
 
 func (p *statsPane) FullHelp() [][]key.Binding {
 	k := &p.keys
+	if p.sh.Remote != nil {
+		return [][]key.Binding{k.moveHelp(), {k.Drill, k.Sort, k.Reverse, remoteKey}}
+	}
 	return [][]key.Binding{k.moveHelp(), {k.Drill, k.Sort, k.Reverse}}
 }
 
@@ -97,6 +105,7 @@ func (p *statsPane) sync() {
 		return
 	}
 	p.text = text
+	p.cancelRemote()
 	p.epoch++
 	p.prog, p.live, p.res, p.errMsg, p.rows = nil, nil, nil, "", nil
 	p.sortCol, p.list = -1, listCursor{}
@@ -146,6 +155,9 @@ func (p *statsPane) refresh() tea.Cmd {
 }
 
 func (p *statsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if cmd, ok := p.remoteUpdate(msg); ok {
+		return p, cmd
+	}
 	switch msg := msg.(type) {
 	case RefreshMsg, FilterMsg:
 		p.sync()
@@ -161,7 +173,9 @@ func (p *statsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, nil
 		}
 		p.busy = false
-		if msg.epoch == p.epoch {
+		if msg.epoch == p.epoch && p.remote != nil {
+			p.remote.local = msg.res // shown again when the remote answer is left
+		} else if msg.epoch == p.epoch {
 			p.res = msg.res
 			p.measure()
 			p.order()
@@ -266,8 +280,14 @@ func (p *statsPane) key(km tea.KeyPressMsg) tea.Cmd {
 			p.desc = !p.desc
 			p.order()
 		}
+	case key.Matches(km, p.keys.Drill) && p.remote != nil:
+		return p.pullRemote() // the ring may not hold the row's records
 	case key.Matches(km, p.keys.Drill):
 		return p.drill()
+	case key.Matches(km, remoteKey):
+		return p.startRemote()
+	case key.Matches(km, p.sh.Keys.Back) && p.remote != nil:
+		p.cancelRemote()
 	}
 	return nil
 }
@@ -343,6 +363,9 @@ func (p *statsPane) View() string {
 
 // summary is the line under the table, counted as the status bar counts.
 func (p *statsPane) summary() string {
+	if p.remote != nil {
+		return p.remoteLine()
+	}
 	groups := " groups · "
 	if len(p.res.Rows) == 1 {
 		groups = " group · "
@@ -366,6 +389,9 @@ func (p *statsPane) hint() []string {
 		)
 	} else {
 		lines = append(lines, " computing…")
+	}
+	if p.remote != nil {
+		lines = append(lines, "", p.remoteLine())
 	}
 	return lines
 }

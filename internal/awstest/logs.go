@@ -227,7 +227,9 @@ func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request, op string) {
 	case "StartLiveTail":
 		s.startLiveTail(w, r, body)
 	default:
-		writeError(w, http.StatusBadRequest, "UnknownOperationException", "unknown operation "+op)
+		if !s.serveInsights(w, op, body) {
+			writeError(w, http.StatusBadRequest, "UnknownOperationException", "unknown operation "+op)
+		}
 	}
 }
 

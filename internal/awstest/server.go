@@ -93,6 +93,9 @@ type Server struct {
 	searchLag int64 // ms between visibility to Live Tail and to FilterLogEvents
 
 	sessionSeq int
+
+	insights insightsState
+	athena   athenaState
 }
 
 // New starts a fake endpoint on 127.0.0.1. When t is not nil the server is
@@ -146,6 +149,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	if op, ok := strings.CutPrefix(target, logsTargetPrefix); ok {
 		s.serveLogs(w, r, op)
+		return
+	}
+	if s.serveAthena(w, r, target) {
 		return
 	}
 	s.mu.Lock()

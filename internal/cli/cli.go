@@ -86,6 +86,7 @@ func newRoot(b Build, std stdio, args []string) *cobra.Command {
 		newCatCmd(std),
 		newQueryCmd(std),
 		newExplainCmd(std),
+		newAthenaCmd(std),
 		newVersionCmd(root),
 		newManCmd(root),
 	)

@@ -29,6 +29,7 @@ import (
 func newQueryCmd(std stdio) *cobra.Command {
 	o := &options{}
 	var outputs []string
+	var ro *remoteOptions
 	c := &cobra.Command{
 		Use:   "query [flags] 'QUERY' [FILE|DIR|-]...",
 		Short: "answer a CloudWatch Logs Insights query over captures, stdin or CloudWatch",
@@ -59,7 +60,13 @@ Stats: count(*) count() count(f) count_distinct(f) sum avg min max
   zcat flows.gz | flowtail query -o json 'stats sum(bytes) as b by bin(5m)' -`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if ro.on != "" {
+				return exit(runRemoteQuery(c, o, ro, args, std))
+			}
 			if err := o.headless(c.Flags(), outputs); err != nil {
+				return usageErr{cmd: c, err: err}
+			}
+			if err := checkRemoteFlags(c.Flags()); err != nil {
 				return usageErr{cmd: c, err: err}
 			}
 			return exit(runQuery(c.Context(), o, args, std))
@@ -68,6 +75,7 @@ Stats: count(*) count() count(f) count_distinct(f) sum avg min max
 	outputs = o.bindOutput(c.Flags(), "table, csv or json", "table", "csv", "json")
 	o.bindSource(c.Flags())
 	o.bindRules(c.Flags())
+	ro = bindRemote(c)
 	return c
 }
 

@@ -53,6 +53,9 @@ type options struct {
 	output  string
 
 	override *model.Format // --format parsed once, or nil
+
+	// The TUI's remote engine for Athena (the stats pane's R).
+	athenaTable, workgroup, athenaOutput string
 }
 
 // bindSource registers the flags every command that reads flow logs takes.

@@ -29,7 +29,7 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"--buffer", "9223372036854775807", "x"}, "more than this machine's memory holds"},
 		{[]string{"cat", "--buffer", "10", "x"}, "unknown flag: --buffer"},
 		{[]string{"cat", "--rules", "dir", "x"}, "unknown flag: --rules"},
-		{[]string{"catt", "x.log"}, `unknown command "catt" (commands: cat, completion, explain, help, man, query, version`},
+		{[]string{"catt", "x.log"}, `unknown command "catt" (commands: athena, cat, completion, explain, help, man, query, version`},
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"cat", "--since", "5m", "x"}, "flag --since applies to CloudWatch Logs log groups (-g LOG_GROUP)"},
 		{[]string{"query", "--stream", "eni-1", "stats count(*)", "x"}, "flag --stream applies to CloudWatch Logs log groups"},

@@ -62,6 +62,7 @@ the same questions headlessly for scripts.`,
 	}
 	o.bindSource(c.Flags())
 	o.bindTUI(c.Flags())
+	o.bindAthenaEngine(c.Flags())
 	return c
 }
 
@@ -145,8 +146,10 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
-	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter}, progOpts...)
+	remoteEngine, waitRemote := o.remoteEngine(ctx, store)
+	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter, Remote: remoteEngine}, progOpts...)
 	cancel()
+	waitRemote()
 	// Let the sources stop so a --record file is flushed and closed; a
 	// source blocked on a read that ignores cancellation (stdin) is not
 	// waited for long.

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/flowtail/flowtail/internal/awstest"
+	"github.com/flowtail/flowtail/model/query"
+)
+
+func TestQueryOnInsights(t *testing.T) {
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	srv.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{
+			{{Field: "dstAddr", Value: "10.0.0.9"}, {Field: "rejects", Value: "41"}},
+			{{Field: "dstAddr", Value: "10.0.0.7"}, {Field: "rejects", Value: "3"}},
+		}, BytesScanned: 1 << 30, Running: 1}
+	})
+	out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "-g", "/vpc/b", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-08T00:00:00Z",
+		"-o", "csv", `filter action = "REJECT" | stats count(*) as rejects by dstaddr | sort rejects desc`)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if out != "dstaddr,rejects\n10.0.0.9,41\n10.0.0.7,3\n" {
+		t.Errorf("out %q", out)
+	}
+	if want := "flowtail query: Logs Insights · complete · 1.0 GiB scanned · ~$0.0050 · 2024-01-01 00:00 to 2024-01-08 00:00\n"; errOut != want {
+		t.Errorf("stderr %q, want %q", errOut, want)
+	}
+	q := srv.InsightsStarted()[0]
+	if q.Text != `filter action = "REJECT" | stats count(*) as rejects by dstAddr | sort rejects desc` || len(q.Groups) != 2 || q.Start != 1704067200 || q.End != 1704672000 {
+		t.Errorf("sent %+v", q)
+	}
+}
+
+func TestQueryOnAthena(t *testing.T) {
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	srv.PutGlueTable("vpclogs", "flows", awstest.GlueTable{
+		Columns:       [][2]string{{"srcaddr", "string"}, {"dstaddr", "string"}, {"start", "bigint"}, {"end", "bigint"}, {"action", "string"}},
+		PartitionKeys: [][2]string{{"date", "date"}},
+	})
+	n := "12"
+	addr := "2001:db8::1"
+	srv.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"srcaddr", "n"}, Rows: [][]*string{{&addr, &n}}, BytesScanned: 3 << 30, Running: 2}
+	})
+	out, errOut, code := runCmd(t, "query", "--on", "athena", "--athena-table", "vpclogs.flows", "--workgroup", "wg", "--athena-output", "s3://res/",
+		"--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "json", `stats count(*) as n by srcaddr`)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if out != `{"srcaddr":"2001:db8::1","n":12}`+"\n" {
+		t.Errorf("out %q", out)
+	}
+	if !strings.Contains(errOut, "Athena · complete · 3.0 GiB scanned · ~$0.0146 · 2024-01-01 00:00 to 2024-01-02 00:00") {
+		t.Errorf("stderr %q", errOut)
+	}
+	sent := srv.AthenaStarted()[0]
+	if !strings.Contains(sent.SQL, `"date" >= DATE '2023-12-31'`) || sent.Workgroup != "wg" || sent.Output != "s3://res/" {
+		t.Errorf("sent %+v", sent)
+	}
+}
+
+func TestQueryRemoteDryRunAndErrors(t *testing.T) {
+	out, _, code := runCmd(t, "query", "--on", "insights", "-g", "g", "--dry-run", "--format", "${version} ${srcaddr} ${dstaddr} ${dstport} ${action}", `filter dstport = 22 | limit 5`)
+	if code != 0 || out != `parse @message "* * * * *" as version, srcAddr, dstAddr, dstPort, action | filter dstPort = 22 | limit 5`+"\n" {
+		t.Errorf("exit %d, out %q", code, out)
+	}
+	out, _, code = runCmd(t, "query", "--on", "athena", "--athena-table", "d.t", "--dry-run", `filter end > 5 | limit 1`)
+	if code != 0 || !strings.Contains(out, `WHERE "end" > 5`) || !strings.HasSuffix(out, "LIMIT 1;\n") {
+		t.Errorf("exit %d, out %q", code, out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"query", "--on", "bigquery", "x"}, `--on "bigquery": want insights or athena`},
+		{[]string{"query", "--on", "insights", "stats count(*)"}, "needs a log group"},
+		{[]string{"query", "--on", "athena", "stats count(*)"}, "needs --athena-table"},
+		{[]string{"query", "--on", "athena", "--athena-table", "flows", "--dry-run", "stats count(*)"}, "want DATABASE.TABLE"},
+		{[]string{"query", "--on", "insights", "-g", "g", "stats sum(srcaddr)"}, "needs a numeric field"},
+		{[]string{"query", "--dry-run", "stats count(*)", "-"}, "flag --dry-run applies to a query run on AWS"},
+		{[]string{"query", "--on", "insights", "-g", "g", "--demo", "stats count(*)"}, "read locally"},
+	} {
+		_, errOut, code := runCmd(t, c.args...)
+		if code != exitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q", c.args, code, errOut)
+		}
+	}
+}
+
+func TestAthenaDDLCommand(t *testing.T) {
+	out, errOut, code := runCmd(t, "athena", "ddl", "--location", "s3://flows-bkt/AWSLogs/", "--account", "123456789012", "--region", "eu-west-1", "--parquet", "--hive", "--table", "vpclogs.flows")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, w := range []string{"CREATE EXTERNAL TABLE IF NOT EXISTS `vpclogs`.`flows`", "`protocol` int", "ParquetHiveSerDe", "aws-region=${aws-region}/year=${year}"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("want %q in\n%s", w, out)
+		}
+	}
+	_, errOut, code = runCmd(t, "athena", "ddl", "--location", "s3://flows-bkt/AWSLogs/")
+	if code != exitUsage || !strings.Contains(errOut, "--account and --region") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestQueryOnInsightsCustomFormat: without --format, the flow log's
+// format comes from DescribeFlowLogs and becomes a parse command.
+func TestQueryOnInsightsCustomFormat(t *testing.T) {
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	srv.Mount(flowLogsEC2(t, testGroup, "${version} ${srcaddr} ${dstaddr} ${dstport} ${action}"))
+	srv.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "5"}}}}
+	})
+	out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", testGroup, "-o", "csv", `filter dstport = 22 | stats count(*) as n`)
+	if code != 0 || out != "n\n5\n" {
+		t.Fatalf("exit %d, out %q, stderr %s", code, out, errOut)
+	}
+	if q := srv.InsightsStarted()[0]; q.Text != `parse @message "* * * * *" as version, srcAddr, dstAddr, dstPort, action | filter dstPort = 22 | stats count(*) as n` {
+		t.Errorf("sent %q", q.Text)
+	}
+}
+
+func TestAthenaDDLFromFlowLog(t *testing.T) {
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	srv.Mount(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.Form.Get("Action") != "DescribeFlowLogs" || r.Form.Get("FlowLogId.1") != "fl-0abc" {
+			t.Errorf("unexpected EC2 call %v %v", r.Form, err)
+			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>r1</requestId>
+  <flowLogSet><item><flowLogId>fl-0abc</flowLogId><logDestinationType>s3</logDestinationType>
+    <logDestination>arn:aws:s3:::flows-bkt/vpc1</logDestination>
+    <logFormat>${version} ${srcaddr} ${dstaddr} ${protocol} ${action}</logFormat>
+    <destinationOptions><fileFormat>parquet</fileFormat><hiveCompatiblePartitions>true</hiveCompatiblePartitions><perHourPartition>false</perHourPartition></destinationOptions>
+  </item></flowLogSet>
+</DescribeFlowLogsResponse>`)
+	}))
+	out, errOut, code := runCmd(t, "athena", "ddl", "--flow-log", "fl-0abc", "--account", "123456789012")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, w := range []string{"`protocol` int,\n", "ParquetHiveSerDe", "LOCATION 's3://flows-bkt/vpc1/AWSLogs/'", "'projection.aws-region.values' = '" + awstest.Region + "'", "/day=${day}'"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("want %q in\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "interface_id") || strings.Contains(out, "hour") {
+		t.Errorf("columns or layout not the flow log's:\n%s", out)
+	}
+}
+
+// TestLiveTableRedraws: partial rows are drawn, then erased before the
+// next draw (cursor up over what was drawn, clear to the end).
+func TestLiveTableRedraws(t *testing.T) {
+	var b strings.Builder
+	l := &liveTable{w: &b}
+	res := &query.Result{Columns: []string{"dstaddr", "n"}}
+	for i := range 25 {
+		res.Rows = append(res.Rows, []query.Value{{Kind: query.Str, S: fmt.Sprintf("10.0.0.%d", i)}, {Kind: query.Int, I: uint64(i)}})
+	}
+	l.show(res, "Logs Insights: part 1 Running · 25 rows · 1.0 GiB scanned")
+	first := b.String()
+	if !strings.Contains(first, "10.0.0.19") || strings.Contains(first, "10.0.0.20") || !strings.Contains(first, "… 5 more rows so far\nLogs Insights: part 1 Running") {
+		t.Fatalf("first draw:\n%s", first)
+	}
+	lines := strings.Count(first, "\n")
+	l.clear()
+	if got := strings.TrimPrefix(b.String(), first); got != fmt.Sprintf("\x1b[%dA\x1b[J", lines) {
+		t.Errorf("clear wrote %q, want cursor up %d and erase", got, lines)
+	}
+}

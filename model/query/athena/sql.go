@@ -1,0 +1,843 @@
+package athena
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/query"
+)
+
+// Options bound the records a query reads.
+type Options struct {
+	// Since and Until bound the records' start time (inclusive); zero means
+	// unbounded. They also become predicates on the partition columns.
+	Since, Until time.Time
+}
+
+// Translation is a query as Athena SQL.
+type Translation struct {
+	SQL string
+	// Columns are the result's column names, the local engine's.
+	Columns []string
+}
+
+// Translate turns a parsed query into Trino SQL over t. The query is
+// compiled first, so it fails exactly where the local engine would.
+func Translate(q *query.Query, t *Table, opt Options) (*Translation, error) {
+	prog, err := query.Compile(q, model.NewInterner(), query.Options{Intern: true})
+	if err != nil {
+		return nil, err
+	}
+	tr := &translator{t: t, plan: prog.Plan(), cte: map[query.Ref]bool{}}
+	sql, err := tr.translate(opt)
+	if err != nil {
+		return nil, err
+	}
+	return &Translation{SQL: sql, Columns: prog.Columns()}, nil
+}
+
+type translator struct {
+	t    *Table
+	plan query.Plan
+	// refs are the values the flows CTE computes, in first-use order.
+	refs []query.Ref
+	cte  map[query.Ref]bool
+}
+
+// kind is how SQL holds a value.
+type kind uint8
+
+const (
+	kNum  kind = iota // bigint (int fields; @timestamp in ms)
+	kTime             // @timestamp: bigint ms, printed as a date
+	kText             // varchar
+	kAddr             // varchar holding an address
+)
+
+func kindOf(r query.Ref) kind {
+	if id, ok := r.Field(); ok {
+		switch id.Kind() {
+		case model.KindInt:
+			return kNum
+		case model.KindAddr:
+			return kAddr
+		}
+		return kText
+	}
+	if r == query.RefTimestamp {
+		return kTime
+	}
+	return kText
+}
+
+// use records that the flows CTE must compute r, and returns its column.
+func (tr *translator) use(r query.Ref) string {
+	if !tr.cte[r] {
+		tr.cte[r] = true
+		tr.refs = append(tr.refs, r)
+	}
+	return ident(cteName(r))
+}
+
+func cteName(r query.Ref) string {
+	if id, ok := r.Field(); ok {
+		return ColumnName(id)
+	}
+	return r.Name()
+}
+
+func isStringType(typ string) bool {
+	t := strings.ToLower(typ)
+	return t == "string" || t == "varchar" || strings.HasPrefix(t, "varchar(") || strings.HasPrefix(t, "char")
+}
+
+// fieldExpr reads a field from the table as the local engine sees it:
+// NULL when absent.
+func (tr *translator) fieldExpr(id model.FieldID) string {
+	num := id.Kind() == model.KindInt
+	c, ok := tr.t.column(ColumnName(id))
+	switch {
+	case !ok && num:
+		return "CAST(NULL AS bigint)"
+	case !ok:
+		return "CAST(NULL AS varchar)"
+	case num && isStringType(c.Type):
+		return "TRY_CAST(NULLIF(" + ident(c.Name) + ", '-') AS bigint)"
+	case num:
+		return ident(c.Name)
+	case isStringType(c.Type):
+		return "NULLIF(" + ident(c.Name) + ", '-')"
+	}
+	return "CAST(" + ident(c.Name) + " AS varchar)"
+}
+
+// refExpr is the CTE's definition of r over the table's columns.
+func (tr *translator) refExpr(r query.Ref) string {
+	if id, ok := r.Field(); ok {
+		return tr.fieldExpr(id)
+	}
+	switch r {
+	case query.RefTimestamp:
+		start := tr.fieldExpr(model.FieldStart)
+		if c, ok := tr.t.column(ColumnName(model.FieldStart)); ok && !strings.EqualFold(c.Type, "bigint") && !isStringType(c.Type) {
+			// An int start (a table made by hand) would overflow in ms.
+			start = "CAST(" + start + " AS bigint)"
+		}
+		return start + " * 1000"
+	case query.RefProto:
+		p := tr.fieldExpr(model.FieldProtocol)
+		return "CASE " + p + protoWhens() + " ELSE CAST(" + p + " AS varchar) END"
+	case query.RefService:
+		return "COALESCE(" + serviceCase(tr.fieldExpr(model.FieldDstPort)) + ", " + serviceCase(tr.fieldExpr(model.FieldSrcPort)) + ")"
+	case query.RefDirection:
+		d := tr.fieldExpr(model.FieldFlowDirection)
+		return "CASE " + d + " WHEN 'ingress' THEN 'ingress' WHEN 'egress' THEN 'egress' END"
+	case query.RefMessage:
+		parts := make([]string, 0, len(tr.t.Columns))
+		for _, c := range tr.t.Columns {
+			v := ident(c.Name)
+			if !isStringType(c.Type) {
+				v = "CAST(" + v + " AS varchar)"
+			}
+			parts = append(parts, "COALESCE("+v+", '-')")
+		}
+		if len(parts) == 0 {
+			return "''"
+		}
+		return "concat_ws(' ', " + strings.Join(parts, ", ") + ")"
+	}
+	return "NULL"
+}
+
+// protoWhens are the WHEN arms naming protocol numbers, built once.
+var protoWhens = sync.OnceValue(func() string {
+	var b strings.Builder
+	for n := range 256 {
+		if s := query.ProtoName(uint8(n)); s != strconv.Itoa(n) {
+			fmt.Fprintf(&b, " WHEN %d THEN %s", n, str(s))
+		}
+	}
+	return b.String()
+})
+
+// serviceCase names the service of a port, NULL when it has none. The
+// local engine looks at the destination port first, then the source.
+func serviceCase(port string) string {
+	if s, ok := serviceCases.Load(port); ok {
+		return s.(string)
+	}
+	s := buildServiceCase(port)
+	serviceCases.Store(port, s)
+	return s
+}
+
+// serviceCases keeps the CASE built per port expression: the table has
+// some sixty names, and the expressions are few.
+var serviceCases sync.Map
+
+func buildServiceCase(port string) string {
+	var b strings.Builder
+	b.WriteString("CASE")
+	var order []string
+	ports := map[string][]string{}
+	for _, sp := range query.ServicePorts() {
+		if _, ok := ports[sp.Name]; !ok {
+			order = append(order, sp.Name)
+		}
+		ports[sp.Name] = append(ports[sp.Name], strconv.Itoa(int(sp.Port)))
+	}
+	for _, name := range order {
+		p := ports[name]
+		if len(p) == 1 {
+			fmt.Fprintf(&b, " WHEN %s = %s THEN %s", port, p[0], str(name))
+		} else {
+			fmt.Fprintf(&b, " WHEN %s IN (%s) THEN %s", port, strings.Join(p, ", "), str(name))
+		}
+	}
+	b.WriteString(" END")
+	return b.String()
+}
+
+// tsText prints milliseconds as the local engine prints @timestamp.
+func tsText(ms string) string {
+	return "format_datetime(from_unixtime(" + ms + " / 1000, 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSS')"
+}
+
+// text is a value as text, as like, regexes and text comparisons see it.
+func (tr *translator) text(r query.Ref) string {
+	c := tr.use(r)
+	switch kindOf(r) {
+	case kNum:
+		return "CAST(" + c + " AS varchar)"
+	case kTime:
+		return tsText(c)
+	}
+	return c
+}
+
+// output is a value as a result cell.
+func (tr *translator) output(r query.Ref) string {
+	if kindOf(r) == kTime {
+		return tsText(tr.use(r))
+	}
+	return tr.use(r)
+}
+
+func (tr *translator) translate(opt Options) (string, error) {
+	var where []string
+	for _, f := range tr.plan.Filters {
+		s, err := tr.expr(f, true)
+		if err != nil {
+			return "", err
+		}
+		where = append(where, s)
+	}
+	var stages []string
+	var final string
+	var err error
+	if tr.plan.Stats != nil {
+		stages, final, err = tr.stats(where)
+	} else {
+		stages, final, err = tr.records(where)
+	}
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("WITH flows AS (\n  SELECT ")
+	if len(tr.refs) == 0 {
+		b.WriteString("1 AS one")
+	}
+	for i, r := range tr.refs {
+		if i > 0 {
+			b.WriteString(",\n    ")
+		}
+		e, name := tr.refExpr(r), ident(cteName(r))
+		if e == name {
+			b.WriteString(e)
+		} else {
+			b.WriteString(e + " AS " + name)
+		}
+	}
+	b.WriteString("\n  FROM " + tr.t.QualifiedName())
+	if w := tr.window(opt); len(w) > 0 {
+		b.WriteString("\n  WHERE " + strings.Join(w, "\n    AND "))
+	}
+	b.WriteString("\n)")
+	for i, s := range stages {
+		fmt.Fprintf(&b, ",\ns%d AS (\n  %s\n)", i, strings.ReplaceAll(s, "\n", "\n  "))
+	}
+	b.WriteString("\n" + final)
+	return b.String(), nil
+}
+
+// window bounds start and, through the partition columns, the files read.
+func (tr *translator) window(opt Options) []string {
+	var out []string
+	out = append(out, partitionPredicates(tr.t, opt.Since, opt.Until)...)
+	if opt.Since.IsZero() && opt.Until.IsZero() {
+		return out
+	}
+	start := tr.fieldExpr(model.FieldStart)
+	if !opt.Since.IsZero() {
+		s := opt.Since.Unix()
+		if opt.Since.Nanosecond() > 0 {
+			s++
+		}
+		out = append(out, fmt.Sprintf("%s >= %d", start, s))
+	}
+	if !opt.Until.IsZero() {
+		out = append(out, fmt.Sprintf("%s <= %d", start, opt.Until.Unix()))
+	}
+	return out
+}
+
+// relation tracks the columns of the stage being built and the order its
+// rows are in, for the steps after it.
+type relation struct {
+	cols  []string // internal column names: _c0… for output, _k0… hidden
+	kinds []kind
+	order []string // ORDER BY terms
+}
+
+func orderTerms(col string, k kind, desc bool) []string {
+	dir := " ASC NULLS LAST"
+	if desc {
+		dir = " DESC NULLS LAST"
+	}
+	if k == kAddr {
+		// Every IPv4 address before every IPv6 one, then by value.
+		return []string{"(strpos(" + col + ", ':') > 0)" + dir, "TRY_CAST(" + col + " AS ipaddress)" + dir}
+	}
+	return []string{col + dir}
+}
+
+func (tr *translator) stats(where []string) ([]string, string, error) {
+	st := tr.plan.Stats
+	var sel []string
+	rel := &relation{}
+	add := func(expr string, k kind) {
+		name := fmt.Sprintf("_c%d", len(rel.cols))
+		sel = append(sel, expr+" AS "+name)
+		rel.cols = append(rel.cols, name)
+		rel.kinds = append(rel.kinds, k)
+	}
+	var group []string
+	for i, k := range st.By {
+		c := tr.use(k.Field.Ref)
+		kd := kindOf(k.Field.Ref)
+		switch {
+		case k.BinSec > 0:
+			ms := k.BinSec * 1000
+			add(tsText(fmt.Sprintf("(%s - %s %% %d)", c, c, ms)), kText)
+		case kd == kTime:
+			add(tsText(c), kText)
+		default:
+			add(c, kd)
+		}
+		group = append(group, strconv.Itoa(i+1))
+	}
+	for _, a := range st.Aggs {
+		expr, kd := tr.agg(a)
+		add(expr, kd)
+	}
+	core := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM flows"
+	if len(where) > 0 {
+		core += "\nWHERE " + strings.Join(where, "\n  AND ")
+	}
+	if len(group) > 0 {
+		core += "\nGROUP BY " + strings.Join(group, ", ")
+	}
+	nkeys := len(st.By)
+	var keyOrder []string
+	for i := range nkeys {
+		keyOrder = append(keyOrder, orderTerms(rel.cols[i], rel.kinds[i], false)...)
+	}
+	rel.order = keyOrder
+	sort := func(s query.PlanStep) {
+		var terms []string
+		for i, c := range s.Cols {
+			terms = append(terms, orderTerms(rel.cols[c], rel.kinds[c], s.Desc[i])...)
+		}
+		rel.order = append(terms, keyOrder...)
+	}
+	dedupKeys := func(s query.PlanStep) []string {
+		var keys []string
+		for _, c := range s.Cols {
+			keys = append(keys, rel.cols[c])
+		}
+		return keys
+	}
+	stages, last, limit := tr.steps(core, rel, sort, dedupKeys)
+	var outs []string
+	show := tr.plan.Display
+	if show == nil {
+		for i := range tr.plan.Columns {
+			show = append(show, i)
+		}
+	}
+	for _, i := range show {
+		outs = append(outs, rel.cols[i]+" AS "+ident(tr.plan.Columns[i]))
+	}
+	return stages, finalSelect(outs, last, rel.order, limit), nil
+}
+
+// steps turns sort, dedup and limit into stages: a sort only changes the
+// order; a limit that is not last and a dedup each need a stage.
+func (tr *translator) steps(core string, rel *relation, sort func(query.PlanStep), dedupKeys func(query.PlanStep) []string) (stages []string, last string, limit int) {
+	stages = []string{core}
+	last = "s0"
+	for i, s := range tr.plan.Steps {
+		switch s.Kind {
+		case query.StepSort:
+			sort(s)
+		case query.StepLimit:
+			if i == len(tr.plan.Steps)-1 {
+				return stages, last, s.Limit
+			}
+			q := "SELECT *\nFROM " + last
+			if len(rel.order) > 0 {
+				q += "\nORDER BY " + strings.Join(rel.order, ", ")
+			}
+			q += fmt.Sprintf("\nLIMIT %d", s.Limit)
+			stages = append(stages, q)
+			last = fmt.Sprintf("s%d", len(stages)-1)
+		case query.StepDedup:
+			over := "PARTITION BY " + strings.Join(dedupKeys(s), ", ")
+			if len(rel.order) > 0 {
+				over += " ORDER BY " + strings.Join(rel.order, ", ")
+			}
+			q := "SELECT " + strings.Join(rel.cols, ", ") + "\nFROM (\n  SELECT *, row_number() OVER (" + over + ") AS _rn\n  FROM " + last + "\n)\nWHERE _rn = 1"
+			stages = append(stages, q)
+			last = fmt.Sprintf("s%d", len(stages)-1)
+		}
+	}
+	return stages, last, 0
+}
+
+func finalSelect(outs []string, from string, order []string, limit int) string {
+	q := "SELECT " + strings.Join(outs, ",\n  ") + "\nFROM " + from
+	if len(order) > 0 {
+		q += "\nORDER BY " + strings.Join(order, ", ")
+	}
+	if limit > 0 {
+		q += fmt.Sprintf("\nLIMIT %d", limit)
+	}
+	return q
+}
+
+func (tr *translator) records(where []string) ([]string, string, error) {
+	var sel []string
+	rel := &relation{}
+	for i, r := range tr.plan.RecordRefs {
+		name := fmt.Sprintf("_c%d", i)
+		sel = append(sel, tr.output(r)+" AS "+name)
+		rel.cols = append(rel.cols, name)
+		rel.kinds = append(rel.kinds, kindOf(r))
+	}
+	// The fields sort and dedup read, raw (numbers and times as numbers).
+	hidden := map[query.Ref]string{}
+	hiddenKind := map[query.Ref]kind{}
+	for _, s := range tr.plan.Steps {
+		for _, r := range s.Refs {
+			if _, ok := hidden[r]; ok {
+				continue
+			}
+			name := fmt.Sprintf("_k%d", len(hidden))
+			hidden[r] = name
+			hiddenKind[r] = kindOf(r)
+			sel = append(sel, tr.use(r)+" AS "+name)
+			rel.cols = append(rel.cols, name)
+			rel.kinds = append(rel.kinds, kindOf(r))
+		}
+	}
+	core := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM flows"
+	if len(where) > 0 {
+		core += "\nWHERE " + strings.Join(where, "\n  AND ")
+	}
+	sort := func(s query.PlanStep) {
+		var terms []string
+		for i, r := range s.Refs {
+			terms = append(terms, orderTerms(hidden[r], hiddenKind[r], s.Desc[i])...)
+		}
+		// A stable sort: ties keep the order before it.
+		rel.order = append(terms, rel.order...)
+	}
+	dedupKeys := func(s query.PlanStep) []string {
+		var keys []string
+		for _, r := range s.Refs {
+			keys = append(keys, hidden[r])
+		}
+		return keys
+	}
+	stages, last, limit := tr.steps(core, rel, sort, dedupKeys)
+	var outs []string
+	for i, c := range tr.plan.Columns {
+		outs = append(outs, rel.cols[i]+" AS "+ident(c))
+	}
+	return stages, finalSelect(outs, last, rel.order, limit), nil
+}
+
+// agg is an aggregate's SQL and the kind of its result.
+func (tr *translator) agg(a query.Agg) (string, kind) {
+	if a.Field == nil {
+		return "count(*)", kNum
+	}
+	r := a.Field.Ref
+	c := tr.use(r)
+	kd := kindOf(r)
+	asField := func(expr string) (string, kind) {
+		if kd == kTime {
+			return tsText(expr), kText
+		}
+		return expr, kd
+	}
+	switch a.Func {
+	case query.AggCount:
+		return "count(" + c + ")", kNum
+	case query.AggCountDistinct:
+		return "count(DISTINCT " + c + ")", kNum
+	case query.AggSum:
+		return "sum(" + c + ")", kNum
+	case query.AggAvg:
+		return "CAST(sum(" + c + ") AS double) / count(" + c + ")", kNum
+	case query.AggMin:
+		return asField("min(" + c + ")")
+	case query.AggMax:
+		return asField("max(" + c + ")")
+	case query.AggPct:
+		// The nearest-rank percentile, exactly as the local engine takes
+		// it: the ceil(p/100 × n)-th smallest value.
+		p := doubleLit(a.Pct)
+		return asField(fmt.Sprintf("element_at(array_sort(array_agg(%s) FILTER (WHERE %s IS NOT NULL)), CAST(greatest(1, least(ceiling(%s / 100 * count(%s)), count(%s))) AS integer))", c, c, p, c, c))
+	case query.AggEarliest, query.AggLatest:
+		ts := tr.use(query.RefTimestamp)
+		fn := "min_by"
+		if a.Func == query.AggLatest {
+			fn = "max_by"
+		}
+		return asField(fmt.Sprintf("%s(%s, COALESCE(%s, 0)) FILTER (WHERE %s IS NOT NULL)", fn, c, ts, c))
+	}
+	return "NULL", kText
+}
+
+func doubleLit(f float64) string {
+	return strings.ToUpper(strconv.FormatFloat(f, 'e', -1, 64))
+}
+
+// numLit is a number the way SQL should compare it with an integer column.
+func numLit(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) <= math.MaxInt64/2 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return doubleLit(f)
+}
+
+// expr translates a filter expression. Every result is TRUE, FALSE or
+// NULL where the local engine says false; top says NULL is acceptable
+// (WHERE and AND/OR treat it as false).
+func (tr *translator) expr(e query.Expr, top bool) (string, error) {
+	switch e := e.(type) {
+	case *query.Logical:
+		l, err := tr.expr(e.L, false)
+		if err != nil {
+			return "", err
+		}
+		r, err := tr.expr(e.R, false)
+		if err != nil {
+			return "", err
+		}
+		op := " AND "
+		if e.Or {
+			op = " OR "
+		}
+		return "(" + l + op + r + ")", nil
+	case *query.Not:
+		x, err := tr.expr(e.X, false)
+		if err != nil {
+			return "", err
+		}
+		// A comparison on an absent value is false locally, so its
+		// negation is true: NULL must not survive the NOT.
+		return "NOT COALESCE(" + x + ", FALSE)", nil
+	case *query.Compare:
+		return tr.compare(e), nil
+	case *query.In:
+		return tr.in(e), nil
+	case *query.Match:
+		return tr.match(e), nil
+	case *query.Call:
+		return tr.call(e)
+	}
+	return "", fmt.Errorf("athena: expression at column %d cannot be translated", e.Pos())
+}
+
+func flip(op string) string {
+	switch op {
+	case "<":
+		return ">"
+	case "<=":
+		return ">="
+	case ">":
+		return "<"
+	case ">=":
+		return "<="
+	}
+	return op
+}
+
+func sqlOp(op string) string {
+	if op == "!=" {
+		return "<>"
+	}
+	return op
+}
+
+// mismatch is a comparison with a literal no value of the field can
+// equal: != holds for every present value, the rest for none.
+func (tr *translator) mismatch(r query.Ref, op string) string {
+	if op == "!=" {
+		return tr.present(r)
+	}
+	return "FALSE"
+}
+
+func (tr *translator) present(r query.Ref) string {
+	if r == query.RefMessage {
+		return "TRUE"
+	}
+	return tr.use(r) + " IS NOT NULL"
+}
+
+func (tr *translator) compare(e *query.Compare) string {
+	if e.L.Field != nil && e.R.Field != nil {
+		l, r := e.L.Field.Ref, e.R.Field.Ref
+		lk, rk := kindOf(l), kindOf(r)
+		if (lk == kNum || lk == kTime) && (rk == kNum || rk == kTime) {
+			return tr.use(l) + " " + sqlOp(e.Op) + " " + tr.use(r)
+		}
+		return tr.text(l) + " " + sqlOp(e.Op) + " " + tr.text(r)
+	}
+	op, fld, lit := e.Op, e.L.Field, e.R.Lit
+	if fld == nil {
+		op, fld, lit = flip(op), e.R.Field, e.L.Lit
+	}
+	return tr.compareLit(fld.Ref, op, lit)
+}
+
+// number reads a literal compared with a numeric field as the local
+// engine does; @timestamp takes a number below 1e11 as seconds.
+func number(r query.Ref, lit *query.Literal) (float64, bool) {
+	n := lit.Num
+	if !lit.Number {
+		v, err := strconv.ParseFloat(strings.TrimSpace(lit.Text), 64)
+		if err != nil {
+			return 0, false
+		}
+		n = v
+	}
+	if kindOf(r) == kTime && n < 1e11 {
+		n *= 1000
+	}
+	return n, true
+}
+
+func enumValid(r query.Ref, s string) bool {
+	id, _ := r.Field()
+	if id == model.FieldAction {
+		return s == "ACCEPT" || s == "REJECT"
+	}
+	return s == "OK" || s == "NODATA" || s == "SKIPDATA"
+}
+
+func isEnum(r query.Ref) bool {
+	id, ok := r.Field()
+	return ok && id.Kind() == model.KindEnum
+}
+
+func isDerived(r query.Ref) bool {
+	return r == query.RefProto || r == query.RefService || r == query.RefDirection
+}
+
+func (tr *translator) compareLit(r query.Ref, op string, lit *query.Literal) string {
+	c := tr.use(r)
+	eq := op == "=" || op == "!="
+	switch {
+	case kindOf(r) == kNum || kindOf(r) == kTime:
+		n, ok := number(r, lit)
+		if !ok {
+			return tr.mismatch(r, op)
+		}
+		return c + " " + sqlOp(op) + " " + numLit(n)
+	case isEnum(r):
+		if lit.Number || !enumValid(r, lit.Text) {
+			if eq {
+				return tr.mismatch(r, op)
+			}
+			return c + " " + op + " " + str(lit.Text)
+		}
+		// The local engine tests a known action or log-status only for
+		// equality: every other operator means "differs".
+		if op == "=" {
+			return c + " = " + str(lit.Text)
+		}
+		return c + " <> " + str(lit.Text)
+	case kindOf(r) == kAddr:
+		a, err := netip.ParseAddr(lit.Text)
+		if err != nil || a.Zone() != "" {
+			if eq {
+				return tr.mismatch(r, op)
+			}
+			return c + " " + op + " " + str(lit.Text)
+		}
+		return tr.compareAddr(c, op, a.Unmap())
+	case isDerived(r):
+		if !eq {
+			return c + " " + op + " " + str(lit.Text)
+		}
+		s, ok := query.DerivedLiteral(r, lit)
+		if !ok {
+			return tr.mismatch(r, op)
+		}
+		return c + " " + sqlOp(op) + " " + str(s)
+	}
+	return tr.text(r) + " " + sqlOp(op) + " " + str(lit.Text)
+}
+
+func ipLit(a netip.Addr) string { return "IPADDRESS " + str(a.String()) }
+
+// compareAddr compares an address column with an address the way
+// netip.Addr orders them: IPv4 before IPv6, then by value.
+func (tr *translator) compareAddr(c, op string, a netip.Addr) string {
+	isV6 := "strpos(" + c + ", ':') > 0"
+	isV4 := "strpos(" + c + ", ':') = 0"
+	val := "TRY_CAST(" + c + " AS ipaddress) " + sqlOp(op) + " " + ipLit(a)
+	switch op {
+	case "=", "!=":
+		if a.Is4() {
+			return c + " " + sqlOp(op) + " " + str(a.String())
+		}
+		return val
+	case "<", "<=":
+		if a.Is4() {
+			return "(" + isV4 + " AND " + val + ")"
+		}
+		return "(" + isV4 + " OR " + val + ")"
+	}
+	if a.Is4() {
+		return "(" + isV6 + " OR " + val + ")"
+	}
+	return "(" + isV6 + " AND " + val + ")"
+}
+
+func (tr *translator) in(e *query.In) string {
+	r := e.Field.Ref
+	c := tr.use(r)
+	var lits []string
+	seen := map[string]bool{}
+	put := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			lits = append(lits, s)
+		}
+	}
+	var v6 []string // IPv6 addresses, compared as addresses
+	for i := range e.Values {
+		lit := &e.Values[i]
+		switch {
+		case kindOf(r) == kNum || kindOf(r) == kTime:
+			if n, ok := number(r, lit); ok && n >= 0 && n == math.Trunc(n) && n <= math.MaxInt64/2 {
+				put(strconv.FormatInt(int64(n), 10))
+			}
+		case isEnum(r):
+			if !lit.Number && enumValid(r, lit.Text) {
+				put(str(lit.Text))
+			}
+		case kindOf(r) == kAddr:
+			if a, err := netip.ParseAddr(lit.Text); err == nil && a.Zone() == "" {
+				if a = a.Unmap(); a.Is4() {
+					put(str(a.String()))
+				} else if !seen[a.String()] {
+					seen[a.String()] = true
+					v6 = append(v6, ipLit(a))
+				}
+			}
+		case isDerived(r):
+			if s, ok := query.DerivedLiteral(r, lit); ok {
+				put(str(s))
+			}
+		default:
+			put(str(lit.Text))
+		}
+	}
+	var alts []string
+	if len(lits) > 0 {
+		alts = append(alts, c+" IN ("+strings.Join(lits, ", ")+")")
+	}
+	if len(v6) > 0 {
+		alts = append(alts, "TRY_CAST("+c+" AS ipaddress) IN ("+strings.Join(v6, ", ")+")")
+	}
+	if !e.Negate {
+		switch len(alts) {
+		case 0:
+			return "FALSE"
+		case 1:
+			return alts[0]
+		}
+		return "(" + strings.Join(alts, " OR ") + ")"
+	}
+	switch {
+	case len(alts) == 0:
+		return tr.present(r)
+	case len(alts) == 1 && len(v6) == 0:
+		return c + " NOT IN (" + strings.Join(lits, ", ") + ")"
+	}
+	return "(" + tr.present(r) + " AND NOT COALESCE(" + strings.Join(alts, " OR ") + ", FALSE))"
+}
+
+func (tr *translator) match(e *query.Match) string {
+	t := tr.text(e.Field.Ref)
+	var p string
+	if e.Regex {
+		p = "regexp_like(" + t + ", " + str(e.Pattern) + ")"
+	} else {
+		p = "strpos(" + t + ", " + str(e.Pattern) + ") > 0"
+	}
+	if e.Negate {
+		if e.Field.Ref == query.RefMessage {
+			return "NOT " + p
+		}
+		return "(" + tr.present(e.Field.Ref) + " AND NOT " + p + ")"
+	}
+	return p
+}
+
+func (tr *translator) call(e *query.Call) (string, error) {
+	r := e.Field.Ref
+	if e.Func == "ispresent" {
+		return tr.present(r), nil
+	}
+	c := tr.use(r)
+	pfx, err := netip.ParsePrefix(e.Arg.Text)
+	if err != nil {
+		a, aerr := netip.ParseAddr(e.Arg.Text)
+		if aerr != nil {
+			return "", fmt.Errorf("athena: %q is not a CIDR block", e.Arg.Text)
+		}
+		pfx = netip.PrefixFrom(a, a.BitLen())
+	}
+	pfx = pfx.Masked()
+	// An IPv4 block holds only IPv4 addresses and an IPv6 block only IPv6
+	// ones, as in netip; Trino's contains would mix them.
+	family := "strpos(" + c + ", ':') = 0"
+	if pfx.Addr().Is6() {
+		family = "strpos(" + c + ", ':') > 0"
+	}
+	return "(" + family + " AND contains(" + str(pfx.String()) + ", TRY_CAST(" + c + " AS ipaddress)))", nil
+}

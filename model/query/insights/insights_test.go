@@ -1,0 +1,107 @@
+package insights
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/query"
+)
+
+func tr(t testing.TB, text string, opt Options) *Translation {
+	t.Helper()
+	q, err := query.Parse(text)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	out, err := Translate(q, opt)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	return out
+}
+
+func TestCustomFormatParse(t *testing.T) {
+	f := model.MustParseFormat("${version} ${vpc-id} ${srcaddr} ${dstaddr} ${dstport} ${start} ${action} ${pkt-srcaddr}")
+	got := tr(t, `filter action = "REJECT" | stats count(*) as n by pkt-srcaddr | sort n desc | limit 10`, Options{Format: f})
+	want := `parse @message "* * * * * * * *" as version, vpcId, srcAddr, dstAddr, dstPort, startTime, action, pktSrcAddr | filter action = "REJECT" | stats count(*) as n by pktSrcAddr | sort n desc | limit 10`
+	if got.Text != want || got.Raw {
+		t.Errorf("got  %s (raw %v)\nwant %s", got.Text, got.Raw, want)
+	}
+	// The default format needs no parse.
+	if got := tr(t, `filter dstport = 22 | limit 5`, Options{Format: model.DefaultFormat}); got.Text != `filter dstPort = 22 | limit 5` {
+		t.Errorf("default format: %s", got.Text)
+	}
+}
+
+func TestSplit(t *testing.T) {
+	cases := []struct {
+		query, text string
+		raw         bool
+	}{
+		// Native conjuncts go; the derived one stays local.
+		{`filter action = "REJECT" and service = "ssh" and (dstport = 22 or srcport = 22) | stats count(*) by srcaddr`,
+			`filter action = "REJECT" and (dstPort = 22 or srcPort = 22) | fields @timestamp, @message`, true},
+		// An or with a derived side cannot be pushed at all.
+		{`filter action = "REJECT" or proto = "udp" | limit 5`, `fields @timestamp, @message`, true},
+		// Grouping by a derived field keeps the filters remote.
+		{`filter dstport = 443 | stats count(*) by direction`, `filter dstPort = 443 | fields @timestamp, @message`, true},
+		// A record query without limit is fetched and answered locally.
+		{`filter dstport = 443 | fields srcaddr`, `filter dstPort = 443 | fields @timestamp, @message`, true},
+		{`filter dstport = 443 | fields srcaddr | limit 50`, `filter dstPort = 443 | fields srcAddr | limit 50`, false},
+		// A string with quotes and a regex with a slash.
+		{`filter @message like "a\"b" and @message like /x\/y/ | limit 1`, `filter @message like "a\"b" and @message like /x\/y/ | limit 1`, false},
+	}
+	for _, c := range cases {
+		got := tr(t, c.query, Options{})
+		if got.Text != c.text || got.Raw != c.raw {
+			t.Errorf("%s:\ngot  %s (raw %v)\nwant %s (raw %v)", c.query, got.Text, got.Raw, c.text, c.raw)
+		}
+		if got.Raw && got.Local == "" {
+			t.Errorf("%s: split without saying why", c.query)
+		}
+	}
+}
+
+// TestStatsColumns: names after stats resolve to Insights' columns.
+func TestStatsColumns(t *testing.T) {
+	got := tr(t, `stats count_distinct(srcaddr) by dstport | sort count_distinct(srcaddr) desc`, Options{})
+	if want := `stats count_distinct(srcAddr) by dstPort | sort count_distinct(srcAddr) desc`; got.Text != want {
+		t.Errorf("got  %s\nwant %s", got.Text, want)
+	}
+	if strings.Join(got.Columns, ",") != "dstPort,count_distinct(srcAddr)" || !got.Stats {
+		t.Errorf("columns %v stats %v", got.Columns, got.Stats)
+	}
+}
+
+func BenchmarkTranslate(b *testing.B) {
+	q, err := query.Parse(`filter action = "REJECT" and dstport in [22, 3389] | stats count(*) as rejects by dstaddr, dstport | sort rejects desc | limit 20`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Translate(q, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzTranslate: every query the local engine accepts translates.
+func FuzzTranslate(f *testing.F) {
+	for _, q := range corpus(f) {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		q, err := query.Parse(text)
+		if err != nil {
+			return
+		}
+		if _, err := query.Compile(q, model.NewInterner(), query.Options{}); err != nil {
+			return
+		}
+		if _, err := Translate(q, Options{}); err != nil {
+			t.Fatalf("%q compiles locally but does not translate: %v", text, err)
+		}
+	})
+}

@@ -1,0 +1,247 @@
+// Package athena runs SQL on Amazon Athena through the SDK:
+// StartQueryExecution, GetQueryExecution polled for state and bytes
+// scanned, GetQueryResults paged (the first row of the first page is the
+// header), StopQueryExecution when the caller gives up; and reads a table's
+// columns and partition keys from the Glue catalog.
+package athena
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/athena"
+	"github.com/aws/aws-sdk-go-v2/service/athena/types"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	"github.com/aws/smithy-go"
+
+	athenasql "github.com/flowtail/flowtail/model/query/athena"
+)
+
+// DefaultUSDPerTB is AWS's published Athena SQL price per TB scanned
+// (us-east-1); each query is billed at least 10 MB, rounded up to the MB.
+const DefaultUSDPerTB = 5.0
+
+// Exec is one query to run.
+type Exec struct {
+	SQL       string
+	Database  string
+	Workgroup string // "" for the default (primary)
+	Output    string // s3:// location for results; "" to use the workgroup's
+}
+
+// Progress is a running query's state.
+type Progress struct {
+	State        string // QUEUED, RUNNING, SUCCEEDED, …
+	BytesScanned int64
+}
+
+// Result is a finished query.
+type Result struct {
+	ID           string
+	Columns      []string
+	Rows         [][]*string // nil cells are NULL
+	BytesScanned int64
+	EngineMillis int64
+}
+
+// Runner runs queries with one pair of clients.
+type Runner struct {
+	Athena *athena.Client
+	Glue   *glue.Client
+	// Poll is the wait between GetQueryExecution calls.
+	Poll time.Duration
+	// CallTimeout bounds each API call.
+	CallTimeout time.Duration
+	// Progress hears each poll; it must not block.
+	Progress func(Progress)
+}
+
+func (r *Runner) timeout() time.Duration {
+	if r.CallTimeout > 0 {
+		return r.CallTimeout
+	}
+	return 30 * time.Second
+}
+
+func (r *Runner) poll() time.Duration {
+	if r.Poll > 0 {
+		return r.Poll
+	}
+	return time.Second
+}
+
+// Table reads a table's columns, partition keys and properties from Glue.
+func (r *Runner) Table(ctx context.Context, db, name string) (*athenasql.Table, error) {
+	cctx, cancel := context.WithTimeout(ctx, r.timeout())
+	defer cancel()
+	out, err := r.Glue.GetTable(cctx, &glue.GetTableInput{DatabaseName: aws.String(db), Name: aws.String(name)})
+	if err != nil {
+		return nil, explain(err, "glue:GetTable", "")
+	}
+	t := &athenasql.Table{Database: db, Name: name, Params: out.Table.Parameters}
+	if sd := out.Table.StorageDescriptor; sd != nil {
+		for _, c := range sd.Columns {
+			t.Columns = append(t.Columns, athenasql.Column{Name: aws.ToString(c.Name), Type: aws.ToString(c.Type)})
+		}
+	}
+	for _, c := range out.Table.PartitionKeys {
+		t.Partitions = append(t.Partitions, athenasql.Column{Name: aws.ToString(c.Name), Type: aws.ToString(c.Type)})
+	}
+	if len(t.Columns) == 0 {
+		return nil, fmt.Errorf("athena: table %s.%s has no columns in Glue", db, name)
+	}
+	return t, nil
+}
+
+// Run runs e to its end and returns its rows.
+func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
+	in := &athena.StartQueryExecutionInput{
+		QueryString:           aws.String(e.SQL),
+		QueryExecutionContext: &types.QueryExecutionContext{Database: aws.String(e.Database)},
+	}
+	if e.Workgroup != "" {
+		in.WorkGroup = aws.String(e.Workgroup)
+	}
+	if e.Output != "" {
+		in.ResultConfiguration = &types.ResultConfiguration{OutputLocation: aws.String(e.Output)}
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.timeout())
+	out, err := r.Athena.StartQueryExecution(cctx, in)
+	cancel()
+	if err != nil {
+		return nil, explain(err, "athena:StartQueryExecution", e.Workgroup)
+	}
+	res := &Result{ID: aws.ToString(out.QueryExecutionId)}
+	for {
+		cctx, cancel := context.WithTimeout(ctx, r.timeout())
+		qe, err := r.Athena.GetQueryExecution(cctx, &athena.GetQueryExecutionInput{QueryExecutionId: out.QueryExecutionId})
+		cancel()
+		if ctx.Err() != nil {
+			r.stop(res.ID)
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			r.stop(res.ID)
+			return nil, explain(err, "athena:GetQueryExecution", e.Workgroup)
+		}
+		x := qe.QueryExecution
+		if s := x.Statistics; s != nil {
+			res.BytesScanned = aws.ToInt64(s.DataScannedInBytes)
+			res.EngineMillis = aws.ToInt64(s.EngineExecutionTimeInMillis)
+		}
+		state := types.QueryExecutionStateQueued
+		reason := ""
+		if x.Status != nil {
+			state = x.Status.State
+			reason = aws.ToString(x.Status.StateChangeReason)
+		}
+		if r.Progress != nil {
+			r.Progress(Progress{State: string(state), BytesScanned: res.BytesScanned})
+		}
+		switch state {
+		case types.QueryExecutionStateSucceeded:
+			return res, r.results(ctx, res, e.Workgroup)
+		case types.QueryExecutionStateFailed, types.QueryExecutionStateCancelled:
+			return res, ended(state, reason, e.Workgroup, res.BytesScanned)
+		}
+		select {
+		case <-ctx.Done():
+			r.stop(res.ID)
+			return nil, ctx.Err()
+		case <-time.After(r.poll()):
+		}
+	}
+}
+
+// results pages GetQueryResults; the first row of the first page names
+// the columns and is not data.
+func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
+	var token *string
+	first := true
+	for {
+		cctx, cancel := context.WithTimeout(ctx, r.timeout())
+		out, err := r.Athena.GetQueryResults(cctx, &athena.GetQueryResultsInput{QueryExecutionId: aws.String(res.ID), NextToken: token, MaxResults: aws.Int32(1000)})
+		cancel()
+		if err != nil {
+			return explain(err, "athena:GetQueryResults", wg)
+		}
+		rows := out.ResultSet.Rows
+		if first {
+			if md := out.ResultSet.ResultSetMetadata; md != nil {
+				for _, c := range md.ColumnInfo {
+					res.Columns = append(res.Columns, aws.ToString(c.Name))
+				}
+			}
+			if len(rows) > 0 {
+				rows = rows[1:]
+			}
+			first = false
+		}
+		for _, row := range rows {
+			cells := make([]*string, len(row.Data))
+			for i, d := range row.Data {
+				cells[i] = d.VarCharValue
+			}
+			res.Rows = append(res.Rows, cells)
+		}
+		if out.NextToken == nil {
+			return nil
+		}
+		token = out.NextToken
+	}
+}
+
+// stop asks Athena to stop a query the caller gave up on.
+func (r *Runner) stop(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.timeout())
+	defer cancel()
+	r.Athena.StopQueryExecution(ctx, &athena.StopQueryExecutionInput{QueryExecutionId: aws.String(id)})
+}
+
+// ended explains a query that failed or was cancelled.
+func ended(state types.QueryExecutionState, reason, wg string, scanned int64) error {
+	if strings.Contains(reason, "Bytes scanned limit was exceeded") {
+		if wg == "" {
+			wg = "primary"
+		}
+		return fmt.Errorf("athena: workgroup %s cancelled the query after %d bytes: its per-query data usage control (bytes scanned cutoff) was reached; narrow --since/--until so fewer partitions are read, or raise the workgroup's limit", wg, scanned)
+	}
+	return fmt.Errorf("athena: query %s: %s", strings.ToLower(string(state)), reason)
+}
+
+var notAuthorized = regexp.MustCompile(`not authorized to perform: ([a-zA-Z0-9]+:[a-zA-Z0-9]+)`)
+
+func explain(err error, action, wg string) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return fmt.Errorf("athena: %s: %w", action, err)
+	}
+	switch ae.ErrorCode() {
+	case "AccessDeniedException", "AccessDenied":
+		if m := notAuthorized.FindStringSubmatch(ae.ErrorMessage()); m != nil {
+			action = m[1]
+		}
+		return fmt.Errorf("athena: access denied: allow %s in the IAM policy of your role or user", action)
+	case "EntityNotFoundException":
+		return fmt.Errorf("athena: %s (check --athena-table DATABASE.TABLE and --region)", ae.ErrorMessage())
+	case "InvalidRequestException":
+		if strings.Contains(strings.ToLower(ae.ErrorMessage()), "output location") {
+			return fmt.Errorf("athena: the workgroup has no result location: give --athena-output s3://BUCKET/PREFIX/ (write access needed) or set one on the workgroup")
+		}
+	}
+	return fmt.Errorf("athena: %s failed: %s: %s", action, ae.ErrorCode(), ae.ErrorMessage())
+}
+
+// Cost is the estimated charge in US dollars: bytes rounded up to the MB,
+// at least 10 MB, at usdPerTB (TB = 2^40 bytes).
+func Cost(bytes int64, usdPerTB float64) float64 {
+	const mb = 1 << 20
+	billed := math.Max(math.Ceil(float64(bytes)/mb), 10) * mb
+	return billed / (1 << 40) * usdPerTB
+}

@@ -1,0 +1,166 @@
+package athena_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/athena"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+
+	"github.com/flowtail/flowtail/internal/awstest"
+	"github.com/flowtail/flowtail/model/query"
+	athenasql "github.com/flowtail/flowtail/model/query/athena"
+	athenarun "github.com/flowtail/flowtail/source/athena"
+)
+
+func runner(s *awstest.Server) *athenarun.Runner {
+	cfg := s.AWSConfig()
+	return &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), Poll: time.Millisecond, CallTimeout: 5 * time.Second}
+}
+
+func str(s string) *string { return &s }
+
+func TestRunPagesWithHeader(t *testing.T) {
+	s := awstest.New(t)
+	var rows [][]*string
+	for i := range 2500 {
+		var v *string
+		if i%7 != 0 {
+			v = str(fmt.Sprint(i))
+		}
+		rows = append(rows, []*string{str(fmt.Sprintf("10.0.%d.%d", i/256, i%256)), v})
+	}
+	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"dstaddr", "n"}, Rows: rows, BytesScanned: 123 << 20, EngineMillis: 900, Running: 4}
+	})
+	r := runner(s)
+	var states []string
+	r.Progress = func(p athenarun.Progress) { states = append(states, p.State) }
+	res, err := r.Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Workgroup: "flows", Output: "s3://out/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"QUEUED", "QUEUED", "RUNNING", "RUNNING", "SUCCEEDED"}; !slices.Equal(states, want) {
+		t.Errorf("states %v, want %v", states, want)
+	}
+	if !slices.Equal(res.Columns, []string{"dstaddr", "n"}) || len(res.Rows) != 2500 {
+		t.Fatalf("columns %v, %d rows", res.Columns, len(res.Rows))
+	}
+	for i, row := range res.Rows {
+		if *row[0] != *rows[i][0] || (row[1] == nil) != (rows[i][1] == nil) {
+			t.Fatalf("row %d differs", i)
+		}
+	}
+	if res.BytesScanned != 123<<20 || res.EngineMillis != 900 || s.Calls("GetQueryResults") != 3 {
+		t.Errorf("bytes %d, engine %d ms, pages %d", res.BytesScanned, res.EngineMillis, s.Calls("GetQueryResults"))
+	}
+	q := s.AthenaStarted()[0]
+	if q.Database != "vpclogs" || q.Workgroup != "flows" || q.Output != "s3://out/" {
+		t.Errorf("sent %+v", q)
+	}
+}
+
+func TestCost(t *testing.T) {
+	for _, c := range []struct {
+		bytes int64
+		want  float64
+	}{
+		{0, 10.0 / (1 << 20) * 5},              // the 10 MB minimum
+		{1 << 40, 5},                           // one TB
+		{(20 << 20) + 1, 21.0 / (1 << 20) * 5}, // rounded up to the MB
+	} {
+		if got := athenarun.Cost(c.bytes, athenarun.DefaultUSDPerTB); got != c.want {
+			t.Errorf("Cost(%d) = %v, want %v", c.bytes, got, c.want)
+		}
+	}
+}
+
+func TestScanCutoffExplained(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{State: "CANCELLED", Reason: "Query cancelled! : Bytes scanned limit was exceeded", BytesScanned: 1 << 30}
+	})
+	_, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "d", Workgroup: "capped"})
+	if err == nil || !strings.Contains(err.Error(), "workgroup capped cancelled the query after 1073741824 bytes") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestCancelStops(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer { return awstest.AthenaAnswer{Running: 1 << 20} })
+	r := runner(s)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.Progress = func(p athenarun.Progress) {
+		if p.State == "QUEUED" {
+			cancel()
+		}
+	}
+	if _, err := r.Run(ctx, athenarun.Exec{SQL: "SELECT 1", Database: "d"}); err != context.Canceled {
+		t.Fatalf("err %v", err)
+	}
+	if !s.AthenaStopped(s.AthenaStarted()[0].ID) {
+		t.Fatal("StopQueryExecution did not reach the query")
+	}
+}
+
+// TestTableFromGlue: the partition columns Glue names bound the SQL.
+func TestTableFromGlue(t *testing.T) {
+	s := awstest.New(t)
+	s.PutGlueTable("vpclogs", "flows", awstest.GlueTable{
+		Columns:       [][2]string{{"version", "int"}, {"srcaddr", "string"}, {"dstaddr", "string"}, {"dstport", "int"}, {"start", "bigint"}, {"end", "bigint"}, {"action", "string"}},
+		PartitionKeys: [][2]string{{"day", "string"}},
+		Parameters:    map[string]string{"projection.day.format": "yyyy/MM/dd"},
+	})
+	r := runner(s)
+	tb, err := r.Table(context.Background(), "vpclogs", "flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := query.Parse(`filter action = "REJECT" | stats count(*) by dstaddr`)
+	since := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	tr, err := athenasql.Translate(q, tb, athenasql.Options{Since: since, Until: since.Add(48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"day >= '2024/02/29'", "day <= '2024/03/03'", "FROM vpclogs.flows"} {
+		if !strings.Contains(tr.SQL, w) {
+			t.Errorf("want %q in\n%s", w, tr.SQL)
+		}
+	}
+	if _, err := r.Table(context.Background(), "vpclogs", "nope"); err == nil || !strings.Contains(err.Error(), "--athena-table") {
+		t.Errorf("err %v", err)
+	}
+	s.Deny("GetTable", "glue:GetTable")
+	if _, err := r.Table(context.Background(), "vpclogs", "flows"); err == nil || !strings.Contains(err.Error(), "allow glue:GetTable") {
+		t.Errorf("err %v", err)
+	}
+}
+
+func BenchmarkEndToEnd(b *testing.B) {
+	s := awstest.New(b)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Rows: [][]*string{{str("1")}}, Running: 2}
+	})
+	r := runner(s)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "d"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestNoOutputLocationExplained(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer { return awstest.AthenaAnswer{} })
+	s.AthenaWorkgroupWithoutOutput("adhoc")
+	_, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "d", Workgroup: "adhoc"})
+	if err == nil || !strings.Contains(err.Error(), "give --athena-output s3://BUCKET/PREFIX/") {
+		t.Fatalf("err %v", err)
+	}
+}
