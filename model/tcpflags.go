@@ -18,6 +18,22 @@ var flagBits = [...]struct {
 	name string
 }{{FlagFIN, "FIN"}, {FlagSYN, "SYN"}, {FlagRST, "RST"}, {FlagPSH, "PSH"}, {FlagACK, "ACK"}, {FlagURG, "URG"}}
 
+// FlagBit is one of the six bits and its name, in bit order, for views
+// that show every bit (FIN SYN RST PSH ACK URG).
+type FlagBit struct {
+	Bit  uint8
+	Name string
+}
+
+// FlagBits lists the six bits in bit order.
+func FlagBits() []FlagBit {
+	out := make([]FlagBit, len(flagBits))
+	for i, fl := range flagBits {
+		out[i] = FlagBit{fl.bit, fl.name}
+	}
+	return out
+}
+
 // flagTexts holds FlagNames and FlagShort of every value, built once:
 // both are called per drawn row and per matched record.
 var flagTexts = func() (t [256]struct{ names, short string }) {

@@ -34,6 +34,13 @@ type Status struct {
 	Backoff    string
 	LastError  string // what happened and what to do
 	Final      bool   // the source stopped for good
+	// Read and Size are the bytes of the input read so far and in all,
+	// for a progress line while files load (Size 0: unknown). Loaded is
+	// set once the files given have been read to their end.
+	Read, Size int64
+	Loaded     bool
+	// Waiting names a followed file that does not exist yet.
+	Waiting string
 }
 
 // Reporter is implemented by sources that have health worth showing.

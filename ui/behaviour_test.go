@@ -132,7 +132,7 @@ func TestFilterBarTypingQDoesNotQuit(t *testing.T) {
 			}
 		}
 	}
-	if got := d.m.input.Value(); got != "q?jpG1" {
+	if got := d.m.filter.input.Value(); got != "q?jpG1" {
 		t.Fatalf("filter bar holds %q, want every key typed", got)
 	}
 	d.keys("esc")
@@ -235,7 +235,7 @@ func TestTimeZoneToggle(t *testing.T) {
 		t.Fatalf("times default to UTC:\n%s", d.screen())
 	}
 	d.keys("t")
-	if !strings.Contains(d.row(1), "23:13:56") || !strings.Contains(d.statusLine(), "local time") {
+	if !strings.Contains(d.row(1), "23:13:56") || !strings.Contains(d.statusLine(), "local time CET") {
 		t.Fatalf("t switches to the local zone (CET in the test):\n%s", d.screen())
 	}
 }
@@ -358,36 +358,65 @@ func findRow(d *driver, s string) int {
 	return -1
 }
 
+// y copies the log line as it was written (control bytes replaced), Y
+// the key=value form; both through OSC 52.
 func TestCopyRowUsesOSC52(t *testing.T) {
 	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
 	d.keys("j") // the 10.0.9.9 record
-	_, cmd := d.m.Update(keyPress("y"))
-	var sawClipboard bool
-	var flash string
-	var walk func(tea.Cmd)
-	walk = func(c tea.Cmd) {
-		if c == nil {
-			return
-		}
-		switch msg := c().(type) {
-		case tea.BatchMsg:
-			for _, c := range msg {
-				walk(c)
+	copied := func(k string) (clip, flash string) {
+		_, cmd := d.m.Update(keyPress(k))
+		var walk func(tea.Cmd)
+		walk = func(c tea.Cmd) {
+			if c == nil {
+				return
 			}
-		case flashMsg:
-			flash = msg.text
-		default:
-			if fmt.Sprintf("%T", msg) == "tea.setClipboardMsg" {
-				sawClipboard = fmt.Sprint(msg) != "" && strings.Contains(fmt.Sprint(msg), "srcaddr=10.0.9.9")
+			switch msg := c().(type) {
+			case tea.BatchMsg:
+				for _, c := range msg {
+					walk(c)
+				}
+			case flashMsg:
+				flash = msg.text
+			default:
+				if fmt.Sprintf("%T", msg) == "tea.setClipboardMsg" {
+					clip = fmt.Sprint(msg)
+				}
 			}
 		}
+		walk(cmd)
+		return clip, flash
 	}
-	walk(cmd)
-	if !sawClipboard {
-		t.Fatal("y should write the record (field=value) to the clipboard with OSC 52")
+	clip, flash := copied("y")
+	want := strings.NewReplacer("\x1b", "?", "\x07", "?").Replace(fixtureLines[7])
+	if clip != want {
+		t.Fatalf("y copied %q, want the log line %q", clip, want)
 	}
-	if !strings.Contains(flash, "copied") || cellWidth(flash) > 79 {
+	if !strings.Contains(flash, "copied the log line") || cellWidth(flash) > 79 {
 		t.Fatalf("y should confirm the copy in one 80-column line, got %q", flash)
+	}
+	clip, _ = copied("Y")
+	if !strings.HasPrefix(clip, "version=2 account-id=123456789012") || !strings.Contains(clip, "srcaddr=10.0.9.9") {
+		t.Fatalf("Y copied %q, want key=value", clip)
+	}
+}
+
+// y keeps the fields flowtail does not know, in the line's own order.
+func TestCopyKeepsUnknownFields(t *testing.T) {
+	s := model.NewStore(10)
+	format := "version srcaddr dstaddr x-custom-field action log-status"
+	line := "2 10.0.0.1 10.0.0.2 blue ACCEPT OK"
+	appendLines(t, s, model.MustParseFormat(format), line)
+	var seq uint64
+	s.Read(func(v model.View) { seq = v.Seq(0) })
+	msg := copyRecord(&Shared{Store: s}, seq, false)
+	var clip string
+	for _, c := range msg().(tea.BatchMsg) {
+		if m := c(); fmt.Sprintf("%T", m) == "tea.setClipboardMsg" {
+			clip = fmt.Sprint(m)
+		}
+	}
+	if clip != line {
+		t.Fatalf("copied %q, want %q", clip, line)
 	}
 }
 
@@ -487,7 +516,7 @@ func TestMalformedLinesView(t *testing.T) {
 		t.Fatal("esc leaves the malformed view")
 	}
 	d.keys("enter")
-	if f := d.footerLine(); !strings.Contains(f, "y copy row") {
+	if f := d.footerLine(); !strings.Contains(f, "y copy line") {
 		t.Errorf("a record's detail offers y: %q", f)
 	}
 }
@@ -557,5 +586,21 @@ func TestFilterMessageIsSanitised(t *testing.T) {
 	}
 	if !strings.Contains(d.footerLine(), "unknown field ']0;pwned'") {
 		t.Errorf("the message should still be shown: %q", d.footerLine())
+	}
+}
+
+// Pasting into the filter bar inserts the text (it was dropped), on one
+// line and without control characters.
+func TestPasteIntoFilterBar(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("/")
+	d.send(tea.PasteMsg{Content: "10.0.9.9\n\x1b[2J"})
+	if got := d.m.filter.input.Value(); got != "10.0.9.9 [2J" {
+		t.Fatalf("filter bar holds %q after a paste", got)
+	}
+	d.keys("esc", "ctrl+s", "ctrl+u")
+	d.send(tea.PasteMsg{Content: "out.csv"})
+	if got := d.m.export.input.Value(); got != "out.csv" {
+		t.Fatalf("export prompt holds %q after a paste", got)
 	}
 }

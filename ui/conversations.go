@@ -93,6 +93,26 @@ func (p *flagsPane) convKey(km tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// explainRow explains a conversation's newest request and reply, each
+// with its verdict; the flag combinations stand for no single flow.
+func (p *flagsPane) explainRow() (tea.Cmd, bool) {
+	c := &p.conv
+	if !p.showConvs || c.list.cursor >= len(c.convs) {
+		return nil, false
+	}
+	cv := &c.convs[c.list.cursor]
+	s := &cv.Request
+	if !s.Seen() {
+		s = &cv.Response
+	}
+	flt := conversationFilter{iface: cv.Iface, proto: cv.Proto, a: s.Src(), b: s.Dst(), pa: s.SrcPort, pb: s.DstPort}
+	req := &cv.Request
+	isRequest := func(f *model.Flow, x *model.Ext) bool {
+		return req.Seen() && f.SrcAddr(x) == req.Src() && f.SrcPort == req.SrcPort
+	}
+	return explainNewest(p.sh.Store, flt, isRequest, "conversation"), true
+}
+
 // conversationDrill filters the flows pane to both directions of one
 // conversation.
 func conversationDrill(sh *Shared, cv *conversation.Conversation) tea.Cmd {
@@ -130,10 +150,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 	st := &sh.Styles
 	c.out.Reset()
 	title := " CONVERSATIONS"
-	scope := "  all records"
-	if sh.Filter != nil {
-		scope = "  " + filterLabel(sh.FilterText)
-	}
+	scope := "  " + scopeLabel(sh)
 	c.out.WriteString(st.Section.Render(title))
 	count := thousands(uint64(c.total))
 	if c.total > len(c.convs) {
@@ -146,7 +163,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 	if showBytes {
 		ends -= convBytesW + 1
 	}
-	ends = max(ends, 20)
+	ends = max(ends, 10) // below 66 columns the endpoints lose their middle
 	showIface := ends >= 60
 	ifaceW := 0
 	if showIface {
@@ -174,7 +191,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 				b = append(b, ' ')
 			}
 			e := endpoints(cv)
-			b = padTail(b, e.client+" → "+e.server, ends)
+			b = padRight(b, fitPair(e.client, " → ", e.server, ends), ends)
 			b = append(b, ' ')
 			b = padRight(b, ProtoName(cv.Proto), convProtoW)
 			b = append(b, ' ')

@@ -13,6 +13,8 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/aggregate"
+	"github.com/flowtail/flowtail/model/export"
+	"github.com/flowtail/flowtail/model/rules"
 )
 
 // detailModel shows every field of one record: the present ones with their
@@ -27,6 +29,52 @@ type detailModel struct {
 	offset int
 	// malformed shows the kept malformed lines instead of a record.
 	malformed bool
+	// rules of the record's interface, once looked up (nil: none yet).
+	snap     *rules.Snapshot
+	rulesErr error
+}
+
+// lookup fetches the rules of the record's interface for its verdict.
+func (d *detailModel) lookup() tea.Cmd {
+	if d.malformed || d.sh.Rules == nil {
+		return nil
+	}
+	var iface string
+	d.sh.Store.Read(func(v model.View) {
+		if i, ok := v.Index(d.seq); ok {
+			f, x := v.At(i)
+			if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
+				iface = v.Names().Name(id)
+			}
+		}
+	})
+	return lookupRules(d.sh.Rules, iface)
+}
+
+// verdictLines are the rules' verdict on the record and the rule that
+// decided it.
+func (d *detailModel) verdictLines(v model.View, i, width int) []string {
+	st := &d.sh.Styles
+	if d.sh.Rules == nil {
+		return nil
+	}
+	out := []string{"", st.Section.Render("RULES")}
+	if d.snap == nil {
+		if d.rulesErr != nil {
+			return append(out, wrapStyled(st.Error, Sanitize(d.rulesErr.Error()), width)...)
+		}
+		return append(out, st.Pending.Render("looking up the rules of this interface…"))
+	}
+	vd := verdictOf(d.snap, v, i)
+	summary, style := rulesVerdictLine(&vd, st)
+	for _, l := range wrapParts(strings.Split(summary, " · "), " · ", width) {
+		out = append(out, style.Render(l))
+	}
+	if r := decidingRule(&vd); r != "" {
+		out = append(out, wrapStyled(st.Value, "deciding rule: "+r, width)...)
+	}
+	out = append(out, capLines(wrapWords(Sanitize(vd.Reason), width), 3)...)
+	return append(out, st.Dim.Render("r shows every rule of the interface"))
 }
 
 // newMalformedView is the same scrolling page over the malformed lines
@@ -77,11 +125,27 @@ func (d *detailModel) rebuild() {
 			rightW = d.width - leftW - 1
 		}
 		head, fields := detailFields(d.sh, f, x, v.Names(), d.seq)
+		var verdict []string
+		if leftW == d.width { // under the head, with the fields' margin
+			verdict = d.verdictLines(v, i, d.width-1)
+			for k := range verdict {
+				verdict[k] = " " + verdict[k]
+			}
+		} else {
+			verdict = d.verdictLines(v, i, rightW)
+		}
 		notes := detailNotes(d.sh, f, x, rightW)
 		notes = append(notes, reverseLines(d.sh, v, i, rightW)...)
 		notes = append(notes, ifaceLines(d.sh, f, snap, rightW)...)
 		notes = append(notes, absentLines(d.sh, f, x, rightW)...)
 		d.lines = head
+		if leftW == d.width { // narrow: the verdict first, it is what is asked
+			if len(verdict) > 0 {
+				d.lines = append(append(d.lines, verdict[1:]...), "") // no blank line under the head
+			}
+		} else {
+			notes = append(verdict, notes...)
+		}
 		if leftW == d.width {
 			d.lines = append(append(d.lines, fields...), notes...)
 		} else {
@@ -121,7 +185,9 @@ func (d detailModel) update(msg tea.KeyPressMsg) (detailModel, tea.Cmd) {
 	case key.Matches(msg, k.Oldest):
 		d.offset = len(d.lines)
 	case key.Matches(msg, k.Copy) && !d.malformed:
-		return d, copyRecord(d.sh, d.seq)
+		return d, copyRecord(d.sh, d.seq, false)
+	case key.Matches(msg, k.CopyPairs) && !d.malformed:
+		return d, copyRecord(d.sh, d.seq, true)
 	}
 	d.offset = max(0, min(d.offset, len(d.lines)-d.height))
 	return d, nil
@@ -304,7 +370,7 @@ func wrapList(st *Styles, lead string, items []string, width int) []string {
 		if i == len(items)-1 {
 			sep = ""
 		}
-		if len(cur)+len(it)+len(sep) > width && cur != indent {
+		if cellWidth(cur)+cellWidth(it)+cellWidth(sep) > width && cur != indent {
 			lines = append(lines, st.Absent.Render(cur))
 			cur = indent
 		}
@@ -314,18 +380,7 @@ func wrapList(st *Styles, lead string, items []string, width int) []string {
 }
 
 // wrap breaks text at spaces to fit width, indenting continuation lines.
-func wrap(s string, width int) []string {
-	var lines []string
-	for len(s) > width && width > 10 {
-		cut := strings.LastIndexByte(s[:width], ' ')
-		if cut <= 4 {
-			cut = width
-		}
-		lines = append(lines, s[:cut])
-		s = "     " + strings.TrimLeft(s[cut:], " ")
-	}
-	return append(lines, s)
-}
+func wrap(s string, width int) []string { return wrapIndent(s, width, 5) }
 
 // wrapStyled wraps plain text, then styles each line, so no line break
 // falls inside an escape sequence.
@@ -339,8 +394,10 @@ func wrapStyled(style lipgloss.Style, s string, width int) []string {
 
 // copyRecord puts the record on the clipboard with OSC 52, which works over
 // SSH; terminals that ignore OSC 52 leave the clipboard unchanged, which
-// the message says.
-func copyRecord(sh *Shared, seq uint64) tea.Cmd {
+// the message says. The default is the log line as it was written (the
+// record in its format's field order, unknown fields included); pairs
+// gives the field=value form instead.
+func copyRecord(sh *Shared, seq uint64, pairs bool) tea.Cmd {
 	var text string
 	sh.Store.Read(func(v model.View) {
 		i, ok := v.Index(seq)
@@ -348,23 +405,66 @@ func copyRecord(sh *Shared, seq uint64) tea.Cmd {
 			return
 		}
 		f, x := v.At(i)
-		text = recordText(sh, f, x, v.Names())
+		if pairs {
+			text = recordText(sh, f, x, v.Names())
+		} else {
+			text = originalLine(f, x, v.Names())
+		}
 	})
 	if text == "" {
 		return Flash("that record has left the buffer", true)
 	}
+	what := "the log line"
+	if pairs {
+		what = "the record as key=value"
+	}
 	return tea.Batch(tea.SetClipboard(text),
-		Flash(fmt.Sprintf("copied the record: %d characters via OSC 52 (some terminals block it)", len(text)), false))
+		Flash(fmt.Sprintf("copied %s: %d characters via OSC 52 (some terminals block it)", what, len(text)), false))
 }
 
-// recordText is the record as field=value pairs in AWS order, the form
-// that pastes well into a ticket or chat.
+// originalLine is the record written back in the format it was read with,
+// as the log had it; a record of unknown format is written with the fields
+// it carries, in AWS order.
+func originalLine(f *model.Flow, x *model.Ext, names *model.Interner) string {
+	format := model.FormatOf(f)
+	if format == nil {
+		var fields []string
+		for _, id := range recordFields(f, x) {
+			fields = append(fields, id.Name())
+		}
+		var err error
+		if format, err = model.ParseFormat(strings.Join(fields, " ")); err != nil {
+			return ""
+		}
+	}
+	line := export.NewEncoder(export.Text, names).Append(nil, format, f, x)
+	return strings.TrimRight(string(line), "\n")
+}
+
+// recordFields are the fields a record carries: the known ones in AWS
+// order, then those flowtail does not know.
+func recordFields(f *model.Flow, x *model.Ext) []model.FieldID {
+	var ids []model.FieldID
+	for _, id := range model.KnownFields() {
+		if model.Present(f, x, id) {
+			ids = append(ids, id)
+		}
+	}
+	if x != nil {
+		for id := model.FieldOpaque0; id < model.FieldOpaque0+model.MaxOpaque; id++ {
+			if x.Has(id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// recordText is the record as field=value pairs in AWS order, unknown
+// fields last: the form that pastes well into a ticket or chat.
 func recordText(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner) string {
 	var b strings.Builder
-	for _, id := range model.KnownFields() {
-		if !model.Present(f, x, id) {
-			continue
-		}
+	for _, id := range recordFields(f, x) {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}

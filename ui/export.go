@@ -88,13 +88,65 @@ func writeExport(store *model.Store, sel exportSelection, path string, kind expo
 	if err != nil {
 		return 0, err
 	}
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if errors.Is(err, fs.ErrExist) {
+	if _, err := os.Lstat(path); err == nil {
 		return 0, fmt.Errorf("export: %s already exists; type another name", path)
 	}
-	if err != nil {
-		return 0, fmt.Errorf("export: %w", err)
+	// The records go to a temporary file beside the target, renamed only
+	// once complete: a failed export leaves no partial file to block a retry.
+	dir := filepath.Dir(path)
+	file, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.part")
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, fmt.Errorf("export: no folder %s; type another name", dir)
 	}
+	if err != nil {
+		return 0, fmt.Errorf("export: cannot write in %s: %w", dir, unwrapPath(err))
+	}
+	tmp := file.Name()
+	n, err := encodeSelection(file, store, sel, path, kind, format)
+	if cerr := file.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("export: close %s: %w", path, cerr)
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = publish(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return n, err
+	}
+	return n, nil
+}
+
+// publish gives the finished temporary file its name, never replacing a
+// file that appeared meanwhile (a hard link fails when the name exists).
+func publish(tmp, path string) error {
+	err := os.Link(tmp, path)
+	switch {
+	case err == nil:
+		return os.Remove(tmp)
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("export: %s already exists; type another name", path)
+	}
+	// A file system without hard links: rename, having checked above.
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// unwrapPath drops the operation and temporary name from a path error:
+// the user named the target, not the temporary file.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func encodeSelection(file *os.File, store *model.Store, sel exportSelection, path string, kind export.Kind, format *model.Format) (int, error) {
 	var out io.Writer = file
 	var zw *gzip.Writer
 	if strings.HasSuffix(strings.ToLower(path), ".gz") {
@@ -105,24 +157,27 @@ func writeExport(store *model.Store, sel exportSelection, path string, kind expo
 	enc := export.NewEncoder(kind, store.Names())
 	buf := enc.Header(nil, format)
 	n := 0
+	var werr error
 	visitSelection(store, sel, func(f *model.Flow, x *model.Ext) {
 		buf = enc.Append(buf, format, f, x)
 		n++
 	}, func() {
-		w.Write(buf)
+		if werr == nil {
+			_, werr = w.Write(buf)
+		}
 		buf = buf[:0]
 	})
-	w.Write(buf)
-	err = w.Flush()
-	if zw != nil && err == nil {
-		err = zw.Close()
+	if werr == nil {
+		_, werr = w.Write(buf)
 	}
-	if err != nil {
-		file.Close()
-		return n, fmt.Errorf("export: write %s: %w", path, err)
+	if werr == nil {
+		werr = w.Flush()
 	}
-	if err := file.Close(); err != nil {
-		return n, fmt.Errorf("export: close %s: %w", path, err)
+	if zw != nil && werr == nil {
+		werr = zw.Close()
+	}
+	if werr != nil {
+		return n, fmt.Errorf("export: write %s: %w", path, unwrapPath(werr))
 	}
 	return n, nil
 }

@@ -115,13 +115,13 @@ func TestExportPromptShowsWholeNameAt80Columns(t *testing.T) {
 	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
 	d.applyFilter("reject")
 	d.keys("ctrl+s")
-	name := d.m.exportInput.Value()
+	name := d.m.export.input.Value()
 	if got := d.footerLine(); !strings.Contains(got, "save to: "+name) || cellWidth(got) > 80 {
 		t.Errorf("export prompt %q should show the whole name %q within 80 cells", got, name)
 	}
 	wide := newDriver(t, fixtureConfig(fixtureStore(t)), 160, 24)
 	wide.keys("ctrl+s")
-	if got := wide.footerLine(); !strings.Contains(got, wide.m.exportInput.Value()+"  .csv .jsonl .txt") {
+	if got := wide.footerLine(); !strings.Contains(got, wide.m.export.input.Value()+"  .csv .jsonl .txt") {
 		t.Errorf("the formats should follow the name on a wide terminal: %q", got)
 	}
 }

@@ -87,8 +87,12 @@ func fixtureConfig(s *model.Store) Config {
 		Now:     func() time.Time { return fixedNow },
 		Local:   time.FixedZone("CET", 3600),
 		Tick:    time.Hour,
+		slots:   testSlots,
 	}
 }
+
+// testSlots are the panes fixtureConfig shows (onlyPanes); nil: all.
+var testSlots []int
 
 // newGen is a filter generation counter for scans run directly.
 func newGen() *atomic.Uint64 { return new(atomic.Uint64) }

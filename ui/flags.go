@@ -14,8 +14,6 @@ import (
 	"github.com/flowtail/flowtail/model/conversation"
 )
 
-func init() { RegisterPane(3, "flags", newFlagsPane) }
-
 // flagsPane explains tcp-flags: the selected flow's bits, the flag
 // combinations of the current filter with counts and what each means in
 // an investigation, and the conversations the records pair into (`c`
@@ -44,10 +42,7 @@ type flagsPane struct {
 	showConvs bool
 	conv      convList
 
-	epoch uint64
-	busy  bool
-	stale bool
-	pace  throttle
+	rc recount
 
 	line []byte
 	out  strings.Builder
@@ -63,7 +58,7 @@ type comboRow struct {
 
 func newFlagsPane(sh *Shared) Pane {
 	liveAggregate(sh.Store)
-	return &flagsPane{sh: sh, keys: newTriageKeys(), stale: true}
+	return &flagsPane{sh: sh, keys: newTriageKeys(), rc: recount{stale: true}}
 }
 
 func (p *flagsPane) Title() string { return "flags" }
@@ -104,20 +99,12 @@ type flagsDoneMsg struct {
 // over the buffer, so while nothing but new records changed it is paced
 // by its own cost (see throttle); small buffers refresh every tick.
 func (p *flagsPane) refresh(force bool) tea.Cmd {
-	if p.busy {
-		p.stale = true
-		return nil
+	if start, retry := p.rc.begin(p, force); !start {
+		return retry
 	}
-	if !force {
-		if held, retry := p.pace.hold(p); held {
-			return retry
-		}
-	}
-	p.busy, p.stale = true, false
-	p.pace.started()
 	store := p.sh.Store
 	seqs, all := filteredSeqs(p.sh)
-	epoch := p.epoch
+	epoch := p.rc.epoch
 	return func() tea.Msg {
 		start := time.Now()
 		var counts aggregate.FlagCounts
@@ -158,25 +145,24 @@ func (p *flagsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case RefreshMsg:
 		return p, p.refresh(!p.ready)
 	case retryMsg:
-		if !p.pace.woke(msg, p) {
+		if !p.rc.pace.woke(msg, p) {
 			return p, nil
 		}
 		return p, p.refresh(!p.ready)
 	case FilterMsg:
-		p.epoch++
+		p.rc.changed()
 		p.ready = false
 		return p, nil
 	case flagsDoneMsg:
 		if msg.pane != p {
 			return p, nil
 		}
-		p.busy = false
-		p.pace.lastCost = msg.cost
-		if msg.epoch == p.epoch {
+		current, again := p.rc.done(msg.epoch, msg.cost)
+		if current {
 			p.setData(msg.counts, msg.convs, msg.sum, msg.total)
 		}
-		if p.stale || msg.epoch != p.epoch {
-			return p, p.refresh(msg.epoch != p.epoch)
+		if again {
+			return p, p.refresh(!current)
 		}
 		return p, nil
 	case tea.KeyPressMsg:
@@ -256,10 +242,7 @@ func (p *flagsPane) View() string {
 	p.out.Reset()
 	p.out.WriteString(p.selectedText())
 
-	scope := "all records"
-	if p.sh.Filter != nil {
-		scope = filterLabel(p.sh.FilterText)
-	}
+	scope := scopeLabel(p.sh)
 	p.out.WriteString(st.Section.Render(" FLAG COMBINATIONS"))
 	p.out.WriteString(st.Dim.Render(fitWidth("  "+scope, max(p.width-18, 0))))
 	p.out.WriteByte('\n')
@@ -407,12 +390,12 @@ func (p *flagsPane) selectedLines(seq uint64, ok bool) string {
 // flagBits shows each of the six bits as on (●) or off (·).
 func flagBits(v uint8) string {
 	var b strings.Builder
-	for i, name := range []string{"FIN", "SYN", "RST", "PSH", "ACK", "URG"} {
+	for i, fl := range model.FlagBits() {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(name)
-		if v&(1<<i) != 0 {
+		b.WriteString(fl.Name)
+		if v&fl.Bit != 0 {
 			b.WriteString("●")
 		} else {
 			b.WriteString("·")

@@ -13,7 +13,7 @@ func benchFlagsRefresh(b *testing.B, n int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		p.busy = false
+		p.rc.busy = false
 		p.refresh(true)()
 	}
 }

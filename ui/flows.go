@@ -4,14 +4,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/rules"
 )
-
-func init() { RegisterPane(1, "flows", newFlowsPane) }
 
 // flowsPane is the table of records, newest first. It keeps no copy of the
 // data: each frame reads the visible rows from the store by sequence
@@ -33,6 +33,11 @@ type flowsPane struct {
 	topSeq    uint64 // record on the first row when not following
 	cursorSeq uint64 // record under the cursor when not following
 
+	withDate  bool                       // the buffer spans more than one day
+	showRules bool                       // the rules' verdict column (v)
+	ruleSnaps map[string]*rules.Snapshot // by interface; nil value: looking up
+	ruleCells map[uint64]string          // the verdict column, by record
+
 	marks    map[uint64]struct{}
 	verdicts map[string]string // styled action cells, by text
 
@@ -50,20 +55,52 @@ func (p *flowsPane) Init() tea.Cmd { return nil }
 
 func (p *flowsPane) SetSize(width, height int) {
 	p.width, p.height = width, height
-	p.cols = layoutColumns(width)
+	p.layout()
+}
+
+// layout sizes the columns for the width, the days the buffer spans and
+// the rules column.
+func (p *flowsPane) layout() {
+	p.cols = layoutColumns(p.width, p.withDate, p.showRules)
 	p.verdicts = map[string]string{}
 	p.header = p.sh.Styles.Header.Render(string(p.appendHeader(nil)))
 }
 
+// spansDays reports whether the oldest and newest buffered records fall
+// on different days in the zone shown: the time column then needs dates.
+func (p *flowsPane) spansDays(v model.View) bool {
+	n := v.Len()
+	if n < 2 {
+		return false
+	}
+	first, _ := v.At(0)
+	last, _ := v.At(n - 1)
+	if !first.Has(model.FieldStart) || !last.Has(model.FieldStart) {
+		return false
+	}
+	zone := p.sh.Zone()
+	y1, m1, d1 := time.Unix(int64(first.Start), 0).In(zone).Date()
+	y2, m2, d2 := time.Unix(int64(last.Start), 0).In(zone).Date()
+	return y1 != y2 || m1 != m2 || d1 != d2
+}
+
 func (p *flowsPane) ShortHelp() []key.Binding {
 	k := p.sh.Keys
-	return []key.Binding{k.Open, k.Follow, k.Pause, k.Mark, k.Copy}
+	return p.withRules([]key.Binding{k.Open, k.Follow, k.Pause, k.Mark, k.Copy})
 }
 
 func (p *flowsPane) FullHelp() [][]key.Binding {
 	k := p.sh.Keys
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Newest, k.Oldest},
-		{k.Open, k.Follow, k.Pause, k.Copy, k.Mark, k.NextMark, k.PrevMark}}
+		p.withRules([]key.Binding{k.Open, k.Follow, k.Pause, k.Copy, k.Mark, k.NextMark, k.PrevMark})}
+}
+
+// withRules adds the verdict column's key once there are rules to use.
+func (p *flowsPane) withRules(keys []key.Binding) []key.Binding {
+	if p.sh.Rules != nil {
+		keys = append(keys, p.sh.Keys.Verdicts)
+	}
+	return keys
 }
 
 // rowList is what the pane can show right now: every record up to the
@@ -159,6 +196,15 @@ func (p *flowsPane) moveTo(l rowList, top, pos int) {
 	p.cursorSeq, p.topSeq = l.seqAt(pos), l.seqAt(top)
 }
 
+// explainRow explains the record under the cursor.
+func (p *flowsPane) explainRow() (tea.Cmd, bool) {
+	seq, ok := p.CursorSeq()
+	if !ok {
+		return nil, false
+	}
+	return explain(explainTarget{seq: seq, hasSeq: true}), true
+}
+
 // CursorSeq is the record under the cursor (ok false when there is none).
 func (p *flowsPane) CursorSeq() (uint64, bool) {
 	l := p.currentRows()
@@ -170,10 +216,94 @@ func (p *flowsPane) CursorSeq() (uint64, bool) {
 }
 
 func (p *flowsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case rulesLookupMsg:
+		if p.ruleSnaps != nil {
+			if msg.snap == nil {
+				msg.snap = rules.NewSnapshot() // looked up, nothing known: "?"
+			}
+			p.ruleSnaps[msg.iface] = msg.snap
+			clear(p.ruleCells)
+		}
+		return p, nil
+	case RefreshMsg, FilterMsg:
+		return p, p.lookupShown()
+	}
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return p, nil
 	}
+	p2, cmd := p.key(km)
+	return p2, tea.Batch(cmd, p.lookupShown())
+}
+
+// lookupShown starts the rules lookups the verdict column needs for the
+// rows on screen.
+func (p *flowsPane) lookupShown() tea.Cmd {
+	if !p.showRules {
+		return nil
+	}
+	var want []string
+	p.sh.Store.Read(func(v model.View) {
+		l := p.rows(v.Seq(0), v.Seq(v.Len()))
+		top, _ := p.positions(l)
+		for r := 0; r < p.bodyHeight() && top-r >= 0; r++ {
+			i, ok := v.Index(l.seqAt(top - r))
+			if !ok {
+				continue
+			}
+			f, x := v.At(i)
+			if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
+				name := v.Names().Name(id)
+				if _, known := p.ruleSnaps[name]; !known {
+					p.ruleSnaps[name] = nil
+					want = append(want, name)
+				}
+			}
+		}
+	})
+	var cmds []tea.Cmd
+	for _, name := range want {
+		cmds = append(cmds, lookupRules(p.sh.Rules, name))
+	}
+	return tea.Batch(cmds...)
+}
+
+// rulesCell is the verdict column for record i: what the rules expect
+// ("allow", "deny"), "?" when they cannot decide, "…" while looking up,
+// and "!" after it when the logged action disagrees.
+func (p *flowsPane) rulesCell(v model.View, i int, seq uint64) string {
+	if c, ok := p.ruleCells[seq]; ok {
+		return c
+	}
+	f, x := v.At(i)
+	id, ok := model.StrID(f, x, model.FieldInterfaceID)
+	if !ok {
+		return "-"
+	}
+	snap := p.ruleSnaps[v.Names().Name(id)]
+	if snap == nil {
+		return "…"
+	}
+	vd := verdictOf(snap, v, i)
+	c := "?"
+	switch vd.Expected {
+	case model.ActionAccept:
+		c = "allow"
+	case model.ActionReject:
+		c = "deny"
+	}
+	if ok, known := vd.Consistent(); known && !ok {
+		c += "!"
+	}
+	if len(p.ruleCells) > 4096 { // a cache of what is on screen, not of the buffer
+		clear(p.ruleCells)
+	}
+	p.ruleCells[seq] = c
+	return c
+}
+
+func (p *flowsPane) key(km tea.KeyPressMsg) (Pane, tea.Cmd) {
 	k := p.sh.Keys
 	l := p.currentRows()
 	top, cur := p.positions(l)
@@ -197,6 +327,14 @@ func (p *flowsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		} else {
 			p.follow = true
 		}
+	case key.Matches(km, k.Verdicts):
+		if p.sh.Rules != nil {
+			p.showRules = !p.showRules
+			if p.ruleSnaps == nil {
+				p.ruleSnaps, p.ruleCells = map[string]*rules.Snapshot{}, map[uint64]string{}
+			}
+			p.layout()
+		}
 	case key.Matches(km, k.Pause):
 		p.paused = !p.paused
 		if p.paused {
@@ -219,9 +357,9 @@ func (p *flowsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.jumpMark(l, top, cur, false)
 	case key.Matches(km, k.PrevMark):
 		p.jumpMark(l, top, cur, true)
-	case key.Matches(km, k.Copy):
+	case key.Matches(km, k.Copy), key.Matches(km, k.CopyPairs):
 		if cur >= 0 {
-			return p, copyRecord(p.sh, l.seqAt(cur))
+			return p, copyRecord(p.sh, l.seqAt(cur), key.Matches(km, k.CopyPairs))
 		}
 	}
 	return p, nil
@@ -255,6 +393,12 @@ func (p *flowsPane) Waiting() (uint64, bool) {
 }
 
 func (p *flowsPane) View() string {
+	var days bool
+	p.sh.Store.Read(func(v model.View) { days = p.spansDays(v) })
+	if days != p.withDate {
+		p.withDate = days
+		p.layout()
+	}
 	p.out.Reset()
 	p.out.WriteString(p.header)
 	h := p.bodyHeight()
@@ -273,9 +417,8 @@ func (p *flowsPane) View() string {
 			if !ok {
 				continue
 			}
-			f, x := v.At(i)
 			p.out.WriteByte('\n')
-			p.drawRow(f, x, names, seq, pos == cur)
+			p.drawRow(v, i, names, seq, pos == cur)
 			drawn++
 		}
 	})
@@ -298,12 +441,15 @@ func (p *flowsPane) appendHeader(b []byte) []byte {
 	b = append(b, ' ')
 	b = padRight(b, "TIME", c.time)
 	b = append(b, ' ')
-	if c.iface < len("INTERFACE") {
+	switch {
+	case c.iface == 0:
+	case c.iface < len("INTERFACE"):
 		b = padRight(b, "IFACE", c.iface)
-	} else {
+		b = append(b, ' ')
+	default:
 		b = padRight(b, "INTERFACE", c.iface)
+		b = append(b, ' ')
 	}
-	b = append(b, ' ')
 	b = padRight(b, "SOURCE", c.src)
 	b = appendSpaces(b, len([]rune(c.arrow)))
 	b = padRight(b, "DESTINATION", c.dst)
@@ -317,6 +463,10 @@ func (p *flowsPane) appendHeader(b []byte) []byte {
 	b = padLeft(b, "BYTES", c.bytes)
 	b = append(b, ' ')
 	b = padRight(b, "ACTION", c.verdict)
+	if c.rules > 0 {
+		b = append(b, ' ')
+		b = padRight(b, "RULES", c.rules)
+	}
 	if c.flags > 0 {
 		b = append(b, ' ')
 		b = padRight(b, "FLAG", c.flags)
@@ -326,7 +476,8 @@ func (p *flowsPane) appendHeader(b []byte) []byte {
 
 // drawRow writes one table row into p.out. The action cell is coloured;
 // the cursor row is drawn in one style so its highlight is unbroken.
-func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, seq uint64, cursor bool) {
+func (p *flowsPane) drawRow(v model.View, i int, names *model.Interner, seq uint64, cursor bool) {
+	f, x := v.At(i)
 	c := p.cols
 	b := p.line[:0]
 	if _, marked := p.marks[seq]; marked {
@@ -337,12 +488,14 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	p.cell = appendTime(p.cell[:0], f.Start, f.Has(model.FieldStart), p.sh.Zone(), c.timeLayout)
 	b = padRight(b, bstr(p.cell), c.time)
 	b = append(b, ' ')
-	iface := "-"
-	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
-		iface = Sanitize(names.Name(id))
+	if c.iface > 0 {
+		iface := "-"
+		if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
+			iface = Sanitize(names.Name(id))
+		}
+		b = padTail(b, iface, c.iface)
+		b = append(b, ' ')
 	}
-	b = padTail(b, iface, c.iface)
-	b = append(b, ' ')
 	ports := hasPorts(f)
 	p.cell = appendEndpoint(p.cell[:0], f.SrcAddr(x), f.SrcPort, ports)
 	b = padMiddle(b, bstr(p.cell), c.src)
@@ -375,9 +528,13 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 	b = padLeft(b, bstr(p.cell), c.bytes)
 	b = append(b, ' ')
 	pre := len(b)
-	v := verdict(f)
-	b = padRight(b, v, c.verdict)
+	act := verdict(f)
+	b = padRight(b, act, c.verdict)
 	post := len(b)
+	if c.rules > 0 {
+		b = append(b, ' ')
+		b = padRight(b, p.rulesCell(v, i, seq), c.rules)
+	}
 	if c.flags > 0 {
 		b = append(b, ' ')
 		fl := ""
@@ -392,7 +549,7 @@ func (p *flowsPane) drawRow(f *model.Flow, x *model.Ext, names *model.Interner, 
 		return
 	}
 	p.out.Write(b[:pre])
-	p.out.WriteString(p.verdictCell(f.Action, v, b[pre:post]))
+	p.out.WriteString(p.verdictCell(f.Action, act, b[pre:post]))
 	p.out.Write(b[post:])
 }
 

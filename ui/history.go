@@ -2,6 +2,9 @@ package ui
 
 import (
 	"bufio"
+	"errors"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,10 +20,19 @@ type history struct {
 	items []string // oldest first
 	pos   int      // len(items) = the line being typed
 	draft string   // what was typed before walking back
+	// appendOnly is set when the file held what could not be read: it
+	// is then added to, never rewritten.
+	appendOnly bool
 }
 
-// loadHistory reads the file if it exists; a missing or unreadable file
-// just starts an empty history.
+// maxHistoryLine is the longest line kept; longer ones are skipped.
+const maxHistoryLine = 64 << 10
+
+// loadHistory reads the file if it exists; a missing file starts an empty
+// history. Lines over maxHistoryLine are skipped, not the rest of the file;
+// when anything could not be read (a long line, a read error, a file that
+// exists but cannot be opened) the file is never rewritten: new entries
+// are appended, so nothing in it is lost.
 func loadHistory(path string) *history {
 	h := &history{path: path}
 	if path == "" {
@@ -28,15 +40,36 @@ func loadHistory(path string) *history {
 	}
 	f, err := os.Open(path)
 	if err != nil {
+		h.appendOnly = !errors.Is(err, fs.ErrNotExist)
 		return h
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 64<<10)
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" {
-			h.items = append(h.items, line)
+	r := bufio.NewReaderSize(f, 4096)
+	var line []byte
+	long := false
+	for {
+		chunk, isPrefix, err := r.ReadLine()
+		if err != nil {
+			if err != io.EOF {
+				h.appendOnly = true
+			}
+			break
 		}
+		if !long {
+			line = append(line, chunk...)
+		}
+		if len(line) > maxHistoryLine {
+			long, line = true, line[:0]
+		}
+		if isPrefix {
+			continue
+		}
+		if long {
+			h.appendOnly = true
+		} else if text := strings.TrimSpace(string(line)); text != "" {
+			h.items = append(h.items, text)
+		}
+		line, long = line[:0], false
 	}
 	if len(h.items) > maxHistory {
 		h.items = h.items[len(h.items)-maxHistory:]
@@ -91,13 +124,23 @@ func (h *history) next() (string, bool) {
 // reset starts a new walk (the filter bar was opened again).
 func (h *history) reset() { h.pos, h.draft = len(h.items), "" }
 
-// save rewrites the file through a temporary one so a crash never leaves
+// save rewrites the file through a temporary one (or appends the newest
+// entry, see appendOnly) so a crash never leaves
 // half a history. Errors are ignored: history is a convenience.
 func (h *history) save() {
 	if h.path == "" {
 		return
 	}
 	if err := os.MkdirAll(filepath.Dir(h.path), 0o700); err != nil {
+		return
+	}
+	if h.appendOnly {
+		f, err := os.OpenFile(h.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return
+		}
+		f.WriteString(h.items[len(h.items)-1] + "\n")
+		f.Close()
 		return
 	}
 	tmp := h.path + ".tmp"

@@ -16,8 +16,6 @@ import (
 	"github.com/flowtail/flowtail/model/rules"
 )
 
-func init() { RegisterPane(2, "interfaces", newInterfacesPane) }
-
 // interfacesPane is one row per interface in the buffer (or in the current
 // filter's matches): traffic, verdicts, peers, ports, last seen and a
 // sparkline, over a time strip of accepts and rejects. Its data comes
@@ -50,12 +48,8 @@ type interfacesPane struct {
 	info      map[string]string
 	infoAsked string // the lookup in flight ("" when none)
 
-	epoch uint64 // bumped when the filter changes; older results are dropped
-	shown uint64 // epoch of the data shown
-	ready bool   // a snapshot has arrived
-	busy  bool
-	stale bool // the store or the filter changed while busy
-	pace  throttle
+	rc    recount
+	ready bool // a snapshot has arrived
 
 	line []byte
 	out  strings.Builder
@@ -143,7 +137,7 @@ func topPort(it *aggregate.Interface) uint32 {
 
 func newInterfacesPane(sh *Shared) Pane {
 	liveAggregate(sh.Store)
-	return &interfacesPane{sh: sh, keys: newTriageKeys(), sortBy: ifaceSortDefault, stale: true}
+	return &interfacesPane{sh: sh, keys: newTriageKeys(), sortBy: ifaceSortDefault, rc: recount{stale: true}}
 }
 
 func (p *interfacesPane) Title() string { return "interfaces" }
@@ -154,12 +148,36 @@ func (p *interfacesPane) SetSize(width, height int) {
 	p.cols = layoutIfaceColumns(width)
 	p.header = ""
 	p.drawCached()
-	p.stale = true
+	p.rc.stale = true
+}
+
+// explainRow shows the rules of the interface under the cursor, without
+// a flow.
+func (p *interfacesPane) explainRow() (tea.Cmd, bool) {
+	if len(p.rows) == 0 {
+		return nil, false
+	}
+	name := p.snap.Interfaces[p.rows[p.list.cursor]].Name
+	if name == "" {
+		return nil, false
+	}
+	return explain(explainTarget{iface: name}), true
 }
 
 // cursorInfo is what is known of the cursor's interface.
 func (p *interfacesPane) cursorInfo() string {
-	if len(p.rows) == 0 {
+	info := p.ifaceInfo()
+	if cov := coverage(p.sh); cov != "" {
+		if info == "" {
+			return "counts cover " + cov
+		}
+		return "counts cover " + cov + " · " + info
+	}
+	return info
+}
+
+func (p *interfacesPane) ifaceInfo() string {
+	if len(p.rows) == 0 || p.sh.Rules == nil {
 		return ""
 	}
 	name := p.snap.Interfaces[p.rows[p.list.cursor]].Name
@@ -250,21 +268,13 @@ func (p *interfacesPane) histogramColumns() int { return max(p.width-20, 8) }
 // refresh starts a background snapshot (or recount of the filter's
 // matches) unless one is running; a change meanwhile triggers another.
 func (p *interfacesPane) refresh() tea.Cmd {
-	if p.busy {
-		p.stale = true
-		return nil
+	if start, retry := p.rc.begin(p, false); !start {
+		return retry
 	}
-	if p.shown == p.epoch {
-		if held, retry := p.pace.hold(p); held {
-			return retry
-		}
-	}
-	p.pace.started()
-	p.busy, p.stale = true, false
 	store, sh := p.sh.Store, p.sh
 	opts := aggregate.Options{TopPorts: 3, Columns: p.histogramColumns()}
 	seqs, all := filteredSeqs(sh)
-	epoch := p.epoch
+	epoch := p.rc.epoch
 	return func() tea.Msg {
 		start := time.Now()
 		var snap aggregate.Snapshot
@@ -284,26 +294,24 @@ func (p *interfacesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case RefreshMsg:
 		return p, p.refresh()
 	case retryMsg:
-		if !p.pace.woke(msg, p) {
+		if !p.rc.pace.woke(msg, p) {
 			return p, nil
 		}
 		return p, p.refresh()
 	case FilterMsg:
-		p.epoch++
-		p.stale = true
+		p.rc.changed()
 		return p, nil
 	case ifacesDoneMsg:
 		if msg.pane != p {
 			return p, nil
 		}
-		p.busy = false
-		p.pace.lastCost = msg.cost
-		if msg.epoch == p.epoch {
-			p.snap, p.shown, p.ready = msg.snap, msg.epoch, true
+		current, again := p.rc.done(msg.epoch, msg.cost)
+		if current {
+			p.snap, p.ready = msg.snap, true
 			p.order()
 			p.drawCached()
 		}
-		if p.stale {
+		if again {
 			return p, tea.Batch(p.refresh(), p.lookupCursor())
 		}
 		return p, p.lookupCursor()
@@ -352,9 +360,9 @@ func (p *interfacesPane) order() {
 func (p *interfacesPane) bodyHeight() int { return max(p.height-1-histogramHeight-p.infoHeight(), 1) }
 
 // infoHeight is the line describing the cursor's interface, shown when
-// rules (EC2 or --rules) are available.
+// rules (EC2 or --rules) are available or the buffer has wrapped.
 func (p *interfacesPane) infoHeight() int {
-	if p.sh.Rules == nil {
+	if p.sh.Rules == nil && p.sh.Store.Counters().Evicted == 0 {
 		return 0
 	}
 	return 1

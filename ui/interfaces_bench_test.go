@@ -50,7 +50,7 @@ func triageBenchStore(b *testing.B, n int) *model.Store {
 
 // triagePane builds a pane over a store of n records at 120×37 (a 120×40
 // terminal) and loads its data the way a refresh tick does.
-func triagePane(b *testing.B, n int, build PaneFactory, keys ...string) Pane {
+func triagePane(b *testing.B, n int, build func(*Shared) Pane, keys ...string) Pane {
 	s := triageBenchStore(b, n)
 	sh := &Shared{Store: s, Styles: NewStyles(Theme{Dark: true}), Keys: DefaultKeymap()}
 	sh.Loc = sh.Zone()
@@ -115,7 +115,7 @@ func benchRefresh(b *testing.B, n int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		p.busy, p.pace = false, throttle{}
+		p.rc.busy, p.rc.pace = false, throttle{}
 		p.refresh()()
 	}
 }

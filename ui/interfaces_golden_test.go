@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/flowtail/flowtail/model"
@@ -49,16 +48,12 @@ func goldenPane(t *testing.T, steps ...step) {
 	}
 }
 
-// onlyPanes keeps the panes of the given slots registered for one test.
+// onlyPanes shows only the panes of the given slots in the configurations
+// fixtureConfig builds for one test.
 func onlyPanes(t *testing.T, slots ...int) {
-	saved := registered
-	t.Cleanup(func() { registered = saved })
-	registered = nil
-	for _, p := range saved {
-		if slices.Contains(slots, p.slot) {
-			registered = append(registered, p)
-		}
-	}
+	saved := testSlots
+	t.Cleanup(func() { testSlots = saved })
+	testSlots = slots
 }
 
 func TestGoldenInterfaces(t *testing.T) {

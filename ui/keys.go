@@ -10,6 +10,7 @@ type Keymap struct {
 	// Global.
 	Quit      key.Binding
 	ForceQuit key.Binding
+	Suspend   key.Binding
 	Help      key.Binding
 	NextPane  key.Binding
 	PrevPane  key.Binding
@@ -28,14 +29,16 @@ type Keymap struct {
 	Newest   key.Binding
 
 	// Flows pane.
-	Follow   key.Binding
-	Pause    key.Binding
-	Open     key.Binding
-	Copy     key.Binding
-	Mark     key.Binding
-	NextMark key.Binding
-	PrevMark key.Binding
-	Export   key.Binding
+	Follow    key.Binding
+	Pause     key.Binding
+	Open      key.Binding
+	Copy      key.Binding
+	CopyPairs key.Binding
+	Verdicts  key.Binding // the rules' verdict column
+	Mark      key.Binding
+	NextMark  key.Binding
+	PrevMark  key.Binding
+	Export    key.Binding
 
 	// Filter bar, detail and help modes.
 	Apply   key.Binding
@@ -52,13 +55,14 @@ func DefaultKeymap() Keymap {
 	return Keymap{
 		Quit:      b("q", "quit", "q"),
 		ForceQuit: b("ctrl+c", "quit now", "ctrl+c"),
+		Suspend:   b("ctrl+z", "suspend", "ctrl+z"),
 		Help:      b("?", "help", "?"),
 		NextPane:  b("tab", "next pane", "tab"),
 		PrevPane:  b("shift+tab", "previous pane", "shift+tab"),
 		GotoPane:  b("1-5", "go to pane", "1", "2", "3", "4", "5"),
 		Filter:    b("/", "filter", "/"),
 		TimeZone:  b("t", "UTC/local time", "t"),
-		Rules:     b("r", "rules for this flow", "r"),
+		Rules:     b("r", "rules", "r"),
 		Malformed: b("e", "malformed lines", "e"),
 
 		Up:       b("↑/k", "up", "up", "k"),
@@ -68,14 +72,16 @@ func DefaultKeymap() Keymap {
 		Oldest:   b("g", "oldest", "g", "end"),
 		Newest:   b("G", "newest + follow", "G", "home"),
 
-		Follow:   b("f", "follow", "f"),
-		Pause:    b("p", "pause display", "p"),
-		Open:     b("enter", "details", "enter"),
-		Copy:     b("y", "copy row", "y"),
-		Mark:     b("m", "mark row", "m"),
-		NextMark: b("n", "next mark", "n"),
-		PrevMark: b("N", "previous mark", "N"),
-		Export:   b("ctrl+s", "export view", "ctrl+s"),
+		Follow:    b("f", "follow", "f"),
+		Pause:     b("p", "pause display", "p"),
+		Open:      b("enter", "details", "enter"),
+		Copy:      b("y", "copy line", "y"),
+		CopyPairs: b("Y", "copy as key=value", "Y"),
+		Verdicts:  b("v", "rules verdict column", "v"),
+		Mark:      b("m", "mark row", "m"),
+		NextMark:  b("n", "next mark", "n"),
+		PrevMark:  b("N", "previous mark", "N"),
+		Export:    b("ctrl+s", "export view", "ctrl+s"),
 
 		Apply:  b("enter", "apply", "enter"),
 		Cancel: b("esc", "cancel", "esc"),
@@ -88,9 +94,9 @@ func DefaultKeymap() Keymap {
 // all lists every binding, for switching them and for the help test.
 func (k *Keymap) all() []*key.Binding {
 	return []*key.Binding{
-		&k.Quit, &k.ForceQuit, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules, &k.Malformed,
+		&k.Quit, &k.ForceQuit, &k.Suspend, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules, &k.Malformed,
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Oldest, &k.Newest,
-		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
+		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.CopyPairs, &k.Verdicts, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
 		&k.Apply, &k.Cancel, &k.Back, &k.History,
 	}
 }
@@ -102,6 +108,7 @@ func (k *Keymap) setTyping(typing bool) {
 		b.SetEnabled(!typing)
 	}
 	k.ForceQuit.SetEnabled(true)
+	k.Suspend.SetEnabled(true)
 	k.Apply.SetEnabled(typing)
 	k.Cancel.SetEnabled(typing)
 	k.History.SetEnabled(typing)
@@ -116,6 +123,6 @@ func (k Keymap) ShortHelp() []key.Binding {
 // columns come before it.
 func (k Keymap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Filter, k.Export, k.TimeZone, k.Malformed, k.NextPane, k.PrevPane, k.GotoPane, k.Rules, k.Help, k.Quit, k.ForceQuit},
+		{k.Filter, k.Export, k.TimeZone, k.Malformed, k.NextPane, k.PrevPane, k.GotoPane, k.Help, k.Quit, k.ForceQuit, k.Suspend},
 	}
 }

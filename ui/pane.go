@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"sort"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -34,10 +33,8 @@ import (
 //     the root shows the detail view and esc comes back to the pane.
 //     Flash(text, isErr) shows a short message in the footer.
 //
-// Adding a pane: in its own file, call RegisterPane from init():
-//
-//	func init() { RegisterPane(2, "interfaces", newInterfacesPane) }
-//	func newInterfacesPane(sh *Shared) Pane { ... }
+// Adding a pane: write it in its own file with a constructor
+// func(sh *Shared) Pane, and list it in allPanes (root.go).
 //
 // Shared carries the store, styles, keymap, clock, time zone, current
 // filter and status the panes draw with; it is owned by the root model
@@ -51,27 +48,11 @@ type Pane interface {
 	SetSize(width, height int)
 }
 
-// PaneFactory builds a pane over the shared state.
-type PaneFactory func(sh *Shared) Pane
-
+// paneSpec is a pane's place in the tab order: its digit key and title.
 type paneSpec struct {
 	slot  int
 	title string
-	build PaneFactory
-}
-
-var registered []paneSpec
-
-// RegisterPane adds a pane at a slot (1–5 are reachable with the digit
-// keys; the order of slots is the tab order). Call it from init().
-func RegisterPane(slot int, title string, build PaneFactory) {
-	for _, p := range registered {
-		if p.slot == slot {
-			panic("ui: pane slot " + p.title + " registered twice")
-		}
-	}
-	registered = append(registered, paneSpec{slot, title, build})
-	sort.Slice(registered, func(i, j int) bool { return registered[i].slot < registered[j].slot })
+	build func(sh *Shared) Pane
 }
 
 // Shared is the state every pane reads: one place for size, theme, keys,
@@ -93,8 +74,13 @@ type Shared struct {
 	Matches    *MatchSet
 
 	// Selected is the record under the flows pane's cursor, for panes
-	// that explain it (ok false when there is none).
+	// that describe it (ok false when there is none).
 	Selected func() (seq uint64, ok bool)
+
+	// Explain is what the rules pane explains, chosen by the user; the
+	// root sets it (r on a row, or the flows cursor when the rules pane
+	// opens without a choice).
+	Explain explainTarget
 
 	// Rules supplies the security groups and network ACLs the rules pane
 	// explains the selected flow with (nil: none configured).

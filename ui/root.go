@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -42,23 +41,19 @@ type rootModel struct {
 	sh      *Shared
 	compile FilterCompiler
 
+	specs  []paneSpec // the panes' slots and titles, in tab order
 	panes  []Pane
 	active int
 	mode   mode
 
 	width, height int
 
-	input       textinput.Model
-	hist        *history
-	inputState  FilterState
-	inputErr    error
+	filter      filterBar
 	filterGen   *atomic.Uint64 // bumped on every applied filter; stale scans see it
 	scanning    bool
 	scanPending bool // a filter was applied and its first scan has not returned
 
-	exportInput textinput.Model
-	exportSel   exportSelection
-	exportHint  bool // the line has room for the formats after the name
+	export exportPrompt
 
 	// frame is the last drawn screen, reused until something changes;
 	// lastSig is what the status bar showed from the sources and clock.
@@ -68,9 +63,29 @@ type rootModel struct {
 	keysLine  cachedChrome
 	keysShown []key.Binding
 
+	// back is where esc in the flows returns after drill-downs: the
+	// filter and pane each one was made from.
+	back []backStep
+
 	detail detailModel
 	help   help.Model
 	status statusModel
+}
+
+type backStep struct {
+	text   string
+	active int
+}
+
+// allPanes are the panes in tab order; digits 1–5 reach them.
+func allPanes() []paneSpec {
+	return []paneSpec{
+		{1, "flows", newFlowsPane},
+		{2, "interfaces", newInterfacesPane},
+		{3, "flags", newFlagsPane},
+		{4, "rules", newRulesPane},
+		{5, "stats", newStatsPane},
+	}
 }
 
 func newRoot(cfg Config) *rootModel {
@@ -89,8 +104,11 @@ func newRoot(cfg Config) *rootModel {
 	if m.compile == nil {
 		m.compile = PlainTextFilter
 	}
-	for _, spec := range registered {
-		m.panes = append(m.panes, spec.build(sh))
+	for _, spec := range allPanes() {
+		if cfg.slots == nil || slices.Contains(cfg.slots, spec.slot) {
+			m.specs = append(m.specs, spec)
+			m.panes = append(m.panes, spec.build(sh))
+		}
 	}
 	sh.Selected = func() (uint64, bool) {
 		if fp := m.activeFlows(); fp != nil {
@@ -98,12 +116,8 @@ func newRoot(cfg Config) *rootModel {
 		}
 		return 0, false
 	}
-	m.hist = loadHistory(cfg.HistoryFile)
-	m.input = textinput.New()
-	m.input.Prompt = "/"
-	m.input.Placeholder = "query (action = \"REJECT\") or words"
-	m.exportInput = textinput.New()
-	m.exportInput.Prompt = "save to: "
+	m.filter = newFilterBar(sh, m.compile, cfg.HistoryFile)
+	m.export = newExportPrompt(sh)
 	m.help = help.New()
 	m.applyStyles()
 	m.status = newStatus(cfg, sh)
@@ -111,8 +125,8 @@ func newRoot(cfg Config) *rootModel {
 }
 
 func (m *rootModel) applyStyles() {
-	m.input.SetStyles(m.sh.Styles.Input)
-	m.exportInput.SetStyles(m.sh.Styles.Input)
+	m.filter.setStyles(&m.sh.Styles)
+	m.export.setStyles(&m.sh.Styles)
 	m.help.Styles = m.sh.Styles.Help
 	for _, p := range m.panes {
 		p.SetSize(m.paneSize())
@@ -149,8 +163,8 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
-		m.sizeFilterBar()
-		m.sizeExportBar()
+		m.filter.setWidth(msg.Width)
+		m.export.setWidth(msg.Width)
 		for _, p := range m.panes {
 			p.SetSize(m.paneSize())
 		}
@@ -158,6 +172,8 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.detail.setSize(m.paneSize())
 		}
 		return m, nil
+	case tea.ResumeMsg: // back from ctrl+z or SIGTSTP: the shell drew over the screen
+		return m, tea.ClearScreen
 	case tea.BackgroundColorMsg:
 		m.setTheme(Theme{Dark: msg.IsDark(), NoColor: m.sh.Styles.Theme.NoColor})
 		return m, nil
@@ -169,7 +185,13 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case openDetailMsg:
 		m.detail = newDetail(m.sh, msg.seq, m.width, max(m.height-3, 1))
 		m.mode = modeDetail
-		return m, nil
+		return m, m.detail.lookup()
+	case rulesLookupMsg:
+		if m.mode == modeDetail && !m.detail.malformed {
+			m.detail.snap, m.detail.rulesErr = msg.snap, msg.err
+			m.detail.rebuild()
+		}
+		// The flows pane's verdict column caches the rules too.
 	case flashMsg:
 		m.status.flash(msg.text, msg.err)
 		return m, nil
@@ -180,15 +202,28 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.status.flash(fmt.Sprintf("wrote %s records to %s (%s)", thousands(uint64(msg.n)), msg.path, msg.kind), false)
 		}
 		return m, nil
-	case applyFilterMsg: // a triage pane drilled down: show the flows it selected
-		for i, spec := range registered {
-			if spec.slot == 1 {
-				m.active = i
-			}
+	case explainMsg:
+		if msg.text != "" {
+			m.status.flash(msg.text, true)
+			return m, nil
 		}
+		m.sh.Explain = msg.target
+		m.gotoSlot(4)
+		return m, m.refreshActive()
+	case applyFilterMsg: // a triage pane drilled down: show the flows it selected
+		m.back = append(m.back, backStep{text: m.sh.FilterText, active: m.active})
+		m.gotoSlot(1)
 		return m, m.applyFilter(combineFilter(m.sh, m.compile, msg))
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
+	case tea.PasteMsg: // pasted text goes where the user types
+		switch m.mode {
+		case modeFilter:
+			return m, m.filter.paste(msg)
+		case modeExport:
+			return m, m.export.paste(msg)
+		}
+		return m, nil
 	}
 	// Anything else belongs to the panes (their own async results).
 	var cmds []tea.Cmd
@@ -215,6 +250,9 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.sh.Keys
 	if key.Matches(msg, k.ForceQuit) {
 		return tea.Quit
+	}
+	if key.Matches(msg, k.Suspend) {
+		return tea.Suspend
 	}
 	switch m.mode {
 	case modeFilter:
@@ -243,30 +281,26 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(msg, k.Export):
-		m.exportSel = currentSelection(m.sh, m.activeFlows())
-		m.exportInput.SetValue(fmt.Sprintf("flowtail-%s-%s.csv", m.exportSel.what, m.sh.Now().UTC().Format("20060102-150405")))
-		m.exportInput.CursorEnd()
-		m.sizeExportBar()
 		m.mode = modeExport
 		k.setTyping(true)
-		return m.exportInput.Focus()
+		return m.export.open(m.activeFlows())
 	case key.Matches(msg, k.Malformed):
 		m.detail = newMalformedView(m.sh, m.width, max(m.height-3, 1))
 		m.mode = modeDetail
 		return nil
 	case key.Matches(msg, k.Filter):
 		m.mode = modeFilter
-		m.hist.reset()
-		m.input.SetValue(m.sh.FilterText)
-		m.input.CursorEnd()
-		m.checkInput()
 		k.setTyping(true)
-		return m.input.Focus()
+		return m.filter.open()
 	}
 	if m.mode == modeDetail {
 		if key.Matches(msg, k.Back) {
 			m.mode = modeNormal
 			return nil
+		}
+		if key.Matches(msg, k.Rules) && !m.detail.malformed {
+			m.mode = modeNormal
+			return explain(explainTarget{seq: m.detail.seq, hasSeq: true})
 		}
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.update(msg)
@@ -274,22 +308,28 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.NextPane):
-		m.active = (m.active + 1) % len(m.panes)
+		m.setActive((m.active + 1) % len(m.panes))
 		return m.refreshActive() // a pane only hears refreshes while shown
 	case key.Matches(msg, k.PrevPane):
-		m.active = (m.active + len(m.panes) - 1) % len(m.panes)
+		m.setActive((m.active + len(m.panes) - 1) % len(m.panes))
 		return m.refreshActive()
-	case key.Matches(msg, k.GotoPane), key.Matches(msg, k.Rules):
-		slot := 4 // r: the rules pane explains the selected flow
-		if key.Matches(msg, k.GotoPane) {
-			slot = int(msg.String()[0] - '0')
-		}
-		for i, spec := range registered {
-			if spec.slot == slot {
-				m.active = i
-			}
-		}
+	case key.Matches(msg, k.GotoPane):
+		m.gotoSlot(int(msg.String()[0] - '0'))
 		return m.refreshActive()
+	case key.Matches(msg, k.Back) && m.activeFlowsShown() && len(m.back) > 0:
+		return m.goBack()
+	case key.Matches(msg, k.Rules):
+		if cmd, ok := m.rowExplainer(); ok {
+			return cmd
+		}
+		return nil
+	case key.Matches(msg, k.Follow), key.Matches(msg, k.Pause):
+		// The flows pane's follow and pause hold in every pane: pausing
+		// freezes what every pane shows while ingest continues.
+		if fp := m.activeFlows(); fp != nil && !m.activeFlowsShown() {
+			fp.Update(msg)
+			return m.refreshActive()
+		}
 	}
 	if len(m.panes) == 0 {
 		return nil
@@ -299,129 +339,84 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// filterKey handles the filter bar: esc leaves it unchanged, enter applies
-// the text when it compiles, everything else is typing.
+// goBack undoes the last drill-down: its filter, and the pane it was made
+// from (the stats aggregate, the interfaces table).
+func (m *rootModel) goBack() tea.Cmd {
+	step := m.back[len(m.back)-1]
+	m.back = m.back[:len(m.back)-1]
+	var flt Filter
+	if step.text != "" {
+		var err error
+		if flt, _, err = m.compile(step.text, m.sh.Store.Names()); err != nil {
+			flt = nil
+		}
+	}
+	if step.active < len(m.panes) {
+		m.setActive(step.active)
+	}
+	return m.applyFilter(step.text, flt)
+}
+
+// gotoSlot shows the pane of a slot (1 flows … 5 stats) when it exists.
+func (m *rootModel) gotoSlot(slot int) {
+	for i, spec := range m.specs {
+		if spec.slot == slot {
+			m.setActive(i)
+		}
+	}
+}
+
+// setActive shows pane i. The rules pane opened from the flows pane, or
+// without a choice made with r, explains the record under the flows cursor
+// at that moment, and keeps it while it is shown.
+func (m *rootModel) setActive(i int) {
+	fromFlows := m.activeFlowsShown()
+	m.active = i
+	if _, ok := m.panes[i].(*rulesPane); ok && (fromFlows || !m.sh.Explain.valid()) && m.sh.Selected != nil {
+		if seq, ok := m.sh.Selected(); ok {
+			m.sh.Explain = explainTarget{seq: seq, hasSeq: true}
+		}
+	}
+}
+
+// rowExplainer is r on the active pane's row: the command that explains
+// it, ok false where the row stands for no flow.
+func (m *rootModel) rowExplainer() (tea.Cmd, bool) {
+	if len(m.panes) == 0 {
+		return nil, false
+	}
+	if e, ok := m.panes[m.active].(explainer); ok {
+		return e.explainRow()
+	}
+	return nil, false
+}
+
+// filterKey hands keys to the filter bar until it closes, and applies
+// what it returns.
 func (m *rootModel) filterKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := &m.sh.Keys
-	switch {
-	case key.Matches(msg, k.Cancel):
-		m.leaveFilter()
-		return nil
-	case key.Matches(msg, k.Apply):
-		flt, st, err := m.compile(m.input.Value(), m.sh.Store.Names())
-		m.inputState, m.inputErr = st, err
-		if err != nil {
-			return nil
-		}
-		m.hist.add(m.input.Value())
-		m.leaveFilter()
-		return m.applyFilter(m.input.Value(), flt)
-	case key.Matches(msg, k.History):
-		var text string
-		var ok bool
-		if msg.String() == "up" {
-			text, ok = m.hist.prev(m.input.Value())
-		} else {
-			text, ok = m.hist.next()
-		}
-		if ok {
-			m.input.SetValue(text)
-			m.input.CursorEnd()
-			m.checkInput()
-		}
-		return nil
+	cmd, done, apply := m.filter.update(msg)
+	if done {
+		m.mode = modeNormal
+		m.sh.Keys.setTyping(false)
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	m.checkInput()
+	if apply != nil {
+		m.back = m.back[:0] // a filter typed anew starts a new trail
+		return m.applyFilter(apply.text, apply.filter)
+	}
 	return cmd
 }
 
-// exportKey handles the export prompt: enter writes the file in the
-// background, esc cancels.
+// exportKey hands keys to the export prompt until it closes.
 func (m *rootModel) exportKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := &m.sh.Keys
-	switch {
-	case key.Matches(msg, k.Cancel):
-		m.leaveExport()
-		return nil
-	case key.Matches(msg, k.Apply):
-		path := strings.TrimSpace(m.exportInput.Value())
-		if path == "" {
-			return nil
-		}
-		m.leaveExport()
-		m.status.flash(fmt.Sprintf("writing %s records to %s…", thousands(uint64(m.exportSel.nCount)), path), false)
-		return exportCmd(m.sh.Store, m.exportSel, path)
+	cmd, done, started := m.export.update(msg)
+	if done {
+		m.mode = modeNormal
+		m.sh.Keys.setTyping(false)
 	}
-	var cmd tea.Cmd
-	m.exportInput, cmd = m.exportInput.Update(msg)
-	m.sizeExportBar()
+	if started != "" {
+		m.status.flash(started, false)
+	}
 	return cmd
-}
-
-// exportFormats tells which names choose which format.
-const exportFormats = " .csv .jsonl .txt"
-
-func (m *rootModel) exportLead() string {
-	return fmt.Sprintf(" %s %s records · ", thousands(uint64(m.exportSel.nCount)), m.exportSel.what)
-}
-
-// sizeExportBar gives the file name the room the count leaves; the list
-// of formats is shown only when the whole name fits beside it.
-func (m *rootModel) sizeExportBar() {
-	room := m.width - cellWidth(m.exportLead()) - cellWidth(m.exportInput.Prompt) - 1
-	name := cellWidth(m.exportInput.Value())
-	m.exportHint = room-len(exportFormats) > name
-	if m.exportHint {
-		room -= len(exportFormats)
-	}
-	m.exportInput.SetWidth(max(min(room, name), 10))
-	m.exportInput.SetCursor(m.exportInput.Position())
-}
-
-func (m *rootModel) leaveExport() {
-	m.mode = modeNormal
-	m.exportInput.Blur()
-	m.sh.Keys.setTyping(false)
-}
-
-func (m *rootModel) leaveFilter() {
-	m.mode = modeNormal
-	m.input.Blur()
-	m.sh.Keys.setTyping(false)
-}
-
-// checkInput compiles the text as typed to show valid / incomplete /
-// invalid live; compiling is cheap, matching is not, so nothing is
-// matched until enter.
-func (m *rootModel) checkInput() {
-	_, m.inputState, m.inputErr = m.compile(m.input.Value(), m.sh.Store.Names())
-	m.sizeFilterBar()
-}
-
-// filterMark is what the filter bar says after the text: valid, what is
-// missing, or what is wrong and where (messages may quote the text, which
-// can come from the history file).
-func (m *rootModel) filterMark() string {
-	st := &m.sh.Styles
-	switch m.inputState.Kind {
-	case FilterInvalid:
-		return st.Invalid.Render(fmt.Sprintf(" ✗ col %d: %s", m.inputState.Pos, Sanitize(m.inputState.Message)))
-	case FilterIncomplete:
-		return st.Pending.Render(" … " + Sanitize(m.inputState.Message))
-	}
-	return st.Valid.Render(" ✓ enter applies, esc cancels")
-}
-
-// sizeFilterBar gives the text the room the mark leaves, but at least half
-// the line: a long message is cut rather than the text hidden. On a wide
-// terminal the mark stays next to the text rather than at a far edge.
-func (m *rootModel) sizeFilterBar() {
-	room := m.width - cellWidth(m.input.Prompt) - 1 - lipgloss.Width(m.filterMark())
-	want := max(cellWidth(m.input.Value()), cellWidth(m.input.Placeholder)) + 1
-	m.input.SetWidth(max(min(want, max(room, m.width/2)), 10))
-	m.input.SetCursor(m.input.Position()) // re-scroll the text to the new width
 }
 
 // applyFilter installs a filter and starts the scan of the whole buffer
@@ -481,7 +476,9 @@ func (m *rootModel) onTick() (cmd tea.Cmd, changed bool) {
 	if m.mode == modeDetail {
 		m.detail.rebuild()
 	}
-	cmds = append(cmds, m.refreshActive())
+	if fp := m.activeFlows(); fp == nil || !fp.paused || m.activeFlowsShown() {
+		cmds = append(cmds, m.refreshActive()) // p freezes every pane, not only the flows
+	}
 	return tea.Batch(cmds...), true
 }
 
@@ -524,8 +521,7 @@ func (m *rootModel) render() string {
 		return ""
 	}
 	if m.width < minWidth || m.height < minHeight {
-		msg := fmt.Sprintf("flowtail needs a terminal of at least %d×%d;\nthis one is %d×%d. Enlarge the window.", minWidth, minHeight, m.width, m.height)
-		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg)
+		return tooSmall(m.width, m.height)
 	}
 	var b strings.Builder
 	b.WriteString(m.tabBar())
@@ -545,6 +541,17 @@ func (m *rootModel) render() string {
 	return b.String()
 }
 
+// tooSmall says what size the TUI needs, wrapped to the window however
+// small it is.
+func tooSmall(w, h int) string {
+	msg := fmt.Sprintf("flowtail needs a terminal of at least %d×%d; this one is %d×%d. Enlarge the window.", minWidth, minHeight, w, h)
+	lines := wrapWords(msg, min(w, 44))
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, strings.Join(lines, "\n"))
+}
+
 // activeFlowsShown reports whether the flows pane is the one on screen.
 func (m *rootModel) activeFlowsShown() bool {
 	if len(m.panes) == 0 {
@@ -561,173 +568,4 @@ func (m *rootModel) activeFlows() *flowsPane {
 		}
 	}
 	return nil
-}
-
-// chromeKey names what the tab bar and the key footer depend on; they are
-// rebuilt only when it changes.
-type chromeKey struct {
-	width, active int
-	theme         Theme
-}
-
-func (m *rootModel) tabBar() string {
-	k := chromeKey{width: m.width, active: m.active, theme: m.sh.Styles.Theme}
-	if m.tabs.key != k || m.tabs.text == "" {
-		m.tabs.key, m.tabs.text = k, fitCells(m.buildTabBar(), m.width)
-	}
-	return m.tabs.text
-}
-
-type cachedChrome struct {
-	key  chromeKey
-	text string
-}
-
-func (m *rootModel) buildTabBar() string {
-	st := &m.sh.Styles
-	var b strings.Builder
-	b.WriteString(st.Title.Render(" flowtail "))
-	for i, spec := range registered {
-		label := fmt.Sprintf(" %d %s ", spec.slot, spec.title)
-		if i == m.active {
-			b.WriteString(st.TabOn.Render(label))
-		} else {
-			b.WriteString(st.Tab.Render(label))
-		}
-	}
-	left := b.String()
-	right := strings.Join(m.cfg.Sources, ", ")
-	room := m.width - lipgloss.Width(left) - 2
-	if room < 8 || right == "" {
-		return left
-	}
-	right = Sanitize(right)
-	if cellWidth(right) > room {
-		right = truncRight(right, room)
-	}
-	return left + strings.Repeat(" ", m.width-lipgloss.Width(left)-cellWidth(right)-1) + st.Dim.Render(right) + " "
-}
-
-// footer is the filter bar while typing, else the keys that matter now.
-func (m *rootModel) footer() string {
-	st := &m.sh.Styles
-	if m.mode == modeFilter {
-		return fitCells(m.input.View()+m.filterMark(), m.width)
-	}
-	if m.mode == modeExport {
-		line := st.Pending.Render(m.exportLead()) + m.exportInput.View()
-		if m.exportHint {
-			line += st.Dim.Render(exportFormats)
-		}
-		return fitCells(line, m.width)
-	}
-	if msg, isErr := m.status.flashText(); msg != "" {
-		if isErr {
-			return st.Error.Render(truncRight(" "+msg, m.width))
-		}
-		return st.Warn.Render(fitWidth(" "+msg, m.width))
-	}
-	if e := m.status.healthError(); e != "" {
-		return st.Error.Render(fitWidth(" "+e, m.width))
-	}
-	keys := m.footerKeys()
-	// The rendered line is reused while the same keys are shown: panes
-	// change their keys with their own state (a sub-list, a drill-down).
-	ck := chromeKey{width: m.width, theme: m.sh.Styles.Theme}
-	same := m.keysLine.key == ck && m.keysLine.text != "" && len(keys) == len(m.keysShown)
-	for i := 0; same && i < len(keys); i++ {
-		same = keys[i].Help() == m.keysShown[i].Help() && keys[i].Enabled() == m.keysShown[i].Enabled()
-	}
-	if !same {
-		// help.ShortHelpView can overrun by one item when not even its
-		// ellipsis fits, so the line is cut to the width as well.
-		m.keysLine.key, m.keysLine.text = ck, fitCells(m.help.ShortHelpView(fitKeys(keys, m.width)), m.width)
-		m.keysShown = append(m.keysShown[:0], keys...)
-	}
-	return m.keysLine.text
-}
-
-// footerKeys are the keys that matter in this mode.
-func (m *rootModel) footerKeys() []key.Binding {
-	k := m.sh.Keys
-	var keys []key.Binding
-	switch m.mode {
-	case modeDetail:
-		keys = []key.Binding{k.Back, k.Up, k.Down, k.Copy, k.TimeZone, k.Quit}
-		if m.detail.malformed { // y copies records only
-			keys = slices.Delete(keys, 3, 4)
-		}
-	case modeHelp:
-		keys = []key.Binding{k.Back, k.Quit}
-	default:
-		keys = []key.Binding{k.Help, k.Filter}
-		if len(m.panes) > 0 {
-			keys = append(keys, m.panes[m.active].ShortHelp()...)
-		}
-		keys = append(keys, k.TimeZone, k.Quit)
-	}
-	return keys
-}
-
-// fitKeys drops keys from the end of the footer, but never the last one
-// (quit or back), until the rest fit in width: every pane then shows how
-// to leave, and `?` (first) lists what was dropped.
-func fitKeys(keys []key.Binding, width int) []key.Binding {
-	const sep = 3 // " • "
-	total := -sep
-	for _, k := range keys {
-		if k.Enabled() {
-			total += sep + keyHelpWidth(k)
-		}
-	}
-	out := slices.Clone(keys)
-	for total > width && len(out) > 2 {
-		drop := out[len(out)-2]
-		out = slices.Delete(out, len(out)-2, len(out)-1)
-		if drop.Enabled() {
-			total -= sep + keyHelpWidth(drop)
-		}
-	}
-	return out
-}
-
-func keyHelpWidth(k key.Binding) int {
-	h := k.Help()
-	return cellWidth(h.Key) + 1 + cellWidth(h.Desc)
-}
-
-// helpView is the full keymap: the active pane's keys, then the global
-// ones.
-func (m *rootModel) helpView() string {
-	_, h := m.paneSize()
-	st := &m.sh.Styles
-	hm := m.help
-	hm.ShowAll = true
-	var groups [][]key.Binding
-	title := " keys"
-	if len(m.panes) > 0 {
-		p := m.panes[m.active]
-		groups = append(groups, p.FullHelp()...)
-		title += " · " + p.Title() + " pane"
-	}
-	groups = append(groups, m.sh.Keys.FullHelp()...)
-	keys := strings.ReplaceAll(hm.FullHelpView(groups), "\n", "\n ") // the margin every screen has
-	notes := " Times are UTC unless `t` switched to local time. The filter takes a Logs\n" +
-		" Insights query (action = \"REJECT\" and dstport = 22, … | stats …) or words,\n" +
-		" matched fuzzily; ↑/↓ recall earlier filters. esc or ? closes this help."
-	if m.activeFlowsShown() { // the other tables are not in time order: G is their first row
-		notes = " Newest first: G returns to the top and follows, g jumps to the oldest.\n" + notes
-	}
-	body := st.Section.Render(title) + "\n\n " + keys + "\n\n" + st.Dim.Render(notes)
-	lines := strings.Split(body, "\n")
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	for i, l := range lines {
-		lines[i] = fitCells(l, m.width)
-	}
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines, "\n")
 }

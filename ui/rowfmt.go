@@ -145,19 +145,10 @@ func appendMatchText(b []byte, f *model.Flow, x *model.Ext, names *model.Interne
 	b = append(b, verdict(f)...)
 	b = append(b, cellSep)
 	if f.Has(model.FieldTCPFlags) {
-		b = append(b, flagNames[f.Flags]...)
+		b = append(b, model.FlagNames(f.Flags)...)
 	}
 	return append(b, cellSep)
 }
-
-// flagNames holds model.FlagNames for every value, so matching a million
-// rows does not build a million strings.
-var flagNames = func() (n [256]string) {
-	for i := range n {
-		n[i] = model.FlagNames(uint8(i))
-	}
-	return n
-}()
 
 // timeCache remembers the last formatted second: neighbouring records
 // mostly share their start time.

@@ -12,8 +12,6 @@ import (
 	"github.com/flowtail/flowtail/model/rules"
 )
 
-func init() { RegisterPane(4, "rules", newRulesPane) }
-
 // RuleSource supplies the security groups, network ACLs and interfaces the
 // rules pane evaluates the selected flow with. Lookup may block on the
 // network (EC2): the pane calls it from a command, never while drawing.
@@ -36,9 +34,14 @@ type rulesPane struct {
 	width  int
 	height int
 
-	seq    uint64
-	hasSel bool
-	pkt    rules.Packet
+	target    explainTarget // what the user chose to explain
+	seq       uint64
+	hasSel    bool
+	pkt       rules.Packet
+	replyPkt  rules.Packet // a conversation's reply, when hasReply
+	hasReply  bool
+	ifaceOnly bool // an interface's rules without a flow
+	gone      bool // the chosen record has left the buffer
 
 	revSeq   uint64 // selection the reversed-record look-back was done for
 	revKnown bool
@@ -158,18 +161,22 @@ func (p *rulesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	return p, nil
 }
 
-// select_ reads the selected record and starts a lookup when its
-// interface is not the one loaded.
+// select_ reads the records of the target the user chose (Shared.Explain)
+// and starts a lookup when their interface is not the one loaded. The
+// target changes only when the user picks another row: follow mode and
+// new records never move it.
 func (p *rulesPane) select_() tea.Cmd {
-	seq, ok := uint64(0), false
-	if p.sh.Selected != nil {
-		seq, ok = p.sh.Selected()
+	t := p.sh.Explain
+	seq, ok := t.seq, t.hasSeq
+	if !ok && t.hasReply { // a conversation whose request left the buffer
+		seq, ok = t.reply, true
 	}
+	p.hasReply, p.ifaceOnly, p.gone = false, false, false
 	if ok {
 		p.sh.Store.Read(func(v model.View) {
 			i, found := v.Index(seq)
 			if !found {
-				ok = false
+				ok, p.gone = false, true
 				return
 			}
 			f, x := v.At(i)
@@ -179,13 +186,24 @@ func (p *rulesPane) select_() tea.Cmd {
 				p.revSeq, p.revKnown, p.revSeen = seq, true, reverseBefore(v, i, &p.pkt)
 			}
 			p.pkt.ReverseSeen = p.revSeen
+			if t.hasSeq && t.hasReply {
+				if j, in := v.Index(t.reply); in {
+					rf, rx := v.At(j)
+					p.replyPkt = rules.FromFlow(rf, rx, v.Names())
+					p.replyPkt.ReverseSeen = true // its request is buffered
+					p.hasReply = true
+				}
+			}
 		})
 	}
 	if !ok {
 		p.pkt = rules.Packet{}
+		if t.iface != "" {
+			p.pkt.Interface, p.ifaceOnly, ok = t.iface, true, true
+		}
 	}
-	changed := ok != p.hasSel || seq != p.seq
-	p.seq, p.hasSel = seq, ok
+	changed := ok != p.hasSel || seq != p.seq || t != p.target
+	p.seq, p.hasSel, p.target = seq, ok, t
 	if changed {
 		p.top, p.reveal = 0, true
 	}
@@ -289,9 +307,15 @@ func (p *rulesPane) rebuild() {
 	p.head, p.body, p.context, p.focus = p.head[:0], p.body[:0], p.context[:0], -1
 	say := func(style lipgloss.Style, s string) { p.head = append(p.head, style.Render(fitWidth(s, w))) }
 	switch {
+	case !p.hasSel && p.gone:
+		say(st.Section, " RULES")
+		say(st.Dim, " The record chosen has left the buffer: pick another row and press r.")
+		return
 	case !p.hasSel:
 		say(st.Section, " RULES")
-		say(st.Dim, " No flow selected: pick one in the flows pane (1) and press r.")
+		for _, l := range wrapWords("No flow selected: press r on a row of the flows, a conversation, a stats group or an interface.", w-1) {
+			say(st.Dim, " "+l)
+		}
 		return
 	case p.sh.Rules == nil:
 		say(st.Section, " RULES")
@@ -311,21 +335,32 @@ func (p *rulesPane) rebuild() {
 		}
 		return
 	}
-	v := p.snap.Explain(p.pkt)
+	var v rules.Verdict
+	if p.ifaceOnly {
+		v.Interface = p.snap.Interfaces[p.pkt.Interface]
+		say(st.Section, " RULES of interface "+Sanitize(p.pkt.Interface))
+		say(st.Dim, " No flow: the security groups and network ACL this interface is under.")
+	} else {
+		v = p.snap.Explain(p.pkt)
+		lead, reasonLines := "", 4
+		if p.hasReply {
+			lead, reasonLines = "REQUEST ", 2
+		}
+		p.sayVerdict(say, lead, &v, reasonLines, w)
+		if p.hasReply {
+			rv := p.snap.Explain(p.replyPkt)
+			p.sayVerdict(say, "REPLY ", &rv, 2, w)
+		}
+	}
 	p.verdict = v
-	summary, style := rulesVerdictLine(&v, st)
-	for _, l := range wrapParts(strings.Split(summary, " · "), " · ", w-1) { // "decided by …" must not be cut off
-		say(style, " "+l)
-	}
-	for _, l := range capLines(wrapWords(Sanitize(v.Reason), w-1), 4) {
-		say(st.Value, " "+l)
-	}
 	if p.err != nil {
 		for _, l := range capLines(wrapWords(Sanitize(p.err.Error()), w-1), 2) {
 			say(st.Error, " "+l)
 		}
 	}
-	say(st.Dim, " "+rulesFlowText(&p.pkt, v.Interface))
+	if !p.ifaceOnly {
+		say(st.Dim, " "+rulesFlowText(&p.pkt, v.Interface))
+	}
 	p.head = append(p.head, "")
 
 	sg := p.groupLines(&v)
@@ -383,6 +418,19 @@ func (p *rulesPane) rebuild() {
 		}
 	}
 	p.scroll(0)
+}
+
+// sayVerdict writes a verdict line, lead naming the direction of a
+// conversation, and its reason in at most reasonLines lines.
+func (p *rulesPane) sayVerdict(say func(lipgloss.Style, string), lead string, v *rules.Verdict, reasonLines, w int) {
+	st := &p.sh.Styles
+	summary, style := rulesVerdictLine(v, st)
+	for _, l := range wrapParts(strings.Split(lead+summary, " · "), " · ", w-1) { // "decided by …" must not be cut off
+		say(style, " "+l)
+	}
+	for _, l := range capLines(wrapWords(Sanitize(v.Reason), w-1), reasonLines) {
+		say(st.Value, " "+l)
+	}
 }
 
 // ruleLine is one line of the rule lists before styling.

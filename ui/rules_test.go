@@ -155,7 +155,7 @@ func TestRulesPaneSaysWhatIsMissing(t *testing.T) {
 	cfg.Rules = &staticRules{snap: demoRules(t)}
 	d = newDriver(t, cfg, 80, 24)
 	d.keys("4")
-	d.lineWith("No flow selected: pick one in the flows pane (1) and press r.")
+	d.lineWith("No flow selected: press r on a row of the flows, a conversation")
 	if f := d.footerLine(); strings.Contains(f, "reload") {
 		t.Errorf("no flow, yet the footer offers a reload: %q", f)
 	}

@@ -25,6 +25,11 @@ type Health struct {
 	Backoff   string        // set while waiting to retry
 	LastError string        // what happened and what to do
 	Final     bool          // the source stopped for good
+	// Read and Size are the bytes of files read so far and in all (Size
+	// 0: unknown); Loaded is set once they are read to their end.
+	Read, Size int64
+	Loaded     bool
+	Waiting    string // a followed file that does not exist yet
 }
 
 // Config is what the TUI needs.
@@ -44,12 +49,14 @@ type Config struct {
 	// real clock and time.Local.
 	Now   func() time.Time
 	Local *time.Location
+
+	slots []int // the panes to show, by slot (tests); nil: all
 }
 
 // Run shows the TUI until the user quits, ctx is cancelled, a SIGTERM,
 // SIGINT or SIGHUP arrives, or the program fails. Bubble Tea restores the
-// terminal on every one of these paths, panics in Update, View and
-// commands included.
+// terminal on every one of these paths; a panic in Update, View or a
+// command also leaves a crash report, whose path the error gives.
 //
 // Signals are turned into a context cancel here rather than left to Bubble
 // Tea's own handler: when the caller also cancels ctx on SIGTERM, that
@@ -61,9 +68,14 @@ func Run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer stop()
-	m := newRoot(cfg)
+	g := &crashGuard{m: newRoot(cfg), resumed: make(chan struct{}, 1)}
 	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}, opts...)
-	_, err := tea.NewProgram(m, opts...).Run()
+	p := tea.NewProgram(g, opts...)
+	go suspendOnSignal(ctx, p.Send, g.resumed)
+	_, err := p.Run()
+	if g.crash != nil {
+		return g.crash.error()
+	}
 	switch {
 	case err == nil:
 		return nil

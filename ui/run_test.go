@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -106,4 +108,58 @@ func tail(s string) string {
 		return s[len(s)-200:]
 	}
 	return s
+}
+
+// panicFilter matches nothing: it panics, in the background scan.
+type panicFilter struct{}
+
+func (panicFilter) Match(*model.Flow, *model.Ext) bool { panic("matcher bug") }
+
+// A panic, in Update or in a background command, restores the terminal
+// and leaves a crash file in the XDG state directory with the panic, the
+// stack and the state; the error names the file.
+func TestCrashLeavesAReport(t *testing.T) {
+	for _, tt := range []struct {
+		name, keys, want string
+		compile          FilterCompiler
+	}{
+		{"update", "/x", "compiler bug",
+			func(string, *model.Interner) (Filter, FilterState, error) { panic("compiler bug") }},
+		{"command", "/x\r", "matcher bug",
+			func(string, *model.Interner) (Filter, FilterState, error) { return panicFilter{}, FilterState{}, nil }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			state := t.TempDir()
+			t.Setenv("XDG_STATE_HOME", state)
+			cfg := fixtureConfig(fixtureStore(t))
+			cfg.Compile = tt.compile
+			keys, out, done := runProgram(context.Background(), cfg)
+			time.Sleep(300 * time.Millisecond)
+			keys.Write([]byte(tt.keys))
+			err := waitRun(t, done)
+			if !errors.Is(err, tea.ErrProgramPanic) {
+				t.Fatalf("Run after a panic = %v", err)
+			}
+			if !leftAltScreen(out.String()) {
+				t.Fatalf("terminal not restored: %q", tail(out.String()))
+			}
+			files, _ := filepath.Glob(filepath.Join(state, "flowtail", "crash-*.txt"))
+			if len(files) != 1 {
+				t.Fatalf("crash files %v", files)
+			}
+			if !strings.Contains(err.Error(), files[0]) {
+				t.Fatalf("error %q does not say where the report is (%s)", err, files[0])
+			}
+			report, _ := os.ReadFile(files[0])
+			for _, want := range []string{"panic: " + tt.want, "window: 80x24", "mode: filter", "pane: flows",
+				"records: 9 seen", "key /", "goroutine"} {
+				if tt.name == "command" && want == "mode: filter" {
+					want = "filter: \"x\""
+				}
+				if !strings.Contains(string(report), want) {
+					t.Errorf("crash report lacks %q:\n%s", want, report)
+				}
+			}
+		})
+	}
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/flowtail/flowtail/model/query"
 )
 
-func init() { RegisterPane(5, "stats", newStatsPane) }
-
 // statsInterval bounds how often the stats table is recomputed while
 // records arrive: a few times a second is live enough and keeps the
 // scans (which hold the store's read lock) rare.
@@ -47,12 +45,7 @@ type statsPane struct {
 	desc    bool
 	list    listCursor
 
-	epoch     uint64 // bumped when the query changes; older results are dropped
-	busy      bool
-	stale     bool
-	waiting   bool // a throttle tick is pending, due at waitUntil
-	waitUntil time.Time
-	last      time.Time
+	rc recount // paced by at least statsInterval while only records arrive
 
 	line []byte
 	out  strings.Builder
@@ -61,7 +54,7 @@ type statsPane struct {
 }
 
 func newStatsPane(sh *Shared) Pane {
-	return &statsPane{sh: sh, keys: newTriageKeys(), sortCol: -1}
+	return &statsPane{sh: sh, keys: newTriageKeys(), sortCol: -1, rc: recount{pace: throttle{minGap: statsInterval}}}
 }
 
 func (p *statsPane) Title() string { return "stats" }
@@ -77,7 +70,7 @@ func (p *statsPane) ShortHelp() []key.Binding {
 		return nil // nothing to sort or drill into yet
 	}
 	if p.sh.Remote != nil {
-		return []key.Binding{p.keys.Drill, p.keys.Sort, p.keys.Reverse, remoteKey}
+		return []key.Binding{p.keys.Drill, remoteKey, p.keys.Sort, p.keys.Reverse}
 	}
 	return []key.Binding{p.keys.Drill, p.keys.Sort, p.keys.Reverse}
 }
@@ -94,9 +87,8 @@ type statsDoneMsg struct {
 	pane  *statsPane
 	epoch uint64
 	res   *query.Result
+	cost  time.Duration
 }
-
-type statsTickMsg struct{ pane *statsPane }
 
 // sync recompiles when the filter bar's text changed.
 func (p *statsPane) sync() {
@@ -106,7 +98,7 @@ func (p *statsPane) sync() {
 	}
 	p.text = text
 	p.cancelRemote()
-	p.epoch++
+	p.rc.changed()
 	p.prog, p.live, p.res, p.errMsg, p.rows = nil, nil, nil, "", nil
 	p.sortCol, p.list = -1, listCursor{}
 	if strings.TrimSpace(text) == "" {
@@ -131,26 +123,20 @@ func (p *statsPane) sync() {
 }
 
 // refresh starts a background recount unless one is running or one ran
-// less than statsInterval ago; a change meanwhile triggers another.
+// less than statsInterval ago (see recount); a change meanwhile triggers
+// another. A new query is counted at once.
 func (p *statsPane) refresh() tea.Cmd {
 	if p.prog == nil {
 		return nil
 	}
-	// A pending throttle tick will come back here; past its time, go on
-	// without it.
-	if p.busy || p.waiting && time.Now().Before(p.waitUntil) {
-		p.stale = true
-		return nil
+	if start, retry := p.rc.begin(p, false); !start {
+		return retry
 	}
-	if wait := statsInterval - time.Since(p.last); wait > 0 {
-		p.waiting, p.waitUntil = true, time.Now().Add(wait)
-		return tea.Tick(wait, func(time.Time) tea.Msg { return statsTickMsg{p} })
-	}
-	p.busy, p.stale, p.waiting, p.last = true, false, false, time.Now()
-	live, store, epoch := p.live, p.sh.Store, p.epoch
+	live, store, epoch := p.live, p.sh.Store, p.rc.epoch
 	return func() tea.Msg {
+		start := time.Now()
 		store.Read(func(v model.View) { live.Update(v) })
-		return statsDoneMsg{pane: p, epoch: epoch, res: live.Result()}
+		return statsDoneMsg{pane: p, epoch: epoch, res: live.Result(), cost: time.Since(start)}
 	}
 }
 
@@ -162,25 +148,24 @@ func (p *statsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case RefreshMsg, FilterMsg:
 		p.sync()
 		return p, p.refresh()
-	case statsTickMsg:
-		if msg.pane != p {
+	case retryMsg:
+		if !p.rc.pace.woke(msg, p) {
 			return p, nil
 		}
-		p.waiting = false
 		return p, p.refresh()
 	case statsDoneMsg:
 		if msg.pane != p {
 			return p, nil
 		}
-		p.busy = false
-		if msg.epoch == p.epoch && p.remote != nil {
+		current, again := p.rc.done(msg.epoch, msg.cost)
+		if current && p.remote != nil {
 			p.remote.local = msg.res // shown again when the remote answer is left
-		} else if msg.epoch == p.epoch {
+		} else if current {
 			p.res = msg.res
 			p.measure()
 			p.order()
 		}
-		if p.stale {
+		if again {
 			return p, p.refresh()
 		}
 		return p, nil
@@ -292,21 +277,64 @@ func (p *statsPane) key(km tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// drill filters the flows to the group under the cursor.
+// drill filters the flows to the records of the group under the cursor:
+// the query's own filters before stats, and the group's keys. It replaces
+// the stats query in the filter bar; esc in the flows brings it back.
 func (p *statsPane) drill() tea.Cmd {
-	if p.res == nil || len(p.rows) == 0 || p.prog == nil {
+	text, flt, err := p.groupFilter()
+	if err != "" {
+		return Flash(err, true)
+	}
+	if flt == nil {
 		return nil
+	}
+	return func() tea.Msg { return applyFilterMsg{text: text, filter: flt, replace: true} }
+}
+
+// explainRow explains the newest record of the group under the cursor.
+func (p *statsPane) explainRow() (tea.Cmd, bool) {
+	_, flt, err := p.groupFilter()
+	if err != "" || flt == nil {
+		return nil, false
+	}
+	return explainNewest(p.sh.Store, flt, nil, "group"), true
+}
+
+// groupFilter is the filter selecting the records of the cursor's group.
+func (p *statsPane) groupFilter() (string, Filter, string) {
+	if p.res == nil || len(p.rows) == 0 || p.prog == nil {
+		return "", nil, ""
 	}
 	keys := p.prog.GroupKeys()
 	if len(keys) == 0 {
-		return Flash("this stats query has no by keys to filter on", true)
+		return "", nil, "this stats query has no by keys to filter on"
 	}
 	text := drillText(keys, p.res.Rows[p.rows[p.list.cursor]])
+	if pre := beforeStats(p.text); pre != "" {
+		text = pre + " | filter " + text
+	}
 	flt, _, err := QueryFilter(text, p.sh.Store.Names())
 	if err != nil || flt == nil {
-		return Flash("cannot filter to this row: "+Sanitize(fmt.Sprint(err)), true)
+		return "", nil, "cannot filter to this row: " + Sanitize(fmt.Sprint(err))
 	}
-	return drillFilter(text, flt)
+	return text, flt, ""
+}
+
+// beforeStats is the part of a query that selects records: the commands
+// before its first stats ("" when stats comes first).
+func beforeStats(text string) string {
+	q, err := query.Parse(text)
+	if err != nil {
+		return ""
+	}
+	for _, c := range q.Commands {
+		if c.Name() == "stats" {
+			r := []rune(text)
+			pre := strings.TrimSpace(string(r[:max(min(c.Pos()-1, len(r)), 0)]))
+			return strings.TrimSpace(strings.TrimSuffix(pre, "|"))
+		}
+	}
+	return ""
 }
 
 // drillText writes the filter that selects one stats group.
@@ -370,7 +398,11 @@ func (p *statsPane) summary() string {
 	if len(p.res.Rows) == 1 {
 		groups = " group · "
 	}
-	return " " + thousands(uint64(len(p.res.Rows))) + groups + thousands(p.res.Matched) + " of " + thousands(p.res.Scanned) + " records matched"
+	sum := " " + thousands(uint64(len(p.res.Rows))) + groups + thousands(p.res.Matched) + " of " + thousands(p.res.Scanned) + " records matched"
+	if cov := coverage(p.sh); cov != "" {
+		sum += " · " + cov
+	}
+	return sum
 }
 
 // hint says what the pane shows and how to get there.

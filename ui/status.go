@@ -25,6 +25,13 @@ type statusModel struct {
 	flashMsg   string
 	flashErr   bool
 	flashUntil time.Time
+
+	// The loading of files: when it began, the bytes read at the last
+	// tick and their rate, for the progress line and its "done".
+	loadStart time.Time
+	loadRead  int64
+	byteRate  float64
+	loading   bool
 }
 
 func newStatus(cfg Config, sh *Shared) statusModel {
@@ -44,10 +51,78 @@ func (s *statusModel) tick() {
 			}
 		}
 	}
+	prevAt := s.lastAt
 	s.lastSeen, s.lastAt = seen, now
 	if s.health != nil {
 		s.checks = s.health()
 	}
+	s.trackLoad(now, prevAt)
+}
+
+// loadTotals sums the files' progress over the sources that report it.
+func (s *statusModel) loadTotals() (read, size int64, loading bool) {
+	for _, h := range s.checks {
+		if h.Size > 0 {
+			read, size = read+h.Read, size+h.Size
+			loading = loading || !h.Loaded
+		}
+	}
+	return read, size, loading
+}
+
+// trackLoad follows the loading of files: the byte rate for the time
+// left, and a "done" message when the last byte is read.
+func (s *statusModel) trackLoad(now, prevAt time.Time) {
+	read, size, loading := s.loadTotals()
+	switch {
+	case loading && !s.loading:
+		s.loading, s.loadStart, s.loadRead, s.byteRate = true, now, read, 0
+	case loading:
+		if dt := now.Sub(prevAt).Seconds(); dt > 0 && !prevAt.IsZero() {
+			s.byteRate = 0.7*s.byteRate + 0.3*float64(read-s.loadRead)/dt
+		}
+		s.loadRead = read
+	case s.loading:
+		s.loading = false
+		c := s.sh.Store.Counters()
+		s.flash(fmt.Sprintf("done: read %s, %s records in %s", humanBytes(size), thousands(c.Seen),
+			now.Sub(s.loadStart).Round(100*time.Millisecond)), false)
+	}
+}
+
+// progressText is the footer while files load: bytes read of their size,
+// records, rate and the time left ("" when nothing is loading).
+func (s *statusModel) progressText() string {
+	for _, h := range s.checks {
+		if h.Waiting != "" {
+			return "waiting for " + Sanitize(h.Waiting) + " to appear (following, like tail -F)"
+		}
+	}
+	read, size, loading := s.loadTotals()
+	if !loading {
+		return ""
+	}
+	t := fmt.Sprintf("loading %s of %s (%d%%) · %s records · %s", humanBytes(read), humanBytes(size),
+		read*100/max(size, 1), thousands(s.sh.Store.Counters().Seen), humanRate(s.rate))
+	if s.byteRate > 0 && read < size {
+		left := time.Duration(float64(size-read) / s.byteRate * float64(time.Second))
+		t += " · " + left.Round(time.Second).String() + " left"
+	}
+	return t
+}
+
+// humanBytes is a byte count in the units a file manager shows.
+func humanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	f, u := float64(n), 0
+	for f >= unit && u < 4 {
+		f /= unit
+		u++
+	}
+	return strconv.FormatFloat(f, 'f', 1, 64) + " " + []string{"", "kB", "MB", "GB", "TB"}[u]
 }
 
 // signature sums up what the status bar and footer show from the clock
@@ -61,6 +136,7 @@ func (s *statusModel) signature() string {
 	if msg, _ := s.flashText(); msg != "" {
 		b.WriteString("|flash:" + msg)
 	}
+	b.WriteString("|" + s.progressText())
 	return b.String()
 }
 
@@ -98,6 +174,9 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 		on   bool
 	}
 	parts := []part{{text: fmt.Sprintf("%s/%s", thousands(n), humanCount(uint64(s.sh.Store.Capacity())))}}
+	if c.Evicted > 0 { // the buffer has wrapped: older records are gone
+		parts = append(parts, part{text: "evicted " + thousands(c.Evicted), on: true})
+	}
 	parts = append(parts, part{text: humanRate(s.rate)})
 	if c.Malformed > 0 {
 		parts = append(parts, part{text: thousands(c.Malformed) + " malformed (e)", on: true})
@@ -117,7 +196,9 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 		parts = append(parts, p)
 	}
 	if s.sh.Local {
-		parts = append(parts, part{text: "local time"})
+		// The zone by name: "local time" alone does not say which.
+		name, _ := s.sh.Now().In(s.sh.Loc).Zone()
+		parts = append(parts, part{text: "local time " + Sanitize(name)})
 	} else {
 		parts = append(parts, part{text: "UTC"})
 	}
@@ -221,6 +302,32 @@ func filterLabel(text string) string {
 		return text
 	}
 	return "filter: " + text
+}
+
+// coverage says which records the panes count once the ring has wrapped
+// ("the newest 1,000,000 of 2,031,442 records"), and how to keep more;
+// "" while every record read is still held.
+func coverage(sh *Shared) string {
+	c := sh.Store.Counters()
+	if c.Evicted == 0 {
+		return ""
+	}
+	return "the newest " + thousands(c.Seen-c.Evicted) + " of " + thousands(c.Seen) + " records (--buffer keeps more)"
+}
+
+// scopeLabel is what a pane's counts cover: the filter, and the part of
+// the input still in the buffer.
+func scopeLabel(sh *Shared) string {
+	cov := coverage(sh)
+	switch {
+	case sh.Filter != nil && cov != "":
+		return filterLabel(sh.FilterText) + " · over " + cov
+	case sh.Filter != nil:
+		return filterLabel(sh.FilterText)
+	case cov != "":
+		return cov
+	}
+	return "all records"
 }
 
 func thousands(n uint64) string { return string(appendThousands(nil, n)) }

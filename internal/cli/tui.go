@@ -18,6 +18,7 @@ import (
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
 	chunkreader "github.com/flowtail/flowtail/source/chunk"
+	"github.com/flowtail/flowtail/source/file"
 	"github.com/flowtail/flowtail/source/record"
 	"github.com/flowtail/flowtail/ui"
 )
@@ -80,6 +81,11 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	}
 	defer closeLog()
 
+	// A path that cannot give one record is said here, not in a TUI.
+	if err := file.Check(o.paths, o.follow); err != nil {
+		fmt.Fprintf(std.err, "flowtail: %s\n", cleanCell(err.Error()))
+		return exitRuntime
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srcs, err := o.sources(ctx, std)
@@ -200,6 +206,7 @@ func (h *healthBoard) snapshot() []ui.Health {
 		if r, ok := s.(source.Reporter); ok {
 			st := r.Status()
 			hl.Mode, hl.Backoff, hl.LastError, hl.Final = st.Mode, st.Backoff, st.LastError, st.Final
+			hl.Read, hl.Size, hl.Loaded, hl.Waiting = st.Read, st.Size, st.Loaded, st.Waiting
 			hl.Lag = time.Duration(st.LagMillis) * time.Millisecond
 			hl.Rate, hl.Sampled, hl.Dups = st.Rate, st.Sampled, st.Duplicates
 		}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowtail/flowtail/source"
@@ -39,6 +40,7 @@ type Source struct {
 
 	mu     sync.Mutex
 	status source.Status
+	read   atomic.Int64 // bytes read from the files, for the progress line
 
 	// once and dec read the paths that are read to their end, one after
 	// another, so a directory of many captures costs one set of buffers,
@@ -74,11 +76,51 @@ func (s *Source) Name() string {
 	return fmt.Sprintf("%d paths", len(s.paths))
 }
 
-// Status reports the mode and the last error.
+// Status reports the mode, the last error and how much is read.
 func (s *Source) Status() source.Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.status
+	st := s.status
+	st.Read = s.read.Load()
+	return st
+}
+
+// countingReader counts the bytes read from a file for the progress line.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// sizeOf is the bytes the paths hold now (stdin and what cannot be read
+// count nothing), for the progress line.
+func sizeOf(paths []string) int64 {
+	var total int64
+	for _, p := range paths {
+		if p == "-" {
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if !info.IsDir() {
+			total += info.Size()
+			continue
+		}
+		files, _ := listDir(p)
+		for _, f := range files {
+			if fi, err := os.Stat(f); err == nil {
+				total += fi.Size()
+			}
+		}
+	}
+	return total
 }
 
 func (s *Source) noteError(err error) {
@@ -97,6 +139,15 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		s.noteError(err)
 	}
 	stop := func() error { return ctx.Err() }
+	size := sizeOf(s.paths)
+	s.mu.Lock()
+	s.status.Size = size
+	s.mu.Unlock()
+	defer func() { // read to the end (following goes on from there)
+		s.mu.Lock()
+		s.status.Loaded = true
+		s.mu.Unlock()
+	}()
 	var follow []*follower
 	dirs := map[string]map[string]bool{}
 	for _, p := range s.paths {
@@ -149,6 +200,9 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		// Read once, or nothing left that can grow (gzip files, stdin).
 		return errors.Join(errs...)
 	}
+	s.mu.Lock()
+	s.status.Loaded = true
+	s.mu.Unlock()
 	return s.followAll(ctx, follow, dirs, emit)
 }
 
@@ -183,7 +237,7 @@ func (s *Source) readFile(path string, emit source.Emit, stop func() error, foll
 	if follow {
 		open = Decoded // a followed file may go on reading through its buffer
 	}
-	rd, compressed, err := open(f)
+	rd, compressed, err := open(countingReader{f, &s.read})
 	if err != nil {
 		f.Close()
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}

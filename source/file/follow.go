@@ -118,6 +118,7 @@ func (s *Source) followAll(ctx context.Context, follow []*follower, dirs map[str
 				s.noteError(fmt.Errorf("follow %s: %w", fl.path, err))
 			}
 		}
+		s.noteWaiting(follow)
 		if rescan++; rescan%8 == 0 {
 			follow = append(follow, s.newFiles(dirs, emit, stop)...)
 		}
@@ -130,6 +131,27 @@ func (s *Source) followAll(ctx context.Context, follow []*follower, dirs map[str
 		case <-tick.C:
 		}
 	}
+}
+
+// noteWaiting names, for the status bar, a followed file that has not
+// appeared yet ("waiting for FILE to appear", as tail -F says).
+func (s *Source) noteWaiting(follow []*follower) {
+	waiting := ""
+	n := 0
+	for _, fl := range follow {
+		if fl.f == nil {
+			if n == 0 {
+				waiting = fl.path
+			}
+			n++
+		}
+	}
+	if n > 1 {
+		waiting += fmt.Sprintf(" and %d more", n-1)
+	}
+	s.mu.Lock()
+	s.status.Waiting = waiting
+	s.mu.Unlock()
 }
 
 // newFiles reads captures that appeared in followed directories since the

@@ -14,13 +14,14 @@ func TestLayoutColumnsKeepsAddressesReadable(t *testing.T) {
 		flags, pkts bool
 		minAddr     int
 	}{
-		{60, false, false, 10},
-		{66, false, false, 13},
-		{72, false, true, 13},
-		{80, true, true, 15},
-		{120, true, true, 21},
+		{60, false, false, 12},
+		{66, false, false, 12},
+		{72, false, true, 12},
+		{80, false, false, fullEndpoint},
+		{100, false, true, fullEndpoint},
+		{120, true, true, fullEndpoint},
 	} {
-		c := layoutColumns(tt.width)
+		c := layoutColumns(tt.width, false, false)
 		if (c.flags > 0) != tt.flags || (c.pkts > 0) != tt.pkts || min(c.src, c.dst) < tt.minAddr {
 			t.Errorf("width %d: flags %d pkts %d src %d dst %d", tt.width, c.flags, c.pkts, c.src, c.dst)
 		}

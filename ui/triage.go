@@ -145,8 +145,9 @@ func filteredSeqs(sh *Shared) (seqs []uint64, all bool) {
 // applyFilterMsg asks the root to filter the flows pane to what a triage
 // pane selected, on top of the filter already applied, and to show it.
 type applyFilterMsg struct {
-	text   string // the query-language spelling, shown in the filter bar
-	filter Filter
+	text    string // the query-language spelling, shown in the filter bar
+	filter  Filter
+	replace bool // text already holds what it narrows (a stats group's records)
 }
 
 // drillFilter is the command a triage pane returns on enter.
@@ -158,7 +159,7 @@ func drillFilter(text string, f Filter) tea.Cmd {
 // current text is compiled afresh because a filter may keep scratch state
 // and the old instance can still be in use by a running scan.
 func combineFilter(sh *Shared, compile FilterCompiler, msg applyFilterMsg) (string, Filter) {
-	if sh.Filter == nil || sh.FilterText == "" {
+	if sh.Filter == nil || sh.FilterText == "" || msg.replace {
 		return msg.text, msg.filter
 	}
 	prev, _, err := compile(sh.FilterText, sh.Store.Names())
@@ -221,12 +222,63 @@ func (c conversationFilter) Match(f *model.Flow, x *model.Ext) bool {
 // quote writes s as a query-language string literal.
 func quote(s string) string { return strconv.Quote(s) }
 
+// recount is the bookkeeping every pane that recounts the buffer in the
+// background shares (interfaces, flags, stats): an epoch that drops the
+// results of a superseded question, one recount at a time, a stale mark
+// so a change during a recount triggers another, and pacing by cost.
+type recount struct {
+	epoch uint64 // bumped when what is counted changes (the filter)
+	shown uint64 // epoch of the result shown
+	busy  bool
+	stale bool // something changed while busy
+	pace  throttle
+}
+
+// changed marks a new question (a new filter): results of the old one are
+// dropped and the next recount is not paced.
+func (r *recount) changed() {
+	r.epoch++
+	r.stale = true
+}
+
+// begin reports whether a recount starts now. While one runs the request
+// is remembered (stale); while paced, retry is the command that comes
+// back later. force skips the pacing (nothing shown yet for this epoch).
+func (r *recount) begin(owner any, force bool) (start bool, retry tea.Cmd) {
+	if r.busy {
+		r.stale = true
+		return false, nil
+	}
+	if !force && r.shown == r.epoch {
+		if held, retry := r.pace.hold(owner); held {
+			return false, retry
+		}
+	}
+	r.busy, r.stale = true, false
+	r.pace.started()
+	return true, nil
+}
+
+// done records a finished recount of epoch that cost cost: current
+// reports whether its result answers the present question, again whether
+// another recount must follow.
+func (r *recount) done(epoch uint64, cost time.Duration) (current, again bool) {
+	r.busy = false
+	r.pace.lastCost = cost
+	current = epoch == r.epoch
+	if current {
+		r.shown = epoch
+	}
+	return current, r.stale || !current
+}
+
 // throttle spaces out background recounts that cost a pass over the
 // buffer: while only new records changed, the next one starts no sooner
-// than four times the last one's cost after it began, so a million-record
-// recount cannot keep a core busy. A skipped refresh is retried later so
-// the last change is always shown.
+// than four times the last one's cost (and at least minGap) after it
+// began, so a million-record recount cannot keep a core busy. A skipped
+// refresh is retried later so the last change is always shown.
 type throttle struct {
+	minGap   time.Duration
 	lastRun  time.Time
 	lastCost time.Duration
 	retrying bool
@@ -238,7 +290,7 @@ type retryMsg struct{ owner any }
 // hold reports whether a refresh must wait; if so it returns the command
 // that retries it.
 func (t *throttle) hold(owner any) (bool, tea.Cmd) {
-	wait := 4*t.lastCost - time.Since(t.lastRun)
+	wait := max(4*t.lastCost, t.minGap) - time.Since(t.lastRun)
 	if wait <= 0 {
 		return false, nil
 	}
