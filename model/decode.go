@@ -19,10 +19,9 @@ const (
 type Decoder struct {
 	names    *Interner
 	override *Format
-	byOrigin map[string]*Parser
-	byFormat map[*Format]*Parser
-	lastHdr  string
-	lastFmt  *Format
+	byOrigin *lru[string, *Format]  // the format of the header last seen in an origin
+	byFormat *lru[*Format, *Parser] // parsers of the formats in use
+	headers  *lru[string, *Format]  // header lines already read
 
 	// The parser chosen for the previous data line, and for what: lines
 	// come in batches of one origin and one format, so the choice is
@@ -34,14 +33,28 @@ type Decoder struct {
 
 // NewDecoder returns a decoder interning into names; override may be nil.
 func NewDecoder(names *Interner, override *Format) *Decoder {
-	return &Decoder{names: names, override: override, byOrigin: map[string]*Parser{}, byFormat: map[*Format]*Parser{}}
+	return &Decoder{names: names, override: override, byOrigin: newLRU[string, *Format](maxOrigins),
+		byFormat: newLRU[*Format, *Parser](maxParsers), headers: newLRU[string, *Format](maxHeaderLines)}
 }
 
+// Bounds on what a decoder remembers. Formats are interned, so the parser
+// cache is keyed by field list; a parser carries its intern caches (a few
+// KiB per string field), hence the small bound. Origins are files or log
+// groups: a file's header matters until the file is read, and files are
+// read a few at a time.
+const (
+	maxParsers     = 16
+	maxHeaderLines = 16
+	maxOrigins     = 4096
+)
+
 func (d *Decoder) parserFor(f *Format) *Parser {
-	p, ok := d.byFormat[f]
+	p, ok := d.byFormat.get(f)
 	if !ok {
 		p = NewParser(f, d.names)
-		d.byFormat[f] = p
+		if old, evicted := d.byFormat.put(f, p); evicted && old == d.cur {
+			d.cur = nil
+		}
 	}
 	return p
 }
@@ -57,11 +70,13 @@ func (d *Decoder) parser(origin string, batch *Format) *Parser {
 	if d.cur != nil && batch == d.curBatch && origin == d.curOrigin {
 		return d.cur
 	}
-	p := d.byOrigin[origin] // empty under an override
+	var p *Parser
+	hf, _ := d.byOrigin.get(origin) // empty under an override
 	switch {
 	case d.override != nil:
 		p = d.parserFor(d.override)
-	case p != nil:
+	case hf != nil:
+		p = d.parserFor(hf)
 	case batch != nil:
 		p = d.parserFor(batch)
 	default:
@@ -76,9 +91,9 @@ func (d *Decoder) parser(origin string, batch *Format) *Parser {
 // order: a reader that cuts a stream into chunks for several decoders.
 func (d *Decoder) Resume(origin string, f *Format) {
 	if f == nil {
-		delete(d.byOrigin, origin)
+		d.byOrigin.remove(origin)
 	} else {
-		d.byOrigin[origin] = d.parserFor(f)
+		d.byOrigin.put(origin, InternFormat(f))
 	}
 	d.cur = nil
 }
@@ -92,7 +107,7 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 	if c := line[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$' {
 		if hf := d.header(line); hf != nil {
 			if d.override == nil {
-				d.byOrigin[ev.Origin] = d.parserFor(hf)
+				d.byOrigin.put(ev.Origin, hf)
 				d.cur = nil
 			}
 			return ResultHeader, nil
@@ -102,20 +117,20 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 		return ResultMalformed, err
 	}
 	if !f.Has(FieldInterfaceID) && strings.HasPrefix(ev.Stream, "eni-") {
-		f.SetInterface(d.names.IDString(ev.Stream))
+		f.SetInterface(d.names.RecordID(ev.Stream))
 	}
 	return ResultRecord, nil
 }
 
-// header returns the format a header line declares, remembering the last
-// one so the same header at the top of every file is parsed once.
+// header returns the format a header line declares, remembering recent
+// ones so the same header at the top of every file is parsed once.
 func (d *Decoder) header(line []byte) *Format {
-	if d.lastFmt != nil && string(line) == d.lastHdr {
-		return d.lastFmt
+	if it, ok := d.headers.items[string(line)]; ok { // no copy of line to look it up
+		return d.headers.touch(it)
 	}
 	hf := HeaderFormat(line)
 	if hf != nil {
-		d.lastHdr, d.lastFmt = string(line), hf
+		d.headers.put(string(line), hf)
 	}
 	return hf
 }
@@ -155,7 +170,7 @@ func (in *Ingester) Ingest(b Batch) {
 			case ResultHeader:
 				a.Header()
 			case ResultMalformed:
-				a.Bad(Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Line: KeepLine(ev.Line), Err: err.Error()})
+				a.Bad(MalformedEvent(ev, err))
 			}
 		}
 	})

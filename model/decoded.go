@@ -1,6 +1,9 @@
 package model
 
-import "bytes"
+import (
+	"bytes"
+	"sync"
+)
 
 // Decoded is a run of lines parsed away from the store, to be appended in
 // input order later: how captures read to their end are parsed on every
@@ -52,9 +55,25 @@ func (d *Decoder) DecodeLines(out *Decoded, data []byte, origin, stream string, 
 		case ResultHeader:
 			out.headers++
 		case ResultMalformed:
-			out.bad = append(out.bad, Malformed{Origin: origin, LineNo: ev.LineNo, Line: KeepLine(line), Err: err.Error()})
+			out.bad = append(out.bad, MalformedEvent(&ev, err))
 		}
 		ev.LineNo += step
+	}
+}
+
+// HoldNames is for records parsed ahead of the store (DecodeLines on
+// several workers): until release is called the store's interner reclaims
+// nothing, since a string no record in the ring uses may belong to a
+// record not appended yet. Call release when every Decoded is appended.
+func (s *Store) HoldNames() (release func()) {
+	s.names.hold()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.names.unhold()
+			s.mu.Unlock()
+		})
 	}
 }
 

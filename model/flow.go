@@ -52,9 +52,9 @@ func (s LogStatus) String() string {
 // in an Ext record that the store keeps beside it only when needed.
 type Flow struct {
 	Bytes   uint64
+	Packets uint64 // 64-bit as AWS documents: 100 Gbps over 10 minutes passes 2^32
 	Start   uint32 // unix seconds
 	End     uint32 // unix seconds
-	Packets uint32 // saturates at 2^32-1
 	Src     uint32 // IPv4 srcaddr, big-endian value; see SrcAddr for IPv6
 	Dst     uint32 // IPv4 dstaddr
 	Account uint32 // interned account-id
@@ -127,6 +127,7 @@ type Ext struct {
 	PktDst  [16]byte
 	Str     [strSlots]uint32 // interned values of string fields, by strSlot
 	Num     [2]uint8         // traffic-path, encryption-status
+	mapped  uint8            // pkt-srcaddr/pkt-dstaddr written IPv4-mapped (::ffff:a.b.c.d)
 	present [(fieldIDEnd + 63) / 64]uint64
 }
 
@@ -139,6 +140,14 @@ func strSlot(id FieldID) int {
 		return int(fieldKnownEnd-FieldVPCID) + int(id-FieldOpaque0)
 	}
 	return int(id - FieldVPCID)
+}
+
+// strField is the field of a string slot (strSlot's inverse).
+func strField(slot int) FieldID {
+	if slot >= int(fieldKnownEnd-FieldVPCID) {
+		return FieldOpaque0 + FieldID(slot-int(fieldKnownEnd-FieldVPCID))
+	}
+	return FieldVPCID + FieldID(slot)
 }
 
 func numSlot(id FieldID) int {
@@ -205,7 +214,7 @@ func (x *Ext) PktSrcAddr() netip.Addr {
 	if !x.Has(FieldPktSrcAddr) {
 		return netip.Addr{}
 	}
-	return netip.AddrFrom16(x.PktSrc).Unmap()
+	return x.pktAddr(x.PktSrc, FieldPktSrcAddr)
 }
 
 // PktDstAddr is pkt-dstaddr (invalid when absent).
@@ -213,7 +222,24 @@ func (x *Ext) PktDstAddr() netip.Addr {
 	if !x.Has(FieldPktDstAddr) {
 		return netip.Addr{}
 	}
-	return netip.AddrFrom16(x.PktDst).Unmap()
+	return x.pktAddr(x.PktDst, FieldPktDstAddr)
+}
+
+// pktAddr reads a pkt-* address: IPv4 is kept IPv4-mapped, and unmapped
+// again unless the log wrote it that way.
+func (x *Ext) pktAddr(b [16]byte, id FieldID) netip.Addr {
+	a := netip.AddrFrom16(b)
+	if x.mapped&mappedBit(id) != 0 {
+		return a
+	}
+	return a.Unmap()
+}
+
+func mappedBit(id FieldID) uint8 {
+	if id == FieldPktSrcAddr {
+		return 1
+	}
+	return 2
 }
 
 func v4(u uint32) netip.Addr {

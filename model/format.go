@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strings"
@@ -105,11 +106,14 @@ func (f *Format) String() string {
 }
 
 // HeaderFormat recognises the header line S3 delivery puts at the top of a
-// file (the field names in format order). It returns nil for a data line.
-// A header must name at least one known field and contain no digits-only
-// token, so that no record is mistaken for one.
+// file (the field names in format order). It returns nil for a data line
+// and for stray text such as "Start of rotated log": a line is a header
+// only when every token names a field flowtail knows (in any spelling), or
+// it has the shape AWS writes (see awsHeaderShape), or every token is in
+// the ${field} spelling. The format returned is interned: the same field
+// list always gives the same *Format.
 func HeaderFormat(line []byte) *Format {
-	known := false
+	known, unknown, braced, shaped := 0, 0, 0, true
 	i := 0
 	for i < len(line) {
 		for i < len(line) && (isSpace(line[i]) || line[i] == '\r' || line[i] == '\n') {
@@ -122,6 +126,7 @@ func HeaderFormat(line []byte) *Format {
 		tok := line[start:i]
 		if len(tok) > 3 && tok[0] == '$' && tok[1] == '{' && tok[len(tok)-1] == '}' {
 			tok = tok[2 : len(tok)-1]
+			braced++
 		}
 		if len(tok) == 0 {
 			continue
@@ -130,17 +135,43 @@ func HeaderFormat(line []byte) *Format {
 			return nil
 		}
 		if _, ok := fieldByFolded[foldName(string(tok))]; ok {
-			known = true
+			known++
+			shaped = shaped && awsName(tok)
+			continue
 		}
+		unknown++
+		// An unknown name in the AWS shape is several lowercase words
+		// joined by '-': "rotated" or "log" alone is prose.
+		shaped = shaped && awsName(tok) && bytes.IndexByte(tok, '-') > 0
 	}
-	if !known {
+	switch {
+	case known == 0:
+		return nil
+	case unknown == 0, braced == known+unknown:
+	case shaped && known >= 2 && known > unknown:
+	default:
 		return nil
 	}
 	f, err := ParseFormat(strings.TrimRight(string(line), "\r\n"))
 	if err != nil {
 		return nil
 	}
-	return f
+	return InternFormat(f)
+}
+
+// awsName reports whether a name is spelt as AWS spells field names in
+// headers: lowercase letters and digits, words joined by single '-'.
+func awsName(tok []byte) bool {
+	for i, c := range tok {
+		switch {
+		case c >= 'a' && c <= 'z':
+		case i > 0 && c >= '0' && c <= '9':
+		case i > 0 && i < len(tok)-1 && c == '-' && tok[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // validFieldName accepts names like "pkt-srcaddr", "tcp_flags", "dstPort":
@@ -166,39 +197,68 @@ func validFieldNameBytes(s []byte) bool {
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }
 
 // formats numbers every format records were read with, so a record can
-// name its own field order in two bytes (for @message and the detail view).
-// A registration publishes a longer slice header (appending writes only
-// past the length readers hold), so FormatOf, called per record, reads the
-// list without a lock.
+// name its own field order in two bytes (for @message and the detail view),
+// and interns formats by their field list, so a header repeated at the top
+// of every file (or alternating with another) costs one Format, not one per
+// line. A registration publishes a longer slice header (appending writes
+// only past the length readers hold), so FormatOf, called per record, reads
+// the list without a lock. The table is bounded by maxFormats.
 var formats struct {
-	mu     sync.Mutex // serialises registration
-	list   atomic.Pointer[[]*Format]
-	byText map[string]uint16
+	mu    sync.Mutex // serialises registration
+	list  atomic.Pointer[[]*Format]
+	byKey map[string]uint16
+}
+
+// maxFormats bounds the distinct formats numbered in one process; past it
+// records of new formats are still read, they only cannot name their
+// format (FormatOf answers nil).
+const maxFormats = math.MaxUint16
+
+// fieldKey is the field list as bytes: equal lists, equal keys.
+func (f *Format) fieldKey() string {
+	b := make([]byte, len(f.Fields))
+	for i, id := range f.Fields {
+		b[i] = byte(id)
+	}
+	return string(b)
+}
+
+// InternFormat returns the one *Format with f's field list, registering f
+// when it is the first; f itself when the table is full.
+func InternFormat(f *Format) *Format {
+	if f == nil {
+		return nil
+	}
+	id := registerFormat(f)
+	if id == 0 {
+		return f
+	}
+	return (*formats.list.Load())[id-1]
 }
 
 // registerFormat returns the format's number (1-based), registering it on
 // first use; 0 when too many distinct formats were seen.
 func registerFormat(f *Format) uint16 {
-	key := f.String()
+	key := f.fieldKey()
 	formats.mu.Lock()
 	defer formats.mu.Unlock()
-	if id, ok := formats.byText[key]; ok {
+	if id, ok := formats.byKey[key]; ok {
 		return id
 	}
 	var list []*Format
 	if l := formats.list.Load(); l != nil {
 		list = *l
 	}
-	if len(list) >= math.MaxUint16 {
+	if len(list) >= maxFormats {
 		return 0
 	}
-	if formats.byText == nil {
-		formats.byText = map[string]uint16{}
+	if formats.byKey == nil {
+		formats.byKey = map[string]uint16{}
 	}
 	list = append(list, f)
 	formats.list.Store(&list)
 	id := uint16(len(list))
-	formats.byText[key] = id
+	formats.byKey[key] = id
 	return id
 }
 
@@ -208,4 +268,34 @@ func FormatOf(f *Flow) *Format {
 		return nil
 	}
 	return (*formats.list.Load())[f.format-1]
+}
+
+// streamFormats caches StreamFormat's answers by interned format.
+var streamFormats sync.Map // *Format → *Format
+
+// StreamFormat is the format a record from log stream stream is shown in.
+// A VPC flow log names each CloudWatch stream after its interface, and the
+// decoder fills interface-id from that name when the format lacks it; the
+// record is then shown with interface-id where the default format has it
+// (after account-id, else after version, else first), so cat, query and
+// the TUI show the same fields.
+func StreamFormat(f *Format, stream string) *Format {
+	if f == nil || f.Has(FieldInterfaceID) || !strings.HasPrefix(stream, "eni-") {
+		return f
+	}
+	if out, ok := streamFormats.Load(f); ok {
+		return out.(*Format)
+	}
+	at := 0
+	for i, id := range f.Fields {
+		if id == FieldAccountID || id == FieldVersion && at == 0 {
+			at = i + 1
+		}
+	}
+	out := &Format{Fields: make([]FieldID, 0, len(f.Fields)+1), has: f.has}
+	out.Fields = append(append(append(out.Fields, f.Fields[:at]...), FieldInterfaceID), f.Fields[at:]...)
+	out.has[FieldInterfaceID] = true
+	out = InternFormat(out)
+	streamFormats.Store(f, out)
+	return out
 }

@@ -49,13 +49,12 @@ const (
 
 // internCache remembers a recent value of an interned field, so records
 // from the same few dozen interfaces, subnets or accounts skip the
-// interner's lock and map.
+// interner's lock and map. The id is checked against the interner's name
+// for it, which also catches an id reclaimed and reused since.
 // Entries are picked by a hash of the token's last four bytes, where ENI
 // ids differ.
 type internCache struct {
-	n   int
-	buf [40]byte
-	id  uint32
+	id uint32
 }
 
 // NewParser builds a parser for a format, interning strings into names.
@@ -223,6 +222,9 @@ func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) 
 		} else {
 			x.PktDst = a.As16()
 		}
+		if a.Is4In6() {
+			x.mapped |= mappedBit(id)
+		}
 		x.set(id)
 		return ""
 	case FieldTrafficPath, FieldEncryptionStatus:
@@ -278,7 +280,7 @@ func setUint(id FieldID, v uint64, f *Flow) string {
 		}
 		f.Flags = uint8(v)
 	case FieldPackets:
-		f.Packets = uint32(min(v, math.MaxUint32))
+		f.Packets = v
 	case FieldBytes:
 		f.Bytes = v
 	case FieldStart, FieldEnd:
@@ -321,15 +323,11 @@ func (p *Parser) cached(id FieldID, tok []byte) uint32 {
 		v = v<<8 | uint32(b)
 	}
 	c := &p.cache[p.slot[id]][(v*2654435761)>>(32-cacheBits)]
-	if c.n == len(tok) && string(c.buf[:c.n]) == string(tok) {
+	if c.id != 0 && p.names.Name(c.id) == string(tok) {
 		return c.id
 	}
-	v = p.names.ID(tok)
-	if len(tok) <= len(c.buf) {
-		c.n = copy(c.buf[:], tok)
-		c.id = v
-	}
-	return v
+	c.id = p.names.ID(tok)
+	return c.id
 }
 
 // parseUint reads a decimal number no larger than max.
@@ -359,6 +357,9 @@ func parseAddr(b []byte) (netip.Addr, bool) {
 	for _, c := range b {
 		switch {
 		case c >= '0' && c <= '9':
+			if digits == 1 && octet == 0 {
+				return netip.Addr{}, false // a leading zero: octal to some readers, rejected as netip does
+			}
 			octet = octet*10 + int(c-'0')
 			digits++
 			if octet > 255 || digits > 3 {
@@ -387,7 +388,7 @@ func slowAddr(b []byte) (netip.Addr, bool) {
 	if err != nil || a.Zone() != "" {
 		return netip.Addr{}, false
 	}
-	return a.Unmap(), true
+	return a, true // an IPv4-mapped IPv6 address stays as written
 }
 
 func v4u(a netip.Addr) uint32 {

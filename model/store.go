@@ -1,8 +1,10 @@
 package model
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // DefaultCapacity is the default number of records the ring holds.
@@ -17,10 +19,32 @@ type Observer interface {
 
 // Malformed is a line that could not be parsed, kept for display.
 type Malformed struct {
-	Origin string
-	LineNo int64
-	Line   string
-	Err    string
+	Origin    string
+	LineNo    int64  // in a file; 0 for CloudWatch events
+	Stream    string // CloudWatch log stream
+	Timestamp int64  // CloudWatch event time (ms)
+	Line      string
+	Err       string
+}
+
+// MalformedEvent describes an event that is not a record.
+func MalformedEvent(ev *Event, err error) Malformed {
+	return Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Stream: ev.Stream, Timestamp: ev.Timestamp,
+		Line: KeepLine(ev.Line), Err: err.Error()}
+}
+
+// Where locates the line for a reader: FILE:LINE, or for a CloudWatch
+// event GROUP STREAM at its timestamp (events have no line numbers).
+func (m *Malformed) Where() string {
+	switch {
+	case m.LineNo > 0:
+		return m.Origin + ":" + strconv.FormatInt(m.LineNo, 10)
+	case m.Stream != "" && m.Timestamp != 0:
+		return m.Origin + " " + m.Stream + " at " + time.UnixMilli(m.Timestamp).UTC().Format("2006-01-02T15:04:05.000Z")
+	case m.Stream != "":
+		return m.Origin + " " + m.Stream
+	}
+	return m.Origin
 }
 
 // Counters are the store's running totals.
@@ -57,7 +81,9 @@ func NewStore(capacity int) *Store {
 	if capacity < 1 {
 		capacity = 1
 	}
-	return &Store{flows: make([]Flow, capacity), names: NewInterner()}
+	names := NewInterner()
+	names.reclaim = true
+	return &Store{flows: make([]Flow, capacity), names: names}
 }
 
 // Names is the interner for the store's records.
@@ -90,6 +116,7 @@ type Appender struct{ s *Store }
 func (s *Store) Append(fn func(a Appender)) {
 	s.mu.Lock()
 	fn(Appender{s})
+	s.names.sweep()
 	s.mu.Unlock()
 	s.gen.Add(1)
 }
@@ -97,12 +124,16 @@ func (s *Store) Append(fn func(a Appender)) {
 // Add appends one parsed record (x is used only when f.HasExt()).
 func (a Appender) Add(f *Flow, x *Ext) {
 	s := a.s
+	// The new record's strings are counted before the oldest one's are
+	// released, so a string both share is never reclaimed in between.
+	s.refStrings(f, x, 1)
 	if s.n == len(s.flows) {
 		old := &s.flows[s.head]
 		ox := s.ext.get(old)
 		for _, o := range s.obs {
 			o.Evicted(old, ox)
 		}
+		s.refStrings(old, ox, -1)
 		if old.ext != 0 {
 			s.ext.pop()
 		}
@@ -121,6 +152,25 @@ func (a Appender) Add(f *Flow, x *Ext) {
 	s.counters.Seen++
 	for _, o := range s.obs {
 		o.Added(slot, sx)
+	}
+}
+
+// refStrings counts (d = 1) or releases (d = -1) a record's references
+// to interned strings.
+func (s *Store) refStrings(f *Flow, x *Ext, d int32) {
+	if f.present&hasAccount != 0 {
+		s.names.ref(f.Account, d)
+	}
+	if f.present&hasIface != 0 {
+		s.names.ref(f.Iface, d)
+	}
+	if f.ext == 0 || x == nil {
+		return
+	}
+	for i, id := range x.Str {
+		if id != 0 && x.Has(strField(i)) {
+			s.names.ref(id, d)
+		}
 	}
 }
 

@@ -562,10 +562,7 @@ func malformedLines(sh *Shared, width int) []string {
 	}
 	for i := len(bad) - 1; i >= 0; i-- {
 		b := bad[i]
-		where := Sanitize(b.Origin)
-		if b.LineNo > 0 {
-			where += fmt.Sprintf(":%d", b.LineNo)
-		}
+		where := Sanitize(b.Where())
 		out = append(out, " "+st.Label.Render(where)+"  "+st.Warn.Render(Sanitize(b.Err)))
 		out = append(out, fitCells("   "+Sanitize(b.Line), width))
 	}

@@ -177,6 +177,6 @@ func lookupRules(src RuleSource, iface string) tea.Cmd {
 func verdictOf(snap *rules.Snapshot, v model.View, i int) rules.Verdict {
 	f, x := v.At(i)
 	pkt := rules.FromFlow(f, x, v.Names())
-	pkt.ReverseSeen = reverseBefore(v, i, &pkt)
+	pkt.ReverseSeen = model.ReverseBefore(v, i)
 	return snap.Explain(pkt)
 }

@@ -183,7 +183,7 @@ func (p *rulesPane) select_() tea.Cmd {
 			p.pkt = rules.FromFlow(f, x, v.Names())
 			// Records before i never change, so the look-back runs once per selection.
 			if !p.revKnown || p.revSeq != seq {
-				p.revSeq, p.revKnown, p.revSeen = seq, true, reverseBefore(v, i, &p.pkt)
+				p.revSeq, p.revKnown, p.revSeen = seq, true, model.ReverseBefore(v, i)
 			}
 			p.pkt.ReverseSeen = p.revSeen
 			if t.hasSeq && t.hasReply {
@@ -212,35 +212,6 @@ func (p *rulesPane) select_() tea.Cmd {
 		return p.lookup(p.pkt.Interface, false)
 	}
 	return nil
-}
-
-// reverseWindow bounds how far back the pane looks for the reversed
-// record, so the cost does not follow the buffer size.
-const reverseWindow = 20000
-
-// reverseBefore reports whether the reversed record (same interface,
-// addresses and ports swapped) is in the buffer before record i: evidence
-// that record i is a reply.
-func reverseBefore(v model.View, i int, p *rules.Packet) bool {
-	if p.Interface == "" || !p.Src.IsValid() {
-		return false
-	}
-	want := p.Key().Reverse()
-	names := v.Names()
-	iface, ok := names.Lookup(p.Interface)
-	if !ok {
-		return false
-	}
-	for j := i - 1; j >= 0 && j >= i-reverseWindow; j-- {
-		f, x := v.At(j)
-		if f.Iface != iface || int(f.SrcPort) != want.SrcPort || int(f.DstPort) != want.DstPort {
-			continue
-		}
-		if f.SrcAddr(x) == want.Src && f.DstAddr(x) == want.Dst && int(f.Proto) == want.Proto {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *rulesPane) bodyRows() int { return max(p.height-len(p.head), 1) }

@@ -26,6 +26,7 @@ type EC2 struct {
 	snap     *rules.Snapshot
 	denied   map[string]bool // IAM action (ec2:DescribeNetworkAcls) -> denied
 	throttle map[string]int  // operation -> calls left to throttle
+	hang     map[string]int  // operation -> calls left that get no answer
 	calls    map[string]int
 	pageSize int
 	seq      int
@@ -33,7 +34,7 @@ type EC2 struct {
 
 // NewEC2 returns a fake serving snap.
 func NewEC2(snap *rules.Snapshot) *EC2 {
-	return &EC2{snap: snap, denied: map[string]bool{}, throttle: map[string]int{}, calls: map[string]int{}, pageSize: 1000}
+	return &EC2{snap: snap, denied: map[string]bool{}, throttle: map[string]int{}, hang: map[string]int{}, calls: map[string]int{}, pageSize: 1000}
 }
 
 // SetSnapshot replaces what the fake serves (rules changed in the account).
@@ -72,6 +73,14 @@ func (e *EC2) Throttle(op string, n int) {
 	e.throttle[op] += n
 }
 
+// Hang makes the next n calls of op get no answer until the client gives
+// up or the server closes.
+func (e *EC2) Hang(op string, n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.hang[op] += n
+}
+
 // Calls is how many requests reached op, faults included.
 func (e *EC2) Calls(op string) int {
 	e.mu.Lock()
@@ -104,8 +113,16 @@ func (e *EC2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if throttled {
 		e.throttle[op]--
 	}
+	hang := e.hang[op] > 0
+	if hang {
+		e.hang[op]--
+	}
 	snap, pageSize := e.snap, e.pageSize
 	e.mu.Unlock()
+	if hang {
+		<-r.Context().Done()
+		return
+	}
 	if throttled {
 		e.writeError(w, http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
 		return

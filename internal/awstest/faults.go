@@ -25,6 +25,11 @@ const (
 	ExpiredToken
 	// InvalidToken answers UnrecognizedClientException (unknown credentials).
 	InvalidToken
+	// Hang accepts the request and never answers (until the client gives
+	// up or the server closes).
+	Hang
+	// Malformed answers HTTP 200 with a body that is not JSON.
+	Malformed
 	// EmptyPage (FilterLogEvents) answers no events and a nextToken that
 	// continues where the request was.
 	EmptyPage
@@ -39,6 +44,9 @@ const (
 	SessionTimeout
 	// StreamReset (StartLiveTail stream) drops the connection mid-session.
 	StreamReset
+	// StreamStall (StartLiveTail stream) stops sending updates and keeps
+	// the connection open.
+	StreamStall
 )
 
 // Fault is an injected failure for the next Times calls of Op ("" for any
@@ -158,5 +166,9 @@ func (s *Server) applyRequestFault(w http.ResponseWriter, op string, f *Fault, b
 		writeError(w, http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired")
 	case InvalidToken:
 		writeError(w, http.StatusBadRequest, "UnrecognizedClientException", "The security token included in the request is invalid.")
+	case Malformed:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(http.StatusOK)
+		w.Write([]byte(`{"events":[{"logStreamName":`))
 	}
 }

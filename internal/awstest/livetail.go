@@ -185,6 +185,10 @@ func (s *Server) startLiveTail(w http.ResponseWriter, r *http.Request, body []by
 		if f != nil && f.Kind == StreamReset {
 			panic(http.ErrAbortHandler)
 		}
+		if f != nil && f.Kind == StreamStall {
+			<-r.Context().Done()
+			return
+		}
 		if !send("event", "sessionUpdate", up) {
 			return
 		}

@@ -201,6 +201,10 @@ func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request, op string) {
 	f := s.takeFault(op, false)
 	action, denied := s.denied[op]
 	s.mu.Unlock()
+	if f != nil && f.Kind == Hang {
+		<-r.Context().Done()
+		return
+	}
 	if f != nil && f.requestLevel() {
 		s.applyRequestFault(w, op, f, body)
 		return
@@ -330,7 +334,11 @@ type filterResponse struct {
 // event. Events that become visible later with an earlier timestamp are not
 // in the rest of this pass, as with the real service.
 func encodeToken(ts int64, seq uint64) string {
-	return base64.StdEncoding.EncodeToString([]byte("v1/" + strconv.FormatInt(ts, 10) + "/" + strconv.FormatUint(seq, 10)))
+	return base64.StdEncoding.EncodeToString([]byte(rawToken(ts, seq)))
+}
+
+func rawToken(ts int64, seq uint64) string {
+	return "v1/" + strconv.FormatInt(ts, 10) + "/" + strconv.FormatUint(seq, 10)
 }
 
 func decodeToken(tok string) (int64, uint64, bool) {
@@ -339,7 +347,7 @@ func decodeToken(tok string) (int64, uint64, bool) {
 		return 0, 0, false
 	}
 	parts := strings.Split(string(b), "/")
-	if len(parts) != 3 || parts[0] != "v1" {
+	if len(parts) < 3 || len(parts) > 4 || parts[0] != "v1" { // a 4th part numbers empty pages
 		return 0, 0, false
 	}
 	ts, err1 := strconv.ParseInt(parts[1], 10, 64)
@@ -416,11 +424,11 @@ func (s *Server) filterLogEvents(w http.ResponseWriter, body []byte, f *Fault) {
 		return
 	}
 	if f != nil && f.Kind == EmptyPage {
-		tok := req.NextToken
-		if tok == "" {
-			tok = encodeToken(afterTS, afterSeq)
-		}
-		writeJSON(w, filterResponse{Events: []filteredEvent{}, NextToken: tok})
+		// The same place, under a new token each time, as the service
+		// does while it scans.
+		s.emptyPages++
+		tok := rawToken(afterTS, afterSeq) + "/" + strconv.Itoa(s.emptyPages)
+		writeJSON(w, filterResponse{Events: []filteredEvent{}, NextToken: base64.StdEncoding.EncodeToString([]byte(tok))})
 		return
 	}
 	// Merge the selected streams in (timestamp, sequence) order, stopping

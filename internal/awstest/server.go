@@ -82,15 +82,16 @@ type Server struct {
 	srv   *httptest.Server
 	clock Clock
 
-	mu        sync.Mutex
-	mounted   http.Handler
-	logs      *logStore
-	faults    []*Fault
-	denied    map[string]string // operation -> IAM action reported as missing
-	calls     map[string]int
-	live      liveConfig
-	pageSize  int
-	searchLag int64 // ms between visibility to Live Tail and to FilterLogEvents
+	mu         sync.Mutex
+	mounted    http.Handler
+	logs       *logStore
+	faults     []*Fault
+	denied     map[string]string // operation -> IAM action reported as missing
+	calls      map[string]int
+	live       liveConfig
+	pageSize   int
+	searchLag  int64 // ms between visibility to Live Tail and to FilterLogEvents
+	emptyPages int   // EmptyPage answers so far, numbering their tokens
 
 	sessionSeq int
 

@@ -16,6 +16,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/awscall"
 	"github.com/flowtail/flowtail/source/cloudwatch"
 )
 
@@ -69,6 +70,9 @@ func buildAWSSources(ctx context.Context, o *options) ([]source.Source, error) {
 		SSO:           isSSOProfile(cfg),
 		Region:        cfg.Region,
 	}
+	if o.once && !o.follow {
+		c.RetryBudget = awscall.HeadlessBudget // a headless read ends; --follow and the TUI keep trying
+	}
 	if c.Format == nil {
 		c.FlowLogFormat = flowLogFormat(ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 			if o.HTTPClient != nil {
@@ -87,6 +91,7 @@ func loadAWSConfig(ctx context.Context, o *options) (aws.Config, error) {
 	if o.region != "" {
 		opts = append(opts, config.WithRegion(o.region))
 	}
+	opts = append(opts, awscall.LoadOptions(awscall.Default, o.sdkLog)...)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		var pe config.SharedConfigProfileNotExistError

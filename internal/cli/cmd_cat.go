@@ -103,6 +103,7 @@ const (
 // so the source can reuse its buffer at once.
 type chunk struct {
 	format *model.Format
+	shown  *model.Format // format plus what the stream name supplies
 	buf    []byte
 	events []model.Event
 	out    []byte
@@ -159,12 +160,13 @@ func (c *catter) add(b model.Batch) {
 			}
 		}
 		format := model.FormatFor(c.override, c.formats, ev.Origin, b.Format)
-		if c.cur != nil && (c.cur.format != format || len(c.cur.events) == chunkLines || len(c.cur.buf)+len(line) > cap(c.cur.buf)) {
+		shown := model.StreamFormat(format, ev.Stream)
+		if c.cur != nil && (c.cur.format != format || c.cur.shown != shown || len(c.cur.events) == chunkLines || len(c.cur.buf)+len(line) > cap(c.cur.buf)) {
 			c.cur = c.flush(c.cur)
 		}
 		if c.cur == nil {
 			c.cur = <-c.free
-			c.cur.format = format
+			c.cur.format, c.cur.shown = format, shown
 		}
 		ch := c.cur
 		from := len(ch.buf)
@@ -233,12 +235,12 @@ func (c *catter) decode() {
 			res, err := dec.Decode(ev, ch.format, &f, &x)
 			switch res {
 			case model.ResultRecord:
-				ch.out = enc.Append(ch.out, ch.format, &f, &x)
+				ch.out = enc.Append(ch.out, ch.shown, &f, &x)
 				ch.nRec++
 			case model.ResultMalformed:
 				ch.nBad++
 				if len(ch.bad) < keepBad {
-					ch.bad = append(ch.bad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Err: err.Error()})
+					ch.bad = append(ch.bad, model.MalformedEvent(ev, err))
 				}
 			}
 		}
@@ -263,9 +265,9 @@ func (c *catter) write(stop func()) {
 			}
 		}
 		if c.writeErr == nil && ch.nRec > 0 {
-			if ch.format != last {
-				hdr = enc.Header(hdr[:0], ch.format)
-				last = ch.format
+			if ch.shown != last {
+				hdr = enc.Header(hdr[:0], ch.shown)
+				last = ch.shown
 				if len(hdr) > 0 {
 					_, c.writeErr = c.out.Write(hdr)
 				}

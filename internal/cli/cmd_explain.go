@@ -113,7 +113,7 @@ type explainer struct {
 	enc        *export.Encoder
 	w          *bufio.Writer
 	buf        []byte
-	seen       map[rules.Key]struct{}
+	recent     *model.RecentFlows // the reversed-record window
 	records    int64
 	malformed  int64
 	firstBad   []model.Malformed
@@ -124,13 +124,10 @@ type explainer struct {
 	x          model.Ext
 }
 
-// maxSeen bounds the reversed-record memory on endless inputs.
-const maxSeen = 1 << 20
-
 func newExplainer(kind export.Kind, override *model.Format, rs ruleSource, out io.Writer, nsrc int) *explainer {
 	names := model.NewInterner()
 	x := &explainer{kind: kind, rules: rs, names: names, enc: export.NewEncoder(kind, names),
-		w: bufio.NewWriterSize(out, 64<<10), seen: map[rules.Key]struct{}{}}
+		w: bufio.NewWriterSize(out, 64<<10), recent: model.NewRecentFlows(model.ReverseLookback)}
 	for range max(nsrc, 1) {
 		x.decs = append(x.decs, model.NewDecoder(names, override))
 	}
@@ -151,7 +148,7 @@ func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
 		case model.ResultMalformed:
 			e.malformed++
 			if len(e.firstBad) < keepBad {
-				e.firstBad = append(e.firstBad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo, Err: err.Error()})
+				e.firstBad = append(e.firstBad, model.MalformedEvent(ev, err))
 			}
 			continue
 		case model.ResultRecord:
@@ -160,12 +157,7 @@ func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
 		}
 		e.records++
 		p := rules.FromFlow(&e.f, &e.x, e.names)
-		k := p.Key()
-		_, p.ReverseSeen = e.seen[k.Reverse()]
-		if len(e.seen) >= maxSeen {
-			clear(e.seen)
-		}
-		e.seen[k] = struct{}{}
+		p.ReverseSeen = e.recent.Add(&e.f, &e.x)
 		snap, err := e.rules(ctx, p.Interface)
 		if err != nil {
 			e.noteLookupError(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/export"
 	"github.com/flowtail/flowtail/model/query"
 	"github.com/flowtail/flowtail/model/rules"
 	"github.com/flowtail/flowtail/source"
@@ -336,7 +337,7 @@ func newRowWriter(w io.Writer, format string, columns []string, probe int) *rowW
 	case "csv":
 		rw.cw = csv.NewWriter(rw.bw)
 		for i, c := range columns {
-			rw.cell[i] = cleanCell(c)
+			rw.cell[i] = export.SafeCell(cleanCell(c))
 		}
 		rw.err = rw.cw.Write(rw.cell)
 	case "json":
@@ -367,7 +368,7 @@ func (rw *rowWriter) row(r []query.Value) bool {
 	switch rw.format {
 	case "csv":
 		for i, v := range r {
-			rw.cell[i] = cleanCell(v.String())
+			rw.cell[i] = export.SafeCell(cleanCell(v.String())) // a spreadsheet must not run it
 		}
 		rw.err = rw.cw.Write(rw.cell)
 	case "json":

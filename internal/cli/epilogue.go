@@ -89,11 +89,10 @@ func writeMalformed(w io.Writer, cmd string, n, records int64, done string, firs
 	}
 	fmt.Fprintf(w, "flowtail %s: skipped %d malformed line(s) (%d records %s)\n", cmd, n, records, done)
 	for _, b := range first {
-		origin := b.Origin
-		if origin == "" || origin == "-" {
-			origin = "stdin"
+		if b.Origin == "" || b.Origin == "-" {
+			b.Origin = "stdin"
 		}
-		fmt.Fprintf(w, "  %s:%d: %s\n", cleanCell(origin), b.LineNo, cleanCell(b.Err))
+		fmt.Fprintf(w, "  %s: %s\n", cleanCell(b.Where()), cleanCell(b.Err))
 	}
 	if n > int64(len(first)) {
 		fmt.Fprintf(w, "  … and %d more\n", n-int64(len(first)))

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -48,6 +49,7 @@ type options struct {
 
 	rules   string
 	logFile string
+	sdkLog  *slog.Logger // where the AWS SDK logs while the TUI owns the terminal
 	record  string
 	force   bool
 	output  string

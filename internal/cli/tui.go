@@ -80,6 +80,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		return exitRuntime
 	}
 	defer closeLog()
+	o.sdkLog = logger // the SDK must not write over the screen
 
 	// A path that cannot give one record is said here, not in a TUI.
 	if err := file.Check(o.paths, o.follow); err != nil {

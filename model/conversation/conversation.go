@@ -145,41 +145,28 @@ type Conversation struct {
 // Flags is the tcp-flags of both directions OR-ed.
 func (c *Conversation) Flags() uint8 { return c.Request.Flags | c.Response.Flags }
 
-// key identifies a conversation regardless of direction: endpoint a is
-// the lower (address, port) of the two.
-type key struct {
-	iface  uint32
-	proto  uint8
-	a, b   [16]byte
-	pa, pb uint16
-}
-
 // Pairer collects records and pairs them. Add records in buffer order,
 // then call Conversations.
 type Pairer struct {
-	idx   map[key]int32
-	convs []Conversation // Request: a → b, Response: b → a until resolved
+	idx   map[model.FlowKey]int32 // by the canonical key: both directions of a flow
+	convs []Conversation          // Request: a → b, Response: b → a until resolved
 	n     uint32
 }
 
 // NewPairer returns an empty pairer.
-func NewPairer() *Pairer { return &Pairer{idx: map[key]int32{}} }
+func NewPairer() *Pairer { return &Pairer{idx: map[model.FlowKey]int32{}} }
 
 // Add merges one record, in buffer order. Records without both addresses
 // (NODATA, SKIPDATA) are ignored.
 func (p *Pairer) Add(f *model.Flow, x *model.Ext) {
-	if !f.Has(model.FieldSrcAddr) || !f.Has(model.FieldDstAddr) {
+	fk, ok := model.KeyOf(f, x)
+	if !ok {
 		return
 	}
 	order := p.n
 	p.n++
-	s, d := f.SrcAddr(x).As16(), f.DstAddr(x).As16()
-	k := key{iface: f.Iface, proto: f.Proto, a: s, b: d, pa: f.SrcPort, pb: f.DstPort}
-	reverse := false
-	if c := cmp.Or(bytesCompare(&s, &d), cmp.Compare(f.SrcPort, f.DstPort)); c > 0 {
-		k.a, k.b, k.pa, k.pb = d, s, f.DstPort, f.SrcPort
-		reverse = true
-	}
+	s, d := fk.Src, fk.Dst
+	k, reverse := fk.Canonical()
 	n, ok := p.idx[k]
 	if !ok {
 		n = int32(len(p.convs))
@@ -214,15 +201,6 @@ func (p *Pairer) Add(f *model.Flow, x *model.Ext) {
 	if f.End > side.Last {
 		side.Last = f.End
 	}
-}
-
-func bytesCompare(a, b *[16]byte) int {
-	for i := range a {
-		if a[i] != b[i] {
-			return cmp.Compare(a[i], b[i])
-		}
-	}
-	return 0
 }
 
 // Conversations returns the paired conversations, worst class first, then

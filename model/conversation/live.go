@@ -17,7 +17,7 @@ import (
 // its newest: the earliest and the latest when records arrive in time
 // order, as sources deliver them.
 type Live struct {
-	idx map[key]int32
+	idx map[model.FlowKey]int32 // by the canonical key: both directions of a flow
 	// convs are kept in pages, so growing to a million conversations
 	// never copies (or leaves for the collector) one large array.
 	convs [][]liveConv
@@ -68,7 +68,7 @@ type liveConv struct {
 // NewLive returns an empty live pairing for a store of the given
 // capacity; attach it with Store.Observe.
 func NewLive(capacity int) *Live {
-	return &Live{idx: map[key]int32{}, fifo: make([]entry, max(capacity, 1))}
+	return &Live{idx: map[model.FlowKey]int32{}, fifo: make([]entry, max(capacity, 1))}
 }
 
 func (l *Live) pos() uint64 { return l.oldest + uint64(l.count) }
@@ -76,15 +76,15 @@ func (l *Live) pos() uint64 { return l.oldest + uint64(l.count) }
 // Added counts a record entering the ring.
 func (l *Live) Added(f *model.Flow, x *model.Ext) {
 	p := l.pos()
-	if !f.Has(model.FieldSrcAddr) || !f.Has(model.FieldDstAddr) {
+	fk, ok := model.KeyOf(f, x)
+	if !ok {
 		l.push(entry{conv: -1})
 		return
 	}
-	s, d := f.SrcAddr(x).As16(), f.DstAddr(x).As16()
-	k := key{iface: f.Iface, proto: f.Proto, a: s, b: d, pa: f.SrcPort, pb: f.DstPort}
+	s, d := fk.Src, fk.Dst
+	k, reversed := fk.Canonical()
 	side := uint8(0)
-	if c := cmp.Or(bytesCompare(&s, &d), cmp.Compare(f.SrcPort, f.DstPort)); c > 0 {
-		k.a, k.b, k.pa, k.pb = d, s, f.DstPort, f.SrcPort
+	if reversed {
 		side = 1
 	}
 	n, ok := l.idx[k]
@@ -193,11 +193,8 @@ func (l *Live) Evicted(f *model.Flow, x *model.Ext) {
 // drop forgets an emptied conversation, found by the key of its last
 // record.
 func (l *Live) drop(n int32, f *model.Flow, x *model.Ext) {
-	s, d := f.SrcAddr(x).As16(), f.DstAddr(x).As16()
-	k := key{iface: f.Iface, proto: f.Proto, a: s, b: d, pa: f.SrcPort, pb: f.DstPort}
-	if c := cmp.Or(bytesCompare(&s, &d), cmp.Compare(f.SrcPort, f.DstPort)); c > 0 {
-		k.a, k.b, k.pa, k.pb = d, s, f.DstPort, f.SrcPort
-	}
+	fk, _ := model.KeyOf(f, x)
+	k, _ := fk.Canonical()
 	delete(l.idx, k)
 	*l.conv(n) = liveConv{}
 	l.rank[n] = rankKey{}

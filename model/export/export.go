@@ -48,7 +48,7 @@ func (k Kind) String() string {
 type Encoder struct {
 	kind  Kind
 	names *model.Interner
-	json  []string // interned names as JSON strings, quoted and escaped
+	json  []jsonName // interned names as JSON strings, quoted and escaped
 	plans map[*model.Format][]column
 	last  *model.Format
 	plan  []column
@@ -90,16 +90,22 @@ func NewEncoder(kind Kind, names *model.Interner) *Encoder {
 // Kind is the encoder's encoding.
 func (e *Encoder) Kind() Kind { return e.kind }
 
+// jsonName is an interned name and its JSON string form; the name is kept
+// to notice an id a store's interner reclaimed and reused.
+type jsonName struct{ name, quoted string }
+
 // jsonName is an interned name as a JSON string, escaped once per distinct value.
 func (e *Encoder) jsonName(id uint32) string {
-	if int(id) < len(e.json) {
-		return e.json[id]
+	name := e.names.Name(id)
+	if int(id) >= len(e.json) {
+		e.json = append(e.json, make([]jsonName, int(id)+1-len(e.json))...)
 	}
-	for n := uint32(len(e.json)); n <= id; n++ {
-		q := append([]byte{'"'}, model.AppendJSONString(nil, e.names.Name(n))...)
-		e.json = append(e.json, string(append(q, '"')))
+	j := &e.json[id]
+	if j.quoted == "" || j.name != name {
+		q := append([]byte{'"'}, model.AppendJSONString(nil, name)...)
+		*j = jsonName{name, string(append(q, '"'))}
 	}
-	return e.json[id]
+	return j.quoted
 }
 
 // Header appends what precedes records of this format: the CSV header row,
@@ -230,10 +236,52 @@ func (e *Encoder) appendCSV(dst []byte, fields []model.FieldID, f *model.Flow, x
 	return append(dst, '\n')
 }
 
+// Formula reports whether a spreadsheet would take a CSV cell for a
+// formula and run it (CSV injection): a leading '=', '+', '@', tab or CR,
+// or '-' followed by anything. A lone "-" is flow logs' "absent" and
+// stays as it is; flow-log numbers are never negative, so no real value
+// starts with '-' and more.
+func Formula(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '+', '@', '\t', '\r':
+		return true
+	case '-':
+		return len(s) > 1
+	}
+	return false
+}
+
+// SafeCell is a CSV cell a spreadsheet shows as text: a formula-like value
+// gets a leading apostrophe (the OWASP advice), which spreadsheets hide
+// and treat as "this is text". Every CSV flowtail writes goes through it:
+// no flow-log value starts that way, so only hostile text is changed.
+func SafeCell(s string) string {
+	if Formula(s) {
+		return "'" + s
+	}
+	return s
+}
+
 // appendCSVField quotes a value when it holds a comma, quote or line break
-// (RFC 4180), and sanitises it when it holds anything but printable ASCII
-// (the quoting bytes are printable, so the CSV stays valid).
+// (RFC 4180), neutralises a formula-like value (see SafeCell), and
+// sanitises it when it holds anything but printable ASCII (the quoting
+// bytes are printable, so the CSV stays valid).
 func appendCSVField(dst []byte, s string) []byte {
+	if Formula(s) {
+		dst = append(dst, '"', '\'')
+		from := len(dst)
+		for i := 0; i < len(s); i++ {
+			if s[i] == '"' {
+				dst = append(dst, '"')
+			}
+			dst = append(dst, s[i])
+		}
+		dst = model.MaskAppended(dst, from)
+		return append(dst, '"')
+	}
 	quote, unsafe := false, false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {

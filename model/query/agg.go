@@ -150,7 +150,7 @@ func keyWidth(acc *accessor) int {
 		return 16
 	case model.FieldVersion, model.FieldProtocol, model.FieldTCPFlags, model.FieldTrafficPath, model.FieldEncryptionStatus:
 		return 8
-	case model.FieldPackets, model.FieldStart, model.FieldEnd:
+	case model.FieldStart, model.FieldEnd:
 		return 32
 	}
 	return 64

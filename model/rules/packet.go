@@ -94,25 +94,6 @@ func FromFlow(f *model.Flow, x *model.Ext, names *model.Interner) Packet {
 	return p
 }
 
-// Key identifies a flow on an interface in one direction; the reversed key
-// of a reply equals the key of its request.
-type Key struct {
-	Interface        string
-	Src, Dst         netip.Addr
-	SrcPort, DstPort int
-	Proto            int
-}
-
-// Key returns the packet's flow key.
-func (p *Packet) Key() Key {
-	return Key{p.Interface, p.Src, p.Dst, p.SrcPort, p.DstPort, p.Proto}
-}
-
-// Reverse returns the key of the record that would be its counterpart.
-func (k Key) Reverse() Key {
-	return Key{k.Interface, k.Dst, k.Src, k.DstPort, k.SrcPort, k.Proto}
-}
-
 // src and dst are the addresses the rules compare: packet-level when known.
 func (p *Packet) src() netip.Addr {
 	if p.PktSrc.IsValid() {

@@ -101,7 +101,15 @@ func (r *Reader) inputs() []input {
 			in = append(in, input{path: p})
 			continue
 		}
-		files, err := file.Captures(p)
+		files, skipped, err := file.Captures(p)
+		for _, e := range skipped { // one unreadable folder; the rest is read
+			where := p
+			var pe *fs.PathError
+			if errors.As(e, &pe) {
+				where = pe.Path
+			}
+			in = append(in, input{path: where, err: e})
+		}
 		if err != nil {
 			in = append(in, input{path: p, err: err})
 			continue

@@ -20,6 +20,8 @@ const loadWindow = 4
 func Load(ctx context.Context, r *Reader, store *model.Store, override *model.Format, workers int) []error {
 	workers = max(workers, 1)
 	r.opt.Ordered = true
+	release := store.HoldNames() // records parsed ahead use strings the ring may not hold yet
+	defer release()
 	chunks := make(chan *query.Chunk, 2*workers)
 	var errs []error
 	read := make(chan struct{})

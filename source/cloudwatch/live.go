@@ -3,6 +3,7 @@ package cloudwatch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -98,10 +99,11 @@ func (s *Source) session(ctx context.Context, covered *int64, rep *repairer, fai
 	}
 	names := strings.Join(s.cfg.Groups, ", ")
 	var out *cloudwatchlogs.StartLiveTailOutput
-	err := s.retry(ctx, "logs:StartLiveTail", names, func(ctx context.Context) (err error) {
+	end, err := s.retryCall(ctx, "logs:StartLiveTail", names, true, func(ctx context.Context) (err error) {
 		out, err = s.cfg.Client.StartLiveTail(ctx, in)
 		return err
 	})
+	defer end()
 	if err != nil {
 		return err
 	}
@@ -109,6 +111,10 @@ func (s *Source) session(ctx context.Context, covered *int64, rep *repairer, fai
 	defer stream.Close()
 	renew := s.clock.After(s.cfg.SessionRenew)
 	events := stream.Events()
+	// Live Tail sends an update about once a second, empty or not: a
+	// stream silent for StreamIdle is dead, whatever the connection says.
+	idle := time.NewTimer(s.cfg.Deadlines.StreamIdle)
+	defer idle.Stop()
 	*failures++
 	for {
 		select {
@@ -117,7 +123,13 @@ func (s *Source) session(ctx context.Context, covered *int64, rep *repairer, fai
 		case <-renew:
 			*failures = 0
 			return nil
+		case <-idle.C:
+			s.stMu.Lock()
+			s.lastErr = fmt.Sprintf("live tail silent for %s: reconnecting and re-reading the gap", s.cfg.Deadlines.StreamIdle)
+			s.stMu.Unlock()
+			return nil
 		case ev, ok := <-events:
+			idle.Reset(s.cfg.Deadlines.StreamIdle)
 			if !ok {
 				err := stream.Err()
 				if ctx.Err() != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/awscall"
 )
 
 // Defaults for Config fields left zero.
@@ -56,6 +57,12 @@ type Config struct {
 	MaxRemembered int // bound on the event identities kept for de-duplication
 	BackoffBase   time.Duration
 	BackoffMax    time.Duration
+	// Deadlines bound every call (zero: awscall.Default).
+	Deadlines awscall.Deadlines
+	// RetryBudget is how long a failing call, or a run of empty pages, is
+	// retried before the read gives up with the last error: set for
+	// headless reads; zero (a live tail) retries until it works.
+	RetryBudget awscall.Budget
 }
 
 type group struct {
@@ -126,6 +133,9 @@ func New(cfg Config) *Source {
 	}
 	if cfg.BackoffMax <= 0 {
 		cfg.BackoffMax = 30 * time.Second
+	}
+	if cfg.Deadlines == (awscall.Deadlines{}) {
+		cfg.Deadlines = awscall.Default
 	}
 	return &Source{cfg: cfg, clock: cfg.Clock, hints: hints{profile: cfg.Profile, sso: cfg.SSO, region: cfg.Region},
 		seen: newSeen(cfg.MaxRemembered), mode: "starting", repairFloor: 1 << 62}
@@ -259,8 +269,12 @@ func (s *Source) resolve(ctx context.Context) (bool, string, error) {
 func (s *Source) checkStreams(ctx context.Context, g *group) {
 	var missing []string
 	for _, name := range s.cfg.Streams {
-		out, err := s.cfg.Client.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{
-			LogGroupIdentifier: aws.String(g.ident), LogStreamNamePrefix: aws.String(name), Limit: aws.Int32(1),
+		var out *cloudwatchlogs.DescribeLogStreamsOutput
+		err := s.cfg.Deadlines.Do(ctx, "logs:DescribeLogStreams", func(ctx context.Context) (err error) {
+			out, err = s.cfg.Client.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{
+				LogGroupIdentifier: aws.String(g.ident), LogStreamNamePrefix: aws.String(name), Limit: aws.Int32(1),
+			})
+			return err
 		})
 		if err != nil {
 			return
@@ -318,36 +332,82 @@ func (s *Source) flowLogFormat(ctx context.Context, name string) *model.Format {
 	return f
 }
 
-// retry calls fn until it succeeds, backing off with jitter on throttling
-// and transient faults; it returns a final *Error or ctx's error.
+// retry calls fn until it succeeds, backing off with jitter on throttling,
+// transient faults and calls that got no answer within their deadline; it
+// returns a final *Error or ctx's error. With a retry budget (headless
+// reads) a failing streak ends in a final *Error with the last error.
 func (s *Source) retry(ctx context.Context, action, group string, fn func(context.Context) error) error {
+	_, err := s.retryCall(ctx, action, group, false, fn)
+	return err
+}
+
+// retryCall is retry; with stream set the call opens a push stream that
+// lives until stop is called.
+func (s *Source) retryCall(ctx context.Context, action, group string, stream bool, fn func(context.Context) error) (stop func(), err error) {
+	var first time.Time
+	var prev error
 	for attempt := 1; ; attempt++ {
-		err := fn(ctx)
+		callCtx, cancel := ctx, context.CancelFunc(func() {})
+		began := time.Now()
+		if attempt == 1 {
+			first = began
+		}
+		if until := s.cfg.RetryBudget.Until(first); !until.IsZero() {
+			callCtx, cancel = context.WithDeadline(ctx, until)
+		}
+		stop = func() {}
+		if stream {
+			stop, err = s.cfg.Deadlines.Open(callCtx, action, fn)
+		} else {
+			err = s.cfg.Deadlines.Do(callCtx, action, fn)
+		}
 		if err == nil {
 			if attempt > 1 {
 				s.stMu.Lock()
 				s.backoff = ""
 				s.stMu.Unlock()
 			}
-			return nil
+			end := stop
+			return func() { end(); cancel() }, nil
 		}
+		if ctx.Err() == nil && callCtx.Err() != nil && !errors.As(err, new(*awscall.HungError)) {
+			// Cut by the budget: the error worth showing is the one
+			// before, if any.
+			if prev != nil {
+				err = prev
+			} else {
+				err = &awscall.HungError{Op: action, After: time.Since(began).Round(time.Millisecond), Err: err}
+			}
+		}
+		prev = err
+		cancel()
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return stop, ctx.Err()
 		}
 		if fe := classify(err, action, group, s.hints); fe != nil {
-			return fe
+			return stop, fe
 		}
 		d := source.Backoff(s.cfg.BackoffBase, s.cfg.BackoffMax, attempt)
+		if until := s.cfg.RetryBudget.Until(first); !until.IsZero() && time.Now().Add(d).After(until) {
+			return stop, s.giveUp(&awscall.GiveUpError{Op: action, Attempts: attempt, For: time.Since(first), Err: err}, group)
+		}
 		s.stMu.Lock()
 		s.lastErr = shortError(err)
 		s.backoff = fmt.Sprintf("%s retry %d in %s", action, attempt, d.Round(time.Millisecond))
 		s.stMu.Unlock()
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return stop, ctx.Err()
 		case <-s.clock.After(d):
 		}
 	}
+}
+
+// giveUp is the final error of a headless read whose retry budget ran out.
+func (s *Source) giveUp(err error, group string) *Error {
+	return &Error{Kind: "unavailable", Err: err, Message: fmt.Sprintf(
+		"log group %s: %v; check the network and the endpoint (AWS_ENDPOINT_URL, --region), or use --follow to keep retrying",
+		group, err)}
 }
 
 // pass reads one FilterLogEvents query over [start, end] (end 0: open)
@@ -371,6 +431,8 @@ func (s *Source) pass(ctx context.Context, gi int, start, end int64) error {
 	tokens := map[string]bool{}
 	restarts := 0
 	newestTS := start
+	var empty int // pages in a row with no events and a next token
+	var emptySince time.Time
 	for {
 		var out *cloudwatchlogs.FilterLogEventsOutput
 		err := s.retry(ctx, "logs:FilterLogEvents", g.name, func(ctx context.Context) (err error) {
@@ -393,15 +455,32 @@ func (s *Source) pass(ctx context.Context, gi int, start, end int64) error {
 			s.add(gi, stream, msg, aws.ToString(e.EventId), ts, aws.ToInt64(e.IngestionTime))
 		}
 		s.flush()
+		if !s.cfg.Until.IsZero() {
+			// A history read has no overlapping windows: only a restarted
+			// query (below) reads again, from newestTS on.
+			s.seen.forget(newestTS - bucketMillis)
+		}
 		s.mu.Unlock()
 		tok := aws.ToString(out.NextToken)
 		if tok == "" {
+			s.emptyPages(0)
 			return nil
+		}
+		if len(out.Events) > 0 {
+			empty = 0
+		} else if empty++; empty == 1 {
+			emptySince = time.Now()
+		}
+		if err := s.emptyStreak(g.name, empty, emptySince); err != nil {
+			return err
 		}
 		if tokens[tok] {
 			restarts++
 			s.setNote(fmt.Sprintf("FilterLogEvents repeated a nextToken for %s: query restarted from the newest timestamp read", g.name))
 			if restarts > 3 {
+				if s.cfg.RetryBudget > 0 { // a headless read must not end as if complete
+					return s.giveUp(fmt.Errorf("logs:FilterLogEvents repeated its nextToken after %d restarts, giving up", restarts), g.name)
+				}
 				return nil
 			}
 			tokens = map[string]bool{}
@@ -410,6 +489,33 @@ func (s *Source) pass(ctx context.Context, gi int, start, end int64) error {
 		}
 		tokens[tok] = true
 		in.NextToken = aws.String(tok)
+	}
+}
+
+// emptyStreak reports a run of empty pages: in the status when it is long,
+// and as a final error when a headless read's budget is spent on it
+// (CloudWatch returns empty pages while it scans, but not for ever).
+func (s *Source) emptyStreak(group string, pages int, since time.Time) error {
+	const long = 20
+	if pages > 0 && !s.cfg.RetryBudget.Until(since).IsZero() && time.Now().After(s.cfg.RetryBudget.Until(since)) {
+		return s.giveUp(fmt.Errorf("logs:FilterLogEvents returned %d empty pages in a row over %s, giving up", pages, time.Since(since).Round(time.Second)), group)
+	}
+	if pages >= long || pages == 0 {
+		s.emptyPages(pages)
+	}
+	return nil
+}
+
+// emptyPages shows (n > 0) or clears a run of empty pages in the status.
+func (s *Source) emptyPages(n int) {
+	s.stMu.Lock()
+	defer s.stMu.Unlock()
+	const prefix = "logs:FilterLogEvents: "
+	switch {
+	case n > 0:
+		s.lastErr = fmt.Sprintf("%s%d empty pages in a row: still reading", prefix, n)
+	case strings.HasPrefix(s.lastErr, prefix):
+		s.lastErr = ""
 	}
 }
 

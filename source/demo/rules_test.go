@@ -19,7 +19,7 @@ func TestRulesExplainCapture(t *testing.T) {
 	snap := Rules()
 	names := model.NewInterner()
 	dec := model.NewDecoder(names, nil)
-	seen := map[rules.Key]bool{}
+	recent := model.NewRecentFlows(model.ReverseLookback)
 	sc := bufio.NewScanner(bytes.NewReader(Capture()))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	byReason := map[string]int{}
@@ -38,8 +38,7 @@ func TestRulesExplainCapture(t *testing.T) {
 		}
 		n++
 		p := rules.FromFlow(&f, &x, names)
-		p.ReverseSeen = seen[p.Key().Reverse()]
-		seen[p.Key()] = true
+		p.ReverseSeen = recent.Add(&f, &x)
 		v := snap.Explain(p)
 		if p.Status != model.StatusOK {
 			if v.Decided() {

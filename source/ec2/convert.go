@@ -17,7 +17,7 @@ func (f *fetcher) interfaces(ctx context.Context, filterName string, ids []strin
 		p := awsec2.NewDescribeNetworkInterfacesPaginator(f.l.client, &awsec2.DescribeNetworkInterfacesInput{Filters: filter(filterName, chunk)})
 		for p.HasMorePages() {
 			var out *awsec2.DescribeNetworkInterfacesOutput
-			err := f.call(ctx, func() (err error) { out, err = p.NextPage(ctx); return err })
+			err := f.call(ctx, func(ctx context.Context) (err error) { out, err = p.NextPage(ctx); return err })
 			if err != nil {
 				return err
 			}
@@ -97,7 +97,7 @@ func (f *fetcher) groups(ctx context.Context, ids []string) error {
 		p := awsec2.NewDescribeSecurityGroupsPaginator(f.l.client, &awsec2.DescribeSecurityGroupsInput{Filters: filter("group-id", chunk)})
 		for p.HasMorePages() {
 			var out *awsec2.DescribeSecurityGroupsOutput
-			err := f.call(ctx, func() (err error) { out, err = p.NextPage(ctx); return err })
+			err := f.call(ctx, func(ctx context.Context) (err error) { out, err = p.NextPage(ctx); return err })
 			if err != nil {
 				return err
 			}
@@ -161,7 +161,7 @@ func (f *fetcher) acls(ctx context.Context, subnets []string) error {
 		p := awsec2.NewDescribeNetworkAclsPaginator(f.l.client, &awsec2.DescribeNetworkAclsInput{Filters: filter("association.subnet-id", chunk)})
 		for p.HasMorePages() {
 			var out *awsec2.DescribeNetworkAclsOutput
-			err := f.call(ctx, func() (err error) { out, err = p.NextPage(ctx); return err })
+			err := f.call(ctx, func(ctx context.Context) (err error) { out, err = p.NextPage(ctx); return err })
 			if err != nil {
 				return err
 			}
@@ -223,7 +223,7 @@ func (f *fetcher) subnets(ctx context.Context, ids []string) error {
 		p := awsec2.NewDescribeSubnetsPaginator(f.l.client, &awsec2.DescribeSubnetsInput{Filters: filter("subnet-id", chunk)})
 		for p.HasMorePages() {
 			var out *awsec2.DescribeSubnetsOutput
-			err := f.call(ctx, func() (err error) { out, err = p.NextPage(ctx); return err })
+			err := f.call(ctx, func(ctx context.Context) (err error) { out, err = p.NextPage(ctx); return err })
 			if err != nil {
 				return err
 			}
@@ -258,7 +258,7 @@ func (f *fetcher) prefixLists(ctx context.Context, ids []string) error {
 		p := awsec2.NewDescribeManagedPrefixListsPaginator(f.l.client, &awsec2.DescribeManagedPrefixListsInput{Filters: filter("prefix-list-id", chunk)})
 		for p.HasMorePages() {
 			var out *awsec2.DescribeManagedPrefixListsOutput
-			err := f.call(ctx, func() (err error) { out, err = p.NextPage(ctx); return err })
+			err := f.call(ctx, func(ctx context.Context) (err error) { out, err = p.NextPage(ctx); return err })
 			if err != nil {
 				return err
 			}
@@ -275,7 +275,7 @@ func (f *fetcher) entries(ctx context.Context, id string) error {
 	p := awsec2.NewGetManagedPrefixListEntriesPaginator(f.l.client, &awsec2.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(id)})
 	for p.HasMorePages() {
 		var out *awsec2.GetManagedPrefixListEntriesOutput
-		err := f.call(ctx, func() (err error) { out, err = p.NextPage(ctx); return err })
+		err := f.call(ctx, func(ctx context.Context) (err error) { out, err = p.NextPage(ctx); return err })
 		if err != nil {
 			return err
 		}

@@ -21,15 +21,20 @@ import (
 
 	"github.com/flowtail/flowtail/model/rules"
 	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/awscall"
 )
 
 // Options tune a Lookup; zero values take the defaults.
 type Options struct {
-	TTL         time.Duration    // how long a lookup is trusted (5 minutes)
-	Now         func() time.Time // the clock (time.Now)
-	Backoff     time.Duration    // first wait after throttling (1s, jittered), doubled per attempt
-	MaxBackoff  time.Duration    // longest wait (30s)
-	MaxThrottle int              // throttled attempts before giving up on a call (6)
+	TTL         time.Duration     // how long a lookup is trusted (5 minutes)
+	Now         func() time.Time  // the clock (time.Now)
+	Backoff     time.Duration     // first wait after throttling (1s, jittered), doubled per attempt
+	MaxBackoff  time.Duration     // longest wait (30s)
+	MaxThrottle int               // throttled or unanswered attempts before giving up on a call (6)
+	Deadlines   awscall.Deadlines // per call (awscall.Default)
+	// FetchBudget bounds one lookup, all its calls and retries (90s), so
+	// a hung endpoint never holds the lookup that others wait for.
+	FetchBudget time.Duration
 }
 
 // Lookup fetches and caches rules. It is safe for concurrent use; fetches
@@ -38,7 +43,7 @@ type Lookup struct {
 	client *awsec2.Client
 	opt    Options
 
-	fetch sync.Mutex // held while fetching
+	fetch chan struct{} // a token held while fetching; waiting for it honours the context
 
 	mu      sync.Mutex
 	snap    *rules.Snapshot
@@ -74,7 +79,13 @@ func New(client *awsec2.Client, opt Options) *Lookup {
 	if opt.MaxThrottle <= 0 {
 		opt.MaxThrottle = 6
 	}
-	return &Lookup{client: client, opt: opt, snap: rules.NewSnapshot(), fetched: map[string]time.Time{}, errs: map[string]*Error{}}
+	if opt.Deadlines == (awscall.Deadlines{}) {
+		opt.Deadlines = awscall.Default
+	}
+	if opt.FetchBudget <= 0 {
+		opt.FetchBudget = 90 * time.Second
+	}
+	return &Lookup{client: client, opt: opt, fetch: make(chan struct{}, 1), snap: rules.NewSnapshot(), fetched: map[string]time.Time{}, errs: map[string]*Error{}}
 }
 
 // Snapshot is what is known now. It is never modified afterwards: each
@@ -119,8 +130,20 @@ func (l *Lookup) Ensure(ctx context.Context, ifaces ...string) (*rules.Snapshot,
 }
 
 func (l *Lookup) ensure(ctx context.Context, ifaces []string, fresh bool) (*rules.Snapshot, error) {
-	l.fetch.Lock()
-	defer l.fetch.Unlock()
+	wait := time.NewTimer(l.opt.Deadlines.FirstByte)
+	defer wait.Stop()
+	select {
+	case l.fetch <- struct{}{}:
+	case <-ctx.Done():
+		return l.Snapshot(), fmt.Errorf("ec2: waiting for another rules lookup: %w", ctx.Err())
+	case <-wait.C:
+		// Another lookup is waiting on EC2: answer with what is known
+		// rather than hold the caller (the rules pane) with it.
+		return l.Snapshot(), &Error{Action: "ec2", Message: "another rules lookup is still waiting for EC2 to answer: showing what is known; press R to try again"}
+	}
+	defer func() { <-l.fetch }()
+	ctx, cancel := context.WithTimeout(ctx, l.opt.FetchBudget)
+	defer cancel()
 	f := &fetcher{l: l, add: rules.NewSnapshot(), now: l.opt.Now(), fresh: fresh}
 	f.run(ctx, ifaces)
 	l.mu.Lock()
@@ -347,12 +370,14 @@ func filter(name string, values []string) []types.Filter {
 	return []types.Filter{{Name: aws.String(name), Values: values}}
 }
 
-// call runs one request, waiting and retrying while EC2 throttles beyond
-// what the SDK's own retries absorbed.
-func (f *fetcher) call(ctx context.Context, do func() error) error {
+// call runs one request under the call deadlines, waiting and retrying
+// while EC2 throttles beyond what the SDK's own retries absorbed, or does
+// not answer in time.
+func (f *fetcher) call(ctx context.Context, do func(context.Context) error) error {
 	for attempt := 1; ; attempt++ {
-		err := do()
-		if err == nil || !throttled(err) || attempt >= f.l.opt.MaxThrottle {
+		err := f.l.opt.Deadlines.Do(ctx, "ec2", do)
+		var hung *awscall.HungError
+		if err == nil || !throttled(err) && !errors.As(err, &hung) || attempt >= f.l.opt.MaxThrottle {
 			return err
 		}
 		t := time.NewTimer(source.Backoff(f.l.opt.Backoff, f.l.opt.MaxBackoff, attempt))

@@ -26,10 +26,13 @@ func Check(paths []string, follow bool) error {
 			errs = append(errs, err)
 			continue
 		case info.IsDir():
-			files, err := listDir(p)
-			if err != nil {
+			files, skipped, err := listDir(p) // an unreadable sub-folder is named as it is read
+			switch {
+			case err != nil:
 				errs = append(errs, err)
-			} else if len(files) == 0 && !follow {
+			case len(files) == 0 && len(skipped) > 0 && !follow:
+				errs = append(errs, skipped...)
+			case len(files) == 0 && !follow:
 				errs = append(errs, &fs.PathError{Op: "read", Path: p, Err: errNoCaptures})
 			}
 			continue

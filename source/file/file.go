@@ -30,6 +30,16 @@ type Options struct {
 	Poll time.Duration
 	// Stdin is what "-" reads (default os.Stdin).
 	Stdin io.Reader
+	// MaxOpen caps the followed files open at once (default: a quarter
+	// of the descriptor limit, from 4 to 512).
+	MaxOpen int
+}
+
+func (o Options) maxOpen() int {
+	if o.MaxOpen > 0 {
+		return o.MaxOpen
+	}
+	return defaultMaxOpen()
 }
 
 // Source reads paths in order: each FILE as given, each DIR expanded to its
@@ -113,7 +123,7 @@ func sizeOf(paths []string) int64 {
 			total += info.Size()
 			continue
 		}
-		files, _ := listDir(p)
+		files, _, _ := listDir(p)
 		for _, f := range files {
 			if fi, err := os.Stat(f); err == nil {
 				total += fi.Size()
@@ -163,7 +173,7 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		info, err := os.Stat(p)
 		switch {
 		case err != nil && s.opt.Follow && errors.Is(err, os.ErrNotExist):
-			follow = append(follow, &follower{path: p, rd: newLineReader(p)}) // like tail -F: wait for it
+			follow = append(follow, &follower{path: p}) // like tail -F: wait for it
 			continue
 		case err != nil:
 			fail(err)
@@ -171,8 +181,13 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 		}
 		files := []string{p}
 		if info.IsDir() {
-			if files, err = listDir(p); err != nil {
-				fail(err) // WalkDir's errors name the path
+			var skipped []error
+			files, skipped, err = listDir(p)
+			for _, e := range skipped {
+				fail(e) // one unreadable folder; the rest is read
+			}
+			if err != nil {
+				fail(err)
 				continue
 			}
 			if len(files) == 0 && !s.opt.Follow {
@@ -206,15 +221,22 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 	return s.followAll(ctx, follow, dirs, emit)
 }
 
+// sharedReader is the one line reader every stream and followed file is
+// read through, one after another.
+func (s *Source) sharedReader() *lineReader {
+	if s.once == nil {
+		s.once = newLineReader("")
+	}
+	return s.once
+}
+
 // onceReader is the shared reader for a stream read to its end, reset for
 // origin.
 func (s *Source) onceReader(origin string) *lineReader {
-	if s.once == nil {
-		s.once = newLineReader(origin)
-	}
-	s.once.reset()
-	s.once.origin = origin
-	return s.once
+	r := s.sharedReader()
+	r.reset()
+	r.origin = origin
+	return r
 }
 
 func (s *Source) readStream(r io.Reader, origin string, emit source.Emit, stop func() error) error {
@@ -225,40 +247,38 @@ func (s *Source) readStream(r io.Reader, origin string, emit source.Emit, stop f
 	return s.onceReader(origin).readAll(rd, emit, stop)
 }
 
-// readFile reads a file to its end. When following, a plain file stays open
-// and is returned as a follower positioned at its end (its partial last
-// line still buffered); gzip files are read once.
+// readFile reads a file to its end. When following, a plain file is
+// returned as a follower positioned at its end (its partial last line
+// kept), closed until it grows; gzip files, FIFOs and devices are read once.
 func (s *Source) readFile(path string, emit source.Emit, stop func() error, follow bool) (*follower, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	open := s.dec.open
-	if follow {
-		open = Decoded // a followed file may go on reading through its buffer
-	}
-	rd, compressed, err := open(countingReader{f, &s.read})
+	defer f.Close()
+	info, err := f.Stat()
 	if err != nil {
-		f.Close()
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		follow = false // a FIFO or device: read as a stream to its end, as stdin is; it cannot seek
+	}
+	rd, compressed, err := s.dec.open(countingReader{f, &s.read})
+	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
 	if !follow || compressed {
-		defer f.Close()
 		if err := s.onceReader(path).readAll(rd, emit, stop); err != nil {
 			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		return nil, nil
 	}
-	fl := &follower{path: path, f: f, rd: newLineReader(path)}
-	if fl.info, err = f.Stat(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	// The magic-byte check buffered the first bytes; read through it.
-	fl.src = rd
-	if _, err := fl.read(emit, stop); err != nil {
+	fl := &follower{path: path, info: info, grew: time.Now()}
+	if _, err := fl.readFrom(s.sharedReader(), rd, emit, stop); err != nil {
 		return fl, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
-	fl.src = f
+	if now, err := f.Stat(); err == nil {
+		fl.info = now
+	}
 	return fl, nil
 }

@@ -10,10 +10,33 @@ import (
 	"github.com/klauspost/compress/gzip"
 )
 
-// ErrTruncated is what reading a gzip stream that stops mid-member gives:
-// a capture cut short (a partial download, a full disk, a file still being
-// written). Everything before the cut has been read.
+// ErrTruncated is what reading a gzip stream that stops mid-member gives
+// (wrapped in a *TruncatedError saying where): a capture cut short (a
+// partial download, a full disk, a file still being written), in its first
+// member or any later one. Everything before the cut has been read.
 var ErrTruncated = errors.New("gzip data ends early (the file is truncated or corrupt)")
+
+// TruncatedError says at which byte of the compressed stream it ended.
+type TruncatedError struct{ At int64 }
+
+func (e *TruncatedError) Error() string {
+	return fmt.Sprintf("stream ends inside a gzip member at byte %d (the file is truncated or corrupt)", e.At)
+}
+
+func (e *TruncatedError) Unwrap() error { return ErrTruncated }
+
+// counter counts the bytes read from the compressed stream, so a cut can
+// be placed.
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
 
 // ErrTrailing is what follows the last gzip member when it is not gzip
 // (padding, or another file appended): zcat ignores it; we say so.
@@ -34,16 +57,18 @@ func Decoded(r io.Reader) (rd io.Reader, compressed bool, err error) {
 // decoder is Decoded with buffers kept from one stream to the next, for
 // many captures read one after another.
 type decoder struct {
-	br *bufio.Reader
-	zr *gzip.Reader
+	br  *bufio.Reader
+	zr  *gzip.Reader
+	cnt counter
 }
 
 // open starts reading r; what an earlier open returned is then spent.
 func (d *decoder) open(r io.Reader) (io.Reader, bool, error) {
+	d.cnt = counter{r: r}
 	if d.br == nil {
-		d.br = bufio.NewReaderSize(r, 64<<10)
+		d.br = bufio.NewReaderSize(&d.cnt, 64<<10)
 	} else {
-		d.br.Reset(r)
+		d.br.Reset(&d.cnt)
 	}
 	magic, _ := d.br.Peek(4)
 	if string(magic) == "PAR1" {
@@ -56,22 +81,28 @@ func (d *decoder) open(r io.Reader) (io.Reader, bool, error) {
 		d.zr = new(gzip.Reader)
 	}
 	if err := d.zr.Reset(d.br); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = &TruncatedError{At: d.cnt.n}
+		}
 		return nil, true, fmt.Errorf("gzip header: %w", err)
 	}
 	d.zr.Multistream(true)
-	return truncation{d.zr}, true, nil
+	return truncation{d.zr, &d.cnt}, true, nil
 }
 
 // truncation names the gzip reader's bare io.ErrUnexpectedEOF, which
 // io.ReadFull and friends would otherwise take for a short final read, and
 // its ErrHeader after the first member, which is trailing data.
-type truncation struct{ r io.Reader }
+type truncation struct {
+	r   io.Reader
+	cnt *counter
+}
 
 func (t truncation) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		err = ErrTruncated
+		err = &TruncatedError{At: t.cnt.n}
 	case errors.Is(err, gzip.ErrHeader): // the first header was read by Decoded
 		err = ErrTrailing
 	}

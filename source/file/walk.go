@@ -1,7 +1,9 @@
 package file
 
 import (
+	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -10,13 +12,15 @@ import (
 )
 
 // Captures lists the capture files of a directory argument in the order
-// they are read; a directory with none is an error that names it.
-func Captures(dir string) ([]string, error) {
-	files, err := listDir(dir)
-	if err == nil && len(files) == 0 {
+// they are read; a directory with none is an error that names it. A
+// sub-folder that cannot be read is named in skipped (an *fs.PathError)
+// and the rest is listed.
+func Captures(dir string) (files []string, skipped []error, err error) {
+	files, skipped, err = listDir(dir)
+	if err == nil && len(files) == 0 && len(skipped) == 0 {
 		err = &fs.PathError{Op: "read", Path: dir, Err: errNoCaptures}
 	}
-	return files, err
+	return files, skipped, err
 }
 
 // listDir returns the capture files under dir, in the time order of their
@@ -25,18 +29,39 @@ func Captures(dir string) ([]string, error) {
 // under date folders (yyyy/mm/dd[/HH] or Hive-style year=/month=/day=[/hour=]),
 // so the name's timestamp orders files across accounts and regions, the
 // folders order files without one, and the path breaks ties.
-func listDir(dir string) ([]string, error) {
+//
+// A sub-folder that cannot be read is left out and named in skipped; the
+// rest of the tree is read. Only an unreadable dir itself fails.
+func listDir(dir string) (files []string, skipped []error, err error) {
+	return listTree(openTree(dir), dir)
+}
+
+// openTree is the file system listDir walks; tests put a folder no one
+// can read in it (root can read any folder on disk).
+var openTree = func(dir string) fs.FS { return os.DirFS(dir) }
+
+// listTree is listDir over fsys, whose root is the folder named dir.
+func listTree(fsys fs.FS, dir string) ([]string, []error, error) {
 	type entry struct {
 		path string
 		at   time.Time
 	}
 	var files []entry
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	var skipped []error
+	err := fs.WalkDir(fsys, ".", func(rel string, d fs.DirEntry, err error) error {
+		path := filepath.Join(dir, filepath.FromSlash(rel))
 		if err != nil {
-			return err
+			if rel == "." {
+				return &fs.PathError{Op: "read", Path: dir, Err: unwrapPath(err)}
+			}
+			skipped = append(skipped, &fs.PathError{Op: "read folder", Path: path, Err: unwrapPath(err)})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
 		}
 		name := d.Name()
-		if path != dir && strings.HasPrefix(name, ".") {
+		if rel != "." && strings.HasPrefix(name, ".") {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -49,7 +74,7 @@ func listDir(dir string) ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, skipped, err
 	}
 	sort.SliceStable(files, func(i, j int) bool {
 		if !files[i].at.Equal(files[j].at) {
@@ -61,7 +86,17 @@ func listDir(dir string) ([]string, error) {
 	for i, f := range files {
 		out[i] = f.path
 	}
-	return out, nil
+	return out, skipped, nil
+}
+
+// unwrapPath drops an *fs.PathError's own path (relative to the tree), so
+// the error can name the full one.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // isCapture leaves out files a delivery tree holds that are not text

@@ -1,0 +1,47 @@
+package file
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// Following a named pipe reads what is written to it until the writer
+// closes it, with no "illegal seek".
+func TestFollowFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "flows.pipe")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	go func() {
+		w, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		w.WriteString(rec1 + "\n" + rec2 + "\n")
+		time.Sleep(100 * time.Millisecond)
+		w.WriteString(rec1 + "\n")
+		w.Close()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var got []string
+	src := New([]string{path}, Options{Follow: true, Poll: 10 * time.Millisecond})
+	err := src.Run(ctx, func(b model.Batch) {
+		for _, ev := range b.Events {
+			got = append(got, string(ev.Line))
+		}
+	})
+	if err != nil || ctx.Err() != nil {
+		t.Fatalf("error %v (ctx %v)", err, ctx.Err())
+	}
+	equal(t, got, []string{rec1, rec2, rec1})
+	if st := src.Status(); st.LastError != "" {
+		t.Fatalf("status error %q", st.LastError)
+	}
+}
