@@ -33,8 +33,12 @@ type Decoder struct {
 
 // NewDecoder returns a decoder interning into names; override may be nil.
 func NewDecoder(names *Interner, override *Format) *Decoder {
-	return &Decoder{names: names, override: override, byOrigin: newLRU[string, *Format](maxOrigins),
+	d := &Decoder{names: names, override: override, byOrigin: newLRU[string, *Format](maxOrigins),
 		byFormat: newLRU[*Format, *Parser](maxParsers), headers: newLRU[string, *Format](maxHeaderLines)}
+	if override != nil {
+		d.parserFor(override) // registers it, so queries may name its unknown fields
+	}
+	return d
 }
 
 // Bounds on what a decoder remembers. Formats are interned, so the parser
@@ -73,6 +77,8 @@ func (d *Decoder) parser(origin string, batch *Format) *Parser {
 	var p *Parser
 	hf, _ := d.byOrigin.get(origin) // empty under an override
 	switch {
+	case batch.Keyed():
+		p = d.parserFor(batch)
 	case d.override != nil:
 		p = d.parserFor(d.override)
 	case hf != nil:
@@ -104,7 +110,7 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 	if isBlank(line) {
 		return ResultBlank, nil
 	}
-	if c := line[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$' {
+	if c := line[0]; !batch.Keyed() && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$') {
 		if hf := d.header(line); hf != nil {
 			if d.override == nil {
 				d.byOrigin.put(ev.Origin, hf)
@@ -113,12 +119,18 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 			return ResultHeader, nil
 		}
 	}
-	if err := d.parser(ev.Origin, batch).Parse(line, f, x); err != nil {
+	p := d.parser(ev.Origin, batch)
+	if p.format == DefaultFormat {
+		// Nothing named a format: a Transit Gateway record reads in its own default.
+		p = d.parserFor(DefaultFormatFor(line))
+	}
+	if err := p.Parse(line, f, x); err != nil {
 		return ResultMalformed, err
 	}
 	if !f.Has(FieldInterfaceID) && strings.HasPrefix(ev.Stream, "eni-") {
 		f.SetInterface(d.names.RecordID(ev.Stream))
 	}
+	GroupTransitGateway(f, x)
 	return ResultRecord, nil
 }
 

@@ -2,7 +2,6 @@ package model
 
 import (
 	"strings"
-	"sync"
 )
 
 // FieldID names one flow-log field. Known fields have fixed ids in AWS table
@@ -62,12 +61,33 @@ const (
 	// Newer fields whose version AWS text does not pin down.
 	FieldResourceID
 	FieldEncryptionStatus
+	// Transit Gateway flow logs (version 6).
+	FieldResourceType
+	FieldTGWID
+	FieldTGWAttachmentID
+	FieldTGWSrcVPCAccountID
+	FieldTGWDstVPCAccountID
+	FieldTGWSrcVPCID
+	FieldTGWDstVPCID
+	FieldTGWSrcSubnetID
+	FieldTGWDstSubnetID
+	FieldTGWSrcENI
+	FieldTGWDstENI
+	FieldTGWSrcAZID
+	FieldTGWDstAZID
+	FieldTGWPairAttachmentID
+	FieldPacketsLostNoRoute
+	FieldPacketsLostBlackhole
+	FieldPacketsLostMTUExceeded
+	FieldPacketsLostTTLExpired
 
 	fieldKnownEnd
 )
 
-// FieldOpaque0 is the first id handed to a field name flowtail does not know.
-// MaxOpaque such names can be in use per process.
+// FieldOpaque0 is the first id of the field names a format holds that
+// flowtail does not know: FieldOpaque0+k is the k-th such name of the
+// record's own format (Format.Name spells it), so formats never share or
+// exhaust a process-wide list. MaxOpaque such names fit in one format.
 const (
 	FieldOpaque0 FieldID = 64
 	MaxOpaque            = 16
@@ -134,7 +154,28 @@ var fieldTable = [fieldKnownEnd]fieldInfo{
 	FieldRejectReason:            {"reject-reason", "rejectReason", 8, KindString},
 	FieldResourceID:              {"resource-id", "resourceId", 0, KindString},
 	FieldEncryptionStatus:        {"encryption-status", "encryptionStatus", 0, KindInt},
+	FieldResourceType:            {"resource-type", "resourceType", 6, KindString},
+	FieldTGWID:                   {"tgw-id", "tgwId", 6, KindString},
+	FieldTGWAttachmentID:         {"tgw-attachment-id", "tgwAttachmentId", 6, KindString},
+	FieldTGWSrcVPCAccountID:      {"tgw-src-vpc-account-id", "tgwSrcVpcAccountId", 6, KindString},
+	FieldTGWDstVPCAccountID:      {"tgw-dst-vpc-account-id", "tgwDstVpcAccountId", 6, KindString},
+	FieldTGWSrcVPCID:             {"tgw-src-vpc-id", "tgwSrcVpcId", 6, KindString},
+	FieldTGWDstVPCID:             {"tgw-dst-vpc-id", "tgwDstVpcId", 6, KindString},
+	FieldTGWSrcSubnetID:          {"tgw-src-subnet-id", "tgwSrcSubnetId", 6, KindString},
+	FieldTGWDstSubnetID:          {"tgw-dst-subnet-id", "tgwDstSubnetId", 6, KindString},
+	FieldTGWSrcENI:               {"tgw-src-eni", "tgwSrcEni", 6, KindString},
+	FieldTGWDstENI:               {"tgw-dst-eni", "tgwDstEni", 6, KindString},
+	FieldTGWSrcAZID:              {"tgw-src-az-id", "tgwSrcAzId", 6, KindString},
+	FieldTGWDstAZID:              {"tgw-dst-az-id", "tgwDstAzId", 6, KindString},
+	FieldTGWPairAttachmentID:     {"tgw-pair-attachment-id", "tgwPairAttachmentId", 6, KindString},
+	FieldPacketsLostNoRoute:      {"packets-lost-no-route", "packetsLostNoRoute", 6, KindInt},
+	FieldPacketsLostBlackhole:    {"packets-lost-blackhole", "packetsLostBlackhole", 6, KindInt},
+	FieldPacketsLostMTUExceeded:  {"packets-lost-mtu-exceeded", "packetsLostMtuExceeded", 6, KindInt},
+	FieldPacketsLostTTLExpired:   {"packets-lost-ttl-expired", "packetsLostTtlExpired", 6, KindInt},
 }
+
+// PacketsLost lists the Transit Gateway loss counters, in AWS order.
+var PacketsLost = [4]FieldID{FieldPacketsLostNoRoute, FieldPacketsLostBlackhole, FieldPacketsLostMTUExceeded, FieldPacketsLostTTLExpired}
 
 // KnownFields lists every field flowtail knows, in AWS table order.
 func KnownFields() []FieldID {
@@ -145,24 +186,11 @@ func KnownFields() []FieldID {
 	return out
 }
 
-// opaque holds the names of unknown fields seen in formats, by opaque slot.
-var opaque struct {
-	sync.RWMutex
-	names []string
-	ids   map[string]FieldID
-}
-
-// Name is the AWS spelling of the field (the ${name} token).
+// Name is the AWS spelling of a known field (the ${name} token). An
+// opaque id has no name of its own: Format.Name spells it.
 func (id FieldID) Name() string {
 	if id.Known() {
 		return fieldTable[id].name
-	}
-	if id.Opaque() {
-		opaque.RLock()
-		defer opaque.RUnlock()
-		if k := int(id - FieldOpaque0); k < len(opaque.names) {
-			return opaque.names[k]
-		}
 	}
 	return ""
 }
@@ -172,7 +200,7 @@ func (id FieldID) Camel() string {
 	if id.Known() {
 		return fieldTable[id].camel
 	}
-	return id.Name()
+	return ""
 }
 
 // Kind says how the field's values are stored.
@@ -226,38 +254,88 @@ var fieldByFolded = func() map[string]FieldID {
 	return m
 }()
 
-// LookupField finds a known or already registered opaque field by any of its
-// spellings (AWS, camelCase, underscores as in Parquet), case-insensitively.
+// LookupField finds a known field by any of its spellings (AWS,
+// camelCase, underscores as in Parquet), case-insensitively. Names a
+// format holds that flowtail does not know are found with Format.Lookup.
 func LookupField(name string) (FieldID, bool) {
-	if id, ok := fieldByFolded[foldName(name)]; ok {
-		return id, true
-	}
-	opaque.RLock()
-	defer opaque.RUnlock()
-	id, ok := opaque.ids[foldName(name)]
+	id, ok := fieldByFolded[foldName(name)]
 	return id, ok
 }
 
-// fieldFor returns the id for a format token, registering unknown names as
-// opaque fields. It fails only when too many unknown names are in use.
-func fieldFor(name string) (FieldID, bool) {
-	if id, ok := LookupField(name); ok {
-		return id, true
+// LookupFieldBytes is LookupField for a name in bytes, without allocating
+// (decoders call it per key of every record).
+func LookupFieldBytes(name []byte) (FieldID, bool) {
+	var buf [48]byte
+	n := 0
+	for _, c := range name {
+		switch {
+		case c == '-' || c == '_':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if n == len(buf) {
+			return FieldNone, false // longer than any known name
+		}
+		buf[n] = c
+		n++
 	}
-	opaque.Lock()
-	defer opaque.Unlock()
-	key := foldName(name)
-	if id, ok := opaque.ids[key]; ok {
-		return id, true
+	id, ok := fieldByFolded[string(buf[:n])]
+	return id, ok
+}
+
+// FoldName is the key under which two spellings of one name are equal
+// ("dstPort", "dst-port", "dst_port" and "DSTPORT" fold alike).
+func FoldName(s string) string { return foldName(s) }
+
+// camelName writes an unknown name in the camelCase style of the known
+// ones: "next-hop-type" and "next_hop_type" become "nextHopType".
+func camelName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	up := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '-' || c == '_' {
+			up = b.Len() > 0
+			continue
+		}
+		if up && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up = false
+		b.WriteByte(c)
 	}
-	if len(opaque.names) >= MaxOpaque {
-		return FieldNone, false
+	return b.String()
+}
+
+// TransitGatewayOnly reports whether the field exists only in Transit
+// Gateway flow logs.
+func (id FieldID) TransitGatewayOnly() bool { return id.Known() && fieldTable[id].version == 6 }
+
+// TransitGateway reports whether a record comes from a Transit Gateway
+// flow log: version 6, or carrying any Transit Gateway field.
+func TransitGateway(f *Flow, x *Ext) bool {
+	if f.Has(FieldVersion) && f.Version == 6 {
+		return true
 	}
-	if opaque.ids == nil {
-		opaque.ids = make(map[string]FieldID)
+	if x == nil || !f.HasExt() {
+		return false
 	}
-	id := FieldOpaque0 + FieldID(len(opaque.names))
-	opaque.names = append(opaque.names, name)
-	opaque.ids[key] = id
-	return id, true
+	for id := FieldResourceType; id <= FieldPacketsLostTTLExpired; id++ {
+		if x.Has(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// AppliesTo reports whether a field belongs to the kind of flow log a
+// record is: the Transit Gateway field set (the fields of its default
+// format) for a Transit Gateway record, the VPC fields otherwise.
+func (id FieldID) AppliesTo(transitGateway bool) bool {
+	if transitGateway {
+		return DefaultTGWFormat.Has(id)
+	}
+	return !id.TransitGatewayOnly()
 }

@@ -58,7 +58,7 @@ type Flow struct {
 	Src     uint32 // IPv4 srcaddr, big-endian value; see SrcAddr for IPv6
 	Dst     uint32 // IPv4 dstaddr
 	Account uint32 // interned account-id
-	Iface   uint32 // interned interface-id
+	Iface   uint32 // interned interface-id; for a Transit Gateway record without one, its tgw-attachment-id (see GroupTransitGateway)
 	ext     uint32 // store's ext sequence + 1; 0 = no Ext
 	SrcPort uint16
 	DstPort uint16
@@ -127,6 +127,7 @@ type Ext struct {
 	PktDst  [16]byte
 	Str     [strSlots]uint32 // interned values of string fields, by strSlot
 	Num     [2]uint8         // traffic-path, encryption-status
+	Lost    [4]uint64        // packets-lost-* of Transit Gateway records, in PacketsLost order
 	mapped  uint8            // pkt-srcaddr/pkt-dstaddr written IPv4-mapped (::ffff:a.b.c.d)
 	present [(fieldIDEnd + 63) / 64]uint64
 }
@@ -286,6 +287,10 @@ func Int(f *Flow, x *Ext, id FieldID) (uint64, bool) {
 		if x.Has(id) {
 			return uint64(x.Num[numSlot(id)]), true
 		}
+	case FieldPacketsLostNoRoute, FieldPacketsLostBlackhole, FieldPacketsLostMTUExceeded, FieldPacketsLostTTLExpired:
+		if x.Has(id) {
+			return x.Lost[id-FieldPacketsLostNoRoute], true
+		}
 	}
 	return 0, false
 }
@@ -302,6 +307,17 @@ func StrID(f *Flow, x *Ext, id FieldID) (uint32, bool) {
 		return x.Str[strSlot(id)], true
 	}
 	return 0, false
+}
+
+// GroupTransitGateway makes a Transit Gateway record that has no
+// interface-id group by its attachment: Iface, the key records group by
+// per interface, takes the tgw-attachment-id, while interface-id stays
+// absent (Has and StrID still say so).
+func GroupTransitGateway(f *Flow, x *Ext) {
+	if f.present&hasIface != 0 || !f.HasExt() || !x.Has(FieldTGWAttachmentID) {
+		return
+	}
+	f.Iface = x.Str[strSlot(FieldTGWAttachmentID)]
 }
 
 // SetInterface fills interface-id when the format lacks it, e.g. from the

@@ -18,10 +18,53 @@ const DefaultFormatText = "${version} ${account-id} ${interface-id} ${srcaddr} $
 type Format struct {
 	Fields []FieldID
 	has    [fieldIDEnd]bool
+	// unknown holds, by opaque slot, the names flowtail does not know,
+	// spelled as the format gave them; folded are their lookup keys.
+	unknown []string
+	folded  []string
+	// keyed: the data names its own fields (JSON keys, a CSV header row,
+	// Parquet columns), so this format wins over --format.
+	keyed bool
 }
+
+// KeyedFormat is the format of records whose data names every value (the
+// keys of a JSON object, a CSV header row, Parquet columns). Records read
+// with it ignore --format and header lines: the names travel with the data.
+func KeyedFormat(names []string) (*Format, error) {
+	f, err := ParseFormat(strings.Join(names, " "))
+	if err != nil {
+		return nil, err
+	}
+	f.keyed = true
+	return f, nil
+}
+
+// Keyed reports whether the data names this format's fields itself.
+func (f *Format) Keyed() bool { return f != nil && f.keyed }
 
 // DefaultFormat is the format used when nothing else names one.
 var DefaultFormat = MustParseFormat(DefaultFormatText)
+
+// DefaultTGWFormatText is the Transit Gateway flow logs' default format,
+// "all fields" in the order AWS writes them.
+const DefaultTGWFormatText = "${version} ${resource-type} ${account-id} ${tgw-id} ${tgw-attachment-id} ${tgw-src-vpc-account-id} ${tgw-dst-vpc-account-id} ${tgw-src-vpc-id} ${tgw-dst-vpc-id} ${tgw-src-subnet-id} ${tgw-dst-subnet-id} ${tgw-src-eni} ${tgw-dst-eni} ${tgw-src-az-id} ${tgw-dst-az-id} ${tgw-pair-attachment-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${log-status} ${type} ${packets-lost-no-route} ${packets-lost-blackhole} ${packets-lost-mtu-exceeded} ${packets-lost-ttl-expired} ${tcp-flags} ${region} ${flow-direction} ${pkt-src-aws-service} ${pkt-dst-aws-service}"
+
+// DefaultTGWFormat is the Transit Gateway default format.
+var DefaultTGWFormat = MustParseFormat(DefaultTGWFormatText)
+
+// DefaultFormatFor is the format a line is read with when nothing names
+// one: a version-6 record (Transit Gateway) is in the TGW default format,
+// anything else in the VPC default format.
+func DefaultFormatFor(line []byte) *Format {
+	i := 0
+	for i < len(line) && isSpace(line[i]) {
+		i++
+	}
+	if len(line) > i+1 && line[i] == '6' && isSpace(line[i+1]) {
+		return DefaultTGWFormat
+	}
+	return DefaultFormat
+}
 
 // FormatError says which token of a format string is wrong.
 type FormatError struct {
@@ -62,9 +105,9 @@ func ParseFormat(s string) (*Format, error) {
 		if !validFieldName(name) {
 			return nil, &FormatError{col + 1, tok, "not a field name"}
 		}
-		id, ok := fieldFor(name)
+		id, ok := f.fieldFor(name)
 		if !ok {
-			return nil, &FormatError{col + 1, tok, fmt.Sprintf("more than %d unknown fields", MaxOpaque)}
+			return nil, &FormatError{col + 1, tok, fmt.Sprintf("more than %d fields flowtail does not know in one format", MaxOpaque)}
 		}
 		if f.has[id] {
 			return nil, &FormatError{col + 1, tok, "repeated field"}
@@ -77,6 +120,78 @@ func ParseFormat(s string) (*Format, error) {
 		return nil, &FormatError{1, s, "no fields in"}
 	}
 	return f, nil
+}
+
+// fieldFor returns the id of a format token: a known field, or the next
+// opaque slot of this format for a name flowtail does not know (a repeat
+// returns the slot it already has, so the caller reports it).
+func (f *Format) fieldFor(name string) (FieldID, bool) {
+	if id, ok := LookupField(name); ok {
+		return id, true
+	}
+	key := foldName(name)
+	for k, n := range f.folded {
+		if n == key {
+			return FieldOpaque0 + FieldID(k), true
+		}
+	}
+	if len(f.unknown) >= MaxOpaque {
+		return FieldNone, false
+	}
+	f.unknown = append(f.unknown, name)
+	f.folded = append(f.folded, key)
+	return FieldOpaque0 + FieldID(len(f.unknown)-1), true
+}
+
+// Name spells a field of this format: the AWS name of a known field, the
+// name as the format gave it for one flowtail does not know.
+func (f *Format) Name(id FieldID) string {
+	if id.Opaque() {
+		if f != nil {
+			if k := int(id - FieldOpaque0); k < len(f.unknown) {
+				return f.unknown[k]
+			}
+		}
+		return ""
+	}
+	return id.Name()
+}
+
+// Camel is the camelCase spelling of a field of this format, the style
+// CloudWatch Logs Insights shows (unknown names written the same way).
+func (f *Format) Camel(id FieldID) string {
+	if id.Opaque() {
+		return camelName(f.Name(id))
+	}
+	return id.Camel()
+}
+
+// Lookup finds a field of this format by any spelling: a known field the
+// format carries, or one of its unknown names.
+func (f *Format) Lookup(name string) (FieldID, bool) {
+	if id, ok := LookupField(name); ok {
+		return id, f.Has(id)
+	}
+	key := foldName(name)
+	for k, n := range f.folded {
+		if n == key {
+			return FieldOpaque0 + FieldID(k), true
+		}
+	}
+	return FieldNone, false
+}
+
+// Unknown lists the ids of the names this format holds that flowtail
+// does not know, in the format's order of first use.
+func (f *Format) Unknown() []FieldID {
+	if f == nil {
+		return nil
+	}
+	out := make([]FieldID, len(f.unknown))
+	for k := range f.unknown {
+		out[k] = FieldOpaque0 + FieldID(k)
+	}
+	return out
 }
 
 // MustParseFormat is ParseFormat for formats written in the program.
@@ -99,7 +214,7 @@ func (f *Format) String() string {
 			b.WriteByte(' ')
 		}
 		b.WriteString("${")
-		b.WriteString(id.Name())
+		b.WriteString(f.Name(id))
 		b.WriteByte('}')
 	}
 	return b.String()
@@ -216,9 +331,18 @@ const maxFormats = math.MaxUint16
 
 // fieldKey is the field list as bytes: equal lists, equal keys.
 func (f *Format) fieldKey() string {
-	b := make([]byte, len(f.Fields))
+	b := make([]byte, len(f.Fields), len(f.Fields)+2)
 	for i, id := range f.Fields {
 		b[i] = byte(id)
+	}
+	// Unknown names are the format's own, spelled as given: "version foo"
+	// and "version bar" are two formats. A keyed format is another too.
+	for _, n := range f.unknown {
+		b = append(b, 0)
+		b = append(b, n...)
+	}
+	if f.keyed {
+		b = append(b, 0, 0)
 	}
 	return string(b)
 }
@@ -270,6 +394,40 @@ func FormatOf(f *Flow) *Format {
 	return (*formats.list.Load())[f.format-1]
 }
 
+// UnknownInUse reports whether a format records are read with carries
+// name as a field flowtail does not know, so a query may name it.
+func UnknownInUse(name string) bool {
+	l := formats.list.Load()
+	if l == nil {
+		return false
+	}
+	for _, f := range *l {
+		if id, ok := f.Lookup(name); ok && id.Opaque() {
+			return true
+		}
+	}
+	return false
+}
+
+// UnknownField reads a field flowtail does not know by its name, through
+// each record's own format (formats number such names their own way).
+// Safe for concurrent use.
+func UnknownField(name string) func(f *Flow, x *Ext) (uint32, bool) {
+	key := foldName(name)
+	return func(f *Flow, x *Ext) (uint32, bool) {
+		rf := FormatOf(f)
+		if rf == nil {
+			return 0, false
+		}
+		for k, n := range rf.folded {
+			if n == key {
+				return StrID(f, x, FieldOpaque0+FieldID(k))
+			}
+		}
+		return 0, false
+	}
+}
+
 // streamFormats caches StreamFormat's answers by interned format.
 var streamFormats sync.Map // *Format → *Format
 
@@ -292,7 +450,7 @@ func StreamFormat(f *Format, stream string) *Format {
 			at = i + 1
 		}
 	}
-	out := &Format{Fields: make([]FieldID, 0, len(f.Fields)+1), has: f.has}
+	out := &Format{Fields: make([]FieldID, 0, len(f.Fields)+1), has: f.has, unknown: f.unknown, folded: f.folded, keyed: f.keyed}
 	out.Fields = append(append(append(out.Fields, f.Fields[:at]...), FieldInterfaceID), f.Fields[at:]...)
 	out.has[FieldInterfaceID] = true
 	out = InternFormat(out)

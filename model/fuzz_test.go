@@ -49,7 +49,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("2 1 eni-1 ::ffff:10.0.0.1 fe80::1%eth0 1 2 6 3 4 99999999999999 1 ACCEPT OK\r"))
 	f.Add([]byte("5 - - 99999999999999999999 - 256 - - IPv4 - - - - - - - - - - - - - - - - - - - -"))
-	formats := []*Format{DefaultFormat, MustParseFormat(v5Format29)}
+	f.Add([]byte("6 TransitGateway 1 tgw-1 tgw-attach-1 1 2 vpc-1 vpc-2 subnet-1 subnet-2 eni-1 eni-2 az1 az2 tgw-attach-2 10.0.0.1 10.0.0.2 1 2 6 3 4 5 6 OK IPv4 7 0 18446744073709551615 0 2 us-east-1 ingress - -"))
+	// The Transit Gateway default, and a format of unknown names of its own.
+	formats := []*Format{DefaultFormat, MustParseFormat(v5Format29), DefaultTGWFormat, MustParseFormat("version Next_Hop srcaddr my-tag")}
 	f.Fuzz(func(t *testing.T, line []byte) {
 		for _, format := range formats {
 			names := NewInterner()

@@ -21,7 +21,11 @@ type ParseError struct {
 
 func (e *ParseError) Error() string {
 	if e.Field != FieldNone {
-		return fmt.Sprintf("%s at column %d (%s)", e.Reason, e.Column, e.Field.Name())
+		name := e.Field.Name()
+		if name == "" {
+			name = "a field flowtail does not know"
+		}
+		return fmt.Sprintf("%s at column %d (%s)", e.Reason, e.Column, name)
 	}
 	if e.Column > 0 {
 		return fmt.Sprintf("%s at column %d", e.Reason, e.Column)
@@ -147,7 +151,7 @@ func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 		return &ParseError{Reason: "empty line"}
 	}
 	if k < len(fields) {
-		return &ParseError{Column: len(line) + 1, Reason: fmt.Sprintf("%d fields, the format has %d (next: %s)", k, len(fields), fields[k].Name())}
+		return &ParseError{Column: len(line) + 1, Reason: fmt.Sprintf("%d fields, the format has %d (next: %s)", k, len(fields), p.format.Name(fields[k]))}
 	}
 	return nil
 }
@@ -233,6 +237,14 @@ func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) 
 			return "not a number from 0 to 255"
 		}
 		x.Num[numSlot(id)] = uint8(v)
+		x.set(id)
+		return ""
+	case FieldPacketsLostNoRoute, FieldPacketsLostBlackhole, FieldPacketsLostMTUExceeded, FieldPacketsLostTTLExpired:
+		v, ok := parseUint(tok, math.MaxUint64)
+		if !ok {
+			return numberError(id)
+		}
+		x.Lost[id-FieldPacketsLostNoRoute] = v
 		x.set(id)
 		return ""
 	default:

@@ -135,6 +135,7 @@ func (d *detailModel) rebuild() {
 			verdict = d.verdictLines(v, i, rightW)
 		}
 		notes := detailNotes(d.sh, f, x, rightW)
+		notes = append(notes, tgwNotes(&d.sh.Styles, f, x, v.Names(), rightW)...)
 		notes = append(notes, reverseLines(d.sh, v, i, rightW)...)
 		notes = append(notes, ifaceLines(d.sh, f, snap, rightW)...)
 		notes = append(notes, absentLines(d.sh, f, x, rightW)...)
@@ -271,11 +272,13 @@ func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner
 	iface := "-"
 	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
 		iface = Sanitize(names.Name(id))
+	} else if place := tgwPlace(f, x, names, 80); place != "" {
+		iface = place
 	}
 	head = []string{st.Section.Render(fmt.Sprintf(" record #%d", seq)) + st.Dim.Render(" on "+iface+"   esc back · y copy · t UTC/local"), ""}
 
 	ver := int(f.Version)
-	fields := model.KnownFields()
+	fields := kindFields(f, x)
 	for _, id := range fields {
 		if model.Present(f, x, id) && id.Version() > ver {
 			ver = id.Version()
@@ -292,11 +295,12 @@ func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner
 		}
 		out = append(out, " "+st.Label.Render(padMin(id.Name()+" ", labelW))+st.Value.Render(fieldValue(sh, f, x, names, id)))
 	}
-	for id := model.FieldOpaque0; id < model.FieldOpaque0+model.MaxOpaque; id++ {
-		if id.Name() == "" || !model.Present(f, x, id) {
+	rf := model.FormatOf(f)
+	for _, id := range rf.Unknown() {
+		if !model.Present(f, x, id) {
 			continue
 		}
-		out = append(out, " "+st.Label.Render(padMin(Sanitize(id.Name())+" ", labelW))+st.Value.Render(fieldValue(sh, f, x, names, id))+st.Dim.Render("  (field not known to flowtail)"))
+		out = append(out, " "+st.Label.Render(padMin(Sanitize(rf.Name(id))+" ", labelW))+st.Value.Render(fieldValue(sh, f, x, names, id))+st.Dim.Render("  (field not known to flowtail)"))
 	}
 	return head, out
 }
@@ -332,7 +336,7 @@ func absentLines(sh *Shared, f *model.Flow, x *model.Ext, width int) []string {
 		}
 	}
 	var later []string
-	for _, id := range model.KnownFields() {
+	for _, id := range kindFields(f, x) {
 		if !model.Present(f, x, id) && (id.Version() > ver || id.Version() == 0) {
 			later = append(later, id.Name())
 		}
@@ -464,11 +468,12 @@ func recordFields(f *model.Flow, x *model.Ext) []model.FieldID {
 // fields last: the form that pastes well into a ticket or chat.
 func recordText(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner) string {
 	var b strings.Builder
+	rf := model.FormatOf(f) // spells the names flowtail does not know
 	for _, id := range recordFields(f, x) {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(id.Name())
+		b.WriteString(rf.Name(id))
 		b.WriteByte('=')
 		switch id.Kind() {
 		case model.KindInt:

@@ -183,9 +183,12 @@ func encodeSelection(file *os.File, store *model.Store, sel exportSelection, pat
 }
 
 // exportFormat is the known fields any selected record carries, in AWS
-// order, then the opaque ones: CSV gets one column per field in use.
+// order, then the unknown names of the records' own formats in order of
+// first use: CSV gets one column per field in use.
 func exportFormat(store *model.Store, sel exportSelection) (*model.Format, error) {
-	var used [model.FieldOpaque0 + model.MaxOpaque]bool
+	var used [model.FieldOpaque0]bool
+	var unknown []string
+	seen := map[string]bool{}
 	fields := model.KnownFields()
 	visitSelection(store, sel, func(f *model.Flow, x *model.Ext) {
 		for _, id := range fields {
@@ -193,11 +196,14 @@ func exportFormat(store *model.Store, sel exportSelection) (*model.Format, error
 				used[id] = true
 			}
 		}
-		if x != nil {
-			for id := model.FieldOpaque0; id < model.FieldOpaque0+model.MaxOpaque; id++ {
-				if x.Has(id) {
-					used[id] = true
-				}
+		if x == nil {
+			return
+		}
+		rf := model.FormatOf(f)
+		for _, id := range rf.Unknown() {
+			if name := rf.Name(id); x.Has(id) && !seen[model.FoldName(name)] {
+				seen[model.FoldName(name)] = true
+				unknown = append(unknown, name)
 			}
 		}
 	}, func() {})
@@ -207,6 +213,7 @@ func exportFormat(store *model.Store, sel exportSelection) (*model.Format, error
 			names = append(names, model.FieldID(id).Name())
 		}
 	}
+	names = append(names, unknown...)
 	if len(names) == 0 {
 		return nil, errors.New("export: nothing to write (the selection is empty or has left the buffer)")
 	}

@@ -62,6 +62,9 @@ func (f *filterBar) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, apply *
 		f.input.Blur()
 		return nil, true, nil
 	case key.Matches(msg, k.Apply):
+		if text, ok := expandBuiltin(f.input.Value()); ok { // a shipped query by name
+			f.input.SetValue(text)
+		}
 		flt, st, err := f.compile(f.input.Value(), f.sh.Store.Names())
 		f.state, f.err = st, err
 		if err != nil {

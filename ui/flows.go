@@ -492,6 +492,8 @@ func (p *flowsPane) drawRow(v model.View, i int, names *model.Interner, seq uint
 		iface := "-"
 		if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
 			iface = Sanitize(names.Name(id))
+		} else if place := tgwPlace(f, x, names, c.iface); place != "" {
+			iface = place
 		}
 		b = padTail(b, iface, c.iface)
 		b = append(b, ' ')
@@ -528,7 +530,7 @@ func (p *flowsPane) drawRow(v model.View, i int, names *model.Interner, seq uint
 	b = padLeft(b, bstr(p.cell), c.bytes)
 	b = append(b, ' ')
 	pre := len(b)
-	act := verdict(f)
+	act, style := tgwVerdict(f, x, verdict(f))
 	b = padRight(b, act, c.verdict)
 	post := len(b)
 	if c.rules > 0 {
@@ -549,7 +551,7 @@ func (p *flowsPane) drawRow(v model.View, i int, names *model.Interner, seq uint
 		return
 	}
 	p.out.Write(b[:pre])
-	p.out.WriteString(p.verdictCell(f.Action, act, b[pre:post]))
+	p.out.WriteString(p.verdictCell(style, act, b[pre:post]))
 	p.out.Write(b[post:])
 }
 

@@ -419,6 +419,7 @@ func (p *statsPane) hint() []string {
 			`   stats sum(bytes) as bytes by srcaddr | sort bytes desc | limit 20`,
 			`   stats count(*) by bin(1m), action`,
 		)
+		lines = append(lines, builtinHints()...)
 	} else {
 		lines = append(lines, " computing…")
 	}

@@ -20,7 +20,7 @@ func TestCatKeepsInterfaceFromStreamName(t *testing.T) {
 		Message: "5 10.0.0.1 10.0.0.2 REJECT"})
 	for _, tc := range []struct{ output, want string }{
 		{"json", `{"version":5,"interface-id":"eni-0aaaaaaaaaaaaaaa1","srcaddr":"10.0.0.1","dstaddr":"10.0.0.2","action":"REJECT"}`},
-		{"text", "5 eni-0aaaaaaaaaaaaaaa1 10.0.0.1 10.0.0.2 REJECT"},
+		{"text", "version interface-id srcaddr dstaddr action\n5 eni-0aaaaaaaaaaaaaaa1 10.0.0.1 10.0.0.2 REJECT"},
 		{"csv", "version,interface-id,srcaddr,dstaddr,action\n5,eni-0aaaaaaaaaaaaaaa1,10.0.0.1,10.0.0.2,REJECT"},
 	} {
 		var out, errb bytes.Buffer

@@ -151,7 +151,7 @@ func (c *catter) add(b model.Batch) {
 		if isBlankLine(line) {
 			continue
 		}
-		if mayBeHeader(line) {
+		if !b.Format.Keyed() && mayBeHeader(line) {
 			if hf := c.header(line); hf != nil {
 				c.formats[ev.Origin] = hf
 				c.cur = c.flush(c.cur)
@@ -160,6 +160,9 @@ func (c *catter) add(b model.Batch) {
 			}
 		}
 		format := model.FormatFor(c.override, c.formats, ev.Origin, b.Format)
+		if format == model.DefaultFormat {
+			format = model.DefaultFormatFor(line) // a Transit Gateway record has its own default
+		}
 		shown := model.StreamFormat(format, ev.Stream)
 		if c.cur != nil && (c.cur.format != format || c.cur.shown != shown || len(c.cur.events) == chunkLines || len(c.cur.buf)+len(line) > cap(c.cur.buf)) {
 			c.cur = c.flush(c.cur)
@@ -265,13 +268,15 @@ func (c *catter) write(stop func()) {
 			}
 		}
 		if c.writeErr == nil && ch.nRec > 0 {
-			if ch.shown != last {
+			if ch.shown != last && (last == nil || ch.shown.String() != last.String()) {
+				// Formats of the same fields read from different files
+				// (or JSON keys in either spelling) need one header.
 				hdr = enc.Header(hdr[:0], ch.shown)
-				last = ch.shown
 				if len(hdr) > 0 {
 					_, c.writeErr = c.out.Write(hdr)
 				}
 			}
+			last = ch.shown
 			if c.writeErr == nil {
 				_, c.writeErr = c.out.Write(ch.out)
 			}

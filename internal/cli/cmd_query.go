@@ -163,6 +163,9 @@ func namesSource(arg string) bool {
 const queryMemoryBudget = 1 << 30
 
 func compileQuery(text string, names *model.Interner, local func(uint32, netip.Addr) bool) (*query.Program, error) {
+	if b, ok := query.LookupBuiltin(text); ok { // a shipped query by name, e.g. tgw-drops
+		text = b.Text
+	}
 	q, err := query.Parse(text)
 	if err != nil {
 		return nil, err
@@ -240,7 +243,7 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
 	chunks := make(chan *query.Chunk, 2*workers)
-	rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in, Ordered: !prog.OrderFree()})
+	rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in, Ordered: !prog.OrderFree(), Columns: prog.Needs})
 	var readErrs []error
 	done := make(chan struct{})
 	go func() {

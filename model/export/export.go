@@ -73,7 +73,7 @@ func (e *Encoder) columns(format *model.Format) []column {
 			e.plans = map[*model.Format][]column{}
 		}
 		for _, id := range format.Fields {
-			key := append([]byte(`,"`), model.AppendJSONString(nil, id.Name())...)
+			key := append([]byte(`,"`), model.AppendJSONString(nil, format.Name(id))...)
 			plan = append(plan, column{id: id, kind: id.Kind(), key: append(key, '"', ':')})
 		}
 		e.plans[format] = plan
@@ -109,17 +109,37 @@ func (e *Encoder) jsonName(id uint32) string {
 }
 
 // Header appends what precedes records of this format: the CSV header row,
-// nothing for the other encodings. Callers write it again when the format
-// changes (captures of several formats in one run).
+// the field names separated by spaces for text (the header line S3
+// delivery writes, so the output reads back in its own format), nothing
+// for JSON, whose keys name every value. Callers write it again when the
+// format changes (captures of several formats in one run).
 func (e *Encoder) Header(dst []byte, format *model.Format) []byte {
-	if e.kind != CSV {
-		return dst
-	}
-	for i, id := range format.Fields {
-		if i > 0 {
-			dst = append(dst, ',')
+	switch e.kind {
+	case CSV:
+		for i, id := range format.Fields {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendCSVField(dst, format.Name(id))
 		}
-		dst = appendCSVField(dst, id.Name())
+	case Text:
+		// With names flowtail does not know, the ${name} spelling, which
+		// the header test always takes for a header.
+		braced := len(format.Unknown()) > 0
+		for i, id := range format.Fields {
+			if i > 0 {
+				dst = append(dst, ' ')
+			}
+			if braced {
+				dst = append(dst, '$', '{')
+			}
+			dst = append(dst, format.Name(id)...) // names are letters, digits, '-' and '_' only
+			if braced {
+				dst = append(dst, '}')
+			}
+		}
+	default:
+		return dst
 	}
 	return append(dst, '\n')
 }
@@ -128,11 +148,29 @@ func (e *Encoder) Header(dst []byte, format *model.Format) []byte {
 func (e *Encoder) Append(dst []byte, format *model.Format, f *model.Flow, x *model.Ext) []byte {
 	switch e.kind {
 	case JSON:
-		return e.appendJSON(dst, e.columns(format), f, x)
+		return e.appendJSON(dst, format, e.columns(format), f, x)
 	case CSV:
-		return e.appendCSV(dst, format.Fields, f, x)
+		return e.appendCSV(dst, format, f, x)
 	}
-	return e.appendText(dst, format.Fields, f, x)
+	return e.appendText(dst, format, f, x)
+}
+
+// own maps an unknown field of format to the same name in the record's
+// own format: a record carries its unknown names by its format's slots,
+// and a format written for records of several formats (an export of a
+// mixed selection) numbers them its own way.
+func own(format *model.Format, id model.FieldID, f *model.Flow) model.FieldID {
+	if !id.Opaque() {
+		return id
+	}
+	rf := model.FormatOf(f)
+	if rf == format || rf == nil {
+		return id
+	}
+	if rid, ok := rf.Lookup(format.Name(id)); ok {
+		return rid
+	}
+	return model.FieldNone
 }
 
 // value appends a present field's value as text; ok is false when absent.
@@ -161,8 +199,9 @@ func (e *Encoder) value(dst []byte, id model.FieldID, f *model.Flow, x *model.Ex
 	return dst, false
 }
 
-func (e *Encoder) appendText(dst []byte, fields []model.FieldID, f *model.Flow, x *model.Ext) []byte {
-	for i, id := range fields {
+func (e *Encoder) appendText(dst []byte, format *model.Format, f *model.Flow, x *model.Ext) []byte {
+	for i, id := range format.Fields {
+		id = own(format, id, f)
 		if i > 0 {
 			dst = append(dst, ' ')
 		}
@@ -177,7 +216,7 @@ func (e *Encoder) appendText(dst []byte, fields []model.FieldID, f *model.Flow, 
 	return append(dst, '\n')
 }
 
-func (e *Encoder) appendJSON(dst []byte, cols []column, f *model.Flow, x *model.Ext) []byte {
+func (e *Encoder) appendJSON(dst []byte, format *model.Format, cols []column, f *model.Flow, x *model.Ext) []byte {
 	dst = append(dst, '{')
 	open := len(dst)
 	for i := range cols {
@@ -203,7 +242,7 @@ func (e *Encoder) appendJSON(dst []byte, cols []column, f *model.Flow, x *model.
 				ok = true
 			}
 		case model.KindString:
-			if s, present := model.StrID(f, x, c.id); present {
+			if s, present := model.StrID(f, x, own(format, c.id, f)); present {
 				dst = append(dst, e.jsonName(s)...)
 				ok = true
 			}
@@ -220,8 +259,9 @@ func (e *Encoder) appendJSON(dst []byte, cols []column, f *model.Flow, x *model.
 	return append(dst, '}', '\n')
 }
 
-func (e *Encoder) appendCSV(dst []byte, fields []model.FieldID, f *model.Flow, x *model.Ext) []byte {
-	for i, id := range fields {
+func (e *Encoder) appendCSV(dst []byte, format *model.Format, f *model.Flow, x *model.Ext) []byte {
+	for i, id := range format.Fields {
+		id = own(format, id, f)
 		if i > 0 {
 			dst = append(dst, ',')
 		}

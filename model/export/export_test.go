@@ -30,6 +30,11 @@ func parse(t testing.TB, format, line string) *parsed {
 	return p
 }
 
+// record encodes the record alone, without what precedes a format.
+func (p *parsed) record(kind Kind) string {
+	return string(NewEncoder(kind, p.names).Append(nil, p.format, &p.f, &p.x))
+}
+
 func (p *parsed) encode(kind Kind) string {
 	e := NewEncoder(kind, p.names)
 	return string(e.Append(e.Header(nil, p.format), p.format, &p.f, &p.x))
@@ -80,17 +85,17 @@ func TestJSONOpaqueFieldsEscaped(t *testing.T) {
 
 func TestTextIsTheRecordBack(t *testing.T) {
 	for _, c := range []struct{ format, line string }{{"", sshLine}, {"", noData}, {"", ipv6Line}, {v5Format, v5Egress}} {
-		if got := parse(t, c.format, c.line).encode(Text); got != c.line+"\n" {
+		if got := parse(t, c.format, c.line).record(Text); got != c.line+"\n" {
 			t.Errorf("\n got %q\nwant %q", got, c.line)
 		}
 	}
 	// Repeated spaces and CRLF normalise to single spaces.
-	if got := parse(t, "", strings.ReplaceAll(sshLine, " 22 ", "   22\t")+"\r").encode(Text); got != sshLine+"\n" {
+	if got := parse(t, "", strings.ReplaceAll(sshLine, " 22 ", "   22\t")+"\r").record(Text); got != sshLine+"\n" {
 		t.Errorf("got %q", got)
 	}
 	// Control bytes and bidi controls in text values never reach a
 	// terminal; each becomes one '?'.
-	if got := parse(t, "version interface-tag", "2 a\x1bb\u009bc\x9bd\xffé\u202ex").encode(Text); got != "2 a?b?c?d?é?x\n" {
+	if got := parse(t, "version interface-tag", "2 a\x1bb\u009bc\x9bd\xffé\u202ex").record(Text); got != "2 a?b?c?d?é?x\n" {
 		t.Errorf("got %q", got)
 	}
 }
@@ -215,4 +220,28 @@ func FuzzJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Text output starts with the format's header line, as S3 delivery writes
+// it, so it reads back in its own format; unknown names keep the spelling
+// the format gave them.
+func TestTextHeaderLine(t *testing.T) {
+	p := parse(t, "${version} ${Next_Hop} ${srcaddr}", "2 x 10.0.0.1")
+	if got := p.encode(Text); got != "${version} ${Next_Hop} ${srcaddr}\n2 x 10.0.0.1\n" {
+		t.Fatalf("got %q", got)
+	}
+	if hf := model.HeaderFormat([]byte("${version} ${Next_Hop} ${srcaddr}")); hf == nil || hf.String() != p.format.String() {
+		t.Fatalf("header reads back as %v, want %v", hf, p.format)
+	}
+}
+
+// Transit Gateway numbers are JSON numbers, and an unknown name keeps its
+// spelling as a key.
+func TestJSONTransitGatewayNumbers(t *testing.T) {
+	p := parse(t, "version tgw-attachment-id packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired my_Field",
+		"6 tgw-attach-0a1b 12 0 18446744073709551615 - v")
+	want := `{"version":6,"tgw-attachment-id":"tgw-attach-0a1b","packets-lost-no-route":12,"packets-lost-blackhole":0,"packets-lost-mtu-exceeded":18446744073709551615,"my_Field":"v"}` + "\n"
+	if got := p.encode(JSON); got != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
 }

@@ -39,6 +39,12 @@ const (
 	RefProto                      // proto: tcp/udp/icmp by number
 )
 
+// RefUnknown0 is the first ref of the names a query uses that flowtail
+// does not know but a format read in this run carries: RefUnknown0+k is
+// the query's k-th such name (Query.Unknown), resolved per record through
+// the record's own format.
+const RefUnknown0 Ref = 512
+
 var specialNames = map[string]Ref{
 	// Flow logs delivered to CloudWatch have one log stream per interface.
 	"@logstream": Ref(model.FieldInterfaceID),
@@ -60,6 +66,22 @@ func LookupRef(name string) (Ref, bool) {
 	return 0, false
 }
 
+// unknown returns the ref of a name flowtail does not know that a format
+// in use carries, adding it to the query's list.
+func (q *Query) unknown(name string) (Ref, bool) {
+	if !model.UnknownInUse(name) {
+		return 0, false
+	}
+	key := model.FoldName(name)
+	for k, n := range q.Unknown {
+		if model.FoldName(n) == key {
+			return RefUnknown0 + Ref(k), true
+		}
+	}
+	q.Unknown = append(q.Unknown, name)
+	return RefUnknown0 + Ref(len(q.Unknown)-1), true
+}
+
 // Field returns the flow-log field a ref reads, if it is one.
 func (r Ref) Field() (model.FieldID, bool) {
 	if r > 0 && r < 256 {
@@ -68,7 +90,8 @@ func (r Ref) Field() (model.FieldID, bool) {
 	return 0, false
 }
 
-// Name is the canonical spelling of the ref.
+// Name is the canonical spelling of the ref ("" for a name flowtail does
+// not know, which only its query can spell).
 func (r Ref) Name() string {
 	if id, ok := r.Field(); ok {
 		return id.Name()
@@ -92,6 +115,8 @@ func (r Ref) Name() string {
 type Query struct {
 	Text     string
 	Commands []Command
+	// Unknown holds the names of RefUnknown0 and on, as typed.
+	Unknown []string
 }
 
 // Command is one stage of the pipeline.

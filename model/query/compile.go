@@ -49,7 +49,7 @@ func CompileFilter(text string, names *model.Interner, opt Options) (pred Pred, 
 		return nil, st, e
 	}
 	// Check the rest of the query as the stats view will run it.
-	check := &Query{Text: q.Text}
+	check := &Query{Text: q.Text, Unknown: q.Unknown}
 	stats := false
 	for _, c := range q.Commands {
 		if _, ok := c.(*StatsCmd); ok {
@@ -64,7 +64,7 @@ func CompileFilter(text string, names *model.Interner, opt Options) (pred Pred, 
 		st, e := statusOf(err)
 		return nil, st, e
 	}
-	c := &compiler{env: &env{names: names, v6: newAddrTable(), opt: opt}}
+	c := &compiler{env: &env{names: names, v6: newAddrTable(), opt: opt, unknown: q.Unknown}}
 	for _, cmd := range q.Commands {
 		fc, ok := cmd.(*FilterCmd)
 		if !ok {

@@ -53,7 +53,7 @@ type postOp struct {
 // Compile checks a parsed query against what the engine supports and
 // prepares it to run over records interned in names.
 func Compile(q *Query, names *model.Interner, opt Options) (*Program, error) {
-	p := &Program{Query: q, env: &env{names: names, v6: newAddrTable(), opt: opt}}
+	p := &Program{Query: q, env: &env{names: names, v6: newAddrTable(), opt: opt, unknown: q.Unknown}}
 	var aliases []column // fields … as name
 	var projected []column
 	display := -1
@@ -319,6 +319,12 @@ func (p *Program) postKey(n Name, aliases []column) (int, error) {
 // Names is the interner the program was compiled against; records fed to
 // it must be interned there.
 func (p *Program) Names() *model.Interner { return p.env.names }
+
+// Needs reports whether the program reads a field (FieldNone: any field
+// flowtail does not know), so columnar inputs read only those columns.
+func (p *Program) Needs(id model.FieldID) bool {
+	return p.env.all || int(id) < len(p.env.reads) && p.env.reads[id]
+}
 
 // GroupKeyInfo describes one `by` key of a stats program, for turning a result
 // row back into a filter: Field is the AWS spelling of the field (or a

@@ -25,9 +25,36 @@ const (
 
 // env is what every accessor of one compiled program shares.
 type env struct {
-	names *model.Interner
-	v6    *addrTable
-	opt   Options
+	names   *model.Interner
+	v6      *addrTable
+	opt     Options
+	unknown []string // the names of RefUnknown0 and on
+	// reads marks the fields the program's accessors read; all: every
+	// field (the whole record, or a derived value that may use any).
+	reads [256]bool
+	all   bool
+}
+
+// note records what an accessor of ref reads.
+func (e *env) note(r Ref) {
+	if id, ok := r.Field(); ok {
+		e.reads[id] = true
+		return
+	}
+	switch r {
+	case RefTimestamp:
+		e.reads[model.FieldStart] = true
+	case RefProto:
+		e.reads[model.FieldProtocol] = true
+	case RefService:
+		e.reads[model.FieldSrcPort], e.reads[model.FieldDstPort] = true, true
+	default:
+		if r >= RefUnknown0 {
+			e.reads[model.FieldNone] = true // names flowtail does not know
+			return
+		}
+		e.all = true // @message, direction
+	}
 }
 
 // addrTable numbers IPv6 addresses so that group keys stay fixed-size
@@ -76,6 +103,7 @@ type accessor struct {
 }
 
 func accessorFor(r Ref, e *env) *accessor {
+	e.note(r)
 	a := &accessor{ref: r, env: e}
 	if id, ok := r.Field(); ok {
 		a.field = id
@@ -109,6 +137,16 @@ func accessorFor(r Ref, e *env) *accessor {
 		case model.KindAddr:
 			a.kind = vAddr
 			a.code = addrCoder(id, e)
+		}
+		return a
+	}
+	if r >= RefUnknown0 && int(r-RefUnknown0) < len(e.unknown) {
+		a.kind = vStr
+		get := model.UnknownField(e.unknown[r-RefUnknown0])
+		a.present = func(f *model.Flow, x *model.Ext) bool { _, ok := get(f, x); return ok }
+		a.code = func(f *model.Flow, x *model.Ext) (uint64, bool) {
+			v, ok := get(f, x)
+			return uint64(v), ok
 		}
 		return a
 	}

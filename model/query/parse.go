@@ -62,6 +62,7 @@ func statusOf(err error) (Status, *Error) {
 const maxDepth = 200
 
 type parser struct {
+	q       *Query
 	lx      lexer
 	tok     token // current token
 	prev    token // the token before it, for "after X" messages
@@ -73,14 +74,14 @@ type parser struct {
 // with a command word is read as a filter expression, so the filter bar
 // accepts `action = "REJECT"` as well as `filter action = "REJECT"`.
 func Parse(text string) (*Query, error) {
-	p := &parser{lx: lexer{src: text}, aliases: map[string]Ref{}}
-	p.advance()
 	q := &Query{Text: text}
+	p := &parser{lx: lexer{src: text}, aliases: map[string]Ref{}, q: q}
+	p.advance()
 	if p.tok.kind == tEOF {
 		return nil, &Error{Col: 1, Msg: "empty query", Incomplete: true}
 	}
 	if t := p.tok; t.kind == tIdent && !isCommand(t.text) && !isKeyword(t) && !p.peekIs(tLParen) && !t.unterminated {
-		if _, ok := LookupRef(t.text); !ok {
+		if _, ok := p.lookup(t.text); !ok {
 			return nil, &Error{Col: t.col, Msg: fmt.Sprintf("unknown command '%s' (want fields, filter, stats, sort, limit, display or dedup)", t.raw),
 				Incomplete: t.end == len(text) && (isCommandPrefix(t.text) || isNamePrefix(t.text))}
 		}
@@ -276,13 +277,22 @@ func (p *parser) command() (Command, error) {
 	panic("unreachable")
 }
 
+// lookup resolves a name: a known one, else a name flowtail does not
+// know that a format read in this run carries.
+func (p *parser) lookup(name string) (Ref, bool) {
+	if r, ok := LookupRef(name); ok {
+		return r, true
+	}
+	return p.q.unknown(name)
+}
+
 // fieldName reads a name that must resolve to a field (or an alias of one).
 func (p *parser) fieldName() (Name, error) {
 	if p.tok.kind != tIdent || p.tok.unterminated {
 		return Name{}, p.expected("a field name")
 	}
 	n := Name{Text: p.tok.text, Col: p.tok.col}
-	if r, ok := LookupRef(n.Text); ok {
+	if r, ok := p.lookup(n.Text); ok {
 		n.Ref = r
 	} else if r, ok := p.aliases[strings.ToLower(n.Text)]; ok {
 		n.Ref = r
@@ -328,7 +338,7 @@ func (p *parser) columnName() (Name, error) {
 		n.Text = p.lx.src[start:p.prev.end]
 		return n, nil
 	}
-	if r, ok := LookupRef(n.Text); ok {
+	if r, ok := p.lookup(n.Text); ok {
 		n.Ref = r
 	} else if r, ok := p.aliases[strings.ToLower(n.Text)]; ok {
 		n.Ref = r

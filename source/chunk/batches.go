@@ -51,7 +51,7 @@ func (ck *Batches) Add(i int, b model.Batch) {
 			ck.inputs[ev.Origin] = len(ck.inputs)
 		}
 		format := h.format
-		if format == nil {
+		if format == nil || b.Format.Keyed() { // keyed: the data names its fields
 			format = b.Format
 		}
 		input := ck.inputs[ev.Origin]
@@ -78,7 +78,7 @@ func (ck *Batches) Add(i int, b model.Batch) {
 		c.Data = append(c.Data, '\n')
 		ck.next[i] = ev.LineNo + 1
 		// A header changes the format from the next line on.
-		if c := line; len(c) > 0 && (c[0] >= 'a' && c[0] <= 'z' || c[0] >= 'A' && c[0] <= 'Z' || c[0] == '$') {
+		if c := line; len(c) > 0 && !b.Format.Keyed() && (c[0] >= 'a' && c[0] <= 'z' || c[0] >= 'A' && c[0] <= 'Z' || c[0] == '$') {
 			ck.mu.Lock()
 			h.line(line)
 			ck.mu.Unlock()

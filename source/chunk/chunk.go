@@ -20,6 +20,7 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
+	"github.com/flowtail/flowtail/source/envelope"
 	"github.com/flowtail/flowtail/source/file"
 )
 
@@ -45,6 +46,9 @@ type Options struct {
 	Parallel int
 	// Bytes is the chunk size (default DefaultBytes).
 	Bytes int
+	// Columns, when set, says which fields a columnar input (Parquet)
+	// need have read (see file.Options.Columns).
+	Columns func(model.FieldID) bool
 }
 
 // Reader reads its inputs into chunks; see Run.
@@ -237,9 +241,12 @@ func (r *Reader) read(ctx context.Context, index int, path string, emit func(*qu
 		defer f.Close()
 		src = f
 	}
-	src, _, err := file.Decoded(src)
+	src, kind, err := file.DecodedKind(src)
 	if err != nil {
 		return &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	if kind != envelope.Text {
+		return r.readEnvelope(ctx, index, path, src, emit)
 	}
 	var hdr headers
 	var carry []byte

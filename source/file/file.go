@@ -15,11 +15,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/envelope"
 )
 
 // errNoCaptures: a directory argument held nothing to read.
-var errNoCaptures = errors.New("no capture files found in it (Parquet, JSON and checksum files are not read)")
+var errNoCaptures = errors.New("no capture files found in it (checksum and note files are not read)")
 
 // Options say how the paths are read.
 type Options struct {
@@ -30,6 +32,10 @@ type Options struct {
 	Poll time.Duration
 	// Stdin is what "-" reads (default os.Stdin).
 	Stdin io.Reader
+	// Columns, when set, says which fields a columnar file (Parquet) need
+	// have read: a query names a few; nil reads them all. FieldNone asks
+	// about fields flowtail does not know.
+	Columns func(model.FieldID) bool
 	// MaxOpen caps the followed files open at once (default: a quarter
 	// of the descriptor limit, from 4 to 512).
 	MaxOpen int
@@ -57,6 +63,7 @@ type Source struct {
 	// not one each.
 	once *lineReader
 	dec  decoder
+	env  envelope.Decoder
 }
 
 // New returns a source for FILE, DIR and "-" arguments. Paths are opened
@@ -240,11 +247,35 @@ func (s *Source) onceReader(origin string) *lineReader {
 }
 
 func (s *Source) readStream(r io.Reader, origin string, emit source.Emit, stop func() error) error {
-	rd, _, err := s.dec.open(r)
+	rd, compressed, err := s.dec.open(r)
 	if err != nil {
 		return err
 	}
-	return s.onceReader(origin).readAll(rd, emit, stop)
+	rd, kind, err := s.dec.sniff(rd, compressed)
+	if err != nil {
+		return err
+	}
+	return s.readKind(kind, rd, nil, origin, emit, stop)
+}
+
+// readKind reads a stream to its end by what its bytes are: lines of text,
+// or an envelope. at, when not nil, reads the same stream at any offset
+// (a file), which Parquet needs.
+func (s *Source) readKind(kind envelope.Kind, rd io.Reader, at sizedReaderAt, origin string, emit source.Emit, stop func() error) error {
+	switch kind {
+	case envelope.Text:
+		return s.onceReader(origin).readAll(rd, emit, stop)
+	case envelope.Parquet:
+		if at == nil {
+			return ErrParquet
+		}
+		size, err := at.size()
+		if err != nil {
+			return err
+		}
+		return s.env.ReadParquet(at, size, origin, s.opt.Columns, emit, stop)
+	}
+	return s.env.Read(kind, rd, origin, emit, stop)
 }
 
 // readFile reads a file to its end. When following, a plain file is
@@ -260,15 +291,26 @@ func (s *Source) readFile(path string, emit source.Emit, stop func() error, foll
 	if err != nil {
 		return nil, err
 	}
-	if !info.Mode().IsRegular() {
+	var at sizedReaderAt
+	if info.Mode().IsRegular() {
+		at = fileAt{f}
+	} else {
 		follow = false // a FIFO or device: read as a stream to its end, as stdin is; it cannot seek
 	}
 	rd, compressed, err := s.dec.open(countingReader{f, &s.read})
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
+	kind := envelope.Text
 	if !follow || compressed {
-		if err := s.onceReader(path).readAll(rd, emit, stop); err != nil {
+		if rd, kind, err = s.dec.sniff(rd, compressed); err != nil {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+	} else {
+		kind = s.dec.kindOf() // only text lines are followed; an envelope is read once
+	}
+	if !follow || compressed || kind != envelope.Text {
+		if err := s.readKind(kind, rd, at, path, emit, stop); err != nil {
 			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		return nil, nil

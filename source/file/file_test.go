@@ -245,7 +245,7 @@ func TestDirectoryLayoutsInTimeOrder(t *testing.T) {
 				write(t, filepath.Join(dir, files[i]), gz(t, fmt.Sprintf("version account-id\n2 file%d\n", i)))
 			}
 			write(t, filepath.Join(dir, "AWSLogs/.hidden/x.log"), []byte("2 hidden\n"))
-			write(t, filepath.Join(dir, "AWSLogs/data.parquet"), []byte("PAR1"))
+			write(t, filepath.Join(dir, "AWSLogs/checksums.md5"), []byte("d41d8cd98f00b204e9800998ecf8427e"))
 			got, err := collect(t, New([]string{dir}, Options{}))
 			if err != nil {
 				t.Fatal(err)
@@ -448,7 +448,8 @@ func TestTruncatedGzipKeepsLinesBeforeTheCut(t *testing.T) {
 // A directory with nothing to read is an error naming it, not silence.
 func TestDirectoryWithoutCaptures(t *testing.T) {
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "rules.json"), []byte("{}"))
+	write(t, filepath.Join(dir, "notes.md"), []byte("# notes"))
+	write(t, filepath.Join(dir, "x.log.gz.md5"), []byte("d41d8cd98f00b204e9800998ecf8427e"))
 	_, err := collect(t, New([]string{dir}, Options{}))
 	if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "no capture files") {
 		t.Fatalf("want an error naming %s, got %v", dir, err)
@@ -467,13 +468,11 @@ func TestGzipTrailingGarbage(t *testing.T) {
 	equal(t, texts(got), []string{rec1, rec2})
 }
 
-// A Parquet object is named as such, not read as lines of garbage.
-func TestParquetRefused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.log.parquet")
-	write(t, path, []byte("PAR1\x15\x04binary\nmore\n"))
-	got, err := collect(t, New([]string{path}, Options{}))
-	if !errors.Is(err, ErrParquet) || !strings.Contains(err.Error(), path) || len(got) != 0 {
-		t.Fatalf("want ErrParquet naming %s and no lines, got %v, %d lines", path, err, len(got))
+// Parquet on stdin is named as such, not read as lines of garbage.
+func TestParquetOnStdinRefused(t *testing.T) {
+	got, err := collect(t, New([]string{"-"}, Options{Stdin: strings.NewReader("PAR1\x15\x04binary\nmore\n")}))
+	if !errors.Is(err, ErrParquet) || !strings.Contains(err.Error(), "stdin") || len(got) != 0 {
+		t.Fatalf("want ErrParquet naming stdin and no lines, got %v, %d lines", err, len(got))
 	}
 }
 

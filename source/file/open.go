@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/flowtail/flowtail/source/envelope"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -42,16 +43,32 @@ func (c *counter) Read(p []byte) (int, error) {
 // (padding, or another file appended): zcat ignores it; we say so.
 var ErrTrailing = errors.New("trailing bytes that are not gzip, ignored as zcat does,")
 
-// ErrParquet: S3 delivery can write Parquet instead of text; flowtail
-// reads the text format only, and says so rather than report every line
-// of a binary file as malformed.
-var ErrParquet = errors.New("a Parquet file: flowtail reads flow logs delivered as text (plain or gzip), not Parquet")
+// ErrParquet: a Parquet file can be read only where it can be read at
+// any offset (a file, an S3 object), not from a stream such as stdin.
+var ErrParquet = errors.New("a Parquet file on a stream: Parquet needs random access, so pass it as a file")
 
 // Decoded wraps r so gzip data (recognised by its magic bytes, never by the
 // file name) reads as plain text; Parquet is refused with ErrParquet. Concatenated gzip members are read as one
 // stream, as `zcat` does; a stream cut short fails with ErrTruncated.
 func Decoded(r io.Reader) (rd io.Reader, compressed bool, err error) {
-	return new(decoder).open(r)
+	d := new(decoder)
+	rd, compressed, err = d.open(r)
+	if err == nil && !compressed && d.kindOf() == envelope.Parquet {
+		return nil, false, ErrParquet
+	}
+	return rd, compressed, err
+}
+
+// DecodedKind is Decoded that also says what the (decompressed) bytes
+// are: text lines, an envelope, Parquet or binary data. It looks only at
+// what the first read brings, so a slow pipe is not waited on.
+func DecodedKind(r io.Reader) (rd io.Reader, kind envelope.Kind, err error) {
+	d := new(decoder)
+	rd, compressed, err := d.open(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	return d.sniff(rd, compressed)
 }
 
 // decoder is Decoded with buffers kept from one stream to the next, for
@@ -59,7 +76,43 @@ func Decoded(r io.Reader) (rd io.Reader, compressed bool, err error) {
 type decoder struct {
 	br  *bufio.Reader
 	zr  *gzip.Reader
+	zbr *bufio.Reader // peeks into decompressed data
 	cnt counter
+}
+
+// kindOf says what the raw (not decompressed) stream looks like.
+func (d *decoder) kindOf() envelope.Kind {
+	return envelope.Sniff(peekFirst(d.br))
+}
+
+// peekFirst returns what one read brings (up to envelope.SniffBytes),
+// waiting for no more: enough to tell the kinds apart.
+func peekFirst(br *bufio.Reader) []byte {
+	if _, err := br.Peek(1); err != nil {
+		return nil
+	}
+	head, _ := br.Peek(min(br.Buffered(), envelope.SniffBytes))
+	return head
+}
+
+// sniff says what the stream rd (from open) holds once decompressed; the
+// returned reader reads it from its start.
+func (d *decoder) sniff(rd io.Reader, compressed bool) (io.Reader, envelope.Kind, error) {
+	if !compressed {
+		return rd, envelope.Sniff(peekFirst(d.br)), nil
+	}
+	if d.zbr == nil {
+		d.zbr = bufio.NewReaderSize(rd, 64<<10)
+	} else {
+		d.zbr.Reset(rd)
+	}
+	head := peekFirst(d.zbr)
+	if len(head) == 0 {
+		if _, err := d.zbr.Peek(1); err != nil && !errors.Is(err, io.EOF) {
+			return nil, 0, err
+		}
+	}
+	return d.zbr, envelope.Sniff(head), nil
 }
 
 // open starts reading r; what an earlier open returned is then spent.
@@ -71,9 +124,6 @@ func (d *decoder) open(r io.Reader) (io.Reader, bool, error) {
 		d.br.Reset(&d.cnt)
 	}
 	magic, _ := d.br.Peek(4)
-	if string(magic) == "PAR1" {
-		return nil, false, ErrParquet
-	}
 	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
 		return d.br, false, nil
 	}

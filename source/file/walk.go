@@ -99,11 +99,11 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// isCapture leaves out files a delivery tree holds that are not text
-// captures (Parquet objects, checksums, notes); content decides gzip or not.
+// isCapture leaves out files a delivery tree holds that are not captures
+// (checksums, notes); content decides text, gzip, JSON, CSV or Parquet.
 func isCapture(name string) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".parquet", ".md5", ".sha256", ".json", ".md", ".crc":
+	case ".md5", ".sha256", ".md", ".crc":
 		return false
 	}
 	return true

@@ -161,7 +161,7 @@ func (r *Recorder) header(f *model.Format) {
 		if i > 0 {
 			r.w.WriteByte(' ')
 		}
-		r.w.WriteString(id.Name())
+		r.w.WriteString(f.Name(id))
 	}
 	r.w.WriteByte('\n')
 }

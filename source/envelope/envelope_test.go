@@ -1,0 +1,200 @@
+package envelope
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+func TestSniff(t *testing.T) {
+	cases := []struct {
+		head string
+		want Kind
+	}{
+		{"2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK\n", Text},
+		{"version account-id interface-id\n2 1 eni-1\n", Text},
+		{"  \n{\"events\": []}", JSON},
+		{"[{\"message\":\"x\"}]", JSON},
+		{"\xef\xbb\xbf{\"message\":\"x\"}", JSON},
+		{"2023-11-14T22:13:20.000Z 2 123 eni-1 - - - - - - - 1 2 - NODATA\n", Export},
+		{"2023-11-14T22:13:20+01:00 2 123\n", Export},
+		{"\"version\",\"account_id\",\"srcaddr\"\n2,1,10.0.0.1\n", CSV},
+		{"srcaddr,dstaddr,action\n", CSV},
+		{"a,b,c\n", Text}, // no field names: not a CSV header, read as (malformed) lines
+		{"PAR1\x15\x04", Parquet},
+		{"\x00\x00\x01binary", Binary},
+		{"\x01\x02\x03\x04\x05\x06\x07\x08abc", Binary},
+		{"", Text},
+	}
+	for _, c := range cases {
+		if got := Sniff([]byte(c.head)); got != c.want {
+			t.Errorf("Sniff(%q) = %v, want %v", c.head, got, c.want)
+		}
+	}
+}
+
+func TestISOTime(t *testing.T) {
+	for s, want := range map[string]int64{
+		"1970-01-01T00:00:00Z x":          0,
+		"2023-11-14T22:13:20.000Z x":      1700000000000,
+		"2023-11-14T22:13:20.5Z x":        1700000000500,
+		"2023-11-14T23:13:20.000+01:00 x": 1700000000000,
+	} {
+		ms, n := isoTime([]byte(s))
+		if n != len(s)-1 || ms != want {
+			t.Errorf("%q: %d, %d; want %d", s, ms, n, want)
+		}
+	}
+	for _, s := range []string{"2023-11-14 22:13:20Z x", "2023-13-14T22:13:20Z x", "2023-11-14T22:13:20Zx", "2 123"} {
+		if _, n := isoTime([]byte(s)); n != 0 {
+			t.Errorf("%q read as a time", s)
+		}
+	}
+}
+
+type got struct {
+	lines  []string
+	events []model.Event
+	format []*model.Format
+}
+
+func read(t *testing.T, kind Kind, in string) (got, error) {
+	t.Helper()
+	var g got
+	var d Decoder
+	err := d.Read(kind, strings.NewReader(in), "in", func(b model.Batch) {
+		for _, ev := range b.Events {
+			g.lines = append(g.lines, string(ev.Line))
+			ev.Line = nil
+			g.events = append(g.events, ev)
+			g.format = append(g.format, b.Format)
+		}
+	}, nil)
+	return g, err
+}
+
+// What flowtail cannot read is named for what it looks like, and where.
+func TestUnreadableIsNamed(t *testing.T) {
+	cases := []struct {
+		kind Kind
+		in   string
+		want string
+	}{
+		{JSON, "\n\n{\"foo\": 1, \"bar\": [1,2]}\n", "not flow-log records: JSON without a message or field names (line 3)"},
+		{JSON, "42\n", "JSON that is not an object or an array of objects (line 1)"},
+		{JSON, "{\"message\": \"2 1\"}\n{\"message\": ", "JSON that ends before"},
+		{JSON, "{\"message\": \"x\" \"y\"}\n", "JSON with a syntax error (line 1)"},
+		{CSV, "2,3,4\n", "CSV without a header row of field names (line 1)"},
+		{CSV, "srcaddr,srcaddr\n1,2\n", "a CSV header row that does not make a flow-log format"},
+		{Binary, "\x00", "binary data"},
+	}
+	for _, c := range cases {
+		_, err := read(t, c.kind, c.in)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !IsNotRecords(err) && c.kind != JSON {
+			t.Errorf("%q: got %v, want %q", c.in, err, c.want)
+		}
+	}
+}
+
+// A line that fits the envelope but not the format reaches the decoder
+// as a line (counted malformed there); nothing around it is lost.
+func TestMalformedInsideAnEnvelope(t *testing.T) {
+	in := `{"message":"2 123 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK"}
+{"message":"not a record"}
+{"other":"no message"}
+{"message":"2 123 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 REJECT OK"}
+`
+	g, err := read(t, JSON, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := model.NewDecoder(model.NewInterner(), nil)
+	var f model.Flow
+	var x model.Ext
+	var res []model.Result
+	for i, l := range g.lines {
+		ev := g.events[i]
+		ev.Line = []byte(l)
+		r, _ := d.Decode(&ev, g.format[i], &f, &x)
+		res = append(res, r)
+	}
+	want := []model.Result{model.ResultRecord, model.ResultMalformed, model.ResultMalformed, model.ResultRecord}
+	if fmt.Sprint(res) != fmt.Sprint(want) || g.events[2].LineNo != 3 {
+		t.Fatalf("results %v (lines %q), want %v", res, g.lines, want)
+	}
+}
+
+// A document too large to hold whole is walked event by event, in order,
+// with each event's stream and line.
+func TestLargeDocumentIsStreamed(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{\n  \"events\": [\n")
+	n := 40000 // about 4 MB: more than wholeLimit
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, `    {"logStreamName": "eni-%d", "timestamp": %d, "message": "2 123456789012 eni-%d 10.0.0.1 10.0.0.2 %d 443 6 1 40 1700000000 1700000060 ACCEPT OK", "ingestionTime": 1, "eventId": "%056d"}`, i%3, i, i%3, i%65536, i)
+	}
+	b.WriteString("\n  ],\n  \"searchedLogStreams\": []\n}\n")
+	if b.Len() < wholeLimit {
+		t.Fatalf("document of %d bytes is not large", b.Len())
+	}
+	g, err := read(t, JSON, b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.events) != n {
+		t.Fatalf("%d events, want %d", len(g.events), n)
+	}
+	for _, i := range []int{0, 1, 12345, n - 1} {
+		ev := g.events[i]
+		if ev.Stream != fmt.Sprintf("eni-%d", i%3) || ev.Timestamp != int64(i) || ev.LineNo != int64(3+i) || ev.EventID != fmt.Sprintf("%056d", i) ||
+			!strings.Contains(g.lines[i], fmt.Sprintf(" %d 443 ", i%65536)) {
+			t.Fatalf("event %d: %+v %q", i, ev, g.lines[i])
+		}
+	}
+}
+
+// Keyed records: unknown keys keep their spelling; keys that cannot name
+// a field are left out; null is absent; numbers written as floats are
+// read as the integers they are.
+func TestKeyedRecords(t *testing.T) {
+	g, err := read(t, JSON, `{"@timestamp":"x","version":2.0,"Next_Hop":"igw-1","bytes":2.5e3,"packets":null,"dstPort":443}`+"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.lines) != 1 || g.lines[0] != "2 igw-1 2500 - 443" || g.format[0].String() != "${version} ${Next_Hop} ${bytes} ${packets} ${dstport}" || !g.format[0].Keyed() {
+		t.Fatalf("%q %v", g.lines, g.format)
+	}
+}
+
+func TestCSVQuotingAndEmptyCells(t *testing.T) {
+	g, err := read(t, CSV, "\"srcaddr\",\"dstport\",action\r\n\"10.0.0.1\",,\"REJECT\"\n10.0.0.2,25238.0,ACCEPT\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.1 - REJECT", "10.0.0.2 25238 ACCEPT"}
+	if strings.Join(g.lines, "|") != strings.Join(want, "|") || g.events[1].LineNo != 3 {
+		t.Fatalf("%q", g.lines)
+	}
+}
+
+func TestBatchStringsSurviveReuse(t *testing.T) {
+	var in bytes.Buffer
+	for i := range 3 * maxBatchEvents {
+		fmt.Fprintf(&in, `{"logStreamName":"s%d","eventId":"id%d","message":"m"}`+"\n", i%2, i)
+	}
+	g, err := read(t, JSON, in.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range g.events {
+		if ev.EventID != fmt.Sprintf("id%d", i) || ev.Stream != fmt.Sprintf("s%d", i%2) {
+			t.Fatalf("event %d: %+v", i, ev)
+		}
+	}
+}

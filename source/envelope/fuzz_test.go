@@ -1,0 +1,123 @@
+package envelope
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+func readAll(kind Kind, in []byte) ([]string, error) {
+	var out []string
+	var d Decoder
+	err := d.Read(kind, bytes.NewReader(in), "f", func(b model.Batch) {
+		for _, ev := range b.Events {
+			out = append(out, string(ev.Line))
+		}
+	}, nil)
+	return out, err
+}
+
+// Any bytes read as JSON end in events or a named error, never a panic;
+// a message wrapper gives back exactly its message.
+func FuzzJSONEnvelope(f *testing.F) {
+	for _, name := range []string{"events.jsonl", "keyed.jsonl", "message.jsonl", "filter-log-events.json", "get-log-events.json"} {
+		if b, err := os.ReadFile("../../testdata/envelopes/" + name); err == nil {
+			f.Add(b[:min(len(b), 2000)], "x")
+		}
+	}
+	f.Add([]byte(`{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"id":"1","timestamp":2,"message":"m"}]}`), "2 a b")
+	f.Add([]byte(`[{"version":2.0,"srcaddr":"1.2.3.4"}]`), "\u00e9\\\"")
+	f.Fuzz(func(t *testing.T, in []byte, msg string) {
+		lines, err := readAll(JSON, in)
+		if err == nil && len(in) > 0 && len(bytes.TrimSpace(in)) > 0 && len(lines) == 0 && !bytes.Contains(in, []byte("CONTROL_MESSAGE")) && !bytes.Contains(in, []byte("[]")) && !bytes.Contains(in, []byte("events")) {
+			if b := bytes.TrimSpace(in); b[0] == '{' {
+				t.Fatalf("an object gave neither events nor an error: %q", in)
+			}
+		}
+		if strings.ContainsAny(msg, "\n") {
+			return
+		}
+		q, _ := json.Marshal(map[string]string{"message": msg})
+		lines, err = readAll(JSON, q)
+		var m map[string]string
+		json.Unmarshal(q, &m)
+		want := m["message"]
+		if msg == "" {
+			if err != nil || len(lines) != 1 || lines[0] != "" {
+				t.Fatalf("%s: %q %v", q, lines, err)
+			}
+			return
+		}
+		if err != nil || len(lines) != 1 || lines[0] != want {
+			t.Fatalf("%s: %q %v, want %q", q, lines, err, want)
+		}
+	})
+}
+
+// CSV rows come back cell by cell as tokens; quoting never leaks.
+func FuzzCSV(f *testing.F) {
+	if b, err := os.ReadFile("../../testdata/envelopes/records.csv"); err == nil {
+		f.Add(b[:min(len(b), 2000)])
+	}
+	f.Add([]byte("srcaddr,dstport,action\n\"1.2.3.4\",,\"REJECT\"\n\"a\"\"b\",1,2\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		lines, err := readAll(CSV, in)
+		if err != nil && !IsNotRecords(err) {
+			t.Fatalf("unnamed error %v", err)
+		}
+		for _, l := range lines {
+			if strings.ContainsAny(l, "\n") {
+				t.Fatalf("line holds a newline: %q", l)
+			}
+		}
+	})
+}
+
+// An export line's time prefix is stripped only when it is a time; the
+// rest of the line is kept as it was.
+func FuzzExportPrefix(f *testing.F) {
+	f.Add([]byte("2023-11-14T22:13:20.000Z 2 123 eni-1 - - - - - - - 1 2 - NODATA"))
+	f.Add([]byte("2023-11-14T22:13:20+05:30 x"))
+	f.Add([]byte("2 123"))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if bytes.ContainsAny(line, "\r\n") {
+			return
+		}
+		ms, n := isoTime(line)
+		lines, err := readAll(Export, append(append([]byte{}, line...), '\n'))
+		if err != nil || len(lines) != 1 {
+			t.Fatalf("%q: %q %v", line, lines, err)
+		}
+		if lines[0] != string(line[n:]) {
+			t.Fatalf("%q: kept %q, want %q", line, lines[0], line[n:])
+		}
+		if n > 0 && (ms < 0 || ms > 253402300800000) {
+			t.Fatalf("%q: time %d out of range", line, ms)
+		}
+	})
+}
+
+// Any bytes read as Parquet end in rows or a named error, never a panic.
+func FuzzParquetRows(f *testing.F) {
+	if b, err := os.ReadFile("../../testdata/envelopes/records.parquet"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var d Decoder
+		n := 0
+		err := d.ReadParquet(bytes.NewReader(in), int64(len(in)), "f", nil, func(b model.Batch) {
+			for _, ev := range b.Events {
+				if bytes.ContainsAny(ev.Line, "\n") {
+					t.Fatalf("row holds a newline: %q", ev.Line)
+				}
+				n++
+			}
+		}, nil)
+		_ = err
+	})
+}

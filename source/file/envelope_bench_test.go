@@ -1,0 +1,189 @@
+package file
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/parquet-go/parquet-go"
+)
+
+// benchRecords is how many records each input benchmark decodes per op:
+// go test ./source/file -run XXX -bench Decode -benchtime 1x
+const benchRecords = 1_000_000
+
+func benchLines(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("2 123456789012 eni-0a1b2c3d4e5f%05d 10.0.%d.%d 10.1.%d.%d %d 443 6 %d %d %d %d %s OK",
+			i%64, i/256%256, i%256, i/7%256, i%251, 1024+i%60000, 1+i%300, 40+i%90000, 1700000000+i/1000, 1700000060+i/1000, []string{"ACCEPT", "REJECT"}[i%3/2])
+	}
+	return out
+}
+
+// decodeAll reads data through a Streamer and decodes every event into
+// records, as ingestion does; it returns the records decoded.
+func decodeAll(b *testing.B, data []byte, parquetFile bool) int {
+	return decodeWith(b, data, parquetFile, Options{})
+}
+
+func decodeWith(b *testing.B, data []byte, parquetFile bool, opt Options) int {
+	st := NewStreamer(opt)
+	dec := model.NewDecoder(model.NewInterner(), nil)
+	var f model.Flow
+	var x model.Ext
+	n := 0
+	emit := func(bt model.Batch) {
+		for i := range bt.Events {
+			if res, _ := dec.Decode(&bt.Events[i], bt.Format, &f, &x); res == model.ResultRecord {
+				n++
+			}
+		}
+	}
+	var err error
+	if parquetFile {
+		err = st.ReadAt(b.Context(), bytes.NewReader(data), int64(len(data)), "bench", emit)
+	} else {
+		err = st.Read(b.Context(), bytes.NewReader(data), "bench", emit)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// peakHeap samples the heap in use while fn runs.
+func peakHeap(fn func()) uint64 {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var ms runtime.MemStats
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(done)
+	return peak.Load()
+}
+
+func runDecode(b *testing.B, data []byte, parquetFile bool) {
+	runDecodeWith(b, data, parquetFile, Options{})
+}
+
+func runDecodeWith(b *testing.B, data []byte, parquetFile bool, opt Options) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	b.ResetTimer()
+	var n int
+	cpu0 := cpuTime()
+	peak := peakHeap(func() {
+		for range b.N {
+			n = decodeWith(b, data, parquetFile, opt)
+		}
+	})
+	cpu := cpuTime() - cpu0
+	b.StopTimer()
+	if n != benchRecords {
+		b.Fatalf("%d records, want %d", n, benchRecords)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	// On a shared machine, records per CPU second compares inputs fairly.
+	b.ReportMetric(float64(n)*float64(b.N)/cpu.Seconds(), "records/cpu-s")
+	b.ReportMetric(float64(peak-min(peak, base.HeapInuse))/(1<<20), "peak-MiB")
+}
+
+func BenchmarkDecodePlainText(b *testing.B) {
+	data := []byte(strings.Join(benchLines(benchRecords), "\n") + "\n")
+	runDecode(b, data, false)
+}
+
+func BenchmarkDecodeSubscriptionJSON(b *testing.B) {
+	lines := benchLines(benchRecords)
+	type ev struct {
+		ID        string `json:"id"`
+		Timestamp int64  `json:"timestamp"`
+		Message   string `json:"message"`
+	}
+	var buf bytes.Buffer
+	for i := 0; i < len(lines); i += 1000 { // payloads of 1,000 events, as subscriptions batch them
+		evs := make([]ev, 0, 1000)
+		for j := i; j < i+1000 && j < len(lines); j++ {
+			evs = append(evs, ev{fmt.Sprintf("%056d", j), 1700000000000 + int64(j), lines[j]})
+		}
+		p, _ := json.Marshal(map[string]any{"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/vpc/flowlogs",
+			"logStream": fmt.Sprintf("eni-0a1b2c3d4e5f%05d", i/1000%64), "subscriptionFilters": []string{"f"}, "logEvents": evs})
+		buf.Write(p)
+	}
+	runDecode(b, buf.Bytes(), false)
+}
+
+func BenchmarkDecodeJSONLines(b *testing.B) {
+	names := strings.Fields("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status")
+	var buf bytes.Buffer
+	for _, l := range benchLines(benchRecords) {
+		buf.WriteByte('{')
+		for k, tok := range strings.Fields(l) {
+			if k > 0 {
+				buf.WriteByte(',')
+			}
+			if tok[0] >= '0' && tok[0] <= '9' && !strings.Contains(tok, ".") && k != 1 {
+				fmt.Fprintf(&buf, "%q:%s", names[k], tok)
+			} else {
+				fmt.Fprintf(&buf, "%q:%q", names[k], tok)
+			}
+		}
+		buf.WriteString("}\n")
+	}
+	runDecode(b, buf.Bytes(), false)
+}
+
+func BenchmarkDecodeParquet(b *testing.B) {
+	runDecode(b, benchParquet(b), true)
+}
+
+// A query that names two fields reads two columns.
+func BenchmarkDecodeParquetTwoColumns(b *testing.B) {
+	runDecodeWith(b, benchParquet(b), true, Options{Columns: func(id model.FieldID) bool {
+		return id == model.FieldDstPort || id == model.FieldAction
+	}})
+}
+
+func benchParquet(b *testing.B) []byte {
+	lines := benchLines(benchRecords)
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[awsRow](&buf, parquet.Compression(&parquet.Gzip), parquet.MaxRowsPerRowGroup(128<<10))
+	rows := make([]awsRow, 0, 4096)
+	for i, l := range lines {
+		rows = append(rows, rowOf(b, strings.Fields(l)))
+		if len(rows) == cap(rows) || i == len(lines)-1 {
+			if _, err := w.Write(rows); err != nil {
+				b.Fatal(err)
+			}
+			rows = rows[:0]
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
