@@ -14,6 +14,7 @@ type object struct {
 	bucket string
 	key    string
 	size   int64
+	etag   string    // the version listed, so ranged reads never mix two
 	stamp  time.Time // from the name; zero when it has none
 	client *s3.Client
 }
@@ -175,7 +176,7 @@ func (l *lister) list(ctx context.Context, prefix string, delimiter bool, onPref
 				l.src.prog.pruned.Add(1)
 				continue
 			}
-			if err := l.each(object{bucket: l.loc.Bucket, key: key, size: aws.ToInt64(o.Size), stamp: stamp, client: l.client}); err != nil {
+			if err := l.each(object{bucket: l.loc.Bucket, key: key, size: aws.ToInt64(o.Size), etag: aws.ToString(o.ETag), stamp: stamp, client: l.client}); err != nil {
 				return err
 			}
 		}

@@ -2,8 +2,12 @@ package s3
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source/file"
@@ -26,10 +30,10 @@ func newPool(ctx context.Context, s *Source, emit func(model.Batch)) *pool {
 		p.done.Add(1)
 		go func() {
 			defer p.done.Done()
-			rd := new(file.Reader)
+			st := file.NewStreamer(file.Options{})
 			w := newWindow(unix(s.cfg.Since), p.until(), s.cfg.Format)
 			for o := range p.jobs {
-				p.read(ctx, rd, w, o, emit)
+				p.read(ctx, st, w, o, emit)
 				p.wg.Done()
 			}
 		}()
@@ -70,13 +74,11 @@ func (p *pool) stop() {
 	p.done.Wait()
 }
 
-func (p *pool) read(ctx context.Context, rd *file.Reader, w *window, o object, emit func(model.Batch)) {
+func (p *pool) read(ctx context.Context, st *file.Streamer, w *window, o object, emit func(model.Batch)) {
 	s := p.src
-	body := &objectBody{ctx: ctx, client: o.client, bucket: o.bucket, key: o.key, size: -1, retry: s.retry,
-		onRead: func(n int) { s.prog.bytes.Add(int64(n)) }}
-	defer body.Close()
+	onRead := func(n int) { s.prog.bytes.Add(int64(n)) }
 	w.reset()
-	err := rd.ReadAll(body, o.origin(), func(b model.Batch) {
+	filtered := func(b model.Batch) {
 		if d := w.filter(&b); d > 0 {
 			s.prog.dropped.Add(int64(d))
 		}
@@ -85,7 +87,15 @@ func (p *pool) read(ctx context.Context, rd *file.Reader, w *window, o object, e
 		}
 		s.prog.lines.Add(int64(len(b.Events)))
 		emit(b)
-	}, ctx.Err)
+	}
+	var err error
+	if strings.HasSuffix(o.key, ".parquet") {
+		err = p.readParquet(ctx, st, o, filtered, onRead)
+	} else {
+		body := &objectBody{ctx: ctx, client: o.client, bucket: o.bucket, key: o.key, size: -1, retry: s.retry, onRead: onRead}
+		err = st.Read(ctx, body, o.origin(), filtered)
+		body.Close()
+	}
 	if ctx.Err() != nil {
 		return
 	}
@@ -95,4 +105,25 @@ func (p *pool) read(ctx context.Context, rd *file.Reader, w *window, o object, e
 	}
 	s.prog.read.Add(1)
 	s.prog.newest(o.stamp)
+}
+
+// readParquet reads a Parquet object with ranged GETs: its footer first,
+// then the column chunks of each row group, never the object as one
+// stream (Parquet cannot be read from its start).
+func (p *pool) readParquet(ctx context.Context, st *file.Streamer, o object, emit func(model.Batch), onRead func(int)) error {
+	s := p.src
+	if o.size < 0 { // named by the user, not listed: ask its size
+		err := s.retry(ctx, opHead, o.bucket, o.key, func(ctx context.Context) error {
+			out, err := o.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(o.key)})
+			if err == nil {
+				o.size, o.etag = aws.ToInt64(out.ContentLength), aws.ToString(out.ETag)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	at := &objectAt{ctx: ctx, client: o.client, bucket: o.bucket, key: o.key, etag: o.etag, size: o.size, retry: s.retry, onRead: onRead}
+	return st.ReadAt(ctx, at, o.size, o.origin(), emit)
 }
