@@ -40,7 +40,7 @@ type Config struct {
 	// HistoryFile keeps the filter bar's history across runs; "" keeps it
 	// in memory only.
 	HistoryFile string
-	Compile     FilterCompiler // nil: PlainTextFilter
+	Compile     FilterCompiler // nil: the query language and bare words, with Rules
 	Rules       RuleSource     // rules for the rules pane; nil: none
 	Remote      RemoteEngine   // runs the stats query on AWS; nil: none
 	// Tick is how often the store is polled for changes (default 200ms).

@@ -106,7 +106,7 @@ func (p *statsPane) sync() {
 	}
 	q, err := query.Parse(text)
 	if err != nil {
-		if looksLikeQuery(text) {
+		if query.LooksLikeQuery(text) {
 			p.errMsg = err.Error()
 		}
 		return

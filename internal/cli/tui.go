@@ -154,7 +154,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		return exitRuntime
 	}
 	remoteEngine, waitRemote := o.remoteEngine(ctx, store)
-	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Compile: ui.QueryFilter, Remote: remoteEngine}, progOpts...)
+	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc, Remote: remoteEngine}, progOpts...)
 	cancel()
 	waitRemote()
 	// Let the sources stop so a --record file is flushed and closed; a

@@ -33,6 +33,23 @@ type env struct {
 	// field (the whole record, or a derived value that may use any).
 	reads [256]bool
 	all   bool
+	now   time.Time // ago() and clock times are read against this one instant
+}
+
+func newEnv(names *model.Interner, opt Options, unknown []string) *env {
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	return &env{names: names, v6: newAddrTable(), opt: opt, unknown: unknown, now: now()}
+}
+
+// loc is the zone times without one of their own are read in.
+func (e *env) loc() *time.Location {
+	if e.opt.Loc != nil {
+		return e.opt.Loc
+	}
+	return time.UTC
 }
 
 // note records what an accessor of ref reads.
