@@ -48,6 +48,8 @@ the same questions headlessly for scripts.`,
   flowtail --replay 10x incident.log.gz
   # live from CloudWatch Logs
   flowtail -g /aws/vpc/flowlogs --since 30m
+  # the last two hours, straight from the bucket S3 delivery writes to
+  flowtail s3://my-bucket/AWSLogs/ --since 2h
   # decode records as JSON lines
   flowtail cat -o json capture.log.gz`,
 		Args: cobra.ArbitraryArgs,
