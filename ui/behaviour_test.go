@@ -204,7 +204,7 @@ func invalidCompiler(text string, names *model.Interner) (Filter, FilterState, e
 		st := FilterState{Kind: FilterInvalid, Pos: i + 1, Message: "unexpected ="}
 		return nil, st, fmt.Errorf("query: %s at column %d", st.Message, st.Pos)
 	}
-	return PlainTextFilter(text, names)
+	return QueryFilter(text, names)
 }
 
 func TestFilterCompilerIsReplaceable(t *testing.T) {

@@ -1,15 +1,17 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync/atomic"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/sahilm/fuzzy"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/query"
+	"github.com/flowtail/flowtail/model/rules"
 )
 
 // Filter selects records. Match is called from one goroutine at a time
@@ -39,198 +41,119 @@ type FilterState struct {
 	Kind    FilterStateKind
 	Pos     int    // 1-based column of the problem, 0 when none
 	Message string // what is wrong or missing
+	// Reading is how bare words were read ("10.0.2.21 → address =
+	// 10.0.2.21"); empty for query text.
+	Reading string
 }
 
 // FilterCompiler turns the filter bar's text into a Filter. Empty text
-// means no filter (nil Filter, valid). The query language replaces the
-// default plain-text compiler through Config.Compile.
+// means no filter (nil Filter, valid).
 type FilterCompiler func(text string, names *model.Interner) (Filter, FilterState, error)
 
-// PlainTextFilter is the default compiler: every bare word must fuzzy-match
-// (sahilm/fuzzy) one cell of the row as drawn (time, interface, addresses,
-// protocol, counts, action, flags, status); a "quoted phrase" must occur in
-// the row text as written, ignoring case.
-func PlainTextFilter(text string, names *model.Interner) (Filter, FilterState, error) {
-	var words, phrases []string
-	for i := 0; i < len(text); {
-		switch c := text[i]; {
-		case c == ' ' || c == '\t':
-			i++
-		case c == '"':
-			end := strings.IndexByte(text[i+1:], '"')
-			if end < 0 {
-				st := FilterState{Kind: FilterIncomplete, Pos: i + 1, Message: "unterminated quote"}
-				return nil, st, fmt.Errorf("filter: %s at column %d", st.Message, st.Pos)
-			}
-			if p := text[i+1 : i+1+end]; p != "" {
-				phrases = append(phrases, strings.ToLower(p))
-			}
-			i += end + 2
-		default:
-			end := strings.IndexAny(text[i:], " \t\"")
-			if end < 0 {
-				end = len(text) - i
-			}
-			words = append(words, text[i:i+end])
-			i += end
+// LoadedRules is a RuleSource that can say, without waiting on the
+// network, which rules it holds now. Bare words read security group ids
+// and interface names and descriptions through it.
+type LoadedRules interface {
+	Loaded() *rules.Snapshot // nil when nothing is loaded yet
+}
+
+// QueryFilter compiles the filter bar's text with no rules data, reading
+// times without a zone in the local zone.
+func QueryFilter(text string, names *model.Interner) (Filter, FilterState, error) {
+	return compileBar(text, names, barContext{loc: time.Local})
+}
+
+// barContext is what reading the words needs beyond the text: the display
+// zone and clock for times, the rules data for group ids and names.
+type barContext struct {
+	loc    *time.Location
+	now    func() time.Time
+	rules  RuleSource
+	owners model.OwnerLookup // for the owner fields; nil: absent
+}
+
+// filterCompiler is the filter bar's compiler for a running UI.
+func (sh *Shared) filterCompiler() FilterCompiler {
+	return func(text string, names *model.Interner) (Filter, FilterState, error) {
+		return compileBar(text, names, barContext{loc: sh.Zone(), now: sh.Now, rules: sh.Rules, owners: sh.Owners})
+	}
+}
+
+// compileBar reads query text as the CloudWatch Logs Insights language
+// and anything else as bare words (model/query/words.go), and says how it
+// read the words. Literals are interned so records arriving later still
+// match them.
+func compileBar(text string, names *model.Interner, bc barContext) (Filter, FilterState, error) {
+	opt := query.Options{Intern: true, Loc: bc.loc, Now: bc.now, Owner: bc.owners}
+	if lr, ok := bc.rules.(LoadedRules); ok {
+		if snap := lr.Loaded(); snap != nil {
+			opt.Resolve = snap.ResolveWord
 		}
 	}
-	if len(words) > maxWords {
-		st := FilterState{Kind: FilterInvalid, Pos: len(text), Message: fmt.Sprintf("more than %d words", maxWords)}
-		return nil, st, fmt.Errorf("filter: %s", st.Message)
-	}
-	if len(words) == 0 && len(phrases) == 0 {
-		return nil, FilterState{}, nil
-	}
-	return &textFilter{words: words, phrases: phrases, names: names}, FilterState{}, nil
-}
-
-const maxWords = 200
-
-// textFilter matches the rendered row text. Cells of many rows are laid
-// out in one reused buffer so one fuzzy search covers a whole chunk.
-type textFilter struct {
-	words   []string
-	phrases []string
-	names   *model.Interner
-	buf     []byte
-	cells   []string
-	rowEnd  []int // end offset of each row's text in buf
-	hits    []uint8
-	cand    []string // cells worth a fuzzy match, and their indexes
-	candIdx []int
-	times   timeCache
-}
-
-func (t *textFilter) Match(f *model.Flow, x *model.Ext) bool {
-	t.layout(1, func(int) (*model.Flow, *model.Ext) { return f, x })
-	return t.scan(1)[0] == uint8(len(t.words))
-}
-
-func (t *textFilter) MatchBatch(v model.View, from, to int, dst []uint64) []uint64 {
-	n := to - from
-	t.layout(n, func(i int) (*model.Flow, *model.Ext) { return v.At(from + i) })
-	hits := t.scan(n)
-	for i, h := range hits {
-		if h == uint8(len(t.words)) {
-			dst = append(dst, v.Seq(from+i))
+	if bc.rules != nil {
+		// verdict:"RULE", as a drill-down from the verdicts view writes it.
+		opt.Verdict = func(rule string) (query.Pred, string) {
+			vf := newVerdictFilter(rule, newSnapCache(bc.rules), names)
+			return vf.Match, "records decided by " + rule
 		}
 	}
-	return dst
-}
-
-// layout renders n rows' match text into buf, one cell per string.
-func (t *textFilter) layout(n int, at func(int) (*model.Flow, *model.Ext)) {
-	t.buf = t.buf[:0]
-	t.rowEnd = t.rowEnd[:0]
-	for i := 0; i < n; i++ {
-		f, x := at(i)
-		t.buf = appendMatchText(t.buf, f, x, t.names, &t.times)
-		t.rowEnd = append(t.rowEnd, len(t.buf))
+	var tc timeCache
+	opt.RowText = func(dst []byte, f *model.Flow, x *model.Ext) []byte {
+		return appendMatchText(dst, f, x, names, &tc)
 	}
-	// Views into buf are taken only after it stops growing.
-	t.cells = t.cells[:0]
-	all := bstr(t.buf)
-	start := 0
-	for _, end := range t.rowEnd {
-		row := all[start:end]
-		for j := 0; j < matchCells; j++ {
-			k := strings.IndexByte(row, cellSep)
-			t.cells = append(t.cells, row[:k])
-			row = row[k+1:]
+	pred, rd, st, err := query.CompileBar(text, names, opt)
+	if st != query.Valid {
+		state := FilterState{Kind: FilterInvalid, Pos: 1, Message: fmt.Sprint(err)}
+		if st == query.Incomplete {
+			state.Kind = FilterIncomplete
 		}
-		start = end
+		var qe *query.Error
+		if errors.As(err, &qe) {
+			state.Pos, state.Message = qe.Col, qe.Msg
+		}
+		return nil, state, err
 	}
+	state := FilterState{}
+	if !rd.Query {
+		state.Reading = rd.String()
+	}
+	if pred == nil {
+		return nil, state, nil
+	}
+	again := func() Filter {
+		f, _, _ := compileBar(text, names, bc)
+		return f
+	}
+	return &queryFilter{pred: pred, again: again}, state, nil
 }
 
-// scan returns, per row, how many words matched (all words = a match);
-// rows failing a phrase get 255 so they never count as matches.
-func (t *textFilter) scan(n int) []uint8 {
-	if cap(t.hits) < n {
-		t.hits = make([]uint8, n)
-	}
-	hits := t.hits[:n]
-	clear(hits)
-	if len(t.phrases) > 0 {
-		all := bstr(t.buf)
-		start := 0
-		for i, end := range t.rowEnd {
-			row := all[start:end]
-			for _, p := range t.phrases {
-				if !containsFold(row, p) {
-					hits[i] = 255
+// countMatches counts the records a filter selects, in chunks so ingest
+// never waits long; it gives up (ok false) when current moves past gen.
+func countMatches(store *model.Store, flt Filter, gen uint64, current *atomic.Uint64) (n int, ok bool) {
+	var next, limit uint64
+	store.Read(func(v model.View) { next, limit = v.Seq(0), v.Seq(v.Len()) })
+	for next < limit {
+		if current.Load() != gen {
+			return 0, false
+		}
+		store.Read(func(v model.View) {
+			i, found := v.Index(next)
+			if !found {
+				i = 0
+			}
+			end := min(i+filterChunk, v.Len())
+			for k := i; k < end; k++ {
+				if flt.Match(v.At(k)) {
+					n++
 				}
 			}
-			start = end
-		}
-	}
-	for w, word := range t.words {
-		// A cheap in-order byte check picks the cells fuzzy can match at
-		// all, skipping rows an earlier word already ruled out; sahilm
-		// then scores only those.
-		lower, ascii := asciiLower(word)
-		t.cand, t.candIdx = t.cand[:0], t.candIdx[:0]
-		for i, cell := range t.cells {
-			if hits[i/matchCells] != uint8(w) || ascii && !subsequenceFold(cell, lower) {
-				continue
+			next = limit
+			if end < v.Len() {
+				next = v.Seq(end)
 			}
-			t.cand = append(t.cand, cell)
-			t.candIdx = append(t.candIdx, i)
-		}
-		for _, m := range fuzzy.FindNoSort(word, t.cand) {
-			row := t.candIdx[m.Index] / matchCells
-			if hits[row] == uint8(w) {
-				hits[row]++
-			}
-		}
+		})
 	}
-	return hits
-}
-
-// asciiLower lower-cases an ASCII word; ok is false for other text, which
-// goes to the fuzzy matcher unfiltered.
-func asciiLower(s string) (string, bool) {
-	if !isASCII(s) {
-		return s, false
-	}
-	return strings.ToLower(s), true
-}
-
-// subsequenceFold reports whether the bytes of lower occur in s in order,
-// ignoring ASCII case: the condition for a fuzzy match.
-func subsequenceFold(s, lower string) bool {
-	j := 0
-	for i := 0; i < len(s) && j < len(lower); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c == lower[j] {
-			j++
-		}
-	}
-	return j == len(lower)
-}
-
-// containsFold reports whether s contains the lower-case ASCII needle,
-// ignoring the case of s.
-func containsFold(s, lower string) bool {
-	for i := 0; i+len(lower) <= len(s); i++ {
-		j := 0
-		for ; j < len(lower); j++ {
-			c := s[i+j]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != lower[j] {
-				break
-			}
-		}
-		if j == len(lower) {
-			return true
-		}
-	}
-	return false
+	return n, true
 }
 
 // MatchSet is the sequence numbers of the records the applied filter
@@ -303,4 +226,62 @@ func scanCmd(store *model.Store, flt Filter, gen uint64, current *atomic.Uint64,
 		}
 		return filterDoneMsg{gen: gen, extend: extend, seqs: seqs, from: from, next: next}
 	}
+}
+
+// barCount counts, off the UI goroutine, the records the text being typed
+// would select, so the filter bar can say "· 12 rows" before enter. Each
+// keystroke starts a new count and abandons the one before.
+type barCount struct {
+	gen   atomic.Uint64
+	text  string // the text the count is for
+	n     int
+	known bool
+}
+
+// barCountMsg carries a finished count.
+type barCountMsg struct {
+	gen  uint64
+	text string
+	n    int
+}
+
+// start forgets the last count and returns the command that makes the new
+// one; nil when there is nothing to count.
+func (c *barCount) start(store *model.Store, text string, flt Filter) tea.Cmd {
+	gen := c.gen.Add(1)
+	c.text, c.known = text, false
+	if flt == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		n, ok := countMatches(store, flt, gen, &c.gen)
+		if !ok {
+			return nil
+		}
+		return barCountMsg{gen: gen, text: text, n: n}
+	}
+}
+
+// done takes a finished count if it is for the current text.
+func (c *barCount) done(msg barCountMsg) bool {
+	if msg.gen != c.gen.Load() || msg.text != c.text {
+		return false
+	}
+	c.n, c.known = msg.n, true
+	return true
+}
+
+// readingMark is what the filter bar says after valid words: how they
+// read and, once counted, how many records that selects.
+func (c *barCount) readingMark(reading string) string {
+	s := " ✓ " + reading
+	switch {
+	case c.known && c.n == 1:
+		s += " · 1 row"
+	case c.known:
+		s += " · " + thousands(uint64(c.n)) + " rows"
+	default:
+		s += " · counting…"
+	}
+	return s
 }

@@ -20,6 +20,7 @@ type filterBar struct {
 	hist    *history
 	state   FilterState
 	err     error
+	count   barCount // records the words typed so far select
 	width   int
 }
 
@@ -42,8 +43,8 @@ func (f *filterBar) open() tea.Cmd {
 	f.hist.reset()
 	f.input.SetValue(f.sh.FilterText)
 	f.input.CursorEnd()
-	f.check()
-	return f.input.Focus()
+	count := f.check()
+	return tea.Batch(f.input.Focus(), count)
 }
 
 // appliedFilter is what enter gives the root to apply.
@@ -84,13 +85,12 @@ func (f *filterBar) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, apply *
 		if ok {
 			f.input.SetValue(text)
 			f.input.CursorEnd()
-			f.check()
+			return f.check(), false, nil
 		}
 		return nil, false, nil
 	}
 	f.input, cmd = f.input.Update(msg)
-	f.check()
-	return cmd, false, nil
+	return tea.Batch(cmd, f.check()), false, nil
 }
 
 // paste inserts pasted text (one line: a filter has no newlines).
@@ -98,19 +98,25 @@ func (f *filterBar) paste(msg tea.PasteMsg) tea.Cmd {
 	msg.Content = oneLine(msg.Content)
 	var cmd tea.Cmd
 	f.input, cmd = f.input.Update(msg)
-	f.check()
-	return cmd
+	return tea.Batch(cmd, f.check())
 }
 
 // oneLine joins pasted lines with spaces and drops control characters.
 func oneLine(s string) string { return strings.TrimSpace(Sanitize(s)) }
 
 // check compiles the text as typed to show valid / incomplete / invalid
-// live; compiling is cheap, matching is not, so nothing is matched until
+// live, and how bare words read; compiling is cheap, matching is not, so
+// the words' count runs in the background and nothing is filtered until
 // enter.
-func (f *filterBar) check() {
-	_, f.state, f.err = f.compile(f.input.Value(), f.sh.Store.Names())
+func (f *filterBar) check() tea.Cmd {
+	var flt Filter
+	flt, f.state, f.err = f.compile(f.input.Value(), f.sh.Store.Names())
+	if f.state.Reading == "" {
+		flt = nil // query text: the bar says valid or not
+	}
+	cmd := f.count.start(f.sh.Store, f.input.Value(), flt)
 	f.size()
+	return cmd
 }
 
 // mark is what the bar says after the text: valid, what is missing, or
@@ -123,6 +129,9 @@ func (f *filterBar) mark() string {
 		return st.Invalid.Render(fmt.Sprintf(" ✗ col %d: %s", f.state.Pos, Sanitize(f.state.Message)))
 	case FilterIncomplete:
 		return st.Pending.Render(" … " + Sanitize(f.state.Message))
+	}
+	if f.state.Reading != "" {
+		return st.Valid.Render(f.count.readingMark(Sanitize(f.state.Reading)))
 	}
 	return st.Valid.Render(" ✓ enter applies, esc cancels")
 }

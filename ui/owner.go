@@ -4,16 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/flowtail/flowtail/model"
-	"github.com/flowtail/flowtail/model/query"
 )
-
-// QueryFilterWith is QueryFilter with the owner, srcOwner and dstOwner
-// fields reading owners.
-func QueryFilterWith(owners model.OwnerLookup) FilterCompiler {
-	return func(text string, names *model.Interner) (Filter, FilterState, error) {
-		return compileQueryFilter(text, names, query.Options{Intern: true, Owner: owners})
-	}
-}
 
 // ownerLines is the detail view's "owners" section: who owns each address
 // of the record, beside what the pkt-*-aws-service fields say when the

@@ -127,3 +127,20 @@ func TestInterfacesNameColumn(t *testing.T) {
 		t.Error("a name column without names")
 	}
 }
+
+// The filter bar reads the owner fields through the program's lookup.
+func TestFilterBarOwner(t *testing.T) {
+	owners := func(a netip.Addr) (model.Owner, bool) {
+		if netip.MustParsePrefix("203.0.113.0/24").Contains(a) {
+			return model.Owner{Name: "EC2", Public: true}, true
+		}
+		return model.Owner{}, false
+	}
+	d := newDriver(t, Config{Store: fixtureStore(t), Owners: owners}, 120, 40)
+	d.refresh()
+	d.applyFilter(`owner = "EC2"`)
+	d.refresh()
+	if d.m.sh.Matches == nil || len(d.m.sh.Matches.Seqs) != 2 {
+		t.Fatalf("owner = EC2 matched %v, want the two records from 203.0.113.50:\n%s", d.m.sh.Matches, d.screen())
+	}
+}

@@ -110,7 +110,7 @@ func newRoot(cfg Config) *rootModel {
 	}
 	m := &rootModel{cfg: cfg, sh: sh, compile: cfg.Compile, filterGen: new(atomic.Uint64)}
 	if m.compile == nil {
-		m.compile = PlainTextFilter
+		m.compile = sh.filterCompiler()
 	}
 	for _, spec := range allPanes() {
 		if cfg.slots == nil || slices.Contains(cfg.slots, spec.slot) {
@@ -190,6 +190,11 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case filterDoneMsg:
 		return m, m.onFilterDone(msg)
+	case barCountMsg:
+		if m.filter.count.done(msg) {
+			m.filter.size()
+		}
+		return m, nil
 	case openDetailMsg:
 		m.detail = newDetail(m.sh, msg.seq, m.width, max(m.height-3, 1))
 		m.mode = modeDetail

@@ -59,6 +59,8 @@ type rulesPane struct {
 	top     int
 	focus   int  // last deciding line in body (-1: none)
 	reveal  bool // scroll the deciding lines into view on the next rebuild
+
+	verdicts verdictsView // the summary mode, key v (verdicts.go)
 }
 
 // rulesKeys scroll the lists with the triage tables' keys (G top, g end).
@@ -68,7 +70,7 @@ type rulesKeys struct {
 }
 
 func newRulesPane(sh *Shared) Pane {
-	return &rulesPane{sh: sh, keys: rulesKeys{
+	return &rulesPane{sh: sh, verdicts: newVerdictsView(sh), keys: rulesKeys{
 		move:    newTriageKeys(),
 		Refresh: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reload rules")),
 	}}
@@ -79,18 +81,24 @@ func (p *rulesPane) Init() tea.Cmd { return nil }
 
 func (p *rulesPane) SetSize(width, height int) {
 	p.width, p.height = width, height
+	p.verdicts.setSize(width, height)
 	p.rebuild()
 }
 
 func (p *rulesPane) ShortHelp() []key.Binding {
-	if p.sh.Rules == nil || !p.hasSel {
-		return nil // nothing to reload
+	switch {
+	case p.verdicts.on:
+		return p.verdicts.shortHelp()
+	case p.sh.Rules == nil:
+		return nil
+	case !p.hasSel:
+		return []key.Binding{p.verdicts.keys.Toggle}
 	}
-	return []key.Binding{p.keys.Refresh}
+	return []key.Binding{p.keys.Refresh, p.verdicts.keys.Toggle}
 }
 
 func (p *rulesPane) FullHelp() [][]key.Binding {
-	return [][]key.Binding{p.keys.move.moveHelp(), {p.keys.Refresh}}
+	return [][]key.Binding{p.keys.move.moveHelp(), {p.keys.Refresh, p.verdicts.keys.Toggle, p.verdicts.keys.Drill}}
 }
 
 // rulesLoadedMsg carries the result of a lookup.
@@ -120,6 +128,23 @@ func (p *rulesPane) lookup(iface string, refresh bool) tea.Cmd {
 }
 
 func (p *rulesPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, p.verdicts.keys.Toggle) {
+		p.verdicts.on = !p.verdicts.on
+		if p.verdicts.on {
+			return p, p.verdicts.start()
+		}
+		return p, nil
+	}
+	switch msg.(type) {
+	case verdictsMsg, verdictsDueMsg:
+		cmd, _ := p.verdicts.update(msg)
+		return p, cmd
+	}
+	if p.verdicts.on {
+		if cmd, handled := p.verdicts.update(msg); handled {
+			return p, cmd
+		}
+	}
 	switch msg := msg.(type) {
 	case RefreshMsg, FilterMsg:
 		return p, p.select_()
@@ -236,6 +261,9 @@ func (p *rulesPane) stickyAt(top int) string {
 }
 
 func (p *rulesPane) View() string {
+	if p.verdicts.on {
+		return p.verdicts.view()
+	}
 	var b strings.Builder
 	rows := 0
 	for _, l := range p.head {
@@ -396,8 +424,14 @@ func (p *rulesPane) rebuild() {
 func (p *rulesPane) sayVerdict(say func(lipgloss.Style, string), lead string, v *rules.Verdict, reasonLines, w int) {
 	st := &p.sh.Styles
 	summary, style := rulesVerdictLine(v, st)
-	for _, l := range wrapParts(strings.Split(lead+summary, " · "), " · ", w-1) { // "decided by …" must not be cut off
+	verdict := wrapParts(strings.Split(lead+summary, " · "), " · ", w-1) // "decided by …" must not be cut off
+	for _, l := range verdict {
 		say(style, " "+l)
+	}
+	// The verdict line names every control, so it may wrap: its extra
+	// lines come out of the reason's (at least two), unless the pane is tall.
+	if p.height < 30 {
+		reasonLines = max(reasonLines+1-len(verdict), 2)
 	}
 	for _, l := range capLines(wrapWords(Sanitize(v.Reason), w-1), reasonLines) {
 		say(st.Value, " "+l)
@@ -439,31 +473,19 @@ func (l ruleLine) render(st *Styles, w int) string {
 }
 
 func rulesVerdictLine(v *rules.Verdict, st *Styles) (string, lipgloss.Style) {
-	s := "VERDICT " + v.Direction.String()
 	style := st.Section
 	switch {
 	case !v.Decided():
-		s += " · could not decide"
 		style = st.Warn
+	case v.Expected == model.ActionReject:
+		style = st.Reject
 	default:
-		s += " · expected " + v.Expected.String()
 		style = st.Accept
-		if v.Expected == model.ActionReject {
-			style = st.Reject
-		}
-		if c, ok := v.Consistent(); ok {
-			if c {
-				s += " · logged " + v.Logged.String() + " (consistent)"
-			} else {
-				s += " · logged " + v.Logged.String() + " (INCONSISTENT)"
-				style = st.Warn
-			}
-		}
-		if v.DecidedBy != "none" {
-			s += " · decided by " + strings.ToUpper(v.DecidedBy)
-		}
 	}
-	return s, style
+	if c, ok := v.Consistent(); ok && !c {
+		style = st.Warn
+	}
+	return "VERDICT " + Sanitize(v.Line()), style
 }
 
 func rulesFlowText(p *rules.Packet, iface *rules.Interface) string {

@@ -40,7 +40,7 @@ type Config struct {
 	// HistoryFile keeps the filter bar's history across runs; "" keeps it
 	// in memory only.
 	HistoryFile string
-	Compile     FilterCompiler // nil: PlainTextFilter
+	Compile     FilterCompiler // nil: the query language and bare words, with Rules
 	Rules       RuleSource     // rules for the rules pane; nil: none
 	// Owners says who owns an address (AWS ip-ranges, the loaded
 	// interfaces); nil: nothing is known.

@@ -106,7 +106,7 @@ func (p *statsPane) sync() {
 	}
 	q, err := query.Parse(text)
 	if err != nil {
-		if looksLikeQuery(text) {
+		if query.LooksLikeQuery(text) {
 			p.errMsg = err.Error()
 		}
 		return
@@ -313,7 +313,7 @@ func (p *statsPane) groupFilter() (string, Filter, string) {
 	if pre := beforeStats(p.text); pre != "" {
 		text = pre + " | filter " + text
 	}
-	flt, _, err := compileQueryFilter(text, p.sh.Store.Names(), query.Options{Intern: true, Owner: p.sh.Owners})
+	flt, _, err := p.sh.filterCompiler()(text, p.sh.Store.Names())
 	if err != nil || flt == nil {
 		return "", nil, "cannot filter to this row: " + Sanitize(fmt.Sprint(err))
 	}

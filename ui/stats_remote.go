@@ -189,7 +189,7 @@ func (p *statsPane) remoteUpdate(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			msg.run.status = ""
 			return Flash("pulling records: "+Sanitize(msg.err.Error()), true), true
 		}
-		flt, _, err := compileQueryFilter(msg.text, p.sh.Store.Names(), query.Options{Intern: true, Owner: p.sh.Owners})
+		flt, _, err := p.sh.filterCompiler()(msg.text, p.sh.Store.Names())
 		if err != nil || flt == nil {
 			return Flash("cannot filter to this row: "+Sanitize(fmt.Sprint(err)), true), true
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,7 +27,7 @@ func init() { awsSources = buildAWSSources }
 // and AWS_ENDPOINT_URL for any compatible endpoint.
 func buildAWSSources(ctx context.Context, o *options) ([]source.Source, error) {
 	now := time.Now()
-	since, err := parseWhen(o.since, now)
+	since, err := parseWhen(cmp.Or(o.since, "10m"), now)
 	if err != nil {
 		return nil, fmt.Errorf("invalid value %q for flag --since: %v", o.since, err)
 	}

@@ -17,6 +17,7 @@ import (
 // newExplainCmd is `flowtail explain`.
 func newExplainCmd(std stdio) *cobra.Command {
 	o := &options{}
+	var ex explainFlags
 	var outputs []string
 	c := &cobra.Command{
 		Use:   "explain [--rules DIR] [flags] [FILE|DIR|-]...",
@@ -38,29 +39,47 @@ ec2:Describe* permissions).
 
 JSON keys: the record's fields as in 'flowtail cat -o json', plus direction,
 expected, consistent, decided_by (nacl, sg, bpa, or none when allowed),
-nacl {id, rule, action}, sg {allowed, group, rule, response, evidence},
-missing and reason. Undecided values are null.`,
+nacl {id, rule, action}, sg {allowed, group, rule, groups, response, evidence},
+missing and reason. Undecided values are null.
+
+With --summary the verdicts are counted by the rule that decided them
+(flows, distinct sources, ports, replies, inconsistencies), most first.
+--only reject, inconsistent or undecided keeps those records only (reject:
+logged or expected REJECT).`,
 		Example: `  flowtail explain --rules ./rules capture.log.gz
   flowtail explain --rules ./rules -o json capture.log.gz | jq 'select(.consistent == false)'
-  flowtail explain --region us-east-1 flows.log`,
+  flowtail explain --region us-east-1 flows.log
+  flowtail explain --rules ./rules --summary --only reject capture.log.gz`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.headless(c.Flags(), outputs); err != nil {
 				return usageErr{cmd: c, err: err}
 			}
-			return exit(runExplain(c.Context(), o, args, std))
+			return exit(runExplain(c.Context(), o, ex, args, std))
 		},
 	}
 	outputs = o.bindOutput(c.Flags(), "text or json", "text", "json")
 	o.bindSource(c.Flags())
 	o.bindRules(c.Flags())
+	c.Flags().BoolVar(&ex.summary, "summary", false, "count verdicts by the rule that decided them, most first")
+	c.Flags().StringVar(&ex.only, "only", "", "explain only WHICH records: reject, inconsistent or undecided")
 	return c
 }
 
-func runExplain(ctx context.Context, o *options, args []string, std stdio) int {
+// explainFlags are the flags only explain takes.
+type explainFlags struct {
+	summary bool   // count verdicts by rule instead of writing each
+	only    string // reject, inconsistent or undecided
+}
+
+func runExplain(ctx context.Context, o *options, ex explainFlags, args []string, std stdio) int {
 	o.paths = args
 	kind, _ := export.ParseKind(o.output) // text or json: the command checked it
 	if err := o.validate(); err != nil {
+		return usageError(std, "explain", err)
+	}
+	only, err := rules.ParseOnly(ex.only)
+	if err != nil {
 		return usageError(std, "explain", err)
 	}
 	h := newHeadless("explain", std)
@@ -85,12 +104,19 @@ func runExplain(ctx context.Context, o *options, args []string, std stdio) int {
 		return exitRuntime
 	}
 	x := newExplainer(kind, o.overrideFormat(), rp.Lookup, std.out, len(srcs))
+	x.only = only
+	if ex.summary {
+		x.sum = rules.NewSummary()
+	}
 	h.read(ctx, srcs, func(i int, b model.Batch) {
 		if x.add(ctx, i, b) != nil {
 			cancel()
 		}
 	})
-	werr := x.flush()
+	werr := x.flushSummary()
+	if werr == nil {
+		werr = x.flush()
+	}
 	for _, e := range x.lookupErrs {
 		h.errorf("%s", e)
 	}
@@ -120,6 +146,8 @@ type explainer struct {
 	lookupErrs []error
 	errSeen    map[string]bool
 	err        error
+	only       rules.Only
+	sum        *rules.Summary // counts verdicts instead of writing them
 	f          model.Flow
 	x          model.Ext
 }
@@ -162,7 +190,19 @@ func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
 		if err != nil {
 			e.noteLookupError(err)
 		}
-		v := snap.Explain(p)
+		var v rules.Verdict
+		if e.sum != nil {
+			v = snap.Decide(p) // counted, not written: no reason needed
+		} else {
+			v = snap.Explain(p)
+		}
+		if !e.only.Keep(&v) {
+			continue
+		}
+		if e.sum != nil {
+			e.sum.Add(&v, p)
+			continue
+		}
 		e.buf = e.appendVerdict(e.buf[:0], dec.FormatFor(ev.Origin, b.Format), &v)
 		if _, err := e.w.Write(e.buf); err != nil {
 			e.err = err
@@ -191,6 +231,27 @@ func (e *explainer) noteLookupError(err error) {
 			e.lookupErrs = append(e.lookupErrs, err)
 		}
 	}
+}
+
+// flushSummary writes the summary's rows, if one was kept.
+func (e *explainer) flushSummary() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sum == nil || e.err != nil {
+		return e.err
+	}
+	for _, r := range e.sum.Rows() {
+		e.buf = e.buf[:0]
+		if e.kind == export.JSON {
+			e.buf = r.AppendJSON(e.buf, appendJSONQuoted)
+		} else {
+			e.buf = append(append(e.buf, cleanCell(r.Line())...), '\n')
+		}
+		if _, e.err = e.w.Write(e.buf); e.err != nil {
+			break
+		}
+	}
+	return e.err
 }
 
 func (e *explainer) flush() error {
@@ -280,7 +341,14 @@ func appendVerdictJSON(dst []byte, v *rules.Verdict) []byte {
 			dst = append(dst, `,"rule":`...)
 			dst = appendJSONQuoted(dst, s.Rule(v.Direction))
 		}
-		dst = append(dst, `,"response":`...)
+		dst = append(dst, `,"groups":[`...)
+		for i, g := range s.Groups {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONQuoted(dst, g)
+		}
+		dst = append(dst, `],"response":`...)
 		dst = strconv.AppendBool(dst, s.Response)
 		if s.Response {
 			dst = append(dst, `,"evidence":`...)
@@ -318,43 +386,4 @@ func appendJSONQuoted(dst []byte, s string) []byte {
 }
 
 // verdictSummary is the one-line verdict of text output.
-func verdictSummary(v *rules.Verdict) string {
-	s := "=> " + v.Direction.String()
-	if !v.Decided() {
-		s += " · could not decide"
-	} else {
-		s += " · expected " + v.Expected.String()
-		if c, ok := v.Consistent(); ok {
-			if c {
-				s += " (consistent)"
-			} else {
-				s += " (INCONSISTENT with logged " + v.Logged.String() + ")"
-			}
-		}
-		if v.DecidedBy != "none" {
-			s += " · decided by " + v.DecidedBy
-		}
-	}
-	if n := &v.NACL; n.Evaluated && n.ACL != nil {
-		act := "deny"
-		if n.Allow {
-			act = "allow"
-		}
-		if n.Skipped != "" {
-			s += " · nacl not crossed"
-		} else {
-			s += " · nacl " + n.ACL.ID + " rule " + n.Rule() + " " + act
-		}
-	}
-	switch sg := &v.SG; {
-	case sg.NotApplicable != "":
-		s += " · no security groups"
-	case sg.Response:
-		s += " · sg " + sg.Group.ID + " allows as reply"
-	case sg.Allowed && sg.Group != nil:
-		s += " · sg " + sg.Group.ID + " allows"
-	case sg.Evaluated:
-		s += " · sg denies"
-	}
-	return cleanCell(s)
-}
+func verdictSummary(v *rules.Verdict) string { return cleanCell("=> " + v.Line()) }

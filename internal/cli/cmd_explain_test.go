@@ -115,6 +115,9 @@ func TestExplainJSON(t *testing.T) {
 			t.Errorf("line %d = %v, want %+v", i+1, l, w)
 		}
 	}
+	if g := lines[3]["sg"].(map[string]any)["groups"].([]any); len(g) != 1 || g[0] != "sg-0bast555555555555" {
+		t.Errorf("groups considered: %v", g)
+	}
 	if l := lines[2]; l["sg"].(map[string]any)["evidence"] != "tcp-flags SYN-ACK (18)" || l["sg"].(map[string]any)["group"] != "sg-0db33333333333333" {
 		t.Errorf("reply evidence: %v", l["sg"])
 	}
@@ -136,11 +139,11 @@ func TestExplainText(t *testing.T) {
 	}
 	for _, want := range []string{
 		"2 123456789012 eni-0aaa1111111111111 10.0.1.10 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK 0\n" +
-			"  => egress · expected REJECT (consistent) · decided by nacl · nacl acl-0f1e2d3c4b5a69788 rule * deny · sg sg-0web1111111111111 allows\n" +
+			"  => egress · expected REJECT · logged REJECT (consistent) · decided by NACL · NACL acl-0f1e2d3c4b5a69788 rule * denies · SG sg-0web1111111111111 allows\n" +
 			"  Network ACL acl-0f1e2d3c4b5a69788 (public-nacl) outbound has no rule for ICMP to 203.0.113.12",
-		"  => ingress · expected REJECT (INCONSISTENT with logged ACCEPT) · decided by sg · nacl acl-0f1e2d3c4b5a69788 rule 120 allow · sg denies\n" +
+		"  => ingress · expected REJECT · logged ACCEPT (INCONSISTENT) · decided by SG · NACL acl-0f1e2d3c4b5a69788 rule 120 allows · SG sg-0bast555555555555 denies\n" +
 			"  Logged ACCEPT but the loaded rules deny it: no inbound rule of security groups sg-0bast555555555555 (bastion) allows TCP 22 from 45.155.205.3",
-		"  => ingress · expected REJECT (consistent) · decided by nacl · nacl acl-0f1e2d3c4b5a69788 rule 125 deny · sg denies\n" +
+		"  => ingress · expected REJECT · logged REJECT (consistent) · decided by NACL · NACL acl-0f1e2d3c4b5a69788 rule 125 denies · SG sg-0web1111111111111 denies\n" +
 			"  Network ACL acl-0f1e2d3c4b5a69788 (public-nacl) inbound rule 125 denies TCP 3389 from 92.63.197.40 before it reaches an allow (its rule 130 would allow it)",
 		"  => - · could not decide\n  No traffic to evaluate: the record carries no addresses (NODATA).",
 	} {
@@ -267,5 +270,44 @@ func TestRulesProviderRefreshRereadsDir(t *testing.T) {
 	s, err = p.Refresh(context.Background(), "eni-0aaa1111111111111")
 	if err != nil || len(s.Interfaces) != 6 {
 		t.Errorf("after refresh: %d interfaces, %v", len(s.Interfaces), err)
+	}
+}
+
+// TestExplainSummaryAndOnly: --summary counts the capture's verdicts by
+// deciding rule; --only keeps the rejected or inconsistent records. The
+// capture has seven records, each decided by a rule of its own.
+func TestExplainSummaryAndOnly(t *testing.T) {
+	capture := writeCapture(t)
+	out, _, code := runCmd(t, "explain", "--rules", demoRulesDir, "--summary", capture)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || len(lines) != 7 {
+		t.Fatalf("exit %d, %d rows:\n%s", code, len(lines), out)
+	}
+	for _, want := range []string{
+		"acl-0d3c4b5a69788990a (db-nacl) outbound rule * deny: 1 flow from 1 source to port 20001 (1 reply)",
+		"sg-0bast555555555555: no inbound rule for TCP 22: 1 flow from 1 source to port 22 (1 inconsistent with the log)",
+		"acl-0f1e2d3c4b5a69788 (public-nacl) inbound rule 125 deny: 1 flow from 1 source to port 3389",
+		"could not decide: interface eni-0zzz9999999999999 not loaded: 1 flow from 1 source to port 6",
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+
+	out, _, _ = runCmd(t, "explain", "--rules", demoRulesDir, "--only", "reject", capture)
+	if n := strings.Count(out, "\n  => "); n != 4 || strings.Contains(out, "NODATA") || strings.Contains(out, "1432917027") {
+		t.Errorf("--only reject: %d records, want the 4 logged or expected REJECT:\n%s", n, out)
+	}
+	out, _, _ = runCmd(t, "explain", "--rules", demoRulesDir, "--only", "inconsistent", capture)
+	if n := strings.Count(out, "\n  => "); n != 1 || !strings.Contains(out, "45.155.205.3") {
+		t.Errorf("--only inconsistent: %d records, want the bastion's SSH scan:\n%s", n, out)
+	}
+	out, _, _ = runCmd(t, "explain", "--rules", demoRulesDir, "--summary", "--only", "reject", "-o", "json", capture)
+	rows := jsonLines(t, out)
+	if len(rows) != 4 || rows[0]["flows"] != float64(1) || rows[0]["decided_by"] == nil {
+		t.Errorf("--summary -o json: %v", rows)
+	}
+	if _, stderr, code := runCmd(t, "explain", "--only", "rejected", capture); code != exitUsage || !strings.Contains(stderr, "want reject, inconsistent or undecided") {
+		t.Errorf("bad --only: exit %d, %q", code, stderr)
 	}
 }

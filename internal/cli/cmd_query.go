@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -22,6 +23,7 @@ import (
 	"github.com/flowtail/flowtail/model/rules"
 	"github.com/flowtail/flowtail/source"
 	chunkreader "github.com/flowtail/flowtail/source/chunk"
+	"github.com/flowtail/flowtail/source/s3"
 )
 
 // newQueryCmd is `flowtail query`.
@@ -226,10 +228,10 @@ func reportQueryError(w io.Writer, text string, err error) {
 
 // plainFiles reports whether every source is read once to its end from
 // files, directories of captures or stdin, which the chunk reader reads in
-// parallel; anything else (follow, replay, demo, CloudWatch) goes through
-// the shared sources.
+// parallel; anything else (follow, replay, demo, CloudWatch, S3) goes
+// through the shared sources.
 func (o *options) plainFiles() bool {
-	if o.demo || o.follow || o.replay != "" || len(o.logGroups) > 0 || len(o.paths) == 0 {
+	if o.demo || o.follow || o.replay != "" || len(o.logGroups) > 0 || len(o.paths) == 0 || slices.ContainsFunc(o.paths, s3.IsURL) {
 		return false
 	}
 	stdin := 0

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flowtail/flowtail/internal/config"
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/source/s3"
 )
 
 // options is the typed configuration every command is built from: flags
@@ -42,6 +43,10 @@ type options struct {
 	lookback      time.Duration
 	profile       string
 	region        string
+	noSign        bool
+	s3Concurrency int
+	s3Interval    time.Duration
+	quiet         bool
 
 	rules   string
 	logFile string
@@ -73,13 +78,16 @@ func (o *options) bindSource(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&o.logGroups, "log-group", "g", nil, "a CloudWatch Logs log group NAME|ARN to tail (repeatable)")
 	fs.StringArrayVar(&o.streams, "stream", nil, "only this log stream (ENI id; repeatable)")
 	fs.StringVar(&o.streamPrefix, "stream-prefix", "", "only log streams starting with PREFIX")
-	fs.StringVar(&o.since, "since", "10m", "backfill from T: a duration (15m, 2h30m), RFC3339 or unix seconds")
+	fs.StringVar(&o.since, "since", "", "read from T: a duration (15m, 2h30m), RFC3339, unix seconds, or all (s3:// only) (default 10m for log groups, 1h for s3://)")
 	fs.StringVar(&o.until, "until", "", "read history up to T, then stop")
 	fs.StringVar(&o.filterPattern, "filter-pattern", "", "a CloudWatch Logs filter PATTERN, applied by AWS")
 	fs.BoolVar(&o.poll, "poll", false, "poll FilterLogEvents instead of Live Tail")
 	fs.DurationVar(&o.lookback, "lookback", 15*time.Minute, "trailing WINDOW re-read in poll mode for late events")
 	fs.StringVar(&o.profile, "profile", "", "the AWS shared config PROFILE (default: AWS_PROFILE or the default chain)")
 	fs.StringVar(&o.region, "region", "", "the AWS REGION (default: AWS_REGION or the profile's)")
+	fs.BoolVar(&o.noSign, "no-sign-request", false, "read public s3:// buckets without credentials")
+	fs.IntVar(&o.s3Concurrency, "s3-concurrency", s3.DefaultConcurrency, "fetch up to N s3:// objects at once")
+	fs.DurationVar(&o.s3Interval, "s3-interval", s3.DefaultInterval, "with -f, list s3:// locations again every INTERVAL")
 }
 
 // bindRules registers --rules for the commands that evaluate or derive from
@@ -110,6 +118,7 @@ func (o *options) bindIPRanges(fs *pflag.FlagSet) {
 // default; usage describes them.
 func (o *options) bindOutput(fs *pflag.FlagSet, usage string, outputs ...string) []string {
 	fs.StringVarP(&o.output, "output", "o", outputs[0], "output FORMAT: "+usage)
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print no s3:// progress on stderr")
 	return outputs
 }
 
@@ -121,7 +130,7 @@ func (o *options) headless(fs *pflag.FlagSet, outputs []string) error {
 		choices := strings.Join(outputs[:len(outputs)-1], ", ") + " or " + outputs[len(outputs)-1]
 		return fmt.Errorf("invalid value %q for flag -o: want %s", o.output, choices)
 	}
-	if len(o.logGroups) == 0 {
+	if len(o.logGroups) == 0 && !slices.ContainsFunc(fs.Args(), s3.IsURL) {
 		var cwOnly string
 		fs.Visit(func(f *pflag.Flag) {
 			if logGroupFlags[f.Name] && cwOnly == "" {
@@ -175,7 +184,7 @@ func (o *options) validate() error {
 		}
 	}
 	if len(o.logGroups) == 0 && !o.demo && len(o.paths) == 0 {
-		return errors.New("no source: give FILE, DIR or - (stdin), -g LOG_GROUP, or --demo")
+		return errors.New("no source: give FILE, DIR or - (stdin), s3://BUCKET[/PREFIX], -g LOG_GROUP, or --demo")
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"cat", "--since", "5m", "x"}, "flag --since applies to CloudWatch Logs log groups (-g LOG_GROUP)"},
 		{[]string{"query", "--stream", "eni-1", "stats count(*)", "x"}, "flag --stream applies to CloudWatch Logs log groups"},
-		{[]string{"cat"}, "no source: give FILE, DIR or - (stdin), -g LOG_GROUP, or --demo"},
+		{[]string{"cat"}, "no source: give FILE, DIR or - (stdin), s3://BUCKET[/PREFIX], -g LOG_GROUP, or --demo"},
 	} {
 		_, errOut, code := runCmd(t, tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {

@@ -71,9 +71,26 @@ func (p *rulesProvider) lookup(ctx context.Context) (*ec2.Lookup, error) {
 			p.liveErr = fmt.Errorf("%w (or give the rules offline with --rules DIR)", err)
 			return
 		}
-		p.live = ec2.New(awsec2.NewFromConfig(cfg), ec2.Options{})
+		live := ec2.New(awsec2.NewFromConfig(cfg), ec2.Options{})
+		p.mu.Lock()
+		p.live = live
+		p.mu.Unlock()
 	})
 	return p.live, p.liveErr
+}
+
+// Loaded is what is known now, without waiting on EC2: bare filter words
+// read group ids and interface names through it.
+func (p *rulesProvider) Loaded() *rules.Snapshot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.static != nil {
+		return p.static
+	}
+	if p.live != nil {
+		return p.live.Snapshot()
+	}
+	return nil
 }
 
 // Lookup returns the rules for an interface; the snapshot is never nil.

@@ -60,6 +60,7 @@ func TestSoakLiveTailWithFaults(t *testing.T) {
 	srv := awstest.New(t)
 	srv.SetLiveTail(200*time.Millisecond, 0, 0)
 	srv.SetPageSize(50)
+	srv.CreateLogGroup(testGroup) // before the tail starts: the group exists, it has no events yet
 	deadlines := awscall.Deadlines{Connect: time.Second, FirstByte: 500 * time.Millisecond, Call: time.Second, StreamIdle: time.Second}
 	cfg := srv.AWSConfig()
 	cfg.HTTPClient = deadlines.HTTPClient()

@@ -10,6 +10,7 @@ import (
 	"github.com/flowtail/flowtail/source/demo"
 	"github.com/flowtail/flowtail/source/file"
 	"github.com/flowtail/flowtail/source/replay"
+	"github.com/flowtail/flowtail/source/s3"
 )
 
 // awsSources builds the CloudWatch Logs sources for -g; aws.go sets it so
@@ -26,12 +27,20 @@ func (o *options) sources(ctx context.Context, std stdio) ([]source.Source, erro
 		}
 		out = append(out, s)
 	}
-	if len(o.paths) > 0 {
-		s, err := o.localSources(std)
+	local, remote := splitS3(o.paths)
+	if len(local) > 0 {
+		s, err := o.localSources(local, std)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s...)
+	}
+	if len(remote) > 0 {
+		s, err := o.s3Source(ctx, remote, std)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
 	if len(o.logGroups) > 0 {
 		if awsSources == nil {
@@ -59,12 +68,24 @@ func (o *options) demoSource() (source.Source, error) {
 
 // localSources reads FILE, DIR and - arguments as one source, in the order
 // given (directories in time order), paced by --replay when asked.
-func (o *options) localSources(std stdio) ([]source.Source, error) {
-	s, err := o.paced(file.New(o.paths, file.Options{Follow: o.follow, Stdin: std.in}))
+func (o *options) localSources(paths []string, std stdio) ([]source.Source, error) {
+	s, err := o.paced(file.New(paths, file.Options{Follow: o.follow, Stdin: std.in}))
 	if err != nil {
 		return nil, err
 	}
 	return []source.Source{s}, nil
+}
+
+// splitS3 separates s3:// arguments from local ones.
+func splitS3(paths []string) (local, remote []string) {
+	for _, p := range paths {
+		if s3.IsURL(p) {
+			remote = append(remote, p)
+		} else {
+			local = append(local, p)
+		}
+	}
+	return local, remote
 }
 
 // paced wraps s in --replay's pacing, when asked.

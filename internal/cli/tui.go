@@ -52,6 +52,8 @@ the same questions headlessly for scripts.`,
   flowtail --replay 10x incident.log.gz
   # live from CloudWatch Logs
   flowtail -g /aws/vpc/flowlogs --since 30m
+  # the last two hours, straight from the bucket S3 delivery writes to
+  flowtail s3://my-bucket/AWSLogs/ --since 2h
   # decode records as JSON lines
   flowtail cat -o json capture.log.gz`,
 		Args: cobra.ArbitraryArgs,
@@ -165,7 +167,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	}
 	remoteEngine, waitRemote := o.remoteEngine(ctx, store)
 	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc,
-		Compile: ui.QueryFilterWith(owners), Owners: owners, OwnersNote: o.ownersNote, InterfaceName: interfaceNames(rulesSrc), Remote: remoteEngine, Local: o.zone(), Theme: theme, Keys: keys, Mouse: !o.noMouse, Queries: o.savedQueries()}, progOpts...)
+		Owners: owners, OwnersNote: o.ownersNote, InterfaceName: interfaceNames(rulesSrc), Remote: remoteEngine, Local: o.zone(), Theme: theme, Keys: keys, Mouse: !o.noMouse, Queries: o.savedQueries()}, progOpts...)
 	cancel()
 	waitRemote()
 	// Let the sources stop so a --record file is flushed and closed; a

@@ -11,6 +11,9 @@
 //     like "text" is a substring match, like /re/ and =~ use Go regexps.
 //   - @timestamp is the record's start in milliseconds (a number below
 //     1e11 in a comparison is taken as seconds); bin() buckets it.
+//     @timestamp, start and end also compare with written times
+//     ("2026-12-03 15:12:00", "15:12", RFC 3339, unix seconds, ago(15m));
+//     see timeval.go. An unreadable time is an error at its column.
 //   - @message renders the default-format fields, then any newer fields
 //     the record carries, in AWS table order.
 //   - pct is the nearest-rank percentile over all values (exact, where
@@ -288,6 +291,7 @@ type Literal struct {
 	Text   string // the string's value, or the number as typed
 	Num    float64
 	Number bool
+	AgoSec int64 // > 0 for ago(…): a time that many seconds before now
 	Col    int
 }
 

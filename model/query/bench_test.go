@@ -174,3 +174,25 @@ func BenchmarkRunChunks1M(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWords1M runs each kind of bare word over a million records:
+// none may allocate per record.
+func BenchmarkWords1M(b *testing.B) {
+	st := benchStore(b)
+	for _, text := range []string{"10.0.2.21", "ssh reject", "10.0.0.0/16 postgres", "6789012", "~eni3"} {
+		b.Run(text, func(b *testing.B) {
+			pred, _, status, err := CompileBar(text, st.Names(), Options{})
+			if status != Valid || err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				st.Read(func(v model.View) {
+					for i := 0; i < v.Len(); i++ {
+						pred(v.At(i))
+					}
+				})
+			}
+		})
+	}
+}

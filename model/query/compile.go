@@ -10,6 +10,7 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -33,6 +34,20 @@ type Options struct {
 	// Owner, when set, says who owns an address, for the owner, srcOwner
 	// and dstOwner fields; without it they are absent.
 	Owner model.OwnerLookup
+	// Loc is the zone of times written without one ("15:12",
+	// "2026-12-03 15:12"): the zone times are displayed in. Nil is UTC.
+	Loc *time.Location
+	// Now is the clock ago() and "today" are read from; nil is time.Now.
+	Now func() time.Time
+	// Resolve reads bare words through the rules data (security group
+	// ids, interface names and descriptions); nil when none is loaded.
+	Resolve Resolver
+	// Verdict reads the word verdict:"RULE" (the records that rule
+	// decided, as the rules engine says); nil when no rules are loaded.
+	Verdict func(rule string) (pred Pred, meaning string)
+	// RowText writes a record as the user sees it, cells separated by
+	// NUL, for the substring and fuzzy words; nil uses @message.
+	RowText func(dst []byte, f *model.Flow, x *model.Ext) []byte
 	// MemoryBudget bounds, in bytes, what one run's stats groups may hold
 	// (an estimate); past it the run stops and RunInfo.Err says so. Zero:
 	// no bound (the ring bounds what the TUI reads).
@@ -67,7 +82,7 @@ func CompileFilter(text string, names *model.Interner, opt Options) (pred Pred, 
 		st, e := statusOf(err)
 		return nil, st, e
 	}
-	c := &compiler{env: &env{names: names, v6: newAddrTable(), opt: opt, unknown: q.Unknown}}
+	c := &compiler{env: newEnv(names, opt, q.Unknown)}
 	for _, cmd := range q.Commands {
 		fc, ok := cmd.(*FilterCmd)
 		if !ok {
@@ -191,6 +206,15 @@ func mismatch(a *accessor, op string) Pred {
 }
 
 func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error) {
+	if isTimeRef(a) {
+		t, err := c.timeLiteral(a, lit)
+		if err != nil {
+			return nil, err
+		}
+		lit = t
+	} else if lit.AgoSec > 0 {
+		return nil, agoNotTime(lit, a.ref.Name())
+	}
 	switch a.kind {
 	case vNum, vTime:
 		return c.compareNum(a, op, lit), nil
@@ -464,6 +488,15 @@ func (c *compiler) in(e *In) (Pred, error) {
 		var slow []Pred
 		for i := range e.Values {
 			lit := &e.Values[i]
+			if isTimeRef(a) {
+				t, err := c.timeLiteral(a, lit)
+				if err != nil {
+					return nil, err
+				}
+				lit = t
+			} else if lit.AgoSec > 0 {
+				return nil, agoNotTime(lit, a.ref.Name())
+			}
 			code, ok, exact := c.literalCode(a, lit)
 			if !exact {
 				q, err := c.compareLit(a, "=", lit)

@@ -53,7 +53,7 @@ type postOp struct {
 // Compile checks a parsed query against what the engine supports and
 // prepares it to run over records interned in names.
 func Compile(q *Query, names *model.Interner, opt Options) (*Program, error) {
-	p := &Program{Query: q, env: &env{names: names, v6: newAddrTable(), opt: opt, unknown: q.Unknown}}
+	p := &Program{Query: q, env: newEnv(names, opt, q.Unknown)}
 	var aliases []column // fields … as name
 	var projected []column
 	display := -1

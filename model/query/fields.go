@@ -36,6 +36,23 @@ type env struct {
 	// usesOwner: the program reads an owner field, which only this
 	// machine can answer (AWS's ranges and the rules are local).
 	usesOwner atomic.Bool
+	now       time.Time // ago() and clock times are read against this one instant
+}
+
+func newEnv(names *model.Interner, opt Options, unknown []string) *env {
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	return &env{names: names, v6: newAddrTable(), opt: opt, unknown: unknown, now: now()}
+}
+
+// loc is the zone times without one of their own are read in.
+func (e *env) loc() *time.Location {
+	if e.opt.Loc != nil {
+		return e.opt.Loc
+	}
+	return time.UTC
 }
 
 // note records what an accessor of ref reads.

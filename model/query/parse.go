@@ -674,6 +674,13 @@ func (p *parser) primary() (Expr, error) {
 func (p *parser) operand(left bool) (Operand, error) {
 	switch p.tok.kind {
 	case tIdent:
+		if p.isAgo() {
+			lit, err := p.ago()
+			if err != nil {
+				return Operand{}, err
+			}
+			return Operand{Lit: lit}, nil
+		}
 		if p.tok.unterminated {
 			return Operand{}, p.errAt("")
 		}
@@ -698,6 +705,8 @@ func (p *parser) operand(left bool) (Operand, error) {
 func (p *parser) literal() (*Literal, error) {
 	t := p.tok
 	switch {
+	case p.isAgo():
+		return p.ago()
 	case t.kind == tString && !t.unterminated:
 		p.advance()
 		return &Literal{Text: t.text, Col: t.col}, nil
@@ -714,6 +723,32 @@ func (p *parser) literal() (*Literal, error) {
 		return &Literal{Text: t.text, Num: v, Number: true, Col: t.col}, nil
 	}
 	return nil, p.expected("a value")
+}
+
+// isAgo reports whether the next tokens are the time value ago(DURATION).
+func (p *parser) isAgo() bool {
+	return p.tok.kind == tIdent && strings.EqualFold(p.tok.text, "ago") && p.peekIs(tLParen)
+}
+
+// ago reads ago(15m): that long before the filter is compiled.
+func (p *parser) ago() (*Literal, error) {
+	col := p.tok.col
+	p.advance() // ago
+	p.advance() // (
+	if p.tok.kind != tDur {
+		return nil, p.expected("a duration such as 15m, 2h or 1d")
+	}
+	d := p.tok
+	sec, err := parsePeriod(d)
+	if err != nil {
+		return nil, &Error{Col: d.col, Msg: strings.Replace(err.(*Error).Msg, "bin period", "ago", 1)}
+	}
+	p.advance()
+	if p.tok.kind != tRParen {
+		return nil, p.expected("')'")
+	}
+	p.advance()
+	return &Literal{Text: "ago(" + d.raw + ")", AgoSec: sec, Col: col}, nil
 }
 
 func (p *parser) call() (Expr, error) {

@@ -365,7 +365,11 @@ func TestExplainSecurityGroupFeatures(t *testing.T) {
 		w    want
 	}{
 		{"union: second group allows", pkt("eni-1", "203.0.113.9", 40000, "10.0.0.5", 5050, 6, A),
-			want{dir: Ingress, expected: A, decidedBy: "none", naclRule: "100", naclAllow: true, sgAllowed: true, sgGroup: "sg-b", sgRule: "inbound tcp 5000-5100 from pl-partners"}},
+			want{dir: Ingress, expected: A, decidedBy: "none", naclRule: "100", naclAllow: true, sgAllowed: true, sgGroup: "sg-b", sgRule: "inbound tcp 5000-5100 from pl-partners",
+				reason: []string{"(groups considered: sg-a (a), sg-b (b))"}}},
+		{"right peer, port just outside the range", pkt("eni-1", "203.0.113.9", 40000, "10.0.0.5", 5101, 6, R),
+			want{dir: Ingress, expected: R, decidedBy: "sg", naclRule: "100", naclAllow: true,
+				reason: []string{"Near miss: sg-b (b) inbound tcp 5000-5100 from pl-partners; port 5101 is above it."}}},
 		{"prefix list ipv6", pkt("eni-1", "2001:db8:77::9", 40000, "2600:1f18::5", 5100, 6, A),
 			want{dir: Ingress, expected: A, decidedBy: "none", naclRule: "101", naclAllow: true, sgAllowed: true, sgGroup: "sg-b"}},
 		{"prefix list does not contain", pkt("eni-1", "198.51.100.9", 40000, "10.0.0.5", 5050, 6, R),
@@ -386,8 +390,10 @@ func TestExplainSecurityGroupFeatures(t *testing.T) {
 			want{dir: Ingress, expected: N, naclRule: "100", naclAllow: true, reason: []string{"Could not decide: prefix list pl-missing not loaded"}}},
 		{"group reference to a known member", pkt("eni-1", "10.0.0.77", 40000, "10.0.0.5", 7000, 6, A),
 			want{dir: Ingress, expected: A, decidedBy: "none", sgAllowed: true, sgRule: "inbound tcp 7000 from sg-peers"}},
-		{"group reference to an unknown private address", pkt("eni-1", "10.0.0.78", 40000, "10.0.0.5", 7000, 6, A),
-			want{dir: Ingress, expected: N, naclRule: "100", naclAllow: true, reason: []string{"10.0.0.78 is not an address of any loaded interface"}}},
+		{"group reference to a private address no loaded interface holds", pkt("eni-1", "10.0.0.78", 40000, "10.0.0.5", 7000, 6, A),
+			want{dir: Ingress, expected: R, decidedBy: "sg", naclRule: "100", naclAllow: true, reason: []string{
+				"Premise: 10.0.0.78 is not an address of any of the 2 loaded interfaces, so it is in none of the groups the rules reference.",
+				"Near miss: sg-b (b) inbound tcp 7000 is open from sg-peers only, not from 10.0.0.78."}}},
 		{"group reference never matches a public address", pkt("eni-1", "8.8.8.8", 40000, "10.0.0.5", 7000, 6, R),
 			want{dir: Ingress, expected: R, decidedBy: "sg", naclRule: "100", naclAllow: true}},
 		{"no egress rules and no reply evidence", withFlags(pkt("eni-1", "10.0.0.5", 40000, "8.8.8.8", 53, 17, R), 0),

@@ -148,7 +148,7 @@ func (s *Snapshot) naclDenial(v *Verdict, p Packet, resp Evidence) string {
 		default:
 			r += ": it is denied by rule *; add an " + dir + " allow rule if this traffic is wanted."
 		}
-		return r
+		return r + nearMissText(aclNearMisses(v.NACL.ACL, p, v.Direction, resp))
 	}
 	r := "Network ACL " + acl + " " + dir + " rule " + v.NACL.Rule() + " denies " + traffic
 	var later []string
@@ -163,7 +163,7 @@ func (s *Snapshot) naclDenial(v *Verdict, p Packet, resp Evidence) string {
 	} else {
 		r += "; change that rule if this traffic is wanted."
 	}
-	return r
+	return r + nearMissText(aclNearMisses(v.NACL.ACL, p, v.Direction, resp))
 }
 
 func prepFor(d Direction) string {
@@ -197,11 +197,138 @@ func (s *Snapshot) sgDenial(v *Verdict, p Packet) string {
 	dir := dirWord(v.Direction)
 	groups := s.groupList(v.Interface)
 	traffic := trafficText(p, v.Direction)
+	var r string
 	if v.Direction == Egress {
-		return "No outbound rule of security groups " + groups + " allows " + traffic +
+		r = "No outbound rule of security groups " + groups + " allows " + traffic +
 			", and nothing shows it is the reply to an allowed inbound connection; add an outbound rule if this traffic is wanted."
+	} else {
+		r = "No " + dir + " rule of security groups " + groups + " allows " + traffic + "; add an inbound rule if this traffic is wanted."
 	}
-	return "No " + dir + " rule of security groups " + groups + " allows " + traffic + "; add an inbound rule if this traffic is wanted."
+	r += nearMissText(s.sgNearMisses(v.Interface, p, v.Direction))
+	for _, pr := range v.SG.Premises {
+		r += " Premise: " + pr + "."
+	}
+	return r
+}
+
+// maxNearMisses bounds how many almost-matching rules a reason names.
+const maxNearMisses = 2
+
+func nearMissText(misses []string) string {
+	if len(misses) == 0 {
+		return ""
+	}
+	return " Near miss: " + strings.Join(misses, "; ") + "."
+}
+
+// aclNearMisses names the allow entries of the direction that almost
+// matched: the right peer with a port just outside their range, or the
+// right port from (to) another peer.
+func aclNearMisses(acl *NetworkACL, p Packet, d Direction, resp Evidence) []string {
+	if acl == nil {
+		return nil
+	}
+	entries := acl.Inbound
+	if d == Egress {
+		entries = acl.Outbound
+	}
+	remote := peer(p, d)
+	dir, prep := dirWord(d), prepFor(d)
+	whose := "the destination port"
+	if resp != EvidenceNone {
+		whose = "the client's port"
+	}
+	var out []string
+	for i := range entries {
+		e := &entries[i]
+		if !e.Allow || e.Default() || len(out) == maxNearMisses {
+			continue
+		}
+		if e.Protocol != -1 && e.Protocol != p.Proto {
+			continue
+		}
+		inPorts := !e.HasPorts || (e.Protocol != 6 && e.Protocol != 17) || p.DstPort >= e.PortFrom && p.DstPort <= e.PortTo
+		rule := func() string {
+			return dir + " rule " + e.RuleLabel() + " allows " + EntryText(e) + " " + prep + " " + e.CIDR.String()
+		}
+		switch {
+		case e.CIDR.Contains(remote) && !inPorts && p.DstPort >= 0 && nearRange(p.DstPort, e.PortFrom, e.PortTo):
+			out = append(out, rule()+"; "+whose+" "+itoa(p.DstPort)+" is "+side(p.DstPort, e.PortFrom))
+		case !e.CIDR.Contains(remote) && inPorts && e.CIDR.Addr().Is4() == remote.Is4() && e.CIDR.Bits() > 0:
+			out = append(out, rule()+", not "+prep+" "+remote.String())
+		}
+	}
+	return out
+}
+
+// nearRange reports whether a port outside a range almost fits it: the
+// range is a range (not one service port) and both are of one kind,
+// service ports below 1024 or ephemeral ones above, so a scan of port 22
+// is not called a near miss of the ephemeral range 1024-65535.
+func nearRange(port, from, to int) bool {
+	return from != to && (port >= 1024) == (from >= 1024)
+}
+
+// side says where a port lies from a range that does not hold it.
+func side(port, from int) string {
+	if port < from {
+		return "below it"
+	}
+	return "above it"
+}
+
+// sgNearMisses names the permissions of the interface's groups that almost
+// allowed the traffic: the right port for other peers, or the right peer
+// on other ports.
+func (s *Snapshot) sgNearMisses(i *Interface, p Packet, d Direction) []string {
+	if i == nil {
+		return nil
+	}
+	remote := peer(p, d)
+	dir, prep := dirWord(d), prepFor(d)
+	port := p.DstPort
+	if p.Proto == 1 || p.Proto == 58 {
+		port = -1
+	}
+	var out []string
+	for _, gid := range i.Groups {
+		g, ok := s.Groups[gid]
+		if !ok {
+			continue
+		}
+		perms := g.Ingress
+		if d == Egress {
+			perms = g.Egress
+		}
+		for k := range perms {
+			perm := &perms[k]
+			if len(out) == maxNearMisses || perm.Protocol == -1 || perm.Protocol != p.Proto {
+				continue
+			}
+			portOK, _ := matchPermProto(perm, p, port)
+			peerOK := false
+			for _, pr := range perm.Peers {
+				if m, _ := s.matchPeer(pr, remote, i); m == yes {
+					peerOK = true
+				}
+			}
+			peers := func() string {
+				list := make([]string, len(perm.Peers))
+				for k, pr := range perm.Peers {
+					list[k] = pr.String()
+				}
+				return strings.Join(list, ", ")
+			}
+			rule := func() string { return GroupLabel(g) + " " + dir + " " + PermissionText(perm) }
+			switch {
+			case portOK == yes && !peerOK && len(perm.Peers) > 0:
+				out = append(out, rule()+" is open "+prep+" "+peers()+" only, not "+prep+" "+remote.String())
+			case portOK == no && peerOK && port >= 0 && perm.From >= 0 && nearRange(port, perm.From, perm.To):
+				out = append(out, rule()+" "+prep+" "+peers()+"; port "+itoa(port)+" is "+side(port, perm.From))
+			}
+		}
+	}
+	return out
 }
 
 func (s *Snapshot) allowed(v *Verdict, p Packet) string {
@@ -223,6 +350,9 @@ func (s *Snapshot) allowed(v *Verdict, p Packet) string {
 				v.SG.Rule(v.Direction)+" rule allowed (evidence: "+v.SG.Evidence.String()+")")
 		case v.SG.Group != nil:
 			parts = append(parts, "security group "+GroupLabel(v.SG.Group)+" allows it by "+v.SG.Rule(v.Direction))
+		}
+		if len(v.SG.Groups) > 1 && v.SG.Group != nil {
+			parts[len(parts)-1] += " (groups considered: " + s.groupList(v.Interface) + ")"
 		}
 	}
 	if v.Direction == Egress {

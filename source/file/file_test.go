@@ -383,6 +383,22 @@ func TestFollowWaitsForMissingFileAndNewDirFiles(t *testing.T) {
 	fw.waitFor(t, "d1", "l1", "d2")
 }
 
+// A capture that appears empty in a followed folder (a writer has created
+// it, not yet filled it) is read once its bytes are there, as gzip, not
+// taken for an empty text file whose later bytes are garbage lines.
+func TestFollowNewFileCreatedEmptyThenFilled(t *testing.T) {
+	dir := t.TempDir()
+	tree := filepath.Join(dir, "AWSLogs")
+	write(t, filepath.Join(tree, "2026/11/22/x_20261122T0000Z_a.log.gz"), gz(t, "d1\n"))
+	fw := startFollow(t, tree)
+	fw.waitFor(t, "d1")
+	slow := filepath.Join(tree, "2026/11/22/x_20261122T0005Z_a.log.gz")
+	write(t, slow, nil)
+	time.Sleep(1500 * time.Millisecond) // at least one rescan sees it empty
+	write(t, slow, gz(t, "d2\n"))
+	fw.waitFor(t, "d1", "d2")
+}
+
 // BenchmarkReadGzip is the source's share of reading a capture:
 // decompression, line splitting and batching.
 func BenchmarkReadGzip(b *testing.B) {

@@ -307,6 +307,11 @@ func (s *Source) newFiles(dirs map[string]map[string]bool, emit source.Emit, sto
 			if seen[f] {
 				continue
 			}
+			// An empty file is left for a later scan: its first bytes say
+			// whether it is gzip, and a writer may not have put them there yet.
+			if st, err := os.Stat(f); err == nil && st.Size() == 0 {
+				continue
+			}
 			seen[f] = true
 			fl, err := s.readFile(f, emit, stop, true)
 			if err != nil {
