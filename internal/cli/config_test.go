@@ -53,6 +53,7 @@ func tuiOptions(t *testing.T, args ...string) (*options, error) {
 const fullConfig = `profile = "file-profile"
 region = "eu-west-3"
 log_groups = ["/aws/vpc/from-file"]
+s3 = ["s3://flow-bucket/AWSLogs/"]
 format = "version srcaddr dstaddr action"
 rules = "/rules/from/file"
 buffer = 4242
@@ -77,8 +78,8 @@ func TestConfigPrecedence(t *testing.T) {
 	if o.override == nil || len(o.override.Fields) != 4 || o.override.Fields[3] != model.FieldAction {
 		t.Errorf("file format not parsed: %+v", o.override)
 	}
-	if len(o.logGroups) != 1 || o.logGroups[0] != "/aws/vpc/from-file" {
-		t.Errorf("no source given: log groups %q, want the file's", o.logGroups)
+	if len(o.logGroups) != 1 || o.logGroups[0] != "/aws/vpc/from-file" || len(o.paths) != 1 || o.paths[0] != "s3://flow-bucket/AWSLogs/" {
+		t.Errorf("no source given: log groups %q, paths %q; want the file's", o.logGroups, o.paths)
 	}
 	if z := o.zone(); z == nil || z.String() != "Asia/Tokyo" {
 		t.Errorf("zone = %v", z)
