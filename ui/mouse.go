@@ -187,3 +187,15 @@ func (p *flowsPane) clickLine(line int) bool {
 	p.moveTo(l, top, pos)
 	return true
 }
+
+// clickLine selects the interface drawn on line of the interfaces pane
+// (line 0 is the header).
+func (p *interfacesPane) clickLine(line int) bool {
+	r := p.list.top + line - 1
+	if line < 1 || line > p.bodyHeight() || r >= len(p.rows) {
+		return false
+	}
+	p.list.cursor = r
+	p.clamp()
+	return true
+}

@@ -70,3 +70,22 @@ func TestMouseOff(t *testing.T) {
 		t.Errorf("cursor moved from #%d to #%d", before, after)
 	}
 }
+
+// A click selects an interface in the interfaces pane.
+func TestMouseSelectsInterface(t *testing.T) {
+	d, _ := mouseDriver(t, true)
+	d.keys("2")
+	d.refresh()
+	ip := d.m.panes[d.m.active].(*interfacesPane)
+	if len(ip.rows) < 3 {
+		t.Fatalf("%d interfaces", len(ip.rows))
+	}
+	d.send(tea.MouseClickMsg{X: 5, Y: 1 + 1 + 2, Button: tea.MouseLeft}) // tab bar, header, third row
+	if ip.list.cursor != 2 {
+		t.Errorf("cursor on row %d, want 2", ip.list.cursor)
+	}
+	want := ip.snap.Interfaces[ip.rows[2]].Name
+	if line := strings.Split(d.screen(), "\n")[4]; !strings.Contains(line, want[len(want)-5:]) {
+		t.Errorf("third row %q is not %s", line, want)
+	}
+}
