@@ -199,3 +199,15 @@ func (p *interfacesPane) clickLine(line int) bool {
 	p.clamp()
 	return true
 }
+
+// clickLine selects the row of the stats table drawn on line (line 0 is
+// the header); a double click then drills down as enter does.
+func (p *statsPane) clickLine(line int) bool {
+	r := p.list.top + line - 1
+	if p.res == nil || line < 1 || line > p.bodyHeight() || r >= len(p.rows) {
+		return false
+	}
+	p.list.cursor = r
+	p.list.clamp(len(p.rows), p.bodyHeight())
+	return true
+}

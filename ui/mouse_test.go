@@ -89,3 +89,26 @@ func TestMouseSelectsInterface(t *testing.T) {
 		t.Errorf("third row %q is not %s", line, want)
 	}
 }
+
+// A triage query from the palette opens in the stats pane; a click selects
+// a row and a double click drills down to its flows.
+func TestMouseStatsDrillDown(t *testing.T) {
+	d, now := mouseDriver(t, true)
+	d.applyFilter(`stats count(*) as n by dstport | sort n desc`)
+	d.keys("5")
+	d.refresh()
+	sp, ok := d.m.panes[d.m.active].(*statsPane)
+	if !ok || sp.res == nil || len(sp.rows) < 2 {
+		t.Fatalf("no stats table:\n%s", d.screen())
+	}
+	d.send(tea.MouseClickMsg{X: 3, Y: 1 + 1 + 1, Button: tea.MouseLeft})
+	if sp.list.cursor != 1 {
+		t.Fatalf("cursor on row %d, want 1", sp.list.cursor)
+	}
+	*now = now.Add(50 * time.Millisecond)
+	d.send(tea.MouseClickMsg{X: 3, Y: 1 + 1 + 1, Button: tea.MouseLeft})
+	d.refresh()
+	if d.m.specs[d.m.active].slot != 1 || !strings.Contains(d.m.sh.FilterText, "dstport") {
+		t.Errorf("double click: slot %d, filter %q", d.m.specs[d.m.active].slot, d.m.sh.FilterText)
+	}
+}
