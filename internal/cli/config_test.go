@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowtail/flowtail/internal/config"
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/ui"
 )
 
 // Every test of this package runs without the user's own config file or
@@ -222,5 +223,15 @@ func TestNamedSources(t *testing.T) {
 	_, errOut, _ = runCmd(t, "cat", "--config", p, "--", "@cap")
 	if !strings.Contains(errOut, "@cap") || strings.Contains(errOut, "no source named") {
 		t.Errorf("after --: %q", errOut)
+	}
+}
+
+// The template written by config init names every action and style the
+// terminal UI knows.
+func TestTemplateNamesEveryActionAndStyle(t *testing.T) {
+	for _, n := range append(ui.ActionNames(), ui.StyleNames()...) {
+		if !strings.Contains(config.Template, " "+n+",") && !strings.Contains(config.Template, " "+n+".") && !strings.Contains(config.Template, " "+n+"\n") {
+			t.Errorf("the template does not name %q", n)
+		}
 	}
 }

@@ -49,13 +49,21 @@ const Template = `# flowtail config. Flags given on the command line beat these 
 # [queries]
 # "ssh rejects" = 'filter action = "REJECT" and dstport = 22 | stats count(*) as n by srcaddr | sort n desc'
 
-# Key remaps by action name (see the help screen, ?, for the names).
+# Key remaps by action name; the help screen (?) and the footer show them.
+# Actions: quit, force_quit, suspend, help, next_pane, prev_pane, goto_pane
+# (one key per pane, in tab order), filter, time_zone, rules, malformed,
+# palette, up, down, page_up, page_down, oldest, newest, follow, pause, open,
+# copy, copy_pairs, verdicts, mark, next_mark, prev_mark, export, apply,
+# cancel, back, history.
 # [keys]
 # quit = ["q", "ctrl+c"]
 
-# Colour overrides by style name.
+# Style overrides by name: a colour (#rrggbb or 0-255), bg:COLOUR, and bold,
+# italic, underline, reverse or faint. Names: absent, accept, cursor, dim,
+# error, header, invalid, label, marked, nodata, pending, reject, section,
+# status, status_on, tab, tab_on, title, valid, value, warn.
 # [styles]
-# reject = "#ff5f87"
+# reject = "#ff5f87 bold"
 `
 
 // Init writes Template to path, creating its folder. An existing file is
