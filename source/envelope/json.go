@@ -367,8 +367,8 @@ type jsonDecoder struct {
 	shape      bool
 	shapeField []bool
 	noShape    bool // tests: always take the general path
-	names       [][]byte
-	records     int64
+	names      [][]byte
+	records    int64
 	// the envelope being walked
 	group, stream []byte
 	control       bool
