@@ -226,6 +226,21 @@ func TestRepeatedKeysReadAsGeneralPath(t *testing.T) {
 			sameAsGeneralPath(t, []byte(in))
 		}
 	}
+	// Events of an envelope are split as their ends are found; near
+	// misses take the general path for their error.
+	for _, events := range []string{
+		`{"id":"1","timestamp":2,"message":"2 a b"},{"id":"3","timestamp":4,"message":"x\ny"}`,
+		`{"id":"1","timestamp":2,"message":"m"}, {"id":"2"` + "\n" + `,"message":"m2","extra":[1,{"a":"}"}]}`,
+		`{"id":"1","timestamp":2,"message":"m"},,{"id":"2","message":"m2"}`,
+		`{"id":"1","timestamp":2,"message":"m"},{"id":"2","message":"m2"]`,
+		`{"id":"1","timestamp":2,"message":"m"},{"id":"2","message":"m2",}`,
+		`{"id":"1","timestamp":2,"message":"m"},[1],{"id":"2","message":"m2"}`,
+		`{"id":"1","timestamp":2,"message":"m"},{"srcaddr":"1.2.3.4","dstport":1}`,
+		`{"id":"1","timestamp":2,"message":"m"},"x"`,
+	} {
+		sameAsGeneralPath(t, []byte(`{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[`+events+`]}`))
+		sameAsGeneralPath(t, []byte(`{"events":[`+events+`]}`))
+	}
 	// Across batches and streams: the keys of one stream never carry a
 	// format into the next.
 	var b strings.Builder

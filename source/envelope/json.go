@@ -366,7 +366,7 @@ type jsonDecoder struct {
 	// shapeField says which of them are written as fields
 	shape      bool
 	shapeField []bool
-	noShape    bool // tests: always take the general path
+	noShape    bool // tests: always take the general paths
 	names      [][]byte
 	records    int64
 	// the envelope being walked
@@ -532,14 +532,31 @@ func (d *jsonDecoder) parsedObject(obj []byte, line int64) error {
 		if i >= len(events) || events[i] == ']' {
 			return nil
 		}
-		e, ok := valueEnd(events[i:], true)
-		if !ok {
-			return &Error{Looks: "JSON with a syntax error", Line: line}
+		// An event is split into its members as its end is found (one
+		// pass); anything unusual takes the general path for its error.
+		if cap(d.scratch) < len(events)-i {
+			d.scratch = make([]byte, 0, 2*(len(events)-i))
+		}
+		var mem []member
+		var e int
+		var ok bool
+		if !d.noShape && events[i] == '{' {
+			mem, d.scratch, e, ok = membersEnd(events[i:], d.mem, d.scratch[:0])
+			d.mem = mem
+		}
+		if ok {
+			if err := d.record(events[i:i+e], line, d.stream, mem); err != nil {
+				return err
+			}
+		} else {
+			if e, ok = valueEnd(events[i:], true); !ok {
+				return &Error{Looks: "JSON with a syntax error", Line: line}
+			}
+			if err := d.handle(events[i:i+e], line, d.stream); err != nil {
+				return err
+			}
 		}
 		el := events[i : i+e]
-		if err := d.handle(el, line, d.stream); err != nil {
-			return err
-		}
 		line += int64(bytes.Count(el, []byte{'\n'}))
 		i += e
 	}
