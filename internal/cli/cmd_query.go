@@ -307,6 +307,13 @@ func runQueryS3(ctx context.Context, prog *query.Program, o *options, std stdio,
 	if listErr != nil {
 		errs = append(errs, listErr)
 	}
+	// The first few unreadable objects one by one, as the shared source
+	// reports them, then how many more.
+	const described = 10
+	if len(readErrs) > described {
+		more := len(readErrs) - described
+		readErrs = append(readErrs[:described:described], fmt.Errorf("… and %d more objects could not be read", more))
+	}
 	errs = append(errs, readErrs...)
 	if err := s.Summary(); err != nil {
 		errs = append(errs, err)

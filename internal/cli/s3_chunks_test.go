@@ -167,4 +167,13 @@ func TestQueryS3EqualsLocalFiles(t *testing.T) {
 			t.Errorf("stderr does not say %q:\n%s", s, errb.String())
 		}
 	}
+
+	// A bucket that cannot be listed says which permission is missing.
+	fk.DenyList("logs")
+	out.Reset()
+	errb.Reset()
+	code = run(ctx, []string{"query", "stats count(*)", "s3://logs/", "--since", "all"}, stdio{strings.NewReader(""), &out, &errb})
+	if code != exitRuntime || !strings.Contains(errb.String(), "allow s3:ListBucket on arn:aws:s3:::logs") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+	}
 }
