@@ -19,9 +19,8 @@ const (
 type Decoder struct {
 	names    *Interner
 	override *Format
-	byOrigin *lru[string, *Format]  // the format of the header last seen in an origin
+	formats  *FormatTracker         // the format in force in each origin
 	byFormat *lru[*Format, *Parser] // parsers of the formats in use
-	headers  *lru[string, *Format]  // header lines already read
 
 	// The parser chosen for the previous data line, and for what: lines
 	// come in batches of one origin and one format, so the choice is
@@ -33,8 +32,8 @@ type Decoder struct {
 
 // NewDecoder returns a decoder interning into names; override may be nil.
 func NewDecoder(names *Interner, override *Format) *Decoder {
-	d := &Decoder{names: names, override: override, byOrigin: newLRU[string, *Format](maxOrigins),
-		byFormat: newLRU[*Format, *Parser](maxParsers), headers: newLRU[string, *Format](maxHeaderLines)}
+	d := &Decoder{names: names, override: override, formats: NewFormatTracker(override),
+		byFormat: newLRU[*Format, *Parser](maxParsers)}
 	if override != nil {
 		d.parserFor(override) // registers it, so queries may name its unknown fields
 	}
@@ -74,20 +73,7 @@ func (d *Decoder) parser(origin string, batch *Format) *Parser {
 	if d.cur != nil && batch == d.curBatch && origin == d.curOrigin {
 		return d.cur
 	}
-	var p *Parser
-	hf, _ := d.byOrigin.get(origin) // empty under an override
-	switch {
-	case batch.Keyed():
-		p = d.parserFor(batch)
-	case d.override != nil:
-		p = d.parserFor(d.override)
-	case hf != nil:
-		p = d.parserFor(hf)
-	case batch != nil:
-		p = d.parserFor(batch)
-	default:
-		p = d.parserFor(DefaultFormat)
-	}
+	p := d.parserFor(d.formats.Format(origin, batch))
 	d.cur, d.curOrigin, d.curBatch = p, origin, batch
 	return p
 }
@@ -96,11 +82,7 @@ func (d *Decoder) parser(origin string, batch *Format) *Parser {
 // declared yet), as decided by whoever read the lines before them in
 // order: a reader that cuts a stream into chunks for several decoders.
 func (d *Decoder) Resume(origin string, f *Format) {
-	if f == nil {
-		d.byOrigin.remove(origin)
-	} else {
-		d.byOrigin.put(origin, InternFormat(f))
-	}
+	d.formats.Resume(origin, f)
 	d.cur = nil
 }
 
@@ -110,14 +92,11 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 	if isBlank(line) {
 		return ResultBlank, nil
 	}
-	if c := line[0]; !batch.Keyed() && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$') {
-		if hf := d.header(line); hf != nil {
-			if d.override == nil {
-				d.byOrigin.put(ev.Origin, hf)
-				d.cur = nil
-			}
-			return ResultHeader, nil
+	if _, ok := d.formats.Header(ev.Origin, line, batch); ok {
+		if d.override == nil {
+			d.cur = nil
 		}
+		return ResultHeader, nil
 	}
 	p := d.parser(ev.Origin, batch)
 	if p.format == DefaultFormat {
@@ -132,19 +111,6 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 	}
 	GroupTransitGateway(f, x)
 	return ResultRecord, nil
-}
-
-// header returns the format a header line declares, remembering recent
-// ones so the same header at the top of every file is parsed once.
-func (d *Decoder) header(line []byte) *Format {
-	if it, ok := d.headers.items[string(line)]; ok { // no copy of line to look it up
-		return d.headers.touch(it)
-	}
-	hf := HeaderFormat(line)
-	if hf != nil {
-		d.headers.put(string(line), hf)
-	}
-	return hf
 }
 
 func isBlank(b []byte) bool {

@@ -75,9 +75,7 @@ type catter struct {
 	workers  int
 
 	mu      sync.Mutex // sources emit from their own goroutines
-	formats map[string]*model.Format
-	hdrLine string
-	hdrFmt  *model.Format
+	formats *model.FormatTracker
 	cur     *chunk
 
 	free  chan *chunk
@@ -118,7 +116,7 @@ func newCatter(kind export.Kind, override *model.Format, out io.Writer, workers 
 	n := 2*workers + 2
 	c := &catter{
 		kind: kind, override: override, names: model.NewInterner(), out: out, workers: workers,
-		formats: map[string]*model.Format{},
+		formats: model.NewFormatTracker(override),
 		free:    make(chan *chunk, n),
 		work:    make(chan *chunk, n),
 		order:   make(chan *chunk, n),
@@ -151,15 +149,12 @@ func (c *catter) add(b model.Batch) {
 		if isBlankLine(line) {
 			continue
 		}
-		if !b.Format.Keyed() && mayBeHeader(line) {
-			if hf := c.header(line); hf != nil {
-				c.formats[ev.Origin] = hf
-				c.cur = c.flush(c.cur)
-				c.headers++
-				continue
-			}
+		if _, ok := c.formats.Header(ev.Origin, line, b.Format); ok {
+			c.cur = c.flush(c.cur)
+			c.headers++
+			continue
 		}
-		format := model.FormatFor(c.override, c.formats, ev.Origin, b.Format)
+		format := c.formats.Format(ev.Origin, b.Format)
 		if format == model.DefaultFormat {
 			format = model.DefaultFormatFor(line) // a Transit Gateway record has its own default
 		}
@@ -180,22 +175,6 @@ func (c *catter) add(b model.Batch) {
 	}
 	// A live source may not send more for a while: what it sent is due now.
 	c.cur = c.flush(c.cur)
-}
-
-// header recognises a header line, remembering the last one so the same
-// header at the top of every file is parsed once.
-func (c *catter) header(line []byte) *model.Format {
-	if c.hdrFmt != nil && string(line) == c.hdrLine {
-		return c.hdrFmt
-	}
-	hf := model.HeaderFormat(line)
-	if hf != nil {
-		if c.override != nil {
-			hf = c.override // --format wins; the header is still not a record
-		}
-		c.hdrLine, c.hdrFmt = string(line), hf
-	}
-	return hf
 }
 
 // flush hands a chunk to the workers and the writer; it returns nil.
@@ -299,14 +278,4 @@ func isBlankLine(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// mayBeHeader is the cheap first test for a header line, which begins
-// with a letter or "$"; most records begin with a digit.
-func mayBeHeader(line []byte) bool {
-	if len(line) == 0 {
-		return false
-	}
-	c := line[0]
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$'
 }

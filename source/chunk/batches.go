@@ -21,13 +21,14 @@ type Batches struct {
 	cur     []*query.Chunk
 	next    []int64 // per source: the line number that continues its chunk
 	headers map[string]*headers
-	inputs  map[string]int // origin -> its ordinal, in order of first line
+	formats *model.FormatTracker // shared by the origins' headers
+	inputs  map[string]int       // origin -> its ordinal, in order of first line
 }
 
 // NewBatches chunks the batches of sources numbered 0 … sources-1 into out.
 func NewBatches(sources int, out chan<- *query.Chunk) *Batches {
 	return &Batches{out: out, free: make(chan []byte, cap(out)+2), cur: make([]*query.Chunk, sources),
-		next: make([]int64, sources), headers: map[string]*headers{}, inputs: map[string]int{}}
+		next: make([]int64, sources), headers: map[string]*headers{}, formats: model.NewFormatTracker(nil), inputs: map[string]int{}}
 }
 
 // Release hands back a chunk's buffer once its lines have been parsed.
@@ -46,7 +47,7 @@ func (ck *Batches) Add(i int, b model.Batch) {
 		ck.mu.Lock()
 		h := ck.headers[ev.Origin]
 		if h == nil {
-			h = &headers{}
+			h = &headers{formats: ck.formats}
 			ck.headers[ev.Origin] = h
 			ck.inputs[ev.Origin] = len(ck.inputs)
 		}
@@ -78,9 +79,9 @@ func (ck *Batches) Add(i int, b model.Batch) {
 		c.Data = append(c.Data, '\n')
 		ck.next[i] = ev.LineNo + 1
 		// A header changes the format from the next line on.
-		if c := line; len(c) > 0 && !b.Format.Keyed() && (c[0] >= 'a' && c[0] <= 'z' || c[0] >= 'A' && c[0] <= 'Z' || c[0] == '$') {
+		if !b.Format.Keyed() && model.MayBeHeader(line) {
 			ck.mu.Lock()
-			h.line(line)
+			h.line(line, b.Format)
 			ck.mu.Unlock()
 		}
 	}

@@ -352,16 +352,15 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit func(*quer
 }
 
 // headers follows the header lines of one stream: format is the one the
-// last header declared (nil before the first).
+// last header declared (nil before the first). A line is a header exactly
+// when the decoder takes it for one, as both ask a model.FormatTracker.
 type headers struct {
 	format  *model.Format
-	lastHdr []byte // the last header line seen, which files repeat
-	lastFmt *model.Format
+	formats *model.FormatTracker // nil: one of its own, made on first use
 }
 
 // scan notes the header lines of data, in order, and returns how many
-// lines it ends (a last line without its newline is not counted). A line is a header exactly when the decoder takes it
-// for one: not blank, starting with a letter or '$', and read as a format.
+// lines it ends (a last line without its newline is not counted).
 func (h *headers) scan(data []byte) int64 {
 	var n int64
 	for len(data) > 0 {
@@ -372,21 +371,20 @@ func (h *headers) scan(data []byte) int64 {
 		} else {
 			n++
 		}
-		if c := data[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '$' {
-			h.line(data[:end])
+		if model.MayBeHeader(data) {
+			h.line(data[:end], nil)
 		}
 		data = data[next:]
 	}
 	return n
 }
 
-func (h *headers) line(line []byte) {
-	if h.lastFmt != nil && bytes.Equal(line, h.lastHdr) {
-		h.format = h.lastFmt
-		return
+// line notes one line of a batch of format batch.
+func (h *headers) line(line []byte, batch *model.Format) {
+	if h.formats == nil {
+		h.formats = model.NewFormatTracker(nil)
 	}
-	if f := model.HeaderFormat(line); f != nil {
-		h.format, h.lastFmt = f, f
-		h.lastHdr = append(h.lastHdr[:0], line...)
+	if f, ok := h.formats.Header("", line, batch); ok {
+		h.format = f
 	}
 }

@@ -48,9 +48,8 @@ type Recorder struct {
 	file     *os.File
 	gz       *gzip.Writer
 	w        *bufio.Writer
-	override *model.Format
-	byOrigin map[string]*model.Format // last header seen per origin
-	declared *model.Format            // format the file's next line is read with
+	formats  *model.FormatTracker // the format in force in each origin
+	declared *model.Format        // format the file's next line is read with
 	lines    int64
 	err      error // first write error; recording stops there
 	running  int   // wrapped sources still running; the last one closes
@@ -80,7 +79,7 @@ func Open(path string, opt Options) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--record: %w", err)
 	}
-	r := &Recorder{path: path, onError: opt.OnError, file: f, override: opt.Override, byOrigin: map[string]*model.Format{}, declared: model.DefaultFormat}
+	r := &Recorder{path: path, onError: opt.OnError, file: f, formats: model.NewFormatTracker(opt.Override), declared: model.DefaultFormat}
 	var w io.Writer = f
 	if strings.HasSuffix(path, ".gz") {
 		r.gz = gzip.NewWriter(f)
@@ -134,10 +133,9 @@ func (r *Recorder) write(b model.Batch) {
 	}
 	for i := range b.Events {
 		ev := &b.Events[i]
-		if hf := model.HeaderFormat(ev.Line); hf != nil {
-			r.byOrigin[ev.Origin] = hf
+		if hf, ok := r.formats.Header(ev.Origin, ev.Line, b.Format); ok {
 			r.declared = hf
-		} else if f := model.FormatFor(r.override, r.byOrigin, ev.Origin, b.Format); !sameFormat(f, r.declared) {
+		} else if f := r.formats.Format(ev.Origin, b.Format); !sameFormat(f, r.declared) {
 			r.header(f)
 			r.declared = f
 		}

@@ -1,0 +1,331 @@
+package query
+
+import (
+	"bytes"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// flipOp mirrors an operator for `value OP field`.
+func flipOp(op string) string {
+	switch op {
+	case "<":
+		return ">"
+	case "<=":
+		return ">="
+	case ">":
+		return "<"
+	case ">=":
+		return "<="
+	}
+	return op
+}
+
+// ordered applies an ordering operator to a three-way comparison.
+func ordered(op string, c int) bool {
+	switch op {
+	case "=":
+		return c == 0
+	case "!=":
+		return c != 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	}
+	return c >= 0
+}
+
+func (c *compiler) compare(e *Compare) (Pred, error) {
+	if e.L.Field != nil && e.R.Field != nil {
+		return c.compareFields(e)
+	}
+	op := e.Op
+	fld, lit := e.L.Field, e.R.Lit
+	if fld == nil {
+		fld, lit = e.R.Field, e.L.Lit
+		op = flipOp(op)
+	}
+	a := accessorFor(fld.Ref, c.env)
+	return c.compareLit(a, op, lit)
+}
+
+// mismatch is the answer when a literal cannot be a value of the field
+// (e.g. dstport = "http"): nothing is equal to it, every present value is
+// different from it, and it orders with nothing.
+func mismatch(a *accessor, op string) Pred {
+	if op == "!=" {
+		return a.present
+	}
+	return predFalse
+}
+
+func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error) {
+	if isTimeRef(a) {
+		t, err := c.timeLiteral(a, lit)
+		if err != nil {
+			return nil, err
+		}
+		lit = t
+	} else if lit.AgoSec > 0 {
+		return nil, agoNotTime(lit, a.ref.Name())
+	}
+	switch a.kind {
+	case vNum, vTime:
+		return c.compareNum(a, op, lit), nil
+	case vEnum:
+		code, ok := enumCode(a.field, lit.Text)
+		if !ok || lit.Number {
+			if op == "=" || op == "!=" {
+				return mismatch(a, op), nil
+			}
+			return c.compareText(a, op, lit.Text), nil
+		}
+		return c.compareCode(a, op, code), nil
+	case vStr:
+		if op != "=" && op != "!=" {
+			return c.compareText(a, op, lit.Text), nil
+		}
+		id, ok := c.intern(lit.Text)
+		if !ok {
+			return mismatch(a, op), nil
+		}
+		return c.compareCode(a, op, uint64(id)), nil
+	case vAddr:
+		addr, err := netip.ParseAddr(lit.Text)
+		if err != nil || addr.Zone() != "" {
+			if op == "=" || op == "!=" {
+				return mismatch(a, op), nil
+			}
+			return c.compareText(a, op, lit.Text), nil
+		}
+		return c.compareAddr(a, op, addr.Unmap()), nil
+	case vDerived:
+		if op == "=" || op == "!=" {
+			code, ok := derivedCode(a.ref, lit)
+			if !ok {
+				return mismatch(a, op), nil
+			}
+			return c.compareCode(a, op, code), nil
+		}
+		return c.compareText(a, op, lit.Text), nil
+	}
+	return c.compareText(a, op, lit.Text), nil
+}
+
+func (c *compiler) intern(s string) (uint32, bool) {
+	if c.env.opt.Intern {
+		return c.env.names.IDString(s), true
+	}
+	return c.env.names.Lookup(s)
+}
+
+func enumCode(id model.FieldID, s string) (uint64, bool) {
+	if id == model.FieldAction {
+		switch s {
+		case "ACCEPT":
+			return uint64(model.ActionAccept), true
+		case "REJECT":
+			return uint64(model.ActionReject), true
+		}
+		return 0, false
+	}
+	switch s {
+	case "OK":
+		return uint64(model.StatusOK), true
+	case "NODATA":
+		return uint64(model.StatusNoData), true
+	case "SKIPDATA":
+		return uint64(model.StatusSkipData), true
+	}
+	return 0, false
+}
+
+func derivedCode(r Ref, lit *Literal) (uint64, bool) {
+	s := strings.ToLower(lit.Text)
+	switch r {
+	case RefProto:
+		if n, ok := model.ProtoByName(s); ok {
+			return uint64(n), true
+		}
+		if n, err := strconv.ParseUint(s, 10, 8); err == nil {
+			return n, true
+		}
+	case RefService:
+		if c, ok := model.ServiceByName(s); ok {
+			return uint64(c), true
+		}
+	case RefDirection:
+		switch s {
+		case "ingress":
+			return dirIngress, true
+		case "egress":
+			return dirEgress, true
+		}
+	}
+	return 0, false
+}
+
+// compareCode compares a field's exact code with a constant.
+func (c *compiler) compareCode(a *accessor, op string, want uint64) Pred {
+	if a.field == model.FieldAction && op == "=" {
+		act := model.Action(want)
+		return func(f *model.Flow, _ *model.Ext) bool { return f.Action == act }
+	}
+	code := a.code
+	if op == "=" {
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := code(f, x); return ok && v == want }
+	}
+	return func(f *model.Flow, x *model.Ext) bool { v, ok := code(f, x); return ok && v != want }
+}
+
+// compareNum handles integer fields. The record is zeroed before parsing,
+// so an absent core field reads 0: equality with a non-zero constant needs
+// no presence test, which keeps the common filters to one load and compare.
+func (c *compiler) compareNum(a *accessor, op string, lit *Literal) Pred {
+	num := lit.Num
+	if !lit.Number {
+		v, err := strconv.ParseFloat(strings.TrimSpace(lit.Text), 64)
+		if err != nil {
+			return mismatch(a, op)
+		}
+		num = v
+	}
+	if a.kind == vTime && num < 1e11 {
+		num *= 1000 // seconds written for @timestamp, which Insights keeps in ms
+	}
+	whole := num >= 0 && num <= math.MaxUint64 && num == math.Trunc(num)
+	if !whole {
+		get := a.code
+		return func(f *model.Flow, x *model.Ext) bool {
+			v, ok := get(f, x)
+			if !ok {
+				return false
+			}
+			fv := float64(v)
+			switch {
+			case fv < num:
+				return ordered(op, -1)
+			case fv > num:
+				return ordered(op, 1)
+			}
+			return ordered(op, 0)
+		}
+	}
+	w := uint64(num)
+	if op == "=" && w != 0 {
+		switch a.field {
+		case model.FieldDstPort:
+			if w > math.MaxUint16 {
+				return predFalse
+			}
+			p := uint16(w)
+			return func(f *model.Flow, _ *model.Ext) bool { return f.DstPort == p }
+		case model.FieldSrcPort:
+			if w > math.MaxUint16 {
+				return predFalse
+			}
+			p := uint16(w)
+			return func(f *model.Flow, _ *model.Ext) bool { return f.SrcPort == p }
+		case model.FieldProtocol:
+			if w > math.MaxUint8 {
+				return predFalse
+			}
+			p := uint8(w)
+			return func(f *model.Flow, _ *model.Ext) bool { return f.Proto == p }
+		}
+	}
+	get := a.code
+	switch op {
+	case "=":
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v == w }
+	case "!=":
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v != w }
+	case "<":
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v < w }
+	case "<=":
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v <= w }
+	case ">":
+		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v > w }
+	}
+	return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v >= w }
+}
+
+func (c *compiler) compareAddr(a *accessor, op string, want netip.Addr) Pred {
+	if want.Is4() && (op == "=" || op == "!=") && (a.field == model.FieldSrcAddr || a.field == model.FieldDstAddr) {
+		b := want.As4()
+		u := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		src := a.field == model.FieldSrcAddr
+		eq := func(f *model.Flow, x *model.Ext) bool {
+			v := f.Dst
+			if src {
+				v = f.Src
+			}
+			if v != u {
+				return false
+			}
+			if u != 0 && !f.IPv6() {
+				return true // only a present IPv4 address leaves a non-zero value
+			}
+			return model.Addr(f, x, a.field) == want
+		}
+		if op == "=" {
+			return eq
+		}
+		present := a.present
+		return func(f *model.Flow, x *model.Ext) bool { return present(f, x) && !eq(f, x) }
+	}
+	field := a.field
+	return func(f *model.Flow, x *model.Ext) bool {
+		v := model.Addr(f, x, field)
+		return v.IsValid() && ordered(op, v.Compare(want))
+	}
+}
+
+// compareText orders the field's text with a string (lexically), the way
+// Insights compares strings.
+func (c *compiler) compareText(a *accessor, op string, want string) Pred {
+	buf := make([]byte, 0, 256)
+	w := []byte(want)
+	return func(f *model.Flow, x *model.Ext) bool {
+		var ok bool
+		buf, ok = a.appendText(buf[:0], f, x)
+		return ok && ordered(op, bytes.Compare(buf, w))
+	}
+}
+
+func (c *compiler) compareFields(e *Compare) (Pred, error) {
+	l := accessorFor(e.L.Field.Ref, c.env)
+	r := accessorFor(e.R.Field.Ref, c.env)
+	op := e.Op
+	if (l.kind == vNum || l.kind == vTime) && (r.kind == vNum || r.kind == vTime) {
+		lg, rg := l.code, r.code
+		return func(f *model.Flow, x *model.Ext) bool {
+			a, ok1 := lg(f, x)
+			b, ok2 := rg(f, x)
+			if !ok1 || !ok2 {
+				return false
+			}
+			switch {
+			case a < b:
+				return ordered(op, -1)
+			case a > b:
+				return ordered(op, 1)
+			}
+			return ordered(op, 0)
+		}, nil
+	}
+	var lb, rb []byte
+	return func(f *model.Flow, x *model.Ext) bool {
+		var ok1, ok2 bool
+		lb, ok1 = l.appendText(lb[:0], f, x)
+		rb, ok2 = r.appendText(rb[:0], f, x)
+		return ok1 && ok2 && ordered(op, bytes.Compare(lb, rb))
+	}, nil
+}

@@ -1,0 +1,420 @@
+package envelope
+
+import (
+	"bytes"
+	"io"
+	"strconv"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// jsonDecoder turns a stream of JSON into events.
+type jsonDecoder struct {
+	r       jsonReader
+	b       *batcher
+	origin  string
+	fmts    formats
+	mem     []member
+	scratch []byte
+	// the members of a whole envelope, apart from those of its events
+	top        []member
+	topScratch []byte
+	// the keys of the last keyed record and its format
+	lastKeys    []byte
+	lastKeyEnds []int
+	lastFormat  *model.Format
+	names       [][]byte
+	records     int64
+	// the envelope being walked
+	group, stream []byte
+	control       bool
+}
+
+// run reads every top-level value: objects, or arrays of them.
+func (d *jsonDecoder) run(src io.Reader, stop func() error) error {
+	d.r.reset(src)
+	for d.r.skipSpace() {
+		if err := stop(); err != nil {
+			return err
+		}
+		var err error
+		switch d.r.buf[d.r.pos] {
+		case '{':
+			err = d.object()
+		case '[':
+			d.r.pos++
+			err = d.array(d.topElement)
+		default:
+			err = &Error{Looks: "JSON that is not an object or an array of objects", Line: d.r.lineAt(d.r.pos)}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if d.r.readErr != nil {
+		return d.r.readErr
+	}
+	return nil
+}
+
+// array walks the elements of an array whose '[' was consumed.
+func (d *jsonDecoder) array(each func(start, end int) error) error {
+	if d.r.byteIs(']') {
+		return nil
+	}
+	for {
+		s, e, err := d.r.value()
+		if err != nil {
+			return err
+		}
+		if err := each(s, e); err != nil {
+			return err
+		}
+		if d.r.byteIs(',') {
+			continue
+		}
+		if d.r.byteIs(']') {
+			return nil
+		}
+		return d.r.syntax(d.r.pos)
+	}
+}
+
+// topElement is an element of a top-level array: an object read whole.
+func (d *jsonDecoder) topElement(s, e int) error {
+	return d.whole(s, e, nil)
+}
+
+// wholeLimit is the largest top-level object read whole; a larger one
+// (a long `aws logs` output) is walked member by member.
+const wholeLimit = maxJSONValue / 2
+
+// object reads a top-level object: whole when it fits (every envelope a
+// producer writes at once, in any key order), else member by member,
+// the events arrays element by element. An object with no events array
+// is one event or one record.
+func (d *jsonDecoder) object() error {
+	// The common case, an object wholly in the buffer, is split into its
+	// members in one pass; anything else takes the general path below.
+	if cap(d.topScratch) < d.r.end-d.r.pos {
+		d.topScratch = make([]byte, 0, 2*(d.r.end-d.r.pos))
+	}
+	var n int
+	var ok bool
+	if d.top, d.topScratch, n, ok = membersEnd(d.r.buf[d.r.pos:d.r.end], d.top, d.topScratch[:0]); ok {
+		start := d.r.pos
+		d.r.pos += n
+		return d.parsedObject(d.r.buf[start:start+n], d.r.lineAt(start))
+	}
+	for {
+		e, ok := valueEnd(d.r.buf[d.r.pos:d.r.end], d.r.eof)
+		if ok {
+			start := d.r.pos
+			d.r.pos += e
+			return d.wholeObject(d.r.buf[start:start+e], d.r.lineAt(start))
+		}
+		if e < 0 {
+			return d.r.syntax(d.r.pos)
+		}
+		if d.r.end-d.r.pos >= wholeLimit {
+			return d.walk()
+		}
+		if _, err := d.r.fill(d.r.pos); err != nil {
+			if IsNotRecords(err) {
+				return err
+			}
+			return d.r.errEnd("the end of an object")
+		}
+	}
+}
+
+// wholeObject handles a top-level object held whole.
+func (d *jsonDecoder) wholeObject(obj []byte, line int64) error {
+	if cap(d.topScratch) < len(obj) {
+		d.topScratch = make([]byte, 0, 2*len(obj))
+	}
+	var ok bool
+	d.top, d.topScratch, ok = members(obj, d.top, d.topScratch[:0])
+	if !ok {
+		return &Error{Looks: "JSON with a syntax error", Line: line}
+	}
+	return d.parsedObject(obj, line)
+}
+
+// parsedObject handles a top-level object whose members are in d.top.
+func (d *jsonDecoder) parsedObject(obj []byte, line int64) error {
+	var events []byte
+	sub := false
+	d.group, d.stream, d.control = d.group[:0], d.stream[:0], false
+	for _, m := range d.top {
+		switch string(m.key) {
+		case "logEvents", "events":
+			if len(m.val) > 0 && m.val[0] == '[' {
+				events, sub = m.val, string(m.key) == "logEvents"
+			}
+		case "messageType":
+			d.control = string(m.val) == "CONTROL_MESSAGE"
+		case "logGroup":
+			d.group = append(d.group, m.val...)
+		case "logStream":
+			d.stream = append(d.stream, m.val...)
+		}
+	}
+	if events == nil {
+		return d.record(obj, line, nil, d.top)
+	}
+	if sub && d.control {
+		return nil // CONTROL_MESSAGE: CloudWatch checking the destination
+	}
+	// Lines are counted as the walk goes, not from the start each time.
+	line += int64(bytes.Count(obj[:cap(obj)-cap(events)], []byte{'\n'}))
+	i := 1
+	for {
+		for i < len(events) && (events[i] == ' ' || events[i] == '\t' || events[i] == '\r' || events[i] == '\n' || events[i] == ',') {
+			if events[i] == '\n' {
+				line++
+			}
+			i++
+		}
+		if i >= len(events) || events[i] == ']' {
+			return nil
+		}
+		e, ok := valueEnd(events[i:], true)
+		if !ok {
+			return &Error{Looks: "JSON with a syntax error", Line: line}
+		}
+		el := events[i : i+e]
+		if err := d.handle(el, line, d.stream); err != nil {
+			return err
+		}
+		line += int64(bytes.Count(el, []byte{'\n'}))
+		i += e
+	}
+}
+
+// walk reads a top-level object too large to hold, member by member.
+// Keys that say where events come from must precede the events (as AWS
+// writes them).
+func (d *jsonDecoder) walk() error {
+	start := d.r.pos
+	line := d.r.lineAt(start)
+	d.r.pos++
+	d.group, d.stream, d.control = d.group[:0], d.stream[:0], false
+	arrays := false
+	var kept []byte // scalars of the envelope, in case it is a record after all
+	for {
+		if d.r.byteIs('}') {
+			break
+		}
+		if !d.r.skipSpace() {
+			return d.r.errEnd("the end of an object")
+		}
+		if d.r.buf[d.r.pos] == ',' {
+			d.r.pos++
+			continue
+		}
+		ks, ke, err := d.r.value()
+		if err != nil {
+			return err
+		}
+		if d.r.buf[ks] != '"' {
+			return d.r.syntax(ks)
+		}
+		key := string(d.r.buf[ks+1 : ke-1]) // envelope keys are few and short
+		if !d.r.byteIs(':') {
+			return d.r.syntax(d.r.pos)
+		}
+		if (key == "logEvents" || key == "events") && d.r.byteIs('[') {
+			arrays = true
+			sub := key == "logEvents"
+			if err := d.array(func(s, e int) error { return d.event(s, e, sub) }); err != nil {
+				return err
+			}
+			continue
+		}
+		vs, ve, err := d.r.value()
+		if err != nil {
+			return err
+		}
+		v := d.r.buf[vs:ve]
+		switch key {
+		case "messageType":
+			d.control = string(v) == `"CONTROL_MESSAGE"`
+		case "logGroup":
+			d.group, _ = unquoteInto(d.group[:0], v)
+		case "logStream":
+			d.stream, _ = unquoteInto(d.stream[:0], v)
+		}
+		kept = append(kept, ',')
+		kept = strconv.AppendQuote(kept, key)
+		kept = append(kept, ':')
+		kept = append(kept, v...)
+	}
+	if arrays {
+		return nil
+	}
+	obj := append([]byte{'{'}, kept[min(1, len(kept)):]...)
+	obj = append(obj, '}')
+	return d.handle(obj, line, nil)
+}
+
+// unquoteInto appends the text of a JSON string to dst.
+func unquoteInto(dst, q []byte) ([]byte, bool) {
+	if len(q) < 2 || q[0] != '"' {
+		return dst, false
+	}
+	s, _ := unquote(q, nil)
+	return append(dst, s...), true
+}
+
+// event is one element of an events array: {id, timestamp, message} in a
+// subscription payload; {logStreamName, timestamp, message, eventId} in
+// aws logs output.
+func (d *jsonDecoder) event(s, e int, subscription bool) error {
+	if subscription && d.control {
+		return nil // CONTROL_MESSAGE: CloudWatch checking the destination
+	}
+	return d.whole(s, e, d.stream)
+}
+
+// whole handles one object held in the reader's buffer.
+func (d *jsonDecoder) whole(s, e int, stream []byte) error {
+	return d.handle(d.r.buf[s:e], d.r.lineAt(s), stream)
+}
+
+// handle turns one object into an event: a message (with the event's
+// stream, id and time when it carries them) or a record keyed by field
+// names.
+func (d *jsonDecoder) handle(obj []byte, line int64, stream []byte) error {
+	if cap(d.scratch) < len(obj) {
+		d.scratch = make([]byte, 0, 2*len(obj))
+	}
+	var ok bool
+	d.mem, d.scratch, ok = members(obj, d.mem, d.scratch[:0])
+	if !ok {
+		if len(obj) > 0 && obj[0] != '{' {
+			return &Error{Looks: "JSON that is not an object or an array of objects", Line: line}
+		}
+		return &Error{Looks: "JSON with a syntax error", Line: line}
+	}
+	return d.record(obj, line, stream, d.mem)
+}
+
+// sameKeys reports whether mem has the keys of the last keyed record, in
+// order, so its format is known without looking each key up again.
+func (d *jsonDecoder) sameKeys(mem []member) bool {
+	if len(mem) != len(d.lastKeyEnds) || d.lastFormat == nil {
+		return false
+	}
+	from := 0
+	for i, m := range mem {
+		end := d.lastKeyEnds[i]
+		if string(m.key) != string(d.lastKeys[from:end]) {
+			return false
+		}
+		from = end
+	}
+	return true
+}
+
+func (d *jsonDecoder) rememberKeys(mem []member, f *model.Format) {
+	d.lastKeys, d.lastKeyEnds = d.lastKeys[:0], d.lastKeyEnds[:0]
+	for _, m := range mem {
+		d.lastKeys = append(d.lastKeys, m.key...)
+		d.lastKeyEnds = append(d.lastKeyEnds, len(d.lastKeys))
+	}
+	d.lastFormat = f
+}
+
+// record turns one parsed object into an event: see handle.
+func (d *jsonDecoder) record(obj []byte, line int64, stream []byte, mem []member) error {
+	if d.sameKeys(mem) {
+		return d.keyed(mem, d.lastFormat, len(obj), model.Event{Origin: d.origin, LineNo: line})
+	}
+	ev := model.Event{Origin: d.origin, LineNo: line}
+	var msg []byte
+	hasMsg := false
+	known := 0
+	for _, m := range mem {
+		switch string(m.key) {
+		case "message":
+			msg, hasMsg = m.val, true
+			continue
+		case "logStreamName", "logStream":
+			stream = m.val
+			continue
+		case "id", "eventId":
+			ev.EventID = d.b.str(m.val)
+			continue
+		case "timestamp":
+			ev.Timestamp, _ = strconv.ParseInt(string(m.val), 10, 64)
+			continue
+		case "ingestionTime":
+			ev.Ingestion, _ = strconv.ParseInt(string(m.val), 10, 64)
+			continue
+		}
+		if _, ok := model.LookupFieldBytes(m.key); ok {
+			known++
+		}
+	}
+	if len(d.group) > 0 {
+		ev.Origin = d.b.group(d.group)
+	}
+	if len(stream) > 0 {
+		ev.Stream = d.b.stream(stream)
+	}
+	if hasMsg {
+		d.b.room(len(msg), nil)
+		from := len(d.b.lines)
+		d.b.lines = append(d.b.lines, msg...)
+		d.b.add(from, ev)
+		d.records++
+		return nil
+	}
+	if known == 0 {
+		if d.records == 0 {
+			return &Error{Looks: "JSON without a message or field names", Line: line}
+		}
+		// Keep it in view as a malformed line, as a text file would.
+		d.b.room(len(obj), nil)
+		from := len(d.b.lines)
+		d.b.lines = append(d.b.lines, bytes.ReplaceAll(obj, []byte{'\n'}, []byte{' '})...)
+		d.b.add(from, ev)
+		return nil
+	}
+	// A record keyed by field names: written as a line of its own format.
+	d.names = d.names[:0]
+	for _, m := range mem {
+		if fieldName(m.key) {
+			d.names = append(d.names, m.key)
+		}
+	}
+	f := d.fmts.get(d.names)
+	if f == nil {
+		return &Error{Looks: "JSON whose keys do not make a flow-log format (a repeated field, or more unknown names than one format holds)", Line: line}
+	}
+	if ev.Stream == "" && ev.EventID == "" && ev.Timestamp == 0 && ev.Ingestion == 0 {
+		d.rememberKeys(mem, f) // a plain keyed record: the next one likely has the same keys
+	}
+	return d.keyed(mem, f, len(obj), ev)
+}
+
+// keyed writes a record keyed by field names as a line of format f.
+func (d *jsonDecoder) keyed(mem []member, f *model.Format, size int, ev model.Event) error {
+	d.b.room(size+len(mem), f)
+	from := len(d.b.lines)
+	first := true
+	for _, m := range mem {
+		if !fieldName(m.key) {
+			continue
+		}
+		if !first {
+			d.b.lines = append(d.b.lines, ' ')
+		}
+		first = false
+		d.b.lines = appendValue(d.b.lines, m.val, m.number)
+	}
+	d.b.add(from, ev)
+	d.records++
+	return nil
+}
