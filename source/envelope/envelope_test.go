@@ -198,3 +198,68 @@ func TestBatchStringsSurviveReuse(t *testing.T) {
 		}
 	}
 }
+
+// Keyed records that repeat the last keys take a byte-matching path; it
+// must read them as the general path does, including the near misses
+// that it hands back (escapes, other key order, extra keys, nesting).
+func TestRepeatedKeysReadAsGeneralPath(t *testing.T) {
+	first := `{"srcaddr":"10.0.0.1","dstport":443,"action":"ACCEPT"}`
+	for _, next := range []string{
+		`{"srcaddr":"10.0.0.2","dstport":444,"action":"REJECT"}`,
+		` { "srcaddr" : "10.0.0.2" ,` + "\n" + `"dstport" : 25238.0 , "action" : null } `,
+		`{"srcaddr":"10.0.0.2","dstport":-1,"action":""}`,
+		`{"srcaddr":"1\u0030.0.0.2","dstport":1,"action":"A\"B"}`,
+		`{"srcaddr":"1\u0030.0.0.2","dstport":1,"action":"A"}`,
+		`{"srcaddr":"10.0.0.2","dstport":1,"action":"A\\"}`,
+		`{"src\u0061ddr":"10.0.0.2","dstport":1,"action":"A"}`,
+		`{"dstport":1,"srcaddr":"10.0.0.2","action":"A"}`,
+		`{"srcaddr":"10.0.0.2","dstport":1,"action":"A","bytes":5}`,
+		`{"srcaddr":"10.0.0.2","dstport":1}`,
+		`{"srcaddr":"10.0.0.2","dstport":[1],"action":"A"}`,
+		`{"srcaddr":"10.0.0.2","dstport":{"a":1},"action":"A"}`,
+		`{"srcaddr":"10.0.0.2","dstport":1x,"action":"A"}`,
+		`{"srcaddr":"10.0.0.2","dstport":1,,"action":"A"}`,
+		`{"srcaddr":"10.0.0.2","dstport":true,"action":"A"}`,
+		`{"srcaddr":"10.0.0.2","dstport":1,"action":"A"`,
+	} {
+		for _, in := range []string{first + "\n" + next + "\n" + first + "\n", first + next, "[" + first + "]\n" + next} {
+			sameAsGeneralPath(t, []byte(in))
+		}
+	}
+	// Events of an envelope are split as their ends are found; near
+	// misses take the general path for their error.
+	for _, events := range []string{
+		`{"id":"1","timestamp":2,"message":"2 a b"},{"id":"3","timestamp":4,"message":"x\ny"}`,
+		`{"id":"1","timestamp":2,"message":"m"}, {"id":"2"` + "\n" + `,"message":"m2","extra":[1,{"a":"}"}]}`,
+		`{"id":"1","timestamp":2,"message":"m"},,{"id":"2","message":"m2"}`,
+		`{"id":"1","timestamp":2,"message":"m"},{"id":"2","message":"m2"]`,
+		`{"id":"1","timestamp":2,"message":"m"},{"id":"2","message":"m2",}`,
+		`{"id":"1","timestamp":2,"message":"m"},[1],{"id":"2","message":"m2"}`,
+		`{"id":"1","timestamp":2,"message":"m"},{"srcaddr":"1.2.3.4","dstport":1}`,
+		`{"id":"1","timestamp":2,"message":"m"},"x"`,
+	} {
+		sameAsGeneralPath(t, []byte(`{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[`+events+`]}`))
+		sameAsGeneralPath(t, []byte(`{"events":[`+events+`]}`))
+	}
+	// Across batches and streams: the keys of one stream never carry a
+	// format into the next.
+	var b strings.Builder
+	for i := range 3*maxBatchEvents + 7 {
+		fmt.Fprintf(&b, `{"srcaddr":"10.0.%d.%d","dstport":%d,"action":"ACCEPT"}`+"\n", i/256%256, i%256, i)
+	}
+	sameAsGeneralPath(t, []byte(b.String()))
+	var d Decoder
+	var fmts []string
+	for _, in := range []string{first + "\n" + first, `{"dstport":1,"srcaddr":"x","action":"A"}` + "\n" + first} {
+		if err := d.Read(JSON, strings.NewReader(in), "f", func(bt model.Batch) {
+			for range bt.Events {
+				fmts = append(fmts, bt.Format.String())
+			}
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fmts[0] != fmts[1] || fmts[2] == fmts[0] || fmts[3] != fmts[0] {
+		t.Errorf("formats across streams: %q", fmts)
+	}
+}

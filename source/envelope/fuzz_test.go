@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -31,8 +32,10 @@ func FuzzJSONEnvelope(f *testing.F) {
 	}
 	f.Add([]byte(`{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"id":"1","timestamp":2,"message":"m"}]}`), "2 a b")
 	f.Add([]byte(`[{"version":2.0,"srcaddr":"1.2.3.4"}]`), "\u00e9\\\"")
+	f.Add([]byte("{\"srcaddr\":\"1.2.3.4\",\"dstport\":443}\n{\"srcaddr\":\"1.2.3.5\",\"dstport\":44.0}\n{\"srcaddr\":\"a\\\"b\",\"dstport\":null}\n"), "")
 	f.Fuzz(func(t *testing.T, in []byte, msg string) {
 		lines, err := readAll(JSON, in)
+		sameAsGeneralPath(t, in)
 		if err == nil && len(in) > 0 && len(bytes.TrimSpace(in)) > 0 && len(lines) == 0 && !bytes.Contains(in, []byte("CONTROL_MESSAGE")) && !bytes.Contains(in, []byte("[]")) && !bytes.Contains(in, []byte("events")) {
 			if b := bytes.TrimSpace(in); b[0] == '{' {
 				t.Fatalf("an object gave neither events nor an error: %q", in)
@@ -120,4 +123,42 @@ func FuzzParquetRows(f *testing.F) {
 		}, nil)
 		_ = err
 	})
+}
+
+// sameAsGeneralPath checks that the byte-matching path for repeated keys
+// gives exactly what the general member-by-member path gives: lines,
+// events, formats and error.
+func sameAsGeneralPath(t *testing.T, in []byte) {
+	t.Helper()
+	type out struct {
+		lines  []string
+		events []model.Event
+		fmts   []string
+		err    string
+	}
+	run := func(general bool) out {
+		var o out
+		var d Decoder
+		d.json.noShape = general
+		err := d.Read(JSON, bytes.NewReader(in), "f", func(b model.Batch) {
+			for _, ev := range b.Events {
+				o.lines = append(o.lines, string(ev.Line))
+				ev.Line = nil
+				o.events = append(o.events, ev)
+				if b.Format == nil {
+					o.fmts = append(o.fmts, "")
+				} else {
+					o.fmts = append(o.fmts, b.Format.String())
+				}
+			}
+		}, nil)
+		if err != nil {
+			o.err = err.Error()
+		}
+		return o
+	}
+	fast, general := run(false), run(true)
+	if !reflect.DeepEqual(fast, general) {
+		t.Fatalf("%q:\nrepeated-keys path %+v\ngeneral path       %+v", in, fast, general)
+	}
 }

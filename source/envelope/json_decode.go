@@ -23,8 +23,13 @@ type jsonDecoder struct {
 	lastKeys    []byte
 	lastKeyEnds []int
 	lastFormat  *model.Format
-	names       [][]byte
-	records     int64
+	// shape: the last keys may be matched byte for byte (see sameShape);
+	// shapeField says which of them are written as fields
+	shape      bool
+	shapeField []bool
+	noShape    bool // tests: always take the general paths
+	names      [][]byte
+	records    int64
 	// the envelope being walked
 	group, stream []byte
 	control       bool
@@ -94,6 +99,15 @@ const wholeLimit = maxJSONValue / 2
 // the events arrays element by element. An object with no events array
 // is one event or one record.
 func (d *jsonDecoder) object() error {
+	// JSON lines of keyed records mostly repeat the last record's keys:
+	// those are written straight into the batch.
+	if d.shape && !d.noShape {
+		start := d.r.pos
+		if n, ok := d.sameShape(d.r.buf[start:d.r.end], start); ok {
+			d.r.pos += n
+			return nil
+		}
+	}
 	// The common case, an object wholly in the buffer, is split into its
 	// members in one pass; anything else takes the general path below.
 	if cap(d.topScratch) < d.r.end-d.r.pos {
@@ -179,14 +193,31 @@ func (d *jsonDecoder) parsedObject(obj []byte, line int64) error {
 		if i >= len(events) || events[i] == ']' {
 			return nil
 		}
-		e, ok := valueEnd(events[i:], true)
-		if !ok {
-			return &Error{Looks: "JSON with a syntax error", Line: line}
+		// An event is split into its members as its end is found (one
+		// pass); anything unusual takes the general path for its error.
+		if cap(d.scratch) < len(events)-i {
+			d.scratch = make([]byte, 0, 2*(len(events)-i))
+		}
+		var mem []member
+		var e int
+		var ok bool
+		if !d.noShape && events[i] == '{' {
+			mem, d.scratch, e, ok = membersEnd(events[i:], d.mem, d.scratch[:0])
+			d.mem = mem
+		}
+		if ok {
+			if err := d.record(events[i:i+e], line, d.stream, mem); err != nil {
+				return err
+			}
+		} else {
+			if e, ok = valueEnd(events[i:], true); !ok {
+				return &Error{Looks: "JSON with a syntax error", Line: line}
+			}
+			if err := d.handle(events[i:i+e], line, d.stream); err != nil {
+				return err
+			}
 		}
 		el := events[i : i+e]
-		if err := d.handle(el, line, d.stream); err != nil {
-			return err
-		}
 		line += int64(bytes.Count(el, []byte{'\n'}))
 		i += e
 	}
@@ -318,12 +349,150 @@ func (d *jsonDecoder) sameKeys(mem []member) bool {
 }
 
 func (d *jsonDecoder) rememberKeys(mem []member, f *model.Format) {
-	d.lastKeys, d.lastKeyEnds = d.lastKeys[:0], d.lastKeyEnds[:0]
+	d.lastKeys, d.lastKeyEnds, d.shapeField = d.lastKeys[:0], d.lastKeyEnds[:0], d.shapeField[:0]
+	d.shape = true
 	for _, m := range mem {
 		d.lastKeys = append(d.lastKeys, m.key...)
 		d.lastKeyEnds = append(d.lastKeyEnds, len(d.lastKeys))
+		d.shapeField = append(d.shapeField, fieldName(m.key))
+		// A key the general path gives a meaning to, or one whose bytes
+		// could read differently once quoted, rules out matching by bytes.
+		if envelopeKey(m.key) || bytes.ContainsAny(m.key, "\\\"") {
+			d.shape = false
+		}
 	}
 	d.lastFormat = f
+}
+
+// envelopeKey reports keys that say where an event comes from or hold
+// events, rather than name a field.
+func envelopeKey(k []byte) bool {
+	switch string(k) {
+	case "message", "logStreamName", "logStream", "logGroup", "id", "eventId", "timestamp", "ingestionTime",
+		"logEvents", "events", "messageType":
+		return true
+	}
+	return false
+}
+
+// sameShape writes a top-level keyed record that has exactly the keys of
+// the last one, in order, unescaped and with scalar values, straight into
+// the batch: no members, no key lookups. It gives what the general path
+// gives for such an object (same line, event and batch bounds); for
+// anything else it writes nothing and ok is false, and the general path
+// reads the object. obj is the buffer from the object's '{' on; start is
+// where it is in the reader's buffer. n is the object's length.
+func (d *jsonDecoder) sameShape(obj []byte, start int) (n int, ok bool) {
+	b := d.b
+	if d.lastFormat == nil || b.format != d.lastFormat || len(b.events) >= maxBatchEvents || cap(b.lines)-len(b.lines) < model.MaxLineBytes {
+		return 0, false // the general path flushes the batch first
+	}
+	ws := func(i int) int {
+		for i < len(obj) && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\r' || obj[i] == '\n') {
+			i++
+		}
+		return i
+	}
+	lines := b.lines
+	from := len(lines)
+	i, keyFrom, first := 1, 0, true
+	for k, keyEnd := range d.lastKeyEnds {
+		key := d.lastKeys[keyFrom:keyEnd]
+		keyFrom = keyEnd
+		i = ws(i)
+		if k > 0 {
+			if i >= len(obj) || obj[i] != ',' {
+				return 0, false
+			}
+			i = ws(i + 1)
+		}
+		e := i + 1 + len(key)
+		if e >= len(obj) || obj[i] != '"' || obj[e] != '"' || string(obj[i+1:e]) != string(key) {
+			return 0, false
+		}
+		i = ws(e + 1)
+		if i >= len(obj) || obj[i] != ':' {
+			return 0, false
+		}
+		i = ws(i + 1)
+		if i >= len(obj) {
+			return 0, false
+		}
+		var v []byte
+		number := false
+		if obj[i] == '"' {
+			q := bytes.IndexByte(obj[i+1:], '"')
+			if q < 0 {
+				return 0, false
+			}
+			v = obj[i+1 : i+1+q]
+			if bytes.IndexByte(v, '\\') >= 0 {
+				return 0, false
+			}
+			i += q + 2
+		} else {
+			j := i
+			for j < len(obj) && obj[j] >= '0' && obj[j] <= '9' {
+				j++
+			}
+			digits := j > i
+			for j < len(obj) {
+				c := obj[j]
+				if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c == '-' || c == '+' || c == '.' || c == 'E') {
+					break
+				}
+				digits = false
+				j++
+			}
+			if j == i || j >= len(obj) {
+				return 0, false
+			}
+			switch obj[j] {
+			case ',', '}', ' ', '\t', '\r', '\n':
+			default:
+				return 0, false
+			}
+			v = obj[i:j]
+			if digits && d.shapeField[k] { // an integer, written as it is
+				if !first {
+					lines = append(lines, ' ')
+				}
+				first = false
+				lines = append(lines, v...)
+				i = j
+				continue
+			}
+			if string(v) == "null" {
+				v = nil
+			} else {
+				number = v[0] == '-' || v[0] >= '0' && v[0] <= '9'
+			}
+			i = j
+		}
+		if d.shapeField[k] {
+			if !first {
+				lines = append(lines, ' ')
+			}
+			first = false
+			lines = appendValue(lines, v, number)
+			if len(lines)-from > model.MaxLineBytes {
+				return 0, false
+			}
+		}
+	}
+	i = ws(i)
+	if i >= len(obj) || obj[i] != '}' {
+		return 0, false
+	}
+	n = i + 1
+	if from+n+len(d.lastKeyEnds) > cap(b.lines) {
+		return 0, false // the general path would start a new batch
+	}
+	d.group, d.stream, d.control = d.group[:0], d.stream[:0], false
+	b.lines = lines
+	b.add(from, model.Event{Origin: d.origin, LineNo: d.r.lineAt(start)})
+	d.records++
+	return n, true
 }
 
 // record turns one parsed object into an event: see handle.
