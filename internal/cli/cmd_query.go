@@ -132,9 +132,15 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	var res *query.Result
 	var info query.RunInfo
 	var readErrs []error
-	if o.plainFiles() {
+	handled := false
+	switch {
+	case o.plainFiles():
 		res, info, readErrs = runQueryFiles(ctx, prog, o, std, rows)
-	} else {
+		handled = true
+	case o.onlyS3():
+		res, info, readErrs, handled = runQueryS3(ctx, prog, o, std, rows)
+	}
+	if !handled {
 		res, info, readErrs = runQuerySources(ctx, prog, o, std, rows)
 	}
 	h := newHeadless("query", std)
@@ -263,6 +269,74 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 	return res, info, readErrs
 }
 
+// onlyS3 reports whether every source is an s3:// location read once to
+// its end.
+func (o *options) onlyS3() bool {
+	return !o.demo && !o.follow && o.replay == "" && len(o.logGroups) == 0 && len(o.paths) > 0 && !slices.ContainsFunc(o.paths, func(p string) bool { return !s3.IsURL(p) })
+}
+
+// runQueryS3 reads S3 objects with the chunk reader, as local captures
+// are: several objects fetched and decompressed at once while the
+// program's workers parse and aggregate their chunks, the format in force
+// decided per object in input order. handled is false when the objects
+// must go through the shared source instead (a time window, Parquet;
+// see s3.Source.Streams), which then lists them again.
+func runQueryS3(ctx context.Context, prog *query.Program, o *options, std stdio, rows func([]query.Value) bool) (*query.Result, query.RunInfo, []error, bool) {
+	src, err := o.s3Source(ctx, o.paths, std)
+	if err != nil {
+		return prog.Result(prog.NewPartial()), query.RunInfo{}, []error{err}, true
+	}
+	s := src.(*s3.Source)
+	streams, ok, listErr := s.Streams(ctx)
+	if !ok {
+		if listErr != nil && ctx.Err() != nil {
+			return prog.Result(prog.NewPartial()), query.RunInfo{}, []error{listErr}, true
+		}
+		return nil, query.RunInfo{}, nil, false
+	}
+	ctx, cancel := context.WithCancel(ctx) // ends the reading once a limit is full
+	defer cancel()
+	stopReport := s.Report(ctx)
+	workers := runtime.GOMAXPROCS(0)
+	chunks := make(chan *query.Chunk, 2*workers)
+	// Objects are fetched, not read from disk: more at once than cores
+	// hides the round trips, as the shared source's pool does.
+	rd := chunkreader.NewStreams(streams, chunkreader.Options{Ordered: !prog.OrderFree(), Parallel: o.s3Parallel(), Columns: prog.Needs})
+	var readErrs []error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		readErrs = rd.Run(ctx, chunks)
+	}()
+	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows, cancel)
+	<-done
+	stopReport()
+	var errs []error
+	if listErr != nil {
+		errs = append(errs, listErr)
+	}
+	// The first few unreadable objects one by one, as the shared source
+	// reports them, then how many more.
+	const described = 10
+	if len(readErrs) > described {
+		more := len(readErrs) - described
+		readErrs = append(readErrs[:described:described], fmt.Errorf("… and %d more objects could not be read", more))
+	}
+	errs = append(errs, readErrs...)
+	if err := s.Summary(); err != nil {
+		errs = append(errs, err)
+	}
+	return res, info, errs, true
+}
+
+// s3Parallel is how many objects a headless S3 read fetches at once.
+func (o *options) s3Parallel() int {
+	if o.s3Concurrency > 0 {
+		return o.s3Concurrency
+	}
+	return s3.DefaultConcurrency
+}
+
 func runChunks(prog *query.Program, chunks <-chan *query.Chunk, workers int, override *model.Format, done func(*query.Chunk), rows func([]query.Value) bool, stop func()) (*query.Result, query.RunInfo) {
 	if rows != nil {
 		return prog.StreamChunks(chunks, workers, override, done, rows, stop)
@@ -277,6 +351,11 @@ func runQuerySources(ctx context.Context, prog *query.Program, o *options, std s
 	srcs, err := o.sources(ctx, std)
 	if err != nil {
 		return prog.Result(prog.NewPartial()), query.RunInfo{}, []error{err}
+	}
+	for _, s := range srcs {
+		if s, ok := s.(*s3.Source); ok {
+			s.SetColumns(prog.Needs) // Parquet objects fetch only these columns
+		}
 	}
 	workers := runtime.GOMAXPROCS(0)
 	chunks := make(chan *query.Chunk, 2*workers)

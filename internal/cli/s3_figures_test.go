@@ -59,8 +59,8 @@ func TestS3QueryFigures(t *testing.T) {
 			}
 		}
 		q := "stats count(*) as n, sum(bytes) as b by action"
-		s3wall, s3rss, s3out := measure(t, bin, "query", "-q", "-o", "csv", q, "s3://"+bucket+"/", "--since", "all")
-		dirWall, dirRSS, dirOut := measure(t, bin, "query", "-o", "csv", q, dir)
+		s3wall, s3rss, s3cpu, s3out := measure(t, bin, "query", "-q", "-o", "csv", q, "s3://"+bucket+"/", "--since", "all")
+		dirWall, dirRSS, dirCPU, dirOut := measure(t, bin, "query", "-o", "csv", q, dir)
 		if s3out != dirOut || !strings.Contains(s3out, strconv.Itoa(total)) {
 			t.Fatalf("answers differ or miss records: s3 %q, local %q", s3out, dirOut)
 		}
@@ -68,22 +68,24 @@ func TestS3QueryFigures(t *testing.T) {
 		// (3.5 days): only the files that can hold it are fetched.
 		from, to := base.Add(5*time.Hour), base.Add(6*time.Hour)
 		before := len(fk.Gets())
-		hourWall, hourRSS, hourOut := measure(t, bin, "query", "-q", "-o", "csv", "stats count(*) as n", "s3://"+bucket+"/", "--since", from.Format(time.RFC3339), "--until", to.Format(time.RFC3339))
+		hourWall, hourRSS, _, hourOut := measure(t, bin, "query", "-q", "-o", "csv", "stats count(*) as n", "s3://"+bucket+"/", "--since", from.Format(time.RFC3339), "--until", to.Format(time.RFC3339))
 		t.Logf("%d objects, one hour: %d objects fetched, %v, peak %d MiB, answer %q", objects, len(fk.Gets())-before, hourWall.Round(time.Millisecond), hourRSS>>10, strings.TrimSpace(hourOut))
 		t.Logf("%d objects: s3 %v (%.0f records/s, peak %d MiB); local dir %v (%.0f records/s, peak %d MiB); ratio %.2fx",
 			objects, s3wall.Round(time.Millisecond), total/s3wall.Seconds(), s3rss>>10,
 			dirWall.Round(time.Millisecond), total/dirWall.Seconds(), dirRSS>>10, s3wall.Seconds()/dirWall.Seconds())
+		// CPU time (user+system) depends less on what else the machine runs.
+		t.Logf("%d objects: cpu s3 %v, local dir %v; ratio %.2fx", objects, s3cpu.Round(time.Millisecond), dirCPU.Round(time.Millisecond), s3cpu.Seconds()/dirCPU.Seconds())
 	}
 }
 
-// measure runs the binary and returns its wall time, peak RSS (KiB) and
-// output. The peak comes from /usr/bin/time, whose child is forked from a
+// measure runs the binary and returns its wall time, peak RSS (KiB), CPU
+// time (user+system) and output. The peak comes from /usr/bin/time, whose child is forked from a
 // small process: a child started from this test directly would report
 // this process's own peak, which Linux carries across exec.
-func measure(t *testing.T, bin string, args ...string) (time.Duration, int64, string) {
+func measure(t *testing.T, bin string, args ...string) (time.Duration, int64, time.Duration, string) {
 	t.Helper()
 	rss := filepath.Join(t.TempDir(), "rss")
-	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", rss, bin}, args...)...)
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M %U %S", "-o", rss, bin}, args...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -95,9 +97,15 @@ func measure(t *testing.T, bin string, args ...string) (time.Duration, int64, st
 	if err != nil {
 		t.Fatal(err)
 	}
-	kib, err := strconv.ParseInt(strings.TrimSpace(string(text)), 10, 64)
-	if err != nil {
+	f := strings.Fields(string(text))
+	if len(f) != 3 {
 		t.Fatalf("/usr/bin/time wrote %q", text)
 	}
-	return wall, kib, out.String()
+	kib, err := strconv.ParseInt(f[0], 10, 64)
+	user, uerr := strconv.ParseFloat(f[1], 64)
+	sys, serr := strconv.ParseFloat(f[2], 64)
+	if err != nil || uerr != nil || serr != nil {
+		t.Fatalf("/usr/bin/time wrote %q", text)
+	}
+	return wall, kib, time.Duration((user + sys) * float64(time.Second)), out.String()
 }

@@ -51,11 +51,25 @@ type Options struct {
 	Columns func(model.FieldID) bool
 }
 
+// Stream is an input the reader opens itself instead of a local path:
+// an object in a store, read once to its end. Its records are named by
+// Origin.
+type Stream struct {
+	Origin string
+	// Open starts the stream; its errors are the input's.
+	Open func(ctx context.Context) (io.ReadCloser, error)
+	// Lines, when set, hears how many lines each chunk sent ends.
+	Lines func(n int64)
+	// Done, when set, is called once the stream is read whole.
+	Done func()
+}
+
 // Reader reads its inputs into chunks; see Run.
 type Reader struct {
-	paths []string
-	opt   Options
-	free  chan []byte
+	paths   []string
+	streams []Stream
+	opt     Options
+	free    chan []byte
 }
 
 // New returns a reader of FILE, DIR and "-" arguments.
@@ -72,6 +86,15 @@ func New(paths []string, opt Options) *Reader {
 	return &Reader{paths: paths, opt: opt, free: make(chan []byte, 4*opt.Parallel+lookahead*opt.Parallel)}
 }
 
+// NewStreams returns a reader of streams, taken in the order given as
+// files are: the format in force is decided per stream from its own
+// header lines.
+func NewStreams(streams []Stream, opt Options) *Reader {
+	r := New(nil, opt)
+	r.streams = streams
+	return r
+}
+
 // Release hands back a chunk's buffer once its lines have been parsed.
 func (r *Reader) Release(c *query.Chunk) {
 	select {
@@ -83,14 +106,18 @@ func (r *Reader) Release(c *query.Chunk) {
 // input is one file to read: a named file, one of a directory's
 // captures, or stdin ("-").
 type input struct {
-	path string
-	err  error // could not be listed or opened
+	path   string
+	err    error   // could not be listed or opened
+	stream *Stream // not a local path
 }
 
 // inputs expands directories to their captures, in the order the file
 // source reads them.
 func (r *Reader) inputs() []input {
 	var in []input
+	for i := range r.streams {
+		in = append(in, input{path: r.streams[i].Origin, stream: &r.streams[i]})
+	}
 	for _, p := range r.paths {
 		if p == "-" {
 			in = append(in, input{path: p})
@@ -204,7 +231,7 @@ start:
 				errs[i] = inp.err
 				return
 			}
-			errs[i] = r.read(ctx, i, inp.path, emit)
+			errs[i] = r.read(ctx, i, inp, emit)
 		}()
 	}
 	readers.Wait()
@@ -228,12 +255,22 @@ func (r *Reader) buffer() []byte {
 }
 
 // read sends one input's lines in chunks of about opt.Bytes.
-func (r *Reader) read(ctx context.Context, index int, path string, emit func(*query.Chunk) bool) error {
+func (r *Reader) read(ctx context.Context, index int, inp input, emit func(*query.Chunk) bool) error {
 	var src io.Reader = r.opt.Stdin
+	path := inp.path
 	name := path
-	if path == "-" {
+	var lines func(int64)
+	switch {
+	case inp.stream != nil:
+		rc, err := inp.stream.Open(ctx)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		src, lines = rc, inp.stream.Lines
+	case path == "-":
 		name = "stdin"
-	} else {
+	default:
 		f, err := os.Open(path)
 		if err != nil {
 			return err
@@ -246,7 +283,7 @@ func (r *Reader) read(ctx context.Context, index int, path string, emit func(*qu
 		return &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	if kind != envelope.Text {
-		return r.readEnvelope(ctx, index, path, src, emit)
+		return r.readEnvelope(ctx, index, inp, src, emit)
 	}
 	var hdr headers
 	var carry []byte
@@ -293,7 +330,11 @@ func (r *Reader) read(ctx context.Context, index int, path string, emit func(*qu
 		data := buf[:cut]
 		if len(data) > 0 {
 			c := &query.Chunk{Input: index, Data: data, Origin: path, FirstLine: line, Format: hdr.format}
-			line += hdr.scan(data)
+			n := hdr.scan(data)
+			line += n
+			if lines != nil {
+				lines(n)
+			}
 			if !emit(c) {
 				return ctx.Err()
 			}
@@ -302,6 +343,9 @@ func (r *Reader) read(ctx context.Context, index int, path string, emit func(*qu
 			return &fs.PathError{Op: "read", Path: name, Err: file.Stopped(line-1, cut < len(buf), err)}
 		}
 		if final {
+			if inp.stream != nil && inp.stream.Done != nil {
+				inp.stream.Done()
+			}
 			return nil
 		}
 	}

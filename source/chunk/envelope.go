@@ -6,6 +6,7 @@ import (
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
+	"github.com/flowtail/flowtail/source"
 	"github.com/flowtail/flowtail/source/file"
 )
 
@@ -14,13 +15,17 @@ import (
 // the file source's envelope decoding; src reads stdin from its start when
 // path is "-". Chunks break where origin, stream, format or line numbering
 // change, as Batches cuts them.
-func (r *Reader) readEnvelope(ctx context.Context, index int, path string, src io.Reader, emit func(*query.Chunk) bool) error {
+func (r *Reader) readEnvelope(ctx context.Context, index int, inp input, src io.Reader, emit func(*query.Chunk) bool) error {
 	out := make(chan *query.Chunk)
 	ck := NewBatches(1, out)
 	done := make(chan error, 1)
 	go func() {
-		fs := file.New([]string{path}, file.Options{Stdin: src, Columns: r.opt.Columns})
-		err := fs.Run(ctx, func(b model.Batch) {
+		run := file.New([]string{inp.path}, file.Options{Stdin: src, Columns: r.opt.Columns}).Run
+		if inp.stream != nil { // named by its origin, read from src
+			st := file.NewStreamer(file.Options{Columns: r.opt.Columns})
+			run = func(ctx context.Context, emit source.Emit) error { return st.Read(ctx, src, inp.path, emit) }
+		}
+		err := run(ctx, func(b model.Batch) {
 			ck.mu.Lock()
 			for k := range b.Events { // one input: every origin in it (a log group) is this input
 				if o := b.Events[k].Origin; ck.headers[o] == nil {
@@ -42,6 +47,9 @@ func (r *Reader) readEnvelope(ctx context.Context, index int, path string, src i
 		}
 	}
 	err := <-done
+	if err == nil && inp.stream != nil && inp.stream.Done != nil {
+		inp.stream.Done()
+	}
 	if stopped {
 		return ctx.Err()
 	}

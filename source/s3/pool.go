@@ -30,7 +30,7 @@ func newPool(ctx context.Context, s *Source, emit func(model.Batch)) *pool {
 		p.done.Add(1)
 		go func() {
 			defer p.done.Done()
-			st := file.NewStreamer(file.Options{})
+			st := file.NewStreamer(file.Options{Columns: s.columns})
 			w := newWindow(unix(s.cfg.Since), p.until(), s.cfg.Format)
 			for o := range p.jobs {
 				p.read(ctx, st, w, o, emit)

@@ -54,8 +54,9 @@ type Config struct {
 
 // Source reads S3 locations.
 type Source struct {
-	cfg  Config
-	prog progress
+	cfg     Config
+	prog    progress
+	columns func(model.FieldID) bool // fields a query needs, for Parquet
 
 	emitMu sync.Mutex
 
