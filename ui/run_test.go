@@ -89,6 +89,7 @@ func TestRunQuitsOnQ(t *testing.T) {
 }
 
 func TestRunRestoresTerminalAfterPanic(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir()) // the crash report is written there, not in the user's state folder
 	cfg := fixtureConfig(fixtureStore(t))
 	cfg.Compile = func(string, *model.Interner) (Filter, FilterState, error) { panic("compiler bug") }
 	keys, out, done := runProgram(context.Background(), cfg)
