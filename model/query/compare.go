@@ -10,8 +10,9 @@ import (
 	"github.com/flowtail/flowtail/model"
 )
 
-// flipOp mirrors an operator for `value OP field`.
-func flipOp(op string) string {
+// FlipOp mirrors a comparison operator for `value OP field`, so it reads as
+// `field OP' value`; the translators share it with the engine.
+func FlipOp(op string) string {
 	switch op {
 	case "<":
 		return ">"
@@ -50,7 +51,7 @@ func (c *compiler) compare(e *Compare) (Pred, error) {
 	fld, lit := e.L.Field, e.R.Lit
 	if fld == nil {
 		fld, lit = e.R.Field, e.L.Lit
-		op = flipOp(op)
+		op = FlipOp(op)
 	}
 	a := accessorFor(fld.Ref, c.env)
 	return c.compareLit(a, op, lit)

@@ -50,20 +50,6 @@ func (tr *translator) expr(e query.Expr, top bool) (string, error) {
 	return "", fmt.Errorf("athena: expression at column %d cannot be translated", e.Pos())
 }
 
-func flip(op string) string {
-	switch op {
-	case "<":
-		return ">"
-	case "<=":
-		return ">="
-	case ">":
-		return "<"
-	case ">=":
-		return "<="
-	}
-	return op
-}
-
 func sqlOp(op string) string {
 	if op == "!=" {
 		return "<>"
@@ -98,7 +84,7 @@ func (tr *translator) compare(e *query.Compare) string {
 	}
 	op, fld, lit := e.Op, e.L.Field, e.R.Lit
 	if fld == nil {
-		op, fld, lit = flip(op), e.R.Field, e.L.Lit
+		op, fld, lit = query.FlipOp(op), e.R.Field, e.L.Lit
 	}
 	return tr.compareLit(fld.Ref, op, lit)
 }
