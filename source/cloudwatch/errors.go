@@ -1,6 +1,8 @@
 package cloudwatch
 
 import (
+	"github.com/flowtail/flowtail/source/awscall"
+
 	"context"
 	"errors"
 	"fmt"
@@ -32,17 +34,7 @@ type hints struct {
 }
 
 func (h hints) login() string {
-	p := h.profile
-	if p == "" {
-		p = "default"
-	}
-	if h.sso {
-		return fmt.Sprintf("run `aws sso login --profile %s` and start flowtail again", p)
-	}
-	if h.profile != "" {
-		return fmt.Sprintf("refresh the credentials of profile %q (or pick another with --profile) and start flowtail again", p)
-	}
-	return "get fresh credentials (`aws sso login --profile NAME` then --profile NAME, `aws configure`, or new AWS_* environment variables) and start flowtail again"
+	return awscall.Login(h.profile, h.sso, "get fresh credentials (`aws sso login --profile NAME` then --profile NAME, `aws configure`, or new AWS_* environment variables) and start flowtail again")
 }
 
 // classify says whether err is final (an *Error to show the user) or

@@ -1,6 +1,8 @@
 package s3
 
 import (
+	"github.com/flowtail/flowtail/source/awscall"
+
 	"context"
 	"errors"
 	"fmt"
@@ -42,17 +44,7 @@ type hints struct {
 }
 
 func (h hints) login() string {
-	p := h.profile
-	if p == "" {
-		p = "default"
-	}
-	if h.sso {
-		return fmt.Sprintf("run `aws sso login --profile %s` and start flowtail again", p)
-	}
-	if h.profile != "" {
-		return fmt.Sprintf("refresh the credentials of profile %q (or pick another with --profile) and start flowtail again", p)
-	}
-	return "get fresh credentials (`aws sso login --profile NAME` then --profile NAME, `aws configure`, or new AWS_* environment variables), or pass --no-sign-request for a public bucket"
+	return awscall.Login(h.profile, h.sso, "get fresh credentials (`aws sso login --profile NAME` then --profile NAME, `aws configure`, or new AWS_* environment variables), or pass --no-sign-request for a public bucket")
 }
 
 var notAuthorized = regexp.MustCompile(`not authorized to perform: ([a-zA-Z0-9-]+:[a-zA-Z0-9]+)`)
