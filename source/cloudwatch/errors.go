@@ -1,8 +1,6 @@
 package cloudwatch
 
 import (
-	"github.com/flowtail/flowtail/source/awscall"
-
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +9,8 @@ import (
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+
+	"github.com/flowtail/flowtail/source/awscall"
 )
 
 // Error is a final error: the tail cannot go on without the user doing

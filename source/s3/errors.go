@@ -1,8 +1,6 @@
 package s3
 
 import (
-	"github.com/flowtail/flowtail/source/awscall"
-
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +10,8 @@ import (
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+
+	"github.com/flowtail/flowtail/source/awscall"
 )
 
 // Kind says what went wrong, so callers branch on it rather than on text.
