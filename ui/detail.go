@@ -51,6 +51,22 @@ func (d *detailModel) lookup() tea.Cmd {
 	return lookupRules(d.sh.Rules, iface)
 }
 
+// peersCountedMsg says the live aggregate now counts peers.
+type peersCountedMsg struct{}
+
+// countPeers has the live aggregate count peers, off the UI goroutine,
+// for the interface summary (nil when it already does).
+func (d *detailModel) countPeers() tea.Cmd {
+	store := d.sh.Store
+	if d.malformed || liveAggregate(store).CountsPeers() {
+		return nil
+	}
+	return func() tea.Msg {
+		liveAggregate(store).CountPeers(store)
+		return peersCountedMsg{}
+	}
+}
+
 // verdictLines are the rules' verdict on the record and the rule that
 // decided it.
 func (d *detailModel) verdictLines(v model.View, i, width int) []string {
@@ -585,8 +601,11 @@ func ifaceLines(sh *Shared, f *model.Flow, snap aggregate.Snapshot, width int) [
 		if it.ID != f.Iface {
 			continue
 		}
-		line := fmt.Sprintf("   %s, %s packets, %s bytes; %.1f%% rejected; %s",
-			plural(it.Flows, "flow"), humanCount(it.Packets), humanCount(it.Bytes), it.RejectPct(), plural(uint64(it.Peers), "peer"))
+		line := fmt.Sprintf("   %s, %s packets, %s bytes; %.1f%% rejected",
+			plural(it.Flows, "flow"), humanCount(it.Packets), humanCount(it.Bytes), it.RejectPct())
+		if it.Peers >= 0 { // counted from the first detail view or interfaces pane
+			line += "; " + plural(uint64(it.Peers), "peer")
+		}
 		if len(it.TopPorts) > 0 {
 			line += "; top ports"
 			for _, pc := range it.TopPorts {

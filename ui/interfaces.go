@@ -100,7 +100,12 @@ var ifaceColumns = []ifaceColumn{
 		},
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.RejectPct(), b.RejectPct()) }},
 	{title: "PEERS", width: 6, right: true, priority: 6,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, uint64(it.Peers)) },
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte {
+			if it.Peers < 0 {
+				return append(b, '-') // not counted yet
+			}
+			return appendThousands(b, uint64(it.Peers))
+		},
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Peers, b.Peers) }},
 	{title: "TOP DST PORTS", width: 15, priority: 7,
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte {
@@ -287,7 +292,11 @@ func (p *interfacesPane) refresh() tea.Cmd {
 		start := time.Now()
 		var snap aggregate.Snapshot
 		if all {
-			snap = aggregate.Take(store, liveAggregate(store), opts)
+			live := liveAggregate(store)
+			// Peers are counted from the first time this pane is shown,
+			// not while a capture loads (see aggregate.Peers).
+			live.CountPeers(store)
+			snap = aggregate.Take(store, live, opts)
 		} else {
 			a := aggregate.New()
 			eachRecord(store, seqs, false, func(_ uint64, f *model.Flow, x *model.Ext) { a.Added(f, x) })
