@@ -57,7 +57,7 @@ type interfacesPane struct {
 
 func newInterfacesPane(sh *Shared) Pane {
 	liveAggregate(sh.Store)
-	return &interfacesPane{sh: sh, keys: newTriageKeys(), sortBy: ifaceSortDefault, rc: recount{stale: true}}
+	return &interfacesPane{sh: sh, keys: newTriageKeys(&sh.Keys), sortBy: ifaceSortDefault, rc: recount{stale: true}}
 }
 
 func (p *interfacesPane) Title() string { return "interfaces" }

@@ -71,8 +71,8 @@ type rulesKeys struct {
 
 func newRulesPane(sh *Shared) Pane {
 	return &rulesPane{sh: sh, verdicts: newVerdictsView(sh), keys: rulesKeys{
-		move:    newTriageKeys(),
-		Refresh: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reload rules")),
+		move:    newTriageKeys(&sh.Keys),
+		Refresh: described(sh.Keys.Reload, "reload rules"),
 	}}
 }
 
