@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
 )
 
-// parquetRows is how many rows are read from a row group at once.
+// parquetRows is how many rows are written between two asks of stop.
 const parquetRows = 512
 
 // ReadParquet reads a Parquet file of flow-log records (AWS delivers them
@@ -43,120 +45,398 @@ func (d *Decoder) readParquet(r io.ReaderAt, size int64, origin string, need fun
 	if err != nil {
 		return err
 	}
-	rows := make([]parquet.Row, parquetRows)
+	if cap(d.pq) < len(cols) {
+		d.pq = make([]pageColumn, len(cols))
+	}
+	readers := d.pq[:len(cols)]
+	for i, c := range cols {
+		readers[i].name, readers[i].maxDef = c.name, c.maxDef
+	}
 	var rowNo int64
-	chunks := make([]parquet.ColumnChunk, len(cols))
 	for g, rg := range f.RowGroups() {
-		all := rg.ColumnChunks()
+		chunks := rg.ColumnChunks()
 		for i, c := range cols {
-			chunks[i] = all[c]
+			if c.leaf >= len(chunks) {
+				return fmt.Errorf("parquet row group %d: no column %q", g+1, c.name)
+			}
+			readers[i].open(chunks[c.leaf])
 		}
-		if err := d.parquetGroup(parquet.NewColumnChunkRowReader(chunks), format, rows, origin, &rowNo, stop); err != nil {
+		err := d.parquetGroup(readers, rg.NumRows(), format, origin, &rowNo, stop)
+		for i := range readers {
+			readers[i].close()
+		}
+		if err != nil {
 			return fmt.Errorf("parquet row group %d: %w", g+1, err)
 		}
 	}
 	return nil
 }
 
-// parquetGroup reads one row group; it always closes its rows (their
-// page readers hold goroutines otherwise).
-func (d *Decoder) parquetGroup(rr parquet.RowReadSeekCloser, format *model.Format, rows []parquet.Row, origin string, rowNo *int64, stop func() error) (err error) {
-	defer func() {
-		if cerr := rr.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	for {
+// parquetGroup writes the rows of one row group as lines of format, a
+// block at a time: a block ends where a column's page ends, so inside it
+// every column has a value or a NULL for every row.
+func (d *Decoder) parquetGroup(cols []pageColumn, rows int64, format *model.Format, origin string, rowNo *int64, stop func() error) error {
+	b := d.b
+	for rows > 0 {
 		if err := stop(); err != nil {
 			return err
 		}
-		n, rerr := rr.ReadRows(rows)
-		for _, row := range rows[:n] {
-			*rowNo++
-			d.parquetRow(row, format, origin, *rowNo)
-		}
-		if rerr != nil {
-			if errors.Is(rerr, io.EOF) {
-				return nil
+		n := int(min(rows, parquetRows))
+		for i := range cols {
+			c := &cols[i]
+			if c.row == c.rows {
+				if err := c.nextPage(); err != nil {
+					return fmt.Errorf("column %q: %w", c.name, err)
+				}
 			}
-			return rerr
+			n = min(n, c.rows-c.row)
 		}
-		if n == 0 {
-			return io.ErrNoProgress
+		for range n {
+			b.room(model.MaxLineBytes+64, format)
+			lines := b.lines
+			from := len(lines)
+			for i := range cols {
+				if i > 0 {
+					lines = append(lines, ' ')
+				}
+				var err error
+				if lines, err = cols[i].appendNext(lines, from); err != nil {
+					b.lines = lines[:from]
+					return fmt.Errorf("column %q: %w", cols[i].name, err)
+				}
+			}
+			b.lines = lines
+			*rowNo++
+			b.add(from, model.Event{Origin: origin, LineNo: *rowNo})
+		}
+		rows -= int64(n)
+	}
+	return nil
+}
+
+// errCorruptPage is a page whose values do not match its levels or its
+// dictionary.
+var errCorruptPage = errors.New("a page holds fewer values than its rows, or an index outside its dictionary")
+
+// pageColumn reads one column chunk page by page, straight from the
+// pages' decoded buffers: no value is copied out of a page before it is
+// written into a line, and each page goes back to the library's pool once
+// its rows are written.
+type pageColumn struct {
+	name   string
+	maxDef byte
+
+	pages parquet.Pages
+	page  parquet.Page // held until its rows are written
+
+	defs      []byte // definition levels; nil when every row has a value
+	row, rows int    // next row of the page, rows in the page
+	next      int    // next value of the page (NULLs take none)
+	values    int    // values in the page
+
+	// The page's values, by kind; idx, when set, indexes the dictionary's.
+	kind parquet.Kind
+	i32  []int32
+	i64  []int64
+	data []byte
+	offs []uint32 // value i of a byte array is data[offs[i]:offs[i+1]]
+	size int      // width of a fixed-length byte array
+	f32  []float32
+	f64  []float64
+	idx  []int32
+	dict int // values in the dictionary
+
+	// Values of other kinds (booleans, INT96), read one by one: flow
+	// logs have none, so their cost does not matter.
+	slow  bool
+	other []parquet.Value
+}
+
+func (c *pageColumn) open(chunk parquet.ColumnChunk) {
+	c.pages = chunk.Pages()
+	c.kind = chunk.Type().Kind()
+	switch c.kind {
+	case parquet.Int32, parquet.Int64, parquet.ByteArray, parquet.FixedLenByteArray, parquet.Float, parquet.Double:
+		c.slow = false
+	default:
+		c.slow = true
+	}
+	c.row, c.rows = 0, 0
+}
+
+// close gives the page back and closes the page reader (an asynchronous
+// one holds a goroutine otherwise).
+func (c *pageColumn) close() {
+	c.release()
+	if c.pages != nil {
+		c.pages.Close()
+		c.pages = nil
+	}
+}
+
+func (c *pageColumn) release() {
+	if c.page != nil {
+		parquet.Release(c.page)
+		c.page = nil
+	}
+	c.defs, c.i32, c.i64, c.data, c.offs, c.f32, c.f64, c.idx = nil, nil, nil, nil, nil, nil, nil, nil
+	c.other = c.other[:0]
+	c.row, c.rows, c.next, c.values, c.dict = 0, 0, 0, 0, 0
+}
+
+// nextPage moves to the next page that holds rows.
+func (c *pageColumn) nextPage() error {
+	for {
+		c.release()
+		p, err := c.pages.ReadPage()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return io.ErrUnexpectedEOF // the row group promised more rows
+			}
+			return err
+		}
+		c.page = p
+		if err := c.load(p); err != nil {
+			return err
+		}
+		if c.rows > 0 {
+			return nil
 		}
 	}
 }
 
-// parquetRow writes one row as a line of the columns' format.
-func (d *Decoder) parquetRow(row parquet.Row, format *model.Format, origin string, rowNo int64) {
-	d.b.room(model.MaxLineBytes, format)
-	from := len(d.b.lines)
-	for i, v := range row {
-		if i > 0 {
-			d.b.lines = append(d.b.lines, ' ')
+// load points the column at a page's levels and values.
+func (c *pageColumn) load(p parquet.Page) error {
+	if c.slow {
+		c.other = slices.Grow(c.other[:0], int(p.NumValues()))[:p.NumValues()]
+		n, err := p.Values().ReadValues(c.other)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
 		}
-		d.b.lines = appendParquetValue(d.b.lines, v)
-		if len(d.b.lines)-from > model.MaxLineBytes {
-			break // the parser reports it as too long
-		}
+		c.other = c.other[:n]
+		c.rows, c.values = n, n
+		return nil
 	}
-	d.b.add(from, model.Event{Origin: origin, LineNo: rowNo})
+	vals := p.Data()
+	if dict := p.Dictionary(); dict != nil {
+		if vals.Kind() != encoding.Int32 {
+			return errCorruptPage
+		}
+		c.idx = vals.Int32()
+		c.values = len(c.idx)
+		c.dict = dict.Len()
+		vals = dict.Page().Data()
+	}
+	if vals.Kind() != encodingKind(c.kind) {
+		return errCorruptPage
+	}
+	n := 0
+	switch c.kind {
+	case parquet.Int32:
+		c.i32 = vals.Int32()
+		n = len(c.i32)
+	case parquet.Int64:
+		c.i64 = vals.Int64()
+		n = len(c.i64)
+	case parquet.ByteArray:
+		c.data, c.offs = vals.ByteArray()
+		n = max(len(c.offs)-1, 0)
+	case parquet.FixedLenByteArray:
+		c.data, c.size = vals.FixedLenByteArray()
+		if c.size > 0 {
+			n = len(c.data) / c.size
+		}
+	case parquet.Float:
+		c.f32 = vals.Float()
+		n = len(c.f32)
+	case parquet.Double:
+		c.f64 = vals.Double()
+		n = len(c.f64)
+	}
+	if c.idx != nil {
+		c.dict = min(c.dict, n)
+	} else {
+		c.values = n
+	}
+	if c.maxDef > 0 {
+		c.defs = p.DefinitionLevels()
+		c.rows = len(c.defs)
+	} else {
+		c.rows = c.values
+	}
+	return nil
 }
 
+// encodingKind is the kind of the library's page buffers for a column
+// kind (the two number their kinds differently).
+func encodingKind(k parquet.Kind) encoding.Kind {
+	switch k {
+	case parquet.Int32:
+		return encoding.Int32
+	case parquet.Int64:
+		return encoding.Int64
+	case parquet.ByteArray:
+		return encoding.ByteArray
+	case parquet.FixedLenByteArray:
+		return encoding.FixedLenByteArray
+	case parquet.Float:
+		return encoding.Float
+	case parquet.Double:
+		return encoding.Double
+	}
+	return encoding.Undefined
+}
+
+// appendNext writes the column's value of the next row as one token of
+// the line that starts at from: "-" for NULL. A line past the longest the
+// parser takes gets no more bytes (the parser reports it as too long).
+func (c *pageColumn) appendNext(dst []byte, from int) ([]byte, error) {
+	row := c.row
+	c.row++
+	if c.slow {
+		return appendParquetValue(dst, c.other[row]), nil
+	}
+	if c.defs != nil && c.defs[row] != c.maxDef {
+		return append(dst, '-'), nil
+	}
+	k := c.next
+	if k >= c.values {
+		return dst, errCorruptPage
+	}
+	c.next++
+	if c.idx != nil {
+		k = int(c.idx[k])
+		if uint(k) >= uint(c.dict) {
+			return dst, errCorruptPage
+		}
+	}
+	switch c.kind {
+	case parquet.Int32:
+		return appendInt(dst, int64(c.i32[k])), nil
+	case parquet.Int64:
+		return appendInt(dst, c.i64[k]), nil
+	case parquet.ByteArray:
+		lo, hi := c.offs[k], c.offs[k+1]
+		if lo > hi || int(hi) > len(c.data) {
+			return dst, errCorruptPage
+		}
+		return appendToken(dst, c.data[lo:hi], from), nil
+	case parquet.FixedLenByteArray:
+		return appendToken(dst, c.data[k*c.size:(k+1)*c.size], from), nil
+	case parquet.Float:
+		return strconv.AppendFloat(dst, float64(c.f32[k]), 'f', -1, 32), nil
+	default:
+		return strconv.AppendFloat(dst, c.f64[k], 'f', -1, 64), nil
+	}
+}
+
+// appendToken writes a string value as one token: "-" when empty, white
+// space as '_' (a space inside would shift every field after it), cut
+// where the line that starts at from grows past model.MaxLineBytes.
+func appendToken(dst, v []byte, from int) []byte {
+	if len(v) == 0 {
+		return append(dst, '-')
+	}
+	if room := model.MaxLineBytes + 1 - (len(dst) - from); len(v) > room {
+		v = v[:max(room, 0)]
+	}
+	at := len(dst)
+	dst = append(dst, v...)
+	for i := at; i < len(dst); i++ {
+		if c := dst[i]; c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			dst[i] = '_'
+		}
+	}
+	return dst
+}
+
+// appendInt is strconv.AppendInt for the small non-negative numbers flow
+// logs are made of, two digits at a time.
+func appendInt(dst []byte, v int64) []byte {
+	if v < 0 {
+		return strconv.AppendInt(dst, v, 10)
+	}
+	if v < 10 {
+		return append(dst, byte('0'+v))
+	}
+	var buf [20]byte
+	i := len(buf)
+	u := uint64(v)
+	for u >= 100 {
+		q := u / 100
+		r := u - q*100
+		i -= 2
+		buf[i], buf[i+1] = digits2[2*r], digits2[2*r+1]
+		u = q
+	}
+	if u >= 10 {
+		i -= 2
+		buf[i], buf[i+1] = digits2[2*u], digits2[2*u+1]
+	} else {
+		i--
+		buf[i] = byte('0' + u)
+	}
+	return append(dst, buf[i:]...)
+}
+
+const digits2 = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// appendParquetValue writes a value read one by one (kinds flow logs do
+// not use) as a token.
 func appendParquetValue(dst []byte, v parquet.Value) []byte {
 	if v.IsNull() {
 		return append(dst, '-')
 	}
 	switch v.Kind() {
-	case parquet.Int32:
-		return strconv.AppendInt(dst, int64(v.Int32()), 10)
-	case parquet.Int64:
-		return strconv.AppendInt(dst, v.Int64(), 10)
-	case parquet.ByteArray, parquet.FixedLenByteArray:
-		b := v.ByteArray()
-		if len(b) == 0 {
-			return append(dst, '-')
-		}
-		from := len(dst)
-		dst = append(dst, b...)
-		// A value is one token: a space inside would shift every field after it.
-		for i := from; i < len(dst); i++ {
-			if dst[i] == ' ' || dst[i] == '\t' || dst[i] == '\n' || dst[i] == '\r' {
-				dst[i] = '_'
-			}
-		}
-		return dst
 	case parquet.Boolean:
 		return strconv.AppendBool(dst, v.Boolean())
-	case parquet.Float:
-		return strconv.AppendFloat(dst, float64(v.Float()), 'f', -1, 32)
-	case parquet.Double:
-		return strconv.AppendFloat(dst, v.Double(), 'f', -1, 64)
+	case parquet.Int32:
+		return appendInt(dst, int64(v.Int32()))
+	case parquet.Int64:
+		return appendInt(dst, v.Int64())
 	}
 	return append(dst, '-')
 }
 
+// parquetColumn is a flat column that names a field.
+type parquetColumn struct {
+	name   string
+	leaf   int // index among the schema's leaf columns
+	maxDef byte
+}
+
 // parquetColumns picks the flat columns that name fields (those need
-// accepts) and returns their keyed format and leaf indexes.
-func parquetColumns(schema *parquet.Schema, need func(model.FieldID) bool) (*model.Format, []int, error) {
+// accepts) and returns their keyed format and the columns.
+func parquetColumns(schema *parquet.Schema, need func(model.FieldID) bool) (*model.Format, []parquetColumn, error) {
 	var names []string
-	var cols []int
+	var cols []parquetColumn
 	known := false
 	unknown := 0
-	firstKnown := -1
+	var firstKnown parquetColumn
 	for i, path := range schema.Columns() {
 		if len(path) != 1 || !fieldName([]byte(path[0])) {
 			continue // nested or repeated columns are not flow-log fields
 		}
-		if leaf, ok := schema.Lookup(path...); !ok || leaf.Node.Repeated() {
+		leaf, ok := schema.Lookup(path...)
+		if !ok || leaf.Node.Repeated() || leaf.MaxRepetitionLevel > 0 || leaf.MaxDefinitionLevel > 1 {
 			continue
 		}
+		col := parquetColumn{name: path[0], leaf: i, maxDef: byte(leaf.MaxDefinitionLevel)}
 		id, ok := model.LookupField(path[0])
 		if ok {
-			known = true
-			if firstKnown < 0 {
-				firstKnown = i
+			if !known {
+				firstKnown = col
 			}
+			known = true
 		} else {
 			unknown++
 			if unknown > model.MaxOpaque {
@@ -167,13 +447,13 @@ func parquetColumns(schema *parquet.Schema, need func(model.FieldID) bool) (*mod
 			continue
 		}
 		names = append(names, path[0])
-		cols = append(cols, i)
+		cols = append(cols, col)
 	}
 	if !known {
 		return nil, nil, &Error{Looks: "a Parquet file whose columns are not flow-log fields (" + columnList(schema) + ")"}
 	}
 	if len(names) == 0 { // nothing named (count(*)): one column still counts the rows
-		names, cols = []string{schema.Columns()[firstKnown][0]}, []int{firstKnown}
+		names, cols = []string{firstKnown.name}, []parquetColumn{firstKnown}
 	}
 	format, err := model.KeyedFormat(names)
 	if err != nil {
