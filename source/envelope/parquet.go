@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
 	"strconv"
 
@@ -99,11 +100,7 @@ func (d *Decoder) parquetGroup(cols []pageColumn, rows int64, format *model.Form
 				if i > 0 {
 					lines = append(lines, ' ')
 				}
-				var err error
-				if lines, err = cols[i].appendNext(lines, from); err != nil {
-					b.lines = lines[:from]
-					return fmt.Errorf("column %q: %w", cols[i].name, err)
-				}
+				lines = cols[i].appendNext(lines, from)
 			}
 			b.lines = lines
 			*rowNo++
@@ -135,16 +132,20 @@ type pageColumn struct {
 	values    int    // values in the page
 
 	// The page's values, by kind; idx, when set, indexes the dictionary's.
-	kind parquet.Kind
-	i32  []int32
-	i64  []int64
-	data []byte
-	offs []uint32 // value i of a byte array is data[offs[i]:offs[i+1]]
-	size int      // width of a fixed-length byte array
-	f32  []float32
-	f64  []float64
-	idx  []int32
-	dict int // values in the dictionary
+	kind  parquet.Kind
+	i32   []int32
+	i64   []int64
+	data  []byte
+	offs  []uint32 // value i of a byte array is data[offs[i]:offs[i+1]]
+	size  int      // width of a fixed-length byte array
+	f32   []float32
+	f64   []float64
+	idx   []int32
+	dict  int  // values in the dictionary
+	clean bool // no white space in data: strings need no mending
+
+	lastDict  parquet.Dictionary // the dictionary last searched for white space
+	dictClean bool
 
 	// Values of other kinds (booleans, INT96), read one by one: flow
 	// logs have none, so their cost does not matter.
@@ -172,6 +173,7 @@ func (c *pageColumn) close() {
 		c.pages.Close()
 		c.pages = nil
 	}
+	c.lastDict = nil
 }
 
 func (c *pageColumn) release() {
@@ -218,7 +220,8 @@ func (c *pageColumn) load(p parquet.Page) error {
 		return nil
 	}
 	vals := p.Data()
-	if dict := p.Dictionary(); dict != nil {
+	dict := p.Dictionary()
+	if dict != nil {
 		if vals.Kind() != encoding.Int32 {
 			return errCorruptPage
 		}
@@ -241,6 +244,9 @@ func (c *pageColumn) load(p parquet.Page) error {
 	case parquet.ByteArray:
 		c.data, c.offs = vals.ByteArray()
 		n = max(len(c.offs)-1, 0)
+		if !validOffsets(c.offs, len(c.data)) {
+			return errCorruptPage
+		}
 	case parquet.FixedLenByteArray:
 		c.data, c.size = vals.FixedLenByteArray()
 		if c.size > 0 {
@@ -253,18 +259,67 @@ func (c *pageColumn) load(p parquet.Page) error {
 		c.f64 = vals.Double()
 		n = len(c.f64)
 	}
+	switch {
+	case dict == nil:
+		c.clean = !hasSpace(c.data)
+	case dict != c.lastDict: // a chunk's pages share one dictionary: search it once
+		c.lastDict, c.dictClean = dict, !hasSpace(c.data)
+		c.clean = c.dictClean
+	default:
+		c.clean = c.dictClean
+	}
 	if c.idx != nil {
-		c.dict = min(c.dict, n)
+		for _, k := range c.idx {
+			if uint32(k) >= uint32(min(c.dict, n)) {
+				return errCorruptPage
+			}
+		}
 	} else {
 		c.values = n
 	}
 	if c.maxDef > 0 {
 		c.defs = p.DefinitionLevels()
 		c.rows = len(c.defs)
+		if c.values < countLevel(c.defs, c.maxDef) {
+			return errCorruptPage
+		}
 	} else {
 		c.rows = c.values
 	}
 	return nil
+}
+
+// hasSpace reports whether data holds white space (each byte searched
+// for apart: that is vectorised, a search for any of them is not).
+func hasSpace(data []byte) bool {
+	for _, c := range []byte(" \t\n\r") {
+		if bytes.IndexByte(data, c) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// validOffsets reports whether byte-array offsets rise and stay in data.
+func validOffsets(offs []uint32, data int) bool {
+	for i := 1; i < len(offs); i++ {
+		if offs[i] < offs[i-1] {
+			return false
+		}
+	}
+	return len(offs) == 0 || int(offs[len(offs)-1]) <= data
+}
+
+// countLevel counts the rows whose definition level is level: the rows
+// with a value.
+func countLevel(defs []byte, level byte) int {
+	n := 0
+	for _, d := range defs {
+		if d == level {
+			n++
+		}
+	}
+	return n
 }
 
 // encodingKind is the kind of the library's page buffers for a column
@@ -288,52 +343,43 @@ func encodingKind(k parquet.Kind) encoding.Kind {
 }
 
 // appendNext writes the column's value of the next row as one token of
-// the line that starts at from: "-" for NULL. A line past the longest the
-// parser takes gets no more bytes (the parser reports it as too long).
-func (c *pageColumn) appendNext(dst []byte, from int) ([]byte, error) {
+// the line that starts at from: "-" for NULL. The page was checked when it
+// was loaded: every row with a value has one, every index is in the
+// dictionary.
+func (c *pageColumn) appendNext(dst []byte, from int) []byte {
 	row := c.row
 	c.row++
 	if c.slow {
-		return appendParquetValue(dst, c.other[row]), nil
+		return appendParquetValue(dst, c.other[row])
 	}
 	if c.defs != nil && c.defs[row] != c.maxDef {
-		return append(dst, '-'), nil
+		return append(dst, '-')
 	}
 	k := c.next
-	if k >= c.values {
-		return dst, errCorruptPage
-	}
 	c.next++
 	if c.idx != nil {
 		k = int(c.idx[k])
-		if uint(k) >= uint(c.dict) {
-			return dst, errCorruptPage
-		}
 	}
 	switch c.kind {
 	case parquet.Int32:
-		return appendInt(dst, int64(c.i32[k])), nil
+		return appendInt(dst, int64(c.i32[k]))
 	case parquet.Int64:
-		return appendInt(dst, c.i64[k]), nil
+		return appendInt(dst, c.i64[k])
 	case parquet.ByteArray:
-		lo, hi := c.offs[k], c.offs[k+1]
-		if lo > hi || int(hi) > len(c.data) {
-			return dst, errCorruptPage
-		}
-		return appendToken(dst, c.data[lo:hi], from), nil
+		return appendToken(dst, c.data[c.offs[k]:c.offs[k+1]], from, c.clean)
 	case parquet.FixedLenByteArray:
-		return appendToken(dst, c.data[k*c.size:(k+1)*c.size], from), nil
+		return appendToken(dst, c.data[k*c.size:(k+1)*c.size], from, c.clean)
 	case parquet.Float:
-		return strconv.AppendFloat(dst, float64(c.f32[k]), 'f', -1, 32), nil
+		return strconv.AppendFloat(dst, float64(c.f32[k]), 'f', -1, 32)
 	default:
-		return strconv.AppendFloat(dst, c.f64[k], 'f', -1, 64), nil
+		return strconv.AppendFloat(dst, c.f64[k], 'f', -1, 64)
 	}
 }
 
 // appendToken writes a string value as one token: "-" when empty, white
 // space as '_' (a space inside would shift every field after it), cut
 // where the line that starts at from grows past model.MaxLineBytes.
-func appendToken(dst, v []byte, from int) []byte {
+func appendToken(dst, v []byte, from int, clean bool) []byte {
 	if len(v) == 0 {
 		return append(dst, '-')
 	}
@@ -342,6 +388,9 @@ func appendToken(dst, v []byte, from int) []byte {
 	}
 	at := len(dst)
 	dst = append(dst, v...)
+	if clean {
+		return dst
+	}
 	for i := at; i < len(dst); i++ {
 		if c := dst[i]; c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
 			dst[i] = '_'
@@ -350,34 +399,41 @@ func appendToken(dst, v []byte, from int) []byte {
 	return dst
 }
 
-// appendInt is strconv.AppendInt for the small non-negative numbers flow
-// logs are made of, two digits at a time.
+// appendInt is strconv.AppendInt for the non-negative numbers flow logs
+// are made of, written in place two digits at a time.
 func appendInt(dst []byte, v int64) []byte {
 	if v < 0 {
 		return strconv.AppendInt(dst, v, 10)
 	}
-	if v < 10 {
-		return append(dst, byte('0'+v))
-	}
-	var buf [20]byte
-	i := len(buf)
 	u := uint64(v)
+	if u < 10 {
+		return append(dst, byte('0'+u))
+	}
+	t := bits.Len64(u) * 1233 >> 12 // about log10(u)
+	n := t + 1
+	if u < pow10[t] {
+		n--
+	}
+	at := len(dst)
+	dst = slices.Grow(dst, n)[:at+n]
+	i := at + n
 	for u >= 100 {
 		q := u / 100
 		r := u - q*100
 		i -= 2
-		buf[i], buf[i+1] = digits2[2*r], digits2[2*r+1]
+		dst[i], dst[i+1] = digits2[2*r], digits2[2*r+1]
 		u = q
 	}
 	if u >= 10 {
-		i -= 2
-		buf[i], buf[i+1] = digits2[2*u], digits2[2*u+1]
+		dst[i-2], dst[i-1] = digits2[2*u], digits2[2*u+1]
 	} else {
-		i--
-		buf[i] = byte('0' + u)
+		dst[i-1] = byte('0' + u)
 	}
-	return append(dst, buf[i:]...)
+	return dst
 }
+
+var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
 const digits2 = "00010203040506070809" +
 	"10111213141516171819" +
