@@ -537,3 +537,39 @@ func fuzzRows(n int, seed []byte) []pqRow {
 	}
 	return rows
 }
+
+// The cost of Parquet rows into lines alone, without parsing the lines:
+// go test ./source/envelope -run XXX -bench ParquetLines
+func BenchmarkParquetLines(b *testing.B) {
+	rows := pqRows(200_000)
+	enis, addrs := make([]string, 64), make([]string, 4096)
+	for i := range enis {
+		enis[i] = fmt.Sprintf("eni-0a1b2c3d4e5f%05d", i)
+	}
+	for i := range addrs {
+		addrs[i] = fmt.Sprintf("10.0.%d.%d", i/256, i%256)
+	}
+	for i := range rows { // as many distinct values as a flow-log file has
+		rows[i].InterfaceID, rows[i].Srcaddr, rows[i].Note = &enis[i%64], &addrs[i*7%4096], nil
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[pqRow](&buf, parquet.Compression(&parquet.Gzip), parquet.MaxRowsPerRowGroup(128<<10))
+	if _, err := w.Write(rows); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	var d Decoder
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for range b.N {
+		err := d.ReadParquet(bytes.NewReader(data), int64(len(data)), "f", nil, func(bt model.Batch) { n += len(bt.Events) }, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/record")
+}
