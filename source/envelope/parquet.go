@@ -17,6 +17,11 @@ import (
 // parquetRows is how many rows are written between two asks of stop.
 const parquetRows = 512
 
+// maxToken bounds the bytes one value adds to a line past the longest
+// the parser takes: a separator and a number (a DOUBLE written out in
+// full, 5e-324 or 1.8e308, is some 330 characters). Strings are cut.
+const maxToken = 512
+
 // ReadParquet reads a Parquet file of flow-log records (AWS delivers them
 // with one column per field, names in underscores: account_id,
 // pkt_srcaddr). Columns map onto the fields by name, NULL is absent and
@@ -56,10 +61,10 @@ func (d *Decoder) readParquet(r io.ReaderAt, size int64, origin string, need fun
 	var rowNo int64
 	for g, rg := range f.RowGroups() {
 		chunks := rg.ColumnChunks()
+		if len(chunks) != len(f.Schema().Columns()) {
+			return fmt.Errorf("parquet row group %d: %d columns, the schema has %d", g+1, len(chunks), len(f.Schema().Columns()))
+		}
 		for i, c := range cols {
-			if c.leaf >= len(chunks) {
-				return fmt.Errorf("parquet row group %d: no column %q", g+1, c.name)
-			}
 			readers[i].open(chunks[c.leaf])
 		}
 		err := d.parquetGroup(readers, rg.NumRows(), format, origin, &rowNo, stop)
@@ -93,14 +98,20 @@ func (d *Decoder) parquetGroup(cols []pageColumn, rows int64, format *model.Form
 			n = min(n, c.rows-c.row)
 		}
 		for range n {
-			b.room(model.MaxLineBytes+64, format)
+			b.room(model.MaxLineBytes+maxToken, format)
 			lines := b.lines
 			from := len(lines)
 			for i := range cols {
 				if i > 0 {
 					lines = append(lines, ' ')
 				}
+				at := len(lines)
 				lines = cols[i].appendNext(lines, from)
+				if len(lines)-from > model.MaxLineBytes+1 {
+					// Too long already (the parser says so): whatever
+					// else the row holds is dropped, the line stays short.
+					lines = lines[:max(at, from+model.MaxLineBytes+1)]
+				}
 			}
 			b.lines = lines
 			*rowNo++

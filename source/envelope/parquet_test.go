@@ -343,7 +343,8 @@ func TestParquetPagesOnlyNeededColumns(t *testing.T) {
 func TestParquetLongValue(t *testing.T) {
 	rows := pqRows(5)
 	long := strings.Repeat("x", model.MaxLineBytes*2)
-	rows[2].InterfaceID = &long
+	rows[2].InterfaceID, rows[2].Note = &long, &long
+	rows[3].Note = &long
 	data := writePQ(t, rows, &parquet.Gzip, 2)
 	var d Decoder
 	got := readPQ(t, &d, data, nil)
@@ -352,9 +353,12 @@ func TestParquetLongValue(t *testing.T) {
 	}
 	for i, g := range got {
 		want := strings.Join(pqTokens(rows[i]), " ")
-		if i == 2 {
-			if len(g.text) <= model.MaxLineBytes || len(g.text) > model.MaxLineBytes+64*len(pqColumns) {
-				t.Fatalf("long row is %d bytes", len(g.text))
+		if i == 2 || i == 3 {
+			if len(g.text) <= model.MaxLineBytes || len(g.text) > model.MaxLineBytes+maxToken {
+				t.Fatalf("long row %d is %d bytes", i+1, len(g.text))
+			}
+			if w := strings.Join(pqTokens(rows[i])[:2], " ") + " "; !strings.HasPrefix(g.text, w) {
+				t.Fatalf("long row %d starts %q, want %q", i+1, g.text[:50], w)
 			}
 			continue
 		}
