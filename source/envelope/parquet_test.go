@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -576,4 +577,36 @@ func BenchmarkParquetLines(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/record")
+}
+
+// A read stopped partway (the context ended) ends with stop's error, the
+// rows before it delivered, and nothing left running.
+func TestParquetStopClosesPages(t *testing.T) {
+	rows := pqRows(3000)
+	data := writePQ(t, rows, &parquet.Gzip, 2)
+	before := runtime.NumGoroutine()
+	var d Decoder
+	n, asks := 0, 0
+	errStop := errors.New("stopped")
+	err := d.ReadParquet(bytes.NewReader(data), int64(len(data)), "f", nil, func(b model.Batch) { n += len(b.Events) }, func() error {
+		if asks++; asks > 3 {
+			return errStop
+		}
+		return nil
+	})
+	if !errors.Is(err, errStop) || n == 0 || n >= len(rows) {
+		t.Fatalf("%d rows, %v", n, err)
+	}
+	for _, c := range d.pq {
+		if c.pages != nil || c.page != nil {
+			t.Fatalf("column %s still holds its pages", c.name)
+		}
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Fatalf("%d goroutines, %d before", after, before)
+	}
+	// The decoder reads the next file from its start.
+	if got := readPQ(t, &d, data, nil); len(got) != len(rows) || got[0].text != strings.Join(pqTokens(rows[0]), " ") {
+		t.Fatalf("%d rows after a stopped read", len(got))
+	}
 }
