@@ -12,6 +12,7 @@ import (
 	"github.com/flowtail/flowtail/model"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // parquetRows is how many rows are written between two asks of stop.
@@ -59,13 +60,14 @@ func (d *Decoder) readParquet(r io.ReaderAt, size int64, origin string, need fun
 		readers[i].name, readers[i].maxDef = c.name, c.maxDef
 	}
 	var rowNo int64
+	meta := f.Metadata()
 	for g, rg := range f.RowGroups() {
 		chunks := rg.ColumnChunks()
-		if len(chunks) != len(f.Schema().Columns()) {
+		if len(chunks) != len(f.Schema().Columns()) || g >= len(meta.RowGroups) || len(meta.RowGroups[g].Columns) != len(chunks) {
 			return fmt.Errorf("parquet row group %d: %d columns, the schema has %d", g+1, len(chunks), len(f.Schema().Columns()))
 		}
 		for i, c := range cols {
-			readers[i].open(chunks[c.leaf])
+			readers[i].open(chunks[c.leaf], r, &meta.RowGroups[g].Columns[c.leaf].MetaData)
 		}
 		err := d.parquetGroup(readers, rg.NumRows(), format, origin, &rowNo, stop)
 		for i := range readers {
@@ -134,6 +136,7 @@ type pageColumn struct {
 	name   string
 	maxDef byte
 
+	guard pageGuard
 	pages parquet.Pages
 	page  parquet.Page // held until its rows are written
 
@@ -164,8 +167,20 @@ type pageColumn struct {
 	other []parquet.Value
 }
 
-func (c *pageColumn) open(chunk parquet.ColumnChunk) {
-	c.pages = chunk.Pages()
+// open starts reading a column chunk of the file r, whose metadata says
+// where its pages are; each page header is checked before the library
+// reads its page (see pageGuard).
+func (c *pageColumn) open(chunk parquet.ColumnChunk, r io.ReaderAt, meta *format.ColumnMetaData) {
+	if fc, ok := chunk.(*parquet.FileColumnChunk); ok {
+		start := meta.DataPageOffset
+		if meta.DictionaryPageOffset != 0 { // where the library starts too
+			start = meta.DictionaryPageOffset
+		}
+		c.guard.reset(r, start, meta.TotalCompressedSize)
+		c.pages = fc.PagesFrom(&c.guard)
+	} else {
+		c.pages = chunk.Pages()
+	}
 	c.kind = chunk.Type().Kind()
 	switch c.kind {
 	case parquet.Int32, parquet.Int64, parquet.ByteArray, parquet.FixedLenByteArray, parquet.Float, parquet.Double:
@@ -185,6 +200,7 @@ func (c *pageColumn) close() {
 		c.pages = nil
 	}
 	c.lastDict = nil
+	c.guard.reset(nil, 0, 0) // holds the file otherwise
 }
 
 func (c *pageColumn) release() {
