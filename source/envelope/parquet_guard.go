@@ -35,35 +35,40 @@ func (g *pageGuard) reset(r io.ReaderAt, start, size int64) {
 }
 
 func (g *pageGuard) ReadAt(p []byte, off int64) (int, error) {
-	for g.err == nil && g.next < off+int64(len(p)) && g.next < g.end {
-		g.err = g.check()
+	if g.err != nil && off >= g.next {
+		return 0, g.err
 	}
-	if g.err != nil && off+int64(len(p)) > g.next {
-		if off >= g.next {
-			return 0, g.err
-		}
-		n, err := g.r.ReadAt(p[:g.next-off], off)
-		if err == nil {
-			err = g.err
-		}
-		return n, err
+	// Read first, then check the headers the bytes hold (from the bytes
+	// read where they hold all of one): a remote reader fetches once.
+	n, err := g.r.ReadAt(p, off)
+	for g.err == nil && g.next < off+int64(n) && g.next < g.end {
+		g.err = g.check(p[:n], off)
 	}
-	return g.r.ReadAt(p, off)
+	if g.err != nil && off+int64(n) > g.next {
+		return int(max(g.next-off, 0)), g.err
+	}
+	return n, err
 }
 
 var errPageHeader = errors.New("a page header that cannot be read")
 
-// check reads the header at g.next and moves past its page.
-func (g *pageGuard) check() error {
+// check reads the header at g.next (from window, bytes read at off, when
+// they hold enough) and moves past its page.
+func (g *pageGuard) check(window []byte, off int64) error {
 	left := g.end - g.next
 	for want := int64(4 << 10); ; want *= 16 {
 		n := min(want, left)
-		if int64(cap(g.scratch)) < n {
-			g.scratch = make([]byte, n)
-		}
-		buf := g.scratch[:n]
-		if _, err := g.r.ReadAt(buf, g.next); err != nil && !errors.Is(err, io.EOF) {
-			return err
+		var buf []byte
+		if at := g.next - off; at >= 0 && at+n <= int64(len(window)) {
+			buf = window[at : at+n]
+		} else {
+			if int64(cap(g.scratch)) < n {
+				g.scratch = make([]byte, n)
+			}
+			buf = g.scratch[:n]
+			if _, err := g.r.ReadAt(buf, g.next); err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
 		}
 		g.header = format.PageHeader{}
 		rd := g.protocol.NewReaderFromBytes(buf)
