@@ -217,7 +217,7 @@ func (c *pageColumn) release() {
 func (c *pageColumn) nextPage() error {
 	for {
 		c.release()
-		p, err := c.pages.ReadPage()
+		p, err := readPage(c.pages)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return io.ErrUnexpectedEOF // the row group promised more rows
@@ -232,6 +232,18 @@ func (c *pageColumn) nextPage() error {
 			return nil
 		}
 	}
+}
+
+// readPage reads the next page. parquet-go v0.32.1 panics on some
+// corrupt pages (a gzip page without a gzip header): that is a file that
+// cannot be read, not a crash.
+func readPage(pages parquet.Pages) (p parquet.Page, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("a page that cannot be read (%v)", r)
+		}
+	}()
+	return pages.ReadPage()
 }
 
 // load points the column at a page's levels and values.
