@@ -57,7 +57,7 @@ func (d *Decoder) readParquet(r io.ReaderAt, size int64, origin string, need fun
 	}
 	readers := d.pq[:len(cols)]
 	for i, c := range cols {
-		readers[i].name, readers[i].maxDef = c.name, c.maxDef
+		readers[i].name, readers[i].maxDef, readers[i].kind = c.name, c.maxDef, c.kind
 	}
 	var rowNo int64
 	meta := f.Metadata()
@@ -181,7 +181,6 @@ func (c *pageColumn) open(chunk parquet.ColumnChunk, r io.ReaderAt, meta *format
 	} else {
 		c.pages = chunk.Pages()
 	}
-	c.kind = chunk.Type().Kind()
 	switch c.kind {
 	case parquet.Int32, parquet.Int64, parquet.ByteArray, parquet.FixedLenByteArray, parquet.Float, parquet.Double:
 		c.slow = false
@@ -507,6 +506,19 @@ type parquetColumn struct {
 	name   string
 	leaf   int // index among the schema's leaf columns
 	maxDef byte
+	kind   parquet.Kind
+}
+
+// columnKind is a leaf's physical kind; ok is false for a leaf whose type
+// has none (a corrupt schema can put a LIST there, and the library
+// panics when asked).
+func columnKind(t parquet.Type) (k parquet.Kind, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return t.Kind(), true
 }
 
 // parquetColumns picks the flat columns that name fields (those need
@@ -525,7 +537,11 @@ func parquetColumns(schema *parquet.Schema, need func(model.FieldID) bool) (*mod
 		if !ok || leaf.Node.Repeated() || leaf.MaxRepetitionLevel > 0 || leaf.MaxDefinitionLevel > 1 {
 			continue
 		}
-		col := parquetColumn{name: path[0], leaf: i, maxDef: byte(leaf.MaxDefinitionLevel)}
+		kind, ok := columnKind(leaf.Node.Type())
+		if !ok {
+			continue
+		}
+		col := parquetColumn{name: path[0], leaf: i, maxDef: byte(leaf.MaxDefinitionLevel), kind: kind}
 		id, ok := model.LookupField(path[0])
 		if ok {
 			if !known {
