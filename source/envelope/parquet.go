@@ -44,7 +44,7 @@ func (d *Decoder) ReadParquet(r io.ReaderAt, size int64, origin string, need fun
 }
 
 func (d *Decoder) readParquet(r io.ReaderAt, size int64, origin string, need func(model.FieldID) bool, stop func() error) error {
-	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
+	f, err := openParquet(r, size)
 	if err != nil {
 		return &Error{Looks: fmt.Sprintf("a Parquet file that cannot be read (%v)", err)}
 	}
@@ -78,6 +78,17 @@ func (d *Decoder) readParquet(r io.ReaderAt, size int64, origin string, need fun
 		}
 	}
 	return nil
+}
+
+// openParquet opens a file and reads its footer. parquet-go v0.32.1
+// panics on some corrupt schemas: that is a file that cannot be read.
+func openParquet(r io.ReaderAt, size int64) (f *parquet.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, fmt.Errorf("%v", p)
+		}
+	}()
+	return parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
 }
 
 // parquetGroup writes the rows of one row group as lines of format, a
@@ -216,15 +227,10 @@ func (c *pageColumn) release() {
 func (c *pageColumn) nextPage() error {
 	for {
 		c.release()
-		p, err := readPage(c.pages)
-		if err != nil {
+		if err := c.readPage(); err != nil {
 			if errors.Is(err, io.EOF) {
 				return io.ErrUnexpectedEOF // the row group promised more rows
 			}
-			return err
-		}
-		c.page = p
-		if err := c.load(p); err != nil {
 			return err
 		}
 		if c.rows > 0 {
@@ -233,16 +239,21 @@ func (c *pageColumn) nextPage() error {
 	}
 }
 
-// readPage reads the next page. parquet-go v0.32.1 panics on some
-// corrupt pages (a gzip page without a gzip header): that is a file that
-// cannot be read, not a crash.
-func readPage(pages parquet.Pages) (p parquet.Page, err error) {
+// readPage reads and loads the next page. parquet-go v0.32.1 panics on
+// some corrupt pages (a gzip page without a gzip header): that is a file
+// that cannot be read, not a crash.
+func (c *pageColumn) readPage() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			p, err = nil, fmt.Errorf("a page that cannot be read (%v)", r)
+			err = fmt.Errorf("a page that cannot be read (%v)", r)
 		}
 	}()
-	return pages.ReadPage()
+	p, err := c.pages.ReadPage()
+	if err != nil {
+		return err
+	}
+	c.page = p
+	return c.load(p)
 }
 
 // load points the column at a page's levels and values.
