@@ -95,7 +95,7 @@ func openParquet(r io.ReaderAt, size int64) (f *parquet.File, err error) {
 // block at a time: a block ends where a column's page ends, so inside it
 // every column has a value or a NULL for every row.
 func (d *Decoder) parquetGroup(cols []pageColumn, rows int64, format *model.Format, origin string, rowNo *int64, stop func() error) error {
-	b := d.b
+	b, total := d.b, rows
 	for rows > 0 {
 		if err := stop(); err != nil {
 			return err
@@ -131,6 +131,25 @@ func (d *Decoder) parquetGroup(cols []pageColumn, rows int64, format *model.Form
 			b.add(from, model.Event{Origin: origin, LineNo: *rowNo})
 		}
 		rows -= int64(n)
+	}
+	// Rows past the row group's count would be dropped unseen: a file
+	// whose columns disagree with its footer is named instead.
+	for i := range cols {
+		c := &cols[i]
+		if c.row < c.rows {
+			return fmt.Errorf("column %q: more rows than the row group's %d", c.name, total)
+		}
+		err := error(nil)
+		for err == nil && c.rows == c.row { // pages of no rows are fine
+			c.release()
+			err = c.readPage()
+		}
+		if !errors.Is(err, io.EOF) {
+			if err == nil {
+				err = fmt.Errorf("more rows than the row group's %d", total)
+			}
+			return fmt.Errorf("column %q: %w", c.name, err)
+		}
 	}
 	return nil
 }
