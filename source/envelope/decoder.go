@@ -13,6 +13,7 @@ type Decoder struct {
 	export exportDecoder
 	csv    csvDecoder
 	b      *batcher
+	pq     []pageColumn // Parquet column readers, kept for the next file
 }
 
 // Read decodes a stream of the given kind (from Sniff) into batches for

@@ -168,13 +168,47 @@ func BenchmarkDecodeParquetTwoColumns(b *testing.B) {
 	}})
 }
 
+// The same records with their strings and small numbers
+// dictionary-encoded, as writers of Parquet commonly store them.
+func BenchmarkDecodeParquetDictionary(b *testing.B) {
+	runDecode(b, benchParquetDict(b), true)
+}
+
 func benchParquet(b *testing.B) []byte {
+	return writeBenchParquet[awsRow](b, func(r awsRow) awsRow { return r })
+}
+
+// awsDictRow is awsRow with dictionary-encoded columns.
+type awsDictRow struct {
+	Version     *int32  `parquet:"version,optional,dict"`
+	AccountID   *string `parquet:"account_id,optional,dict"`
+	InterfaceID *string `parquet:"interface_id,optional,dict"`
+	Srcaddr     *string `parquet:"srcaddr,optional,dict"`
+	Dstaddr     *string `parquet:"dstaddr,optional,dict"`
+	Srcport     *int32  `parquet:"srcport,optional"`
+	Dstport     *int32  `parquet:"dstport,optional,dict"`
+	Protocol    *int32  `parquet:"protocol,optional,dict"`
+	Packets     *int64  `parquet:"packets,optional"`
+	Bytes       *int64  `parquet:"bytes,optional"`
+	Start       *int64  `parquet:"start,optional"`
+	End         *int64  `parquet:"end,optional"`
+	Action      *string `parquet:"action,optional,dict"`
+	LogStatus   *string `parquet:"log_status,optional,dict"`
+}
+
+func benchParquetDict(b *testing.B) []byte {
+	return writeBenchParquet[awsDictRow](b, func(r awsRow) awsDictRow { return awsDictRow(r) })
+}
+
+// writeBenchParquet writes the benchmark's records as Parquet rows of
+// type T, gzip-compressed as AWS delivers them.
+func writeBenchParquet[T any](b *testing.B, row func(awsRow) T) []byte {
 	lines := benchLines(benchRecords)
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[awsRow](&buf, parquet.Compression(&parquet.Gzip), parquet.MaxRowsPerRowGroup(128<<10))
-	rows := make([]awsRow, 0, 4096)
+	w := parquet.NewGenericWriter[T](&buf, parquet.Compression(&parquet.Gzip), parquet.MaxRowsPerRowGroup(128<<10))
+	rows := make([]T, 0, 4096)
 	for i, l := range lines {
-		rows = append(rows, rowOf(b, strings.Fields(l)))
+		rows = append(rows, row(rowOf(b, strings.Fields(l))))
 		if len(rows) == cap(rows) || i == len(lines)-1 {
 			if _, err := w.Write(rows); err != nil {
 				b.Fatal(err)
