@@ -1,7 +1,6 @@
 package conversation
 
 import (
-	"cmp"
 	"encoding/binary"
 	"math/rand/v2"
 	"slices"
@@ -33,7 +32,8 @@ type Live struct {
 	// one-record conversation whose record's entry is fifo[i], or n+1 for
 	// the conversation convs[n].
 	table []uint32
-	used  int // slots taken
+	tags  []uint8 // top bits of each slot's hash, so a probe rarely reads the ring
+	used  int     // slots taken
 
 	// convs are kept in pages, so growing to many conversations never
 	// copies (or leaves for the collector) one large array.
@@ -97,7 +97,7 @@ type liveConv struct {
 // with s.Observe (it reads records back from the ring, so it serves that
 // store only).
 func NewLive(s *model.Store) *Live {
-	return &Live{ring: s.ObserverView(), seed: rand.Uint64() | 1, table: make([]uint32, 1024),
+	return &Live{ring: s.ObserverView(), seed: rand.Uint64() | 1, table: make([]uint32, 1024), tags: make([]uint8, 1024),
 		fifo: make([]entry, s.Capacity())}
 }
 
@@ -137,11 +137,11 @@ func (l *Live) Added(f *model.Flow, x *model.Ext) {
 	if reversed {
 		side = 1
 	}
-	slot, found := l.find(&k)
+	slot, tag, found := l.find(&k)
 	if !found {
 		// A conversation of one record: nothing but the slot.
 		c := singleClass(f, side)
-		l.table[slot] = single | uint32(p%uint64(len(l.fifo)))
+		l.table[slot], l.tags[slot] = single|uint32(p%uint64(len(l.fifo))), tag
 		l.used++
 		l.push(entry{ref: oneRecord, next: uint32(c)})
 		l.summary[c]++
@@ -422,8 +422,15 @@ type ranked struct {
 	class  Class
 }
 
-func rankOrder(x, y ranked) int {
-	return cmp.Or(cmp.Compare(x.class, y.class), cmp.Compare(y.bytes, x.bytes), cmp.Compare(x.oldest, y.oldest))
+// after reports whether x comes after y in the triage order.
+func after(x, y *ranked) bool {
+	if x.class != y.class {
+		return x.class > y.class
+	}
+	if x.bytes != y.bytes {
+		return x.bytes < y.bytes
+	}
+	return x.oldest > y.oldest
 }
 
 // Top returns the first n conversations in the order Conversations gives
@@ -439,16 +446,27 @@ func (l *Live) Top(n int) []Conversation {
 	// Conversations of one record, read from the ring in order.
 	a, b := l.ring.Chunks()
 	p := l.oldest
+	// Until the heap is full every entry is kept; then one must beat the
+	// worst kept, whose class and bytes are held here. Positions only grow
+	// in this loop, so equal bytes never beat it.
+	worstClass, worstBytes := Class(classCount), uint64(0)
+	fi := int(p % uint64(len(l.fifo)))
 	for _, chunk := range [2][]model.Flow{a, b} {
 		for i := range chunk {
-			e := l.at(p)
+			e := l.fifo[fi]
 			if e.ref == oneRecord {
 				c := Class(e.next)
-				if !h.full() || c <= h.items[0].class {
-					h.offer(ranked{class: c, bytes: chunk[i].Bytes, oldest: p, ref: single | uint32(p%uint64(len(l.fifo)))})
+				if c < worstClass || c == worstClass && chunk[i].Bytes > worstBytes {
+					h.offer(ranked{class: c, bytes: chunk[i].Bytes, oldest: p, ref: single | uint32(fi)})
+					if h.full() {
+						worstClass, worstBytes = h.items[0].class, h.items[0].bytes
+					}
 				}
 			}
 			p++
+			if fi++; fi == len(l.fifo) {
+				fi = 0
+			}
 		}
 	}
 	for i := int32(0); i < l.nconv; i++ {
@@ -467,7 +485,15 @@ func (l *Live) Top(n int) []Conversation {
 		}
 		h.offer(r)
 	}
-	slices.SortFunc(h.items, rankOrder)
+	slices.SortFunc(h.items, func(x, y ranked) int {
+		switch {
+		case x.oldest == y.oldest: // positions differ between conversations
+			return 0
+		case after(&x, &y):
+			return 1
+		}
+		return -1
+	})
 	out := make([]Conversation, len(h.items))
 	for i, r := range h.items {
 		out[i] = l.resolve(r)
@@ -516,7 +542,7 @@ func (h *topHeap) offer(r ranked) {
 		it = append(it, r)
 		for i := len(it) - 1; i > 0; {
 			p := (i - 1) / 2
-			if rankOrder(it[i], it[p]) <= 0 {
+			if !after(&it[i], &it[p]) {
 				break
 			}
 			it[i], it[p] = it[p], it[i]
@@ -525,7 +551,7 @@ func (h *topHeap) offer(r ranked) {
 		h.items = it
 		return
 	}
-	if rankOrder(r, it[0]) >= 0 {
+	if !after(&it[0], &r) {
 		return
 	}
 	it[0] = r
@@ -534,10 +560,10 @@ func (h *topHeap) offer(r ranked) {
 		if c >= len(it) {
 			return
 		}
-		if d := c + 1; d < len(it) && rankOrder(it[d], it[c]) > 0 {
+		if d := c + 1; d < len(it) && after(&it[d], &it[c]) {
 			c = d
 		}
-		if rankOrder(it[c], it[i]) <= 0 {
+		if !after(&it[c], &it[i]) {
 			return
 		}
 		it[i], it[c] = it[c], it[i]
@@ -585,16 +611,21 @@ func (l *Live) keyAt(v uint32) model.FlowKey {
 	return k
 }
 
-// find returns the slot holding key k, or the empty slot where it goes.
-func (l *Live) find(k *model.FlowKey) (uint32, bool) {
+func tagOf(h uint64) uint8 { return uint8(h >> 56) }
+
+// find returns the slot holding key k, or the empty slot where it goes,
+// and the key's tag.
+func (l *Live) find(k *model.FlowKey) (uint32, uint8, bool) {
 	mask := uint32(len(l.table) - 1)
-	for i := uint32(l.hash(k)) & mask; ; i = (i + 1) & mask {
+	h := l.hash(k)
+	tag := tagOf(h)
+	for i := uint32(h) & mask; ; i = (i + 1) & mask {
 		v := l.table[i]
 		if v == 0 {
-			return i, false
+			return i, tag, false
 		}
-		if l.keyAt(v) == *k {
-			return i, true
+		if l.tags[i] == tag && l.keyAt(v) == *k {
+			return i, tag, true
 		}
 	}
 }
@@ -625,27 +656,28 @@ func (l *Live) remove(i uint32) {
 		home := uint32(l.hash(&k)) & mask
 		// Move v into the hole unless its home lies cyclically in (i, j].
 		if (j-home)&mask >= (j-i)&mask {
-			l.table[i] = v
+			l.table[i], l.tags[i] = v, l.tags[j]
 			i = j
 		}
 	}
-	l.table[i] = 0
+	l.table[i], l.tags[i] = 0, 0
 }
 
 // grow doubles the table.
 func (l *Live) grow() {
 	old := l.table
-	l.table = make([]uint32, 2*len(old))
+	l.table, l.tags = make([]uint32, 2*len(old)), make([]uint8, 2*len(old))
 	mask := uint32(len(l.table) - 1)
 	for _, v := range old {
 		if v == 0 {
 			continue
 		}
 		k := l.keyAt(v)
-		i := uint32(l.hash(&k)) & mask
+		h := l.hash(&k)
+		i := uint32(h) & mask
 		for l.table[i] != 0 {
 			i = (i + 1) & mask
 		}
-		l.table[i] = v
+		l.table[i], l.tags[i] = v, tagOf(h)
 	}
 }
