@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"encoding/binary"
+	"github.com/flowtail/flowtail/model/ringtable"
 	"math/rand/v2"
 	"slices"
 
@@ -27,13 +28,10 @@ type Live struct {
 	ring model.View // the store's ring, read under its write lock
 	seed uint64
 
-	// table is an open-addressed hash table by the canonical key (both
-	// directions of a flow). A slot is 0 when empty, single|i for a
-	// one-record conversation whose record's entry is fifo[i], or n+1 for
-	// the conversation convs[n].
-	table []uint32
-	tags  []uint8 // top bits of each slot's hash, so a probe rarely reads the ring
-	used  int     // slots taken
+	// set finds conversations by the canonical key (both directions of a
+	// flow): its value is single|i for a one-record conversation whose
+	// record's entry is fifo[i], or n+1 for the conversation convs[n].
+	set *ringtable.Table[model.FlowKey, liveKeys]
 
 	// convs are kept in pages, so growing to many conversations never
 	// copies (or leaves for the collector) one large array.
@@ -97,9 +95,16 @@ type liveConv struct {
 // with s.Observe (it reads records back from the ring, so it serves that
 // store only).
 func NewLive(s *model.Store) *Live {
-	return &Live{ring: s.ObserverView(), seed: rand.Uint64() | 1, table: make([]uint32, 1024), tags: make([]uint8, 1024),
-		fifo: make([]entry, s.Capacity())}
+	l := &Live{ring: s.ObserverView(), seed: rand.Uint64() | 1, fifo: make([]entry, s.Capacity())}
+	l.set = ringtable.New[model.FlowKey](liveKeys{l}, s.Capacity())
+	return l
 }
+
+// liveKeys reads the set's keys back from the ring.
+type liveKeys struct{ *Live }
+
+func (k liveKeys) Key(v uint32) model.FlowKey    { return k.keyAt(v) }
+func (k liveKeys) Hash(fk *model.FlowKey) uint64 { return k.hash(fk) }
 
 func (l *Live) pos() uint64 { return l.oldest + uint64(l.count) }
 
@@ -137,22 +142,18 @@ func (l *Live) Added(f *model.Flow, x *model.Ext) {
 	if reversed {
 		side = 1
 	}
-	slot, tag, found := l.find(&k)
+	slot, v, found := l.set.Find(&k)
 	if !found {
 		// A conversation of one record: nothing but the slot.
 		c := singleClass(f, side)
-		l.table[slot], l.tags[slot] = single|uint32(p%uint64(len(l.fifo))), tag
-		l.used++
+		l.set.Insert(slot, &k, single|uint32(p%uint64(len(l.fifo))))
 		l.push(entry{ref: oneRecord, next: uint32(c)})
 		l.summary[c]++
 		l.n++
-		if l.used*4 > len(l.table)*3 {
-			l.grow()
-		}
 		return
 	}
 	var n int32
-	if v := l.table[slot]; v&single != 0 {
+	if v&single != 0 {
 		n = l.materialise(slot, l.position(v&^single))
 	} else {
 		n = int32(v - 1)
@@ -166,7 +167,7 @@ func (l *Live) Added(f *model.Flow, x *model.Ext) {
 
 // materialise makes a conversation of the one record at position q, whose
 // slot it takes.
-func (l *Live) materialise(slot uint32, q uint64) int32 {
+func (l *Live) materialise(slot int, q uint64) int32 {
 	var n int32
 	if m := len(l.free); m > 0 {
 		n = l.free[m-1]
@@ -189,7 +190,7 @@ func (l *Live) materialise(slot uint32, q uint64) int32 {
 	*lc = liveConv{bits: -1, used: true, class: Class(l.at(q).next)}
 	l.addTo(lc, side, q, g)
 	*l.at(q) = entry{ref: uint32(n)<<1 | uint32(side)}
-	l.table[slot] = uint32(n) + 1
+	l.set.Set(slot, uint32(n)+1)
 	return n
 }
 
@@ -267,7 +268,8 @@ func (l *Live) evict(f *model.Flow, x *model.Ext) {
 	case noKey:
 		return
 	case oneRecord:
-		l.remove(l.slotOf(f, x, single|uint32(p%uint64(len(l.fifo)))))
+		k := canonicalKey(f, x)
+		l.set.Remove(l.set.SlotOf(&k, single|uint32(p%uint64(len(l.fifo)))))
 		l.summary[Class(e.next)]--
 		l.n--
 		return
@@ -307,7 +309,8 @@ func (l *Live) evict(f *model.Flow, x *model.Ext) {
 	}
 	switch left := lc.s[0].records + lc.s[1].records; left {
 	case 0:
-		l.remove(l.slotOf(f, x, uint32(n)+1))
+		k := canonicalKey(f, x)
+		l.set.Remove(l.set.SlotOf(&k, uint32(n)+1))
 		l.summary[lc.class]--
 		l.n--
 		l.release(n)
@@ -320,7 +323,8 @@ func (l *Live) evict(f *model.Flow, x *model.Ext) {
 		q := lc.s[s].first
 		g, _ := l.record(q)
 		c := singleClass(g, s)
-		l.table[l.slotOf(f, x, uint32(n)+1)] = single | uint32(q%uint64(len(l.fifo)))
+		k := canonicalKey(f, x)
+		l.set.Set(l.set.SlotOf(&k, uint32(n)+1), single|uint32(q%uint64(len(l.fifo))))
 		*l.at(q) = entry{ref: oneRecord, next: uint32(c)}
 		l.summary[lc.class]--
 		l.summary[c]++
@@ -571,7 +575,7 @@ func (h *topHeap) offer(r ranked) {
 	}
 }
 
-// The hash table.
+// The set's keys.
 
 func mix(x uint64) uint64 {
 	x ^= x >> 32
@@ -611,73 +615,8 @@ func (l *Live) keyAt(v uint32) model.FlowKey {
 	return k
 }
 
-func tagOf(h uint64) uint8 { return uint8(h >> 56) }
-
-// find returns the slot holding key k, or the empty slot where it goes,
-// and the key's tag.
-func (l *Live) find(k *model.FlowKey) (uint32, uint8, bool) {
-	mask := uint32(len(l.table) - 1)
-	h := l.hash(k)
-	tag := tagOf(h)
-	for i := uint32(h) & mask; ; i = (i + 1) & mask {
-		v := l.table[i]
-		if v == 0 {
-			return i, tag, false
-		}
-		if l.tags[i] == tag && l.keyAt(v) == *k {
-			return i, tag, true
-		}
-	}
-}
-
-// slotOf is the slot holding v, found from the key of the record f.
-func (l *Live) slotOf(f *model.Flow, x *model.Ext, v uint32) uint32 {
+func canonicalKey(f *model.Flow, x *model.Ext) model.FlowKey {
 	fk, _ := model.KeyOf(f, x)
 	k, _ := fk.Canonical()
-	mask := uint32(len(l.table) - 1)
-	i := uint32(l.hash(&k)) & mask
-	for l.table[i] != v {
-		i = (i + 1) & mask
-	}
-	return i
-}
-
-// remove empties slot i, moving later slots of its run back so every key
-// stays reachable from its home slot (no tombstones).
-func (l *Live) remove(i uint32) {
-	mask := uint32(len(l.table) - 1)
-	l.used--
-	for j := (i + 1) & mask; ; j = (j + 1) & mask {
-		v := l.table[j]
-		if v == 0 {
-			break
-		}
-		k := l.keyAt(v)
-		home := uint32(l.hash(&k)) & mask
-		// Move v into the hole unless its home lies cyclically in (i, j].
-		if (j-home)&mask >= (j-i)&mask {
-			l.table[i], l.tags[i] = v, l.tags[j]
-			i = j
-		}
-	}
-	l.table[i], l.tags[i] = 0, 0
-}
-
-// grow doubles the table.
-func (l *Live) grow() {
-	old := l.table
-	l.table, l.tags = make([]uint32, 2*len(old)), make([]uint8, 2*len(old))
-	mask := uint32(len(l.table) - 1)
-	for _, v := range old {
-		if v == 0 {
-			continue
-		}
-		k := l.keyAt(v)
-		h := l.hash(&k)
-		i := uint32(h) & mask
-		for l.table[i] != 0 {
-			i = (i + 1) & mask
-		}
-		l.table[i], l.tags[i] = v, tagOf(h)
-	}
+	return k
 }

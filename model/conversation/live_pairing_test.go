@@ -311,8 +311,8 @@ func TestLiveEmptiesWithTheRing(t *testing.T) {
 		}
 	})
 	st.Read(func(model.View) {
-		if live.Len() != 1 || live.used != 1 {
-			t.Fatalf("%d conversations, %d slots; want 1 and 1", live.Len(), live.used)
+		if live.Len() != 1 || live.set.Len() != 1 {
+			t.Fatalf("%d conversations, %d slots; want 1 and 1", live.Len(), live.set.Len())
 		}
 		if c := live.Top(5); len(c) != 1 || c[0].Request.Records != 50 {
 			t.Fatalf("got %+v", c)
