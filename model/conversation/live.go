@@ -104,7 +104,7 @@ func NewLive(s *model.Store) *Live {
 type liveKeys struct{ *Live }
 
 func (k liveKeys) Key(v uint32) model.FlowKey    { return k.keyAt(v) }
-func (k liveKeys) Hash(fk *model.FlowKey) uint64 { return k.hash(fk) }
+func (k liveKeys) Hash(fk model.FlowKey) uint64 { return k.hash(&fk) }
 
 func (l *Live) pos() uint64 { return l.oldest + uint64(l.count) }
 
@@ -142,11 +142,11 @@ func (l *Live) Added(f *model.Flow, x *model.Ext) {
 	if reversed {
 		side = 1
 	}
-	slot, v, found := l.set.Find(&k)
+	slot, v, found := l.set.Find(k)
 	if !found {
 		// A conversation of one record: nothing but the slot.
 		c := singleClass(f, side)
-		l.set.Insert(slot, &k, single|uint32(p%uint64(len(l.fifo))))
+		l.set.Insert(slot, k, single|uint32(p%uint64(len(l.fifo))))
 		l.push(entry{ref: oneRecord, next: uint32(c)})
 		l.summary[c]++
 		l.n++
@@ -269,7 +269,7 @@ func (l *Live) evict(f *model.Flow, x *model.Ext) {
 		return
 	case oneRecord:
 		k := canonicalKey(f, x)
-		l.set.Remove(l.set.SlotOf(&k, single|uint32(p%uint64(len(l.fifo)))))
+		l.set.Remove(l.set.SlotOf(k, single|uint32(p%uint64(len(l.fifo)))))
 		l.summary[Class(e.next)]--
 		l.n--
 		return
@@ -310,7 +310,7 @@ func (l *Live) evict(f *model.Flow, x *model.Ext) {
 	switch left := lc.s[0].records + lc.s[1].records; left {
 	case 0:
 		k := canonicalKey(f, x)
-		l.set.Remove(l.set.SlotOf(&k, uint32(n)+1))
+		l.set.Remove(l.set.SlotOf(k, uint32(n)+1))
 		l.summary[lc.class]--
 		l.n--
 		l.release(n)
@@ -324,7 +324,7 @@ func (l *Live) evict(f *model.Flow, x *model.Ext) {
 		g, _ := l.record(q)
 		c := singleClass(g, s)
 		k := canonicalKey(f, x)
-		l.set.Set(l.set.SlotOf(&k, uint32(n)+1), single|uint32(q%uint64(len(l.fifo))))
+		l.set.Set(l.set.SlotOf(k, uint32(n)+1), single|uint32(q%uint64(len(l.fifo))))
 		*l.at(q) = entry{ref: oneRecord, next: uint32(c)}
 		l.summary[lc.class]--
 		l.summary[c]++

@@ -2,7 +2,9 @@
 // keep no copy of their keys: a slot holds a 32-bit value (a record's
 // position, or an index of the observer's own) and the key is read back
 // from the ring when a probe needs it. One byte of each slot's hash is
-// kept beside it, so a probe rarely reads the ring for a key that differs.
+// kept beside it, so a probe rarely reads the ring for a key that differs,
+// and one of its distance from its home slot, so removing rarely reads the
+// ring at all.
 //
 // The table is sized once for the most keys it will hold (a ring's keys
 // are bounded by its capacity), so it never grows: growing would hold the
@@ -13,7 +15,7 @@ package ringtable
 // Keyer reads the key of a stored value and hashes keys.
 type Keyer[K comparable] interface {
 	Key(v uint32) K
-	Hash(k *K) uint64
+	Hash(k K) uint64
 }
 
 // Table is an open-addressed (linear probing) set of values by key. The
@@ -22,8 +24,11 @@ type Table[K comparable, R Keyer[K]] struct {
 	keys  R
 	slots []uint32
 	tags  []uint8
+	dist  []uint8 // slots from its home, farDist when that far or farther
 	used  int
 }
+
+const farDist = 255
 
 // maxLoad is the share of slots a table sized for n keys fills at most.
 const maxLoad = 0.8
@@ -31,7 +36,8 @@ const maxLoad = 0.8
 // New returns a table with room for n keys.
 func New[K comparable, R Keyer[K]](keys R, n int) *Table[K, R] {
 	size := max(int(float64(n)/maxLoad)+1, 8)
-	return &Table[K, R]{keys: keys, slots: make([]uint32, size), tags: make([]uint8, size)}
+	return &Table[K, R]{keys: keys, slots: make([]uint32, size), tags: make([]uint8, size),
+		dist: make([]uint8, size)}
 }
 
 // Len is the number of values held.
@@ -52,7 +58,7 @@ func (t *Table[K, R]) next(i int) int {
 
 // Find returns the slot holding key k and its value, or with ok false the
 // empty slot where k goes (pass it to Insert).
-func (t *Table[K, R]) Find(k *K) (slot int, v uint32, ok bool) {
+func (t *Table[K, R]) Find(k K) (slot int, v uint32, ok bool) {
 	h := t.keys.Hash(k)
 	tag := tagOf(h)
 	for i := t.home(h); ; i = t.next(i) {
@@ -60,7 +66,7 @@ func (t *Table[K, R]) Find(k *K) (slot int, v uint32, ok bool) {
 		case 0:
 			return i, 0, false
 		case tag:
-			if v := t.slots[i]; t.keys.Key(v) == *k {
+			if v := t.slots[i]; t.keys.Key(v) == k {
 				return i, v, true
 			}
 		}
@@ -69,11 +75,13 @@ func (t *Table[K, R]) Find(k *K) (slot int, v uint32, ok bool) {
 
 // Insert puts v (not 0) for key k in the empty slot Find returned. It
 // panics when the table is full: its size bounds the keys.
-func (t *Table[K, R]) Insert(slot int, k *K, v uint32) {
+func (t *Table[K, R]) Insert(slot int, k K, v uint32) {
 	if t.used+1 >= len(t.slots) {
 		panic("ringtable: more keys than the table was sized for")
 	}
-	t.slots[slot], t.tags[slot] = v, tagOf(t.keys.Hash(k))
+	h := t.keys.Hash(k)
+	t.slots[slot], t.tags[slot] = v, tagOf(h)
+	t.dist[slot] = uint8(min((slot-t.home(h)+len(t.slots))%len(t.slots), farDist))
 	t.used++
 }
 
@@ -81,7 +89,7 @@ func (t *Table[K, R]) Insert(slot int, k *K, v uint32) {
 func (t *Table[K, R]) Set(slot int, v uint32) { t.slots[slot] = v }
 
 // SlotOf returns the slot holding value v for key k, or -1.
-func (t *Table[K, R]) SlotOf(k *K, v uint32) int {
+func (t *Table[K, R]) SlotOf(k K, v uint32) int {
 	h := t.keys.Hash(k)
 	tag := tagOf(h)
 	for i := t.home(h); t.tags[i] != 0; i = t.next(i) {
@@ -99,14 +107,16 @@ func (t *Table[K, R]) Remove(slot int) {
 	n := len(t.slots)
 	i := slot
 	for j := t.next(i); t.tags[j] != 0; j = t.next(j) {
-		k := t.keys.Key(t.slots[j])
-		home := t.home(t.keys.Hash(&k))
+		d := int(t.dist[j])
+		if d == farDist {
+			d = (j - t.home(t.keys.Hash(t.keys.Key(t.slots[j]))) + n) % n
+		}
 		// Move j into the hole unless its home lies cyclically in (i, j].
-		if (j-home+n)%n >= (j-i+n)%n {
-			t.slots[i], t.tags[i] = t.slots[j], t.tags[j]
+		if back := (j - i + n) % n; d >= back {
+			t.slots[i], t.tags[i], t.dist[i] = t.slots[j], t.tags[j], uint8(min(d-back, farDist))
 			i = j
 		}
 	}
-	t.slots[i], t.tags[i] = 0, 0
+	t.slots[i], t.tags[i], t.dist[i] = 0, 0, 0
 	t.used--
 }
