@@ -103,7 +103,7 @@ func NewLive(s *model.Store) *Live {
 // liveKeys reads the set's keys back from the ring.
 type liveKeys struct{ *Live }
 
-func (k liveKeys) Key(v uint32) model.FlowKey    { return k.keyAt(v) }
+func (k liveKeys) Key(v uint32) model.FlowKey   { return k.keyAt(v) }
 func (k liveKeys) Hash(fk model.FlowKey) uint64 { return k.hash(&fk) }
 
 func (l *Live) pos() uint64 { return l.oldest + uint64(l.count) }

@@ -11,7 +11,7 @@ type keys struct {
 	hash func(uint64) uint64
 }
 
-func (s *keys) Key(v uint32) uint64   { return s.k[v] }
+func (s *keys) Key(v uint32) uint64  { return s.k[v] }
 func (s *keys) Hash(k uint64) uint64 { return s.hash(k) }
 
 // TestTableMatchesMap: after random inserts and removes, in a table filled
