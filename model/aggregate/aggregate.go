@@ -32,6 +32,10 @@ type Aggregate struct {
 	// interface (one CloudWatch stream or S3 file per ENI).
 	lastID uint32
 	last   *iface
+
+	// peers counts addresses for an attached aggregate, reading them back
+	// from the ring; nil for a private one, whose interfaces keep maps.
+	peers *peerSet
 }
 
 // verdicts counts the flows, accepts and rejects in one time bucket.
@@ -50,8 +54,9 @@ type iface struct {
 	packets, bytes   uint64
 	accepts, rejects uint64
 	skipped          uint64 // SKIPDATA records
-	peers4           map[uint32]uint32
-	peers6           map[[16]byte]uint32
+	peers4           map[uint32]uint32   // private aggregate: count by address
+	peers6           map[[16]byte]uint32 // private aggregate: count by address
+	npeers           int                 // attached aggregate: distinct addresses
 	ports            map[uint16]uint32
 	spark            map[uint32]traffic
 	last             maxWindow
@@ -66,6 +71,7 @@ func New() *Aggregate {
 // records already buffered.
 func Attach(s *model.Store) *Aggregate {
 	a := New()
+	a.peers = newPeerSet(s)
 	s.Observe(a)
 	return a
 }
@@ -91,11 +97,9 @@ func (a *Aggregate) ifaceOf(f *model.Flow) *iface {
 	}
 	st := a.ifaces[id]
 	if st == nil {
-		st = &iface{
-			peers4: map[uint32]uint32{},
-			peers6: map[[16]byte]uint32{},
-			ports:  map[uint16]uint32{},
-			spark:  map[uint32]traffic{},
+		st = &iface{ports: map[uint16]uint32{}, spark: map[uint32]traffic{}}
+		if a.peers == nil {
+			st.peers4, st.peers6 = map[uint32]uint32{}, map[[16]byte]uint32{}
 		}
 		a.ifaces[id] = st
 	}
@@ -112,11 +116,22 @@ func (a *Aggregate) Added(f *model.Flow, x *model.Ext) {
 	st := a.ifaceOf(f)
 	st.last.push(f.End, f.Has(model.FieldEnd))
 	a.count(st, f, x, 1)
+	if a.peers != nil {
+		a.peers.count++
+	}
 }
 
 // Evicted uncounts a record leaving the ring. The store evicts in arrival
 // order, which the last-seen window relies on.
 func (a *Aggregate) Evicted(f *model.Flow, x *model.Ext) {
+	a.evict(f, x)
+	if a.peers != nil { // the record was the ring's index 0 until now
+		a.peers.oldest++
+		a.peers.count--
+	}
+}
+
+func (a *Aggregate) evict(f *model.Flow, x *model.Ext) {
 	st := a.last
 	if st == nil || a.lastID != f.Iface {
 		st = a.ifaces[f.Iface]
@@ -162,8 +177,8 @@ func (a *Aggregate) count(st *iface, f *model.Flow, x *model.Ext, d int) {
 	case model.ActionReject:
 		st.rejects += d64
 	}
-	st.addPeer(f, x, model.FieldSrcAddr, d)
-	st.addPeer(f, x, model.FieldDstAddr, d)
+	a.addPeer(st, f, x, model.FieldSrcAddr, d)
+	a.addPeer(st, f, x, model.FieldDstAddr, d)
 	if f.Has(model.FieldDstPort) {
 		add(st.ports, f.DstPort, d)
 	}
@@ -195,8 +210,16 @@ func (a *Aggregate) count(st *iface, f *model.Flow, x *model.Ext, d int) {
 }
 
 // addPeer counts (d = 1) or uncounts (d = -1) one address of the record.
-func (st *iface) addPeer(f *model.Flow, x *model.Ext, id model.FieldID, d int) {
+func (a *Aggregate) addPeer(st *iface, f *model.Flow, x *model.Ext, id model.FieldID, d int) {
 	if !f.Has(id) {
+		return
+	}
+	if p := a.peers; p != nil {
+		if d > 0 && p.added(p.oldest+uint64(p.count), f, x, id) {
+			st.npeers++
+		} else if d < 0 && p.evicted(p.oldest, f, x, id) {
+			st.npeers--
+		}
 		return
 	}
 	if !f.IPv6() { // both addresses inline: no netip round trip

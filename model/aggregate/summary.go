@@ -99,7 +99,7 @@ func (a *Aggregate) Snapshot(names *model.Interner, o Options) Snapshot {
 			ID: id, Name: names.Name(id),
 			Records: st.records, Flows: st.flows, Packets: st.packets, Bytes: st.bytes,
 			Accepts: st.accepts, Rejects: st.rejects, Skipped: st.skipped,
-			Peers:    max(0, len(st.peers4)+len(st.peers6)-1),
+			Peers:    max(0, st.npeers+len(st.peers4)+len(st.peers6)-1),
 			TopPorts: topPorts(st.ports, o.TopPorts),
 		}
 		it.LastSeen, _ = st.last.max()
