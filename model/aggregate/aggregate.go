@@ -53,7 +53,7 @@ type iface struct {
 	flows            uint64 // records that describe traffic
 	packets, bytes   uint64
 	accepts, rejects uint64
-	skipped          uint64 // SKIPDATA records
+	skipped          uint64              // SKIPDATA records
 	peers4           map[uint32]uint32   // private aggregate: count by address
 	peers6           map[[16]byte]uint32 // private aggregate: count by address
 	npeers           int                 // attached aggregate: distinct addresses
