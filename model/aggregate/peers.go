@@ -1,117 +1,175 @@
 package aggregate
 
 import (
-	"encoding/binary"
+	"sync"
+	"sync/atomic"
 
 	"github.com/flowtail/flowtail/model"
-	"github.com/flowtail/flowtail/model/ringtable"
 )
 
-// peerSet counts the distinct addresses of each interface in an attached
-// aggregate without copying one: a slot per (interface, address) holds the
-// position of the newest record that carries it, and which of its two
-// addresses. The store evicts oldest first, so when a record leaves and
-// the slot names it, no other record with that address remains; when the
-// slot names a newer record, one does.
+// Peers counts, per interface, the distinct addresses its traffic records
+// carry. It is the one costly part of the summaries (two hash updates per
+// record, and a million random addresses take tens of megabytes), so an
+// attached aggregate leaves it out until a view asks for peers
+// (Aggregate.CountPeers): loading a capture does not pay for a column
+// nobody has looked at. A model.Observer.
+//
+// Attached to a store (AttachPeers) it keeps no copy of an address: see
+// ringPeers. A private count (NewPeers) keeps maps of counts.
+type Peers struct {
+	sets   map[uint32]*peerSet
+	lastID uint32
+	last   *peerSet
+
+	ring   *ringPeers     // attached: the addresses, read back from the ring
+	counts map[uint32]int // attached: distinct addresses by interface
+}
+
 type peerSet struct {
-	ring   model.View
-	oldest uint64 // position of the ring's oldest record (its index 0)
-	count  int
-	size   uint64 // the ring's capacity: a position's slot value is taken modulo it
-	set    *ringtable.Table[peerKey, peerKeys]
+	v4 map[uint32]uint32
+	v6 map[[16]byte]uint32
 }
 
-// peerKey is an interface and one address. An IPv4 address and its
-// IPv4-mapped IPv6 form are different peers, as records write them.
-type peerKey struct {
-	iface uint32
-	v6    bool
-	addr  [16]byte
-}
+// NewPeers returns an empty peer count.
+func NewPeers() *Peers { return &Peers{sets: map[uint32]*peerSet{}} }
 
-func newPeerSet(s *model.Store) *peerSet {
-	p := &peerSet{ring: s.ObserverView(), size: uint64(s.Capacity())}
-	// Two addresses a record: the most keys a full ring can hold.
-	p.set = ringtable.New[peerKey](peerKeys{p}, 2*s.Capacity())
+// AttachPeers returns a peer count for the store's ring, registered as its
+// observer (it first counts the records already buffered).
+func AttachPeers(s *model.Store) *Peers {
+	p := &Peers{ring: newRingPeers(s), counts: map[uint32]int{}}
+	s.Observe(p)
 	return p
 }
 
-type peerKeys struct{ *peerSet }
-
-// Key reads the key of a slot value back from its record.
-func (p peerKeys) Key(v uint32) peerKey {
-	v--
-	i := uint64(v >> 1)
-	pos := p.oldest + (i+p.size-p.oldest%p.size)%p.size
-	f, x := p.ring.At(int(pos - p.oldest))
-	id := model.FieldSrcAddr
-	if v&1 != 0 {
-		id = model.FieldDstAddr
+func (p *Peers) setOf(id uint32, create bool) *peerSet {
+	if p.last != nil && p.lastID == id {
+		return p.last
 	}
-	return keyOf(f, x, id)
-}
-
-func (p peerKeys) Hash(k peerKey) uint64 {
-	h := uint64(k.iface)*0x9e3779b97f4a7c15 ^ binary.LittleEndian.Uint64(k.addr[8:])
-	h ^= h >> 31
-	h *= 0xd6e8feb86659fd93
-	if k.v6 {
-		h ^= binary.LittleEndian.Uint64(k.addr[:8]) + 1
-		h ^= h >> 29
-		h *= 0xd6e8feb86659fd93
-	}
-	return h ^ h>>32
-}
-
-func keyOf(f *model.Flow, x *model.Ext, id model.FieldID) peerKey {
-	k := peerKey{iface: f.Iface}
-	if !f.IPv6() { // both addresses inline: no netip round trip
-		a := f.Src
-		if id == model.FieldDstAddr {
-			a = f.Dst
+	s := p.sets[id]
+	if s == nil {
+		if !create {
+			return nil
 		}
-		binary.BigEndian.PutUint32(k.addr[12:], a)
-		return k
+		s = &peerSet{v4: map[uint32]uint32{}, v6: map[[16]byte]uint32{}}
+		p.sets[id] = s
+	}
+	p.lastID, p.last = id, s
+	return s
+}
+
+// Added counts a record entering the ring.
+func (p *Peers) Added(f *model.Flow, x *model.Ext) {
+	if r := p.ring; r != nil {
+		if isTraffic(f) {
+			pos := r.oldest + uint64(r.count)
+			for _, id := range [2]model.FieldID{model.FieldSrcAddr, model.FieldDstAddr} {
+				if f.Has(id) && r.added(pos, f, x, id) {
+					p.counts[f.Iface]++
+				}
+			}
+		}
+		r.count++
+		return
+	}
+	if !isTraffic(f) {
+		return
+	}
+	s := p.setOf(f.Iface, true)
+	s.add(f, x, model.FieldSrcAddr, 1)
+	s.add(f, x, model.FieldDstAddr, 1)
+}
+
+// Evicted uncounts a record leaving the ring.
+func (p *Peers) Evicted(f *model.Flow, x *model.Ext) {
+	if r := p.ring; r != nil {
+		// The record is the ring's index 0 until this returns.
+		if isTraffic(f) {
+			for _, id := range [2]model.FieldID{model.FieldSrcAddr, model.FieldDstAddr} {
+				if f.Has(id) && r.evicted(r.oldest, f, x, id) {
+					if p.counts[f.Iface]--; p.counts[f.Iface] == 0 {
+						delete(p.counts, f.Iface)
+					}
+				}
+			}
+		}
+		r.oldest++
+		r.count--
+		return
+	}
+	if !isTraffic(f) {
+		return
+	}
+	s := p.setOf(f.Iface, false)
+	if s == nil {
+		return
+	}
+	s.add(f, x, model.FieldSrcAddr, -1)
+	s.add(f, x, model.FieldDstAddr, -1)
+	if len(s.v4) == 0 && len(s.v6) == 0 {
+		delete(p.sets, f.Iface)
+		if p.last == s {
+			p.last = nil
+		}
+	}
+}
+
+// Count is the interface's distinct addresses less one (its own).
+func (p *Peers) Count(iface uint32) int {
+	if p.ring != nil {
+		return max(0, p.counts[iface]-1)
+	}
+	s := p.sets[iface]
+	if s == nil {
+		return 0
+	}
+	return max(0, len(s.v4)+len(s.v6)-1)
+}
+
+// add counts (d = 1) or uncounts (d = -1) one address of the record.
+func (s *peerSet) add(f *model.Flow, x *model.Ext, id model.FieldID, d int) {
+	if !f.Has(id) {
+		return
+	}
+	if !f.IPv6() { // both addresses inline: no netip round trip
+		k := f.Src
+		if id == model.FieldDstAddr {
+			k = f.Dst
+		}
+		add(s.v4, k, d)
+		return
 	}
 	addr := model.Addr(f, x, id)
 	if addr.Is4() {
 		b := addr.As4()
-		copy(k.addr[12:], b[:])
-		return k
+		add(s.v4, uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3]), d)
+		return
 	}
-	k.v6, k.addr = true, addr.As16()
-	return k
+	add(s.v6, addr.As16(), d)
 }
 
-// value is the slot value naming address id of the record at position pos.
-func (p *peerSet) value(pos uint64, id model.FieldID) uint32 {
-	v := uint32(pos%p.size) << 1
-	if id == model.FieldDstAddr {
-		v |= 1
+// add counts (d = 1) or uncounts (d = -1) one key, dropping it at zero so
+// the maps hold only what the ring holds.
+func add[K comparable](m map[K]uint32, k K, d int) {
+	if d > 0 {
+		m[k]++
+	} else if n := m[k]; n <= 1 {
+		delete(m, k)
+	} else {
+		m[k] = n - 1
 	}
-	return v + 1
 }
 
-// added counts an address of the newest record (at position pos); it
-// reports whether the address is new to the interface.
-func (p *peerSet) added(pos uint64, f *model.Flow, x *model.Ext, id model.FieldID) bool {
-	k := keyOf(f, x, id)
-	slot, _, ok := p.set.Find(k)
-	if ok {
-		p.set.Set(slot, p.value(pos, id))
-		return false
-	}
-	p.set.Insert(slot, k, p.value(pos, id))
-	return true
+// peerSource is where an aggregate reads peers: its own count (a private
+// aggregate), one attached to the store later, or none yet.
+type peerSource struct {
+	own      *Peers // counted by the aggregate's own Added and Evicted
+	attached atomic.Pointer[Peers]
+	attach   sync.Mutex // one attachment, whoever asks first
 }
 
-// evicted uncounts an address of the oldest record (at position pos); it
-// reports whether no record of the interface carries the address any more.
-func (p *peerSet) evicted(pos uint64, f *model.Flow, x *model.Ext, id model.FieldID) bool {
-	slot, v, ok := p.set.Find(keyOf(f, x, id))
-	if !ok || (v-1)>>1 != uint32(pos%p.size) {
-		return false // a newer record carries it (or, src = dst, it went with the other address)
+func (ps *peerSource) peers() *Peers {
+	if ps.own != nil {
+		return ps.own
 	}
-	p.set.Remove(slot)
-	return true
+	return ps.attached.Load()
 }
