@@ -109,6 +109,11 @@ func (s *Store) Observe(o Observer) {
 	s.obs = append(s.obs, o)
 }
 
+// ObserverView reads the ring from inside an Observer's Added and Evicted,
+// which run under the store's write lock: index 0 is the oldest record (the
+// one Evicted is told of), Len()-1 the newest. Anywhere else, use Read.
+func (s *Store) ObserverView() View { return View{s} }
+
 // Generation changes whenever the store changes; the UI redraws only when
 // it differs from the one it last drew.
 func (s *Store) Generation() uint64 { return s.gen.Load() }

@@ -320,7 +320,7 @@ func liveConversations(s *model.Store) *conversation.Live {
 	}
 	l := liveConvs.byStore[s]
 	if l == nil {
-		l = conversation.NewLive(s.Capacity())
+		l = conversation.NewLive(s)
 		s.Observe(l)
 		liveConvs.byStore[s] = l
 	}

@@ -121,6 +121,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	}
 
 	store := model.NewStore(o.buffer)
+	go boundMemory(ctx, o.buffer)
 	health := newHealthBoard(srcs)
 	ingested := make(chan struct{})
 	go func() {

@@ -94,9 +94,7 @@ func (a *Aggregate) CountPeers(s *model.Store) {
 	if a.peers.peers() != nil {
 		return // another caller attached it while this one waited
 	}
-	p := NewPeers()
-	s.Observe(p)
-	a.peers.attached.Store(p)
+	a.peers.attached.Store(AttachPeers(s))
 }
 
 // Compute builds a private aggregate over the records of v that match (all

@@ -13,10 +13,16 @@ import (
 // attached aggregate leaves it out until a view asks for peers
 // (Aggregate.CountPeers): loading a capture does not pay for a column
 // nobody has looked at. A model.Observer.
+//
+// Attached to a store (AttachPeers) it keeps no copy of an address: see
+// ringPeers. A private count (NewPeers) keeps maps of counts.
 type Peers struct {
 	sets   map[uint32]*peerSet
 	lastID uint32
 	last   *peerSet
+
+	ring   *ringPeers     // attached: the addresses, read back from the ring
+	counts map[uint32]int // attached: distinct addresses by interface
 }
 
 type peerSet struct {
@@ -26,6 +32,14 @@ type peerSet struct {
 
 // NewPeers returns an empty peer count.
 func NewPeers() *Peers { return &Peers{sets: map[uint32]*peerSet{}} }
+
+// AttachPeers returns a peer count for the store's ring, registered as its
+// observer (it first counts the records already buffered).
+func AttachPeers(s *model.Store) *Peers {
+	p := &Peers{ring: newRingPeers(s), counts: map[uint32]int{}}
+	s.Observe(p)
+	return p
+}
 
 func (p *Peers) setOf(id uint32, create bool) *peerSet {
 	if p.last != nil && p.lastID == id {
@@ -45,6 +59,18 @@ func (p *Peers) setOf(id uint32, create bool) *peerSet {
 
 // Added counts a record entering the ring.
 func (p *Peers) Added(f *model.Flow, x *model.Ext) {
+	if r := p.ring; r != nil {
+		if isTraffic(f) {
+			pos := r.oldest + uint64(r.count)
+			for _, id := range [2]model.FieldID{model.FieldSrcAddr, model.FieldDstAddr} {
+				if f.Has(id) && r.added(pos, f, x, id) {
+					p.counts[f.Iface]++
+				}
+			}
+		}
+		r.count++
+		return
+	}
 	if !isTraffic(f) {
 		return
 	}
@@ -55,6 +81,21 @@ func (p *Peers) Added(f *model.Flow, x *model.Ext) {
 
 // Evicted uncounts a record leaving the ring.
 func (p *Peers) Evicted(f *model.Flow, x *model.Ext) {
+	if r := p.ring; r != nil {
+		// The record is the ring's index 0 until this returns.
+		if isTraffic(f) {
+			for _, id := range [2]model.FieldID{model.FieldSrcAddr, model.FieldDstAddr} {
+				if f.Has(id) && r.evicted(r.oldest, f, x, id) {
+					if p.counts[f.Iface]--; p.counts[f.Iface] == 0 {
+						delete(p.counts, f.Iface)
+					}
+				}
+			}
+		}
+		r.oldest++
+		r.count--
+		return
+	}
 	if !isTraffic(f) {
 		return
 	}
@@ -74,6 +115,9 @@ func (p *Peers) Evicted(f *model.Flow, x *model.Ext) {
 
 // Count is the interface's distinct addresses less one (its own).
 func (p *Peers) Count(iface uint32) int {
+	if p.ring != nil {
+		return max(0, p.counts[iface]-1)
+	}
 	s := p.sets[iface]
 	if s == nil {
 		return 0
