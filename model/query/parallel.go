@@ -20,6 +20,13 @@ type Chunk struct {
 	Stream    string // CloudWatch log stream (fills interface-id), or ""
 	FirstLine int64  // 1-based line number of Data's first line; 0: not numbered
 	Format    *model.Format
+	// Other lists the offsets in Data of the lines that do not start with
+	// a digit (headers, blank and odd lines), when OtherKnown: a filter on
+	// the raw text hands those to the decoder whatever they hold, and
+	// skips the others without splitting them. Whoever cuts the chunk
+	// sees every line anyway; unknown, the workers find them.
+	Other      []int32
+	OtherKnown bool
 }
 
 // RunInfo counts what a chunked run read besides the answer.
@@ -266,23 +273,39 @@ func keepFirstBad(bad []firstBad, b firstBad) []firstBad {
 func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info *RunInfo, f *model.Flow, x *model.Ext) {
 	data := c.Data
 	if ls != nil {
-		ls.reset(data)
+		other := c.Other
+		if !c.OtherKnown {
+			other = OtherLines(data, nil)
+		}
+		ls.reset(data, other)
 	}
-	at := 0 // offset of line in c.Data
 	ev := model.Event{Origin: c.Origin, Stream: c.Stream, LineNo: c.FirstLine}
 	step := int64(1)
 	if c.FirstLine == 0 {
 		step = 0
 	}
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
+	for pos := 0; pos < len(data); {
+		if ls != nil {
+			// Lines before the next that may pass are skipped unsplit.
+			if next := ls.next(pos); next > pos {
+				n := int64(bytes.Count(data[pos:next], newline))
+				if next == len(data) && data[len(data)-1] != '\n' {
+					n++ // the last line, without its newline
+				}
+				info.Skipped += uint64(n)
+				ev.LineNo += n * step
+				pos = next
+				if pos >= len(data) {
+					break
+				}
+			}
 		}
-		start := at
-		at += len(line) + 1
+		line := data[pos:]
+		start := pos
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		pos += len(line) + 1
 		if ls != nil && !ls.pass(start, start+len(line)) {
 			info.Skipped++
 			ev.LineNo += step
@@ -309,4 +332,22 @@ func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info
 		}
 		ev.LineNo += step
 	}
+}
+
+var newline = []byte{'\n'}
+
+// OtherLines appends to out the offsets in data of the lines that do not
+// start with a digit (headers, blank and odd lines), for Chunk.Other.
+func OtherLines(data []byte, out []int32) []int32 {
+	for at := 0; at < len(data); {
+		if c := data[at]; c < '0' || c > '9' {
+			out = append(out, int32(at))
+		}
+		i := bytes.IndexByte(data[at:], '\n')
+		if i < 0 {
+			break
+		}
+		at += i + 1
+	}
+	return out
 }

@@ -329,8 +329,8 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit func(*quer
 		carry = append(carry[:0], buf[cut:]...)
 		data := buf[:cut]
 		if len(data) > 0 {
-			c := &query.Chunk{Input: index, Data: data, Origin: path, FirstLine: line, Format: hdr.format}
-			n := hdr.scan(data)
+			c := &query.Chunk{Input: index, Data: data, Origin: path, FirstLine: line, Format: hdr.format, OtherKnown: true}
+			n := hdr.scan(data, &c.Other)
 			line += n
 			if lines != nil {
 				lines(n)
@@ -359,22 +359,28 @@ type headers struct {
 	formats *model.FormatTracker // nil: one of its own, made on first use
 }
 
-// scan notes the header lines of data, in order, and returns how many
-// lines it ends (a last line without its newline is not counted).
-func (h *headers) scan(data []byte) int64 {
+// scan notes the header lines of data, in order, appends to other the
+// offsets of the lines that do not start with a digit (see
+// query.Chunk.Other), and returns how many lines it ends (a last line
+// without its newline is not counted).
+func (h *headers) scan(data []byte, other *[]int32) int64 {
 	var n int64
-	for len(data) > 0 {
-		end := bytes.IndexByte(data, '\n')
+	for at := 0; at < len(data); {
+		rest := data[at:]
+		end := bytes.IndexByte(rest, '\n')
 		next := end + 1
 		if end < 0 {
-			end, next = len(data), len(data)
+			end, next = len(rest), len(rest)
 		} else {
 			n++
 		}
-		if model.MayBeHeader(data) {
-			h.line(data[:end], nil)
+		if c := rest[0]; c < '0' || c > '9' {
+			*other = append(*other, int32(at))
+			if model.MayBeHeader(rest) {
+				h.line(rest[:end], nil)
+			}
 		}
-		data = data[next:]
+		at += next
 	}
 	return n
 }
