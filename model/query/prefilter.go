@@ -2,6 +2,8 @@ package query
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -38,6 +40,7 @@ type msgTest struct {
 	marks [][]byte
 	zeros bool
 	re    *regexp.Regexp // like /re/ or =~ /re/; nil for like "text"
+	seq   *litSeq        // re, when it only asks for strings in order
 	text  []byte         // like "text"
 }
 
@@ -110,7 +113,9 @@ func (lf *lineFilter) match(e *Match) {
 		}
 		t.re = re
 		if sre, err := syntax.Parse(e.Pattern, syntax.Perl); err == nil {
-			t.sets = requiredSets(sre.Simplify())
+			sre = sre.Simplify()
+			t.sets = requiredSets(sre)
+			t.seq = seqOf(sre)
 		}
 	} else {
 		t.text = []byte(e.Pattern)
@@ -331,6 +336,22 @@ func textForms(r Ref, lits []Literal) [][]byte {
 	return alts
 }
 
+// lastNewline is bytes.LastIndexByte(b, '\n') eight bytes at a time
+// (that one goes byte by byte): it looks back from a hit to the start of
+// its line.
+func lastNewline(b []byte) int {
+	const ones, lows = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
+	i := len(b)
+	for ; i >= 8; i -= 8 {
+		w := binary.LittleEndian.Uint64(b[i-8:]) ^ ('\n' * ones)
+		// High bit set exactly in the zero bytes: no carry crosses bytes.
+		if z := ^((w&lows + lows) | w | lows); z != 0 {
+			return i - 8 + (63-bits.LeadingZeros64(z))/8
+		}
+	}
+	return bytes.LastIndexByte(b[:i], '\n')
+}
+
 // lineScan is one worker's pass of the line filter over a chunk. Rather
 // than split the chunk into lines and search each, it searches the whole
 // chunk for the rarest of the required strings (by the byte of each that
@@ -505,14 +526,14 @@ func (s *lineScan) next(pos int) int {
 		s.odd = s.odd[1:]
 	}
 	if len(s.odd) > 0 && s.odd[0] < wild {
-		wild = pos + bytes.LastIndexByte(s.data[pos:s.odd[0]], '\n') + 1
+		wild = pos + lastNewline(s.data[pos:s.odd[0]]) + 1
 	}
 	for cur := pos; cur < wild; {
 		p := s.leadFrom(cur)
 		if p >= wild {
 			return wild
 		}
-		start := cur + bytes.LastIndexByte(s.data[cur:p], '\n') + 1
+		start := cur + lastNewline(s.data[cur:p]) + 1
 		end := s.lineEnd(p)
 		line := s.data[start:end]
 		ok := true
@@ -565,7 +586,17 @@ func (s *lineScan) pass(start, end int) bool {
 	}
 	line = bytes.TrimRight(line, " ")
 	for i := range s.lf.msg {
-		if t := &s.lf.msg[i]; t.re != nil && !t.re.Match(line) || t.re == nil && !bytes.Contains(line, t.text) {
+		t := &s.lf.msg[i]
+		switch {
+		case t.seq != nil:
+			if !t.seq.match(line) {
+				return false
+			}
+		case t.re != nil:
+			if !t.re.Match(line) {
+				return false
+			}
+		case !bytes.Contains(line, t.text):
 			return false
 		}
 	}
@@ -583,26 +614,65 @@ var (
 )
 
 // marksFor returns the spellings that could hide one of lits, and whether
-// leading zeros could.
+// leading zeros could. A spelling can hide a literal only where the token
+// it spells (an address, an enum word) overlaps the literal's text in the
+// @message, so the literal's space-separated pieces are compared with
+// what such a token can look like.
 func marksFor(lits [][]byte) (marks [][]byte, zeros bool) {
-	marks = append(marks, ipv6Marks...)
-	var space, upper bool
+	var space, ipv6 bool
+	enums := make([]bool, len(enumMarks))
 	for _, l := range lits {
 		for i, c := range l {
 			space = space || c == ' ' || c == '\t'
-			upper = upper || c >= 'A' && c <= 'Z'
 			if i > 0 && c >= '0' && c <= '9' && (l[i-1] == ' ' || l[i-1] == '.' || l[i-1] == '\t') {
 				zeros = true
 			}
 		}
+		pieces := bytes.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == '\t' })
+		for k, piece := range pieces {
+			// The first and last pieces may be part of a token; the
+			// others are whole tokens.
+			first := k == 0 && l[0] != ' ' && l[0] != '\t'
+			last := k == len(pieces)-1 && l[len(l)-1] != ' ' && l[len(l)-1] != '\t'
+			ipv6 = ipv6 || mayBeIPv6(piece, first || last)
+			for w, m := range enumMarks {
+				word := bytes.ToUpper(m[1:])
+				switch {
+				case first && last:
+					enums[w] = enums[w] || bytes.Contains(word, piece)
+				case first:
+					enums[w] = enums[w] || bytes.HasSuffix(word, piece)
+				case last:
+					enums[w] = enums[w] || bytes.HasPrefix(word, piece)
+				default:
+					enums[w] = enums[w] || bytes.Equal(word, piece)
+				}
+			}
+		}
+	}
+	if ipv6 {
+		marks = append(marks, ipv6Marks...)
 	}
 	if space {
 		marks = append(marks, separatorMarks...)
 	}
-	if upper {
-		marks = append(marks, enumMarks...)
+	for w, m := range enumMarks {
+		if enums[w] {
+			marks = append(marks, m)
+		}
 	}
 	return marks, zeros
+}
+
+// mayBeIPv6 reports whether piece can be (part of, when partial) an IPv6
+// address as @message writes it.
+func mayBeIPv6(piece []byte, partial bool) bool {
+	for _, c := range piece {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == ':' || c == '.') {
+			return false
+		}
+	}
+	return partial || bytes.IndexByte(piece, ':') >= 0
 }
 
 // spots appends to out the offsets in data of the marks and, with zeros,
@@ -685,4 +755,109 @@ func enumWord(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// litSeq is a regex that only asks for a few exact strings in order, with
+// `.*` between them (`eni-0a.*REJECT`, `^2 123`, ` OK$`, `REJECT|NODATA`):
+// on one line it matches exactly when they occur in that order, which
+// bytes.Index answers much faster than the regex engine.
+type litSeq struct {
+	parts      [][][]byte // each: the strings one part matches
+	begin, end bool       // the first part starts the line; the last ends it
+}
+
+// seqOf returns the litSeq re is, or nil.
+func seqOf(re *syntax.Regexp) *litSeq {
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpConcat {
+		subs = re.Sub
+	}
+	s := &litSeq{}
+	var run [][]byte
+	lastStar := false
+	for i, sub := range subs {
+		switch {
+		case sub.Op == syntax.OpBeginText || sub.Op == syntax.OpBeginLine:
+			if i != 0 {
+				return nil
+			}
+			s.begin = true
+		case sub.Op == syntax.OpEndText || sub.Op == syntax.OpEndLine:
+			if i != len(subs)-1 || run == nil {
+				return nil
+			}
+			s.end = true
+		case sub.Op == syntax.OpStar && (sub.Sub[0].Op == syntax.OpAnyCharNotNL || sub.Sub[0].Op == syntax.OpAnyChar):
+			if run != nil {
+				s.parts = append(s.parts, run)
+				run = nil
+			} else if len(s.parts) == 0 {
+				s.begin = false // `^.*x` is `x`
+			}
+			lastStar = true
+			continue
+		default:
+			ex := exact(sub)
+			if ex == nil {
+				return nil
+			}
+			if run == nil {
+				run = ex
+			} else if len(run)*len(ex) <= maxAlts {
+				run = cross(run, ex)
+			} else {
+				return nil
+			}
+		}
+		lastStar = false
+	}
+	if run != nil {
+		s.parts = append(s.parts, run)
+	}
+	if len(s.parts) == 0 || lastStar && s.end {
+		return nil
+	}
+	return s
+}
+
+// match reports whether line (one line, no newline) matches.
+func (s *litSeq) match(line []byte) bool {
+	pos := 0
+	for i, part := range s.parts {
+		last := i == len(s.parts)-1
+		switch {
+		case last && s.end:
+			for _, a := range part {
+				if len(line)-len(a) >= pos && bytes.HasSuffix(line, a) && (!s.begin || i > 0 || len(a) == len(line)) {
+					return true
+				}
+			}
+			return false
+		case i == 0 && s.begin:
+			// The shortest string that starts the line ends first.
+			end := -1
+			for _, a := range part {
+				if bytes.HasPrefix(line, a) && (end < 0 || len(a) < end) {
+					end = len(a)
+				}
+			}
+			if end < 0 {
+				return false
+			}
+			pos = end
+		default:
+			// The occurrence that ends first leaves the most room.
+			end := -1
+			for _, a := range part {
+				if j := bytes.Index(line[pos:], a); j >= 0 && (end < 0 || pos+j+len(a) < end) {
+					end = pos + j + len(a)
+				}
+			}
+			if end < 0 {
+				return false
+			}
+			pos = end
+		}
+	}
+	return true
 }
