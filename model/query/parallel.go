@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -49,9 +50,14 @@ type RunInfo struct {
 const keepBad = 5
 
 // reorderWindow bounds, per worker, the chunks a record query may have
-// parsed ahead of the oldest one still being parsed: rows leave in input
-// order, so memory follows this window, not the answer.
-const reorderWindow = 4
+// parsed ahead of the oldest one still being parsed, and reorderBytes
+// the records they may hold (a chunk of short lines that all match holds
+// far more than its text): rows leave in input order, so memory follows
+// this window, not the answer.
+const (
+	reorderWindow = 4
+	reorderBytes  = 4 << 20
+)
 
 // Streams reports whether the answer is records that need no sort: they
 // can then be handed over as they are found, in input order.
@@ -101,7 +107,8 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 	var ord *inOrder
 	if p.stats == nil {
 		ord = &inOrder{prog: p, total: total, row: row, stop: stop, pending: map[int]*Partial{},
-			slots: make(chan struct{}, reorderWindow*workers)}
+			slots: make(chan struct{}, reorderWindow*workers), budget: reorderBytes}
+		ord.room = sync.NewCond(&ord.mu)
 		ord.stream = newStreamer(p)
 	}
 	lf := p.lineFilter()
@@ -124,6 +131,7 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 			for {
 				if ord != nil {
 					ord.slots <- struct{}{}
+					ord.waitRoom()
 				}
 				c, ok := <-in
 				if !ok {
@@ -188,14 +196,34 @@ type inOrder struct {
 	slots   chan struct{} // one per chunk taken and not yet folded
 	mu      sync.Mutex
 	pending map[int]*Partial
+	// held: bytes of the records of pending partials; past budget no
+	// worker takes another chunk until the oldest are folded (the oldest
+	// chunk is always with a worker, which never waits once it has one)
+	held, budget int64
+	room         *sync.Cond
 	next    int
 	folding bool
 	stopped atomic.Bool
 }
 
+// waitRoom waits while the pending partials hold more than the budget.
+func (o *inOrder) waitRoom() {
+	o.mu.Lock()
+	for o.held > o.budget {
+		o.room.Wait()
+	}
+	o.mu.Unlock()
+}
+
+// recordBytes is what a partial's records take.
+func (pt *Partial) recordBytes() int64 {
+	return int64(cap(pt.recs))*int64(unsafe.Sizeof(model.Flow{})) + int64(cap(pt.exts))*int64(unsafe.Sizeof(model.Ext{})) + int64(cap(pt.extOf))*4
+}
+
 func (o *inOrder) complete(seq int, part *Partial) {
 	o.mu.Lock()
 	o.pending[seq] = part
+	o.held += part.recordBytes()
 	if o.folding {
 		o.mu.Unlock()
 		return
@@ -212,6 +240,8 @@ func (o *inOrder) complete(seq int, part *Partial) {
 		o.fold(pt)
 		<-o.slots
 		o.mu.Lock()
+		o.held -= pt.recordBytes()
+		o.room.Broadcast()
 	}
 	o.folding = false
 	o.mu.Unlock()
