@@ -201,9 +201,9 @@ type inOrder struct {
 	// chunk is always with a worker, which never waits once it has one)
 	held, budget int64
 	room         *sync.Cond
-	next    int
-	folding bool
-	stopped atomic.Bool
+	next         int
+	folding      bool
+	stopped      atomic.Bool
 }
 
 // waitRoom waits while the pending partials hold more than the budget.
