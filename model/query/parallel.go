@@ -54,10 +54,9 @@ const keepBad = 5
 // the records they may hold (a chunk of short lines that all match holds
 // far more than its text): rows leave in input order, so memory follows
 // this window, not the answer.
-const (
-	reorderWindow = 4
-	reorderBytes  = 4 << 20
-)
+const reorderWindow = 4
+
+var reorderBytes int64 = 4 << 20 // a variable so tests can make it bind
 
 // Streams reports whether the answer is records that need no sort: they
 // can then be handed over as they are found, in input order.
