@@ -69,8 +69,8 @@ type aggregator struct {
 	// overlap instead of following one another
 	pend []uint64
 	idx  []int32
-	st      []aggState
-	ts      func(f *model.Flow, x *model.Ext) (uint64, bool)
+	st   []aggState
+	ts   func(f *model.Flow, x *model.Ext) (uint64, bool)
 	// countOnly skips aggState (and its pointers the collector would
 	// scan) for the common stats count(*) by ….
 	countOnly bool
