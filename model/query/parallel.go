@@ -331,7 +331,9 @@ func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info
 		}
 		line := data[pos:]
 		start := pos
-		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		if ls != nil && ls.checked == pos {
+			line = data[pos:ls.end] // next found where it ends
+		} else if i := bytes.IndexByte(line, '\n'); i >= 0 {
 			line = line[:i]
 		}
 		pos += len(line) + 1

@@ -368,6 +368,7 @@ type lineScan struct {
 	leadAt  []int // per alternative of the lead: its next occurrence (-1: not searched)
 	odd     []int // odd spots not yet passed, for @message tests
 	checked int   // the line whose requirements next found, or -1
+	end     int   // and where that line ends
 	// other: the lines not starting with a digit not yet passed, which
 	// always go to the decoder
 	other   []int32
@@ -547,7 +548,7 @@ func (s *lineScan) next(pos int) int {
 			if !s.reqs[s.lead].has(line) {
 				return start // a string across lines: pass decides
 			}
-			s.checked = start
+			s.checked, s.end = start, end
 			return start
 		}
 		cur = end + 1
