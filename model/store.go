@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // DefaultCapacity is the default number of records the ring holds.
@@ -83,7 +84,11 @@ func NewStore(capacity int) *Store {
 	}
 	names := NewInterner()
 	names.reclaim = true
-	return &Store{flows: make([]Flow, capacity), names: names}
+	flows := make([]Flow, capacity)
+	// Only the page faults of the first writes are at stake: advice the
+	// kernel refuses changes nothing else.
+	_ = adviseHugePages(unsafe.Pointer(unsafe.SliceData(flows)), uintptr(capacity)*unsafe.Sizeof(Flow{}))
+	return &Store{flows: flows, names: names}
 }
 
 // Names is the interner for the store's records.

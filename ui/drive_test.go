@@ -116,3 +116,16 @@ func (d *driver) applyFilter(text string) {
 	d.typeText(text)
 	d.keys("enter")
 }
+
+// lineIndex is the screen line holding text (after lineWith has waited
+// for it).
+func (d *driver) lineIndex(text string) int {
+	d.t.Helper()
+	d.lineWith(text)
+	for i, l := range strings.Split(d.screen(), "\n") {
+		if strings.Contains(l, text) {
+			return i
+		}
+	}
+	return -1
+}

@@ -17,6 +17,10 @@ type exportPrompt struct {
 	sel   exportSelection
 	hint  bool // the line has room for the formats after the name
 	width int
+	// proposed: the name is the one open suggested and nothing has been
+	// typed yet. Typing or pasting replaces it; a key that edits (arrows,
+	// backspace, home, end) keeps it to change.
+	proposed bool
 }
 
 // exportFormats tells which names choose which format.
@@ -40,8 +44,18 @@ func (e *exportPrompt) open(fp *flowsPane) tea.Cmd {
 	e.sel = currentSelection(e.sh, fp)
 	e.input.SetValue(fmt.Sprintf("flowtail-%s-%s.csv", e.sel.what, e.sh.Now().UTC().Format("20060102-150405")))
 	e.input.CursorEnd()
+	e.proposed = true
 	e.size()
 	return e.input.Focus()
+}
+
+// replaceProposed clears the suggested name before the first text typed
+// or pasted, so a name of one's own does not land after it.
+func (e *exportPrompt) replaceProposed(typing bool) {
+	if e.proposed && typing {
+		e.input.SetValue("")
+	}
+	e.proposed = false
 }
 
 // update handles a key: done reports the prompt closed; enter starts the
@@ -62,6 +76,8 @@ func (e *exportPrompt) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, star
 		return exportCmd(e.sh.Store, e.sel, path), true,
 			fmt.Sprintf("writing %s records to %s…", thousands(uint64(e.sel.nCount)), path)
 	}
+	// Text with no modifier but shift is typing; anything else edits.
+	e.replaceProposed(msg.Text != "" && msg.Mod&^tea.ModShift == 0)
 	e.input, cmd = e.input.Update(msg)
 	e.size()
 	return cmd, false, ""
@@ -70,6 +86,7 @@ func (e *exportPrompt) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, star
 // paste inserts a pasted file name.
 func (e *exportPrompt) paste(msg tea.PasteMsg) tea.Cmd {
 	msg.Content = oneLine(msg.Content)
+	e.replaceProposed(msg.Content != "")
 	var cmd tea.Cmd
 	e.input, cmd = e.input.Update(msg)
 	e.size()
@@ -96,7 +113,10 @@ func (e *exportPrompt) size() {
 func (e *exportPrompt) view() string {
 	st := &e.sh.Styles
 	line := st.Pending.Render(e.lead()) + e.input.View()
-	if e.hint {
+	switch {
+	case e.hint && e.proposed:
+		line += st.Dim.Render(exportFormats + " · type to replace")
+	case e.hint:
 		line += st.Dim.Render(exportFormats)
 	}
 	return fitCells(line, e.width)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 func TestExportMarkedRowsToCSV(t *testing.T) {
@@ -124,5 +126,30 @@ func TestExportPromptShowsWholeNameAt80Columns(t *testing.T) {
 	wide.keys("ctrl+s")
 	if got := wide.footerLine(); !strings.Contains(got, wide.m.export.input.Value()+"  .csv .jsonl .txt") {
 		t.Errorf("the formats should follow the name on a wide terminal: %q", got)
+	}
+}
+
+// The suggested name is replaced by the first character typed or the
+// first paste, and kept by keys that edit it.
+func TestExportPromptTypingReplacesSuggestedName(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("ctrl+s")
+	d.typeText("out.csv")
+	if got := d.m.export.input.Value(); got != "out.csv" {
+		t.Errorf("typing over the suggestion gives %q, want out.csv", got)
+	}
+
+	d.keys("esc", "ctrl+s")
+	suggested := d.m.export.input.Value()
+	d.keys("backspace", "backspace", "backspace")
+	d.typeText("txt")
+	if got, want := d.m.export.input.Value(), strings.TrimSuffix(suggested, "csv")+"txt"; got != want {
+		t.Errorf("editing the suggestion gives %q, want %q", got, want)
+	}
+
+	d.keys("esc", "ctrl+s")
+	d.send(tea.PasteMsg{Content: "/tmp/pasted.jsonl"})
+	if got := d.m.export.input.Value(); got != "/tmp/pasted.jsonl" {
+		t.Errorf("pasting over the suggestion gives %q", got)
 	}
 }

@@ -58,7 +58,7 @@ type comboRow struct {
 
 func newFlagsPane(sh *Shared) Pane {
 	liveAggregate(sh.Store)
-	return &flagsPane{sh: sh, keys: newTriageKeys(), rc: recount{stale: true}}
+	return &flagsPane{sh: sh, keys: newTriageKeys(&sh.Keys), rc: recount{stale: true}}
 }
 
 func (p *flagsPane) Title() string { return "flags" }

@@ -55,94 +55,9 @@ type interfacesPane struct {
 	out  strings.Builder
 }
 
-// ifaceColumn is one column of the table. Columns are dropped in order of
-// priority (lowest first) when the terminal is narrow.
-type ifaceColumn struct {
-	title    string
-	width    int
-	right    bool
-	priority int // lower is kept longer
-	cell     func(b []byte, sh *Shared, it *aggregate.Interface) []byte
-	less     func(a, b *aggregate.Interface) int // nil: not sortable
-	flex     bool                                // takes the width left over
-	names    bool                                // shown only when interface names are known
-}
-
-var ifaceColumns = []ifaceColumn{
-	{title: "INTERFACE", width: 21, priority: 0,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return append(b, ifaceName(it)...) },
-		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Name, b.Name) }},
-	{title: "NAME", width: 20, priority: 1, names: true,
-		cell: func(b []byte, sh *Shared, it *aggregate.Interface) []byte {
-			return append(b, interfaceLabel(sh, it.Name)...)
-		}},
-	{title: "FLOWS", width: 9, right: true, priority: 1,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Flows) },
-		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Flows, b.Flows) }},
-	{title: "PACKETS", width: 9, right: true, priority: 10,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Packets) },
-		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Packets, b.Packets) }},
-	{title: "BYTES", width: 5, right: true, priority: 4,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendHuman(b, it.Bytes) },
-		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Bytes, b.Bytes) }},
-	{title: "ACCEPT", width: 9, right: true, priority: 9,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Accepts) },
-		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Accepts, b.Accepts) }},
-	{title: "REJECT", width: 9, right: true, priority: 2,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Rejects) },
-		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Rejects, b.Rejects) }},
-	{title: "REJ%", width: 6, right: true, priority: 3,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte {
-			if it.Accepts+it.Rejects == 0 {
-				return append(b, '-')
-			}
-			return append(strconv.AppendFloat(b, it.RejectPct(), 'f', 1, 64), '%')
-		},
-		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.RejectPct(), b.RejectPct()) }},
-	{title: "PEERS", width: 6, right: true, priority: 6,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, uint64(it.Peers)) },
-		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Peers, b.Peers) }},
-	{title: "TOP DST PORTS", width: 15, priority: 7,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte {
-			for i, p := range it.TopPorts {
-				if i > 0 {
-					b = append(b, ' ')
-				}
-				b = strconv.AppendUint(b, uint64(p.Port), 10)
-			}
-			if len(it.TopPorts) == 0 {
-				b = append(b, '-')
-			}
-			return b
-		},
-		less: func(a, b *aggregate.Interface) int { return cmp.Compare(topPort(a), topPort(b)) }},
-	{title: "LAST SEEN", width: 9, priority: 8,
-		cell: func(b []byte, sh *Shared, it *aggregate.Interface) []byte {
-			return appendTime(b, it.LastSeen, it.LastSeen != 0, sh.Zone(), "15:04:05")
-		},
-		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.LastSeen, b.LastSeen) }},
-	{title: "TRAFFIC", width: 8, priority: 5, flex: true},
-}
-
-const ifaceSortDefault = 2 // FLOWS
-
-func ifaceName(it *aggregate.Interface) string {
-	if it.Name == "" {
-		return "(no interface-id)"
-	}
-	return Sanitize(it.Name)
-}
-
-func topPort(it *aggregate.Interface) uint32 {
-	if len(it.TopPorts) == 0 {
-		return 0
-	}
-	return it.TopPorts[0].Flows
-}
-
 func newInterfacesPane(sh *Shared) Pane {
 	liveAggregate(sh.Store)
-	return &interfacesPane{sh: sh, keys: newTriageKeys(), sortBy: ifaceSortDefault, rc: recount{stale: true}}
+	return &interfacesPane{sh: sh, keys: newTriageKeys(&sh.Keys), sortBy: ifaceSortDefault, rc: recount{stale: true}}
 }
 
 func (p *interfacesPane) Title() string { return "interfaces" }
@@ -221,37 +136,6 @@ func (p *interfacesPane) drawCached() {
 	p.stripLocal = p.sh.Local
 }
 
-// layoutIfaceColumns keeps the most important columns that fit, in their
-// table order; the sparkline takes what is left.
-func layoutIfaceColumns(width int, names bool) []ifaceColumn {
-	byPrio := make([]int, len(ifaceColumns))
-	for i := range byPrio {
-		byPrio[i] = i
-	}
-	slices.SortFunc(byPrio, func(a, b int) int { return cmp.Compare(ifaceColumns[a].priority, ifaceColumns[b].priority) })
-	keep := make([]bool, len(ifaceColumns))
-	used := 1 // leading space
-	for _, i := range byPrio {
-		if ifaceColumns[i].names && !names {
-			continue
-		}
-		if w := ifaceColumns[i].width + 1; used+w <= width {
-			keep[i] = true
-			used += w
-		}
-	}
-	var cols []ifaceColumn
-	for i, c := range ifaceColumns {
-		if keep[i] {
-			if c.flex {
-				c.width += width - used
-			}
-			cols = append(cols, c)
-		}
-	}
-	return cols
-}
-
 func (p *interfacesPane) ShortHelp() []key.Binding {
 	return []key.Binding{p.keys.Drill, p.keys.Sort, p.keys.Reverse}
 }
@@ -287,7 +171,11 @@ func (p *interfacesPane) refresh() tea.Cmd {
 		start := time.Now()
 		var snap aggregate.Snapshot
 		if all {
-			snap = aggregate.Take(store, liveAggregate(store), opts)
+			live := liveAggregate(store)
+			// Peers are counted from the first time this pane is shown,
+			// not while a capture loads (see aggregate.Peers).
+			live.CountPeers(store)
+			snap = aggregate.Take(store, live, opts)
 		} else {
 			a := aggregate.New()
 			eachRecord(store, seqs, false, func(_ uint64, f *model.Flow, x *model.Ext) { a.Added(f, x) })

@@ -219,7 +219,8 @@ func TestTriageKeysHaveHelp(t *testing.T) {
 			}
 		}
 	}
-	k := newTriageKeys()
+	km := DefaultKeymap()
+	k := newTriageKeys(&km)
 	for _, b := range []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Sort, k.Reverse, k.Drill, k.Convs, k.Back} {
 		if b.Help().Key == "" || b.Help().Desc == "" {
 			t.Errorf("binding %v has no help", b.Keys())

@@ -82,3 +82,38 @@ func TestRemappedKeysInHelpAndFooter(t *testing.T) {
 		t.Error("x does not quit")
 	}
 }
+
+// The triage panes answer to the keymap too: remapped sort, reverse and
+// moving keys work there, and the old keys no longer do.
+func TestRemappedKeysInTriagePanes(t *testing.T) {
+	k, err := RemapKeys(map[string][]string{"sort": {"o"}, "reverse_sort": {"O"}, "down": {"x"}, "conversations": {"C"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Keys = k
+	d := newDriver(t, cfg, 120, 40)
+	d.keys("2")
+	p := d.m.panes[d.m.active].(*interfacesPane)
+	by := p.sortBy
+	d.keys("s")
+	if p.sortBy != by {
+		t.Error("s still sorts the interfaces after sort was moved to o")
+	}
+	d.keys("o")
+	if p.sortBy == by {
+		t.Error("o does not sort the interfaces")
+	}
+	if !strings.Contains(d.screen(), "o sort") {
+		t.Errorf("the footer should name o for sorting:\n%s", d.screen())
+	}
+	at := p.list.cursor
+	d.keys("x")
+	if p.list.cursor == at {
+		t.Error("x does not move down the interfaces")
+	}
+	d.keys("3", "C")
+	if !strings.Contains(d.screen(), "CONVERSATIONS") {
+		t.Errorf("C should open the conversations:\n%s", d.screen())
+	}
+}

@@ -41,6 +41,12 @@ type Keymap struct {
 	PrevMark  key.Binding
 	Export    key.Binding
 
+	// Triage panes (interfaces, flags, rules, stats).
+	Sort          key.Binding // by the next column
+	ReverseSort   key.Binding
+	Conversations key.Binding // the flags pane's request/reply pairs
+	Reload        key.Binding // reload rules, recount verdicts, run a stats query on AWS
+
 	// Filter bar, detail and help modes.
 	Apply   key.Binding
 	Cancel  key.Binding
@@ -85,6 +91,11 @@ func DefaultKeymap() Keymap {
 		PrevMark:  b("N", "previous mark", "N"),
 		Export:    b("ctrl+s", "export view", "ctrl+s"),
 
+		Sort:          b("s", "sort by next column", "s"),
+		ReverseSort:   b("S", "reverse sort", "S"),
+		Conversations: b("c", "conversations", "c"),
+		Reload:        b("R", "reload rules, recount, run on AWS", "R"),
+
 		Apply:  b("enter", "apply", "enter"),
 		Cancel: b("esc", "cancel", "esc"),
 		Back:   b("esc", "back", "esc"),
@@ -99,6 +110,7 @@ func (k *Keymap) all() []*key.Binding {
 		&k.Quit, &k.ForceQuit, &k.Suspend, &k.Help, &k.NextPane, &k.PrevPane, &k.GotoPane, &k.Filter, &k.TimeZone, &k.Rules, &k.Malformed, &k.Palette,
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Oldest, &k.Newest,
 		&k.Follow, &k.Pause, &k.Open, &k.Copy, &k.CopyPairs, &k.Verdicts, &k.Mark, &k.NextMark, &k.PrevMark, &k.Export,
+		&k.Sort, &k.ReverseSort, &k.Conversations, &k.Reload,
 		&k.Apply, &k.Cancel, &k.Back, &k.History,
 	}
 }

@@ -7,7 +7,8 @@ import (
 )
 
 func TestListCursorMove(t *testing.T) {
-	k := newTriageKeys()
+	km := DefaultKeymap()
+	k := newTriageKeys(&km)
 	press := func(s string) tea.KeyPressMsg {
 		switch s {
 		case "pgdown":

@@ -211,3 +211,41 @@ func (p *statsPane) clickLine(line int) bool {
 	p.list.clamp(len(p.rows), p.bodyHeight())
 	return true
 }
+
+// clickLine selects the tcp-flags combination, or in the conversations
+// view the conversation, drawn on line of the flags pane.
+func (p *flagsPane) clickLine(line int) bool {
+	if p.showConvs {
+		return p.conv.clickLine(line)
+	}
+	first := flagsSelectedLines + 2 // the selected flow, the title, the header
+	r := p.list.top + line - first
+	if line < first || line-first >= p.tableRows() || r >= len(p.combos) {
+		return false
+	}
+	p.list.cursor = r
+	return true
+}
+
+// clickLine selects the conversation drawn on line (under the title and
+// the header).
+func (c *convList) clickLine(line int) bool {
+	r := c.list.top + line - 2
+	if line < 2 || line-2 >= c.rows() || r >= len(c.convs) {
+		return false
+	}
+	c.list.cursor = r
+	return true
+}
+
+// clickLine selects a row of the verdicts view; the rule lists of one
+// flow have no rows to select.
+func (p *rulesPane) clickLine(line int) bool {
+	v := &p.verdicts
+	r := v.list.top + line - 2
+	if !v.on || v.note != "" || line < 2 || line-2 >= v.bodyRows() || r >= len(v.rows) {
+		return false
+	}
+	v.list.cursor = r
+	return true
+}

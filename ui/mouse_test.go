@@ -112,3 +112,78 @@ func TestMouseStatsDrillDown(t *testing.T) {
 		t.Errorf("double click: slot %d, filter %q", d.m.specs[d.m.active].slot, d.m.sh.FilterText)
 	}
 }
+
+// clickRowWith clicks the screen line holding text and reports the line
+// the cursor marker is drawn on afterwards.
+func clickRowWith(t *testing.T, d *driver, text string, marker string) (clicked, marked int) {
+	t.Helper()
+	d.lineWith(text)
+	lines := strings.Split(d.screen(), "\n")
+	clicked = -1
+	for i, l := range lines {
+		if strings.Contains(l, text) {
+			clicked = i
+			break
+		}
+	}
+	d.send(tea.MouseClickMsg{X: 10, Y: clicked, Button: tea.MouseLeft})
+	marked = -1
+	for i, l := range strings.Split(d.screen(), "\n") {
+		if strings.HasPrefix(strings.TrimLeft(l, " "), marker) || (marker == "" && i == clicked) {
+			marked = i
+			break
+		}
+	}
+	return clicked, marked
+}
+
+// A click selects a tcp-flags combination, then a conversation; a double
+// click on a combination filters the flows to it.
+func TestMouseSelectsInFlagsPane(t *testing.T) {
+	now := fixedNow
+	cfg := fixtureConfig(flagsStore(t))
+	cfg.Mouse, cfg.Now = true, func() time.Time { return now }
+	d := newDriver(t, cfg, 120, 40)
+	d.keys("3")
+	d.refresh()
+	p := d.m.panes[d.m.active].(*flagsPane)
+	if clicked, marked := clickRowWith(t, d, " 4 RST ", "▸"); clicked < 0 || marked != clicked {
+		t.Fatalf("clicked line %d, cursor drawn on line %d:\n%s", clicked, marked, d.screen())
+	}
+	if c := p.combos[p.list.cursor]; c.value != 4 || c.absent {
+		t.Errorf("cursor on %+v, want RST (4)", c)
+	}
+	now = now.Add(100 * time.Millisecond)
+	d.send(tea.MouseClickMsg{X: 10, Y: d.lineIndex(" 4 RST "), Button: tea.MouseLeft})
+	d.refresh()
+	if d.m.specs[d.m.active].slot != 1 || !strings.Contains(d.m.sh.FilterText, "tcpFlags = 4") {
+		t.Errorf("double click: slot %d, filter %q", d.m.specs[d.m.active].slot, d.m.sh.FilterText)
+	}
+
+	d.keys("esc") // back to the flags pane, unfiltered
+	d.keys("c")
+	d.refresh()
+	d.lineWith("CONVERSATIONS")
+	y := d.lineIndex("198.51.100.8")
+	d.send(tea.MouseClickMsg{X: 10, Y: y, Button: tea.MouseLeft})
+	cv := p.conv.convs[p.conv.list.cursor]
+	if got := cv.Request.Src().String(); got != "198.51.100.8" {
+		t.Errorf("click on line %d selected the conversation of %s:\n%s", y, got, d.screen())
+	}
+}
+
+// A click selects a row of the verdicts view.
+func TestMouseSelectsVerdictRow(t *testing.T) {
+	cfg := fixtureConfig(verdictsStore(t))
+	cfg.Rules = &staticRules{snap: demoRules(t)}
+	cfg.Mouse = true
+	d := newDriver(t, cfg, 120, 40)
+	d.keys("4", "v")
+	d.lineWith("VERDICTS BY RULE · 95 records")
+	y := d.lineIndex("25       1  NACL")
+	d.send(tea.MouseClickMsg{X: 10, Y: y, Button: tea.MouseLeft})
+	v := &d.m.panes[d.m.active].(*rulesPane).verdicts
+	if r := v.rows[v.list.cursor]; r.Records != 25 {
+		t.Errorf("click on line %d selected the row of %d records:\n%s", y, r.Records, d.screen())
+	}
+}

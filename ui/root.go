@@ -198,7 +198,12 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case openDetailMsg:
 		m.detail = newDetail(m.sh, msg.seq, m.width, max(m.height-3, 1))
 		m.mode = modeDetail
-		return m, m.detail.lookup()
+		return m, tea.Batch(m.detail.lookup(), m.detail.countPeers())
+	case peersCountedMsg:
+		if m.mode == modeDetail {
+			m.detail.rebuild()
+		}
+		return m, nil
 	case rulesLookupMsg:
 		if m.mode == modeDetail && !m.detail.malformed {
 			m.detail.snap, m.detail.rulesErr = msg.snap, msg.err

@@ -54,7 +54,7 @@ type statsPane struct {
 }
 
 func newStatsPane(sh *Shared) Pane {
-	return &statsPane{sh: sh, keys: newTriageKeys(), sortCol: -1, rc: recount{pace: throttle{minGap: statsInterval}}}
+	return &statsPane{sh: sh, keys: newTriageKeys(&sh.Keys), sortCol: -1, rc: recount{pace: throttle{minGap: statsInterval}}}
 }
 
 func (p *statsPane) Title() string { return "stats" }
@@ -70,7 +70,7 @@ func (p *statsPane) ShortHelp() []key.Binding {
 		return nil // nothing to sort or drill into yet
 	}
 	if p.sh.Remote != nil {
-		return []key.Binding{p.keys.Drill, remoteKey, p.keys.Sort, p.keys.Reverse}
+		return []key.Binding{p.keys.Drill, p.remoteKey(), p.keys.Sort, p.keys.Reverse}
 	}
 	return []key.Binding{p.keys.Drill, p.keys.Sort, p.keys.Reverse}
 }
@@ -78,7 +78,7 @@ func (p *statsPane) ShortHelp() []key.Binding {
 func (p *statsPane) FullHelp() [][]key.Binding {
 	k := &p.keys
 	if p.sh.Remote != nil {
-		return [][]key.Binding{k.moveHelp(), {k.Drill, k.Sort, k.Reverse, remoteKey}}
+		return [][]key.Binding{k.moveHelp(), {k.Drill, k.Sort, k.Reverse, p.remoteKey()}}
 	}
 	return [][]key.Binding{k.moveHelp(), {k.Drill, k.Sort, k.Reverse}}
 }
@@ -269,7 +269,7 @@ func (p *statsPane) key(km tea.KeyPressMsg) tea.Cmd {
 		return p.pullRemote() // the ring may not hold the row's records
 	case key.Matches(km, p.keys.Drill):
 		return p.drill()
-	case key.Matches(km, remoteKey):
+	case key.Matches(km, p.remoteKey()):
 		return p.startRemote()
 	case key.Matches(km, p.sh.Keys.Back) && p.remote != nil:
 		p.cancelRemote()
@@ -458,3 +458,6 @@ func (p *statsPane) appendRow(b []byte, row []query.Value) []byte {
 	}
 	return b
 }
+
+// remoteKey runs the pane's query on AWS: the keymap's reload key.
+func (p *statsPane) remoteKey() key.Binding { return described(p.sh.Keys.Reload, "run on AWS") }

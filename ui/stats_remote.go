@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowtail/flowtail/model/query"
@@ -26,8 +25,6 @@ type RemoteEngine interface {
 	Run(ctx context.Context, prog *query.Program, progress func(status string, partial *query.Result)) (res *query.Result, summary string, err error)
 	Pull(ctx context.Context, filter string, progress func(status string)) (n int, err error)
 }
-
-var remoteKey = key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "run on AWS"))
 
 // remoteRun is one remote run of the pane's query. The ring's own answer
 // keeps updating in local, to be shown again when the remote one is left.

@@ -52,23 +52,29 @@ type triageKeys struct {
 	Back     key.Binding
 }
 
-func newTriageKeys() triageKeys {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+// newTriageKeys takes the keymap's keys (remapped or not) with the
+// descriptions of a table that is not in time order: the newest-record key
+// goes to the first row, the oldest-record key to the last.
+func newTriageKeys(k *Keymap) triageKeys {
 	return triageKeys{
-		Up:       b("↑/k", "up", "up", "k"),
-		Down:     b("↓/j", "down", "down", "j"),
-		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
-		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", "space"),
-		Top:      b("G", "first row", "G", "home"),
-		Bottom:   b("g", "last row", "g", "end"),
-		Sort:     b("s", "sort by next column", "s"),
-		Reverse:  b("S", "reverse sort", "S"),
-		Drill:    b("enter", "filter flows to this", "enter"),
-		Convs:    b("c", "conversations", "c"),
-		Back:     b("esc", "back", "esc"),
+		Up:       k.Up,
+		Down:     k.Down,
+		PageUp:   k.PageUp,
+		PageDown: k.PageDown,
+		Top:      described(k.Newest, "first row"),
+		Bottom:   described(k.Oldest, "last row"),
+		Sort:     k.Sort,
+		Reverse:  k.ReverseSort,
+		Drill:    described(k.Open, "filter flows to this"),
+		Convs:    k.Conversations,
+		Back:     k.Back,
 	}
+}
+
+// described is a binding with the help text one pane gives its action.
+func described(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
 }
 
 // chunkRecords is how many records one read lock covers while a triage

@@ -60,10 +60,10 @@ type verdictKeys struct {
 
 func newVerdictsView(sh *Shared) verdictsView {
 	return verdictsView{sh: sh, keys: verdictKeys{
-		Toggle:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "verdicts by rule")),
-		Drill:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "show these flows")),
-		Recount: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "recount")),
-		move:    newTriageKeys(),
+		Toggle:  described(sh.Keys.Verdicts, "verdicts by rule"),
+		Drill:   described(sh.Keys.Open, "show these flows"),
+		Recount: described(sh.Keys.Reload, "recount"),
+		move:    newTriageKeys(&sh.Keys),
 	}}
 }
 
@@ -301,7 +301,7 @@ func (v *verdictsView) setSize(w, h int) {
 func (v *verdictsView) bodyRows() int { return max(v.height-2, 1) }
 
 func (v *verdictsView) shortHelp() []key.Binding {
-	return []key.Binding{v.keys.Drill, v.keys.Recount, key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "back to the flow"))}
+	return []key.Binding{v.keys.Drill, v.keys.Recount, described(v.keys.Toggle, "back to the flow")}
 }
 
 func (v *verdictsView) view() string {

@@ -53,8 +53,11 @@ const Template = `# flowtail config. Flags given on the command line beat these 
 # Actions: quit, force_quit, suspend, help, next_pane, prev_pane, goto_pane
 # (one key per pane, in tab order), filter, time_zone, rules, malformed,
 # palette, up, down, page_up, page_down, oldest, newest, follow, pause, open,
-# copy, copy_pairs, verdicts, mark, next_mark, prev_mark, export, apply,
-# cancel, back, history.
+# copy, copy_pairs, verdicts, mark, next_mark, prev_mark, export, sort,
+# reverse_sort, conversations, reload, apply, cancel, back, history.
+# reload is R: reload rules, recount verdicts, run a stats query on AWS. The triage panes
+# (interfaces, flags, rules, stats) move with up, down, page_up, page_down,
+# newest (first row) and oldest (last row) too.
 # [keys]
 # quit = ["q", "ctrl+c"]
 

@@ -32,6 +32,8 @@ type Aggregate struct {
 	// interface (one CloudWatch stream or S3 file per ENI).
 	lastID uint32
 	last   *iface
+
+	peers peerSource
 }
 
 // verdicts counts the flows, accepts and rejects in one time bucket.
@@ -50,24 +52,51 @@ type iface struct {
 	packets, bytes   uint64
 	accepts, rejects uint64
 	skipped          uint64 // SKIPDATA records
-	peers4           map[uint32]uint32
-	peers6           map[[16]byte]uint32
 	ports            map[uint16]uint32
 	spark            map[uint32]traffic
 	last             maxWindow
 }
 
-// New returns an empty aggregate.
+// New returns an empty aggregate that also counts peers.
 func New() *Aggregate {
+	a := newAggregate()
+	a.peers.own = NewPeers()
+	return a
+}
+
+func newAggregate() *Aggregate {
 	return &Aggregate{ifaces: map[uint32]*iface{}, hist: map[uint32]verdicts{}}
 }
 
 // Attach registers a new aggregate with the store; it first counts the
-// records already buffered.
+// records already buffered. It counts peers only once CountPeers is
+// called: until then its snapshots say Interface.Peers = -1.
 func Attach(s *model.Store) *Aggregate {
-	a := New()
+	a := newAggregate()
 	s.Observe(a)
 	return a
+}
+
+// CountsPeers reports whether snapshots carry peers.
+func (a *Aggregate) CountsPeers() bool { return a.peers.peers() != nil }
+
+// CountPeers makes an attached aggregate count peers from now on: the
+// first call counts the records buffered, under the store's write lock
+// (about a third of a second for a million records), so call it off the
+// UI goroutine. A no-op for a private aggregate, which always counts.
+// Safe to call from several goroutines.
+func (a *Aggregate) CountPeers(s *model.Store) {
+	if a.peers.peers() != nil {
+		return
+	}
+	a.peers.attach.Lock()
+	defer a.peers.attach.Unlock()
+	if a.peers.peers() != nil {
+		return // another caller attached it while this one waited
+	}
+	p := NewPeers()
+	s.Observe(p)
+	a.peers.attached.Store(p)
 }
 
 // Compute builds a private aggregate over the records of v that match (all
@@ -92,10 +121,8 @@ func (a *Aggregate) ifaceOf(f *model.Flow) *iface {
 	st := a.ifaces[id]
 	if st == nil {
 		st = &iface{
-			peers4: map[uint32]uint32{},
-			peers6: map[[16]byte]uint32{},
-			ports:  map[uint16]uint32{},
-			spark:  map[uint32]traffic{},
+			ports: map[uint16]uint32{},
+			spark: map[uint32]traffic{},
 		}
 		a.ifaces[id] = st
 	}
@@ -111,7 +138,10 @@ func isTraffic(f *model.Flow) bool {
 func (a *Aggregate) Added(f *model.Flow, x *model.Ext) {
 	st := a.ifaceOf(f)
 	st.last.push(f.End, f.Has(model.FieldEnd))
-	a.count(st, f, x, 1)
+	a.count(st, f, 1)
+	if a.peers.own != nil {
+		a.peers.own.Added(f, x)
+	}
 }
 
 // Evicted uncounts a record leaving the ring. The store evicts in arrival
@@ -126,7 +156,10 @@ func (a *Aggregate) Evicted(f *model.Flow, x *model.Ext) {
 		return
 	}
 	st.last.pop()
-	a.count(st, f, x, -1)
+	a.count(st, f, -1)
+	if a.peers.own != nil {
+		a.peers.own.Evicted(f, x)
+	}
 	if st.records == 0 {
 		delete(a.ifaces, f.Iface)
 		if a.last == st {
@@ -138,7 +171,7 @@ func (a *Aggregate) Evicted(f *model.Flow, x *model.Ext) {
 // count adds (d = 1) or removes (d = -1) a record's share of every
 // counter; the unsigned counters wrap back exactly on removal. A time
 // bucket that falls to zero flows is dropped.
-func (a *Aggregate) count(st *iface, f *model.Flow, x *model.Ext, d int) {
+func (a *Aggregate) count(st *iface, f *model.Flow, d int) {
 	d32, d64 := uint32(d), uint64(d)
 	a.records += d64
 	st.records += d64
@@ -162,8 +195,6 @@ func (a *Aggregate) count(st *iface, f *model.Flow, x *model.Ext, d int) {
 	case model.ActionReject:
 		st.rejects += d64
 	}
-	st.addPeer(f, x, model.FieldSrcAddr, d)
-	st.addPeer(f, x, model.FieldDstAddr, d)
 	if f.Has(model.FieldDstPort) {
 		add(st.ports, f.DstPort, d)
 	}
@@ -191,40 +222,6 @@ func (a *Aggregate) count(st *iface, f *model.Flow, x *model.Ext, d int) {
 		delete(a.hist, b)
 	} else {
 		a.hist[b] = h
-	}
-}
-
-// addPeer counts (d = 1) or uncounts (d = -1) one address of the record.
-func (st *iface) addPeer(f *model.Flow, x *model.Ext, id model.FieldID, d int) {
-	if !f.Has(id) {
-		return
-	}
-	if !f.IPv6() { // both addresses inline: no netip round trip
-		k := f.Src
-		if id == model.FieldDstAddr {
-			k = f.Dst
-		}
-		add(st.peers4, k, d)
-		return
-	}
-	addr := model.Addr(f, x, id)
-	if addr.Is4() {
-		b := addr.As4()
-		add(st.peers4, uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3]), d)
-		return
-	}
-	add(st.peers6, addr.As16(), d)
-}
-
-// add counts (d = 1) or uncounts (d = -1) one key, dropping it at zero so
-// the maps hold only what the ring holds.
-func add[K comparable](m map[K]uint32, k K, d int) {
-	if d > 0 {
-		m[k]++
-	} else if n := m[k]; n <= 1 {
-		delete(m, k)
-	} else {
-		m[k] = n - 1
 	}
 }
 

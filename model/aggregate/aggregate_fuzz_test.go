@@ -20,7 +20,10 @@ func FuzzAggregateMatchesRecount(f *testing.F) {
 		c := min(int(capacity%2000)+1, len(recs))
 		s := model.NewStore(c)
 		a := Attach(s)
-		ingest(t, s, recs)
+		cut := int(seed % uint64(len(recs)+1)) // peers counted from here on
+		ingest(t, s, recs[:cut])
+		a.CountPeers(s)
+		ingest(t, s, recs[cut:])
 		checkSnapshot(t, Take(s, a, Options{TopPorts: 3}), recs[len(recs)-c:])
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/flowtail/flowtail/model"
@@ -167,7 +168,20 @@ func expect(recs []genRec, topN int) (map[string]Interface, FlagCounts) {
 
 func checkSnapshot(t *testing.T, snap Snapshot, recs []genRec) {
 	t.Helper()
+	checkSnapshotPeers(t, snap, recs, true)
+}
+
+// checkSnapshotPeers checks a snapshot; peers false: one taken before the
+// aggregate counts peers, which says -1 for every interface.
+func checkSnapshotPeers(t *testing.T, snap Snapshot, recs []genRec, peers bool) {
+	t.Helper()
 	want, wantFlags := expect(recs, 3)
+	if !peers {
+		for name, w := range want {
+			w.Peers = -1
+			want[name] = w
+		}
+	}
 	if snap.Records != uint64(len(recs)) {
 		t.Errorf("records = %d, want %d", snap.Records, len(recs))
 	}
@@ -194,7 +208,10 @@ func TestAggregateMatchesIndependentCounts(t *testing.T) {
 	recs := capture(5000, 1)
 	s := model.NewStore(len(recs))
 	a := Attach(s)
-	ingest(t, s, recs)
+	ingest(t, s, recs[:2000])
+	checkSnapshotPeers(t, Take(s, a, Options{TopPorts: 3}), recs[:2000], false)
+	a.CountPeers(s) // counts the records already buffered, then follows
+	ingest(t, s, recs[2000:])
 	checkSnapshot(t, Take(s, a, Options{TopPorts: 3}), recs)
 }
 
@@ -204,6 +221,7 @@ func TestAggregateAfterEviction(t *testing.T) {
 		t.Run(fmt.Sprint(capacity), func(t *testing.T) {
 			s := model.NewStore(capacity)
 			a := Attach(s)
+			a.CountPeers(s)
 			ingest(t, s, recs)
 			if c := s.Counters(); c.Evicted != uint64(len(recs)-capacity) {
 				t.Fatalf("evicted %d, want %d", c.Evicted, len(recs)-capacity)
@@ -218,7 +236,10 @@ func TestAttachCountsRecordsAlreadyBuffered(t *testing.T) {
 	s := model.NewStore(300)
 	ingest(t, s, recs[:500])
 	a := Attach(s)
-	ingest(t, s, recs[500:])
+	ingest(t, s, recs[500:650])
+	a.CountPeers(s)
+	a.CountPeers(s) // a second call changes nothing
+	ingest(t, s, recs[650:])
 	checkSnapshot(t, Take(s, a, Options{TopPorts: 3}), recs[500:])
 }
 
@@ -378,6 +399,11 @@ func TestTakeWhileIngesting(t *testing.T) {
 	s := model.NewStore(3000)
 	a := Attach(s)
 	done := make(chan struct{})
+	counting := make(chan struct{})
+	go func() { // attached while records arrive and snapshots are taken
+		defer close(counting)
+		a.CountPeers(s)
+	}()
 	go func() {
 		defer close(done)
 		ingest(t, s, recs)
@@ -397,5 +423,21 @@ func TestTakeWhileIngesting(t *testing.T) {
 			t.Fatalf("snapshot of %d records has %d in its interfaces", snap.Records, sum)
 		}
 	}
+	<-counting
 	checkSnapshot(t, Take(s, a, Options{TopPorts: 3}), recs[len(recs)-3000:])
+}
+
+// Views that ask for peers at the same moment attach one count, not two.
+func TestCountPeersFromSeveralGoroutines(t *testing.T) {
+	recs := capture(4000, 13)
+	s := model.NewStore(len(recs))
+	a := Attach(s)
+	ingest(t, s, recs[:1000])
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { a.CountPeers(s) })
+	}
+	wg.Wait()
+	ingest(t, s, recs[1000:])
+	checkSnapshot(t, Take(s, a, Options{TopPorts: 3}), recs)
 }

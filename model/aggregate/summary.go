@@ -21,7 +21,7 @@ type Interface struct {
 	// Peers is the distinct addresses seen less one: the interface's own
 	// primary address, which AWS puts in every record as srcaddr or
 	// dstaddr. A dual-stack interface's second own address counts as a
-	// peer.
+	// peer. -1 until the aggregate counts peers (Aggregate.CountPeers).
 	Peers    int
 	TopPorts []PortCount
 	LastSeen uint32 // newest end time, unix seconds (0 when none)
@@ -94,13 +94,17 @@ func (a *Aggregate) Snapshot(names *model.Interner, o Options) Snapshot {
 		}
 	}
 	snap.Interfaces = make([]Interface, 0, len(a.ifaces))
+	peers := a.peers.peers()
 	for id, st := range a.ifaces {
 		it := Interface{
 			ID: id, Name: names.Name(id),
 			Records: st.records, Flows: st.flows, Packets: st.packets, Bytes: st.bytes,
 			Accepts: st.accepts, Rejects: st.rejects, Skipped: st.skipped,
-			Peers:    max(0, len(st.peers4)+len(st.peers6)-1),
+			Peers:    -1,
 			TopPorts: topPorts(st.ports, o.TopPorts),
+		}
+		if peers != nil {
+			it.Peers = peers.Count(id)
 		}
 		it.LastSeen, _ = st.last.max()
 		if cols > 0 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/aggregate"
 	"github.com/flowtail/flowtail/source/file"
 
 	"github.com/flowtail/flowtail/model/query"
@@ -92,5 +93,21 @@ func BenchmarkLoadSequential(b *testing.B) {
 		st := model.NewStore(model.DefaultCapacity)
 		in := model.NewIngester(st, nil)
 		file.New(paths, file.Options{}).Run(context.Background(), in.Ingest)
+	}
+}
+
+// BenchmarkLoadTUI is the TUI's load of FLOWTAIL_BENCH_FILES: parallel
+// decode, appended in order into a ring of 1M records that carries the
+// per-interface aggregate, as the TUI opens a capture.
+func BenchmarkLoadTUI(b *testing.B) {
+	paths := benchPaths(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		st := model.NewStore(1_000_000)
+		aggregate.Attach(st)
+		rd := New(paths, Options{})
+		if errs := Load(context.Background(), rd, st, nil, runtime.GOMAXPROCS(0)); len(errs) > 0 {
+			b.Fatal(errs)
+		}
 	}
 }
