@@ -365,7 +365,7 @@ type scanItem struct {
 }
 
 func (r *Reader) newScanner(ctx context.Context, index int, path string, lines func(int64), emit func(*query.Chunk) bool) *scanner {
-	sc := &scanner{ctx: ctx, items: make(chan scanItem, 1), done: make(chan struct{}), line: 1, ok: true}
+	sc := &scanner{ctx: ctx, items: make(chan scanItem), done: make(chan struct{}), line: 1, ok: true}
 	go func() {
 		defer close(sc.done)
 		var hdr headers
