@@ -28,6 +28,39 @@ type Decoder struct {
 	cur       *Parser
 	curOrigin string
 	curBatch  *Format
+
+	skip *[fieldIDEnd]bool // see InternOnly
+}
+
+// Rebind makes the decoder intern into names from now on. What it knows
+// of each origin (the header lines seen) is kept; parsers, which cache ids
+// of the old interner, are made anew.
+func (d *Decoder) Rebind(names *Interner) {
+	d.names = names
+	d.byFormat = newLRU[*Format, *Parser](maxParsers)
+	d.cur = nil
+	if d.override != nil {
+		d.parserFor(d.override)
+	}
+}
+
+// InternOnly makes the decoder intern only the known string fields need
+// reports: the others are marked present and read as "". A headless query
+// reads a few fields of every record; interning the rest (every account,
+// interface and VPC id ever seen) would make its memory follow the
+// input's history instead of the query. Fields flowtail does not know are
+// always interned.
+func (d *Decoder) InternOnly(need func(FieldID) bool) {
+	var skip [fieldIDEnd]bool
+	for id := FieldNone + 1; id < fieldKnownEnd; id++ {
+		skip[id] = id.Kind() == KindString && !need(id)
+	}
+	d.skip = &skip
+	d.byFormat = newLRU[*Format, *Parser](maxParsers) // parsers made before carry no mask
+	d.cur = nil
+	if d.override != nil {
+		d.parserFor(d.override)
+	}
 }
 
 // NewDecoder returns a decoder interning into names; override may be nil.
@@ -55,6 +88,7 @@ func (d *Decoder) parserFor(f *Format) *Parser {
 	p, ok := d.byFormat.get(f)
 	if !ok {
 		p = NewParser(f, d.names)
+		p.skip = d.skip
 		if old, evicted := d.byFormat.put(f, p); evicted && old == d.cur {
 			d.cur = nil
 		}

@@ -101,3 +101,19 @@ func (r *RecentFlows) Add(f *Flow, x *Ext) (reverseSeen bool) {
 	}
 	return reverseSeen
 }
+
+// Rebind re-keys the window for records interned in another interner:
+// iface maps an old interface id to its id there. The explain command
+// starts a new interner when its own grows large, and the window must
+// keep finding the replies of requests read before the switch.
+func (r *RecentFlows) Rebind(iface func(uint32) uint32) {
+	clear(r.count)
+	for i, k := range r.ring {
+		if k == (FlowKey{}) {
+			continue
+		}
+		k.Iface = iface(k.Iface)
+		r.ring[i] = k
+		r.count[k]++
+	}
+}

@@ -43,6 +43,7 @@ type Parser struct {
 	fmtID   uint16                   // registered number of format
 	cache   [][cacheWays]internCache // one per string field of the format
 	slot    [fieldIDEnd]uint8        // field → index into cache
+	skip    *[fieldIDEnd]bool        // string fields marked present but not interned (Decoder.InternOnly)
 }
 
 // cacheWays is the number of recent values remembered per hot field.
@@ -330,6 +331,9 @@ func numberError(id FieldID) string {
 }
 
 func (p *Parser) cached(id FieldID, tok []byte) uint32 {
+	if p.skip != nil && p.skip[id] {
+		return 0 // present, value unread: the reader never asks for it
+	}
 	var v uint32
 	for _, b := range tok[max(0, len(tok)-4):] {
 		v = v<<8 | uint32(b)

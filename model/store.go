@@ -285,9 +285,11 @@ type extDeque struct {
 func (d *extDeque) push(x *Ext) uint32 {
 	if d.n == len(d.buf) {
 		nb := make([]Ext, max(64, 2*len(d.buf)))
-		for i := 0; i < d.n; i++ {
-			nb[i] = d.buf[(d.head+i)%len(d.buf)]
-		}
+		_ = adviseHugePages(unsafe.Pointer(unsafe.SliceData(nb)), uintptr(len(nb))*unsafe.Sizeof(Ext{})) // as for the ring
+		// Two block copies, oldest first: an Ext is a few hundred bytes,
+		// and a million of them copied one by one stalled a load.
+		k := copy(nb, d.buf[d.head:])
+		copy(nb[k:d.n], d.buf[:d.head])
 		d.buf, d.head = nb, 0
 	}
 	d.buf[(d.head+d.n)%len(d.buf)] = *x

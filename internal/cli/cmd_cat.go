@@ -70,9 +70,10 @@ func runCat(ctx context.Context, o *options, args []string, std stdio) int {
 type catter struct {
 	kind     export.Kind
 	override *model.Format
-	names    *model.Interner
 	out      io.Writer
 	workers  int
+	// internLimit is catInternLimit (smaller in tests).
+	internLimit int
 
 	mu      sync.Mutex // sources emit from their own goroutines
 	formats *model.FormatTracker
@@ -115,7 +116,7 @@ func newCatter(kind export.Kind, override *model.Format, out io.Writer, workers 
 	workers = max(workers, 1)
 	n := 2*workers + 2
 	c := &catter{
-		kind: kind, override: override, names: model.NewInterner(), out: out, workers: workers,
+		kind: kind, override: override, out: out, workers: workers, internLimit: catInternLimit,
 		formats: model.NewFormatTracker(override),
 		free:    make(chan *chunk, n),
 		work:    make(chan *chunk, n),
@@ -202,15 +203,27 @@ func (c *catter) finish() {
 	<-c.done
 }
 
-// decode parses and encodes chunks; each worker has its own decoder and
-// encoder (neither is shared), and they share the interner.
+// catInternLimit bounds the strings a worker's interner holds. A value is
+// needed only while its chunk is encoded, so after a chunk leaves more
+// than this the worker starts afresh: memory follows the chunk, not every
+// account, interface and VPC id the input ever held.
+const catInternLimit = 1 << 16
+
+// decode parses and encodes chunks; each worker has its own interner,
+// decoder and encoder (none is shared).
 func (c *catter) decode() {
 	defer c.wg.Done()
-	dec := model.NewDecoder(c.names, c.override)
-	enc := export.NewEncoder(c.kind, c.names)
+	var names *model.Interner
+	var dec *model.Decoder
+	var enc *export.Encoder
 	var f model.Flow
 	var x model.Ext
 	for ch := range c.work {
+		if names == nil || names.Len() > c.internLimit {
+			names = model.NewInterner()
+			dec = model.NewDecoder(names, c.override)
+			enc = export.NewEncoder(c.kind, names)
+		}
 		ch.out, ch.nRec, ch.nBad, ch.bad = ch.out[:0], 0, 0, ch.bad[:0]
 		for i := range ch.events {
 			ev := &ch.events[i]
@@ -234,7 +247,7 @@ func (c *catter) decode() {
 // keeps draining so the sources are never blocked, and asks them to stop.
 func (c *catter) write(stop func()) {
 	defer close(c.done)
-	enc := export.NewEncoder(c.kind, c.names)
+	enc := export.NewEncoder(c.kind, model.NewInterner()) // headers name fields, not values
 	var last *model.Format
 	var hdr []byte
 	for ch := range c.order {

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/export"
 )
 
 func runCatArgs(t *testing.T, stdin string, args ...string) (out, errOut string, code int) {
@@ -222,6 +225,48 @@ func TestSourceErrorsSanitised(t *testing.T) {
 		_, errOut, _ := runCmd(t, args...)
 		if strings.Contains(errOut, "\x1b") || !strings.Contains(errOut, "dump?[2J") {
 			t.Errorf("%s: stderr %q", args[0], errOut)
+		}
+	}
+}
+
+// A worker's interner is replaced once it holds more than internLimit
+// strings, so cat's memory follows the chunk, not the input: records full
+// of ids seen once (every account, interface and VPC distinct) still come
+// out exactly as they went in.
+func TestCatDistinctIDsAcrossInternerResets(t *testing.T) {
+	const format = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id"
+	var in strings.Builder
+	in.WriteString(format + "\n")
+	n := 3*chunkLines + 77
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&in, "2 %012d eni-%017x 10.0.%d.%d 10.1.0.1 %d 443 6 1 40 1418530010 1418530070 ACCEPT OK vpc-%017x\n", i, i, i/250%250, i%250+1, 1024+i, i)
+	}
+	lines := strings.SplitAfter(in.String(), "\n")
+	for _, limit := range []int{1, 100, catInternLimit} {
+		var out bytes.Buffer
+		c := newCatter(export.Text, nil, &out, 2)
+		c.internLimit = limit
+		c.start(func() {})
+		batch := model.Batch{}
+		for i, l := range lines[:len(lines)-1] {
+			batch.Events = append(batch.Events, model.Event{Line: []byte(strings.TrimSuffix(l, "\n")), Origin: "distinct.log"})
+			if len(batch.Events) == 1000 || i == len(lines)-2 {
+				c.add(batch)
+				batch.Events = nil
+			}
+		}
+		c.finish()
+		if c.writeErr != nil || c.malformed != 0 || c.records != int64(n) {
+			t.Fatalf("limit %d: %d records, %d malformed, error %v", limit, c.records, c.malformed, c.writeErr)
+		}
+		if out.String() != in.String() {
+			got := strings.SplitAfter(out.String(), "\n")
+			for i := range min(len(got), len(lines)) {
+				if got[i] != lines[i] {
+					t.Fatalf("limit %d: line %d is\n%q, want\n%q", limit, i+1, got[i], lines[i])
+				}
+			}
+			t.Fatalf("limit %d: %d lines out, want %d", limit, len(got), len(lines))
 		}
 	}
 }

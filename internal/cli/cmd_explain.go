@@ -150,16 +150,34 @@ type explainer struct {
 	sum        *rules.Summary // counts verdicts instead of writing them
 	f          model.Flow
 	x          model.Ext
+	// internLimit is explainInternLimit (smaller in tests).
+	internLimit int
 }
 
 func newExplainer(kind export.Kind, override *model.Format, rs ruleSource, out io.Writer, nsrc int) *explainer {
 	names := model.NewInterner()
 	x := &explainer{kind: kind, rules: rs, names: names, enc: export.NewEncoder(kind, names),
-		w: bufio.NewWriterSize(out, 64<<10), recent: model.NewRecentFlows(model.ReverseLookback)}
+		w: bufio.NewWriterSize(out, 64<<10), recent: model.NewRecentFlows(model.ReverseLookback), internLimit: explainInternLimit}
 	for range max(nsrc, 1) {
 		x.decs = append(x.decs, model.NewDecoder(names, override))
 	}
 	return x
+}
+
+// explainInternLimit bounds the strings the explainer's interner holds:
+// past it a batch starts a fresh one, so memory follows the window of
+// recent records, not every account and interface id the input held.
+const explainInternLimit = 1 << 16
+
+// rebind moves the decoders, the encoder and the reverse-record window to
+// a fresh interner.
+func (e *explainer) rebind() {
+	old, names := e.names, model.NewInterner()
+	e.recent.Rebind(func(id uint32) uint32 { return names.ID([]byte(old.Name(id))) })
+	for _, d := range e.decs {
+		d.Rebind(names)
+	}
+	e.names, e.enc = names, export.NewEncoder(e.kind, names)
 }
 
 func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
@@ -167,6 +185,9 @@ func (e *explainer) add(ctx context.Context, src int, b model.Batch) error {
 	defer e.mu.Unlock()
 	if e.err != nil {
 		return e.err
+	}
+	if e.names.Len() > e.internLimit {
+		e.rebind()
 	}
 	dec := e.decs[src]
 	for i := range b.Events {

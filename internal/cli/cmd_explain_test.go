@@ -311,3 +311,45 @@ func TestExplainSummaryAndOnly(t *testing.T) {
 		t.Errorf("bad --only: exit %d, %q", code, stderr)
 	}
 }
+
+// Past internLimit strings the explainer moves to a fresh interner; the
+// verdicts, reasons and reply evidence stay those of one interner for the
+// whole input, even when the switch falls between a request and its reply.
+func TestExplainAcrossInternerResets(t *testing.T) {
+	lines := bytes.Split(bytes.TrimSpace(demo.Capture()), []byte("\n"))
+	snap := demo.Rules()
+	rs := func(context.Context, string) (*rules.Snapshot, error) { return snap, nil }
+	explain := func(limit, batchSize int) string {
+		var out bytes.Buffer
+		x := newExplainer(export.JSON, nil, rs, &out, 1)
+		x.internLimit = limit
+		for from := 0; from < len(lines); from += batchSize {
+			var b model.Batch
+			for _, l := range lines[from:min(from+batchSize, len(lines))] {
+				b.Events = append(b.Events, model.Event{Line: l, Origin: "demo"})
+			}
+			if err := x.add(context.Background(), 0, b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := x.w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	whole := explain(explainInternLimit, len(lines))
+	if n := strings.Count(whole, `"response":true`); n == 0 {
+		t.Fatal("the demo capture has no replies: the test would prove nothing")
+	}
+	for _, batch := range []int{1, 3, 50} {
+		if got := explain(1, batch); got != whole {
+			a, b := strings.Split(got, "\n"), strings.Split(whole, "\n")
+			for i := range min(len(a), len(b)) {
+				if a[i] != b[i] {
+					t.Fatalf("batches of %d, interner replaced at each: line %d is\n%s\nwant\n%s", batch, i+1, a[i], b[i])
+				}
+			}
+			t.Fatalf("batches of %d: %d lines, want %d", batch, len(a), len(b))
+		}
+	}
+}

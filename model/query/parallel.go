@@ -117,6 +117,9 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 		go func() {
 			defer wg.Done()
 			dec := model.NewDecoder(p.env.names, override)
+			if !p.env.all {
+				dec.InternOnly(p.Needs)
+			}
 			out := &outs[w]
 			var f model.Flow
 			var x model.Ext

@@ -374,3 +374,44 @@ func TestStreamedRowsKeepInputOrderWithinTheByteBound(t *testing.T) {
 		}
 	}
 }
+
+// A headless run interns only the string fields its query reads: over
+// records whose accounts, interfaces and VPCs are all distinct, a count by
+// port leaves the interner holding nothing of them, and a count by
+// interface holds the interfaces alone.
+func TestRunChunksInternsWhatTheQueryReads(t *testing.T) {
+	var text strings.Builder
+	text.WriteString("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id\n")
+	const n = 5000
+	for i := range n {
+		fmt.Fprintf(&text, "2 %012d eni-%017x 10.0.0.1 10.0.0.2 %d %d 6 1 40 1418530010 1418530070 ACCEPT OK vpc-%017x\n", i, i%40, 1024+i, 400+i%3, i)
+	}
+	for _, c := range []struct {
+		query   string
+		strings int // the interner's strings after the run, "" included
+		rows    int
+	}{
+		{"stats count(*) by dstport", 1, 3},
+		{"stats count(*) by interfaceId", 41, 40},
+		{`filter interfaceId = "eni-00000000000000007" | stats count(*) by accountId`, 41 + n/40, n / 40},
+		{"fields @message | limit 3", 1 + 3*n, 3}, // @message reads every field
+	} {
+		names := model.NewInterner()
+		p := compileFor(t, c.query, names)
+		ch := make(chan *Chunk, 64)
+		seq := 0
+		go func() {
+			for _, k := range chunksOf("distinct.log", text.String(), 8192, &seq) {
+				ch <- k
+			}
+			close(ch)
+		}()
+		res, _ := p.RunChunks(ch, 2, nil, nil)
+		if len(res.Rows) != c.rows {
+			t.Errorf("%s: %d rows, want %d", c.query, len(res.Rows), c.rows)
+		}
+		if got := names.Len(); got > c.strings {
+			t.Errorf("%s: the interner holds %d strings, want at most %d", c.query, got, c.strings)
+		}
+	}
+}
