@@ -257,7 +257,7 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
 	chunks := make(chan *query.Chunk, 2*workers)
-	rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in, Ordered: !prog.OrderFree(), Columns: prog.Needs})
+	rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in, Ordered: !prog.OrderFree(), Columns: prog.Needs, Bytes: queryChunkBytes(rows)})
 	var readErrs []error
 	done := make(chan struct{})
 	go func() {
@@ -267,6 +267,21 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows, cancel)
 	<-done
 	return res, info, readErrs
+}
+
+// streamChunkBytes is the chunk size of a query whose rows are printed as
+// they are found: the chunks read ahead and the rows waiting for an older
+// chunk are what it holds, so smaller chunks keep it small; handing one
+// over still costs nothing next to parsing it.
+const streamChunkBytes = 256 << 10
+
+// queryChunkBytes is the chunk size for a query that streams rows (rows set)
+// or not (0: the reader's default).
+func queryChunkBytes(rows func([]query.Value) bool) int {
+	if rows != nil {
+		return streamChunkBytes
+	}
+	return 0
 }
 
 // onlyS3 reports whether every source is an s3:// location read once to
@@ -301,7 +316,7 @@ func runQueryS3(ctx context.Context, prog *query.Program, o *options, std stdio,
 	chunks := make(chan *query.Chunk, 2*workers)
 	// Objects are fetched, not read from disk: more at once than cores
 	// hides the round trips, as the shared source's pool does.
-	rd := chunkreader.NewStreams(streams, chunkreader.Options{Ordered: !prog.OrderFree(), Parallel: o.s3Parallel(), Columns: prog.Needs})
+	rd := chunkreader.NewStreams(streams, chunkreader.Options{Ordered: !prog.OrderFree(), Parallel: o.s3Parallel(), Columns: prog.Needs, Bytes: queryChunkBytes(rows)})
 	var readErrs []error
 	done := make(chan struct{})
 	go func() {
@@ -413,6 +428,7 @@ type rowWriter struct {
 	keys [][]byte
 	line []byte
 	// table
+	cellBuf []byte
 	held    [][]string
 	width   []int
 	numeric []bool
@@ -464,13 +480,13 @@ func (rw *rowWriter) row(r []query.Value) bool {
 	case "json":
 		rw.writeJSON(r)
 	default:
+		if rw.set {
+			rw.writeTableValues(r)
+			break
+		}
 		cells := make([]string, len(r))
 		for i, v := range r {
 			cells[i] = cleanCell(v.String())
-		}
-		if rw.set {
-			rw.writeTableRow(cells)
-			break
 		}
 		for i, v := range r {
 			rw.width[i] = max(rw.width[i], utf8.RuneCountInString(cells[i]))
@@ -525,6 +541,43 @@ func (rw *rowWriter) flushHeld() {
 // writeTableRow aligns one row; numbers are right-aligned. A cell wider
 // than its column (past the rows that set the widths) pushes the rest of
 // its line along.
+// writeTableValues is writeTableRow straight from the values, once the
+// widths are set: a streamed answer of millions of rows allocates
+// nothing per row.
+func (rw *rowWriter) writeTableValues(r []query.Value) {
+	if rw.err != nil {
+		return
+	}
+	line := rw.line[:0]
+	for i, v := range r {
+		if i > 0 {
+			line = append(line, "  "...)
+		}
+		cell := model.MaskAppended(v.AppendText(rw.cellBuf[:0]), 0)
+		rw.cellBuf = cell
+		pad := max(rw.width[i]-utf8.RuneCount(cell), 0)
+		if rw.numeric[i] {
+			line = appendSpaces(line, pad)
+			line = append(line, cell...)
+			continue
+		}
+		line = append(line, cell...)
+		if i < len(r)-1 {
+			line = appendSpaces(line, pad)
+		}
+	}
+	line = append(line, '\n')
+	rw.line = line
+	_, rw.err = rw.bw.Write(line)
+}
+
+func appendSpaces(b []byte, n int) []byte {
+	for range n {
+		b = append(b, ' ')
+	}
+	return b
+}
+
 func (rw *rowWriter) writeTableRow(row []string) {
 	if rw.err != nil {
 		return

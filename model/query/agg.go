@@ -64,8 +64,13 @@ type aggregator struct {
 	skeys   []groupKeySmall
 	lkeys   []groupKey
 	counts  []uint64 // per group, when every aggregate is count(*)
-	st      []aggState
-	ts      func(f *model.Flow, x *model.Ext) (uint64, bool)
+	// pend: packed keys of records added and not yet counted (count(*)
+	// only): looked up a batch at a time, the table's cache misses
+	// overlap instead of following one another
+	pend []uint64
+	idx  []int32
+	st   []aggState
+	ts   func(f *model.Flow, x *model.Ext) (uint64, bool)
 	// countOnly skips aggState (and its pointers the collector would
 	// scan) for the common stats count(*) by ….
 	countOnly bool
@@ -168,6 +173,7 @@ func (a *aggregator) groupPacked(k uint64) int32 {
 }
 
 func (a *aggregator) ngroups() int {
+	a.flush()
 	if a.packed != nil {
 		return len(a.pkeys)
 	}
@@ -265,6 +271,13 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 				k |= (v | a.present[i]) << a.shifts[i]
 			}
 		}
+		if a.countOnly {
+			a.pend = append(a.pend, k)
+			if len(a.pend) == pendBatch {
+				a.flush()
+			}
+			return
+		}
 		var ok bool
 		if idx, ok = a.packed.get(k); !ok {
 			idx = a.groupPacked(k)
@@ -353,8 +366,39 @@ func (sp *aggSpec) before(a, b uint64) bool {
 	return compareValues(sp.acc.decode(a), sp.acc.decode(b)) < 0
 }
 
+// pendBatch is how many keys are looked up together.
+const pendBatch = 256
+
+// flush counts the pending keys: first every lookup, independent of one
+// another, then the counting and the groups not yet known, in order.
+func (a *aggregator) flush() {
+	if len(a.pend) == 0 {
+		return
+	}
+	a.idx = slices.Grow(a.idx[:0], len(a.pend))[:len(a.pend)]
+	for i, k := range a.pend {
+		idx, ok := a.packed.get(k)
+		if !ok {
+			idx = -1
+		}
+		a.idx[i] = idx
+	}
+	for i, idx := range a.idx {
+		if a.over {
+			break // past the budget, as add stops counting
+		}
+		if idx < 0 {
+			idx = a.groupPacked(a.pend[i]) // may have been made earlier in the batch
+		}
+		a.counts[idx]++
+	}
+	a.pend = a.pend[:0]
+}
+
 // merge folds another aggregator of the same plan into a.
 func (a *aggregator) merge(o *aggregator) {
+	a.flush()
+	o.flush()
 	a.over = a.over || o.over
 	if a.over {
 		return
@@ -405,6 +449,7 @@ func (a *aggregator) merge(o *aggregator) {
 
 // rows renders every group as a result row: keys, then aggregates.
 func (a *aggregator) rows() [][]Value {
+	a.flush()
 	groups := make([]int, a.ngroups())
 	for i := range groups {
 		groups[i] = i
@@ -414,6 +459,7 @@ func (a *aggregator) rows() [][]Value {
 
 // rowsOf renders the given groups as result rows: keys, then aggregates.
 func (a *aggregator) rowsOf(groups []int) [][]Value {
+	a.flush()
 	w := len(a.plan.keys) + len(a.plan.aggs)
 	out := make([][]Value, len(groups))
 	cells := make([]Value, len(groups)*w)
@@ -429,6 +475,7 @@ func (a *aggregator) rowsOf(groups []int) [][]Value {
 
 // cell is group gi's value in result column c (keys first).
 func (a *aggregator) cell(gi, c int) Value {
+	a.flush()
 	nk := len(a.plan.keys)
 	if c < nk {
 		var code uint64

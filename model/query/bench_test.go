@@ -147,6 +147,8 @@ func BenchmarkRunChunks1M(b *testing.B) {
 		// pattern whose literal is in a third of the lines.
 		{"message-like", `filter @message like "eni-00000003 10.0.1.50" | stats count(*)`},
 		{"message-regex", `filter @message like /eni-0000000[0-1].* 443 6 / | stats count(*)`},
+		{"message-regex-reject", `filter @message like /eni-0000000[0-1].*REJECT/ | stats count(*)`},
+		{"message-regex-fold", `filter @message =~ /(?i)ENI-0000000[0-1] .* reject/ | stats count(*)`},
 		{"rows", `filter action = "REJECT" | fields srcaddr, dstaddr, dstport`},
 	} {
 		b.Run(tc.name, func(b *testing.B) {

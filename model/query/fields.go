@@ -55,27 +55,39 @@ func (e *env) loc() *time.Location {
 	return time.UTC
 }
 
-// note records what an accessor of ref reads.
+// note records what an accessor of ref reads. The compiler notes every
+// ref first; workers that build their own predicates later note the same
+// refs again, so a note already made is not written twice (a write from
+// several workers at once would race).
 func (e *env) note(r Ref) {
+	read := func(id model.FieldID) {
+		if !e.reads[id] {
+			e.reads[id] = true
+		}
+	}
 	if id, ok := r.Field(); ok {
-		e.reads[id] = true
+		read(id)
 		return
 	}
 	switch r {
 	case RefTimestamp:
-		e.reads[model.FieldStart] = true
+		read(model.FieldStart)
 	case RefProto:
-		e.reads[model.FieldProtocol] = true
+		read(model.FieldProtocol)
 	case RefService:
-		e.reads[model.FieldSrcPort], e.reads[model.FieldDstPort] = true, true
+		read(model.FieldSrcPort)
+		read(model.FieldDstPort)
 	case RefOwner, RefSrcOwner, RefDstOwner:
-		e.reads[model.FieldSrcAddr], e.reads[model.FieldDstAddr] = true, true
+		read(model.FieldSrcAddr)
+		read(model.FieldDstAddr)
 	default:
 		if r >= RefUnknown0 {
-			e.reads[model.FieldNone] = true // names flowtail does not know
+			read(model.FieldNone) // names flowtail does not know
 			return
 		}
-		e.all = true // @message, direction
+		if !e.all {
+			e.all = true // @message, direction
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -20,6 +21,13 @@ type Chunk struct {
 	Stream    string // CloudWatch log stream (fills interface-id), or ""
 	FirstLine int64  // 1-based line number of Data's first line; 0: not numbered
 	Format    *model.Format
+	// Other lists the offsets in Data of the lines that do not start with
+	// a digit (headers, blank and odd lines), when OtherKnown: a filter on
+	// the raw text hands those to the decoder whatever they hold, and
+	// skips the others without splitting them. Whoever cuts the chunk
+	// sees every line anyway; unknown, the workers find them.
+	Other      []int32
+	OtherKnown bool
 }
 
 // RunInfo counts what a chunked run read besides the answer.
@@ -42,9 +50,13 @@ type RunInfo struct {
 const keepBad = 5
 
 // reorderWindow bounds, per worker, the chunks a record query may have
-// parsed ahead of the oldest one still being parsed: rows leave in input
-// order, so memory follows this window, not the answer.
+// parsed ahead of the oldest one still being parsed, and reorderBytes
+// the records they may hold (a chunk of short lines that all match holds
+// far more than its text): rows leave in input order, so memory follows
+// this window, not the answer.
 const reorderWindow = 4
+
+var reorderBytes int64 = 4 << 20 // a variable so tests can make it bind
 
 // Streams reports whether the answer is records that need no sort: they
 // can then be handed over as they are found, in input order.
@@ -94,7 +106,8 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 	var ord *inOrder
 	if p.stats == nil {
 		ord = &inOrder{prog: p, total: total, row: row, stop: stop, pending: map[int]*Partial{},
-			slots: make(chan struct{}, reorderWindow*workers)}
+			slots: make(chan struct{}, reorderWindow*workers), budget: reorderBytes}
+		ord.room = sync.NewCond(&ord.mu)
 		ord.stream = newStreamer(p)
 	}
 	lf := p.lineFilter()
@@ -120,6 +133,7 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 			for {
 				if ord != nil {
 					ord.slots <- struct{}{}
+					ord.waitRoom()
 				}
 				c, ok := <-in
 				if !ok {
@@ -184,14 +198,34 @@ type inOrder struct {
 	slots   chan struct{} // one per chunk taken and not yet folded
 	mu      sync.Mutex
 	pending map[int]*Partial
-	next    int
-	folding bool
-	stopped atomic.Bool
+	// held: bytes of the records of pending partials; past budget no
+	// worker takes another chunk until the oldest are folded (the oldest
+	// chunk is always with a worker, which never waits once it has one)
+	held, budget int64
+	room         *sync.Cond
+	next         int
+	folding      bool
+	stopped      atomic.Bool
+}
+
+// waitRoom waits while the pending partials hold more than the budget.
+func (o *inOrder) waitRoom() {
+	o.mu.Lock()
+	for o.held > o.budget {
+		o.room.Wait()
+	}
+	o.mu.Unlock()
+}
+
+// recordBytes is what a partial's records take.
+func (pt *Partial) recordBytes() int64 {
+	return int64(cap(pt.recs))*int64(unsafe.Sizeof(model.Flow{})) + int64(cap(pt.exts))*int64(unsafe.Sizeof(model.Ext{})) + int64(cap(pt.extOf))*4
 }
 
 func (o *inOrder) complete(seq int, part *Partial) {
 	o.mu.Lock()
 	o.pending[seq] = part
+	o.held += part.recordBytes()
 	if o.folding {
 		o.mu.Unlock()
 		return
@@ -208,6 +242,8 @@ func (o *inOrder) complete(seq int, part *Partial) {
 		o.fold(pt)
 		<-o.slots
 		o.mu.Lock()
+		o.held -= pt.recordBytes()
+		o.room.Broadcast()
 	}
 	o.folding = false
 	o.mu.Unlock()
@@ -269,23 +305,41 @@ func keepFirstBad(bad []firstBad, b firstBad) []firstBad {
 func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info *RunInfo, f *model.Flow, x *model.Ext) {
 	data := c.Data
 	if ls != nil {
-		ls.reset(data)
+		other := c.Other
+		if !c.OtherKnown {
+			other = OtherLines(data, nil)
+		}
+		ls.reset(data, other)
 	}
-	at := 0 // offset of line in c.Data
 	ev := model.Event{Origin: c.Origin, Stream: c.Stream, LineNo: c.FirstLine}
 	step := int64(1)
 	if c.FirstLine == 0 {
 		step = 0
 	}
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
+	for pos := 0; pos < len(data); {
+		if ls != nil {
+			// Lines before the next that may pass are skipped unsplit.
+			if next := ls.next(pos); next > pos {
+				n := int64(bytes.Count(data[pos:next], newline))
+				if next == len(data) && data[len(data)-1] != '\n' {
+					n++ // the last line, without its newline
+				}
+				info.Skipped += uint64(n)
+				ev.LineNo += n * step
+				pos = next
+				if pos >= len(data) {
+					break
+				}
+			}
 		}
-		start := at
-		at += len(line) + 1
+		line := data[pos:]
+		start := pos
+		if ls != nil && ls.checked == pos {
+			line = data[pos:ls.end] // next found where it ends
+		} else if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		pos += len(line) + 1
 		if ls != nil && !ls.pass(start, start+len(line)) {
 			info.Skipped++
 			ev.LineNo += step
@@ -312,4 +366,22 @@ func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info
 		}
 		ev.LineNo += step
 	}
+}
+
+var newline = []byte{'\n'}
+
+// OtherLines appends to out the offsets in data of the lines that do not
+// start with a digit (headers, blank and odd lines), for Chunk.Other.
+func OtherLines(data []byte, out []int32) []int32 {
+	for at := 0; at < len(data); {
+		if c := data[at]; c < '0' || c > '9' {
+			out = append(out, int32(at))
+		}
+		i := bytes.IndexByte(data[at:], '\n')
+		if i < 0 {
+			break
+		}
+		at += i + 1
+	}
+	return out
 }

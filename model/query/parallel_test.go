@@ -316,6 +316,65 @@ func TestFirstBadAreTheFirstOfTheInput(t *testing.T) {
 	}
 }
 
+// TestStreamedRowsKeepInputOrderWithinTheByteBound: with the reorder
+// window's byte bound so low that every chunk waits for the older ones,
+// streamed rows still all come out, in input order, as a run over the
+// store lists them.
+func TestStreamedRowsKeepInputOrderWithinTheByteBound(t *testing.T) {
+	defer func(b int64) { reorderBytes = b }(reorderBytes)
+	recs := capture(5000)
+	var text strings.Builder
+	for i := range recs {
+		if !recs[i].custom {
+			text.WriteString(recs[i].line() + "\n")
+		}
+	}
+	st := model.NewStore(len(recs))
+	var batch model.Batch
+	for _, l := range strings.SplitAfter(text.String(), "\n") {
+		if l != "" {
+			batch.Events = append(batch.Events, model.Event{Line: []byte(l), Origin: "a.log"})
+		}
+	}
+	model.NewIngester(st, nil).Ingest(batch)
+	const query = `filter dstport > 100 | fields srcaddr, srcport, dstport`
+	q, err := Parse(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(q, st.Names(), Options{Intern: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want *Result
+	st.Read(func(v model.View) { want = p.Run(v) })
+	for _, bound := range []int64{1, 64 << 10} {
+		reorderBytes = bound
+		p2, err := Compile(q, model.NewInterner(), Options{Intern: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch := make(chan *Chunk, 4)
+		seq := 0
+		go func() {
+			for _, c := range chunksOf("a.log", text.String(), 2000, &seq) {
+				ch <- c
+			}
+			close(ch)
+		}()
+		var got []string
+		p2.StreamChunks(ch, 3, nil, nil, func(r []Value) bool { got = append(got, rowText(r)); return true }, nil)
+		if len(want.Rows) < 1000 || len(got) != len(want.Rows) {
+			t.Fatalf("bound %d: %d rows streamed, the store has %d", bound, len(got), len(want.Rows))
+		}
+		for i := range got {
+			if w := rowText(want.Rows[i]); got[i] != w {
+				t.Fatalf("bound %d: row %d is %s, want %s", bound, i, got[i], w)
+			}
+		}
+	}
+}
+
 // A headless run interns only the string fields its query reads: over
 // records whose accounts, interfaces and VPCs are all distinct, a count by
 // port leaves the interner holding nothing of them, and a count by

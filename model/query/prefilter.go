@@ -2,9 +2,13 @@ package query
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"regexp"
 	"regexp/syntax"
 	"slices"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -30,11 +34,13 @@ type lineFilter struct {
 
 // msgTest is `@message like …` tested on the raw line.
 type msgTest struct {
-	lits [][]byte // the line contains one of these (nil: no literal known)
+	// sets: the line contains one string of each (none: no literal known)
+	sets [][][]byte
 	// marks and zeros: what could hide the literals (see marksFor)
 	marks [][]byte
 	zeros bool
 	re    *regexp.Regexp // like /re/ or =~ /re/; nil for like "text"
+	seq   *litSeq        // re, when it only asks for strings in order
 	text  []byte         // like "text"
 }
 
@@ -107,62 +113,196 @@ func (lf *lineFilter) match(e *Match) {
 		}
 		t.re = re
 		if sre, err := syntax.Parse(e.Pattern, syntax.Perl); err == nil {
-			t.lits = requiredLiterals(sre.Simplify())
+			sre = sre.Simplify()
+			t.sets = requiredSets(sre)
+			t.seq = seqOf(sre)
 		}
 	} else {
 		t.text = []byte(e.Pattern)
-		t.lits = [][]byte{t.text}
+		if len(t.text) > 0 {
+			t.sets = [][][]byte{{t.text}}
+		}
 	}
 	if e.Field.Ref == RefMessage {
-		t.marks, t.zeros = marksFor(t.lits)
+		var all [][]byte
+		for _, set := range t.sets {
+			all = append(all, set...)
+		}
+		t.marks, t.zeros = marksFor(all)
 		lf.msg = append(lf.msg, t)
 		return
 	}
-	if id, ok := e.Field.Ref.Field(); ok && id.Kind() == model.KindString && t.lits != nil {
+	if id, ok := e.Field.Ref.Field(); ok && id.Kind() == model.KindString {
 		// The field's text is a part of the line, byte for byte.
-		lf.need = append(lf.need, t.lits)
+		lf.need = append(lf.need, t.sets...)
 	}
 }
 
-// requiredLiterals returns byte strings of which any text the regex
-// matches contains at least one, or nil when none is known.
-func requiredLiterals(re *syntax.Regexp) [][]byte {
+// Bounds on the literals taken from a regex: a set of more alternatives
+// than maxAlts costs more searches than it saves, a string shorter than
+// minLit is too common to skip anything, and past maxSets the extra
+// searches cost more than they could skip.
+const (
+	maxAlts = 16
+	minLit  = 3
+	maxSets = 3
+)
+
+// requiredSets returns sets of byte strings such that any text the regex
+// matches contains, for every set, at least one of its strings: the most
+// selective ones (longest shortest string first), or nil when none is
+// known.
+func requiredSets(re *syntax.Regexp) [][][]byte {
+	sets := required(re)
+	sets = slices.DeleteFunc(sets, func(set [][]byte) bool { return shortest(set) < minLit })
+	slices.SortStableFunc(sets, func(a, b [][]byte) int { return shortest(b) - shortest(a) })
+	return sets[:min(len(sets), maxSets)]
+}
+
+func shortest(set [][]byte) int {
+	if len(set) == 0 {
+		return 0
+	}
+	return len(slices.MinFunc(set, func(a, b []byte) int { return len(a) - len(b) }))
+}
+
+// required is requiredSets before choosing: every set it knows.
+func required(re *syntax.Regexp) [][][]byte {
 	switch re.Op {
-	case syntax.OpLiteral:
-		if re.Flags&syntax.FoldCase != 0 {
-			return nil
-		}
-		return [][]byte{[]byte(string(re.Rune))}
+	case syntax.OpLiteral, syntax.OpCharClass:
+		return pieces(re)
 	case syntax.OpCapture, syntax.OpPlus:
-		return requiredLiterals(re.Sub[0])
+		return required(re.Sub[0])
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return requiredLiterals(re.Sub[0])
+			return required(re.Sub[0])
 		}
 	case syntax.OpConcat:
-		// The most selective part: the one whose shortest literal is longest.
-		var best [][]byte
-		score := func(l [][]byte) int {
-			return len(slices.MinFunc(l, func(a, b []byte) int { return len(a) - len(b) }))
+		// Runs of parts that match a few exact strings (a literal, a small
+		// class) combine into the strings the run matches, cut where the
+		// combinations would grow too many; other parts add their own.
+		var sets [][][]byte
+		var run [][]byte // the current run's strings; nil: no run
+		flush := func() {
+			if run != nil {
+				sets = append(sets, run)
+			}
+			run = nil
 		}
 		for _, sub := range re.Sub {
-			if l := requiredLiterals(sub); l != nil && (best == nil || score(l) > score(best)) {
-				best = l
+			ex := exact(sub)
+			if ex == nil {
+				flush()
+				sets = append(sets, required(sub)...)
+				continue
+			}
+			switch {
+			case run == nil:
+				run = ex
+			case len(run)*len(ex) <= maxAlts:
+				run = cross(run, ex)
+			default:
+				flush()
+				run = ex
 			}
 		}
-		return best
+		flush()
+		return sets
 	case syntax.OpAlternate:
+		// Each branch must bring one of its strings: its best set each.
 		var all [][]byte
 		for _, sub := range re.Sub {
-			l := requiredLiterals(sub)
-			if l == nil || len(all)+len(l) > 16 {
+			sets := requiredSets(sub)
+			if len(sets) == 0 || len(all)+len(sets[0]) > maxAlts {
 				return nil
 			}
-			all = append(all, l...)
+			all = append(all, sets[0]...)
 		}
-		return all
+		return [][][]byte{all}
 	}
 	return nil
+}
+
+// pieces are the sets a literal or a class alone requires: the strings it
+// matches when they are few; a case-folded literal too long for that is
+// cut into pieces of few spellings each.
+func pieces(re *syntax.Regexp) [][][]byte {
+	if ex := exact(re); ex != nil {
+		return [][][]byte{ex}
+	}
+	if re.Op != syntax.OpLiteral {
+		return nil
+	}
+	var sets [][][]byte
+	var run [][]byte
+	for _, r := range re.Rune {
+		forms := runeForms(r, re.Flags&syntax.FoldCase != 0)
+		if run != nil && len(run)*len(forms) <= maxAlts {
+			run = cross(run, forms)
+			continue
+		}
+		if run != nil {
+			sets = append(sets, run)
+		}
+		run = forms
+	}
+	if run != nil {
+		sets = append(sets, run)
+	}
+	return sets
+}
+
+// exact returns the few strings re matches, or nil when they are many or
+// not known.
+func exact(re *syntax.Regexp) [][]byte {
+	switch re.Op {
+	case syntax.OpLiteral:
+		out := [][]byte{nil}
+		for _, r := range re.Rune {
+			forms := runeForms(r, re.Flags&syntax.FoldCase != 0)
+			if len(out)*len(forms) > maxAlts {
+				return nil
+			}
+			out = cross(out, forms)
+		}
+		return out
+	case syntax.OpCharClass:
+		var out [][]byte
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			if int(re.Rune[i+1]-re.Rune[i])+1+len(out) > maxAlts {
+				return nil
+			}
+			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+				out = append(out, utf8.AppendRune(nil, r))
+			}
+		}
+		return out
+	case syntax.OpCapture:
+		return exact(re.Sub[0])
+	}
+	return nil
+}
+
+// runeForms is how a rune may be written: itself, or every case of it.
+func runeForms(r rune, fold bool) [][]byte {
+	out := [][]byte{utf8.AppendRune(nil, r)}
+	if fold {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			out = append(out, utf8.AppendRune(nil, f))
+		}
+	}
+	return out
+}
+
+// cross is every string of a followed by one of b.
+func cross(a, b [][]byte) [][]byte {
+	out := make([][]byte, 0, len(a)*len(b))
+	for _, x := range a {
+		for _, y := range b {
+			out = append(out, append(slices.Clip(x), y...))
+		}
+	}
+	return out
 }
 
 // textForms is how a line spells the literals of an equality on ref, or
@@ -196,71 +336,224 @@ func textForms(r Ref, lits []Literal) [][]byte {
 	return alts
 }
 
-func containsAny(line []byte, alts [][]byte) bool {
-	for _, a := range alts {
-		if bytes.Contains(line, a) {
-			return true
+// lastNewline is bytes.LastIndexByte(b, '\n') eight bytes at a time
+// (that one goes byte by byte): it looks back from a hit to the start of
+// its line.
+func lastNewline(b []byte) int {
+	const ones, lows = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
+	i := len(b)
+	for ; i >= 8; i -= 8 {
+		w := binary.LittleEndian.Uint64(b[i-8:]) ^ ('\n' * ones)
+		// High bit set exactly in the zero bytes: no carry crosses bytes.
+		if z := ^((w&lows + lows) | w | lows); z != 0 {
+			return i - 8 + (63-bits.LeadingZeros64(z))/8
 		}
 	}
-	return false
+	return bytes.LastIndexByte(b[:i], '\n')
 }
 
 // lineScan is one worker's pass of the line filter over a chunk. Rather
-// than search every line for a literal, it keeps, per literal, where it
-// next occurs in the chunk: lines before that are known not to hold it,
-// and one search over a long stretch costs far less than one per line.
+// than split the chunk into lines and search each, it searches the whole
+// chunk for the rarest of the required strings (by the byte of each that
+// is rarest in the data, with bytes.IndexByte) and looks only at the
+// lines where it occurs: one search over a long stretch costs far less
+// than one per line.
 type lineScan struct {
 	lf   *lineFilter
 	data []byte
-	need [][]int // per requirement, per alternative: next occurrence (-1: not searched)
-	msg  [][]int // per @message test, per literal
-	odd  []int   // odd spots not yet passed, for @message tests
+	reqs []lineReq
+	// lead: the requirement searched through the chunk; the others are
+	// only looked for in the lines it leads to
+	lead    int
+	leadAt  []int // per alternative of the lead: its next occurrence (-1: not searched)
+	odd     []int // odd spots not yet passed, for @message tests
+	checked int   // the line whose requirements next found, or -1
+	end     int   // and where that line ends
+	// other: the lines not starting with a digit not yet passed, which
+	// always go to the decoder
+	other   []int32
+	sampled bool
+}
+
+// lineReq is one set of strings a passing line holds one of.
+type lineReq struct {
+	alts []finder
+	msg  bool // from an @message test: an odd spot in the line may hide it
+}
+
+// finder looks for one string by its byte that is rarest in the data.
+type finder struct {
+	s  []byte
+	at int // offset in s of the byte searched for
+}
+
+// index returns the first occurrence of f.s in data, or -1.
+func (f *finder) index(data []byte) int {
+	if len(f.s) == 0 {
+		return 0
+	}
+	b := f.s[f.at]
+	for i := f.at; i < len(data); {
+		j := bytes.IndexByte(data[i:], b)
+		if j < 0 {
+			return -1
+		}
+		p := i + j - f.at
+		if p+len(f.s) <= len(data) && bytes.Equal(data[p:p+len(f.s)], f.s) {
+			return p
+		}
+		i += j + 1
+	}
+	return -1
 }
 
 func newLineScan(lf *lineFilter) *lineScan {
-	s := &lineScan{lf: lf, need: make([][]int, len(lf.need)), msg: make([][]int, len(lf.msg))}
-	for i, alts := range lf.need {
-		s.need[i] = make([]int, len(alts))
+	s := &lineScan{lf: lf, checked: -1}
+	add := func(alts [][]byte, msg bool) {
+		r := lineReq{msg: msg}
+		for _, a := range alts {
+			r.alts = append(r.alts, finder{s: a})
+		}
+		s.reqs = append(s.reqs, r)
 	}
-	for i := range lf.msg {
-		s.msg[i] = make([]int, len(lf.msg[i].lits))
+	for _, alts := range lf.need {
+		add(alts, false)
+	}
+	for _, t := range lf.msg {
+		for _, alts := range t.sets {
+			add(alts, true)
+		}
 	}
 	return s
 }
 
-// reset starts on a chunk's data.
-func (s *lineScan) reset(data []byte) {
-	s.data = data
-	for _, c := range s.need {
-		for i := range c {
-			c[i] = -1
+// sample picks, from the bytes of a first chunk, each string's rarest
+// byte and the requirement whose strings' bytes occur least: the lead.
+func (s *lineScan) sample(data []byte) {
+	s.sampled = true
+	var freq [256]int
+	for _, c := range data[:min(len(data), 64<<10)] {
+		freq[c]++
+	}
+	best := -1
+	for i := range s.reqs {
+		hits := 0
+		for k := range s.reqs[i].alts {
+			f := &s.reqs[i].alts[k]
+			for j, c := range f.s {
+				if freq[c] < freq[f.s[f.at]] {
+					f.at = j
+				}
+			}
+			if len(f.s) > 0 {
+				hits += freq[f.s[f.at]] + 1
+			}
+		}
+		if best < 0 || hits < best {
+			best, s.lead = hits, i
 		}
 	}
-	for _, c := range s.msg {
-		for i := range c {
-			c[i] = -1
-		}
+	if len(s.reqs) > 0 {
+		s.leadAt = make([]int, len(s.reqs[s.lead].alts))
+	}
+}
+
+// reset starts on a chunk's data; other lists the offsets of its lines
+// that do not start with a digit.
+func (s *lineScan) reset(data []byte, other []int32) {
+	if !s.sampled {
+		s.sample(data)
+	}
+	s.data, s.other, s.checked = data, other, -1
+	for i := range s.leadAt {
+		s.leadAt[i] = -1
 	}
 	if len(s.lf.msg) > 0 {
 		s.odd = spots(data, s.lf.marks, s.lf.zeros, s.odd)
 	}
 }
 
-// has reports whether data[start:end] holds one of alts.
-func (s *lineScan) has(alts [][]byte, next []int, start, end int) bool {
-	for i, a := range alts {
-		if next[i] < start {
-			if j := bytes.Index(s.data[start:], a); j >= 0 {
-				next[i] = start + j
+// leadFrom returns the first occurrence at or after from of one of the
+// lead's strings, or len(data). from only grows within a chunk, so each
+// string's next occurrence is searched for once.
+func (s *lineScan) leadFrom(from int) int {
+	first := len(s.data)
+	for i := range s.reqs[s.lead].alts {
+		if s.leadAt[i] < from {
+			if j := s.reqs[s.lead].alts[i].index(s.data[from:]); j >= 0 {
+				s.leadAt[i] = from + j
 			} else {
-				next[i] = len(s.data)
+				s.leadAt[i] = len(s.data)
 			}
 		}
-		if next[i]+len(a) <= end {
+		first = min(first, s.leadAt[i])
+	}
+	return first
+}
+
+// has reports whether line holds one of r's strings.
+func (r *lineReq) has(line []byte) bool {
+	for i := range r.alts {
+		if r.alts[i].index(line) >= 0 {
 			return true
 		}
 	}
 	return false
+}
+
+func (s *lineScan) lineEnd(p int) int {
+	if i := bytes.IndexByte(s.data[p:], '\n'); i >= 0 {
+		return p + i
+	}
+	return len(s.data)
+}
+
+// next returns the start of the first line at or after pos (a line
+// start) that may pass, or len(data): the lines before it all fail.
+// Lines that do not start with a digit, and lines with an odd spot that
+// may hide an @message literal, are handed over whatever they hold.
+func (s *lineScan) next(pos int) int {
+	if len(s.reqs) == 0 || pos >= len(s.data) {
+		return pos
+	}
+	wild := len(s.data)
+	for len(s.other) > 0 && int(s.other[0]) < pos {
+		s.other = s.other[1:]
+	}
+	if len(s.other) > 0 {
+		wild = int(s.other[0])
+	}
+	for len(s.odd) > 0 && s.odd[0] < pos {
+		s.odd = s.odd[1:]
+	}
+	if len(s.odd) > 0 && s.odd[0] < wild {
+		wild = pos + lastNewline(s.data[pos:s.odd[0]]) + 1
+	}
+	for cur := pos; cur < wild; {
+		p := s.leadFrom(cur)
+		if p >= wild {
+			return wild
+		}
+		start := cur + lastNewline(s.data[cur:p]) + 1
+		end := s.lineEnd(p)
+		line := s.data[start:end]
+		ok := true
+		for i := range s.reqs {
+			if i != s.lead && !s.reqs[i].has(line) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			if !s.reqs[s.lead].has(line) {
+				return start // a string across lines: pass decides
+			}
+			s.checked, s.end = start, end
+			return start
+		}
+		cur = end + 1
+	}
+	return wild
 }
 
 // pass reports whether the line data[start:end] may match. Lines that do
@@ -271,22 +564,21 @@ func (s *lineScan) pass(start, end int) bool {
 	if len(line) == 0 || line[0] < '0' || line[0] > '9' {
 		return true
 	}
-	for i, alts := range s.lf.need {
-		if !s.has(alts, s.need[i], start, end) {
-			return false
+	if len(s.lf.msg) > 0 {
+		for len(s.odd) > 0 && s.odd[0] < start {
+			s.odd = s.odd[1:]
+		}
+	}
+	hidden := len(s.odd) > 0 && s.odd[0] < end // a literal may be spelt otherwise here
+	if start != s.checked {
+		for i := range s.reqs {
+			if r := &s.reqs[i]; !(r.msg && hidden) && !r.has(line) {
+				return false
+			}
 		}
 	}
 	if len(s.lf.msg) == 0 {
 		return true
-	}
-	for len(s.odd) > 0 && s.odd[0] < start {
-		s.odd = s.odd[1:]
-	}
-	hidden := len(s.odd) > 0 && s.odd[0] < end // a literal may be spelt otherwise here
-	for i := range s.lf.msg {
-		if t := &s.lf.msg[i]; t.lits != nil && !hidden && !s.has(t.lits, s.msg[i], start, end) {
-			return false
-		}
 	}
 	// The literals are there: the line is as good as its @message unless
 	// it is written unlike it.
@@ -295,7 +587,17 @@ func (s *lineScan) pass(start, end int) bool {
 	}
 	line = bytes.TrimRight(line, " ")
 	for i := range s.lf.msg {
-		if t := &s.lf.msg[i]; t.re != nil && !t.re.Match(line) || t.re == nil && !bytes.Contains(line, t.text) {
+		t := &s.lf.msg[i]
+		switch {
+		case t.seq != nil:
+			if !t.seq.match(line) {
+				return false
+			}
+		case t.re != nil:
+			if !t.re.Match(line) {
+				return false
+			}
+		case !bytes.Contains(line, t.text):
 			return false
 		}
 	}
@@ -313,26 +615,65 @@ var (
 )
 
 // marksFor returns the spellings that could hide one of lits, and whether
-// leading zeros could.
+// leading zeros could. A spelling can hide a literal only where the token
+// it spells (an address, an enum word) overlaps the literal's text in the
+// @message, so the literal's space-separated pieces are compared with
+// what such a token can look like.
 func marksFor(lits [][]byte) (marks [][]byte, zeros bool) {
-	marks = append(marks, ipv6Marks...)
-	var space, upper bool
+	var space, ipv6 bool
+	enums := make([]bool, len(enumMarks))
 	for _, l := range lits {
 		for i, c := range l {
 			space = space || c == ' ' || c == '\t'
-			upper = upper || c >= 'A' && c <= 'Z'
 			if i > 0 && c >= '0' && c <= '9' && (l[i-1] == ' ' || l[i-1] == '.' || l[i-1] == '\t') {
 				zeros = true
 			}
 		}
+		pieces := bytes.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == '\t' })
+		for k, piece := range pieces {
+			// The first and last pieces may be part of a token; the
+			// others are whole tokens.
+			first := k == 0 && l[0] != ' ' && l[0] != '\t'
+			last := k == len(pieces)-1 && l[len(l)-1] != ' ' && l[len(l)-1] != '\t'
+			ipv6 = ipv6 || mayBeIPv6(piece, first || last)
+			for w, m := range enumMarks {
+				word := bytes.ToUpper(m[1:])
+				switch {
+				case first && last:
+					enums[w] = enums[w] || bytes.Contains(word, piece)
+				case first:
+					enums[w] = enums[w] || bytes.HasSuffix(word, piece)
+				case last:
+					enums[w] = enums[w] || bytes.HasPrefix(word, piece)
+				default:
+					enums[w] = enums[w] || bytes.Equal(word, piece)
+				}
+			}
+		}
+	}
+	if ipv6 {
+		marks = append(marks, ipv6Marks...)
 	}
 	if space {
 		marks = append(marks, separatorMarks...)
 	}
-	if upper {
-		marks = append(marks, enumMarks...)
+	for w, m := range enumMarks {
+		if enums[w] {
+			marks = append(marks, m)
+		}
 	}
 	return marks, zeros
+}
+
+// mayBeIPv6 reports whether piece can be (part of, when partial) an IPv6
+// address as @message writes it.
+func mayBeIPv6(piece []byte, partial bool) bool {
+	for _, c := range piece {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == ':' || c == '.') {
+			return false
+		}
+	}
+	return partial || bytes.IndexByte(piece, ':') >= 0
 }
 
 // spots appends to out the offsets in data of the marks and, with zeros,
@@ -341,12 +682,22 @@ func marksFor(lits [][]byte) (marks [][]byte, zeros bool) {
 func spots(data []byte, marks [][]byte, zeros bool, out []int) []int {
 	out = out[:0]
 	for _, m := range marks {
+		// A word after a space is searched without the space: spaces are
+		// everywhere, letters rare, and bytes.Index leaps by the first byte.
+		after := len(m) > 2 && m[0] == ' '
+		if after {
+			m = m[1:]
+		}
 		for i := 0; ; {
 			j := bytes.Index(data[i:], m)
 			if j < 0 {
 				break
 			}
-			out = append(out, i+j)
+			if !after {
+				out = append(out, i+j)
+			} else if i+j > 0 && data[i+j-1] == ' ' {
+				out = append(out, i+j-1)
+			}
 			i += j + len(m)
 		}
 	}
@@ -405,4 +756,109 @@ func enumWord(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// litSeq is a regex that only asks for a few exact strings in order, with
+// `.*` between them (`eni-0a.*REJECT`, `^2 123`, ` OK$`, `REJECT|NODATA`):
+// on one line it matches exactly when they occur in that order, which
+// bytes.Index answers much faster than the regex engine.
+type litSeq struct {
+	parts      [][][]byte // each: the strings one part matches
+	begin, end bool       // the first part starts the line; the last ends it
+}
+
+// seqOf returns the litSeq re is, or nil.
+func seqOf(re *syntax.Regexp) *litSeq {
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpConcat {
+		subs = re.Sub
+	}
+	s := &litSeq{}
+	var run [][]byte
+	lastStar := false
+	for i, sub := range subs {
+		switch {
+		case sub.Op == syntax.OpBeginText || sub.Op == syntax.OpBeginLine:
+			if i != 0 {
+				return nil
+			}
+			s.begin = true
+		case sub.Op == syntax.OpEndText || sub.Op == syntax.OpEndLine:
+			if i != len(subs)-1 || run == nil {
+				return nil
+			}
+			s.end = true
+		case sub.Op == syntax.OpStar && (sub.Sub[0].Op == syntax.OpAnyCharNotNL || sub.Sub[0].Op == syntax.OpAnyChar):
+			if run != nil {
+				s.parts = append(s.parts, run)
+				run = nil
+			} else if len(s.parts) == 0 {
+				s.begin = false // `^.*x` is `x`
+			}
+			lastStar = true
+			continue
+		default:
+			ex := exact(sub)
+			if ex == nil {
+				return nil
+			}
+			if run == nil {
+				run = ex
+			} else if len(run)*len(ex) <= maxAlts {
+				run = cross(run, ex)
+			} else {
+				return nil
+			}
+		}
+		lastStar = false
+	}
+	if run != nil {
+		s.parts = append(s.parts, run)
+	}
+	if len(s.parts) == 0 || lastStar && s.end {
+		return nil
+	}
+	return s
+}
+
+// match reports whether line (one line, no newline) matches.
+func (s *litSeq) match(line []byte) bool {
+	pos := 0
+	for i, part := range s.parts {
+		last := i == len(s.parts)-1
+		switch {
+		case last && s.end:
+			for _, a := range part {
+				if len(line)-len(a) >= pos && bytes.HasSuffix(line, a) && (!s.begin || i > 0 || len(a) == len(line)) {
+					return true
+				}
+			}
+			return false
+		case i == 0 && s.begin:
+			// The shortest string that starts the line ends first.
+			end := -1
+			for _, a := range part {
+				if bytes.HasPrefix(line, a) && (end < 0 || len(a) < end) {
+					end = len(a)
+				}
+			}
+			if end < 0 {
+				return false
+			}
+			pos = end
+		default:
+			// The occurrence that ends first leaves the most room.
+			end := -1
+			for _, a := range part {
+				if j := bytes.Index(line[pos:], a); j >= 0 && (end < 0 || pos+j+len(a) < end) {
+					end = pos + j + len(a)
+				}
+			}
+			if end < 0 {
+				return false
+			}
+			pos = end
+		}
+	}
+	return true
 }

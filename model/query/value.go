@@ -50,6 +50,23 @@ func (v Value) String() string {
 	return ""
 }
 
+// AppendText appends what String returns, without allocating it.
+func (v Value) AppendText(dst []byte) []byte {
+	switch v.Kind {
+	case Int:
+		return strconv.AppendUint(dst, v.I, 10)
+	case Float:
+		return strconv.AppendFloat(dst, v.F, 'f', -1, 64)
+	case Str:
+		return append(dst, v.S...)
+	case Addr:
+		return v.A.AppendTo(dst)
+	case Time:
+		return time.UnixMilli(int64(v.I)).UTC().AppendFormat(dst, TimeLayout)
+	}
+	return dst
+}
+
 // IsNumber reports whether JSON should print the value unquoted.
 func (v Value) IsNumber() bool { return v.Kind == Int || v.Kind == Float }
 

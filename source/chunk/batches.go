@@ -72,8 +72,11 @@ func (ck *Batches) Add(i int, b model.Batch) {
 			default:
 				buf = make([]byte, 0, DefaultBytes+model.MaxLineBytes)
 			}
-			c = &query.Chunk{Data: buf, Input: input, Origin: ev.Origin, Stream: ev.Stream, FirstLine: ev.LineNo, Format: format}
+			c = &query.Chunk{Data: buf, Input: input, Origin: ev.Origin, Stream: ev.Stream, FirstLine: ev.LineNo, Format: format, OtherKnown: true}
 			ck.cur[i] = c
+		}
+		if len(line) == 0 || line[0] < '0' || line[0] > '9' {
+			c.Other = append(c.Other, int32(len(c.Data)))
 		}
 		c.Data = append(c.Data, line...)
 		c.Data = append(c.Data, '\n')

@@ -59,6 +59,18 @@ func BenchmarkMessageRegex(b *testing.B) {
 	benchQuery(b, `filter @message like /eni-0000001[0-3].*REJECT/ | stats count(*)`, Options{Ordered: false})
 }
 
+// BenchmarkMessageRegexRare is the regex of the side-by-side against
+// grep -cE: a rare literal, then a class and REJECT on the same line.
+func BenchmarkMessageRegexRare(b *testing.B) {
+	benchQuery(b, `filter @message like /eni-0000000000000001[0-3].*REJECT/ | stats count(*)`, Options{Ordered: false})
+}
+
+// BenchmarkHeadlineTwoKeys is the headline query of the several-files
+// figures.
+func BenchmarkHeadlineTwoKeys(b *testing.B) {
+	benchQuery(b, `filter action = "REJECT" | stats count(*) by dstaddr, dstport | sort count(*) desc | limit 20`, Options{Ordered: false})
+}
+
 func BenchmarkHeadline(b *testing.B) {
 	benchQuery(b, `filter action = "REJECT" | stats count(*) as n by dstport | sort n desc | limit 5`, Options{Ordered: false})
 }

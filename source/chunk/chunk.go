@@ -285,9 +285,10 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit func(*quer
 	if kind != envelope.Text {
 		return r.readEnvelope(ctx, index, inp, src, emit)
 	}
-	var hdr headers
+	// A goroutine of its own follows the headers and numbers the lines,
+	// so this one only reads (decompresses) and cuts at line ends.
+	sc := r.newScanner(ctx, index, path, lines, emit)
 	var carry []byte
-	line := int64(1)
 	skipping := false
 	size := r.opt.Bytes
 	for {
@@ -305,7 +306,7 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit func(*quer
 			if i := bytes.IndexByte(buf, '\n'); i >= 0 {
 				buf = buf[:copy(buf, buf[i+1:])]
 				skipping = false
-				line++
+				sc.skipped++
 			} else {
 				buf = buf[:0]
 			}
@@ -327,28 +328,84 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit func(*quer
 			}
 		}
 		carry = append(carry[:0], buf[cut:]...)
-		data := buf[:cut]
-		if len(data) > 0 {
-			c := &query.Chunk{Input: index, Data: data, Origin: path, FirstLine: line, Format: hdr.format}
-			n := hdr.scan(data)
-			line += n
-			if lines != nil {
-				lines(n)
-			}
-			if !emit(c) {
-				return ctx.Err()
-			}
-		}
-		if failed {
-			return &fs.PathError{Op: "read", Path: name, Err: file.Stopped(line-1, cut < len(buf), err)}
+		if data := buf[:cut]; len(data) > 0 && !sc.send(data) {
+			sc.finish()
+			return ctx.Err()
 		}
 		if final {
+			line, ok := sc.finish()
+			if !ok {
+				return ctx.Err()
+			}
+			if failed {
+				return &fs.PathError{Op: "read", Path: name, Err: file.Stopped(line-1, cut < len(buf), err)}
+			}
 			if inp.stream != nil && inp.stream.Done != nil {
 				inp.stream.Done()
 			}
 			return nil
 		}
 	}
+}
+
+// scanner follows one input's header lines and numbers its lines, then
+// sends its chunks, in a goroutine of its own.
+type scanner struct {
+	ctx     context.Context
+	items   chan scanItem
+	done    chan struct{}
+	skipped int64 // lines ended since the last item, not in its data (the rest of a long line)
+	line    int64 // the next line's number, once done
+	ok      bool  // every chunk was sent, once done
+}
+
+type scanItem struct {
+	data    []byte
+	skipped int64
+}
+
+func (r *Reader) newScanner(ctx context.Context, index int, path string, lines func(int64), emit func(*query.Chunk) bool) *scanner {
+	sc := &scanner{ctx: ctx, items: make(chan scanItem), done: make(chan struct{}), line: 1, ok: true}
+	go func() {
+		defer close(sc.done)
+		var hdr headers
+		for it := range sc.items {
+			sc.line += it.skipped
+			if !sc.ok {
+				continue // cancelled: let the reader finish
+			}
+			c := &query.Chunk{Input: index, Data: it.data, Origin: path, FirstLine: sc.line, Format: hdr.format, OtherKnown: true}
+			n := hdr.scan(it.data, &c.Other)
+			sc.line += n
+			if lines != nil {
+				lines(n)
+			}
+			sc.ok = emit(c)
+		}
+	}()
+	return sc
+}
+
+// send hands over the next whole lines; false once ctx has ended.
+func (sc *scanner) send(data []byte) bool {
+	if sc.ctx.Err() != nil {
+		return false
+	}
+	select {
+	case sc.items <- scanItem{data: data, skipped: sc.skipped}:
+		sc.skipped = 0
+		return true
+	case <-sc.ctx.Done():
+		return false
+	}
+}
+
+// finish waits for the chunks sent so far and returns the number of the
+// line after them, and whether all were sent.
+func (sc *scanner) finish() (int64, bool) {
+	close(sc.items)
+	<-sc.done
+	return sc.line + sc.skipped, sc.ok
 }
 
 // headers follows the header lines of one stream: format is the one the
@@ -359,22 +416,28 @@ type headers struct {
 	formats *model.FormatTracker // nil: one of its own, made on first use
 }
 
-// scan notes the header lines of data, in order, and returns how many
-// lines it ends (a last line without its newline is not counted).
-func (h *headers) scan(data []byte) int64 {
+// scan notes the header lines of data, in order, appends to other the
+// offsets of the lines that do not start with a digit (see
+// query.Chunk.Other), and returns how many lines it ends (a last line
+// without its newline is not counted).
+func (h *headers) scan(data []byte, other *[]int32) int64 {
 	var n int64
-	for len(data) > 0 {
-		end := bytes.IndexByte(data, '\n')
+	for at := 0; at < len(data); {
+		rest := data[at:]
+		end := bytes.IndexByte(rest, '\n')
 		next := end + 1
 		if end < 0 {
-			end, next = len(data), len(data)
+			end, next = len(rest), len(rest)
 		} else {
 			n++
 		}
-		if model.MayBeHeader(data) {
-			h.line(data[:end], nil)
+		if c := rest[0]; c < '0' || c > '9' {
+			*other = append(*other, int32(at))
+			if model.MayBeHeader(rest) {
+				h.line(rest[:end], nil)
+			}
 		}
-		data = data[next:]
+		at += next
 	}
 	return n
 }

@@ -1,0 +1,87 @@
+package query
+
+import (
+	"math/rand/v2"
+	"regexp"
+	"regexp/syntax"
+	"strings"
+	"testing"
+)
+
+// TestLitSeqMatchesAsTheRegexDoes: the literal-sequence shortcut answers
+// as regexp does, over random patterns made of literals, small classes,
+// alternations, `.*` and anchors, on random lines of a small alphabet
+// (so that near misses, overlaps and repeats are common).
+func TestLitSeqMatchesAsTheRegexDoes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 14))
+	word := func() string {
+		var b strings.Builder
+		for range 1 + rng.IntN(3) {
+			b.WriteByte("abAB -"[rng.IntN(6)])
+		}
+		return b.String()
+	}
+	part := func() string {
+		switch rng.IntN(5) {
+		case 0:
+			return "[ab]"
+		case 1:
+			return "(?i)" + word()
+		case 2:
+			return "(" + word() + "|" + word() + ")"
+		}
+		return regexp.QuoteMeta(word())
+	}
+	shortcuts := 0
+	for range 3000 {
+		var p strings.Builder
+		if rng.IntN(3) == 0 {
+			p.WriteString("^")
+		}
+		for i := range 1 + rng.IntN(4) {
+			if i > 0 && rng.IntN(2) == 0 {
+				p.WriteString(".*")
+			}
+			p.WriteString(part())
+		}
+		if rng.IntN(3) == 0 {
+			p.WriteString("$")
+		}
+		pattern := p.String()
+		sre, err := syntax.Parse(pattern, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq := seqOf(sre.Simplify())
+		if seq == nil {
+			continue
+		}
+		shortcuts++
+		re := regexp.MustCompile(pattern)
+		for range 40 {
+			var line strings.Builder
+			for range rng.IntN(14) {
+				line.WriteByte("abAB -"[rng.IntN(6)])
+			}
+			if got, want := seq.match([]byte(line.String())), re.MatchString(line.String()); got != want {
+				t.Fatalf("/%s/ on %q: shortcut says %v, regexp %v", pattern, line.String(), got, want)
+			}
+		}
+	}
+	if shortcuts < 1000 {
+		t.Fatalf("only %d patterns took the shortcut", shortcuts)
+	}
+}
+
+func TestLastNewline(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = "\n\x0b\x0a\x8a\x09ab"[rng.IntN(7)]
+		}
+		if got, want := lastNewline(b), strings.LastIndexByte(string(b), '\n'); got != want {
+			t.Fatalf("lastNewline(%q) = %d, want %d", b, got, want)
+		}
+	}
+}
