@@ -29,7 +29,8 @@ type AthenaAnswer struct {
 	State, Reason string
 }
 
-// GlueTable is a table in the fake's Glue catalog.
+// GlueTable is a table in the fake's data catalog (the Glue Data Catalog,
+// which Athena's GetTableMetadata reads).
 type GlueTable struct {
 	Columns, PartitionKeys [][2]string // name, type
 	Location               string
@@ -71,7 +72,7 @@ func (s *Server) AnswerAthena(fn func(AthenaQuery) AthenaAnswer) {
 	s.athena.answer = fn
 }
 
-// PutGlueTable stores a table for GetTable.
+// PutGlueTable stores a table for GetTableMetadata.
 func (s *Server) PutGlueTable(db, name string, t GlueTable) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -100,14 +101,11 @@ func (s *Server) AthenaStopped(id string) bool {
 	return r != nil && r.stopped
 }
 
-// serveAthena answers Athena and Glue JSON 1.1 calls; false for others.
+// serveAthena answers Athena JSON 1.1 calls; false for others.
 func (s *Server) serveAthena(w http.ResponseWriter, r *http.Request, target string) bool {
 	op, athena := strings.CutPrefix(target, "AmazonAthena.")
 	if !athena {
-		var glue bool
-		if op, glue = strings.CutPrefix(target, "AWSGlue."); !glue {
-			return false
-		}
+		return false
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -134,8 +132,8 @@ func (s *Server) serveAthena(w http.ResponseWriter, r *http.Request, target stri
 		s.getAthenaResults(w, body)
 	case "StopQueryExecution":
 		s.stopQueryExecution(w, body)
-	case "GetTable":
-		s.getTable(w, body)
+	case "GetTableMetadata":
+		s.getTableMetadata(w, body)
 	default:
 		writeError(w, http.StatusBadRequest, "UnknownOperationException", "unknown operation "+op)
 	}
@@ -329,18 +327,22 @@ func (s *Server) stopQueryExecution(w http.ResponseWriter, body []byte) {
 	writeJSON(w, map[string]string{})
 }
 
-func (s *Server) getTable(w http.ResponseWriter, body []byte) {
+func (s *Server) getTableMetadata(w http.ResponseWriter, body []byte) {
 	var req struct {
-		DatabaseName, Name string
+		CatalogName, DatabaseName, TableName string
 	}
 	if !decodeRequest(w, body, &req) {
 		return
 	}
+	if req.CatalogName != "AwsDataCatalog" {
+		writeError(w, http.StatusBadRequest, "MetadataException", "Catalog "+req.CatalogName+" not found.")
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.athena.tables[req.DatabaseName+"."+req.Name]
+	t, ok := s.athena.tables[req.DatabaseName+"."+req.TableName]
 	if !ok {
-		writeError(w, http.StatusBadRequest, "EntityNotFoundException", "Table "+req.Name+" not found.")
+		writeError(w, http.StatusBadRequest, "MetadataException", "EntityNotFoundException: Table "+req.TableName+" not found.")
 		return
 	}
 	cols := func(cs [][2]string) []map[string]string {
@@ -350,11 +352,15 @@ func (s *Server) getTable(w http.ResponseWriter, body []byte) {
 		}
 		return out
 	}
-	writeJSON(w, map[string]any{"Table": map[string]any{
-		"Name": req.Name, "DatabaseName": req.DatabaseName,
-		"StorageDescriptor": map[string]any{"Columns": cols(t.Columns), "Location": t.Location},
-		"PartitionKeys":     cols(t.PartitionKeys),
-		"Parameters":        t.Parameters,
-		"TableType":         "EXTERNAL_TABLE",
+	params := map[string]string{"location": t.Location}
+	for k, v := range t.Parameters {
+		params[k] = v
+	}
+	writeJSON(w, map[string]any{"TableMetadata": map[string]any{
+		"Name":          req.TableName,
+		"Columns":       cols(t.Columns),
+		"PartitionKeys": cols(t.PartitionKeys),
+		"Parameters":    params,
+		"TableType":     "EXTERNAL_TABLE",
 	}})
 }

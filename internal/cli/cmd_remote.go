@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -287,7 +286,7 @@ func runOnAthena(ctx context.Context, o *options, ro *remoteOptions, prog *query
 	}
 	show := progressLine(std)
 	defer show("")
-	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), CallTimeout: 30 * time.Second,
+	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), CallTimeout: 30 * time.Second,
 		Progress: func(p athenarun.Progress) {
 			show(fmt.Sprintf("Athena: %s · %s scanned", p.State, insights.FormatBytes(float64(p.BytesScanned))))
 		}}
@@ -328,7 +327,7 @@ func (o *options) remoteEngine(ctx context.Context, store *model.Store) (engine 
 		if err != nil {
 			return nil, func() {}
 		}
-		r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), CallTimeout: 30 * time.Second}
+		r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), CallTimeout: 30 * time.Second}
 		e := remote.NewAthenaEngine(ctx, r, db, name, now.Sub(since))
 		e.Workgroup, e.Output = o.workgroup, o.athenaOutput
 		e.Ingest, e.MaxPull = ingestInto(store, o.overrideFormat())

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/athena"
-	"github.com/aws/aws-sdk-go-v2/service/glue"
 
 	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model/query"
@@ -19,7 +18,7 @@ import (
 
 func runner(s *awstest.Server) *athenarun.Runner {
 	cfg := s.AWSConfig()
-	return &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), Poll: time.Millisecond, CallTimeout: 5 * time.Second}
+	return &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Poll: time.Millisecond, CallTimeout: 5 * time.Second}
 }
 
 func str(s string) *string { return &s }
@@ -108,7 +107,8 @@ func TestCancelStops(t *testing.T) {
 	}
 }
 
-// TestTableFromGlue: the partition columns Glue names bound the SQL.
+// TestTableFromGlue: the partition columns the data catalog names bound
+// the SQL.
 func TestTableFromGlue(t *testing.T) {
 	s := awstest.New(t)
 	s.PutGlueTable("vpclogs", "flows", awstest.GlueTable{
@@ -135,8 +135,8 @@ func TestTableFromGlue(t *testing.T) {
 	if _, err := r.Table(context.Background(), "vpclogs", "nope"); err == nil || !strings.Contains(err.Error(), "--athena-table") {
 		t.Errorf("err %v", err)
 	}
-	s.Deny("GetTable", "glue:GetTable")
-	if _, err := r.Table(context.Background(), "vpclogs", "flows"); err == nil || !strings.Contains(err.Error(), "allow glue:GetTable") {
+	s.Deny("GetTableMetadata", "athena:GetTableMetadata")
+	if _, err := r.Table(context.Background(), "vpclogs", "flows"); err == nil || !strings.Contains(err.Error(), "allow athena:GetTableMetadata") {
 		t.Errorf("err %v", err)
 	}
 }

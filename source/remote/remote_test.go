@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/glue"
 
 	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model"
@@ -134,7 +133,7 @@ func TestAthenaEndToEnd(t *testing.T) {
 		return awstest.AthenaAnswer{Columns: []string{"dstaddr", "rejects"}, Rows: [][]*string{{&one, &two}, {nil, &two}}, BytesScanned: 50 << 20, EngineMillis: 1234, Running: 2}
 	})
 	cfg := s.AWSConfig()
-	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), Poll: time.Millisecond}
+	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Poll: time.Millisecond}
 	tb, err := r.Table(context.Background(), "vpclogs", "flows")
 	if err != nil {
 		t.Fatal(err)
@@ -295,7 +294,7 @@ func TestAthenaEngineRunAndPull(t *testing.T) {
 		return awstest.AthenaAnswer{Columns: []string{"dstaddr", "n"}, Rows: [][]*string{{&addr, &n}}, BytesScanned: 1 << 30, Running: 1}
 	})
 	cfg := s.AWSConfig()
-	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Glue: glue.NewFromConfig(cfg), Poll: time.Millisecond}
+	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), Poll: time.Millisecond}
 	e := remote.NewAthenaEngine(context.Background(), r, "vpclogs", "flows", 24*time.Hour)
 	e.Now = func() time.Time { return t0 }
 	store := model.NewStore(10)
@@ -322,7 +321,7 @@ func TestAthenaEngineRunAndPull(t *testing.T) {
 			t.Errorf("pull SQL lacks %q:\n%s", w, sql)
 		}
 	}
-	if s.Calls("GetTable") != 1 {
-		t.Errorf("GetTable called %d times, want once", s.Calls("GetTable"))
+	if s.Calls("GetTableMetadata") != 1 {
+		t.Errorf("GetTableMetadata called %d times, want once", s.Calls("GetTableMetadata"))
 	}
 }
