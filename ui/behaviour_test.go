@@ -604,3 +604,26 @@ func TestPasteIntoFilterBar(t *testing.T) {
 		t.Fatalf("export prompt holds %q after a paste", got)
 	}
 }
+
+// When the sources are done the screen catches up at once, not at the
+// next tick: with a filter applied, records that arrived since the last
+// tick are matched and shown as soon as ingest ends.
+func TestIngestEndRefreshesWithoutATick(t *testing.T) {
+	s := model.NewStore(100)
+	ingested := make(chan struct{})
+	cfg := fixtureConfig(s) // its tick is an hour: only the end of ingest can refresh
+	cfg.Ingested = ingested
+	d := newDriver(t, cfg, 80, 24)
+	d.applyFilter("10.0.0.2")
+	appendLines(t, s, model.DefaultFormat, genLine(1), genLine(2), genLine(3))
+	if strings.Contains(d.screen(), "10.0.0.2:10002") {
+		t.Fatalf("filtered records shown before any refresh:\n%s", d.screen())
+	}
+	wait := d.m.waitIngested()
+	close(ingested)
+	d.send(wait())
+	scr := d.screen()
+	if !strings.Contains(scr, "10.0.0.2:10002") || strings.Contains(scr, "10.0.0.3:10003") {
+		t.Errorf("the end of ingest did not refresh the filtered view:\n%s", scr)
+	}
+}

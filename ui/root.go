@@ -146,7 +146,7 @@ func (m *rootModel) tick() tea.Cmd {
 }
 
 func (m *rootModel) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.tick(), tea.RequestBackgroundColor}
+	cmds := []tea.Cmd{m.tick(), tea.RequestBackgroundColor, m.waitIngested()}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Init())
 	}
@@ -165,6 +165,11 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.lastSig, m.frame = sig, ""
 		}
 		return m, tea.Batch(cmd, m.tick())
+	}
+	if _, ok := msg.(ingestedMsg); ok {
+		cmd, _ := m.poll()
+		m.lastSig, m.frame = m.status.signature(), ""
+		return m, cmd
 	}
 	m.frame = "" // any other message may change what is drawn
 	switch msg := msg.(type) {
@@ -483,6 +488,27 @@ func (m *rootModel) onFilterDone(msg filterDoneMsg) tea.Cmd {
 // told to refresh. Nothing is done per record.
 func (m *rootModel) onTick() (cmd tea.Cmd, changed bool) {
 	m.status.tick()
+	return m.poll()
+}
+
+// ingestedMsg says the sources have delivered everything they will.
+type ingestedMsg struct{}
+
+// waitIngested reports the end of ingest at once rather than at the next
+// tick, so a capture read to its end is shown complete as soon as it is.
+func (m *rootModel) waitIngested() tea.Cmd {
+	ch := m.cfg.Ingested
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		<-ch
+		return ingestedMsg{}
+	}
+}
+
+// poll is onTick's look at the store, also run when ingest ends.
+func (m *rootModel) poll() (cmd tea.Cmd, changed bool) {
 	gen := m.cfg.Store.Generation()
 	if gen == m.status.lastGen {
 		return nil, false

@@ -66,6 +66,10 @@ type Config struct {
 	Remote  RemoteEngine // runs the stats query on AWS; nil: none
 	// Tick is how often the store is polled for changes (default 200ms).
 	Tick time.Duration
+	// Ingested, when set, is closed once the sources have delivered
+	// everything (a capture read to its end): the screen catches up at
+	// once instead of at the next tick.
+	Ingested <-chan struct{}
 	// Now and Local fix the clock and local zone (tests); nil means the
 	// real clock and time.Local.
 	Now   func() time.Time

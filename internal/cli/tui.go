@@ -168,7 +168,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	}
 	remoteEngine, waitRemote := o.remoteEngine(ctx, store)
 	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc,
-		Owners: owners, OwnersNote: o.ownersNote, InterfaceName: interfaceNames(rulesSrc), Remote: remoteEngine, Local: o.zone(), Theme: theme, Keys: keys, Mouse: !o.noMouse, Queries: o.savedQueries()}, progOpts...)
+		Ingested: ingested, Owners: owners, OwnersNote: o.ownersNote, InterfaceName: interfaceNames(rulesSrc), Remote: remoteEngine, Local: o.zone(), Theme: theme, Keys: keys, Mouse: !o.noMouse, Queries: o.savedQueries()}, progOpts...)
 	cancel()
 	waitRemote()
 	// Let the sources stop so a --record file is flushed and closed; a
