@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/klauspost/compress/gzip"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -115,6 +116,16 @@ func runDecodeWith(b *testing.B, data []byte, parquetFile bool, opt Options) {
 func BenchmarkDecodePlainText(b *testing.B) {
 	data := []byte(strings.Join(benchLines(benchRecords), "\n") + "\n")
 	runDecode(b, data, false)
+}
+
+// BenchmarkDecodePlainTextGzip is text as S3 delivers it (.log.gz), the
+// twin of the Parquet file's gzip pages.
+func BenchmarkDecodePlainTextGzip(b *testing.B) {
+	var z bytes.Buffer
+	w := gzip.NewWriter(&z)
+	w.Write([]byte(strings.Join(benchLines(benchRecords), "\n") + "\n"))
+	w.Close()
+	runDecode(b, z.Bytes(), false)
 }
 
 func BenchmarkDecodeSubscriptionJSON(b *testing.B) {
