@@ -78,16 +78,7 @@ func TestRunChunksMatchesStore(t *testing.T) {
 		`stats count(*), count_distinct(dstaddr) by direction, service, proto`,
 		`fields srcaddr, dstaddr | sort @timestamp desc | limit 7`,
 	} {
-		q, err := Parse(text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := Compile(q, st.Names(), Options{Intern: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want *Result
-		st.Read(func(v model.View) { want = p.Run(v) })
+		q, want := storeResult(t, st, text)
 
 		names := model.NewInterner()
 		p2, err := Compile(q, names, Options{Intern: true})
@@ -222,6 +213,23 @@ func TestMessagePrefilterIsExact(t *testing.T) {
 	}
 }
 
+// storeResult is the query's answer over the store's ring, the reference
+// a chunked run is compared with, and the parsed query to compile again.
+func storeResult(t *testing.T, st *model.Store, text string) (*Query, *Result) {
+	t.Helper()
+	q, err := Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(q, st.Names(), Options{Intern: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want *Result
+	st.Read(func(v model.View) { want = p.Run(v) })
+	return q, want
+}
+
 func compileFor(t *testing.T, text string, names *model.Interner) *Program {
 	t.Helper()
 	q, err := Parse(text)
@@ -338,16 +346,7 @@ func TestStreamedRowsKeepInputOrderWithinTheByteBound(t *testing.T) {
 	}
 	model.NewIngester(st, nil).Ingest(batch)
 	const query = `filter dstport > 100 | fields srcaddr, srcport, dstport`
-	q, err := Parse(query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Compile(q, st.Names(), Options{Intern: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want *Result
-	st.Read(func(v model.View) { want = p.Run(v) })
+	q, want := storeResult(t, st, query)
 	for _, bound := range []int64{1, 64 << 10} {
 		reorderBytes = bound
 		p2, err := Compile(q, model.NewInterner(), Options{Intern: true})
