@@ -32,6 +32,7 @@ type Interner struct {
 	pinned  map[uint32]struct{}
 	free    []uint32
 	fresh   []uint32 // added since the last sweep: reclaimed if no record took them
+	spare   []uint32 // the buffer fresh is swapped with while a sweep walks it
 	// While records are parsed ahead of the store (a parallel load),
 	// reclaiming waits: ids that look unused may belong to them.
 	holds    atomic.Int32
@@ -182,10 +183,17 @@ func (in *Interner) sweep() {
 	if n == 0 {
 		return
 	}
+	// Swap buffers: decoders parsing ahead keep appending to in.fresh
+	// while this one is walked, so they must not share its array.
 	in.mu.Lock()
 	fresh := in.fresh
-	in.fresh = in.fresh[:0]
+	in.fresh, in.spare = in.spare[:0], nil
 	in.mu.Unlock()
+	defer func() {
+		in.mu.Lock()
+		in.spare = fresh[:0]
+		in.mu.Unlock()
+	}()
 	for _, id := range fresh {
 		if int(id) >= len(in.refs) || in.refs[id] == 0 {
 			in.forget(id)

@@ -12,6 +12,13 @@ import (
 // ring waits for.
 const loadWindow = 4
 
+// reclaimEvery is how many chunks are parsed between two moments when
+// none is in flight and the store's interner may reclaim what the ring no
+// longer holds (it cannot while records parsed ahead are not appended).
+// At a megabyte a chunk, a capture of ids seen once holds at most this
+// many chunks' strings beyond the ring's, not the whole file's.
+var reclaimEvery = 16
+
 // Load reads the reader's inputs into store with workers goroutines
 // parsing at once; records enter the ring in input order, as one reader
 // would append them. It returns when everything is read or ctx ends, with
@@ -21,20 +28,41 @@ func Load(ctx context.Context, r *Reader, store *model.Store, override *model.Fo
 	workers = max(workers, 1)
 	r.opt.Ordered = true
 	release := store.HoldNames() // records parsed ahead use strings the ring may not hold yet
-	defer release()
-	chunks := make(chan *query.Chunk, 2*workers)
-	var errs []error
+	defer func() { release() }()
 	read := make(chan struct{})
+	var errs []error
+	raw := make(chan *query.Chunk, 2*workers)
 	go func() {
 		defer close(read)
-		errs = r.Run(ctx, chunks)
+		errs = r.Run(ctx, raw)
 	}()
 	window := loadWindow * workers
 	slots := make(chan struct{}, window)
 	free := make(chan *model.Decoded, window+workers)
 	var mu sync.Mutex
+	appended := sync.NewCond(&mu)
 	pending := map[int]*model.Decoded{}
 	next, appending := 0, false
+	done := 0 // chunks appended to the ring (next counts those taken to append)
+	// The workers get chunks through a gate that, every reclaimEvery
+	// chunks, waits until all before are appended and lets the interner
+	// reclaim: no record parsed ahead exists at that moment.
+	chunks := make(chan *query.Chunk, 2*workers)
+	go func() {
+		defer close(chunks)
+		for c := range raw {
+			if c.Seq > 0 && c.Seq%reclaimEvery == 0 {
+				mu.Lock()
+				for done < c.Seq { // every chunk before was handed out, so each is appended
+					appended.Wait()
+				}
+				mu.Unlock()
+				release()
+				release = store.HoldNames()
+			}
+			chunks <- c
+		}
+	}()
 	complete := func(seq int, d *model.Decoded) {
 		mu.Lock()
 		pending[seq] = d
@@ -58,6 +86,8 @@ func Load(ctx context.Context, r *Reader, store *model.Store, override *model.Fo
 			}
 			<-slots
 			mu.Lock()
+			done++
+			appended.Broadcast()
 		}
 		appending = false
 		mu.Unlock()

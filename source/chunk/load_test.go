@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/flowtail/flowtail/model"
@@ -76,5 +79,53 @@ func TestLoadMatchesSequentialIngest(t *testing.T) {
 		if fmt.Sprint(gb) != fmt.Sprint(wb) {
 			t.Errorf("seed %d: malformed lines\n%v\nwant\n%v", seed, gb, wb)
 		}
+	}
+}
+
+// internWatch notes the most strings the store's interner held while
+// records were appended.
+type internWatch struct {
+	names *model.Interner
+	most  int
+}
+
+func (w *internWatch) Added(*model.Flow, *model.Ext)   { w.most = max(w.most, w.names.Len()) }
+func (w *internWatch) Evicted(*model.Flow, *model.Ext) {}
+
+// A capture whose ids are each seen once is loaded with its strings
+// reclaimed as the ring lets go of them, not held to the end of the load;
+// what the ring holds is what one reader would have appended.
+func TestLoadReclaimsStringsAsItGoes(t *testing.T) {
+	defer func(n int) { reclaimEvery = n }(reclaimEvery)
+	const every = 4
+	reclaimEvery = every
+	const lines = 20000
+	var text strings.Builder
+	for i := range lines {
+		fmt.Fprintf(&text, "2 %012d eni-%017x 10.0.0.1 10.0.0.2 %d 443 6 1 40 1418530010 1418530070 ACCEPT OK\n", i, i, 1024+i%60000)
+	}
+	p := filepath.Join(t.TempDir(), "distinct.log")
+	if err := os.WriteFile(p, []byte(text.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const ring = 500
+	want := model.NewStore(ring)
+	if err := file.New([]string{p}, file.Options{}).Run(context.Background(), model.NewIngester(want, nil).Ingest); err != nil {
+		t.Fatal(err)
+	}
+	got := model.NewStore(ring)
+	watch := &internWatch{names: got.Names()}
+	got.Observe(watch)
+	if errs := Load(context.Background(), New([]string{p}, Options{Bytes: 2000}), got, nil, 3); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	g, w := storeLines(t, got), storeLines(t, want)
+	if len(g) != ring || !slices.Equal(g, w) {
+		t.Fatalf("the ring differs from one reader's: %d records, first %q, want %q", len(g), g[:min(1, len(g))], w[:min(1, len(w))])
+	}
+	// The ring's two ids a record, plus those of the chunks in flight
+	// between two reclaims (2000-byte chunks hold about 20 lines).
+	if bound := 2*ring + 2*20*(every+loadWindow*3+4); watch.most > bound {
+		t.Errorf("the interner held %d strings during the load, want at most %d (the input has %d)", watch.most, bound, 2*lines)
 	}
 }
