@@ -438,11 +438,14 @@ func (p *interfacesPane) appendHeader(b []byte) []byte {
 		b = append(b, ' ')
 		title := c.title
 		if title == sorted {
+			arrow := "▼"
 			if p.ascending {
-				title += "▲"
-			} else {
-				title += "▼"
+				arrow = "▲"
 			}
+			if len(title)+1 > c.width { // titles are ASCII: the arrow must show, the title gives way
+				title = title[:max(c.width-1, 0)]
+			}
+			title += arrow
 		}
 		if c.right {
 			b = padLeft(b, title, c.width)

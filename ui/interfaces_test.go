@@ -242,3 +242,22 @@ func TestInterfacesSayCountingBeforeFirstSnapshot(t *testing.T) {
 		t.Errorf("after the first snapshot:\n%s", v)
 	}
 }
+
+// The sort arrow always shows; a title too wide for its column with the
+// arrow gives way (BYTES sorted is BYTE▼, not …TES▼).
+func TestInterfacesSortArrowFitsItsColumn(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("2")
+	p := d.m.panes[d.m.active].(*interfacesPane)
+	for range ifaceColumns {
+		sorted := ifaceColumns[p.sortBy].title
+		header := string(p.appendHeader(nil))
+		if !strings.Contains(header, "▼") && !strings.Contains(header, "▲") {
+			t.Errorf("sorted by %s: no arrow in %q", sorted, header)
+		}
+		if strings.Contains(header, "…") {
+			t.Errorf("sorted by %s: a title cut from the left in %q", sorted, header)
+		}
+		d.keys("s")
+	}
+}
