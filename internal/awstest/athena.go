@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -42,6 +43,7 @@ type athenaRun struct {
 	a       AthenaAnswer
 	polls   int
 	stopped bool
+	pages   []string // the NextToken of each GetQueryResults answered, "" first
 }
 
 type athenaState struct {
@@ -91,6 +93,18 @@ func (s *Server) AthenaStarted() []AthenaQuery {
 		out = append(out, s.athena.runs[id].q)
 	}
 	return out
+}
+
+// AthenaPages lists the result pages query id was answered, by the
+// NextToken asked for ("" is the first page). A page the SDK asked for
+// again after a dropped connection is listed again.
+func (s *Server) AthenaPages(id string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.athena.runs[id]; r != nil {
+		return slices.Clone(r.pages)
+	}
+	return nil
 }
 
 // AthenaStopped reports whether StopQueryExecution reached query id.
@@ -292,6 +306,7 @@ func (s *Server) getAthenaResults(w http.ResponseWriter, body []byte) {
 		from = n
 	}
 	to := min(from+size, len(all))
+	r.pages = append(r.pages, req.NextToken)
 	rows := make([]map[string]any, 0, to-from)
 	for _, row := range all[from:to] {
 		data := make([]map[string]string, len(row))
