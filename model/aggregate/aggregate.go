@@ -52,7 +52,7 @@ type iface struct {
 	packets, bytes   uint64
 	accepts, rejects uint64
 	skipped          uint64 // SKIPDATA records
-	ports            map[uint16]uint32
+	ports            portCounts
 	spark            map[uint32]traffic
 	last             maxWindow
 }
@@ -119,7 +119,6 @@ func (a *Aggregate) ifaceOf(f *model.Flow) *iface {
 	st := a.ifaces[id]
 	if st == nil {
 		st = &iface{
-			ports: map[uint16]uint32{},
 			spark: map[uint32]traffic{},
 		}
 		a.ifaces[id] = st
@@ -194,7 +193,7 @@ func (a *Aggregate) count(st *iface, f *model.Flow, d int) {
 		st.rejects += d64
 	}
 	if f.Has(model.FieldDstPort) {
-		add(st.ports, f.DstPort, d)
+		st.ports.add(f.DstPort, d)
 	}
 	if !f.Has(model.FieldStart) {
 		return

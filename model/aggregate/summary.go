@@ -101,7 +101,7 @@ func (a *Aggregate) Snapshot(names *model.Interner, o Options) Snapshot {
 			Records: st.records, Flows: st.flows, Packets: st.packets, Bytes: st.bytes,
 			Accepts: st.accepts, Rejects: st.rejects, Skipped: st.skipped,
 			Peers:    -1,
-			TopPorts: topPorts(st.ports, o.TopPorts),
+			TopPorts: topPorts(&st.ports, o.TopPorts),
 		}
 		if peers != nil {
 			it.Peers = peers.Count(id)
@@ -141,12 +141,12 @@ func column(b, lo, hi uint32, cols int) int {
 
 // topPorts picks the n most used ports (ties by lower port) without sorting
 // them all.
-func topPorts(ports map[uint16]uint32, n int) []PortCount {
-	if n <= 0 || len(ports) == 0 {
+func topPorts(ports *portCounts, n int) []PortCount {
+	if n <= 0 || ports.Len() == 0 {
 		return nil
 	}
 	top := make([]PortCount, 0, n+1)
-	for p, c := range ports {
+	for p, c := range ports.all() {
 		pc := PortCount{Port: p, Flows: c}
 		i := len(top)
 		for i > 0 && better(pc, top[i-1]) {
