@@ -77,6 +77,10 @@ func (s *Store) HoldNames() (release func()) {
 	}
 }
 
+// NamesWaiting is how many strings the ring no longer uses wait for the
+// holds to end to be reclaimed: a loader worth pausing for when many are.
+func (s *Store) NamesWaiting() int { return s.names.waiting() }
+
 // AppendDecoded appends what d holds, under one lock.
 func (s *Store) AppendDecoded(d *Decoded) {
 	s.Append(func(a Appender) {

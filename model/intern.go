@@ -221,6 +221,14 @@ func (in *Interner) forget(id uint32) {
 	in.free = append(in.free, id)
 }
 
+// waiting is how many strings wait for the last hold to end to be
+// reclaimed.
+func (in *Interner) waiting() int {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	return len(in.deferred)
+}
+
 // hold stops reclaiming until the matching unhold.
 func (in *Interner) hold() { in.holds.Add(1) }
 

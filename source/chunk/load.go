@@ -19,6 +19,12 @@ const loadWindow = 4
 // many chunks' strings beyond the ring's, not the whole file's.
 var reclaimEvery = 16
 
+// reclaimAt is how many strings must wait to be reclaimed before the
+// loader pauses for it: a capture of a few hundred interfaces never waits
+// for as many and loads without pausing; one of ids seen once reaches it
+// within a few chunks.
+var reclaimAt = 1 << 14
+
 // Load reads the reader's inputs into store with workers goroutines
 // parsing at once; records enter the ring in input order, as one reader
 // would append them. It returns when everything is read or ctx ends, with
@@ -51,7 +57,7 @@ func Load(ctx context.Context, r *Reader, store *model.Store, override *model.Fo
 	go func() {
 		defer close(chunks)
 		for c := range raw {
-			if c.Seq > 0 && c.Seq%reclaimEvery == 0 {
+			if c.Seq > 0 && c.Seq%reclaimEvery == 0 && store.NamesWaiting() >= reclaimAt {
 				mu.Lock()
 				for done < c.Seq { // every chunk before was handed out, so each is appended
 					appended.Wait()
