@@ -4,7 +4,7 @@ package aggregate
 // leave in the order they arrived (a monotonic deque): amortised O(1) per
 // push and pop, and exact, where a running max could never go back down.
 type maxWindow struct {
-	buf            []stamp // ring of candidates, values decreasing from the front
+	buf            []stamp // ring of candidates, values decreasing from the front; its size a power of two, so positions wrap with a mask, not a division
 	head, n        int
 	added, evicted uint64 // records pushed and popped so far
 }
@@ -22,24 +22,26 @@ func (w *maxWindow) push(v uint32, ok bool) {
 	if !ok {
 		return
 	}
-	for w.n > 0 && w.buf[(w.head+w.n-1)%len(w.buf)].v <= v {
+	mask := len(w.buf) - 1
+	for w.n > 0 && w.buf[(w.head+w.n-1)&mask].v <= v {
 		w.n--
 	}
 	if w.n == len(w.buf) {
 		nb := make([]stamp, max(4, 2*len(w.buf)))
 		for i := 0; i < w.n; i++ {
-			nb[i] = w.buf[(w.head+i)%len(w.buf)]
+			nb[i] = w.buf[(w.head+i)&mask]
 		}
 		w.buf, w.head = nb, 0
+		mask = len(nb) - 1
 	}
-	w.buf[(w.head+w.n)%len(w.buf)] = stamp{idx, v}
+	w.buf[(w.head+w.n)&mask] = stamp{idx, v}
 	w.n++
 }
 
 // pop removes the oldest record.
 func (w *maxWindow) pop() {
 	if w.n > 0 && w.buf[w.head].idx == w.evicted {
-		w.head = (w.head + 1) % len(w.buf)
+		w.head = (w.head + 1) & (len(w.buf) - 1)
 		w.n--
 	}
 	w.evicted++
