@@ -4,7 +4,9 @@ package aggregate
 // leave in the order they arrived (a monotonic deque): amortised O(1) per
 // push and pop, and exact, where a running max could never go back down.
 type maxWindow struct {
-	buf            []stamp // ring of candidates, values decreasing from the front; its size a power of two, so positions wrap with a mask, not a division
+	// buf is a ring of candidates, values decreasing from the front; its
+	// size is a power of two, so positions wrap with a mask.
+	buf            []stamp
 	head, n        int
 	added, evicted uint64 // records pushed and popped so far
 }
