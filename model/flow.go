@@ -66,11 +66,30 @@ type Flow struct {
 	Proto   uint8
 	Version uint8
 	Flags   uint8 // tcp-flags
-	Action  Action
-	Status  LogStatus
-	bits    uint8  // srcV6, dstV6
-	format  uint16 // registered format the record was read with; 0 = unknown
+	// action, log-status and the IPv6 marks share a byte, which keeps a
+	// record at 56 bytes (the ring holds a million of them): see Action,
+	// Status and the bit* constants.
+	state  uint8
+	format uint16 // registered format the record was read with; 0 = unknown
 }
+
+// Layout of Flow.state: action in bits 0-1, log-status in bits 2-3.
+const (
+	stateAction uint8 = 3 << 0
+	stateStatus uint8 = 3 << 2
+)
+
+// Action is the record's action (ActionNone when absent or "-").
+func (f *Flow) Action() Action { return Action(f.state & stateAction) }
+
+// Status is the record's log-status (StatusNone when absent).
+func (f *Flow) Status() LogStatus { return LogStatus(f.state & stateStatus >> 2) }
+
+// SetAction sets the action; it does not mark the field present.
+func (f *Flow) SetAction(a Action) { f.state = f.state&^stateAction | uint8(a)&stateAction }
+
+// SetStatus sets the log-status; it does not mark the field present.
+func (f *Flow) SetStatus(s LogStatus) { f.state = f.state&^stateStatus | uint8(s)<<2&stateStatus }
 
 // Core field presence bits.
 const (
@@ -91,8 +110,9 @@ const (
 	hasFlags
 )
 
+// IPv6 marks in Flow.state: the address lives in the Ext record.
 const (
-	bitSrcV6 uint8 = 1 << iota
+	bitSrcV6 uint8 = 1 << (4 + iota)
 	bitDstV6
 )
 
@@ -190,7 +210,7 @@ func (f *Flow) SrcAddr(x *Ext) netip.Addr {
 	if f.present&hasSrc == 0 {
 		return netip.Addr{}
 	}
-	if f.bits&bitSrcV6 != 0 && x != nil {
+	if f.state&bitSrcV6 != 0 && x != nil {
 		return netip.AddrFrom16(x.SrcV6)
 	}
 	return v4(f.Src)
@@ -201,14 +221,14 @@ func (f *Flow) DstAddr(x *Ext) netip.Addr {
 	if f.present&hasDst == 0 {
 		return netip.Addr{}
 	}
-	if f.bits&bitDstV6 != 0 && x != nil {
+	if f.state&bitDstV6 != 0 && x != nil {
 		return netip.AddrFrom16(x.DstV6)
 	}
 	return v4(f.Dst)
 }
 
 // IPv6 reports whether either address is IPv6.
-func (f *Flow) IPv6() bool { return f.bits&(bitSrcV6|bitDstV6) != 0 }
+func (f *Flow) IPv6() bool { return f.state&(bitSrcV6|bitDstV6) != 0 }
 
 // PktSrcAddr is pkt-srcaddr (invalid when absent).
 func (x *Ext) PktSrcAddr() netip.Addr {

@@ -26,9 +26,9 @@ func render(format *Format, f *Flow, x *Ext, names *Interner) []byte {
 			b = Addr(f, x, id).AppendTo(b)
 		case KindEnum:
 			if id == FieldAction {
-				b = append(b, f.Action.String()...)
+				b = append(b, f.Action().String()...)
 			} else {
-				b = append(b, f.Status.String()...)
+				b = append(b, f.Status().String()...)
 			}
 		default:
 			s, _ := StrID(f, x, id)

@@ -191,29 +191,29 @@ func (p *Parser) field(id FieldID, tok []byte, f *Flow, x *Ext, extReady *bool) 
 			}
 			if id == FieldSrcAddr {
 				x.SrcV6 = a.As16()
-				f.bits |= bitSrcV6
+				f.state |= bitSrcV6
 			} else {
 				x.DstV6 = a.As16()
-				f.bits |= bitDstV6
+				f.state |= bitDstV6
 			}
 		}
 	case FieldAction:
 		switch string(tok) {
 		case "ACCEPT", "accept":
-			f.Action = ActionAccept
+			f.SetAction(ActionAccept)
 		case "REJECT", "reject":
-			f.Action = ActionReject
+			f.SetAction(ActionReject)
 		default:
 			return "action is not ACCEPT, REJECT or -"
 		}
 	case FieldLogStatus:
 		switch string(tok) {
 		case "OK", "ok":
-			f.Status = StatusOK
+			f.SetStatus(StatusOK)
 		case "NODATA", "nodata":
-			f.Status = StatusNoData
+			f.SetStatus(StatusNoData)
 		case "SKIPDATA", "skipdata":
-			f.Status = StatusSkipData
+			f.SetStatus(StatusSkipData)
 		default:
 			return "log-status is not OK, NODATA or SKIPDATA"
 		}

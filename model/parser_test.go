@@ -86,9 +86,9 @@ func checkFields(t *testing.T, format *Format, line string, f *Flow, x *Ext, nam
 			continue
 		case KindEnum:
 			if id == FieldAction {
-				got = f.Action.String()
+				got = f.Action().String()
 			} else {
-				got = f.Status.String()
+				got = f.Status().String()
 			}
 		default:
 			s, _ := StrID(f, x, id)
@@ -127,13 +127,13 @@ func TestParseAWSExamplesMeaning(t *testing.T) {
 		}
 		return &f, &x
 	}
-	if f, _ := parse(0); f.Action != ActionAccept || f.DstPort != 22 || f.Proto != 6 || f.Bytes != 4249 || f.Start != 1418530010 || f.IPv6() || f.HasExt() {
+	if f, _ := parse(0); f.Action() != ActionAccept || f.DstPort != 22 || f.Proto != 6 || f.Bytes != 4249 || f.Start != 1418530010 || f.IPv6() || f.HasExt() {
 		t.Errorf("ssh accepted: %+v", f)
 	}
-	if f, _ := parse(2); f.Status != StatusNoData || f.Action != ActionNone || f.Has(FieldSrcAddr) || f.Has(FieldPackets) || !f.Has(FieldStart) {
+	if f, _ := parse(2); f.Status() != StatusNoData || f.Action() != ActionNone || f.Has(FieldSrcAddr) || f.Has(FieldPackets) || !f.Has(FieldStart) {
 		t.Errorf("no data: %+v", f)
 	}
-	if f, _ := parse(3); f.Status != StatusSkipData {
+	if f, _ := parse(3); f.Status() != StatusSkipData {
 		t.Errorf("skipped: %+v", f)
 	}
 	if f, x := parse(6); !f.IPv6() || f.SrcAddr(x).String() != "2001:db8:1234:a100:8d6e:3477:df66:f105" {
@@ -280,7 +280,7 @@ func TestMalformedLinesCountedAndSkipped(t *testing.T) {
 	}
 	store.Read(func(v View) {
 		for i := 0; i < v.Len(); i++ {
-			if f, _ := v.At(i); f.DstPort != 22 || f.Action != ActionAccept {
+			if f, _ := v.At(i); f.DstPort != 22 || f.Action() != ActionAccept {
 				t.Errorf("record %d damaged by a neighbouring bad line: %+v", i, f)
 			}
 		}
@@ -299,7 +299,7 @@ func TestParseQuirks(t *testing.T) {
 		if err := p.Parse([]byte(line), &f, &x); err != nil {
 			t.Fatalf("%q: %v", line, err)
 		}
-		if f.Start != 1418530010 || f.End != 1418530070 || f.Status != StatusOK || names.Name(f.Iface) != "eni-1" {
+		if f.Start != 1418530010 || f.End != 1418530070 || f.Status() != StatusOK || names.Name(f.Iface) != "eni-1" {
 			t.Errorf("%q: %+v", line, f)
 		}
 	}
@@ -311,8 +311,8 @@ func TestHeaderSwitchesFormatWithinOneOrigin(t *testing.T) {
 		t.Fatalf("counters %+v", c)
 	}
 	store.Read(func(v View) {
-		if f, x := v.At(1); f.Version != 3 || f.SrcAddr(x).String() != "10.0.0.1" || f.Action != ActionReject {
-			t.Errorf("line after the header read as version %d src %v action %v", f.Version, f.SrcAddr(x), f.Action)
+		if f, x := v.At(1); f.Version != 3 || f.SrcAddr(x).String() != "10.0.0.1" || f.Action() != ActionReject {
+			t.Errorf("line after the header read as version %d src %v action %v", f.Version, f.SrcAddr(x), f.Action())
 		}
 	})
 }

@@ -233,9 +233,9 @@ func fieldValue(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, 
 		return model.Addr(f, x, id).String()
 	case model.KindEnum:
 		if id == model.FieldAction {
-			return f.Action.String()
+			return f.Action().String()
 		}
-		return f.Status.String()
+		return f.Status().String()
 	case model.KindInt:
 		n, _ := model.Int(f, x, id)
 		s := strconv.FormatUint(n, 10)
@@ -466,10 +466,10 @@ func reverseLines(sh *Shared, v model.View, i int, width int) []string {
 		line += "  flags " + model.FlagNames(g.Flags)
 	}
 	out = append(out, wrap(line, width)...)
-	if f.Action == model.ActionAccept && g.Action == model.ActionReject {
+	if f.Action() == model.ActionAccept && g.Action() == model.ActionReject {
 		out = append(out, wrapStyled(st.Warn, "   request accepted, reply rejected: the classic stateless network ACL return-path gap (allow the ephemeral ports outbound)", width)...)
 	}
-	if f.Action == model.ActionReject && g.Action == model.ActionAccept {
+	if f.Action() == model.ActionReject && g.Action() == model.ActionAccept {
 		out = append(out, wrapStyled(st.Warn, "   this direction was rejected while the other was accepted: check the network ACL rules for this direction", width)...)
 	}
 	return out

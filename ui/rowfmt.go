@@ -99,14 +99,14 @@ func appendTime(b []byte, sec uint32, ok bool, loc *time.Location, layout string
 // verdict is the action cell: the action, or the log-status when the
 // record carries no action (NODATA, SKIPDATA).
 func verdict(f *model.Flow) string {
-	if f.Has(model.FieldAction) && f.Action != model.ActionNone {
-		if f.Has(model.FieldLogStatus) && f.Status != model.StatusOK {
-			return f.Action.String() + " " + f.Status.String()
+	if f.Has(model.FieldAction) && f.Action() != model.ActionNone {
+		if f.Has(model.FieldLogStatus) && f.Status() != model.StatusOK {
+			return f.Action().String() + " " + f.Status().String()
 		}
-		return f.Action.String()
+		return f.Action().String()
 	}
 	if f.Has(model.FieldLogStatus) {
-		return f.Status.String()
+		return f.Status().String()
 	}
 	return "-"
 }

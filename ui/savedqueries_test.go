@@ -86,7 +86,7 @@ func TestBuiltinTriageOnDemo(t *testing.T) {
 				continue
 			}
 			src, dst := f.SrcAddr(x).String(), f.DstAddr(x).String()
-			reject := f.Action == model.ActionReject
+			reject := f.Action() == model.ActionReject
 			if reject && (f.DstPort == 22 || f.DstPort == 3389) {
 				want["rejected SSH/RDP by source"][src]++
 			}
@@ -104,7 +104,7 @@ func TestBuiltinTriageOnDemo(t *testing.T) {
 				want["NAT gateway egress by destination"][dst] += f.Bytes
 			}
 			if src == probe || dst == probe {
-				want["traffic to or from one address"][fmt.Sprintf("%s %s %d %s", src, dst, f.DstPort, f.Action)] += f.Bytes
+				want["traffic to or from one address"][fmt.Sprintf("%s %s %d %s", src, dst, f.DstPort, f.Action())] += f.Bytes
 			}
 		}
 	})

@@ -41,7 +41,7 @@ func tgwVerdict(f *model.Flow, x *model.Ext, v string) (string, model.Action) {
 	if lostPackets(f, x) > 0 {
 		return "LOST", model.ActionReject
 	}
-	return v, f.Action
+	return v, f.Action()
 }
 
 // tgwPlace is what a row shows in place of the interface for a Transit

@@ -49,7 +49,7 @@ func maxBuffer(mem float64) int {
 // perRecordBytes is what the TUI keeps per buffered record with every pane
 // visited: the ring's Flow plus the live conversations and the interface
 // aggregate's address table (about 36 B between them).
-const perRecordBytes = 100
+const perRecordBytes = 92
 
 // memoryFloor is the TUI's memory limit for a ring of n records: what a
 // full ring and its observers take plus room for the runtime and garbage.

@@ -10,7 +10,7 @@ func TestHeapLimit(t *testing.T) {
 	if floor < 100<<20 || floor > 120<<20 {
 		t.Fatalf("floor for a million records = %d MiB", floor>>20)
 	}
-	if got := heapLimit(floor, 90<<20, 8<<20); got != floor {
+	if got := heapLimit(floor, 80<<20, 8<<20); got != floor {
 		t.Fatalf("heap under the floor: limit %d, want the floor %d", got, floor)
 	}
 	if got, want := heapLimit(floor, 400<<20, 8<<20), int64(400<<20+25<<20+8<<20); got != want {

@@ -128,7 +128,7 @@ func (a *Aggregate) ifaceOf(f *model.Flow) *iface {
 }
 
 func isTraffic(f *model.Flow) bool {
-	return f.Status != model.StatusNoData && f.Status != model.StatusSkipData
+	return f.Status() != model.StatusNoData && f.Status() != model.StatusSkipData
 }
 
 // Added counts a record entering the ring.
@@ -172,7 +172,7 @@ func (a *Aggregate) count(st *iface, f *model.Flow, d int) {
 	d32, d64 := uint32(d), uint64(d)
 	a.records += d64
 	st.records += d64
-	if f.Status == model.StatusSkipData {
+	if f.Status() == model.StatusSkipData {
 		st.skipped += d64
 	}
 	if f.Has(model.FieldTCPFlags) {
@@ -186,7 +186,7 @@ func (a *Aggregate) count(st *iface, f *model.Flow, d int) {
 	st.flows += d64
 	st.packets += uint64(f.Packets) * d64
 	st.bytes += f.Bytes * d64
-	switch f.Action {
+	switch f.Action() {
 	case model.ActionAccept:
 		st.accepts += d64
 	case model.ActionReject:
@@ -209,7 +209,7 @@ func (a *Aggregate) count(st *iface, f *model.Flow, d int) {
 	}
 	h := a.hist[b]
 	h.flows += d32
-	switch f.Action {
+	switch f.Action() {
 	case model.ActionAccept:
 		h.accepts += d32
 	case model.ActionReject:

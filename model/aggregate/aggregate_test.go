@@ -253,7 +253,7 @@ func TestComputeOverFilteredSubset(t *testing.T) {
 			want = append(want, g)
 		}
 	}
-	rejects := func(f *model.Flow, _ *model.Ext) bool { return f.Action == model.ActionReject }
+	rejects := func(f *model.Flow, _ *model.Ext) bool { return f.Action() == model.ActionReject }
 	var snap Snapshot
 	var counted FlagCounts
 	s.Read(func(v model.View) {

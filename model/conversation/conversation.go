@@ -189,7 +189,7 @@ func (p *Pairer) Add(f *model.Flow, x *model.Ext) {
 		side.Flags |= f.Flags
 		side.HasFlags = true
 	}
-	switch f.Action {
+	switch f.Action() {
 	case model.ActionAccept:
 		side.Accepts++
 	case model.ActionReject:

@@ -221,7 +221,7 @@ func (l *Live) addTo(lc *liveConv, side uint8, p uint64, f *model.Flow) {
 		}
 		sd.flags |= f.Flags
 	}
-	switch f.Action {
+	switch f.Action() {
 	case model.ActionAccept:
 		sd.accepts++
 	case model.ActionReject:
@@ -294,7 +294,7 @@ func (l *Live) evict(f *model.Flow, x *model.Ext) {
 		}
 		sd.flags = or
 	}
-	switch f.Action {
+	switch f.Action() {
 	case model.ActionAccept:
 		sd.accepts--
 	case model.ActionReject:
@@ -392,7 +392,7 @@ func singleSide(f *model.Flow) Side {
 	if f.Has(model.FieldTCPFlags) {
 		sd.Flags, sd.HasFlags = f.Flags, true
 	}
-	switch f.Action {
+	switch f.Action() {
 	case model.ActionAccept:
 		sd.Accepts = 1
 	case model.ActionReject:

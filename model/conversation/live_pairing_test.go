@@ -76,10 +76,10 @@ func naivePairing(v model.View) []Conversation {
 			s.flags |= f.Flags
 			s.hasFlags = true
 		}
-		if f.Action == model.ActionAccept {
+		if f.Action() == model.ActionAccept {
 			s.accepts++
 		}
-		if f.Action == model.ActionReject {
+		if f.Action() == model.ActionReject {
 			s.rejects++
 		}
 		s.last = f.End

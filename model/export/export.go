@@ -186,10 +186,10 @@ func (e *Encoder) value(dst []byte, id model.FieldID, f *model.Flow, x *model.Ex
 		}
 	case model.KindEnum:
 		switch {
-		case id == model.FieldAction && f.Has(id) && f.Action != model.ActionNone:
-			return append(dst, f.Action.String()...), true
-		case id == model.FieldLogStatus && f.Has(id) && f.Status != model.StatusNone:
-			return append(dst, f.Status.String()...), true
+		case id == model.FieldAction && f.Has(id) && f.Action() != model.ActionNone:
+			return append(dst, f.Action().String()...), true
+		case id == model.FieldLogStatus && f.Has(id) && f.Status() != model.StatusNone:
+			return append(dst, f.Status().String()...), true
 		}
 	default:
 		if s, ok := model.StrID(f, x, id); ok {

@@ -187,7 +187,7 @@ func derivedCode(r Ref, lit *Literal) (uint64, bool) {
 func (c *compiler) compareCode(a *accessor, op string, want uint64) Pred {
 	if a.field == model.FieldAction && op == "=" {
 		act := model.Action(want)
-		return func(f *model.Flow, _ *model.Ext) bool { return f.Action == act }
+		return func(f *model.Flow, _ *model.Ext) bool { return f.Action() == act }
 	}
 	code := a.code
 	if op == "=" {

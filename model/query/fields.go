@@ -164,11 +164,11 @@ func accessorFor(r Ref, e *env) *accessor {
 			a.kind = vEnum
 			if id == model.FieldAction {
 				a.code = func(f *model.Flow, _ *model.Ext) (uint64, bool) {
-					return uint64(f.Action), f.Action != model.ActionNone
+					return uint64(f.Action()), f.Action() != model.ActionNone
 				}
 			} else {
 				a.code = func(f *model.Flow, _ *model.Ext) (uint64, bool) {
-					return uint64(f.Status), f.Status != model.StatusNone
+					return uint64(f.Status()), f.Status() != model.StatusNone
 				}
 			}
 		case model.KindAddr:
@@ -503,9 +503,9 @@ func appendMessage(buf []byte, f *model.Flow, x *model.Ext, names *model.Interne
 			buf = model.Addr(f, x, id).AppendTo(buf)
 		case model.KindEnum:
 			if id == model.FieldAction {
-				buf = append(buf, f.Action.String()...)
+				buf = append(buf, f.Action().String()...)
 			} else {
-				buf = append(buf, f.Status.String()...)
+				buf = append(buf, f.Status().String()...)
 			}
 		}
 	}

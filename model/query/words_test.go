@@ -206,7 +206,7 @@ func TestVerdictWord(t *testing.T) {
 		if rule != "port 22 rejected" {
 			return predFalse, "no such rule"
 		}
-		return func(f *model.Flow, _ *model.Ext) bool { return f.Action == model.ActionReject && f.DstPort == 22 }, "records decided by " + rule
+		return func(f *model.Flow, _ *model.Ext) bool { return f.Action() == model.ActionReject && f.DstPort == 22 }, "records decided by " + rule
 	}}
 	n, rd := countBar(t, st, `verdict:"port 22 rejected"`, opt)
 	want := 0

@@ -89,8 +89,8 @@ func FromFlow(f *model.Flow, x *model.Ext, names *model.Interner) Packet {
 	if id, ok := model.StrID(f, x, model.FieldRejectReason); ok {
 		p.RejectReason = names.Name(id)
 	}
-	p.Logged = f.Action
-	p.Status = f.Status
+	p.Logged = f.Action()
+	p.Status = f.Status()
 	return p
 }
 

@@ -43,31 +43,31 @@ func TestCaptureTellsTheTopologyStories(t *testing.T) {
 			dir, _ := model.StrID(f, x, model.FieldFlowDirection)
 			direction := names.Name(dir)
 			switch {
-			case f.Status == model.StatusNoData && eni == "eni-0fff6666666666666":
+			case f.Status() == model.StatusNoData && eni == "eni-0fff6666666666666":
 				seen["idle NODATA"]++
-			case f.Status == model.StatusSkipData && eni == "eni-0ddd4444444444444":
+			case f.Status() == model.StatusSkipData && eni == "eni-0ddd4444444444444":
 				seen["NAT SKIPDATA"]++
 			case eni == "eni-0fff6666666666666":
 				t.Errorf("idle ENI has traffic: record %d", i)
-			case f.Action == model.ActionReject && f.DstPort == 22 && netip.MustParsePrefix("45.155.205.0/24").Contains(src) && f.Flags == model.FlagSYN:
+			case f.Action() == model.ActionReject && f.DstPort == 22 && netip.MustParsePrefix("45.155.205.0/24").Contains(src) && f.Flags == model.FlagSYN:
 				seen["ssh scan "+eni]++
-			case f.Action == model.ActionAccept && src.String() == "198.51.100.7" && f.DstPort == 22 && eni == "eni-0eee5555555555555":
+			case f.Action() == model.ActionAccept && src.String() == "198.51.100.7" && f.DstPort == 22 && eni == "eni-0eee5555555555555":
 				seen["corp ssh to bastion"]++
-			case f.Action == model.ActionReject && f.DstPort == 3389 && eni == "eni-0aaa1111111111111" && f.Flags == model.FlagSYN:
+			case f.Action() == model.ActionReject && f.DstPort == 3389 && eni == "eni-0aaa1111111111111" && f.Flags == model.FlagSYN:
 				seen["rdp probe"]++
-			case f.Action == model.ActionReject && eni == "eni-0ccc3333333333333" && direction == "egress" && f.SrcPort == 5432 && f.DstPort >= 20001 && f.DstPort <= 20010 && f.Flags == 18:
+			case f.Action() == model.ActionReject && eni == "eni-0ccc3333333333333" && direction == "egress" && f.SrcPort == 5432 && f.DstPort >= 20001 && f.DstPort <= 20010 && f.Flags == 18:
 				seen["db reply rejected"]++
-			case f.Proto == 1 && f.Action == model.ActionAccept && src.String() == "203.0.113.12":
+			case f.Proto == 1 && f.Action() == model.ActionAccept && src.String() == "203.0.113.12":
 				seen["ping in"]++
-			case f.Proto == 1 && f.Action == model.ActionReject && dst.String() == "203.0.113.12" && direction == "egress":
+			case f.Proto == 1 && f.Action() == model.ActionReject && dst.String() == "203.0.113.12" && direction == "egress":
 				seen["ping reply rejected"]++
 			case f.IPv6() && src.String() == "2001:db8:85a3::8a2e:370:7334" && dst.String() == "2600:1f18:4a1c:7e01::10" && f.DstPort == 443:
 				seen["ipv6 in"]++
 			case eni == "eni-0ddd4444444444444" && dst.String() == "10.0.1.100" && x.PktDstAddr().String() == "52.94.133.131":
 				seen["nat private side"]++
-			case f.Action == model.ActionAccept && eni == "eni-0bbb2222222222222" && f.DstPort == 8080 && src.String() == "10.0.1.10":
+			case f.Action() == model.ActionAccept && eni == "eni-0bbb2222222222222" && f.DstPort == 8080 && src.String() == "10.0.1.10":
 				seen["web to app at app"]++
-			case f.Action == model.ActionAccept && eni == "eni-0aaa1111111111111" && f.DstPort == 443 && f.Flags == 3:
+			case f.Action() == model.ActionAccept && eni == "eni-0aaa1111111111111" && f.DstPort == 443 && f.Flags == 3:
 				seen["https in"]++
 			}
 		}

@@ -304,8 +304,8 @@ func checkFlows(t *testing.T, got []pqLine, rows []pqRow) {
 			t.Fatalf("row %d: ports %d %d, want %v %v", i+1, f.SrcPort, f.DstPort, r.Srcport, r.Dstport)
 		case !num(model.FieldStart, r.Start != nil, uint64(f.Start), uint64(deref(r.Start))):
 			t.Fatalf("row %d: start %d, want %v", i+1, f.Start, r.Start)
-		case r.Action == nil && f.Has(model.FieldAction) || r.Action != nil && f.Action.String() != *r.Action:
-			t.Fatalf("row %d: action %v, want %v", i+1, f.Action, r.Action)
+		case r.Action == nil && f.Has(model.FieldAction) || r.Action != nil && f.Action().String() != *r.Action:
+			t.Fatalf("row %d: action %v, want %v", i+1, f.Action(), r.Action)
 		}
 	}
 }

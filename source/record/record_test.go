@@ -62,9 +62,9 @@ func records(s *model.Store) []string {
 					b.WriteString(v.Names().Name(sid))
 				case model.KindEnum:
 					if id == model.FieldAction {
-						b.WriteString(f.Action.String())
+						b.WriteString(f.Action().String())
 					} else {
-						b.WriteString(f.Status.String())
+						b.WriteString(f.Status().String())
 					}
 				default:
 					n, _ := model.Int(f, x, id)
