@@ -186,3 +186,25 @@ func BenchmarkBytesPerRecord(b *testing.B) {
 		b.Errorf("a stored default-format record takes %.1f bytes, the budget is 64", perRecord)
 	}
 }
+
+// BenchmarkDecodeLines is a parallel loader's worker: a chunk of lines
+// parsed into a Decoded, per line (the parse plus picking the format and
+// keeping the record).
+func BenchmarkDecodeLines(b *testing.B) {
+	lines := benchLines(4096)
+	var data []byte
+	for _, l := range lines {
+		data = append(append(data, l...), '\n')
+	}
+	dec := NewDecoder(NewInterner(), nil)
+	var out Decoded
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		dec.DecodeLines(&out, data, "bench", "", 1, nil)
+	}
+	if out.Records() != len(lines) {
+		b.Fatalf("%d records of %d lines", out.Records(), len(lines))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+}

@@ -135,7 +135,9 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 	p := d.parser(ev.Origin, batch)
 	if p.format == DefaultFormat {
 		// Nothing named a format: a Transit Gateway record reads in its own default.
-		p = d.parserFor(DefaultFormatFor(line))
+		if df := DefaultFormatFor(line); df != DefaultFormat {
+			p = d.parserFor(df)
+		}
 	}
 	if err := p.Parse(line, f, x); err != nil {
 		return ResultMalformed, err
