@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"bytes"
+	le "encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -110,16 +111,51 @@ func (d *Decoder) parquetGroup(cols []pageColumn, rows int64, format *model.Form
 			}
 			n = min(n, c.rows-c.row)
 		}
+		// Each row in one loop over the columns. The pages were checked
+		// when they were loaded: every row with a value has one, every
+		// index is in the dictionary.
 		for range n {
 			b.room(model.MaxLineBytes+maxToken, format)
 			lines := b.lines
 			from := len(lines)
 			for i := range cols {
+				c := &cols[i]
 				if i > 0 {
 					lines = append(lines, ' ')
 				}
 				at := len(lines)
-				lines = cols[i].appendNext(lines, from)
+				row := c.row
+				c.row++
+				switch {
+				case c.slow:
+					lines = appendParquetValue(lines, c.other[row])
+				case c.defs != nil && c.defs[row] != c.maxDef:
+					lines = append(lines, '-')
+				default:
+					k := c.next
+					c.next++
+					if c.idx != nil {
+						k = int(c.idx[k])
+					}
+					switch c.kind {
+					case parquet.Int32, parquet.Int64:
+						var v int64
+						if c.kind == parquet.Int32 {
+							v = int64(c.i32[k])
+						} else {
+							v = c.i64[k]
+						}
+						lines = c.appendNumber(lines, v)
+					case parquet.ByteArray:
+						lines = appendToken(lines, c.data[c.offs[k]:c.offs[k+1]:cap(c.data)], from, c.clean)
+					case parquet.FixedLenByteArray:
+						lines = appendToken(lines, c.data[k*c.size:(k+1)*c.size:cap(c.data)], from, c.clean)
+					case parquet.Float:
+						lines = strconv.AppendFloat(lines, float64(c.f32[k]), 'f', -1, 32)
+					default:
+						lines = strconv.AppendFloat(lines, c.f64[k], 'f', -1, 64)
+					}
+				}
 				if len(lines)-from > model.MaxLineBytes+1 {
 					// Too long already (the parser says so): whatever
 					// else the row holds is dropped, the line stays short.
@@ -163,37 +199,46 @@ var errCorruptPage = errors.New("a page holds fewer values than its rows, or an 
 // written into a line, and each page goes back to the library's pool once
 // its rows are written.
 type pageColumn struct {
-	name   string
+	// What the row loop reads for every value comes first, to share as
+	// few cache lines as it can.
+	row    int    // next row of the page
+	next   int    // next value of the page (NULLs take none)
+	defs   []byte // definition levels; nil when every row has a value
+	kind   parquet.Kind
 	maxDef byte
+	slow   bool // values of other kinds (see other)
+	clean  bool // no white space in data: strings need no mending
+
+	// The number last written and its token, for the next row that has
+	// the same (a version, a protocol, the start of a capture window).
+	lastV   int64
+	lastTok [3]uint64
+	lastN   int // 0: none
+
+	// The page's values, by kind; idx, when set, indexes the dictionary's.
+	idx  []int32
+	i32  []int32
+	i64  []int64
+	data []byte
+	offs []uint32 // value i of a byte array is data[offs[i]:offs[i+1]]
+	size int      // width of a fixed-length byte array
+	f32  []float32
+	f64  []float64
+	dict int // values in the dictionary
+
+	name   string
+	rows   int // rows in the page
+	values int // values in the page
 
 	guard pageGuard
 	pages parquet.Pages
 	page  parquet.Page // held until its rows are written
-
-	defs      []byte // definition levels; nil when every row has a value
-	row, rows int    // next row of the page, rows in the page
-	next      int    // next value of the page (NULLs take none)
-	values    int    // values in the page
-
-	// The page's values, by kind; idx, when set, indexes the dictionary's.
-	kind  parquet.Kind
-	i32   []int32
-	i64   []int64
-	data  []byte
-	offs  []uint32 // value i of a byte array is data[offs[i]:offs[i+1]]
-	size  int      // width of a fixed-length byte array
-	f32   []float32
-	f64   []float64
-	idx   []int32
-	dict  int  // values in the dictionary
-	clean bool // no white space in data: strings need no mending
 
 	lastDict  parquet.Dictionary // the dictionary last searched for white space
 	dictClean bool
 
 	// Values of other kinds (booleans, INT96), read one by one: flow
 	// logs have none, so their cost does not matter.
-	slow  bool
 	other []parquet.Value
 }
 
@@ -348,8 +393,12 @@ func (c *pageColumn) load(p parquet.Page) error {
 	if c.maxDef > 0 {
 		c.defs = p.DefinitionLevels()
 		c.rows = len(c.defs)
-		if c.values < countLevel(c.defs, c.maxDef) {
+		defined := countLevel(c.defs, c.maxDef)
+		if c.values < defined {
 			return errCorruptPage
+		}
+		if defined == c.rows {
+			c.defs = nil // no NULL in the page: the row loop need not look
 		}
 	} else {
 		c.rows = c.values
@@ -379,15 +428,9 @@ func validOffsets(offs []uint32, data int) bool {
 }
 
 // countLevel counts the rows whose definition level is level: the rows
-// with a value.
+// with a value (bytes.Count is vectorised for one byte).
 func countLevel(defs []byte, level byte) int {
-	n := 0
-	for _, d := range defs {
-		if d == level {
-			n++
-		}
-	}
-	return n
+	return bytes.Count(defs, []byte{level})
 }
 
 // encodingKind is the kind of the library's page buffers for a column
@@ -410,40 +453,6 @@ func encodingKind(k parquet.Kind) encoding.Kind {
 	return encoding.Undefined
 }
 
-// appendNext writes the column's value of the next row as one token of
-// the line that starts at from: "-" for NULL. The page was checked when it
-// was loaded: every row with a value has one, every index is in the
-// dictionary.
-func (c *pageColumn) appendNext(dst []byte, from int) []byte {
-	row := c.row
-	c.row++
-	if c.slow {
-		return appendParquetValue(dst, c.other[row])
-	}
-	if c.defs != nil && c.defs[row] != c.maxDef {
-		return append(dst, '-')
-	}
-	k := c.next
-	c.next++
-	if c.idx != nil {
-		k = int(c.idx[k])
-	}
-	switch c.kind {
-	case parquet.Int32:
-		return appendInt(dst, int64(c.i32[k]))
-	case parquet.Int64:
-		return appendInt(dst, c.i64[k])
-	case parquet.ByteArray:
-		return appendToken(dst, c.data[c.offs[k]:c.offs[k+1]], from, c.clean)
-	case parquet.FixedLenByteArray:
-		return appendToken(dst, c.data[k*c.size:(k+1)*c.size], from, c.clean)
-	case parquet.Float:
-		return strconv.AppendFloat(dst, float64(c.f32[k]), 'f', -1, 32)
-	default:
-		return strconv.AppendFloat(dst, c.f64[k], 'f', -1, 64)
-	}
-}
-
 // appendToken writes a string value as one token: "-" when empty, white
 // space as '_' (a space inside would shift every field after it), cut
 // where the line that starts at from grows past model.MaxLineBytes.
@@ -454,8 +463,22 @@ func appendToken(dst, v []byte, from int, clean bool) []byte {
 	if room := model.MaxLineBytes + 1 - (len(dst) - from); len(v) > room {
 		v = v[:max(room, 0)]
 	}
-	at := len(dst)
-	dst = append(dst, v...)
+	at, n := len(dst), len(v)
+	if n <= 32 && cap(v) >= 32 && cap(dst)-at >= 32 {
+		// Short (ids, addresses), with room to read and write past it
+		// (v's slice reaches into its page's buffer): words, not a
+		// memmove.
+		src, out := v[:32], dst[at:at+32]
+		le.LittleEndian.PutUint64(out, le.LittleEndian.Uint64(src))
+		le.LittleEndian.PutUint64(out[8:], le.LittleEndian.Uint64(src[8:]))
+		if n > 16 {
+			le.LittleEndian.PutUint64(out[16:], le.LittleEndian.Uint64(src[16:]))
+			le.LittleEndian.PutUint64(out[24:], le.LittleEndian.Uint64(src[24:]))
+		}
+		dst = dst[:at+n]
+	} else {
+		dst = append(dst, v...)
+	}
 	if clean {
 		return dst
 	}
@@ -464,6 +487,27 @@ func appendToken(dst, v []byte, from int, clean bool) []byte {
 			dst[i] = '_'
 		}
 	}
+	return dst
+}
+
+// appendNumber is appendInt, but a number the same as the column's last
+// is copied from its token in three words. dst must have room for 24
+// bytes more (the row loop's room has).
+func (c *pageColumn) appendNumber(dst []byte, v int64) []byte {
+	at := len(dst)
+	if cap(dst)-at < 24 {
+		return appendInt(dst, v)
+	}
+	out := dst[at : at+24]
+	if v == c.lastV && c.lastN > 0 {
+		le.LittleEndian.PutUint64(out, c.lastTok[0])
+		le.LittleEndian.PutUint64(out[8:], c.lastTok[1])
+		le.LittleEndian.PutUint64(out[16:], c.lastTok[2])
+		return dst[:at+c.lastN]
+	}
+	dst = appendInt(dst, v)
+	c.lastV, c.lastN = v, len(dst)-at
+	c.lastTok = [3]uint64{le.LittleEndian.Uint64(out), le.LittleEndian.Uint64(out[8:]), le.LittleEndian.Uint64(out[16:])}
 	return dst
 }
 

@@ -610,3 +610,50 @@ func TestParquetStopClosesPages(t *testing.T) {
 		t.Fatalf("%d rows after a stopped read", len(got))
 	}
 }
+
+// appendToken writes what a plain append and mend writes, whether or not
+// the value's buffer and the line's reach past them (the short-value copy
+// reads and writes a word past the end when they do).
+func TestAppendTokenCopies(t *testing.T) {
+	for n := range 48 {
+		page := make([]byte, 80)
+		for i := range page {
+			page[i] = byte('a' + i%26)
+		}
+		page[n/2] = ' '
+		for _, slack := range []int{0, 5, 16, 30, 40} {
+			v := page[0:n:min(n+slack, len(page))]
+			for _, clean := range []bool{true, false} {
+				if clean && n/2 < n {
+					continue // clean promises no white space
+				}
+				for _, room := range []int{0, 8, 20, 64} {
+					dst := append(make([]byte, 0, 3+n+room), "ab "...)
+					got := appendToken(dst, v, 0, clean)
+					want := "ab " + strings.NewReplacer(" ", "_").Replace(string(page[:n]))
+					if n == 0 {
+						want = "ab -"
+					}
+					if string(got) != want {
+						t.Fatalf("n %d slack %d room %d: %q, want %q", n, slack, room, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// A column's numbers are written as strconv writes them, repeated or not,
+// with or without room past them.
+func TestAppendNumberRepeats(t *testing.T) {
+	var c pageColumn
+	vals := []int64{5, 5, 5, 1700000000, 1700000000, 7, 1700000000, -3, -3, 0, 0, math.MaxInt64, math.MaxInt64, 42}
+	for _, room := range []int{0, 10, 24, 64} {
+		for _, v := range vals {
+			dst := append(make([]byte, 0, 2+room), "x "...)
+			if got, want := string(c.appendNumber(dst, v)), "x "+strconv.FormatInt(v, 10); got != want {
+				t.Fatalf("room %d: %q, want %q", room, got, want)
+			}
+		}
+	}
+}
