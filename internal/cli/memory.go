@@ -47,9 +47,11 @@ func maxBuffer(mem float64) int {
 }
 
 // perRecordBytes is what the TUI keeps per buffered record with every pane
-// visited: the ring's Flow plus the live conversations and the interface
-// aggregate's address table (about 36 B between them).
-const perRecordBytes = 92
+// visited: the ring's 56-byte Flow plus the live conversations (15 B) and
+// the interface aggregate's port counts (about 4 B). Its peer table grows
+// with the distinct peers, a few percent of the records; where they are
+// many, the limit follows the live heap (heapLimit).
+const perRecordBytes = 80
 
 // memoryFloor is the TUI's memory limit for a ring of n records: what a
 // full ring and its observers take plus room for the runtime and garbage.

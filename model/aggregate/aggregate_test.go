@@ -27,6 +27,10 @@ type genRec struct {
 	line           string
 }
 
+// capturePeers is how many distinct peers each interface of a capture
+// talks to.
+var capturePeers = 40
+
 // capture generates n records over a few interfaces, with IPv6, NODATA,
 // SKIPDATA, REJECTs, absent tcp-flags and end times out of arrival order.
 func capture(n int, seed uint64) []genRec {
@@ -61,9 +65,10 @@ func capture(n int, seed uint64) []genRec {
 		}
 		var peer string
 		if strings.Contains(own[g.iface], ":") {
-			peer = fmt.Sprintf("2001:db8:1::%x", r.IntN(40))
+			peer = fmt.Sprintf("2001:db8:1::%x", r.IntN(capturePeers))
 		} else {
-			peer = fmt.Sprintf("203.0.113.%d", r.IntN(40))
+			n := r.IntN(capturePeers)
+			peer = fmt.Sprintf("203.0.%d.%d", 113+n/256, n%256)
 		}
 		sport := 32768 + r.IntN(20000)
 		g.dport = ports[r.IntN(len(ports))]
@@ -229,6 +234,24 @@ func TestAggregateAfterEviction(t *testing.T) {
 			checkSnapshot(t, Take(s, a, Options{TopPorts: 3}), recs[len(recs)-capacity:])
 		})
 	}
+}
+
+// TestManyPeersAfterEviction: with thousands of distinct peers, the
+// peer table grows while the ring fills and keeps evicting, and the
+// counts still match the records the ring holds.
+func TestManyPeersAfterEviction(t *testing.T) {
+	capturePeers = 4000
+	defer func() { capturePeers = 40 }()
+	recs := capture(30000, 5)
+	s := model.NewStore(12000)
+	a := Attach(s)
+	a.CountPeers(s)
+	ingest(t, s, recs)
+	want, _ := expect(recs[len(recs)-12000:], 3)
+	if w := want["eni-0a1"].Peers; w < 1000 {
+		t.Fatalf("only %d peers: the table never grows", w)
+	}
+	checkSnapshot(t, Take(s, a, Options{TopPorts: 3}), recs[len(recs)-12000:])
 }
 
 func TestAttachCountsRecordsAlreadyBuffered(t *testing.T) {

@@ -31,8 +31,9 @@ type peerKey struct {
 
 func newRingPeers(s *model.Store) *ringPeers {
 	p := &ringPeers{ring: s.ObserverView(), size: uint64(s.Capacity())}
-	// Two addresses a record: the most keys a full ring can hold.
-	p.set = ringtable.New[peerKey](peerKeys{p}, 2*s.Capacity())
+	// Two addresses a record: the most keys a full ring can hold. Distinct
+	// peers are usually a few percent of that, so the table grows to them.
+	p.set = ringtable.NewGrowing[peerKey](peerKeys{p}, 2*s.Capacity())
 	return p
 }
 

@@ -6,10 +6,13 @@
 // and one of its distance from its home slot, so removing rarely reads the
 // ring at all.
 //
-// The table is sized once for the most keys it will hold (a ring's keys
-// are bounded by its capacity), so it never grows: growing would hold the
-// old and the new table at once, the peak a buffer of a million records
-// cannot afford.
+// A table made with New is sized once for the most keys it will hold (a
+// ring's keys are bounded by its capacity), so it never grows: growing
+// would hold the old and the new table at once, a peak a table that fills
+// cannot afford. One made with NewGrowing starts small and doubles up to
+// that bound, for keys that rarely come near it (the distinct peers of a
+// ring are usually a few percent of its records): its memory follows the
+// keys held, and only a table that reaches the bound pays the peak.
 package ringtable
 
 // Keyer reads the key of a stored value and hashes keys.
@@ -26,6 +29,7 @@ type Table[K comparable, R Keyer[K]] struct {
 	tags  []uint8
 	dist  []uint8 // slots from its home, farDist when that far or farther
 	used  int
+	limit int // the most slots it grows to (its size, for New)
 }
 
 const farDist = 255
@@ -35,9 +39,49 @@ const maxLoad = 0.8
 
 // New returns a table with room for n keys.
 func New[K comparable, R Keyer[K]](keys R, n int) *Table[K, R] {
-	size := max(int(float64(n)/maxLoad)+1, 8)
-	return &Table[K, R]{keys: keys, slots: make([]uint32, size), tags: make([]uint8, size),
-		dist: make([]uint8, size)}
+	size := slotsFor(n)
+	t := &Table[K, R]{keys: keys, limit: size}
+	t.alloc(size)
+	return t
+}
+
+// firstSlots is where a growing table starts.
+const firstSlots = 1024
+
+// NewGrowing returns a table with room for n keys that takes memory only
+// as keys come: it starts small and doubles as it fills.
+func NewGrowing[K comparable, R Keyer[K]](keys R, n int) *Table[K, R] {
+	limit := slotsFor(n)
+	t := &Table[K, R]{keys: keys, limit: limit}
+	t.alloc(min(firstSlots, limit))
+	return t
+}
+
+func slotsFor(n int) int { return max(int(float64(n)/maxLoad)+1, 8) }
+
+func (t *Table[K, R]) alloc(size int) {
+	t.slots, t.tags, t.dist = make([]uint32, size), make([]uint8, size), make([]uint8, size)
+}
+
+// grow moves every value into a table twice the size (at most the limit),
+// reading each key back to hash it: the ring holds every record a value
+// names, as it must for Remove.
+func (t *Table[K, R]) grow() {
+	old := t.slots
+	oldTags := t.tags
+	t.alloc(min(2*len(old), t.limit))
+	for i, v := range old {
+		if oldTags[i] == 0 {
+			continue
+		}
+		h := t.keys.Hash(t.keys.Key(v))
+		j := t.home(h)
+		for t.tags[j] != 0 {
+			j = t.next(j)
+		}
+		t.slots[j], t.tags[j] = v, tagOf(h)
+		t.dist[j] = uint8(min((j-t.home(h)+len(t.slots))%len(t.slots), farDist))
+	}
 }
 
 // Len is the number of values held.
@@ -73,13 +117,19 @@ func (t *Table[K, R]) Find(k K) (slot int, v uint32, ok bool) {
 	}
 }
 
-// Insert puts v (not 0) for key k in the empty slot Find returned. It
-// panics when the table is full: its size bounds the keys.
+// Insert puts v (not 0) for key k in the empty slot Find returned (k is
+// not held). It panics when the table is full: its size bounds the keys.
 func (t *Table[K, R]) Insert(slot int, k K, v uint32) {
+	h := t.keys.Hash(k)
+	if len(t.slots) < t.limit && float64(t.used+1) > maxLoad*float64(len(t.slots)) {
+		t.grow()
+		// The slot Find gave belongs to the old table: probe anew.
+		for slot = t.home(h); t.tags[slot] != 0; slot = t.next(slot) {
+		}
+	}
 	if t.used+1 >= len(t.slots) {
 		panic("ringtable: more keys than the table was sized for")
 	}
-	h := t.keys.Hash(k)
 	t.slots[slot], t.tags[slot] = v, tagOf(h)
 	t.dist[slot] = uint8(min((slot-t.home(h)+len(t.slots))%len(t.slots), farDist))
 	t.used++
