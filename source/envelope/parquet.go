@@ -138,14 +138,10 @@ func (d *Decoder) parquetGroup(cols []pageColumn, rows int64, format *model.Form
 						k = int(c.idx[k])
 					}
 					switch c.kind {
-					case parquet.Int32, parquet.Int64:
-						var v int64
-						if c.kind == parquet.Int32 {
-							v = int64(c.i32[k])
-						} else {
-							v = c.i64[k]
-						}
-						lines = c.appendNumber(lines, v)
+					case parquet.Int32:
+						lines = c.appendNumber(lines, int64(c.i32[k]))
+					case parquet.Int64:
+						lines = c.appendNumber(lines, c.i64[k])
 					case parquet.ByteArray:
 						lines = appendToken(lines, c.data[c.offs[k]:c.offs[k+1]:cap(c.data)], from, c.clean)
 					case parquet.FixedLenByteArray:
