@@ -3,6 +3,8 @@ package envelope
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -262,4 +264,78 @@ func TestRepeatedKeysReadAsGeneralPath(t *testing.T) {
 	if fmts[0] != fmts[1] || fmts[2] == fmts[0] || fmts[3] != fmts[0] {
 		t.Errorf("formats across streams: %q", fmts)
 	}
+}
+
+// chunkReader hands out its data n bytes at a time, so values cross the
+// decoder's buffer ends wherever they fall.
+type chunkReader struct {
+	data []byte
+	n    int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), c.n, len(c.data))
+	copy(p, c.data[:k])
+	c.data = c.data[k:]
+	return k, nil
+}
+
+// Subscription payloads in AWS's key order are read event by event as
+// they stream in; every event keeps its message, stream, group, id, time
+// and line, across payloads larger than the decoder's buffer.
+func TestSubscriptionPayloadsStreamed(t *testing.T) {
+	type want struct {
+		line, group, stream, id string
+		ts, lineNo              int64
+	}
+	var in bytes.Buffer
+	var wants []want
+	lineNo := int64(1)
+	in.WriteString(`{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}`)
+	for p := range 4 {
+		group, stream := fmt.Sprintf("/vpc/g%d", p), fmt.Sprintf("eni-%08d-all", p)
+		fmt.Fprintf(&in, `{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":%q,"logStream":%q,"subscriptionFilters":["f"],"logEvents":[`, group, stream)
+		for e := range 1500 + 700*p {
+			if e > 0 {
+				in.WriteByte(',')
+			}
+			if e%100 == 0 { // some events on lines of their own
+				in.WriteByte('\n')
+				lineNo++
+			}
+			msg := fmt.Sprintf("2 123456789012 eni-%08d 10.0.0.%d 10.1.0.1 %d 443 6 1 40 1700000000 1700000060 ACCEPT OK", p, e%256, 1024+e)
+			id := fmt.Sprintf("%056d", p*10000+e)
+			q := strconv.Quote(msg)
+			if e%333 == 7 { // escapes in a message
+				q = strings.Replace(q, "ACCEPT", `\u0041CCEPT`, 1)
+			}
+			fmt.Fprintf(&in, `{"id":"%s","timestamp":%d,"message":%s}`, id, 1700000000000+int64(e), q)
+			wants = append(wants, want{msg, group, stream, id, 1700000000000 + int64(e), lineNo})
+		}
+		in.WriteString("]}")
+	}
+	for _, chunk := range []int{1 << 20, 7777, 333} {
+		var d Decoder
+		var got []want
+		err := d.Read(JSON, &chunkReader{in.Bytes(), chunk}, "f", func(b model.Batch) {
+			for _, ev := range b.Events {
+				got = append(got, want{string(ev.Line), ev.Origin, ev.Stream, ev.EventID, ev.Timestamp, ev.LineNo})
+			}
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(wants) {
+			t.Fatalf("chunks of %d: %d events, want %d", chunk, len(got), len(wants))
+		}
+		for i := range wants {
+			if got[i] != wants[i] {
+				t.Fatalf("chunks of %d, event %d:\n got %+v\nwant %+v", chunk, i, got[i], wants[i])
+			}
+		}
+	}
+	sameAsGeneralPath(t, in.Bytes())
 }

@@ -108,8 +108,19 @@ func (d *jsonDecoder) object() error {
 			return nil
 		}
 	}
+	// A subscription payload as AWS writes it names its log group and
+	// stream before its events: it is read in one pass, event by event.
+	if d.r.end-d.r.pos < peekBytes && !d.r.eof {
+		d.r.fill(d.r.pos)
+	}
+	if !d.noShape && eventsLast(d.r.buf[d.r.pos:d.r.end]) {
+		return d.walk()
+	}
 	// The common case, an object wholly in the buffer, is split into its
 	// members in one pass; anything else takes the general path below.
+	if d.r.end-d.r.pos < len(d.r.buf)/2 && !d.r.eof {
+		d.r.fill(d.r.pos) // a whole payload is more likely to fit
+	}
 	if cap(d.topScratch) < d.r.end-d.r.pos {
 		d.topScratch = make([]byte, 0, 2*(d.r.end-d.r.pos))
 	}
@@ -257,8 +268,7 @@ func (d *jsonDecoder) walk() error {
 		}
 		if (key == "logEvents" || key == "events") && d.r.byteIs('[') {
 			arrays = true
-			sub := key == "logEvents"
-			if err := d.array(func(s, e int) error { return d.event(s, e, sub) }); err != nil {
+			if err := d.events(key == "logEvents"); err != nil {
 				return err
 			}
 			continue
@@ -287,6 +297,102 @@ func (d *jsonDecoder) walk() error {
 	obj := append([]byte{'{'}, kept[min(1, len(kept)):]...)
 	obj = append(obj, '}')
 	return d.handle(obj, line, nil)
+}
+
+// peekBytes is how much of an object is looked at to choose its path.
+const peekBytes = 4 << 10
+
+// eventsLast reports whether the object at the start of b reaches a
+// logEvents array after naming its log group and stream, with only the
+// keys of a subscription payload before it (as AWS writes them). Then
+// its events may be read as they come: where they come from is known.
+func eventsLast(b []byte) bool {
+	if len(b) == 0 || b[0] != '{' {
+		return false
+	}
+	group, stream := false, false
+	i := 1
+	for n := 0; n < 8; n++ {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n' || b[i] == ',') {
+			i++
+		}
+		if i >= len(b) || b[i] != '"' {
+			return false
+		}
+		ke := stringEnd(b, i)
+		if ke < 0 {
+			return false
+		}
+		key := b[i+1 : ke-1]
+		for i = ke; i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'); i++ {
+		}
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		for i++; i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'); i++ {
+		}
+		switch string(key) {
+		case "logEvents":
+			return group && stream && i < len(b) && b[i] == '['
+		case "logGroup":
+			group = true
+		case "logStream":
+			stream = true
+		case "messageType", "owner", "subscriptionFilters", "policyLevel":
+		default:
+			return false
+		}
+		ve, ok := valueEnd(b[i:], false)
+		if !ok {
+			return false
+		}
+		i += ve
+	}
+	return false
+}
+
+// events walks the elements of an events array whose '[' was consumed.
+// An event wholly in the buffer is split into its members as its end is
+// found (one pass); one that is not (it crosses the buffer's end, or is
+// not an object) takes the general path. Commas are read as the whole
+// path reads them: any run of them between elements.
+func (d *jsonDecoder) events(subscription bool) error {
+	for {
+		for d.r.byteIs(',') {
+		}
+		if !d.r.skipSpace() {
+			return d.r.errEnd("the end of an events array")
+		}
+		if d.r.buf[d.r.pos] == ']' {
+			d.r.pos++
+			return nil
+		}
+		var ok bool
+		var e int
+		if d.r.buf[d.r.pos] == '{' && !d.noShape {
+			if cap(d.scratch) < d.r.end-d.r.pos {
+				d.scratch = make([]byte, 0, 2*(d.r.end-d.r.pos))
+			}
+			d.mem, d.scratch, e, ok = membersEnd(d.r.buf[d.r.pos:d.r.end], d.mem, d.scratch[:0])
+		}
+		if ok {
+			s := d.r.pos
+			d.r.pos += e
+			if !(subscription && d.control) {
+				if err := d.record(d.r.buf[s:s+e], d.r.lineAt(s), d.stream, d.mem); err != nil {
+					return err
+				}
+			}
+		} else {
+			s, e, err := d.r.value()
+			if err != nil {
+				return err
+			}
+			if err := d.event(s, e, subscription); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // unquoteInto appends the text of a JSON string to dst.

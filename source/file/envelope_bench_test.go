@@ -128,12 +128,33 @@ func BenchmarkDecodePlainTextGzip(b *testing.B) {
 	runDecode(b, z.Bytes(), false)
 }
 
+// BenchmarkDecodeSubscriptionJSON reads payloads as CloudWatch Logs
+// writes them: the log group and stream first, then logEvents.
 func BenchmarkDecodeSubscriptionJSON(b *testing.B) {
+	runDecode(b, subscriptionPayloads(false), false)
+}
+
+// The same payloads with their keys sorted (as a re-encoding map writes
+// them): logEvents comes before the log group, so each payload is held
+// whole before its events are read.
+func BenchmarkDecodeSubscriptionJSONSortedKeys(b *testing.B) {
+	runDecode(b, subscriptionPayloads(true), false)
+}
+
+func subscriptionPayloads(sorted bool) []byte {
 	lines := benchLines(benchRecords)
 	type ev struct {
 		ID        string `json:"id"`
 		Timestamp int64  `json:"timestamp"`
 		Message   string `json:"message"`
+	}
+	type payload struct { // CloudWatch Logs' order
+		MessageType         string   `json:"messageType"`
+		Owner               string   `json:"owner"`
+		LogGroup            string   `json:"logGroup"`
+		LogStream           string   `json:"logStream"`
+		SubscriptionFilters []string `json:"subscriptionFilters"`
+		LogEvents           []ev     `json:"logEvents"`
 	}
 	var buf bytes.Buffer
 	for i := 0; i < len(lines); i += 1000 { // payloads of 1,000 events, as subscriptions batch them
@@ -141,11 +162,17 @@ func BenchmarkDecodeSubscriptionJSON(b *testing.B) {
 		for j := i; j < i+1000 && j < len(lines); j++ {
 			evs = append(evs, ev{fmt.Sprintf("%056d", j), 1700000000000 + int64(j), lines[j]})
 		}
-		p, _ := json.Marshal(map[string]any{"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/vpc/flowlogs",
-			"logStream": fmt.Sprintf("eni-0a1b2c3d4e5f%05d", i/1000%64), "subscriptionFilters": []string{"f"}, "logEvents": evs})
-		buf.Write(p)
+		p := payload{"DATA_MESSAGE", "123456789012", "/vpc/flowlogs", fmt.Sprintf("eni-0a1b2c3d4e5f%05d", i/1000%64), []string{"f"}, evs}
+		var out []byte
+		if sorted {
+			out, _ = json.Marshal(map[string]any{"messageType": p.MessageType, "owner": p.Owner, "logGroup": p.LogGroup,
+				"logStream": p.LogStream, "subscriptionFilters": p.SubscriptionFilters, "logEvents": p.LogEvents})
+		} else {
+			out, _ = json.Marshal(p)
+		}
+		buf.Write(out)
 	}
-	runDecode(b, buf.Bytes(), false)
+	return buf.Bytes()
 }
 
 func BenchmarkDecodeJSONLines(b *testing.B) {
