@@ -53,7 +53,7 @@ func Sniff(head []byte) Kind {
 		return Parquet
 	}
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")) // a UTF-8 byte-order mark
-	if binary(head) {
+	if looksBinary(head) {
 		return Binary
 	}
 	i := 0
@@ -76,9 +76,9 @@ func Sniff(head []byte) Kind {
 	return Text
 }
 
-// binary reports bytes no text log holds: NUL, or mostly control bytes
+// looksBinary reports bytes no text log holds: NUL, or mostly control bytes
 // and invalid UTF-8. A cut at the end of head may split one rune.
-func binary(b []byte) bool {
+func looksBinary(b []byte) bool {
 	if bytes.IndexByte(b, 0) >= 0 {
 		return true
 	}

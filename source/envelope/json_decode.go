@@ -2,7 +2,9 @@ package envelope
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
+	"math/bits"
 	"strconv"
 
 	"github.com/flowtail/flowtail/model"
@@ -27,9 +29,13 @@ type jsonDecoder struct {
 	// shapeField says which of them are written as fields
 	shape      bool
 	shapeField []bool
-	noShape    bool // tests: always take the general paths
-	names      [][]byte
-	records    int64
+	// shapeSeps: the bytes before each value when the last keys are
+	// written compactly (`"version":`, `,"account-id":`), ends in sepEnds
+	shapeSeps []byte
+	sepEnds   []int
+	noShape   bool // tests: always take the general paths
+	names     [][]byte
+	records   int64
 	// the envelope being walked
 	group, stream []byte
 	control       bool
@@ -456,8 +462,16 @@ func (d *jsonDecoder) sameKeys(mem []member) bool {
 
 func (d *jsonDecoder) rememberKeys(mem []member, f *model.Format) {
 	d.lastKeys, d.lastKeyEnds, d.shapeField = d.lastKeys[:0], d.lastKeyEnds[:0], d.shapeField[:0]
+	d.shapeSeps, d.sepEnds = d.shapeSeps[:0], d.sepEnds[:0]
 	d.shape = true
-	for _, m := range mem {
+	for k, m := range mem {
+		if k > 0 {
+			d.shapeSeps = append(d.shapeSeps, ',')
+		}
+		d.shapeSeps = append(d.shapeSeps, '"')
+		d.shapeSeps = append(d.shapeSeps, m.key...)
+		d.shapeSeps = append(d.shapeSeps, '"', ':')
+		d.sepEnds = append(d.sepEnds, len(d.shapeSeps))
 		d.lastKeys = append(d.lastKeys, m.key...)
 		d.lastKeyEnds = append(d.lastKeyEnds, len(d.lastKeys))
 		d.shapeField = append(d.shapeField, fieldName(m.key))
@@ -501,41 +515,48 @@ func (d *jsonDecoder) sameShape(obj []byte, start int) (n int, ok bool) {
 	}
 	lines := b.lines
 	from := len(lines)
-	i, keyFrom, first := 1, 0, true
-	for k, keyEnd := range d.lastKeyEnds {
-		key := d.lastKeys[keyFrom:keyEnd]
-		keyFrom = keyEnd
-		i = ws(i)
-		if k > 0 {
-			if i >= len(obj) || obj[i] != ',' {
+	i, sepFrom, first := 1, 0, true
+	for k, sepEnd := range d.sepEnds {
+		// Compact JSON has exactly the separator of the last record;
+		// anything else (spaces, newlines) is matched piece by piece.
+		sep := d.shapeSeps[sepFrom:sepEnd]
+		sepFrom = sepEnd
+		if sepAt(obj, i, sep) {
+			i += len(sep)
+		} else {
+			key := sep[1 : len(sep)-2]
+			if k > 0 {
+				key = key[1:]
+			}
+			i = ws(i)
+			if k > 0 {
+				if i >= len(obj) || obj[i] != ',' {
+					return 0, false
+				}
+				i = ws(i + 1)
+			}
+			e := i + 1 + len(key)
+			if e >= len(obj) || obj[i] != '"' || obj[e] != '"' || string(obj[i+1:e]) != string(key) {
+				return 0, false
+			}
+			i = ws(e + 1)
+			if i >= len(obj) || obj[i] != ':' {
 				return 0, false
 			}
 			i = ws(i + 1)
-		}
-		e := i + 1 + len(key)
-		if e >= len(obj) || obj[i] != '"' || obj[e] != '"' || string(obj[i+1:e]) != string(key) {
-			return 0, false
-		}
-		i = ws(e + 1)
-		if i >= len(obj) || obj[i] != ':' {
-			return 0, false
-		}
-		i = ws(i + 1)
-		if i >= len(obj) {
-			return 0, false
+			if i >= len(obj) {
+				return 0, false
+			}
 		}
 		var v []byte
 		number := false
 		if obj[i] == '"' {
-			q := bytes.IndexByte(obj[i+1:], '"')
-			if q < 0 {
+			j := quoteOrEscape(obj, i+1)
+			if j >= len(obj) || obj[j] == '\\' {
 				return 0, false
 			}
-			v = obj[i+1 : i+1+q]
-			if bytes.IndexByte(v, '\\') >= 0 {
-				return 0, false
-			}
-			i += q + 2
+			v = obj[i+1 : j]
+			i = j + 1
 		} else {
 			j := i
 			for j < len(obj) && obj[j] >= '0' && obj[j] <= '9' {
@@ -580,7 +601,14 @@ func (d *jsonDecoder) sameShape(obj []byte, start int) (n int, ok bool) {
 				lines = append(lines, ' ')
 			}
 			first = false
-			lines = appendValue(lines, v, number)
+			switch {
+			case number || len(v) == 0:
+				lines = appendValue(lines, v, number)
+			case v[0] >= '0' && v[0] <= '9' && integral(v) >= 0:
+				lines = append(lines, v[:integral(v)]...) // "25238.0" as 25238
+			default:
+				lines = append(lines, v...)
+			}
 			if len(lines)-from > model.MaxLineBytes {
 				return 0, false
 			}
@@ -692,4 +720,37 @@ func (d *jsonDecoder) keyed(mem []member, f *model.Format, size int, ev model.Ev
 	d.b.add(from, ev)
 	d.records++
 	return nil
+}
+
+// quoteOrEscape returns the index of the first '"' or '\\' in b from
+// i on, or len(b). Values are short, so eight bytes are looked at a time
+// in a word rather than through two IndexByte calls.
+func quoteOrEscape(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q, e := x^(ones*'"'), x^(ones*'\\')
+		// The lowest byte flagged is exact: the first zero byte of q or e.
+		if m := ((q-ones)&^q | (e-ones)&^e) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == '"' || b[i] == '\\' {
+			return i
+		}
+	}
+	return i
+}
+
+// sepAt reports whether obj holds sep at i with more after it. Separators
+// of field names are 8 to 16 bytes: two words, the second overlapping the
+// first, compare them.
+func sepAt(obj []byte, i int, sep []byte) bool {
+	n := len(sep)
+	if n < 8 || n > 16 || len(obj)-i <= n {
+		return len(obj)-i > n && string(obj[i:i+n]) == string(sep)
+	}
+	le := binary.LittleEndian
+	return le.Uint64(obj[i:]) == le.Uint64(sep) && le.Uint64(obj[i+n-8:]) == le.Uint64(sep[n-8:])
 }
