@@ -339,3 +339,26 @@ func TestSubscriptionPayloadsStreamed(t *testing.T) {
 	}
 	sameAsGeneralPath(t, in.Bytes())
 }
+
+// The cost of JSON lines of one shape into lines alone, without parsing
+// the lines: go test ./source/envelope -run XXX -bench JSONLinesToLines
+func BenchmarkJSONLinesToLines(b *testing.B) {
+	var in bytes.Buffer
+	for i := range 100_000 {
+		fmt.Fprintf(&in, `{"version":2,"account-id":"123456789012","interface-id":"eni-0a1b2c3d4e5f%05d","srcaddr":"10.0.%d.%d","dstaddr":"10.1.%d.%d",`+
+			`"srcport":%d,"dstport":443,"protocol":6,"packets":%d,"bytes":%d,"start":%d,"end":%d,"action":"ACCEPT","log-status":"OK"}`+"\n",
+			i%64, i/256%256, i%256, i/7%256, i%251, 1024+i%60000, 1+i%300, 40+i%90000, 1700000000+i/1000, 1700000060+i/1000)
+	}
+	data := in.Bytes()
+	var d Decoder
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	n := 0
+	for range b.N {
+		if err := d.Read(JSON, bytes.NewReader(data), "f", func(bt model.Batch) { n += len(bt.Events) }, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/record")
+}

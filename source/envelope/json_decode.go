@@ -585,7 +585,7 @@ func (d *jsonDecoder) sameShape(obj []byte, start int) (n int, ok bool) {
 					lines = append(lines, ' ')
 				}
 				first = false
-				lines = append(lines, v...)
+				lines = appendShort(lines, v)
 				i = j
 				continue
 			}
@@ -605,9 +605,9 @@ func (d *jsonDecoder) sameShape(obj []byte, start int) (n int, ok bool) {
 			case number || len(v) == 0:
 				lines = appendValue(lines, v, number)
 			case v[0] >= '0' && v[0] <= '9' && integral(v) >= 0:
-				lines = append(lines, v[:integral(v)]...) // "25238.0" as 25238
+				lines = appendShort(lines, v[:integral(v)]) // "25238.0" as 25238
 			default:
-				lines = append(lines, v...)
+				lines = appendShort(lines, v)
 			}
 			if len(lines)-from > model.MaxLineBytes {
 				return 0, false
@@ -753,4 +753,19 @@ func sepAt(obj []byte, i int, sep []byte) bool {
 	}
 	le := binary.LittleEndian
 	return le.Uint64(obj[i:]) == le.Uint64(sep) && le.Uint64(obj[i+n-8:]) == le.Uint64(sep[n-8:])
+}
+
+// appendShort appends v to dst. Values are mostly short: when v is at
+// most 16 bytes and both slices have 16 bytes of room (v's reaches into
+// the reader's buffer), two word copies do it without a memmove.
+func appendShort(dst, v []byte) []byte {
+	at, n := len(dst), len(v)
+	if n > 16 || cap(v) < 16 || cap(dst)-at < 16 {
+		return append(dst, v...)
+	}
+	le := binary.LittleEndian
+	src, out := v[:16], dst[at:at+16]
+	le.PutUint64(out, le.Uint64(src))
+	le.PutUint64(out[8:], le.Uint64(src[8:]))
+	return dst[:at+n]
 }
