@@ -27,6 +27,7 @@ type batcher struct {
 	arena  []byte
 	// last strings handed out, so repeated values cost nothing
 	lastStream, lastGroup string
+	flushes               int // times lines was started over
 }
 
 func newBatcher(emit func(model.Batch)) *batcher {
@@ -53,6 +54,7 @@ func (b *batcher) flush() {
 	}
 	b.events = b.events[:0]
 	b.lines = b.lines[:0]
+	b.flushes++
 }
 
 // str returns a string for b, kept in an arena: one allocation per arena,

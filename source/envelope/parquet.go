@@ -139,9 +139,9 @@ func (d *Decoder) parquetGroup(cols []pageColumn, rows int64, format *model.Form
 					}
 					switch c.kind {
 					case parquet.Int32:
-						lines = c.appendNumber(lines, int64(c.i32[k]))
+						lines = c.appendNumber(lines, int64(c.i32[k]), b.flushes)
 					case parquet.Int64:
-						lines = c.appendNumber(lines, c.i64[k])
+						lines = c.appendNumber(lines, c.i64[k], b.flushes)
 					case parquet.ByteArray:
 						lines = appendToken(lines, c.data[c.offs[k]:c.offs[k+1]:cap(c.data)], from, c.clean)
 					case parquet.FixedLenByteArray:
@@ -156,6 +156,7 @@ func (d *Decoder) parquetGroup(cols []pageColumn, rows int64, format *model.Form
 					// Too long already (the parser says so): whatever
 					// else the row holds is dropped, the line stays short.
 					lines = lines[:max(at, from+model.MaxLineBytes+1)]
+					c.lastN = 0 // its token may be cut, and written over
 				}
 			}
 			b.lines = lines
@@ -205,11 +206,13 @@ type pageColumn struct {
 	slow   bool // values of other kinds (see other)
 	clean  bool // no white space in data: strings need no mending
 
-	// The number last written and its token, for the next row that has
-	// the same (a version, a protocol, the start of a capture window).
-	lastV   int64
-	lastTok [3]uint64
-	lastN   int // 0: none
+	// The number last written, for the next row that has the same (a
+	// version, a protocol, the start of a capture window): its token is
+	// in the batch's lines at lastAt while the batch is the same (epoch).
+	lastV     int64
+	lastAt    int
+	lastN     int // 0: none
+	lastEpoch int
 
 	// The page's values, by kind; idx, when set, indexes the dictionary's.
 	idx  []int32
@@ -487,23 +490,26 @@ func appendToken(dst, v []byte, from int, clean bool) []byte {
 }
 
 // appendNumber is appendInt, but a number the same as the column's last
-// is copied from its token in three words. dst must have room for 24
-// bytes more (the row loop's room has).
-func (c *pageColumn) appendNumber(dst []byte, v int64) []byte {
+// is copied from that token, three words read before any is written (the
+// token may end inside them). epoch names dst's buffer: it changes when
+// the batch's lines are started over. dst must have room for 24 bytes
+// more (the row loop's room has).
+func (c *pageColumn) appendNumber(dst []byte, v int64, epoch int) []byte {
 	at := len(dst)
 	if cap(dst)-at < 24 {
+		c.lastN = 0
 		return appendInt(dst, v)
 	}
-	out := dst[at : at+24]
-	if v == c.lastV && c.lastN > 0 {
-		le.LittleEndian.PutUint64(out, c.lastTok[0])
-		le.LittleEndian.PutUint64(out[8:], c.lastTok[1])
-		le.LittleEndian.PutUint64(out[16:], c.lastTok[2])
+	if v == c.lastV && c.lastN > 0 && c.lastEpoch == epoch && c.lastAt < at {
+		src, out := dst[c.lastAt:c.lastAt+24], dst[at:at+24]
+		w0, w1, w2 := le.LittleEndian.Uint64(src), le.LittleEndian.Uint64(src[8:]), le.LittleEndian.Uint64(src[16:])
+		le.LittleEndian.PutUint64(out, w0)
+		le.LittleEndian.PutUint64(out[8:], w1)
+		le.LittleEndian.PutUint64(out[16:], w2)
 		return dst[:at+c.lastN]
 	}
 	dst = appendInt(dst, v)
-	c.lastV, c.lastN = v, len(dst)-at
-	c.lastTok = [3]uint64{le.LittleEndian.Uint64(out), le.LittleEndian.Uint64(out[8:]), le.LittleEndian.Uint64(out[16:])}
+	c.lastV, c.lastN, c.lastAt, c.lastEpoch = v, len(dst)-at, at, epoch
 	return dst
 }
 

@@ -644,16 +644,59 @@ func TestAppendTokenCopies(t *testing.T) {
 }
 
 // A column's numbers are written as strconv writes them, repeated or not,
-// with or without room past them.
+// in one buffer as the row loop fills it (other tokens between them), the
+// buffer started over now and then, with or without room past them.
 func TestAppendNumberRepeats(t *testing.T) {
-	var c pageColumn
-	vals := []int64{5, 5, 5, 1700000000, 1700000000, 7, 1700000000, -3, -3, 0, 0, math.MaxInt64, math.MaxInt64, 42}
-	for _, room := range []int{0, 10, 24, 64} {
-		for _, v := range vals {
-			dst := append(make([]byte, 0, 2+room), "x "...)
-			if got, want := string(c.appendNumber(dst, v)), "x "+strconv.FormatInt(v, 10); got != want {
-				t.Fatalf("room %d: %q, want %q", room, got, want)
+	vals := []int64{5, 5, 5, 1700000000, 1700000000, 7, 1700000000, -3, -3, 0, 0, math.MaxInt64, math.MaxInt64, 42, 42, 42}
+	for _, room := range []int{0, 10, 24, 64, 1000} {
+		for _, other := range []string{"", "x", "a-much-longer-token-than-a-word"} {
+			var c pageColumn
+			buf, want := make([]byte, 0, 40+room), []byte(nil)
+			epoch := 0
+			for i, v := range vals {
+				if i%5 == 4 || cap(buf)-len(buf) < 40 { // a batch emitted: lines start over,
+					buf, want, epoch = buf[:0], want[:0], epoch+1
+					// and the first row's columns before this one
+					buf, want = append(buf, "eni-0123456789 x "...), append(want, "eni-0123456789 x "...)
+				}
+				buf = c.appendNumber(buf, v, epoch)
+				want = strconv.AppendInt(want, v, 10)
+				buf, want = append(buf, other...), append(want, other...)
+				if string(buf) != string(want) {
+					t.Fatalf("room %d, %q between, value %d: %q, want %q", room, other, v, buf, want)
+				}
 			}
 		}
+	}
+}
+
+// A row cut for being too long leaves no number behind for the next row
+// to copy: the rows after it are written in full.
+func TestParquetRowAfterLongRow(t *testing.T) {
+	type row struct {
+		AccountID *string `parquet:"account_id,optional"`
+		Srcport   *int32  `parquet:"srcport,optional"`
+	}
+	long, short, port, port2 := strings.Repeat("1", model.MaxLineBytes+100), "123456789012", int32(7), int32(8)
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[row](&buf)
+	if _, err := w.Write([]row{{&short, &port}, {&long, &port2}, {&short, &port2}, {&short, &port2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var d Decoder
+	var lines []string
+	if err := d.ReadParquet(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "f", nil, func(b model.Batch) {
+		for _, ev := range b.Events {
+			lines = append(lines, string(ev.Line))
+		}
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 4 || lines[0] != "123456789012 7" || lines[2] != "123456789012 8" || lines[3] != "123456789012 8" {
+		t.Fatalf("%d lines: %.40q", len(lines), lines)
+
 	}
 }
