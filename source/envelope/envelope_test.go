@@ -362,3 +362,33 @@ func BenchmarkJSONLinesToLines(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/record")
 }
+
+// The cost of subscription payloads (CloudWatch's key order, 1,000 events
+// each) into lines alone: go test ./source/envelope -run XXX -bench SubscriptionToLines
+func BenchmarkSubscriptionToLines(b *testing.B) {
+	var in bytes.Buffer
+	for p := range 100 {
+		fmt.Fprintf(&in, `{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"/vpc/flowlogs","logStream":"eni-0a1b2c3d4e5f%05d-all","subscriptionFilters":["f"],"logEvents":[`, p%64)
+		for e := range 1000 {
+			if e > 0 {
+				in.WriteByte(',')
+			}
+			i := p*1000 + e
+			fmt.Fprintf(&in, `{"id":"%056d","timestamp":%d,"message":"2 123456789012 eni-0a1b2c3d4e5f%05d 10.0.%d.%d 10.1.%d.%d %d 443 6 %d %d %d %d ACCEPT OK"}`,
+				i, 1700000000000+i, i%64, i/256%256, i%256, i/7%256, i%251, 1024+i%60000, 1+i%300, 40+i%90000, 1700000000+i/1000, 1700000060+i/1000)
+		}
+		in.WriteString("]}")
+	}
+	data := in.Bytes()
+	var d Decoder
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	n := 0
+	for range b.N {
+		if err := d.Read(JSON, bytes.NewReader(data), "f", func(bt model.Batch) { n += len(bt.Events) }, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/record")
+}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/flowtail/flowtail/model"
 )
@@ -201,6 +202,52 @@ func FuzzWordScans(f *testing.F) {
 		wantSep := len(b)-i > len(sep) && bytes.HasPrefix(b[i:], []byte(sep))
 		if got := sepAt(b, i, []byte(sep)); got != wantSep {
 			t.Fatalf("sepAt(%q, %d, %q) = %v, want %v", b, i, sep, got, wantSep)
+		}
+	})
+}
+
+// members splits a valid object as encoding/json reads it: the same keys
+// in order, the same text for string values.
+func FuzzMembers(f *testing.F) {
+	f.Add([]byte(`{"id":"1","timestamp":2,"message":"2 a b"}`))
+	f.Add([]byte(`{"a\"b":"x\\y","\u0041":null,"k":{"n":[1,"]"]},"":""}`))
+	f.Add([]byte(` { "srcaddr" : "10.0.0.1" , "dstport" : 443.0 } `))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if !utf8.Valid(in) {
+			return // encoding/json writes U+FFFD for bad bytes; members keeps them
+		}
+		var want []json.RawMessage
+		var keys []string
+		dec := json.NewDecoder(bytes.NewReader(in))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return
+		}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return
+			}
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return
+			}
+			keys, want = append(keys, k.(string)), append(want, v)
+		}
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('}') || !json.Valid(bytes.TrimSpace(in)) {
+			return
+		}
+		got, _, ok := members(bytes.TrimSpace(in), nil, make([]byte, 0, 2*len(in)))
+		if !ok || len(got) != len(keys) {
+			t.Fatalf("%q: %d members (ok %v), want %d", in, len(got), ok, len(keys))
+		}
+		for i, m := range got {
+			if string(m.key) != keys[i] {
+				t.Fatalf("%q: key %d %q, want %q", in, i, m.key, keys[i])
+			}
+			var s string
+			if json.Unmarshal(want[i], &s) == nil && string(m.val) != s {
+				t.Fatalf("%q: value %d %q, want %q", in, i, m.val, s)
+			}
 		}
 	})
 }

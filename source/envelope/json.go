@@ -261,13 +261,17 @@ func membersEnd(obj []byte, out []member, scratch []byte) (_ []member, _ []byte,
 		if obj[i] != '"' {
 			return out, scratch, 0, false
 		}
-		ke := stringEnd(obj, i)
-		if ke < 0 {
-			return out, scratch, 0, false
-		}
 		var key []byte
-		key, scratch = unquote(obj[i:ke], scratch)
-		i = ke
+		if j := quoteOrEscape(obj, i+1); j < len(obj) && obj[j] == '"' {
+			key, i = obj[i+1:j], j+1 // keys are short and plain: one scan
+		} else {
+			ke := stringEnd(obj, i)
+			if ke < 0 {
+				return out, scratch, 0, false
+			}
+			key, scratch = unquote(obj[i:ke], scratch)
+			i = ke
+		}
 		skip()
 		if i >= len(obj) || obj[i] != ':' {
 			return out, scratch, 0, false

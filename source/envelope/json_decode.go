@@ -650,10 +650,10 @@ func (d *jsonDecoder) record(obj []byte, line int64, stream []byte, mem []member
 			ev.EventID = d.b.str(m.val)
 			continue
 		case "timestamp":
-			ev.Timestamp, _ = strconv.ParseInt(string(m.val), 10, 64)
+			ev.Timestamp = millis(m.val)
 			continue
 		case "ingestionTime":
-			ev.Ingestion, _ = strconv.ParseInt(string(m.val), 10, 64)
+			ev.Ingestion = millis(m.val)
 			continue
 		}
 		if _, ok := model.LookupFieldBytes(m.key); ok {
@@ -768,4 +768,23 @@ func appendShort(dst, v []byte) []byte {
 	le.PutUint64(out, le.Uint64(src))
 	le.PutUint64(out[8:], le.Uint64(src[8:]))
 	return dst[:at+n]
+}
+
+// millis reads a time in milliseconds: digits, as CloudWatch writes them,
+// without strconv's generality; anything else through strconv (0 if it
+// is not an integer).
+func millis(v []byte) int64 {
+	if len(v) == 0 || len(v) > 18 {
+		n, _ := strconv.ParseInt(string(v), 10, 64)
+		return n
+	}
+	var n int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			n, _ := strconv.ParseInt(string(v), 10, 64)
+			return n
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
 }
