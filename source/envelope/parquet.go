@@ -520,8 +520,23 @@ func appendInt(dst []byte, v int64) []byte {
 		return strconv.AppendInt(dst, v, 10)
 	}
 	u := uint64(v)
-	if u < 10 {
+	// Ports, protocols, packet counts: most numbers have five digits or
+	// fewer, written with one append each.
+	switch {
+	case u < 10:
 		return append(dst, byte('0'+u))
+	case u < 100:
+		return append(dst, digits2[2*u], digits2[2*u+1])
+	case u < 1000:
+		r := u % 100
+		return append(dst, byte('0'+u/100), digits2[2*r], digits2[2*r+1])
+	case u < 10000:
+		q, r := u/100, u%100
+		return append(dst, digits2[2*q], digits2[2*q+1], digits2[2*r], digits2[2*r+1])
+	case u < 100000:
+		q, r := u/100, u%100
+		p, q := q/100, q%100
+		return append(dst, byte('0'+p), digits2[2*q], digits2[2*q+1], digits2[2*r], digits2[2*r+1])
 	}
 	t := bits.Len64(u) * 1233 >> 12 // about log10(u)
 	n := t + 1

@@ -375,6 +375,9 @@ func TestAppendInt(t *testing.T) {
 	for p := int64(1); p < math.MaxInt64/10; p *= 10 {
 		vals = append(vals, p-1, p, p+1, 2*p, 9*p+p-1)
 	}
+	for v := range int64(200_000) { // every number of the short paths, and past them
+		vals = append(vals, v)
+	}
 	for _, v := range vals {
 		if got, want := string(appendInt([]byte("x"), v)), "x"+strconv.FormatInt(v, 10); got != want {
 			t.Fatalf("%d: %q, want %q", v, got, want)
