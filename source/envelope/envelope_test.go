@@ -284,8 +284,9 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 }
 
 // Subscription payloads in AWS's key order are read event by event as
-// they stream in; every event keeps its message, stream, group, id, time
-// and line, across payloads larger than the decoder's buffer.
+// they stream in, others held whole; every event keeps its message,
+// stream, group, id, time and line, across payloads larger than the
+// decoder's buffer and reads that cut them anywhere.
 func TestSubscriptionPayloadsStreamed(t *testing.T) {
 	type want struct {
 		line, group, stream, id string
@@ -297,7 +298,11 @@ func TestSubscriptionPayloadsStreamed(t *testing.T) {
 	in.WriteString(`{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}`)
 	for p := range 4 {
 		group, stream := fmt.Sprintf("/vpc/g%d", p), fmt.Sprintf("eni-%08d-all", p)
-		fmt.Fprintf(&in, `{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":%q,"logStream":%q,"subscriptionFilters":["f"],"logEvents":[`, group, stream)
+		if p%2 == 0 {
+			fmt.Fprintf(&in, `{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":%q,"logStream":%q,"subscriptionFilters":["f"],"logEvents":[`, group, stream)
+		} else { // sorted keys: events first, held whole
+			in.WriteString(`{"logEvents":[`)
+		}
 		for e := range 1500 + 700*p {
 			if e > 0 {
 				in.WriteByte(',')
@@ -315,7 +320,11 @@ func TestSubscriptionPayloadsStreamed(t *testing.T) {
 			fmt.Fprintf(&in, `{"id":"%s","timestamp":%d,"message":%s}`, id, 1700000000000+int64(e), q)
 			wants = append(wants, want{msg, group, stream, id, 1700000000000 + int64(e), lineNo})
 		}
-		in.WriteString("]}")
+		if p%2 == 0 {
+			in.WriteString("]}")
+		} else {
+			fmt.Fprintf(&in, `],"logGroup":%q,"logStream":%q,"messageType":"DATA_MESSAGE","owner":"123456789012","subscriptionFilters":["f"]}`, group, stream)
+		}
 	}
 	for _, chunk := range []int{1 << 20, 7777, 333} {
 		var d Decoder

@@ -116,26 +116,43 @@ func (d *jsonDecoder) object() error {
 	}
 	// A subscription payload as AWS writes it names its log group and
 	// stream before its events: it is read in one pass, event by event.
-	if d.r.end-d.r.pos < peekBytes && !d.r.eof {
-		d.r.fill(d.r.pos)
-	}
-	if !d.noShape && eventsLast(d.r.buf[d.r.pos:d.r.end]) {
-		return d.walk()
+	// More is read only while the answer lies past what is here, so a
+	// record on a pipe is never held back waiting for the next.
+	for !d.noShape {
+		yes, sure := eventsLast(d.r.buf[d.r.pos:d.r.end])
+		if yes {
+			return d.walk()
+		}
+		if sure || d.r.eof || d.r.end-d.r.pos >= peekBytes {
+			break
+		}
+		if _, err := d.r.fill(d.r.pos); err != nil {
+			break
+		}
 	}
 	// The common case, an object wholly in the buffer, is split into its
-	// members in one pass; anything else takes the general path below.
-	if d.r.end-d.r.pos < len(d.r.buf)/2 && !d.r.eof {
-		d.r.fill(d.r.pos) // a whole payload is more likely to fit
-	}
-	if cap(d.topScratch) < d.r.end-d.r.pos {
-		d.topScratch = make([]byte, 0, 2*(d.r.end-d.r.pos))
-	}
-	var n int
-	var ok bool
-	if d.top, d.topScratch, n, ok = membersEnd(d.r.buf[d.r.pos:d.r.end], d.top, d.topScratch[:0]); ok {
-		start := d.r.pos
-		d.r.pos += n
-		return d.parsedObject(d.r.buf[start:start+n], d.r.lineAt(start))
+	// members in one pass; one cut by the buffer's end is read on once
+	// and tried again; anything else takes the general path below.
+	for tries := 0; ; tries++ {
+		if cap(d.topScratch) < d.r.end-d.r.pos {
+			d.topScratch = make([]byte, 0, 2*(d.r.end-d.r.pos))
+		}
+		var n int
+		var ok bool
+		if d.top, d.topScratch, n, ok = membersEnd(d.r.buf[d.r.pos:d.r.end], d.top, d.topScratch[:0]); ok {
+			start := d.r.pos
+			d.r.pos += n
+			return d.parsedObject(d.r.buf[start:start+n], d.r.lineAt(start))
+		}
+		if tries > 0 || d.noShape || d.r.eof {
+			break
+		}
+		if e, whole := valueEnd(d.r.buf[d.r.pos:d.r.end], false); whole || e < 0 {
+			break // all here: the general path names what is wrong
+		}
+		if _, err := d.r.fill(d.r.pos); err != nil {
+			break
+		}
 	}
 	for {
 		e, ok := valueEnd(d.r.buf[d.r.pos:d.r.end], d.r.eof)
@@ -312,9 +329,13 @@ const peekBytes = 4 << 10
 // logEvents array after naming its log group and stream, with only the
 // keys of a subscription payload before it (as AWS writes them). Then
 // its events may be read as they come: where they come from is known.
-func eventsLast(b []byte) bool {
-	if len(b) == 0 || b[0] != '{' {
-		return false
+// sure is false when b ends before the answer.
+func eventsLast(b []byte) (yes, sure bool) {
+	if len(b) == 0 {
+		return false, false
+	}
+	if b[0] != '{' {
+		return false, true
 	}
 	group, stream := false, false
 	i := 1
@@ -322,39 +343,48 @@ func eventsLast(b []byte) bool {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n' || b[i] == ',') {
 			i++
 		}
-		if i >= len(b) || b[i] != '"' {
-			return false
+		if i >= len(b) {
+			return false, false
+		}
+		if b[i] != '"' {
+			return false, true
 		}
 		ke := stringEnd(b, i)
 		if ke < 0 {
-			return false
+			return false, false
 		}
 		key := b[i+1 : ke-1]
 		for i = ke; i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'); i++ {
 		}
-		if i >= len(b) || b[i] != ':' {
-			return false
+		if i >= len(b) {
+			return false, false
+		}
+		if b[i] != ':' {
+			return false, true
 		}
 		for i++; i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'); i++ {
 		}
 		switch string(key) {
 		case "logEvents":
-			return group && stream && i < len(b) && b[i] == '['
+			if i >= len(b) {
+				return false, false
+			}
+			return group && stream && b[i] == '[', true
 		case "logGroup":
 			group = true
 		case "logStream":
 			stream = true
 		case "messageType", "owner", "subscriptionFilters", "policyLevel":
 		default:
-			return false
+			return false, true
 		}
 		ve, ok := valueEnd(b[i:], false)
 		if !ok {
-			return false
+			return false, ve < 0
 		}
 		i += ve
 	}
-	return false
+	return false, true
 }
 
 // events walks the elements of an events array whose '[' was consumed.
