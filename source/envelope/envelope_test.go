@@ -243,6 +243,22 @@ func TestRepeatedKeysReadAsGeneralPath(t *testing.T) {
 		sameAsGeneralPath(t, []byte(`{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[`+events+`]}`))
 		sameAsGeneralPath(t, []byte(`{"events":[`+events+`]}`))
 	}
+	// Payloads read event by event give what a payload held whole gives,
+	// keys given twice or escaped included: the first of each counts.
+	ev := `{"id":"1","timestamp":2,"message":"m"}`
+	for _, p := range []string{
+		`{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[` + ev + `],"logGroup":"h","logStream":"t"}`,
+		`{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[` + ev + `],"log\u0053tream":"t","messageType":"CONTROL_MESSAGE"}`,
+		`{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[` + ev + `],"logEvents":[{"message":"second"}],"events":[{"message":"third"}]}`,
+		`{"messageType":"CONTROL_MESSAGE","logGroup":"g","logStream":"s","logEvents":[` + ev + `],"messageType":"DATA_MESSAGE"}`,
+		`{"logGroup":"g","logStream":"s","logEvents":[` + ev + `],"messageType":"CONTROL_MESSAGE"}`,
+		`{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":5,"logEvents":[` + ev + `]}`,
+		`{"messageType":"DATA_MESSAGE","log\u0047roup":"g","logStream":"s","logEvents":[` + ev + `]}`,
+	} {
+		sameAsGeneralPath(t, []byte(p))
+		sameAsGeneralPath(t, []byte(p+p))
+	}
+
 	// Across batches and streams: the keys of one stream never carry a
 	// format into the next.
 	var b strings.Builder

@@ -194,18 +194,27 @@ func (d *jsonDecoder) parsedObject(obj []byte, line int64) error {
 	var events []byte
 	sub := false
 	d.group, d.stream, d.control = d.group[:0], d.stream[:0], false
+	// A key given twice counts the first time, as when a payload is read
+	// event by event (walk).
+	var seen [3]bool
 	for _, m := range d.top {
 		switch string(m.key) {
 		case "logEvents", "events":
-			if len(m.val) > 0 && m.val[0] == '[' {
+			if events == nil && len(m.val) > 0 && m.val[0] == '[' {
 				events, sub = m.val, string(m.key) == "logEvents"
 			}
 		case "messageType":
-			d.control = string(m.val) == "CONTROL_MESSAGE"
+			if !seen[0] {
+				seen[0], d.control = true, string(m.val) == "CONTROL_MESSAGE"
+			}
 		case "logGroup":
-			d.group = append(d.group, m.val...)
+			if !seen[1] {
+				seen[1], d.group = true, append(d.group, m.val...)
+			}
 		case "logStream":
-			d.stream = append(d.stream, m.val...)
+			if !seen[2] {
+				seen[2], d.stream = true, append(d.stream, m.val...)
+			}
 		}
 	}
 	if events == nil {
@@ -265,6 +274,7 @@ func (d *jsonDecoder) walk() error {
 	line := d.r.lineAt(start)
 	d.r.pos++
 	d.group, d.stream, d.control = d.group[:0], d.stream[:0], false
+	var seen [3]bool // messageType, logGroup, logStream
 	arrays := false
 	var kept []byte // scalars of the envelope, in case it is a record after all
 	for {
@@ -285,13 +295,21 @@ func (d *jsonDecoder) walk() error {
 		if d.r.buf[ks] != '"' {
 			return d.r.syntax(ks)
 		}
-		key := string(d.r.buf[ks+1 : ke-1]) // envelope keys are few and short
+		kb, _ := unquote(d.r.buf[ks:ke], nil)
+		key := string(kb) // envelope keys are few and short
 		if !d.r.byteIs(':') {
 			return d.r.syntax(d.r.pos)
 		}
-		if (key == "logEvents" || key == "events") && d.r.byteIs('[') {
-			arrays = true
-			if err := d.events(key == "logEvents"); err != nil {
+		if (key == "logEvents" || key == "events") && d.r.skipSpace() && d.r.buf[d.r.pos] == '[' {
+			if !arrays { // the first events array is the payload's
+				arrays = true
+				d.r.pos++
+				if err := d.events(key == "logEvents"); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, _, err := d.r.value(); err != nil {
 				return err
 			}
 			continue
@@ -301,12 +319,16 @@ func (d *jsonDecoder) walk() error {
 			return err
 		}
 		v := d.r.buf[vs:ve]
-		switch key {
-		case "messageType":
-			d.control = string(v) == `"CONTROL_MESSAGE"`
-		case "logGroup":
+		// A key given twice counts the first time: the events read so far
+		// came from where it said.
+		switch {
+		case key == "messageType" && !seen[0]:
+			seen[0], d.control = true, string(v) == `"CONTROL_MESSAGE"`
+		case key == "logGroup" && !seen[1]:
+			seen[1] = true
 			d.group, _ = unquoteInto(d.group[:0], v)
-		case "logStream":
+		case key == "logStream" && !seen[2]:
+			seen[2] = true
 			d.stream, _ = unquoteInto(d.stream[:0], v)
 		}
 		kept = append(kept, ',')
@@ -326,7 +348,7 @@ func (d *jsonDecoder) walk() error {
 const peekBytes = 4 << 10
 
 // eventsLast reports whether the object at the start of b reaches a
-// logEvents array after naming its log group and stream, with only the
+// logEvents array after naming its type, log group and stream, with only the
 // keys of a subscription payload before it (as AWS writes them). Then
 // its events may be read as they come: where they come from is known.
 // sure is false when b ends before the answer.
@@ -337,7 +359,7 @@ func eventsLast(b []byte) (yes, sure bool) {
 	if b[0] != '{' {
 		return false, true
 	}
-	group, stream := false, false
+	group, stream, kind := false, false, false
 	i := 1
 	for n := 0; n < 8; n++ {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n' || b[i] == ',') {
@@ -369,12 +391,14 @@ func eventsLast(b []byte) (yes, sure bool) {
 			if i >= len(b) {
 				return false, false
 			}
-			return group && stream && b[i] == '[', true
+			return group && stream && kind && b[i] == '[', true
 		case "logGroup":
 			group = true
 		case "logStream":
 			stream = true
-		case "messageType", "owner", "subscriptionFilters", "policyLevel":
+		case "messageType":
+			kind = true
+		case "owner", "subscriptionFilters", "policyLevel":
 		default:
 			return false, true
 		}
