@@ -218,6 +218,15 @@ func stringEnd(b []byte, i int) int {
 	}
 }
 
+// spaceEnd returns the index of the first byte from i on in b that is
+// not JSON white space, or len(b).
+func spaceEnd(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
 // member is one key and its raw value.
 type member struct {
 	key, val []byte
@@ -241,13 +250,8 @@ func membersEnd(obj []byte, out []member, scratch []byte) (_ []member, _ []byte,
 		return out, scratch, 0, false
 	}
 	i := 1
-	skip := func() {
-		for i < len(obj) && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\r' || obj[i] == '\n') {
-			i++
-		}
-	}
 	for {
-		skip()
+		i = spaceEnd(obj, i)
 		if i >= len(obj) {
 			return out, scratch, 0, false
 		}
@@ -272,12 +276,12 @@ func membersEnd(obj []byte, out []member, scratch []byte) (_ []member, _ []byte,
 			key, scratch = unquote(obj[i:ke], scratch)
 			i = ke
 		}
-		skip()
+		i = spaceEnd(obj, i)
 		if i >= len(obj) || obj[i] != ':' {
 			return out, scratch, 0, false
 		}
 		i++
-		skip()
+		i = spaceEnd(obj, i)
 		ve, ok := valueEnd(obj[i:], true)
 		if !ok {
 			return out, scratch, 0, false

@@ -21,10 +21,8 @@ type jsonDecoder struct {
 	// the members of a whole envelope, apart from those of its events
 	top        []member
 	topScratch []byte
-	// the keys of the last keyed record and its format
-	lastKeys    []byte
-	lastKeyEnds []int
-	lastFormat  *model.Format
+	// the format of the last keyed record (its keys: shapeSeps)
+	lastFormat *model.Format
 	// shape: the last keys may be matched byte for byte (see sameShape);
 	// shapeField says which of them are written as fields
 	shape      bool
@@ -376,16 +374,14 @@ func eventsLast(b []byte) (yes, sure bool) {
 			return false, false
 		}
 		key := b[i+1 : ke-1]
-		for i = ke; i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'); i++ {
-		}
+		i = spaceEnd(b, ke)
 		if i >= len(b) {
 			return false, false
 		}
 		if b[i] != ':' {
 			return false, true
 		}
-		for i++; i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'); i++ {
-		}
+		i = spaceEnd(b, i+1)
 		switch string(key) {
 		case "logEvents":
 			if i >= len(b) {
@@ -500,23 +496,28 @@ func (d *jsonDecoder) handle(obj []byte, line int64, stream []byte) error {
 // sameKeys reports whether mem has the keys of the last keyed record, in
 // order, so its format is known without looking each key up again.
 func (d *jsonDecoder) sameKeys(mem []member) bool {
-	if len(mem) != len(d.lastKeyEnds) || d.lastFormat == nil {
+	if len(mem) != len(d.sepEnds) || d.lastFormat == nil {
 		return false
 	}
-	from := 0
-	for i, m := range mem {
-		end := d.lastKeyEnds[i]
-		if string(m.key) != string(d.lastKeys[from:end]) {
+	for k, m := range mem {
+		if string(m.key) != string(d.shapeKey(k)) {
 			return false
 		}
-		from = end
 	}
 	return true
 }
 
+// shapeKey is the k-th of the last keys, read from its separator.
+func (d *jsonDecoder) shapeKey(k int) []byte {
+	from := 0
+	if k > 0 {
+		from = d.sepEnds[k-1] + 1 // past the comma
+	}
+	return d.shapeSeps[from+1 : d.sepEnds[k]-2]
+}
+
 func (d *jsonDecoder) rememberKeys(mem []member, f *model.Format) {
-	d.lastKeys, d.lastKeyEnds, d.shapeField = d.lastKeys[:0], d.lastKeyEnds[:0], d.shapeField[:0]
-	d.shapeSeps, d.sepEnds = d.shapeSeps[:0], d.sepEnds[:0]
+	d.shapeSeps, d.sepEnds, d.shapeField = d.shapeSeps[:0], d.sepEnds[:0], d.shapeField[:0]
 	d.shape = true
 	for k, m := range mem {
 		if k > 0 {
@@ -526,8 +527,6 @@ func (d *jsonDecoder) rememberKeys(mem []member, f *model.Format) {
 		d.shapeSeps = append(d.shapeSeps, m.key...)
 		d.shapeSeps = append(d.shapeSeps, '"', ':')
 		d.sepEnds = append(d.sepEnds, len(d.shapeSeps))
-		d.lastKeys = append(d.lastKeys, m.key...)
-		d.lastKeyEnds = append(d.lastKeyEnds, len(d.lastKeys))
 		d.shapeField = append(d.shapeField, fieldName(m.key))
 		// A key the general path gives a meaning to, or one whose bytes
 		// could read differently once quoted, rules out matching by bytes.
@@ -561,12 +560,6 @@ func (d *jsonDecoder) sameShape(obj []byte, start int) (n int, ok bool) {
 	if d.lastFormat == nil || b.format != d.lastFormat || len(b.events) >= maxBatchEvents || cap(b.lines)-len(b.lines) < model.MaxLineBytes {
 		return 0, false // the general path flushes the batch first
 	}
-	ws := func(i int) int {
-		for i < len(obj) && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\r' || obj[i] == '\n') {
-			i++
-		}
-		return i
-	}
 	lines := b.lines
 	from := len(lines)
 	i, sepFrom, first := 1, 0, true
@@ -578,26 +571,23 @@ func (d *jsonDecoder) sameShape(obj []byte, start int) (n int, ok bool) {
 		if sepAt(obj, i, sep) {
 			i += len(sep)
 		} else {
-			key := sep[1 : len(sep)-2]
-			if k > 0 {
-				key = key[1:]
-			}
-			i = ws(i)
+			key := d.shapeKey(k)
+			i = spaceEnd(obj, i)
 			if k > 0 {
 				if i >= len(obj) || obj[i] != ',' {
 					return 0, false
 				}
-				i = ws(i + 1)
+				i = spaceEnd(obj, i+1)
 			}
 			e := i + 1 + len(key)
 			if e >= len(obj) || obj[i] != '"' || obj[e] != '"' || string(obj[i+1:e]) != string(key) {
 				return 0, false
 			}
-			i = ws(e + 1)
+			i = spaceEnd(obj, e+1)
 			if i >= len(obj) || obj[i] != ':' {
 				return 0, false
 			}
-			i = ws(i + 1)
+			i = spaceEnd(obj, i+1)
 			if i >= len(obj) {
 				return 0, false
 			}
@@ -668,12 +658,12 @@ func (d *jsonDecoder) sameShape(obj []byte, start int) (n int, ok bool) {
 			}
 		}
 	}
-	i = ws(i)
+	i = spaceEnd(obj, i)
 	if i >= len(obj) || obj[i] != '}' {
 		return 0, false
 	}
 	n = i + 1
-	if from+n+len(d.lastKeyEnds) > cap(b.lines) {
+	if from+n+len(d.sepEnds) > cap(b.lines) {
 		return 0, false // the general path would start a new batch
 	}
 	d.group, d.stream, d.control = d.group[:0], d.stream[:0], false
