@@ -1,10 +1,10 @@
 package model
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"unsafe"
 )
 
@@ -43,6 +43,8 @@ type Parser struct {
 	fmtID   uint16                   // registered number of format
 	cache   [][cacheWays]internCache // one per string field of the format
 	slot    [fieldIDEnd]uint8        // field → index into cache
+	class   []uint8                  // per field of the format: how Parse reads it
+	plain   bool                     // the format is the default one, field for field
 	skip    *[fieldIDEnd]bool        // string fields marked present but not interned (Decoder.InternOnly)
 }
 
@@ -65,9 +67,18 @@ type internCache struct {
 // NewParser builds a parser for a format, interning strings into names.
 func NewParser(format *Format, names *Interner) *Parser {
 	p := &Parser{format: format, names: names, fmtID: registerFormat(format)}
+	p.plain = slices.Equal(format.Fields, DefaultFormat.Fields)
 	for _, id := range format.Fields {
 		if !id.IsCore() {
 			p.needExt = true
+		}
+		switch {
+		case numericCore[id]:
+			p.class = append(p.class, classNumber)
+		case id == FieldSrcAddr || id == FieldDstAddr:
+			p.class = append(p.class, classAddr)
+		default:
+			p.class = append(p.class, classToken)
 		}
 		if id.Kind() == KindString {
 			p.slot[id] = uint8(len(p.cache))
@@ -84,6 +95,10 @@ func (p *Parser) Format() *Format { return p.format }
 // stored outside Flow (then f.HasExt() reports true). Fields separated by
 // runs of spaces or tabs; a trailing CR is ignored. On error f and x hold
 // garbage and the line should be kept as malformed.
+//
+// Numbers and IPv4 addresses, most of a record, are read in the one pass
+// that finds their end; anything unusual in them (a "-", IPv6, a number
+// too long) goes the general way, which says what is wrong.
 func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 	*f = Flow{format: p.fmtID}
 	extReady := false
@@ -98,8 +113,10 @@ func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 	for len(line) > 0 && (line[len(line)-1] == '\r' || line[len(line)-1] == '\n') {
 		line = line[:len(line)-1]
 	}
-	fields := p.format.Fields
-	tabs := bytes.IndexByte(line, '\t') >= 0
+	if p.plain && p.parseDefault(line, f) {
+		return nil
+	}
+	fields, class := p.format.Fields, p.class
 	i, k := 0, 0
 	for {
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
@@ -109,31 +126,39 @@ func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 			break
 		}
 		start := i
-		if k < len(fields) && numericCore[fields[k]] {
-			// Numbers are read while scanning: one pass over the digits.
-			var v uint64
-			for i < len(line) && line[i]-'0' <= 9 && i-start < 19 {
-				v = v*10 + uint64(line[i]-'0')
-				i++
-			}
-			if i > start && (i == len(line) || line[i] == ' ' || line[i] == '\t') {
-				id := fields[k]
-				k++
-				if err := setUint(id, v, f); err != "" {
-					return &ParseError{Column: start + 1, Field: id, Reason: err}
+		if k < len(fields) {
+			switch class[k] {
+			case classNumber:
+				var v uint64
+				for i < len(line) && line[i]-'0' <= 9 && i-start < 19 {
+					v = v*10 + uint64(line[i]-'0')
+					i++
 				}
-				continue
+				if i > start && (i == len(line) || line[i] == ' ' || line[i] == '\t') {
+					id := fields[k]
+					k++
+					if err := setUint(id, v, f); err != "" {
+						return &ParseError{Column: start + 1, Field: id, Reason: err}
+					}
+					continue
+				}
+			case classAddr:
+				if a, end, ok := scanIPv4(line, start); ok {
+					if fields[k] == FieldSrcAddr {
+						f.Src = a
+					} else {
+						f.Dst = a
+					}
+					f.present |= corePresence[fields[k]]
+					k++
+					i = end
+					continue
+				}
 			}
-			i = start // "-", a non-digit or a long number: the general path says which
+			i = start // the general path says what is wrong, or reads what is unusual
 		}
-		if tabs {
-			for i < len(line) && line[i] != ' ' && line[i] != '\t' {
-				i++
-			}
-		} else {
-			for i < len(line) && line[i] != ' ' {
-				i++
-			}
+		for i < len(line) && line[i] != ' ' && line[i] != '\t' {
+			i++
 		}
 		if k >= len(fields) {
 			return &ParseError{Column: start + 1, Reason: fmt.Sprintf("more than the %d fields of the format", len(fields))}
@@ -155,6 +180,148 @@ func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 		return &ParseError{Column: len(line) + 1, Reason: fmt.Sprintf("%d fields, the format has %d (next: %s)", k, len(fields), p.format.Name(fields[k]))}
 	}
 	return nil
+}
+
+// defaultPresent is every core field of the default format.
+const defaultPresent = hasVersion | hasAccount | hasIface | hasSrc | hasDst | hasSrcPort | hasDstPort |
+	hasProto | hasPackets | hasBytes | hasStart | hasEnd | hasAction | hasStatus
+
+// parseDefault reads a default-format line written the way AWS writes
+// it: one space between fields, each present, IPv4 addresses, ACCEPT or
+// REJECT and OK. It reads such a line field after field with no decision
+// per field, as Parse would read it; on anything else (or anything wrong)
+// it returns false having only written f, and Parse reads the line its
+// general way, which also says what is wrong.
+func (p *Parser) parseDefault(line []byte, f *Flow) bool {
+	version, i, ok := spaceNumber(line, 0)
+	if !ok || version > math.MaxUint8 {
+		return false
+	}
+	var account, iface []byte
+	if account, i, ok = spaceToken(line, i); !ok {
+		return false
+	}
+	if iface, i, ok = spaceToken(line, i); !ok {
+		return false
+	}
+	src, i, ok := scanIPv4(line, i)
+	if !ok || i >= len(line) || line[i] != ' ' {
+		return false
+	}
+	dst, i, ok := scanIPv4(line, i+1)
+	if !ok || i >= len(line) || line[i] != ' ' {
+		return false
+	}
+	var srcPort, dstPort, proto, packets, bytes, start, end uint64
+	if srcPort, i, ok = spaceNumber(line, i+1); !ok || srcPort > math.MaxUint16 {
+		return false
+	}
+	if dstPort, i, ok = spaceNumber(line, i); !ok || dstPort > math.MaxUint16 {
+		return false
+	}
+	if proto, i, ok = spaceNumber(line, i); !ok || proto > math.MaxUint8 {
+		return false
+	}
+	if packets, i, ok = spaceNumber(line, i); !ok {
+		return false
+	}
+	if bytes, i, ok = spaceNumber(line, i); !ok {
+		return false
+	}
+	if start, i, ok = spaceNumber(line, i); !ok || start >= 100_000_000_000 || start > math.MaxUint32 {
+		return false // milliseconds, or out of range: the general way
+	}
+	if end, i, ok = spaceNumber(line, i); !ok || end >= 100_000_000_000 || end > math.MaxUint32 {
+		return false
+	}
+	rest := line[i:]
+	if len(rest) != len("ACCEPT OK") || rest[6] != ' ' || rest[7] != 'O' || rest[8] != 'K' {
+		return false
+	}
+	var action Action
+	switch string(rest[:6]) {
+	case "ACCEPT":
+		action = ActionAccept
+	case "REJECT":
+		action = ActionReject
+	default:
+		return false
+	}
+	*f = Flow{
+		Bytes: bytes, Packets: packets, Start: uint32(start), End: uint32(end), Src: src, Dst: dst,
+		Account: p.cached(FieldAccountID, account), Iface: p.cached(FieldInterfaceID, iface),
+		SrcPort: uint16(srcPort), DstPort: uint16(dstPort), Proto: uint8(proto), Version: uint8(version),
+		present: defaultPresent, format: p.fmtID,
+	}
+	f.SetAction(action)
+	f.SetStatus(StatusOK)
+	return true
+}
+
+// spaceNumber reads the decimal number of at most 19 digits at line[i:]
+// and the one space after it: its value and where the next field starts.
+func spaceNumber(line []byte, i int) (v uint64, next int, ok bool) {
+	j := i
+	for j < len(line) && line[j]-'0' <= 9 {
+		v = v*10 + uint64(line[j]-'0')
+		j++
+	}
+	return v, j + 1, j > i && j-i <= 19 && j < len(line) && line[j] == ' '
+}
+
+// spaceToken reads the token at line[i:] and the one space after it; a
+// "-" (absent) is not one.
+func spaceToken(line []byte, i int) (tok []byte, next int, ok bool) {
+	j := i
+	for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+		j++
+	}
+	tok = line[i:j]
+	return tok, j + 1, j > i && j < len(line) && line[j] == ' ' && !(len(tok) == 1 && tok[0] == '-')
+}
+
+// How Parse reads a field of the format: numbers and IPv4 addresses while
+// finding their end, the rest once the token is cut.
+const (
+	classToken = iota
+	classNumber
+	classAddr
+)
+
+// scanIPv4 reads a dotted IPv4 address starting at line[i] and ending at a
+// separator or the line's end: the address and where it ends. ok is false
+// for anything else, including what parseAddr would reject or read
+// another way (leading zeros, IPv6), which the caller then hands to it.
+func scanIPv4(line []byte, i int) (a uint32, end int, ok bool) {
+	octet, digits, dots := uint32(0), 0, 0
+	for ; i < len(line); i++ {
+		c := line[i]
+		if c-'0' <= 9 {
+			if digits == 1 && octet == 0 {
+				return 0, 0, false
+			}
+			octet = octet*10 + uint32(c-'0')
+			digits++
+			if octet > 255 {
+				return 0, 0, false
+			}
+			continue
+		}
+		if c == '.' && digits > 0 && dots < 3 {
+			a = a<<8 | octet
+			octet, digits = 0, 0
+			dots++
+			continue
+		}
+		if c == ' ' || c == '\t' {
+			break
+		}
+		return 0, 0, false
+	}
+	if dots != 3 || digits == 0 {
+		return 0, 0, false
+	}
+	return a<<8 | octet, i, true
 }
 
 // field stores one token; it returns a reason on error (a string, so the
