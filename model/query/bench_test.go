@@ -76,6 +76,23 @@ func BenchmarkFilter1M(b *testing.B) {
 	}
 }
 
+// BenchmarkStatsByDstPort1M counts by one port, through the direct table.
+func BenchmarkStatsByDstPort1M(b *testing.B) {
+	st := benchStore(b)
+	p := benchProgram(b, st, `stats count(*) as n by dstport | sort n desc | limit 5`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var res *Result
+	start := cpuTime()
+	for b.Loop() {
+		st.Read(func(v model.View) { res = p.Run(v) })
+	}
+	reportCPU(b, start)
+	if len(res.Rows) == 0 {
+		b.Fatal("no groups")
+	}
+}
+
 func BenchmarkStatsByDstAddrPort1M(b *testing.B) {
 	st := benchStore(b)
 	p := benchProgram(b, st, `stats count(*) by dstaddr, dstport`)
