@@ -293,35 +293,39 @@ const (
 // for anything else, including what parseAddr would reject or read
 // another way (leading zeros, IPv6), which the caller then hands to it.
 func scanIPv4(line []byte, i int) (a uint32, end int, ok bool) {
-	octet, digits, dots := uint32(0), 0, 0
-	for ; i < len(line); i++ {
-		c := line[i]
-		if c-'0' <= 9 {
-			if digits == 1 && octet == 0 {
+	for part := range 4 {
+		if part > 0 {
+			if i >= len(line) || line[i] != '.' {
 				return 0, 0, false
 			}
-			octet = octet*10 + uint32(c-'0')
-			digits++
-			if octet > 255 {
+			i++
+		}
+		// One to three digits, the first not a zero unless alone.
+		if i >= len(line) || line[i]-'0' > 9 {
+			return 0, 0, false
+		}
+		v := uint32(line[i] - '0')
+		i++
+		if i < len(line) && line[i]-'0' <= 9 {
+			if v == 0 {
 				return 0, 0, false
 			}
-			continue
+			v = v*10 + uint32(line[i]-'0')
+			i++
+			if i < len(line) && line[i]-'0' <= 9 {
+				v = v*10 + uint32(line[i]-'0')
+				i++
+				if v > 255 {
+					return 0, 0, false
+				}
+			}
 		}
-		if c == '.' && digits > 0 && dots < 3 {
-			a = a<<8 | octet
-			octet, digits = 0, 0
-			dots++
-			continue
-		}
-		if c == ' ' || c == '\t' {
-			break
-		}
+		a = a<<8 | v
+	}
+	if i < len(line) && line[i] != ' ' && line[i] != '\t' {
 		return 0, 0, false
 	}
-	if dots != 3 || digits == 0 {
-		return 0, 0, false
-	}
-	return a<<8 | octet, i, true
+	return a, i, true
 }
 
 // field stores one token; it returns a reason on error (a string, so the
