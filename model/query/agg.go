@@ -52,14 +52,10 @@ type aggState struct {
 // aggregator accumulates groups. Not safe for concurrent use; parallel
 // runs give each goroutine one and merge them.
 type aggregator struct {
-	plan   *statsPlan
-	codes  []func(f *model.Flow, x *model.Ext) (uint64, bool)
-	bins   []uint64
-	packed *wordTable // when every key fits in one word together
-	// dense: when the packed keys take at most denseBits (a port, a
-	// protocol, an action), group index + 1 by key, 0 for none yet: one
-	// load per record instead of a hash lookup
-	dense   []int32
+	plan    *statsPlan
+	codes   []func(f *model.Flow, x *model.Ext) (uint64, bool)
+	bins    []uint64
+	packed  *wordTable // when every key fits in one word together
 	pkeys   []uint64
 	shifts  []uint8
 	present []uint64                // per key: its presence bit, just above its value
@@ -128,9 +124,6 @@ func newAggregator(plan *statsPlan, e *env) *aggregator {
 		bits += keyWidth(k.acc) + 1 // + presence
 	}
 	switch {
-	case bits <= denseBits:
-		a.dense = make([]int32, 1<<bits)
-		a.packed = newWordTable()
 	case bits <= 64:
 		a.packed = newWordTable()
 	case len(plan.keys) <= 2:
@@ -143,11 +136,6 @@ func newAggregator(plan *statsPlan, e *env) *aggregator {
 	}
 	return a
 }
-
-// denseBits bounds the keys counted through a direct table: 2^18 int32s
-// are 1 MiB per worker, less than the hash table a port's 65,536 values
-// would fill.
-const denseBits = 18
 
 // keyWidth is how many bits a key's codes can take, so that keys that fit
 // together in one word hash as a single integer.
@@ -180,9 +168,6 @@ func (a *aggregator) groupPacked(k uint64) int32 {
 	idx := int32(len(a.pkeys))
 	a.packed.put(k, idx)
 	a.pkeys = append(a.pkeys, k)
-	if a.dense != nil {
-		a.dense[k] = idx + 1
-	}
 	a.newGroup()
 	return idx
 }
@@ -286,26 +271,16 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 				k |= (v | a.present[i]) << a.shifts[i]
 			}
 		}
-		switch {
-		case a.dense != nil:
-			if idx = a.dense[k] - 1; idx < 0 {
-				idx = a.groupPacked(k)
-			}
-			if a.countOnly {
-				a.counts[idx]++
-				return
-			}
-		case a.countOnly:
+		if a.countOnly {
 			a.pend = append(a.pend, k)
 			if len(a.pend) == pendBatch {
 				a.flush()
 			}
 			return
-		default:
-			var ok bool
-			if idx, ok = a.packed.get(k); !ok {
-				idx = a.groupPacked(k)
-			}
+		}
+		var ok bool
+		if idx, ok = a.packed.get(k); !ok {
+			idx = a.groupPacked(k)
 		}
 	} else if a.small != nil {
 		var k groupKeySmall
