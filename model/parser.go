@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"net/netip"
@@ -43,7 +44,6 @@ type Parser struct {
 	fmtID   uint16                   // registered number of format
 	cache   [][cacheWays]internCache // one per string field of the format
 	slot    [fieldIDEnd]uint8        // field → index into cache
-	class   []uint8                  // per field of the format: how Parse reads it
 	plain   bool                     // the format is the default one, field for field
 	skip    *[fieldIDEnd]bool        // string fields marked present but not interned (Decoder.InternOnly)
 }
@@ -72,14 +72,7 @@ func NewParser(format *Format, names *Interner) *Parser {
 		if !id.IsCore() {
 			p.needExt = true
 		}
-		switch {
-		case numericCore[id]:
-			p.class = append(p.class, classNumber)
-		case id == FieldSrcAddr || id == FieldDstAddr:
-			p.class = append(p.class, classAddr)
-		default:
-			p.class = append(p.class, classToken)
-		}
+
 		if id.Kind() == KindString {
 			p.slot[id] = uint8(len(p.cache))
 			p.cache = append(p.cache, [cacheWays]internCache{})
@@ -95,11 +88,24 @@ func (p *Parser) Format() *Format { return p.format }
 // stored outside Flow (then f.HasExt() reports true). Fields separated by
 // runs of spaces or tabs; a trailing CR is ignored. On error f and x hold
 // garbage and the line should be kept as malformed.
-//
-// Numbers and IPv4 addresses, most of a record, are read in the one pass
-// that finds their end; anything unusual in them (a "-", IPv6, a number
-// too long) goes the general way, which says what is wrong.
 func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
+	if p.plain && len(line) <= MaxLineBytes && p.parseDefault(trimEOL(line), f) {
+		return nil
+	}
+	return p.parseFields(line, f, x)
+}
+
+// trimEOL drops a line's trailing CR and LF bytes.
+func trimEOL(line []byte) []byte {
+	for len(line) > 0 && (line[len(line)-1] == '\r' || line[len(line)-1] == '\n') {
+		line = line[:len(line)-1]
+	}
+	return line
+}
+
+// parseFields is Parse's general way: token after token, each read as its
+// field of the format says.
+func (p *Parser) parseFields(line []byte, f *Flow, x *Ext) error {
 	*f = Flow{format: p.fmtID}
 	extReady := false
 	if p.needExt {
@@ -113,10 +119,8 @@ func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 	for len(line) > 0 && (line[len(line)-1] == '\r' || line[len(line)-1] == '\n') {
 		line = line[:len(line)-1]
 	}
-	if p.plain && p.parseDefault(line, f) {
-		return nil
-	}
-	fields, class := p.format.Fields, p.class
+	fields := p.format.Fields
+	tabs := bytes.IndexByte(line, '\t') >= 0
 	i, k := 0, 0
 	for {
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
@@ -126,39 +130,31 @@ func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
 			break
 		}
 		start := i
-		if k < len(fields) {
-			switch class[k] {
-			case classNumber:
-				var v uint64
-				for i < len(line) && line[i]-'0' <= 9 && i-start < 19 {
-					v = v*10 + uint64(line[i]-'0')
-					i++
-				}
-				if i > start && (i == len(line) || line[i] == ' ' || line[i] == '\t') {
-					id := fields[k]
-					k++
-					if err := setUint(id, v, f); err != "" {
-						return &ParseError{Column: start + 1, Field: id, Reason: err}
-					}
-					continue
-				}
-			case classAddr:
-				if a, end, ok := scanIPv4(line, start); ok {
-					if fields[k] == FieldSrcAddr {
-						f.Src = a
-					} else {
-						f.Dst = a
-					}
-					f.present |= corePresence[fields[k]]
-					k++
-					i = end
-					continue
-				}
+		if k < len(fields) && numericCore[fields[k]] {
+			// Numbers are read while scanning: one pass over the digits.
+			var v uint64
+			for i < len(line) && line[i]-'0' <= 9 && i-start < 19 {
+				v = v*10 + uint64(line[i]-'0')
+				i++
 			}
-			i = start // the general path says what is wrong, or reads what is unusual
+			if i > start && (i == len(line) || line[i] == ' ' || line[i] == '\t') {
+				id := fields[k]
+				k++
+				if err := setUint(id, v, f); err != "" {
+					return &ParseError{Column: start + 1, Field: id, Reason: err}
+				}
+				continue
+			}
+			i = start // "-", a non-digit or a long number: the general path says which
 		}
-		for i < len(line) && line[i] != ' ' && line[i] != '\t' {
-			i++
+		if tabs {
+			for i < len(line) && line[i] != ' ' && line[i] != '\t' {
+				i++
+			}
+		} else {
+			for i < len(line) && line[i] != ' ' {
+				i++
+			}
 		}
 		if k >= len(fields) {
 			return &ParseError{Column: start + 1, Reason: fmt.Sprintf("more than the %d fields of the format", len(fields))}
@@ -280,18 +276,11 @@ func spaceToken(line []byte, i int) (tok []byte, next int, ok bool) {
 	return tok, j + 1, j > i && j < len(line) && line[j] == ' ' && !(len(tok) == 1 && tok[0] == '-')
 }
 
-// How Parse reads a field of the format: numbers and IPv4 addresses while
-// finding their end, the rest once the token is cut.
-const (
-	classToken = iota
-	classNumber
-	classAddr
-)
-
 // scanIPv4 reads a dotted IPv4 address starting at line[i] and ending at a
 // separator or the line's end: the address and where it ends. ok is false
 // for anything else, including what parseAddr would reject or read
-// another way (leading zeros, IPv6), which the caller then hands to it.
+// another way (leading zeros, IPv6), which the caller then leaves to the
+// general way.
 func scanIPv4(line []byte, i int) (a uint32, end int, ok bool) {
 	for part := range 4 {
 		if part > 0 {
