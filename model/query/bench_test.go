@@ -76,26 +76,10 @@ func BenchmarkFilter1M(b *testing.B) {
 	}
 }
 
-// BenchmarkStatsByDstPort1M counts by one port, through the direct table.
-func BenchmarkStatsByDstPort1M(b *testing.B) {
+// benchStats times a stats query over the 1M-record ring.
+func benchStats(b *testing.B, text string) {
 	st := benchStore(b)
-	p := benchProgram(b, st, `stats count(*) as n by dstport | sort n desc | limit 5`)
-	b.ReportAllocs()
-	b.ResetTimer()
-	var res *Result
-	start := cpuTime()
-	for b.Loop() {
-		st.Read(func(v model.View) { res = p.Run(v) })
-	}
-	reportCPU(b, start)
-	if len(res.Rows) == 0 {
-		b.Fatal("no groups")
-	}
-}
-
-func BenchmarkStatsByDstAddrPort1M(b *testing.B) {
-	st := benchStore(b)
-	p := benchProgram(b, st, `stats count(*) by dstaddr, dstport`)
+	p := benchProgram(b, st, text)
 	b.ReportAllocs()
 	b.ResetTimer()
 	var res *Result
@@ -108,6 +92,15 @@ func BenchmarkStatsByDstAddrPort1M(b *testing.B) {
 	if len(res.Rows) == 0 {
 		b.Fatal("no groups")
 	}
+}
+
+// BenchmarkStatsByDstPort1M counts by one small key, the headline's.
+func BenchmarkStatsByDstPort1M(b *testing.B) {
+	benchStats(b, `stats count(*) as n by dstport | sort n desc | limit 5`)
+}
+
+func BenchmarkStatsByDstAddrPort1M(b *testing.B) {
+	benchStats(b, `stats count(*) by dstaddr, dstport`)
 }
 
 func BenchmarkFilterRejectStats1M(b *testing.B) {
