@@ -85,3 +85,33 @@ func TestLastNewline(t *testing.T) {
 		}
 	}
 }
+
+// TestRequiredSetsKeepLongLiteralsWhole: a long literal followed by a
+// class is required whole, searched once, rather than crossed with the
+// class into one string per member; a short one still is.
+func TestRequiredSetsKeepLongLiteralsWhole(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		want    string
+	}{
+		{`eni-0a1b2c3d[0-9a-f].*REJECT`, `[eni-0a1b2c3d] [REJECT]`},
+		{`a[bc]d`, `[abd acd]`},
+		{`10\.0\.1\.[0-9]+ .*ACCEPT`, `[10.0.1.] [ACCEPT]`},
+	} {
+		re, err := syntax.Parse(tc.pattern, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, set := range requiredSets(re.Simplify()) {
+			var alts []string
+			for _, a := range set {
+				alts = append(alts, string(a))
+			}
+			got = append(got, "["+strings.Join(alts, " ")+"]")
+		}
+		if g := strings.Join(got, " "); g != tc.want {
+			t.Errorf("%s: required %s, want %s", tc.pattern, g, tc.want)
+		}
+	}
+}

@@ -140,12 +140,16 @@ func (lf *lineFilter) match(e *Match) {
 
 // Bounds on the literals taken from a regex: a set of more alternatives
 // than maxAlts costs more searches than it saves, a string shorter than
-// minLit is too common to skip anything, and past maxSets the extra
-// searches cost more than they could skip.
+// minLit is too common to skip anything, past maxSets the extra searches
+// cost more than they could skip, and a literal of longLit bytes is not
+// worth multiplying by the class after it.
 const (
 	maxAlts = 16
 	minLit  = 3
 	maxSets = 3
+	// longLit: a run of literal text this long is selective enough alone
+	// (`eni-0a1b2c3d[0-9a-f]` needs "eni-0a1b2c3d", not sixteen strings)
+	longLit = 4
 )
 
 // requiredSets returns sets of byte strings such that any text the regex
@@ -198,6 +202,11 @@ func required(re *syntax.Regexp) [][][]byte {
 			}
 			switch {
 			case run == nil:
+				run = ex
+			case len(ex) > 1 && shortest(run) >= longLit:
+				// A long literal is searched once; crossed with a class
+				// it would be searched once per member.
+				flush()
 				run = ex
 			case len(run)*len(ex) <= maxAlts:
 				run = cross(run, ex)
