@@ -150,8 +150,9 @@ func TestSortLimitIsStableSortThenCut(t *testing.T) {
 
 // TestMessagePrefilterIsExact: like and =~ on @message are tested on the
 // raw line before parsing; lines written unlike their @message (tabs, runs
-// of spaces, leading zeros, lower-case enum words, IPv6 in any spelling,
-// trailing blanks) must still answer as the parsed record does.
+// of spaces, leading zeros, times in milliseconds, lower-case enum words,
+// IPv6 in any spelling, trailing blanks) must still answer as the parsed
+// record does.
 func TestMessagePrefilterIsExact(t *testing.T) {
 	base := []string{
 		"2 123456789012 eni-0a 10.0.1.50 10.0.2.100 40001 22 6 10 840 1700000000 1700000060 REJECT OK",
@@ -165,6 +166,7 @@ func TestMessagePrefilterIsExact(t *testing.T) {
 		"2 123456789012 eni-0d 10.0.1.50 10.0.2.100 40001 443 6 10 840 1700000000 1700000060 ACCEPT OK \r",
 		"2 123456789012 eni-0d 10.0.1.50 10.0.2.100 40001 443 6 10 840 1700000000 1700000060 ACCEPT nodata",
 		"2 123456789012 eni-0d 10.0.1.50 10.0.2.100 40001 443 6 10 840 1700000000 1700000060 ACCEPT NODATA",
+		"2 123456789012 eni-0e 10.0.1.50 10.0.2.100 40001 443 6 10 840 1700000000123 1700000060456 ACCEPT OK",
 	}
 	var text strings.Builder
 	for i := range 40 {
@@ -191,6 +193,8 @@ func TestMessagePrefilterIsExact(t *testing.T) {
 		`filter @message like "eni-0d" and @message like /443 6/ | stats count(*) as n by interfaceId`,
 		`filter @message like /40002 22/ | fields @message`,
 		`filter interfaceId like /eni-0[ab]/ | stats count(*) as n`,
+		`filter @message like "840 1700000000 1700000060 ACCEPT" | stats count(*) as n by interfaceId`,
+		`filter @message like /10\.0\.1\.50 +10\.0\.2\.100 40001 0?22 / | stats count(*) as n`,
 	} {
 		prog := compileFor(t, q, st.Names())
 		var want *Result

@@ -24,21 +24,22 @@ type lineFilter struct {
 	need [][][]byte
 	// msg: matches on @message. A line's @message is the line itself
 	// unless the line is written in a way the parser normalises (tabs,
-	// runs of spaces, leading zeros, lower-case enum words, IPv6), so on
-	// a line with none of those the test is exact; others are parsed.
+	// runs of spaces, leading zeros, times in milliseconds, lower-case
+	// enum words, IPv6), so on a line with none of those the test is
+	// exact; others are parsed.
 	msg []msgTest
-	// marks and zeros: the union of the @message tests', found per chunk
+	// marks: the union of the @message tests', found per chunk
 	marks [][]byte
-	zeros bool
 }
 
 // msgTest is `@message like …` tested on the raw line.
 type msgTest struct {
-	// sets: the line contains one string of each (none: no literal known)
-	sets [][][]byte
-	// marks and zeros: what could hide the literals (see marksFor)
+	// sets: the @message contains one string of each (none: no literal
+	// known); pieces: the line's text then holds one string of each
+	// whatever its spacing and leading zeros (see pieceSets)
+	sets, pieces [][][]byte
+	// marks: the spellings that could hide the pieces (see marksFor)
 	marks [][]byte
-	zeros bool
 	re    *regexp.Regexp // like /re/ or =~ /re/; nil for like "text"
 	seq   *litSeq        // re, when it only asks for strings in order
 	text  []byte         // like "text"
@@ -98,7 +99,6 @@ func (p *Program) lineFilter() *lineFilter {
 				lf.marks = append(lf.marks, m)
 			}
 		}
-		lf.zeros = lf.zeros || t.zeros
 	}
 	return lf
 }
@@ -128,7 +128,8 @@ func (lf *lineFilter) match(e *Match) {
 		for _, set := range t.sets {
 			all = append(all, set...)
 		}
-		t.marks, t.zeros = marksFor(all)
+		t.marks = marksFor(all)
+		t.pieces = pieceSets(t.sets)
 		lf.msg = append(lf.msg, t)
 		return
 	}
@@ -429,7 +430,7 @@ func newLineScan(lf *lineFilter) *lineScan {
 		add(alts, false)
 	}
 	for _, t := range lf.msg {
-		for _, alts := range t.sets {
+		for _, alts := range t.pieces {
 			add(alts, true)
 		}
 	}
@@ -478,7 +479,7 @@ func (s *lineScan) reset(data []byte, other []int32) {
 		s.leadAt[i] = -1
 	}
 	if len(s.lf.msg) > 0 {
-		s.odd = spots(data, s.lf.marks, s.lf.zeros, s.odd)
+		s.odd = spots(data, s.lf.marks, s.odd)
 	}
 }
 
@@ -589,28 +590,27 @@ func (s *lineScan) pass(start, end int) bool {
 	if len(s.lf.msg) == 0 {
 		return true
 	}
-	// The literals are there: the line is as good as its @message unless
-	// it is written unlike it.
-	if oddLine(line) {
-		return true
-	}
-	line = bytes.TrimRight(line, " ")
+	// The literals are there. A line whose text matches is parsed and its
+	// record answers; one whose text does not can still match through
+	// its @message only when it is written unlike it.
+	text := bytes.TrimRight(line, " ")
 	for i := range s.lf.msg {
-		t := &s.lf.msg[i]
-		switch {
-		case t.seq != nil:
-			if !t.seq.match(line) {
-				return false
-			}
-		case t.re != nil:
-			if !t.re.Match(line) {
-				return false
-			}
-		case !bytes.Contains(line, t.text):
-			return false
+		if !s.lf.msg[i].matchText(text) {
+			return oddLine(line)
 		}
 	}
 	return true
+}
+
+// matchText reports whether the test holds on text taken as the @message.
+func (t *msgTest) matchText(text []byte) bool {
+	switch {
+	case t.seq != nil:
+		return t.seq.match(text)
+	case t.re != nil:
+		return t.re.Match(text)
+	}
+	return bytes.Contains(text, t.text)
 }
 
 // Spellings after which a line's @message may differ from its text. A
@@ -618,26 +618,19 @@ func (s *lineScan) pass(start, end int) bool {
 // without it is passed over unless it holds one of the spellings that
 // could hide the literal: which ones depends on the literal.
 var (
-	ipv6Marks      = [][]byte{[]byte(":")}                                                                                 // IPv6, written in many ways
-	separatorMarks = [][]byte{[]byte("\t"), []byte("  ")}                                                                  // separators other than one space
-	enumMarks      = [][]byte{[]byte(" accept"), []byte(" reject"), []byte(" ok"), []byte(" nodata"), []byte(" skipdata")} // lower-case enum words
+	ipv6Marks = [][]byte{[]byte(":")}                                                                                 // IPv6, written in many ways
+	enumMarks = [][]byte{[]byte(" accept"), []byte(" reject"), []byte(" ok"), []byte(" nodata"), []byte(" skipdata")} // lower-case enum words
 )
 
-// marksFor returns the spellings that could hide one of lits, and whether
-// leading zeros could. A spelling can hide a literal only where the token
-// it spells (an address, an enum word) overlaps the literal's text in the
-// @message, so the literal's space-separated pieces are compared with
-// what such a token can look like.
-func marksFor(lits [][]byte) (marks [][]byte, zeros bool) {
-	var space, ipv6 bool
+// marksFor returns the spellings that could hide one of lits' pieces. A
+// spelling can hide a piece only where the token it spells (an address,
+// an enum word) overlaps the literal's text in the @message, so the
+// literal's space-separated pieces are compared with what such a token
+// can look like.
+func marksFor(lits [][]byte) (marks [][]byte) {
+	var ipv6 bool
 	enums := make([]bool, len(enumMarks))
 	for _, l := range lits {
-		for i, c := range l {
-			space = space || c == ' ' || c == '\t'
-			if i > 0 && c >= '0' && c <= '9' && (l[i-1] == ' ' || l[i-1] == '.' || l[i-1] == '\t') {
-				zeros = true
-			}
-		}
 		pieces := bytes.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == '\t' })
 		for k, piece := range pieces {
 			// The first and last pieces may be part of a token; the
@@ -663,16 +656,55 @@ func marksFor(lits [][]byte) (marks [][]byte, zeros bool) {
 	if ipv6 {
 		marks = append(marks, ipv6Marks...)
 	}
-	if space {
-		marks = append(marks, separatorMarks...)
-	}
 	for w, m := range enumMarks {
 		if enums[w] {
 			marks = append(marks, m)
 		}
 	}
-	return marks, zeros
+	return marks
 }
+
+// pieceSets turns the strings an @message must hold into the strings the
+// line's text then holds: the pieces between spaces. A line writes its
+// fields apart with any run of spaces or tabs and its numbers with
+// leading zeros or in milliseconds, all of which the @message undoes,
+// but only ever around a piece, never inside it, so searching the raw
+// text for the pieces needs no look for such spellings. A lone string
+// gives a set for each of its pieces, longest first; a string among
+// others, its longest piece. Pieces shorter than minLit would skip
+// nothing and are left out (a set with one such string: the whole set).
+func pieceSets(sets [][][]byte) [][][]byte {
+	var out [][][]byte
+	for _, set := range sets {
+		if len(set) == 1 {
+			pieces := bytes.FieldsFunc(set[0], isBlankRune)
+			slices.SortStableFunc(pieces, func(a, b []byte) int { return len(b) - len(a) })
+			for _, p := range pieces[:min(len(pieces), maxSets)] {
+				if len(p) >= minLit {
+					out = append(out, [][]byte{p})
+				}
+			}
+			continue
+		}
+		var alts [][]byte
+		for _, str := range set {
+			p := slices.MaxFunc(bytes.FieldsFunc(str, isBlankRune), func(a, b []byte) int { return len(a) - len(b) })
+			if len(p) < minLit {
+				alts = nil
+				break
+			}
+			if !slices.ContainsFunc(alts, func(a []byte) bool { return bytes.Equal(a, p) }) {
+				alts = append(alts, p)
+			}
+		}
+		if len(alts) > 0 {
+			out = append(out, alts)
+		}
+	}
+	return out
+}
+
+func isBlankRune(r rune) bool { return r == ' ' || r == '\t' }
 
 // mayBeIPv6 reports whether piece can be (part of, when partial) an IPv6
 // address as @message writes it.
@@ -685,10 +717,8 @@ func mayBeIPv6(piece []byte, partial bool) bool {
 	return partial || bytes.IndexByte(piece, ':') >= 0
 }
 
-// spots appends to out the offsets in data of the marks and, with zeros,
-// of leading zeros (a '0' then a digit at the start of a number or an
-// address part), sorted.
-func spots(data []byte, marks [][]byte, zeros bool, out []int) []int {
+// spots appends to out the offsets in data of the marks, sorted.
+func spots(data []byte, marks [][]byte, out []int) []int {
 	out = out[:0]
 	for _, m := range marks {
 		// A word after a space is searched without the space: spaces are
@@ -710,20 +740,6 @@ func spots(data []byte, marks [][]byte, zeros bool, out []int) []int {
 			i += j + len(m)
 		}
 	}
-	if zeros {
-		for _, m := range [][]byte{[]byte(" 0"), []byte(".0"), []byte("\t0")} {
-			for i := 0; ; {
-				j := bytes.Index(data[i:], m)
-				if j < 0 || i+j+2 >= len(data) {
-					break
-				}
-				if c := data[i+j+2]; c >= '0' && c <= '9' {
-					out = append(out, i+j)
-				}
-				i += j + 2
-			}
-		}
-	}
 	slices.Sort(out)
 	return out
 }
@@ -736,8 +752,17 @@ func oddLine(line []byte) bool {
 	if len(line) > 1 && line[0] == '0' && line[1] >= '0' && line[1] <= '9' {
 		return true
 	}
+	run := 0 // digits in a row
 	for i := 0; i < len(line); i++ {
-		switch c := line[i]; c {
+		c := line[i]
+		if c-'0' <= 9 {
+			if run++; run >= msDigits {
+				return true // a time in milliseconds, which @message writes in seconds
+			}
+			continue
+		}
+		run = 0
+		switch c {
 		case '\t', ':', '\r':
 			return true
 		case ' ', '.':
@@ -755,6 +780,10 @@ func oddLine(line []byte) bool {
 	}
 	return false
 }
+
+// msDigits is the length of a time in milliseconds (see model's setUint)
+// from 2001 on; twelve digits are an account id.
+const msDigits = 13
 
 // enumWord reports whether b starts with a lower-case enum word the
 // parser accepts.
