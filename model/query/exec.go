@@ -165,10 +165,12 @@ func (p *Program) Columns() []string {
 	return out
 }
 
-func (p *Program) compilePred() (Pred, error) {
+func (p *Program) compilePred() (Pred, error) { return p.compilePredOf(p.filters) }
+
+func (p *Program) compilePredOf(filters []Expr) (Pred, error) {
 	c := &compiler{env: p.env}
 	var pred Pred
-	for _, e := range p.filters {
+	for _, e := range filters {
 		q, err := c.expr(e)
 		if err != nil {
 			return nil, err
@@ -194,6 +196,53 @@ func (p *Program) newPred() Pred {
 		return predTrue
 	}
 	return pred
+}
+
+// newProvenPred is newPred for records whose line's text was found to be
+// their @message and to pass the tests on it (see lineScan.pass): the
+// rest of the filter.
+func (p *Program) newProvenPred() Pred {
+	var rest []Expr
+	for _, e := range p.filters {
+		if e = withoutMessageTests(e); e != nil {
+			rest = append(rest, e)
+		}
+	}
+	pred, err := p.compilePredOf(rest)
+	if err != nil {
+		panic(fmt.Sprintf("query: filter compiled once and failed later: %v", err))
+	}
+	if pred == nil {
+		return predTrue
+	}
+	return pred
+}
+
+// withoutMessageTests is e without the tests the line filter makes on the
+// raw text (like and =~ on @message, not negated, joined by and): nil
+// when nothing is left. It walks e as lineFilter does.
+func withoutMessageTests(e Expr) Expr {
+	switch e := e.(type) {
+	case *Logical:
+		if e.Or {
+			return e
+		}
+		l, r := withoutMessageTests(e.L), withoutMessageTests(e.R)
+		switch {
+		case l == nil:
+			return r
+		case r == nil:
+			return l
+		case l == e.L && r == e.R:
+			return e
+		}
+		return &Logical{L: l, R: r, Col: e.Col}
+	case *Match:
+		if !e.Negate && e.Field.Ref == RefMessage {
+			return nil
+		}
+	}
+	return e
 }
 
 func (p *Program) statsPlan(c *StatsCmd) (*statsPlan, error) {

@@ -340,20 +340,28 @@ func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info
 			line = line[:i]
 		}
 		pos += len(line) + 1
-		if ls != nil && !ls.pass(start, start+len(line)) {
-			info.Skipped++
-			ev.LineNo += step
-			continue
+		proven := false
+		if ls != nil {
+			var ok bool
+			if ok, proven = ls.pass(start, start+len(line)); !ok {
+				info.Skipped++
+				ev.LineNo += step
+				continue
+			}
 		}
 		ev.Line = line
 		res, err := dec.Decode(&ev, c.Format, f, x)
 		switch res {
 		case model.ResultRecord:
 			info.Records++
+			var xp *model.Ext
 			if f.HasExt() {
-				part.Add(f, x)
+				xp = x
+			}
+			if proven {
+				part.AddProven(f, xp)
 			} else {
-				part.Add(f, nil)
+				part.Add(f, xp)
 			}
 		case model.ResultHeader:
 			info.Headers++

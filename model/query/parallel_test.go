@@ -195,6 +195,12 @@ func TestMessagePrefilterIsExact(t *testing.T) {
 		`filter interfaceId like /eni-0[ab]/ | stats count(*) as n`,
 		`filter @message like "840 1700000000 1700000060 ACCEPT" | stats count(*) as n by interfaceId`,
 		`filter @message like /10\.0\.1\.50 +10\.0\.2\.100 40001 0?22 / | stats count(*) as n`,
+		`filter @message like "REJECT" and dstport = 22 | stats count(*) as n by interfaceId`,
+		`filter @message like "REJECT" and (dstport = 443 or @message like "eni-0c") | stats count(*) as n by interfaceId`,
+		`filter @message like "OK" and not @message like "eni-0a" | stats count(*) as n by interfaceId`,
+		`filter @message like "reject" | stats count(*) as n`,
+		`filter @message like " 022 " | stats count(*) as n`,
+		`filter @message like /DB8/ | stats count(*) as n`,
 	} {
 		prog := compileFor(t, q, st.Names())
 		var want *Result

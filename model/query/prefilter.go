@@ -566,13 +566,14 @@ func (s *lineScan) next(pos int) int {
 	return wild
 }
 
-// pass reports whether the line data[start:end] may match. Lines that do
-// not start with a digit (headers, blank or odd lines) always pass, so
-// formats and malformed lines are still seen.
-func (s *lineScan) pass(start, end int) bool {
+// pass reports whether the line data[start:end] may match, and whether
+// its text was found to be its @message and to pass the tests on it
+// (proven). Lines that do not start with a digit (headers, blank or odd
+// lines) always pass, so formats and malformed lines are still seen.
+func (s *lineScan) pass(start, end int) (ok, proven bool) {
 	line := s.data[start:end]
 	if len(line) == 0 || line[0] < '0' || line[0] > '9' {
-		return true
+		return true, false
 	}
 	if len(s.lf.msg) > 0 {
 		for len(s.odd) > 0 && s.odd[0] < start {
@@ -583,23 +584,24 @@ func (s *lineScan) pass(start, end int) bool {
 	if start != s.checked {
 		for i := range s.reqs {
 			if r := &s.reqs[i]; !(r.msg && hidden) && !r.has(line) {
-				return false
+				return false, false
 			}
 		}
 	}
 	if len(s.lf.msg) == 0 {
-		return true
+		return true, false
 	}
-	// The literals are there. A line whose text matches is parsed and its
-	// record answers; one whose text does not can still match through
-	// its @message only when it is written unlike it.
+	// The literals are there. A line whose text does not match can still
+	// match through its @message only when it is written unlike it; one
+	// whose text matches is parsed, and when it is written as its
+	// @message, the tests on @message need not be asked again.
 	text := bytes.TrimRight(line, " ")
 	for i := range s.lf.msg {
 		if !s.lf.msg[i].matchText(text) {
-			return oddLine(line)
+			return oddLine(line), false
 		}
 	}
-	return true
+	return true, !oddLine(line)
 }
 
 // matchText reports whether the test holds on text taken as the @message.

@@ -20,6 +20,7 @@ type Result struct {
 type Partial struct {
 	prog    *Program
 	pred    Pred
+	proven  Pred // for AddProven; nil until first needed
 	agg     *aggregator
 	recs    []model.Flow
 	exts    []model.Ext
@@ -44,6 +45,21 @@ func (p *Program) NewPartial() *Partial {
 func (pt *Partial) Add(f *model.Flow, x *model.Ext) {
 	pt.Scanned++
 	if !pt.pred(f, x) {
+		return
+	}
+	pt.Matched++
+	pt.keep(f, x)
+}
+
+// AddProven is Add for a record whose line's text is its @message and
+// was found to pass the filter's tests on @message: only the rest of the
+// filter is asked, and the @message is not written out again.
+func (pt *Partial) AddProven(f *model.Flow, x *model.Ext) {
+	if pt.proven == nil {
+		pt.proven = pt.prog.newProvenPred()
+	}
+	pt.Scanned++
+	if !pt.proven(f, x) {
 		return
 	}
 	pt.Matched++
