@@ -115,3 +115,47 @@ func TestRequiredSetsKeepLongLiteralsWhole(t *testing.T) {
 		}
 	}
 }
+
+// oddLineByRule is oddLine written as its rules say, one search each.
+func oddLineByRule(line string) bool {
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	if strings.ContainsAny(line, "\t:\r") || strings.Contains(line, "  ") {
+		return true
+	}
+	if len(line) > 1 && line[0] == '0' && isDigit(line[1]) {
+		return true
+	}
+	for i := 0; i+2 < len(line); i++ {
+		if (line[i] == ' ' || line[i] == '.') && line[i+1] == '0' && isDigit(line[i+2]) {
+			return true
+		}
+	}
+	for _, tok := range strings.Split(line, " ") {
+		if len(tok) >= msDigits && strings.Trim(tok, "0123456789") == "" {
+			return true
+		}
+	}
+	for _, w := range []string{"accept", "reject", "ok", "nodata", "skipdata"} {
+		if strings.Contains(line, " "+w) {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzOddLine: oddLine agrees with its rules on any line.
+func FuzzOddLine(f *testing.F) {
+	for _, l := range []string{
+		"2 123456789012 eni-0a 10.0.1.50 10.0.2.100 40001 22 6 10 840 1700000000 1700000060 REJECT OK",
+		"2 123456789012 eni-0a 10.0.1.50 10.0.2.100 40001 22 6 10 840 1700000000123 1700000060 REJECT OK",
+		"2 123456789012 eni-0a 10.0.1.50 10.0.2.100 40001 022 6 10 840 1700000000 1700000060 reject ok",
+		"02 1 eni-1\t2001:db8::1  x.05 1234567890123",
+	} {
+		f.Add(l)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if got, want := oddLine([]byte(line)), oddLineByRule(line); got != want {
+			t.Fatalf("oddLine(%q) = %v, want %v", line, got, want)
+		}
+	})
+}

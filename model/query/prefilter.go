@@ -751,36 +751,53 @@ func spots(data []byte, marks [][]byte, out []int) []int {
 // trailing blanks: tabs or runs of spaces, a CR, IPv6, leading zeros, or
 // lower-case enum words.
 func oddLine(line []byte) bool {
-	if len(line) > 1 && line[0] == '0' && line[1] >= '0' && line[1] <= '9' {
+	if len(line) > 1 && line[0] == '0' && line[1]-'0' <= 9 {
 		return true
 	}
-	run := 0 // digits in a row
+	tok := 0 // where the current token starts
 	for i := 0; i < len(line); i++ {
-		c := line[i]
-		if c-'0' <= 9 {
-			if run++; run >= msDigits {
-				return true // a time in milliseconds, which @message writes in seconds
-			}
+		k := oddClass[line[i]]
+		if k == 0 {
 			continue
 		}
-		run = 0
-		switch c {
-		case '\t', ':', '\r':
+		if k == oddAlways {
 			return true
-		case ' ', '.':
-			if i+1 >= len(line) {
-				continue
+		}
+		if k == oddSpace {
+			if i-tok >= msDigits && allDigits(line[tok:i]) {
+				return true // a time in milliseconds, which @message writes in seconds
 			}
+			tok = i + 1
+		}
+		if i+1 < len(line) {
 			n := line[i+1]
-			if c == ' ' && (n == ' ' || n >= 'a' && n <= 'z' && enumWord(line[i+1:])) {
+			if k == oddSpace && (n == ' ' || n-'a' < 26 && enumWord(line[i+1:])) {
 				return true
 			}
-			if n == '0' && i+2 < len(line) && line[i+2] >= '0' && line[i+2] <= '9' {
-				return true
+			if n == '0' && i+2 < len(line) && line[i+2]-'0' <= 9 {
+				return true // a leading zero
 			}
 		}
 	}
-	return false
+	return len(line)-tok >= msDigits && allDigits(line[tok:])
+}
+
+// oddClass sorts the bytes oddLine looks at: most it passes over.
+var oddClass = [256]uint8{'\t': oddAlways, ':': oddAlways, '\r': oddAlways, ' ': oddSpace, '.': oddDot}
+
+const (
+	oddAlways = 1 + iota // a tab, IPv6 or a CR
+	oddSpace             // a space: what follows may be odd, and a token ends
+	oddDot               // a dot: a leading zero may follow
+)
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c-'0' > 9 {
+			return false
+		}
+	}
+	return true
 }
 
 // msDigits is the length of a time in milliseconds (see model's setUint)
