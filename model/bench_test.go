@@ -73,6 +73,17 @@ func benchParse(b *testing.B, format *Format, lines [][]byte) {
 // BenchmarkParseDefault: target 0 allocs and ≥ 3 million records/s on one core.
 func BenchmarkParseDefault(b *testing.B) { benchParse(b, DefaultFormat, benchLines(4096)) }
 
+// BenchmarkParseManyInterfaces reads records of 2,000 interfaces with
+// random ids, as a capture of a large account holds.
+func BenchmarkParseManyInterfaces(b *testing.B) {
+	lines := make([][]byte, 1<<14)
+	for i := range lines {
+		lines[i] = fmt.Appendf(nil, "2 123456789012 eni-%017x 10.0.1.2 52.94.3.4 40000 443 6 10 840 1795000000 1795000060 ACCEPT OK",
+			uint64(i*7919%2000)*0x9E3779B97F4A7C15>>4)
+	}
+	benchParse(b, DefaultFormat, lines)
+}
+
 // BenchmarkScanBaseline walks the same lines byte by byte doing nothing
 // but find the separators: the floor any parser of this text pays. On a
 // shared or slow machine, compare ParseDefault with it rather than with

@@ -50,13 +50,14 @@ type Parser struct {
 
 // cacheWays is the number of recent values remembered per hot field.
 const (
-	cacheBits = 6
+	cacheBits = 10
 	cacheWays = 1 << cacheBits
 )
 
 // internCache remembers a recent value of an interned field, so records
-// from the same few dozen interfaces, subnets or accounts skip the
-// interner's lock and map. The id is checked against the interner's name
+// from the same few hundred interfaces, subnets or accounts skip the
+// interner's lock and map (a capture of a few thousand interfaces, with
+// 64 ways, looked most of them up there). The id is checked against the interner's name
 // for it, which also catches an id reclaimed and reused since.
 // Entries are picked by a hash of the token's last four bytes, where ENI
 // ids differ.
