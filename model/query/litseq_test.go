@@ -6,6 +6,7 @@ import (
 	"regexp/syntax"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestLitSeqMatchesAsTheRegexDoes: the literal-sequence shortcut answers
@@ -156,6 +157,99 @@ func FuzzOddLine(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		if got, want := oddLine([]byte(line)), oddLineByRule(line); got != want {
 			t.Fatalf("oddLine(%q) = %v, want %v", line, got, want)
+		}
+	})
+}
+
+// TestLitSeqFoldMatchesAsTheRegexDoes: case-blind words too long to spell
+// out (more than maxAlts spellings) take the shortcut, matched in either
+// case, and answer as regexp does, also on lines holding the non-ASCII
+// letters that k and s fold to.
+func TestLitSeqFoldMatchesAsTheRegexDoes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 21))
+	const letters = "abcABks-"
+	word := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteByte(letters[rng.IntN(len(letters))])
+		}
+		return b.String()
+	}
+	shortcuts := 0
+	for range 3000 {
+		var p strings.Builder
+		if rng.IntN(3) == 0 {
+			p.WriteString("^")
+		}
+		for i := range 1 + rng.IntN(3) {
+			if i > 0 {
+				p.WriteString(".*")
+			}
+			if rng.IntN(2) == 0 {
+				p.WriteString("(?i)" + word(5+rng.IntN(3)))
+			} else {
+				p.WriteString(regexp.QuoteMeta(word(1 + rng.IntN(3))))
+			}
+		}
+		if rng.IntN(3) == 0 {
+			p.WriteString("$")
+		}
+		pattern := p.String()
+		sre, err := syntax.Parse(pattern, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq := seqOf(sre.Simplify())
+		if seq == nil {
+			continue
+		}
+		shortcuts++
+		re := regexp.MustCompile(pattern)
+		for range 60 {
+			var line strings.Builder
+			for range rng.IntN(16) {
+				if rng.IntN(12) == 0 {
+					line.WriteString([]string{"\u212a", "\u017f"}[rng.IntN(2)])
+					continue
+				}
+				line.WriteByte((letters + " ")[rng.IntN(len(letters)+1)])
+			}
+			// Half the lines carry the pattern's first word, so matches are common.
+			l := line.String()
+			if rng.IntN(2) == 0 {
+				l += strings.ToUpper(strings.TrimPrefix(strings.Split(strings.TrimPrefix(pattern, "^"), ".*")[0], "(?i)"))
+			}
+			if got, want := seq.match([]byte(l)), re.MatchString(l); got != want {
+				t.Fatalf("/%s/ on %q: shortcut says %v, regexp %v", pattern, l, got, want)
+			}
+		}
+	}
+	if shortcuts < 500 {
+		t.Fatalf("only %d patterns took the shortcut", shortcuts)
+	}
+}
+
+// FuzzIndexFold: indexFold finds what a look at every position finds.
+func FuzzIndexFold(f *testing.F) {
+	f.Add("2 123 eni-0a REJECT OK", "reject")
+	f.Add("xRejEct rejecT", "ject")
+	f.Add("a-b-A-B", "-b")
+	f.Fuzz(func(t *testing.T, text, pat string) {
+		p := []byte(strings.ToLower(pat))
+		for _, c := range p {
+			if c >= utf8.RuneSelf {
+				return
+			}
+		}
+		want := -1
+		for i := 0; i+len(p) <= len(text); i++ {
+			if hasPrefixFold([]byte(text[i:]), p) {
+				want = i
+				break
+			}
+		}
+		if got := indexFold([]byte(text), p); got != want {
+			t.Fatalf("indexFold(%q, %q) = %d, want %d", text, p, got, want)
 		}
 	})
 }

@@ -821,6 +821,7 @@ func enumWord(b []byte) bool {
 // bytes.Index answers much faster than the regex engine.
 type litSeq struct {
 	parts      [][][]byte // each: the strings one part matches
+	fold       []bool     // per part: its one string is lower-case ASCII, matched in any case
 	begin, end bool       // the first part starts the line; the last ends it
 }
 
@@ -832,6 +833,12 @@ func seqOf(re *syntax.Regexp) *litSeq {
 	}
 	s := &litSeq{}
 	var run [][]byte
+	runFold := false
+	flush := func() {
+		s.parts = append(s.parts, run)
+		s.fold = append(s.fold, runFold)
+		run, runFold = nil, false
+	}
 	lastStar := false
 	for i, sub := range subs {
 		switch {
@@ -847,8 +854,7 @@ func seqOf(re *syntax.Regexp) *litSeq {
 			s.end = true
 		case sub.Op == syntax.OpStar && (sub.Sub[0].Op == syntax.OpAnyCharNotNL || sub.Sub[0].Op == syntax.OpAnyChar):
 			if run != nil {
-				s.parts = append(s.parts, run)
-				run = nil
+				flush()
 			} else if len(s.parts) == 0 {
 				s.begin = false // `^.*x` is `x`
 			}
@@ -857,6 +863,16 @@ func seqOf(re *syntax.Regexp) *litSeq {
 		default:
 			ex := exact(sub)
 			if ex == nil {
+				// A case-blind word too long to spell out stands alone
+				// between .* (or the line's ends).
+				lit := foldLiteral(sub)
+				if lit == nil || run != nil {
+					return nil
+				}
+				run, runFold = [][]byte{lit}, true
+				break
+			}
+			if runFold {
 				return nil
 			}
 			if run == nil {
@@ -870,7 +886,7 @@ func seqOf(re *syntax.Regexp) *litSeq {
 		lastStar = false
 	}
 	if run != nil {
-		s.parts = append(s.parts, run)
+		flush()
 	}
 	if len(s.parts) == 0 || lastStar && s.end {
 		return nil
@@ -878,15 +894,92 @@ func seqOf(re *syntax.Regexp) *litSeq {
 	return s
 }
 
+// foldLiteral returns a case-blind literal of ASCII as lower-case bytes,
+// or nil. Letters whose case folding leaves ASCII (k to the Kelvin sign,
+// s to the long s) are left to the regex engine.
+func foldLiteral(re *syntax.Regexp) []byte {
+	if re.Op != syntax.OpLiteral || re.Flags&syntax.FoldCase == 0 {
+		return nil
+	}
+	var b []byte
+	for _, r := range re.Rune {
+		if r >= utf8.RuneSelf || r == 'k' || r == 'K' || r == 's' || r == 'S' {
+			return nil
+		}
+		b = append(b, byte(unicode.ToLower(r)))
+	}
+	return b
+}
+
+// foldEq reports whether c is lower-case ASCII p in either case.
+func foldEq(c, p byte) bool {
+	if p >= 'a' && p <= 'z' {
+		return c|0x20 == p
+	}
+	return c == p
+}
+
+func hasPrefixFold(b, p []byte) bool {
+	if len(b) < len(p) {
+		return false
+	}
+	for i, c := range p {
+		if !foldEq(b[i], c) {
+			return false
+		}
+	}
+	return true
+}
+
+// indexFold is bytes.Index for a lower-case ASCII p matched in either
+// case: it leaps with bytes.IndexByte to p's last byte in each case.
+func indexFold(b, p []byte) int {
+	if len(p) == 0 {
+		return 0
+	}
+	last := len(p) - 1
+	lo, up := p[last], p[last]
+	if lo >= 'a' && lo <= 'z' {
+		up = lo - 'a' + 'A'
+	}
+	nextLo, nextUp := -1, -1 // next occurrence of each at or after i, once looked for
+	for i := last; i < len(b); {
+		if nextLo < i {
+			if nextLo = bytes.IndexByte(b[i:], lo); nextLo < 0 {
+				nextLo = len(b)
+			} else {
+				nextLo += i
+			}
+		}
+		if nextUp < i {
+			if nextUp = bytes.IndexByte(b[i:], up); nextUp < 0 {
+				nextUp = len(b)
+			} else {
+				nextUp += i
+			}
+		}
+		j := min(nextLo, nextUp)
+		if j >= len(b) {
+			return -1
+		}
+		if hasPrefixFold(b[j-last:], p) {
+			return j - last
+		}
+		i = j + 1
+	}
+	return -1
+}
+
 // match reports whether line (one line, no newline) matches.
 func (s *litSeq) match(line []byte) bool {
 	pos := 0
 	for i, part := range s.parts {
 		last := i == len(s.parts)-1
+		fold := s.fold[i]
 		switch {
 		case last && s.end:
 			for _, a := range part {
-				if len(line)-len(a) >= pos && bytes.HasSuffix(line, a) && (!s.begin || i > 0 || len(a) == len(line)) {
+				if len(line)-len(a) >= pos && s.hasPrefix(line[len(line)-len(a):], a, fold) && (!s.begin || i > 0 || len(a) == len(line)) {
 					return true
 				}
 			}
@@ -895,7 +988,7 @@ func (s *litSeq) match(line []byte) bool {
 			// The shortest string that starts the line ends first.
 			end := -1
 			for _, a := range part {
-				if bytes.HasPrefix(line, a) && (end < 0 || len(a) < end) {
+				if s.hasPrefix(line, a, fold) && (end < 0 || len(a) < end) {
 					end = len(a)
 				}
 			}
@@ -907,7 +1000,13 @@ func (s *litSeq) match(line []byte) bool {
 			// The occurrence that ends first leaves the most room.
 			end := -1
 			for _, a := range part {
-				if j := bytes.Index(line[pos:], a); j >= 0 && (end < 0 || pos+j+len(a) < end) {
+				j := -1
+				if fold {
+					j = indexFold(line[pos:], a)
+				} else {
+					j = bytes.Index(line[pos:], a)
+				}
+				if j >= 0 && (end < 0 || pos+j+len(a) < end) {
 					end = pos + j + len(a)
 				}
 			}
@@ -918,4 +1017,11 @@ func (s *litSeq) match(line []byte) bool {
 		}
 	}
 	return true
+}
+
+func (s *litSeq) hasPrefix(b, p []byte, fold bool) bool {
+	if fold {
+		return hasPrefixFold(b, p)
+	}
+	return bytes.HasPrefix(b, p)
 }
