@@ -56,9 +56,10 @@ const (
 
 // internCache remembers a recent value of an interned field, so records
 // from the same few hundred interfaces, subnets or accounts skip the
-// interner's lock and map (a capture of a few thousand interfaces, with
-// 64 ways, looked most of them up there). The id is checked against the interner's name
-// for it, which also catches an id reclaimed and reused since.
+// interner's lock and map (with 64 ways, a capture of a few thousand
+// interfaces looked most of them up there). The id is checked against
+// the interner's name for it, which also catches an id reclaimed and
+// reused since.
 // Entries are picked by a hash of the token's last four bytes, where ENI
 // ids differ.
 type internCache struct {
@@ -73,7 +74,6 @@ func NewParser(format *Format, names *Interner) *Parser {
 		if !id.IsCore() {
 			p.needExt = true
 		}
-
 		if id.Kind() == KindString {
 			p.slot[id] = uint8(len(p.cache))
 			p.cache = append(p.cache, [cacheWays]internCache{})
@@ -187,7 +187,7 @@ const defaultPresent = hasVersion | hasAccount | hasIface | hasSrc | hasDst | ha
 // it: one space between fields, each present, IPv4 addresses, ACCEPT or
 // REJECT and OK. It reads such a line field after field with no decision
 // per field, as Parse would read it; on anything else (or anything wrong)
-// it returns false having only written f, and Parse reads the line its
+// it returns false having written nothing, and Parse reads the line its
 // general way, which also says what is wrong.
 func (p *Parser) parseDefault(line []byte, f *Flow) bool {
 	version, i, ok := spaceNumber(line, 0)

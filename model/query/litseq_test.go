@@ -253,3 +253,38 @@ func FuzzIndexFold(f *testing.F) {
 		}
 	})
 }
+
+// TestPieceSets: the pieces between blanks a line's text must hold.
+func TestPieceSets(t *testing.T) {
+	for _, tc := range []struct {
+		sets [][]string
+		want string
+	}{
+		{[][]string{{"eni-0a 10.0.1.50 10.0.2.100"}}, `[10.0.2.100] [10.0.1.50] [eni-0a]`},
+		{[][]string{{" 22 6 "}}, ``},
+		{[][]string{{"REJECT OK"}, {"abc"}}, `[REJECT] [abc]`},
+		{[][]string{{"ab cdef", "ghij k"}}, `[cdef ghij]`},
+		{[][]string{{"   ", "abcd"}}, ``}, // a blank alternative needs nothing
+		{[][]string{{"x y", "abcd"}}, ``},
+	} {
+		var sets [][][]byte
+		for _, set := range tc.sets {
+			var alts [][]byte
+			for _, a := range set {
+				alts = append(alts, []byte(a))
+			}
+			sets = append(sets, alts)
+		}
+		var got []string
+		for _, set := range pieceSets(sets) {
+			var alts []string
+			for _, a := range set {
+				alts = append(alts, string(a))
+			}
+			got = append(got, "["+strings.Join(alts, " ")+"]")
+		}
+		if g := strings.Join(got, " "); g != tc.want {
+			t.Errorf("%q: pieces %s, want %s", tc.sets, g, tc.want)
+		}
+	}
+}

@@ -690,7 +690,12 @@ func pieceSets(sets [][][]byte) [][][]byte {
 		}
 		var alts [][]byte
 		for _, str := range set {
-			p := slices.MaxFunc(bytes.FieldsFunc(str, isBlankRune), func(a, b []byte) int { return len(a) - len(b) })
+			var p []byte
+			for _, piece := range bytes.FieldsFunc(str, isBlankRune) {
+				if len(piece) > len(p) {
+					p = piece
+				}
+			}
 			if len(p) < minLit {
 				alts = nil
 				break
