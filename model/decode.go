@@ -30,7 +30,12 @@ type Decoder struct {
 	curBatch  *Format
 
 	skip *[fieldIDEnd]bool // see InternOnly
+	last *Parser           // the parser of the last data line (see Written)
 }
+
+// Written reports whether the last record Decode returned was read from
+// a line written as the record writes it back (see Parser.Written).
+func (d *Decoder) Written() bool { return d.last != nil && d.last.Written() }
 
 // Rebind makes the decoder intern into names from now on. What it knows
 // of each origin (the header lines seen) is kept; parsers, which cache ids
@@ -139,6 +144,7 @@ func (d *Decoder) Decode(ev *Event, batch *Format, f *Flow, x *Ext) (Result, err
 			p = d.parserFor(df)
 		}
 	}
+	d.last = p
 	if err := p.Parse(line, f, x); err != nil {
 		return ResultMalformed, err
 	}

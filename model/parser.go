@@ -45,6 +45,7 @@ type Parser struct {
 	cache   [][cacheWays]internCache // one per string field of the format
 	slot    [fieldIDEnd]uint8        // field → index into cache
 	plain   bool                     // the format is the default one, field for field
+	written bool                     // the last line parsed was written as its record writes it (see Written)
 	skip    *[fieldIDEnd]bool        // string fields marked present but not interned (Decoder.InternOnly)
 }
 
@@ -90,11 +91,23 @@ func (p *Parser) Format() *Format { return p.format }
 // runs of spaces or tabs; a trailing CR is ignored. On error f and x hold
 // garbage and the line should be kept as malformed.
 func (p *Parser) Parse(line []byte, f *Flow, x *Ext) error {
-	if p.plain && len(line) <= MaxLineBytes && p.parseDefault(trimEOL(line), f) {
-		return nil
+	if p.plain && len(line) <= MaxLineBytes {
+		trimmed := trimEOL(line)
+		if p.parseDefault(trimmed, f) {
+			p.written = len(trimmed) == len(line)
+			return nil
+		}
 	}
+	p.written = false
 	return p.parseFields(line, f, x)
 }
+
+// Written reports whether the last line Parse read as a record is its
+// text as the record writes it back (a default-format line in AWS's own
+// spelling: single spaces, no leading zeros, seconds, upper-case words,
+// no CR): what @message shows is then the line itself. False says
+// nothing either way.
+func (p *Parser) Written() bool { return p.written }
 
 // trimEOL drops a line's trailing CR and LF bytes.
 func trimEOL(line []byte) []byte {
@@ -255,15 +268,16 @@ func (p *Parser) parseDefault(line []byte, f *Flow) bool {
 	return true
 }
 
-// spaceNumber reads the decimal number of at most 19 digits at line[i:]
-// and the one space after it: its value and where the next field starts.
+// spaceNumber reads the decimal number of at most 19 digits, without a
+// leading zero, at line[i:] and the one space after it: its value and
+// where the next field starts.
 func spaceNumber(line []byte, i int) (v uint64, next int, ok bool) {
 	j := i
 	for j < len(line) && line[j]-'0' <= 9 {
 		v = v*10 + uint64(line[j]-'0')
 		j++
 	}
-	return v, j + 1, j > i && j-i <= 19 && j < len(line) && line[j] == ' '
+	return v, j + 1, j > i && j-i <= 19 && j < len(line) && line[j] == ' ' && (line[i] != '0' || j-i == 1)
 }
 
 // spaceToken reads the token at line[i:] and the one space after it; a

@@ -340,10 +340,10 @@ func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info
 			line = line[:i]
 		}
 		pos += len(line) + 1
-		proven := false
+		matched := false
 		if ls != nil {
 			var ok bool
-			if ok, proven = ls.pass(start, start+len(line)); !ok {
+			if ok, matched = ls.pass(start, start+len(line)); !ok {
 				info.Skipped++
 				ev.LineNo += step
 				continue
@@ -358,7 +358,9 @@ func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info
 			if f.HasExt() {
 				xp = x
 			}
-			if proven {
+			// A line written as its @message that passed the tests on
+			// @message as text passes them as a record.
+			if matched && (dec.Written() || !oddLine(line)) {
 				part.AddProven(f, xp)
 			} else {
 				part.Add(f, xp)

@@ -567,10 +567,11 @@ func (s *lineScan) next(pos int) int {
 }
 
 // pass reports whether the line data[start:end] may match, and whether
-// its text was found to be its @message and to pass the tests on it
-// (proven). Lines that do not start with a digit (headers, blank or odd
+// its text, taken as its @message, passes the tests on @message (matched:
+// the record then passes them too when the line is written as its
+// @message). Lines that do not start with a digit (headers, blank or odd
 // lines) always pass, so formats and malformed lines are still seen.
-func (s *lineScan) pass(start, end int) (ok, proven bool) {
+func (s *lineScan) pass(start, end int) (ok, matched bool) {
 	line := s.data[start:end]
 	if len(line) == 0 || line[0] < '0' || line[0] > '9' {
 		return true, false
@@ -592,16 +593,14 @@ func (s *lineScan) pass(start, end int) (ok, proven bool) {
 		return true, false
 	}
 	// The literals are there. A line whose text does not match can still
-	// match through its @message only when it is written unlike it; one
-	// whose text matches is parsed, and when it is written as its
-	// @message, the tests on @message need not be asked again.
+	// match through its @message only when it is written unlike it.
 	text := bytes.TrimRight(line, " ")
 	for i := range s.lf.msg {
 		if !s.lf.msg[i].matchText(text) {
 			return oddLine(line), false
 		}
 	}
-	return true, !oddLine(line)
+	return true, true
 }
 
 // matchText reports whether the test holds on text taken as the @message.
