@@ -1,9 +1,11 @@
 package query
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -285,6 +287,44 @@ func TestPieceSets(t *testing.T) {
 		}
 		if g := strings.Join(got, " "); g != tc.want {
 			t.Errorf("%q: pieces %s, want %s", tc.sets, g, tc.want)
+		}
+	}
+}
+
+// TestCaseClosure: only every case spelling of one ASCII string is taken
+// for a case-blind search.
+func TestCaseClosure(t *testing.T) {
+	spell := func(word string) [][]byte {
+		out := [][]byte{nil}
+		for _, c := range []byte(word) {
+			var next [][]byte
+			for _, o := range out {
+				next = append(next, append(slices.Clip(o), c))
+				if u := bytes.ToUpper([]byte{c})[0]; u != c {
+					next = append(next, append(slices.Clip(o), u))
+				}
+			}
+			out = next
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		alts [][]byte
+		want string
+	}{
+		{spell("reje"), "reje"},
+		{spell("a-b1"), "a-b1"},
+		{spell("reje")[1:], ""},                         // one spelling short
+		{append(spell("reje")[1:], []byte("REJF")), ""}, // one of another word
+		{spell("ab"), "ab"},
+		{[][]byte{[]byte("x1"), []byte("X1"), []byte("x2"), []byte("X2")}, ""},
+	} {
+		got, ok := caseClosure(tc.alts)
+		if !ok {
+			got = nil
+		}
+		if string(got) != tc.want {
+			t.Errorf("%q: %q, want %q", tc.alts, got, tc.want)
 		}
 	}
 }

@@ -393,8 +393,12 @@ type lineReq struct {
 
 // finder looks for one string by its byte that is rarest in the data.
 type finder struct {
-	s  []byte
-	at int // offset in s of the byte searched for
+	s    []byte
+	at   int  // offset in s of the byte searched for
+	fold bool // s is lower-case ASCII, found in any case
+	// upper: with fold, the byte searched for is the upper case of s[at]
+	// (a case-blind string is two finders, one for each case of it)
+	upper bool
 }
 
 // index returns the first occurrence of f.s in data, or -1.
@@ -403,13 +407,16 @@ func (f *finder) index(data []byte) int {
 		return 0
 	}
 	b := f.s[f.at]
+	if f.upper && b >= 'a' && b <= 'z' {
+		b -= 'a' - 'A'
+	}
 	for i := f.at; i < len(data); {
 		j := bytes.IndexByte(data[i:], b)
 		if j < 0 {
 			return -1
 		}
 		p := i + j - f.at
-		if p+len(f.s) <= len(data) && bytes.Equal(data[p:p+len(f.s)], f.s) {
+		if p+len(f.s) <= len(data) && (!f.fold && bytes.Equal(data[p:p+len(f.s)], f.s) || f.fold && hasPrefixFold(data[p:], f.s)) {
 			return p
 		}
 		i += j + 1
@@ -421,8 +428,12 @@ func newLineScan(lf *lineFilter) *lineScan {
 	s := &lineScan{lf: lf, checked: -1}
 	add := func(alts [][]byte, msg bool) {
 		r := lineReq{msg: msg}
-		for _, a := range alts {
-			r.alts = append(r.alts, finder{s: a})
+		if lo, ok := caseClosure(alts); ok {
+			r.alts = []finder{{s: lo, fold: true}, {s: lo, fold: true, upper: true}}
+		} else {
+			for _, a := range alts {
+				r.alts = append(r.alts, finder{s: a})
+			}
 		}
 		s.reqs = append(s.reqs, r)
 	}
@@ -435,6 +446,37 @@ func newLineScan(lf *lineFilter) *lineScan {
 		}
 	}
 	return s
+}
+
+// caseClosure reports whether alts are every spelling, in upper and lower
+// case, of one ASCII string with two letters or more (as a case-blind
+// regex spells out a word), and that string in lower case: one search
+// in either case then does for them all.
+func caseClosure(alts [][]byte) ([]byte, bool) {
+	if len(alts) < 4 {
+		return nil, false
+	}
+	lo := bytes.ToLower(alts[0])
+	letters := 0
+	for _, c := range lo {
+		if c >= utf8.RuneSelf {
+			return nil, false
+		}
+		if c >= 'a' && c <= 'z' {
+			letters++
+		}
+	}
+	if letters >= 31 || len(alts) != 1<<letters {
+		return nil, false
+	}
+	seen := map[string]bool{}
+	for _, a := range alts {
+		if len(a) != len(lo) || !hasPrefixFold(a, lo) {
+			return nil, false
+		}
+		seen[string(a)] = true
+	}
+	return lo, len(seen) == len(alts)
 }
 
 // sample picks, from the bytes of a first chunk, each string's rarest
@@ -450,13 +492,19 @@ func (s *lineScan) sample(data []byte) {
 		hits := 0
 		for k := range s.reqs[i].alts {
 			f := &s.reqs[i].alts[k]
+			count := func(c byte) int {
+				if f.fold && c >= 'a' && c <= 'z' {
+					return freq[c] + freq[c-'a'+'A']
+				}
+				return freq[c]
+			}
 			for j, c := range f.s {
-				if freq[c] < freq[f.s[f.at]] {
+				if count(c) < count(f.s[f.at]) {
 					f.at = j
 				}
 			}
 			if len(f.s) > 0 {
-				hits += freq[f.s[f.at]] + 1
+				hits += count(f.s[f.at]) + 1
 			}
 		}
 		if best < 0 || hits < best {
