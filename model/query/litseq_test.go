@@ -11,6 +11,50 @@ import (
 	"unicode/utf8"
 )
 
+// anchored joins n parts made by part, each sometimes anchored at the
+// line's start or end.
+func anchored(rng *rand.Rand, n int, part func(i int) string) string {
+	var p strings.Builder
+	if rng.IntN(3) == 0 {
+		p.WriteString("^")
+	}
+	for i := range n {
+		p.WriteString(part(i))
+	}
+	if rng.IntN(3) == 0 {
+		p.WriteString("$")
+	}
+	return p.String()
+}
+
+// litSeqAgainstRegexp makes n patterns and, for each that takes the
+// literal-sequence shortcut, compares the shortcut with regexp on lines
+// lines; it returns how many took the shortcut.
+func litSeqAgainstRegexp(t *testing.T, n, lines int, pattern func() string, line func(pattern string) string) int {
+	t.Helper()
+	shortcuts := 0
+	for range n {
+		pat := pattern()
+		sre, err := syntax.Parse(pat, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq := seqOf(sre.Simplify())
+		if seq == nil {
+			continue
+		}
+		shortcuts++
+		re := regexp.MustCompile(pat)
+		for range lines {
+			l := line(pat)
+			if got, want := seq.match([]byte(l)), re.MatchString(l); got != want {
+				t.Fatalf("/%s/ on %q: shortcut says %v, regexp %v", pat, l, got, want)
+			}
+		}
+	}
+	return shortcuts
+}
+
 // TestLitSeqMatchesAsTheRegexDoes: the literal-sequence shortcut answers
 // as regexp does, over random patterns made of literals, small classes,
 // alternations, `.*` and anchors, on random lines of a small alphabet
@@ -35,42 +79,20 @@ func TestLitSeqMatchesAsTheRegexDoes(t *testing.T) {
 		}
 		return regexp.QuoteMeta(word())
 	}
-	shortcuts := 0
-	for range 3000 {
-		var p strings.Builder
-		if rng.IntN(3) == 0 {
-			p.WriteString("^")
-		}
-		for i := range 1 + rng.IntN(4) {
+	shortcuts := litSeqAgainstRegexp(t, 3000, 40, func() string {
+		return anchored(rng, 1+rng.IntN(4), func(i int) string {
 			if i > 0 && rng.IntN(2) == 0 {
-				p.WriteString(".*")
+				return ".*" + part()
 			}
-			p.WriteString(part())
+			return part()
+		})
+	}, func(string) string {
+		var line strings.Builder
+		for range rng.IntN(14) {
+			line.WriteByte("abAB -"[rng.IntN(6)])
 		}
-		if rng.IntN(3) == 0 {
-			p.WriteString("$")
-		}
-		pattern := p.String()
-		sre, err := syntax.Parse(pattern, syntax.Perl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seq := seqOf(sre.Simplify())
-		if seq == nil {
-			continue
-		}
-		shortcuts++
-		re := regexp.MustCompile(pattern)
-		for range 40 {
-			var line strings.Builder
-			for range rng.IntN(14) {
-				line.WriteByte("abAB -"[rng.IntN(6)])
-			}
-			if got, want := seq.match([]byte(line.String())), re.MatchString(line.String()); got != want {
-				t.Fatalf("/%s/ on %q: shortcut says %v, regexp %v", pattern, line.String(), got, want)
-			}
-		}
-	}
+		return line.String()
+	})
 	if shortcuts < 1000 {
 		t.Fatalf("only %d patterns took the shortcut", shortcuts)
 	}
@@ -89,6 +111,19 @@ func TestLastNewline(t *testing.T) {
 	}
 }
 
+// setsText writes sets as [a b] [c].
+func setsText(sets [][][]byte) string {
+	var out []string
+	for _, set := range sets {
+		var alts []string
+		for _, a := range set {
+			alts = append(alts, string(a))
+		}
+		out = append(out, "["+strings.Join(alts, " ")+"]")
+	}
+	return strings.Join(out, " ")
+}
+
 // TestRequiredSetsKeepLongLiteralsWhole: a long literal followed by a
 // class is required whole, searched once, rather than crossed with the
 // class into one string per member; a short one still is.
@@ -105,15 +140,7 @@ func TestRequiredSetsKeepLongLiteralsWhole(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []string
-		for _, set := range requiredSets(re.Simplify()) {
-			var alts []string
-			for _, a := range set {
-				alts = append(alts, string(a))
-			}
-			got = append(got, "["+strings.Join(alts, " ")+"]")
-		}
-		if g := strings.Join(got, " "); g != tc.want {
+		if g := setsText(requiredSets(re.Simplify())); g != tc.want {
 			t.Errorf("%s: required %s, want %s", tc.pattern, g, tc.want)
 		}
 	}
@@ -177,55 +204,32 @@ func TestLitSeqFoldMatchesAsTheRegexDoes(t *testing.T) {
 		}
 		return b.String()
 	}
-	shortcuts := 0
-	for range 3000 {
-		var p strings.Builder
-		if rng.IntN(3) == 0 {
-			p.WriteString("^")
-		}
-		for i := range 1 + rng.IntN(3) {
+	shortcuts := litSeqAgainstRegexp(t, 3000, 60, func() string {
+		return anchored(rng, 1+rng.IntN(3), func(i int) string {
+			p := regexp.QuoteMeta(word(1 + rng.IntN(3)))
+			if rng.IntN(2) == 0 {
+				p = "(?i)" + word(5+rng.IntN(3))
+			}
 			if i > 0 {
-				p.WriteString(".*")
+				return ".*" + p
 			}
-			if rng.IntN(2) == 0 {
-				p.WriteString("(?i)" + word(5+rng.IntN(3)))
-			} else {
-				p.WriteString(regexp.QuoteMeta(word(1 + rng.IntN(3))))
+			return p
+		})
+	}, func(pattern string) string {
+		var line strings.Builder
+		for range rng.IntN(16) {
+			if rng.IntN(12) == 0 {
+				line.WriteString([]string{"\u212a", "\u017f"}[rng.IntN(2)])
+				continue
 			}
+			line.WriteByte((letters + " ")[rng.IntN(len(letters)+1)])
 		}
-		if rng.IntN(3) == 0 {
-			p.WriteString("$")
+		// Half the lines carry the pattern's first word, so matches are common.
+		if rng.IntN(2) == 0 {
+			line.WriteString(strings.ToUpper(strings.TrimPrefix(strings.Split(strings.TrimPrefix(pattern, "^"), ".*")[0], "(?i)")))
 		}
-		pattern := p.String()
-		sre, err := syntax.Parse(pattern, syntax.Perl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seq := seqOf(sre.Simplify())
-		if seq == nil {
-			continue
-		}
-		shortcuts++
-		re := regexp.MustCompile(pattern)
-		for range 60 {
-			var line strings.Builder
-			for range rng.IntN(16) {
-				if rng.IntN(12) == 0 {
-					line.WriteString([]string{"\u212a", "\u017f"}[rng.IntN(2)])
-					continue
-				}
-				line.WriteByte((letters + " ")[rng.IntN(len(letters)+1)])
-			}
-			// Half the lines carry the pattern's first word, so matches are common.
-			l := line.String()
-			if rng.IntN(2) == 0 {
-				l += strings.ToUpper(strings.TrimPrefix(strings.Split(strings.TrimPrefix(pattern, "^"), ".*")[0], "(?i)"))
-			}
-			if got, want := seq.match([]byte(l)), re.MatchString(l); got != want {
-				t.Fatalf("/%s/ on %q: shortcut says %v, regexp %v", pattern, l, got, want)
-			}
-		}
-	}
+		return line.String()
+	})
 	if shortcuts < 500 {
 		t.Fatalf("only %d patterns took the shortcut", shortcuts)
 	}
@@ -277,15 +281,7 @@ func TestPieceSets(t *testing.T) {
 			}
 			sets = append(sets, alts)
 		}
-		var got []string
-		for _, set := range pieceSets(sets) {
-			var alts []string
-			for _, a := range set {
-				alts = append(alts, string(a))
-			}
-			got = append(got, "["+strings.Join(alts, " ")+"]")
-		}
-		if g := strings.Join(got, " "); g != tc.want {
+		if g := setsText(pieceSets(sets)); g != tc.want {
 			t.Errorf("%q: pieces %s, want %s", tc.sets, g, tc.want)
 		}
 	}
