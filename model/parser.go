@@ -130,9 +130,7 @@ func (p *Parser) parseFields(line []byte, f *Flow, x *Ext) error {
 	if len(line) > MaxLineBytes {
 		return &ParseError{Reason: fmt.Sprintf("line longer than %d bytes", MaxLineBytes)}
 	}
-	for len(line) > 0 && (line[len(line)-1] == '\r' || line[len(line)-1] == '\n') {
-		line = line[:len(line)-1]
-	}
+	line = trimEOL(line)
 	fields := p.format.Fields
 	tabs := bytes.IndexByte(line, '\t') >= 0
 	i, k := 0, 0

@@ -187,16 +187,7 @@ func (p *Program) compilePredOf(filters []Expr) (Pred, error) {
 
 // newPred compiles a fresh predicate (with its own scratch space); true
 // for every record when the query has no filter.
-func (p *Program) newPred() Pred {
-	pred, err := p.compilePred()
-	if err != nil {
-		panic(fmt.Sprintf("query: filter compiled once and failed later: %v", err))
-	}
-	if pred == nil {
-		return predTrue
-	}
-	return pred
-}
+func (p *Program) newPred() Pred { return p.newPredOf(p.filters) }
 
 // newProvenPred is newPred for records whose line's text was found to be
 // their @message and to pass the tests on it (see lineScan.pass): the
@@ -208,7 +199,11 @@ func (p *Program) newProvenPred() Pred {
 			rest = append(rest, e)
 		}
 	}
-	pred, err := p.compilePredOf(rest)
+	return p.newPredOf(rest)
+}
+
+func (p *Program) newPredOf(filters []Expr) Pred {
+	pred, err := p.compilePredOf(filters)
 	if err != nil {
 		panic(fmt.Sprintf("query: filter compiled once and failed later: %v", err))
 	}
@@ -238,12 +233,16 @@ func withoutMessageTests(e Expr) Expr {
 		}
 		return &Logical{L: l, R: r, Col: e.Col}
 	case *Match:
-		if !e.Negate && e.Field.Ref == RefMessage {
+		if isMessageTest(e) {
 			return nil
 		}
 	}
 	return e
 }
+
+// isMessageTest reports whether the line filter tests m on the raw text
+// (see lineFilter.match).
+func isMessageTest(m *Match) bool { return !m.Negate && m.Field.Ref == RefMessage }
 
 func (p *Program) statsPlan(c *StatsCmd) (*statsPlan, error) {
 	plan := &statsPlan{}

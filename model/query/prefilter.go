@@ -123,7 +123,7 @@ func (lf *lineFilter) match(e *Match) {
 			t.sets = [][][]byte{{t.text}}
 		}
 	}
-	if e.Field.Ref == RefMessage {
+	if isMessageTest(e) {
 		var all [][]byte
 		for _, set := range t.sets {
 			all = append(all, set...)
@@ -407,8 +407,8 @@ func (f *finder) index(data []byte) int {
 		return 0
 	}
 	b := f.s[f.at]
-	if f.upper && b >= 'a' && b <= 'z' {
-		b -= 'a' - 'A'
+	if f.upper {
+		b = upperASCII(b)
 	}
 	for i := f.at; i < len(data); {
 		j := bytes.IndexByte(data[i:], b)
@@ -493,8 +493,8 @@ func (s *lineScan) sample(data []byte) {
 		for k := range s.reqs[i].alts {
 			f := &s.reqs[i].alts[k]
 			count := func(c byte) int {
-				if f.fold && c >= 'a' && c <= 'z' {
-					return freq[c] + freq[c-'a'+'A']
+				if f.fold && upperASCII(c) != c {
+					return freq[c] + freq[upperASCII(c)]
 				}
 				return freq[c]
 			}
@@ -963,6 +963,26 @@ func foldLiteral(re *syntax.Regexp) []byte {
 	return b
 }
 
+// nextAt is the first occurrence of c in b at or after i (len(b): none),
+// given next, the one found before, still good when not below i.
+func nextAt(b []byte, i int, c byte, next int) int {
+	if next >= i {
+		return next
+	}
+	if j := bytes.IndexByte(b[i:], c); j >= 0 {
+		return i + j
+	}
+	return len(b)
+}
+
+// upperASCII is c in upper case when it is a lower-case ASCII letter.
+func upperASCII(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
 // foldEq reports whether c is lower-case ASCII p in either case.
 func foldEq(c, p byte) bool {
 	if p >= 'a' && p <= 'z' {
@@ -990,26 +1010,11 @@ func indexFold(b, p []byte) int {
 		return 0
 	}
 	last := len(p) - 1
-	lo, up := p[last], p[last]
-	if lo >= 'a' && lo <= 'z' {
-		up = lo - 'a' + 'A'
-	}
+	lo := p[last]
+	up := upperASCII(lo)
 	nextLo, nextUp := -1, -1 // next occurrence of each at or after i, once looked for
 	for i := last; i < len(b); {
-		if nextLo < i {
-			if nextLo = bytes.IndexByte(b[i:], lo); nextLo < 0 {
-				nextLo = len(b)
-			} else {
-				nextLo += i
-			}
-		}
-		if nextUp < i {
-			if nextUp = bytes.IndexByte(b[i:], up); nextUp < 0 {
-				nextUp = len(b)
-			} else {
-				nextUp += i
-			}
-		}
+		nextLo, nextUp = nextAt(b, i, lo, nextLo), nextAt(b, i, up, nextUp)
 		j := min(nextLo, nextUp)
 		if j >= len(b) {
 			return -1

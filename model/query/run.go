@@ -42,14 +42,7 @@ func (p *Program) NewPartial() *Partial {
 }
 
 // Add feeds one record (x is its Ext, nil when it has none).
-func (pt *Partial) Add(f *model.Flow, x *model.Ext) {
-	pt.Scanned++
-	if !pt.pred(f, x) {
-		return
-	}
-	pt.Matched++
-	pt.keep(f, x)
-}
+func (pt *Partial) Add(f *model.Flow, x *model.Ext) { pt.addWith(pt.pred, f, x) }
 
 // AddProven is Add for a record whose line's text is its @message and
 // was found to pass the filter's tests on @message: only the rest of the
@@ -58,8 +51,12 @@ func (pt *Partial) AddProven(f *model.Flow, x *model.Ext) {
 	if pt.proven == nil {
 		pt.proven = pt.prog.newProvenPred()
 	}
+	pt.addWith(pt.proven, f, x)
+}
+
+func (pt *Partial) addWith(pred Pred, f *model.Flow, x *model.Ext) {
 	pt.Scanned++
-	if !pt.proven(f, x) {
+	if !pred(f, x) {
 		return
 	}
 	pt.Matched++
