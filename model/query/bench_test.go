@@ -151,6 +151,7 @@ func BenchmarkRunChunks1M(b *testing.B) {
 		text = append(text, '\n')
 	}
 	for _, tc := range []struct{ name, query string }{
+		{"headline", `filter action = "REJECT" | stats count(*) as n by dstport | sort n desc | limit 5`},
 		{"reject-stats", `filter action = "REJECT" | stats count(*) as n by dstaddr, dstport | sort n desc | limit 20`},
 		{"all-stats", `stats count(*) as n by dstaddr, dstport | sort n desc | limit 20`},
 		// @message tested on the raw line: a selective literal, then a

@@ -172,8 +172,20 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 	}
 	info.firstBad = nil
 	if p.stats != nil {
-		for _, o := range outs {
-			total.Merge(o.part)
+		// Fold into the share with the most groups: only the others'
+		// groups are then looked up again.
+		largest := 0
+		for w := range outs {
+			if outs[w].part.agg.ngroups() > outs[largest].part.agg.ngroups() {
+				largest = w
+			}
+		}
+		total = outs[largest].part
+		total.merged = true
+		for w, o := range outs {
+			if w != largest {
+				total.Merge(o.part)
+			}
 		}
 		if total.agg.over {
 			info.Err = &BudgetError{Groups: total.agg.ngroups(), Budget: p.env.opt.MemoryBudget}
