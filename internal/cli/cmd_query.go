@@ -257,14 +257,27 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
 	chunks := make(chan *query.Chunk, 2*workers)
-	rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in, Ordered: !prog.OrderFree(), Columns: prog.Needs, Bytes: queryChunkBytes(rows)})
+	opt := chunkreader.Options{Stdin: std.in, Ordered: !prog.OrderFree(), Columns: prog.Needs, Bytes: queryChunkBytes(rows), Parallel: workers}
+	var rd *chunkreader.Reader
+	var inline *query.Parsers
+	if prog.OrderFree() { // files read at once are parsed where they are read
+		inline = prog.NewParsers(workers, o.overrideFormat(), func(c *query.Chunk) { rd.Release(c) })
+		opt.Inline = inline.Parse
+	}
+	rd = chunkreader.New(o.paths, opt)
 	var readErrs []error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		readErrs = rd.Run(ctx, chunks)
 	}()
-	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows, cancel)
+	var res *query.Result
+	var info query.RunInfo
+	if inline != nil {
+		res, info = prog.RunChunksWith(chunks, workers, o.overrideFormat(), rd.Release, inline)
+	} else {
+		res, info = runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows, cancel)
+	}
 	<-done
 	return res, info, readErrs
 }

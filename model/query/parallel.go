@@ -78,7 +78,14 @@ func (p *Program) OrderFree() bool { return p.stats != nil }
 // is called with each chunk once it has been parsed, so the caller can
 // reuse its buffer.
 func (p *Program) RunChunks(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk)) (*Result, RunInfo) {
-	return p.run(in, workers, override, done, nil, nil)
+	return p.run(in, workers, override, done, nil, nil, nil)
+}
+
+// RunChunksWith is RunChunks for an order-free program whose reader also
+// parses chunks itself with inline. in must be closed after the reader's
+// last call to inline.Parse has returned.
+func (p *Program) RunChunksWith(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), inline *Parsers) (*Result, RunInfo) {
+	return p.run(in, workers, override, done, nil, nil, inline)
 }
 
 // StreamChunks is RunChunks for a program that Streams: each row is handed
@@ -90,16 +97,11 @@ func (p *Program) StreamChunks(in <-chan *Chunk, workers int, override *model.Fo
 	if !p.Streams() {
 		panic("query: StreamChunks on a program that sorts or aggregates")
 	}
-	return p.run(in, workers, override, done, row, stop)
+	return p.run(in, workers, override, done, row, stop, nil)
 }
 
-func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), row func([]Value) bool, stop func()) (*Result, RunInfo) {
+func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), row func([]Value) bool, stop func(), inline *Parsers) (*Result, RunInfo) {
 	workers = max(workers, 1)
-	type workerOut struct {
-		part *Partial
-		info RunInfo
-	}
-	outs := make([]workerOut, workers)
 	total := p.NewPartial()
 	// However the input was split, list groups by key.
 	total.merged = true
@@ -111,25 +113,14 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 		ord.stream = newStreamer(p)
 	}
 	lf := p.lineFilter()
+	outs := make([]*chunkParser, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
+		outs[w] = p.newChunkParser(override, lf)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dec := model.NewDecoder(p.env.names, override)
-			if !p.env.all {
-				dec.InternOnly(p.Needs)
-			}
-			out := &outs[w]
-			var f model.Flow
-			var x model.Ext
-			var ls *lineScan
-			if lf != nil {
-				ls = newLineScan(lf)
-			}
-			if p.stats != nil {
-				out.part = p.NewPartial()
-			}
+			cp := outs[w]
 			for {
 				if ord != nil {
 					ord.slots <- struct{}{}
@@ -139,13 +130,12 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 				if !ok {
 					break
 				}
-				part := out.part
+				part := cp.part
 				if ord != nil {
 					part = p.NewPartial()
 				}
 				if ord == nil || !ord.stopped.Load() {
-					dec.Resume(c.Origin, c.Format)
-					decodeChunk(c, dec, ls, part, &out.info, &f, &x)
+					cp.parse(c, part)
 				}
 				if done != nil {
 					done(c)
@@ -157,6 +147,9 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 		}()
 	}
 	wg.Wait()
+	if inline != nil {
+		outs = append(outs, inline.ps...)
+	}
 	var info RunInfo
 	for _, o := range outs {
 		info.Records += o.info.Records
@@ -196,6 +189,70 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 		return &Result{Columns: p.Columns(), Scanned: total.Scanned, Matched: total.Matched}, info
 	}
 	return p.Result(total), info
+}
+
+// chunkParser is one goroutine's parsing state: its decoder, its pass of
+// the line filter, and (for stats) its share of the answer.
+type chunkParser struct {
+	dec  *model.Decoder
+	ls   *lineScan
+	part *Partial
+	info RunInfo
+	f    model.Flow
+	x    model.Ext
+}
+
+func (p *Program) newChunkParser(override *model.Format, lf *lineFilter) *chunkParser {
+	cp := &chunkParser{dec: model.NewDecoder(p.env.names, override)}
+	if !p.env.all {
+		cp.dec.InternOnly(p.Needs)
+	}
+	if lf != nil {
+		cp.ls = newLineScan(lf)
+	}
+	if p.stats != nil {
+		cp.part = p.NewPartial()
+	}
+	return cp
+}
+
+func (cp *chunkParser) parse(c *Chunk, part *Partial) {
+	cp.dec.Resume(c.Origin, c.Format)
+	decodeChunk(c, cp.dec, cp.ls, part, &cp.info, &cp.f, &cp.x)
+}
+
+// Parsers let the goroutines that read a stats query's input parse
+// chunks themselves, each with the state of its slot, instead of handing
+// them to the workers: a chunk parsed by the goroutine that has just
+// decompressed it is still in that core's cache, and is never handed
+// over. RunChunksWith adds their counts and shares of the answer to the
+// workers'.
+type Parsers struct {
+	ps   []*chunkParser
+	done func(*Chunk)
+}
+
+// NewParsers returns slots parsing states for an order-free program;
+// done is called with each chunk once parsed, as RunChunks calls it.
+func (p *Program) NewParsers(slots int, override *model.Format, done func(*Chunk)) *Parsers {
+	if !p.OrderFree() {
+		panic("query: Parsers for a program whose answer depends on order")
+	}
+	lf := p.lineFilter()
+	ps := &Parsers{done: done}
+	for range slots {
+		ps.ps = append(ps.ps, p.newChunkParser(override, lf))
+	}
+	return ps
+}
+
+// Parse parses c with slot's state; one goroutine at a time per slot.
+func (ps *Parsers) Parse(slot int, c *Chunk) {
+	cp := ps.ps[slot]
+	cp.parse(c, cp.part)
+	if ps.done != nil {
+		ps.done(c)
+	}
 }
 
 // inOrder takes the partials of a record query's chunks in any order and

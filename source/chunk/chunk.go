@@ -49,7 +49,20 @@ type Options struct {
 	// Columns, when set, says which fields a columnar input (Parquet)
 	// need have read (see file.Options.Columns).
 	Columns func(model.FieldID) bool
+	// Inline, when set (unordered reading only), parses a chunk with the
+	// parsing state of slot (below Parallel) in the goroutine that read
+	// it, instead of sending it on. Inputs with at least Parallel-1
+	// others after them are read this way, so every core reads and
+	// parses its own file, each chunk while it is still in the core's
+	// cache; the last input is still shared with the workers, so the
+	// cores stay busy to the end.
+	Inline func(slot int, c *query.Chunk)
 }
+
+// inlineBytes is the chunk size of an input parsed where it is read:
+// small enough to stay in a core's cache between decompressing and
+// parsing it.
+const inlineBytes = 256 << 10
 
 // Stream is an input the reader opens itself instead of a local path:
 // an object in a store, read once to its end. Its records are named by
@@ -176,6 +189,10 @@ func (r *Reader) Run(ctx context.Context, out chan<- *query.Chunk) []error {
 		}
 	}
 	var wg sync.WaitGroup
+	slots := make(chan int, r.opt.Parallel) // which parsing state a reader uses inline
+	for i := range r.opt.Parallel {
+		slots <- i
+	}
 	queues := make([]chan *query.Chunk, len(in))
 	if r.opt.Ordered {
 		// One queue per input, drained in input order: a file started
@@ -216,6 +233,18 @@ start:
 			defer readers.Done()
 			defer func() { <-sem }()
 			emit := send
+			var inline func(*query.Chunk) bool
+			if r.opt.Inline != nil && !r.opt.Ordered && i <= len(in)-r.opt.Parallel {
+				slot := <-slots
+				defer func() { slots <- slot }()
+				inline = func(c *query.Chunk) bool {
+					if ctx.Err() != nil {
+						return false
+					}
+					r.opt.Inline(slot, c)
+					return true
+				}
+			}
 			if q := queues[i]; q != nil {
 				defer close(q)
 				emit = func(c *query.Chunk) bool {
@@ -231,7 +260,7 @@ start:
 				errs[i] = inp.err
 				return
 			}
-			errs[i] = r.read(ctx, i, inp, emit)
+			errs[i] = r.read(ctx, i, inp, emit, inline)
 		}()
 	}
 	readers.Wait()
@@ -254,8 +283,9 @@ func (r *Reader) buffer() []byte {
 	}
 }
 
-// read sends one input's lines in chunks of about opt.Bytes.
-func (r *Reader) read(ctx context.Context, index int, inp input, emit func(*query.Chunk) bool) error {
+// read sends one input's lines in chunks of about opt.Bytes, or parses
+// them in smaller chunks with inline when set.
+func (r *Reader) read(ctx context.Context, index int, inp input, emit, inline func(*query.Chunk) bool) error {
 	var src io.Reader = r.opt.Stdin
 	path := inp.path
 	name := path
@@ -286,11 +316,18 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit func(*quer
 		return r.readEnvelope(ctx, index, inp, src, emit)
 	}
 	// A goroutine of its own follows the headers and numbers the lines,
-	// so this one only reads (decompresses) and cuts at line ends.
-	sc := r.newScanner(ctx, index, path, lines, emit)
+	// so this one only reads (decompresses) and cuts at line ends; or,
+	// parsing inline, this one does it all.
+	size := r.opt.Bytes
+	var sc *scanner
+	if inline != nil {
+		sc = r.newScanner(ctx, index, path, lines, inline, false)
+		size = min(size, inlineBytes)
+	} else {
+		sc = r.newScanner(ctx, index, path, lines, emit, true)
+	}
 	var carry []byte
 	skipping := false
-	size := r.opt.Bytes
 	for {
 		buf := append(r.buffer()[:0], carry...)
 		want := size
@@ -349,14 +386,19 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit func(*quer
 }
 
 // scanner follows one input's header lines and numbers its lines, then
-// sends its chunks, in a goroutine of its own.
+// sends its chunks: in a goroutine of its own, or in the caller's.
 type scanner struct {
 	ctx     context.Context
-	items   chan scanItem
+	items   chan scanItem // nil: in the caller's goroutine
 	done    chan struct{}
 	skipped int64 // lines ended since the last item, not in its data (the rest of a long line)
 	line    int64 // the next line's number, once done
 	ok      bool  // every chunk was sent, once done
+	hdr     headers
+	index   int
+	path    string
+	lines   func(int64)
+	emit    func(*query.Chunk) bool
 }
 
 type scanItem struct {
@@ -364,26 +406,34 @@ type scanItem struct {
 	skipped int64
 }
 
-func (r *Reader) newScanner(ctx context.Context, index int, path string, lines func(int64), emit func(*query.Chunk) bool) *scanner {
-	sc := &scanner{ctx: ctx, items: make(chan scanItem), done: make(chan struct{}), line: 1, ok: true}
+func (r *Reader) newScanner(ctx context.Context, index int, path string, lines func(int64), emit func(*query.Chunk) bool, own bool) *scanner {
+	sc := &scanner{ctx: ctx, line: 1, ok: true, index: index, path: path, lines: lines, emit: emit}
+	if !own {
+		return sc
+	}
+	sc.items, sc.done = make(chan scanItem), make(chan struct{})
 	go func() {
 		defer close(sc.done)
-		var hdr headers
 		for it := range sc.items {
-			sc.line += it.skipped
-			if !sc.ok {
-				continue // cancelled: let the reader finish
-			}
-			c := &query.Chunk{Input: index, Data: it.data, Origin: path, FirstLine: sc.line, Format: hdr.format, OtherKnown: true}
-			n := hdr.scan(it.data, &c.Other)
-			sc.line += n
-			if lines != nil {
-				lines(n)
-			}
-			sc.ok = emit(c)
+			sc.take(it)
 		}
 	}()
 	return sc
+}
+
+// take numbers one item's lines, notes its headers and sends it on.
+func (sc *scanner) take(it scanItem) {
+	sc.line += it.skipped
+	if !sc.ok {
+		return // cancelled: let the reader finish
+	}
+	c := &query.Chunk{Input: sc.index, Data: it.data, Origin: sc.path, FirstLine: sc.line, Format: sc.hdr.format, OtherKnown: true}
+	n := sc.hdr.scan(it.data, &c.Other)
+	sc.line += n
+	if sc.lines != nil {
+		sc.lines(n)
+	}
+	sc.ok = sc.emit(c)
 }
 
 // send hands over the next whole lines; false once ctx has ended.
@@ -391,8 +441,14 @@ func (sc *scanner) send(data []byte) bool {
 	if sc.ctx.Err() != nil {
 		return false
 	}
+	it := scanItem{data: data, skipped: sc.skipped}
+	if sc.items == nil {
+		sc.skipped = 0
+		sc.take(it)
+		return sc.ok
+	}
 	select {
-	case sc.items <- scanItem{data: data, skipped: sc.skipped}:
+	case sc.items <- it:
 		sc.skipped = 0
 		return true
 	case <-sc.ctx.Done():
@@ -403,8 +459,10 @@ func (sc *scanner) send(data []byte) bool {
 // finish waits for the chunks sent so far and returns the number of the
 // line after them, and whether all were sent.
 func (sc *scanner) finish() (int64, bool) {
-	close(sc.items)
-	<-sc.done
+	if sc.items != nil {
+		close(sc.items)
+		<-sc.done
+	}
 	return sc.line + sc.skipped, sc.ok
 }
 

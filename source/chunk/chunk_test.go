@@ -132,6 +132,27 @@ func parallel(t *testing.T, text string, paths []string, opt Options, workers in
 	return res, info
 }
 
+// parallelInline is parallel with every input but the last Parallel-1
+// parsed in the goroutine that reads it (Options.Inline).
+func parallelInline(t *testing.T, text string, paths []string, opt Options, workers int) (*query.Result, query.RunInfo) {
+	t.Helper()
+	p := compile(t, text)
+	var rd *Reader
+	inline := p.NewParsers(opt.Parallel, nil, func(c *query.Chunk) { rd.Release(c) })
+	opt.Inline = inline.Parse
+	rd = New(paths, opt)
+	ch := make(chan *query.Chunk, 2)
+	var errs []error
+	done := make(chan struct{})
+	go func() { defer close(done); errs = rd.Run(context.Background(), ch) }()
+	res, info := p.RunChunksWith(ch, workers, nil, rd.Release, inline)
+	<-done
+	if len(errs) > 0 {
+		t.Fatalf("read: %v", errs)
+	}
+	return res, info
+}
+
 // sequential answers line by line through the file source and one
 // decoder: the reading every other path must agree with.
 func sequential(t *testing.T, text string, paths []string) (*query.Result, query.RunInfo) {
@@ -150,6 +171,8 @@ func sequential(t *testing.T, text string, paths []string) (*query.Result, query
 				pt.Add(&f, &x)
 			case model.ResultMalformed:
 				info.Malformed++
+				ev := &b.Events[i]
+				info.FirstBad = append(info.FirstBad, model.Malformed{Origin: ev.Origin, LineNo: ev.LineNo})
 			}
 		}
 	})
@@ -207,12 +230,27 @@ func TestFormatInForceProperty(t *testing.T) {
 			if got := rowsText(seqRes); got != want.String() || int(seqInfo.Malformed) != c.bad {
 				t.Fatalf("sequential reading disagrees with the generator (%d malformed, want %d):\n%s\nwant:\n%s", seqInfo.Malformed, c.bad, got, want.String())
 			}
-			for _, ordered := range []bool{true, false} {
+			for _, mode := range []string{"ordered", "unordered", "inline"} {
 				for _, size := range []int{512, 4096, 1 << 20} {
-					res, info := parallel(t, propertyQuery, paths, Options{Ordered: ordered, Bytes: size, Parallel: 3}, 4)
+					opt := Options{Ordered: mode == "ordered", Bytes: size, Parallel: 2}
+					run := parallel
+					if mode == "inline" {
+						run = parallelInline
+					}
+					res, info := run(t, propertyQuery, paths, opt, 3)
 					if got := rowsText(res); got != want.String() || info.Malformed != seqInfo.Malformed || info.Records != seqInfo.Records {
-						t.Fatalf("ordered %v, chunks of %d: %d records, %d malformed (want %d, %d):\n%s\nwant:\n%s",
-							ordered, size, info.Records, info.Malformed, seqInfo.Records, seqInfo.Malformed, got, want.String())
+						t.Fatalf("%s, chunks of %d: %d records, %d malformed (want %d, %d):\n%s\nwant:\n%s",
+							mode, size, info.Records, info.Malformed, seqInfo.Records, seqInfo.Malformed, got, want.String())
+					}
+					// The first malformed lines, where they are in which file.
+					wantBad := seqInfo.FirstBad[:min(len(seqInfo.FirstBad), len(info.FirstBad))]
+					if len(info.FirstBad) < min(len(seqInfo.FirstBad), 5) {
+						t.Fatalf("%s, chunks of %d: %d first malformed lines kept, want %d", mode, size, len(info.FirstBad), min(len(seqInfo.FirstBad), 5))
+					}
+					for i, b := range wantBad {
+						if got := info.FirstBad[i]; got.Origin != b.Origin || got.LineNo != b.LineNo {
+							t.Fatalf("%s, chunks of %d: malformed line %d is %s:%d, want %s:%d", mode, size, i, got.Origin, got.LineNo, b.Origin, b.LineNo)
+						}
 					}
 				}
 			}
