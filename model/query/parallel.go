@@ -223,10 +223,9 @@ func (cp *chunkParser) parse(c *Chunk, part *Partial) {
 
 // Parsers let the goroutines that read a stats query's input parse
 // chunks themselves, each with the state of its slot, instead of handing
-// them to the workers: a chunk parsed by the goroutine that has just
-// decompressed it is still in that core's cache, and is never handed
-// over. RunChunksWith adds their counts and shares of the answer to the
-// workers'.
+// them to the workers: with a file per core, each core then decompresses
+// and parses its own, and no chunk waits in a channel. RunChunksWith adds
+// their counts and shares of the answer to the workers'.
 type Parsers struct {
 	ps   []*chunkParser
 	done func(*Chunk)

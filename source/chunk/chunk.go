@@ -52,17 +52,12 @@ type Options struct {
 	// Inline, when set (unordered reading only), parses a chunk with the
 	// parsing state of slot (below Parallel) in the goroutine that read
 	// it, instead of sending it on. Inputs with at least Parallel-1
-	// others after them are read this way, so every core reads and
-	// parses its own file, each chunk while it is still in the core's
-	// cache; the last input is still shared with the workers, so the
-	// cores stay busy to the end.
+	// others after them are read this way: every core then reads and
+	// parses a file of its own, and no chunk of it is handed between
+	// goroutines. The last input's chunks are still shared with the
+	// workers, so the cores stay busy to the end.
 	Inline func(slot int, c *query.Chunk)
 }
-
-// inlineBytes is the chunk size of an input parsed where it is read:
-// small enough to stay in a core's cache between decompressing and
-// parsing it.
-const inlineBytes = 256 << 10
 
 // Stream is an input the reader opens itself instead of a local path:
 // an object in a store, read once to its end. Its records are named by
@@ -284,7 +279,7 @@ func (r *Reader) buffer() []byte {
 }
 
 // read sends one input's lines in chunks of about opt.Bytes, or parses
-// them in smaller chunks with inline when set.
+// them with inline when set.
 func (r *Reader) read(ctx context.Context, index int, inp input, emit, inline func(*query.Chunk) bool) error {
 	var src io.Reader = r.opt.Stdin
 	path := inp.path
@@ -318,14 +313,13 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit, inline fu
 	// A goroutine of its own follows the headers and numbers the lines,
 	// so this one only reads (decompresses) and cuts at line ends; or,
 	// parsing inline, this one does it all.
-	size := r.opt.Bytes
 	var sc *scanner
 	if inline != nil {
 		sc = r.newScanner(ctx, index, path, lines, inline, false)
-		size = min(size, inlineBytes)
 	} else {
 		sc = r.newScanner(ctx, index, path, lines, emit, true)
 	}
+	size := r.opt.Bytes
 	var carry []byte
 	skipping := false
 	for {
