@@ -271,13 +271,7 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 		defer close(done)
 		readErrs = rd.Run(ctx, chunks)
 	}()
-	var res *query.Result
-	var info query.RunInfo
-	if inline != nil {
-		res, info = prog.RunChunksWith(chunks, workers, o.overrideFormat(), rd.Release, inline)
-	} else {
-		res, info = runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows, cancel)
-	}
+	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows, cancel, inline)
 	<-done
 	return res, info, readErrs
 }
@@ -336,7 +330,7 @@ func runQueryS3(ctx context.Context, prog *query.Program, o *options, std stdio,
 		defer close(done)
 		readErrs = rd.Run(ctx, chunks)
 	}()
-	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows, cancel)
+	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), rd.Release, rows, cancel, nil)
 	<-done
 	stopReport()
 	var errs []error
@@ -365,11 +359,11 @@ func (o *options) s3Parallel() int {
 	return s3.DefaultConcurrency
 }
 
-func runChunks(prog *query.Program, chunks <-chan *query.Chunk, workers int, override *model.Format, done func(*query.Chunk), rows func([]query.Value) bool, stop func()) (*query.Result, query.RunInfo) {
+func runChunks(prog *query.Program, chunks <-chan *query.Chunk, workers int, override *model.Format, done func(*query.Chunk), rows func([]query.Value) bool, stop func(), inline *query.Parsers) (*query.Result, query.RunInfo) {
 	if rows != nil {
 		return prog.StreamChunks(chunks, workers, override, done, rows, stop)
 	}
-	return prog.RunChunks(chunks, workers, override, done)
+	return prog.RunChunksWith(chunks, workers, override, done, inline)
 }
 
 // runQuerySources answers over the shared sources (follow, replay, demo,
@@ -403,7 +397,7 @@ func runQuerySources(ctx context.Context, prog *query.Program, o *options, std s
 		}
 		close(chunks)
 	}()
-	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), ck.Release, rows, nil)
+	res, info := runChunks(prog, chunks, workers, o.overrideFormat(), ck.Release, rows, nil, nil)
 	mu.Lock()
 	defer mu.Unlock()
 	return res, info, errs

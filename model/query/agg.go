@@ -404,16 +404,15 @@ func (a *aggregator) merge(o *aggregator) {
 		return
 	}
 	a.grow(o.bytes - o.groupBytes()*int64(o.ngroups())) // sets and values; groups count as they are made
-	if a.packed != nil && a.countOnly {
-		for gi, k := range o.pkeys {
-			a.counts[a.groupPacked(k)] += o.counts[gi]
-		}
-		return
-	}
 	n := len(a.plan.aggs)
 	for gi := range o.ngroups() {
-		k := o.key(gi)
-		idx := a.group(&k)
+		var idx int32
+		if a.packed != nil { // the same plan packs keys alike
+			idx = a.groupPacked(o.pkeys[gi])
+		} else {
+			k := o.key(gi)
+			idx = a.group(&k)
+		}
 		if a.countOnly {
 			a.counts[idx] += o.counts[gi]
 			continue

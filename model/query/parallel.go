@@ -82,8 +82,8 @@ func (p *Program) RunChunks(in <-chan *Chunk, workers int, override *model.Forma
 }
 
 // RunChunksWith is RunChunks for an order-free program whose reader also
-// parses chunks itself with inline. in must be closed after the reader's
-// last call to inline.Parse has returned.
+// parses chunks itself with inline (nil: none). in must be closed after
+// the reader's last call to inline.Parse has returned.
 func (p *Program) RunChunksWith(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), inline *Parsers) (*Result, RunInfo) {
 	return p.run(in, workers, override, done, nil, nil, inline)
 }

@@ -184,9 +184,12 @@ func (r *Reader) Run(ctx context.Context, out chan<- *query.Chunk) []error {
 		}
 	}
 	var wg sync.WaitGroup
-	slots := make(chan int, r.opt.Parallel) // which parsing state a reader uses inline
-	for i := range r.opt.Parallel {
-		slots <- i
+	var slots chan int // which parsing state a reader uses inline
+	if r.opt.Inline != nil {
+		slots = make(chan int, r.opt.Parallel)
+		for i := range r.opt.Parallel {
+			slots <- i
+		}
 	}
 	queues := make([]chan *query.Chunk, len(in))
 	if r.opt.Ordered {
