@@ -2,12 +2,14 @@ package query
 
 import (
 	"bytes"
+	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/bytemask"
 )
 
 // Chunk is a run of whole lines from one origin, handed to RunChunks.
@@ -373,11 +375,7 @@ func keepFirstBad(bad []firstBad, b firstBad) []firstBad {
 func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info *RunInfo, f *model.Flow, x *model.Ext) {
 	data := c.Data
 	if ls != nil {
-		other := c.Other
-		if !c.OtherKnown {
-			other = OtherLines(data, nil)
-		}
-		ls.reset(data, other)
+		ls.reset(data, c.Other, c.OtherKnown)
 	}
 	ev := model.Event{Origin: c.Origin, Stream: c.Stream, LineNo: c.FirstLine}
 	step := int64(1)
@@ -388,7 +386,7 @@ func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info
 		if ls != nil {
 			// Lines before the next that may pass are skipped unsplit.
 			if next := ls.next(pos); next > pos {
-				n := int64(bytes.Count(data[pos:next], newline))
+				n := int64(ls.nl.Count(pos, next))
 				if next == len(data) && data[len(data)-1] != '\n' {
 					n++ // the last line, without its newline
 				}
@@ -402,10 +400,15 @@ func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info
 		}
 		line := data[pos:]
 		start := pos
-		if ls != nil && ls.checked == pos {
+		switch {
+		case ls == nil:
+			if i := bytes.IndexByte(line, '\n'); i >= 0 {
+				line = line[:i]
+			}
+		case ls.checked == pos:
 			line = data[pos:ls.end] // next found where it ends
-		} else if i := bytes.IndexByte(line, '\n'); i >= 0 {
-			line = line[:i]
+		default:
+			line = data[pos:ls.lineEnd(pos)]
 		}
 		pos += len(line) + 1
 		matched := false
@@ -446,20 +449,21 @@ func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info
 	}
 }
 
-var newline = []byte{'\n'}
-
 // OtherLines appends to out the offsets in data of the lines that do not
-// start with a digit (headers, blank and odd lines), for Chunk.Other.
-func OtherLines(data []byte, out []int32) []int32 {
-	for at := 0; at < len(data); {
-		if c := data[at]; c < '0' || c > '9' {
-			out = append(out, int32(at))
+// start with a digit (headers, blank and odd lines), for Chunk.Other; nl
+// marks data's line ends.
+func OtherLines(data []byte, nl bytemask.Mask, out []int32) []int32 {
+	if len(data) > 0 && (data[0] < '0' || data[0] > '9') {
+		out = append(out, 0)
+	}
+	for w, x := range nl {
+		for x != 0 {
+			at := w<<6 + bits.TrailingZeros64(x) + 1
+			x &= x - 1
+			if at < len(data) && (data[at] < '0' || data[at] > '9') {
+				out = append(out, int32(at))
+			}
 		}
-		i := bytes.IndexByte(data[at:], '\n')
-		if i < 0 {
-			break
-		}
-		at += i + 1
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/bytemask"
 )
 
 // chunksOf cuts text into chunks of whole lines of about size bytes, the
@@ -421,6 +422,29 @@ func TestRunChunksInternsWhatTheQueryReads(t *testing.T) {
 		}
 		if got := names.Len(); got > c.strings {
 			t.Errorf("%s: the interner holds %d strings, want at most %d", c.query, got, c.strings)
+		}
+	}
+}
+
+// OtherLines finds, from the line-end mask, exactly the lines a walk line
+// by line finds not starting with a digit.
+func TestOtherLinesFromMask(t *testing.T) {
+	for _, text := range []string{"", "\n", "x", "1", "1\n\n2\nversion a\n", "\nv\n3", "2 a\n2 b\n#c\n\n\t9\n", strings.Repeat("2 x y\nv 1\n", 40)} {
+		var want []int32
+		for at := 0; at < len(text); {
+			if c := text[at]; c < '0' || c > '9' {
+				want = append(want, int32(at))
+			}
+			i := strings.IndexByte(text[at:], '\n')
+			if i < 0 {
+				break
+			}
+			at += i + 1
+		}
+		data := []byte(text)
+		got := OtherLines(data, bytemask.Of(nil, data, '\n'), nil)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: %v, want %v", text, got, want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/bytemask"
 )
 
 // lineFilter is a necessary condition on a record's raw text, derived from
@@ -383,6 +384,14 @@ type lineScan struct {
 	// always go to the decoder
 	other   []int32
 	sampled bool
+	// nl marks the chunk's line ends; marks, the byte each of the lead's
+	// strings is found by (leadMask[i]: the one of its alternative i), so
+	// that neither the next hit nor the line around it is searched for
+	nl       bytemask.Mask
+	ownOther []int32 // other's storage, when found here
+	marks    []bytemask.Mask
+	markOf   []byte
+	leadMask []int
 }
 
 // lineReq is one set of strings a passing line holds one of.
@@ -420,6 +429,35 @@ func (f *finder) index(data []byte) int {
 			return p
 		}
 		i += j + 1
+	}
+	return -1
+}
+
+// searched is the byte f is found by.
+func (f *finder) searched() byte {
+	if len(f.s) == 0 {
+		return 0
+	}
+	if f.upper {
+		return upperASCII(f.s[f.at])
+	}
+	return f.s[f.at]
+}
+
+// indexFrom returns the first occurrence at or after from of f.s in data,
+// or -1, given the mask of f's searched byte in data.
+func (f *finder) indexFrom(data []byte, m bytemask.Mask, from int) int {
+	if len(f.s) == 0 {
+		return from
+	}
+	for q := m.Next(from + f.at); q >= 0; q = m.Next(q + 1) {
+		p := q - f.at
+		if p+len(f.s) > len(data) {
+			return -1
+		}
+		if !f.fold && bytes.Equal(data[p:p+len(f.s)], f.s) || f.fold && hasPrefixFold(data[p:], f.s) {
+			return p
+		}
 	}
 	return -1
 }
@@ -512,19 +550,39 @@ func (s *lineScan) sample(data []byte) {
 		}
 	}
 	if len(s.reqs) > 0 {
-		s.leadAt = make([]int, len(s.reqs[s.lead].alts))
+		alts := s.reqs[s.lead].alts
+		s.leadAt = make([]int, len(alts))
+		s.leadMask = make([]int, len(alts))
+		for i := range alts {
+			b := alts[i].searched()
+			k := slices.Index(s.markOf, b)
+			if k < 0 {
+				k = len(s.markOf)
+				s.markOf = append(s.markOf, b)
+				s.marks = append(s.marks, nil)
+			}
+			s.leadMask[i] = k
+		}
 	}
 }
 
 // reset starts on a chunk's data; other lists the offsets of its lines
-// that do not start with a digit.
-func (s *lineScan) reset(data []byte, other []int32) {
+// that do not start with a digit when known (else they are found here).
+func (s *lineScan) reset(data []byte, other []int32, known bool) {
 	if !s.sampled {
 		s.sample(data)
+	}
+	s.nl = bytemask.Of(s.nl, data, '\n')
+	if !known {
+		other = OtherLines(data, s.nl, s.ownOther[:0])
+		s.ownOther = other
 	}
 	s.data, s.other, s.checked = data, other, -1
 	for i := range s.leadAt {
 		s.leadAt[i] = -1
+	}
+	for k, b := range s.markOf {
+		s.marks[k] = bytemask.Of(s.marks[k], data, b)
 	}
 	if len(s.lf.msg) > 0 {
 		s.odd = spots(data, s.lf.marks, s.odd)
@@ -538,8 +596,8 @@ func (s *lineScan) leadFrom(from int) int {
 	first := len(s.data)
 	for i := range s.reqs[s.lead].alts {
 		if s.leadAt[i] < from {
-			if j := s.reqs[s.lead].alts[i].index(s.data[from:]); j >= 0 {
-				s.leadAt[i] = from + j
+			if j := s.reqs[s.lead].alts[i].indexFrom(s.data, s.marks[s.leadMask[i]], from); j >= 0 {
+				s.leadAt[i] = j
 			} else {
 				s.leadAt[i] = len(s.data)
 			}
@@ -547,6 +605,17 @@ func (s *lineScan) leadFrom(from int) int {
 		first = min(first, s.leadAt[i])
 	}
 	return first
+}
+
+// leadIn reports whether one of the lead's strings found at p lies whole
+// within a line ending at end.
+func (s *lineScan) leadIn(p, end int) bool {
+	for i := range s.leadAt {
+		if s.leadAt[i] == p && p+len(s.reqs[s.lead].alts[i].s) <= end {
+			return true
+		}
+	}
+	return false
 }
 
 // has reports whether line holds one of r's strings.
@@ -560,10 +629,15 @@ func (r *lineReq) has(line []byte) bool {
 }
 
 func (s *lineScan) lineEnd(p int) int {
-	if i := bytes.IndexByte(s.data[p:], '\n'); i >= 0 {
-		return p + i
+	if i := s.nl.Next(p); i >= 0 {
+		return i
 	}
 	return len(s.data)
+}
+
+// lineStart returns the start of the line holding p, not before from.
+func (s *lineScan) lineStart(from, p int) int {
+	return max(from, s.nl.Prev(p)+1)
 }
 
 // next returns the start of the first line at or after pos (a line
@@ -585,14 +659,14 @@ func (s *lineScan) next(pos int) int {
 		s.odd = s.odd[1:]
 	}
 	if len(s.odd) > 0 && s.odd[0] < wild {
-		wild = pos + lastNewline(s.data[pos:s.odd[0]]) + 1
+		wild = s.lineStart(pos, s.odd[0])
 	}
 	for cur := pos; cur < wild; {
 		p := s.leadFrom(cur)
 		if p >= wild {
 			return wild
 		}
-		start := cur + lastNewline(s.data[cur:p]) + 1
+		start := s.lineStart(cur, p)
 		end := s.lineEnd(p)
 		line := s.data[start:end]
 		ok := true
@@ -603,7 +677,7 @@ func (s *lineScan) next(pos int) int {
 			}
 		}
 		if ok {
-			if !s.reqs[s.lead].has(line) {
+			if !s.leadIn(p, end) && !s.reqs[s.lead].has(line) {
 				return start // a string across lines: pass decides
 			}
 			s.checked, s.end = start, end

@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/bytemask"
 	"github.com/flowtail/flowtail/model/query"
 	"github.com/flowtail/flowtail/source/envelope"
 	"github.com/flowtail/flowtail/source/file"
@@ -469,6 +470,7 @@ func (sc *scanner) finish() (int64, bool) {
 type headers struct {
 	format  *model.Format
 	formats *model.FormatTracker // nil: one of its own, made on first use
+	nl      bytemask.Mask        // the line ends of the data scanned last
 }
 
 // scan notes the header lines of data, in order, appends to other the
@@ -476,25 +478,19 @@ type headers struct {
 // query.Chunk.Other), and returns how many lines it ends (a last line
 // without its newline is not counted).
 func (h *headers) scan(data []byte, other *[]int32) int64 {
-	var n int64
-	for at := 0; at < len(data); {
-		rest := data[at:]
-		end := bytes.IndexByte(rest, '\n')
-		next := end + 1
-		if end < 0 {
-			end, next = len(rest), len(rest)
-		} else {
-			n++
-		}
-		if c := rest[0]; c < '0' || c > '9' {
-			*other = append(*other, int32(at))
-			if model.MayBeHeader(rest) {
-				h.line(rest[:end], nil)
+	h.nl = bytemask.Of(h.nl, data, '\n')
+	first := len(*other)
+	*other = query.OtherLines(data, h.nl, *other)
+	for _, at := range (*other)[first:] {
+		if rest := data[at:]; model.MayBeHeader(rest) {
+			end := h.nl.Next(int(at))
+			if end < 0 {
+				end = len(data)
 			}
+			h.line(data[at:end], nil)
 		}
-		at += next
 	}
-	return n
+	return int64(h.nl.Count(0, len(data)))
 }
 
 // line notes one line of a batch of format batch.
