@@ -15,23 +15,49 @@ type Mask []uint64
 // Of returns the mask of c in data, in dst's storage when it is large
 // enough.
 func Of(dst Mask, data []byte, c byte) Mask {
-	words := (len(data) + 63) / 64
-	if cap(dst) < words {
-		dst = make(Mask, words, words+words/4)
-	}
-	dst = dst[:words]
+	dst = sized(dst, len(data))
 	full := len(data) / 64
 	build(dst[:full], data[:full*64], c)
 	if rest := data[full*64:]; len(rest) > 0 {
-		var w uint64
-		for i, b := range rest {
-			if b == c {
-				w |= 1 << i
-			}
-		}
-		dst[full] = w
+		dst[full] = tail(rest, c)
 	}
 	return dst
+}
+
+// Of2 returns the masks of a and of b in data, in one pass over it.
+func Of2(dstA, dstB Mask, data []byte, a, b byte) (Mask, Mask) {
+	dstA, dstB = sized(dstA, len(data)), sized(dstB, len(data))
+	full := len(data) / 64
+	build2(dstA[:full], dstB[:full], data[:full*64], a, b)
+	if rest := data[full*64:]; len(rest) > 0 {
+		dstA[full], dstB[full] = tail(rest, a), tail(rest, b)
+	}
+	return dstA, dstB
+}
+
+// sized returns dst with a word for every 64 bytes of a text of n bytes.
+func sized(dst Mask, n int) Mask {
+	words := (n + 63) / 64
+	if cap(dst) < words {
+		dst = make(Mask, words, words+words/4)
+	}
+	return dst[:words]
+}
+
+// tail is the word of a text's last, partial block.
+func tail(rest []byte, c byte) uint64 {
+	var w uint64
+	for i, b := range rest {
+		if b == c {
+			w |= 1 << i
+		}
+	}
+	return w
+}
+
+func build2Generic(dstA, dstB []uint64, data []byte, a, b byte) {
+	buildGeneric(dstA, data, a)
+	buildGeneric(dstB, data, b)
 }
 
 // buildGeneric fills dst with the mask of c in data (64 bytes per word),

@@ -3,6 +3,7 @@ package bytemask
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -87,6 +88,9 @@ func TestMaskMatchesByteByByte(t *testing.T) {
 				check(t, m, data, '\n')
 				m = Of(m, data, 0x80)
 				check(t, m, data, 0x80)
+				a, b := Of2(nil, m, data, 'e', '\n')
+				check(t, a, data, 'e')
+				check(t, b, data, '\n')
 			}
 		}
 	}
@@ -100,13 +104,18 @@ func TestGenericBuildSame(t *testing.T) {
 		data[i] = byte(rng.IntN(256))
 	}
 	for _, c := range []byte{0, '\n', 'R', 0x7f, 0x80, 0xff} {
-		a, b := make([]uint64, 300), make([]uint64, 300)
+		a, b, a2, b2 := make([]uint64, 300), make([]uint64, 300), make([]uint64, 300), make([]uint64, 300)
 		build(a, data, c)
 		buildGeneric(b, data, c)
+		build2(a2, b2, data, c, c^1)
 		for i := range a {
-			if a[i] != b[i] {
-				t.Fatalf("byte %#x, word %d: %#x and generic %#x", c, i, a[i], b[i])
+			if a[i] != b[i] || a2[i] != b[i] {
+				t.Fatalf("byte %#x, word %d: %#x, %#x and generic %#x", c, i, a[i], a2[i], b[i])
 			}
+		}
+		buildGeneric(b, data, c^1)
+		if !slices.Equal(b, b2) {
+			t.Fatalf("byte %#x: the second mask of two differs", c^1)
 		}
 		check(t, Of(nil, data, c), data, c)
 	}
@@ -120,6 +129,9 @@ func FuzzMask(f *testing.F) {
 			data = data[:1000]
 		}
 		check(t, Of(nil, data, c), data, c)
+		a, b := Of2(nil, nil, data, c, '\n')
+		check(t, a, data, c)
+		check(t, b, data, '\n')
 	})
 }
 

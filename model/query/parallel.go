@@ -30,6 +30,9 @@ type Chunk struct {
 	// sees every line anyway; unknown, the workers find them.
 	Other      []int32
 	OtherKnown bool
+	// Lines, when set, marks Data's line ends; it is the reader's and
+	// valid only while the chunk is parsed where it was read.
+	Lines bytemask.Mask
 }
 
 // RunInfo counts what a chunked run read besides the answer.
@@ -375,7 +378,7 @@ func keepFirstBad(bad []firstBad, b firstBad) []firstBad {
 func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info *RunInfo, f *model.Flow, x *model.Ext) {
 	data := c.Data
 	if ls != nil {
-		ls.reset(data, c.Other, c.OtherKnown)
+		ls.reset(data, c.Lines, c.Other, c.OtherKnown)
 	}
 	ev := model.Event{Origin: c.Origin, Stream: c.Stream, LineNo: c.FirstLine}
 	step := int64(1)

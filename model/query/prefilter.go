@@ -388,7 +388,8 @@ type lineScan struct {
 	// strings is found by (leadMask[i]: the one of its alternative i), so
 	// that neither the next hit nor the line around it is searched for
 	nl       bytemask.Mask
-	ownOther []int32 // other's storage, when found here
+	own      bytemask.Mask // nl's storage, when marked here
+	ownOther []int32       // other's storage, when found here
 	marks    []bytemask.Mask
 	markOf   []byte
 	leadMask []int
@@ -566,13 +567,27 @@ func (s *lineScan) sample(data []byte) {
 	}
 }
 
-// reset starts on a chunk's data; other lists the offsets of its lines
-// that do not start with a digit when known (else they are found here).
-func (s *lineScan) reset(data []byte, other []int32, known bool) {
+// reset starts on a chunk's data; nl marks its line ends unless nil;
+// other lists the offsets of its lines that do not start with a digit
+// when known (else they are found here).
+func (s *lineScan) reset(data []byte, nl bytemask.Mask, other []int32, known bool) {
 	if !s.sampled {
 		s.sample(data)
 	}
-	s.nl = bytemask.Of(s.nl, data, '\n')
+	marked := 0 // lead bytes marked with the line ends
+	switch {
+	case nl != nil:
+		s.nl = nl
+	case len(s.markOf) > 0:
+		s.own, s.marks[0] = bytemask.Of2(s.own, s.marks[0], data, '\n', s.markOf[0])
+		s.nl, marked = s.own, 1
+	default:
+		s.own = bytemask.Of(s.own, data, '\n')
+		s.nl = s.own
+	}
+	for k := marked; k < len(s.markOf); k++ {
+		s.marks[k] = bytemask.Of(s.marks[k], data, s.markOf[k])
+	}
 	if !known {
 		other = OtherLines(data, s.nl, s.ownOther[:0])
 		s.ownOther = other
@@ -580,9 +595,6 @@ func (s *lineScan) reset(data []byte, other []int32, known bool) {
 	s.data, s.other, s.checked = data, other, -1
 	for i := range s.leadAt {
 		s.leadAt[i] = -1
-	}
-	for k, b := range s.markOf {
-		s.marks[k] = bytemask.Of(s.marks[k], data, b)
 	}
 	if len(s.lf.msg) > 0 {
 		s.odd = spots(data, s.lf.marks, s.odd)

@@ -427,6 +427,9 @@ func (sc *scanner) take(it scanItem) {
 	}
 	c := &query.Chunk{Input: sc.index, Data: it.data, Origin: sc.path, FirstLine: sc.line, Format: sc.hdr.format, OtherKnown: true}
 	n := sc.hdr.scan(it.data, &c.Other)
+	if sc.items == nil {
+		c.Lines = sc.hdr.nl // parsed before the next chunk is scanned
+	}
 	sc.line += n
 	if sc.lines != nil {
 		sc.lines(n)

@@ -27,6 +27,9 @@ type capture struct {
 	count map[int]int
 	sum   map[int]int
 	bad   int
+	// rejects: count and sum of the REJECT records, port by port (made
+	// on first use)
+	rejects map[int][2]int
 }
 
 var segmentFields = []string{"version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "action", "log-status"}
@@ -41,7 +44,7 @@ func (c *capture) segment(b *bytes.Buffer, records int) {
 			c.bad++
 			continue
 		}
-		port, bytes := c.rng.IntN(40), c.rng.IntN(1_000_000)
+		port, bytes, reject := c.rng.IntN(40), c.rng.IntN(1_000_000), c.rng.IntN(3) == 0
 		vals := make([]string, len(fields))
 		for i, f := range fields {
 			switch f {
@@ -70,7 +73,10 @@ func (c *capture) segment(b *bytes.Buffer, records int) {
 			case "end":
 				vals[i] = strconv.Itoa(1700002000 + c.rng.IntN(1000))
 			case "action":
-				vals[i] = [2]string{"ACCEPT", "REJECT"}[c.rng.IntN(2)]
+				vals[i] = "ACCEPT"
+				if reject {
+					vals[i] = "REJECT"
+				}
 			case "log-status":
 				vals[i] = "OK"
 			}
@@ -78,6 +84,13 @@ func (c *capture) segment(b *bytes.Buffer, records int) {
 		b.WriteString(strings.Join(vals, " ") + "\n")
 		c.count[port]++
 		c.sum[port] += bytes
+		if reject {
+			if c.rejects == nil {
+				c.rejects = map[int][2]int{}
+			}
+			r := c.rejects[port]
+			c.rejects[port] = [2]int{r[0] + 1, r[1] + bytes}
+		}
 	}
 }
 
@@ -101,6 +114,10 @@ func (c *capture) write(t *testing.T, path string, segments int, gz bool) {
 }
 
 const propertyQuery = `stats count(*) as n, sum(bytes) as b by dstport`
+
+// rejectQuery is propertyQuery over the REJECT records: lines are then
+// chosen by their text before they are parsed.
+const rejectQuery = `filter action = "REJECT" | stats count(*) as n, sum(bytes) as b by dstport`
 
 func compile(t *testing.T, text string) *query.Program {
 	t.Helper()
@@ -220,10 +237,13 @@ func TestFormatInForceProperty(t *testing.T) {
 				c.write(t, p, 1+c.rng.IntN(8), gz)
 				paths = append(paths, p)
 			}
-			var want strings.Builder
+			var want, wantRejects strings.Builder
 			for port := range 40 {
 				if c.count[port] > 0 {
 					fmt.Fprintf(&want, "%d %d %d \n", port, c.count[port], c.sum[port])
+				}
+				if r := c.rejects[port]; r[0] > 0 {
+					fmt.Fprintf(&wantRejects, "%d %d %d \n", port, r[0], r[1])
 				}
 			}
 			seqRes, seqInfo := sequential(t, propertyQuery, paths)
@@ -241,6 +261,9 @@ func TestFormatInForceProperty(t *testing.T) {
 					if got := rowsText(res); got != want.String() || info.Malformed != seqInfo.Malformed || info.Records != seqInfo.Records {
 						t.Fatalf("%s, chunks of %d: %d records, %d malformed (want %d, %d):\n%s\nwant:\n%s",
 							mode, size, info.Records, info.Malformed, seqInfo.Records, seqInfo.Malformed, got, want.String())
+					}
+					if res, _ := run(t, rejectQuery, paths, opt, 3); rowsText(res) != wantRejects.String() {
+						t.Fatalf("%s, chunks of %d, REJECT only:\n%s\nwant:\n%s", mode, size, rowsText(res), wantRejects.String())
 					}
 					// The first malformed lines, where they are in which file.
 					wantBad := seqInfo.FirstBad[:min(len(seqInfo.FirstBad), len(info.FirstBad))]
