@@ -1,7 +1,6 @@
 package query
 
 import (
-	"bytes"
 	"math/bits"
 	"slices"
 	"sync"
@@ -205,6 +204,7 @@ type chunkParser struct {
 	info RunInfo
 	f    model.Flow
 	x    model.Ext
+	nl   bytemask.Mask // line ends, marked here when no line filter does
 }
 
 func (p *Program) newChunkParser(override *model.Format, lf *lineFilter) *chunkParser {
@@ -223,7 +223,7 @@ func (p *Program) newChunkParser(override *model.Format, lf *lineFilter) *chunkP
 
 func (cp *chunkParser) parse(c *Chunk, part *Partial) {
 	cp.dec.Resume(c.Origin, c.Format)
-	decodeChunk(c, cp.dec, cp.ls, part, &cp.info, &cp.f, &cp.x)
+	cp.decode(c, part)
 }
 
 // Parsers let the goroutines that read a stats query's input parse
@@ -375,10 +375,15 @@ func keepFirstBad(bad []firstBad, b firstBad) []firstBad {
 	return bad[:min(len(bad), keepBad)]
 }
 
-func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info *RunInfo, f *model.Flow, x *model.Ext) {
+func (cp *chunkParser) decode(c *Chunk, part *Partial) {
+	dec, ls, info, f, x := cp.dec, cp.ls, &cp.info, &cp.f, &cp.x
 	data := c.Data
+	nl := c.Lines
 	if ls != nil {
 		ls.reset(data, c.Lines, c.Other, c.OtherKnown)
+	} else if nl == nil {
+		cp.nl = bytemask.Of(cp.nl, data, '\n')
+		nl = cp.nl
 	}
 	ev := model.Event{Origin: c.Origin, Stream: c.Stream, LineNo: c.FirstLine}
 	step := int64(1)
@@ -405,8 +410,8 @@ func decodeChunk(c *Chunk, dec *model.Decoder, ls *lineScan, part *Partial, info
 		start := pos
 		switch {
 		case ls == nil:
-			if i := bytes.IndexByte(line, '\n'); i >= 0 {
-				line = line[:i]
+			if i := nl.Next(pos); i >= 0 {
+				line = data[pos:i]
 			}
 		case ls.checked == pos:
 			line = data[pos:ls.end] // next found where it ends
