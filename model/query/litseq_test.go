@@ -98,19 +98,6 @@ func TestLitSeqMatchesAsTheRegexDoes(t *testing.T) {
 	}
 }
 
-func TestLastNewline(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 20000 {
-		b := make([]byte, rng.IntN(40))
-		for i := range b {
-			b[i] = "\n\x0b\x0a\x8a\x09ab"[rng.IntN(7)]
-		}
-		if got, want := lastNewline(b), strings.LastIndexByte(string(b), '\n'); got != want {
-			t.Fatalf("lastNewline(%q) = %d, want %d", b, got, want)
-		}
-	}
-}
-
 // setsText writes sets as [a b] [c].
 func setsText(sets [][][]byte) string {
 	var out []string

@@ -2,8 +2,6 @@ package query
 
 import (
 	"bytes"
-	"encoding/binary"
-	"math/bits"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -347,26 +345,10 @@ func textForms(r Ref, lits []Literal) [][]byte {
 	return alts
 }
 
-// lastNewline is bytes.LastIndexByte(b, '\n') eight bytes at a time
-// (that one goes byte by byte): it looks back from a hit to the start of
-// its line.
-func lastNewline(b []byte) int {
-	const ones, lows = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
-	i := len(b)
-	for ; i >= 8; i -= 8 {
-		w := binary.LittleEndian.Uint64(b[i-8:]) ^ ('\n' * ones)
-		// High bit set exactly in the zero bytes: no carry crosses bytes.
-		if z := ^((w&lows + lows) | w | lows); z != 0 {
-			return i - 8 + (63-bits.LeadingZeros64(z))/8
-		}
-	}
-	return bytes.LastIndexByte(b[:i], '\n')
-}
-
 // lineScan is one worker's pass of the line filter over a chunk. Rather
 // than split the chunk into lines and search each, it searches the whole
 // chunk for the rarest of the required strings (by the byte of each that
-// is rarest in the data, with bytes.IndexByte) and looks only at the
+// is rarest in the data, marked in a bytemask) and looks only at the
 // lines where it occurs: one search over a long stretch costs far less
 // than one per line.
 type lineScan struct {
