@@ -6,27 +6,15 @@ import "golang.org/x/sys/cpu"
 
 var hasAVX2 = cpu.X86.HasAVX2
 
-// buildAVX2 marks c in blocks 64-byte blocks of data, one word each.
-//
-//go:noescape
-func buildAVX2(dst *uint64, data *byte, blocks int, c byte)
-
-func build(dst []uint64, data []byte, c byte) {
-	if len(dst) == 0 {
-		return
-	}
-	if !hasAVX2 {
-		buildGeneric(dst, data, c)
-		return
-	}
-	_ = data[len(dst)*64-1]
-	buildAVX2(&dst[0], &data[0], len(dst), c)
-}
-
-// build2AVX2 marks a and b in blocks 64-byte blocks of data.
+// build2AVX2 marks a and b in blocks 64-byte blocks of data, one word
+// each, 32 bytes to a compare.
 //
 //go:noescape
 func build2AVX2(dstA, dstB *uint64, data *byte, blocks int, a, b byte)
+
+// build marks c once, as a and b both writing to dst: the second compare
+// costs nothing next to the load.
+func build(dst []uint64, data []byte, c byte) { build2(dst, dst, data, c, c) }
 
 func build2(dstA, dstB []uint64, data []byte, a, b byte) {
 	if len(dstA) == 0 {

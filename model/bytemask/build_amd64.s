@@ -2,30 +2,6 @@
 
 #include "textflag.h"
 
-// func buildAVX2(dst *uint64, data *byte, blocks int, c byte)
-TEXT ·buildAVX2(SB), NOSPLIT, $0-25
-	MOVQ   dst+0(FP), DI
-	MOVQ   data+8(FP), SI
-	MOVQ   blocks+16(FP), CX
-	MOVBQZX c+24(FP), AX
-	MOVQ   AX, X0
-	VPBROADCASTB X0, Y0
-
-loop:
-	VPCMPEQB  (SI), Y0, Y1
-	VPCMPEQB  32(SI), Y0, Y2
-	VPMOVMSKB Y1, AX
-	VPMOVMSKB Y2, BX
-	SHLQ      $32, BX
-	ORQ       BX, AX
-	MOVQ      AX, (DI)
-	ADDQ      $64, SI
-	ADDQ      $8, DI
-	DECQ      CX
-	JNZ       loop
-	VZEROUPPER
-	RET
-
 // func build2AVX2(dstA, dstB *uint64, data *byte, blocks int, a, b byte)
 TEXT ·build2AVX2(SB), NOSPLIT, $0-34
 	MOVQ    dstA+0(FP), DI
@@ -39,7 +15,7 @@ TEXT ·build2AVX2(SB), NOSPLIT, $0-34
 	MOVQ    AX, X3
 	VPBROADCASTB X3, Y3
 
-loop2:
+loop:
 	VMOVDQU   (SI), Y1
 	VMOVDQU   32(SI), Y2
 	VPCMPEQB  Y1, Y0, Y4
@@ -60,6 +36,6 @@ loop2:
 	ADDQ      $8, DI
 	ADDQ      $8, DX
 	DECQ      CX
-	JNZ       loop2
+	JNZ       loop
 	VZEROUPPER
 	RET
