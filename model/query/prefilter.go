@@ -408,7 +408,7 @@ func (f *finder) index(data []byte) int {
 			return -1
 		}
 		p := i + j - f.at
-		if p+len(f.s) <= len(data) && (!f.fold && bytes.Equal(data[p:p+len(f.s)], f.s) || f.fold && hasPrefixFold(data[p:], f.s)) {
+		if p+len(f.s) <= len(data) && f.matchAt(data, p) {
 			return p
 		}
 		i += j + 1
@@ -438,11 +438,19 @@ func (f *finder) indexFrom(data []byte, m bytemask.Mask, from int) int {
 		if p+len(f.s) > len(data) {
 			return -1
 		}
-		if !f.fold && bytes.Equal(data[p:p+len(f.s)], f.s) || f.fold && hasPrefixFold(data[p:], f.s) {
+		if f.matchAt(data, p) {
 			return p
 		}
 	}
 	return -1
+}
+
+// matchAt reports whether f.s is at data[p:], which holds len(f.s) bytes.
+func (f *finder) matchAt(data []byte, p int) bool {
+	if f.fold {
+		return hasPrefixFold(data[p:], f.s)
+	}
+	return bytes.Equal(data[p:p+len(f.s)], f.s)
 }
 
 func newLineScan(lf *lineFilter) *lineScan {
