@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"slices"
 	"unsafe"
+
+	"github.com/flowtail/flowtail/model/bytemask"
 )
 
 // MaxLineBytes bounds one record line; sources cut longer lines and the
@@ -287,7 +289,8 @@ func spaceToken(line []byte, i int) (tok []byte, next int, ok bool) {
 	// Eight bytes at a time while eight are left: interface and account
 	// ids are long enough that a branch per byte costs more.
 	for ; j+8 <= len(line); j += 8 {
-		if m := blankBytes(binary.LittleEndian.Uint64(line[j:])); m != 0 {
+		w := binary.LittleEndian.Uint64(line[j:])
+		if m := bytemask.Equal8(w, ' ') | bytemask.Equal8(w, '\t'); m != 0 {
 			j += bits.TrailingZeros64(m) / 8
 			goto found
 		}
@@ -298,14 +301,6 @@ func spaceToken(line []byte, i int) (tok []byte, next int, ok bool) {
 found:
 	tok = line[i:j]
 	return tok, j + 1, j > i && j < len(line) && line[j] == ' ' && !(len(tok) == 1 && tok[0] == '-')
-}
-
-// blankBytes has the high bit set in exactly the bytes of w that are a
-// space or a tab (no carry crosses a byte).
-func blankBytes(w uint64) uint64 {
-	const ones, lows = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
-	s, t := w^(' '*ones), w^('\t'*ones)
-	return ^((s&lows + lows) | s | lows) | ^((t&lows + lows) | t | lows)
 }
 
 // scanIPv4 reads a dotted IPv4 address starting at line[i] and ending at a

@@ -63,21 +63,24 @@ func build2Generic(dstA, dstB []uint64, data []byte, a, b byte) {
 // buildGeneric fills dst with the mask of c in data (64 bytes per word),
 // eight bytes at a time.
 func buildGeneric(dst []uint64, data []byte, c byte) {
-	const ones, lows = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
-	spread := uint64(c) * ones
 	for i := range dst {
 		block := data[i*64 : i*64+64]
 		var w uint64
 		for k := 0; k < 64; k += 8 {
-			x := le64(block[k:]) ^ spread
-			// The high bit set exactly in the zero bytes (no carry
-			// crosses a byte), then those eight bits gathered into one
-			// byte by a multiply whose partial products never collide.
-			z := ^((x&lows + lows) | x | lows)
-			w |= ((z >> 7) * 0x0102040810204080 >> 56) << k
+			// The eight high bits gathered into one byte by a multiply
+			// whose partial products never collide.
+			w |= ((Equal8(le64(block[k:]), c) >> 7) * 0x0102040810204080 >> 56) << k
 		}
 		dst[i] = w
 	}
+}
+
+// Equal8 has the high bit set in exactly the bytes of w (eight bytes,
+// little-endian) that equal c, and no other bit: no carry crosses a byte.
+func Equal8(w uint64, c byte) uint64 {
+	const ones, lows = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
+	x := w ^ uint64(c)*ones
+	return ^((x&lows + lows) | x | lows)
 }
 
 func le64(b []byte) uint64 {
@@ -104,6 +107,15 @@ func (m Mask) Next(from int) int {
 		}
 	}
 	return -1
+}
+
+// NextOr is Next, with end for -1: the end of a line starting at from
+// when m marks line ends and the text is end bytes long.
+func (m Mask) NextOr(from, end int) int {
+	if i := m.Next(from); i >= 0 {
+		return i
+	}
+	return end
 }
 
 // Prev returns the last marked position before before, or -1.

@@ -46,6 +46,9 @@ func check(t *testing.T, m Mask, data []byte, c byte) {
 		if got := m.Next(from); got != next {
 			t.Fatalf("len %d: Next(%d) = %d, want %d", len(data), from, got, next)
 		}
+		if end := m.NextOr(from, len(data)); next < 0 && end != len(data) || next >= 0 && end != next {
+			t.Fatalf("len %d: NextOr(%d) = %d, want %d", len(data), from, end, next)
+		}
 		prev := -1
 		for i := min(from, len(data)) - 1; i >= 0; i-- {
 			if want[i] {

@@ -410,9 +410,7 @@ func (cp *chunkParser) decode(c *Chunk, part *Partial) {
 		start := pos
 		switch {
 		case ls == nil:
-			if i := nl.Next(pos); i >= 0 {
-				line = data[pos:i]
-			}
+			line = data[pos:nl.NextOr(pos, len(data))]
 		case ls.checked == pos:
 			line = data[pos:ls.end] // next found where it ends
 		default:

@@ -630,12 +630,7 @@ func (r *lineReq) has(line []byte) bool {
 	return false
 }
 
-func (s *lineScan) lineEnd(p int) int {
-	if i := s.nl.Next(p); i >= 0 {
-		return i
-	}
-	return len(s.data)
-}
+func (s *lineScan) lineEnd(p int) int { return s.nl.NextOr(p, len(s.data)) }
 
 // lineStart returns the start of the line holding p, not before from.
 func (s *lineScan) lineStart(from, p int) int {

@@ -486,11 +486,7 @@ func (h *headers) scan(data []byte, other *[]int32) int64 {
 	*other = query.OtherLines(data, h.nl, *other)
 	for _, at := range (*other)[first:] {
 		if rest := data[at:]; model.MayBeHeader(rest) {
-			end := h.nl.Next(int(at))
-			if end < 0 {
-				end = len(data)
-			}
-			h.line(data[at:end], nil)
+			h.line(data[at:h.nl.NextOr(int(at), len(data))], nil)
 		}
 	}
 	return int64(h.nl.Count(0, len(data)))
