@@ -31,6 +31,8 @@ const (
 	exitOK      = 0
 	exitRuntime = 1
 	exitUsage   = 2
+	// exitInterrupted is the shell's status for a command ended by SIGINT.
+	exitInterrupted = 130
 )
 
 // stdio is where a command reads and writes; tests pass buffers.

@@ -82,7 +82,7 @@ func runExplain(ctx context.Context, o *options, ex explainFlags, args []string,
 	if err != nil {
 		return usageError(std, "explain", err)
 	}
-	h := newHeadless("explain", std)
+	h := newHeadless(ctx, "explain", std, o.follow)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

@@ -118,6 +118,7 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 		reportQueryError(std.err, text, err)
 		return exitUsage
 	}
+	h := newHeadless(ctx, "query", std, o.follow)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -143,7 +144,6 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	if !handled {
 		res, info, readErrs = runQuerySources(ctx, prog, o, std, rows)
 	}
-	h := newHeadless("query", std)
 	for _, e := range readErrs {
 		h.failed++
 		h.errorf("%s", e)
@@ -257,7 +257,7 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
 	chunks := make(chan *query.Chunk, 2*workers)
-	opt := chunkreader.Options{Stdin: std.in, Ordered: !prog.OrderFree(), Columns: prog.Needs, Bytes: queryChunkBytes(rows), Parallel: workers}
+	opt := chunkreader.Options{Stdin: source.Interruptible(ctx, std.in), Ordered: !prog.OrderFree(), Columns: prog.Needs, Bytes: queryChunkBytes(rows), Parallel: workers}
 	var rd *chunkreader.Reader
 	var inline *query.Parsers
 	if prog.OrderFree() { // files read at once are parsed where they are read

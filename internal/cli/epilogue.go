@@ -20,13 +20,22 @@ import (
 type headless struct {
 	name string
 	std  stdio
+	// stopped reports that the user interrupted a read meant to end by
+	// itself (nil for a live one, which an interrupt ends normally).
+	stopped func() bool
 
 	mu     sync.Mutex
 	failed int // sources that ended in error
 }
 
-func newHeadless(name string, std stdio) *headless {
-	return &headless{name: name, std: std}
+// newHeadless is the epilogue of a command reading under ctx; live says
+// the read ends only when interrupted (--follow).
+func newHeadless(ctx context.Context, name string, std stdio, live bool) *headless {
+	h := &headless{name: name, std: std}
+	if !live {
+		h.stopped = func() bool { return ctx.Err() != nil }
+	}
+	return h
 }
 
 // errorf prints one line prefixed with the command's name, made safe for
@@ -60,14 +69,19 @@ type tally struct {
 	firstBad           []model.Malformed
 }
 
-// finish reports the malformed lines and a failed write, and returns the
-// exit status: 1 when the output could not be written or nothing could be
-// read, else 0.
+// finish reports the malformed lines, a failed write and an interrupted
+// read, and returns the exit status: 1 when the output could not be
+// written or nothing could be read, 130 when an interrupt cut the read
+// short (what was printed covers only the records before it), else 0.
 func (h *headless) finish(t tally, writeErr error) int {
 	writeMalformed(h.std.err, h.name, t.malformed, t.records, t.verb, t.firstBad)
 	if writeErr != nil && !errors.Is(writeErr, syscall.EPIPE) {
 		h.errorf("write: %v", writeErr)
 		return exitRuntime
+	}
+	if h.stopped != nil && h.stopped() {
+		h.errorf("interrupted after %d records %s: the output covers only those, not the whole input", t.records, t.verb)
+		return exitInterrupted
 	}
 	h.mu.Lock()
 	failed := h.failed

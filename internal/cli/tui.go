@@ -133,7 +133,7 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		if o.plainFiles() && o.record == "" {
 			// Captures read to their end are parsed on every core, as
 			// query reads them; the source still names them in the status bar.
-			rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in})
+			rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: source.Interruptible(ctx, std.in)})
 			if errs := chunkreader.Load(ctx, rd, store, o.overrideFormat(), runtime.GOMAXPROCS(0)); len(errs) > 0 && ctx.Err() == nil {
 				onErr(0, errors.Join(errs...))
 			}
