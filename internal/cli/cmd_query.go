@@ -156,9 +156,13 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	// "no results" says how much was searched.
 	read := info.Records + info.Skipped + info.Malformed + info.Headers
 	var werr error
-	if rw != nil {
+	switch {
+	case info.Records == 0 && (h.failed > 0 || info.Malformed > 0):
+		// Nothing could be read: an empty answer here would pass for "no
+		// such traffic" with a script that reads stdout; stderr says why.
+	case rw != nil:
 		werr = rw.finish(res.Matched, read)
-	} else {
+	default:
 		werr = writeResult(std.out, o.output, res, read)
 	}
 	return h.finish(tally{records: int64(info.Records), malformed: int64(info.Malformed), verb: "read", firstBad: info.FirstBad}, werr)

@@ -257,3 +257,31 @@ func TestQueryHeaderAfterFirstMiB(t *testing.T) {
 		}
 	}
 }
+
+// When nothing could be read, stdout carries no answer: a zero count there
+// would read as "no such traffic" to a script. An empty capture is read,
+// and its answer is a true zero.
+func TestQueryNothingReadPrintsNoAnswer(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeQueryCapture(t, dir, "bad.log", []string{"not a record", "nor this"})
+	empty := writeQueryCapture(t, dir, "empty.log", nil)
+	for _, c := range []struct {
+		name, path string
+		code       int
+		out        string
+	}{
+		{"missing file", filepath.Join(dir, "missing.log"), exitRuntime, ""},
+		{"only malformed lines", bad, exitRuntime, ""},
+		{"empty capture", empty, exitOK, "count(*)\n       0\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := runQueryCmd(t, "", "stats count(*)", c.path)
+			if code != c.code || out != c.out {
+				t.Errorf("exit %d, stdout %q; want %d, %q (stderr %q)", code, out, c.code, c.out, errs)
+			}
+			if c.code != exitOK && errs == "" {
+				t.Error("stderr does not say why nothing was read")
+			}
+		})
+	}
+}
