@@ -161,7 +161,9 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	} else {
 		werr = writeResult(std.out, o.output, res, read)
 	}
-	return h.finish(tally{records: int64(info.Records), malformed: int64(info.Malformed), verb: "read", firstBad: info.FirstBad}, werr)
+	// The lines passed over are records the filter cannot match: they were
+	// read, and a filter that matches nothing is an answer, not a failure.
+	return h.finish(tally{records: int64(info.Records + info.Skipped), malformed: int64(info.Malformed), verb: "read", firstBad: info.FirstBad}, werr)
 }
 
 // namesSource reports whether the argument given as the query is a source
