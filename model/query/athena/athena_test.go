@@ -39,6 +39,10 @@ func TestSemantics(t *testing.T) {
 		{`filter dstport != "http"`, "WHERE dstport IS NOT NULL"},
 		// not in keeps absent values out.
 		{`filter dstport not in [22, 80]`, "dstport NOT IN (22, 80)"},
+		// Whole numbers stay exact past 2^53.
+		{`filter bytes = 9007199254740993`, "bytes = 9007199254740993"},
+		{`filter bytes > "18446744073709551615"`, "bytes > 18446744073709551615"},
+		{`filter packets in [9007199254740993, 2]`, "packets IN (9007199254740993, 2)"},
 		// IPv4 before IPv6.
 		{`filter srcaddr < "10.0.0.9"`, "(strpos(srcaddr, ':') = 0 AND TRY_CAST(srcaddr AS ipaddress) < IPADDRESS '10.0.0.9')"},
 		{`filter srcaddr > "10.0.0.9"`, "(strpos(srcaddr, ':') > 0 OR TRY_CAST(srcaddr AS ipaddress) > IPADDRESS '10.0.0.9')"},
