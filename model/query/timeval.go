@@ -67,7 +67,7 @@ func parseTimeText(s string, loc *time.Location, now time.Time) (time.Time, bool
 	for _, l := range clockLayouts {
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			y, m, d := now.In(loc).Date()
-			return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), 0, loc), true
+			return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc), true
 		}
 	}
 	return time.Time{}, false
@@ -94,13 +94,22 @@ func (c *compiler) timeLiteral(a *accessor, lit *Literal) (*Literal, error) {
 	}
 	out := *lit
 	out.Number, out.AgoSec = true, 0
+	// A fraction of the unit is kept (as a fractional number, which
+	// compares exactly with the field's whole ones): cut off, 12:00:05.5
+	// would equal a record of 12:00:05.
 	if a.kind == vTime {
 		out.Num = float64(t.UnixMilli())
+		if sub := t.Nanosecond() % 1e6; sub != 0 {
+			out.Num += float64(sub) / 1e6
+		}
 		if out.Num < 1e11 { // the engine reads small @timestamp numbers as seconds
 			out.Num = float64(t.Unix())
 		}
 	} else {
 		out.Num = float64(t.Unix())
+		if sub := t.Nanosecond(); sub != 0 {
+			out.Num += float64(sub) / 1e9
+		}
 	}
 	out.Text = strconv.FormatFloat(out.Num, 'f', -1, 64)
 	return &out, nil
