@@ -191,3 +191,23 @@ func TestIdentQuotes(t *testing.T) {
 		}
 	}
 }
+
+// Written times and ago() mean on Athena what they mean locally: the
+// instant they name, as a number of the field's unit, not FALSE.
+func TestWrittenTimes(t *testing.T) {
+	tb := defaultTable()
+	for q, want := range map[string]string{
+		`filter start >= "2026-12-03 15:12" | stats count(*)`:                 "start >= 1796310720",
+		`filter end < "2026-12-03T15:12:00Z" | stats count(*)`:                `"end" < 1796310720`,
+		`filter @timestamp >= "2026-12-03 15:12" | stats count(*)`:            `"@timestamp" >= 1796310720000`,
+		`filter start in ["2026-12-03 15:12", "1796310721"] | stats count(*)`: "start IN (1796310720, 1796310721)",
+	} {
+		if got := translate(t, tb, Options{}, q); !strings.Contains(got, want) {
+			t.Errorf("%s:\nwant a fragment %s\nin\n%s", q, want, got)
+		}
+	}
+	got := translate(t, tb, Options{}, `filter @timestamp > ago(5m) | stats count(*)`)
+	if strings.Contains(got, "WHERE FALSE") || !strings.Contains(got, `"@timestamp" > 1`) {
+		t.Errorf("ago(5m) is no time on Athena:\n%s", got)
+	}
+}
