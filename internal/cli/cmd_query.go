@@ -157,7 +157,7 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	read := info.Records + info.Skipped + info.Malformed + info.Headers
 	var werr error
 	switch {
-	case info.Records == 0 && (h.failed > 0 || info.Malformed > 0):
+	case info.Records+info.Skipped == 0 && (h.failed > 0 || info.Malformed > 0):
 		// Nothing could be read: an empty answer here would pass for "no
 		// such traffic" with a script that reads stdout; stderr says why.
 	case rw != nil:
@@ -165,7 +165,9 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	default:
 		werr = writeResult(std.out, o.output, res, read)
 	}
-	return h.finish(tally{records: int64(info.Records), malformed: int64(info.Malformed), verb: "read", firstBad: info.FirstBad}, werr)
+	// The lines passed over are records the filter cannot match: they were
+	// read, and a filter that matches nothing is an answer, not a failure.
+	return h.finish(tally{records: int64(info.Records + info.Skipped), malformed: int64(info.Malformed), verb: "read", firstBad: info.FirstBad}, werr)
 }
 
 // namesSource reports whether the argument given as the query is a source

@@ -53,7 +53,7 @@ func TestQueryCSVFromGzip(t *testing.T) {
 	if out != want {
 		t.Errorf("csv:\n%s\nwant:\n%s", out, want)
 	}
-	if !strings.Contains(errs, "skipped 1 malformed line(s) (3 records read)\n  "+path+":5: version is not a number") {
+	if !strings.Contains(errs, "skipped 1 malformed line(s) (5 records read)\n  "+path+":5: version is not a number") {
 		t.Errorf("stderr does not report the malformed line with its place: %q", errs)
 	}
 }
@@ -283,5 +283,38 @@ func TestQueryNothingReadPrintsNoAnswer(t *testing.T) {
 				t.Error("stderr does not say why nothing was read")
 			}
 		})
+	}
+}
+
+// Records the filter cannot match are still records read: a query whose
+// filter matches nothing in a capture with a malformed line answers
+// "nothing", exit 0, and counts every record, whether or not the lines
+// were passed over by their text without being parsed.
+func TestQueryNoMatchIsNotAFailure(t *testing.T) {
+	lines := []string{
+		"2 123456789012 eni-0a 10.0.1.50 10.0.2.100 40003 443 6 20 9000 1700000020 1700000080 ACCEPT OK",
+		"2 123456789012 eni-0a 10.0.1.51 10.0.2.100 40004 443 6 20 9000 1700000030 1700000080 ACCEPT OK",
+		"2 123456789012 eni-0b - - - - - - - 1700000100 1700000160 - NODATA",
+		"this line is not a record",
+	}
+	path := writeQueryCapture(t, t.TempDir(), "flows.log", lines)
+	for _, q := range []string{
+		`filter action = "REJECT" | stats count(*) as n`,
+		`filter interfaceId = "eni-0c" | fields srcaddr`,
+		`filter dstport = 22 | stats count(*) as n`,
+	} {
+		for _, src := range []string{path, "-"} {
+			stdin := ""
+			if src == "-" {
+				stdin = strings.Join(lines, "\n") + "\n"
+			}
+			code, _, errs := runQueryCmd(t, stdin, q, src)
+			if code != exitOK {
+				t.Errorf("%s on %s: exit %d, want %d (no match is an answer); stderr %q", q, src, code, exitOK, errs)
+			}
+			if !strings.Contains(errs, "skipped 1 malformed line(s) (3 records read)") {
+				t.Errorf("%s on %s: stderr %q, want 3 records read", q, src, errs)
+			}
+		}
 	}
 }

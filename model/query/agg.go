@@ -3,6 +3,8 @@ package query
 import (
 	"fmt"
 	"math"
+	"math/big"
+	"math/bits"
 	"slices"
 	"unsafe"
 
@@ -40,13 +42,15 @@ type statsPlan struct {
 
 // aggState is one aggregate of one group.
 type aggState struct {
-	n    uint64
-	sum  uint64
-	lo   uint64 // min, or earliest time
-	hi   uint64 // max, or latest time
-	code uint64 // earliest/latest value
-	set  map[uint64]struct{}
-	vals []uint64
+	n   uint64
+	sum uint64
+	// sumHi: the sum's carries past 64 bits, so that it never wraps
+	sumHi uint64
+	lo    uint64 // min, or earliest time
+	hi    uint64 // max, or latest time
+	code  uint64 // earliest/latest value
+	set   map[uint64]struct{}
+	vals  []uint64
 }
 
 // aggregator accumulates groups. Not safe for concurrent use; parallel
@@ -338,7 +342,9 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 				a.grow(32)
 			}
 		case AggSum, AggAvg:
-			s.sum += v
+			var c uint64
+			s.sum, c = bits.Add64(s.sum, v, 0)
+			s.sumHi += c
 		case AggMin, AggMax:
 			s.lo = min(s.lo, v)
 			s.hi = max(s.hi, v)
@@ -447,7 +453,9 @@ func (a *aggregator) merge(o *aggregator) {
 				}
 			}
 			d.n += s.n
-			d.sum += s.sum
+			var c uint64
+			d.sum, c = bits.Add64(d.sum, s.sum, 0)
+			d.sumHi += s.sumHi + c
 		}
 	}
 }
@@ -521,8 +529,17 @@ func (sp *aggSpec) value(s *aggState) Value {
 	}
 	switch sp.fn {
 	case AggSum:
+		if s.sumHi != 0 {
+			f, _ := new(big.Float).SetInt(s.bigSum()).Float64()
+			return Value{Kind: Float, F: f}
+		}
 		return Value{Kind: Int, I: s.sum}
 	case AggAvg:
+		if s.sumHi != 0 {
+			q := new(big.Float).SetInt(s.bigSum())
+			f, _ := q.Quo(q, new(big.Float).SetUint64(s.n)).Float64()
+			return Value{Kind: Float, F: f}
+		}
 		return Value{Kind: Float, F: float64(s.sum) / float64(s.n)}
 	case AggMin:
 		return sp.acc.decode(s.lo)
@@ -535,6 +552,12 @@ func (sp *aggSpec) value(s *aggState) Value {
 		return sp.acc.decode(s.code)
 	}
 	return Value{}
+}
+
+// bigSum is the exact sum of a sum or avg that passed 64 bits.
+func (s *aggState) bigSum() *big.Int {
+	hi := new(big.Int).SetUint64(s.sumHi)
+	return hi.Lsh(hi, 64).Add(hi, new(big.Int).SetUint64(s.sum))
 }
 
 // pctIndex is the nearest-rank percentile: the smallest value with at

@@ -200,36 +200,17 @@ func (c *compiler) compareCode(a *accessor, op string, want uint64) Pred {
 // so an absent core field reads 0: equality with a non-zero constant needs
 // no presence test, which keeps the common filters to one load and compare.
 func (c *compiler) compareNum(a *accessor, op string, lit *Literal) Pred {
-	num := lit.Num
-	if !lit.Number {
-		v, err := strconv.ParseFloat(strings.TrimSpace(lit.Text), 64)
-		if err != nil {
-			return mismatch(a, op)
-		}
-		num = v
+	num, w, whole, ok := numberLiteral(a, lit)
+	if !ok {
+		return mismatch(a, op)
 	}
-	if a.kind == vTime && num < 1e11 {
-		num *= 1000 // seconds written for @timestamp, which Insights keeps in ms
-	}
-	whole := num >= 0 && num <= math.MaxUint64 && num == math.Trunc(num)
 	if !whole {
 		get := a.code
 		return func(f *model.Flow, x *model.Ext) bool {
 			v, ok := get(f, x)
-			if !ok {
-				return false
-			}
-			fv := float64(v)
-			switch {
-			case fv < num:
-				return ordered(op, -1)
-			case fv > num:
-				return ordered(op, 1)
-			}
-			return ordered(op, 0)
+			return ok && ordered(op, cmpUintFloat(v, num))
 		}
 	}
-	w := uint64(num)
 	if op == "=" && w != 0 {
 		switch a.field {
 		case model.FieldDstPort:
@@ -266,6 +247,50 @@ func (c *compiler) compareNum(a *accessor, op string, lit *Literal) Pred {
 		return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v > w }
 	}
 	return func(f *model.Flow, x *model.Ext) bool { v, ok := get(f, x); return ok && v >= w }
+}
+
+// numberLiteral reads a literal compared with a number or time field: w
+// is its exact value when it is a whole number a field can hold (whole),
+// num its value otherwise. Whole numbers are read as integers, not
+// through a float64, which past 2^53 would make neighbours equal. ok is
+// false for text that is no number (or NaN).
+func numberLiteral(a *accessor, lit *Literal) (num float64, w uint64, whole, ok bool) {
+	text := strings.TrimSpace(lit.Text)
+	if u, err := strconv.ParseUint(text, 10, 64); err == nil {
+		num, w, whole = float64(u), u, true
+	} else {
+		num = lit.Num
+		if !lit.Number {
+			v, err := strconv.ParseFloat(text, 64)
+			if err != nil || math.IsNaN(v) {
+				return 0, 0, false, false
+			}
+			num = v
+		}
+		whole = num >= 0 && num < 0x1p64 && num == math.Trunc(num)
+		if whole {
+			w = uint64(num)
+		}
+	}
+	if a.kind == vTime && num < 1e11 {
+		num *= 1000 // seconds written for @timestamp, which Insights keeps in ms
+		w *= 1000
+	}
+	return num, w, whole, true
+}
+
+// cmpUintFloat compares v with a number that is not a whole uint64
+// (negative, fractional, or past 2^64) exactly, without rounding v.
+func cmpUintFloat(v uint64, num float64) int {
+	switch {
+	case num < 0:
+		return 1
+	case num >= 0x1p64:
+		return -1
+	case v <= uint64(math.Floor(num)):
+		return -1 // num is fractional here, so never equal
+	}
+	return 1
 }
 
 func (c *compiler) compareAddr(a *accessor, op string, want netip.Addr) Pred {

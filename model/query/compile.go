@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math"
 	"net/netip"
 	"regexp"
 	"regexp/syntax"
@@ -226,21 +225,11 @@ func (c *compiler) in(e *In) (Pred, error) {
 func (c *compiler) literalCode(a *accessor, lit *Literal) (code uint64, ok, exact bool) {
 	switch a.kind {
 	case vNum, vTime:
-		n := lit.Num
-		if !lit.Number {
-			v, err := strconv.ParseFloat(lit.Text, 64)
-			if err != nil {
-				return 0, false, true
-			}
-			n = v
+		_, w, whole, ok := numberLiteral(a, lit)
+		if !ok {
+			return 0, false, true
 		}
-		if a.kind == vTime && n < 1e11 {
-			n *= 1000
-		}
-		if n < 0 || n != math.Trunc(n) || n > math.MaxUint64 {
-			return 0, false, false
-		}
-		return uint64(n), true, true
+		return w, whole, whole
 	case vEnum:
 		v, ok := enumCode(a.field, lit.Text)
 		return v, ok && !lit.Number, true

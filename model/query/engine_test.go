@@ -365,6 +365,14 @@ func TestCompileErrors(t *testing.T) {
 		{`fields srcaddr | sort nosuch`, "unknown field 'nosuch' at column 23"},
 		{`limit 5 | filter dstport = 22`, "filter after limit is not supported: put it before limit at column 11"},
 		{`stats count(*) by @message`, "cannot group by @message at column 19"},
+		// One name, one column: JSON keys and sort keys must not be ambiguous.
+		{`stats count(*) as n, sum(bytes) as n by action`, "two columns are named 'n': rename one with 'as' at column 22"},
+		{`stats count(*) as srcaddr by srcaddr`, "two columns are named 'srcaddr': rename one with 'as' at column 7"},
+		{`stats count(*), count(*) by action`, "two columns are named 'count(*)': rename one with 'as' at column 17"},
+		{`stats count(*) by action, action`, "two columns are named 'action': rename one with 'as' at column 27"},
+		{`fields srcaddr, bytes as srcaddr`, "two columns are named 'srcaddr': rename one with 'as' at column 17"},
+		{`fields srcaddr as x, dstaddr as x`, "two columns are named 'x': rename one with 'as' at column 22"},
+		{`fields srcaddr | fields bytes as srcaddr`, "two columns are named 'srcaddr': rename one with 'as' at column 25"},
 	} {
 		q, err := Parse(tt.query)
 		if err != nil {

@@ -78,8 +78,13 @@ func Compile(q *Query, names *model.Interner, opt Options) (*Program, error) {
 				if it.Alias != "" {
 					aliases = append(aliases, col)
 				}
-				if !slices.ContainsFunc(projected, func(o column) bool { return o.name == name }) {
+				i := slices.IndexFunc(projected, func(o column) bool { return o.name == name })
+				switch {
+				case i < 0:
 					projected = append(projected, col)
+				case projected[i].acc.ref != col.acc.ref:
+					// the same field twice is one column; two fields under one name, a column lost
+					return nil, errDupColumn(it.Field.Col, name)
 				}
 			}
 		case *StatsCmd:
@@ -273,7 +278,26 @@ func (p *Program) statsPlan(c *StatsCmd) (*statsPlan, error) {
 		}
 		plan.aggs = append(plan.aggs, sp)
 	}
+	// Output columns are found by name (sort, display, JSON keys): two of
+	// one name would make them ambiguous.
+	var names []string
+	for i, k := range plan.keys {
+		if slices.Contains(names, k.column) {
+			return nil, errDupColumn(c.By[i].Field.Col, k.column)
+		}
+		names = append(names, k.column)
+	}
+	for i, a := range plan.aggs {
+		if slices.Contains(names, a.column) {
+			return nil, errDupColumn(c.Aggs[i].Col, a.column)
+		}
+		names = append(names, a.column)
+	}
 	return plan, nil
+}
+
+func errDupColumn(col int, name string) error {
+	return errAt(col, "two columns are named '%s': rename one with 'as'", name)
 }
 
 // recordColumn resolves a name in a record query: an alias from fields,

@@ -92,10 +92,14 @@ func Parse(text string) (*Query, error) {
 			return nil, err
 		}
 		q.Commands = append(q.Commands, &FilterCmd{Col: 1, Expr: e})
-		if p.tok.kind != tEOF {
-			return nil, p.unexpected("'|'")
+		switch p.tok.kind {
+		case tEOF:
+			return q, nil
+		case tPipe:
+			// Commands follow commands: the expression alone is a filter.
+			return nil, &Error{Col: p.tok.col, Msg: "'|' follows commands: write 'filter' before the expression to add commands after it"}
 		}
-		return q, nil
+		return nil, p.unexpected("end of query")
 	}
 	for {
 		c, err := p.command()

@@ -39,6 +39,8 @@ func TestParseErrors(t *testing.T) {
 		{"filter `pkt-srcaddr = 1", "unterminated `name` at column 8", Incomplete},
 		{"filter dstport = 22 | | limit 3", "expected a command (fields, filter, stats, sort, limit, display, dedup), found '|' at column 23", Invalid},
 		{"filter dstport = 22 limit 3", "expected '|' or end of query, found 'limit' at column 21", Invalid},
+		{`dstport = 22 | stats count(*)`, "'|' follows commands: write 'filter' before the expression to add commands after it at column 14", Invalid},
+		{`dstport = 22 limit 3`, "expected end of query, found 'limit' at column 14", Invalid},
 		{"filter srcaddr = 10.0.1.50", "10.0.1.50 is not a number (quote addresses: \"10.0.1.50\") at column 18", Invalid},
 		{"filter dstport # 22", "unexpected character \"#\" at column 16", Invalid},
 		{"stats", "expected a stats function (count, count_distinct, sum, avg, min, max, pct, earliest, latest) after 'stats' at column 6", Incomplete},

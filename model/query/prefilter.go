@@ -831,6 +831,8 @@ func pieceSets(sets [][][]byte) [][][]byte {
 
 func isBlankRune(r rune) bool { return r == ' ' || r == '\t' }
 
+func isBlankByte(c byte) bool { return c == ' ' || c == '\t' }
+
 // mayBeIPv6 reports whether piece can be (part of, when partial) an IPv6
 // address as @message writes it.
 func mayBeIPv6(piece []byte, partial bool) bool {
@@ -846,8 +848,10 @@ func mayBeIPv6(piece []byte, partial bool) bool {
 func spots(data []byte, marks [][]byte, out []int) []int {
 	out = out[:0]
 	for _, m := range marks {
-		// A word after a space is searched without the space: spaces are
+		// A word after a blank is searched without the blank: blanks are
 		// everywhere, letters rare, and bytes.Index leaps by the first byte.
+		// The parser splits fields at tabs as at spaces, so a tab before
+		// the word counts as the space of the mark.
 		after := len(m) > 2 && m[0] == ' '
 		if after {
 			m = m[1:]
@@ -859,7 +863,7 @@ func spots(data []byte, marks [][]byte, out []int) []int {
 			}
 			if !after {
 				out = append(out, i+j)
-			} else if i+j > 0 && data[i+j-1] == ' ' {
+			} else if i+j > 0 && isBlankByte(data[i+j-1]) {
 				out = append(out, i+j-1)
 			}
 			i += j + len(m)

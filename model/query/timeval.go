@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,7 @@ func parseTimeText(s string, loc *time.Location, now time.Time) (time.Time, bool
 	for _, l := range clockLayouts {
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			y, m, d := now.In(loc).Date()
-			return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), 0, loc), true
+			return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc), true
 		}
 	}
 	return time.Time{}, false
@@ -94,13 +95,26 @@ func (c *compiler) timeLiteral(a *accessor, lit *Literal) (*Literal, error) {
 	}
 	out := *lit
 	out.Number, out.AgoSec = true, 0
+	// A written fraction of the unit is kept (as a fractional number,
+	// which compares exactly with the field's whole ones): cut off,
+	// 12:00:05.5 would equal a record of 12:00:05. ago() counts whole
+	// units back from now.
+	if lit.AgoSec > 0 {
+		t = t.Truncate(time.Second)
+	}
 	if a.kind == vTime {
 		out.Num = float64(t.UnixMilli())
+		if sub := t.Nanosecond() % 1e6; sub != 0 {
+			out.Num += float64(sub) / 1e6
+		}
 		if out.Num < 1e11 { // the engine reads small @timestamp numbers as seconds
 			out.Num = float64(t.Unix())
 		}
 	} else {
 		out.Num = float64(t.Unix())
+		if sub := t.Nanosecond(); sub != 0 {
+			out.Num += float64(sub) / 1e9
+		}
 	}
 	out.Text = strconv.FormatFloat(out.Num, 'f', -1, 64)
 	return &out, nil
@@ -109,4 +123,90 @@ func (c *compiler) timeLiteral(a *accessor, lit *Literal) (*Literal, error) {
 // agoNotTime is the error for ago() compared with a field that is no time.
 func agoNotTime(lit *Literal, field string) error {
 	return errAt(lit.Col, "%s is a time: compare it with @timestamp, start or end, not %s", lit.Text, field)
+}
+
+// ResolveTimes returns q with every written time and ago() that a filter
+// compares with @timestamp, start or end replaced by the number the local
+// engine compares it as (seconds for start and end, milliseconds for
+// @timestamp), read in opt's zone and clock. A translation to another
+// engine then names the same instant; q itself is not changed.
+func ResolveTimes(q *Query, opt Options) (*Query, error) {
+	c := &compiler{env: newEnv(model.NewInterner(), opt, q.Unknown)}
+	out := *q
+	out.Commands = slices.Clone(q.Commands)
+	for i, cmd := range out.Commands {
+		f, ok := cmd.(*FilterCmd)
+		if !ok {
+			continue
+		}
+		e, err := c.resolveTimes(f.Expr)
+		if err != nil {
+			return nil, err
+		}
+		nf := *f
+		nf.Expr = e
+		out.Commands[i] = &nf
+	}
+	return &out, nil
+}
+
+func (c *compiler) resolveTimes(e Expr) (Expr, error) {
+	switch e := e.(type) {
+	case *Logical:
+		l, err := c.resolveTimes(e.L)
+		if err != nil {
+			return nil, err
+		}
+		r, err := c.resolveTimes(e.R)
+		if err != nil {
+			return nil, err
+		}
+		n := *e
+		n.L, n.R = l, r
+		return &n, nil
+	case *Not:
+		x, err := c.resolveTimes(e.X)
+		if err != nil {
+			return nil, err
+		}
+		n := *e
+		n.X = x
+		return &n, nil
+	case *Compare:
+		n := *e
+		var err error
+		if e.L.Field != nil && e.R.Lit != nil {
+			n.R.Lit, err = c.resolveTime(e.L.Field.Ref, e.R.Lit)
+		} else if e.R.Field != nil && e.L.Lit != nil {
+			n.L.Lit, err = c.resolveTime(e.R.Field.Ref, e.L.Lit)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &n, nil
+	case *In:
+		n := *e
+		n.Values = slices.Clone(e.Values)
+		for i := range n.Values {
+			lit, err := c.resolveTime(e.Field.Ref, &n.Values[i])
+			if err != nil {
+				return nil, err
+			}
+			n.Values[i] = *lit
+		}
+		return &n, nil
+	}
+	return e, nil
+}
+
+// resolveTime is lit as the number a time field compares it as; other
+// fields' literals are returned as they are.
+func (c *compiler) resolveTime(r Ref, lit *Literal) (*Literal, error) {
+	if r == 0 {
+		return lit, nil
+	}
+	if a := accessorFor(r, c.env); isTimeRef(a) {
+		return c.timeLiteral(a, lit)
+	}
+	return lit, nil
 }

@@ -39,6 +39,10 @@ func TestSemantics(t *testing.T) {
 		{`filter dstport != "http"`, "WHERE dstport IS NOT NULL"},
 		// not in keeps absent values out.
 		{`filter dstport not in [22, 80]`, "dstport NOT IN (22, 80)"},
+		// Whole numbers stay exact past 2^53.
+		{`filter bytes = 9007199254740993`, "bytes = 9007199254740993"},
+		{`filter bytes > "18446744073709551615"`, "bytes > 18446744073709551615"},
+		{`filter packets in [9007199254740993, 2]`, "packets IN (9007199254740993, 2)"},
 		// IPv4 before IPv6.
 		{`filter srcaddr < "10.0.0.9"`, "(strpos(srcaddr, ':') = 0 AND TRY_CAST(srcaddr AS ipaddress) < IPADDRESS '10.0.0.9')"},
 		{`filter srcaddr > "10.0.0.9"`, "(strpos(srcaddr, ':') > 0 OR TRY_CAST(srcaddr AS ipaddress) > IPADDRESS '10.0.0.9')"},
@@ -185,5 +189,25 @@ func TestIdentQuotes(t *testing.T) {
 		if got := ident(in); got != want {
 			t.Errorf("ident(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// Written times and ago() mean on Athena what they mean locally: the
+// instant they name, as a number of the field's unit, not FALSE.
+func TestWrittenTimes(t *testing.T) {
+	tb := defaultTable()
+	for q, want := range map[string]string{
+		`filter start >= "2026-12-03 15:12" | stats count(*)`:                 "start >= 1796310720",
+		`filter end < "2026-12-03T15:12:00Z" | stats count(*)`:                `"end" < 1796310720`,
+		`filter @timestamp >= "2026-12-03 15:12" | stats count(*)`:            `"@timestamp" >= 1796310720000`,
+		`filter start in ["2026-12-03 15:12", "1796310721"] | stats count(*)`: "start IN (1796310720, 1796310721)",
+	} {
+		if got := translate(t, tb, Options{}, q); !strings.Contains(got, want) {
+			t.Errorf("%s:\nwant a fragment %s\nin\n%s", q, want, got)
+		}
+	}
+	got := translate(t, tb, Options{}, `filter @timestamp > ago(5m) | stats count(*)`)
+	if strings.Contains(got, "WHERE FALSE") || !strings.Contains(got, `"@timestamp" > 1`) {
+		t.Errorf("ago(5m) is no time on Athena:\n%s", got)
 	}
 }

@@ -106,6 +106,20 @@ func number(r query.Ref, lit *query.Literal) (float64, bool) {
 	return n, true
 }
 
+// wholeNumber is a literal that is a whole number written out, exactly
+// as the local engine reads it (not through a float64, which past 2^53
+// would change it); @timestamp takes one below 1e11 as seconds.
+func wholeNumber(r query.Ref, lit *query.Literal) (string, bool) {
+	u, err := strconv.ParseUint(strings.TrimSpace(lit.Text), 10, 64)
+	if err != nil {
+		return "", false
+	}
+	if kindOf(r) == kTime && u < 1e11 {
+		u *= 1000
+	}
+	return strconv.FormatUint(u, 10), true
+}
+
 func enumValid(r query.Ref, s string) bool {
 	id, _ := r.Field()
 	if id == model.FieldAction {
@@ -128,6 +142,9 @@ func (tr *translator) compareLit(r query.Ref, op string, lit *query.Literal) str
 	eq := op == "=" || op == "!="
 	switch {
 	case kindOf(r) == kNum || kindOf(r) == kTime:
+		if w, ok := wholeNumber(r, lit); ok {
+			return c + " " + sqlOp(op) + " " + w
+		}
 		n, ok := number(r, lit)
 		if !ok {
 			return tr.mismatch(r, op)
@@ -210,7 +227,9 @@ func (tr *translator) in(e *query.In) string {
 		lit := &e.Values[i]
 		switch {
 		case kindOf(r) == kNum || kindOf(r) == kTime:
-			if n, ok := number(r, lit); ok && n >= 0 && n == math.Trunc(n) && n <= math.MaxInt64/2 {
+			if w, ok := wholeNumber(r, lit); ok {
+				put(w)
+			} else if n, ok := number(r, lit); ok && n >= 0 && n == math.Trunc(n) && n <= math.MaxInt64/2 {
 				put(strconv.FormatInt(int64(n), 10))
 			}
 		case isEnum(r):

@@ -29,6 +29,12 @@ type Translation struct {
 // Translate turns a parsed query into Trino SQL over t. The query is
 // compiled first, so it fails exactly where the local engine would.
 func Translate(q *query.Query, t *Table, opt Options) (*Translation, error) {
+	// Written times name an instant: send its number, as the local engine
+	// compares it.
+	q, err := query.ResolveTimes(q, query.Options{})
+	if err != nil {
+		return nil, err
+	}
 	prog, err := query.Compile(q, model.NewInterner(), query.Options{Intern: true})
 	if err != nil {
 		return nil, err

@@ -79,6 +79,13 @@ func refName(r query.Ref) (string, bool) {
 
 // Translate turns a parsed query into Insights text.
 func Translate(q *query.Query, opt Options) (*Translation, error) {
+	// Written times name an instant: send its number (seconds for
+	// startTime and endTime, milliseconds for @timestamp), as the local
+	// engine compares it, not text Insights would compare as text.
+	q, err := query.ResolveTimes(q, query.Options{})
+	if err != nil {
+		return nil, err
+	}
 	prog, err := query.Compile(q, model.NewInterner(), query.Options{Intern: true})
 	if err != nil {
 		return nil, err

@@ -105,3 +105,19 @@ func FuzzTranslate(f *testing.F) {
 		}
 	})
 }
+
+// Written times and ago() reach Insights as the instant they name: start
+// and end in seconds, @timestamp in milliseconds, not as text.
+func TestWrittenTimes(t *testing.T) {
+	for q, want := range map[string]string{
+		`filter start >= "2026-12-03 15:12" | stats count(*)`:      "filter startTime >= 1796310720 | stats count(*)",
+		`filter @timestamp >= "2026-12-03 15:12" | stats count(*)`: "filter @timestamp >= 1796310720000 | stats count(*)",
+	} {
+		if got := tr(t, q, Options{}); got.Text != want {
+			t.Errorf("%s:\n got %s\nwant %s", q, got.Text, want)
+		}
+	}
+	if got := tr(t, `filter @timestamp > ago(5m) | stats count(*)`, Options{}); strings.Contains(got.Text, "ago") {
+		t.Errorf("ago(5m) sent as text: %s", got.Text)
+	}
+}
