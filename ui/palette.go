@@ -58,11 +58,13 @@ func newPalette(sh *Shared, saved []Triage) *palette {
 	p := &palette{input: textinput.New()}
 	p.input.Prompt = "› "
 	p.input.SetStyles(sh.Styles.Input)
+	// Names, queries and prompts are drawn; saved ones come from the config
+	// file, so they are kept under Sanitize (the query run is the one given).
 	for _, t := range triageQueries() {
-		p.items = append(p.items, paletteItem{kind: paletteQuery, title: t.Name, hint: t.Query, triage: t})
+		p.items = append(p.items, paletteItem{kind: paletteQuery, title: Sanitize(t.Name), hint: Sanitize(t.Query), triage: t})
 	}
 	for _, t := range saved {
-		p.items = append(p.items, paletteItem{kind: paletteSaved, title: t.Name, hint: t.Query, triage: t})
+		p.items = append(p.items, paletteItem{kind: paletteSaved, title: Sanitize(t.Name), hint: Sanitize(t.Query), triage: t})
 	}
 	k := &sh.Keys
 	for _, b := range []key.Binding{k.Filter, k.Export, k.Follow, k.Pause, k.Mark, k.NextMark, k.PrevMark, k.Copy,
@@ -121,6 +123,10 @@ func (p *palette) update(msg tea.KeyPressMsg, k *Keymap, height int) (c chosen, 
 	case "enter":
 		return p.choose()
 	}
+	msg, ok := typedText(msg)
+	if !ok {
+		return c, false, nil
+	}
 	p.input, cmd = p.input.Update(msg)
 	if p.asking == nil {
 		p.filter()
@@ -158,7 +164,7 @@ func (p *palette) choose() (chosen, bool, tea.Cmd) {
 		t := it.triage
 		p.asking = &t
 		p.input.SetValue("")
-		p.input.Placeholder = t.Prompt
+		p.input.Placeholder = Sanitize(t.Prompt)
 		return chosen{}, false, nil
 	}
 	return chosen{query: it.triage.Query}, true, nil
@@ -168,9 +174,9 @@ func (p *palette) choose() (chosen, bool, tea.Cmd) {
 func (p *palette) view(st *Styles, width, height int) string {
 	var b strings.Builder
 	if p.asking != nil {
-		b.WriteString(fitCells(st.Section.Render(" "+p.asking.Name+": ")+p.input.View(), width))
+		b.WriteString(fitCells(st.Section.Render(" "+Sanitize(p.asking.Name)+": ")+p.input.View(), width))
 		b.WriteByte('\n')
-		msg := st.Dim.Render(" enter runs " + p.asking.Query)
+		msg := st.Dim.Render(" enter runs " + Sanitize(p.asking.Query))
 		if p.problem != "" {
 			msg = st.Error.Render(" " + p.problem)
 		}

@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// unsafeOnScreen reports the first rune no terminal policy lets through
+// (controls, bidi overrides) left in a frame once its own styling is
+// stripped.
+func unsafeOnScreen(frame string) (rune, bool) {
+	for _, r := range ansi.Strip(frame) {
+		if r != '\n' && model.UnsafeRune(r) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+func assertSafeFrame(t *testing.T, d *driver, when string) {
+	t.Helper()
+	if r, bad := unsafeOnScreen(d.m.View().Content); bad {
+		t.Fatalf("%s: %U reached the terminal:\n%s", when, r, d.screen())
+	}
+}
+
+// The filter history is a file anyone could have written: what it holds
+// is recalled into the filter bar without bidi overrides or controls.
+func TestFilterBarRecallsHistoryWithoutUnsafeText(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "filter_history")
+	if err := os.WriteFile(path, []byte("action = \"REJECT\" \u202eand x\n\x1b]52;c;aGk=\x07 srcaddr = \"1\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.HistoryFile = path
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		d := newDriver(t, cfg, size[0], size[1])
+		d.keys("/", "up")
+		assertSafeFrame(t, d, "newest history entry")
+		d.keys("up")
+		assertSafeFrame(t, d, "older history entry")
+		if got := d.m.filter.input.Value(); strings.ContainsRune(got, 0x1b) || strings.ContainsRune(got, 0x07) {
+			t.Fatalf("filter bar holds %q", got)
+		}
+	}
+}
+
+// A key that arrives as text (an input method, a terminal that sends
+// unicode as key text) cannot put a bidi override into any text input.
+func TestTypedBidiControlNeverReachesTheScreen(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	bidi := tea.KeyPressMsg{Code: 0x202e, Text: "\u202e"}
+	d.keys("/")
+	d.typeText("abc")
+	d.send(bidi)
+	d.typeText("def")
+	assertSafeFrame(t, d, "filter bar")
+	if got := d.m.filter.input.Value(); got != "abcdef" {
+		t.Errorf("filter bar holds %q, want abcdef", got)
+	}
+	d.keys("esc", "ctrl+s", "ctrl+u")
+	d.send(bidi)
+	assertSafeFrame(t, d, "export prompt")
+	d.keys("esc", "ctrl+p")
+	d.send(bidi)
+	assertSafeFrame(t, d, "palette")
+}
+
+// Saved queries come from the config file: their names and text are shown
+// in the palette, the prompt line and, applied, in the filter bar, and
+// none of those lets a control or a bidi override through.
+func TestSavedQueryTextIsSanitised(t *testing.T) {
+	cfg := fixtureConfig(fixtureStore(t))
+	cfg.Queries = []Triage{
+		{Name: "evil\u202ename\x1b]0;x\x07", Query: "filter action = \"REJECT\" and interfaceId != \"\u202ex\x1b[31m\""},
+		{Name: "ask\u202e", Query: "filter srcaddr = \"%s\" \u202e", Prompt: "addr\u202e\x1b[2J"},
+	}
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		d := newDriver(t, cfg, size[0], size[1])
+		d.keys("ctrl+p")
+		assertSafeFrame(t, d, "palette list")
+		d.typeText("evil")
+		assertSafeFrame(t, d, "palette filtered")
+		if !strings.Contains(d.screen(), "evilname]0;x") {
+			t.Fatalf("the saved query's sanitised name should be listed:\n%s", d.screen())
+		}
+		d.keys("enter")
+		assertSafeFrame(t, d, "saved query applied")
+		d.keys("/")
+		assertSafeFrame(t, d, "applied saved query in the filter bar")
+		d.keys("esc", "ctrl+p")
+		d.typeText("ask")
+		d.keys("enter")
+		assertSafeFrame(t, d, "saved query prompt")
+	}
+}
