@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -350,7 +349,7 @@ func drillText(keys []query.GroupKeyInfo, row []query.Value) string {
 		case v.IsNumber():
 			parts = append(parts, k.Field+" = "+v.String())
 		default:
-			parts = append(parts, k.Field+" = "+strconv.Quote(v.String()))
+			parts = append(parts, fieldIs(k.Field, v.String()))
 		}
 	}
 	return strings.Join(parts, " and ")
