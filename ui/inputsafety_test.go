@@ -101,3 +101,28 @@ func TestSavedQueryTextIsSanitised(t *testing.T) {
 		assertSafeFrame(t, d, "saved query prompt")
 	}
 }
+
+// The palette's address prompt takes a pasted address (over SSH, pasting
+// is how an address gets there), and shows what it asks for in full.
+func TestPaletteTakesAPasteAndShowsItsPrompt(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		d := queryDriver(t, fixtureStore(t), size[0], size[1])
+		d.keys("ctrl+p")
+		d.send(tea.PasteMsg{Content: "one address"})
+		if got := d.m.palette.input.Value(); got != "one address" {
+			t.Fatalf("palette search holds %q after a paste", got)
+		}
+		d.keys("enter")
+		if d.m.palette.asking == nil {
+			t.Fatalf("the address query did not ask for its address:\n%s", d.screen())
+		}
+		if !strings.Contains(d.screen(), "› address") {
+			t.Errorf("the prompt should show what it asks for:\n%s", d.screen())
+		}
+		d.send(tea.PasteMsg{Content: "10.0.9.9\n"})
+		d.keys("enter")
+		if !strings.Contains(d.m.sh.FilterText, `srcaddr = "10.0.9.9"`) {
+			t.Fatalf("the pasted address was not used: filter %q", d.m.sh.FilterText)
+		}
+	}
+}

@@ -52,6 +52,7 @@ type palette struct {
 	top     int
 	asking  *Triage // the triage whose prompt is being answered
 	problem string
+	width   int
 }
 
 func newPalette(sh *Shared, saved []Triage) *palette {
@@ -110,6 +111,7 @@ func (p *palette) update(msg tea.KeyPressMsg, k *Keymap, height int) (c chosen, 
 			p.asking, p.problem = nil, ""
 			p.input.SetValue("")
 			p.input.Placeholder = ""
+			p.setWidth(p.width)
 			p.filter()
 			return c, false, nil
 		}
@@ -133,6 +135,30 @@ func (p *palette) update(msg tea.KeyPressMsg, k *Keymap, height int) (c chosen, 
 	}
 	p.problem = ""
 	return c, false, cmd
+}
+
+// paste inserts pasted text as typed text: a search, or the answer to a
+// prompt (an address copied from elsewhere).
+func (p *palette) paste(msg tea.PasteMsg) tea.Cmd {
+	msg.Content = oneLine(msg.Content)
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	if p.asking == nil {
+		p.filter()
+	}
+	p.problem = ""
+	return cmd
+}
+
+// setWidth gives the text the line's room after what leads it, so a long
+// text scrolls under the cursor and a prompt's placeholder shows whole.
+func (p *palette) setWidth(w int) {
+	p.width = w
+	lead := cellWidth(" ctrl+p ")
+	if p.asking != nil {
+		lead = cellWidth(" " + Sanitize(p.asking.Name) + ": ")
+	}
+	p.input.SetWidth(max(w-lead-cellWidth(p.input.Prompt)-1, 1))
 }
 
 func (p *palette) move(d, height int) {
@@ -165,6 +191,7 @@ func (p *palette) choose() (chosen, bool, tea.Cmd) {
 		p.asking = &t
 		p.input.SetValue("")
 		p.input.Placeholder = Sanitize(t.Prompt)
+		p.setWidth(p.width)
 		return chosen{}, false, nil
 	}
 	return chosen{query: it.triage.Query}, true, nil
@@ -244,6 +271,7 @@ func hasStats(text string) bool {
 // every printable key is search text.
 func (m *rootModel) openPalette() tea.Cmd {
 	m.palette = newPalette(m.sh, m.cfg.Queries)
+	m.palette.setWidth(m.width)
 	m.paletteFrom = m.mode
 	m.mode = modePalette
 	m.sh.Keys.setTyping(true)

@@ -178,6 +178,9 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.SetWidth(msg.Width)
 		m.filter.setWidth(msg.Width)
 		m.export.setWidth(msg.Width)
+		if m.palette != nil {
+			m.palette.setWidth(msg.Width)
+		}
 		for _, p := range m.panes {
 			p.SetSize(m.paneSize())
 		}
@@ -247,6 +250,8 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.filter.paste(msg)
 		case modeExport:
 			return m, m.export.paste(msg)
+		case modePalette:
+			return m, m.palette.paste(msg)
 		}
 		return m, nil
 	}
