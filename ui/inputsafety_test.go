@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,6 +124,28 @@ func TestPaletteTakesAPasteAndShowsItsPrompt(t *testing.T) {
 		d.keys("enter")
 		if !strings.Contains(d.m.sh.FilterText, `srcaddr = "10.0.9.9"`) {
 			t.Fatalf("the pasted address was not used: filter %q", d.m.sh.FilterText)
+		}
+	}
+}
+
+// However small the window, the message names the size it needs (at 10×3
+// the full sentence was cut before the numbers).
+func TestTooSmallMessageAlwaysNamesTheSize(t *testing.T) {
+	want := fmt.Sprintf("%d×%d", minWidth, minHeight)
+	for _, size := range [][2]int{{10, 3}, {12, 2}, {20, 1}, {6, 1}, {30, 4}, {40, 10}, {59, 23}, {79, 11}} {
+		d := newDriver(t, fixtureConfig(fixtureStore(t)), size[0], size[1])
+		scr := d.screen()
+		if !strings.Contains(scr, want) {
+			t.Errorf("%d×%d: the message does not say %s is needed:\n%s", size[0], size[1], want, scr)
+		}
+		lines := strings.Split(scr, "\n")
+		if len(lines) > size[1] {
+			t.Errorf("%d×%d: %d lines", size[0], size[1], len(lines))
+		}
+		for _, l := range lines {
+			if cellWidth(l) > size[0] {
+				t.Errorf("%d×%d: line %q is wider than the window", size[0], size[1], l)
+			}
 		}
 	}
 }

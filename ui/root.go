@@ -600,14 +600,36 @@ func (m *rootModel) render() string {
 }
 
 // tooSmall says what size the TUI needs, wrapped to the window however
-// small it is.
+// small it is: the longest of its wordings that fits whole, so the size
+// needed is always there.
 func tooSmall(w, h int) string {
-	msg := fmt.Sprintf("flowtail needs a terminal of at least %d×%d; this one is %d×%d. Enlarge the window.", minWidth, minHeight, w, h)
-	lines := wrapWords(msg, min(w, 44))
+	need := fmt.Sprintf("%d×%d", minWidth, minHeight)
+	wordings := []string{
+		fmt.Sprintf("flowtail needs a terminal of at least %s; this one is %d×%d. Enlarge the window.", need, w, h),
+		fmt.Sprintf("flowtail needs %s, this is %d×%d", need, w, h),
+		"needs " + need,
+		need,
+	}
+	var lines []string
+	for _, msg := range wordings {
+		lines = wrapWords(msg, min(w, 44))
+		if len(lines) <= h && fits(lines, w) {
+			break
+		}
+	}
 	if len(lines) > h {
 		lines = lines[:h]
 	}
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, strings.Join(lines, "\n"))
+}
+
+func fits(lines []string, w int) bool {
+	for _, l := range lines {
+		if cellWidth(l) > w {
+			return false
+		}
+	}
+	return true
 }
 
 // activeFlowsShown reports whether the flows pane is the one on screen.
