@@ -433,7 +433,7 @@ func (p *flowsPane) emptyText() string {
 	if p.sh.Filter != nil {
 		return " no records match the filter"
 	}
-	return " waiting for records…"
+	return waitingNote(p.sh)
 }
 
 func (p *flowsPane) appendHeader(b []byte) []byte {

@@ -149,3 +149,38 @@ func TestTooSmallMessageAlwaysNamesTheSize(t *testing.T) {
 		}
 	}
 }
+
+// A capture read to its end without a record (an empty file, a header
+// alone, nothing but malformed lines) says so, at once and in every pane,
+// rather than waiting for records that will never come.
+func TestEndedInputWithoutRecordsSaysSo(t *testing.T) {
+	for _, malformed := range []bool{false, true} {
+		s := model.NewStore(100)
+		if malformed {
+			s.Append(func(a model.Appender) {
+				a.Bad(model.Malformed{Origin: "capture.log", LineNo: 1, Line: "not a record", Err: "version is not a number"})
+			})
+		}
+		ingested := make(chan struct{})
+		cfg := fixtureConfig(s)
+		cfg.Ingested = ingested
+		d := newDriver(t, cfg, 80, 24)
+		if !strings.Contains(d.screen(), "waiting for records") {
+			t.Fatalf("before the end of ingest the flows pane waits:\n%s", d.screen())
+		}
+		wait := d.m.waitIngested()
+		close(ingested)
+		d.send(wait())
+		for _, pane := range []string{"1", "2", "3"} {
+			d.keys(pane)
+			d.refresh()
+			scr := d.screen()
+			if strings.Contains(scr, "waiting for records") || !strings.Contains(scr, "no records in the input") {
+				t.Errorf("pane %s after the end of an input without records:\n%s", pane, scr)
+			}
+			if malformed && !strings.Contains(scr, "1 malformed line (e shows it)") {
+				t.Errorf("pane %s should point at the malformed line:\n%s", pane, scr)
+			}
+		}
+	}
+}

@@ -167,6 +167,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, m.tick())
 	}
 	if _, ok := msg.(ingestedMsg); ok {
+		m.sh.Ended = true
 		cmd, _ := m.poll()
 		m.lastSig, m.frame = m.status.signature(), ""
 		return m, cmd
