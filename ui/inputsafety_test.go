@@ -184,3 +184,45 @@ func TestEndedInputWithoutRecordsSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// At the smallest size flowtail runs in, every key of the help is
+// reachable: columns that do not fit side by side are stacked, and the
+// help scrolls with the keys that scroll everything else.
+func TestHelpAtTheMinimumSizeShowsEveryKey(t *testing.T) {
+	for _, pane := range []string{"1", "2", "4"} {
+		d := newDriver(t, fixtureConfig(fixtureStore(t)), minWidth, minHeight)
+		d.keys(pane, "?")
+		seen := map[string]bool{}
+		var last string
+		for range 40 {
+			scr := d.screen()
+			for _, l := range strings.Split(scr, "\n") {
+				if cellWidth(l) > minWidth {
+					t.Errorf("pane %s: help line wider than %d: %q", pane, minWidth, l)
+				}
+				seen[strings.Join(strings.Fields(l), " ")] = true
+			}
+			if scr == last {
+				break
+			}
+			last = scr
+			d.keys("pgdown")
+		}
+		all := strings.Join(func() []string {
+			var out []string
+			for l := range seen {
+				out = append(out, l)
+			}
+			return out
+		}(), "\n")
+		for _, want := range []string{"/ filter", "ctrl+p command palette", "tab next pane", "1-5 go to pane", "q quit", "ctrl+z suspend", "g ", "esc or ? closes this help"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("pane %s: the help at %d×%d never shows %q; seen:\n%s", pane, minWidth, minHeight, want, all)
+			}
+		}
+		d.keys("esc")
+		if d.m.mode != modeNormal {
+			t.Errorf("esc closes the help")
+		}
+	}
+}

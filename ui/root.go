@@ -68,9 +68,11 @@ type rootModel struct {
 	// filter and pane each one was made from.
 	back []backStep
 
-	detail detailModel
-	help   help.Model
-	status statusModel
+	detail    detailModel
+	help      help.Model
+	helpTop   int // the help's first line shown, when it is taller than the pane
+	helpLines int // the help's height when last drawn
+	status    statusModel
 
 	mouse       mouseState
 	palette     *palette
@@ -298,6 +300,8 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		case key.Matches(msg, k.Back), key.Matches(msg, k.Help):
 			m.mode = modeNormal
+		default:
+			m.scrollHelp(msg)
 		}
 		return nil
 	}
@@ -305,7 +309,7 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
-		m.mode = modeHelp
+		m.mode, m.helpTop = modeHelp, 0
 		return nil
 	case key.Matches(msg, k.Palette):
 		return m.openPalette()
