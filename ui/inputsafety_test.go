@@ -215,7 +215,7 @@ func TestHelpAtTheMinimumSizeShowsEveryKey(t *testing.T) {
 			}
 			return out
 		}(), "\n")
-		for _, want := range []string{"/ filter", "ctrl+p command palette", "tab next pane", "1-5 go to pane", "q quit", "ctrl+z suspend", "g ", "esc or ? closes this help"} {
+		for _, want := range []string{"/ filter", "ctrl+p/: command palette", "tab next pane", "1-5 go to pane", "q quit", "ctrl+z suspend", "g ", "esc or ? closes this help"} {
 			if !strings.Contains(all, want) {
 				t.Errorf("pane %s: the help at %d×%d never shows %q; seen:\n%s", pane, minWidth, minHeight, want, all)
 			}
@@ -224,5 +224,18 @@ func TestHelpAtTheMinimumSizeShowsEveryKey(t *testing.T) {
 		if d.m.mode != modeNormal {
 			t.Errorf("esc closes the help")
 		}
+	}
+}
+
+// ':' opens the palette as ctrl+p does; the help says so.
+func TestHelpNamesColonForThePalette(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("?")
+	if !strings.Contains(d.screen(), "ctrl+p/:") {
+		t.Errorf("the help does not say ':' opens the palette:\n%s", d.screen())
+	}
+	d.keys("esc", ":")
+	if d.m.mode != modePalette {
+		t.Errorf("':' did not open the palette")
 	}
 }
