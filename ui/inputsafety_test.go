@@ -239,3 +239,27 @@ func TestHelpNamesColonForThePalette(t *testing.T) {
 		t.Errorf("':' did not open the palette")
 	}
 }
+
+// n and N say why they did not move: no marks at all, none further in
+// that direction, or the marks are outside the filter.
+func TestMarkJumpsSayWhyTheyDidNotMove(t *testing.T) {
+	s := genStore(t, 100, 30)
+	d := newDriver(t, fixtureConfig(s), 80, 24)
+	d.keys("n")
+	if !strings.Contains(d.footerLine(), "no marked rows") {
+		t.Errorf("n without marks: status %q", d.footerLine())
+	}
+	d.keys("j", "m", "N")
+	if !strings.Contains(d.footerLine(), "no marked row above") {
+		t.Errorf("N with the only mark under the cursor: status %q", d.footerLine())
+	}
+	d.keys("n")
+	if !strings.Contains(d.footerLine(), "no marked row below") {
+		t.Errorf("n with the only mark under the cursor: status %q", d.footerLine())
+	}
+	d.applyFilter("10.0.0.3")
+	d.keys("n")
+	if !strings.Contains(d.footerLine(), "outside the filter") {
+		t.Errorf("n with the mark filtered out: status %q", d.footerLine())
+	}
+}
