@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 )
 
@@ -110,6 +111,9 @@ func (m *rootModel) footerKeys() []key.Binding {
 		}
 	case modeHelp:
 		keys = []key.Binding{k.Back, k.Quit}
+		if _, h := m.paneSize(); m.helpLines > h { // taller than the pane: it scrolls
+			keys = []key.Binding{k.Back, k.Up, k.Down, k.PageDown, k.Quit}
+		}
 	default:
 		keys = []key.Binding{k.Help, k.Filter}
 		if _, ok := m.rowExplainer(); ok { // only where the row stands for a flow
@@ -184,16 +188,35 @@ func (m *rootModel) helpView() string {
 		}
 	}
 	groups = append(groups, m.sh.Keys.FullHelp()...)
-	keys := strings.ReplaceAll(hm.FullHelpView(groups), "\n", "\n ") // the margin every screen has
-	notes := " Times are UTC unless `t` switched to local time. The filter takes a Logs\n" +
-		" Insights query (action = \"REJECT\" and dstport = 22, … | stats …) or words,\n" +
-		" matched fuzzily; ↑/↓ recall earlier filters. y copies a record's log line,\n" +
-		" Y its key=value form. esc or ? closes this help."
-	if m.activeFlowsShown() { // the other tables are not in time order: G is their first row
-		notes = " Newest first: G returns to the top and follows, g jumps to the oldest.\n" + notes
+	// Columns side by side while they fit the width (the margin included),
+	// then the rest in bands under them, rather than cut with "…".
+	hm.SetWidth(0)
+	var bands []string
+	for from := 0; from < len(groups); {
+		to := from + 1
+		for to < len(groups) && lipgloss.Width(hm.FullHelpView(groups[from:to+1])) <= m.width-1 {
+			to++
+		}
+		bands = append(bands, strings.ReplaceAll(hm.FullHelpView(groups[from:to]), "\n", "\n ")) // the margin every screen has
+		from = to
 	}
-	body := st.Section.Render(title) + "\n\n " + keys + "\n\n" + st.Dim.Render(notes)
+	keys := strings.Join(bands, "\n\n ")
+	notes := "Times are UTC unless `t` switched to local time. The filter takes a Logs " +
+		"Insights query (action = \"REJECT\" and dstport = 22, … | stats …) or words, " +
+		"matched fuzzily; ↑/↓ recall earlier filters. y copies a record's log line, " +
+		"Y its key=value form. esc or ? closes this help."
+	if m.activeFlowsShown() { // the other tables are not in time order: G is their first row
+		notes = "Newest first: G returns to the top and follows, g jumps to the oldest. " + notes
+	}
+	var noteLines []string
+	for _, l := range wrapWords(notes, min(m.width-2, 76)) {
+		noteLines = append(noteLines, " "+l)
+	}
+	body := st.Section.Render(title) + "\n\n " + keys + "\n\n" + st.Dim.Render(strings.Join(noteLines, "\n"))
 	lines := strings.Split(body, "\n")
+	m.helpLines = len(lines)
+	top := max(0, min(m.helpTop, len(lines)-h))
+	lines = lines[top:]
 	if len(lines) > h {
 		lines = lines[:h]
 	}
@@ -204,4 +227,26 @@ func (m *rootModel) helpView() string {
 		lines = append(lines, "")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// scrollHelp moves the help by a line or a page when it is taller than
+// the pane (the smallest terminals).
+func (m *rootModel) scrollHelp(msg tea.KeyPressMsg) {
+	_, h := m.paneSize()
+	k := &m.sh.Keys
+	switch {
+	case key.Matches(msg, k.Down):
+		m.helpTop++
+	case key.Matches(msg, k.Up):
+		m.helpTop--
+	case key.Matches(msg, k.PageDown):
+		m.helpTop += max(h-1, 1)
+	case key.Matches(msg, k.PageUp):
+		m.helpTop -= max(h-1, 1)
+	case key.Matches(msg, k.Newest): // as in the detail view: G is the top
+		m.helpTop = 0
+	case key.Matches(msg, k.Oldest):
+		m.helpTop = m.helpLines
+	}
+	m.helpTop = max(0, min(m.helpTop, m.helpLines-h))
 }

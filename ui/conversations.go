@@ -122,17 +122,17 @@ func conversationDrill(sh *Shared, cv *conversation.Conversation) tea.Cmd {
 	}
 	ports := !isICMP(int(cv.Proto))
 	dir := func(src netip.Addr, sp uint16, dst netip.Addr, dp uint16) string {
-		t := "srcAddr = " + quote(src.String())
+		t := fieldIs("srcAddr", src.String())
 		if ports {
 			t += " and srcPort = " + strconv.Itoa(int(sp))
 		}
-		t += " and dstAddr = " + quote(dst.String())
+		t += " and " + fieldIs("dstAddr", dst.String())
 		if ports {
 			t += " and dstPort = " + strconv.Itoa(int(dp))
 		}
 		return "(" + t + ")"
 	}
-	text := "interfaceId = " + quote(sh.Store.Names().Name(cv.Iface)) + " and protocol = " + strconv.Itoa(int(cv.Proto)) +
+	text := fieldIs("interfaceId", sh.Store.Names().Name(cv.Iface)) + " and protocol = " + strconv.Itoa(int(cv.Proto)) +
 		" and (" + dir(s.Src(), s.SrcPort, s.Dst(), s.DstPort) + " or " + dir(s.Dst(), s.DstPort, s.Src(), s.SrcPort) + ")"
 	return drillFilter(text, conversationFilter{iface: cv.Iface, proto: cv.Proto, a: s.Src(), b: s.Dst(), pa: s.SrcPort, pb: s.DstPort})
 }

@@ -139,7 +139,7 @@ func (d *detailModel) rebuild() {
 			leftW = d.width * 11 / 20
 			rightW = d.width - leftW - 1
 		}
-		head, fields := detailFields(d.sh, f, x, v.Names(), d.seq)
+		head, fields := detailFields(d.sh, f, x, v.Names(), d.seq, leftW)
 		var verdict []string
 		if leftW == d.width { // under the head, with the fields' margin
 			verdict = d.verdictLines(v, i, d.width-1)
@@ -283,7 +283,7 @@ func trafficPathText(n uint64) string {
 // Fields up to the newest version the record shows are listed one by one,
 // absent ones marked; absent fields of later versions are named on one
 // line so the screen is not mostly "absent".
-func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, seq uint64) (head, out []string) {
+func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner, seq uint64, width int) (head, out []string) {
 	st := &sh.Styles
 	iface := "-"
 	if id, ok := model.StrID(f, x, model.FieldInterfaceID); ok {
@@ -309,16 +309,38 @@ func detailFields(sh *Shared, f *model.Flow, x *model.Ext, names *model.Interner
 			out = append(out, " "+st.Label.Render(padMin(id.Name()+" ", labelW))+st.Absent.Render("absent"))
 			continue
 		}
-		out = append(out, " "+st.Label.Render(padMin(id.Name()+" ", labelW))+st.Value.Render(fieldValue(sh, f, x, names, id)))
+		out = appendField(out, st, id.Name(), fieldValue(sh, f, x, names, id), "", labelW, width)
 	}
 	rf := model.FormatOf(f)
 	for _, id := range rf.Unknown() {
 		if !model.Present(f, x, id) {
 			continue
 		}
-		out = append(out, " "+st.Label.Render(padMin(Sanitize(rf.Name(id))+" ", labelW))+st.Value.Render(fieldValue(sh, f, x, names, id))+st.Dim.Render("  (field not known to flowtail)"))
+		out = appendField(out, st, Sanitize(rf.Name(id)), fieldValue(sh, f, x, names, id), "  (field not known to flowtail)", labelW, width)
 	}
 	return head, out
+}
+
+// appendField adds one field's lines: the label, then the value, wrapped
+// under itself when it is longer than its column (an ECS ARN, a container
+// id: the detail view is where a value is read whole), then a note.
+func appendField(out []string, st *Styles, label, value, note string, labelW, width int) []string {
+	lead := " " + st.Label.Render(padMin(label+" ", labelW))
+	room := width - 1 - max(labelW, cellWidth(label)+1)
+	if room < 8 || cellWidth(value) <= room {
+		return append(out, lead+st.Value.Render(value)+st.Dim.Render(note))
+	}
+	indent := strings.Repeat(" ", width-room)
+	for i, part := range wrapWords(value, room) {
+		if i > 0 {
+			lead = indent
+		}
+		out = append(out, lead+st.Value.Render(part))
+	}
+	if note != "" {
+		out[len(out)-1] += st.Dim.Render(note)
+	}
+	return out
 }
 
 // detailNotes is what the fields mean together: the tcp-flags reading,

@@ -41,7 +41,7 @@ func (f *filterBar) setWidth(w int) {
 // open starts editing the applied filter's text.
 func (f *filterBar) open() tea.Cmd {
 	f.hist.reset()
-	f.input.SetValue(f.sh.FilterText)
+	setInput(&f.input, f.sh.FilterText)
 	f.input.CursorEnd()
 	count := f.check()
 	return tea.Batch(f.input.Focus(), count)
@@ -83,10 +83,14 @@ func (f *filterBar) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, apply *
 			text, ok = f.hist.next()
 		}
 		if ok {
-			f.input.SetValue(text)
+			setInput(&f.input, text)
 			f.input.CursorEnd()
 			return f.check(), false, nil
 		}
+		return nil, false, nil
+	}
+	msg, ok := typedText(msg)
+	if !ok {
 		return nil, false, nil
 	}
 	f.input, cmd = f.input.Update(msg)

@@ -354,9 +354,9 @@ func (p *flowsPane) key(km tea.KeyPressMsg) (Pane, tea.Cmd) {
 			}
 		}
 	case key.Matches(km, k.NextMark):
-		p.jumpMark(l, top, cur, false)
+		return p, p.jumpMark(l, top, cur, false)
 	case key.Matches(km, k.PrevMark):
-		p.jumpMark(l, top, cur, true)
+		return p, p.jumpMark(l, top, cur, true)
 	case key.Matches(km, k.Copy), key.Matches(km, k.CopyPairs):
 		if cur >= 0 {
 			return p, copyRecord(p.sh, l.seqAt(cur), key.Matches(km, k.CopyPairs))
@@ -366,22 +366,37 @@ func (p *flowsPane) key(km tea.KeyPressMsg) (Pane, tea.Cmd) {
 }
 
 // jumpMark moves to the nearest marked row below (older) or above (newer).
-func (p *flowsPane) jumpMark(l rowList, top, cur int, newer bool) {
-	if cur < 0 || len(p.marks) == 0 {
-		return
+// When it cannot move it says why: no marks, none further that way, or
+// the marks are outside the filter.
+func (p *flowsPane) jumpMark(l rowList, top, cur int, newer bool) tea.Cmd {
+	if len(p.marks) == 0 {
+		return Flash("no marked rows: m marks the row under the cursor", false)
+	}
+	if cur < 0 {
+		return nil
 	}
 	here := l.seqAt(cur)
-	best, found := uint64(0), false
+	best, found, shown := uint64(0), false, false
 	for seq := range p.marks {
+		pos := l.posOf(seq)
+		if pos < 0 || l.seqAt(pos) != seq {
+			continue // filtered out, or left the buffer
+		}
+		shown = true
 		if newer && seq > here && (!found || seq < best) || !newer && seq < here && (!found || seq > best) {
-			if pos := l.posOf(seq); pos >= 0 && l.seqAt(pos) == seq {
-				best, found = seq, true
-			}
+			best, found = seq, true
 		}
 	}
-	if found {
+	switch {
+	case found:
 		p.moveTo(l, top, l.posOf(best))
+		return nil
+	case !shown:
+		return Flash("the marked rows are outside the filter or have left the buffer", false)
+	case newer:
+		return Flash("no marked row above", false)
 	}
+	return Flash("no marked row below", false)
 }
 
 // Waiting is how many records arrived since the display was paused.
@@ -433,7 +448,7 @@ func (p *flowsPane) emptyText() string {
 	if p.sh.Filter != nil {
 		return " no records match the filter"
 	}
-	return " waiting for records…"
+	return waitingNote(p.sh)
 }
 
 func (p *flowsPane) appendHeader(b []byte) []byte {

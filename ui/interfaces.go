@@ -376,9 +376,9 @@ func (p *interfacesPane) key(km tea.KeyPressMsg) tea.Cmd {
 			return Flash("these records carry no interface-id to filter on", true)
 		}
 		if strings.HasPrefix(it.Name, "tgw-attach-") { // Transit Gateway records group by attachment
-			return drillFilter("tgwAttachmentId = "+quote(it.Name)+" and not ispresent(interfaceId)", attachmentFilter{it.ID})
+			return drillFilter(fieldIs("tgwAttachmentId", it.Name)+" and not ispresent(interfaceId)", attachmentFilter{it.ID})
 		}
-		return drillFilter("interfaceId = "+quote(it.Name), ifaceFilter{it.ID})
+		return drillFilter(fieldIs("interfaceId", it.Name), ifaceFilter{it.ID})
 	}
 	return nil
 }

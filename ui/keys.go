@@ -71,7 +71,7 @@ func DefaultKeymap() Keymap {
 		TimeZone:  b("t", "UTC/local time", "t"),
 		Rules:     b("r", "rules", "r"),
 		Malformed: b("e", "malformed lines", "e"),
-		Palette:   b("ctrl+p", "command palette", "ctrl+p", ":"),
+		Palette:   b("ctrl+p/:", "command palette", "ctrl+p", ":"),
 
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),

@@ -73,7 +73,27 @@ func emptyNote(sh *Shared, ready bool) string {
 	case sh.Filter != nil:
 		return " no records match the filter"
 	}
-	return " waiting for records…"
+	return waitingNote(sh)
+}
+
+// waitingNote is what a view without records says: waiting for them, or,
+// once the input has ended without one, that there are none and where the
+// lines went if they were malformed.
+func waitingNote(sh *Shared) string {
+	if !sh.Ended {
+		return " waiting for records…"
+	}
+	c := sh.Store.Counters()
+	if c.Seen > 0 {
+		return " no records"
+	}
+	switch c.Malformed {
+	case 0:
+		return " no records in the input"
+	case 1:
+		return " no records in the input: 1 malformed line (e shows it)"
+	}
+	return " no records in the input: " + thousands(c.Malformed) + " malformed lines (e shows them)"
 }
 
 // moveHelp lists the moving keys for a table's full help.

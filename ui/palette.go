@@ -52,17 +52,20 @@ type palette struct {
 	top     int
 	asking  *Triage // the triage whose prompt is being answered
 	problem string
+	width   int
 }
 
 func newPalette(sh *Shared, saved []Triage) *palette {
 	p := &palette{input: textinput.New()}
 	p.input.Prompt = "› "
 	p.input.SetStyles(sh.Styles.Input)
+	// Names, queries and prompts are drawn; saved ones come from the config
+	// file, so they are kept under Sanitize (the query run is the one given).
 	for _, t := range triageQueries() {
-		p.items = append(p.items, paletteItem{kind: paletteQuery, title: t.Name, hint: t.Query, triage: t})
+		p.items = append(p.items, paletteItem{kind: paletteQuery, title: Sanitize(t.Name), hint: Sanitize(t.Query), triage: t})
 	}
 	for _, t := range saved {
-		p.items = append(p.items, paletteItem{kind: paletteSaved, title: t.Name, hint: t.Query, triage: t})
+		p.items = append(p.items, paletteItem{kind: paletteSaved, title: Sanitize(t.Name), hint: Sanitize(t.Query), triage: t})
 	}
 	k := &sh.Keys
 	for _, b := range []key.Binding{k.Filter, k.Export, k.Follow, k.Pause, k.Mark, k.NextMark, k.PrevMark, k.Copy,
@@ -108,6 +111,7 @@ func (p *palette) update(msg tea.KeyPressMsg, k *Keymap, height int) (c chosen, 
 			p.asking, p.problem = nil, ""
 			p.input.SetValue("")
 			p.input.Placeholder = ""
+			p.setWidth(p.width)
 			p.filter()
 			return c, false, nil
 		}
@@ -121,12 +125,40 @@ func (p *palette) update(msg tea.KeyPressMsg, k *Keymap, height int) (c chosen, 
 	case "enter":
 		return p.choose()
 	}
+	msg, ok := typedText(msg)
+	if !ok {
+		return c, false, nil
+	}
 	p.input, cmd = p.input.Update(msg)
 	if p.asking == nil {
 		p.filter()
 	}
 	p.problem = ""
 	return c, false, cmd
+}
+
+// paste inserts pasted text as typed text: a search, or the answer to a
+// prompt (an address copied from elsewhere).
+func (p *palette) paste(msg tea.PasteMsg) tea.Cmd {
+	msg.Content = oneLine(msg.Content)
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	if p.asking == nil {
+		p.filter()
+	}
+	p.problem = ""
+	return cmd
+}
+
+// setWidth gives the text the line's room after what leads it, so a long
+// text scrolls under the cursor and a prompt's placeholder shows whole.
+func (p *palette) setWidth(w int) {
+	p.width = w
+	lead := cellWidth(" ctrl+p ")
+	if p.asking != nil {
+		lead = cellWidth(" " + Sanitize(p.asking.Name) + ": ")
+	}
+	p.input.SetWidth(max(w-lead-cellWidth(p.input.Prompt)-1, 1))
 }
 
 func (p *palette) move(d, height int) {
@@ -158,7 +190,8 @@ func (p *palette) choose() (chosen, bool, tea.Cmd) {
 		t := it.triage
 		p.asking = &t
 		p.input.SetValue("")
-		p.input.Placeholder = t.Prompt
+		p.input.Placeholder = Sanitize(t.Prompt)
+		p.setWidth(p.width)
 		return chosen{}, false, nil
 	}
 	return chosen{query: it.triage.Query}, true, nil
@@ -168,9 +201,9 @@ func (p *palette) choose() (chosen, bool, tea.Cmd) {
 func (p *palette) view(st *Styles, width, height int) string {
 	var b strings.Builder
 	if p.asking != nil {
-		b.WriteString(fitCells(st.Section.Render(" "+p.asking.Name+": ")+p.input.View(), width))
+		b.WriteString(fitCells(st.Section.Render(" "+Sanitize(p.asking.Name)+": ")+p.input.View(), width))
 		b.WriteByte('\n')
-		msg := st.Dim.Render(" enter runs " + p.asking.Query)
+		msg := st.Dim.Render(" enter runs " + Sanitize(p.asking.Query))
 		if p.problem != "" {
 			msg = st.Error.Render(" " + p.problem)
 		}
@@ -238,6 +271,7 @@ func hasStats(text string) bool {
 // every printable key is search text.
 func (m *rootModel) openPalette() tea.Cmd {
 	m.palette = newPalette(m.sh, m.cfg.Queries)
+	m.palette.setWidth(m.width)
 	m.paletteFrom = m.mode
 	m.mode = modePalette
 	m.sh.Keys.setTyping(true)

@@ -65,6 +65,9 @@ type Shared struct {
 	// Local is true when times are drawn in the local zone (key `t`);
 	// UTC is the default so times match the AWS console and other tools.
 	Local bool
+	// Ended is set once the sources have delivered everything they will
+	// (a capture read to its end), so an empty view can say why.
+	Ended bool
 	Loc   *time.Location // the local zone, fixed in tests
 
 	// Filter is the applied filter (nil: everything) and Matches the

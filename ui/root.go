@@ -68,9 +68,11 @@ type rootModel struct {
 	// filter and pane each one was made from.
 	back []backStep
 
-	detail detailModel
-	help   help.Model
-	status statusModel
+	detail    detailModel
+	help      help.Model
+	helpTop   int // the help's first line shown, when it is taller than the pane
+	helpLines int // the help's height when last drawn
+	status    statusModel
 
 	mouse       mouseState
 	palette     *palette
@@ -167,6 +169,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, m.tick())
 	}
 	if _, ok := msg.(ingestedMsg); ok {
+		m.sh.Ended = true
 		cmd, _ := m.poll()
 		m.lastSig, m.frame = m.status.signature(), ""
 		return m, cmd
@@ -178,6 +181,9 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.SetWidth(msg.Width)
 		m.filter.setWidth(msg.Width)
 		m.export.setWidth(msg.Width)
+		if m.palette != nil {
+			m.palette.setWidth(msg.Width)
+		}
 		for _, p := range m.panes {
 			p.SetSize(m.paneSize())
 		}
@@ -247,6 +253,8 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.filter.paste(msg)
 		case modeExport:
 			return m, m.export.paste(msg)
+		case modePalette:
+			return m, m.palette.paste(msg)
 		}
 		return m, nil
 	}
@@ -292,6 +300,8 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		case key.Matches(msg, k.Back), key.Matches(msg, k.Help):
 			m.mode = modeNormal
+		default:
+			m.scrollHelp(msg)
 		}
 		return nil
 	}
@@ -299,7 +309,7 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
-		m.mode = modeHelp
+		m.mode, m.helpTop = modeHelp, 0
 		return nil
 	case key.Matches(msg, k.Palette):
 		return m.openPalette()
@@ -595,14 +605,36 @@ func (m *rootModel) render() string {
 }
 
 // tooSmall says what size the TUI needs, wrapped to the window however
-// small it is.
+// small it is: the longest of its wordings that fits whole, so the size
+// needed is always there.
 func tooSmall(w, h int) string {
-	msg := fmt.Sprintf("flowtail needs a terminal of at least %d×%d; this one is %d×%d. Enlarge the window.", minWidth, minHeight, w, h)
-	lines := wrapWords(msg, min(w, 44))
+	need := fmt.Sprintf("%d×%d", minWidth, minHeight)
+	wordings := []string{
+		fmt.Sprintf("flowtail needs a terminal of at least %s; this one is %d×%d. Enlarge the window.", need, w, h),
+		fmt.Sprintf("flowtail needs %s, this is %d×%d", need, w, h),
+		"needs " + need,
+		need,
+	}
+	var lines []string
+	for _, msg := range wordings {
+		lines = wrapWords(msg, min(w, 44))
+		if len(lines) <= h && fits(lines, w) {
+			break
+		}
+	}
 	if len(lines) > h {
 		lines = lines[:h]
 	}
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, strings.Join(lines, "\n"))
+}
+
+func fits(lines []string, w int) bool {
+	for _, l := range lines {
+		if cellWidth(l) > w {
+			return false
+		}
+	}
+	return true
 }
 
 // activeFlowsShown reports whether the flows pane is the one on screen.

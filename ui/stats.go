@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,7 +38,8 @@ type statsPane struct {
 
 	res     *query.Result
 	rows    []int // indexes into res.Rows in display order
-	widths  []int
+	widths  []int // natural widths fitted to the pane (fitColumns)
+	natural []int // each column's widest cell, capped at statsMaxCell
 	numeric []bool
 	sortCol int // -1: the query's own order
 	desc    bool
@@ -63,6 +63,7 @@ func (p *statsPane) Init() tea.Cmd { return nil }
 func (p *statsPane) SetSize(width, height int) {
 	p.width, p.height = width, height
 	p.list.clamp(len(p.rows), p.bodyHeight())
+	p.fitColumns()
 }
 
 func (p *statsPane) ShortHelp() []key.Binding {
@@ -195,6 +196,40 @@ func (p *statsPane) measure() {
 				p.numeric[i] = false
 			}
 		}
+	}
+	p.natural = append(p.natural[:0], p.widths...)
+	p.fitColumns()
+}
+
+// statsMinText is the narrowest a text column is made to let the others on
+// screen.
+const statsMinText = 8
+
+// fitColumns narrows the widest text columns, one cell at a time, until
+// every column fits the pane (a cell takes its width and a space either
+// side): long group keys would otherwise push the counts, which are the
+// answer, off the right edge. Numbers are never narrowed.
+func (p *statsPane) fitColumns() {
+	if len(p.natural) != len(p.widths) {
+		return
+	}
+	copy(p.widths, p.natural)
+	total := 0
+	for _, w := range p.widths {
+		total += w + 2
+	}
+	for total > p.width {
+		widest := -1
+		for i, w := range p.widths {
+			if !p.numeric[i] && w > statsMinText && (widest < 0 || w > p.widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			return
+		}
+		p.widths[widest]--
+		total--
 	}
 }
 
@@ -350,7 +385,7 @@ func drillText(keys []query.GroupKeyInfo, row []query.Value) string {
 		case v.IsNumber():
 			parts = append(parts, k.Field+" = "+v.String())
 		default:
-			parts = append(parts, k.Field+" = "+strconv.Quote(v.String()))
+			parts = append(parts, fieldIs(k.Field, v.String()))
 		}
 	}
 	return strings.Join(parts, " and ")

@@ -187,3 +187,34 @@ func TestStatsSummaryCountsWithSeparators(t *testing.T) {
 	gotoPane(t, d, "stats")
 	d.lineWith("1 group · 1,200 of 1,200 records matched")
 }
+
+// Long group keys (an interface id, an ARN-like custom value) must not
+// push the counts off an 80-column screen: text columns give up room so
+// that every column, and above all the numbers, stay on screen.
+func TestStatsColumnsFitTheWidth(t *testing.T) {
+	s := model.NewStore(100)
+	long := "eni-" + strings.Repeat("0123456789", 5)
+	appendLines(t, s, model.DefaultFormat,
+		"2 123456789012 "+long+"a 10.0.0.1 10.0.1.1 1234 22 6 1 40 1700000000 1700000060 REJECT OK",
+		"2 123456789012 "+long+"b 10.0.0.2 10.0.1.2 1234 22 6 1 40 1700000000 1700000060 REJECT OK",
+		"2 123456789012 "+long+"b 10.0.0.2 10.0.1.2 1234 22 6 1 40 1700000000 1700000060 REJECT OK",
+	)
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		d := queryDriver(t, s, size[0], size[1])
+		d.applyFilter("stats count(*) as flows, sum(bytes) as totalbytes by interfaceId, accountId, srcaddr, dstaddr, dstport")
+		gotoPane(t, d, "stats")
+		scr := d.screen()
+		for _, l := range strings.Split(scr, "\n") {
+			if cellWidth(l) > size[0] {
+				t.Errorf("%dx%d: line wider than the window: %q", size[0], size[1], l)
+			}
+		}
+		head := fields(d.row(-1))
+		if len(head) < 7 || head[len(head)-2] != "flows" || head[len(head)-1] != "totalbytes" {
+			t.Errorf("%dx%d: header %q lacks the aggregate columns:\n%s", size[0], size[1], head, scr)
+		}
+		if got := fields(d.lineWith("10.0.1.2")); got[len(got)-2] != "2" || got[len(got)-1] != "80" {
+			t.Errorf("%dx%d: row %q does not end with its counts 2 and 80", size[0], size[1], got)
+		}
+	}
+}

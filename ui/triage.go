@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"fmt"
 	"net/netip"
-	"strconv"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -225,9 +228,6 @@ func (c conversationFilter) Match(f *model.Flow, x *model.Ext) bool {
 		s == c.b && d == c.a && f.SrcPort == c.pb && f.DstPort == c.pa
 }
 
-// quote writes s as a query-language string literal.
-func quote(s string) string { return strconv.Quote(s) }
-
 // recount is the bookkeeping every pane that recounts the buffer in the
 // background shares (interfaces, flags, stats): an epoch that drops the
 // results of a superseded question, one recount at a time, a stale mark
@@ -319,3 +319,58 @@ func (t *throttle) woke(msg retryMsg, owner any) bool {
 
 // started marks the start of a recount.
 func (t *throttle) started() { t.lastRun = time.Now() }
+
+// fieldIs writes the test field = value in the query language so that the
+// text, read back, selects exactly value: a string literal when the value
+// is text the filter bar shows as it is; otherwise (controls, bidi
+// controls, invalid UTF-8, which the bar drops) an anchored regex that
+// names those characters by code point, an invalid byte as U+FFFD (which
+// is how the regex engine reads it).
+func fieldIs(field, value string) string {
+	if lit, ok := literal(value); ok {
+		return field + " = " + lit
+	}
+	var b strings.Builder
+	b.WriteString(field + " =~ /^")
+	for i := 0; i < len(value); {
+		r, size := utf8.DecodeRuneInString(value[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1, model.UnsafeRune(r):
+			fmt.Fprintf(&b, `\x{%x}`, r)
+		case r == '/':
+			b.WriteString(`\/`)
+		default:
+			b.WriteString(regexp.QuoteMeta(value[i : i+size]))
+		}
+		i += size
+	}
+	b.WriteString("$/")
+	return b.String()
+}
+
+// literal writes s as a query-language string literal, which escapes only
+// the quote, the backslash, newline and tab; ok is false when s holds what
+// a literal cannot carry through the filter bar.
+func literal(s string) (string, bool) {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == utf8.RuneError && size <= 1, model.UnsafeRune(r):
+			return "", false
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String(), true
+}

@@ -297,8 +297,34 @@ func (v *verdictsView) setSize(w, h int) {
 	v.list.clamp(len(v.rows), v.bodyRows())
 }
 
-// bodyRows is the rows left under the two heading lines.
-func (v *verdictsView) bodyRows() int { return max(v.height-2, 1) }
+// bodyRows is the rows left under the two heading lines and, when there is
+// room, the two lines that show the cursor's row whole.
+func (v *verdictsView) bodyRows() int {
+	if v.wholeLines() > 0 {
+		return v.height - 2 - v.wholeLines()
+	}
+	return max(v.height-2, 1)
+}
+
+// wholeLines is the lines under the table for the cursor's row whole (its
+// rule text is cut at 80 columns, and rules differ past the cut).
+func (v *verdictsView) wholeLines() int {
+	if v.height >= 10 {
+		return 2
+	}
+	return 0
+}
+
+// ruleText is a row's rule, ports and notes.
+func ruleText(r *rules.SummaryRow) string {
+	parts := []string{r.Key.Rule}
+	for _, s := range []string{r.Ports(), r.Notes()} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return Sanitize(strings.Join(parts, " · "))
+}
 
 func (v *verdictsView) shortHelp() []key.Binding {
 	return []key.Binding{v.keys.Drill, v.keys.Recount, described(v.keys.Toggle, "back to the flow")}
@@ -331,13 +357,7 @@ func (v *verdictsView) view() string {
 			b = padLeft(b, thousands(uint64(r.Sources)), 8)
 			b = append(b, "  "...)
 			b = padRight(b, decider(r), 10)
-			parts := []string{r.Key.Rule}
-			for _, s := range []string{r.Ports(), r.Notes()} {
-				if s != "" {
-					parts = append(parts, s)
-				}
-			}
-			line := string(b) + "  " + Sanitize(strings.Join(parts, " · "))
+			line := string(b) + "  " + ruleText(r)
 			style := st.Value
 			switch {
 			case r.Inconsistent > 0:
@@ -358,6 +378,21 @@ func (v *verdictsView) view() string {
 		note = " No records to explain."
 	}
 	finishRows(&out, st, drawn, h, fitWidth(note, w))
+	if n := v.wholeLines(); n > 0 {
+		var whole []string
+		if v.note == "" && v.list.cursor < len(v.rows) {
+			r := &v.rows[v.list.cursor]
+			if text := ruleText(r); 30+cellWidth(text) > w { // cut in its row
+				whole = capLines(wrapWords(text, w-1), n)
+			}
+		}
+		for i := range n {
+			out.WriteByte('\n')
+			if i < len(whole) {
+				out.WriteString(st.Dim.Render(fitWidth(" "+whole[i], w)))
+			}
+		}
+	}
 	if v.height < 3 { // smaller than the two headings and a row
 		lines := strings.SplitN(out.String(), "\n", max(v.height, 1)+1)
 		return strings.Join(lines[:min(len(lines), max(v.height, 1))], "\n")

@@ -156,3 +156,30 @@ func TestVerdictsRecountNewRecords(t *testing.T) {
 	d.lineWith("VERDICTS BY RULE · 96 records")
 	d.lineWith("41      41  SG          sg-0web1111111111111: no inbound rule for TCP 22")
 }
+
+// At 80 columns a rule's text is cut; the row under the cursor is shown
+// whole under the table, so two rules that differ past the cut can be
+// told apart before drilling into one.
+func TestVerdictsShowCursorRuleWhole(t *testing.T) {
+	cfg := fixtureConfig(verdictsStore(t))
+	cfg.Rules = &staticRules{snap: demoRules(t)}
+	d := newDriver(t, cfg, 80, 24)
+	d.keys("4", "v")
+	d.lineWith("VERDICTS BY RULE · 95 records")
+	for _, want := range []string{
+		"sg-0web1111111111111: no inbound rule for TCP 22 · port 22",
+		"sg-0web1111111111111 (web) inbound tcp 443 from 0.0.0.0/0 · port 443",
+		"acl-0d3c4b5a69788990a (db-nacl) outbound rule * deny · ports 20001–20010 · 25 replies",
+	} {
+		scr := strings.Join(strings.Fields(d.screen()), " ")
+		if !strings.Contains(scr, want) {
+			t.Errorf("the cursor's rule is not shown whole: want %q in\n%s", want, d.screen())
+		}
+		for _, l := range strings.Split(d.screen(), "\n") {
+			if cellWidth(l) > 80 {
+				t.Errorf("line wider than 80: %q", l)
+			}
+		}
+		d.keys("j")
+	}
+}
