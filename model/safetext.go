@@ -2,6 +2,8 @@ package model
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -10,18 +12,28 @@ import (
 // unsafe (DropUnsafe), headless output masks it with '?' one for one
 // (MaskUnsafe, MaskAppended) so columns and carets still line up, and JSON
 // escapes it (AppendJSONString). Unsafe is every C0 and C1 control (so
-// ESC and every escape sequence), DEL, invalid UTF-8, and the invisible
-// bidirectional controls that reorder text on screen (U+202E and kin).
+// ESC and every escape sequence), DEL, invalid UTF-8, the invisible
+// bidirectional controls that reorder text on screen (U+202E and kin), and
+// the other invisible format characters (zero-width space and joiners,
+// U+FEFF, soft hyphen, tag characters), with which "eni-a\u200bbc" would
+// look exactly like "eni-abc".
 
 // UnsafeRune reports the runes no policy lets through as they are.
 func UnsafeRune(r rune) bool {
 	switch {
 	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
 		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+	case bidiControl(r):
+		return true
+	case r >= 0xa0 && unicode.Is(unicode.Cf, r):
 		return true
 	}
 	return false
+}
+
+// bidiControl reports the runes that reorder the text around them.
+func bidiControl(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
 }
 
 // plainASCII reports text that needs no work: printable ASCII only.
@@ -34,8 +46,10 @@ func plainASCII(s string) bool {
 	return true
 }
 
-// DropUnsafe is the terminal UI's policy: unsafe runes are dropped, tab and
-// newline become a space and invalid UTF-8 becomes U+FFFD. Clean ASCII is
+// DropUnsafe is the terminal UI's policy: controls and bidi controls are
+// dropped, tab and newline become a space, and invalid UTF-8 and the other
+// invisible format characters become U+FFFD, so a value holding one never
+// looks like one without it. Clean ASCII is
 // returned as it is, without allocating.
 func DropUnsafe(s string) string {
 	if plainASCII(s) {
@@ -52,6 +66,9 @@ func DropUnsafe(s string) string {
 		case r == utf8.RuneError && size <= 1:
 			b.WriteRune('\uFFFD')
 		case UnsafeRune(r):
+			if r > 0x9f && !bidiControl(r) {
+				b.WriteRune('\uFFFD')
+			}
 		default:
 			b.WriteRune(r)
 		}
@@ -98,6 +115,11 @@ func MaskAppended(dst []byte, from int) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// appendJSONEscape appends the \u escape of a rune of the basic plane.
+func appendJSONEscape(dst []byte, r rune) []byte {
+	return append(dst, '\\', 'u', hexDigits[r>>12&15], hexDigits[r>>8&15], hexDigits[r>>4&15], hexDigits[r&15])
+}
+
 // AppendJSONString appends s as the inside of a JSON string (the caller
 // writes the quotes): quotes and backslashes are escaped, unsafe runes are
 // written as \u escapes so nothing reaches a terminal that prints the
@@ -130,7 +152,12 @@ func AppendJSONString(dst []byte, s string) []byte {
 		case r == utf8.RuneError && size == 1:
 			dst = append(dst, `\ufffd`...)
 		case UnsafeRune(r):
-			dst = append(dst, '\\', 'u', hexDigits[r>>12&15], hexDigits[r>>8&15], hexDigits[r>>4&15], hexDigits[r&15])
+			if r > 0xffff { // a tag character: JSON writes it as a surrogate pair
+				hi, lo := utf16.EncodeRune(r)
+				dst = appendJSONEscape(appendJSONEscape(dst, hi), lo)
+			} else {
+				dst = appendJSONEscape(dst, r)
+			}
 		default:
 			dst = append(dst, s[i:i+size]...)
 		}

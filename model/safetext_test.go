@@ -18,6 +18,11 @@ func TestTextPolicies(t *testing.T) {
 		{`q"b\`, `q"b\`, `q"b\`, `q\"b\\`},
 		{"café ✓", "café ✓", "café ✓", "café ✓"},
 		{"del\x7f", "del", "del?", `del\u007f`},
+		// Invisible format characters stay visible, so a spoofed id never
+		// looks like the real one.
+		{"eni-a\u200bbc", "eni-a\ufffdbc", "eni-a?bc", `eni-a\u200bbc`},
+		{"\ufeffx\u00ady\u2060z", "\ufffdx\ufffdy\ufffdz", "?x?y?z", `\ufeffx\u00ady\u2060z`},
+		{"tag\U000E0041", "tag\ufffd", "tag?", `tag\udb40\udc41`},
 	} {
 		if got := DropUnsafe(tc.in); got != tc.drop {
 			t.Errorf("DropUnsafe(%q) = %q, want %q", tc.in, got, tc.drop)
@@ -60,7 +65,7 @@ func checkSafe(t *testing.T, policy, in, out string) {
 }
 
 func FuzzTextPolicies(f *testing.F) {
-	for _, s := range []string{"plain", "\x1b[2J", "a\u202eb", "\xff\xfe", "\u009b", `"\`} {
+	for _, s := range []string{"plain", "\x1b[2J", "a\u202eb", "\xff\xfe", "\u009b", `"\`, "a\u200bb", "t\U000E0041"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
