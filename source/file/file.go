@@ -282,7 +282,7 @@ func (s *Source) readKind(kind envelope.Kind, rd io.Reader, at sizedReaderAt, or
 // returned as a follower positioned at its end (its partial last line
 // kept), closed until it grows; gzip files, FIFOs and devices are read once.
 func (s *Source) readFile(path string, emit source.Emit, stop func() error, follow bool) (*follower, error) {
-	f, err := openStoppable(path, stop)
+	f, err := OpenStoppable(path, stop)
 	if err != nil {
 		return nil, err
 	}
@@ -325,10 +325,10 @@ func (s *Source) readFile(path string, emit source.Emit, stop func() error, foll
 	return fl, nil
 }
 
-// openStoppable opens path; opening a named pipe waits for a writer (as
+// OpenStoppable opens path; opening a named pipe waits for a writer (as
 // cat does), so that wait ends when stop says so instead of holding the
 // program past an interrupt.
-func openStoppable(path string, stop func() error) (*os.File, error) {
+func OpenStoppable(path string, stop func() error) (*os.File, error) {
 	if st, err := os.Stat(path); err != nil || st.Mode()&fs.ModeNamedPipe == 0 {
 		return os.Open(path)
 	}
