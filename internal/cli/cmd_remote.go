@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -221,9 +222,10 @@ func runOnInsights(ctx context.Context, o *options, ro *remoteOptions, prog *que
 	return remote.RunInsights(ctx, r, plan, o.logGroups, since, until, ro.maxRows, ro.usdPerGB)
 }
 
+// isTerminal reports whether f is a terminal (/dev/null, a character
+// device too, is not).
 func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(f.Fd())
 }
 
 // liveTableRows bounds the partial table, so a redraw stays on one screen.

@@ -115,9 +115,11 @@ func writeMalformed(w io.Writer, cmd string, n, records int64, done string, firs
 
 // reportHealth prints, for headless commands, what a long-running source
 // would show in the status bar: backoff, fallback to polling, the last
-// transient error. Final errors are printed by the command itself.
+// transient error, a followed file that has not appeared yet. Final errors
+// are printed by the command itself.
 func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.Source, every time.Duration) {
 	last := make([]string, len(srcs))
+	waiting := make([]string, len(srcs))
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -132,6 +134,12 @@ func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.So
 				continue
 			}
 			st := r.Status()
+			if st.Waiting != waiting[i] {
+				waiting[i] = st.Waiting
+				if st.Waiting != "" {
+					fmt.Fprintf(w, "flowtail %s: %s: %s\n", cmd, cleanCell(s.Name()), cleanCell("waiting for "+st.Waiting+" to appear"))
+				}
+			}
 			msg := st.LastError
 			if st.Backoff != "" {
 				msg = "backing off: " + st.Backoff + " (" + st.LastError + ")"
@@ -140,7 +148,7 @@ func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.So
 				continue
 			}
 			last[i] = msg
-			fmt.Fprintf(w, "flowtail %s: %s: %s\n", cmd, s.Name(), cleanCell(msg))
+			fmt.Fprintf(w, "flowtail %s: %s: %s\n", cmd, cleanCell(s.Name()), cleanCell(msg))
 		}
 	}
 }

@@ -145,17 +145,6 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		ingestAll(ctx, srcs, store, o.overrideFormat(), onErr)
 	}()
 
-	var progOpts []tea.ProgramOption
-	if slices.Contains(o.paths, "-") {
-		// Records arrive on stdin, so keys must come from the terminal.
-		tty, err := os.Open("/dev/tty")
-		if err != nil {
-			fmt.Fprintf(std.err, "flowtail: stdin carries the records and no terminal is available for keys: %s\n", cleanCell(err.Error()))
-			return exitRuntime
-		}
-		defer tty.Close()
-		progOpts = append(progOpts, tea.WithInput(tty))
-	}
 	names := make([]string, len(srcs))
 	for i, s := range srcs {
 		names[i] = s.Name()
@@ -168,6 +157,27 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	owners, err := o.owners(ctx, rulesSrc)
 	if err != nil {
 		return usageError(std, "", err)
+	}
+	// Everything that can be said about the command line has been said:
+	// now the UI needs somewhere to draw and to read keys from.
+	if !onTerminal(std.out) {
+		return usageError(std, "", errNoTerminal)
+	}
+	var progOpts []tea.ProgramOption
+	if stdinRecords := slices.Contains(o.paths, "-"); stdinRecords || !onTerminal(std.in) {
+		// Records arrive on stdin, or stdin is not a terminal: keys must
+		// come from the terminal.
+		tty, err := os.Open("/dev/tty")
+		if err != nil {
+			why := "stdin carries the records"
+			if !stdinRecords {
+				why = "stdin is not a terminal"
+			}
+			fmt.Fprintf(std.err, "flowtail: %s and no terminal is available for keys: %s; without one, use flowtail cat (or flowtail query 'QUERY')\n", why, cleanCell(err.Error()))
+			return exitRuntime
+		}
+		defer tty.Close()
+		progOpts = append(progOpts, tea.WithInput(tty))
 	}
 	remoteEngine, waitRemote := o.remoteEngine(ctx, store)
 	err = ui.Run(ctx, ui.Config{Store: store, Sources: names, Health: health.snapshot, HistoryFile: ui.DefaultHistoryFile(), Rules: rulesSrc,
@@ -195,6 +205,16 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 		}
 	}
 	return code
+}
+
+// errNoTerminal is the TUI asked to draw where it cannot: a file or a pipe.
+var errNoTerminal = errors.New("the terminal UI needs a terminal and its output is not one: to write records to a file or a pipe, use flowtail cat (or flowtail query 'QUERY')")
+
+// onTerminal reports whether s is a terminal (a file, a pipe, /dev/null or
+// a test's buffer is not).
+func onTerminal(s any) bool {
+	f, ok := s.(*os.File)
+	return ok && isTerminal(f)
 }
 
 // healthBoard turns the sources' own status reports and final errors into

@@ -300,7 +300,7 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit, inline fu
 	case path == "-":
 		name = "stdin"
 	default:
-		f, err := os.Open(path)
+		f, err := file.OpenStoppable(path, ctx.Err)
 		if err != nil {
 			return err
 		}

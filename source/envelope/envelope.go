@@ -76,17 +76,35 @@ func Sniff(head []byte) Kind {
 	return Text
 }
 
-// looksBinary reports bytes no text log holds: NUL, or mostly control bytes
-// and invalid UTF-8. A cut at the end of head may split one rune.
+// looksBinary reports bytes no text log holds: a first line with NUL or
+// mostly control bytes and invalid UTF-8, or a head that is mostly such
+// bytes besides NULs. A text log whose later lines hold NULs (a crash left
+// its end unwritten) is text: those lines are reported as malformed, and
+// the records around them are kept. A cut at the end of head may split one
+// rune.
 func looksBinary(b []byte) bool {
-	if bytes.IndexByte(b, 0) >= 0 {
+	first := b
+	if n := bytes.IndexByte(b, '\n'); n >= 0 {
+		first = b[:n]
+	}
+	if bytes.IndexByte(first, 0) >= 0 {
 		return true
 	}
-	bad := 0
+	return mostlyControl(first) || mostlyControl(b)
+}
+
+// mostlyControl reports whether more than a tenth of the bytes of b that
+// are not NUL are control bytes (other than tab and line ends) or invalid
+// UTF-8.
+func mostlyControl(b []byte) bool {
+	bad, nul := 0, 0
 	for i := 0; i < len(b); {
 		c := b[i]
 		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			switch {
+			case c == 0:
+				nul++
+			case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
 				bad++
 			}
 			i++
@@ -98,7 +116,7 @@ func looksBinary(b []byte) bool {
 		}
 		i += size
 	}
-	return bad*10 > len(b)
+	return bad*10 > len(b)-nul
 }
 
 // isoTime reads a leading ISO-8601 time such as 2023-05-01T12:00:00.000Z

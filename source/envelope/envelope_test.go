@@ -29,6 +29,9 @@ func TestSniff(t *testing.T) {
 		{"PAR1\x15\x04", Parquet},
 		{"\x00\x00\x01binary", Binary},
 		{"\x01\x02\x03\x04\x05\x06\x07\x08abc", Binary},
+		{"2 123 eni-1\n2 123 eni-2\n\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", Text}, // NUL padding after a crash
+		{"\x00\x00\x00\n2 123 eni-1\n", Binary},
+		{"%PDF-1.7\n\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10abc\n", Binary}, // a text first line, binary after it
 		{"", Text},
 	}
 	for _, c := range cases {

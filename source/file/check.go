@@ -36,6 +36,8 @@ func Check(paths []string, follow bool) error {
 				errs = append(errs, &fs.PathError{Op: "read", Path: p, Err: errNoCaptures})
 			}
 			continue
+		case info.Mode()&fs.ModeNamedPipe != 0:
+			continue // opening it would wait for a writer; reading it does
 		}
 		f, err := os.Open(p)
 		if err != nil {

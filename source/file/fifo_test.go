@@ -45,3 +45,48 @@ func TestFollowFIFO(t *testing.T) {
 		t.Fatalf("status error %q", st.LastError)
 	}
 }
+
+// A named pipe no one writes to yet is waited for, as cat does, but an
+// interrupt still ends the read: opening it must not hold the program.
+func TestFIFOWithoutWriterStopsOnCancel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idle.pipe")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- New([]string{path}, Options{}).Run(ctx, func(model.Batch) {}) }()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0) // let the stuck open go
+		if err == nil {
+			w.Close()
+		}
+		t.Fatal("reading an unwritten FIFO did not stop when cancelled")
+	}
+}
+
+// Checking the paths before the terminal UI opens does not wait for a
+// named pipe's writer: the pipe is read, and waited for, once the UI runs.
+func TestCheckDoesNotOpenAFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "later.pipe")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- Check([]string{path}, false) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Second):
+		if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		t.Fatal("Check waited for the FIFO's writer")
+	}
+}

@@ -282,7 +282,7 @@ func (s *Source) readKind(kind envelope.Kind, rd io.Reader, at sizedReaderAt, or
 // returned as a follower positioned at its end (its partial last line
 // kept), closed until it grows; gzip files, FIFOs and devices are read once.
 func (s *Source) readFile(path string, emit source.Emit, stop func() error, follow bool) (*follower, error) {
-	f, err := os.Open(path)
+	f, err := OpenStoppable(path, stop)
 	if err != nil {
 		return nil, err
 	}
@@ -323,4 +323,39 @@ func (s *Source) readFile(path string, emit source.Emit, stop func() error, foll
 		fl.info = now
 	}
 	return fl, nil
+}
+
+// OpenStoppable opens path; opening a named pipe waits for a writer (as
+// cat does), so that wait ends when stop says so instead of holding the
+// program past an interrupt.
+func OpenStoppable(path string, stop func() error) (*os.File, error) {
+	if st, err := os.Stat(path); err != nil || st.Mode()&fs.ModeNamedPipe == 0 {
+		return os.Open(path)
+	}
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- opened{f, err}
+	}()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case o := <-ch:
+			return o.f, o.err
+		case <-tick.C:
+			if err := stop(); err != nil {
+				go func() { // a writer may still come: close what it opens
+					if o := <-ch; o.f != nil {
+						o.f.Close()
+					}
+				}()
+				return nil, err
+			}
+		}
+	}
 }

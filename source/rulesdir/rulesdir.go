@@ -67,7 +67,7 @@ func LoadFS(fsys fs.FS, root, display string) (*Result, error) {
 		if strings.HasPrefix(d.Name(), ".") {
 			return nil
 		}
-		if !strings.EqualFold(path.Ext(p), ".json") {
+		if p != root && !strings.EqualFold(path.Ext(p), ".json") { // a file named on its own is read as given
 			res.Warnings = append(res.Warnings, Warning{shown(display, p), fmt.Errorf("rules: %s: skipped: not a .json file", shown(display, p))})
 			return nil
 		}
@@ -94,8 +94,12 @@ func LoadFS(fsys fs.FS, root, display string) (*Result, error) {
 		res.Loaded = append(res.Loaded, name)
 	}
 	if len(res.Loaded) == 0 {
+		where := display
+		if st, err := fs.Stat(fsys, root); err == nil && !st.IsDir() {
+			where = shown(display, root) // a file named on its own
+		}
 		if len(res.Warnings) > 0 {
-			return res, fmt.Errorf("rules: no describe-* JSON could be read in %s (%d files skipped; first: %v)", display, len(res.Warnings), res.Warnings[0].Err)
+			return res, fmt.Errorf("rules: no describe-* JSON could be read in %s (%d files skipped; first: %v)", where, len(res.Warnings), res.Warnings[0].Err)
 		}
 		return res, fmt.Errorf("rules: no .json files in %s: save them with aws ec2 describe-network-interfaces, describe-security-groups, describe-network-acls", display)
 	}

@@ -144,3 +144,29 @@ func TestLoadedDemoRulesDecide(t *testing.T) {
 		}
 	}
 }
+
+// A file named on its own is read whatever its name ends with (the user
+// chose it), and an error about it names the file, not its folder.
+func TestLoadNamedFile(t *testing.T) {
+	dir := t.TempDir()
+	sg, err := os.ReadFile(filepath.Join("..", "demo", "rules", "describe-security-groups.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := filepath.Join(dir, "sgs.txt")
+	if err := os.WriteFile(saved, sg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load(saved)
+	if err != nil || len(res.Snapshot.Groups) != 4 {
+		t.Fatalf("%s: %v", saved, err)
+	}
+	notes := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notes, []byte("not rules\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(notes)
+	if err == nil || !strings.HasPrefix(err.Error(), "rules: no describe-* JSON could be read in "+notes+" ") {
+		t.Fatalf("%s: %v", notes, err)
+	}
+}
