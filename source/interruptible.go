@@ -12,12 +12,21 @@ import (
 // holding the command past an interrupt. A regular file is returned as it
 // is: its reads always end.
 func Interruptible(ctx context.Context, r io.Reader) io.Reader {
-	if f, ok := r.(*os.File); ok {
-		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
-			return r
-		}
+	if !IsStream(r) {
+		return r
 	}
 	return &interruptible{ctx: ctx, r: r}
+}
+
+// IsStream reports whether r is anything but a regular file: a pipe, a
+// terminal, a socket, whose data comes when its writer sends it.
+func IsStream(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return true
+	}
+	info, err := f.Stat()
+	return err != nil || !info.Mode().IsRegular()
 }
 
 type readResult struct {

@@ -74,3 +74,28 @@ func TestInterruptibleLeavesRegularFilesAlone(t *testing.T) {
 		t.Errorf("a regular file was wrapped: %T", r)
 	}
 }
+
+// A pipe on stdin is a stream (read as lines come, and interruptible); a
+// regular file redirected to stdin is not.
+func TestIsStream(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	f, err := os.CreateTemp(t.TempDir(), "capture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, c := range []struct {
+		name string
+		in   io.Reader
+		want bool
+	}{{"pipe", r, true}, {"regular file", f, false}, {"reader", strings.NewReader(""), true}} {
+		if got := IsStream(c.in); got != c.want {
+			t.Errorf("%s: IsStream %v, want %v", c.name, got, c.want)
+		}
+	}
+}

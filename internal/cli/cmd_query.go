@@ -263,7 +263,7 @@ func runQueryFiles(ctx context.Context, prog *query.Program, o *options, std std
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
 	chunks := make(chan *query.Chunk, 2*workers)
-	opt := chunkreader.Options{Stdin: source.Interruptible(ctx, std.in), Ordered: !prog.OrderFree(), Columns: prog.Needs, Bytes: queryChunkBytes(rows), Parallel: workers}
+	opt := chunkreader.Options{Stdin: std.in, Ordered: !prog.OrderFree(), Columns: prog.Needs, Bytes: queryChunkBytes(rows), Parallel: workers}
 	var rd *chunkreader.Reader
 	var inline *query.Parsers
 	if prog.OrderFree() { // files read at once are parsed where they are read

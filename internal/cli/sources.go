@@ -29,7 +29,7 @@ func (o *options) sources(ctx context.Context, std stdio) ([]source.Source, erro
 	}
 	local, remote := splitS3(o.paths)
 	if len(local) > 0 {
-		s, err := o.localSources(ctx, local, std)
+		s, err := o.localSources(local, std)
 		if err != nil {
 			return nil, err
 		}
@@ -68,8 +68,8 @@ func (o *options) demoSource() (source.Source, error) {
 
 // localSources reads FILE, DIR and - arguments as one source, in the order
 // given (directories in time order), paced by --replay when asked.
-func (o *options) localSources(ctx context.Context, paths []string, std stdio) ([]source.Source, error) {
-	s, err := o.paced(file.New(paths, file.Options{Follow: o.follow, Stdin: source.Interruptible(ctx, std.in)}))
+func (o *options) localSources(paths []string, std stdio) ([]source.Source, error) {
+	s, err := o.paced(file.New(paths, file.Options{Follow: o.follow, Stdin: std.in}))
 	if err != nil {
 		return nil, err
 	}

@@ -130,13 +130,13 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 			logger.Error("source stopped", "source", srcs[i].Name(), "err", err)
 			health.fail(i, err)
 		}
-		if o.plainFiles() && o.record == "" && !(slices.Contains(o.paths, "-") && isStream(std.in)) {
+		if o.plainFiles() && o.record == "" && !(slices.Contains(o.paths, "-") && source.IsStream(std.in)) {
 			// Captures read to their end are parsed on every core, as
 			// query reads them; the source still names them in the status bar.
 			// A pipe or terminal on stdin is read as lines come instead: a
 			// producer writing a few records a second must see them now, not
 			// when a chunk fills.
-			rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: source.Interruptible(ctx, std.in)})
+			rd := chunkreader.New(o.paths, chunkreader.Options{Stdin: std.in})
 			if errs := chunkreader.Load(ctx, rd, store, o.overrideFormat(), runtime.GOMAXPROCS(0)); len(errs) > 0 && ctx.Err() == nil {
 				onErr(0, errors.Join(errs...))
 			}
@@ -266,15 +266,4 @@ func openLog(path string) (*slog.Logger, func(), error) {
 		return nil, nil, fmt.Errorf("--log: %w", err)
 	}
 	return slog.New(slog.NewTextHandler(f, nil)), func() { f.Close() }, nil
-}
-
-// isStream reports whether r is anything but a regular file: a pipe, a
-// terminal, a socket, whose data comes when its writer sends it.
-func isStream(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return true
-	}
-	info, err := f.Stat()
-	return err != nil || !info.Mode().IsRegular()
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/bytemask"
 	"github.com/flowtail/flowtail/model/query"
+	"github.com/flowtail/flowtail/source"
 	"github.com/flowtail/flowtail/source/envelope"
 	"github.com/flowtail/flowtail/source/file"
 )
@@ -306,6 +307,12 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit, inline fu
 		}
 		defer f.Close()
 		src = f
+	}
+	if inp.stream == nil {
+		// A pipe, FIFO or terminal that sends nothing must not hold the
+		// read past an interrupt (a regular file is read as it is; a stream
+		// has deadlines of its own).
+		src = source.Interruptible(ctx, src)
 	}
 	src, kind, err := file.DecodedKind(src)
 	if err != nil {

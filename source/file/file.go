@@ -169,7 +169,7 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 	dirs := map[string]map[string]bool{}
 	for _, p := range s.paths {
 		if p == "-" {
-			if err := s.readStream(s.opt.Stdin, "-", emit, stop); err != nil {
+			if err := s.readStream(source.Interruptible(ctx, s.opt.Stdin), "-", emit, stop); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
