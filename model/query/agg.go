@@ -73,8 +73,14 @@ type aggregator struct {
 	// overlap instead of following one another
 	pend []uint64
 	idx  []int32
-	st   []aggState
-	ts   func(f *model.Flow, x *model.Ext) (uint64, bool)
+	// dense counts count(*) by keys of at most denseBits bits packed,
+	// indexed by the key itself: a table that stays in the core's cache
+	// where a hash table of every port would not. Its counts become groups
+	// when the answer is read (drainDense); nil when keys are wider.
+	dense    []uint32
+	denseAny bool // dense holds counts not yet drained
+	st       []aggState
+	ts       func(f *model.Flow, x *model.Ext) (uint64, bool)
 	// countOnly skips aggState (and its pointers the collector would
 	// scan) for the common stats count(*) by ….
 	countOnly bool
@@ -130,6 +136,9 @@ func newAggregator(plan *statsPlan, e *env) *aggregator {
 	switch {
 	case bits <= 64:
 		a.packed = newWordTable()
+		if a.countOnly && bits <= denseBits && len(plan.keys) > 0 {
+			a.dense = make([]uint32, 1<<bits)
+		}
 	case len(plan.keys) <= 2:
 		a.small = map[groupKeySmall]int32{}
 	default:
@@ -278,7 +287,7 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 		if a.countOnly {
 			a.pend = append(a.pend, k)
 			if len(a.pend) == pendBatch {
-				a.flush()
+				a.countPend()
 			}
 			return
 		}
@@ -375,10 +384,34 @@ func (sp *aggSpec) before(a, b uint64) bool {
 // pendBatch is how many keys are looked up together.
 const pendBatch = 256
 
-// flush counts the pending keys: first every lookup, independent of one
-// another, then the counting and the groups not yet known, in order.
+// denseBits bounds the keys counted in the dense table: a port and its
+// presence bit, 512 KiB of counts.
+const denseBits = 17
+
+// flush brings every count in: the pending keys, then the dense table's.
 func (a *aggregator) flush() {
+	a.countPend()
+	if a.denseAny {
+		a.drainDense()
+	}
+}
+
+// countPend counts the pending keys. Into the dense table, one increment
+// each, independent of one another; otherwise first every lookup, then
+// the counting and the groups not yet known, in order.
+func (a *aggregator) countPend() {
 	if len(a.pend) == 0 {
+		return
+	}
+	if d := a.dense; d != nil {
+		for _, k := range a.pend {
+			d[k]++
+			if d[k] == 0 { // 2^32 of one key: carried into its group
+				a.counts[a.groupPacked(k)] += 1 << 32
+			}
+		}
+		a.denseAny = true
+		a.pend = a.pend[:0]
 		return
 	}
 	a.idx = slices.Grow(a.idx[:0], len(a.pend))[:len(a.pend)]
@@ -399,6 +432,22 @@ func (a *aggregator) flush() {
 		a.counts[idx]++
 	}
 	a.pend = a.pend[:0]
+}
+
+// drainDense adds the dense table's counts to their groups, made in key
+// order, and clears it.
+func (a *aggregator) drainDense() {
+	a.denseAny = false
+	for k, n := range a.dense {
+		if n == 0 {
+			continue
+		}
+		a.dense[k] = 0
+		if a.over {
+			continue // past the budget, as add stops counting
+		}
+		a.counts[a.groupPacked(uint64(k))] += uint64(n)
+	}
 }
 
 // merge folds another aggregator of the same plan into a.

@@ -2,9 +2,12 @@ package query
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/flowtail/flowtail/model"
 )
 
 // TestStatsBySmallKey counts by keys small enough for the direct table
@@ -64,5 +67,39 @@ func TestStatsBySmallKey(t *testing.T) {
 		}()
 		res, _ := compileFor(t, q, testNames()).RunChunks(ch, 2, nil, nil)
 		checkTop(t, res, cols, want, len(want))
+	}
+}
+
+// TestDenseCountCarries checks that a group counted in the dense table
+// keeps its count past 2^32, the width of one of its counts: the count
+// is started just below, as four billion records would leave it.
+func TestDenseCountCarries(t *testing.T) {
+	q, err := Parse(`stats count(*) as n by dstport`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := model.NewInterner()
+	p, err := Compile(q, names, Options{Intern: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f model.Flow
+	line := "2 123456789012 eni-0a1b2c3d 10.0.0.1 10.0.0.2 40000 22 6 1 40 1795000000 1795000060 REJECT OK"
+	if err := model.NewParser(model.DefaultFormat, names).Parse([]byte(line), &f, nil); err != nil {
+		t.Fatal(err)
+	}
+	pt := p.NewPartial()
+	if pt.agg.dense == nil {
+		t.Fatal("a count by one port is not counted in the dense table")
+	}
+	key := uint64(22) | pt.agg.present[0]
+	pt.agg.dense[key] = math.MaxUint32 - 1
+	pt.agg.denseAny = true
+	for range 3 {
+		pt.Add(&f, nil)
+	}
+	res := p.Result(pt)
+	if len(res.Rows) != 1 || res.Rows[0][0].String() != "22" || res.Rows[0][1].String() != "4294967297" {
+		t.Fatalf("rows %v, want [[22 4294967297]]", res.Rows)
 	}
 }
