@@ -78,7 +78,8 @@ type aggregator struct {
 	// where a hash table of every port would not. Its counts become groups
 	// when the answer is read (drainDense); nil when keys are wider.
 	dense    []uint32
-	denseAny bool // dense holds counts not yet drained
+	denseAny bool    // dense holds counts not yet drained
+	denseIdx []int32 // per key: its group's index + 1, 0 when none yet
 	st       []aggState
 	ts       func(f *model.Flow, x *model.Ext) (uint64, bool)
 	// countOnly skips aggState (and its pointers the collector would
@@ -175,11 +176,30 @@ func keyWidth(acc *accessor) int {
 }
 
 func (a *aggregator) groupPacked(k uint64) int32 {
+	if a.dense != nil {
+		return a.groupDense(k)
+	}
 	if idx, ok := a.packed.get(k); ok {
 		return idx
 	}
 	idx := int32(len(a.pkeys))
 	a.packed.put(k, idx)
+	a.pkeys = append(a.pkeys, k)
+	a.newGroup()
+	return idx
+}
+
+// groupDense is groupPacked for keys small enough to index a table of
+// group indexes directly.
+func (a *aggregator) groupDense(k uint64) int32 {
+	if a.denseIdx == nil {
+		a.denseIdx = make([]int32, len(a.dense))
+	}
+	if i := a.denseIdx[k]; i > 0 {
+		return i - 1
+	}
+	idx := int32(len(a.pkeys))
+	a.denseIdx[k] = idx + 1
 	a.pkeys = append(a.pkeys, k)
 	a.newGroup()
 	return idx
