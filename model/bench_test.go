@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 	"unsafe"
@@ -80,6 +81,21 @@ func BenchmarkParseManyInterfaces(b *testing.B) {
 	for i := range lines {
 		lines[i] = fmt.Appendf(nil, "2 123456789012 eni-%017x 10.0.1.2 52.94.3.4 40000 443 6 10 840 1795000000 1795000060 ACCEPT OK",
 			uint64(i*7919%2000)*0x9E3779B97F4A7C15>>4)
+	}
+	benchParse(b, DefaultFormat, lines)
+}
+
+// BenchmarkParseSpread reads lines as a busy VPC writes them: addresses
+// anywhere in their range and ports, packet and byte counts of every
+// length, so that no branch on a field's length can be learnt.
+func BenchmarkParseSpread(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 7))
+	lines := make([][]byte, 1<<14)
+	for i := range lines {
+		lines[i] = fmt.Appendf(nil, "2 123456789012 eni-0a1b2c3d4e5f6%04d 10.%d.%d.%d %d.%d.%d.%d %d %d %d %d %d %d %d REJECT OK",
+			r.IntN(400), r.IntN(256), r.IntN(256), 1+r.IntN(254), 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254),
+			1024+r.IntN(64000), r.IntN(65536)>>r.IntN(14), []int{6, 6, 6, 17, 1}[r.IntN(5)], 1+r.IntN(5000)>>r.IntN(10),
+			40+r.IntN(5000000)>>r.IntN(20), 1795000000+i/50, 1795000000+i/50+r.IntN(60))
 	}
 	benchParse(b, DefaultFormat, lines)
 }
