@@ -274,6 +274,17 @@ func (p *Parser) parseDefault(line []byte, f *Flow) bool {
 // leading zero, at line[i:] and the one space after it: its value and
 // where the next field starts.
 func spaceNumber(line []byte, i int) (v uint64, next int, ok bool) {
+	if i+17 <= len(line) {
+		if v, next, ok, more := spaceNumberWords(line, i); !more {
+			return v, next, ok
+		}
+	}
+	return spaceNumberBytes(line, i)
+}
+
+// spaceNumberBytes is spaceNumber a byte at a time, for a long number or
+// the end of a line.
+func spaceNumberBytes(line []byte, i int) (v uint64, next int, ok bool) {
 	j := i
 	for j < len(line) && line[j]-'0' <= 9 {
 		v = v*10 + uint64(line[j]-'0')
