@@ -2,6 +2,8 @@ package query
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -391,6 +393,21 @@ type finder struct {
 	// upper: with fold, the byte searched for is the upper case of s[at]
 	// (a case-blind string is two finders, one for each case of it)
 	upper bool
+	// word and mask: s as the low bytes of a word, when it has eight
+	// bytes or fewer and is matched exactly, so that a candidate is
+	// checked with one load and compare rather than a call
+	word, mask uint64
+}
+
+// exactFinder returns the finder of s matched byte for byte.
+func exactFinder(s []byte) finder {
+	f := finder{s: s}
+	if n := len(s); n > 0 && n <= 8 {
+		var b [8]byte
+		copy(b[:], s)
+		f.word, f.mask = binary.LittleEndian.Uint64(b[:]), math.MaxUint64>>(64-8*n)
+	}
+	return f
 }
 
 // index returns the first occurrence of f.s in data, or -1.
@@ -447,6 +464,9 @@ func (f *finder) indexFrom(data []byte, m bytemask.Mask, from int) int {
 
 // matchAt reports whether f.s is at data[p:], which holds len(f.s) bytes.
 func (f *finder) matchAt(data []byte, p int) bool {
+	if f.mask != 0 && p+8 <= len(data) {
+		return binary.LittleEndian.Uint64(data[p:])&f.mask == f.word
+	}
 	if f.fold {
 		return hasPrefixFold(data[p:], f.s)
 	}
@@ -461,7 +481,7 @@ func newLineScan(lf *lineFilter) *lineScan {
 			r.alts = []finder{{s: lo, fold: true}, {s: lo, fold: true, upper: true}}
 		} else {
 			for _, a := range alts {
-				r.alts = append(r.alts, finder{s: a})
+				r.alts = append(r.alts, exactFinder(a))
 			}
 		}
 		s.reqs = append(s.reqs, r)

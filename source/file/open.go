@@ -112,7 +112,22 @@ func (d *decoder) sniff(rd io.Reader, compressed bool) (io.Reader, envelope.Kind
 			return nil, 0, err
 		}
 	}
-	return d.zbr, envelope.Sniff(head), nil
+	return &peeked{d.zbr, rd}, envelope.Sniff(head), nil
+}
+
+// peeked reads what br has buffered and then r itself, which br was
+// reading: past the bytes peeked at, decompressed data goes straight to
+// the caller's buffer instead of through br's.
+type peeked struct {
+	br *bufio.Reader
+	r  io.Reader
+}
+
+func (p *peeked) Read(b []byte) (int, error) {
+	if p.br.Buffered() > 0 {
+		return p.br.Read(b)
+	}
+	return p.r.Read(b)
 }
 
 // open starts reading r; what an earlier open returned is then spent.
