@@ -93,3 +93,18 @@ func FuzzTableLinesAlign(f *testing.F) {
 		}
 	})
 }
+
+// TestQueryErrorCaretUnderWideText: the caret under a wrong query stands
+// under the column named, past double-width text before it.
+func TestQueryErrorCaretUnderWideText(t *testing.T) {
+	path := writeQueryCapture(t, t.TempDir(), "flows.log", queryLines)
+	code, _, errOut := runQueryCmd(t, "", `filter interfaceId = "日本" and nosuch = 1`, path)
+	if code != exitUsage {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// filter␣ (7) interfaceId (11) ␣=␣ (3) "日本" (6 cells) ␣and␣ (5)
+	want := "  filter interfaceId = \"日本\" and nosuch = 1\n  " + sp(32) + "^\n"
+	if !strings.HasSuffix(errOut, want) {
+		t.Errorf("got\n%s\nwant it to end\n%s", errOut, want)
+	}
+}
