@@ -36,6 +36,7 @@ func KeyedFormat(names []string) (*Format, error) {
 		return nil, err
 	}
 	f.keyed = true
+	noteHeader(f)
 	return f, nil
 }
 
@@ -271,6 +272,7 @@ func HeaderFormat(line []byte) *Format {
 	if err != nil {
 		return nil
 	}
+	noteHeader(f)
 	return InternFormat(f)
 }
 

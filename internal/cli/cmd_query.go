@@ -118,7 +118,7 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 		reportQueryError(std.err, text, err)
 		return exitUsage
 	}
-	h := newHeadless(ctx, "query", std, o.follow)
+	h := newHeadless(ctx, "query", std, o)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

@@ -20,6 +20,10 @@ import (
 type headless struct {
 	name string
 	std  stdio
+	// notesFrom marks the header lines' notes this run may report; none
+	// under --format, which header lines do not change.
+	notesFrom uint64
+	noNotes   bool
 	// stopped reports that the user interrupted a read meant to end by
 	// itself (nil for a live one, which an interrupt ends normally).
 	stopped func() bool
@@ -28,14 +32,36 @@ type headless struct {
 	failed int // sources that ended in error
 }
 
-// newHeadless is the epilogue of a command reading under ctx; live says
-// the read ends only when interrupted (--follow).
-func newHeadless(ctx context.Context, name string, std stdio, live bool) *headless {
-	h := &headless{name: name, std: std}
-	if !live {
+// newHeadless is the epilogue of a command reading under ctx with o; it
+// says at once what looks wrong in --format. Under --follow the read ends
+// only when interrupted.
+func newHeadless(ctx context.Context, name string, std stdio, o *options) *headless {
+	h := &headless{name: name, std: std, notesFrom: model.HeaderMisspellingsMark(), noNotes: o.overrideFormat() != nil}
+	if !o.follow {
 		h.stopped = func() bool { return ctx.Err() != nil }
 	}
+	warnFormat(std.err, name, o.overrideFormat())
 	return h
+}
+
+// warnFormat says, for a --format given, which names look like typos of a
+// known field: they are read, as text, but a filter on the field meant
+// would match nothing.
+func warnFormat(w io.Writer, cmd string, f *model.Format) {
+	for _, m := range f.Misspellings() {
+		fmt.Fprintf(w, "flowtail %s: --format: %s\n", cmd, m)
+	}
+}
+
+// headerNotes prints what looks wrong in the header lines read: a field
+// name one or two keystrokes from a known one, once each.
+func (h *headless) headerNotes() {
+	if h.noNotes {
+		return
+	}
+	for _, m := range model.HeaderMisspellings(h.notesFrom) {
+		h.errorf("in the input: %s", m)
+	}
 }
 
 // errorf prints one line prefixed with the command's name, made safe for
@@ -74,6 +100,7 @@ type tally struct {
 // written or nothing could be read, 130 when an interrupt cut the read
 // short (what was printed covers only the records before it), else 0.
 func (h *headless) finish(t tally, writeErr error) int {
+	h.headerNotes()
 	writeMalformed(h.std.err, h.name, t.malformed, t.records, t.verb, t.firstBad)
 	if writeErr != nil && !errors.Is(writeErr, syscall.EPIPE) {
 		h.errorf("write: %v", writeErr)

@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const typoWarning = "${srcadr} is not a field flowtail knows (it is read as text): did you mean ${srcaddr}?"
+
+// TestFormatTypoWarned: a --format or header-line field one keystroke
+// from a known field is still read, as text, and stderr says so once,
+// naming the field meant; a field far from any known one (a field AWS
+// added later) is read without a word.
+func TestFormatTypoWarned(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.log")
+	if err := os.WriteFile(plain, []byte("2 10.0.0.1 10.0.0.2 new 100\n2 10.0.0.3 10.0.0.2 new 7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	typo := "${version} ${srcadr} ${dstaddr} ${note} ${bytes}"
+	good := "${version} ${srcaddr} ${dstaddr} ${note} ${bytes}"
+	for _, cmd := range [][]string{{"cat"}, {"query", "stats sum(bytes) as b"}, {"explain", "--rules", demoRulesDir}} {
+		name := cmd[0]
+		out, errOut, code := runStdin(t, "", append(append([]string{}, cmd...), "--format", typo, plain)...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", name, code, errOut)
+		}
+		if want := "flowtail " + name + ": --format: " + typoWarning + "\n"; errOut != want {
+			t.Errorf("%s: stderr\n%q\nwant\n%q", name, errOut, want)
+		}
+		if name == "query" && !strings.Contains(out, "107") {
+			t.Errorf("query: the records were not all read:\n%s", out)
+		}
+		_, errOut, code = runStdin(t, "", append(append([]string{}, cmd...), "--format", good, plain)...)
+		if code != exitOK || errOut != "" {
+			t.Errorf("%s with no typo: exit %d, stderr %q", name, code, errOut)
+		}
+	}
+
+	// Header lines: two files declaring the same format give one warning.
+	a, b := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte(typo+"\n2 10.0.0.1 10.0.0.2 x 100\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cmd := range [][]string{{"cat"}, {"query", "stats count(*) as n"}} {
+		name := cmd[0]
+		_, errOut, code := runStdin(t, "", append(append([]string{}, cmd...), a, b)...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", name, code, errOut)
+		}
+		if want := "flowtail " + name + ": in the input: " + typoWarning + "\n"; errOut != want {
+			t.Errorf("%s over header lines: stderr\n%q\nwant\n%q", name, errOut, want)
+		}
+		// Under --format the header lines change nothing: nothing to say.
+		_, errOut, _ = runStdin(t, "", append(append([]string{}, cmd...), "--format", good, a, b)...)
+		if errOut != "" {
+			t.Errorf("%s over header lines under --format: stderr %q", name, errOut)
+		}
+	}
+}
+
+// TestFormatTypoWarnedOnAWS: the commands that send a --format to AWS say
+// the same.
+func TestFormatTypoWarnedOnAWS(t *testing.T) {
+	typo := "${version} ${srcadr} ${dstaddr} ${bytes}"
+	_, errOut, code := runStdin(t, "", "query", "--on", "insights", "-g", "grp", "--dry-run", "--format", typo, "filter bytes > 1")
+	if code != exitOK || !strings.Contains(errOut, "flowtail query: --format: "+typoWarning+"\n") {
+		t.Errorf("query --on insights: exit %d, stderr %q", code, errOut)
+	}
+	_, errOut, code = runStdin(t, "", "athena", "ddl", "--location", "s3://flows-bkt/AWSLogs/", "--account", "123456789012", "--region", "eu-west-1", "--format", typo)
+	if code != exitOK || errOut != "flowtail athena ddl: --format: "+typoWarning+"\n" {
+		t.Errorf("athena ddl: exit %d, stderr %q", code, errOut)
+	}
+}
