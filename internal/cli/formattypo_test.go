@@ -76,3 +76,24 @@ func TestFormatTypoWarnedOnAWS(t *testing.T) {
 		t.Errorf("athena ddl: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestFormatTypoLoggedByTUI: the terminal UI has no place for notes on
+// its input; the warning goes to the --log file, as a skipped rules file
+// does.
+func TestFormatTypoLoggedByTUI(t *testing.T) {
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "flowtail.log")
+	capture := filepath.Join(dir, "c.log")
+	if err := os.WriteFile(capture, []byte("2 10.0.0.1 10.0.0.2 100\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Not on a terminal: the UI itself does not start.
+	runStdin(t, "", "--log", logFile, "--format", "${version} ${srcadr} ${dstaddr} ${bytes}", capture)
+	text, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "did you mean ${srcaddr}?") {
+		t.Errorf("log:\n%s", text)
+	}
+}
