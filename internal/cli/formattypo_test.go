@@ -97,3 +97,20 @@ func TestFormatTypoLoggedByTUI(t *testing.T) {
 		t.Errorf("log:\n%s", text)
 	}
 }
+
+// TestQueryNamesFieldOfFormatFlag: a field --format names that flowtail
+// does not know can be named in the query, as the README says.
+func TestQueryNamesFieldOfFormatFlag(t *testing.T) {
+	path := writeQueryCapture(t, t.TempDir(), "custom.log", []string{
+		"2 10.0.0.1 10.0.0.2 blue 100",
+		"2 10.0.0.3 10.0.0.2 green 20",
+		"2 10.0.0.5 10.0.0.2 blue 3",
+	})
+	code, out, errOut := runQueryCmd(t, "", "-o", "csv", "--format", "${version} ${srcaddr} ${dstaddr} ${colour} ${bytes}", "stats sum(bytes) as b by colour | sort b desc", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if want := "colour,b\nblue,103\ngreen,20\n"; out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}

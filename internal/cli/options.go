@@ -180,7 +180,9 @@ func (o *options) validate() error {
 		if err != nil {
 			return fmt.Errorf("invalid value for flag --format: %v", err)
 		}
-		o.override = f
+		// Interned, as formats records are read with are, so a query can
+		// name the fields it holds that flowtail does not know.
+		o.override = model.InternFormat(f)
 	}
 	if o.replay != "" {
 		if _, err := parseSpeed(o.replay); err != nil {
@@ -197,7 +199,8 @@ func (o *options) validate() error {
 // configuration built without validate (tests) has it parsed here, once.
 func (o *options) overrideFormat() *model.Format {
 	if o.override == nil && o.format != "" {
-		o.override, _ = model.ParseFormat(o.format)
+		f, _ := model.ParseFormat(o.format)
+		o.override = model.InternFormat(f)
 	}
 	return o.override
 }
