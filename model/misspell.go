@@ -68,6 +68,13 @@ func ClosestField(name string) (string, bool) {
 	return best.Name(), true
 }
 
+// typoOfField reports whether tok is one or two keystrokes from a known
+// field (see ClosestField).
+func typoOfField(tok []byte) bool {
+	_, ok := ClosestField(string(tok))
+	return ok
+}
+
 // maxFoldedName is longer than the folded spelling of any known field.
 const maxFoldedName = 40
 

@@ -114,3 +114,21 @@ func TestQueryNamesFieldOfFormatFlag(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
 }
+
+// TestPlainHeaderTypoIsStillAHeader: a header line in the plain spelling
+// S3 writes, with a typo in one name, still sets the format (its records
+// are read, not reported as malformed) and the typo is named.
+func TestPlainHeaderTypoIsStillAHeader(t *testing.T) {
+	path := writeQueryCapture(t, t.TempDir(), "plain.log", []string{
+		"version srcadr dstaddr bytes",
+		"2 10.0.0.1 10.0.0.2 100",
+		"2 10.0.0.3 10.0.0.2 7",
+	})
+	code, out, errOut := runQueryCmd(t, "", "-o", "csv", "stats count(*) as n, sum(bytes) as b", path)
+	if code != exitOK || out != "n,b\n2,107\n" {
+		t.Fatalf("exit %d, output %q, stderr %q", code, out, errOut)
+	}
+	if want := "flowtail query: in the input: " + typoWarning + "\n"; errOut != want {
+		t.Errorf("stderr\n%q\nwant\n%q", errOut, want)
+	}
+}
