@@ -120,7 +120,7 @@ func (p Progress) String() string {
 		if p.Failed > 0 {
 			failed = append(failed, fmt.Sprintf("%d of %d objects failed", p.Failed, p.Objects))
 		}
-		fmt.Fprintf(&b, ", %s; stopped after %s", strings.Join(failed, ", "), took)
+		fmt.Fprintf(&b, ", %s; ended after %s", strings.Join(failed, ", "), took)
 	case p.Done && (!p.Listed || p.Read < p.Objects):
 		fmt.Fprintf(&b, ", stopped before the end after %s", took)
 	case p.Done:

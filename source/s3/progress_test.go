@@ -15,11 +15,11 @@ func TestProgressLastLine(t *testing.T) {
 		want string
 	}{
 		{"all read", func(*Progress) {}, "s3 10/10 objects, 2.0 KiB of 2.0 KiB, 40 lines, done in 1.2s"},
-		{"objects failed", func(p *Progress) { p.Read, p.Failed = 7, 3 }, "s3 7/10 objects, 2.0 KiB of 2.0 KiB, 40 lines, 3 of 10 objects failed; stopped after 1.2s"},
+		{"objects failed", func(p *Progress) { p.Read, p.Failed = 7, 3 }, "s3 7/10 objects, 2.0 KiB of 2.0 KiB, 40 lines, 3 of 10 objects failed; ended after 1.2s"},
 		{"listing failed", func(p *Progress) { p.Objects, p.Read, p.TotalBytes, p.Bytes, p.Lines, p.ListFailed = 0, 0, 0, 0, 0, 1 },
-			"s3 0/0 objects, 0 B, 0 lines, listing failed; stopped after 1.2s"},
+			"s3 0/0 objects, 0 B, 0 lines, listing failed; ended after 1.2s"},
 		{"one of two listings failed", func(p *Progress) { p.Locations, p.ListFailed, p.Failed, p.Read = 2, 1, 1, 9 },
-			"s3 9/10 objects, 2.0 KiB of 2.0 KiB, 40 lines, listing 1 of 2 locations failed, 1 of 10 objects failed; stopped after 1.2s"},
+			"s3 9/10 objects, 2.0 KiB of 2.0 KiB, 40 lines, listing 1 of 2 locations failed, 1 of 10 objects failed; ended after 1.2s"},
 		{"stopped early", func(p *Progress) { p.Read = 4 }, "s3 4/10 objects, 2.0 KiB of 2.0 KiB, 40 lines, stopped before the end after 1.2s"},
 		{"stopped while listing", func(p *Progress) { p.Listed = false }, "s3 10/10+ objects, 2.0 KiB, 40 lines, stopped before the end after 1.2s"},
 		{"reading", func(p *Progress) { p.Done, p.Read, p.Failed = false, 5, 1 }, "s3 5/10 objects (1 skipped), 2.0 KiB of 2.0 KiB, 40 lines"},
