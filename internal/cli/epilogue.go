@@ -29,7 +29,8 @@ type headless struct {
 	stopped func() bool
 
 	mu     sync.Mutex
-	failed int // sources that ended in error
+	failed int                        // sources that ended in error
+	noted  map[model.Misspelling]bool // header notes printed
 }
 
 // newHeadless is the epilogue of a command reading under ctx with o; it
@@ -53,13 +54,22 @@ func warnFormat(w io.Writer, cmd string, f *model.Format) {
 	}
 }
 
-// headerNotes prints what looks wrong in the header lines read: a field
-// name one or two keystrokes from a known one, once each.
+// headerNotes prints what looks wrong in the header lines read so far: a
+// field name one or two keystrokes from a known one, once each.
 func (h *headless) headerNotes() {
 	if h.noNotes {
 		return
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	for _, m := range model.HeaderMisspellings(h.notesFrom) {
+		if h.noted[m] {
+			continue
+		}
+		if h.noted == nil {
+			h.noted = map[model.Misspelling]bool{}
+		}
+		h.noted[m] = true
 		h.errorf("in the input: %s", m)
 	}
 }
@@ -73,7 +83,7 @@ func (h *headless) errorf(format string, args ...any) {
 // read runs srcs into emit until they end or ctx is done, printing their
 // health while they run and their errors when they end.
 func (h *headless) read(ctx context.Context, srcs []source.Source, emit func(i int, b model.Batch)) {
-	stop := startHealthReport(ctx, h.std.err, h.name, srcs)
+	stop := startHealthReport(ctx, h.std.err, h.name, srcs, h.headerNotes)
 	defer stop()
 	source.RunAll(ctx, srcs, emit, func(i int, err error) { h.sourceFailed(srcs[i], err) })
 }
@@ -144,7 +154,7 @@ func writeMalformed(w io.Writer, cmd string, n, records int64, done string, firs
 // would show in the status bar: backoff, fallback to polling, the last
 // transient error, a followed file that has not appeared yet. Final errors
 // are printed by the command itself.
-func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.Source, every time.Duration) {
+func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.Source, every time.Duration, also []func()) {
 	last := make([]string, len(srcs))
 	waiting := make([]string, len(srcs))
 	tick := time.NewTicker(every)
@@ -154,6 +164,9 @@ func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.So
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		for _, f := range also {
+			f()
 		}
 		for i, s := range srcs {
 			r, ok := s.(source.Reporter)
@@ -180,14 +193,15 @@ func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.So
 	}
 }
 
-// startHealthReport runs reportHealth each second until the returned stop
+// startHealthReport runs reportHealth each second, with also (notes of a
+// followed read that are not to wait for its end), until the returned stop
 // is called; stop waits, so nothing is printed after it returns.
-func startHealthReport(ctx context.Context, w io.Writer, cmd string, srcs []source.Source) (stop func()) {
+func startHealthReport(ctx context.Context, w io.Writer, cmd string, srcs []source.Source, also ...func()) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		reportHealth(ctx, w, cmd, srcs, time.Second)
+		reportHealth(ctx, w, cmd, srcs, time.Second, also)
 	}()
 	return func() {
 		cancel()

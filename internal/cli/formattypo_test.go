@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const typoWarning = "${srcadr} is not a field flowtail knows (it is read as text): did you mean ${srcaddr}?"
@@ -130,5 +133,34 @@ func TestPlainHeaderTypoIsStillAHeader(t *testing.T) {
 	}
 	if want := "flowtail query: in the input: " + typoWarning + "\n"; errOut != want {
 		t.Errorf("stderr\n%q\nwant\n%q", errOut, want)
+	}
+}
+
+// TestFollowedHeaderTypoSaidWhileReading: `cat -f` names a header's typo
+// while it follows the file, not only once interrupted.
+func TestFollowedHeaderTypoSaidWhileReading(t *testing.T) {
+	path := writeQueryCapture(t, t.TempDir(), "follow.log", []string{
+		"${version} ${srcadr} ${dstaddr} ${bytes}",
+		"2 10.0.0.1 10.0.0.2 100",
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errb := &lockedBuffer{}
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"cat", "-f", path}, stdio{strings.NewReader(""), io.Discard, errb})
+	}()
+	want := "flowtail cat: in the input: " + typoWarning + "\n"
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errb.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning while following; stderr %q", errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if n := strings.Count(errb.String(), "did you mean"); n != 1 {
+		t.Errorf("%d warnings, want one:\n%s", n, errb.String())
 	}
 }
