@@ -116,3 +116,13 @@ func FuzzMisspellingText(f *testing.F) {
 		}
 	})
 }
+
+// TestFoldedNamesFitEditDistance: editDistance's table is sized by
+// maxFoldedName.
+func TestFoldedNamesFitEditDistance(t *testing.T) {
+	for folded := range fieldByFolded {
+		if len(folded) > maxFoldedName {
+			t.Errorf("%q is longer than maxFoldedName (%d)", folded, maxFoldedName)
+		}
+	}
+}
