@@ -36,6 +36,7 @@ func KeyedFormat(names []string) (*Format, error) {
 		return nil, err
 	}
 	f.keyed = true
+	noteHeader(f)
 	return f, nil
 }
 
@@ -256,8 +257,10 @@ func HeaderFormat(line []byte) *Format {
 		}
 		unknown++
 		// An unknown name in the AWS shape is several lowercase words
-		// joined by '-': "rotated" or "log" alone is prose.
-		shaped = shaped && awsName(tok) && bytes.IndexByte(tok, '-') > 0
+		// joined by '-': "rotated" or "log" alone is prose. A typo of a
+		// known field ("srcadr") is a field name too, read as text and
+		// warned about (noteHeader), not a header taken for a record.
+		shaped = shaped && awsName(tok) && (bytes.IndexByte(tok, '-') > 0 || typoOfField(tok))
 	}
 	switch {
 	case known == 0:
@@ -271,6 +274,7 @@ func HeaderFormat(line []byte) *Format {
 	if err != nil {
 		return nil
 	}
+	noteHeader(f)
 	return InternFormat(f)
 }
 

@@ -43,6 +43,8 @@ func TestHeaderShapes(t *testing.T) {
 		{"Start of rotated log", false},           // "Start" is a field, the rest prose
 		{"start of rotated log", false},
 		{"version srcaddr rotated", false},       // one-word unknown name: prose
+		{"version srcadr dstaddr bytes", true},   // a typo of a known field is a field name
+		{"start of rotated lgo", false},          // even near a field, prose is prose
 		{"Version Srcaddr Some-Thing", false},    // not the AWS spelling
 		{"version new-field other-field", false}, // more unknown than known
 		{"action required", false},

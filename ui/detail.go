@@ -533,7 +533,7 @@ func ifaceLines(sh *Shared, f *model.Flow, snap aggregate.Snapshot, width int) [
 			continue
 		}
 		line := fmt.Sprintf("   %s, %s packets, %s bytes; %.1f%% rejected",
-			plural(it.Flows, "flow"), humanCount(it.Packets), humanCount(it.Bytes), it.RejectPct())
+			plural(it.Flows, "flow"), humanSum(it.Packets, it.PacketsOver), humanSum(it.Bytes, it.BytesOver), it.RejectPct())
 		if it.Peers >= 0 { // counted from the first detail view or interfaces pane
 			line += "; " + plural(uint64(it.Peers), "peer")
 		}

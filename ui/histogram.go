@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"math"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -25,7 +27,11 @@ func appendLevels(b []byte, cells []uint64, peak uint64) []byte {
 	for _, v := range cells {
 		level := 0
 		if v > 0 && peak > 0 {
-			level = 1 + int((v*uint64(len(sparkBlocks)-2)+peak/2)/peak)
+			// v×7 in 128 bits: byte counts near 2^64 must not wrap.
+			hi, lo := bits.Mul64(v, uint64(len(sparkBlocks)-2))
+			lo, c := bits.Add64(lo, peak/2, 0)
+			q, _ := bits.Div64(hi+c, lo, peak)
+			level = 1 + int(q)
 			level = min(level, len(sparkBlocks)-1)
 		}
 		b = append(b, string(sparkBlocks[level])...)
@@ -50,7 +56,12 @@ func resample(vals []uint64, width int) []uint64 {
 		return out
 	}
 	for i, v := range vals {
-		out[i*width/len(vals)] += v
+		j := i * width / len(vals)
+		sum, c := bits.Add64(out[j], v, 0)
+		if c != 0 {
+			sum = math.MaxUint64 // a column past 64 bits stays at the top
+		}
+		out[j] = sum
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,10 @@ func TestSparkScalesToPeakAndKeepsSmallValuesVisible(t *testing.T) {
 		{[]uint64{3, 5}, 4, "▅█  "},  // fewer values than cells: left-aligned
 		{[]uint64{1, 1, 2, 2, 0, 0}, 3, "▅█ "},
 		{nil, 3, "   "},
+		// Byte counts near 2^64 neither wrap when scaled nor when summed
+		// into a column.
+		{[]uint64{math.MaxUint64, 1 << 63}, 2, "█▅"},
+		{[]uint64{math.MaxUint64, 2, 1 << 62, 1 << 62}, 2, "█▅"},
 	}
 	for _, tt := range tests {
 		if got := string(appendSpark(nil, tt.vals, tt.width)); got != tt.want {

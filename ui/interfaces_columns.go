@@ -33,10 +33,20 @@ var ifaceColumns = []ifaceColumn{
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Flows) },
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Flows, b.Flows) }},
 	{title: "PACKETS", width: 9, right: true, priority: 10,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Packets) },
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte {
+			if it.PacketsOver {
+				return appendOver(b, it.Packets)
+			}
+			return appendThousands(b, it.Packets)
+		},
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Packets, b.Packets) }},
 	{title: "BYTES", width: 5, right: true, priority: 4,
-		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendHuman(b, it.Bytes) },
+		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte {
+			if it.BytesOver {
+				return appendOver(b, it.Bytes)
+			}
+			return appendHuman(b, it.Bytes)
+		},
 		less: func(a, b *aggregate.Interface) int { return cmp.Compare(a.Bytes, b.Bytes) }},
 	{title: "ACCEPT", width: 9, right: true, priority: 9,
 		cell: func(b []byte, _ *Shared, it *aggregate.Interface) []byte { return appendThousands(b, it.Accepts) },
@@ -127,4 +137,18 @@ func layoutIfaceColumns(width int, names bool) []ifaceColumn {
 		}
 	}
 	return cols
+}
+
+// appendOver writes a sum that passed 64 bits, capped at the largest
+// value, as more than that: ">18E".
+func appendOver(b []byte, capped uint64) []byte {
+	return appendHuman(append(b, '>'), capped)
+}
+
+// humanSum is humanCount of a sum that may have passed 64 bits (over).
+func humanSum(n uint64, over bool) string {
+	if over {
+		return string(appendOver(nil, n))
+	}
+	return humanCount(n)
 }

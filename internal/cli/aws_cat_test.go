@@ -172,7 +172,7 @@ func TestHealthReportPrintsChangesOnce(t *testing.T) {
 	out := &lockedBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { reportHealth(ctx, out, "cat", []source.Source{h}, 5*time.Millisecond); close(done) }()
+	go func() { reportHealth(ctx, out, "cat", []source.Source{h}, 5*time.Millisecond, nil); close(done) }()
 	step := func(st source.Status) {
 		h.set(st)
 		time.Sleep(40 * time.Millisecond)

@@ -72,6 +72,7 @@ func runAthenaDDL(ctx context.Context, f *ddlFlags, std stdio) int {
 		if d.Format, err = model.ParseFormat(f.format); err != nil {
 			return usageError(std, "athena ddl", fmt.Errorf("invalid value for flag --format: %v", err))
 		}
+		warnFormat(std.err, "athena ddl", d.Format)
 	}
 	if f.table != "" {
 		if db, name, ok := strings.Cut(f.table, "."); ok {

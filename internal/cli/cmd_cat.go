@@ -49,7 +49,7 @@ func runCat(ctx context.Context, o *options, args []string, std stdio) int {
 	if err := o.validate(); err != nil {
 		return usageError(std, "cat", err)
 	}
-	h := newHeadless(ctx, "cat", std, o.follow)
+	h := newHeadless(ctx, "cat", std, o)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srcs, err := o.sources(ctx, std)

@@ -82,7 +82,7 @@ func runExplain(ctx context.Context, o *options, ex explainFlags, args []string,
 	if err != nil {
 		return usageError(std, "explain", err)
 	}
-	h := newHeadless(ctx, "explain", std, o.follow)
+	h := newHeadless(ctx, "explain", std, o)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

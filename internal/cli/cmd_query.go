@@ -118,7 +118,7 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 		reportQueryError(std.err, text, err)
 		return exitUsage
 	}
-	h := newHeadless(ctx, "query", std, o.follow)
+	h := newHeadless(ctx, "query", std, o)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -234,7 +234,7 @@ func reportQueryError(w io.Writer, text string, err error) {
 	if !errors.As(err, &qe) || strings.ContainsAny(text, "\n\r\t") || utf8.RuneCountInString(text) > 200 {
 		return
 	}
-	col := utf8.RuneCountInString(text[:min(qe.Col-1, len(text))])
+	col := cellWidth(cleanCell(text[:min(qe.Col-1, len(text))])) // the caret goes under the column's cell
 	fmt.Fprintf(w, "  %s\n  %s^\n", cleanCell(text), strings.Repeat(" ", col))
 }
 
@@ -469,7 +469,7 @@ func newRowWriter(w io.Writer, format string, columns []string, probe int) *rowW
 		rw.numeric = make([]bool, len(columns))
 		for i, c := range columns {
 			head[i] = cleanCell(c)
-			rw.width[i] = utf8.RuneCountInString(head[i])
+			rw.width[i] = cellWidth(head[i])
 			rw.numeric[i] = true
 		}
 		rw.held = [][]string{head}
@@ -502,7 +502,7 @@ func (rw *rowWriter) row(r []query.Value) bool {
 			cells[i] = cleanCell(v.String())
 		}
 		for i, v := range r {
-			rw.width[i] = max(rw.width[i], utf8.RuneCountInString(cells[i]))
+			rw.width[i] = max(rw.width[i], cellWidth(cells[i]))
 			if v.Kind != query.Null && !v.IsNumber() {
 				rw.numeric[i] = false
 			}
@@ -568,7 +568,7 @@ func (rw *rowWriter) writeTableValues(r []query.Value) {
 		}
 		cell := model.MaskAppended(v.AppendText(rw.cellBuf[:0]), 0)
 		rw.cellBuf = cell
-		pad := max(rw.width[i]-utf8.RuneCount(cell), 0)
+		pad := max(rw.width[i]-cellWidthBytes(cell), 0)
 		if rw.numeric[i] {
 			line = appendSpaces(line, pad)
 			line = append(line, cell...)
@@ -597,7 +597,7 @@ func (rw *rowWriter) writeTableRow(row []string) {
 	}
 	line := rw.line[:0]
 	for i, s := range row {
-		pad := max(rw.width[i]-utf8.RuneCountInString(s), 0)
+		pad := max(rw.width[i]-cellWidth(s), 0)
 		if i > 0 {
 			line = append(line, "  "...)
 		}

@@ -123,6 +123,7 @@ func runRemoteQuery(c *cobra.Command, o *options, ro *remoteOptions, pos []strin
 		if format, err = model.ParseFormat(o.format); err != nil {
 			return usageError(std, "query", fmt.Errorf("invalid value for flag --format: %v", err))
 		}
+		warnFormat(std.err, "query", format)
 	}
 	text := pos[0]
 	prog, err := compileQuery(text, model.NewInterner(), query.Options{})

@@ -20,22 +20,58 @@ import (
 type headless struct {
 	name string
 	std  stdio
+	// notesFrom marks the header lines' notes this run may report; none
+	// under --format, which header lines do not change.
+	notesFrom uint64
+	noNotes   bool
 	// stopped reports that the user interrupted a read meant to end by
 	// itself (nil for a live one, which an interrupt ends normally).
 	stopped func() bool
 
 	mu     sync.Mutex
-	failed int // sources that ended in error
+	failed int                        // sources that ended in error
+	noted  map[model.Misspelling]bool // header notes printed
 }
 
-// newHeadless is the epilogue of a command reading under ctx; live says
-// the read ends only when interrupted (--follow).
-func newHeadless(ctx context.Context, name string, std stdio, live bool) *headless {
-	h := &headless{name: name, std: std}
-	if !live {
+// newHeadless is the epilogue of a command reading under ctx with o; it
+// says at once what looks wrong in --format. Under --follow the read ends
+// only when interrupted.
+func newHeadless(ctx context.Context, name string, std stdio, o *options) *headless {
+	h := &headless{name: name, std: std, notesFrom: model.HeaderMisspellingsMark(), noNotes: o.overrideFormat() != nil}
+	if !o.follow {
 		h.stopped = func() bool { return ctx.Err() != nil }
 	}
+	warnFormat(std.err, name, o.overrideFormat())
 	return h
+}
+
+// warnFormat says, for a --format given, which names look like typos of a
+// known field: they are read, as text, but a filter on the field meant
+// would match nothing.
+func warnFormat(w io.Writer, cmd string, f *model.Format) {
+	for _, m := range f.Misspellings() {
+		fmt.Fprintf(w, "flowtail %s: --format: %s\n", cmd, m)
+	}
+}
+
+// headerNotes prints what looks wrong in the header lines read so far: a
+// field name one or two keystrokes from a known one, once each.
+func (h *headless) headerNotes() {
+	if h.noNotes {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range model.HeaderMisspellings(h.notesFrom) {
+		if h.noted[m] {
+			continue
+		}
+		if h.noted == nil {
+			h.noted = map[model.Misspelling]bool{}
+		}
+		h.noted[m] = true
+		h.errorf("in the input: %s", m)
+	}
 }
 
 // errorf prints one line prefixed with the command's name, made safe for
@@ -47,7 +83,7 @@ func (h *headless) errorf(format string, args ...any) {
 // read runs srcs into emit until they end or ctx is done, printing their
 // health while they run and their errors when they end.
 func (h *headless) read(ctx context.Context, srcs []source.Source, emit func(i int, b model.Batch)) {
-	stop := startHealthReport(ctx, h.std.err, h.name, srcs)
+	stop := startHealthReport(ctx, h.std.err, h.name, srcs, h.headerNotes)
 	defer stop()
 	source.RunAll(ctx, srcs, emit, func(i int, err error) { h.sourceFailed(srcs[i], err) })
 }
@@ -74,6 +110,7 @@ type tally struct {
 // written or nothing could be read, 130 when an interrupt cut the read
 // short (what was printed covers only the records before it), else 0.
 func (h *headless) finish(t tally, writeErr error) int {
+	h.headerNotes()
 	writeMalformed(h.std.err, h.name, t.malformed, t.records, t.verb, t.firstBad)
 	if writeErr != nil && !errors.Is(writeErr, syscall.EPIPE) {
 		h.errorf("write: %v", writeErr)
@@ -117,7 +154,7 @@ func writeMalformed(w io.Writer, cmd string, n, records int64, done string, firs
 // would show in the status bar: backoff, fallback to polling, the last
 // transient error, a followed file that has not appeared yet. Final errors
 // are printed by the command itself.
-func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.Source, every time.Duration) {
+func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.Source, every time.Duration, also []func()) {
 	last := make([]string, len(srcs))
 	waiting := make([]string, len(srcs))
 	tick := time.NewTicker(every)
@@ -127,6 +164,9 @@ func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.So
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		for _, f := range also {
+			f()
 		}
 		for i, s := range srcs {
 			r, ok := s.(source.Reporter)
@@ -153,14 +193,15 @@ func reportHealth(ctx context.Context, w io.Writer, cmd string, srcs []source.So
 	}
 }
 
-// startHealthReport runs reportHealth each second until the returned stop
+// startHealthReport runs reportHealth each second, with also (notes of a
+// followed read that are not to wait for its end), until the returned stop
 // is called; stop waits, so nothing is printed after it returns.
-func startHealthReport(ctx context.Context, w io.Writer, cmd string, srcs []source.Source) (stop func()) {
+func startHealthReport(ctx context.Context, w io.Writer, cmd string, srcs []source.Source, also ...func()) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		reportHealth(ctx, w, cmd, srcs, time.Second)
+		reportHealth(ctx, w, cmd, srcs, time.Second, also)
 	}()
 	return func() {
 		cancel()

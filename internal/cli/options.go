@@ -30,6 +30,9 @@ type options struct {
 	// once: a headless command, which reads --demo once and a log group to
 	// its end unless --follow.
 	once bool
+	// command is the headless command's name ("query"), which its
+	// messages on stderr start with: "flowtail query: …".
+	command string
 	// hasBuffer: --buffer is registered (only the TUI keeps a ring).
 	hasBuffer bool
 
@@ -126,6 +129,7 @@ func (o *options) bindOutput(fs *pflag.FlagSet, usage string, outputs ...string)
 // -o is one of outputs, and no CloudWatch-only flag is given without -g.
 func (o *options) headless(fs *pflag.FlagSet, outputs []string) error {
 	o.once = true
+	o.command = fs.Name() // cobra names a command's flag set after it
 	if !slices.Contains(outputs, o.output) {
 		choices := strings.Join(outputs[:len(outputs)-1], ", ") + " or " + outputs[len(outputs)-1]
 		return fmt.Errorf("invalid value %q for flag -o: want %s", o.output, choices)
@@ -176,7 +180,9 @@ func (o *options) validate() error {
 		if err != nil {
 			return fmt.Errorf("invalid value for flag --format: %v", err)
 		}
-		o.override = f
+		// Interned, as formats records are read with are, so a query can
+		// name the fields it holds that flowtail does not know.
+		o.override = model.InternFormat(f)
 	}
 	if o.replay != "" {
 		if _, err := parseSpeed(o.replay); err != nil {
@@ -193,7 +199,8 @@ func (o *options) validate() error {
 // configuration built without validate (tests) has it parsed here, once.
 func (o *options) overrideFormat() *model.Format {
 	if o.override == nil && o.format != "" {
-		o.override, _ = model.ParseFormat(o.format)
+		f, _ := model.ParseFormat(o.format)
+		o.override = model.InternFormat(f)
 	}
 	return o.override
 }

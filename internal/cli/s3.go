@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/flowtail/flowtail/source"
@@ -42,6 +43,7 @@ func (o *options) s3Source(ctx context.Context, urls []string, std stdio) (sourc
 	}
 	if o.once && !o.quiet {
 		cfg.Report = std.err
+		cfg.ReportAs = strings.TrimSpace("flowtail " + o.command)
 	}
 	return s3.New(cfg), nil
 }

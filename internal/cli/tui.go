@@ -89,6 +89,19 @@ func runTUI(ctx context.Context, o *options, std stdio) int {
 	}
 	defer closeLog()
 	o.sdkLog = logger // the SDK must not write over the screen
+	// The UI has no place for notes on the input: they go to the log, as
+	// a skipped rules file does.
+	for _, m := range o.overrideFormat().Misspellings() {
+		logger.Warn("--format: " + m.String())
+	}
+	if o.overrideFormat() == nil {
+		from := model.HeaderMisspellingsMark()
+		defer func() {
+			for _, m := range model.HeaderMisspellings(from) {
+				logger.Warn("in the input: " + m.String())
+			}
+		}()
+	}
 
 	// A path that cannot give one record is said here, not in a TUI.
 	if err := file.Check(o.paths, o.follow); err != nil {

@@ -42,14 +42,14 @@ type verdicts struct{ flows, accepts, rejects uint32 }
 // traffic is one interface's traffic in one time bucket.
 type traffic struct {
 	flows uint32
-	bytes uint64
+	bytes sum
 }
 
 // iface is the running state of one interface.
 type iface struct {
 	records          uint64 // every record, NODATA and SKIPDATA included
 	flows            uint64 // records that describe traffic
-	packets, bytes   uint64
+	packets, bytes   sum
 	accepts, rejects uint64
 	skipped          uint64 // SKIPDATA records
 	ports            portCounts
@@ -166,8 +166,9 @@ func (a *Aggregate) Evicted(f *model.Flow, x *model.Ext) {
 }
 
 // count adds (d = 1) or removes (d = -1) a record's share of every
-// counter; the unsigned counters wrap back exactly on removal. A time
-// bucket that falls to zero flows is dropped.
+// counter; the unsigned counters wrap back exactly on removal, and the
+// byte and packet sums carry past 64 bits (see sum). A time bucket that
+// falls to zero flows is dropped.
 func (a *Aggregate) count(st *iface, f *model.Flow, d int) {
 	d32, d64 := uint32(d), uint64(d)
 	a.records += d64
@@ -184,8 +185,8 @@ func (a *Aggregate) count(st *iface, f *model.Flow, d int) {
 		return
 	}
 	st.flows += d64
-	st.packets += uint64(f.Packets) * d64
-	st.bytes += f.Bytes * d64
+	st.packets.add(f.Packets, d)
+	st.bytes.add(f.Bytes, d)
 	switch f.Action() {
 	case model.ActionAccept:
 		st.accepts += d64
@@ -201,7 +202,7 @@ func (a *Aggregate) count(st *iface, f *model.Flow, d int) {
 	b := f.Start / BucketSeconds
 	t := st.spark[b]
 	t.flows += d32
-	t.bytes += f.Bytes * d64
+	t.bytes.add(f.Bytes, d)
 	if t.flows == 0 {
 		delete(st.spark, b)
 	} else {

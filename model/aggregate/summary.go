@@ -13,11 +13,13 @@ type Interface struct {
 	Name    string // interface-id as logged ("" when absent)
 	Records uint64 // all records, NODATA and SKIPDATA included
 	Flows   uint64 // records that describe traffic
-	Packets uint64
-	Bytes   uint64
-	Accepts uint64
-	Rejects uint64
-	Skipped uint64 // SKIPDATA records: AWS dropped some flows
+	// Packets and Bytes are the sums over the flows, math.MaxUint64 when
+	// a sum passes what 64 bits hold (PacketsOver, BytesOver say so).
+	Packets, Bytes         uint64
+	PacketsOver, BytesOver bool
+	Accepts                uint64
+	Rejects                uint64
+	Skipped                uint64 // SKIPDATA records: AWS dropped some flows
 	// Peers is the distinct addresses seen less one: the interface's own
 	// primary address, which AWS puts in every record as srcaddr or
 	// dstaddr. A dual-stack interface's second own address counts as a
@@ -26,7 +28,8 @@ type Interface struct {
 	TopPorts []PortCount
 	LastSeen uint32 // newest end time, unix seconds (0 when none)
 	// Spark is the bytes per column over the buffer's time range (the
-	// Histogram's columns), oldest first.
+	// Histogram's columns), oldest first; a column past 64 bits stays at
+	// math.MaxUint64.
 	Spark []uint64
 }
 
@@ -98,11 +101,13 @@ func (a *Aggregate) Snapshot(names *model.Interner, o Options) Snapshot {
 	for id, st := range a.ifaces {
 		it := Interface{
 			ID: id, Name: names.Name(id),
-			Records: st.records, Flows: st.flows, Packets: st.packets, Bytes: st.bytes,
+			Records: st.records, Flows: st.flows,
 			Accepts: st.accepts, Rejects: st.rejects, Skipped: st.skipped,
 			Peers:    -1,
 			TopPorts: topPorts(&st.ports, o.TopPorts),
 		}
+		it.Packets, it.PacketsOver = st.packets.capped()
+		it.Bytes, it.BytesOver = st.bytes.capped()
 		if peers != nil {
 			it.Peers = peers.Count(id)
 		}
@@ -110,7 +115,9 @@ func (a *Aggregate) Snapshot(names *model.Interner, o Options) Snapshot {
 		if cols > 0 {
 			it.Spark = make([]uint64, cols)
 			for b, t := range st.spark {
-				it.Spark[column(b, lo, hi, cols)] += t.bytes
+				c := column(b, lo, hi, cols)
+				bytes, _ := t.bytes.capped()
+				it.Spark[c] = addCapped(it.Spark[c], bytes)
 			}
 		}
 		snap.Interfaces = append(snap.Interfaces, it)

@@ -49,7 +49,10 @@ type Config struct {
 	// pass stderr.
 	Report      io.Writer
 	ReportEvery time.Duration
-	Now         func() time.Time
+	// ReportAs starts each report line, naming the command the way its
+	// other messages do ("flowtail query"); "flowtail" when empty.
+	ReportAs string
+	Now      func() time.Time
 }
 
 // Source reads S3 locations.
@@ -194,6 +197,9 @@ func (s *Source) Run(ctx context.Context, emit source.Emit) error {
 			ok++
 		} else {
 			s.noteError(listErrs[i])
+			if ctx.Err() == nil {
+				s.prog.listFailed.Add(1)
+			}
 		}
 	}
 	s.prog.listed.Store(true)
@@ -250,7 +256,11 @@ func (s *Source) say(msg string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fmt.Fprintf(s.cfg.Report, "flowtail: %s: %s\n", s.Name(), msg)
+	who := s.cfg.ReportAs
+	if who == "" {
+		who = "flowtail"
+	}
+	fmt.Fprintf(s.cfg.Report, "%s: %s: %s\n", who, s.Name(), msg)
 }
 
 // report writes the progress every ReportEvery while reading, and once

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/source/chunk"
@@ -34,6 +35,7 @@ func (s *Source) Streams(ctx context.Context) (streams []chunk.Stream, ok bool, 
 		client, err := s.cfg.Clients.bucketClient(ctx, loc.Bucket, s.retry)
 		if err != nil {
 			listErrs = append(listErrs, err)
+			s.prog.listFailed.Add(1)
 			continue
 		}
 		l := &lister{src: s, client: client, loc: loc, span: span{to: s.cfg.Now()}, each: func(o object) error {
@@ -46,6 +48,7 @@ func (s *Source) Streams(ctx context.Context) (streams []chunk.Stream, ok bool, 
 				return nil, false, ctx.Err()
 			}
 			listErrs = append(listErrs, err)
+			s.prog.listFailed.Add(1)
 		}
 	}
 	for _, o := range objs {
@@ -58,14 +61,16 @@ func (s *Source) Streams(ctx context.Context) (streams []chunk.Stream, ok bool, 
 	s.prog.listed.Store(true)
 	s.say(fmt.Sprintf("--since all: reading %d objects (%s) from %s", len(objs), humanBytes(size), s.Name()))
 	for _, o := range objs {
+		read := new(atomic.Bool)
 		streams = append(streams, chunk.Stream{
 			Origin: o.origin(),
 			Open: func(ctx context.Context) (io.ReadCloser, error) {
-				return &objectStream{src: s, o: o, body: &objectBody{ctx: ctx, client: o.client, bucket: o.bucket, key: o.key, size: -1, retry: s.retry,
+				return &objectStream{src: s, o: o, read: read, body: &objectBody{ctx: ctx, client: o.client, bucket: o.bucket, key: o.key, size: -1, retry: s.retry,
 					onRead: func(n int) { s.prog.bytes.Add(int64(n)) }}}, nil
 			},
 			Lines: func(n int64) { s.prog.lines.Add(n) },
 			Done: func() {
+				read.Store(true)
 				s.prog.read.Add(1)
 				s.prog.newest(o.stamp)
 			},
@@ -75,11 +80,14 @@ func (s *Source) Streams(ctx context.Context) (streams []chunk.Stream, ok bool, 
 }
 
 // objectStream is one object's body for the chunk reader: a failure is
-// counted as an unreadable object, as Run does.
+// counted as an unreadable object, as Run does, whether the body could
+// not be fetched or the reader refused what it held (closed without being
+// read whole, while the read was not called off).
 type objectStream struct {
 	src    *Source
 	o      object
 	body   *objectBody
+	read   *atomic.Bool // the reader took the object whole (Stream.Done)
 	failed bool
 }
 
@@ -93,7 +101,13 @@ func (r *objectStream) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (r *objectStream) Close() error { return r.body.Close() }
+func (r *objectStream) Close() error {
+	if !r.read.Load() && !r.failed && r.body.ctx.Err() == nil {
+		r.failed = true
+		r.src.prog.failed.Add(1)
+	}
+	return r.body.Close()
+}
 
 // Summary is the count of objects skipped as unreadable, for after the
 // streams are read; nil when none was.
