@@ -155,10 +155,7 @@ func epochUnit(a *accessor, lit *Literal, text string, v float64) error {
 		v /= 1000
 		shift++
 	}
-	field := a.ref.Name()
-	if v >= limit {
-		return errAt(lit.Col, "%s is too large for a time: %s holds %s since the epoch", text, field, unit)
-	}
+	field := a.ref.Name() // literals stop below 2^64, so nanoseconds are the last unit needed
 	num := shiftPoint(text, 3*shift)
 	sec := v
 	if unit == "milliseconds" {
