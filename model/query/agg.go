@@ -1,7 +1,6 @@
 package query
 
 import (
-	"fmt"
 	"math"
 	"math/big"
 	"math/bits"
@@ -78,40 +77,59 @@ type aggregator struct {
 	// countOnly skips aggState (and its pointers the collector would
 	// scan) for the common stats count(*) by ….
 	countOnly bool
-	// bytes estimates what the groups hold; past budget (when > 0) over
-	// is set and no more records are counted.
-	bytes, budget int64
-	over          bool
+	// extra: bytes of count_distinct sets and pct values
+	extra int64
+	// mem is this aggregator's part of the run's memory account; past the
+	// budget over is set and no more records are counted.
+	mem  memShare
+	over bool
 }
 
-// groupBytes estimates what one more group costs: its key in the table
-// and its aggregate states.
-func (a *aggregator) groupBytes() int64 {
-	var b int64
+// Map entries of the group tables, as measured (BenchmarkGroupBytes): the
+// key and index with the map's own slack.
+const (
+	smallEntryBytes = 80
+	largeEntryBytes = 170
+)
+
+// held is what the groups hold: their tables and states at the capacity
+// they have grown to, and the sets and values of count_distinct and pct.
+func (a *aggregator) held() (bytes, groups int64) {
 	switch {
 	case a.packed != nil:
-		b = 24
+		groups = int64(len(a.pkeys))
+		bytes = int64(len(a.packed.slots))*int64(unsafe.Sizeof(wordSlot{})) + int64(cap(a.pkeys))*8
 	case a.small != nil:
-		b = 80
+		groups = int64(len(a.skeys))
+		bytes = groups*smallEntryBytes + int64(cap(a.skeys))*int64(unsafe.Sizeof(groupKeySmall{}))
 	default:
-		b = 200
+		groups = int64(len(a.lkeys))
+		bytes = groups*largeEntryBytes + int64(cap(a.lkeys))*int64(unsafe.Sizeof(groupKey{}))
 	}
-	if a.countOnly {
-		return b + 8
-	}
-	return b + int64(len(a.plan.aggs))*int64(unsafe.Sizeof(aggState{}))
+	bytes += int64(cap(a.counts))*8 + int64(cap(a.st))*int64(unsafe.Sizeof(aggState{})) + a.extra
+	return bytes, groups
 }
 
-// grow adds n bytes to the estimate.
-func (a *aggregator) grow(n int64) {
-	a.bytes += n
-	if a.budget > 0 && a.bytes > a.budget {
+// account tells the run's memory account what the groups hold now;
+// settle hands over what is still counted locally.
+func (a *aggregator) account(settle bool) {
+	if a.mem.acct == nil {
+		return
+	}
+	b, g := a.held()
+	if a.mem.set(b, g, settle) {
 		a.over = true
 	}
 }
 
+// grow adds n bytes of sets or values.
+func (a *aggregator) grow(n int64) {
+	a.extra += n
+	a.account(false)
+}
+
 func newAggregator(plan *statsPlan, e *env) *aggregator {
-	a := &aggregator{plan: plan, ts: accessorFor(RefTimestamp, e).code, countOnly: true, budget: e.opt.MemoryBudget}
+	a := &aggregator{plan: plan, ts: accessorFor(RefTimestamp, e).code, countOnly: true, mem: memShare{acct: e.mem}}
 	for _, k := range plan.keys {
 		a.codes = append(a.codes, k.acc.code)
 		a.bins = append(a.bins, k.binMs)
@@ -188,14 +206,14 @@ func (a *aggregator) ngroups() int {
 }
 
 func (a *aggregator) newGroup() {
-	a.grow(a.groupBytes())
 	if a.countOnly {
 		a.counts = append(a.counts, 0)
-		return
+	} else {
+		for range a.plan.aggs {
+			a.st = append(a.st, aggState{lo: math.MaxUint64})
+		}
 	}
-	for range a.plan.aggs {
-		a.st = append(a.st, aggState{lo: math.MaxUint64})
-	}
+	a.account(false)
 }
 
 func (a *aggregator) groupSmall(k groupKeySmall) int32 {
@@ -405,13 +423,16 @@ func (a *aggregator) flush() {
 func (a *aggregator) merge(o *aggregator) {
 	a.flush()
 	o.flush()
-	a.over = a.over || o.over
+	a.over = a.over || o.over || a.mem.acct.over()
 	if a.over {
 		return
 	}
-	a.grow(o.bytes - o.groupBytes()*int64(o.ngroups())) // sets and values; groups count as they are made
+	a.extra += o.extra // sets and values; groups count as they are made
 	n := len(a.plan.aggs)
 	for gi := range o.ngroups() {
+		if a.over {
+			return
+		}
 		var idx int32
 		if a.packed != nil { // the same plan packs keys alike
 			idx = a.groupPacked(o.pkeys[gi])
@@ -565,18 +586,4 @@ func (s *aggState) bigSum() *big.Int {
 func pctIndex(n int, p float64) int {
 	i := int(math.Ceil(p/100*float64(n))) - 1
 	return max(0, min(i, n-1))
-}
-
-// BudgetError is a stats run stopped because its groups outgrew
-// Options.MemoryBudget: flowtail refuses such an answer rather than spill
-// it to disk, and says how to ask for a smaller one.
-type BudgetError struct {
-	Groups int
-	Budget int64
-}
-
-func (e *BudgetError) Error() string {
-	return fmt.Sprintf("the answer outgrew the memory budget of %d MiB at %d groups: "+
-		"narrow it with a filter, fewer or coarser by keys (bin(1h) rather than bin(1m)), or fewer count_distinct and pct",
-		e.Budget>>20, e.Groups)
 }
