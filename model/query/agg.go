@@ -39,7 +39,10 @@ type statsPlan struct {
 	aggs []aggSpec
 }
 
-// aggState is one aggregate of one group.
+// aggState is one aggregate of one group. It holds no pointers, so the
+// collector does not scan the states of a million groups: the set of a
+// count_distinct and the values of a pct live in the aggregator, found
+// through code.
 type aggState struct {
 	n   uint64
 	sum uint64
@@ -47,9 +50,9 @@ type aggState struct {
 	sumHi uint64
 	lo    uint64 // min, or earliest time
 	hi    uint64 // max, or latest time
-	code  uint64 // earliest/latest value
-	set   map[uint64]struct{}
-	vals  []uint64
+	// code: the earliest/latest value; for count_distinct and pct, 1 +
+	// the index of the state's set or values (0: none yet)
+	code uint64
 }
 
 // aggregator accumulates groups. Not safe for concurrent use; parallel
@@ -77,6 +80,9 @@ type aggregator struct {
 	// countOnly skips aggState (and its pointers the collector would
 	// scan) for the common stats count(*) by ….
 	countOnly bool
+	// sets and vals: the states' count_distinct sets and pct values
+	sets []map[uint64]struct{}
+	vals [][]uint64
 	// extra: bytes of count_distinct sets and pct values
 	extra int64
 	// mem is this aggregator's part of the run's memory account; past the
@@ -90,6 +96,7 @@ type aggregator struct {
 const (
 	smallEntryBytes = 80
 	largeEntryBytes = 170
+	emptySetBytes   = 48 // a count_distinct set before its first value
 )
 
 // held is what the groups hold: their tables and states at the capacity
@@ -106,7 +113,8 @@ func (a *aggregator) held() (bytes, groups int64) {
 		groups = int64(len(a.lkeys))
 		bytes = groups*largeEntryBytes + int64(cap(a.lkeys))*int64(unsafe.Sizeof(groupKey{}))
 	}
-	bytes += int64(cap(a.counts))*8 + int64(cap(a.st))*int64(unsafe.Sizeof(aggState{})) + a.extra
+	bytes += int64(cap(a.counts))*8 + int64(cap(a.st))*int64(unsafe.Sizeof(aggState{})) + a.extra +
+		int64(cap(a.sets))*8 + int64(len(a.sets))*emptySetBytes + int64(cap(a.vals))*int64(unsafe.Sizeof([]uint64{}))
 	return bytes, groups
 }
 
@@ -352,11 +360,9 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 		s.n++
 		switch sp.fn {
 		case AggCountDistinct:
-			if s.set == nil {
-				s.set = map[uint64]struct{}{}
-			}
-			if _, ok := s.set[v]; !ok {
-				s.set[v] = struct{}{}
+			set := a.setOf(s)
+			if _, ok := set[v]; !ok {
+				set[v] = struct{}{}
 				a.grow(32)
 			}
 		case AggSum, AggAvg:
@@ -367,7 +373,8 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 			s.lo = min(s.lo, v)
 			s.hi = max(s.hi, v)
 		case AggPct:
-			s.vals = append(s.vals, v)
+			vals := a.valsOf(s)
+			*vals = append(*vals, v)
 			a.grow(8)
 		case AggEarliest, AggLatest:
 			t, _ := a.ts(f, x)
@@ -453,17 +460,16 @@ func (a *aggregator) merge(o *aggregator) {
 			}
 			switch a.plan.aggs[j].fn {
 			case AggCountDistinct:
-				if d.set == nil {
-					d.set = map[uint64]struct{}{}
-				}
-				for v := range s.set {
-					d.set[v] = struct{}{}
+				set := a.setOf(d)
+				for v := range o.setOf(s) {
+					set[v] = struct{}{}
 				}
 			case AggMin, AggMax:
 				d.lo = min(d.lo, s.lo)
 				d.hi = max(d.hi, s.hi)
 			case AggPct:
-				d.vals = append(d.vals, s.vals...)
+				vals := a.valsOf(d)
+				*vals = append(*vals, *o.valsOf(s)...)
 			case AggEarliest:
 				if d.n == 0 || s.lo < d.lo || s.lo == d.lo && a.plan.aggs[j].before(s.code, d.code) {
 					d.lo, d.hi, d.code = s.lo, s.hi, s.code
@@ -535,15 +541,36 @@ func (a *aggregator) cell(gi, c int) Value {
 		return Value{Kind: Int, I: a.counts[gi]}
 	}
 	j := c - nk
-	return a.plan.aggs[j].value(&a.st[gi*len(a.plan.aggs)+j])
+	return a.value(&a.plan.aggs[j], &a.st[gi*len(a.plan.aggs)+j])
 }
 
-func (sp *aggSpec) value(s *aggState) Value {
+// setOf is the set of a count_distinct state, made when first asked for.
+func (a *aggregator) setOf(s *aggState) map[uint64]struct{} {
+	if s.code == 0 {
+		a.sets = append(a.sets, map[uint64]struct{}{})
+		s.code = uint64(len(a.sets))
+	}
+	return a.sets[s.code-1]
+}
+
+// valsOf is the values of a pct state, made when first asked for.
+func (a *aggregator) valsOf(s *aggState) *[]uint64 {
+	if s.code == 0 {
+		a.vals = append(a.vals, nil)
+		s.code = uint64(len(a.vals))
+	}
+	return &a.vals[s.code-1]
+}
+
+func (a *aggregator) value(sp *aggSpec, s *aggState) Value {
 	switch sp.fn {
 	case AggCount:
 		return Value{Kind: Int, I: s.n}
 	case AggCountDistinct:
-		return Value{Kind: Int, I: uint64(len(s.set))}
+		if s.code == 0 {
+			return Value{Kind: Int}
+		}
+		return Value{Kind: Int, I: uint64(len(a.setOf(s)))}
 	}
 	if s.n == 0 {
 		return Value{}
@@ -567,8 +594,9 @@ func (sp *aggSpec) value(s *aggState) Value {
 	case AggMax:
 		return sp.acc.decode(s.hi)
 	case AggPct:
-		slices.Sort(s.vals)
-		return sp.acc.decode(s.vals[pctIndex(len(s.vals), sp.pct)])
+		vals := *a.valsOf(s)
+		slices.Sort(vals)
+		return sp.acc.decode(vals[pctIndex(len(vals), sp.pct)])
 	case AggEarliest, AggLatest:
 		return sp.acc.decode(s.code)
 	}
