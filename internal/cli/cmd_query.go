@@ -66,6 +66,10 @@ Stats: count(*) count() count(f) count_distinct(f) sum avg min max
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if ro.on != "" {
+				if c.Flags().Changed("max-memory") {
+					// Not ignored in silence: the engine holds that answer.
+					return usageErr{cmd: c, err: errors.New("flag --max-memory bounds an answer held on this machine; with --on the engine holds it (--max-rows bounds the rows fetched)")}
+				}
 				return exit(runRemoteQuery(c, o, ro, args, std))
 			}
 			if err := o.headless(c.Flags(), outputs); err != nil {

@@ -347,6 +347,15 @@ func TestQueryMaxMemory(t *testing.T) {
 			t.Errorf("%s within the default bound: exit %d, %d lines, stderr %q", c.query, code, strings.Count(out, "\n"), errs)
 		}
 	}
+	// A bound that would not hold is refused, not ignored.
+	if code, _, errs := runQueryCmd(t, "", "--on", "insights", "-g", "flows", "--max-memory", "1GiB", "stats count(*)"); code != exitUsage || !strings.Contains(errs, "--max-memory") {
+		t.Errorf("--max-memory with --on: exit %d, %q", code, errs)
+	}
+	for _, ok := range []string{"1MiB", "1.5G", "512mb", "3 GiB"} {
+		if code, _, errs := runQueryCmd(t, "", "--max-memory", ok, "stats count(*)", path); code != exitOK {
+			t.Errorf("--max-memory %s: exit %d, %q", ok, code, errs)
+		}
+	}
 	for _, bad := range []string{"lots", "12XB", "100KiB", "-1G"} {
 		if code, _, errs := runQueryCmd(t, "", "--max-memory", bad, "stats count(*)", path); code != exitUsage || !strings.Contains(errs, "--max-memory") {
 			t.Errorf("--max-memory %s: exit %d, %q", bad, code, errs)
