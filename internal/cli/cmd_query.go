@@ -48,9 +48,9 @@ are not parsed at all, so malformed lines among those go uncounted.
 Rows that need no sort are printed as they are found (a table takes its
 column widths from its first 10,000 rows). An answer that must be held
 (stats groups, records kept to sort, keys a dedup remembers) is bounded
-by --max-memory (default 2GiB): past it the query stops with exit status
-1 and says how to narrow it, rather than exhaust memory or print part of
-the answer as if it were all.
+by --max-memory (default 2GiB, or half this machine's memory if less):
+past it the query stops with exit status 1 and says how to narrow it,
+rather than exhaust memory or print part of the answer as if it were all.
 
 Commands, joined by '|':
   fields a, b as c      filter EXPR          stats AGG [as n], … [by k, …]

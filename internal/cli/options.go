@@ -115,13 +115,13 @@ func (o *options) bindTUI(fs *pflag.FlagSet) {
 
 // defaultMaxMemory is what a query's answer may hold unless --max-memory
 // says otherwise: a few million stats groups or sorted records, a
-// fraction of a laptop's memory.
+// fraction of a laptop's memory (half the machine's, where that is less).
 const defaultMaxMemory = "2GiB"
 
 // bindMaxMemory registers --max-memory for the commands that hold an
 // answer in memory.
 func (o *options) bindMaxMemory(fs *pflag.FlagSet) {
-	fs.StringVar(&o.maxMemoryText, "max-memory", defaultMaxMemory, "stop when the answer (stats groups, records kept to sort or dedup) outgrows SIZE, such as 512MiB or 8GiB")
+	fs.StringVar(&o.maxMemoryText, "max-memory", defaultMaxMemory, "stop when the answer (stats groups, records kept to sort or dedup) outgrows SIZE, such as 512MiB or 8GiB (default: half this machine's memory if that is less)")
 }
 
 // bindIPRanges registers --ip-ranges for the commands that name the owners
@@ -200,6 +200,9 @@ func (o *options) validate() error {
 			return fmt.Errorf("invalid value %q for flag --max-memory: %v", o.maxMemoryText, err)
 		}
 		o.maxMemory = n
+		if mem := physicalMemory(); mem > 0 && o.fs != nil && !o.fs.Changed("max-memory") {
+			o.maxMemory = min(n, int64(mem/2)) // the default must fit a small machine
+		}
 	}
 	if o.replay != "" {
 		if _, err := parseSpeed(o.replay); err != nil {
