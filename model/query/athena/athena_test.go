@@ -232,3 +232,27 @@ func TestEpochUnitRefused(t *testing.T) {
 		}
 	}
 }
+
+// A number out of range, or one the field cannot hold in an equality, is
+// refused at its column as the local engine refuses it.
+func TestNumberLiteralsRefused(t *testing.T) {
+	for text, col := range map[string]int{
+		`filter dstport = 99999999999999999999 | stats count(*)`: 18,
+		`filter dstport in [22, 70000] | stats count(*)`:         24,
+		`filter protocol != 300 | stats count(*)`:                20,
+	} {
+		q, err := query.Parse(text)
+		if err != nil {
+			var qe *query.Error
+			if !errors.As(err, &qe) || qe.Col != col {
+				t.Errorf("%s: %v, want an error at column %d", text, err, col)
+			}
+			continue
+		}
+		_, err = Translate(q, defaultTable(), Options{})
+		var qe *query.Error
+		if !errors.As(err, &qe) || qe.Col != col {
+			t.Errorf("%s: %v, want an error at column %d", text, err, col)
+		}
+	}
+}
