@@ -77,8 +77,8 @@ type aggregator struct {
 	idx  []int32
 	st   []aggState
 	ts   func(f *model.Flow, x *model.Ext) (uint64, bool)
-	// countOnly skips aggState (and its pointers the collector would
-	// scan) for the common stats count(*) by ….
+	// countOnly keeps one counter per group instead of aggStates for the
+	// common stats count(*) by ….
 	countOnly bool
 	// sets and vals: the states' count_distinct sets and pct values
 	sets []map[uint64]struct{}
