@@ -23,6 +23,7 @@ var awkwardNames = []string{
 	"eni-zw\u200b\u200d\ufeffx",
 	"eni-wide宽宽",
 	"eni-bad\xff\xfeutf8",
+	"eni-bad\xfd\xfcutf8", // differs from the one above only in its invalid bytes
 	"eni-slash/and\\/",
 	"eni-meta.*+?()[]{}|^$",
 	"eni-tab\tnl",

@@ -1,19 +1,16 @@
 package ui
 
 import (
-	"fmt"
 	"net/netip"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/aggregate"
+	"github.com/flowtail/flowtail/model/query"
 )
 
 // The triage panes (interfaces, flags, conversations) share one aggregate
@@ -321,56 +318,6 @@ func (t *throttle) woke(msg retryMsg, owner any) bool {
 func (t *throttle) started() { t.lastRun = time.Now() }
 
 // fieldIs writes the test field = value in the query language so that the
-// text, read back, selects exactly value: a string literal when the value
-// is text the filter bar shows as it is; otherwise (controls, bidi
-// controls, invalid UTF-8, which the bar drops) an anchored regex that
-// names those characters by code point, an invalid byte as U+FFFD (which
-// is how the regex engine reads it).
-func fieldIs(field, value string) string {
-	if lit, ok := literal(value); ok {
-		return field + " = " + lit
-	}
-	var b strings.Builder
-	b.WriteString(field + " =~ /^")
-	for i := 0; i < len(value); {
-		r, size := utf8.DecodeRuneInString(value[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1, model.UnsafeRune(r):
-			fmt.Fprintf(&b, `\x{%x}`, r)
-		case r == '/':
-			b.WriteString(`\/`)
-		default:
-			b.WriteString(regexp.QuoteMeta(value[i : i+size]))
-		}
-		i += size
-	}
-	b.WriteString("$/")
-	return b.String()
-}
-
-// literal writes s as a query-language string literal, which escapes only
-// the quote, the backslash, newline and tab; ok is false when s holds what
-// a literal cannot carry through the filter bar.
-func literal(s string) (string, bool) {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == utf8.RuneError && size <= 1, model.UnsafeRune(r):
-			return "", false
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String(), true
-}
+// text, read back, selects exactly value and shows as it reads, whatever
+// bytes value holds (controls, bidi controls, invalid UTF-8 are escaped).
+func fieldIs(field, value string) string { return field + " = " + query.Quote(value) }

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -45,8 +46,11 @@ counted on stderr; lines whose text shows they cannot pass an equality
 filter (action = "REJECT", interfaceId = "eni-…") or a like on @message
 are not parsed at all, so malformed lines among those go uncounted.
 Rows that need no sort are printed as they are found (a table takes its
-column widths from its first 10,000 rows); a stats answer whose groups
-outgrow 1 GiB stops with a message rather than exhaust memory.
+column widths from its first 10,000 rows). An answer that must be held
+(stats groups, records kept to sort, keys a dedup remembers) is bounded
+by --max-memory (default 2GiB, or half this machine's memory if less):
+past it the query stops with exit status 1 and says how to narrow it,
+rather than exhaust memory or print part of the answer as if it were all.
 
 Commands, joined by '|':
   fields a, b as c      filter EXPR          stats AGG [as n], … [by k, …]
@@ -62,6 +66,10 @@ Stats: count(*) count() count(f) count_distinct(f) sum avg min max
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if ro.on != "" {
+				if c.Flags().Changed("max-memory") {
+					// Not ignored in silence: the engine holds that answer.
+					return usageErr{cmd: c, err: errors.New("flag --max-memory bounds an answer held on this machine; with --on the engine holds it (--max-rows bounds the rows fetched)")}
+				}
 				return exit(runRemoteQuery(c, o, ro, args, std))
 			}
 			if err := o.headless(c.Flags(), outputs); err != nil {
@@ -77,6 +85,7 @@ Stats: count(*) count() count(f) count_distinct(f) sum avg min max
 	o.bindSource(c.Flags())
 	o.bindRules(c.Flags())
 	o.bindIPRanges(c.Flags())
+	o.bindMaxMemory(c.Flags())
 	ro = bindRemote(c)
 	return c
 }
@@ -110,7 +119,7 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 	if err != nil {
 		return usageError(std, "query", err)
 	}
-	prog, err := compileQuery(text, names, query.Options{LocalAddr: local, Owner: owner})
+	prog, err := compileQuery(text, names, query.Options{LocalAddr: local, Owner: owner, MemoryBudget: o.maxMemory})
 	if err != nil {
 		if namesSource(text) {
 			return usageError(std, "query", fmt.Errorf("the QUERY comes first, then the sources: flowtail query 'filter …' %s", text))
@@ -118,6 +127,7 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 		reportQueryError(std.err, text, err)
 		return exitUsage
 	}
+	defer boundQueryHeap(o.maxMemory)()
 	h := newHeadless(ctx, "query", std, o)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -149,7 +159,7 @@ func runQuery(ctx context.Context, o *options, pos []string, std stdio) int {
 		h.errorf("%s", e)
 	}
 	if info.Err != nil {
-		h.errorf("%v", info.Err)
+		h.errorf("%s", runError(info.Err, rw != nil && rw.abort()))
 		return exitRuntime
 	}
 	// Lines the text pre-filter passed over were read too: count them, so
@@ -177,9 +187,35 @@ func namesSource(arg string) bool {
 	return err == nil || arg == "-"
 }
 
-// queryMemoryBudget bounds what a stats answer's groups may hold: past it
-// the query stops with a message rather than exhaust the machine.
-const queryMemoryBudget = 1 << 30
+// runError is the message for a run stopped short; printed says rows of
+// the answer went out before it stopped.
+func runError(err error, printed bool) string {
+	var be *query.BudgetError
+	if !errors.As(err, &be) {
+		return err.Error()
+	}
+	msg := err.Error() + "; or raise --max-memory"
+	if printed {
+		msg += " (the rows printed above are not the whole answer)"
+	}
+	return msg
+}
+
+// queryHeapSlack is what a query holds besides its answer: chunks being
+// read and parsed, decoders, the output's buffers.
+const queryHeapSlack = 256 << 20
+
+// boundQueryHeap has the collector keep the heap near what the answer
+// may hold (--max-memory) and the reading takes, instead of letting it
+// grow to twice the live heap before collecting; a GOMEMLIMIT the user
+// sets wins. It returns the function that restores the previous limit.
+func boundQueryHeap(maxMemory int64) func() {
+	if os.Getenv("GOMEMLIMIT") != "" || maxMemory <= 0 {
+		return func() {}
+	}
+	old := debug.SetMemoryLimit(maxMemory + queryHeapSlack)
+	return func() { debug.SetMemoryLimit(old) }
+}
 
 func compileQuery(text string, names *model.Interner, opt query.Options) (*query.Program, error) {
 	if b, ok := query.LookupBuiltin(text); ok { // a shipped query by name, e.g. tgw-drops
@@ -191,7 +227,7 @@ func compileQuery(text string, names *model.Interner, opt query.Options) (*query
 	}
 	// The interner is empty until records arrive: intern the literals so
 	// they match what is read later.
-	opt.Intern, opt.MemoryBudget = true, queryMemoryBudget
+	opt.Intern = true
 	return query.Compile(q, names, opt)
 }
 
@@ -369,7 +405,7 @@ func runChunks(prog *query.Program, chunks <-chan *query.Chunk, workers int, ove
 	if rows != nil {
 		return prog.StreamChunks(chunks, workers, override, done, rows, stop)
 	}
-	return prog.RunChunksWith(chunks, workers, override, done, inline)
+	return prog.RunChunksWith(chunks, workers, override, done, inline, stop)
 }
 
 // runQuerySources answers over the shared sources (follow, replay, demo,
@@ -413,6 +449,12 @@ func runQuerySources(ctx context.Context, prog *query.Program, o *options, std s
 // table's "no results" line.
 func writeResult(w io.Writer, format string, res *query.Result, read uint64) error {
 	rw := newRowWriter(w, format, res.Columns, len(res.Rows))
+	if format == "table" {
+		// The rows are all here: set the widths from them, then print
+		// each straight from its values, rather than hold every cell as
+		// text (which took more than the answer itself).
+		rw.measure(res.Rows)
+	}
 	for _, r := range res.Rows {
 		if !rw.row(r) {
 			break
@@ -515,6 +557,28 @@ func (rw *rowWriter) row(r []query.Value) bool {
 	return rw.err == nil
 }
 
+// measure sets the table's widths and which columns are numbers from
+// rows, and prints the header: the rows then go out as they come.
+func (rw *rowWriter) measure(rows [][]query.Value) {
+	for _, r := range rows {
+		for i, v := range r {
+			rw.cellBuf = model.MaskAppended(v.AppendText(rw.cellBuf[:0]), 0)
+			rw.width[i] = max(rw.width[i], utf8.RuneCount(rw.cellBuf))
+			if v.Kind != query.Null && !v.IsNumber() {
+				rw.numeric[i] = false
+			}
+		}
+	}
+	if len(rows) == 0 {
+		clear(rw.numeric) // a table of no rows aligns its header left
+	}
+	rw.set = true
+	for _, cells := range rw.held {
+		rw.writeTableRow(cells)
+	}
+	rw.held = nil
+}
+
 // writeJSON prints one object per row, keys in column order; numbers are
 // JSON numbers and absent values null.
 func (rw *rowWriter) writeJSON(r []query.Value) {
@@ -614,6 +678,23 @@ func (rw *rowWriter) writeTableRow(row []string) {
 	line = append(line, '\n')
 	rw.line = line
 	_, rw.err = rw.bw.Write(line)
+}
+
+// abort ends a streamed answer cut short: the rows already written go out
+// whole (a line is never cut), rows a table holds to set its widths are
+// dropped. It reports whether any row was printed.
+func (rw *rowWriter) abort() bool {
+	if rw.cw != nil && rw.err == nil {
+		rw.cw.Flush()
+		rw.err = rw.cw.Error()
+	}
+	if rw.err == nil {
+		rw.err = rw.bw.Flush()
+	}
+	if rw.format == "csv" || rw.format == "json" {
+		return rw.rows > 0
+	}
+	return rw.set && rw.rows > 0
 }
 
 // finish prints what is held and flushes; matched and read are the counts

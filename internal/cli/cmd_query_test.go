@@ -318,3 +318,47 @@ func TestQueryNoMatchIsNotAFailure(t *testing.T) {
 		}
 	}
 }
+
+// An answer past --max-memory stops with exit status 1, prints no part
+// of it as if it were all, and says what outgrew the bound and what to do;
+// within the bound the answer is whole.
+func TestQueryMaxMemory(t *testing.T) {
+	const n = 30000
+	lines := make([]string, n)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("2 123456789012 eni-0a 10.0.%d.%d 10.0.2.100 %d 22 6 10 %d 1700000000 1700000060 REJECT OK", i>>8, i&255, 1024+i, i)
+	}
+	path := writeQueryCapture(t, t.TempDir(), "flows.log", lines)
+	for _, c := range []struct{ query, what string }{
+		{`stats count(*) as n by srcaddr, srcport`, "groups"},
+		{`fields srcaddr, bytes | sort bytes desc`, "records"},
+	} {
+		for _, format := range []string{"table", "csv", "json"} {
+			code, out, errs := runQueryCmd(t, "", "--max-memory", "1MiB", "-o", format, c.query, path)
+			if code != exitRuntime || out != "" {
+				t.Errorf("%s -o %s past --max-memory: exit %d, stdout %q", c.query, format, code, out[:min(len(out), 200)])
+			}
+			if !strings.Contains(errs, "outgrew the memory budget of 1 MiB") || !strings.Contains(errs, " "+c.what) || !strings.Contains(errs, "raise --max-memory") {
+				t.Errorf("%s: stderr %q does not say what outgrew the bound and what to do", c.query, errs)
+			}
+		}
+		code, out, errs := runQueryCmd(t, "", "-o", "csv", c.query, path)
+		if code != exitOK || strings.Count(out, "\n") != n+1 {
+			t.Errorf("%s within the default bound: exit %d, %d lines, stderr %q", c.query, code, strings.Count(out, "\n"), errs)
+		}
+	}
+	// A bound that would not hold is refused, not ignored.
+	if code, _, errs := runQueryCmd(t, "", "--on", "insights", "-g", "flows", "--max-memory", "1GiB", "stats count(*)"); code != exitUsage || !strings.Contains(errs, "--max-memory") {
+		t.Errorf("--max-memory with --on: exit %d, %q", code, errs)
+	}
+	for _, ok := range []string{"1MiB", "1.5G", "512mb", "3 GiB"} {
+		if code, _, errs := runQueryCmd(t, "", "--max-memory", ok, "stats count(*)", path); code != exitOK {
+			t.Errorf("--max-memory %s: exit %d, %q", ok, code, errs)
+		}
+	}
+	for _, bad := range []string{"lots", "12XB", "100KiB", "-1G"} {
+		if code, _, errs := runQueryCmd(t, "", "--max-memory", bad, "stats count(*)", path); code != exitUsage || !strings.Contains(errs, "--max-memory") {
+			t.Errorf("--max-memory %s: exit %d, %q", bad, code, errs)
+		}
+	}
+}

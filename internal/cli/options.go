@@ -65,6 +65,11 @@ type options struct {
 
 	override *model.Format // --format parsed once, or nil
 
+	// --max-memory: its text, and the bytes validate reads from it (0:
+	// the command has no such flag)
+	maxMemoryText string
+	maxMemory     int64
+
 	fs  *pflag.FlagSet // the command's flags, to tell what the user gave
 	cfg *config.Config // the config file, once applyConfig has read it
 	// The TUI's remote engine for Athena (the stats pane's R).
@@ -109,6 +114,17 @@ func (o *options) bindTUI(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.force, "force", false, "with --record, replace an existing FILE")
 	fs.BoolVar(&o.noMouse, "no-mouse", false, "leave the mouse to the terminal (text selection) instead of scrolling and clicking")
 	o.bindIPRanges(fs)
+}
+
+// defaultMaxMemory is what a query's answer may hold unless --max-memory
+// says otherwise: a few million stats groups or sorted records, a
+// fraction of a laptop's memory (half the machine's, where that is less).
+const defaultMaxMemory = "2GiB"
+
+// bindMaxMemory registers --max-memory for the commands that hold an
+// answer in memory.
+func (o *options) bindMaxMemory(fs *pflag.FlagSet) {
+	fs.StringVar(&o.maxMemoryText, "max-memory", defaultMaxMemory, "stop when the answer (stats groups, records kept to sort or dedup) outgrows SIZE, such as 512MiB or 8GiB (default: half this machine's memory if that is less)")
 }
 
 // bindIPRanges registers --ip-ranges for the commands that name the owners
@@ -184,6 +200,16 @@ func (o *options) validate() error {
 		// name the fields it holds that flowtail does not know.
 		o.override = model.InternFormat(f)
 	}
+	if o.maxMemoryText != "" {
+		n, err := parseSize(o.maxMemoryText)
+		if err != nil {
+			return fmt.Errorf("invalid value %q for flag --max-memory: %v", o.maxMemoryText, err)
+		}
+		o.maxMemory = n
+		if mem := physicalMemory(); mem > 0 && o.fs != nil && !o.fs.Changed("max-memory") {
+			o.maxMemory = min(n, int64(mem/2)) // the default must fit a small machine
+		}
+	}
 	if o.replay != "" {
 		if _, err := parseSpeed(o.replay); err != nil {
 			return fmt.Errorf("invalid value %q for flag --replay: %v", o.replay, err)
@@ -215,4 +241,41 @@ func parseSpeed(s string) (float64, error) {
 		return 0, errors.New("want a speed like 1x, 10x, 0.5x or max")
 	}
 	return f, nil
+}
+
+// parseSize reads a number of bytes: a number and a unit, B, K, M, G or T
+// (KiB, MiB … and KB, MB … alike: powers of 1024), "1.5GiB" too.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	n, err := strconv.ParseFloat(t[:i], 64)
+	if err != nil {
+		return 0, errors.New("want a size such as 512MiB, 2GiB or 1.5G")
+	}
+	var mul float64
+	switch strings.ToLower(strings.TrimSpace(t[i:])) {
+	case "b", "":
+		mul = 1
+	case "k", "kb", "kib":
+		mul = 1 << 10
+	case "m", "mb", "mib":
+		mul = 1 << 20
+	case "g", "gb", "gib":
+		mul = 1 << 30
+	case "t", "tb", "tib":
+		mul = 1 << 40
+	default:
+		return 0, fmt.Errorf("unknown unit %q: want B, KiB, MiB, GiB or TiB", t[i:])
+	}
+	v := n * mul
+	switch {
+	case v < 1<<20:
+		return 0, errors.New("want at least 1MiB")
+	case v >= 1<<62:
+		return 0, errors.New("too large")
+	}
+	return int64(v), nil
 }

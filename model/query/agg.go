@@ -1,7 +1,6 @@
 package query
 
 import (
-	"fmt"
 	"math"
 	"math/big"
 	"math/bits"
@@ -40,7 +39,10 @@ type statsPlan struct {
 	aggs []aggSpec
 }
 
-// aggState is one aggregate of one group.
+// aggState is one aggregate of one group. It holds no pointers, so the
+// collector does not scan the states of a million groups: the set of a
+// count_distinct and the values of a pct live in the aggregator, found
+// through code.
 type aggState struct {
 	n   uint64
 	sum uint64
@@ -48,9 +50,9 @@ type aggState struct {
 	sumHi uint64
 	lo    uint64 // min, or earliest time
 	hi    uint64 // max, or latest time
-	code  uint64 // earliest/latest value
-	set   map[uint64]struct{}
-	vals  []uint64
+	// code: the earliest/latest value; for count_distinct and pct, 1 +
+	// the index of the state's set or values (0: none yet)
+	code uint64
 }
 
 // aggregator accumulates groups. Not safe for concurrent use; parallel
@@ -82,43 +84,68 @@ type aggregator struct {
 	denseIdx []int32 // per key: its group's index + 1, 0 when none yet
 	st       []aggState
 	ts       func(f *model.Flow, x *model.Ext) (uint64, bool)
-	// countOnly skips aggState (and its pointers the collector would
-	// scan) for the common stats count(*) by ….
+	// countOnly keeps one counter per group instead of aggStates for the
+	// common stats count(*) by ….
 	countOnly bool
-	// bytes estimates what the groups hold; past budget (when > 0) over
-	// is set and no more records are counted.
-	bytes, budget int64
-	over          bool
+	// sets and vals: the states' count_distinct sets and pct values
+	sets []map[uint64]struct{}
+	vals [][]uint64
+	// extra: bytes of count_distinct sets and pct values
+	extra int64
+	// mem is this aggregator's part of the run's memory account; past the
+	// budget over is set and no more records are counted.
+	mem  memShare
+	over bool
 }
 
-// groupBytes estimates what one more group costs: its key in the table
-// and its aggregate states.
-func (a *aggregator) groupBytes() int64 {
-	var b int64
+// Map entries of the group tables, as measured (BenchmarkGroupBytes): the
+// key and index with the map's own slack.
+const (
+	smallEntryBytes = 80
+	largeEntryBytes = 170
+	emptySetBytes   = 48 // a count_distinct set before its first value
+)
+
+// held is what the groups hold: their tables and states at the capacity
+// they have grown to, and the sets and values of count_distinct and pct.
+func (a *aggregator) held() (bytes, groups int64) {
 	switch {
 	case a.packed != nil:
-		b = 24
+		groups = int64(len(a.pkeys))
+		bytes = int64(len(a.packed.slots))*int64(unsafe.Sizeof(wordSlot{})) + int64(cap(a.pkeys))*8
 	case a.small != nil:
-		b = 80
+		groups = int64(len(a.skeys))
+		bytes = groups*smallEntryBytes + int64(cap(a.skeys))*int64(unsafe.Sizeof(groupKeySmall{}))
 	default:
-		b = 200
+		groups = int64(len(a.lkeys))
+		bytes = groups*largeEntryBytes + int64(cap(a.lkeys))*int64(unsafe.Sizeof(groupKey{}))
 	}
-	if a.countOnly {
-		return b + 8
-	}
-	return b + int64(len(a.plan.aggs))*int64(unsafe.Sizeof(aggState{}))
+	bytes += int64(cap(a.dense))*4 + int64(cap(a.denseIdx))*4
+	bytes += int64(cap(a.counts))*8 + int64(cap(a.st))*int64(unsafe.Sizeof(aggState{})) + a.extra +
+		int64(cap(a.sets))*8 + int64(len(a.sets))*emptySetBytes + int64(cap(a.vals))*int64(unsafe.Sizeof([]uint64{}))
+	return bytes, groups
 }
 
-// grow adds n bytes to the estimate.
-func (a *aggregator) grow(n int64) {
-	a.bytes += n
-	if a.budget > 0 && a.bytes > a.budget {
+// account tells the run's memory account what the groups hold now;
+// settle hands over what is still counted locally.
+func (a *aggregator) account(settle bool) {
+	if a.mem.acct == nil {
+		return
+	}
+	b, g := a.held()
+	if a.mem.set(b, g, settle) {
 		a.over = true
 	}
 }
 
+// grow adds n bytes of sets or values.
+func (a *aggregator) grow(n int64) {
+	a.extra += n
+	a.account(false)
+}
+
 func newAggregator(plan *statsPlan, e *env) *aggregator {
-	a := &aggregator{plan: plan, ts: accessorFor(RefTimestamp, e).code, countOnly: true, budget: e.opt.MemoryBudget}
+	a := &aggregator{plan: plan, ts: accessorFor(RefTimestamp, e).code, countOnly: true, mem: memShare{acct: e.mem}}
 	for _, k := range plan.keys {
 		a.codes = append(a.codes, k.acc.code)
 		a.bins = append(a.bins, k.binMs)
@@ -217,14 +244,14 @@ func (a *aggregator) ngroups() int {
 }
 
 func (a *aggregator) newGroup() {
-	a.grow(a.groupBytes())
 	if a.countOnly {
 		a.counts = append(a.counts, 0)
-		return
+	} else {
+		for range a.plan.aggs {
+			a.st = append(a.st, aggState{lo: math.MaxUint64})
+		}
 	}
-	for range a.plan.aggs {
-		a.st = append(a.st, aggState{lo: math.MaxUint64})
-	}
+	a.account(false)
 }
 
 func (a *aggregator) groupSmall(k groupKeySmall) int32 {
@@ -363,11 +390,9 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 		s.n++
 		switch sp.fn {
 		case AggCountDistinct:
-			if s.set == nil {
-				s.set = map[uint64]struct{}{}
-			}
-			if _, ok := s.set[v]; !ok {
-				s.set[v] = struct{}{}
+			set := a.setOf(s)
+			if _, ok := set[v]; !ok {
+				set[v] = struct{}{}
 				a.grow(32)
 			}
 		case AggSum, AggAvg:
@@ -378,7 +403,8 @@ func (a *aggregator) add(f *model.Flow, x *model.Ext) {
 			s.lo = min(s.lo, v)
 			s.hi = max(s.hi, v)
 		case AggPct:
-			s.vals = append(s.vals, v)
+			vals := a.valsOf(s)
+			*vals = append(*vals, v)
 			a.grow(8)
 		case AggEarliest, AggLatest:
 			t, _ := a.ts(f, x)
@@ -474,13 +500,16 @@ func (a *aggregator) drainDense() {
 func (a *aggregator) merge(o *aggregator) {
 	a.flush()
 	o.flush()
-	a.over = a.over || o.over
+	a.over = a.over || o.over || a.mem.acct.over()
 	if a.over {
 		return
 	}
-	a.grow(o.bytes - o.groupBytes()*int64(o.ngroups())) // sets and values; groups count as they are made
+	a.extra += o.extra // sets and values; groups count as they are made
 	n := len(a.plan.aggs)
 	for gi := range o.ngroups() {
+		if a.over {
+			return
+		}
 		var idx int32
 		if a.packed != nil { // the same plan packs keys alike
 			idx = a.groupPacked(o.pkeys[gi])
@@ -501,17 +530,16 @@ func (a *aggregator) merge(o *aggregator) {
 			}
 			switch a.plan.aggs[j].fn {
 			case AggCountDistinct:
-				if d.set == nil {
-					d.set = map[uint64]struct{}{}
-				}
-				for v := range s.set {
-					d.set[v] = struct{}{}
+				set := a.setOf(d)
+				for v := range o.setOf(s) {
+					set[v] = struct{}{}
 				}
 			case AggMin, AggMax:
 				d.lo = min(d.lo, s.lo)
 				d.hi = max(d.hi, s.hi)
 			case AggPct:
-				d.vals = append(d.vals, s.vals...)
+				vals := a.valsOf(d)
+				*vals = append(*vals, *o.valsOf(s)...)
 			case AggEarliest:
 				if d.n == 0 || s.lo < d.lo || s.lo == d.lo && a.plan.aggs[j].before(s.code, d.code) {
 					d.lo, d.hi, d.code = s.lo, s.hi, s.code
@@ -583,15 +611,36 @@ func (a *aggregator) cell(gi, c int) Value {
 		return Value{Kind: Int, I: a.counts[gi]}
 	}
 	j := c - nk
-	return a.plan.aggs[j].value(&a.st[gi*len(a.plan.aggs)+j])
+	return a.value(&a.plan.aggs[j], &a.st[gi*len(a.plan.aggs)+j])
 }
 
-func (sp *aggSpec) value(s *aggState) Value {
+// setOf is the set of a count_distinct state, made when first asked for.
+func (a *aggregator) setOf(s *aggState) map[uint64]struct{} {
+	if s.code == 0 {
+		a.sets = append(a.sets, map[uint64]struct{}{})
+		s.code = uint64(len(a.sets))
+	}
+	return a.sets[s.code-1]
+}
+
+// valsOf is the values of a pct state, made when first asked for.
+func (a *aggregator) valsOf(s *aggState) *[]uint64 {
+	if s.code == 0 {
+		a.vals = append(a.vals, nil)
+		s.code = uint64(len(a.vals))
+	}
+	return &a.vals[s.code-1]
+}
+
+func (a *aggregator) value(sp *aggSpec, s *aggState) Value {
 	switch sp.fn {
 	case AggCount:
 		return Value{Kind: Int, I: s.n}
 	case AggCountDistinct:
-		return Value{Kind: Int, I: uint64(len(s.set))}
+		if s.code == 0 {
+			return Value{Kind: Int}
+		}
+		return Value{Kind: Int, I: uint64(len(a.setOf(s)))}
 	}
 	if s.n == 0 {
 		return Value{}
@@ -615,8 +664,9 @@ func (sp *aggSpec) value(s *aggState) Value {
 	case AggMax:
 		return sp.acc.decode(s.hi)
 	case AggPct:
-		slices.Sort(s.vals)
-		return sp.acc.decode(s.vals[pctIndex(len(s.vals), sp.pct)])
+		vals := *a.valsOf(s)
+		slices.Sort(vals)
+		return sp.acc.decode(vals[pctIndex(len(vals), sp.pct)])
 	case AggEarliest, AggLatest:
 		return sp.acc.decode(s.code)
 	}
@@ -634,18 +684,4 @@ func (s *aggState) bigSum() *big.Int {
 func pctIndex(n int, p float64) int {
 	i := int(math.Ceil(p/100*float64(n))) - 1
 	return max(0, min(i, n-1))
-}
-
-// BudgetError is a stats run stopped because its groups outgrew
-// Options.MemoryBudget: flowtail refuses such an answer rather than spill
-// it to disk, and says how to ask for a smaller one.
-type BudgetError struct {
-	Groups int
-	Budget int64
-}
-
-func (e *BudgetError) Error() string {
-	return fmt.Sprintf("the answer outgrew the memory budget of %d MiB at %d groups: "+
-		"narrow it with a filter, fewer or coarser by keys (bin(1h) rather than bin(1m)), or fewer count_distinct and pct",
-		e.Budget>>20, e.Groups)
 }

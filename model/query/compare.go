@@ -2,6 +2,7 @@ package query
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"net/netip"
 	"strconv"
@@ -77,6 +78,9 @@ func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error
 	} else if lit.AgoSec > 0 {
 		return nil, agoNotTime(lit, a.ref.Name())
 	}
+	if err := inDomain(a, op, lit); err != nil {
+		return nil, err
+	}
 	switch a.kind {
 	case vNum, vTime:
 		return c.compareNum(a, op, lit), nil
@@ -110,6 +114,9 @@ func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error
 	case vDerived:
 		if op == "=" || op == "!=" {
 			code, ok := derivedCode(a.ref, lit)
+			if !ok && a.ref == RefProto && lit.Number {
+				return nil, neverEqual(a, op, lit, 255)
+			}
 			if !ok {
 				return mismatch(a, op), nil
 			}
@@ -118,6 +125,65 @@ func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error
 		return c.compareText(a, op, lit.Text), nil
 	}
 	return c.compareText(a, op, lit.Text), nil
+}
+
+// fieldMax is the largest value a numeric field holds: a record whose
+// text has more is malformed, so no record has it.
+func fieldMax(id model.FieldID) uint64 {
+	switch id {
+	case model.FieldSrcPort, model.FieldDstPort:
+		return math.MaxUint16
+	case model.FieldVersion, model.FieldProtocol, model.FieldTCPFlags, model.FieldTrafficPath, model.FieldEncryptionStatus:
+		return math.MaxUint8
+	case model.FieldStart, model.FieldEnd:
+		return math.MaxUint32
+	}
+	return math.MaxUint64
+}
+
+// inDomain checks a number compared with a numeric field: quoted, it must
+// be in range as a bare one must (see outOfRange); for = and != it must be
+// a whole number the field can hold. dstport = 70000 or protocol = 300
+// can never match, and a filter that matches nothing looks like an answer
+// ("no such traffic"), so such a typo is an error at the literal, in the
+// filter bar as on the command line, rather than a warning a script or
+// the bar would not show. Ordering comparisons (dstport < 70000) are left
+// alone: a bound past the range is a way to say "any".
+func inDomain(a *accessor, op string, lit *Literal) error {
+	if a.kind != vNum {
+		return nil
+	}
+	if !lit.Number {
+		text := strings.TrimSpace(lit.Text)
+		if v, err := strconv.ParseFloat(text, 64); errors.Is(err, strconv.ErrRange) || err == nil && !exactEnough(text, v) {
+			return errAt(lit.Col, "%s", outOfRange(text))
+		}
+	}
+	num, w, whole, ok := numberLiteral(a, lit)
+	if !ok {
+		return nil
+	}
+	if op != "=" && op != "!=" {
+		return nil
+	}
+	max := fieldMax(a.field)
+	switch {
+	case whole && w <= max:
+		return nil
+	case !whole && num >= 0 && num <= float64(max):
+		return nil // a fraction: compared exactly, as written times are
+	}
+	return neverEqual(a, op, lit, max)
+}
+
+// neverEqual is the error for an equality with a number the field cannot
+// hold.
+func neverEqual(a *accessor, op string, lit *Literal, max uint64) error {
+	name := a.ref.Name()
+	if op == "!=" {
+		return errAt(lit.Col, "%s holds whole numbers from 0 to %d, so %s != %s holds for every record that has it: check the number", name, max, name, lit.Text)
+	}
+	return errAt(lit.Col, "%s holds whole numbers from 0 to %d, so %s = %s can never match: check the number", name, max, name, lit.Text)
 }
 
 // internFor is intern for a literal compared with a's values. Owner names

@@ -165,6 +165,14 @@ func (c *compiler) in(e *In) (Pred, error) {
 			} else if lit.AgoSec > 0 {
 				return nil, agoNotTime(lit, a.ref.Name())
 			}
+			if err := inDomain(a, "=", lit); err != nil {
+				return nil, err
+			}
+			if a.ref == RefProto && lit.Number {
+				if _, ok := derivedCode(a.ref, lit); !ok {
+					return nil, neverEqual(a, "=", lit, 255)
+				}
+			}
 			code, ok, exact := c.literalCode(a, lit)
 			if !exact {
 				q, err := c.compareLit(a, "=", lit)

@@ -151,6 +151,9 @@ func Compile(q *Query, names *model.Interner, opt Options) (*Program, error) {
 			p.collectCap = p.post[0].limit
 		}
 	}
+	if p.env.mem != nil {
+		p.env.mem.perGroup = p.finishBytes()
+	}
 	// Compile the filters once now so their errors surface here.
 	if _, err := p.compilePred(); err != nil {
 		return nil, err

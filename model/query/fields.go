@@ -37,6 +37,9 @@ type env struct {
 	// machine can answer (AWS's ranges and the rules are local).
 	usesOwner atomic.Bool
 	now       time.Time // ago() and clock times are read against this one instant
+	// mem counts what a run's answer holds against opt.MemoryBudget; nil
+	// without one
+	mem *memAccount
 }
 
 func newEnv(names *model.Interner, opt Options, unknown []string) *env {
@@ -44,7 +47,7 @@ func newEnv(names *model.Interner, opt Options, unknown []string) *env {
 	if opt.Now != nil {
 		now = opt.Now
 	}
-	return &env{names: names, v6: newAddrTable(), opt: opt, unknown: unknown, now: now()}
+	return &env{names: names, v6: newAddrTable(), opt: opt, unknown: unknown, now: now(), mem: newMemAccount(opt.MemoryBudget)}
 }
 
 // loc is the zone times without one of their own are read in.

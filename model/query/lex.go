@@ -1,7 +1,9 @@
 package query
 
 import (
+	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // tokKind is the lexical class of a token.
@@ -36,6 +38,10 @@ type token struct {
 	// unterminated is set for a string or regex that runs to the end of the
 	// input: the user is still typing.
 	unterminated bool
+	// bad, for a tBad token, says what is wrong at badCol (a string's bad
+	// escape); empty for a character that starts no token.
+	bad    string
+	badCol int
 }
 
 func (t token) describe() string {
@@ -187,40 +193,164 @@ func (l *lexer) next() token {
 	return mk(tBad, s[start:l.pos])
 }
 
-// quoted reads a string or regex delimited by q. Backslash escapes the
-// delimiter and itself in strings; in a regex only "\/" is unescaped, so
-// the pattern reaches the regexp package as written.
+// quoted reads a string or regex delimited by q. In a string, backslash
+// escapes the delimiter, itself, \n, \r and \t, and writes any byte as
+// \xNN and any character as \uXXXX or \u{X…} (see escape); another
+// backslash stays as written. In a regex only "\/" is unescaped, so the
+// pattern reaches the regexp package as written (which reads \xNN and
+// \x{…} itself).
 func (l *lexer) quoted(q byte, kind tokKind) token {
 	s := l.src
 	start := l.pos
 	l.pos++
-	var b strings.Builder
+	var b []byte
+	var bad string
+	badCol := 0
 	for l.pos < len(s) {
 		c := s[l.pos]
 		switch {
 		case c == '\\' && l.pos+1 < len(s):
 			n := s[l.pos+1]
-			switch {
-			case n == q:
-				b.WriteByte(q)
-			case kind == tString && n == '\\':
-				b.WriteByte('\\')
-			case kind == tString && n == 'n':
-				b.WriteByte('\n')
-			case kind == tString && n == 't':
-				b.WriteByte('\t')
-			default:
-				b.WriteByte('\\')
-				b.WriteByte(n)
+			if n == q {
+				b = append(b, q)
+				l.pos += 2
+				continue
 			}
-			l.pos += 2
+			if kind != tString {
+				b = append(b, '\\', n)
+				l.pos += 2
+				continue
+			}
+			nb, width, msg := escape(b, s[l.pos:])
+			switch {
+			case width == 0: // the text ends inside the escape: still typing
+				l.pos = len(s)
+			case msg != "" && bad == "":
+				bad, badCol = msg, l.pos+1
+			}
+			b = nb
+			l.pos += width
 			continue
 		case c == q:
 			l.pos++
-			return token{kind: kind, text: b.String(), raw: s[start:l.pos], col: start + 1, end: l.pos}
+			t := token{kind: kind, text: string(b), raw: s[start:l.pos], col: start + 1, end: l.pos}
+			if bad != "" {
+				t.kind, t.bad, t.badCol = tBad, bad, badCol
+			}
+			return t
 		}
-		b.WriteByte(c)
+		b = append(b, c)
 		l.pos++
 	}
-	return token{kind: kind, text: b.String(), raw: s[start:], col: start + 1, end: len(s), unterminated: true}
+	t := token{kind: kind, text: string(b), raw: s[start:], col: start + 1, end: len(s), unterminated: true}
+	if bad != "" { // no more typing mends a bad escape
+		t.kind, t.bad, t.badCol, t.unterminated = tBad, bad, badCol, false
+	}
+	return t
+}
+
+// escape reads the escape at the start of s (s[0] is the backslash) and
+// appends what it stands for to b. width is how many bytes it takes, 0
+// when s ends inside it (still being typed); msg says what is wrong with
+// a bad one.
+func escape(b []byte, s string) (_ []byte, width int, msg string) {
+	switch s[1] {
+	case '\\':
+		return append(b, '\\'), 2, ""
+	case 'n':
+		return append(b, '\n'), 2, ""
+	case 'r':
+		return append(b, '\r'), 2, ""
+	case 't':
+		return append(b, '\t'), 2, ""
+	case 'x':
+		k := hexRun(s[2:], 2)
+		switch {
+		case k == 2:
+			return append(b, byte(hexValue(s[2:4]))), 4, ""
+		case 2+k == len(s):
+			return b, 0, ""
+		}
+		return b, 2 + k, fmt.Sprintf(`bad escape '%s': \x takes two hex digits, as in \x1b`, shown(s, 2+k))
+	case 'u':
+		if len(s) > 2 && s[2] == '{' {
+			k := hexRun(s[3:], 7)
+			switch {
+			case 3+k == len(s) && k <= 6:
+				return b, 0, ""
+			case k == 0 || k > 6 || s[3+k] != '}':
+				return b, 3 + k, fmt.Sprintf(`bad escape '%s': \u{…} takes one to six hex digits and a '}', as in \u{200b}`, shown(s, 3+k))
+			}
+			v := hexValue(s[3 : 3+k])
+			if !validRune(v) {
+				return b, 4 + k, fmt.Sprintf(`bad escape '%s': %s; write a byte as \xNN`, s[:4+k], notRune(v))
+			}
+			return utf8.AppendRune(b, rune(v)), 4 + k, ""
+		}
+		k := hexRun(s[2:], 4)
+		switch {
+		case k == 4:
+		case 2+k == len(s):
+			return b, 0, ""
+		default:
+			return b, 2 + k, fmt.Sprintf(`bad escape '%s': \u takes four hex digits, as in \u200b, or \u{…} one to six`, shown(s, 2+k))
+		}
+		v := hexValue(s[2:6])
+		if !validRune(v) {
+			return b, 6, fmt.Sprintf(`bad escape '%s': %s; write a byte as \xNN`, s[:6], notRune(v))
+		}
+		return utf8.AppendRune(b, rune(v)), 6, ""
+	}
+	return append(b, s[:2]...), 2, "" // not an escape: kept as written
+}
+
+// hexRun is how many hex digits s starts with, counting to at most n.
+func hexRun(s string, n int) int {
+	k := 0
+	for k < len(s) && k < n && hexDigit(s[k]) >= 0 {
+		k++
+	}
+	return k
+}
+
+// shown is a bad escape as the message quotes it: its first n bytes and
+// the character that broke it, when that is a letter or a digit.
+func shown(s string, n int) string {
+	if n < len(s) && (isLetter(s[n]) || isDigit(s[n])) {
+		n++
+	}
+	return s[:n]
+}
+
+// hexDigit is c's value as a hex digit, or -1.
+func hexDigit(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// hexValue reads hex digits (hexRun found them).
+func hexValue(s string) uint32 {
+	var v uint32
+	for i := range len(s) {
+		v = v<<4 | uint32(hexDigit(s[i]))
+	}
+	return v
+}
+
+// validRune reports whether v is a character UTF-8 can carry (not a
+// surrogate half, not past U+10FFFF).
+func validRune(v uint32) bool { return v <= utf8.MaxRune && !(v >= 0xD800 && v <= 0xDFFF) }
+
+func notRune(v uint32) string {
+	if v >= 0xD800 && v <= 0xDFFF {
+		return "a surrogate half is no character"
+	}
+	return "characters end at U+10FFFF"
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/bytemask"
@@ -87,16 +86,19 @@ func (p *Program) RunChunks(in <-chan *Chunk, workers int, override *model.Forma
 
 // RunChunksWith is RunChunks for an order-free program whose reader also
 // parses chunks itself with inline (nil: none). in must be closed after
-// the reader's last call to inline.Parse has returned.
-func (p *Program) RunChunksWith(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), inline *Parsers) (*Result, RunInfo) {
-	return p.run(in, workers, override, done, nil, nil, inline)
+// the reader's last call to inline.Parse has returned. stop (when not
+// nil) is called once the answer has outgrown Options.MemoryBudget, so
+// the reader can stop early; the rest of the input is drained unread.
+func (p *Program) RunChunksWith(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), inline *Parsers, stop func()) (*Result, RunInfo) {
+	return p.run(in, workers, override, done, nil, stop, inline)
 }
 
 // StreamChunks is RunChunks for a program that Streams: each row is handed
 // to row as soon as the chunks before it are done (row must copy what it
 // keeps), and the Result has no Rows. Once no more rows can be output (a
-// limit is full, or row returned false) stop is called, so the reader can
-// stop early, and the rest of the input is drained unread.
+// limit is full, row returned false, or a dedup's keys outgrew
+// Options.MemoryBudget) stop is called, so the reader can stop early, and
+// the rest of the input is drained unread.
 func (p *Program) StreamChunks(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), row func([]Value) bool, stop func()) (*Result, RunInfo) {
 	if !p.Streams() {
 		panic("query: StreamChunks on a program that sorts or aggregates")
@@ -106,12 +108,17 @@ func (p *Program) StreamChunks(in <-chan *Chunk, workers int, override *model.Fo
 
 func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, done func(*Chunk), row func([]Value) bool, stop func(), inline *Parsers) (*Result, RunInfo) {
 	workers = max(workers, 1)
+	var stopOnce sync.Once
+	if stop == nil {
+		stop = func() {}
+	}
+	halt := func() { stopOnce.Do(stop) }
 	total := p.NewPartial()
 	// However the input was split, list groups by key.
 	total.merged = true
 	var ord *inOrder
 	if p.stats == nil {
-		ord = &inOrder{prog: p, total: total, row: row, stop: stop, pending: map[int]*Partial{},
+		ord = &inOrder{prog: p, total: total, row: row, stop: halt, pending: map[int]*Partial{}, mem: memShare{acct: p.env.mem},
 			slots: make(chan struct{}, reorderWindow*workers), budget: reorderBytes}
 		ord.room = sync.NewCond(&ord.mu)
 		ord.stream = newStreamer(p)
@@ -138,7 +145,10 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 				if ord != nil {
 					part = p.NewPartial()
 				}
-				if ord == nil || !ord.stopped.Load() {
+				switch {
+				case p.env.mem.over():
+					halt() // the answer will not be shown: read no more
+				case ord == nil || !ord.stopped.Load():
 					cp.parse(c, part)
 				}
 				if done != nil {
@@ -177,6 +187,9 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 				largest = w
 			}
 		}
+		for _, o := range outs {
+			o.part.agg.account(true)
+		}
 		total = outs[largest].part
 		total.merged = true
 		for w, o := range outs {
@@ -184,10 +197,21 @@ func (p *Program) run(in <-chan *Chunk, workers int, override *model.Format, don
 				total.Merge(o.part)
 			}
 		}
-		if total.agg.over {
+		total.agg.account(true)
+		if total.agg.over || p.env.mem.over() {
+			// The groups counted are fewer than the answer has: no answer.
 			info.Err = &BudgetError{Groups: total.agg.ngroups(), Budget: p.env.opt.MemoryBudget}
+			return &Result{Columns: p.Columns(), Scanned: total.Scanned, Matched: total.Matched}, info
 		}
 		return p.Result(total), info
+	}
+	if ord.account(true) {
+		be := &BudgetError{Budget: p.env.opt.MemoryBudget, Records: len(total.recs)}
+		if row != nil {
+			be.Records, be.Keys = 0, ord.stream.keys
+		}
+		info.Err = be
+		return &Result{Columns: p.Columns(), Scanned: total.Scanned, Matched: total.Matched}, info
 	}
 	if row != nil {
 		return &Result{Columns: p.Columns(), Scanned: total.Scanned, Matched: total.Matched}, info
@@ -234,6 +258,7 @@ func (cp *chunkParser) parse(c *Chunk, part *Partial) {
 type Parsers struct {
 	ps   []*chunkParser
 	done func(*Chunk)
+	mem  *memAccount
 }
 
 // NewParsers returns slots parsing states for an order-free program;
@@ -243,7 +268,7 @@ func (p *Program) NewParsers(slots int, override *model.Format, done func(*Chunk
 		panic("query: Parsers for a program whose answer depends on order")
 	}
 	lf := p.lineFilter()
-	ps := &Parsers{done: done}
+	ps := &Parsers{done: done, mem: p.env.mem}
 	for range slots {
 		ps.ps = append(ps.ps, p.newChunkParser(override, lf))
 	}
@@ -253,7 +278,9 @@ func (p *Program) NewParsers(slots int, override *model.Format, done func(*Chunk
 // Parse parses c with slot's state; one goroutine at a time per slot.
 func (ps *Parsers) Parse(slot int, c *Chunk) {
 	cp := ps.ps[slot]
-	cp.parse(c, cp.part)
+	if !ps.mem.over() { // past the budget the answer will not be shown
+		cp.parse(c, cp.part)
+	}
 	if ps.done != nil {
 		ps.done(c)
 	}
@@ -279,6 +306,24 @@ type inOrder struct {
 	next         int
 	folding      bool
 	stopped      atomic.Bool
+	// mem is the answer's part of the run's memory account: the records
+	// total keeps for a sort, the keys a dedup remembers
+	mem memShare
+}
+
+// account tells the run's memory account what the answer holds now
+// (settle: every byte), and stops the run once it is past the budget.
+func (o *inOrder) account(settle bool) bool {
+	held := o.stream.held
+	if o.row == nil {
+		held = o.total.recordBytes() + int64(len(o.total.recs))*o.prog.recordFinishBytes()
+	}
+	if !o.mem.set(held, 0, settle) {
+		return false
+	}
+	o.stopped.Store(true)
+	o.stop()
+	return true
 }
 
 // waitRoom waits while the pending partials hold more than the budget.
@@ -288,11 +333,6 @@ func (o *inOrder) waitRoom() {
 		o.room.Wait()
 	}
 	o.mu.Unlock()
-}
-
-// recordBytes is what a partial's records take.
-func (pt *Partial) recordBytes() int64 {
-	return int64(cap(pt.recs))*int64(unsafe.Sizeof(model.Flow{})) + int64(cap(pt.exts))*int64(unsafe.Sizeof(model.Ext{})) + int64(cap(pt.extOf))*4
 }
 
 func (o *inOrder) complete(seq int, part *Partial) {
@@ -324,8 +364,11 @@ func (o *inOrder) complete(seq int, part *Partial) {
 
 func (o *inOrder) fold(pt *Partial) {
 	if o.row == nil {
-		o.total.Merge(pt)
-		o.total.prune()
+		if !o.stopped.Load() {
+			o.total.Merge(pt)
+			o.total.prune()
+			o.account(false)
+		}
 		return
 	}
 	o.total.Scanned += pt.Scanned
@@ -341,6 +384,9 @@ func (o *inOrder) fold(pt *Partial) {
 		r, more := o.stream.next(&pt.recs[i], x)
 		if r != nil && !o.row(r) {
 			more = false
+		}
+		if o.account(false) {
+			return
 		}
 		if !more {
 			o.stopped.Store(true)

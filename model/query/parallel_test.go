@@ -448,3 +448,123 @@ func TestOtherLinesFromMask(t *testing.T) {
 		}
 	}
 }
+
+// runBudget runs text over lines in chunks with two workers under a
+// memory budget.
+func runBudget(t *testing.T, text, lines string, budget int64) (*Result, RunInfo) {
+	t.Helper()
+	q, err := Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(q, model.NewInterner(), Options{Intern: true, MemoryBudget: budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := 0
+	chunks := chunksOf("a.log", lines, 4096, &seq)
+	ch := make(chan *Chunk, len(chunks))
+	for _, ck := range chunks {
+		ch <- ck
+	}
+	close(ch)
+	if !p.Streams() {
+		return p.RunChunks(ch, 2, nil, nil)
+	}
+	var rows []string
+	res, info := p.StreamChunks(ch, 2, nil, nil, func(r []Value) bool { rows = append(rows, rowText(r)); return true }, nil)
+	for _, r := range rows {
+		res.Rows = append(res.Rows, []Value{{Kind: Str, S: r}})
+	}
+	return res, info
+}
+
+// Every answer that must be held is bounded by the budget: the groups of
+// a stats, the records a sort keeps to the end, the keys a streamed dedup
+// remembers. Past it the run says what outgrew it and how many, and gives
+// no rows; within it the answer is the one counted from the input.
+func TestMemoryBudgetBoundsEveryHeldAnswer(t *testing.T) {
+	const n = 20000
+	var text strings.Builder
+	var bytesDesc []int
+	for i := range n {
+		b := (i * 7919) % 100003
+		bytesDesc = append(bytesDesc, b)
+		fmt.Fprintf(&text, "2 123456789012 eni-0a 10.%d.%d.%d 10.0.2.100 %d 22 6 10 %d 1700000000 1700000060 REJECT OK\n", i>>16, i>>8&255, i&255, 1024+i%50000, b)
+	}
+	slices.Sort(bytesDesc)
+	slices.Reverse(bytesDesc)
+	for _, c := range []struct {
+		query string
+		field string // what the error counts
+		want  func(res *Result) string
+	}{
+		{`stats count(*) as n by srcaddr`, "groups", func(res *Result) string {
+			for _, r := range res.Rows {
+				if r[1].I != 1 {
+					return "a group of " + r[1].String()
+				}
+			}
+			return fmt.Sprint(len(res.Rows))
+		}},
+		{`fields bytes | sort bytes desc`, "records", func(res *Result) string {
+			for i, r := range res.Rows {
+				if r[0].I != uint64(bytesDesc[i]) {
+					return fmt.Sprintf("row %d: %d, want %d", i, r[0].I, bytesDesc[i])
+				}
+			}
+			return fmt.Sprint(len(res.Rows))
+		}},
+		{`fields srcaddr | dedup srcaddr`, "distinct keys", func(res *Result) string { return fmt.Sprint(len(res.Rows)) }},
+	} {
+		res, info := runBudget(t, c.query, text.String(), 64<<10)
+		var be *BudgetError
+		if !errors.As(info.Err, &be) {
+			t.Fatalf("%s under 64 KiB: error %v, want a budget error", c.query, info.Err)
+		}
+		if msg := be.Error(); !strings.Contains(msg, "64 KiB") || !strings.Contains(msg, " "+c.field) || !strings.Contains(msg, "narrow it with a filter") {
+			t.Errorf("%s: message %q does not name the budget, what outgrew it, and what to do", c.query, msg)
+		}
+		if c.field != "distinct keys" && len(res.Rows) != 0 {
+			t.Errorf("%s: %d rows of an answer past the budget", c.query, len(res.Rows))
+		}
+		res, info = runBudget(t, c.query, text.String(), 64<<20)
+		if info.Err != nil {
+			t.Fatalf("%s under 64 MiB: %v", c.query, info.Err)
+		}
+		if got := c.want(res); got != fmt.Sprint(n) {
+			t.Errorf("%s under 64 MiB: %s, want %d rows", c.query, got, n)
+		}
+	}
+}
+
+// One budget holds for the whole run, not for each worker: the groups of
+// all workers count together.
+func TestMemoryBudgetIsSharedByWorkers(t *testing.T) {
+	var text strings.Builder
+	for i := range 40000 {
+		fmt.Fprintf(&text, "2 123456789012 eni-0a 10.0.%d.%d 10.0.2.100 %d 22 6 10 840 1700000000 1700000060 REJECT OK\n", i>>8&255, i&255, 1024+i)
+	}
+	q, _ := Parse(`stats count(*) by srcaddr`)
+	// What one worker alone holds of the answer, measured: the whole run
+	// under this budget has every worker's share, so it is over.
+	p, err := Compile(q, model.NewInterner(), Options{Intern: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := p.NewPartial()
+	seq := 0
+	for _, ck := range chunksOf("a.log", text.String(), 1<<30, &seq) {
+		cp := p.newChunkParser(nil, p.lineFilter())
+		cp.parse(ck, pt)
+	}
+	bytes, groups := pt.agg.held()
+	one := bytes + groups*p.finishBytes()
+	_, info := runBudget(t, `stats count(*) by srcaddr`, text.String(), one*3/4)
+	if info.Err == nil {
+		t.Errorf("a run of two workers fits a budget smaller than the answer (%d bytes)", one*3/4)
+	}
+	if _, info := runBudget(t, `stats count(*) by srcaddr`, text.String(), one*4); info.Err != nil {
+		t.Errorf("within four times the answer: %v", info.Err)
+	}
+}

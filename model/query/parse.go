@@ -170,6 +170,9 @@ func (p *parser) errAt(msg string) *Error {
 		return &Error{Col: p.tok.col, Msg: "unterminated " + what, Incomplete: true}
 	}
 	if p.tok.kind == tBad {
+		if p.tok.bad != "" {
+			return &Error{Col: p.tok.badCol, Msg: p.tok.bad}
+		}
 		return &Error{Col: p.tok.col, Msg: fmt.Sprintf("unexpected character %q", p.tok.raw)}
 	}
 	return &Error{Col: p.tok.col, Msg: msg + ", found " + p.tok.describe()}

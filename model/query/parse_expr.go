@@ -1,7 +1,9 @@
 package query
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -227,6 +229,9 @@ func (p *parser) literal() (*Literal, error) {
 		return &Literal{Text: t.text, Col: t.col}, nil
 	case t.kind == tNumber:
 		v, err := strconv.ParseFloat(t.text, 64)
+		if errors.Is(err, strconv.ErrRange) || err == nil && !exactEnough(t.text, v) {
+			return nil, &Error{Col: t.col, Msg: outOfRange(t.raw)}
+		}
 		if err != nil {
 			msg := fmt.Sprintf("%s is not a number", t.raw)
 			if strings.Count(t.raw, ".") == 3 {
@@ -238,6 +243,23 @@ func (p *parser) literal() (*Literal, error) {
 		return &Literal{Text: t.text, Num: v, Number: true, Col: t.col}, nil
 	}
 	return nil, p.expected("a value")
+}
+
+// exactEnough reports whether a number literal is within what a field
+// can hold: a whole number below 2^64 in magnitude is kept exactly (the
+// engine reads it as an integer), and any other number must be below
+// 2^64 too, or it would compare as a rounded neighbour of what was typed.
+func exactEnough(text string, v float64) bool {
+	digits := strings.TrimPrefix(text, "-")
+	if _, err := strconv.ParseUint(digits, 10, 64); err == nil {
+		return true
+	}
+	return !(math.Abs(v) >= 0x1p64) // NaN is no number, refused where it is read
+}
+
+// outOfRange is the message for a number past what any field holds.
+func outOfRange(text string) string {
+	return fmt.Sprintf("%s is out of range: the largest number a field holds is 18446744073709551615 (2^64-1), and past it a number is not kept exactly", text)
 }
 
 // isAgo reports whether the next tokens are the time value ago(DURATION).

@@ -184,6 +184,8 @@ func FuzzParse(f *testing.F) {
 		"filter `pkt-srcaddr` = 'x' | dedup srcaddr | display srcaddr",
 		`filter (((dstport = 1)))`,
 		`filter "`,
+		`filter interfaceId = "eni-\x1b\u{200b}\u00e9\r\n\t\\\"" or srcaddr = "\xZZ"`,
+		`filter x = "\u{12`,
 	} {
 		f.Add(s)
 	}

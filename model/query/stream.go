@@ -14,6 +14,9 @@ type streamer struct {
 	seen   []map[string]struct{} // per dedup op: the keys already output
 	row    []Value
 	key    []byte
+	// keys and held: the dedup keys remembered, and what they take
+	keys int
+	held int64
 }
 
 func newStreamer(p *Program) *streamer {
@@ -46,6 +49,8 @@ func (s *streamer) next(f *model.Flow, x *model.Ext) ([]Value, bool) {
 				return nil, true
 			}
 			s.seen[i][string(s.key)] = struct{}{}
+			s.keys++
+			s.held += int64(len(s.key)) + dedupKeyBytes(0)
 		}
 		s.passed[i]++
 	}

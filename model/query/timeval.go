@@ -1,6 +1,7 @@
 package query
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,12 +17,14 @@ import (
 //	"15:12", "15:12:30"                                       today, in the display zone
 //	"2026-12-03T15:12:00Z", "2026-12-03T15:12:00+01:00"       RFC 3339
 //	"2026-12-03 15:12:00.000"                                 as query results print @timestamp
-//	1764774720, "1764774720"                                  unix seconds (milliseconds above 1e11)
+//	1764774720, "1764774720"                                  unix seconds
+//	1764774720000                                             @timestamp only: milliseconds (numbers above 1e11)
 //	ago(15m), ago(2h), ago(1d)                                relative to when the filter is compiled
 //
 // The display zone is Options.Loc (UTC when nil); "now" is Options.Now. A
 // time that reads as none of these is an error at its column, never a
-// silent zero.
+// silent zero; so is a number in the wrong unit (milliseconds for start
+// or end, microseconds for @timestamp), which would match nothing.
 
 // timeLayouts are tried in order for text without a zone of its own.
 var timeLayouts = []string{
@@ -79,7 +82,18 @@ func parseTimeText(s string, loc *time.Location, now time.Time) (time.Time, bool
 // Numbers keep their meaning (unix seconds; the engine scales them).
 func (c *compiler) timeLiteral(a *accessor, lit *Literal) (*Literal, error) {
 	if lit.Number && lit.AgoSec == 0 {
+		if err := epochUnit(a, lit, lit.Text, lit.Num); err != nil {
+			return nil, err
+		}
 		return lit, nil
+	}
+	if lit.AgoSec == 0 {
+		text := strings.TrimSpace(lit.Text)
+		if n, err := strconv.ParseUint(text, 10, 64); err == nil {
+			if err := epochUnit(a, lit, text, float64(n)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var t time.Time
 	if lit.AgoSec > 0 {
@@ -118,6 +132,60 @@ func (c *compiler) timeLiteral(a *accessor, lit *Literal) (*Literal, error) {
 	}
 	out.Text = strconv.FormatFloat(out.Num, 'f', -1, 64)
 	return &out, nil
+}
+
+// epochUnit checks a number compared with a time field against the
+// field's unit: start and end hold seconds, @timestamp milliseconds (or
+// seconds below 1e11, as Insights reads them). A number a thousand or a
+// million times too large names a time past the year 5000, which no
+// record has: it is an error that says how to write it, not a filter
+// that silently matches nothing. text is the number as written.
+func epochUnit(a *accessor, lit *Literal, text string, v float64) error {
+	unit, limit := "seconds", 1e11
+	if a.kind == vTime {
+		unit, limit = "milliseconds", 1e14
+	}
+	if !(v >= limit) {
+		return nil
+	}
+	units := []string{"seconds", "milliseconds", "microseconds", "nanoseconds"}
+	at := slices.Index(units, unit)
+	shift := 0
+	for v >= limit && at+shift+1 < len(units) {
+		v /= 1000
+		shift++
+	}
+	field := a.ref.Name() // literals stop below 2^64, so nanoseconds are the last unit needed
+	num := shiftPoint(text, 3*shift)
+	sec := v
+	if unit == "milliseconds" {
+		sec /= 1000
+	}
+	whole := math.Floor(sec)
+	t := time.Unix(int64(whole), int64((sec-whole)*1e9)).UTC()
+	layout := "2006-01-02 15:04:05"
+	if t.Nanosecond() >= int(time.Millisecond) {
+		layout = "2006-01-02 15:04:05.000"
+	}
+	return errAt(lit.Col, "%s looks like %s since the epoch (%s UTC), and %s holds %s: write %s or %q",
+		text, units[at+shift], t.Format(layout), field, unit, num, t.Format(layout))
+}
+
+// shiftPoint divides the decimal number text by 10^digits, exactly when
+// it is written as a whole number.
+func shiftPoint(text string, digits int) string {
+	if _, err := strconv.ParseUint(text, 10, 64); err != nil {
+		v, _ := strconv.ParseFloat(text, 64)
+		return strconv.FormatFloat(v/math.Pow10(digits), 'f', -1, 64)
+	}
+	for len(text) <= digits {
+		text = "0" + text
+	}
+	whole, frac := text[:len(text)-digits], strings.TrimRight(text[len(text)-digits:], "0")
+	if frac == "" {
+		return whole
+	}
+	return whole + "." + frac
 }
 
 // agoNotTime is the error for ago() compared with a field that is no time.

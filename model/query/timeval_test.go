@@ -62,7 +62,8 @@ func TestTimeValues(t *testing.T) {
 		{`@timestamp >= "2023-11-14T23:14:00+01:00"`, count(func(r rec) bool { return r.start >= at("2023-11-14 22:14:00") })},
 		{`@timestamp < "1700000100"`, count(func(r rec) bool { return r.start < 1700000100 })},
 		{`@timestamp < 1700000100`, count(func(r rec) bool { return r.start < 1700000100 })},
-		{`start >= "1700000100000"`, count(func(r rec) bool { return r.start >= 1700000100 })},
+		{`@timestamp >= 1700000100000`, count(func(r rec) bool { return r.start >= 1700000100 })},
+		{`@timestamp >= "1700000100000"`, count(func(r rec) bool { return r.start >= 1700000100 })},
 		// now is 22:30:00 UTC; 16m before is 22:14:00.
 		{`start >= ago(16m)`, count(func(r rec) bool { return r.start >= at("2023-11-14 22:14:00") })},
 		{`@timestamp < ago(16m)`, count(func(r rec) bool { return r.start < at("2023-11-14 22:14:00") })},
@@ -102,6 +103,21 @@ func TestTimeValueErrors(t *testing.T) {
 		{`dstport > ago(5m)`, 11, `ago(5m) is a time`},
 		{`start > ago(5)`, 13, `expected a duration`},
 		{`start > ago(5x)`, 13, `unknown time unit`},
+		// A number in the wrong unit names a time past the year 5000,
+		// which no record has: every comparison form says so.
+		{`start >= 1700000100000`, 10, `1700000100000 looks like milliseconds since the epoch (2023-11-14 22:15:00 UTC), and start holds seconds: write 1700000100 or "2023-11-14 22:15:00"`},
+		{`start = 1700000100000`, 9, `looks like milliseconds`},
+		{`start != 1700000100000`, 10, `looks like milliseconds`},
+		{`end < 1700000100000`, 7, `end holds seconds`},
+		{`end <= "1700000100000"`, 8, `looks like milliseconds`},
+		{`1700000100000 > start`, 1, `looks like milliseconds`},
+		{`start in [1700000100, 1700000100500]`, 23, `1700000100500 looks like milliseconds since the epoch (2023-11-14 22:15:00.500 UTC), and start holds seconds: write 1700000100.5 or "2023-11-14 22:15:00.500"`},
+		{`not start in ["1700000100500"]`, 15, `looks like milliseconds`},
+		{`start > 1.7e12`, 9, `1.7e12 looks like milliseconds since the epoch (2023-11-14 22:13:20 UTC), and start holds seconds: write 1700000000`},
+		{`start > 1700000100000000`, 9, `looks like microseconds`},
+		{`@timestamp >= 1700000100000000`, 15, `1700000100000000 looks like microseconds since the epoch (2023-11-14 22:15:00 UTC), and @timestamp holds milliseconds: write 1700000100000`},
+		{`@timestamp >= 1700000100000000000`, 15, `looks like nanoseconds`},
+		{`start > 1.8e19`, 9, `looks like nanoseconds`},
 	}
 	for _, tt := range tests {
 		_, err := countWith(t, st, tt.filter, Options{})

@@ -162,7 +162,7 @@ func parallelInline(t *testing.T, text string, paths []string, opt Options, work
 	var errs []error
 	done := make(chan struct{})
 	go func() { defer close(done); errs = rd.Run(context.Background(), ch) }()
-	res, info := p.RunChunksWith(ch, workers, nil, rd.Release, inline)
+	res, info := p.RunChunksWith(ch, workers, nil, rd.Release, inline, nil)
 	<-done
 	if len(errs) > 0 {
 		t.Fatalf("read: %v", errs)

@@ -1,6 +1,7 @@
 package athena
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +210,49 @@ func TestWrittenTimes(t *testing.T) {
 	got := translate(t, tb, Options{}, `filter @timestamp > ago(5m) | stats count(*)`)
 	if strings.Contains(got, "WHERE FALSE") || !strings.Contains(got, `"@timestamp" > 1`) {
 		t.Errorf("ago(5m) is no time on Athena:\n%s", got)
+	}
+}
+
+// A number in the wrong unit for a time field is refused at its column, as
+// the local engine refuses it, not sent to match nothing.
+func TestEpochUnitRefused(t *testing.T) {
+	for text, col := range map[string]int{
+		`filter start >= 1795103600000 | stats count(*)`:        17,
+		`filter end in [1795103600, "1795103600000"]`:           28,
+		`filter @timestamp < 1795103600000000 | stats count(*)`: 21,
+	} {
+		q, err := query.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Translate(q, defaultTable(), Options{})
+		var qe *query.Error
+		if !errors.As(err, &qe) || qe.Col != col || !strings.Contains(qe.Msg, "since the epoch") {
+			t.Errorf("%s: %v, want an error about the unit at column %d", text, err, col)
+		}
+	}
+}
+
+// A number out of range, or one the field cannot hold in an equality, is
+// refused at its column as the local engine refuses it.
+func TestNumberLiteralsRefused(t *testing.T) {
+	for text, col := range map[string]int{
+		`filter dstport = 99999999999999999999 | stats count(*)`: 18,
+		`filter dstport in [22, 70000] | stats count(*)`:         24,
+		`filter protocol != 300 | stats count(*)`:                20,
+	} {
+		q, err := query.Parse(text)
+		if err != nil {
+			var qe *query.Error
+			if !errors.As(err, &qe) || qe.Col != col {
+				t.Errorf("%s: %v, want an error at column %d", text, err, col)
+			}
+			continue
+		}
+		_, err = Translate(q, defaultTable(), Options{})
+		var qe *query.Error
+		if !errors.As(err, &qe) || qe.Col != col {
+			t.Errorf("%s: %v, want an error at column %d", text, err, col)
+		}
 	}
 }

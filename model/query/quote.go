@@ -1,0 +1,45 @@
+package query
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/flowtail/flowtail/model"
+)
+
+// Quote writes s as a string literal of the query language that reads
+// back as exactly s, whatever bytes it holds, and shows as it reads: the
+// quote and backslash are escaped, newline, return and tab by letter,
+// other characters that are unsafe on a terminal (controls, bidi
+// controls, invisible formats) as \u{…}, and bytes that are not UTF-8 as
+// \xNN. A filter written from a value (a drill-down) selects that value
+// and no other.
+func Quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case model.UnsafeRune(r):
+			fmt.Fprintf(&b, `\u{%x}`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	b.WriteByte('"')
+	return b.String()
+}
