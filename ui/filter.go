@@ -285,16 +285,19 @@ func (c *barCount) done(msg barCountMsg) bool {
 }
 
 // readingMark is what the filter bar says after valid words: how they
-// read and, once counted, how many records that selects.
-func (c *barCount) readingMark(reading string) string {
-	s := " ✓ " + reading
+// read and, once counted, how many records that selects, in at most room
+// cells. The reading is cut rather than the count: several words read
+// wider than the bar at 80 columns, and the count is what is looked for.
+func (c *barCount) readingMark(reading string, room int) string {
+	var count string
 	switch {
 	case c.known && c.n == 1:
-		s += " · 1 row"
+		count = " · 1 row"
 	case c.known:
-		s += " · " + thousands(uint64(c.n)) + " rows"
+		count = " · " + thousands(uint64(c.n)) + " rows"
 	default:
-		s += " · counting…"
+		count = " · counting…"
 	}
-	return s
+	const tick = " ✓ "
+	return tick + truncRight(reading, room-cellWidth(tick)-cellWidth(count)) + count
 }
