@@ -82,3 +82,45 @@ func TestGoldenPalette(t *testing.T) {
 		})
 	}
 }
+
+// TestPaletteColumnsStayPut: at 80 columns every row's kind starts in
+// the same column, whatever the length of the name before it: the
+// shipped "transit gateway drops by attachment and loss reason" and a
+// long saved name pushed their kind and query to the right, off the edge.
+func TestPaletteColumnsStayPut(t *testing.T) {
+	saved := []Triage{
+		{Name: "a very long saved query name that is far wider than its column", Query: `filter action = "REJECT"`},
+		{Name: "中文字符测试中文字符测试中文字符测试中文字符测试", Query: `filter dstport = 22`},
+	}
+	d := newDriver(t, Config{Store: fixtureStore(t), Queries: saved}, 80, 24)
+	d.refresh()
+	d.keys("ctrl+p")
+	col := -1
+	for _, l := range strings.Split(d.screen(), "\n") {
+		for _, kind := range []string{"  query  ", "  saved  ", "  action  "} {
+			i := strings.Index(l, kind)
+			if i < 0 {
+				continue
+			}
+			at := cellWidth(l[:i])
+			if col < 0 {
+				col = at
+			}
+			if at != col {
+				t.Errorf("kind at column %d, want %d like the first row:\n%s", at, col, l)
+			}
+			rest := l[i+len(kind):]
+			if hint := at + cellWidth(kind) + len(rest) - len(strings.TrimLeft(rest, " ")); hint != col+len("  action  ") {
+				t.Errorf("query or key at column %d, want %d:\n%s", hint, col+len("  action  "), l)
+			}
+		}
+	}
+	if col < 0 {
+		t.Fatalf("no palette rows:\n%s", d.screen())
+	}
+	for _, want := range []string{"transit gateway drops", "a very long saved", "中文字符"} {
+		if l := d.lineWith(want); !strings.Contains(l, "…") {
+			t.Errorf("a name wider than its column is not cut with …:\n%s", l)
+		}
+	}
+}
