@@ -184,3 +184,28 @@ func TestVerdictsShowCursorRuleWhole(t *testing.T) {
 		d.keys("j")
 	}
 }
+
+// TestOneRecordIsSingular: counts of one read "1 record", "1 packet" in
+// the verdicts heading and a conversation's sides, and larger counts
+// carry thousands separators like every other count on screen.
+func TestOneRecordIsSingular(t *testing.T) {
+	cfg := fixtureConfig(verdictsStore(t))
+	cfg.Rules = &staticRules{snap: demoRules(t)}
+	d := newDriver(t, cfg, 120, 40)
+	d.applyFilter("45.155.205.1")
+	d.keys("4", "v")
+	d.lineWith(`VERDICTS BY RULE · 1 record of filter 45.155.205.1`)
+
+	s := model.NewStore(2000)
+	var lines []string
+	for i := 0; i < 1200; i++ { // one conversation logged 1,200 times one way
+		lines = append(lines, fmt.Sprintf("3 eni-0f1 10.0.0.62 10.0.0.2 40003 53 17 1 60 %d %d ACCEPT - OK", 1566933200+i, 1566933260+i))
+	}
+	lines = append(lines, "3 eni-0f1 198.51.100.8 10.0.0.62 40002 22 6 1 60 1566933200 1566933260 REJECT 2 OK")
+	appendLines(t, s, model.MustParseFormat(flagsFormat), lines...)
+	d = newDriver(t, fixtureConfig(s), 120, 40)
+	d.keys("3", "c")
+	d.lineWith("request 1 record, 1 packet, REJECT; reply not logged")
+	d.keys("j")
+	d.lineWith("request 1,200 records, 1,200 packets, ACCEPT; reply not logged")
+}
