@@ -124,3 +124,33 @@ func TestPaletteColumnsStayPut(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowsActionsElsewhereSayWhere: m, n, N, y and Y act on the flows
+// pane's rows. Pressed in another pane, or chosen from the palette there
+// (which offers them everywhere), they used to do nothing at all.
+func TestFlowsActionsElsewhereSayWhere(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.refresh()
+	for _, k := range []string{"m", "n", "N", "y", "Y"} {
+		for _, pane := range []string{"2", "3", "4", "5"} {
+			d.keys(pane, k)
+			if f := d.footerLine(); !strings.Contains(f, "flows pane") {
+				t.Errorf("%s in pane %s: footer %q does not say where it acts", k, pane, f)
+			}
+		}
+	}
+	d.keys("2", "ctrl+p")
+	d.typeText("copy line")
+	d.keys("enter")
+	if f := d.footerLine(); !strings.Contains(f, "flows pane") {
+		t.Errorf("copy line from the palette in pane 2: footer %q does not say where it acts", f)
+	}
+	if len(d.m.activeFlows().marks) != 0 {
+		t.Errorf("a mark was made from another pane")
+	}
+	// In the flows pane they act as before.
+	d.keys("1", "m")
+	if len(d.m.activeFlows().marks) != 1 {
+		t.Errorf("m in the flows pane did not mark the row")
+	}
+}
