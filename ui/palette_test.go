@@ -154,3 +154,21 @@ func TestFlowsActionsElsewhereSayWhere(t *testing.T) {
 		t.Errorf("m in the flows pane did not mark the row")
 	}
 }
+
+// TestRulesKeyWithoutAFlowSaysWhy: r where the cursor is on no flow (the
+// flags pane's combinations, a stats pane without a query) says what it
+// needs instead of doing nothing.
+func TestRulesKeyWithoutAFlowSaysWhy(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.refresh()
+	for _, pane := range []string{"3", "5"} {
+		d.keys(pane, "r")
+		if f := d.footerLine(); !strings.Contains(f, "r shows rules for a flow") {
+			t.Errorf("r in pane %s: footer %q does not say what r needs", pane, f)
+		}
+	}
+	d.keys("1", "r")
+	if _, ok := d.m.panes[d.m.active].(*rulesPane); !ok {
+		t.Errorf("r on a flow did not open the rules pane")
+	}
+}

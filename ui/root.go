@@ -361,6 +361,9 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if cmd, ok := m.rowExplainer(); ok {
 			return cmd
 		}
+		if _, shown := m.panes[m.active].(*rulesPane); !shown {
+			m.status.flash(k.Rules.Help().Key+" shows rules for a flow, conversation (c), stats group or interface row", false)
+		}
 		return nil
 	case key.Matches(msg, k.Follow), key.Matches(msg, k.Pause):
 		// The flows pane's follow and pause hold in every pane: pausing
