@@ -278,7 +278,7 @@ func sideText(s *conversation.Side) string {
 	if !s.Seen() {
 		return "not logged"
 	}
-	return strconv.Itoa(int(s.Records)) + " records, " + thousands(s.Packets) + " packets, " + s.Action()
+	return plural(uint64(s.Records), "record") + ", " + plural(s.Packets, "packet") + ", " + s.Action()
 }
 
 func (c *convList) appendHeader(b []byte, showIface bool, ifaceW, ends int, showBytes bool) []byte {

@@ -74,6 +74,9 @@ func (d *detailModel) verdictLines(v model.View, i, width int) []string {
 		return nil
 	}
 	out := []string{"", st.Section.Render("RULES")}
+	if f, x := v.At(i); !hasInterface(f, x) {
+		return append(out, wrapStyled(st.Dim, noInterfaceVerdict, width)...)
+	}
 	if d.snap == nil {
 		if d.rulesErr != nil {
 			return append(out, wrapStyled(st.Error, Sanitize(d.rulesErr.Error()), width)...)

@@ -30,7 +30,7 @@ type exportDoneMsg struct {
 // give JSON lines, .txt/.log flow-log text, anything else CSV; a further
 // .gz compresses it.
 func exportKindFor(path string) export.Kind {
-	switch strings.ToLower(filepath.Ext(strings.TrimSuffix(path, ".gz"))) {
+	switch filepath.Ext(strings.TrimSuffix(strings.ToLower(path), ".gz")) {
 	case ".json", ".jsonl", ".ndjson":
 		return export.JSON
 	case ".txt", ".log":

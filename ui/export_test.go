@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/flowtail/flowtail/model/export"
 )
 
 func TestExportMarkedRowsToCSV(t *testing.T) {
@@ -151,5 +153,19 @@ func TestExportPromptTypingReplacesSuggestedName(t *testing.T) {
 	d.send(tea.PasteMsg{Content: "/tmp/pasted.jsonl"})
 	if got := d.m.export.input.Value(); got != "/tmp/pasted.jsonl" {
 		t.Errorf("pasting over the suggestion gives %q", got)
+	}
+}
+
+// TestExportKindIgnoresCase: ALL.JSONL.GZ is gzip-compressed JSON lines,
+// as all.jsonl.gz is; the upper-case .GZ was compressed but its inner
+// .JSONL was not seen, and the file held CSV.
+func TestExportKindIgnoresCase(t *testing.T) {
+	for name, want := range map[string]export.Kind{
+		"ALL.JSONL.GZ": export.JSON, "all.Jsonl.Gz": export.JSON, "x.TXT.GZ": export.Text,
+		"x.LOG": export.Text, "x.CSV.GZ": export.CSV, "x.jsonl.gz": export.JSON,
+	} {
+		if got := exportKindFor(name); got != want {
+			t.Errorf("%s exports as %v, want %v", name, got, want)
+		}
 	}
 }

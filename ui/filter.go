@@ -127,6 +127,11 @@ func compileBar(text string, names *model.Interner, bc barContext) (Filter, Filt
 	return &queryFilter{pred: pred, again: again}, state, nil
 }
 
+// countCheckEvery is how many records a count matches between looks at
+// its generation: every keystroke abandons the running count, and one
+// that finished its chunk first would cost a chunk's work per key.
+const countCheckEvery = 1024
+
 // countMatches counts the records a filter selects, in chunks so ingest
 // never waits long; it gives up (ok false) when current moves past gen.
 func countMatches(store *model.Store, flt Filter, gen uint64, current *atomic.Uint64) (n int, ok bool) {
@@ -136,6 +141,7 @@ func countMatches(store *model.Store, flt Filter, gen uint64, current *atomic.Ui
 		if current.Load() != gen {
 			return 0, false
 		}
+		abandoned := false
 		store.Read(func(v model.View) {
 			i, found := v.Index(next)
 			if !found {
@@ -143,6 +149,10 @@ func countMatches(store *model.Store, flt Filter, gen uint64, current *atomic.Ui
 			}
 			end := min(i+filterChunk, v.Len())
 			for k := i; k < end; k++ {
+				if (k-i)%countCheckEvery == countCheckEvery-1 && current.Load() != gen {
+					abandoned = true
+					return
+				}
 				if flt.Match(v.At(k)) {
 					n++
 				}
@@ -152,6 +162,9 @@ func countMatches(store *model.Store, flt Filter, gen uint64, current *atomic.Ui
 				next = v.Seq(end)
 			}
 		})
+		if abandoned {
+			return 0, false
+		}
 	}
 	return n, true
 }
@@ -272,16 +285,19 @@ func (c *barCount) done(msg barCountMsg) bool {
 }
 
 // readingMark is what the filter bar says after valid words: how they
-// read and, once counted, how many records that selects.
-func (c *barCount) readingMark(reading string) string {
-	s := " ✓ " + reading
+// read and, once counted, how many records that selects, in at most room
+// cells. The reading is cut rather than the count: several words read
+// wider than the bar at 80 columns, and the count is what is looked for.
+func (c *barCount) readingMark(reading string, room int) string {
+	var count string
 	switch {
 	case c.known && c.n == 1:
-		s += " · 1 row"
+		count = " · 1 row"
 	case c.known:
-		s += " · " + thousands(uint64(c.n)) + " rows"
+		count = " · " + thousands(uint64(c.n)) + " rows"
 	default:
-		s += " · counting…"
+		count = " · counting…"
 	}
-	return s
+	const tick = " ✓ "
+	return tick + truncRight(reading, room-cellWidth(tick)-cellWidth(count)) + count
 }

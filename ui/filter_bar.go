@@ -123,10 +123,10 @@ func (f *filterBar) check() tea.Cmd {
 	return cmd
 }
 
-// mark is what the bar says after the text: valid, what is missing, or
-// what is wrong and where (messages may quote the text, which can come
-// from the history file).
-func (f *filterBar) mark() string {
+// mark is what the bar says after the text in room cells: valid, what is
+// missing, or what is wrong and where (messages may quote the text, which
+// can come from the history file).
+func (f *filterBar) mark(room int) string {
 	st := &f.sh.Styles
 	switch f.state.Kind {
 	case FilterInvalid:
@@ -135,7 +135,7 @@ func (f *filterBar) mark() string {
 		return st.Pending.Render(" … " + Sanitize(f.state.Message))
 	}
 	if f.state.Reading != "" {
-		return st.Valid.Render(f.count.readingMark(Sanitize(f.state.Reading)))
+		return st.Valid.Render(f.count.readingMark(Sanitize(f.state.Reading), room))
 	}
 	return st.Valid.Render(" ✓ enter applies, esc cancels")
 }
@@ -144,10 +144,13 @@ func (f *filterBar) mark() string {
 // line: a long message is cut rather than the text hidden. On a wide
 // terminal the mark stays next to the text rather than at a far edge.
 func (f *filterBar) size() {
-	room := f.width - cellWidth(f.input.Prompt) - 1 - lipgloss.Width(f.mark())
+	room := f.width - cellWidth(f.input.Prompt) - 1 - lipgloss.Width(f.mark(f.width))
 	want := max(cellWidth(f.input.Value()), cellWidth(f.input.Placeholder)) + 1
 	f.input.SetWidth(max(min(want, max(room, f.width/2)), 10))
 	f.input.SetCursor(f.input.Position()) // re-scroll the text to the new width
 }
 
-func (f *filterBar) view() string { return fitCells(f.input.View()+f.mark(), f.width) }
+func (f *filterBar) view() string {
+	text := f.input.View()
+	return fitCells(text+f.mark(f.width-lipgloss.Width(text)), f.width)
+}

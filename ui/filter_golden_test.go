@@ -71,3 +71,26 @@ func TestFilterTimesInTheDisplayZone(t *testing.T) {
 		t.Errorf("an unreadable time is not shown as an error at its column:\n%s", d.screen())
 	}
 }
+
+// TestFilterBarCountSurvivesALongReading: the reading of several words is
+// wider than the bar at 80 columns; it is cut, not the count after it,
+// which is the point of the reading ("does this select anything?"). The
+// want is counted by hand from fixtureLines: the two rejected SSH and
+// Telnet probes to 10.0.2.10, both TCP.
+func TestFilterBarCountSurvivesALongReading(t *testing.T) {
+	for _, w := range []int{60, 80} {
+		d := newDriver(t, fixtureConfig(fixtureStore(t)), w, 24)
+		d.keys("/")
+		d.typeText("reject 10.0.2.10 tcp")
+		bar := d.lineWith("/reject")
+		if !strings.HasSuffix(strings.TrimRight(bar, " "), "· 2 rows") {
+			t.Errorf("at %d columns the filter bar does not end with the count:\n%q", w, bar)
+		}
+		if !strings.Contains(bar, "reject → action") || !strings.Contains(bar, "…") {
+			t.Errorf("at %d columns the reading should start and be cut with …:\n%q", w, bar)
+		}
+		if cellWidth(bar) > w {
+			t.Errorf("at %d columns the filter bar is %d cells wide", w, cellWidth(bar))
+		}
+	}
+}

@@ -206,14 +206,31 @@ func (p *flagsPane) setData(counts aggregate.FlagCounts, convs []conversation.Co
 }
 
 // Layout: the selected flow (4 lines), the combinations table (heading,
-// header, rows), the conversations summary (2 lines).
+// header, rows), the conversations summary (a heading and the class
+// counts, which wrap to a second line on a narrow terminal).
 const (
 	flagsSelectedLines = 4
-	flagsSummaryLines  = 2
+	flagsClassLines    = 2 // at most: six counts need two lines at 60 columns
 )
 
 func (p *flagsPane) tableRows() int {
-	return max(p.height-flagsSelectedLines-2-flagsSummaryLines, 1)
+	return max(p.height-flagsSelectedLines-2-1-len(p.classLines()), 1)
+}
+
+// classLines are the conversation counts by class, wrapped to the width.
+func (p *flagsPane) classLines() []string {
+	if !p.ready {
+		return []string{""}
+	}
+	var parts []string
+	for _, c := range conversation.Classes() {
+		parts = append(parts, thousands(uint64(p.summary.Count(c)))+" "+c.String())
+	}
+	lines := capLines(wrapParts(parts, " · ", max(p.width-1, 1)), flagsClassLines)
+	for i, l := range lines {
+		lines[i] = fitWidth(" "+l, p.width)
+	}
+	return lines
 }
 
 func (p *flagsPane) key(km tea.KeyPressMsg) tea.Cmd {
@@ -435,16 +452,12 @@ func (p *flagsPane) summaryText() string {
 		return out.String()
 	}
 	out.WriteString(st.Dim.Render(" " + thousands(uint64(p.total)) + " paired by reversed 5-tuple  (c: list)"))
-	out.WriteByte('\n')
-	var parts []string
-	for _, c := range conversation.Classes() {
-		parts = append(parts, thousands(uint64(p.summary.Count(c)))+" "+c.String())
-	}
-	line := " " + strings.Join(parts, " · ")
-	if p.summary.Count(conversation.ReplyRejected) > 0 {
-		out.WriteString(st.Reject.Render(fitWidth(line, p.width)))
-	} else {
-		out.WriteString(fitWidth(line, p.width))
+	for _, l := range p.classLines() {
+		out.WriteByte('\n')
+		if p.summary.Count(conversation.ReplyRejected) > 0 {
+			l = st.Reject.Render(l)
+		}
+		out.WriteString(l)
 	}
 	return out.String()
 }

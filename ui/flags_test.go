@@ -216,3 +216,33 @@ func TestSelectedFlowReadingWrapsAt80Columns(t *testing.T) {
 	d.keys("1", "j", "j", "j", "3") // FIN SYN-ACK: its reading fits one line, the caveat the next
 	d.lineWith("(AWS-documented; flags OR-ed over the interval: no order within a record)")
 }
+
+// TestConversationClassesFitAt80Columns: the six class counts are wider
+// than 80 columns on one line; they wrap rather than losing the last
+// classes (reply only, established) to the cut. Counts are flagsStore's,
+// by hand: two established, one reset, one rejected request, one request
+// only.
+func TestConversationClassesFitAt80Columns(t *testing.T) {
+	d := newDriver(t, fixtureConfig(flagsStore(t)), 80, 24)
+	d.keys("3")
+	d.refresh()
+	d.lineWith("5 paired by reversed 5-tuple")
+	screen := d.screen()
+	for _, want := range []string{"0 reply rejected", "1 rejected request", "1 reset", "1 request only", "0 reply only", "2 established"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("at 80 columns the conversations summary does not say %q:\n%s", want, screen)
+		}
+	}
+	lines := strings.Split(screen, "\n")
+	if len(lines) != 24 {
+		t.Errorf("the screen has %d lines, want 24", len(lines))
+	}
+	for _, l := range lines {
+		if cellWidth(l) > 80 {
+			t.Errorf("a line of %d cells at 80 columns: %q", cellWidth(l), l)
+		}
+	}
+	if !strings.Contains(screen, "FLAG COMBINATIONS") || !strings.Contains(screen, "SELECTED FLOW") {
+		t.Errorf("the pane lost its other parts:\n%s", screen)
+	}
+}

@@ -34,6 +34,7 @@ type flowsPane struct {
 	cursorSeq uint64 // record under the cursor when not following
 
 	withDate  bool                       // the buffer spans more than one day
+	mixedDays bool                       // rows on screen once fell on different days
 	showRules bool                       // the rules' verdict column (v)
 	ruleSnaps map[string]*rules.Snapshot // by interface; nil value: looking up
 	ruleCells map[uint64]string          // the verdict column, by record
@@ -82,6 +83,37 @@ func (p *flowsPane) spansDays(v model.View) bool {
 	y1, m1, d1 := time.Unix(int64(first.Start), 0).In(zone).Date()
 	y2, m2, d2 := time.Unix(int64(last.Start), 0).In(zone).Date()
 	return y1 != y2 || m1 != m2 || d1 != d2
+}
+
+// visibleSpanDays reports whether the rows on screen fall on different
+// days in the zone shown. Records arrive out of order, so the buffer's
+// first and last records (spansDays) can share a day that a row between
+// them does not.
+func (p *flowsPane) visibleSpanDays(v model.View, l rowList, top, h int) bool {
+	zone := p.sh.Zone()
+	var first time.Time
+	seen := false
+	for r := 0; r < h && top-r >= 0; r++ {
+		i, ok := v.Index(l.seqAt(top - r))
+		if !ok {
+			continue
+		}
+		f, _ := v.At(i)
+		if !f.Has(model.FieldStart) {
+			continue
+		}
+		t := time.Unix(int64(f.Start), 0).In(zone)
+		if !seen {
+			first, seen = t, true
+			continue
+		}
+		y1, m1, d1 := first.Date()
+		y2, m2, d2 := t.Date()
+		if y1 != y2 || m1 != m2 || d1 != d2 {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *flowsPane) ShortHelp() []key.Binding {
@@ -408,14 +440,7 @@ func (p *flowsPane) Waiting() (uint64, bool) {
 }
 
 func (p *flowsPane) View() string {
-	var days bool
-	p.sh.Store.Read(func(v model.View) { days = p.spansDays(v) })
-	if days != p.withDate {
-		p.withDate = days
-		p.layout()
-	}
 	p.out.Reset()
-	p.out.WriteString(p.header)
 	h := p.bodyHeight()
 	drawn := 0
 	p.sh.Store.Read(func(v model.View) {
@@ -424,6 +449,14 @@ func (p *flowsPane) View() string {
 		if !p.follow && l.n > 0 {
 			p.topSeq, p.cursorSeq = l.seqAt(top), l.seqAt(cur)
 		}
+		if !p.mixedDays && p.visibleSpanDays(v, l, top, h) {
+			p.mixedDays = true // kept: dates coming and going would shift the columns
+		}
+		if days := p.mixedDays || p.spansDays(v); days != p.withDate {
+			p.withDate = days
+			p.layout()
+		}
+		p.out.WriteString(p.header)
 		names := v.Names()
 		for r := 0; r < h && top-r >= 0; r++ {
 			pos := top - r

@@ -100,7 +100,10 @@ func histogramStrip(sh *Shared, h aggregate.Histogram, width int) string {
 	from := time.Unix(int64(h.From), 0).In(sh.Zone())
 	to := time.Unix(int64(h.To), 0).In(sh.Zone())
 	layout := "15:04"
-	if to.Sub(from) > 24*time.Hour {
+	switch {
+	case from.Year() != to.Year(): // a stray start of 0 spans decades
+		layout = "2006-01-02 15:04"
+	case to.Sub(from) > 24*time.Hour:
 		layout = "Jan 2 15:04"
 	}
 	left, right := from.Format(layout), to.Format(layout)+" "+zoneName(sh)

@@ -60,3 +60,24 @@ func TestHistogramStripShowsRangeAndPeaks(t *testing.T) {
 		t.Errorf("empty strip: %q", histogramStrip(sh, aggregate.Histogram{}, 60))
 	}
 }
+
+// TestHistogramAxisNamesTheYears: a record with start 0 (1970) in a
+// 2023 capture stretches the strip over 53 years; the ends name their
+// years, not "Jan 1 00:00" beside "Nov 14 22:15" as if weeks apart.
+func TestHistogramAxisNamesTheYears(t *testing.T) {
+	s := model.NewStore(10)
+	a := liveAggregate(s)
+	appendLines(t, s, model.DefaultFormat,
+		"2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 0 0 ACCEPT OK",
+		"2 1 eni-1 10.0.0.3 10.0.0.2 1 22 6 1 40 1700000100 1700000130 REJECT OK") // 2023-11-14 22:15 UTC
+	sh := &Shared{Store: s, Styles: NewStyles(Theme{NoColor: true}), Now: func() time.Time { return fixedNow }, Loc: time.UTC}
+	snap := aggregate.Take(s, a, aggregate.Options{Columns: 40})
+	lines := strings.Split(ansi.Strip(histogramStrip(sh, snap.Histogram, 80)), "\n")
+	axis := lines[len(lines)-1]
+	if !strings.Contains(axis, "1970-01-01 00:00") || !strings.Contains(axis, "2023-11-14 22:1") {
+		t.Errorf("axis %q does not name the years of its ends", axis)
+	}
+	if cellWidth(axis) > 80 {
+		t.Errorf("axis %q is wider than the strip", axis)
+	}
+}

@@ -28,6 +28,7 @@ type interfacesPane struct {
 	height int
 	cols   []ifaceColumn
 	header string // rendered on resize and sort, not per frame
+	dated  bool   // LAST SEEN shows dates: the interfaces were last seen on different days
 
 	// Drawn when data or size change, not per frame: a frame costs the
 	// rows on screen whatever the time range or the buffer size.
@@ -65,7 +66,7 @@ func (p *interfacesPane) Init() tea.Cmd { return nil }
 
 func (p *interfacesPane) SetSize(width, height int) {
 	p.width, p.height = width, height
-	p.cols = layoutIfaceColumns(width, p.sh.InterfaceName != nil)
+	p.cols = layoutIfaceColumns(width, p.sh.InterfaceName != nil, p.dated)
 	p.header = ""
 	p.drawCached()
 	p.rc.stale = true
@@ -110,6 +111,29 @@ func (p *interfacesPane) ifaceInfo() string {
 	return Sanitize(name) + ": looking up…"
 }
 
+// lastSeenDays reports whether the interfaces were last seen on
+// different days in zone.
+func lastSeenDays(its []aggregate.Interface, zone *time.Location) bool {
+	var first time.Time
+	seen := false
+	for i := range its {
+		if its[i].LastSeen == 0 {
+			continue
+		}
+		t := time.Unix(int64(its[i].LastSeen), 0).In(zone)
+		if !seen {
+			first, seen = t, true
+			continue
+		}
+		y1, m1, d1 := first.Date()
+		y2, m2, d2 := t.Date()
+		if y1 != y2 || m1 != m2 || d1 != d2 {
+			return true
+		}
+	}
+	return false
+}
+
 // rowLines is one row drawn plain (highlighted whole under the cursor)
 // and styled.
 type rowLines struct{ plain, styled string }
@@ -117,6 +141,11 @@ type rowLines struct{ plain, styled string }
 // drawCached renders the sparklines and the time strip for the current
 // data and width.
 func (p *interfacesPane) drawCached() {
+	if dated := lastSeenDays(p.snap.Interfaces, p.sh.Zone()); dated != p.dated {
+		p.dated = dated
+		p.cols = layoutIfaceColumns(p.width, p.sh.InterfaceName != nil, dated)
+		p.header = ""
+	}
 	p.sparkWidth = 0
 	for _, c := range p.cols {
 		if c.flex {
@@ -469,7 +498,11 @@ func (p *interfacesPane) rowText(it *aggregate.Interface, spark string) (plain, 
 			b = append(b, spark...)
 			continue
 		}
-		cell = c.cell(cell[:0], p.sh, it)
+		if c.title == "LAST SEEN" && p.dated {
+			cell = appendTime(cell[:0], it.LastSeen, it.LastSeen != 0, p.sh.Zone(), lastSeenDated)
+		} else {
+			cell = c.cell(cell[:0], p.sh, it)
+		}
 		if c.title == "REJECT" && it.Rejects > 0 {
 			rejStart = len(b)
 		}

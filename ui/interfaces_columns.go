@@ -108,9 +108,14 @@ func topPort(it *aggregate.Interface) uint32 {
 	return it.TopPorts[0].Flows
 }
 
+// lastSeenDated is the LAST SEEN layout when the interfaces were last
+// seen on different days: a time alone would read as the same day.
+const lastSeenDated = "01-02 15:04"
+
 // layoutIfaceColumns keeps the most important columns that fit, in their
-// table order; the sparkline takes what is left.
-func layoutIfaceColumns(width int, names bool) []ifaceColumn {
+// table order; the sparkline takes what is left. dated widens LAST SEEN
+// to hold a date.
+func layoutIfaceColumns(width int, names, dated bool) []ifaceColumn {
 	byPrio := make([]int, len(ifaceColumns))
 	for i := range byPrio {
 		byPrio[i] = i
@@ -122,13 +127,14 @@ func layoutIfaceColumns(width int, names bool) []ifaceColumn {
 		if ifaceColumns[i].names && !names {
 			continue
 		}
-		if w := ifaceColumns[i].width + 1; used+w <= width {
+		if w := ifaceColumnWidth(i, dated) + 1; used+w <= width {
 			keep[i] = true
 			used += w
 		}
 	}
 	var cols []ifaceColumn
 	for i, c := range ifaceColumns {
+		c.width = ifaceColumnWidth(i, dated)
 		if keep[i] {
 			if c.flex {
 				c.width += width - used
@@ -151,4 +157,12 @@ func humanSum(n uint64, over bool) string {
 		return string(appendOver(nil, n))
 	}
 	return humanCount(n)
+}
+
+// ifaceColumnWidth is column i's width; LAST SEEN widens to show dates.
+func ifaceColumnWidth(i int, dated bool) int {
+	if dated && ifaceColumns[i].title == "LAST SEEN" {
+		return len(lastSeenDated)
+	}
+	return ifaceColumns[i].width
 }

@@ -43,7 +43,8 @@ func TestInterfacesPaneCountsPerInterface(t *testing.T) {
 	d.refresh()
 	// INTERFACE FLOWS PKTS BYTES ACCEPT REJECT REJ% PEERS TOP-PORTS… LAST-SEEN TRAFFIC
 	got := fields(d.lineWith("eni-0a1b2c3d4e5f60002"))
-	want := []string{"eni-0a1b2c3d4e5f60002", "3", "12", "18K", "1", "2", "66.7%", "2", "22", "23", "44321", "22:14:20"}
+	// LAST SEEN carries dates: the v5 record's interface was last seen in 2021.
+	want := []string{"eni-0a1b2c3d4e5f60002", "3", "12", "18K", "1", "2", "66.7%", "2", "22", "23", "44321", "11-14", "22:14"}
 	// PACKETS is exact: 1,480,000 bytes humanised, 220 packets as counted.
 	if strings.Join(got[:len(want)], " ") != strings.Join(want, " ") {
 		t.Errorf("row %q, want it to start %q", got, want)
@@ -259,5 +260,29 @@ func TestInterfacesSortArrowFitsItsColumn(t *testing.T) {
 			t.Errorf("sorted by %s: a title cut from the left in %q", sorted, header)
 		}
 		d.keys("s")
+	}
+}
+
+// TestLastSeenShowsDatesAcrossDays: interfaces last seen on different
+// days carry dates in LAST SEEN; "23:59:55" beside "00:00:20" read as the
+// same day, the later one as earlier. Dates by hand: 1700006395 is
+// 2023-11-14 23:59:55 UTC, 1700006420 is 2023-11-15 00:00:20.
+func TestLastSeenShowsDatesAcrossDays(t *testing.T) {
+	s := model.NewStore(10)
+	appendLines(t, s, model.DefaultFormat,
+		"2 1 eni-a 10.0.0.1 10.0.0.2 1 2 6 1 40 1700006390 1700006395 ACCEPT OK",
+		"2 1 eni-b 10.0.0.3 10.0.0.2 1 2 6 1 40 1700006410 1700006420 ACCEPT OK")
+	d := newDriver(t, fixtureConfig(s), 160, 30)
+	d.keys("2")
+	d.refresh()
+	for iface, when := range map[string]string{"eni-a": "11-14 23:59", "eni-b": "11-15 00:00"} {
+		if l := d.lineWith(iface + " "); !strings.Contains(l, when) {
+			t.Errorf("%s: LAST SEEN does not say %s:\n%s", iface, when, l)
+		}
+	}
+	for _, l := range strings.Split(d.screen(), "\n") {
+		if cellWidth(l) > 160 {
+			t.Errorf("a line of %d cells at 160 columns: %q", cellWidth(l), l)
+		}
 	}
 }

@@ -197,6 +197,13 @@ func (p *palette) choose() (chosen, bool, tea.Cmd) {
 	return chosen{query: it.triage.Query}, true, nil
 }
 
+// A name wider than its column is cut, so the kinds and queries of every
+// row start in the same columns.
+const (
+	paletteTitleWidth = 38
+	paletteKindWidth  = len("action")
+)
+
 // view draws the palette in width×height.
 func (p *palette) view(st *Styles, width, height int) string {
 	var b strings.Builder
@@ -218,13 +225,18 @@ func (p *palette) view(st *Styles, width, height int) string {
 	drawn := 0
 	for i := p.top; i < len(p.shown) && drawn < rows; i++ {
 		it := p.items[p.shown[i].Index]
-		line := " " + padMin(it.title, 38) + "  " + it.kind.String() + "  " + it.hint
+		title := truncRight(it.title, paletteTitleWidth)
+		matchable := len(title) // the bytes of the name that are drawn
+		if title != it.title {
+			matchable -= len("…")
+		}
+		line := " " + padMin(title, paletteTitleWidth) + "  " + padMin(it.kind.String(), paletteKindWidth) + "  " + it.hint
 		line = fitWidth(line, width)
 		b.WriteByte('\n')
 		if i == p.cursor {
 			b.WriteString(st.Cursor.Render(fit(line, width)))
 		} else {
-			b.WriteString(highlight(st, line, p.shown[i].MatchedIndexes))
+			b.WriteString(highlight(st, line, p.shown[i].MatchedIndexes, matchable))
 		}
 		drawn++
 	}
@@ -240,14 +252,18 @@ func (p *palette) view(st *Styles, width, height int) string {
 }
 
 // highlight marks the characters of the title the search matched (the
-// title starts at byte 1 of the line).
-func highlight(st *Styles, line string, idx []int) string {
+// title starts at byte 1 of the line); matches past the first matchable
+// bytes of the title are not drawn (the title was cut there).
+func highlight(st *Styles, line string, idx []int, matchable int) string {
 	if len(idx) == 0 {
 		return line
 	}
 	var b strings.Builder
 	at := 0
 	for _, i := range idx {
+		if i >= matchable {
+			continue
+		}
 		i++ // the leading space
 		if i >= len(line) || i < at {
 			continue

@@ -82,3 +82,93 @@ func TestGoldenPalette(t *testing.T) {
 		})
 	}
 }
+
+// TestPaletteColumnsStayPut: at 80 columns every row's kind starts in
+// the same column, whatever the length of the name before it: the
+// shipped "transit gateway drops by attachment and loss reason" and a
+// long saved name pushed their kind and query to the right, off the edge.
+func TestPaletteColumnsStayPut(t *testing.T) {
+	saved := []Triage{
+		{Name: "a very long saved query name that is far wider than its column", Query: `filter action = "REJECT"`},
+		{Name: "中文字符测试中文字符测试中文字符测试中文字符测试", Query: `filter dstport = 22`},
+	}
+	d := newDriver(t, Config{Store: fixtureStore(t), Queries: saved}, 80, 24)
+	d.refresh()
+	d.keys("ctrl+p")
+	col := -1
+	for _, l := range strings.Split(d.screen(), "\n") {
+		for _, kind := range []string{"  query  ", "  saved  ", "  action  "} {
+			i := strings.Index(l, kind)
+			if i < 0 {
+				continue
+			}
+			at := cellWidth(l[:i])
+			if col < 0 {
+				col = at
+			}
+			if at != col {
+				t.Errorf("kind at column %d, want %d like the first row:\n%s", at, col, l)
+			}
+			rest := l[i+len(kind):]
+			if hint := at + cellWidth(kind) + len(rest) - len(strings.TrimLeft(rest, " ")); hint != col+len("  action  ") {
+				t.Errorf("query or key at column %d, want %d:\n%s", hint, col+len("  action  "), l)
+			}
+		}
+	}
+	if col < 0 {
+		t.Fatalf("no palette rows:\n%s", d.screen())
+	}
+	for _, want := range []string{"transit gateway drops", "a very long saved", "中文字符"} {
+		if l := d.lineWith(want); !strings.Contains(l, "…") {
+			t.Errorf("a name wider than its column is not cut with …:\n%s", l)
+		}
+	}
+}
+
+// TestFlowsActionsElsewhereSayWhere: m, n, N, y and Y act on the flows
+// pane's rows. Pressed in another pane, or chosen from the palette there
+// (which offers them everywhere), they used to do nothing at all.
+func TestFlowsActionsElsewhereSayWhere(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.refresh()
+	for _, k := range []string{"m", "n", "N", "y", "Y"} {
+		for _, pane := range []string{"2", "3", "4", "5"} {
+			d.keys(pane, k)
+			if f := d.footerLine(); !strings.Contains(f, "flows pane") {
+				t.Errorf("%s in pane %s: footer %q does not say where it acts", k, pane, f)
+			}
+		}
+	}
+	d.keys("2", "ctrl+p")
+	d.typeText("copy line")
+	d.keys("enter")
+	if f := d.footerLine(); !strings.Contains(f, "flows pane") {
+		t.Errorf("copy line from the palette in pane 2: footer %q does not say where it acts", f)
+	}
+	if len(d.m.activeFlows().marks) != 0 {
+		t.Errorf("a mark was made from another pane")
+	}
+	// In the flows pane they act as before.
+	d.keys("1", "m")
+	if len(d.m.activeFlows().marks) != 1 {
+		t.Errorf("m in the flows pane did not mark the row")
+	}
+}
+
+// TestRulesKeyWithoutAFlowSaysWhy: r where the cursor is on no flow (the
+// flags pane's combinations, a stats pane without a query) says what it
+// needs instead of doing nothing.
+func TestRulesKeyWithoutAFlowSaysWhy(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.refresh()
+	for _, pane := range []string{"3", "5"} {
+		d.keys(pane, "r")
+		if f := d.footerLine(); !strings.Contains(f, "r shows rules for a flow") {
+			t.Errorf("r in pane %s: footer %q does not say what r needs", pane, f)
+		}
+	}
+	d.keys("1", "r")
+	if _, ok := d.m.panes[d.m.active].(*rulesPane); !ok {
+		t.Errorf("r on a flow did not open the rules pane")
+	}
+}

@@ -361,6 +361,9 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if cmd, ok := m.rowExplainer(); ok {
 			return cmd
 		}
+		if _, shown := m.panes[m.active].(*rulesPane); !shown {
+			m.status.flash(k.Rules.Help().Key+" shows rules for a flow, conversation (c), stats group or interface row", false)
+		}
 		return nil
 	case key.Matches(msg, k.Follow), key.Matches(msg, k.Pause):
 		// The flows pane's follow and pause hold in every pane: pausing
@@ -373,9 +376,33 @@ func (m *rootModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if len(m.panes) == 0 {
 		return nil
 	}
+	if b, ok := m.flowsOnly(msg); ok {
+		hint := b.Help().Key + " " + b.Help().Desc + " acts on the rows of the flows pane"
+		if keys := m.sh.Keys.GotoPane.Keys(); len(keys) > 0 { // remappable: the flows pane is slot 1
+			hint += ": " + keys[0] + " shows it"
+		}
+		m.status.flash(hint, false)
+		return nil
+	}
 	var cmd tea.Cmd
 	m.panes[m.active], cmd = m.panes[m.active].Update(msg)
 	return cmd
+}
+
+// flowsOnly is the binding msg presses when it is one of the flows pane's
+// row actions (marks, copies) and another pane is shown: no other pane
+// has rows they act on, and the palette offers them everywhere.
+func (m *rootModel) flowsOnly(msg tea.KeyPressMsg) (key.Binding, bool) {
+	if m.activeFlowsShown() || m.activeFlows() == nil {
+		return key.Binding{}, false
+	}
+	k := &m.sh.Keys
+	for _, b := range []key.Binding{k.Mark, k.NextMark, k.PrevMark, k.Copy, k.CopyPairs} {
+		if key.Matches(msg, b) {
+			return b, true
+		}
+	}
+	return key.Binding{}, false
 }
 
 // goBack undoes the last drill-down: its filter, and the pane it was made

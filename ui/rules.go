@@ -316,6 +316,12 @@ func (p *rulesPane) rebuild() {
 			say(st.Dim, " "+l)
 		}
 		return
+	case p.pkt.Interface == "":
+		say(st.Section, " RULES")
+		for _, l := range wrapWords(noInterfaceVerdict, w-1) {
+			say(st.Dim, " "+l)
+		}
+		return
 	case p.sh.Rules == nil:
 		say(st.Section, " RULES")
 		for _, l := range wrapWords("No rules loaded. Start flowtail with --rules DIR (the JSON of aws ec2 describe-network-interfaces, describe-security-groups, describe-network-acls), with --demo, or with AWS credentials for live EC2 lookups.", w-1) {

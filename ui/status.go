@@ -172,6 +172,7 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 		text string
 		tail string // kept when text is cut to fit (the filter's count)
 		on   bool
+		keep bool // cut to fit rather than dropped (the applied filter)
 	}
 	parts := []part{{text: fmt.Sprintf("%s/%s", thousands(n), humanCount(uint64(s.sh.Store.Capacity())))}}
 	if c.Evicted > 0 { // the buffer has wrapped: older records are gone
@@ -187,7 +188,7 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 		}
 	}
 	if s.sh.FilterText != "" {
-		p := part{text: filterLabel(s.sh.FilterText), on: true}
+		p := part{text: filterLabel(s.sh.FilterText), on: true, keep: true}
 		if filtering {
 			p.tail = " (scanning…)"
 		} else if s.sh.Matches != nil {
@@ -221,7 +222,7 @@ func (s *statusModel) view(width int, fp *flowsPane, filtering bool) string {
 			// piece of it does (an applied filter must never vanish);
 			// the rest are dropped.
 			room := width - used - extra - 1 - cellWidth(p.tail)
-			if p.tail == "" || room < 12 {
+			if !p.keep || room < 12 {
 				break
 			}
 			p.text = truncRight(p.text, room)

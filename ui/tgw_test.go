@@ -115,3 +115,27 @@ func TestGoldenTransitGateway(t *testing.T) {
 		})
 	}
 }
+
+// TestRulesOfARecordWithoutInterface: a Transit Gateway record has no
+// interface-id, so no rules are looked up for it; the detail view said
+// "looking up the rules of this interface…" for ever, and the rules pane
+// showed a bare heading. Both say why there is no verdict.
+func TestRulesOfARecordWithoutInterface(t *testing.T) {
+	cfg := fixtureConfig(tgwStore(t))
+	cfg.Rules = &staticRules{snap: demoRules(t)}
+	d := newDriver(t, cfg, 80, 24)
+	d.refresh()
+	d.keys("j", "enter") // the newest traffic record, on an attachment
+	if !strings.Contains(d.screen(), "tgw-attach-") {
+		t.Fatalf("not the detail of a TGW record:\n%s", d.screen())
+	}
+	d.lineWith("no interface-id")
+	if strings.Contains(d.screen(), "looking up") {
+		t.Errorf("the detail view says it is looking up rules it never asks for:\n%s", d.screen())
+	}
+	d.keys("esc", "r")
+	if _, ok := d.m.panes[d.m.active].(*rulesPane); !ok {
+		t.Fatalf("r did not open the rules pane")
+	}
+	d.lineWith("no interface-id")
+}

@@ -340,7 +340,7 @@ func (v *verdictsView) view() string {
 	case v.counting:
 		head += " · counting…"
 	default:
-		head += " · " + thousands(uint64(v.records)) + " records"
+		head += " · " + plural(uint64(v.records), "record")
 		if v.filter != "" {
 			head += " of filter " + v.filter
 		}

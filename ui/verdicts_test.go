@@ -55,7 +55,8 @@ func TestVerdictsByRule(t *testing.T) {
 	// The drill-down's text reads back as the same records.
 	d.keys("/")
 	d.lineWith(`/verdict:"sg-0web1111111111111: no inbound rule for TCP 22"`)
-	d.lineWith(`✓ verdict → records decided by sg-0web1111111111111`)
+	d.lineWith(`✓ verdict → records decided by sg-0web`)
+	d.lineWith(`· 40 rows`) // the count stays on the line; the reading is cut before it
 	if r := d.m.filter.state.Reading; r != "verdict → records decided by sg-0web1111111111111: no inbound rule for TCP 22" || d.m.filter.count.n != 40 {
 		t.Errorf("the filter bar reads the drill-down's text as %q, %d rows", r, d.m.filter.count.n)
 	}
@@ -121,7 +122,8 @@ func TestFilterWordsThroughTheRules(t *testing.T) {
 	for _, tt := range []struct{ text, want string }{
 		{"sg-0web1111111111111", "sg-0web1111111111111 → interfaces holding sg-0web1111111111111 (web): eni-0aaa1111111111111 · 70 rows"},
 		{"db-1", "db-1 → interface eni-0ccc3333333333333 (db-1) · 25 rows"},
-		{"sg-0db33333333333333 reject", "sg-0db33333333333333 → interfaces holding sg-0db33333333333333 (db): eni-0ccc3333333333333 · reject → action = REJECT"},
+		// The reading is cut before the count, which stays on the line.
+		{"sg-0db33333333333333 reject", "sg-0db33333333333333 → interfaces holding sg-0db33333333333333 (db): eni-0ccc3333333333333 · reject → action … · 25 rows"},
 		{"sg-0nope", "sg-0nope → no loaded interface holds sg-0nope (6 interfaces loaded) · 0 rows"},
 	} {
 		d.keys("/", "ctrl+u")
@@ -182,4 +184,29 @@ func TestVerdictsShowCursorRuleWhole(t *testing.T) {
 		}
 		d.keys("j")
 	}
+}
+
+// TestOneRecordIsSingular: counts of one read "1 record", "1 packet" in
+// the verdicts heading and a conversation's sides, and larger counts
+// carry thousands separators like every other count on screen.
+func TestOneRecordIsSingular(t *testing.T) {
+	cfg := fixtureConfig(verdictsStore(t))
+	cfg.Rules = &staticRules{snap: demoRules(t)}
+	d := newDriver(t, cfg, 120, 40)
+	d.applyFilter("45.155.205.1")
+	d.keys("4", "v")
+	d.lineWith(`VERDICTS BY RULE · 1 record of filter 45.155.205.1`)
+
+	s := model.NewStore(2000)
+	var lines []string
+	for i := 0; i < 1200; i++ { // one conversation logged 1,200 times one way
+		lines = append(lines, fmt.Sprintf("3 eni-0f1 10.0.0.62 10.0.0.2 40003 53 17 1 60 %d %d ACCEPT - OK", 1566933200+i, 1566933260+i))
+	}
+	lines = append(lines, "3 eni-0f1 198.51.100.8 10.0.0.62 40002 22 6 1 60 1566933200 1566933260 REJECT 2 OK")
+	appendLines(t, s, model.MustParseFormat(flagsFormat), lines...)
+	d = newDriver(t, fixtureConfig(s), 120, 40)
+	d.keys("3", "c")
+	d.lineWith("request 1 record, 1 packet, REJECT; reply not logged")
+	d.keys("j")
+	d.lineWith("request 1,200 records, 1,200 packets, ACCEPT; reply not logged")
 }
