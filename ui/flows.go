@@ -79,10 +79,28 @@ func (p *flowsPane) spansDays(v model.View) bool {
 	if !first.Has(model.FieldStart) || !last.Has(model.FieldStart) {
 		return false
 	}
-	zone := p.sh.Zone()
-	y1, m1, d1 := time.Unix(int64(first.Start), 0).In(zone).Date()
-	y2, m2, d2 := time.Unix(int64(last.Start), 0).In(zone).Date()
-	return y1 != y2 || m1 != m2 || d1 != d2
+	var days daySpan
+	days.add(first.Start, p.sh.Zone())
+	return days.add(last.Start, p.sh.Zone())
+}
+
+// daySpan notes times one by one and tells when they stop falling on
+// one day.
+type daySpan struct {
+	y, d int
+	m    time.Month
+	seen bool
+}
+
+// add notes the time of unix seconds sec in zone and reports whether the
+// times noted so far fall on different days.
+func (s *daySpan) add(sec uint32, zone *time.Location) bool {
+	y, m, d := time.Unix(int64(sec), 0).In(zone).Date()
+	if !s.seen {
+		s.y, s.m, s.d, s.seen = y, m, d, true
+		return false
+	}
+	return y != s.y || m != s.m || d != s.d
 }
 
 // visibleSpanDays reports whether the rows on screen fall on different
@@ -91,25 +109,14 @@ func (p *flowsPane) spansDays(v model.View) bool {
 // them does not.
 func (p *flowsPane) visibleSpanDays(v model.View, l rowList, top, h int) bool {
 	zone := p.sh.Zone()
-	var first time.Time
-	seen := false
+	var days daySpan
 	for r := 0; r < h && top-r >= 0; r++ {
 		i, ok := v.Index(l.seqAt(top - r))
 		if !ok {
 			continue
 		}
 		f, _ := v.At(i)
-		if !f.Has(model.FieldStart) {
-			continue
-		}
-		t := time.Unix(int64(f.Start), 0).In(zone)
-		if !seen {
-			first, seen = t, true
-			continue
-		}
-		y1, m1, d1 := first.Date()
-		y2, m2, d2 := t.Date()
-		if y1 != y2 || m1 != m2 || d1 != d2 {
+		if f.Has(model.FieldStart) && days.add(f.Start, zone) {
 			return true
 		}
 	}

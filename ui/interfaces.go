@@ -114,20 +114,9 @@ func (p *interfacesPane) ifaceInfo() string {
 // lastSeenDays reports whether the interfaces were last seen on
 // different days in zone.
 func lastSeenDays(its []aggregate.Interface, zone *time.Location) bool {
-	var first time.Time
-	seen := false
+	var days daySpan
 	for i := range its {
-		if its[i].LastSeen == 0 {
-			continue
-		}
-		t := time.Unix(int64(its[i].LastSeen), 0).In(zone)
-		if !seen {
-			first, seen = t, true
-			continue
-		}
-		y1, m1, d1 := first.Date()
-		y2, m2, d2 := t.Date()
-		if y1 != y2 || m1 != m2 || d1 != d2 {
+		if its[i].LastSeen != 0 && days.add(its[i].LastSeen, zone) {
 			return true
 		}
 	}

@@ -67,20 +67,7 @@ func BenchmarkSpreadChunks1M(b *testing.B) {
 			defer reportCPU(b, start)
 			for b.Loop() {
 				p := benchProgram(b, nil, tc.query)
-				ch := make(chan *Chunk, 4)
-				go func() {
-					seq := 0
-					for off := 0; off < len(text); seq++ {
-						end := min(off+1<<20, len(text))
-						for end < len(text) && text[end-1] != '\n' {
-							end++
-						}
-						ch <- &Chunk{Seq: seq, Data: text[off:end], Origin: "bench", FirstLine: 1}
-						off = end
-					}
-					close(ch)
-				}()
-				res, info := p.RunChunks(ch, 1, nil, nil)
+				res, info := p.RunChunks(feedChunks(text), 1, nil, nil)
 				if len(res.Rows) == 0 || info.Records == 0 {
 					b.Fatal("no answer: the benchmark measures nothing")
 				}

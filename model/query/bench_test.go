@@ -169,23 +169,29 @@ func BenchmarkRunChunks1M(b *testing.B) {
 			defer reportCPU(b, start)
 			for b.Loop() {
 				p := benchProgram(b, nil, tc.query)
-				ch := make(chan *Chunk, 4)
-				go func() {
-					seq := 0
-					for off := 0; off < len(text); seq++ {
-						end := min(off+1<<20, len(text))
-						for end < len(text) && text[end-1] != '\n' {
-							end++
-						}
-						ch <- &Chunk{Seq: seq, Data: text[off:end], Origin: "bench", FirstLine: 1}
-						off = end
-					}
-					close(ch)
-				}()
-				p.RunChunks(ch, 2, nil, nil)
+				p.RunChunks(feedChunks(text), 2, nil, nil)
 			}
 		})
 	}
+}
+
+// feedChunks cuts text into 1 MiB chunks of whole lines, as the readers
+// do, and sends them on the channel it returns.
+func feedChunks(text []byte) <-chan *Chunk {
+	ch := make(chan *Chunk, 4)
+	go func() {
+		seq := 0
+		for off := 0; off < len(text); seq++ {
+			end := min(off+1<<20, len(text))
+			for end < len(text) && text[end-1] != '\n' {
+				end++
+			}
+			ch <- &Chunk{Seq: seq, Data: text[off:end], Origin: "bench", FirstLine: 1}
+			off = end
+		}
+		close(ch)
+	}()
+	return ch
 }
 
 // BenchmarkWords1M runs each kind of bare word over a million records:
