@@ -320,6 +320,14 @@ found:
 // another way (leading zeros, IPv6), which the caller then leaves to the
 // general way.
 func scanIPv4(line []byte, i int) (a uint32, end int, ok bool) {
+	if i+19 <= len(line) {
+		return scanIPv4Word(line, i)
+	}
+	return scanIPv4Bytes(line, i)
+}
+
+// scanIPv4Bytes is scanIPv4 a byte at a time, for the end of a line.
+func scanIPv4Bytes(line []byte, i int) (a uint32, end int, ok bool) {
 	for part := range 4 {
 		if part > 0 {
 			if i >= len(line) || line[i] != '.' {

@@ -58,3 +58,46 @@ func spaceNumberWords(line []byte, i int) (v uint64, next int, ok, more bool) {
 	v = digitsValue(w, 8)*pow10[l2&7] + digitsValue(w2, l2)
 	return v, i + 9 + l2, byte(w2>>(8*uint(l2))) == ' ' && byte(w) != '0', false
 }
+
+// byteMask gathers the high bits of m's bytes into the low eight bits of
+// the result, byte i to bit i.
+func byteMask(m uint64) uint {
+	return uint(((m >> 7) * 0x0102040810204080) >> 56)
+}
+
+// octet reads the address number of l digits that x's low bytes spell,
+// most significant first: its value, and whether it is one (one to three
+// digits, at most 255, no leading zero).
+func octet(x uint32, l int) (uint32, bool) {
+	// Moved up so that missing leading digits read as zeros; what follows
+	// the digits, and any borrow from it, leaves the three bytes.
+	y := (x - 0x303030) << (8 * (uint(3-l) & 3)) & 0xffffff
+	v := (y&0xff)*100 + (y>>8&0xff)*10 + y>>16
+	return v, uint(l-1) < 3 && v <= 255 && (l == 1 || byte(x) != '0')
+}
+
+// scanIPv4Word is scanIPv4 for an address with nineteen bytes of line
+// from i: the address and the separator after it lie in the first
+// sixteen, and each of its numbers can be read four bytes at a time.
+func scanIPv4Word(line []byte, i int) (a uint32, end int, ok bool) {
+	b := line[i : i+19 : i+19]
+	lo, hi := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
+	// The first four bytes that are not digits: three dots, then a space
+	// or a tab.
+	seps := byteMask(^digitBits(lo)&highBits) | byteMask(^digitBits(hi)&highBits)<<8 | 1<<16
+	p1 := bits.TrailingZeros(seps) & 15
+	seps &= seps - 1
+	p2 := bits.TrailingZeros(seps) & 15
+	seps &= seps - 1
+	p3 := bits.TrailingZeros(seps) & 15
+	seps &= seps - 1
+	p4 := bits.TrailingZeros(seps)
+	if p4 > 15 || b[p1] != '.' || b[p2] != '.' || b[p3] != '.' || b[p4] != ' ' && b[p4] != '\t' {
+		return 0, 0, false
+	}
+	v1, ok1 := octet(uint32(lo), p1)
+	v2, ok2 := octet(binary.LittleEndian.Uint32(b[p1+1:]), p2-p1-1)
+	v3, ok3 := octet(binary.LittleEndian.Uint32(b[p2+1:]), p3-p2-1)
+	v4, ok4 := octet(binary.LittleEndian.Uint32(b[p3+1:]), p4-p3-1)
+	return v1<<24 | v2<<16 | v3<<8 | v4, i + p4, ok1 && ok2 && ok3 && ok4
+}

@@ -5,11 +5,18 @@ import (
 	"testing"
 )
 
-// sameWords checks the word-at-a-time number reader against the
-// byte-at-a-time one on text: the same verdict and, when it reads, the
-// same value and end.
+// sameWords checks the word-at-a-time readers of numbers and addresses
+// against the byte-at-a-time ones on text: the same verdict and, when
+// they read, the same value and end.
 func sameWords(t *testing.T, text []byte) {
 	t.Helper()
+	if len(text) >= 19 {
+		a, end, ok := scanIPv4Word(text, 0)
+		b, bend, bok := scanIPv4Bytes(text, 0)
+		if ok != bok || ok && (a != b || end != bend) {
+			t.Fatalf("address %q: words read (%#x, %d, %v), bytes (%#x, %d, %v)", text, a, end, ok, b, bend, bok)
+		}
+	}
 	if len(text) >= 17 {
 		v, next, ok, more := spaceNumberWords(text, 0)
 		w, wnext, wok := spaceNumberBytes(text, 0)
@@ -24,7 +31,7 @@ func sameWords(t *testing.T, text []byte) {
 
 // TestWordReadersMatchBytes reads numbers of every length, with leading
 // zeros, past eight and sixteen digits, and followed by every kind of
-// byte, and the address-like runs of numbers and dots a line holds.
+// byte, and addresses with numbers of one to four digits.
 func TestWordReadersMatchBytes(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	alphabet := []byte("0123456789.  \t-:/aZ\x00\x7f\x80\xff")
@@ -44,9 +51,12 @@ func TestWordReadersMatchBytes(t *testing.T) {
 			if k > 0 {
 				a = append(a, '.')
 			}
-			for range 1 + r.IntN(3) {
+			for range 1 + r.IntN(4) {
 				a = append(a, byte('0'+r.IntN(10)))
 			}
+		}
+		if r.IntN(4) == 0 {
+			a = append(a, alphabet[r.IntN(len(alphabet))])
 		}
 		a = append(a, " 1795000000 REJECT"[r.IntN(2):]...)
 		sameWords(t, a)
