@@ -61,23 +61,44 @@ func TestBigLiteralsCompareExactly(t *testing.T) {
 	}
 }
 
-// "NaN" is no number: a field never equals it.
-func TestNaNLiteralMatchesNothing(t *testing.T) {
-	st, truth := load(t, capture(200))
-	present := 0
-	for _, r := range truth {
-		if !r.nodata {
-			present++
+// Text compared with a numeric field is an error at the text: no record's
+// number is text, so the filter would answer the same for every record.
+// "-", what a flow log writes for no number, points at ispresent, which
+// finds the records without one.
+func TestTextAgainstNumberIsAnError(t *testing.T) {
+	for _, c := range []struct {
+		q    string
+		col  int
+		want string
+	}{
+		{`filter bytes = "NaN"`, 16, `bytes holds numbers, and "NaN" is not one`},
+		{`filter bytes in ["NaN"]`, 18, `bytes holds numbers, and "NaN" is not one`},
+		{`filter dstport != "http"`, 19, `dstport holds numbers, and "http" is not one`},
+		{`filter dstport < "x"`, 18, `dstport holds numbers, and "x" is not one`},
+		{`filter dstport = "-"`, 18, `write not ispresent(dstport) to find those`},
+		{`filter packets = 1 or bytes = "lots"`, 31, `bytes holds numbers, and "lots" is not one`},
+		{`filter protocol = "TCP"`, 19, `write proto = "tcp"`},
+		{`filter dstport = "https"`, 18, `write service = "https"`},
+	} {
+		q, err := Parse(c.q)
+		if err == nil {
+			_, err = Compile(q, model.NewInterner(), Options{Intern: true})
+		}
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Col != c.col || !strings.Contains(pe.Msg, c.want) {
+			t.Errorf("%s: %v, want at column %d: %q", c.q, err, c.col, c.want)
 		}
 	}
-	for q, want := range map[string]string{
-		`filter bytes = "NaN" | stats count(*) as n`:    "0",
-		`filter bytes in ["NaN"] | stats count(*) as n`: "0",
-		`filter bytes != "NaN" | stats count(*) as n`:   fmt.Sprint(present),
-	} {
-		if got := resultRows(run(t, st, q)); got != want {
-			t.Errorf("%s: %s, want %s", q, got, want)
+	// The records the "-" message points at: those written without a port.
+	st, truth := load(t, capture(300))
+	without := 0
+	for _, r := range truth {
+		if r.nodata {
+			without++
 		}
+	}
+	if got := resultRows(run(t, st, `filter not ispresent(dstport) | stats count(*) as n`)); got != fmt.Sprint(without) {
+		t.Errorf("not ispresent(dstport): %s records, want %d", got, without)
 	}
 }
 

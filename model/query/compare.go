@@ -161,7 +161,7 @@ func inDomain(a *accessor, op string, lit *Literal) error {
 	}
 	num, w, whole, ok := numberLiteral(a, lit)
 	if !ok {
-		return nil
+		return notANumber(a, lit)
 	}
 	if op != "=" && op != "!=" {
 		return nil
@@ -174,6 +174,25 @@ func inDomain(a *accessor, op string, lit *Literal) error {
 		return nil // a fraction: compared exactly, as written times are
 	}
 	return neverEqual(a, op, lit, max)
+}
+
+// notANumber is the error for text compared with a numeric field: no
+// record's number is text, so the comparison would answer the same for
+// every record, and dstport = "-" (what a flow log writes for no port)
+// would quietly find none of the records without one.
+func notANumber(a *accessor, lit *Literal) error {
+	name := a.ref.Name()
+	if strings.TrimSpace(lit.Text) == "-" {
+		return errAt(lit.Col, "%s holds numbers; a record written with %q has no %s: write not ispresent(%s) to find those", name, "-", name, name)
+	}
+	hint := "check the value"
+	switch a.field {
+	case model.FieldProtocol:
+		hint = "for a protocol by name, write proto = " + strconv.Quote(strings.ToLower(lit.Text))
+	case model.FieldSrcPort, model.FieldDstPort:
+		hint = "for a port by its service's name, write service = " + strconv.Quote(strings.ToLower(lit.Text))
+	}
+	return errAt(lit.Col, "%s holds numbers, and %s is not one: %s", name, strconv.Quote(lit.Text), hint)
 }
 
 // neverEqual is the error for an equality with a number the field cannot
