@@ -436,20 +436,23 @@ func (cp *chunkParser) decode(c *Chunk, part *Partial) {
 	if c.FirstLine == 0 {
 		step = 0
 	}
+	// With a line filter, lines are skipped by the run, unsplit: how many
+	// is the chunk's lines less those decoded, and a line's number is
+	// counted only when a malformed one needs it (lineNo).
+	decoded := 0
+	var counted, countedTo int
+	lineNo := func(start int) int64 {
+		if ls == nil {
+			return ev.LineNo
+		}
+		counted += ls.nl.Count(countedTo, start)
+		countedTo = start
+		return c.FirstLine + int64(counted)*step
+	}
 	for pos := 0; pos < len(data); {
 		if ls != nil {
-			// Lines before the next that may pass are skipped unsplit.
-			if next := ls.next(pos); next > pos {
-				n := int64(ls.nl.Count(pos, next))
-				if next == len(data) && data[len(data)-1] != '\n' {
-					n++ // the last line, without its newline
-				}
-				info.Skipped += uint64(n)
-				ev.LineNo += n * step
-				pos = next
-				if pos >= len(data) {
-					break
-				}
+			if pos = ls.next(pos); pos >= len(data) {
+				break
 			}
 		}
 		line := data[pos:]
@@ -467,10 +470,9 @@ func (cp *chunkParser) decode(c *Chunk, part *Partial) {
 		if ls != nil {
 			var ok bool
 			if ok, matched = ls.pass(start, start+len(line)); !ok {
-				info.Skipped++
-				ev.LineNo += step
 				continue
 			}
+			decoded++
 		}
 		ev.Line = line
 		res, err := dec.Decode(&ev, c.Format, f, x)
@@ -492,12 +494,20 @@ func (cp *chunkParser) decode(c *Chunk, part *Partial) {
 			info.Headers++
 		case model.ResultMalformed:
 			info.Malformed++
-			if n := len(info.firstBad); n < keepBad || c.Input < info.firstBad[n-1].input ||
-				c.Input == info.firstBad[n-1].input && ev.LineNo < info.firstBad[n-1].LineNo {
-				info.firstBad = keepFirstBad(info.firstBad, firstBad{c.Input, model.Malformed{Origin: c.Origin, LineNo: ev.LineNo, Line: model.KeepLine(line), Err: err.Error()}})
+			n, at := len(info.firstBad), lineNo(start)
+			if n < keepBad || c.Input < info.firstBad[n-1].input ||
+				c.Input == info.firstBad[n-1].input && at < info.firstBad[n-1].LineNo {
+				info.firstBad = keepFirstBad(info.firstBad, firstBad{c.Input, model.Malformed{Origin: c.Origin, LineNo: at, Line: model.KeepLine(line), Err: err.Error()}})
 			}
 		}
 		ev.LineNo += step
+	}
+	if ls != nil && len(data) > 0 {
+		lines := ls.nl.Count(0, len(data))
+		if data[len(data)-1] != '\n' {
+			lines++ // the last line, without its newline
+		}
+		info.Skipped += uint64(lines - decoded)
 	}
 }
 
