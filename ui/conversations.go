@@ -200,7 +200,7 @@ func (c *convList) view(sh *Shared, ready bool) string {
 			b = padRight(b, shortAction(&cv.Request)+"/"+shortAction(&cv.Response), convActionW)
 			if showBytes {
 				b = append(b, ' ')
-				b = padLeft(b, humanCount(cv.Request.Bytes+cv.Response.Bytes), convBytesW)
+				b = padLeft(b, humanSum(cv.Bytes()), convBytesW)
 			}
 			l.plain = string(b)
 			l.styled = l.plain
@@ -278,7 +278,11 @@ func sideText(s *conversation.Side) string {
 	if !s.Seen() {
 		return "not logged"
 	}
-	return plural(uint64(s.Records), "record") + ", " + plural(s.Packets, "packet") + ", " + s.Action()
+	packets := plural(s.Packets, "packet")
+	if s.PacketsOver {
+		packets = humanSum(s.Packets, true) + " packets"
+	}
+	return plural(uint64(s.Records), "record") + ", " + packets + ", " + s.Action()
 }
 
 func (c *convList) appendHeader(b []byte, showIface bool, ifaceW, ends int, showBytes bool) []byte {

@@ -124,6 +124,9 @@ func runRemoteQuery(c *cobra.Command, o *options, ro *remoteOptions, pos []strin
 			return usageError(std, "query", fmt.Errorf("invalid value for flag --format: %v", err))
 		}
 		warnFormat(std.err, "query", format)
+		// Interned before the query is parsed, so it can name the fields
+		// the format holds that flowtail does not know.
+		format = model.InternFormat(format)
 	}
 	text := pos[0]
 	prog, err := compileQuery(text, model.NewInterner(), query.Options{})

@@ -70,6 +70,11 @@ func TestQueryRemoteDryRunAndErrors(t *testing.T) {
 	if code != 0 || out != `parse @message "* * * * *" as version, srcAddr, dstAddr, dstPort, action | filter dstPort = 22 | limit 5`+"\n" {
 		t.Errorf("exit %d, out %q", code, out)
 	}
+	// A field flowtail does not know, named by --format and the query.
+	out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "g", "--dry-run", "--format", "${version} ${colour} ${bytes}", `stats sum(bytes) by colour`)
+	if code != 0 || out != `parse @message "* * *" as version, colour, bytes | stats sum(bytes) by colour`+"\n" {
+		t.Errorf("exit %d, out %q, stderr %q", code, out, errOut)
+	}
 	out, _, code = runCmd(t, "query", "--on", "athena", "--athena-table", "d.t", "--dry-run", `filter end > 5 | limit 1`)
 	if code != 0 || !strings.Contains(out, `WHERE "end" > 5`) || !strings.HasSuffix(out, "LIMIT 1;\n") {
 		t.Errorf("exit %d, out %q", code, out)

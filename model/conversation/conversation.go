@@ -7,6 +7,8 @@ package conversation
 
 import (
 	"cmp"
+	"math"
+	"math/bits"
 	"net/netip"
 	"slices"
 
@@ -82,12 +84,15 @@ type Side struct {
 	src, dst         [16]byte // addresses, IPv4 in the IPv4-mapped form
 	SrcPort, DstPort uint16
 	Records          uint32
-	Packets, Bytes   uint64
-	Flags            uint8 // tcp-flags OR-ed over the records
-	HasFlags         bool  // at least one record carried tcp-flags
-	Accepts, Rejects uint32
-	First, Last      uint32 // earliest start, latest end (unix seconds)
-	firstIndex       uint32 // order of the first record seen, for ties
+	// Packets and Bytes are the sums over the records, math.MaxUint64
+	// when a sum passes what 64 bits hold (PacketsOver, BytesOver say so).
+	Packets, Bytes         uint64
+	PacketsOver, BytesOver bool
+	Flags                  uint8 // tcp-flags OR-ed over the records
+	HasFlags               bool  // at least one record carried tcp-flags
+	Accepts, Rejects       uint32
+	First, Last            uint32 // earliest start, latest end (unix seconds)
+	firstIndex             uint32 // order of the first record seen, for ties
 }
 
 // Src is the source address of this direction.
@@ -145,12 +150,33 @@ type Conversation struct {
 // Flags is the tcp-flags of both directions OR-ed.
 func (c *Conversation) Flags() uint8 { return c.Request.Flags | c.Response.Flags }
 
+// Bytes is the bytes of both directions, or math.MaxUint64 and true when
+// they pass what 64 bits hold.
+func (c *Conversation) Bytes() (uint64, bool) {
+	if c.Request.BytesOver || c.Response.BytesOver {
+		return math.MaxUint64, true
+	}
+	n, carry := bits.Add64(c.Request.Bytes, c.Response.Bytes, 0)
+	if carry != 0 {
+		return math.MaxUint64, true
+	}
+	return n, false
+}
+
 // Pairer collects records and pairs them. Add records in buffer order,
 // then call Conversations.
 type Pairer struct {
 	idx   map[model.FlowKey]int32 // by the canonical key: both directions of a flow
-	convs []Conversation          // Request: a → b, Response: b → a until resolved
+	convs []pairing
 	n     uint32
+}
+
+// pairing is a conversation being paired, with its sides' exact sums
+// (index 0 for Request, 1 for Response): the sides' own Packets and Bytes
+// are filled in, capped, when it is resolved.
+type pairing struct {
+	Conversation   // Request: a → b, Response: b → a until resolved
+	packets, bytes [2]sum
 }
 
 // NewPairer returns an empty pairer.
@@ -171,11 +197,12 @@ func (p *Pairer) Add(f *model.Flow, x *model.Ext) {
 	if !ok {
 		n = int32(len(p.convs))
 		p.idx[k] = n
-		p.convs = append(p.convs, Conversation{Iface: f.Iface, Proto: f.Proto})
+		p.convs = append(p.convs, pairing{Conversation: Conversation{Iface: f.Iface, Proto: f.Proto}})
 	}
-	side := &p.convs[n].Request
+	pc := &p.convs[n]
+	side, i := &pc.Request, 0
 	if reverse {
-		side = &p.convs[n].Response
+		side, i = &pc.Response, 1
 	}
 	if side.Records == 0 {
 		side.src, side.dst, side.SrcPort, side.DstPort = s, d, f.SrcPort, f.DstPort
@@ -183,8 +210,8 @@ func (p *Pairer) Add(f *model.Flow, x *model.Ext) {
 		side.First = f.Start
 	}
 	side.Records++
-	side.Packets += uint64(f.Packets)
-	side.Bytes += f.Bytes
+	pc.packets[i].add(f.Packets)
+	pc.bytes[i].add(f.Bytes)
 	if f.Has(model.FieldTCPFlags) {
 		side.Flags |= f.Flags
 		side.HasFlags = true
@@ -207,7 +234,12 @@ func (p *Pairer) Add(f *model.Flow, x *model.Ext) {
 // by bytes (largest first). The pairer is spent afterwards.
 func (p *Pairer) Conversations() []Conversation {
 	for i := range p.convs {
-		resolve(&p.convs[i])
+		pc := &p.convs[i]
+		for j, sd := range [2]*Side{&pc.Request, &pc.Response} {
+			sd.Packets, sd.PacketsOver = pc.packets[j].capped()
+			sd.Bytes, sd.BytesOver = pc.bytes[j].capped()
+		}
+		resolve(&pc.Conversation)
 	}
 	// Sort an index, then move each conversation once: the structs are
 	// large and a million of them would be slow to swap around.
@@ -219,11 +251,11 @@ func (p *Pairer) Conversations() []Conversation {
 	slices.SortStableFunc(order, func(a, b int32) int {
 		x, y := &cs[a], &cs[b]
 		return cmp.Or(cmp.Compare(x.Class, y.Class),
-			cmp.Compare(y.Request.Bytes+y.Response.Bytes, x.Request.Bytes+x.Response.Bytes))
+			y.bytes[0].plus(y.bytes[1]).compare(x.bytes[0].plus(x.bytes[1])))
 	})
 	out := make([]Conversation, len(cs))
 	for i, j := range order {
-		out[i] = cs[j]
+		out[i] = cs[j].Conversation
 	}
 	p.convs, p.idx = nil, nil
 	return out

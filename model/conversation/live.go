@@ -14,7 +14,8 @@ import (
 // model.Observer, O(1) per record and no allocation once its tables have
 // grown. Read it only inside Store.Read.
 //
-// Counts, flags and verdicts are exact for the records in the ring. First
+// Counts, flags and verdicts are exact for the records in the ring, and
+// so are the packet and byte sums, which carry past 64 bits. First
 // and Last are the start of a side's oldest buffered record and the end of
 // its newest: the earliest and the latest when records arrive in time
 // order, as sources deliver them.
@@ -76,7 +77,7 @@ const (
 // its records in the ring.
 type liveSide struct {
 	first, last      uint64 // positions of its oldest and newest buffered records
-	packets, bytes   uint64
+	packets, bytes   sum
 	records          uint32
 	accepts, rejects uint32
 	flagged          uint32 // records that carried tcp-flags
@@ -206,8 +207,8 @@ func (l *Live) addTo(lc *liveConv, side uint8, p uint64, f *model.Flow) {
 	sd.last = p
 	sd.end = f.End
 	sd.records++
-	sd.packets += f.Packets
-	sd.bytes += f.Bytes
+	sd.packets.add(f.Packets)
+	sd.bytes.add(f.Bytes)
 	if f.Has(model.FieldTCPFlags) {
 		if lc.bits < 0 {
 			lc.bits = l.newBits()
@@ -278,8 +279,8 @@ func (l *Live) evict(f *model.Flow, x *model.Ext) {
 	lc := l.conv(n)
 	sd := &lc.s[side]
 	sd.records--
-	sd.packets -= f.Packets
-	sd.bytes -= f.Bytes
+	sd.packets.sub(f.Packets)
+	sd.bytes.sub(f.Bytes)
 	if f.Has(model.FieldTCPFlags) {
 		sd.flagged--
 		b := l.bitsOf(lc.bits, side)
@@ -374,8 +375,10 @@ func (l *Live) sides(lc *liveConv, a, b *Side, addrs bool) {
 			continue
 		}
 		g, gx := l.record(ls.last)
-		*sd = Side{SrcPort: g.SrcPort, DstPort: g.DstPort, Records: ls.records, Packets: ls.packets, Bytes: ls.bytes,
+		*sd = Side{SrcPort: g.SrcPort, DstPort: g.DstPort, Records: ls.records,
 			Flags: ls.flags, HasFlags: ls.flagged > 0, Accepts: ls.accepts, Rejects: ls.rejects, First: ls.start, Last: ls.end}
+		sd.Packets, sd.PacketsOver = ls.packets.capped()
+		sd.Bytes, sd.BytesOver = ls.bytes.capped()
 		if addrs {
 			sd.src, sd.dst = g.SrcAddr(gx).As16(), g.DstAddr(gx).As16()
 		}
@@ -420,7 +423,7 @@ func (l *Live) Len() int { return l.n }
 // bytes (largest first), then the position of its oldest buffered record.
 // ref is the conversation's index, or single plus its record's fifo index.
 type ranked struct {
-	bytes  uint64
+	bytes  sum // both directions', exact
 	oldest uint64
 	ref    uint32
 	class  Class
@@ -432,7 +435,7 @@ func after(x, y *ranked) bool {
 		return x.class > y.class
 	}
 	if x.bytes != y.bytes {
-		return x.bytes < y.bytes
+		return x.bytes.less(y.bytes)
 	}
 	return x.oldest > y.oldest
 }
@@ -453,15 +456,16 @@ func (l *Live) Top(n int) []Conversation {
 	// Until the heap is full every entry is kept; then one must beat the
 	// worst kept, whose class and bytes are held here. Positions only grow
 	// in this loop, so equal bytes never beat it.
-	worstClass, worstBytes := Class(classCount), uint64(0)
+	worstClass, worstBytes := Class(classCount), sum{}
 	fi := int(p % uint64(len(l.fifo)))
 	for _, chunk := range [2][]model.Flow{a, b} {
 		for i := range chunk {
 			e := l.fifo[fi]
 			if e.ref == oneRecord {
 				c := Class(e.next)
-				if c < worstClass || c == worstClass && chunk[i].Bytes > worstBytes {
-					h.offer(ranked{class: c, bytes: chunk[i].Bytes, oldest: p, ref: single | uint32(fi)})
+				// One record's bytes fit in 64 bits.
+				if c < worstClass || c == worstClass && worstBytes.hi == 0 && chunk[i].Bytes > worstBytes.lo {
+					h.offer(ranked{class: c, bytes: sum{lo: chunk[i].Bytes}, oldest: p, ref: single | uint32(fi)})
 					if h.full() {
 						worstClass, worstBytes = h.items[0].class, h.items[0].bytes
 					}
@@ -478,7 +482,7 @@ func (l *Live) Top(n int) []Conversation {
 		if !lc.used {
 			continue
 		}
-		r := ranked{class: lc.class, bytes: lc.s[0].bytes + lc.s[1].bytes, ref: uint32(i)}
+		r := ranked{class: lc.class, bytes: lc.s[0].bytes.plus(lc.s[1].bytes), ref: uint32(i)}
 		switch {
 		case lc.s[0].records == 0:
 			r.oldest = lc.s[1].first

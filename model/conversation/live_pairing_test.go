@@ -3,6 +3,8 @@ package conversation
 import (
 	"bytes"
 	"fmt"
+	"math"
+	"math/big"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -17,7 +19,7 @@ type naiveSide struct {
 	src, dst         netip.Addr
 	sport, dport     uint16
 	records          uint32
-	packets, bytes   uint64
+	packets, bytes   big.Int
 	flags            uint8
 	hasFlags         bool
 	accepts, rejects uint32
@@ -70,8 +72,8 @@ func naivePairing(v model.View) []Conversation {
 			cv.dirs[dir] = s
 		}
 		s.records++
-		s.packets += f.Packets
-		s.bytes += f.Bytes
+		s.packets.Add(&s.packets, new(big.Int).SetUint64(f.Packets))
+		s.bytes.Add(&s.bytes, new(big.Int).SetUint64(f.Bytes))
 		if f.Has(model.FieldTCPFlags) {
 			s.flags |= f.Flags
 			s.hasFlags = true
@@ -86,6 +88,7 @@ func naivePairing(v model.View) []Conversation {
 	}
 	type row struct {
 		c      Conversation
+		bytes  *big.Int // both directions'
 		oldest int
 	}
 	var rows []row
@@ -98,18 +101,20 @@ func naivePairing(v model.View) []Conversation {
 		req, resp, by := naiveClient(lo, hi)
 		out := Conversation{Iface: c.iface, Proto: c.proto, ClientBy: by, Request: naiveToSide(req), Response: naiveToSide(resp)}
 		out.Class = naiveClass(req, resp)
-		rows = append(rows, row{out, c.oldest})
+		bytes := new(big.Int)
+		for _, s := range []*naiveSide{req, resp} {
+			if s != nil {
+				bytes.Add(bytes, &s.bytes)
+			}
+		}
+		rows = append(rows, row{out, bytes, c.oldest})
 	}
 	slices.SortFunc(rows, func(x, y row) int {
 		if x.c.Class != y.c.Class {
 			return int(x.c.Class) - int(y.c.Class)
 		}
-		bx, by := x.c.Request.Bytes+x.c.Response.Bytes, y.c.Request.Bytes+y.c.Response.Bytes
-		if bx != by {
-			if bx > by {
-				return -1
-			}
-			return 1
+		if c := y.bytes.Cmp(x.bytes); c != 0 {
+			return c
 		}
 		return x.oldest - y.oldest
 	})
@@ -177,9 +182,11 @@ func naiveToSide(s *naiveSide) Side {
 	if s == nil {
 		return Side{}
 	}
-	return Side{src: s.src.As16(), dst: s.dst.As16(), SrcPort: s.sport, DstPort: s.dport, Records: s.records,
-		Packets: s.packets, Bytes: s.bytes, Flags: s.flags, HasFlags: s.hasFlags, Accepts: s.accepts,
-		Rejects: s.rejects, First: s.first, Last: s.last}
+	sd := Side{src: s.src.As16(), dst: s.dst.As16(), SrcPort: s.sport, DstPort: s.dport, Records: s.records,
+		Flags: s.flags, HasFlags: s.hasFlags, Accepts: s.accepts, Rejects: s.rejects, First: s.first, Last: s.last}
+	sd.Packets, sd.PacketsOver = capBig(&s.packets)
+	sd.Bytes, sd.BytesOver = capBig(&s.bytes)
+	return sd
 }
 
 const defaultFields = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
@@ -187,7 +194,8 @@ const defaultFields = "version account-id interface-id srcaddr dstaddr srcport d
 // pairingLine is a record from a small population of endpoints, so
 // conversations gain a second record and lose it again as the ring moves:
 // IPv4 and IPv6, with and without tcp-flags (the default format has none),
-// accepted and rejected, now and then without addresses.
+// accepted and rejected, now and then without addresses, and now and then
+// with packets or bytes near 2^64, so sums pass 64 bits.
 func pairingLine(rng *rand.Rand, i int) (line string, flagged bool) {
 	v4 := []string{"10.0.0.1", "10.0.0.2", "192.0.2.9"}
 	v6 := []string{"2001:db8::1", "2001:db8::2"}
@@ -204,8 +212,15 @@ func pairingLine(rng *rand.Rand, i int) (line string, flagged bool) {
 	if rng.IntN(30) == 0 {
 		return fmt.Sprintf("2 123456789010 eni-%d - - - - - - - %d %d - NODATA", rng.IntN(2), start, start+60), false
 	}
+	packets, bytes := uint64(1+rng.IntN(5)), uint64(40+rng.IntN(50))
+	if rng.IntN(8) == 0 {
+		packets = math.MaxUint64 - uint64(rng.IntN(3))
+	}
+	if rng.IntN(8) == 0 {
+		bytes = math.MaxUint64 - uint64(rng.IntN(3))
+	}
 	line = fmt.Sprintf("2 123456789010 eni-%d %s %s %d %d %d %d %d %d %d %s OK",
-		rng.IntN(2), a, b, pa, pb, proto, 1+rng.IntN(5), 40+rng.IntN(50), start, start+60, action)
+		rng.IntN(2), a, b, pa, pb, proto, packets, bytes, start, start+60, action)
 	if flagged {
 		line += fmt.Sprintf(" %d", []int{0, 1, 2, 4, 18, 19, 3}[rng.IntN(7)])
 	}

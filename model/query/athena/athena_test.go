@@ -255,3 +255,47 @@ func TestNumberLiteralsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomField: a field flowtail does not know is a column named as
+// the format names it (lower case, '_' for '-', as AWS names columns),
+// in the DDL's table and in the SQL, and the query reads that column in
+// any of the spellings a local query takes; a table without such a column
+// reads it as absent.
+func TestCustomField(t *testing.T) {
+	f := model.InternFormat(model.MustParseFormat("${version} ${colour} ${Next-hop_type} ${values} ${bytes} ${start}"))
+	cols := FormatColumns(f, false)
+	var names []string
+	for _, c := range cols {
+		names = append(names, c.Name+" "+c.Type)
+	}
+	if got, want := strings.Join(names, ", "), "version int, colour string, next_hop_type string, values string, bytes bigint, start bigint"; got != want {
+		t.Fatalf("columns %s\nwant    %s", got, want)
+	}
+	tb := &Table{Database: "d", Name: "t", Columns: cols}
+	got := translate(t, tb, Options{}, `filter colour = "red" and nextHopType != "igw" and values like "x" | stats sum(bytes) by colour`)
+	for _, want := range []string{
+		"NULLIF(colour, '-') AS colour",
+		"NULLIF(next_hop_type, '-') AS next_hop_type",
+		`NULLIF("values", '-') AS "values"`,
+		"colour = 'red'",
+		"next_hop_type <> 'igw'",
+		`strpos("values", 'x') > 0`,
+		"SELECT colour AS _c0",
+		"_c0 AS colour",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, `""`) {
+		t.Errorf("an empty name in\n%s", got)
+	}
+	// A table made by hand, with its own case, or without the column.
+	hand := &Table{Database: "d", Name: "t", Columns: []Column{{"NextHopType", "varchar(20)"}, {"bytes", "bigint"}}}
+	got = translate(t, hand, Options{}, `stats sum(bytes) by next-hop-type, colour`)
+	for _, want := range []string{`NULLIF("NextHopType", '-') AS nexthoptype`, "CAST(NULL AS varchar) AS colour"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q in\n%s", want, got)
+		}
+	}
+}

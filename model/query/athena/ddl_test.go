@@ -68,3 +68,17 @@ func TestDDLMatchesTranslation(t *testing.T) {
 		t.Errorf("hourly projection not bounded:\n%s", got)
 	}
 }
+
+// TestDDLCustomField: a field flowtail does not know is a string column
+// named as the format names it, lower case with '_' for '-'.
+func TestDDLCustomField(t *testing.T) {
+	d := DDL{Location: "s3://bkt/AWSLogs/", Accounts: []string{"123456789012"}, Regions: []string{"us-east-1"},
+		Format: model.MustParseFormat("${version} ${colour} ${Next-hop_type} ${bytes}")}
+	s, err := d.Statement()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "  `version` int,\n  `colour` string,\n  `next_hop_type` string,\n  `bytes` bigint\n)"; !strings.Contains(s, want) {
+		t.Errorf("want\n%s\nin\n%s", want, s)
+	}
+}

@@ -39,7 +39,7 @@ func Translate(q *query.Query, t *Table, opt Options) (*Translation, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := &translator{t: t, plan: prog.Plan(), cte: map[query.Ref]bool{}}
+	tr := &translator{t: t, plan: prog.Plan(), cte: map[query.Ref]bool{}, unknown: q.Unknown}
 	sql, err := tr.translate(opt)
 	if err != nil {
 		return nil, err
@@ -53,6 +53,8 @@ type translator struct {
 	// refs are the values the flows CTE computes, in first-use order.
 	refs []query.Ref
 	cte  map[query.Ref]bool
+	// unknown are the query's names of fields flowtail does not know.
+	unknown []string
 }
 
 // kind is how SQL holds a value.
@@ -87,12 +89,21 @@ func (tr *translator) use(r query.Ref) string {
 		tr.cte[r] = true
 		tr.refs = append(tr.refs, r)
 	}
-	return ident(cteName(r))
+	return ident(tr.cteName(r))
 }
 
-func cteName(r query.Ref) string {
+func (tr *translator) cteName(r query.Ref) string {
 	if id, ok := r.Field(); ok {
 		return ColumnName(id)
+	}
+	if r >= query.RefUnknown0 {
+		// The table's spelling when it has the column, so the CTE reads
+		// as the table does.
+		name := tr.unknown[r-query.RefUnknown0]
+		if c, ok := tr.t.customColumn(name); ok {
+			name = c.Name
+		}
+		return customColumn(name)
 	}
 	return r.Name()
 }
@@ -105,8 +116,13 @@ func isStringType(typ string) bool {
 // fieldExpr reads a field from the table as the local engine sees it:
 // NULL when absent.
 func (tr *translator) fieldExpr(id model.FieldID) string {
-	num := id.Kind() == model.KindInt
 	c, ok := tr.t.column(ColumnName(id))
+	return columnExpr(c, ok, id.Kind() == model.KindInt)
+}
+
+// columnExpr reads column c (ok: the table has it) as the local engine
+// sees its field: NULL when absent, a number when num, else text.
+func columnExpr(c Column, ok, num bool) string {
 	switch {
 	case !ok && num:
 		return "CAST(NULL AS bigint)"
@@ -126,6 +142,11 @@ func (tr *translator) fieldExpr(id model.FieldID) string {
 func (tr *translator) refExpr(r query.Ref) string {
 	if id, ok := r.Field(); ok {
 		return tr.fieldExpr(id)
+	}
+	if r >= query.RefUnknown0 {
+		// Text, as the local engine reads a field it does not know.
+		c, ok := tr.t.customColumn(tr.unknown[r-query.RefUnknown0])
+		return columnExpr(c, ok, false)
 	}
 	switch r {
 	case query.RefTimestamp:
@@ -263,7 +284,7 @@ func (tr *translator) translate(opt Options) (string, error) {
 		if i > 0 {
 			b.WriteString(",\n    ")
 		}
-		e, name := tr.refExpr(r), ident(cteName(r))
+		e, name := tr.refExpr(r), ident(tr.cteName(r))
 		if e == name {
 			b.WriteString(e)
 		} else {

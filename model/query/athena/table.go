@@ -65,6 +65,11 @@ func ParseTableName(s string) (db, table string, err error) {
 // account_id.
 func ColumnName(id model.FieldID) string { return strings.ReplaceAll(id.Name(), "-", "_") }
 
+// customColumn is the column of a field flowtail does not know, named as
+// a format or a query spells it, in the style of AWS's columns: lower
+// case, '_' for '-' (Next-Hop-Type is next_hop_type).
+func customColumn(name string) string { return strings.ToLower(strings.ReplaceAll(name, "-", "_")) }
+
 // ColumnType is the Hive type AWS's DDL gives a field: in text tables
 // protocol is bigint, in Parquet int.
 func ColumnType(id model.FieldID, parquet bool) string {
@@ -89,7 +94,11 @@ func ColumnType(id model.FieldID, parquet bool) string {
 func FormatColumns(f *model.Format, parquet bool) []Column {
 	out := make([]Column, 0, len(f.Fields))
 	for _, id := range f.Fields {
-		out = append(out, Column{Name: ColumnName(id), Type: ColumnType(id, parquet)})
+		name := ColumnName(id)
+		if id.Opaque() {
+			name = customColumn(f.Name(id))
+		}
+		out = append(out, Column{Name: name, Type: ColumnType(id, parquet)})
 	}
 	return out
 }
@@ -97,6 +106,19 @@ func FormatColumns(f *model.Format, parquet bool) []Column {
 func (t *Table) column(name string) (Column, bool) {
 	for _, c := range t.Columns {
 		if strings.EqualFold(c.Name, name) {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
+// customColumn finds the column of a field flowtail does not know by any
+// spelling of its name, as a query finds the field ("nextHopType",
+// "next-hop-type" and a column next_hop_type are one).
+func (t *Table) customColumn(name string) (Column, bool) {
+	key := model.FoldName(name)
+	for _, c := range t.Columns {
+		if model.FoldName(c.Name) == key {
 			return c, true
 		}
 	}

@@ -2,7 +2,8 @@
 // Logs Insights runs, from the AST rather than from what the user typed:
 // field names become the ones Insights discovers for the default flow-log
 // format (srcAddr, dstPort, startTime, …), or, for a custom format, the
-// names a leading parse command gives every field.
+// names a leading parse command gives every field (fields flowtail does
+// not know included).
 //
 // What Insights cannot answer as flowtail does is not pushed: the derived
 // fields (direction, service, proto) exist only locally. Such a query is
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
@@ -66,7 +68,65 @@ func FieldName(id model.FieldID) string {
 	return strings.ReplaceAll(id.Name(), "-", "_")
 }
 
-func refName(r query.Ref) (string, bool) {
+// knownNames are the names FieldName gives the known fields.
+var knownNames = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, id := range model.KnownFields() {
+		m[FieldName(id)] = true
+	}
+	return m
+})
+
+// customNames are the names the parse command gives the fields of f that
+// flowtail does not know: the format's name in camelCase like the known
+// ones ("next-hop-type" is nextHopType), numbered when that is the name
+// of a known field (a custom start-time next to startTime), and quoted
+// when Insights would not read it as a name.
+func customNames(f *model.Format) map[model.FieldID]string {
+	out := map[model.FieldID]string{}
+	taken := map[string]bool{}
+	for _, id := range f.Unknown() {
+		base := f.Camel(id)
+		n := base
+		for k := 2; knownNames()[n] || taken[n]; k++ {
+			n = base + strconv.Itoa(k)
+		}
+		taken[n] = true
+		out[id] = quoteName(n)
+	}
+	return out
+}
+
+// keywords are words of the Insights query language that a bare field
+// name could be mistaken for.
+var keywords = map[string]bool{
+	"and": true, "or": true, "not": true, "in": true, "like": true, "as": true, "by": true,
+	"asc": true, "desc": true, "fields": true, "filter": true, "stats": true, "sort": true,
+	"limit": true, "display": true, "dedup": true, "parse": true, "pattern": true, "diff": true,
+	"unmask": true, "unnest": true, "source": true, "anomaly": true,
+}
+
+// quoteName writes a field name as Insights reads it: in backquotes when
+// it holds anything but letters, digits and '_' (Insights lets only '@'
+// and '.' through unquoted besides, which format names never hold), or
+// is a keyword. Format names hold no backquote.
+func quoteName(n string) string {
+	plain := n != "" && !keywords[strings.ToLower(n)]
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			plain = false
+		}
+	}
+	if plain {
+		return n
+	}
+	return "`" + n + "`"
+}
+
+// refName is the Insights name of what r reads; false for what only
+// flowtail knows (derived fields, and names the format does not hold).
+func (w *writer) refName(r query.Ref) (string, bool) {
 	if id, ok := r.Field(); ok {
 		return FieldName(id), true
 	}
@@ -74,7 +134,14 @@ func refName(r query.Ref) (string, bool) {
 	case query.RefTimestamp, query.RefMessage:
 		return r.Name(), true
 	}
-	return "", false // derived: flowtail's own
+	if r >= query.RefUnknown0 && w.format != nil {
+		if id, ok := w.format.Lookup(w.unknown[r-query.RefUnknown0]); ok {
+			if n, ok := w.custom[id]; ok {
+				return n, true
+			}
+		}
+	}
+	return "", false
 }
 
 // Translate turns a parsed query into Insights text.
@@ -90,10 +157,11 @@ func Translate(q *query.Query, opt Options) (*Translation, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{plan: prog.Plan(), aliases: map[string]bool{}}
+	w := &writer{plan: prog.Plan(), aliases: map[string]bool{}, unknown: q.Unknown}
 	var b strings.Builder
 	if opt.Format != nil && !sameFields(opt.Format, model.DefaultFormat) {
-		b.WriteString(parseCommand(opt.Format))
+		w.format, w.custom = opt.Format, customNames(opt.Format)
+		b.WriteString(w.parseCommand())
 		b.WriteString(" | ")
 	}
 	head := b.String()
@@ -115,14 +183,21 @@ func Translate(q *query.Query, opt Options) (*Translation, error) {
 		for _, c := range q.Commands {
 			parts = append(parts, w.command(c))
 		}
-		return &Translation{Text: head + strings.Join(parts, " | "), Columns: w.columns(q), Stats: q.HasStats()}, nil
+		cols := w.columns(q)
+		for i, c := range cols {
+			// Insights names a result field without the quotes.
+			if len(c) > 1 && c[0] == '`' && c[len(c)-1] == '`' {
+				cols[i] = c[1 : len(c)-1]
+			}
+		}
+		return &Translation{Text: head + strings.Join(parts, " | "), Columns: cols, Stats: q.HasStats()}, nil
 	}
 	// Push the native part of the filters; the rest runs locally.
 	var conj []string
 	for _, c := range q.Commands {
 		if f, ok := c.(*query.FilterCmd); ok {
 			for _, e := range conjuncts(f.Expr) {
-				if native(e) {
+				if w.native(e) {
 					conj = append(conj, w.expr(e, true))
 				}
 			}
@@ -150,12 +225,17 @@ func sameFields(a, b *model.Format) bool {
 
 // parseCommand names every field of a custom format; Insights discovers
 // fields only in the default format.
-func parseCommand(f *model.Format) string {
+func (w *writer) parseCommand() string {
+	f := w.format
 	globs := make([]string, len(f.Fields))
 	names := make([]string, len(f.Fields))
 	for i, id := range f.Fields {
 		globs[i] = "*"
-		names[i] = FieldName(id)
+		if n, ok := w.custom[id]; ok {
+			names[i] = n
+		} else {
+			names[i] = FieldName(id)
+		}
 	}
 	return `parse @message "` + strings.Join(globs, " ") + `" as ` + strings.Join(names, ", ")
 }
@@ -163,20 +243,28 @@ func parseCommand(f *model.Format) string {
 type writer struct {
 	plan    query.Plan
 	aliases map[string]bool
+	unknown []string // the query's names of fields flowtail does not know
+	// format is the custom format the parse command names, custom the
+	// names it gives the fields flowtail does not know; nil without one.
+	format *model.Format
+	custom map[model.FieldID]string
 }
 
 // nonNative says what of the query Insights cannot run, "" when nothing.
 func (w *writer) nonNative(q *query.Query) string {
-	var derived []string
+	var derived, absent []string
 	note := func(r query.Ref) {
-		if _, ok := refName(r); !ok {
-			n := r.Name()
-			for _, d := range derived {
+		if _, ok := w.refName(r); !ok {
+			n, list := r.Name(), &derived
+			if r >= query.RefUnknown0 {
+				n, list = w.unknown[r-query.RefUnknown0], &absent
+			}
+			for _, d := range *list {
 				if d == n {
 					return
 				}
 			}
-			derived = append(derived, n)
+			*list = append(*list, n)
 		}
 	}
 	for _, c := range q.Commands {
@@ -210,10 +298,14 @@ func (w *writer) nonNative(q *query.Query) string {
 			}
 		}
 	}
-	if len(derived) == 0 {
-		return ""
+	var why []string
+	if len(derived) > 0 {
+		why = append(why, strings.Join(derived, ", ")+" derived by flowtail, unknown to Insights")
 	}
-	return strings.Join(derived, ", ") + " derived by flowtail, unknown to Insights"
+	if len(absent) > 0 {
+		why = append(why, strings.Join(absent, ", ")+" not in the flow log's format")
+	}
+	return strings.Join(why, "; ")
 }
 
 // notePost notes a derived field named by sort, dedup or display in a
@@ -248,10 +340,10 @@ func walk(e query.Expr, f func(query.Ref)) {
 	}
 }
 
-func native(e query.Expr) bool {
+func (w *writer) native(e query.Expr) bool {
 	ok := true
 	walk(e, func(r query.Ref) {
-		if _, n := refName(r); !n {
+		if _, n := w.refName(r); !n {
 			ok = false
 		}
 	})
@@ -270,7 +362,7 @@ func (w *writer) name(n query.Name) string {
 	if w.aliases[strings.ToLower(n.Text)] {
 		return n.Text
 	}
-	if s, ok := refName(n.Ref); ok && n.Ref != 0 {
+	if s, ok := w.refName(n.Ref); ok && n.Ref != 0 {
 		return s
 	}
 	return n.Text

@@ -166,3 +166,53 @@ func TestNumberLiteralsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomFieldNamed: a field flowtail does not know is named in the
+// parse command, as a plain Insights identifier (camelCase like the known
+// ones, so next-hop-type needs no backquotes), and the query reads it by
+// that name: grouping and filtering on it stays native.
+func TestCustomFieldNamed(t *testing.T) {
+	cases := []struct {
+		format, query, text, columns string
+	}{
+		{"${version} ${colour} ${bytes}", `stats sum(bytes) by colour`,
+			`parse @message "* * *" as version, colour, bytes | stats sum(bytes) by colour`, "colour,sum(bytes)"},
+		{"${version} ${next-hop_type} ${srcaddr} ${start}", `filter Next-Hop-Type = "igw" | stats count(*) as n by next_hop_type`,
+			`parse @message "* * * *" as version, nextHopType, srcAddr, startTime | filter nextHopType = "igw" | stats count(*) as n by nextHopType`, "nextHopType,n"},
+		// Spelt like the name Insights gives start: the custom field gets
+		// a name of its own.
+		{"${start} ${start-time} ${bytes}", `filter start-time = "x" | stats sum(bytes) by start`,
+			`parse @message "* * *" as startTime, startTime2, bytes | filter startTime2 = "x" | stats sum(bytes) by startTime`, "startTime,sum(bytes)"},
+		// A word of the query language is quoted wherever it names the field.
+		{"${version} ${source} ${bytes}", `filter source = "x" | stats count(*) as n by source`,
+			"parse @message \"* * *\" as version, `source`, bytes | filter `source` = \"x\" | stats count(*) as n by `source`", "source,n"},
+	}
+	for _, c := range cases {
+		f := model.InternFormat(model.MustParseFormat(c.format))
+		got := tr(t, c.query, Options{Format: f})
+		if got.Text != c.text || got.Raw || strings.Join(got.Columns, ",") != c.columns {
+			t.Errorf("%s over %s:\ngot  %s (raw %v, columns %v)\nwant %s (columns %s)", c.query, c.format, got.Text, got.Raw, got.Columns, c.text, c.columns)
+		}
+	}
+}
+
+// TestCustomFieldNotInFormat: a query naming a field the log group's
+// format does not hold cannot be pushed; the split says which field.
+func TestCustomFieldNotInFormat(t *testing.T) {
+	model.InternFormat(model.MustParseFormat("${version} ${colour} ${bytes}"))
+	got := tr(t, `filter action = "REJECT" | stats count(*) by colour`, Options{})
+	if want := `filter action = "REJECT" | fields @timestamp, @message`; got.Text != want || !got.Raw || !strings.HasPrefix(got.Local, "colour ") {
+		t.Errorf("got %s (raw %v, local %q)\nwant %s, split for colour", got.Text, got.Raw, got.Local, want)
+	}
+}
+
+func TestQuoteName(t *testing.T) {
+	for n, want := range map[string]string{
+		"colour": "colour", "nextHop2": "nextHop2", "next_hop": "next_hop",
+		"next-hop": "`next-hop`", "a:b": "`a:b`", "2nd": "`2nd`", "BY": "`BY`", "": "``",
+	} {
+		if got := quoteName(n); got != want {
+			t.Errorf("quoteName(%q) = %s, want %s", n, got, want)
+		}
+	}
+}
