@@ -39,6 +39,10 @@ func TestSemantics(t *testing.T) {
 		{`filter action = "reject"`, "WHERE FALSE"},
 		// not in keeps absent values out.
 		{`filter dstport not in [22, 80]`, "dstport NOT IN (22, 80)"},
+		// A control or invisible character is written as a Unicode
+		// escape, never raw; quotes and backslashes around it too.
+		{`filter interface-id = "a\x1b[31m'\\b"`, `interface_id = U&'a\001B[31m''\\b'`},
+		{`filter action like "\u{202e}x\u{e0041}"`, `strpos(action, U&'\202Ex\+0E0041') > 0`},
 		// Whole numbers stay exact past 2^53.
 		{`filter bytes = 9007199254740993`, "bytes = 9007199254740993"},
 		{`filter bytes > "18446744073709551615"`, "bytes > 18446744073709551615"},
@@ -209,6 +213,25 @@ func TestWrittenTimes(t *testing.T) {
 	got := translate(t, tb, Options{}, `filter @timestamp > ago(5m) | stats count(*)`)
 	if strings.Contains(got, "WHERE FALSE") || !strings.Contains(got, `"@timestamp" > 1`) {
 		t.Errorf("ago(5m) is no time on Athena:\n%s", got)
+	}
+}
+
+// Text that is not UTF-8 cannot be an Athena string: refused at its column.
+func TestInvalidTextRefused(t *testing.T) {
+	for text, col := range map[string]int{
+		`filter interface-id = "eni-\xff"`:                  23,
+		`filter dstport = 22 and action in ["A", "\xc3"]`:   41,
+		`filter @message like "x\xff" or action = "REJECT"`: 22,
+	} {
+		q, err := query.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Translate(q, defaultTable(), Options{})
+		var qe *query.Error
+		if !errors.As(err, &qe) || qe.Col != col || !strings.Contains(qe.Msg, "not UTF-8") {
+			t.Errorf("%s: %v, want an error at column %d", text, err, col)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
@@ -39,12 +40,58 @@ func Translate(q *query.Query, t *Table, opt Options) (*Translation, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range q.Commands {
+		if f, ok := c.(*query.FilterCmd); ok {
+			if col := invalidText(f.Expr); col > 0 {
+				return nil, &query.Error{Col: col, Msg: "this text holds a byte that is not UTF-8, which no Athena string can hold (Athena reads text as UTF-8): run the query without --on"}
+			}
+		}
+	}
 	tr := &translator{t: t, plan: prog.Plan(), cte: map[query.Ref]bool{}, unknown: q.Unknown}
 	sql, err := tr.translate(opt)
 	if err != nil {
 		return nil, err
 	}
 	return &Translation{SQL: sql, Columns: prog.Columns()}, nil
+}
+
+// invalidText returns the column of e's first string or pattern that is
+// not valid UTF-8, or 0.
+func invalidText(e query.Expr) int {
+	bad := func(s string, col int) int {
+		if utf8.ValidString(s) {
+			return 0
+		}
+		return col
+	}
+	switch e := e.(type) {
+	case *query.Logical:
+		if col := invalidText(e.L); col > 0 {
+			return col
+		}
+		return invalidText(e.R)
+	case *query.Not:
+		return invalidText(e.X)
+	case *query.Compare:
+		for _, l := range []*query.Literal{e.L.Lit, e.R.Lit} {
+			if l != nil && bad(l.Text, l.Col) > 0 {
+				return l.Col
+			}
+		}
+	case *query.In:
+		for _, v := range e.Values {
+			if bad(v.Text, v.Col) > 0 {
+				return v.Col
+			}
+		}
+	case *query.Match:
+		return bad(e.Pattern, e.PatCol)
+	case *query.Call:
+		if e.Arg != nil {
+			return bad(e.Arg.Text, e.Arg.Col)
+		}
+	}
+	return 0
 }
 
 type translator struct {

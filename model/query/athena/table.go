@@ -166,8 +166,33 @@ func ident(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// str is a Trino string literal.
-func str(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// str is a Trino string literal. Text with a control or invisible
+// character is written as a Unicode literal (U&'…\001B…'), so that what
+// is sent, and what --dry-run prints, holds no raw control byte. Invalid
+// UTF-8 never reaches here (Translate refuses it).
+func str(s string) string {
+	if !strings.ContainsFunc(s, model.UnsafeRune) {
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	var b strings.Builder
+	b.WriteString("U&'")
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			b.WriteString("''")
+		case r == '\\':
+			b.WriteString(`\\`)
+		case model.UnsafeRune(r) && r <= 0xffff:
+			fmt.Fprintf(&b, `\%04X`, r)
+		case model.UnsafeRune(r):
+			fmt.Fprintf(&b, `\+%06X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
 
 // QualifiedName is the table's name as SQL refers to it.
 func (t *Table) QualifiedName() string { return ident(t.Database) + "." + ident(t.Name) }

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/flowtail/flowtail/model"
 	"github.com/flowtail/flowtail/model/query"
@@ -299,6 +300,12 @@ func (w *writer) nonNative(q *query.Query) string {
 		}
 	}
 	var why []string
+	for _, c := range q.Commands {
+		if f, ok := c.(*query.FilterCmd); ok && !writable(f.Expr) {
+			why = append(why, "a filter's text holds a control, invisible or invalid character, which an Insights string cannot write")
+			break
+		}
+	}
 	if len(derived) > 0 {
 		why = append(why, strings.Join(derived, ", ")+" derived by flowtail, unknown to Insights")
 	}
@@ -340,7 +347,37 @@ func walk(e query.Expr, f func(query.Ref)) {
 	}
 }
 
+// writable reports whether every string and pattern in e can be written
+// in an Insights query: its strings escape only the quote and the
+// backslash, so a control or invisible character (or an invalid byte)
+// would go in raw, to be read who knows how, and shown raw by --dry-run.
+func writable(e query.Expr) bool {
+	ok := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsFunc(s, model.UnsafeRune) }
+	switch e := e.(type) {
+	case *query.Logical:
+		return writable(e.L) && writable(e.R)
+	case *query.Not:
+		return writable(e.X)
+	case *query.Compare:
+		return (e.L.Lit == nil || ok(e.L.Lit.Text)) && (e.R.Lit == nil || ok(e.R.Lit.Text))
+	case *query.In:
+		for _, v := range e.Values {
+			if !ok(v.Text) {
+				return false
+			}
+		}
+	case *query.Match:
+		return ok(e.Pattern)
+	case *query.Call:
+		return e.Arg == nil || ok(e.Arg.Text)
+	}
+	return true
+}
+
 func (w *writer) native(e query.Expr) bool {
+	if !writable(e) {
+		return false
+	}
 	ok := true
 	walk(e, func(r query.Ref) {
 		if _, n := w.refName(r); !n {

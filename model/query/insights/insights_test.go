@@ -50,6 +50,11 @@ func TestSplit(t *testing.T) {
 		// A record query without limit is fetched and answered locally.
 		{`filter dstport = 443 | fields srcaddr`, `filter dstPort = 443 | fields @timestamp, @message`, true},
 		{`filter dstport = 443 | fields srcaddr | limit 50`, `filter dstPort = 443 | fields srcAddr | limit 50`, false},
+		// Text Insights cannot write (a control, invisible or invalid
+		// character) stays local, and nothing raw is sent.
+		{`filter interface-id = "eni-\x1b[31m" and dstport = 22 | stats count(*)`, `filter dstPort = 22 | fields @timestamp, @message`, true},
+		{`filter @message like "\u{202e}x" or dstport = 22 | limit 5`, `fields @timestamp, @message`, true},
+		{`filter interface-id in ["eni-\xff"] | limit 5`, `fields @timestamp, @message`, true},
 		// A string with quotes and a regex with a slash.
 		{`filter @message like "a\"b" and @message like /x\/y/ | limit 1`, `filter @message like "a\"b" and @message like /x\/y/ | limit 1`, false},
 	}
