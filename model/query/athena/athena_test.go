@@ -165,7 +165,9 @@ func BenchmarkTranslate(b *testing.B) {
 	}
 }
 
-// FuzzTranslate: every query the local engine accepts translates.
+// FuzzTranslate: every query the local engine accepts translates, but
+// for text that is not UTF-8, which Athena cannot hold and which is
+// refused by name.
 func FuzzTranslate(f *testing.F) {
 	for _, q := range corpus(f) {
 		f.Add(q)
@@ -179,7 +181,7 @@ func FuzzTranslate(f *testing.F) {
 		if _, err := query.Compile(q, model.NewInterner(), query.Options{}); err != nil {
 			return
 		}
-		if _, err := Translate(q, tb, Options{}); err != nil {
+		if _, err := Translate(q, tb, Options{}); err != nil && !strings.Contains(err.Error(), "not UTF-8") {
 			t.Fatalf("%q compiles locally but does not translate: %v", text, err)
 		}
 	})
