@@ -218,6 +218,34 @@ func TestWrittenTimes(t *testing.T) {
 	}
 }
 
+// The time window bounds start; a table without it is bounded by end, and
+// one without either is refused, not sent to match no record through a
+// NULL column.
+func TestWindowWithoutStart(t *testing.T) {
+	since, until := time.Unix(1795000000, 0), time.Unix(1795003600, 0)
+	table := func(format string) *Table {
+		tb := defaultTable()
+		tb.Columns = FormatColumns(model.MustParseFormat(format), false)
+		return tb
+	}
+	got := translate(t, table("${version} ${bytes} ${end} ${action}"), Options{Since: since, Until: until}, `stats count(*)`)
+	for _, want := range []string{`"end" >= 1795000000`, `"end" <= 1795003600`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %s in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "NULL AS bigint") {
+		t.Errorf("a NULL bound in\n%s", got)
+	}
+	q, _ := query.Parse(`stats count(*)`)
+	_, err := Translate(q, table("${version} ${bytes} ${action}"), Options{Since: since})
+	if err == nil || !strings.Contains(err.Error(), "neither a start nor an end column") {
+		t.Errorf("no time column: %v, want a refusal", err)
+	}
+	// Without a window, such a table is read whole.
+	translate(t, table("${version} ${bytes} ${action}"), Options{}, `stats count(*)`)
+}
+
 // Text that is not UTF-8 cannot be an Athena string: refused at its column.
 func TestInvalidTextRefused(t *testing.T) {
 	for text, col := range map[string]int{

@@ -15,8 +15,9 @@ import (
 
 // Options bound the records a query reads.
 type Options struct {
-	// Since and Until bound the records' start time (inclusive); zero means
-	// unbounded. They also become predicates on the partition columns.
+	// Since and Until bound the records' start time (inclusive; their end
+	// time where the table has no start column); zero means unbounded.
+	// They also become predicates on the partition columns.
 	Since, Until time.Time
 }
 
@@ -339,7 +340,11 @@ func (tr *translator) translate(opt Options) (string, error) {
 		}
 	}
 	b.WriteString("\n  FROM " + tr.t.QualifiedName())
-	if w := tr.window(opt); len(w) > 0 {
+	w, err := tr.window(opt)
+	if err != nil {
+		return "", err
+	}
+	if len(w) > 0 {
 		b.WriteString("\n  WHERE " + strings.Join(w, "\n    AND "))
 	}
 	b.WriteString("\n)")
@@ -351,13 +356,22 @@ func (tr *translator) translate(opt Options) (string, error) {
 }
 
 // window bounds start and, through the partition columns, the files read.
-func (tr *translator) window(opt Options) []string {
+// A table without start is bounded by end; without either, no record's
+// time is known and the window is refused rather than matching nothing.
+func (tr *translator) window(opt Options) ([]string, error) {
 	var out []string
 	out = append(out, partitionPredicates(tr.t, opt.Since, opt.Until)...)
 	if opt.Since.IsZero() && opt.Until.IsZero() {
-		return out
+		return out, nil
 	}
-	start := tr.fieldExpr(model.FieldStart)
+	id := model.FieldStart
+	if _, ok := tr.t.column(ColumnName(id)); !ok {
+		id = model.FieldEnd
+	}
+	if _, ok := tr.t.column(ColumnName(id)); !ok {
+		return nil, fmt.Errorf("table %s has neither a start nor an end column, so no record's time is known and --since/--until cannot bound them: leave them out, or query a table whose format has ${start}", tr.t.QualifiedName())
+	}
+	start := tr.fieldExpr(id)
 	if !opt.Since.IsZero() {
 		s := opt.Since.Unix()
 		if opt.Since.Nanosecond() > 0 {
@@ -368,7 +382,7 @@ func (tr *translator) window(opt Options) []string {
 	if !opt.Until.IsZero() {
 		out = append(out, fmt.Sprintf("%s <= %d", start, opt.Until.Unix()))
 	}
-	return out
+	return out, nil
 }
 
 // relation tracks the columns of the stage being built and the order its
