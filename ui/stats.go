@@ -268,14 +268,7 @@ func nullRank(v query.Value) int {
 func compareCells(a, b query.Value) int {
 	switch {
 	case a.IsNumber() && b.IsNumber():
-		af, bf := a.F, b.F
-		if a.Kind == query.Int {
-			af = float64(a.I)
-		}
-		if b.Kind == query.Int {
-			bf = float64(b.I)
-		}
-		return cmp.Compare(af, bf)
+		return query.CompareValues(a, b) // exactly: sums pass 2^64
 	case a.Kind == query.Addr && b.Kind == query.Addr:
 		return a.A.Compare(b.A)
 	case a.Kind == query.Time && b.Kind == query.Time:
