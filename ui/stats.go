@@ -370,15 +370,16 @@ func drillText(keys []query.GroupKeyInfo, row []query.Value) string {
 	var parts []string
 	for i, k := range keys {
 		v := row[i]
+		name := query.QuoteName(k.Field) // a format's own name may need backticks
 		switch {
 		case k.BinSec > 0:
 			parts = append(parts, fmt.Sprintf("@timestamp >= %d and @timestamp < %d", v.I, v.I+uint64(k.BinSec)*1000))
 		case v.Kind == query.Null:
-			parts = append(parts, "not ispresent("+k.Field+")")
+			parts = append(parts, "not ispresent("+name+")")
 		case v.IsNumber():
-			parts = append(parts, k.Field+" = "+v.String())
+			parts = append(parts, name+" = "+v.String())
 		default:
-			parts = append(parts, fieldIs(k.Field, v.String()))
+			parts = append(parts, fieldIs(name, v.String()))
 		}
 	}
 	return strings.Join(parts, " and ")

@@ -258,3 +258,51 @@ func TestStatsPaneWideSumsExact(t *testing.T) {
 		t.Fatalf("sorted by s:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(w, "\n"))
 	}
 }
+
+// Enter on a stats row grouped by a field only the --format defines
+// filters by that field's name, quoted where the query language needs
+// it, and selects the group's records.
+func TestStatsDrillByCustomField(t *testing.T) {
+	s := model.NewStore(100)
+	format := model.MustParseFormat("${version} ${interface-id} ${my-custom} ${rack-7} ${bytes}")
+	lines := []string{
+		"2 eni-a c-a r1 10",
+		"2 eni-a c-b r1 20",
+		"2 eni-b c-a r2 30",
+		"2 eni-a c-a r2 40",
+		"2 eni-a - r1 50",
+	}
+	appendLines(t, s, format, lines...)
+	// the group of the first row, counted here from the lines
+	match := func(iface, custom, rack string) int {
+		n := 0
+		for _, l := range lines {
+			f := strings.Fields(l)
+			if f[1] == iface && (custom == "" || f[2] == custom) && (rack == "" || f[3] == rack) {
+				n++
+			}
+		}
+		return n
+	}
+	for _, c := range []struct {
+		query, filter string
+		want          int
+	}{
+		{"stats count(*) as n by interfaceId, my-custom | sort n desc", `interface-id = "eni-a" and my-custom = "c-a"`, match("eni-a", "c-a", "")},
+		{"stats count(*) as n by interfaceId, `rack-7` | sort n desc", "interface-id = \"eni-a\" and `rack-7` = \"r1\"", match("eni-a", "", "r1")},
+	} {
+		d := queryDriver(t, s, 100, 20)
+		d.applyFilter(c.query)
+		gotoPane(t, d, "stats")
+		d.keys("enter")
+		if d.m.panes[d.m.active].Title() == "stats" {
+			t.Fatalf("%s: enter stayed on the stats pane:\n%s", c.query, d.screen())
+		}
+		if d.m.sh.FilterText != c.filter {
+			t.Errorf("%s: filter after drill-down %q, want %q", c.query, d.m.sh.FilterText, c.filter)
+		}
+		if d.m.sh.Matches == nil || len(d.m.sh.Matches.Seqs) != c.want {
+			t.Errorf("%s: drill-down selects %v, want %d records", c.query, d.m.sh.Matches, c.want)
+		}
+	}
+}
