@@ -8,15 +8,17 @@ import (
 )
 
 // Text from a log, a file name or the network is made safe before it is
-// drawn or printed, by one of two policies: the terminal UI drops what is
-// unsafe (DropUnsafe), headless output masks it with '?' one for one
-// (MaskUnsafe, MaskAppended) so columns and carets still line up, and JSON
-// escapes it (AppendJSONString). Unsafe is every C0 and C1 control (so
-// ESC and every escape sequence), DEL, invalid UTF-8, the invisible
-// bidirectional controls that reorder text on screen (U+202E and kin), and
-// the other invisible format characters (zero-width space and joiners,
-// U+FEFF, soft hyphen, tag characters), with which "eni-a\u200bbc" would
-// look exactly like "eni-abc".
+// drawn or printed. Each unsafe rune is shown, never dropped, one for one:
+// the terminal UI shows it as U+FFFD (ReplaceUnsafe), headless output as
+// '?' (MaskUnsafe, MaskAppended), so columns and carets still line up,
+// and JSON escapes it (AppendJSONString). Dropping one would let
+// "eni-\u202eevil" look exactly like "eni-evil", or "eni-\abell" like
+// "eni-bell": two values that differ would read the same, which hides a
+// record in plain sight. Unsafe is every C0 and C1 control (so ESC and
+// every escape sequence), DEL, invalid UTF-8, the invisible bidirectional
+// controls that reorder text on screen (U+202E and kin), and the other
+// invisible format characters (zero-width space and joiners, U+FEFF, soft
+// hyphen, tag characters).
 
 // UnsafeRune reports the runes no policy lets through as they are.
 func UnsafeRune(r rune) bool {
@@ -46,12 +48,12 @@ func plainASCII(s string) bool {
 	return true
 }
 
-// DropUnsafe is the terminal UI's policy: controls and bidi controls are
-// dropped, tab and newline become a space, and invalid UTF-8 and the other
-// invisible format characters become U+FFFD, so a value holding one never
-// looks like one without it. Clean ASCII is
+// ReplaceUnsafe is the terminal UI's policy: every unsafe rune and each
+// invalid UTF-8 byte becomes U+FFFD, except tab, newline and return,
+// which are layout and become a space: one cell either way, so a value
+// holding one can never shift the columns after it. Clean ASCII is
 // returned as it is, without allocating.
-func DropUnsafe(s string) string {
+func ReplaceUnsafe(s string) string {
 	if plainASCII(s) {
 		return s
 	}
@@ -63,12 +65,8 @@ func DropUnsafe(s string) string {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
 			b.WriteByte(' ')
-		case r == utf8.RuneError && size <= 1:
+		case r == utf8.RuneError && size <= 1, UnsafeRune(r):
 			b.WriteRune('\uFFFD')
-		case UnsafeRune(r):
-			if r > 0x9f && !bidiControl(r) {
-				b.WriteRune('\uFFFD')
-			}
 		default:
 			b.WriteRune(r)
 		}

@@ -75,7 +75,7 @@ func (d *detailModel) verdictLines(v model.View, i, width int) []string {
 	}
 	out := []string{"", st.Section.Render("RULES")}
 	if f, x := v.At(i); !hasInterface(f, x) {
-		return append(out, wrapStyled(st.Dim, noInterfaceVerdict, width)...)
+		return append(out, wrapStyled(st.Dim, rules.NoInterfaceReason(rules.FromFlow(f, x, v.Names())), width)...)
 	}
 	if d.snap == nil {
 		if d.rulesErr != nil {

@@ -162,10 +162,6 @@ type rulesLookupMsg struct {
 	err   error
 }
 
-// noInterfaceVerdict is what the rules say of a record without
-// interface-id: none are looked up for it.
-const noInterfaceVerdict = "Could not decide: the record has no interface-id (a Transit Gateway record, or a format without it), so there are no security groups or network ACL to check."
-
 // hasInterface reports whether a record names the interface it was logged on.
 func hasInterface(f *model.Flow, x *model.Ext) bool {
 	_, ok := model.StrID(f, x, model.FieldInterfaceID)

@@ -76,10 +76,7 @@ func (e *exportPrompt) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, star
 		return exportCmd(e.sh.Store, e.sel, path), true,
 			fmt.Sprintf("writing %s records to %s…", thousands(uint64(e.sel.nCount)), path)
 	}
-	msg, ok := typedText(msg)
-	if !ok {
-		return nil, false, ""
-	}
+	msg = typedText(msg)
 	// Text with no modifier but shift is typing; anything else edits.
 	e.replaceProposed(msg.Text != "" && msg.Mod&^tea.ModShift == 0)
 	e.input, cmd = e.input.Update(msg)

@@ -89,10 +89,7 @@ func (f *filterBar) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, apply *
 		}
 		return nil, false, nil
 	}
-	msg, ok := typedText(msg)
-	if !ok {
-		return nil, false, nil
-	}
+	msg = typedText(msg)
 	f.input, cmd = f.input.Update(msg)
 	return tea.Batch(cmd, f.check()), false, nil
 }
@@ -105,7 +102,8 @@ func (f *filterBar) paste(msg tea.PasteMsg) tea.Cmd {
 	return tea.Batch(cmd, f.check())
 }
 
-// oneLine joins pasted lines with spaces and drops control characters.
+// oneLine joins pasted lines with spaces and makes the rest safe as
+// Sanitize does (the input drops the U+FFFD that leaves for a control).
 func oneLine(s string) string { return strings.TrimSpace(Sanitize(s)) }
 
 // check compiles the text as typed to show valid / incomplete / invalid

@@ -89,7 +89,7 @@ func TestSavedQueryTextIsSanitised(t *testing.T) {
 		assertSafeFrame(t, d, "palette list")
 		d.typeText("evil")
 		assertSafeFrame(t, d, "palette filtered")
-		if !strings.Contains(d.screen(), "evilname]0;x") {
+		if !strings.Contains(d.screen(), "evil\uFFFDname\uFFFD]0;x\uFFFD") {
 			t.Fatalf("the saved query's sanitised name should be listed:\n%s", d.screen())
 		}
 		d.keys("enter")

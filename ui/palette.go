@@ -125,10 +125,7 @@ func (p *palette) update(msg tea.KeyPressMsg, k *Keymap, height int) (c chosen, 
 	case "enter":
 		return p.choose()
 	}
-	msg, ok := typedText(msg)
-	if !ok {
-		return c, false, nil
-	}
+	msg = typedText(msg)
 	p.input, cmd = p.input.Update(msg)
 	if p.asking == nil {
 		p.filter()

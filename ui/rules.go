@@ -318,7 +318,7 @@ func (p *rulesPane) rebuild() {
 		return
 	case p.pkt.Interface == "":
 		say(st.Section, " RULES")
-		for _, l := range wrapWords(noInterfaceVerdict, w-1) {
+		for _, l := range wrapWords(rules.NoInterfaceReason(p.pkt), w-1) {
 			say(st.Dim, " "+l)
 		}
 		return

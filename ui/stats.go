@@ -268,14 +268,7 @@ func nullRank(v query.Value) int {
 func compareCells(a, b query.Value) int {
 	switch {
 	case a.IsNumber() && b.IsNumber():
-		af, bf := a.F, b.F
-		if a.Kind == query.Int {
-			af = float64(a.I)
-		}
-		if b.Kind == query.Int {
-			bf = float64(b.I)
-		}
-		return cmp.Compare(af, bf)
+		return query.CompareValues(a, b) // exactly: sums pass 2^64
 	case a.Kind == query.Addr && b.Kind == query.Addr:
 		return a.A.Compare(b.A)
 	case a.Kind == query.Time && b.Kind == query.Time:
@@ -377,15 +370,16 @@ func drillText(keys []query.GroupKeyInfo, row []query.Value) string {
 	var parts []string
 	for i, k := range keys {
 		v := row[i]
+		name := query.QuoteName(k.Field) // a format's own name may need backticks
 		switch {
 		case k.BinSec > 0:
 			parts = append(parts, fmt.Sprintf("@timestamp >= %d and @timestamp < %d", v.I, v.I+uint64(k.BinSec)*1000))
 		case v.Kind == query.Null:
-			parts = append(parts, "not ispresent("+k.Field+")")
+			parts = append(parts, "not ispresent("+name+")")
 		case v.IsNumber():
-			parts = append(parts, k.Field+" = "+v.String())
+			parts = append(parts, name+" = "+v.String())
 		default:
-			parts = append(parts, fieldIs(k.Field, v.String()))
+			parts = append(parts, fieldIs(name, v.String()))
 		}
 	}
 	return strings.Join(parts, " and ")

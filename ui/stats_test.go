@@ -218,3 +218,91 @@ func TestStatsColumnsFitTheWidth(t *testing.T) {
 		}
 	}
 }
+
+// Sums past 2^64 show the same exact digits as flowtail query prints, and
+// sorting the column orders them exactly where float64s would tie.
+func TestStatsPaneWideSumsExact(t *testing.T) {
+	s := model.NewStore(100)
+	const max64 = "18446744073709551615"
+	var lines []string
+	for _, r := range []struct{ acct, small string }{{"111111111111", "3"}, {"222222222222", "1"}, {"333333333333", "2"}} {
+		for _, b := range []string{max64, max64, r.small} {
+			lines = append(lines, "2 "+r.acct+" eni-1 10.0.0.1 10.0.1.1 1234 22 6 1 "+b+" 1700000000 1700000060 ACCEPT OK")
+		}
+	}
+	appendLines(t, s, model.DefaultFormat, lines...)
+	d := queryDriver(t, s, 100, 20)
+	d.applyFilter("stats sum(bytes) as s, avg(bytes) as a by accountId | sort accountId")
+	gotoPane(t, d, "stats")
+	// 2*(2^64-1)+k = 36893488147419103230+k; avg = that / 3
+	want := []string{
+		"111111111111 36893488147419103233 12297829382473034411",
+		"222222222222 36893488147419103231 12297829382473034410.333",
+		"333333333333 36893488147419103232 12297829382473034410.667",
+	}
+	accounts := map[string]bool{"111111111111": true, "222222222222": true, "333333333333": true}
+	rowsOf := func() []string {
+		var rows []string
+		for _, l := range strings.Split(d.screen(), "\n") {
+			if f := strings.Fields(l); len(f) == 3 && accounts[f[0]] {
+				rows = append(rows, strings.Join(f, " "))
+			}
+		}
+		return rows
+	}
+	if got := rowsOf(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("rows:\n%s\nwant:\n%s\nscreen:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), d.screen())
+	}
+	d.keys("s", "s") // the second column, s: largest first
+	if got, w := rowsOf(), []string{want[0], want[2], want[1]}; strings.Join(got, "\n") != strings.Join(w, "\n") {
+		t.Fatalf("sorted by s:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(w, "\n"))
+	}
+}
+
+// Enter on a stats row grouped by a field only the --format defines
+// filters by that field's name, quoted where the query language needs
+// it, and selects the group's records.
+func TestStatsDrillByCustomField(t *testing.T) {
+	s := model.NewStore(100)
+	format := model.MustParseFormat("${version} ${interface-id} ${my-custom} ${rack-7} ${bytes}")
+	lines := []string{
+		"2 eni-a c-a r1 10",
+		"2 eni-a c-b r1 20",
+		"2 eni-b c-a r2 30",
+		"2 eni-a c-a r2 40",
+		"2 eni-a - r1 50",
+	}
+	appendLines(t, s, format, lines...)
+	// the group of the first row, counted here from the lines
+	match := func(iface, custom, rack string) int {
+		n := 0
+		for _, l := range lines {
+			f := strings.Fields(l)
+			if f[1] == iface && (custom == "" || f[2] == custom) && (rack == "" || f[3] == rack) {
+				n++
+			}
+		}
+		return n
+	}
+	for _, c := range []struct {
+		query, filter string
+		want          int
+	}{
+		{"stats count(*) as n by interfaceId, my-custom | sort n desc", `interface-id = "eni-a" and my-custom = "c-a"`, match("eni-a", "c-a", "")},
+		{"stats count(*) as n by interfaceId, `rack-7` | sort n desc", "interface-id = \"eni-a\" and `rack-7` = \"r1\"", match("eni-a", "", "r1")},
+	} {
+		d := queryDriver(t, s, 100, 20)
+		d.applyFilter(c.query)
+		gotoPane(t, d, "stats")
+		d.keys("enter")
+		if d.m.panes[d.m.active].Title() == "stats" {
+			t.Fatalf("%s: enter stayed on the stats pane:\n%s", c.query, d.screen())
+		}
+		if d.m.sh.FilterText != c.filter {
+			t.Errorf("%s: filter after drill-down %q, want %q", c.query, d.m.sh.FilterText, c.filter)
+		}
+		if d.m.sh.Matches == nil || len(d.m.sh.Matches.Seqs) != c.want {
+			t.Errorf("%s: drill-down selects %v, want %d records", c.query, d.m.sh.Matches, c.want)
+		}
+	}
+}

@@ -18,7 +18,7 @@ func TestHealthTextNamesTheSourceOnce(t *testing.T) {
 		{Health{Source: "flows.log", Mode: "follow"}, "flows.log follow"},
 		{Health{Source: "/vpc/flows", Mode: "live", Lag: 3 * time.Second, Backoff: "4s"}, "/vpc/flows live lag 3s retry 4s"},
 		{Health{Source: "capture.log.gz", Mode: "file", Final: true}, "capture.log.gz file stopped"},
-		{Health{Source: "eni\x1b[2J", Mode: "file"}, "eni[2J file"},
+		{Health{Source: "eni\x1b[2J", Mode: "file"}, "eni\uFFFD[2J file"},
 	} {
 		if got := healthText(tt.h); got != tt.want {
 			t.Errorf("healthText(%+v) = %q, want %q", tt.h, got, tt.want)

@@ -119,7 +119,8 @@ func TestGoldenTransitGateway(t *testing.T) {
 // TestRulesOfARecordWithoutInterface: a Transit Gateway record has no
 // interface-id, so no rules are looked up for it; the detail view said
 // "looking up the rules of this interface…" for ever, and the rules pane
-// showed a bare heading. Both say why there is no verdict.
+// showed a bare heading. Both say why there is no verdict, in the words
+// flowtail explain uses.
 func TestRulesOfARecordWithoutInterface(t *testing.T) {
 	cfg := fixtureConfig(tgwStore(t))
 	cfg.Rules = &staticRules{snap: demoRules(t)}
@@ -129,7 +130,7 @@ func TestRulesOfARecordWithoutInterface(t *testing.T) {
 	if !strings.Contains(d.screen(), "tgw-attach-") {
 		t.Fatalf("not the detail of a TGW record:\n%s", d.screen())
 	}
-	d.lineWith("no interface-id")
+	d.lineWith("a Transit Gateway record names no interface and logs no")
 	if strings.Contains(d.screen(), "looking up") {
 		t.Errorf("the detail view says it is looking up rules it never asks for:\n%s", d.screen())
 	}
@@ -137,5 +138,5 @@ func TestRulesOfARecordWithoutInterface(t *testing.T) {
 	if _, ok := d.m.panes[d.m.active].(*rulesPane); !ok {
 		t.Fatalf("r did not open the rules pane")
 	}
-	d.lineWith("no interface-id")
+	d.lineWith("a Transit Gateway record names no interface")
 }

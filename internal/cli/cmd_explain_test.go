@@ -353,3 +353,34 @@ func TestExplainAcrossInternerResets(t *testing.T) {
 		}
 	}
 }
+
+// Transit Gateway records name no interface: explain says so and why no
+// rule is checked, in the text, in JSON and in the summary, with no empty
+// interface name ("the subnet of interface  is unknown").
+func TestExplainTransitGatewayRecords(t *testing.T) {
+	const reason = "Could not decide: a Transit Gateway record names no interface and logs no action (it records what crossed the transit gateway or was lost there, in packets-lost-*), so there are no security groups or network ACL to check it against."
+	tgw := "../../testdata/tgw/tgw-default.log"
+	out, errOut, code := runCmd(t, "explain", tgw, "--rules", demoRulesDir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if want := "  => ingress · could not decide\n  " + reason + "\n"; !strings.Contains(out, want) {
+		t.Errorf("output lacks:\n%s--- got:\n%s", want, out)
+	}
+	if strings.Contains(out, "interface  ") || strings.Contains(out, "subnet of interface") {
+		t.Errorf("an empty interface name:\n%s", out)
+	}
+	out, _, _ = runCmd(t, "explain", tgw, "--rules", demoRulesDir, "-o", "json")
+	for _, m := range jsonLines(t, out) {
+		if m["log-status"] != "OK" {
+			continue
+		}
+		if m["reason"] != reason || len(m["missing"].([]any)) != 1 || m["missing"].([]any)[0] != "a Transit Gateway record names no interface" {
+			t.Errorf("json: reason %q, missing %v", m["reason"], m["missing"])
+		}
+	}
+	out, _, _ = runCmd(t, "explain", tgw, "--rules", demoRulesDir, "--summary")
+	if !strings.Contains(out, "could not decide: a Transit Gateway record names no interface") {
+		t.Errorf("summary:\n%s", out)
+	}
+}

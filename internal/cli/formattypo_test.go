@@ -118,6 +118,19 @@ func TestQueryNamesFieldOfFormatFlag(t *testing.T) {
 	}
 }
 
+// TestQueryGroupsByDashedFieldOfFormatFlag: the same for a name with a
+// dash, in the table a user sees.
+func TestQueryGroupsByDashedFieldOfFormatFlag(t *testing.T) {
+	path := writeQueryCapture(t, t.TempDir(), "custom.log", []string{"2 c-a 100", "2 c-b 200", "2 c-a 5"})
+	code, out, errOut := runQueryCmd(t, "", "--format", "${version} ${my-custom} ${bytes}", "stats count(*) by my-custom", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if want := "my-custom  count(*)\nc-a               2\nc-b               1\n"; out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}
+
 // TestPlainHeaderTypoIsStillAHeader: a header line in the plain spelling
 // S3 writes, with a typo in one name, still sets the format (its records
 // are read, not reported as malformed) and the typo is named.

@@ -2,7 +2,6 @@ package query
 
 import (
 	"math"
-	"math/big"
 	"math/bits"
 	"slices"
 	"unsafe"
@@ -647,18 +646,9 @@ func (a *aggregator) value(sp *aggSpec, s *aggState) Value {
 	}
 	switch sp.fn {
 	case AggSum:
-		if s.sumHi != 0 {
-			f, _ := new(big.Float).SetInt(s.bigSum()).Float64()
-			return Value{Kind: Float, F: f}
-		}
-		return Value{Kind: Int, I: s.sum}
+		return uint128Value(s.sumHi, s.sum)
 	case AggAvg:
-		if s.sumHi != 0 {
-			q := new(big.Float).SetInt(s.bigSum())
-			f, _ := q.Quo(q, new(big.Float).SetUint64(s.n)).Float64()
-			return Value{Kind: Float, F: f}
-		}
-		return Value{Kind: Float, F: float64(s.sum) / float64(s.n)}
+		return quotientValue(s.sumHi, s.sum, s.n)
 	case AggMin:
 		return sp.acc.decode(s.lo)
 	case AggMax:
@@ -671,12 +661,6 @@ func (a *aggregator) value(sp *aggSpec, s *aggState) Value {
 		return sp.acc.decode(s.code)
 	}
 	return Value{}
-}
-
-// bigSum is the exact sum of a sum or avg that passed 64 bits.
-func (s *aggState) bigSum() *big.Int {
-	hi := new(big.Int).SetUint64(s.sumHi)
-	return hi.Lsh(hi, 64).Add(hi, new(big.Int).SetUint64(s.sum))
 }
 
 // pctIndex is the nearest-rank percentile: the smallest value with at

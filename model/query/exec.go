@@ -402,8 +402,10 @@ func (p *Program) Needs(id model.FieldID) bool {
 }
 
 // GroupKeyInfo describes one `by` key of a stats program, for turning a result
-// row back into a filter: Field is the AWS spelling of the field (or a
-// name such as @timestamp), BinSec the bin width for bin() keys.
+// row back into a filter: Field is the AWS spelling of the field, a name
+// such as @timestamp, or a name only a format in use defines as the query
+// typed it (QuoteName writes any of them into a query); BinSec is the bin
+// width for bin() keys.
 type GroupKeyInfo struct {
 	Field  string
 	BinSec int64
@@ -417,7 +419,7 @@ func (p *Program) GroupKeys() []GroupKeyInfo {
 	}
 	out := make([]GroupKeyInfo, len(p.stats.keys))
 	for i, k := range p.stats.keys {
-		out[i] = GroupKeyInfo{Field: k.acc.ref.Name(), BinSec: int64(k.binMs / 1000)}
+		out[i] = GroupKeyInfo{Field: p.env.refName(k.acc.ref), BinSec: int64(k.binMs / 1000)}
 	}
 	return out
 }

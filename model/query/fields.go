@@ -50,6 +50,15 @@ func newEnv(names *model.Interner, opt Options, unknown []string) *env {
 	return &env{names: names, v6: newAddrTable(), opt: opt, unknown: unknown, now: now(), mem: newMemAccount(opt.MemoryBudget)}
 }
 
+// refName is what a ref is called: its canonical spelling, or for a name
+// flowtail does not know, the name as the query typed it.
+func (e *env) refName(r Ref) string {
+	if r >= RefUnknown0 && int(r-RefUnknown0) < len(e.unknown) {
+		return e.unknown[r-RefUnknown0]
+	}
+	return r.Name()
+}
+
 // loc is the zone times without one of their own are read in.
 func (e *env) loc() *time.Location {
 	if e.opt.Loc != nil {

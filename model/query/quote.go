@@ -43,3 +43,16 @@ func Quote(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// QuoteName writes a field name so that the query language reads it back
+// as that name: as it is where it reads as one plain name, else in
+// backticks (a format's own names may hold a '-' before a digit, or be a
+// word such as "in"). A name in a query never holds a backtick, so every
+// name a query resolved can be written back.
+func QuoteName(name string) string {
+	l := lexer{src: name}
+	if t := l.next(); t.kind == tIdent && t.raw == name && !isKeyword(t) && !strings.HasPrefix(name, "`") {
+		return name
+	}
+	return "`" + name + "`"
+}

@@ -2,6 +2,7 @@ package query
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -149,5 +150,82 @@ func TestEscapedLiteralsSelectTheirValue(t *testing.T) {
 		case want >= 0 && (err != nil || n != want):
 			t.Errorf("%s: %d records, %v; want %d", q, n, err, want)
 		}
+	}
+}
+
+// A field name QuoteName writes reads back as that name in a filter, a
+// stats key and ispresent(), for names a format may define that are not
+// plain words of the query language; plain names stay bare.
+func TestQuoteNameReadsBack(t *testing.T) {
+	custom := map[string]string{
+		"my-custom": "my-custom", "zone_2": "zone_2", "stats": "stats", "filter": "filter",
+		"x-1": "`x-1`", "a--b": "`a--b`", "c-": "`c-`", "in": "`in`", "and": "`and`", "Like": "`Like`",
+	}
+	header := "${version}"
+	for n := range custom {
+		header += " ${" + n + "}"
+	}
+	st := model.NewStore(10)
+	model.NewIngester(st, nil).Ingest(model.Batch{Events: []model.Event{{Line: []byte(header), Origin: "q"}}})
+	known := map[string]string{"interface-id": "interface-id", "@timestamp": "@timestamp", "dstPort": "dstPort"}
+	for _, names := range []map[string]string{custom, known} {
+		for n, want := range names {
+			quoted := QuoteName(n)
+			if quoted != want {
+				t.Errorf("QuoteName(%q) = %s, want %s", n, quoted, want)
+			}
+			for _, text := range []string{
+				"filter " + quoted + ` = "v"`,
+				"filter not ispresent(" + quoted + ")",
+				"stats count(*) by " + quoted,
+			} {
+				q, err := Parse(text)
+				if err != nil {
+					t.Errorf("%s: %v", text, err)
+					continue
+				}
+				var got Name
+				switch c := q.Commands[0].(type) {
+				case *FilterCmd:
+					switch e := c.Expr.(type) {
+					case *Compare:
+						got = *e.L.Field
+					case *Not:
+						got = e.X.(*Call).Field
+					}
+				case *StatsCmd:
+					got = c.By[0].Field
+				}
+				ref, isKnown := LookupRef(n)
+				switch {
+				case isKnown && got.Ref != ref:
+					t.Errorf("%s: reads %+v, not %s", text, got, n)
+				case !isKnown && (got.Ref < RefUnknown0 || q.Unknown[got.Ref-RefUnknown0] != n):
+					t.Errorf("%s: reads %+v (unknown names %q), not %s", text, got, q.Unknown, n)
+				}
+			}
+		}
+	}
+}
+
+// GroupKeys names a key only a format defines as the query typed it, so a
+// row can be turned back into a filter.
+func TestGroupKeysNameCustomFields(t *testing.T) {
+	st := model.NewStore(10)
+	model.NewIngester(st, nil).Ingest(model.Batch{Events: []model.Event{{Line: []byte("${version} ${interface-id} ${grp-custom} ${x-9}"), Origin: "g"}}})
+	q, err := Parse("stats count(*) by interfaceId, grp-custom, `x-9`, bin(5m)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(q, model.NewInterner(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, k := range p.GroupKeys() {
+		got = append(got, fmt.Sprintf("%s/%d", k.Field, k.BinSec))
+	}
+	if want := "interface-id/0 grp-custom/0 x-9/0 @timestamp/300"; strings.Join(got, " ") != want {
+		t.Errorf("keys %q, want %s", got, want)
 	}
 }

@@ -143,15 +143,24 @@ func (s *Snapshot) explain(p Packet, reason bool) Verdict {
 		v.Direction = directionAt(iface, p)
 	}
 	switch {
+	case p.Interface == "" && (p.TransitGateway || p.Subnet == ""):
+		if p.TransitGateway {
+			v.Missing = append(v.Missing, "a Transit Gateway record names no interface")
+		} else {
+			v.Missing = append(v.Missing, "the record has no interface-id or subnet-id")
+		}
+		v.Reason = NoInterfaceReason(p)
+		return v
 	case p.Interface == "":
-		v.Missing = append(v.Missing, "the record has no interface-id")
+		// the record's subnet-id still finds the network ACL
+		v.Missing = append(v.Missing, "the record has no interface-id, so its security groups are unknown")
 	case !haveIface:
 		v.Missing = append(v.Missing, "interface "+p.Interface+" not loaded")
 	}
 	if v.Direction == DirUnknown {
 		if haveIface {
 			v.Missing = append(v.Missing, "neither address of the record belongs to interface "+p.Interface+" and the record has no flow-direction")
-		} else if p.Interface != "" {
+		} else {
 			v.Missing = append(v.Missing, "the record has no flow-direction")
 		}
 		v.Reason = "Could not decide: " + strings.Join(v.Missing, "; ") + "."
@@ -177,6 +186,18 @@ func (s *Snapshot) explain(p Packet, reason bool) Verdict {
 		v.Reason = s.reason(&v, p, resp)
 	}
 	return v
+}
+
+// NoInterfaceReason says why a record without interface-id is not checked
+// against any rules: security groups belong to an interface and the
+// network ACL to its subnet. A Transit Gateway record names an attachment
+// instead and carries no action: it says what crossed the gateway or was
+// lost there, not what a security group or network ACL decided.
+func NoInterfaceReason(p Packet) string {
+	if p.TransitGateway {
+		return "Could not decide: a Transit Gateway record names no interface and logs no action (it records what crossed the transit gateway or was lost there, in packets-lost-*), so there are no security groups or network ACL to check it against."
+	}
+	return "Could not decide: the record has no interface-id (its format does not carry it), so there are no security groups or network ACL to check it against."
 }
 
 // directionAt infers the direction from the interface's own addresses.

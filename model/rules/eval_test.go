@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 
@@ -528,4 +529,59 @@ func FuzzExplain(f *testing.F) {
 			t.Fatal("no reason")
 		}
 	})
+}
+
+// A record without interface-id: what is missing and why no rule can be
+// checked, word for word, for a Transit Gateway record read from the
+// TGW fixture, for a VPC record whose format lacks the interface and
+// subnet, and for one that names its subnet (whose network ACL is still
+// checked).
+func TestExplainWithoutInterface(t *testing.T) {
+	s := demoSnapshot()
+	b, err := os.ReadFile("../../testdata/tgw/tgw-default.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	names := model.NewInterner()
+	format, err := model.ParseFormat(lines[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fl model.Flow
+	var x model.Ext
+	if err := model.NewParser(format, names).Parse([]byte(lines[1]), &fl, &x); err != nil {
+		t.Fatal(err)
+	}
+	tgw := FromFlow(&fl, &x, names)
+	if !tgw.TransitGateway || tgw.Interface != "" {
+		t.Fatalf("the TGW record reads as %+v", tgw)
+	}
+	const tgwReason = "Could not decide: a Transit Gateway record names no interface and logs no action (it records what crossed the transit gateway or was lost there, in packets-lost-*), so there are no security groups or network ACL to check it against."
+	const vpcReason = "Could not decide: the record has no interface-id (its format does not carry it), so there are no security groups or network ACL to check it against."
+	noIface := pkt("", "45.155.205.3", 40000, "10.0.1.77", 443, 6, model.ActionAccept)
+	noIface.Direction = Ingress
+	withSubnet := noIface
+	withSubnet.Subnet = "subnet-public"
+	for _, c := range []struct {
+		name            string
+		p               Packet
+		reason, missing string
+	}{
+		{"transit gateway", tgw, tgwReason, "a Transit Gateway record names no interface"},
+		{"no interface-id or subnet-id", noIface, vpcReason, "the record has no interface-id or subnet-id"},
+		{"subnet-id only", withSubnet,
+			"Could not decide: the record has no interface-id, so its security groups are unknown (network ACL acl-public (public-nacl) inbound rule 100 allows it).",
+			"the record has no interface-id, so its security groups are unknown"},
+	} {
+		v := s.Explain(c.p)
+		if v.Reason != c.reason || len(v.Missing) != 1 || v.Missing[0] != c.missing || v.Decided() {
+			t.Errorf("%s:\n reason %q\n   want %q\nmissing %q, want [%q]", c.name, v.Reason, c.reason, v.Missing, c.missing)
+		}
+		if c.p.Subnet == "" {
+			if r := NoInterfaceReason(c.p); r != c.reason {
+				t.Errorf("%s: NoInterfaceReason %q", c.name, r)
+			}
+		}
+	}
 }

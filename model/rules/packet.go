@@ -31,7 +31,10 @@ func (d Direction) String() string {
 type Packet struct {
 	Interface string // interface-id of the capturing interface
 	Subnet    string // subnet-id from the record, used when the interface is not loaded
-	Src, Dst  netip.Addr
+	// TransitGateway: a Transit Gateway flow-log record, which names the
+	// gateway and its attachment instead of an interface
+	TransitGateway bool
+	Src, Dst       netip.Addr
 	// PktSrc and PktDst are the packet-level addresses when the record
 	// has them; at intermediate interfaces (NAT gateway) they are the
 	// addresses the rules see.
@@ -61,6 +64,11 @@ func FromFlow(f *model.Flow, x *model.Ext, names *model.Interner) Packet {
 	}
 	if id, ok := model.StrID(f, x, model.FieldSubnetID); ok {
 		p.Subnet = names.Name(id)
+	}
+	for _, id := range []model.FieldID{model.FieldTGWID, model.FieldTGWAttachmentID, model.FieldResourceType} {
+		if _, ok := model.StrID(f, x, id); ok {
+			p.TransitGateway = true
+		}
 	}
 	p.Src, p.Dst = f.SrcAddr(x), f.DstAddr(x)
 	if x != nil {

@@ -8,7 +8,6 @@ package remote
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/flowtail/flowtail/model"
@@ -198,11 +197,8 @@ func runLocal(prog *query.Program, format *model.Format, rows []insights.Row) (*
 
 // cell reads a remote value: a whole number, a decimal, or text.
 func cell(s string) query.Value {
-	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
-		return query.Value{Kind: query.Int, I: n}
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return query.Value{Kind: query.Float, F: f}
+	if v, ok := query.ParseNumber(s); ok {
+		return v
 	}
 	return query.Value{Kind: query.Str, S: s}
 }

@@ -325,3 +325,32 @@ func TestAthenaEngineRunAndPull(t *testing.T) {
 		t.Errorf("GetTableMetadata called %d times, want once", s.Calls("GetTableMetadata"))
 	}
 }
+
+// A sum Insights returns past 2^64 keeps its digits, and a NaN it returns
+// is text, not a number JSON could not spell.
+func TestInsightsWideAndNaNCells(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{
+			{{Field: "dstAddr", Value: "10.0.0.9"}, {Field: "total", Value: "36893488147419103232"}},
+			{{Field: "dstAddr", Value: "10.0.0.7"}, {Field: "total", Value: "NaN"}},
+		}, RecordsMatched: 4}
+	})
+	prog := compile(t, `stats sum(bytes) as total by dstaddr`)
+	plan, _ := remote.PlanInsights(prog, nil)
+	r := &insights.Runner{API: cloudwatchlogs.NewFromConfig(s.AWSConfig()), Poll: time.Millisecond}
+	a, err := remote.RunInsights(context.Background(), r, plan, []string{"g"}, t0, t0.Add(time.Hour), 0, insights.DefaultUSDPerGB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := a.Result.Rows
+	if len(rows) != 2 {
+		t.Fatalf("%v", rows)
+	}
+	if v := rows[0][1]; !v.IsNumber() || v.String() != "36893488147419103232" {
+		t.Errorf("wide sum: number %v, %q", v.IsNumber(), v.String())
+	}
+	if v := rows[1][1]; v.IsNumber() || v.String() != "NaN" {
+		t.Errorf("NaN: number %v, %q", v.IsNumber(), v.String())
+	}
+}

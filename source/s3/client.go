@@ -4,15 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/flowtail/flowtail/model"
 )
 
 // ClientOptions say how to reach S3: the standard credential chain with
@@ -146,17 +146,7 @@ func (c *Clients) bucketClient(ctx context.Context, bucket string, retry func(co
 	return c.client(region), nil
 }
 
-// safeKey makes a key fit to print: control characters and invalid UTF-8
-// become '?'.
-func safeKey(s string) string {
-	bad := func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError }
-	if !strings.ContainsFunc(s, bad) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if bad(r) {
-			return '?'
-		}
-		return r
-	}, s)
-}
+// safeKey makes a key fit to print under the headless text policy: each
+// control, bidi control, invisible format character and bad byte becomes
+// '?'.
+func safeKey(s string) string { return model.MaskUnsafe(s) }

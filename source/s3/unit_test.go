@@ -143,6 +143,11 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 	if e := classify(api("AccessDenied", "x"), opGet, "b", "k\x1b[31m.log.gz", hints{}); strings.ContainsRune(e.Message, 0x1b) {
 		t.Errorf("a control character of a key reached the message: %q", e.Message)
 	}
+	// A bidi override or zero-width space in a key is shown, not passed on
+	// to reorder or hide part of the message.
+	if e := classify(api("AccessDenied", "x"), opGet, "b", "AWSLogs/\u202egz.gol\u200b.x", hints{}); !strings.Contains(e.Message, "s3://b/AWSLogs/?gz.gol?.x") {
+		t.Errorf("a bidi control or invisible character of a key reached the message: %q", e.Message)
+	}
 }
 
 func FuzzParseLocation(f *testing.F) {
