@@ -67,6 +67,23 @@ func listTree(fsys fs.FS, dir string) ([]string, []error, error) {
 			}
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			// A link to a capture is read as the capture; a link to a
+			// folder is named, not followed, so a loop cannot hold the walk.
+			info, err := fs.Stat(fsys, rel)
+			switch {
+			case err != nil:
+				skipped = append(skipped, &fs.PathError{Op: "read link", Path: path, Err: unwrapPath(err)})
+				return nil
+			case info.IsDir():
+				skipped = append(skipped, &fs.PathError{Op: "read", Path: path, Err: errFolderLink})
+				return nil
+			case !info.Mode().IsRegular() || !isCapture(name):
+				return nil
+			}
+			files = append(files, entry{path, fileTime(path)})
+			return nil
+		}
 		if !d.Type().IsRegular() || !isCapture(name) {
 			return nil
 		}
@@ -88,6 +105,10 @@ func listTree(fsys fs.FS, dir string) ([]string, []error, error) {
 	}
 	return out, skipped, nil
 }
+
+// errFolderLink says why a link to a folder inside a directory argument
+// was not read.
+var errFolderLink = errors.New("a link to a folder is not followed (name the folder itself to read it)")
 
 // unwrapPath drops an *fs.PathError's own path (relative to the tree), so
 // the error can name the full one.

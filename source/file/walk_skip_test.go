@@ -49,3 +49,39 @@ func TestUnreadableSubfolderSkipped(t *testing.T) {
 		t.Fatalf("want the unreadable folder named, got %v", err)
 	}
 }
+
+// A link to a capture in a directory argument is read as the capture; a
+// link to a folder and a link to nothing are named, not followed or
+// dropped in silence.
+func TestLinksInADirectory(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(elsewhere, "b.log"), []byte(rec1+"\n"))
+	write(t, filepath.Join(dir, "a.log"), []byte(rec1+"\n"))
+	for link, target := range map[string]string{
+		"b.log": filepath.Join(elsewhere, "b.log"), "folder": elsewhere, "gone.log": filepath.Join(elsewhere, "missing.log"),
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Skip("no symbolic links here:", err)
+		}
+	}
+	files, skipped, err := Captures(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+	}
+	if strings.Join(names, ",") != "a.log,b.log" {
+		t.Errorf("read %v, want a.log and the link b.log", names)
+	}
+	var said []string
+	for _, e := range skipped {
+		said = append(said, e.Error())
+	}
+	text := strings.Join(said, "\n")
+	if len(skipped) != 2 || !strings.Contains(text, filepath.Join(dir, "folder")+": a link to a folder is not followed") ||
+		!strings.Contains(text, filepath.Join(dir, "gone.log")) {
+		t.Errorf("skipped:\n%s\nwant the folder link and the broken link named", text)
+	}
+}
