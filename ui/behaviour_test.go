@@ -595,13 +595,36 @@ func TestPasteIntoFilterBar(t *testing.T) {
 	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
 	d.keys("/")
 	d.send(tea.PasteMsg{Content: "10.0.9.9\n\x1b[2J"})
-	if got := d.m.filter.input.Value(); got != "10.0.9.9 [2J" {
+	if got := d.m.filter.input.Value(); got != `10.0.9.9 \u{1b}[2J` {
 		t.Fatalf("filter bar holds %q after a paste", got)
 	}
 	d.keys("esc", "ctrl+s", "ctrl+u")
 	d.send(tea.PasteMsg{Content: "out.csv"})
 	if got := d.m.export.input.Value(); got != "out.csv" {
 		t.Fatalf("export prompt holds %q after a paste", got)
+	}
+}
+
+// A pasted value with a control character or an invalid byte is written
+// with escapes, not stripped: quoted, it filters for exactly the record
+// that holds it, and the bar shows that something is there.
+func TestPastedControlsStayInTheFilter(t *testing.T) {
+	d := newDriver(t, fixtureConfig(fixtureStore(t)), 80, 24)
+	d.keys("/")
+	d.send(tea.PasteMsg{Content: "interface-id = \"eni-evil\x1b]0;pwned\x07\""})
+	want := `interface-id = "eni-evil\u{1b}]0;pwned\u{7}"`
+	if got := d.m.filter.input.Value(); got != want {
+		t.Fatalf("filter bar holds %q after the paste, want %q", got, want)
+	}
+	d.keys("enter")
+	if got := d.m.sh.FilterText; got != want {
+		t.Fatalf("filter applied: %q, want %q", got, want)
+	}
+	if !strings.Contains(d.screen(), "10.0.9.9:1234") || strings.Contains(d.screen(), "10.0.1.23") {
+		t.Errorf("the filter should show the one record of that interface:\n%s", d.screen())
+	}
+	if got := escapeUnsafe("a\xffb\u202ec\td"); got != `a\xffb\u{202e}c d` {
+		t.Errorf("escapeUnsafe: %q", got)
 	}
 }
 

@@ -3,11 +3,14 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/flowtail/flowtail/model"
 )
 
 // filterBar is the footer line `/` opens: the text, checked as typed
@@ -94,12 +97,37 @@ func (f *filterBar) update(msg tea.KeyPressMsg) (cmd tea.Cmd, done bool, apply *
 	return tea.Batch(cmd, f.check()), false, nil
 }
 
-// paste inserts pasted text (one line: a filter has no newlines).
+// paste inserts pasted text (one line: a filter has no newlines). A
+// control, invisible character or invalid byte in it is written as the
+// query language's escape (\u{202e}, \xff), which a quoted string reads
+// back exactly: dropped, eni-<U+202E>evil would filter for eni-evil, a
+// different interface, with nothing on screen to tell.
 func (f *filterBar) paste(msg tea.PasteMsg) tea.Cmd {
-	msg.Content = oneLine(msg.Content)
+	msg.Content = strings.TrimSpace(escapeUnsafe(msg.Content))
 	var cmd tea.Cmd
 	f.input, cmd = f.input.Update(msg)
 	return tea.Batch(cmd, f.check())
+}
+
+// escapeUnsafe writes s on one line (newlines, returns and tabs become
+// spaces) with every other unsafe rune and invalid byte as an escape.
+func escapeUnsafe(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case model.UnsafeRune(r):
+			fmt.Fprintf(&b, `\u{%x}`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // oneLine joins pasted lines with spaces and makes the rest safe as

@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/query"
 )
 
 // unsafeOnScreen reports the first rune no terminal policy lets through
@@ -262,4 +264,28 @@ func TestMarkJumpsSayWhyTheyDidNotMove(t *testing.T) {
 	if !strings.Contains(d.footerLine(), "outside the filter") {
 		t.Errorf("n with the mark filtered out: status %q", d.footerLine())
 	}
+}
+
+// FuzzEscapeUnsafe: what a paste puts in the filter bar is valid UTF-8
+// with no unsafe rune, and a quoted string of it reads back as the paste
+// (newlines, returns and tabs aside, which become spaces).
+func FuzzEscapeUnsafe(f *testing.F) {
+	f.Add("eni-\u202eevil\x1b[2J\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := escapeUnsafe(s)
+		if !utf8.ValidString(got) || strings.ContainsFunc(got, model.UnsafeRune) {
+			t.Fatalf("escapeUnsafe(%q) = %q: not safe", s, got)
+		}
+		if strings.ContainsAny(s, "\"\\\n\r\t") {
+			return // quotes and backslashes are the user's own syntax
+		}
+		q, err := query.Parse(`filter interface-id = "` + got + `"`)
+		if err != nil {
+			t.Fatalf("%q: %v", got, err)
+		}
+		lit := q.Commands[0].(*query.FilterCmd).Expr.(*query.Compare).R.Lit.Text
+		if lit != s {
+			t.Fatalf("pasted %q reads back as %q", s, lit)
+		}
+	})
 }
