@@ -314,7 +314,7 @@ func (p *Program) recordColumn(n Name, aliases []column) (*accessor, error) {
 	if n.Ref != 0 {
 		return accessorFor(n.Ref, p.env), nil
 	}
-	return nil, errAt(n.Col, "unknown field '%s'", n.Text)
+	return nil, errAt(n.Col, "%s", unknownField(n.Text))
 }
 
 // statsColumn resolves a name after stats to an output column: its exact

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/flowtail/flowtail/model"
 )
 
 // Error is a query problem with the 1-based column it was found at.
@@ -293,6 +295,15 @@ func (p *parser) lookup(name string) (Ref, bool) {
 	return p.q.unknown(name)
 }
 
+// unknownField says a name is no field, and which field it is a typo of
+// when it is one or two keystrokes from one.
+func unknownField(name string) string {
+	if known, ok := model.ClosestField(name); ok {
+		return fmt.Sprintf("unknown field '%s' (did you mean %s?)", name, known)
+	}
+	return fmt.Sprintf("unknown field '%s'", name)
+}
+
 // fieldName reads a name that must resolve to a field (or an alias of one).
 func (p *parser) fieldName() (Name, error) {
 	if p.tok.kind != tIdent || p.tok.unterminated {
@@ -305,7 +316,7 @@ func (p *parser) fieldName() (Name, error) {
 		n.Ref = r
 	} else {
 		// A name still being typed at the end of the text is incomplete.
-		msg := fmt.Sprintf("unknown field '%s'", n.Text)
+		msg := unknownField(n.Text)
 		if looksLikeValue(n.Text) {
 			msg += fmt.Sprintf(` (a text value needs quotes: "%s")`, n.Text)
 		}

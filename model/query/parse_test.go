@@ -1,8 +1,11 @@
 package query
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/flowtail/flowtail/model"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -218,4 +221,25 @@ func FuzzParse(f *testing.F) {
 		}
 		p.Result(p.NewPartial())
 	})
+}
+
+// A field name one or two keystrokes from a known field is named as its
+// likely typo; one far from any is only called unknown.
+func TestUnknownFieldNamesTheTypo(t *testing.T) {
+	for text, want := range map[string]string{
+		`stats count(*) by dstprot`:    `unknown field 'dstprot' (did you mean dstport?)`,
+		`filter actoin = "REJECT"`:     `unknown field 'actoin' (did you mean action?)`,
+		`fields srcadr | limit 1`:      `unknown field 'srcadr' (did you mean srcaddr?)`,
+		`filter zebra = 1`:             `unknown field 'zebra'`,
+		`filter interfce-id = "eni-1"`: `unknown field 'interfce-id' (did you mean interface-id?)`,
+	} {
+		q, err := Parse(text)
+		if err == nil {
+			_, err = Compile(q, model.NewInterner(), Options{Intern: true})
+		}
+		var qe *Error
+		if !errors.As(err, &qe) || qe.Msg != want {
+			t.Errorf("%s: %v, want %q", text, err, want)
+		}
+	}
 }
