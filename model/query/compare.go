@@ -88,7 +88,7 @@ func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error
 		code, ok := enumCode(a.field, lit.Text)
 		if !ok || lit.Number {
 			if op == "=" || op == "!=" {
-				return mismatch(a, op), nil
+				return nil, notAValue(a, lit)
 			}
 			return c.compareText(a, op, lit.Text), nil
 		}
@@ -118,7 +118,7 @@ func (c *compiler) compareLit(a *accessor, op string, lit *Literal) (Pred, error
 				return nil, neverEqual(a, op, lit, 255)
 			}
 			if !ok {
-				return mismatch(a, op), nil
+				return nil, notAValue(a, lit)
 			}
 			return c.compareCode(a, op, code), nil
 		}
@@ -193,6 +193,38 @@ func notANumber(a *accessor, lit *Literal) error {
 		hint = "for a port by its service's name, write service = " + strconv.Quote(strings.ToLower(lit.Text))
 	}
 	return errAt(lit.Col, "%s holds numbers, and %s is not one: %s", name, strconv.Quote(lit.Text), hint)
+}
+
+// notAValue is the error for an equality with text a field of fixed
+// values never holds: action = "reject" (AWS writes REJECT) or proto =
+// "icmp6" answered 0, which reads as "no such traffic".
+func notAValue(a *accessor, lit *Literal) error {
+	name, text := a.ref.Name(), strings.TrimSpace(lit.Text)
+	var values []string
+	switch {
+	case a.kind == vEnum && a.field == model.FieldAction:
+		values = []string{"ACCEPT", "REJECT"}
+	case a.kind == vEnum:
+		values = []string{"OK", "NODATA", "SKIPDATA"}
+	case a.ref == RefDirection:
+		values = []string{"ingress", "egress"}
+	case a.ref == RefProto:
+		return errAt(lit.Col, "no protocol is named %s: proto takes a name (tcp, udp, icmp, icmpv6, …) or a number up to 255", strconv.Quote(text))
+	case a.ref == RefService:
+		return errAt(lit.Col, "no service is named %s: service takes the names the flows pane shows (ssh, https, postgres, …); for a port, filter on dstport or srcport", strconv.Quote(text))
+	default:
+		return errAt(lit.Col, "%s never holds %s", name, strconv.Quote(text))
+	}
+	held := strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+	if text == "-" {
+		return errAt(lit.Col, "%s holds %s; a record written with %q has no %s: write not ispresent(%s) to find those", name, held, "-", name, name)
+	}
+	for _, v := range values {
+		if strings.EqualFold(v, text) {
+			return errAt(lit.Col, "%s holds %s, written just so: write %s", name, held, strconv.Quote(v))
+		}
+	}
+	return errAt(lit.Col, "%s holds %s, so %s can never match: check the value", name, held, strconv.Quote(text))
 }
 
 // neverEqual is the error for an equality with a number the field cannot

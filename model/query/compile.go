@@ -182,6 +182,9 @@ func (c *compiler) in(e *In) (Pred, error) {
 				slow = append(slow, q)
 				continue
 			}
+			if !ok && (a.kind == vEnum || a.kind == vDerived) {
+				return nil, notAValue(a, lit)
+			}
 			if ok {
 				set[code] = struct{}{}
 			}

@@ -172,7 +172,6 @@ func TestFilterOperators(t *testing.T) {
 		{`action = "REJECT" or dstport = 22`, func(r rec) bool { return r.action == "REJECT" || !r.nodata && r.dstPort == 22 }},
 		{`not action = "REJECT"`, func(r rec) bool { return r.action != "REJECT" }},
 		{`action != "REJECT"`, func(r rec) bool { return r.action == "ACCEPT" }},
-		{`action = "reject"`, func(r rec) bool { return false }},
 		{`logStatus = "NODATA"`, func(r rec) bool { return r.nodata }},
 		{`(dstport = 22 or dstport = 443) and not srcaddr = "10.0.1.50"`, func(r rec) bool {
 			return !r.nodata && (r.dstPort == 22 || r.dstPort == 443) && r.src != "10.0.1.50"

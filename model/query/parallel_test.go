@@ -74,7 +74,7 @@ func TestRunChunksMatchesStore(t *testing.T) {
 		`filter action in ["REJECT"] and interface-id = "eni-00000002" | stats sum(bytes), count_distinct(srcaddr), pct(bytes, 90), earliest(srcport), latest(srcport) by srcaddr`,
 		`filter action = "REJECT" and dstport = 443 | fields @timestamp, srcaddr, dstaddr, interfaceId`,
 		`filter flowDirection = "ingress" | stats count(*) by pkt-srcaddr, bin(1m)`,
-		`filter action = "DENY" | stats count(*)`,
+		`filter interface-id = "eni-none" | stats count(*)`,
 		`stats count(*) by logStatus`,
 		`stats count(*), count_distinct(dstaddr) by direction, service, proto`,
 		`fields srcaddr, dstaddr | sort @timestamp desc | limit 7`,
