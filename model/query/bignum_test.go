@@ -71,12 +71,12 @@ func TestTextAgainstNumberIsAnError(t *testing.T) {
 		col  int
 		want string
 	}{
-		{`filter bytes = "NaN"`, 16, `bytes holds numbers, and "NaN" is not one`},
-		{`filter bytes in ["NaN"]`, 18, `bytes holds numbers, and "NaN" is not one`},
-		{`filter dstport != "http"`, 19, `dstport holds numbers, and "http" is not one`},
-		{`filter dstport < "x"`, 18, `dstport holds numbers, and "x" is not one`},
-		{`filter dstport = "-"`, 18, `write not ispresent(dstport) to find those`},
-		{`filter packets = 1 or bytes = "lots"`, 31, `bytes holds numbers, and "lots" is not one`},
+		{`filter bytes = "NaN"`, 16, `"NaN" is not a number, which bytes holds`},
+		{`filter bytes in ["NaN"]`, 18, `"NaN" is not a number, which bytes holds`},
+		{`filter dstport != "http"`, 19, `write service = "http" for a port by its service's name`},
+		{`filter dstport < "x"`, 18, `write service = "x"`},
+		{`filter dstport = "-"`, 18, `write not ispresent(dstport) for the records without one`},
+		{`filter packets = 1 or bytes = "lots"`, 31, `"lots" is not a number, which bytes holds`},
 		{`filter protocol = "TCP"`, 19, `write proto = "tcp"`},
 		{`filter dstport = "https"`, 18, `write service = "https"`},
 	} {

@@ -182,17 +182,17 @@ func inDomain(a *accessor, op string, lit *Literal) error {
 // would quietly find none of the records without one.
 func notANumber(a *accessor, lit *Literal) error {
 	name := a.ref.Name()
+	// What to write comes first: the filter bar cuts a long message.
 	if strings.TrimSpace(lit.Text) == "-" {
-		return errAt(lit.Col, "%s holds numbers; a record written with %q has no %s: write not ispresent(%s) to find those", name, "-", name, name)
+		return errAt(lit.Col, "write not ispresent(%s) for the records without one: %s holds numbers, and \"-\" is how AWS writes none", name, name)
 	}
-	hint := "check the value"
 	switch a.field {
 	case model.FieldProtocol:
-		hint = "for a protocol by name, write proto = " + strconv.Quote(strings.ToLower(lit.Text))
+		return errAt(lit.Col, "write proto = %s for a protocol by name: protocol holds numbers", strconv.Quote(strings.ToLower(lit.Text)))
 	case model.FieldSrcPort, model.FieldDstPort:
-		hint = "for a port by its service's name, write service = " + strconv.Quote(strings.ToLower(lit.Text))
+		return errAt(lit.Col, "write service = %s for a port by its service's name: %s holds numbers", strconv.Quote(strings.ToLower(lit.Text)), name)
 	}
-	return errAt(lit.Col, "%s holds numbers, and %s is not one: %s", name, strconv.Quote(lit.Text), hint)
+	return errAt(lit.Col, "%s is not a number, which %s holds: check the value", strconv.Quote(lit.Text), name)
 }
 
 // notAValue is the error for an equality with text a field of fixed
@@ -216,15 +216,16 @@ func notAValue(a *accessor, lit *Literal) error {
 		return errAt(lit.Col, "%s never holds %s", name, strconv.Quote(text))
 	}
 	held := strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+	// What to write comes first: the filter bar cuts a long message.
 	if text == "-" {
-		return errAt(lit.Col, "%s holds %s; a record written with %q has no %s: write not ispresent(%s) to find those", name, held, "-", name, name)
+		return errAt(lit.Col, "write not ispresent(%s) for the records without one: %s holds %s, and \"-\" is how AWS writes none", name, name, held)
 	}
 	for _, v := range values {
 		if strings.EqualFold(v, text) {
-			return errAt(lit.Col, "%s holds %s, written just so: write %s", name, held, strconv.Quote(v))
+			return errAt(lit.Col, "write %s: %s holds %s, written just so", strconv.Quote(v), name, held)
 		}
 	}
-	return errAt(lit.Col, "%s holds %s, so %s can never match: check the value", name, held, strconv.Quote(text))
+	return errAt(lit.Col, "%s can never match: %s holds %s", strconv.Quote(text), name, held)
 }
 
 // neverEqual is the error for an equality with a number the field cannot

@@ -18,11 +18,11 @@ func TestValueAFieldNeverHoldsIsAnError(t *testing.T) {
 		col  int
 		want string
 	}{
-		{`filter action = "reject"`, 17, `action holds ACCEPT or REJECT, written just so: write "REJECT"`},
-		{`filter action != "DENY"`, 18, `action holds ACCEPT or REJECT, so "DENY" can never match`},
-		{`filter action = "-"`, 17, `write not ispresent(action) to find those`},
+		{`filter action = "reject"`, 17, `write "REJECT": action holds ACCEPT or REJECT, written just so`},
+		{`filter action != "DENY"`, 18, `"DENY" can never match: action holds ACCEPT or REJECT`},
+		{`filter action = "-"`, 17, `write not ispresent(action) for the records without one`},
 		{`filter log-status in ["OK", "nodata"]`, 29, `write "NODATA"`},
-		{`filter direction = "in"`, 20, `direction holds ingress or egress, so "in" can never match`},
+		{`filter direction = "in"`, 20, `"in" can never match: direction holds ingress or egress`},
 		{`filter proto = "icmp6"`, 16, `no protocol is named "icmp6"`},
 		{`filter service in ["ssh", "htps"]`, 27, `no service is named "htps"`},
 	} {

@@ -84,7 +84,11 @@ func Parse(text string) (*Query, error) {
 	}
 	if t := p.tok; t.kind == tIdent && !isCommand(t.text) && !isKeyword(t) && !p.peekIs(tLParen) && !t.unterminated {
 		if _, ok := p.lookup(t.text); !ok {
-			return nil, &Error{Col: t.col, Msg: fmt.Sprintf("unknown command '%s' (want fields, filter, stats, sort, limit, display or dedup)", t.raw),
+			msg := fmt.Sprintf("unknown command '%s' (want fields, filter, stats, sort, limit, display or dedup)", t.raw)
+			if _, typo := model.ClosestField(t.text); typo {
+				msg = unknownField(t.raw) // dstprot = 22: a filter with a misspelt field
+			}
+			return nil, &Error{Col: t.col, Msg: msg,
 				Incomplete: t.end == len(text) && (isCommandPrefix(t.text) || isNamePrefix(t.text))}
 		}
 	}
@@ -299,7 +303,7 @@ func (p *parser) lookup(name string) (Ref, bool) {
 // when it is one or two keystrokes from one.
 func unknownField(name string) string {
 	if known, ok := model.ClosestField(name); ok {
-		return fmt.Sprintf("unknown field '%s' (did you mean %s?)", name, known)
+		return fmt.Sprintf("did you mean %s? (unknown field '%s')", known, name) // the bar cuts a long message
 	}
 	return fmt.Sprintf("unknown field '%s'", name)
 }

@@ -227,11 +227,12 @@ func FuzzParse(f *testing.F) {
 // likely typo; one far from any is only called unknown.
 func TestUnknownFieldNamesTheTypo(t *testing.T) {
 	for text, want := range map[string]string{
-		`stats count(*) by dstprot`:    `unknown field 'dstprot' (did you mean dstport?)`,
-		`filter actoin = "REJECT"`:     `unknown field 'actoin' (did you mean action?)`,
-		`fields srcadr | limit 1`:      `unknown field 'srcadr' (did you mean srcaddr?)`,
+		`stats count(*) by dstprot`:    `did you mean dstport? (unknown field 'dstprot')`,
+		`filter actoin = "REJECT"`:     `did you mean action? (unknown field 'actoin')`,
+		`fields srcadr | limit 1`:      `did you mean srcaddr? (unknown field 'srcadr')`,
 		`filter zebra = 1`:             `unknown field 'zebra'`,
-		`filter interfce-id = "eni-1"`: `unknown field 'interfce-id' (did you mean interface-id?)`,
+		`dstprot = 22`:                 `did you mean dstport? (unknown field 'dstprot')`,
+		`filter interfce-id = "eni-1"`: `did you mean interface-id? (unknown field 'interfce-id')`,
 	} {
 		q, err := Parse(text)
 		if err == nil {
