@@ -99,7 +99,9 @@ func peekFirst(br *bufio.Reader) []byte {
 // returned reader reads it from its start.
 func (d *decoder) sniff(rd io.Reader, compressed bool) (io.Reader, envelope.Kind, error) {
 	if !compressed {
-		return rd, envelope.Sniff(peekFirst(d.br)), nil
+		kind := envelope.Sniff(peekFirst(d.br))
+		skipBOM(d.br, kind)
+		return rd, kind, nil
 	}
 	if d.zbr == nil {
 		d.zbr = bufio.NewReaderSize(rd, 64<<10)
@@ -112,7 +114,29 @@ func (d *decoder) sniff(rd io.Reader, compressed bool) (io.Reader, envelope.Kind
 			return nil, 0, err
 		}
 	}
-	return &peeked{d.zbr, rd}, envelope.Sniff(head), nil
+	kind := envelope.Sniff(head)
+	skipBOM(d.zbr, kind)
+	return &peeked{d.zbr, rd}, kind, nil
+}
+
+// utf8BOM is the byte-order mark Notepad, Excel's "CSV UTF-8" and
+// PowerShell put before the first line.
+const utf8BOM = "\xef\xbb\xbf"
+
+// skipBOM drops a byte-order mark that starts text in br, so the first
+// line (a header, a record, a JSON object, a CSV header row) reads as
+// written; it returns how many bytes it dropped. Sniff has looked past it.
+func skipBOM(br *bufio.Reader, kind envelope.Kind) int {
+	if kind == envelope.Parquet || kind == envelope.Binary {
+		return 0
+	}
+	// Only what is buffered is looked at: a pipe that has sent less
+	// must not be waited on.
+	if head, _ := br.Peek(min(br.Buffered(), len(utf8BOM))); string(head) == utf8BOM {
+		n, _ := br.Discard(len(utf8BOM))
+		return n
+	}
+	return 0
 }
 
 // peeked reads what br has buffered and then r itself, which br was
