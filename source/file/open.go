@@ -115,9 +115,23 @@ func (d *decoder) sniff(rd io.Reader, compressed bool) (io.Reader, envelope.Kind
 		}
 	}
 	kind := envelope.Sniff(head)
+	switch {
+	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
+		return nil, 0, errGzipTwice
+	case kind == envelope.Parquet:
+		return nil, 0, errGzipParquet
+	}
 	skipBOM(d.zbr, kind)
 	return &peeked{d.zbr, rd}, kind, nil
 }
+
+// What the decompressed bytes of a gzip stream can be that is read from
+// no stream: named, with what to do, rather than called binary data or a
+// Parquet file with a bad header.
+var (
+	errGzipTwice   = &envelope.Error{Looks: "gzip inside gzip (compressed twice: decompress it once, e.g. gunzip -c FILE > FILE2)"}
+	errGzipParquet = &envelope.Error{Looks: "a gzip-compressed Parquet file (Parquet needs random access: gunzip it to a file and read that)"}
+)
 
 // utf8BOM is the byte-order mark Notepad, Excel's "CSV UTF-8" and
 // PowerShell put before the first line.
