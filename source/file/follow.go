@@ -242,6 +242,10 @@ func (s *Source) followAll(ctx context.Context, follow []*follower, dirs map[str
 	defer func() {
 		for _, fl := range fs.list {
 			fs.close(fl)
+			// The read ends: a last line still waiting for its newline
+			// will get none here, so it is read as reading the file once
+			// would read it, not dropped without a word.
+			fl.restart(fs.rd, emit)
 		}
 	}()
 	tick := time.NewTicker(s.opt.Poll)
