@@ -189,27 +189,58 @@ func (d *decoder) open(r io.Reader) (io.Reader, bool, error) {
 		}
 		return nil, true, fmt.Errorf("gzip header: %w", err)
 	}
-	d.zr.Multistream(true)
-	return truncation{d.zr, &d.cnt}, true, nil
+	d.zr.Multistream(false)
+	return &truncation{d.zr, d.br, &d.cnt}, true, nil
 }
 
-// truncation names the gzip reader's bare io.ErrUnexpectedEOF, which
-// io.ReadFull and friends would otherwise take for a short final read, and
-// its ErrHeader after the first member, which is trailing data.
+// truncation reads the gzip members one after another, as zcat does, and
+// names what ends them: the gzip reader's bare io.ErrUnexpectedEOF (which
+// io.ReadFull and friends would otherwise take for a short final read) is
+// a member cut short; bytes after a member that do not start another
+// (padding, a stray newline, however few) are trailing data, and all
+// before them was read whole.
 type truncation struct {
-	r   io.Reader
+	zr  *gzip.Reader
+	br  *bufio.Reader // the compressed stream, just past the member read
 	cnt *counter
 }
 
-func (t truncation) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		err = &TruncatedError{At: t.cnt.n}
-	case errors.Is(err, gzip.ErrHeader): // the first header was read by Decoded
-		err = ErrTrailing
+func (t *truncation) Read(p []byte) (int, error) {
+	for {
+		n, err := t.zr.Read(p)
+		if errors.Is(err, io.EOF) {
+			err = t.next()
+			if err == nil && n == 0 {
+				continue
+			}
+		}
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			err = &TruncatedError{At: t.cnt.n}
+		case errors.Is(err, gzip.ErrHeader): // the first header was read by open
+			err = ErrTrailing
+		}
+		return n, err
 	}
-	return n, err
+}
+
+// next starts the member after the one that ended: io.EOF when nothing
+// follows it, ErrTrailing when what follows is not gzip.
+func (t *truncation) next() error {
+	magic, _ := t.br.Peek(2)
+	switch {
+	case len(magic) == 0:
+		return io.EOF
+	case len(magic) == 1 && magic[0] == 0x1f:
+		return io.ErrUnexpectedEOF // a member's first byte, then the cut
+	case len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b:
+		return ErrTrailing
+	}
+	if err := t.zr.Reset(t.br); err != nil {
+		return err
+	}
+	t.zr.Multistream(false)
+	return nil
 }
 
 // StoppedError says where reading a stream failed: every complete line
