@@ -37,3 +37,22 @@ func TestGzipTrailingBytesKeepEveryRecord(t *testing.T) {
 		}
 	}
 }
+
+// Trailing bytes after a gzip envelope (JSON lines) are named in a whole
+// sentence, after every record was read.
+func TestGzipTrailingBytesAfterAnEnvelope(t *testing.T) {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(`{"version":2,"srcaddr":"10.0.0.1"}` + "\n" + `{"version":2,"srcaddr":"10.0.0.2"}` + "\n"))
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "keyed.jsonl.gz")
+	if err := os.WriteFile(path, append(b.Bytes(), "x\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"cat", "-o", "csv", path}, {"query", "-o", "csv", "fields srcaddr", path}} {
+		out, errOut, code := runCmd(t, args...)
+		if code != 0 || !strings.Contains(out, "10.0.0.2") || !strings.Contains(errOut, "trailing bytes") || strings.HasSuffix(errOut, ",\n") {
+			t.Errorf("%s: exit %d, output %q, stderr %q", args[0], code, out, errOut)
+		}
+	}
+}
