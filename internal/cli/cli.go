@@ -100,7 +100,23 @@ func newRoot(b Build, std stdio, args []string) *cobra.Command {
 	)
 	bindConfig(root)
 	root.SetHelpCommand(newHelpCmd(root))
+	root.InitDefaultCompletionCmd()
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes a command that only groups others
+// (completion, athena) print its help when called bare and refuse a word
+// that names none of them: cobra would print the help for 'completion
+// tcsh' and exit 0, as if a script had been written.
+func refuseUnknownSubcommands(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.HasSubCommands() && !c.Runnable() {
+			c.Args = cobra.NoArgs
+			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
+		refuseUnknownSubcommands(c)
+	}
 }
 
 // exitErr ends a command with a status; the command has already said why.

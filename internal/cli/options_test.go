@@ -31,6 +31,8 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"cat", "--rules", "dir", "x"}, "unknown flag: --rules"},
 		{[]string{"catt", "x.log"}, `unknown command "catt" (commands: athena, cat, completion, config, explain, help, ip-ranges, man, query, version`},
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
+		{[]string{"completion", "tcsh"}, `unknown command "tcsh" for "flowtail completion"`},
+		{[]string{"athena", "ddll"}, `unknown command "ddll" for "flowtail athena"`},
 		{[]string{"cat", "--since", "5m", "x"}, "flag --since applies to CloudWatch Logs log groups (-g LOG_GROUP)"},
 		{[]string{"query", "--stream", "eni-1", "stats count(*)", "x"}, "flag --stream applies to CloudWatch Logs log groups"},
 		{[]string{"cat"}, "no source: give FILE, DIR or - (stdin), s3://BUCKET[/PREFIX], -g LOG_GROUP, or --demo"},

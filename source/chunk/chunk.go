@@ -344,6 +344,9 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit, inline fu
 		buf = buf[:len(buf)+n]
 		final := err != nil
 		failed := final && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
+		// Trailing bytes after the last gzip member end data that is
+		// whole: its last line is kept, as at the end of the stream.
+		whole := !failed || errors.Is(err, file.ErrTrailing)
 		if skipping { // the rest of a line already sent as too long
 			if i := bytes.IndexByte(buf, '\n'); i >= 0 {
 				buf = buf[:copy(buf, buf[i+1:])]
@@ -354,7 +357,7 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit, inline fu
 			}
 		}
 		cut := len(buf)
-		if !final || failed {
+		if !final || !whole {
 			// A failed read keeps only complete lines, as the file source does.
 			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
 				cut = i + 1
@@ -380,7 +383,11 @@ func (r *Reader) read(ctx context.Context, index int, inp input, emit, inline fu
 				return ctx.Err()
 			}
 			if failed {
-				return &fs.PathError{Op: "read", Path: name, Err: file.Stopped(line-1, cut < len(buf), err)}
+				lines := line - 1
+				if whole && len(buf) > 0 && buf[len(buf)-1] != '\n' {
+					lines = line // the last line, kept without its newline
+				}
+				return &fs.PathError{Op: "read", Path: name, Err: file.Stopped(lines, cut < len(buf), err)}
 			}
 			if inp.stream != nil && inp.stream.Done != nil {
 				inp.stream.Done()

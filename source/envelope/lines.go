@@ -145,6 +145,8 @@ func (d *csvDecoder) split(line []byte) {
 	for {
 		start := len(d.cell)
 		if i < len(line) && line[i] == '"' {
+			raw := i
+			closed := false
 			i++
 			for i < len(line) {
 				if line[i] == '"' {
@@ -154,13 +156,21 @@ func (d *csvDecoder) split(line []byte) {
 						continue
 					}
 					i++
+					closed = true
 					break
 				}
 				d.cell = append(d.cell, line[i])
 				i++
 			}
-			for i < len(line) && line[i] != ',' {
-				i++
+			if !closed || i < len(line) && line[i] != ',' {
+				// Broken quoting (not closed on this line, or text after
+				// the closing quote): the cell is kept as written, so the
+				// line fails at this field rather than reading as the
+				// part before the break.
+				for i < len(line) && (!closed || line[i] != ',') {
+					i++
+				}
+				d.cell = append(d.cell[:start], line[raw:i]...)
 			}
 		} else {
 			j := bytes.IndexByte(line[i:], ',')

@@ -275,7 +275,12 @@ func (s *Source) readKind(kind envelope.Kind, rd io.Reader, at sizedReaderAt, or
 		}
 		return s.env.ReadParquet(at, size, origin, s.opt.Columns, emit, stop)
 	}
-	return s.env.Read(kind, rd, origin, emit, stop)
+	err := s.env.Read(kind, rd, origin, emit, stop)
+	if errors.Is(err, ErrTrailing) {
+		// Lines say after which line they stopped; an envelope says this.
+		err = fmt.Errorf("%w after the records before them were read", err)
+	}
+	return err
 }
 
 // readFile reads a file to its end. When following, a plain file is

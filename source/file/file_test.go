@@ -536,3 +536,20 @@ func TestCapturesAfterABadGzipReadWhole(t *testing.T) {
 		t.Fatalf("lines after the bad files: %+v", tail)
 	}
 }
+
+// Bytes after the last gzip member too few to be a gzip header are
+// trailing bytes, not a member cut short; and the last line of the data
+// before them is complete without a newline, as zcat prints it.
+func TestGzipShortTrailingBytesAndLastLine(t *testing.T) {
+	for name, tail := range map[string][]byte{"short": []byte("junk\n"), "zeros": make([]byte, 64)} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "padded.log.gz")
+			write(t, path, append(gz(t, rec1+"\n"+rec2), tail...))
+			got, err := collect(t, New([]string{path}, Options{}))
+			if !errors.Is(err, ErrTrailing) || errors.Is(err, ErrTruncated) || strings.Contains(err.Error(), "incomplete") {
+				t.Fatalf("want ErrTrailing and no incomplete line, got %v", err)
+			}
+			equal(t, texts(got), []string{rec1, rec2})
+		})
+	}
+}

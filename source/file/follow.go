@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -55,6 +56,7 @@ func (fl *follower) readFrom(r *lineReader, src io.Reader, emit source.Emit, sto
 		}
 		r.reset()
 	}()
+	atStart := fl.pos == 0
 	for {
 		if err := stop(); err != nil {
 			return progress, err
@@ -64,6 +66,10 @@ func (fl *follower) readFrom(r *lineReader, src io.Reader, emit source.Emit, sto
 		fl.pos += int64(n)
 		if n > 0 {
 			progress = true
+			if atStart && bytes.HasPrefix(r.buf[r.start:r.end], []byte(utf8BOM)) {
+				r.start += len(utf8BOM) // the file's first bytes: not part of its first line
+			}
+			atStart = false
 			r.split(emit)
 		}
 		if err == io.EOF || (n == 0 && err == nil) {
@@ -236,6 +242,10 @@ func (s *Source) followAll(ctx context.Context, follow []*follower, dirs map[str
 	defer func() {
 		for _, fl := range fs.list {
 			fs.close(fl)
+			// The read ends: a last line still waiting for its newline
+			// will get none here, so it is read as reading the file once
+			// would read it, not dropped without a word.
+			fl.restart(fs.rd, emit)
 		}
 	}()
 	tick := time.NewTicker(s.opt.Poll)

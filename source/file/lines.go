@@ -2,6 +2,7 @@ package file
 
 import (
 	"bytes"
+	"errors"
 	"io"
 
 	"github.com/flowtail/flowtail/model"
@@ -139,6 +140,13 @@ func (r *lineReader) readAll(src io.Reader, emit func(model.Batch), stop func() 
 		}
 		if err != nil {
 			r.split(emit)
+			if errors.Is(err, ErrTrailing) && r.start < r.end && !r.skipping {
+				// The data before the trailing bytes is whole: its last
+				// line is complete without a newline, as at the end.
+				r.add(r.buf[r.start:r.end], emit)
+				r.flush(emit)
+				r.start = r.end
+			}
 			stopped := Stopped(r.lineNo, r.start < r.end || r.skipping, err)
 			r.reset()
 			return stopped

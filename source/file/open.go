@@ -99,7 +99,9 @@ func peekFirst(br *bufio.Reader) []byte {
 // returned reader reads it from its start.
 func (d *decoder) sniff(rd io.Reader, compressed bool) (io.Reader, envelope.Kind, error) {
 	if !compressed {
-		return rd, envelope.Sniff(peekFirst(d.br)), nil
+		kind := envelope.Sniff(peekFirst(d.br))
+		skipBOM(d.br, kind)
+		return rd, kind, nil
 	}
 	if d.zbr == nil {
 		d.zbr = bufio.NewReaderSize(rd, 64<<10)
@@ -112,7 +114,43 @@ func (d *decoder) sniff(rd io.Reader, compressed bool) (io.Reader, envelope.Kind
 			return nil, 0, err
 		}
 	}
-	return &peeked{d.zbr, rd}, envelope.Sniff(head), nil
+	kind := envelope.Sniff(head)
+	switch {
+	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
+		return nil, 0, errGzipTwice
+	case kind == envelope.Parquet:
+		return nil, 0, errGzipParquet
+	}
+	skipBOM(d.zbr, kind)
+	return &peeked{d.zbr, rd}, kind, nil
+}
+
+// What the decompressed bytes of a gzip stream can be that is read from
+// no stream: named, with what to do, rather than called binary data or a
+// Parquet file with a bad header.
+var (
+	errGzipTwice   = &envelope.Error{Looks: "gzip inside gzip (compressed twice: decompress it once, e.g. gunzip -c FILE > FILE2)"}
+	errGzipParquet = &envelope.Error{Looks: "a gzip-compressed Parquet file (Parquet needs random access: gunzip it to a file and read that)"}
+)
+
+// utf8BOM is the byte-order mark Notepad, Excel's "CSV UTF-8" and
+// PowerShell put before the first line.
+const utf8BOM = "\xef\xbb\xbf"
+
+// skipBOM drops a byte-order mark that starts text in br, so the first
+// line (a header, a record, a JSON object, a CSV header row) reads as
+// written; it returns how many bytes it dropped. Sniff has looked past it.
+func skipBOM(br *bufio.Reader, kind envelope.Kind) int {
+	if kind == envelope.Parquet || kind == envelope.Binary {
+		return 0
+	}
+	// Only what is buffered is looked at: a pipe that has sent less
+	// must not be waited on.
+	if head, _ := br.Peek(min(br.Buffered(), len(utf8BOM))); string(head) == utf8BOM {
+		n, _ := br.Discard(len(utf8BOM))
+		return n
+	}
+	return 0
 }
 
 // peeked reads what br has buffered and then r itself, which br was
@@ -151,27 +189,58 @@ func (d *decoder) open(r io.Reader) (io.Reader, bool, error) {
 		}
 		return nil, true, fmt.Errorf("gzip header: %w", err)
 	}
-	d.zr.Multistream(true)
-	return truncation{d.zr, &d.cnt}, true, nil
+	d.zr.Multistream(false)
+	return &truncation{d.zr, d.br, &d.cnt}, true, nil
 }
 
-// truncation names the gzip reader's bare io.ErrUnexpectedEOF, which
-// io.ReadFull and friends would otherwise take for a short final read, and
-// its ErrHeader after the first member, which is trailing data.
+// truncation reads the gzip members one after another, as zcat does, and
+// names what ends them: the gzip reader's bare io.ErrUnexpectedEOF (which
+// io.ReadFull and friends would otherwise take for a short final read) is
+// a member cut short; bytes after a member that do not start another
+// (padding, a stray newline, however few) are trailing data, and all
+// before them was read whole.
 type truncation struct {
-	r   io.Reader
+	zr  *gzip.Reader
+	br  *bufio.Reader // the compressed stream, just past the member read
 	cnt *counter
 }
 
-func (t truncation) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		err = &TruncatedError{At: t.cnt.n}
-	case errors.Is(err, gzip.ErrHeader): // the first header was read by Decoded
-		err = ErrTrailing
+func (t *truncation) Read(p []byte) (int, error) {
+	for {
+		n, err := t.zr.Read(p)
+		if errors.Is(err, io.EOF) {
+			err = t.next()
+			if err == nil && n == 0 {
+				continue
+			}
+		}
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			err = &TruncatedError{At: t.cnt.n}
+		case errors.Is(err, gzip.ErrHeader): // the first header was read by open
+			err = ErrTrailing
+		}
+		return n, err
 	}
-	return n, err
+}
+
+// next starts the member after the one that ended: io.EOF when nothing
+// follows it, ErrTrailing when what follows is not gzip.
+func (t *truncation) next() error {
+	magic, _ := t.br.Peek(2)
+	switch {
+	case len(magic) == 0:
+		return io.EOF
+	case len(magic) == 1 && magic[0] == 0x1f:
+		return io.ErrUnexpectedEOF // a member's first byte, then the cut
+	case len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b:
+		return ErrTrailing
+	}
+	if err := t.zr.Reset(t.br); err != nil {
+		return err
+	}
+	t.zr.Multistream(false)
+	return nil
 }
 
 // StoppedError says where reading a stream failed: every complete line
