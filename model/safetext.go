@@ -16,9 +16,9 @@ import (
 // "eni-bell": two values that differ would read the same, which hides a
 // record in plain sight. Unsafe is every C0 and C1 control (so ESC and
 // every escape sequence), DEL, invalid UTF-8, the invisible bidirectional
-// controls that reorder text on screen (U+202E and kin), and the other
+// controls that reorder text on screen (U+202E and kin), the other
 // invisible format characters (zero-width space and joiners, U+FEFF, soft
-// hyphen, tag characters).
+// hyphen, tag characters), and the line and paragraph separators.
 
 // UnsafeRune reports the runes no policy lets through as they are.
 func UnsafeRune(r rune) bool {
@@ -29,6 +29,8 @@ func UnsafeRune(r rune) bool {
 		return true
 	case r >= 0xa0 && unicode.Is(unicode.Cf, r):
 		return true
+	case r == 0x2028 || r == 0x2029:
+		return true // line and paragraph separators: a line break to some terminals and editors
 	}
 	return false
 }

@@ -68,14 +68,15 @@ func shownAs(r rune, invalid bool) (show, mask rune) {
 		return ' ', '?'
 	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f, // C0, DEL, C1
 		r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c, // bidi
-		r >= 0xa0 && unicode.Is(unicode.Cf, r): // other invisible formats
+		r >= 0xa0 && unicode.Is(unicode.Cf, r), // other invisible formats
+		r == 0x2028 || r == 0x2029: // line and paragraph separators
 		return '\uFFFD', '?'
 	}
 	return r, r
 }
 
 // unsafeSamples are runes each policy must show, one of each kind.
-var unsafeSamples = []rune{0x00, 0x07, '\t', '\n', '\r', 0x1b, 0x7f, 0x85, 0x9b, 0x061c, 0x200b, 0x200e, 0x200f, 0x202a, 0x202e, 0x2066, 0x2069, 0xfeff, 0xe0041}
+var unsafeSamples = []rune{0x00, 0x07, '\t', '\n', '\r', 0x1b, 0x7f, 0x85, 0x9b, 0x061c, 0x200b, 0x200e, 0x200f, 0x202a, 0x202e, 0x2066, 0x2069, 0x2028, 0x2029, 0xfeff, 0xe0041}
 
 func FuzzTextPolicies(f *testing.F) {
 	for _, s := range []string{"plain", "\x1b[2J", "a\u202eb", "\xff\xfe", "\u009b", `"\`, "a\u200bb", "t\U000E0041", "eni-\abell"} {
