@@ -185,3 +185,25 @@ func TestLiveTableRedraws(t *testing.T) {
 		t.Errorf("clear wrote %q, want cursor up %d and erase", got, lines)
 	}
 }
+
+// An Insights query that ends Failed or Timeout has no answer: printing the
+// rows it had (none) with exit status 0 passes for "no such traffic".
+func TestQueryOnInsightsEndedWithoutAnswer(t *testing.T) {
+	for _, c := range []struct{ status, want string }{
+		{"Failed", "Logs Insights ended the query Failed"},
+		{"Timeout", "narrow --since/--until"},
+		{"Cancelled", "stopped"},
+	} {
+		srv := awstest.New(t)
+		awsEnv(t, srv.URL())
+		srv.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
+			return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "7"}}}, Status: c.status}
+		})
+		for _, q := range []string{`stats count(*) as n`, `filter direction = "in" | stats count(*) as n`} {
+			out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "csv", q)
+			if code != exitRuntime || out != "" || !strings.Contains(errOut, c.want) {
+				t.Errorf("%s, %q: exit %d, out %q, stderr %q", c.status, q, code, out, errOut)
+			}
+		}
+	}
+}
