@@ -148,9 +148,9 @@ func (r *Runner) run(ctx context.Context, q Query, res *Result) error {
 	res.Stats.RecordsScanned += st.RecordsScanned
 	res.Stats.RecordsMatched += st.RecordsMatched
 	if status != "Complete" {
-		res.Rows = append(res.Rows, rows...)
-		res.Truncated = "the query ended " + status
-		return nil
+		// Whatever rows came are not an answer: a count over them would
+		// pass for "no such traffic".
+		return notComplete(status, res.Parts)
 	}
 	full := len(rows) >= r.rowCap()
 	switch {
@@ -246,6 +246,21 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 		case <-time.After(r.poll()):
 		}
 	}
+}
+
+// notComplete explains a query Insights ended without completing it.
+func notComplete(status string, part int) error {
+	which := ""
+	if part > 1 {
+		which = fmt.Sprintf(" (query %d of the time-split run)", part)
+	}
+	switch status {
+	case string(types.QueryStatusTimeout):
+		return fmt.Errorf("insights: Logs Insights ended the query Timeout%s: it ran past Insights' time limit; narrow --since/--until or name fewer log groups", which)
+	case string(types.QueryStatusCancelled):
+		return fmt.Errorf("insights: Logs Insights ended the query Cancelled%s: it was stopped outside flowtail (StopQuery, or the console); run it again", which)
+	}
+	return fmt.Errorf("insights: Logs Insights ended the query %s%s and gives no reason: run it again, or try the text --dry-run prints in the console's Logs Insights", status, which)
 }
 
 // stop asks Insights to stop a query the caller gave up on; the caller's
