@@ -207,3 +207,41 @@ func TestQueryOnInsightsEndedWithoutAnswer(t *testing.T) {
 		}
 	}
 }
+
+// An account ID is text with twelve digits, a leading zero among them: a
+// remote answer keeps it as the local engine prints it (012345678901), not
+// as the number 12345678901.
+func TestQueryOnRemoteKeepsAccountIDDigits(t *testing.T) {
+	local := "2 012345678901 eni-0a1b2c3d 10.0.0.1 10.0.0.2 443 49152 6 10 840 1700000000 1700000060 ACCEPT OK\n"
+	want, errOut, code := runStdin(t, local, "query", "-o", "csv", `stats count(*) as n by accountid`, "-")
+	if code != 0 || want != "accountid,n\n012345678901,1\n" {
+		t.Fatalf("local: exit %d, out %q, stderr %q", code, want, errOut)
+	}
+
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	srv.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "accountId", Value: "012345678901"}, {Field: "n", Value: "1"}}}}
+	})
+	out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "csv", `stats count(*) as n by accountid`)
+	if code != 0 || out != want {
+		t.Errorf("insights: exit %d, out %q, want %q, stderr %q", code, out, want, errOut)
+	}
+	out, errOut, code = runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "json", `stats count(*) as n by accountid`)
+	if code != 0 || out != `{"accountid":"012345678901","n":1}`+"\n" {
+		t.Errorf("insights json: exit %d, out %q, stderr %q", code, out, errOut)
+	}
+
+	srv.PutGlueTable("vpclogs", "flows", awstest.GlueTable{
+		Columns: [][2]string{{"account_id", "string"}, {"start", "bigint"}, {"end", "bigint"}},
+	})
+	acct, n := "012345678901", "1"
+	srv.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"accountid", "n"}, Rows: [][]*string{{&acct, &n}}}
+	})
+	out, errOut, code = runCmd(t, "query", "--on", "athena", "--athena-table", "vpclogs.flows", "--athena-output", "s3://res/",
+		"--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "csv", `stats count(*) as n by accountid`)
+	if code != 0 || out != want {
+		t.Errorf("athena: exit %d, out %q, want %q, stderr %q", code, out, want, errOut)
+	}
+}
