@@ -151,11 +151,12 @@ func RunInsights(ctx context.Context, r *insights.Runner, p *InsightsPlan, group
 // the local engine's columns.
 func (p *InsightsPlan) NativeResult(rows []insights.Row) *query.Result {
 	res := &query.Result{Columns: p.Prog.Columns()}
+	text := textColumns(p.Prog)
 	for _, row := range rows {
 		cells := make([]query.Value, len(p.Trans.Columns))
 		for i, name := range p.Trans.Columns {
 			if v, ok := row.Field(name); ok {
-				cells[i] = cell(v)
+				cells[i] = cell(v, i < len(text) && text[i])
 			}
 		}
 		res.Rows = append(res.Rows, cells)
@@ -195,16 +196,46 @@ func runLocal(prog *query.Program, format *model.Format, rows []insights.Row) (*
 	return res, nil
 }
 
-// cell reads a remote value: a whole number, a decimal, or text.
-func cell(s string) query.Value {
-	if v, ok := query.ParseNumber(s); ok {
-		return v
+// cell reads a remote value: text in a text column, else a whole
+// number, a decimal, or text.
+func cell(s string, text bool) query.Value {
+	if !text {
+		if v, ok := query.ParseNumber(s); ok {
+			return v
+		}
 	}
 	return query.Value{Kind: query.Str, S: s}
 }
 
+// textColumns says which of prog's result columns hold a text field (an
+// account ID, an address, an action), which the local engine prints as
+// text: read as numbers, 012345678901 would lose its zero and JSON would
+// get a number. A stats result's first columns are its group keys; other
+// results name their fields. Columns it cannot tell are read by their
+// value.
+func textColumns(prog *query.Program) []bool {
+	text := make([]bool, len(prog.Columns()))
+	isText := func(name string) bool {
+		id, ok := model.LookupField(name)
+		return ok && id.Kind() != model.KindInt
+	}
+	if keys := prog.GroupKeys(); keys != nil {
+		for i, k := range keys {
+			if i < len(text) {
+				text[i] = k.BinSec == 0 && isText(k.Field)
+			}
+		}
+		return text
+	}
+	for i, name := range prog.Columns() {
+		text[i] = isText(name)
+	}
+	return text
+}
+
 // AthenaPlan is a query ready for Athena.
 type AthenaPlan struct {
+	Prog  *query.Program
 	Trans *athenasql.Translation
 	Table *athenasql.Table
 }
@@ -215,7 +246,7 @@ func PlanAthena(prog *query.Program, t *athenasql.Table, since, until time.Time)
 	if err != nil {
 		return nil, err
 	}
-	return &AthenaPlan{Trans: tr, Table: t}, nil
+	return &AthenaPlan{Prog: prog, Trans: tr, Table: t}, nil
 }
 
 // RunAthena runs the plan.
@@ -228,11 +259,12 @@ func RunAthena(ctx context.Context, r *athenarun.Runner, p *AthenaPlan, workgrou
 	a := &Answer{Engine: Athena, Text: p.Trans.SQL, Status: "complete", Bytes: float64(res.BytesScanned),
 		USD: athenarun.Cost(res.BytesScanned, usdPerTB), Parts: 1, EngineTime: time.Duration(res.EngineMillis) * time.Millisecond}
 	a.Result = &query.Result{Columns: p.Trans.Columns}
+	text := textColumns(p.Prog)
 	for _, row := range res.Rows {
 		cells := make([]query.Value, len(p.Trans.Columns))
 		for i := range cells {
 			if i < len(row) && row[i] != nil {
-				cells[i] = cell(*row[i])
+				cells[i] = cell(*row[i], i < len(text) && text[i])
 			}
 		}
 		a.Result.Rows = append(a.Result.Rows, cells)
