@@ -239,3 +239,25 @@ func BenchmarkEndToEnd(b *testing.B) {
 		}
 	}
 }
+
+// GetQueryResults has a low account quota (5 a second), shared by every
+// query running: a poll throttled past the SDK's own retries waits and
+// polls again instead of abandoning a query that is running fine.
+func TestThrottledPollWaits(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "5"}}}, Running: 2}
+	})
+	s.Inject("GetQueryResults", awstest.Throttle, 7)
+	r := runner(s)
+	res, err := r.Run(context.Background(), insights.Query{Groups: []string{"g"}, Text: "stats count(*) as n", Start: t0, End: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := res.Rows[0].Field("n"); len(res.Rows) != 1 || v != "5" {
+		t.Errorf("rows %v", res.Rows)
+	}
+	if id := s.InsightsStarted()[0].ID; s.InsightsStopped(id) {
+		t.Error("the query was stopped")
+	}
+}
