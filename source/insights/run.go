@@ -19,6 +19,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/awscall"
 )
 
 // MaxGroups is the most log groups one query may name.
@@ -213,7 +214,8 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 		case <-time.After(wait):
 		}
 	}
-	for {
+	var failing time.Time // when the current streak of throttled polls began
+	for attempt := 1; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		out, err := r.API.GetQueryResults(cctx, &cloudwatchlogs.GetQueryResultsInput{QueryId: aws.String(id)})
 		cancel()
@@ -221,10 +223,29 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 			r.stop(id)
 			return nil, Stats{}, "", ctx.Err()
 		}
+		if err != nil && awscall.Transient(err) {
+			// The poll quota is the account's, shared by every query
+			// running: wait, within a budget, and poll again.
+			if failing.IsZero() {
+				failing = time.Now()
+			}
+			wait := source.Backoff(r.poll(), 30*r.poll(), attempt)
+			if time.Since(failing)+wait <= time.Duration(awscall.HeadlessBudget) {
+				r.report(Progress{Status: "waiting", Part: part, Waiting: fmt.Sprintf("GetQueryResults throttled or failing (%s); polling again in %s", errorCode(err), wait.Round(time.Millisecond))})
+				select {
+				case <-ctx.Done():
+					r.stop(id)
+					return nil, Stats{}, "", ctx.Err()
+				case <-time.After(wait):
+				}
+				continue
+			}
+		}
 		if err != nil {
 			r.stop(id)
 			return nil, Stats{}, "", explain(err, "logs:GetQueryResults")
 		}
+		failing, attempt = time.Time{}, 0
 		var st Stats
 		if s := out.Statistics; s != nil {
 			st = Stats{RecordsMatched: s.RecordsMatched, RecordsScanned: s.RecordsScanned, BytesScanned: s.BytesScanned}
@@ -269,6 +290,15 @@ func (r *Runner) stop(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout())
 	defer cancel()
 	r.API.StopQuery(ctx, &cloudwatchlogs.StopQueryInput{QueryId: aws.String(id)})
+}
+
+// errorCode names an API error by its code, or says it has none.
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return "no error code"
 }
 
 var notAuthorized = regexp.MustCompile(`not authorized to perform: ([a-zA-Z0-9]+:[a-zA-Z0-9]+)`)
