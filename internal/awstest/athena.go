@@ -127,8 +127,17 @@ func (s *Server) serveAthena(w http.ResponseWriter, r *http.Request, target stri
 	}
 	s.mu.Lock()
 	s.calls[op]++
+	f := s.takeFault(op, false)
 	action, denied := s.denied[op]
 	s.mu.Unlock()
+	if f != nil && f.Kind == Hang {
+		<-r.Context().Done()
+		return true
+	}
+	if f != nil && f.requestLevel() {
+		s.applyRequestFault(w, op, f, body)
+		return true
+	}
 	if denied {
 		writeError(w, http.StatusBadRequest, "AccessDeniedException", "User: arn:aws:iam::"+Account+":user/flowtail-test is not authorized to perform: "+action)
 		return true

@@ -170,3 +170,26 @@ func TestNoOutputLocationExplained(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// Throttled or failing polls and result pages, past the SDK's own
+// retries, wait and are asked again: the query runs on, and its rows
+// all arrive.
+func TestThrottledPollsWait(t *testing.T) {
+	s := awstest.New(t)
+	var rows [][]*string
+	for i := range 1500 {
+		rows = append(rows, []*string{str(fmt.Sprint(i))})
+	}
+	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Rows: rows, Running: 2}
+	})
+	s.Inject("GetQueryExecution", awstest.Throttle, 6)
+	s.Inject("GetQueryResults", awstest.Unavailable, 6)
+	res, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != len(rows) || *res.Rows[1499][0] != "1499" {
+		t.Errorf("%d rows", len(res.Rows))
+	}
+}
