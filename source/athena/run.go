@@ -20,6 +20,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	athenasql "github.com/flowtail/flowtail/model/query/athena"
+	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/awscall"
 )
 
 // DefaultUSDPerTB is AWS's published Athena SQL price per TB scanned
@@ -125,10 +127,14 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 		return nil, explain(err, "athena:StartQueryExecution", e.Workgroup)
 	}
 	res := &Result{ID: aws.ToString(out.QueryExecutionId)}
+	var failing streak
 	for {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		qe, err := r.Athena.GetQueryExecution(cctx, &athena.GetQueryExecutionInput{QueryExecutionId: out.QueryExecutionId})
 		cancel()
+		if ctx.Err() == nil && err != nil && failing.wait(ctx, r.poll(), err) {
+			continue
+		}
 		if ctx.Err() != nil {
 			r.stop(res.ID)
 			return nil, ctx.Err()
@@ -137,6 +143,7 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 			r.stop(res.ID)
 			return nil, explain(err, "athena:GetQueryExecution", e.Workgroup)
 		}
+		failing = streak{}
 		x := qe.QueryExecution
 		if s := x.Statistics; s != nil {
 			res.BytesScanned = aws.ToInt64(s.DataScannedInBytes)
@@ -171,13 +178,21 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
 	var token *string
 	first := true
+	var failing streak
 	for {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		out, err := r.Athena.GetQueryResults(cctx, &athena.GetQueryResultsInput{QueryExecutionId: aws.String(res.ID), NextToken: token, MaxResults: aws.Int32(1000)})
 		cancel()
+		if ctx.Err() == nil && err != nil && failing.wait(ctx, r.poll(), err) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err != nil {
 			return explain(err, "athena:GetQueryResults", wg)
 		}
+		failing = streak{}
 		rows := out.ResultSet.Rows
 		if first {
 			if md := out.ResultSet.ResultSetMetadata; md != nil {
@@ -202,6 +217,35 @@ func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
 		}
 		token = out.NextToken
 	}
+}
+
+// streak is a run of calls throttled or failing with a server fault.
+type streak struct {
+	began   time.Time
+	attempt int
+}
+
+// wait backs off before the call is made again, and says whether it
+// should be: err passes (throttling, 5xx) and the streak is within the
+// retry budget. Athena's API quotas are the account's, shared by every
+// query running, so a throttled poll says nothing about this query.
+func (s *streak) wait(ctx context.Context, base time.Duration, err error) bool {
+	if !awscall.Transient(err) {
+		return false
+	}
+	if s.began.IsZero() {
+		s.began = time.Now()
+	}
+	s.attempt++
+	d := source.Backoff(base, 30*base, s.attempt)
+	if time.Since(s.began)+d > time.Duration(awscall.HeadlessBudget) {
+		return false
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+	return true
 }
 
 // stop asks Athena to stop a query the caller gave up on.
