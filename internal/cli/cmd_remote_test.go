@@ -245,3 +245,33 @@ func TestQueryOnRemoteKeepsAccountIDDigits(t *testing.T) {
 		t.Errorf("athena: exit %d, out %q, want %q, stderr %q", code, out, want, errOut)
 	}
 }
+
+// Missing, expired or rejected credentials on Insights and Athena say what
+// to do, as they do for a log group read, not only the SDK's account of
+// the credential chain.
+func TestQueryOnRemoteCredentialsExplained(t *testing.T) {
+	engines := [][]string{{"--on", "insights", "-g", "/vpc/a"}, {"--on", "athena", "--athena-table", "vpclogs.flows"}}
+	for _, c := range []struct {
+		name  string
+		setup func(*awstest.Server)
+		want  string
+	}{
+		{"missing", func(*awstest.Server) {
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+		}, "no usable AWS credentials: get fresh credentials"},
+		{"expired", func(s *awstest.Server) { s.Inject("", awstest.ExpiredToken, 100) }, "the AWS credentials have expired (ExpiredTokenException): get fresh credentials"},
+		{"rejected", func(s *awstest.Server) { s.Inject("", awstest.InvalidToken, 100) }, "the AWS credentials were rejected (UnrecognizedClientException): get fresh credentials"},
+	} {
+		for _, on := range engines {
+			srv := awstest.New(t)
+			awsEnv(t, srv.URL())
+			c.setup(srv)
+			args := append(append([]string{"query"}, on...), "stats count(*)")
+			out, errOut, code := runCmd(t, args...)
+			if code != exitRuntime || out != "" || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
+				t.Errorf("%s %v: exit %d, out %q, stderr %q", c.name, on, code, out, errOut)
+			}
+		}
+	}
+}
