@@ -269,6 +269,9 @@ func ended(state types.QueryExecutionState, reason, wg string, scanned int64) er
 var notAuthorized = regexp.MustCompile(`not authorized to perform: ([a-zA-Z0-9]+:[a-zA-Z0-9]+)`)
 
 func explain(err error, action, wg string) error {
+	if ce := awscall.AsCredentialError(err); ce != err {
+		return ce
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("athena: %s: %w", action, err)

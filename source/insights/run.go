@@ -305,6 +305,9 @@ var notAuthorized = regexp.MustCompile(`not authorized to perform: ([a-zA-Z0-9]+
 
 // explain turns an API error into one line a user can act on.
 func explain(err error, action string) error {
+	if ce := awscall.AsCredentialError(err); ce != err {
+		return ce
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("insights: %s: %w", action, err)
