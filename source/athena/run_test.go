@@ -193,3 +193,23 @@ func TestThrottledPollsWait(t *testing.T) {
 		t.Errorf("%d rows", len(res.Rows))
 	}
 }
+
+// A poll the endpoint never answers ends the run at the call's deadline
+// with a message that says so and what to check.
+func TestStalledPollEndsClearly(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Running: 3}
+	})
+	s.Inject("GetQueryExecution", awstest.Hang, 1)
+	r := runner(s)
+	r.CallTimeout = 300 * time.Millisecond
+	began := time.Now()
+	_, err := r.Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if err == nil || !strings.Contains(err.Error(), "no answer from athena:GetQueryExecution within 300ms") || !strings.Contains(err.Error(), "AWS_ENDPOINT_URL") {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 3*time.Second {
+		t.Errorf("took %s", d)
+	}
+}

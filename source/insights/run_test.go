@@ -261,3 +261,24 @@ func TestThrottledPollWaits(t *testing.T) {
 		t.Error("the query was stopped")
 	}
 }
+
+// A poll the endpoint never answers ends the run at the call's deadline
+// with a message that says so and what to check, and stops the query.
+func TestStalledPollEndsClearly(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{Running: 3} })
+	s.Inject("GetQueryResults", awstest.Hang, 1)
+	r := runner(s)
+	r.CallTimeout = 300 * time.Millisecond
+	began := time.Now()
+	_, err := r.Run(context.Background(), insights.Query{Groups: []string{"g"}, Text: "stats count(*)", Start: t0, End: t0.Add(time.Hour)})
+	if err == nil || !strings.Contains(err.Error(), "no answer from logs:GetQueryResults within 300ms") || !strings.Contains(err.Error(), "AWS_ENDPOINT_URL") {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 3*time.Second {
+		t.Errorf("took %s", d)
+	}
+	if id := s.InsightsStarted()[0].ID; !s.InsightsStopped(id) {
+		t.Error("the query was not stopped")
+	}
+}
