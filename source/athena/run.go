@@ -89,7 +89,10 @@ func (r *Runner) Table(ctx context.Context, db, name string) (*athenasql.Table, 
 	out, err := r.Athena.GetTableMetadata(cctx, &athena.GetTableMetadataInput{
 		CatalogName: aws.String(dataCatalog), DatabaseName: aws.String(db), TableName: aws.String(name)})
 	if err != nil {
-		return nil, explain(err, "athena:GetTableMetadata", "")
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, explain(awscall.Hung(ctx, err, "athena:GetTableMetadata", r.timeout()), "athena:GetTableMetadata", "")
 	}
 	md := out.TableMetadata
 	if md == nil {
@@ -124,7 +127,10 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 	out, err := r.Athena.StartQueryExecution(cctx, in)
 	cancel()
 	if err != nil {
-		return nil, explain(err, "athena:StartQueryExecution", e.Workgroup)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, explain(awscall.Hung(ctx, err, "athena:StartQueryExecution", r.timeout()), "athena:StartQueryExecution", e.Workgroup)
 	}
 	res := &Result{ID: aws.ToString(out.QueryExecutionId)}
 	var failing streak
@@ -141,7 +147,7 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 		}
 		if err != nil {
 			r.stop(res.ID)
-			return nil, explain(err, "athena:GetQueryExecution", e.Workgroup)
+			return nil, explain(awscall.Hung(ctx, err, "athena:GetQueryExecution", r.timeout()), "athena:GetQueryExecution", e.Workgroup)
 		}
 		failing = streak{}
 		x := qe.QueryExecution
@@ -190,7 +196,7 @@ func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
 			return ctx.Err()
 		}
 		if err != nil {
-			return explain(err, "athena:GetQueryResults", wg)
+			return explain(awscall.Hung(ctx, err, "athena:GetQueryResults", r.timeout()), "athena:GetQueryResults", wg)
 		}
 		failing = streak{}
 		rows := out.ResultSet.Rows
@@ -271,6 +277,9 @@ var notAuthorized = regexp.MustCompile(`not authorized to perform: ([a-zA-Z0-9]+
 func explain(err error, action, wg string) error {
 	if ce := awscall.AsCredentialError(err); ce != err {
 		return ce
+	}
+	if errors.As(err, new(*awscall.HungError)) {
+		return fmt.Errorf("athena: %v: check the network and the endpoint (AWS_ENDPOINT_URL, --region)", err)
 	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {

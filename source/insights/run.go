@@ -203,7 +203,10 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 		}
 		var le *types.LimitExceededException
 		if !errors.As(err, &le) {
-			return nil, Stats{}, "", explain(err, "logs:StartQuery")
+			if ctx.Err() != nil {
+				return nil, Stats{}, "", ctx.Err()
+			}
+			return nil, Stats{}, "", explain(awscall.Hung(ctx, err, "logs:StartQuery", r.timeout()), "logs:StartQuery")
 		}
 		// The account's concurrent queries are all running: wait.
 		wait := source.Backoff(r.poll(), 30*r.poll(), attempt)
@@ -243,7 +246,7 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 		}
 		if err != nil {
 			r.stop(id)
-			return nil, Stats{}, "", explain(err, "logs:GetQueryResults")
+			return nil, Stats{}, "", explain(awscall.Hung(ctx, err, "logs:GetQueryResults", r.timeout()), "logs:GetQueryResults")
 		}
 		failing, attempt = time.Time{}, 0
 		var st Stats
@@ -307,6 +310,9 @@ var notAuthorized = regexp.MustCompile(`not authorized to perform: ([a-zA-Z0-9]+
 func explain(err error, action string) error {
 	if ce := awscall.AsCredentialError(err); ce != err {
 		return ce
+	}
+	if errors.As(err, new(*awscall.HungError)) {
+		return fmt.Errorf("insights: %v: check the network and the endpoint (AWS_ENDPOINT_URL, --region)", err)
 	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
