@@ -152,7 +152,7 @@ func (s *Server) serveAthena(w http.ResponseWriter, r *http.Request, target stri
 	case "GetQueryExecution":
 		s.getQueryExecution(w, body)
 	case "GetQueryResults":
-		s.getAthenaResults(w, body)
+		s.getAthenaResults(w, body, f)
 	case "StopQueryExecution":
 		s.stopQueryExecution(w, body)
 	case "GetTableMetadata":
@@ -275,7 +275,7 @@ func (s *Server) getQueryExecution(w http.ResponseWriter, body []byte) {
 // athenaPage is the most rows GetQueryResults returns, the header included.
 const athenaPage = 1000
 
-func (s *Server) getAthenaResults(w http.ResponseWriter, body []byte) {
+func (s *Server) getAthenaResults(w http.ResponseWriter, body []byte, f *Fault) {
 	var req struct {
 		NextToken  string `json:"NextToken"`
 		MaxResults *int32 `json:"MaxResults"`
@@ -334,6 +334,9 @@ func (s *Server) getAthenaResults(w http.ResponseWriter, body []byte) {
 	out := map[string]any{"ResultSet": map[string]any{"Rows": rows, "ResultSetMetadata": map[string]any{"ColumnInfo": cols}}, "UpdateCount": 0}
 	if to < len(all) {
 		out["NextToken"] = "tok-" + strconv.Itoa(to)
+		if f != nil && f.Kind == RepeatToken && req.NextToken != "" {
+			out["NextToken"] = req.NextToken
+		}
 	}
 	writeJSON(w, out)
 }

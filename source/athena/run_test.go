@@ -213,3 +213,22 @@ func TestStalledPollEndsClearly(t *testing.T) {
 		t.Errorf("took %s", d)
 	}
 }
+
+// A results page that gives back the NextToken it was asked with would
+// be fetched again and again, its rows added each time: the run ends
+// with an error instead of looping or answering with repeated rows.
+func TestRepeatedResultsTokenEnds(t *testing.T) {
+	s := awstest.New(t)
+	var rows [][]*string
+	for i := range 2500 {
+		rows = append(rows, []*string{str(fmt.Sprint(i))})
+	}
+	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Rows: rows}
+	})
+	s.Inject("GetQueryResults", awstest.RepeatToken, 3)
+	res, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if err == nil || !strings.Contains(err.Error(), "NextToken") {
+		t.Errorf("err %v, %d rows", err, len(res.Rows))
+	}
+}
