@@ -183,6 +183,7 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 // the columns and is not data.
 func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
 	var token *string
+	seen := map[string]bool{}
 	first := true
 	var failing streak
 	for {
@@ -221,6 +222,12 @@ func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
 		if out.NextToken == nil {
 			return nil
 		}
+		// A token asked before would fetch rows already read, again and
+		// again: the rows cannot be trusted to be read once each.
+		if seen[*out.NextToken] {
+			return fmt.Errorf("athena: GetQueryResults gave back a NextToken it was already asked with, after %d rows: the results cannot be paged; read them from the query's output location (query %s)", len(res.Rows), res.ID)
+		}
+		seen[*out.NextToken] = true
 		token = out.NextToken
 	}
 }
