@@ -6,12 +6,14 @@ package s3test
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +36,8 @@ type Fake struct {
 	denyGet  map[string]string // key -> error message
 	cuts     map[string]cut
 	regions  map[string]string // bucket -> region
+	listPage int               // most keys a listing page holds (0: S3's 1000)
+	repeat   int               // the next n continued listings give back their own token
 }
 
 type cut struct {
@@ -106,6 +110,13 @@ func (f *Fake) Cut(key string, after, times int) {
 	f.mu.Unlock()
 }
 
+// ListPage makes listing pages hold at most n keys.
+func (f *Fake) ListPage(n int) { f.mu.Lock(); f.listPage = n; f.mu.Unlock() }
+
+// RepeatToken makes the next n continued listings answer with the
+// continuation token they were asked with, as a broken endpoint might.
+func (f *Fake) RepeatToken(n int) { f.mu.Lock(); f.repeat = n; f.mu.Unlock() }
+
 // Gets are the object keys fetched so far, in order.
 func (f *Fake) Gets() []string {
 	f.mu.Lock()
@@ -122,6 +133,8 @@ func (f *Fake) Auth() []string {
 	defer f.mu.Unlock()
 	return append([]string(nil), f.auth...)
 }
+
+var nextToken = regexp.MustCompile(`<NextContinuationToken>[^<]*</NextContinuationToken>`)
 
 var signedRegion = regexp.MustCompile(`Credential=[^/]+/[0-9]+/([a-z0-9-]+)/s3/`)
 
@@ -155,6 +168,18 @@ func (f *Fake) middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
+		repeat := ""
+		if isList {
+			if f.listPage > 0 {
+				q := r.URL.Query()
+				q.Set("max-keys", strconv.Itoa(f.listPage))
+				r.URL.RawQuery = q.Encode()
+			}
+			if tok := r.URL.Query().Get("continuation-token"); tok != "" && f.repeat > 0 {
+				f.repeat--
+				repeat = tok
+			}
+		}
 		var c cut
 		cutting := false
 		if r.Method == http.MethodGet && key != "" {
@@ -171,6 +196,20 @@ func (f *Fake) middleware(next http.Handler) http.Handler {
 			}
 		}
 		f.mu.Unlock()
+		if repeat != "" {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var tok bytes.Buffer
+			xml.EscapeText(&tok, []byte(repeat))
+			body := nextToken.ReplaceAll(rec.Body.Bytes(), []byte("<NextContinuationToken>"+tok.String()+"</NextContinuationToken>"))
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(rec.Code)
+			w.Write(body)
+			return
+		}
 		if cutting {
 			w = &cutWriter{ResponseWriter: w, left: c.after}
 		}

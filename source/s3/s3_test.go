@@ -468,3 +468,34 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A listing page that gives back the continuation token it was asked
+// with would list the same keys forever: the read ends with an error that
+// says so, instead of looping or reading objects twice.
+func TestRepeatedListTokenEnds(t *testing.T) {
+	fk := s3test.New(t)
+	fk.Env(t)
+	fk.Bucket(t, "logs", "")
+	fk.ListPage(2)
+	// Unbroken, the small pages read every record.
+	files := put(t, fk, "logs", "", defaultLayout("123456789012", "us-east-1"), base, base.Add(20*time.Minute), 5)
+	c, err := run(t, newSource(t, s3src.ClientOptions{}, s3src.Config{Since: base, Until: base.Add(20 * time.Minute)}, "s3://logs"))
+	want, _ := expect(files, base, base.Add(20*time.Minute))
+	if err != nil || !slices.Equal(c.sorted(), want) {
+		t.Fatalf("paged: err %v, %d records, want %d", err, len(c.sorted()), len(want))
+	}
+	fk.RepeatToken(1000)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err = run(t, newSource(t, s3src.ClientOptions{}, s3src.Config{Since: base, Until: base.Add(20 * time.Minute)}, "s3://logs"))
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the listing loops")
+	}
+	if err == nil || !strings.Contains(err.Error(), "continuation token") {
+		t.Errorf("err %v, %d records, want %d", err, len(c.sorted()), len(want))
+	}
+}
