@@ -2,6 +2,7 @@ package athena_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -230,5 +231,29 @@ func TestRepeatedResultsTokenEnds(t *testing.T) {
 	res, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
 	if err == nil || !strings.Contains(err.Error(), "NextToken") {
 		t.Errorf("err %v, %d rows", err, len(res.Rows))
+	}
+}
+
+// Ctrl-C ends a run promptly even when the endpoint has stalled: the
+// StopQueryExecution sent on the way out is bounded by a short wait of
+// its own, not by a whole call's deadline.
+func TestCancelEndsPromptlyOnStalledEndpoint(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Running: 3}
+	})
+	s.Inject("GetQueryExecution", awstest.Hang, 1)
+	s.Inject("StopQueryExecution", awstest.Hang, 10)
+	r := runner(s)
+	r.CallTimeout = 20 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	began := time.Now()
+	_, err := r.Run(ctx, athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 4*time.Second {
+		t.Errorf("took %s after the cancel", d-200*time.Millisecond)
 	}
 }

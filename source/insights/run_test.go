@@ -2,6 +2,7 @@ package insights_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -280,5 +281,27 @@ func TestStalledPollEndsClearly(t *testing.T) {
 	}
 	if id := s.InsightsStarted()[0].ID; !s.InsightsStopped(id) {
 		t.Error("the query was not stopped")
+	}
+}
+
+// Ctrl-C ends a run promptly even when the endpoint has stalled: the
+// StopQuery sent on the way out is bounded by a short wait of its own,
+// not by a whole call's deadline.
+func TestCancelEndsPromptlyOnStalledEndpoint(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{Running: 3} })
+	s.Inject("GetQueryResults", awstest.Hang, 1)
+	s.Inject("StopQuery", awstest.Hang, 10)
+	r := runner(s)
+	r.CallTimeout = 20 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	began := time.Now()
+	_, err := r.Run(ctx, insights.Query{Groups: []string{"g"}, Text: "stats count(*)", Start: t0, End: t0.Add(time.Hour)})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 4*time.Second {
+		t.Errorf("took %s after the cancel", d-200*time.Millisecond)
 	}
 }
