@@ -261,9 +261,14 @@ func (s *streak) wait(ctx context.Context, base time.Duration, err error) bool {
 	return true
 }
 
+// stopWait bounds the StopQueryExecution sent when the caller gives up: it is
+// a courtesy to the account's query slots, and the caller (often Ctrl-C)
+// must not wait a whole call's deadline on a stalled endpoint for it.
+const stopWait = 2 * time.Second
+
 // stop asks Athena to stop a query the caller gave up on.
 func (r *Runner) stop(id string) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.timeout())
+	ctx, cancel := context.WithTimeout(context.Background(), min(r.timeout(), stopWait))
 	defer cancel()
 	r.Athena.StopQueryExecution(ctx, &athena.StopQueryExecutionInput{QueryExecutionId: aws.String(id)})
 }

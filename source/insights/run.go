@@ -287,10 +287,15 @@ func notComplete(status string, part int) error {
 	return fmt.Errorf("insights: Logs Insights ended the query %s%s and gives no reason: run it again, or try the text --dry-run prints in the console's Logs Insights", status, which)
 }
 
+// stopWait bounds the StopQuery sent when the caller gives up: it is
+// a courtesy to the account's query slots, and the caller (often Ctrl-C)
+// must not wait a whole call's deadline on a stalled endpoint for it.
+const stopWait = 2 * time.Second
+
 // stop asks Insights to stop a query the caller gave up on; the caller's
 // context may be done, so the call gets its own deadline.
 func (r *Runner) stop(id string) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.timeout())
+	ctx, cancel := context.WithTimeout(context.Background(), min(r.timeout(), stopWait))
 	defer cancel()
 	r.API.StopQuery(ctx, &cloudwatchlogs.StopQueryInput{QueryId: aws.String(id)})
 }
