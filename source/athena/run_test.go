@@ -257,3 +257,21 @@ func TestCancelEndsPromptlyOnStalledEndpoint(t *testing.T) {
 		t.Errorf("took %s after the cancel", d-200*time.Millisecond)
 	}
 }
+
+// StartQueryExecution throttled past the SDK's own retries waits and
+// starts the query again.
+func TestThrottledStartWaits(t *testing.T) {
+	s := awstest.New(t)
+	n := "5"
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Rows: [][]*string{{&n}}}
+	})
+	s.Inject("StartQueryExecution", awstest.Throttle, 7)
+	res, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || *res.Rows[0][0] != "5" || len(s.AthenaStarted()) != 1 {
+		t.Errorf("rows %v, %d started", res.Rows, len(s.AthenaStarted()))
+	}
+}

@@ -305,3 +305,20 @@ func TestCancelEndsPromptlyOnStalledEndpoint(t *testing.T) {
 		t.Errorf("took %s after the cancel", d-200*time.Millisecond)
 	}
 }
+
+// StartQuery throttled past the SDK's own retries (its quota is a few
+// calls a second per account) waits and starts the query again.
+func TestThrottledStartWaits(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "5"}}}}
+	})
+	s.Inject("StartQuery", awstest.Throttle, 7)
+	res, err := runner(s).Run(context.Background(), insights.Query{Groups: []string{"g"}, Text: "stats count(*) as n", Start: t0, End: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := res.Rows[0].Field("n"); len(res.Rows) != 1 || v != "5" {
+		t.Errorf("rows %v", res.Rows)
+	}
+}
