@@ -7,6 +7,8 @@ package athena
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -123,9 +125,23 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 	if e.Output != "" {
 		in.ResultConfiguration = &types.ResultConfiguration{OutputLocation: aws.String(e.Output)}
 	}
-	cctx, cancel := context.WithTimeout(ctx, r.timeout())
-	out, err := r.Athena.StartQueryExecution(cctx, in)
-	cancel()
+	// One request token for every attempt: a start that failed with a
+	// server fault after all may have started the query, and Athena runs
+	// (and bills) a token's query once.
+	var token [16]byte
+	rand.Read(token[:])
+	in.ClientRequestToken = aws.String(hex.EncodeToString(token[:]))
+	var out *athena.StartQueryExecutionOutput
+	var err error
+	var starting streak
+	for {
+		cctx, cancel := context.WithTimeout(ctx, r.timeout())
+		out, err = r.Athena.StartQueryExecution(cctx, in)
+		cancel()
+		if err == nil || ctx.Err() != nil || !starting.wait(ctx, r.poll(), err) {
+			break
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

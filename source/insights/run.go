@@ -193,6 +193,7 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 		Limit:         aws.Int32(int32(r.rowCap())),
 	}
 	var id string
+	began := time.Now()
 	for attempt := 1; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		out, err := r.API.StartQuery(cctx, in)
@@ -202,15 +203,22 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 			break
 		}
 		var le *types.LimitExceededException
-		if !errors.As(err, &le) {
+		full := errors.As(err, &le)
+		wait := source.Backoff(r.poll(), 30*r.poll(), attempt)
+		// Throttled (StartQuery's quota is the account's, a few calls a
+		// second): wait, within a budget.
+		throttled := !full && ctx.Err() == nil && awscall.Transient(err) && time.Since(began)+wait <= time.Duration(awscall.HeadlessBudget)
+		if !full && !throttled {
 			if ctx.Err() != nil {
 				return nil, Stats{}, "", ctx.Err()
 			}
 			return nil, Stats{}, "", explain(awscall.Hung(ctx, err, "logs:StartQuery", r.timeout()), "logs:StartQuery")
 		}
-		// The account's concurrent queries are all running: wait.
-		wait := source.Backoff(r.poll(), 30*r.poll(), attempt)
-		r.report(Progress{Status: "waiting", Part: part, Waiting: fmt.Sprintf("the account's concurrent Insights queries are all in use; retrying in %s", wait.Round(time.Millisecond))})
+		why := "the account's concurrent Insights queries are all in use"
+		if throttled {
+			why = fmt.Sprintf("StartQuery throttled or failing (%s)", errorCode(err))
+		}
+		r.report(Progress{Status: "waiting", Part: part, Waiting: fmt.Sprintf("%s; retrying in %s", why, wait.Round(time.Millisecond))})
 		select {
 		case <-ctx.Done():
 			return nil, Stats{}, "", ctx.Err()
