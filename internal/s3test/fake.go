@@ -38,6 +38,7 @@ type Fake struct {
 	regions  map[string]string // bucket -> region
 	listPage int               // most keys a listing page holds (0: S3's 1000)
 	repeat   int               // the next n continued listings give back their own token
+	hang     int               // the next n requests are never answered
 }
 
 type cut struct {
@@ -110,6 +111,10 @@ func (f *Fake) Cut(key string, after, times int) {
 	f.mu.Unlock()
 }
 
+// Hang makes the next n requests go unanswered until the client gives up,
+// as a stalled endpoint does.
+func (f *Fake) Hang(n int) { f.mu.Lock(); f.hang = n; f.mu.Unlock() }
+
 // ListPage makes listing pages hold at most n keys.
 func (f *Fake) ListPage(n int) { f.mu.Lock(); f.listPage = n; f.mu.Unlock() }
 
@@ -144,6 +149,12 @@ func (f *Fake) middleware(next http.Handler) http.Handler {
 		bucket, key, _ := strings.Cut(path, "/")
 		f.mu.Lock()
 		f.auth = append(f.auth, r.Header.Get("Authorization"))
+		if f.hang > 0 {
+			f.hang--
+			f.mu.Unlock()
+			<-r.Context().Done()
+			return
+		}
 		if f.throttle > 0 {
 			f.throttle--
 			f.mu.Unlock()

@@ -499,3 +499,23 @@ func TestRepeatedListTokenEnds(t *testing.T) {
 		t.Errorf("err %v, %d records, want %d", err, len(c.sorted()), len(want))
 	}
 }
+
+// An endpoint that accepts requests and never answers ends the read
+// within the retry budget, with a message that says no answer came and
+// what to check.
+func TestStalledEndpointEndsClearly(t *testing.T) {
+	fk := s3test.New(t)
+	fk.Env(t)
+	fk.Bucket(t, "logs", "")
+	put(t, fk, "logs", "", defaultLayout("123456789012", "us-east-1"), base, base.Add(20*time.Minute), 5)
+	defer s3src.SetDeadlines(200*time.Millisecond, 2*time.Second)()
+	fk.Hang(1000)
+	began := time.Now()
+	_, err := run(t, newSource(t, s3src.ClientOptions{}, s3src.Config{Since: base, Until: base.Add(20 * time.Minute)}, "s3://logs"))
+	if err == nil || !strings.Contains(err.Error(), "no answer within 200ms") || !strings.Contains(err.Error(), "AWS_ENDPOINT_URL") {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Errorf("took %s", d)
+	}
+}

@@ -1,0 +1,11 @@
+package s3
+
+import "time"
+
+// SetDeadlines shortens the call deadline and the retry budget for a
+// test, and puts them back when restore is called.
+func SetDeadlines(call, budget time.Duration) (restore func()) {
+	c, b := callTimeout, retryBudget
+	callTimeout, retryBudget = call, budget
+	return func() { callTimeout, retryBudget = c, b }
+}
