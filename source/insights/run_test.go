@@ -322,3 +322,15 @@ func TestThrottledStartWaits(t *testing.T) {
 		t.Errorf("rows %v", res.Rows)
 	}
 }
+
+// A log group that does not exist is named with what to check, not only
+// in the service's words.
+func TestMissingGroupSaysWhatToCheck(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{} })
+	s.Inject("StartQuery", awstest.NotFound, 1)
+	_, err := runner(s).Run(context.Background(), insights.Query{Groups: []string{"/vpc/a", "/vpc/typo"}, Text: "stats count(*)", Start: t0, End: t0.Add(time.Hour)})
+	if err == nil || !strings.Contains(err.Error(), "/vpc/a, /vpc/typo") || !strings.Contains(err.Error(), "--region") || !strings.Contains(err.Error(), "describe-log-groups") {
+		t.Errorf("err %v", err)
+	}
+}
