@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -212,6 +213,10 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 			if ctx.Err() != nil {
 				return nil, Stats{}, "", ctx.Err()
 			}
+			var nf *types.ResourceNotFoundException
+			if errors.As(err, &nf) {
+				return nil, Stats{}, "", fmt.Errorf("insights: %s (log groups %s): check each name with `aws logs describe-log-groups --log-group-name-prefix NAME`, and --region/--profile", nf.ErrorMessage(), groupList(q.Groups))
+			}
 			return nil, Stats{}, "", explain(awscall.Hung(ctx, err, "logs:StartQuery", r.timeout()), "logs:StartQuery")
 		}
 		why := "the account's concurrent Insights queries are all in use"
@@ -306,6 +311,15 @@ func (r *Runner) stop(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), min(r.timeout(), stopWait))
 	defer cancel()
 	r.API.StopQuery(ctx, &cloudwatchlogs.StopQueryInput{QueryId: aws.String(id)})
+}
+
+// groupList names the first few groups of a query, and how many more.
+func groupList(groups []string) string {
+	const shown = 5
+	if len(groups) <= shown {
+		return strings.Join(groups, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(groups[:shown], ", "), len(groups)-shown)
 }
 
 // errorCode names an API error by its code, or says it has none.
