@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model/query"
@@ -273,5 +274,26 @@ func TestQueryOnRemoteCredentialsExplained(t *testing.T) {
 				t.Errorf("%s %v: exit %d, out %q, stderr %q", c.name, on, code, out, errOut)
 			}
 		}
+	}
+}
+
+// Records Insights returns that do not parse are counted on stderr, as a
+// local read counts its malformed lines, not dropped in silence.
+func TestQueryOnInsightsCountsUnparsedRecords(t *testing.T) {
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	at := time.Date(2024, 1, 1, 1, 0, 0, 0, time.UTC)
+	msgs := []string{
+		"2 123456789012 eni-1 10.0.0.1 10.0.0.2 1000 443 6 1 40 1704070800 1704070805 ACCEPT OK",
+		"2 123456789012 eni-1 10.0.0.1 10.0.0.2 1001 443 6 1 40 1704070800",
+		"2 123456789012 eni-1 10.0.0.1 10.0.0.2 1002 443 6 1 40 1704070800 1704070805 ACCEPT OK",
+	}
+	ts := []int64{at.UnixMilli(), at.UnixMilli(), at.UnixMilli()}
+	srv.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: awstest.InsightsRows(ts, msgs)}
+	})
+	out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "csv", `filter proto = "tcp" | stats count(*) as n`)
+	if code != 0 || out != "n\n2\n" || !strings.Contains(errOut, "1 of the 3 records returned did not parse") {
+		t.Errorf("exit %d, out %q, stderr %q", code, out, errOut)
 	}
 }
