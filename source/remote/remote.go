@@ -59,7 +59,10 @@ type Answer struct {
 	Parts   int     // Insights queries run (split by time)
 	Local   string  // what ran locally, and why
 	Partial string  // set when the rows are not the whole answer
-	Elapsed time.Duration
+	// Unparsed counts the records returned that the format could not
+	// read (a query run locally on them does not count them).
+	Unparsed, Returned int
+	Elapsed            time.Duration
 	// EngineTime is the time Athena's engine spent (0 for Insights).
 	EngineTime time.Duration
 }
@@ -78,6 +81,9 @@ func (a *Answer) Summary(since, until time.Time) string {
 	}
 	if a.Local != "" {
 		s += " · finished locally: " + a.Local
+	}
+	if a.Unparsed > 0 {
+		s += fmt.Sprintf(" · %d of the %d records returned did not parse with the format: skipped", a.Unparsed, a.Returned)
 	}
 	if a.Partial != "" {
 		s += " · INCOMPLETE: " + a.Partial
@@ -134,7 +140,8 @@ func RunInsights(ctx context.Context, r *insights.Runner, p *InsightsPlan, group
 	}
 	if p.Trans.Raw {
 		a.Local = p.Trans.Local
-		a.Result, err = runLocal(p.Prog, p.Format, res.Rows)
+		a.Result, a.Unparsed, err = runLocal(p.Prog, p.Format, res.Rows)
+		a.Returned = len(res.Rows)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +172,7 @@ func (p *InsightsPlan) NativeResult(rows []insights.Row) *query.Result {
 }
 
 // runLocal answers the whole query over the records Insights returned.
-func runLocal(prog *query.Program, format *model.Format, rows []insights.Row) (*query.Result, error) {
+func runLocal(prog *query.Program, format *model.Format, rows []insights.Row) (*query.Result, int, error) {
 	if format == nil {
 		format = model.DefaultFormat
 	}
@@ -191,9 +198,9 @@ func runLocal(prog *query.Program, format *model.Format, rows []insights.Row) (*
 	}
 	res := prog.Result(pt)
 	if bad > 0 && bad == len(rows) {
-		return res, fmt.Errorf("insights: none of the %d records returned parse with the format %s: give the flow log's --format", bad, format)
+		return res, bad, fmt.Errorf("insights: none of the %d records returned parse with the format %s: give the flow log's --format", bad, format)
 	}
-	return res, nil
+	return res, bad, nil
 }
 
 // cell reads a remote value: text in a text column, else a whole
