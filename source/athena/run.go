@@ -62,6 +62,16 @@ type Runner struct {
 	CallTimeout time.Duration
 	// Progress hears each poll; it must not block.
 	Progress func(Progress)
+	// RetryBudget bounds a streak of throttled or failing calls
+	// (awscall.HeadlessBudget when 0).
+	RetryBudget time.Duration
+}
+
+func (r *Runner) budget() time.Duration {
+	if r.RetryBudget > 0 {
+		return r.RetryBudget
+	}
+	return time.Duration(awscall.HeadlessBudget)
 }
 
 func (r *Runner) timeout() time.Duration {
@@ -138,7 +148,7 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		out, err = r.Athena.StartQueryExecution(cctx, in)
 		cancel()
-		if err == nil || ctx.Err() != nil || !starting.wait(ctx, r.poll(), err) {
+		if err == nil || ctx.Err() != nil || !starting.wait(ctx, r.poll(), r.budget(), err) {
 			break
 		}
 	}
@@ -154,7 +164,7 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		qe, err := r.Athena.GetQueryExecution(cctx, &athena.GetQueryExecutionInput{QueryExecutionId: out.QueryExecutionId})
 		cancel()
-		if ctx.Err() == nil && err != nil && failing.wait(ctx, r.poll(), err) {
+		if ctx.Err() == nil && err != nil && failing.wait(ctx, r.poll(), r.budget(), err) {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -206,7 +216,7 @@ func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		out, err := r.Athena.GetQueryResults(cctx, &athena.GetQueryResultsInput{QueryExecutionId: aws.String(res.ID), NextToken: token, MaxResults: aws.Int32(1000)})
 		cancel()
-		if ctx.Err() == nil && err != nil && failing.wait(ctx, r.poll(), err) {
+		if ctx.Err() == nil && err != nil && failing.wait(ctx, r.poll(), r.budget(), err) {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -258,7 +268,7 @@ type streak struct {
 // should be: err passes (throttling, 5xx) and the streak is within the
 // retry budget. Athena's API quotas are the account's, shared by every
 // query running, so a throttled poll says nothing about this query.
-func (s *streak) wait(ctx context.Context, base time.Duration, err error) bool {
+func (s *streak) wait(ctx context.Context, base, budget time.Duration, err error) bool {
 	if !awscall.Transient(err) {
 		return false
 	}
@@ -267,7 +277,7 @@ func (s *streak) wait(ctx context.Context, base time.Duration, err error) bool {
 	}
 	s.attempt++
 	d := source.Backoff(base, 30*base, s.attempt)
-	if time.Since(s.began)+d > time.Duration(awscall.HeadlessBudget) {
+	if time.Since(s.began)+d > budget {
 		return false
 	}
 	select {
@@ -312,6 +322,9 @@ func explain(err error, action, wg string) error {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("athena: %s: %w", action, err)
+	}
+	if awscall.Transient(err) {
+		return fmt.Errorf("athena: %s still throttled or failing after retries (%s: %s): the account's quota is shared with other queries and tools; try again later", action, ae.ErrorCode(), ae.ErrorMessage())
 	}
 	switch ae.ErrorCode() {
 	case "AccessDeniedException", "AccessDenied":

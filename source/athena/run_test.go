@@ -275,3 +275,16 @@ func TestThrottledStartWaits(t *testing.T) {
 		t.Errorf("rows %v, %d started", res.Rows, len(s.AthenaStarted()))
 	}
 }
+
+// Throttling that outlasts the retries ends the run with a message that
+// says the calls were retried and what to do.
+func TestSustainedThrottlingGivesUpClearly(t *testing.T) {
+	s := awstest.New(t)
+	s.Inject("GetTableMetadata", awstest.Throttle, 10000)
+	r := runner(s)
+	r.RetryBudget = 300 * time.Millisecond
+	_, err := r.Table(context.Background(), "vpclogs", "flows")
+	if err == nil || !strings.Contains(err.Error(), "athena:GetTableMetadata still throttled or failing after retries (ThrottlingException: Rate exceeded)") || !strings.Contains(err.Error(), "try again later") {
+		t.Errorf("err %v", err)
+	}
+}

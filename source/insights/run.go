@@ -86,6 +86,16 @@ type Runner struct {
 	Cap int
 	// Progress hears about each poll; it must not block.
 	Progress func(Progress)
+	// RetryBudget bounds a streak of throttled or failing calls
+	// (awscall.HeadlessBudget when 0).
+	RetryBudget time.Duration
+}
+
+func (r *Runner) budget() time.Duration {
+	if r.RetryBudget > 0 {
+		return r.RetryBudget
+	}
+	return time.Duration(awscall.HeadlessBudget)
 }
 
 func (r *Runner) poll() time.Duration {
@@ -208,7 +218,7 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 		wait := source.Backoff(r.poll(), 30*r.poll(), attempt)
 		// Throttled (StartQuery's quota is the account's, a few calls a
 		// second): wait, within a budget.
-		throttled := !full && ctx.Err() == nil && awscall.Transient(err) && time.Since(began)+wait <= time.Duration(awscall.HeadlessBudget)
+		throttled := !full && ctx.Err() == nil && awscall.Transient(err) && time.Since(began)+wait <= r.budget()
 		if !full && !throttled {
 			if ctx.Err() != nil {
 				return nil, Stats{}, "", ctx.Err()
@@ -246,7 +256,7 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 				failing = time.Now()
 			}
 			wait := source.Backoff(r.poll(), 30*r.poll(), attempt)
-			if time.Since(failing)+wait <= time.Duration(awscall.HeadlessBudget) {
+			if time.Since(failing)+wait <= r.budget() {
 				r.report(Progress{Status: "waiting", Part: part, Waiting: fmt.Sprintf("GetQueryResults throttled or failing (%s); polling again in %s", errorCode(err), wait.Round(time.Millisecond))})
 				select {
 				case <-ctx.Done():
@@ -344,6 +354,9 @@ func explain(err error, action string) error {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("insights: %s: %w", action, err)
+	}
+	if awscall.Transient(err) {
+		return fmt.Errorf("insights: %s still throttled or failing after retries (%s: %s): the account's quota is shared with other queries and tools; try again later", action, ae.ErrorCode(), ae.ErrorMessage())
 	}
 	switch ae.ErrorCode() {
 	case "AccessDeniedException", "AccessDenied":

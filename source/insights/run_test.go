@@ -334,3 +334,17 @@ func TestMissingGroupSaysWhatToCheck(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// Throttling that outlasts the retry budget ends the run with a message
+// that says the calls were retried and what to do.
+func TestSustainedThrottlingGivesUpClearly(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{} })
+	s.Inject("StartQuery", awstest.Throttle, 10000)
+	r := runner(s)
+	r.RetryBudget = 300 * time.Millisecond
+	_, err := r.Run(context.Background(), insights.Query{Groups: []string{"g"}, Text: "stats count(*)", Start: t0, End: t0.Add(time.Hour)})
+	if err == nil || !strings.Contains(err.Error(), "logs:StartQuery still throttled or failing after retries (ThrottlingException: Rate exceeded)") || !strings.Contains(err.Error(), "try again later") {
+		t.Errorf("err %v", err)
+	}
+}
