@@ -315,6 +315,9 @@ func (s *Server) getAthenaResults(w http.ResponseWriter, body []byte, f *Fault) 
 		from = n
 	}
 	to := min(from+size, len(all))
+	if f != nil && f.Kind == EmptyPage {
+		to = from // no rows, and a token that continues where the request was
+	}
 	r.pages = append(r.pages, req.NextToken)
 	rows := make([]map[string]any, 0, to-from)
 	for _, row := range all[from:to] {

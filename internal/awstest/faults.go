@@ -30,8 +30,8 @@ const (
 	Hang
 	// Malformed answers HTTP 200 with a body that is not JSON.
 	Malformed
-	// EmptyPage (FilterLogEvents) answers no events and a nextToken that
-	// continues where the request was.
+	// EmptyPage (FilterLogEvents, Athena's GetQueryResults) answers no
+	// events or rows and a nextToken that continues where the request was.
 	EmptyPage
 	// RepeatToken (FilterLogEvents, Athena's GetQueryResults) answers the
 	// page with the request's own nextToken, so a client that follows it
@@ -103,7 +103,7 @@ func (s *Server) takeFault(op string, stream bool) *Fault {
 		if f.Times <= 0 || f.stream() != stream || f.Op != "" && f.Op != op {
 			continue
 		}
-		if !stream && !f.requestLevel() && op != "FilterLogEvents" && !(f.Kind == RepeatToken && op == "GetQueryResults") {
+		if !stream && !f.requestLevel() && op != "FilterLogEvents" && !((f.Kind == RepeatToken || f.Kind == EmptyPage) && op == "GetQueryResults") {
 			continue
 		}
 		f.Times--

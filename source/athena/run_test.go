@@ -288,3 +288,24 @@ func TestSustainedThrottlingGivesUpClearly(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// The header is the first row Athena sends, even when the first page
+// comes back empty: it is not read as data, and no row is lost.
+func TestHeaderAfterEmptyFirstPage(t *testing.T) {
+	s := awstest.New(t)
+	var rows [][]*string
+	for i := range 1500 {
+		rows = append(rows, []*string{str(fmt.Sprint(i))})
+	}
+	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Rows: rows}
+	})
+	s.Inject("GetQueryResults", awstest.EmptyPage, 1)
+	res, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != len(rows) || *res.Rows[0][0] != "0" || *res.Rows[1499][0] != "1499" {
+		t.Errorf("%d rows, first %q", len(res.Rows), *res.Rows[0][0])
+	}
+}
