@@ -205,12 +205,12 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 	}
 }
 
-// results pages GetQueryResults; the first row of the first page names
-// the columns and is not data.
+// results pages GetQueryResults; the first row sent names the columns and
+// is not data.
 func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
 	var token *string
 	seen := map[string]bool{}
-	first := true
+	header := true
 	var failing streak
 	for {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
@@ -227,16 +227,17 @@ func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
 		}
 		failing = streak{}
 		rows := out.ResultSet.Rows
-		if first {
+		if res.Columns == nil {
 			if md := out.ResultSet.ResultSetMetadata; md != nil {
 				for _, c := range md.ColumnInfo {
 					res.Columns = append(res.Columns, aws.ToString(c.Name))
 				}
 			}
-			if len(rows) > 0 {
-				rows = rows[1:]
-			}
-			first = false
+		}
+		// The header is the first row sent, whichever page holds it.
+		if header && len(rows) > 0 {
+			rows = rows[1:]
+			header = false
 		}
 		for _, row := range rows {
 			cells := make([]*string, len(row.Data))
