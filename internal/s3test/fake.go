@@ -42,8 +42,9 @@ type Fake struct {
 }
 
 type cut struct {
-	after int // bytes of body sent before the connection drops
-	times int // how many GETs of the key are cut
+	after int  // bytes of body sent before the connection drops
+	times int  // how many GETs of the key are cut
+	stall bool // the connection stays open, silent, instead of dropping
 }
 
 // New starts a fake endpoint that stops with the test.
@@ -107,7 +108,7 @@ func (f *Fake) DenyGet(key, message string) { f.mu.Lock(); f.denyGet[key] = mess
 // GETs of key.
 func (f *Fake) Cut(key string, after, times int) {
 	f.mu.Lock()
-	f.cuts[key] = cut{after, times}
+	f.cuts[key] = cut{after: after, times: times}
 	f.mu.Unlock()
 }
 
@@ -121,6 +122,14 @@ func (f *Fake) ListPage(n int) { f.mu.Lock(); f.listPage = n; f.mu.Unlock() }
 // RepeatToken makes the next n continued listings answer with the
 // continuation token they were asked with, as a broken endpoint might.
 func (f *Fake) RepeatToken(n int) { f.mu.Lock(); f.repeat = n; f.mu.Unlock() }
+
+// Stall sends `after` body bytes of the next `times` GETs of key, then
+// nothing more, keeping the connection open until the client gives up.
+func (f *Fake) Stall(key string, after, times int) {
+	f.mu.Lock()
+	f.cuts[key] = cut{after: after, times: times, stall: true}
+	f.mu.Unlock()
+}
 
 // Gets are the object keys fetched so far, in order.
 func (f *Fake) Gets() []string {
@@ -222,7 +231,7 @@ func (f *Fake) middleware(next http.Handler) http.Handler {
 			return
 		}
 		if cutting {
-			w = &cutWriter{ResponseWriter: w, left: c.after}
+			w = &cutWriter{ResponseWriter: w, left: c.after, stall: c.stall, done: r.Context().Done()}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -231,7 +240,9 @@ func (f *Fake) middleware(next http.Handler) http.Handler {
 // cutWriter sends the first bytes of a body, then drops the connection.
 type cutWriter struct {
 	http.ResponseWriter
-	left int
+	left  int
+	stall bool
+	done  <-chan struct{}
 }
 
 func (c *cutWriter) Write(p []byte) (int, error) {
@@ -241,6 +252,9 @@ func (c *cutWriter) Write(p []byte) (int, error) {
 	}
 	c.ResponseWriter.Write(p[:c.left])
 	c.ResponseWriter.(http.Flusher).Flush()
+	if c.stall {
+		<-c.done
+	}
 	panic(http.ErrAbortHandler)
 }
 

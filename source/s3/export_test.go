@@ -9,3 +9,10 @@ func SetDeadlines(call, budget time.Duration) (restore func()) {
 	callTimeout, retryBudget = call, budget
 	return func() { callTimeout, retryBudget = c, b }
 }
+
+// SetIdle shortens how long a body may send nothing, for a test.
+func SetIdle(d time.Duration) (restore func()) {
+	old := idleTimeout
+	idleTimeout = d
+	return func() { idleTimeout = old }
+}

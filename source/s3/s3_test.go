@@ -519,3 +519,24 @@ func TestStalledEndpointEndsClearly(t *testing.T) {
 		t.Errorf("took %s", d)
 	}
 }
+
+// A body that stops sending, its connection left open, is given up at
+// the idle deadline each time it is resumed; the object is reported with
+// what happened, and the read of the others goes on.
+func TestStalledBodyEndsClearly(t *testing.T) {
+	since, until := base, base.Add(20*time.Minute)
+	fk := s3test.New(t)
+	fk.Env(t)
+	fk.Bucket(t, "logs", "")
+	files := put(t, fk, "logs", "", defaultLayout("123456789012", "us-east-1"), since, until, 400)
+	defer s3src.SetIdle(200 * time.Millisecond)()
+	fk.Stall(files[1].key, 1000, 100)
+	began := time.Now()
+	_, err := run(t, newSource(t, s3src.ClientOptions{}, s3src.Config{Since: since, Until: until}, "s3://logs"))
+	if err == nil || !strings.Contains(err.Error(), files[1].key) || !strings.Contains(err.Error(), "sent nothing for 200ms") {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 10*time.Second {
+		t.Errorf("took %s", d)
+	}
+}
