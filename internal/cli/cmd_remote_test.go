@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -295,5 +297,23 @@ func TestQueryOnInsightsCountsUnparsedRecords(t *testing.T) {
 	out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "csv", `filter proto = "tcp" | stats count(*) as n`)
 	if code != 0 || out != "n\n2\n" || !strings.Contains(errOut, "1 of the 3 records returned did not parse") {
 		t.Errorf("exit %d, out %q, stderr %q", code, out, errOut)
+	}
+}
+
+// Ctrl-C during a remote query stops it on AWS and exits 130 saying it
+// was interrupted, as a local read does, not 1 with "context canceled".
+func TestQueryOnRemoteInterrupted(t *testing.T) {
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	srv.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{Running: 1000} })
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	var o, e bytes.Buffer
+	code := run(ctx, []string{"query", "--on", "insights", "-g", "/vpc/a", "stats count(*)"}, stdio{strings.NewReader(""), &o, &e})
+	if code != exitInterrupted || o.Len() != 0 || !strings.Contains(e.String(), "interrupted") || strings.Contains(e.String(), "context canceled") {
+		t.Errorf("exit %d, out %q, stderr %q", code, o.String(), e.String())
+	}
+	if id := srv.InsightsStarted()[0].ID; !srv.InsightsStopped(id) {
+		t.Error("the query was not stopped")
 	}
 }
