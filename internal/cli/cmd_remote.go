@@ -152,6 +152,10 @@ func runRemoteQuery(c *cobra.Command, o *options, ro *remoteOptions, pos []strin
 		if errors.As(err, &ue) {
 			return usageError(std, "query", err)
 		}
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			fmt.Fprintf(std.err, "flowtail query: interrupted: the %s query was stopped before its answer came\n", engine)
+			return exitInterrupted
+		}
 		fmt.Fprintf(std.err, "flowtail query: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
