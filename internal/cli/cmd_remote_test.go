@@ -317,3 +317,33 @@ func TestQueryOnRemoteInterrupted(t *testing.T) {
 		t.Error("the query was not stopped")
 	}
 }
+
+// A group whose flow log DescribeFlowLogs does not show (deleted, or in
+// another account) takes the format of the groups it is queried with:
+// reading them all in the default format would misread the custom one.
+func TestQueryOnInsightsFormatOfTheKnownGroups(t *testing.T) {
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	known := flowLogsEC2(t, testGroup, "${version} ${srcaddr} ${dstaddr} ${dstport} ${action}")
+	srv.Mount(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil && r.Form.Get("Filter.1.Value.1") != testGroup {
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r1</requestId><flowLogSet/></DescribeFlowLogsResponse>`)
+			return
+		}
+		known.ServeHTTP(w, r)
+	}))
+	srv.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "5"}}}}
+	})
+	for _, groups := range [][]string{{"-g", "/vpc/unlisted", "-g", testGroup}, {"-g", testGroup, "-g", "/vpc/unlisted"}} {
+		args := append(append([]string{"query", "--on", "insights"}, groups...), "-o", "csv", `filter dstport = 22 | stats count(*) as n`)
+		if out, errOut, code := runCmd(t, args...); code != 0 || out != "n\n5\n" {
+			t.Fatalf("exit %d, out %q, stderr %s", code, out, errOut)
+		}
+	}
+	for i, q := range srv.InsightsStarted() {
+		if !strings.HasPrefix(q.Text, `parse @message "* * * * *" as version, srcAddr, dstAddr, dstPort, action | `) {
+			t.Errorf("query %d sent %q", i, q.Text)
+		}
+	}
+}
