@@ -372,8 +372,9 @@ func (o *options) bindAthenaEngine(fs *pflag.FlagSet) {
 
 // groupsFormat is the format of the flow logs delivering to the groups
 // (ec2:DescribeFlowLogs), nil for the default format or when it cannot be
-// read (then --format names it); groups of different formats cannot share
-// one query.
+// read for any (then --format names it); a group whose format cannot be
+// read takes the others'; groups of different formats cannot share one
+// query.
 func groupsFormat(ctx context.Context, client *ec2.Client, groups []string) (*model.Format, error) {
 	describe := flowLogFormat(client)
 	var found *model.Format
@@ -382,8 +383,13 @@ func groupsFormat(ctx context.Context, client *ec2.Client, groups []string) (*mo
 			break // enough to tell; the rest are taken to match
 		}
 		text, err := describe(ctx, g)
-		if err != nil || text == "" {
-			return nil, nil
+		if err != nil {
+			break // denied or unreachable: asking of the other groups would fail the same way
+		}
+		if text == "" {
+			// No flow log in this account names it: the groups it is
+			// queried with tell.
+			continue
 		}
 		f, err := model.ParseFormat(text)
 		if err != nil {
