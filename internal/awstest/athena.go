@@ -127,8 +127,17 @@ func (s *Server) serveAthena(w http.ResponseWriter, r *http.Request, target stri
 	}
 	s.mu.Lock()
 	s.calls[op]++
+	f := s.takeFault(op, false)
 	action, denied := s.denied[op]
 	s.mu.Unlock()
+	if f != nil && f.Kind == Hang {
+		<-r.Context().Done()
+		return true
+	}
+	if f != nil && f.requestLevel() {
+		s.applyRequestFault(w, op, f, body)
+		return true
+	}
 	if denied {
 		writeError(w, http.StatusBadRequest, "AccessDeniedException", "User: arn:aws:iam::"+Account+":user/flowtail-test is not authorized to perform: "+action)
 		return true
@@ -143,7 +152,7 @@ func (s *Server) serveAthena(w http.ResponseWriter, r *http.Request, target stri
 	case "GetQueryExecution":
 		s.getQueryExecution(w, body)
 	case "GetQueryResults":
-		s.getAthenaResults(w, body)
+		s.getAthenaResults(w, body, f)
 	case "StopQueryExecution":
 		s.stopQueryExecution(w, body)
 	case "GetTableMetadata":
@@ -266,7 +275,7 @@ func (s *Server) getQueryExecution(w http.ResponseWriter, body []byte) {
 // athenaPage is the most rows GetQueryResults returns, the header included.
 const athenaPage = 1000
 
-func (s *Server) getAthenaResults(w http.ResponseWriter, body []byte) {
+func (s *Server) getAthenaResults(w http.ResponseWriter, body []byte, f *Fault) {
 	var req struct {
 		NextToken  string `json:"NextToken"`
 		MaxResults *int32 `json:"MaxResults"`
@@ -306,6 +315,9 @@ func (s *Server) getAthenaResults(w http.ResponseWriter, body []byte) {
 		from = n
 	}
 	to := min(from+size, len(all))
+	if f != nil && f.Kind == EmptyPage {
+		to = from // no rows, and a token that continues where the request was
+	}
 	r.pages = append(r.pages, req.NextToken)
 	rows := make([]map[string]any, 0, to-from)
 	for _, row := range all[from:to] {
@@ -325,6 +337,9 @@ func (s *Server) getAthenaResults(w http.ResponseWriter, body []byte) {
 	out := map[string]any{"ResultSet": map[string]any{"Rows": rows, "ResultSetMetadata": map[string]any{"ColumnInfo": cols}}, "UpdateCount": 0}
 	if to < len(all) {
 		out["NextToken"] = "tok-" + strconv.Itoa(to)
+		if f != nil && f.Kind == RepeatToken && req.NextToken != "" {
+			out["NextToken"] = req.NextToken
+		}
 	}
 	writeJSON(w, out)
 }

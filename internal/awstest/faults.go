@@ -30,11 +30,12 @@ const (
 	Hang
 	// Malformed answers HTTP 200 with a body that is not JSON.
 	Malformed
-	// EmptyPage (FilterLogEvents) answers no events and a nextToken that
-	// continues where the request was.
+	// EmptyPage (FilterLogEvents, Athena's GetQueryResults) answers no
+	// events or rows and a nextToken that continues where the request was.
 	EmptyPage
-	// RepeatToken (FilterLogEvents) answers the page with the request's own
-	// nextToken, so a client that follows it blindly loops forever.
+	// RepeatToken (FilterLogEvents, Athena's GetQueryResults) answers the
+	// page with the request's own nextToken, so a client that follows it
+	// blindly loops forever.
 	RepeatToken
 	// Sampled (StartLiveTail stream) drops half of the next non-empty
 	// update's events and marks it sampled.
@@ -102,7 +103,7 @@ func (s *Server) takeFault(op string, stream bool) *Fault {
 		if f.Times <= 0 || f.stream() != stream || f.Op != "" && f.Op != op {
 			continue
 		}
-		if !stream && !f.requestLevel() && op != "FilterLogEvents" {
+		if !stream && !f.requestLevel() && op != "FilterLogEvents" && !((f.Kind == RepeatToken || f.Kind == EmptyPage) && op == "GetQueryResults") {
 			continue
 		}
 		f.Times--

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/charmbracelet/x/term"
@@ -21,6 +22,7 @@ import (
 	"github.com/flowtail/flowtail/model/query"
 	athenasql "github.com/flowtail/flowtail/model/query/athena"
 	athenarun "github.com/flowtail/flowtail/source/athena"
+	"github.com/flowtail/flowtail/source/awscall"
 	"github.com/flowtail/flowtail/source/cloudwatch"
 	"github.com/flowtail/flowtail/source/insights"
 	"github.com/flowtail/flowtail/source/remote"
@@ -150,6 +152,10 @@ func runRemoteQuery(c *cobra.Command, o *options, ro *remoteOptions, pos []strin
 		if errors.As(err, &ue) {
 			return usageError(std, "query", err)
 		}
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			fmt.Fprintf(std.err, "flowtail query: interrupted: the %s query was stopped before its answer came\n", engine)
+			return exitInterrupted
+		}
 		fmt.Fprintf(std.err, "flowtail query: %s\n", cleanCell(err.Error()))
 		return exitRuntime
 	}
@@ -173,7 +179,7 @@ func progressLine(std stdio) func(string) {
 	return func(s string) { fmt.Fprintf(f, "\r\x1b[K%s", cleanCell(s)) }
 }
 
-func runOnInsights(ctx context.Context, o *options, ro *remoteOptions, prog *query.Program, format *model.Format, since, until time.Time, std stdio) (*remote.Answer, error) {
+func runOnInsights(ctx context.Context, o *options, ro *remoteOptions, prog *query.Program, format *model.Format, since, until time.Time, std stdio) (_ *remote.Answer, err error) {
 	plan, err := remote.PlanInsights(prog, format)
 	if err != nil {
 		return nil, err
@@ -189,6 +195,7 @@ func runOnInsights(ctx context.Context, o *options, ro *remoteOptions, prog *que
 	if err != nil {
 		return nil, err
 	}
+	defer func() { err = loginAdvice(err, o, cfg) }()
 	if format == nil {
 		// Insights discovers fields only in the default format: a custom
 		// one must be named in a parse command, so ask which it is.
@@ -265,7 +272,7 @@ func (l *liveTable) clear() {
 	l.lines = 0
 }
 
-func runOnAthena(ctx context.Context, o *options, ro *remoteOptions, prog *query.Program, format *model.Format, since, until time.Time, std stdio) (*remote.Answer, error) {
+func runOnAthena(ctx context.Context, o *options, ro *remoteOptions, prog *query.Program, format *model.Format, since, until time.Time, std stdio) (_ *remote.Answer, err error) {
 	db, name, err := athenasql.ParseTableName(ro.table)
 	if err != nil {
 		return nil, remoteUsageErr{err}
@@ -290,6 +297,7 @@ func runOnAthena(ctx context.Context, o *options, ro *remoteOptions, prog *query
 	if err != nil {
 		return nil, err
 	}
+	defer func() { err = loginAdvice(err, o, cfg) }()
 	show := progressLine(std)
 	defer show("")
 	r := &athenarun.Runner{Athena: athena.NewFromConfig(cfg), CallTimeout: 30 * time.Second,
@@ -364,8 +372,9 @@ func (o *options) bindAthenaEngine(fs *pflag.FlagSet) {
 
 // groupsFormat is the format of the flow logs delivering to the groups
 // (ec2:DescribeFlowLogs), nil for the default format or when it cannot be
-// read (then --format names it); groups of different formats cannot share
-// one query.
+// read for any (then --format names it); a group whose format cannot be
+// read takes the others'; groups of different formats cannot share one
+// query.
 func groupsFormat(ctx context.Context, client *ec2.Client, groups []string) (*model.Format, error) {
 	describe := flowLogFormat(client)
 	var found *model.Format
@@ -374,8 +383,13 @@ func groupsFormat(ctx context.Context, client *ec2.Client, groups []string) (*mo
 			break // enough to tell; the rest are taken to match
 		}
 		text, err := describe(ctx, g)
-		if err != nil || text == "" {
-			return nil, nil
+		if err != nil {
+			break // denied or unreachable: asking of the other groups would fail the same way
+		}
+		if text == "" {
+			// No flow log in this account names it: the groups it is
+			// queried with tell.
+			continue
 		}
 		f, err := model.ParseFormat(text)
 		if err != nil {
@@ -387,4 +401,14 @@ func groupsFormat(ctx context.Context, client *ec2.Client, groups []string) (*mo
 		found = f
 	}
 	return found, nil
+}
+
+// loginAdvice words a credentials failure for the profile in use (an SSO
+// profile's login, a named profile's refresh).
+func loginAdvice(err error, o *options, cfg aws.Config) error {
+	var ce *awscall.CredentialError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("%s: %s", ce.Problem, awscall.Login(o.profile, isSSOProfile(cfg), awscall.GeneralLogin))
 }

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowtail/flowtail/internal/awstest"
 	"github.com/flowtail/flowtail/model/query"
@@ -183,5 +186,164 @@ func TestLiveTableRedraws(t *testing.T) {
 	l.clear()
 	if got := strings.TrimPrefix(b.String(), first); got != fmt.Sprintf("\x1b[%dA\x1b[J", lines) {
 		t.Errorf("clear wrote %q, want cursor up %d and erase", got, lines)
+	}
+}
+
+// An Insights query that ends Failed or Timeout has no answer: printing the
+// rows it had (none) with exit status 0 passes for "no such traffic".
+func TestQueryOnInsightsEndedWithoutAnswer(t *testing.T) {
+	for _, c := range []struct{ status, want string }{
+		{"Failed", "Logs Insights ended the query Failed"},
+		{"Timeout", "narrow --since/--until"},
+		{"Cancelled", "stopped"},
+	} {
+		srv := awstest.New(t)
+		awsEnv(t, srv.URL())
+		srv.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
+			return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "7"}}}, Status: c.status}
+		})
+		for _, q := range []string{`stats count(*) as n`, `filter direction = "in" | stats count(*) as n`} {
+			out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "csv", q)
+			if code != exitRuntime || out != "" || !strings.Contains(errOut, c.want) {
+				t.Errorf("%s, %q: exit %d, out %q, stderr %q", c.status, q, code, out, errOut)
+			}
+		}
+	}
+}
+
+// An account ID is text with twelve digits, a leading zero among them: a
+// remote answer keeps it as the local engine prints it (012345678901), not
+// as the number 12345678901.
+func TestQueryOnRemoteKeepsAccountIDDigits(t *testing.T) {
+	local := "2 012345678901 eni-0a1b2c3d 10.0.0.1 10.0.0.2 443 49152 6 10 840 1700000000 1700000060 ACCEPT OK\n"
+	want, errOut, code := runStdin(t, local, "query", "-o", "csv", `stats count(*) as n by accountid`, "-")
+	if code != 0 || want != "accountid,n\n012345678901,1\n" {
+		t.Fatalf("local: exit %d, out %q, stderr %q", code, want, errOut)
+	}
+
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	srv.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "accountId", Value: "012345678901"}, {Field: "n", Value: "1"}}}}
+	})
+	out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "csv", `stats count(*) as n by accountid`)
+	if code != 0 || out != want {
+		t.Errorf("insights: exit %d, out %q, want %q, stderr %q", code, out, want, errOut)
+	}
+	out, errOut, code = runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "json", `stats count(*) as n by accountid`)
+	if code != 0 || out != `{"accountid":"012345678901","n":1}`+"\n" {
+		t.Errorf("insights json: exit %d, out %q, stderr %q", code, out, errOut)
+	}
+
+	srv.PutGlueTable("vpclogs", "flows", awstest.GlueTable{
+		Columns: [][2]string{{"account_id", "string"}, {"start", "bigint"}, {"end", "bigint"}},
+	})
+	acct, n := "012345678901", "1"
+	srv.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"accountid", "n"}, Rows: [][]*string{{&acct, &n}}}
+	})
+	out, errOut, code = runCmd(t, "query", "--on", "athena", "--athena-table", "vpclogs.flows", "--athena-output", "s3://res/",
+		"--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "csv", `stats count(*) as n by accountid`)
+	if code != 0 || out != want {
+		t.Errorf("athena: exit %d, out %q, want %q, stderr %q", code, out, want, errOut)
+	}
+}
+
+// Missing, expired or rejected credentials on Insights and Athena say what
+// to do, as they do for a log group read, not only the SDK's account of
+// the credential chain.
+func TestQueryOnRemoteCredentialsExplained(t *testing.T) {
+	engines := [][]string{{"--on", "insights", "-g", "/vpc/a"}, {"--on", "athena", "--athena-table", "vpclogs.flows"}}
+	for _, c := range []struct {
+		name  string
+		setup func(*awstest.Server)
+		want  string
+	}{
+		{"missing", func(*awstest.Server) {
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+		}, "no usable AWS credentials: get fresh credentials"},
+		{"expired", func(s *awstest.Server) { s.Inject("", awstest.ExpiredToken, 100) }, "the AWS credentials have expired (ExpiredTokenException): get fresh credentials"},
+		{"rejected", func(s *awstest.Server) { s.Inject("", awstest.InvalidToken, 100) }, "the AWS credentials were rejected (UnrecognizedClientException): get fresh credentials"},
+	} {
+		for _, on := range engines {
+			srv := awstest.New(t)
+			awsEnv(t, srv.URL())
+			c.setup(srv)
+			args := append(append([]string{"query"}, on...), "stats count(*)")
+			out, errOut, code := runCmd(t, args...)
+			if code != exitRuntime || out != "" || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
+				t.Errorf("%s %v: exit %d, out %q, stderr %q", c.name, on, code, out, errOut)
+			}
+		}
+	}
+}
+
+// Records Insights returns that do not parse are counted on stderr, as a
+// local read counts its malformed lines, not dropped in silence.
+func TestQueryOnInsightsCountsUnparsedRecords(t *testing.T) {
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	at := time.Date(2024, 1, 1, 1, 0, 0, 0, time.UTC)
+	msgs := []string{
+		"2 123456789012 eni-1 10.0.0.1 10.0.0.2 1000 443 6 1 40 1704070800 1704070805 ACCEPT OK",
+		"2 123456789012 eni-1 10.0.0.1 10.0.0.2 1001 443 6 1 40 1704070800",
+		"2 123456789012 eni-1 10.0.0.1 10.0.0.2 1002 443 6 1 40 1704070800 1704070805 ACCEPT OK",
+	}
+	ts := []int64{at.UnixMilli(), at.UnixMilli(), at.UnixMilli()}
+	srv.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: awstest.InsightsRows(ts, msgs)}
+	})
+	out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "csv", `filter proto = "tcp" | stats count(*) as n`)
+	if code != 0 || out != "n\n2\n" || !strings.Contains(errOut, "1 of the 3 records returned did not parse") {
+		t.Errorf("exit %d, out %q, stderr %q", code, out, errOut)
+	}
+}
+
+// Ctrl-C during a remote query stops it on AWS and exits 130 saying it
+// was interrupted, as a local read does, not 1 with "context canceled".
+func TestQueryOnRemoteInterrupted(t *testing.T) {
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	srv.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{Running: 1000} })
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	var o, e bytes.Buffer
+	code := run(ctx, []string{"query", "--on", "insights", "-g", "/vpc/a", "stats count(*)"}, stdio{strings.NewReader(""), &o, &e})
+	if code != exitInterrupted || o.Len() != 0 || !strings.Contains(e.String(), "interrupted") || strings.Contains(e.String(), "context canceled") {
+		t.Errorf("exit %d, out %q, stderr %q", code, o.String(), e.String())
+	}
+	if id := srv.InsightsStarted()[0].ID; !srv.InsightsStopped(id) {
+		t.Error("the query was not stopped")
+	}
+}
+
+// A group whose flow log DescribeFlowLogs does not show (deleted, or in
+// another account) takes the format of the groups it is queried with:
+// reading them all in the default format would misread the custom one.
+func TestQueryOnInsightsFormatOfTheKnownGroups(t *testing.T) {
+	srv := awstest.New(t)
+	awsEnv(t, srv.URL())
+	known := flowLogsEC2(t, testGroup, "${version} ${srcaddr} ${dstaddr} ${dstport} ${action}")
+	srv.Mount(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil && r.Form.Get("Filter.1.Value.1") != testGroup {
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r1</requestId><flowLogSet/></DescribeFlowLogsResponse>`)
+			return
+		}
+		known.ServeHTTP(w, r)
+	}))
+	srv.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "5"}}}}
+	})
+	for _, groups := range [][]string{{"-g", "/vpc/unlisted", "-g", testGroup}, {"-g", testGroup, "-g", "/vpc/unlisted"}} {
+		args := append(append([]string{"query", "--on", "insights"}, groups...), "-o", "csv", `filter dstport = 22 | stats count(*) as n`)
+		if out, errOut, code := runCmd(t, args...); code != 0 || out != "n\n5\n" {
+			t.Fatalf("exit %d, out %q, stderr %s", code, out, errOut)
+		}
+	}
+	for i, q := range srv.InsightsStarted() {
+		if !strings.HasPrefix(q.Text, `parse @message "* * * * *" as version, srcAddr, dstAddr, dstPort, action | `) {
+			t.Errorf("query %d sent %q", i, q.Text)
+		}
 	}
 }

@@ -6,12 +6,14 @@ package s3test
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,11 +36,15 @@ type Fake struct {
 	denyGet  map[string]string // key -> error message
 	cuts     map[string]cut
 	regions  map[string]string // bucket -> region
+	listPage int               // most keys a listing page holds (0: S3's 1000)
+	repeat   int               // the next n continued listings give back their own token
+	hang     int               // the next n requests are never answered
 }
 
 type cut struct {
-	after int // bytes of body sent before the connection drops
-	times int // how many GETs of the key are cut
+	after int  // bytes of body sent before the connection drops
+	times int  // how many GETs of the key are cut
+	stall bool // the connection stays open, silent, instead of dropping
 }
 
 // New starts a fake endpoint that stops with the test.
@@ -102,7 +108,26 @@ func (f *Fake) DenyGet(key, message string) { f.mu.Lock(); f.denyGet[key] = mess
 // GETs of key.
 func (f *Fake) Cut(key string, after, times int) {
 	f.mu.Lock()
-	f.cuts[key] = cut{after, times}
+	f.cuts[key] = cut{after: after, times: times}
+	f.mu.Unlock()
+}
+
+// Hang makes the next n requests go unanswered until the client gives up,
+// as a stalled endpoint does.
+func (f *Fake) Hang(n int) { f.mu.Lock(); f.hang = n; f.mu.Unlock() }
+
+// ListPage makes listing pages hold at most n keys.
+func (f *Fake) ListPage(n int) { f.mu.Lock(); f.listPage = n; f.mu.Unlock() }
+
+// RepeatToken makes the next n continued listings answer with the
+// continuation token they were asked with, as a broken endpoint might.
+func (f *Fake) RepeatToken(n int) { f.mu.Lock(); f.repeat = n; f.mu.Unlock() }
+
+// Stall sends `after` body bytes of the next `times` GETs of key, then
+// nothing more, keeping the connection open until the client gives up.
+func (f *Fake) Stall(key string, after, times int) {
+	f.mu.Lock()
+	f.cuts[key] = cut{after: after, times: times, stall: true}
 	f.mu.Unlock()
 }
 
@@ -123,6 +148,8 @@ func (f *Fake) Auth() []string {
 	return append([]string(nil), f.auth...)
 }
 
+var nextToken = regexp.MustCompile(`<NextContinuationToken>[^<]*</NextContinuationToken>`)
+
 var signedRegion = regexp.MustCompile(`Credential=[^/]+/[0-9]+/([a-z0-9-]+)/s3/`)
 
 func (f *Fake) middleware(next http.Handler) http.Handler {
@@ -131,6 +158,12 @@ func (f *Fake) middleware(next http.Handler) http.Handler {
 		bucket, key, _ := strings.Cut(path, "/")
 		f.mu.Lock()
 		f.auth = append(f.auth, r.Header.Get("Authorization"))
+		if f.hang > 0 {
+			f.hang--
+			f.mu.Unlock()
+			<-r.Context().Done()
+			return
+		}
 		if f.throttle > 0 {
 			f.throttle--
 			f.mu.Unlock()
@@ -155,6 +188,18 @@ func (f *Fake) middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
+		repeat := ""
+		if isList {
+			if f.listPage > 0 {
+				q := r.URL.Query()
+				q.Set("max-keys", strconv.Itoa(f.listPage))
+				r.URL.RawQuery = q.Encode()
+			}
+			if tok := r.URL.Query().Get("continuation-token"); tok != "" && f.repeat > 0 {
+				f.repeat--
+				repeat = tok
+			}
+		}
 		var c cut
 		cutting := false
 		if r.Method == http.MethodGet && key != "" {
@@ -171,8 +216,22 @@ func (f *Fake) middleware(next http.Handler) http.Handler {
 			}
 		}
 		f.mu.Unlock()
+		if repeat != "" {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var tok bytes.Buffer
+			xml.EscapeText(&tok, []byte(repeat))
+			body := nextToken.ReplaceAll(rec.Body.Bytes(), []byte("<NextContinuationToken>"+tok.String()+"</NextContinuationToken>"))
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(rec.Code)
+			w.Write(body)
+			return
+		}
 		if cutting {
-			w = &cutWriter{ResponseWriter: w, left: c.after}
+			w = &cutWriter{ResponseWriter: w, left: c.after, stall: c.stall, done: r.Context().Done()}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -181,7 +240,9 @@ func (f *Fake) middleware(next http.Handler) http.Handler {
 // cutWriter sends the first bytes of a body, then drops the connection.
 type cutWriter struct {
 	http.ResponseWriter
-	left int
+	left  int
+	stall bool
+	done  <-chan struct{}
 }
 
 func (c *cutWriter) Write(p []byte) (int, error) {
@@ -191,6 +252,9 @@ func (c *cutWriter) Write(p []byte) (int, error) {
 	}
 	c.ResponseWriter.Write(p[:c.left])
 	c.ResponseWriter.(http.Flusher).Flush()
+	if c.stall {
+		<-c.done
+	}
 	panic(http.ErrAbortHandler)
 }
 

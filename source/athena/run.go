@@ -7,6 +7,8 @@ package athena
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -20,6 +22,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	athenasql "github.com/flowtail/flowtail/model/query/athena"
+	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/awscall"
 )
 
 // DefaultUSDPerTB is AWS's published Athena SQL price per TB scanned
@@ -58,6 +62,16 @@ type Runner struct {
 	CallTimeout time.Duration
 	// Progress hears each poll; it must not block.
 	Progress func(Progress)
+	// RetryBudget bounds a streak of throttled or failing calls
+	// (awscall.HeadlessBudget when 0).
+	RetryBudget time.Duration
+}
+
+func (r *Runner) budget() time.Duration {
+	if r.RetryBudget > 0 {
+		return r.RetryBudget
+	}
+	return time.Duration(awscall.HeadlessBudget)
 }
 
 func (r *Runner) timeout() time.Duration {
@@ -87,7 +101,10 @@ func (r *Runner) Table(ctx context.Context, db, name string) (*athenasql.Table, 
 	out, err := r.Athena.GetTableMetadata(cctx, &athena.GetTableMetadataInput{
 		CatalogName: aws.String(dataCatalog), DatabaseName: aws.String(db), TableName: aws.String(name)})
 	if err != nil {
-		return nil, explain(err, "athena:GetTableMetadata", "")
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, explain(awscall.Hung(ctx, err, "athena:GetTableMetadata", r.timeout()), "athena:GetTableMetadata", "")
 	}
 	md := out.TableMetadata
 	if md == nil {
@@ -118,25 +135,47 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 	if e.Output != "" {
 		in.ResultConfiguration = &types.ResultConfiguration{OutputLocation: aws.String(e.Output)}
 	}
-	cctx, cancel := context.WithTimeout(ctx, r.timeout())
-	out, err := r.Athena.StartQueryExecution(cctx, in)
-	cancel()
+	// One request token for every attempt: a start that failed with a
+	// server fault after all may have started the query, and Athena runs
+	// (and bills) a token's query once.
+	var token [16]byte
+	rand.Read(token[:])
+	in.ClientRequestToken = aws.String(hex.EncodeToString(token[:]))
+	var out *athena.StartQueryExecutionOutput
+	var err error
+	var starting streak
+	for {
+		cctx, cancel := context.WithTimeout(ctx, r.timeout())
+		out, err = r.Athena.StartQueryExecution(cctx, in)
+		cancel()
+		if err == nil || ctx.Err() != nil || !starting.wait(ctx, r.poll(), r.budget(), err) {
+			break
+		}
+	}
 	if err != nil {
-		return nil, explain(err, "athena:StartQueryExecution", e.Workgroup)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, explain(awscall.Hung(ctx, err, "athena:StartQueryExecution", r.timeout()), "athena:StartQueryExecution", e.Workgroup)
 	}
 	res := &Result{ID: aws.ToString(out.QueryExecutionId)}
+	var failing streak
 	for {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		qe, err := r.Athena.GetQueryExecution(cctx, &athena.GetQueryExecutionInput{QueryExecutionId: out.QueryExecutionId})
 		cancel()
+		if ctx.Err() == nil && err != nil && failing.wait(ctx, r.poll(), r.budget(), err) {
+			continue
+		}
 		if ctx.Err() != nil {
 			r.stop(res.ID)
 			return nil, ctx.Err()
 		}
 		if err != nil {
 			r.stop(res.ID)
-			return nil, explain(err, "athena:GetQueryExecution", e.Workgroup)
+			return nil, explain(awscall.Hung(ctx, err, "athena:GetQueryExecution", r.timeout()), "athena:GetQueryExecution", e.Workgroup)
 		}
+		failing = streak{}
 		x := qe.QueryExecution
 		if s := x.Statistics; s != nil {
 			res.BytesScanned = aws.ToInt64(s.DataScannedInBytes)
@@ -166,29 +205,39 @@ func (r *Runner) Run(ctx context.Context, e Exec) (*Result, error) {
 	}
 }
 
-// results pages GetQueryResults; the first row of the first page names
-// the columns and is not data.
+// results pages GetQueryResults; the first row sent names the columns and
+// is not data.
 func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
 	var token *string
-	first := true
+	seen := map[string]bool{}
+	header := true
+	var failing streak
 	for {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		out, err := r.Athena.GetQueryResults(cctx, &athena.GetQueryResultsInput{QueryExecutionId: aws.String(res.ID), NextToken: token, MaxResults: aws.Int32(1000)})
 		cancel()
-		if err != nil {
-			return explain(err, "athena:GetQueryResults", wg)
+		if ctx.Err() == nil && err != nil && failing.wait(ctx, r.poll(), r.budget(), err) {
+			continue
 		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			return explain(awscall.Hung(ctx, err, "athena:GetQueryResults", r.timeout()), "athena:GetQueryResults", wg)
+		}
+		failing = streak{}
 		rows := out.ResultSet.Rows
-		if first {
+		if res.Columns == nil {
 			if md := out.ResultSet.ResultSetMetadata; md != nil {
 				for _, c := range md.ColumnInfo {
 					res.Columns = append(res.Columns, aws.ToString(c.Name))
 				}
 			}
-			if len(rows) > 0 {
-				rows = rows[1:]
-			}
-			first = false
+		}
+		// The header is the first row sent, whichever page holds it.
+		if header && len(rows) > 0 {
+			rows = rows[1:]
+			header = false
 		}
 		for _, row := range rows {
 			cells := make([]*string, len(row.Data))
@@ -200,13 +249,53 @@ func (r *Runner) results(ctx context.Context, res *Result, wg string) error {
 		if out.NextToken == nil {
 			return nil
 		}
+		// A token asked before would fetch rows already read, again and
+		// again: the rows cannot be trusted to be read once each.
+		if seen[*out.NextToken] {
+			return fmt.Errorf("athena: GetQueryResults gave back a NextToken it was already asked with, after %d rows: the results cannot be paged; read them from the query's output location (query %s)", len(res.Rows), res.ID)
+		}
+		seen[*out.NextToken] = true
 		token = out.NextToken
 	}
 }
 
+// streak is a run of calls throttled or failing with a server fault.
+type streak struct {
+	began   time.Time
+	attempt int
+}
+
+// wait backs off before the call is made again, and says whether it
+// should be: err passes (throttling, 5xx) and the streak is within the
+// retry budget. Athena's API quotas are the account's, shared by every
+// query running, so a throttled poll says nothing about this query.
+func (s *streak) wait(ctx context.Context, base, budget time.Duration, err error) bool {
+	if !awscall.Transient(err) {
+		return false
+	}
+	if s.began.IsZero() {
+		s.began = time.Now()
+	}
+	s.attempt++
+	d := source.Backoff(base, 30*base, s.attempt)
+	if time.Since(s.began)+d > budget {
+		return false
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+	return true
+}
+
+// stopWait bounds the StopQueryExecution sent when the caller gives up: it is
+// a courtesy to the account's query slots, and the caller (often Ctrl-C)
+// must not wait a whole call's deadline on a stalled endpoint for it.
+const stopWait = 2 * time.Second
+
 // stop asks Athena to stop a query the caller gave up on.
 func (r *Runner) stop(id string) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.timeout())
+	ctx, cancel := context.WithTimeout(context.Background(), min(r.timeout(), stopWait))
 	defer cancel()
 	r.Athena.StopQueryExecution(ctx, &athena.StopQueryExecutionInput{QueryExecutionId: aws.String(id)})
 }
@@ -225,9 +314,18 @@ func ended(state types.QueryExecutionState, reason, wg string, scanned int64) er
 var notAuthorized = regexp.MustCompile(`not authorized to perform: ([a-zA-Z0-9]+:[a-zA-Z0-9]+)`)
 
 func explain(err error, action, wg string) error {
+	if ce := awscall.AsCredentialError(err); ce != err {
+		return ce
+	}
+	if errors.As(err, new(*awscall.HungError)) {
+		return fmt.Errorf("athena: %v: check the network and the endpoint (AWS_ENDPOINT_URL, --region)", err)
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("athena: %s: %w", action, err)
+	}
+	if awscall.Transient(err) {
+		return fmt.Errorf("athena: %s still throttled or failing after retries (%s: %s): the account's quota is shared with other queries and tools; try again later", action, ae.ErrorCode(), ae.ErrorMessage())
 	}
 	switch ae.ErrorCode() {
 	case "AccessDeniedException", "AccessDenied":

@@ -2,6 +2,7 @@ package athena_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -168,5 +169,143 @@ func TestNoOutputLocationExplained(t *testing.T) {
 	_, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "d", Workgroup: "adhoc"})
 	if err == nil || !strings.Contains(err.Error(), "give --athena-output s3://BUCKET/PREFIX/") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// Throttled or failing polls and result pages, past the SDK's own
+// retries, wait and are asked again: the query runs on, and its rows
+// all arrive.
+func TestThrottledPollsWait(t *testing.T) {
+	s := awstest.New(t)
+	var rows [][]*string
+	for i := range 1500 {
+		rows = append(rows, []*string{str(fmt.Sprint(i))})
+	}
+	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Rows: rows, Running: 2}
+	})
+	s.Inject("GetQueryExecution", awstest.Throttle, 6)
+	s.Inject("GetQueryResults", awstest.Unavailable, 6)
+	res, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != len(rows) || *res.Rows[1499][0] != "1499" {
+		t.Errorf("%d rows", len(res.Rows))
+	}
+}
+
+// A poll the endpoint never answers ends the run at the call's deadline
+// with a message that says so and what to check.
+func TestStalledPollEndsClearly(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Running: 3}
+	})
+	s.Inject("GetQueryExecution", awstest.Hang, 1)
+	r := runner(s)
+	r.CallTimeout = 300 * time.Millisecond
+	began := time.Now()
+	_, err := r.Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if err == nil || !strings.Contains(err.Error(), "no answer from athena:GetQueryExecution within 300ms") || !strings.Contains(err.Error(), "AWS_ENDPOINT_URL") {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 3*time.Second {
+		t.Errorf("took %s", d)
+	}
+}
+
+// A results page that gives back the NextToken it was asked with would
+// be fetched again and again, its rows added each time: the run ends
+// with an error instead of looping or answering with repeated rows.
+func TestRepeatedResultsTokenEnds(t *testing.T) {
+	s := awstest.New(t)
+	var rows [][]*string
+	for i := range 2500 {
+		rows = append(rows, []*string{str(fmt.Sprint(i))})
+	}
+	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Rows: rows}
+	})
+	s.Inject("GetQueryResults", awstest.RepeatToken, 3)
+	res, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if err == nil || !strings.Contains(err.Error(), "NextToken") {
+		t.Errorf("err %v, %d rows", err, len(res.Rows))
+	}
+}
+
+// Ctrl-C ends a run promptly even when the endpoint has stalled: the
+// StopQueryExecution sent on the way out is bounded by a short wait of
+// its own, not by a whole call's deadline.
+func TestCancelEndsPromptlyOnStalledEndpoint(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Running: 3}
+	})
+	s.Inject("GetQueryExecution", awstest.Hang, 1)
+	s.Inject("StopQueryExecution", awstest.Hang, 10)
+	r := runner(s)
+	r.CallTimeout = 20 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	began := time.Now()
+	_, err := r.Run(ctx, athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 4*time.Second {
+		t.Errorf("took %s after the cancel", d-200*time.Millisecond)
+	}
+}
+
+// StartQueryExecution throttled past the SDK's own retries waits and
+// starts the query again.
+func TestThrottledStartWaits(t *testing.T) {
+	s := awstest.New(t)
+	n := "5"
+	s.AnswerAthena(func(awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Rows: [][]*string{{&n}}}
+	})
+	s.Inject("StartQueryExecution", awstest.Throttle, 7)
+	res, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || *res.Rows[0][0] != "5" || len(s.AthenaStarted()) != 1 {
+		t.Errorf("rows %v, %d started", res.Rows, len(s.AthenaStarted()))
+	}
+}
+
+// Throttling that outlasts the retries ends the run with a message that
+// says the calls were retried and what to do.
+func TestSustainedThrottlingGivesUpClearly(t *testing.T) {
+	s := awstest.New(t)
+	s.Inject("GetTableMetadata", awstest.Throttle, 10000)
+	r := runner(s)
+	r.RetryBudget = 300 * time.Millisecond
+	_, err := r.Table(context.Background(), "vpclogs", "flows")
+	if err == nil || !strings.Contains(err.Error(), "athena:GetTableMetadata still throttled or failing after retries (ThrottlingException: Rate exceeded)") || !strings.Contains(err.Error(), "try again later") {
+		t.Errorf("err %v", err)
+	}
+}
+
+// The header is the first row Athena sends, even when the first page
+// comes back empty: it is not read as data, and no row is lost.
+func TestHeaderAfterEmptyFirstPage(t *testing.T) {
+	s := awstest.New(t)
+	var rows [][]*string
+	for i := range 1500 {
+		rows = append(rows, []*string{str(fmt.Sprint(i))})
+	}
+	s.AnswerAthena(func(q awstest.AthenaQuery) awstest.AthenaAnswer {
+		return awstest.AthenaAnswer{Columns: []string{"n"}, Rows: rows}
+	})
+	s.Inject("GetQueryResults", awstest.EmptyPage, 1)
+	res, err := runner(s).Run(context.Background(), athenarun.Exec{SQL: "SELECT 1", Database: "vpclogs", Output: "s3://out/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != len(rows) || *res.Rows[0][0] != "0" || *res.Rows[1499][0] != "1499" {
+		t.Errorf("%d rows, first %q", len(res.Rows), *res.Rows[0][0])
 	}
 }

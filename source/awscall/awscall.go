@@ -161,3 +161,12 @@ func Logger(log *slog.Logger) logging.Logger {
 		log.Log(context.Background(), level, fmt.Sprintf(format, v...), "from", "aws-sdk")
 	})
 }
+
+// Hung is err as a *HungError when it is a call cut by its own deadline
+// (after) while ctx, the caller's, still runs; else err.
+func Hung(ctx context.Context, err error, op string, after time.Duration) error {
+	if err != nil && ctx.Err() == nil && timedOut(err) {
+		return &HungError{Op: op, After: after, Err: err}
+	}
+	return err
+}

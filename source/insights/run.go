@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/flowtail/flowtail/source"
+	"github.com/flowtail/flowtail/source/awscall"
 )
 
 // MaxGroups is the most log groups one query may name.
@@ -84,6 +86,16 @@ type Runner struct {
 	Cap int
 	// Progress hears about each poll; it must not block.
 	Progress func(Progress)
+	// RetryBudget bounds a streak of throttled or failing calls
+	// (awscall.HeadlessBudget when 0).
+	RetryBudget time.Duration
+}
+
+func (r *Runner) budget() time.Duration {
+	if r.RetryBudget > 0 {
+		return r.RetryBudget
+	}
+	return time.Duration(awscall.HeadlessBudget)
 }
 
 func (r *Runner) poll() time.Duration {
@@ -148,9 +160,9 @@ func (r *Runner) run(ctx context.Context, q Query, res *Result) error {
 	res.Stats.RecordsScanned += st.RecordsScanned
 	res.Stats.RecordsMatched += st.RecordsMatched
 	if status != "Complete" {
-		res.Rows = append(res.Rows, rows...)
-		res.Truncated = "the query ended " + status
-		return nil
+		// Whatever rows came are not an answer: a count over them would
+		// pass for "no such traffic".
+		return notComplete(status, res.Parts)
 	}
 	full := len(rows) >= r.rowCap()
 	switch {
@@ -192,6 +204,7 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 		Limit:         aws.Int32(int32(r.rowCap())),
 	}
 	var id string
+	began := time.Now()
 	for attempt := 1; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		out, err := r.API.StartQuery(cctx, in)
@@ -201,19 +214,34 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 			break
 		}
 		var le *types.LimitExceededException
-		if !errors.As(err, &le) {
-			return nil, Stats{}, "", explain(err, "logs:StartQuery")
-		}
-		// The account's concurrent queries are all running: wait.
+		full := errors.As(err, &le)
 		wait := source.Backoff(r.poll(), 30*r.poll(), attempt)
-		r.report(Progress{Status: "waiting", Part: part, Waiting: fmt.Sprintf("the account's concurrent Insights queries are all in use; retrying in %s", wait.Round(time.Millisecond))})
+		// Throttled (StartQuery's quota is the account's, a few calls a
+		// second): wait, within a budget.
+		throttled := !full && ctx.Err() == nil && awscall.Transient(err) && time.Since(began)+wait <= r.budget()
+		if !full && !throttled {
+			if ctx.Err() != nil {
+				return nil, Stats{}, "", ctx.Err()
+			}
+			var nf *types.ResourceNotFoundException
+			if errors.As(err, &nf) {
+				return nil, Stats{}, "", fmt.Errorf("insights: %s (log groups %s): check each name with `aws logs describe-log-groups --log-group-name-prefix NAME`, and --region/--profile", nf.ErrorMessage(), groupList(q.Groups))
+			}
+			return nil, Stats{}, "", explain(awscall.Hung(ctx, err, "logs:StartQuery", r.timeout()), "logs:StartQuery")
+		}
+		why := "the account's concurrent Insights queries are all in use"
+		if throttled {
+			why = fmt.Sprintf("StartQuery throttled or failing (%s)", errorCode(err))
+		}
+		r.report(Progress{Status: "waiting", Part: part, Waiting: fmt.Sprintf("%s; retrying in %s", why, wait.Round(time.Millisecond))})
 		select {
 		case <-ctx.Done():
 			return nil, Stats{}, "", ctx.Err()
 		case <-time.After(wait):
 		}
 	}
-	for {
+	var failing time.Time // when the current streak of throttled polls began
+	for attempt := 1; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout())
 		out, err := r.API.GetQueryResults(cctx, &cloudwatchlogs.GetQueryResultsInput{QueryId: aws.String(id)})
 		cancel()
@@ -221,10 +249,29 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 			r.stop(id)
 			return nil, Stats{}, "", ctx.Err()
 		}
+		if err != nil && awscall.Transient(err) {
+			// The poll quota is the account's, shared by every query
+			// running: wait, within a budget, and poll again.
+			if failing.IsZero() {
+				failing = time.Now()
+			}
+			wait := source.Backoff(r.poll(), 30*r.poll(), attempt)
+			if time.Since(failing)+wait <= r.budget() {
+				r.report(Progress{Status: "waiting", Part: part, Waiting: fmt.Sprintf("GetQueryResults throttled or failing (%s); polling again in %s", errorCode(err), wait.Round(time.Millisecond))})
+				select {
+				case <-ctx.Done():
+					r.stop(id)
+					return nil, Stats{}, "", ctx.Err()
+				case <-time.After(wait):
+				}
+				continue
+			}
+		}
 		if err != nil {
 			r.stop(id)
-			return nil, Stats{}, "", explain(err, "logs:GetQueryResults")
+			return nil, Stats{}, "", explain(awscall.Hung(ctx, err, "logs:GetQueryResults", r.timeout()), "logs:GetQueryResults")
 		}
+		failing, attempt = time.Time{}, 0
 		var st Stats
 		if s := out.Statistics; s != nil {
 			st = Stats{RecordsMatched: s.RecordsMatched, RecordsScanned: s.RecordsScanned, BytesScanned: s.BytesScanned}
@@ -248,21 +295,68 @@ func (r *Runner) once(ctx context.Context, q Query, part int) ([]Row, Stats, str
 	}
 }
 
+// notComplete explains a query Insights ended without completing it.
+func notComplete(status string, part int) error {
+	which := ""
+	if part > 1 {
+		which = fmt.Sprintf(" (query %d of the time-split run)", part)
+	}
+	switch status {
+	case string(types.QueryStatusTimeout):
+		return fmt.Errorf("insights: Logs Insights ended the query Timeout%s: it ran past Insights' time limit; narrow --since/--until or name fewer log groups", which)
+	case string(types.QueryStatusCancelled):
+		return fmt.Errorf("insights: Logs Insights ended the query Cancelled%s: it was stopped outside flowtail (StopQuery, or the console); run it again", which)
+	}
+	return fmt.Errorf("insights: Logs Insights ended the query %s%s and gives no reason: run it again, or try the text --dry-run prints in the console's Logs Insights", status, which)
+}
+
+// stopWait bounds the StopQuery sent when the caller gives up: it is
+// a courtesy to the account's query slots, and the caller (often Ctrl-C)
+// must not wait a whole call's deadline on a stalled endpoint for it.
+const stopWait = 2 * time.Second
+
 // stop asks Insights to stop a query the caller gave up on; the caller's
 // context may be done, so the call gets its own deadline.
 func (r *Runner) stop(id string) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.timeout())
+	ctx, cancel := context.WithTimeout(context.Background(), min(r.timeout(), stopWait))
 	defer cancel()
 	r.API.StopQuery(ctx, &cloudwatchlogs.StopQueryInput{QueryId: aws.String(id)})
+}
+
+// groupList names the first few groups of a query, and how many more.
+func groupList(groups []string) string {
+	const shown = 5
+	if len(groups) <= shown {
+		return strings.Join(groups, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(groups[:shown], ", "), len(groups)-shown)
+}
+
+// errorCode names an API error by its code, or says it has none.
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return "no error code"
 }
 
 var notAuthorized = regexp.MustCompile(`not authorized to perform: ([a-zA-Z0-9]+:[a-zA-Z0-9]+)`)
 
 // explain turns an API error into one line a user can act on.
 func explain(err error, action string) error {
+	if ce := awscall.AsCredentialError(err); ce != err {
+		return ce
+	}
+	if errors.As(err, new(*awscall.HungError)) {
+		return fmt.Errorf("insights: %v: check the network and the endpoint (AWS_ENDPOINT_URL, --region)", err)
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("insights: %s: %w", action, err)
+	}
+	if awscall.Transient(err) {
+		return fmt.Errorf("insights: %s still throttled or failing after retries (%s: %s): the account's quota is shared with other queries and tools; try again later", action, ae.ErrorCode(), ae.ErrorMessage())
 	}
 	switch ae.ErrorCode() {
 	case "AccessDeniedException", "AccessDenied":

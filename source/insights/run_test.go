@@ -2,6 +2,7 @@ package insights_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -237,5 +238,113 @@ func BenchmarkEndToEnd(b *testing.B) {
 		if _, err := r.Run(context.Background(), insights.Query{Groups: []string{"g"}, Text: "stats count(*) as n", Start: t0, End: t0.Add(time.Hour)}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// GetQueryResults has a low account quota (5 a second), shared by every
+// query running: a poll throttled past the SDK's own retries waits and
+// polls again instead of abandoning a query that is running fine.
+func TestThrottledPollWaits(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "5"}}}, Running: 2}
+	})
+	s.Inject("GetQueryResults", awstest.Throttle, 7)
+	r := runner(s)
+	res, err := r.Run(context.Background(), insights.Query{Groups: []string{"g"}, Text: "stats count(*) as n", Start: t0, End: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := res.Rows[0].Field("n"); len(res.Rows) != 1 || v != "5" {
+		t.Errorf("rows %v", res.Rows)
+	}
+	if id := s.InsightsStarted()[0].ID; s.InsightsStopped(id) {
+		t.Error("the query was stopped")
+	}
+}
+
+// A poll the endpoint never answers ends the run at the call's deadline
+// with a message that says so and what to check, and stops the query.
+func TestStalledPollEndsClearly(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{Running: 3} })
+	s.Inject("GetQueryResults", awstest.Hang, 1)
+	r := runner(s)
+	r.CallTimeout = 300 * time.Millisecond
+	began := time.Now()
+	_, err := r.Run(context.Background(), insights.Query{Groups: []string{"g"}, Text: "stats count(*)", Start: t0, End: t0.Add(time.Hour)})
+	if err == nil || !strings.Contains(err.Error(), "no answer from logs:GetQueryResults within 300ms") || !strings.Contains(err.Error(), "AWS_ENDPOINT_URL") {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 3*time.Second {
+		t.Errorf("took %s", d)
+	}
+	if id := s.InsightsStarted()[0].ID; !s.InsightsStopped(id) {
+		t.Error("the query was not stopped")
+	}
+}
+
+// Ctrl-C ends a run promptly even when the endpoint has stalled: the
+// StopQuery sent on the way out is bounded by a short wait of its own,
+// not by a whole call's deadline.
+func TestCancelEndsPromptlyOnStalledEndpoint(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{Running: 3} })
+	s.Inject("GetQueryResults", awstest.Hang, 1)
+	s.Inject("StopQuery", awstest.Hang, 10)
+	r := runner(s)
+	r.CallTimeout = 20 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	began := time.Now()
+	_, err := r.Run(ctx, insights.Query{Groups: []string{"g"}, Text: "stats count(*)", Start: t0, End: t0.Add(time.Hour)})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 4*time.Second {
+		t.Errorf("took %s after the cancel", d-200*time.Millisecond)
+	}
+}
+
+// StartQuery throttled past the SDK's own retries (its quota is a few
+// calls a second per account) waits and starts the query again.
+func TestThrottledStartWaits(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer {
+		return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "5"}}}}
+	})
+	s.Inject("StartQuery", awstest.Throttle, 7)
+	res, err := runner(s).Run(context.Background(), insights.Query{Groups: []string{"g"}, Text: "stats count(*) as n", Start: t0, End: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := res.Rows[0].Field("n"); len(res.Rows) != 1 || v != "5" {
+		t.Errorf("rows %v", res.Rows)
+	}
+}
+
+// A log group that does not exist is named with what to check, not only
+// in the service's words.
+func TestMissingGroupSaysWhatToCheck(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{} })
+	s.Inject("StartQuery", awstest.NotFound, 1)
+	_, err := runner(s).Run(context.Background(), insights.Query{Groups: []string{"/vpc/a", "/vpc/typo"}, Text: "stats count(*)", Start: t0, End: t0.Add(time.Hour)})
+	if err == nil || !strings.Contains(err.Error(), "/vpc/a, /vpc/typo") || !strings.Contains(err.Error(), "--region") || !strings.Contains(err.Error(), "describe-log-groups") {
+		t.Errorf("err %v", err)
+	}
+}
+
+// Throttling that outlasts the retry budget ends the run with a message
+// that says the calls were retried and what to do.
+func TestSustainedThrottlingGivesUpClearly(t *testing.T) {
+	s := awstest.New(t)
+	s.AnswerInsights(func(awstest.InsightsQuery) awstest.InsightsAnswer { return awstest.InsightsAnswer{} })
+	s.Inject("StartQuery", awstest.Throttle, 10000)
+	r := runner(s)
+	r.RetryBudget = 300 * time.Millisecond
+	_, err := r.Run(context.Background(), insights.Query{Groups: []string{"g"}, Text: "stats count(*)", Start: t0, End: t0.Add(time.Hour)})
+	if err == nil || !strings.Contains(err.Error(), "logs:StartQuery still throttled or failing after retries (ThrottlingException: Rate exceeded)") || !strings.Contains(err.Error(), "try again later") {
+		t.Errorf("err %v", err)
 	}
 }

@@ -59,7 +59,10 @@ type Answer struct {
 	Parts   int     // Insights queries run (split by time)
 	Local   string  // what ran locally, and why
 	Partial string  // set when the rows are not the whole answer
-	Elapsed time.Duration
+	// Unparsed counts the records returned that the format could not
+	// read (a query run locally on them does not count them).
+	Unparsed, Returned int
+	Elapsed            time.Duration
 	// EngineTime is the time Athena's engine spent (0 for Insights).
 	EngineTime time.Duration
 }
@@ -78,6 +81,9 @@ func (a *Answer) Summary(since, until time.Time) string {
 	}
 	if a.Local != "" {
 		s += " · finished locally: " + a.Local
+	}
+	if a.Unparsed > 0 {
+		s += fmt.Sprintf(" · %d of the %d records returned did not parse with the format: skipped", a.Unparsed, a.Returned)
 	}
 	if a.Partial != "" {
 		s += " · INCOMPLETE: " + a.Partial
@@ -134,7 +140,8 @@ func RunInsights(ctx context.Context, r *insights.Runner, p *InsightsPlan, group
 	}
 	if p.Trans.Raw {
 		a.Local = p.Trans.Local
-		a.Result, err = runLocal(p.Prog, p.Format, res.Rows)
+		a.Result, a.Unparsed, err = runLocal(p.Prog, p.Format, res.Rows)
+		a.Returned = len(res.Rows)
 		if err != nil {
 			return nil, err
 		}
@@ -151,11 +158,12 @@ func RunInsights(ctx context.Context, r *insights.Runner, p *InsightsPlan, group
 // the local engine's columns.
 func (p *InsightsPlan) NativeResult(rows []insights.Row) *query.Result {
 	res := &query.Result{Columns: p.Prog.Columns()}
+	text := textColumns(p.Prog)
 	for _, row := range rows {
 		cells := make([]query.Value, len(p.Trans.Columns))
 		for i, name := range p.Trans.Columns {
 			if v, ok := row.Field(name); ok {
-				cells[i] = cell(v)
+				cells[i] = cell(v, i < len(text) && text[i])
 			}
 		}
 		res.Rows = append(res.Rows, cells)
@@ -164,7 +172,7 @@ func (p *InsightsPlan) NativeResult(rows []insights.Row) *query.Result {
 }
 
 // runLocal answers the whole query over the records Insights returned.
-func runLocal(prog *query.Program, format *model.Format, rows []insights.Row) (*query.Result, error) {
+func runLocal(prog *query.Program, format *model.Format, rows []insights.Row) (*query.Result, int, error) {
 	if format == nil {
 		format = model.DefaultFormat
 	}
@@ -190,21 +198,51 @@ func runLocal(prog *query.Program, format *model.Format, rows []insights.Row) (*
 	}
 	res := prog.Result(pt)
 	if bad > 0 && bad == len(rows) {
-		return res, fmt.Errorf("insights: none of the %d records returned parse with the format %s: give the flow log's --format", bad, format)
+		return res, bad, fmt.Errorf("insights: none of the %d records returned parse with the format %s: give the flow log's --format", bad, format)
 	}
-	return res, nil
+	return res, bad, nil
 }
 
-// cell reads a remote value: a whole number, a decimal, or text.
-func cell(s string) query.Value {
-	if v, ok := query.ParseNumber(s); ok {
-		return v
+// cell reads a remote value: text in a text column, else a whole
+// number, a decimal, or text.
+func cell(s string, text bool) query.Value {
+	if !text {
+		if v, ok := query.ParseNumber(s); ok {
+			return v
+		}
 	}
 	return query.Value{Kind: query.Str, S: s}
 }
 
+// textColumns says which of prog's result columns hold a text field (an
+// account ID, an address, an action), which the local engine prints as
+// text: read as numbers, 012345678901 would lose its zero and JSON would
+// get a number. A stats result's first columns are its group keys; other
+// results name their fields. Columns it cannot tell are read by their
+// value.
+func textColumns(prog *query.Program) []bool {
+	text := make([]bool, len(prog.Columns()))
+	isText := func(name string) bool {
+		id, ok := model.LookupField(name)
+		return ok && id.Kind() != model.KindInt
+	}
+	if keys := prog.GroupKeys(); keys != nil {
+		for i, k := range keys {
+			if i < len(text) {
+				text[i] = k.BinSec == 0 && isText(k.Field)
+			}
+		}
+		return text
+	}
+	for i, name := range prog.Columns() {
+		text[i] = isText(name)
+	}
+	return text
+}
+
 // AthenaPlan is a query ready for Athena.
 type AthenaPlan struct {
+	Prog  *query.Program
 	Trans *athenasql.Translation
 	Table *athenasql.Table
 }
@@ -215,7 +253,7 @@ func PlanAthena(prog *query.Program, t *athenasql.Table, since, until time.Time)
 	if err != nil {
 		return nil, err
 	}
-	return &AthenaPlan{Trans: tr, Table: t}, nil
+	return &AthenaPlan{Prog: prog, Trans: tr, Table: t}, nil
 }
 
 // RunAthena runs the plan.
@@ -228,11 +266,12 @@ func RunAthena(ctx context.Context, r *athenarun.Runner, p *AthenaPlan, workgrou
 	a := &Answer{Engine: Athena, Text: p.Trans.SQL, Status: "complete", Bytes: float64(res.BytesScanned),
 		USD: athenarun.Cost(res.BytesScanned, usdPerTB), Parts: 1, EngineTime: time.Duration(res.EngineMillis) * time.Millisecond}
 	a.Result = &query.Result{Columns: p.Trans.Columns}
+	text := textColumns(p.Prog)
 	for _, row := range res.Rows {
 		cells := make([]query.Value, len(p.Trans.Columns))
 		for i := range cells {
 			if i < len(row) && row[i] != nil {
-				cells[i] = cell(*row[i])
+				cells[i] = cell(*row[i], i < len(text) && text[i])
 			}
 		}
 		a.Result.Rows = append(a.Result.Rows, cells)

@@ -15,7 +15,7 @@ import (
 // idleTimeout is how long a body may send nothing before the request is
 // abandoned (and resumed): the deadline of a stream whose length, and so
 // whose total time, is not known in advance.
-const idleTimeout = 60 * time.Second
+var idleTimeout = 60 * time.Second
 
 // resumes is how often one object's body may be picked up again where it
 // broke off before the object is reported unreadable.
@@ -80,7 +80,10 @@ func (b *objectBody) Read(p []byte) (int, error) {
 		}
 		b.timer.Reset(idleTimeout)
 		n, err := b.body.Read(p)
-		b.timer.Stop()
+		if !b.timer.Stop() && err != nil && b.ctx.Err() == nil {
+			// The idle deadline cut it: say so, not "context canceled".
+			err = fmt.Errorf("the connection sent nothing for %s", idleTimeout)
+		}
 		b.offset += int64(n)
 		if n > 0 && b.onRead != nil {
 			b.onRead(n)

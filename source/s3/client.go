@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/source/awscall"
 )
 
 // ClientOptions say how to reach S3: the standard credential chain with
@@ -37,7 +38,12 @@ type Clients struct {
 }
 
 // callTimeout bounds every request that is not a body being streamed.
-const callTimeout = 30 * time.Second
+var callTimeout = 30 * time.Second
+
+// retryBudget bounds how long one call is retried: like the CloudWatch
+// reads, a read from a stalled or failing endpoint ends within two
+// minutes.
+var retryBudget = time.Duration(awscall.HeadlessBudget)
 
 // NewClients loads the AWS configuration. No region configured is not an
 // error here: each bucket's region is asked of S3 itself.

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -153,6 +154,7 @@ func (l *lister) list(ctx context.Context, prefix string, delimiter bool, onPref
 	if delimiter {
 		in.Delimiter = aws.String("/")
 	}
+	seen := map[string]bool{}
 	for {
 		var out *s3.ListObjectsV2Output
 		err := l.src.retry(ctx, opList, l.loc.Bucket, prefix, func(ctx context.Context) error {
@@ -183,6 +185,15 @@ func (l *lister) list(ctx context.Context, prefix string, delimiter bool, onPref
 		if !aws.ToBool(out.IsTruncated) || out.NextContinuationToken == nil {
 			return nil
 		}
+		// A token asked before lists keys already passed on, again and
+		// again: their records would be read twice, or forever.
+		next := aws.ToString(out.NextContinuationToken)
+		if seen[next] {
+			return &Error{Kind: KindRequest, Message: fmt.Sprintf(
+				"listing s3://%s/%s: the endpoint gave back a continuation token it was already asked with, so the listing cannot go on without reading objects twice; check AWS_ENDPOINT_URL (an S3-compatible server that does not page correctly)",
+				l.loc.Bucket, safeKey(prefix))}
+		}
+		seen[next] = true
 		in.ContinuationToken = out.NextContinuationToken
 	}
 }

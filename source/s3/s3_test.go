@@ -468,3 +468,75 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A listing page that gives back the continuation token it was asked
+// with would list the same keys forever: the read ends with an error that
+// says so, instead of looping or reading objects twice.
+func TestRepeatedListTokenEnds(t *testing.T) {
+	fk := s3test.New(t)
+	fk.Env(t)
+	fk.Bucket(t, "logs", "")
+	fk.ListPage(2)
+	// Unbroken, the small pages read every record.
+	files := put(t, fk, "logs", "", defaultLayout("123456789012", "us-east-1"), base, base.Add(20*time.Minute), 5)
+	c, err := run(t, newSource(t, s3src.ClientOptions{}, s3src.Config{Since: base, Until: base.Add(20 * time.Minute)}, "s3://logs"))
+	want, _ := expect(files, base, base.Add(20*time.Minute))
+	if err != nil || !slices.Equal(c.sorted(), want) {
+		t.Fatalf("paged: err %v, %d records, want %d", err, len(c.sorted()), len(want))
+	}
+	fk.RepeatToken(1000)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err = run(t, newSource(t, s3src.ClientOptions{}, s3src.Config{Since: base, Until: base.Add(20 * time.Minute)}, "s3://logs"))
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the listing loops")
+	}
+	if err == nil || !strings.Contains(err.Error(), "continuation token") {
+		t.Errorf("err %v, %d records, want %d", err, len(c.sorted()), len(want))
+	}
+}
+
+// An endpoint that accepts requests and never answers ends the read
+// within the retry budget, with a message that says no answer came and
+// what to check.
+func TestStalledEndpointEndsClearly(t *testing.T) {
+	fk := s3test.New(t)
+	fk.Env(t)
+	fk.Bucket(t, "logs", "")
+	put(t, fk, "logs", "", defaultLayout("123456789012", "us-east-1"), base, base.Add(20*time.Minute), 5)
+	defer s3src.SetDeadlines(200*time.Millisecond, 2*time.Second)()
+	fk.Hang(1000)
+	began := time.Now()
+	_, err := run(t, newSource(t, s3src.ClientOptions{}, s3src.Config{Since: base, Until: base.Add(20 * time.Minute)}, "s3://logs"))
+	if err == nil || !strings.Contains(err.Error(), "no answer within 200ms") || !strings.Contains(err.Error(), "AWS_ENDPOINT_URL") {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Errorf("took %s", d)
+	}
+}
+
+// A body that stops sending, its connection left open, is given up at
+// the idle deadline each time it is resumed; the object is reported with
+// what happened, and the read of the others goes on.
+func TestStalledBodyEndsClearly(t *testing.T) {
+	since, until := base, base.Add(20*time.Minute)
+	fk := s3test.New(t)
+	fk.Env(t)
+	fk.Bucket(t, "logs", "")
+	files := put(t, fk, "logs", "", defaultLayout("123456789012", "us-east-1"), since, until, 400)
+	defer s3src.SetIdle(200 * time.Millisecond)()
+	fk.Stall(files[1].key, 1000, 100)
+	began := time.Now()
+	_, err := run(t, newSource(t, s3src.ClientOptions{}, s3src.Config{Since: since, Until: until}, "s3://logs"))
+	if err == nil || !strings.Contains(err.Error(), files[1].key) || !strings.Contains(err.Error(), "sent nothing for 200ms") {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(began); d > 10*time.Second {
+		t.Errorf("took %s", d)
+	}
+}

@@ -347,9 +347,11 @@ const maxAttempts = 8
 // (SlowDown, 503) and dropped connections; other failures are returned as
 // an *Error that says what to do.
 func (s *Source) retry(ctx context.Context, o op, bucket, key string, call func(context.Context) error) error {
+	first := time.Now()
 	for attempt := 1; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		err := call(cctx)
+		hung := err != nil && ctx.Err() == nil && cctx.Err() != nil
 		cancel()
 		if err == nil {
 			if attempt > 1 {
@@ -363,11 +365,16 @@ func (s *Source) retry(ctx context.Context, o op, bucket, key string, call func(
 			return ctx.Err()
 		}
 		e := classify(err, o, bucket, key, s.cfg.Clients.hints)
-		if e.Kind != KindTransient || attempt >= maxAttempts {
+		if hung {
+			e = &Error{Kind: KindTransient, Err: err, Message: fmt.Sprintf(
+				"%s s3://%s/%s: no answer within %s: check the network and the endpoint (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, --region)",
+				o.verb(), bucket, safeKey(key), callTimeout)}
+		}
+		wait := source.Backoff(250*time.Millisecond, 20*time.Second, attempt)
+		if e.Kind != KindTransient || attempt >= maxAttempts || time.Since(first)+wait > retryBudget {
 			return e
 		}
 		s.prog.throttled.Add(1)
-		wait := source.Backoff(250*time.Millisecond, 20*time.Second, attempt)
 		s.mu.Lock()
 		s.backoff = wait.Round(time.Millisecond).String()
 		s.lastErr = e.Message
