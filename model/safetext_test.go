@@ -69,7 +69,7 @@ func shownAs(r rune, invalid bool) (show, mask rune) {
 	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f, // C0, DEL, C1
 		r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c, // bidi
 		r >= 0xa0 && unicode.Is(unicode.Cf, r), // other invisible formats
-		r == 0x2028 || r == 0x2029: // line and paragraph separators
+		r == 0x2028 || r == 0x2029:             // line and paragraph separators
 		return '\uFFFD', '?'
 	}
 	return r, r

@@ -202,7 +202,7 @@ func TestQueryOnInsightsEndedWithoutAnswer(t *testing.T) {
 		srv.AnswerInsights(func(q awstest.InsightsQuery) awstest.InsightsAnswer {
 			return awstest.InsightsAnswer{Rows: [][]awstest.InsightsField{{{Field: "n", Value: "7"}}}, Status: c.status}
 		})
-		for _, q := range []string{`stats count(*) as n`, `filter direction = "in" | stats count(*) as n`} {
+		for _, q := range []string{`stats count(*) as n`, `filter direction = "ingress" | stats count(*) as n`} {
 			out, errOut, code := runCmd(t, "query", "--on", "insights", "-g", "/vpc/a", "--since", "2024-01-01T00:00:00Z", "--until", "2024-01-02T00:00:00Z", "-o", "csv", q)
 			if code != exitRuntime || out != "" || !strings.Contains(errOut, c.want) {
 				t.Errorf("%s, %q: exit %d, out %q, stderr %q", c.status, q, code, out, errOut)
