@@ -3,14 +3,13 @@ package ui
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/query"
 )
 
 // filterBar is the footer line `/` opens: the text, checked as typed
@@ -112,23 +111,10 @@ func (f *filterBar) paste(msg tea.PasteMsg) tea.Cmd {
 // escapeUnsafe writes s on one line (newlines, returns and tabs become
 // spaces) with every other unsafe rune and invalid byte as an escape.
 func escapeUnsafe(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case model.UnsafeRune(r):
-			fmt.Fprintf(&b, `\u{%x}`, r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
+	return query.EscapeUnsafe(pasteSpaces.Replace(s))
 }
+
+var pasteSpaces = strings.NewReplacer("\n", " ", "\r", " ", "\t", " ")
 
 // oneLine joins pasted lines with spaces and makes the rest safe as
 // Sanitize does (the input drops the U+FFFD that leaves for a control).

@@ -11,28 +11,26 @@ import (
 // Quote writes s as a string literal of the query language that reads
 // back as exactly s, whatever bytes it holds, and shows as it reads: the
 // quote and backslash are escaped, newline, return and tab by letter,
-// other characters that are unsafe on a terminal (controls, bidi
-// controls, invisible formats) as \u{…}, and bytes that are not UTF-8 as
-// \xNN. A filter written from a value (a drill-down) selects that value
-// and no other.
+// and the rest as EscapeUnsafe writes it. A filter written from a value
+// (a drill-down) selects that value and no other.
 func Quote(s string) string {
+	return `"` + EscapeUnsafe(quoteEscapes.Replace(s)) + `"`
+}
+
+var quoteEscapes = strings.NewReplacer(`"`, `\"`, `\`, `\\`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
+
+// EscapeUnsafe writes the characters of s that are unsafe on a terminal
+// (controls, bidi controls, invisible formats) as \u{…} and the bytes
+// that are not UTF-8 as \xNN, the escapes a quoted string reads back; the
+// rest is left as it is.
+func EscapeUnsafe(s string) string {
 	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
+	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
 		case model.UnsafeRune(r):
 			fmt.Fprintf(&b, `\u{%x}`, r)
 		default:
@@ -40,7 +38,6 @@ func Quote(s string) string {
 		}
 		i += size
 	}
-	b.WriteByte('"')
 	return b.String()
 }
 
