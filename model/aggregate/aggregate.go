@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/wide"
 )
 
 // BucketSeconds is the width of the time buckets the sparklines and the
@@ -42,14 +43,14 @@ type verdicts struct{ flows, accepts, rejects uint32 }
 // traffic is one interface's traffic in one time bucket.
 type traffic struct {
 	flows uint32
-	bytes sum
+	bytes wide.Sum
 }
 
 // iface is the running state of one interface.
 type iface struct {
 	records          uint64 // every record, NODATA and SKIPDATA included
 	flows            uint64 // records that describe traffic
-	packets, bytes   sum
+	packets, bytes   wide.Sum
 	accepts, rejects uint64
 	skipped          uint64 // SKIPDATA records
 	ports            portCounts
@@ -185,8 +186,8 @@ func (a *Aggregate) count(st *iface, f *model.Flow, d int) {
 		return
 	}
 	st.flows += d64
-	st.packets.add(f.Packets, d)
-	st.bytes.add(f.Bytes, d)
+	st.packets.Step(f.Packets, d)
+	st.bytes.Step(f.Bytes, d)
 	switch f.Action() {
 	case model.ActionAccept:
 		st.accepts += d64
@@ -202,7 +203,7 @@ func (a *Aggregate) count(st *iface, f *model.Flow, d int) {
 	b := f.Start / BucketSeconds
 	t := st.spark[b]
 	t.flows += d32
-	t.bytes.add(f.Bytes, d)
+	t.bytes.Step(f.Bytes, d)
 	if t.flows == 0 {
 		delete(st.spark, b)
 	} else {

@@ -54,17 +54,3 @@ func TestSumsPastSixtyFourBits(t *testing.T) {
 		})
 	}
 }
-
-func TestAddCapped(t *testing.T) {
-	for _, c := range []struct{ a, b, want uint64 }{
-		{1, 2, 3},
-		{math.MaxUint64, 0, math.MaxUint64},
-		{math.MaxUint64, 1, math.MaxUint64},
-		{math.MaxUint64 - 1, 1, math.MaxUint64},
-		{1 << 63, 1 << 63, math.MaxUint64},
-	} {
-		if got := addCapped(c.a, c.b); got != c.want {
-			t.Errorf("addCapped(%d, %d) = %d, want %d", c.a, c.b, got, c.want)
-		}
-	}
-}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/wide"
 )
 
 // Interface is the summary of one interface's records in the buffer.
@@ -106,8 +107,8 @@ func (a *Aggregate) Snapshot(names *model.Interner, o Options) Snapshot {
 			Peers:    -1,
 			TopPorts: topPorts(&st.ports, o.TopPorts),
 		}
-		it.Packets, it.PacketsOver = st.packets.capped()
-		it.Bytes, it.BytesOver = st.bytes.capped()
+		it.Packets, it.PacketsOver = st.packets.Capped()
+		it.Bytes, it.BytesOver = st.bytes.Capped()
 		if peers != nil {
 			it.Peers = peers.Count(id)
 		}
@@ -116,8 +117,8 @@ func (a *Aggregate) Snapshot(names *model.Interner, o Options) Snapshot {
 			it.Spark = make([]uint64, cols)
 			for b, t := range st.spark {
 				c := column(b, lo, hi, cols)
-				bytes, _ := t.bytes.capped()
-				it.Spark[c] = addCapped(it.Spark[c], bytes)
+				bytes, _ := t.bytes.Capped()
+				it.Spark[c] = wide.AddCapped(it.Spark[c], bytes)
 			}
 		}
 		snap.Interfaces = append(snap.Interfaces, it)

@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/wide"
 )
 
 // Class is what a conversation amounts to, for triage.
@@ -176,7 +177,7 @@ type Pairer struct {
 // are filled in, capped, when it is resolved.
 type pairing struct {
 	Conversation   // Request: a → b, Response: b → a until resolved
-	packets, bytes [2]sum
+	packets, bytes [2]wide.Sum
 }
 
 // NewPairer returns an empty pairer.
@@ -210,8 +211,8 @@ func (p *Pairer) Add(f *model.Flow, x *model.Ext) {
 		side.First = f.Start
 	}
 	side.Records++
-	pc.packets[i].add(f.Packets)
-	pc.bytes[i].add(f.Bytes)
+	pc.packets[i].Add(f.Packets)
+	pc.bytes[i].Add(f.Bytes)
 	if f.Has(model.FieldTCPFlags) {
 		side.Flags |= f.Flags
 		side.HasFlags = true
@@ -236,8 +237,8 @@ func (p *Pairer) Conversations() []Conversation {
 	for i := range p.convs {
 		pc := &p.convs[i]
 		for j, sd := range [2]*Side{&pc.Request, &pc.Response} {
-			sd.Packets, sd.PacketsOver = pc.packets[j].capped()
-			sd.Bytes, sd.BytesOver = pc.bytes[j].capped()
+			sd.Packets, sd.PacketsOver = pc.packets[j].Capped()
+			sd.Bytes, sd.BytesOver = pc.bytes[j].Capped()
 		}
 		resolve(&pc.Conversation)
 	}
@@ -251,7 +252,7 @@ func (p *Pairer) Conversations() []Conversation {
 	slices.SortStableFunc(order, func(a, b int32) int {
 		x, y := &cs[a], &cs[b]
 		return cmp.Or(cmp.Compare(x.Class, y.Class),
-			y.bytes[0].plus(y.bytes[1]).compare(x.bytes[0].plus(x.bytes[1])))
+			y.bytes[0].Plus(y.bytes[1]).Compare(x.bytes[0].Plus(x.bytes[1])))
 	})
 	out := make([]Conversation, len(cs))
 	for i, j := range order {

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/flowtail/flowtail/model"
+	"github.com/flowtail/flowtail/model/wide"
 )
 
 // Live keeps the conversations of the records in the store's ring as they
@@ -77,7 +78,7 @@ const (
 // its records in the ring.
 type liveSide struct {
 	first, last      uint64 // positions of its oldest and newest buffered records
-	packets, bytes   sum
+	packets, bytes   wide.Sum
 	records          uint32
 	accepts, rejects uint32
 	flagged          uint32 // records that carried tcp-flags
@@ -207,8 +208,8 @@ func (l *Live) addTo(lc *liveConv, side uint8, p uint64, f *model.Flow) {
 	sd.last = p
 	sd.end = f.End
 	sd.records++
-	sd.packets.add(f.Packets)
-	sd.bytes.add(f.Bytes)
+	sd.packets.Add(f.Packets)
+	sd.bytes.Add(f.Bytes)
 	if f.Has(model.FieldTCPFlags) {
 		if lc.bits < 0 {
 			lc.bits = l.newBits()
@@ -279,8 +280,8 @@ func (l *Live) evict(f *model.Flow, x *model.Ext) {
 	lc := l.conv(n)
 	sd := &lc.s[side]
 	sd.records--
-	sd.packets.sub(f.Packets)
-	sd.bytes.sub(f.Bytes)
+	sd.packets.Sub(f.Packets)
+	sd.bytes.Sub(f.Bytes)
 	if f.Has(model.FieldTCPFlags) {
 		sd.flagged--
 		b := l.bitsOf(lc.bits, side)
@@ -377,8 +378,8 @@ func (l *Live) sides(lc *liveConv, a, b *Side, addrs bool) {
 		g, gx := l.record(ls.last)
 		*sd = Side{SrcPort: g.SrcPort, DstPort: g.DstPort, Records: ls.records,
 			Flags: ls.flags, HasFlags: ls.flagged > 0, Accepts: ls.accepts, Rejects: ls.rejects, First: ls.start, Last: ls.end}
-		sd.Packets, sd.PacketsOver = ls.packets.capped()
-		sd.Bytes, sd.BytesOver = ls.bytes.capped()
+		sd.Packets, sd.PacketsOver = ls.packets.Capped()
+		sd.Bytes, sd.BytesOver = ls.bytes.Capped()
 		if addrs {
 			sd.src, sd.dst = g.SrcAddr(gx).As16(), g.DstAddr(gx).As16()
 		}
@@ -423,7 +424,7 @@ func (l *Live) Len() int { return l.n }
 // bytes (largest first), then the position of its oldest buffered record.
 // ref is the conversation's index, or single plus its record's fifo index.
 type ranked struct {
-	bytes  sum // both directions', exact
+	bytes  wide.Sum // both directions', exact
 	oldest uint64
 	ref    uint32
 	class  Class
@@ -435,7 +436,7 @@ func after(x, y *ranked) bool {
 		return x.class > y.class
 	}
 	if x.bytes != y.bytes {
-		return x.bytes.less(y.bytes)
+		return x.bytes.Less(y.bytes)
 	}
 	return x.oldest > y.oldest
 }
@@ -456,7 +457,7 @@ func (l *Live) Top(n int) []Conversation {
 	// Until the heap is full every entry is kept; then one must beat the
 	// worst kept, whose class and bytes are held here. Positions only grow
 	// in this loop, so equal bytes never beat it.
-	worstClass, worstBytes := Class(classCount), sum{}
+	worstClass, worstBytes := Class(classCount), wide.Sum{}
 	fi := int(p % uint64(len(l.fifo)))
 	for _, chunk := range [2][]model.Flow{a, b} {
 		for i := range chunk {
@@ -464,8 +465,8 @@ func (l *Live) Top(n int) []Conversation {
 			if e.ref == oneRecord {
 				c := Class(e.next)
 				// One record's bytes fit in 64 bits.
-				if c < worstClass || c == worstClass && worstBytes.hi == 0 && chunk[i].Bytes > worstBytes.lo {
-					h.offer(ranked{class: c, bytes: sum{lo: chunk[i].Bytes}, oldest: p, ref: single | uint32(fi)})
+				if c < worstClass || c == worstClass && worstBytes.Hi == 0 && chunk[i].Bytes > worstBytes.Lo {
+					h.offer(ranked{class: c, bytes: wide.Sum{Lo: chunk[i].Bytes}, oldest: p, ref: single | uint32(fi)})
 					if h.full() {
 						worstClass, worstBytes = h.items[0].class, h.items[0].bytes
 					}
@@ -482,7 +483,7 @@ func (l *Live) Top(n int) []Conversation {
 		if !lc.used {
 			continue
 		}
-		r := ranked{class: lc.class, bytes: lc.s[0].bytes.plus(lc.s[1].bytes), ref: uint32(i)}
+		r := ranked{class: lc.class, bytes: lc.s[0].bytes.Plus(lc.s[1].bytes), ref: uint32(i)}
 		switch {
 		case lc.s[0].records == 0:
 			r.oldest = lc.s[1].first
